@@ -1,0 +1,99 @@
+# Pathwise developer commands. Needs GNU make and a Python >= 3.12; everything else is
+# installed into .venv from pyproject.toml. `make help` lists the targets.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+PYTEST_ARGS ?=
+# Set PYTHON=/path/to/python3.12 to skip the search below.
+PYTHON ?=
+
+# Shell snippet that prints the first Python >= 3.12 it can really run: the usual names on
+# PATH (a pyenv shim that fails for the selected version is skipped), then pyenv's versions,
+# newest first. Prints nothing when there is none.
+define FIND_PYTHON
+ok() { "$$1" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; }; \
+for name in python3.13 python3.12 python3 python; do \
+	cand=$$(command -v $$name 2>/dev/null) || continue; \
+	if ok "$$cand"; then echo "$$cand"; exit 0; fi; \
+done; \
+if command -v pyenv >/dev/null 2>&1; then root=$$(pyenv root 2>/dev/null); fi; \
+root=$${root:-$$HOME/.pyenv}; \
+for cand in $$(ls -d "$$root"/versions/3.1[2-9]* 2>/dev/null | sort -rV); do \
+	if ok "$$cand/bin/python3"; then echo "$$cand/bin/python3"; exit 0; fi; \
+done
+endef
+
+.PHONY: help venv run test lint format worker bench clean
+
+help:
+	@echo "Pathwise make targets:"
+	@echo "  make run      migrate, load demo data, serve on http://127.0.0.1:$(PORT) (PORT=...)"
+	@echo "  make test     ruff check, ruff format --check, mypy, pytest (PYTEST_ARGS=...)"
+	@echo "  make worker   Celery worker with beat (needs REDIS_URL)"
+	@echo "  make bench    run the benchmarks in bench/"
+	@echo "  make lint     ruff check, ruff format --check and mypy"
+	@echo "  make format   ruff format and ruff check --fix"
+	@echo "  make venv     create .venv and install pyproject.toml's dependencies (with dev)"
+	@echo "  make clean    remove .venv, caches and collected static files"
+
+venv: $(STAMP)
+
+# Re-runs only when pyproject.toml changes. An existing .venv on a Python older than 3.12
+# (or a broken one) is replaced.
+$(STAMP): pyproject.toml
+	@set -e; \
+	if [ -x "$(BIN)/python" ] && "$(BIN)/python" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
+		echo "Using existing $(VENV) ($$("$(BIN)/python" -V))"; \
+	else \
+		py="$(PYTHON)"; \
+		if [ -z "$$py" ]; then py=$$( $(FIND_PYTHON) ); fi; \
+		if [ -n "$$py" ] && ! "$$py" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
+			echo "error: PYTHON=$$py does not run as Python >= 3.12, which Pathwise needs." >&2; \
+			exit 1; \
+		fi; \
+		if [ -z "$$py" ]; then \
+			echo "error: Pathwise needs Python >= 3.12, and none was found." >&2; \
+			echo "  Looked for python3.13, python3.12, python3 and python on PATH, and for" >&2; \
+			echo "  pyenv's versions/3.12+ ; install one, or run: make PYTHON=/path/to/python3.12 ..." >&2; \
+			exit 1; \
+		fi; \
+		echo "Creating $(VENV) with $$py ($$("$$py" -V))"; \
+		rm -rf "$(VENV)"; \
+		"$$py" -m venv "$(VENV)"; \
+	fi
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: export DJANGO_DEBUG = 1
+run: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	PATHWISE_TESTING=1 $(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+worker: $(STAMP)
+	$(BIN)/celery -A config worker -B -l info
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache test-artifacts build *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,78 @@
+"""Pathwise benchmarks: ``make bench`` (or ``.venv/bin/python bench/run.py``).
+
+Seeds one organisation with 5,000 learners (``--learners``) and 200 modules (``--modules``),
+gives the demo learner a review card for every module's retrieval items, then measures the
+server time (median and p95 over ``--repeat`` requests, in process through Django's test
+client, one core) and the query count of the learner home, the review page and the sponsor
+home, plus the time of a full progress roll-up. Uses its own database: ``BENCH_DATABASE_URL``
+(e.g. a PostgreSQL URL for a non-superuser role), else a SQLite file in /tmp.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--learners", type=int, default=5000)
+    parser.add_argument("--modules", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=60)
+    args = parser.parse_args()
+
+    url = os.environ.get("BENCH_DATABASE_URL", "sqlite:////tmp/pathwise-bench.sqlite3")
+    if url.startswith("sqlite:////"):
+        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_DEBUG", "0")
+    os.environ.setdefault("DJANGO_SECRET_KEY", "pathwise-bench-only")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["REDIS_URL"] = ""
+    os.environ["LOG_LEVEL"] = "WARNING"
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS = ["testserver"]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from django.core.management import call_command
+
+    print(f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}")
+    t0 = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    print(f"migrate: {time.perf_counter() - t0:.1f} s")
+    t0 = time.perf_counter()
+    with open(os.devnull, "w") as quiet:
+        call_command("seed_demo", "--learners", str(args.learners), stdout=quiet)
+    print(
+        f"seed_demo --learners {args.learners} (2 organisations): {time.perf_counter() - t0:.1f} s"
+    )
+
+    from bench.scenarios import add_library_and_cards, measure_pages, measure_rollup
+
+    add_library_and_cards(args.modules)
+    measure_rollup()
+    measure_pages(args.repeat)
+
+
+def summarise(name: str, timings: list[float], queries: int) -> None:
+    timings_ms = sorted(t * 1000 for t in timings)
+    p95 = timings_ms[max(0, int(round(0.95 * len(timings_ms))) - 1)]
+    print(
+        f"{name:<22} median {statistics.median(timings_ms):7.1f} ms   p95 {p95:7.1f} ms   "
+        f"queries {queries:3d}   (n={len(timings_ms)})"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""What the benchmark measures; imported by bench/run.py after Django is set up."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from bench.run import summarise
+from measurement.services import do_rollup_progress
+from organizations.models import Membership, Organization, User
+from organizations.tenancy import tenant_context
+from pathways.models import Module, RetrievalItem, RetrievalOption, ReviewCard
+
+ORG = "acme"
+
+
+def add_library_and_cards(n_modules: int) -> None:
+    """Published modules with one multiple-choice item each; a due card per item for the demo
+    learner, so the review page has a real backlog."""
+    org = Organization.objects.get(slug=ORG)
+    t0 = time.perf_counter()
+    with tenant_context(org):
+        existing = Module.objects.count()
+        Module.objects.bulk_create(
+            [
+                Module(
+                    organization_id=org.pk,
+                    title=f"Benchmark module {i:03d}",
+                    summary="A short practical module used to size the library.",
+                    body="Practice the skill at work this week.",
+                    minutes=5 + i % 10,
+                    status=Module.Status.PUBLISHED,
+                )
+                for i in range(max(0, n_modules - existing))
+            ],
+            batch_size=500,
+        )
+        modules = list(Module.objects.order_by("pk"))
+        items = RetrievalItem.objects.bulk_create(
+            [
+                RetrievalItem(
+                    organization_id=org.pk, module=m, prompt=f"What is the key idea of {m.title}?"
+                )
+                for m in modules
+                if not m.retrieval_items.exists()
+            ],
+            batch_size=500,
+        )
+        RetrievalOption.objects.bulk_create(
+            [
+                RetrievalOption(
+                    organization_id=org.pk, item=item, text=text, is_correct=ok, position=p
+                )
+                for item in items
+                for p, (text, ok) in enumerate(
+                    [("The right answer", True), ("A distractor", False)]
+                )
+            ],
+            batch_size=1000,
+        )
+        learner = Membership.objects.get(user__email=f"learner@{ORG}.test")
+        now = timezone.now()
+        ReviewCard.objects.bulk_create(
+            [
+                ReviewCard(organization_id=org.pk, learner=learner, item=item, due=now)
+                for item in RetrievalItem.objects.all()
+            ],
+            batch_size=1000,
+            ignore_conflicts=True,
+        )
+        cards = ReviewCard.objects.filter(learner=learner).count()
+    print(
+        f"library: {len(modules)} modules, {cards} review cards for the demo learner "
+        f"({time.perf_counter() - t0:.1f} s)"
+    )
+
+
+def measure_rollup() -> None:
+    org = Organization.objects.get(slug=ORG)
+    timings = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        with tenant_context(org):
+            result = do_rollup_progress(org)
+        timings.append(time.perf_counter() - t0)
+    print(
+        f"progress roll-up       {min(timings) * 1000:7.0f} ms best of 3 "
+        f"({result.learners} learners, {result.teams} teams)"
+    )
+
+
+def _time_page(client: Client, url: str, repeat: int) -> tuple[list[float], int]:
+    client.get(url)  # warm caches, template loading
+    timings = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        response = client.get(url)
+        timings.append(time.perf_counter() - t0)
+        assert response.status_code == 200, (url, response.status_code)
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(url)
+    # Counted like the tests count them: statements that read or write data, not the tenant
+    # set_config call nor transaction control (BEGIN, SAVEPOINT, RELEASE, COMMIT).
+    queries = [
+        q
+        for q in ctx.captured_queries
+        if not re.search(r"set_config\('app\.", q["sql"])
+        and not re.match(r"(BEGIN|COMMIT|SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK)\b", q["sql"])
+    ]
+    return timings, len(queries)
+
+
+def measure_pages(repeat: int) -> None:
+    org = Organization.objects.get(slug=ORG)
+    pages: list[tuple[str, str, Callable[[], str]]] = [
+        ("learner home", f"learner@{ORG}.test", lambda: reverse("org_home", args=[ORG])),
+        ("review page", f"learner@{ORG}.test", lambda: reverse("review_session", args=[ORG])),
+        ("sponsor home", f"sponsor@{ORG}.test", lambda: reverse("org_home", args=[ORG])),
+    ]
+    print(f"pages ({org.name}, one process, in-process client):")
+    for name, email, url in pages:
+        try:
+            path = url()
+        except NoReverseMatch:
+            print(f"{name:<22} (no such page in this build)")
+            continue
+        client = Client()
+        client.force_login(User.objects.get(email=email))
+        timings, queries = _time_page(client, path, repeat)
+        summarise(name, timings, queries)

@@ -1,0 +1,29 @@
+"""The Celery application. Tasks run eagerly in process when no REDIS_URL is configured."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("pathwise")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+# Area subpackages keep their tasks beside their services; name them so workers register them.
+app.autodiscover_tasks(["organizations.people", "pathways.practice"])
+
+app.conf.beat_schedule = {
+    "nightly-rollups": {
+        "task": "measurement.tasks.fan_out_nightly_rollups",
+        "schedule": crontab(hour=2, minute=15),
+    },
+    # Hourly, because 08:00 local time comes once an hour somewhere; each organisation's task
+    # e-mails only the learners for whom it is about 08:00 now (pathways.practice.services).
+    "practice-reminders": {
+        "task": "pathways.practice.tasks.fan_out_practice_reminders",
+        "schedule": crontab(minute=5),
+    },
+}

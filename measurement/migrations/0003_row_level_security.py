@@ -1,0 +1,14 @@
+"""Row-level security on every tenant table of this app (no-op on SQLite)."""
+
+from django.db import migrations
+
+from organizations.tenancy import EnableRowLevelSecurity
+
+
+class Migration(migrations.Migration):
+    dependencies = [("measurement", "0002_initial")]
+
+    operations = [
+        EnableRowLevelSecurity("LearnerProgressRollup"),
+        EnableRowLevelSecurity("TeamProgressRollup"),
+    ]

@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class OrganizationsConfig(AppConfig):
+    name = "organizations"
+    verbose_name = "Organisations and people"
+
+    def ready(self) -> None:
+        from organizations import checks  # noqa: F401  (registers the tenancy system checks)

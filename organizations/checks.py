@@ -1,0 +1,109 @@
+"""System checks that keep the tenancy rules true as the schema grows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.core.checks import Error, Tags, register
+from django.db import connections, models
+
+from organizations.tenancy import TenantModel
+
+
+def tenant_models() -> list[type[models.Model]]:
+    return [
+        model
+        for model in apps.get_models()
+        if issubclass(model, TenantModel) and not model._meta.proxy
+    ]
+
+
+@register(Tags.models)
+def check_tenant_schema(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    errors: list[Error] = []
+    for model in tenant_models():
+        label = model._meta.label
+        try:
+            field = model._meta.get_field("organization")
+        except Exception:
+            field = None
+        related = field.related_model if field is not None else None
+        if not isinstance(related, type) or related._meta.label != "organizations.Organization":
+            errors.append(
+                Error(f"{label} lacks an 'organization' foreign key.", id="pathwise.E001")
+            )
+        for fields in model._meta.unique_together:
+            if not fields or fields[0] != "organization":
+                errors.append(
+                    Error(
+                        f"{label}: unique_together {fields} must start with organization.",
+                        id="pathwise.E002",
+                    )
+                )
+        for constraint in model._meta.constraints:
+            if isinstance(constraint, models.UniqueConstraint):
+                first = constraint.fields[0] if constraint.fields else None
+                if first != "organization":
+                    errors.append(
+                        Error(
+                            f"{label}: unique constraint {constraint.name} must start with "
+                            "organization.",
+                            id="pathwise.E002",
+                        )
+                    )
+        for f in model._meta.local_fields:
+            if f.unique and not f.primary_key:
+                errors.append(
+                    Error(
+                        f"{label}.{f.name} is unique on its own; make the constraint start "
+                        "with organization.",
+                        id="pathwise.E002",
+                    )
+                )
+        for m2m in model._meta.local_many_to_many:
+            through = m2m.remote_field.through
+            if through is None:  # Django sets it when the model class is prepared
+                raise RuntimeError(f"{label}.{m2m.name} has no through model.")
+            if through._meta.auto_created and issubclass(m2m.related_model, TenantModel):
+                errors.append(
+                    Error(
+                        f"{label}.{m2m.name} links tenant rows through an auto-created table "
+                        "with no organization; give it a TenantModel through=.",
+                        id="pathwise.E004",
+                    )
+                )
+    return errors
+
+
+@register(Tags.database)
+def check_row_level_security(databases: Any = None, **kwargs: Any) -> list[Error]:
+    errors: list[Error] = []
+    for alias in databases or []:
+        connection = connections[alias]
+        if connection.vendor != "postgresql":
+            continue
+        tables = {m._meta.db_table: m._meta.label for m in tenant_models()}
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "select c.relname, c.relrowsecurity, c.relforcerowsecurity, "
+                "exists(select 1 from pg_policies p where p.tablename = c.relname "
+                "and p.policyname = 'tenant_isolation') "
+                "from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+                "where n.nspname = current_schema() and c.relname = any(%s)",
+                [list(tables)],
+            )
+            seen = {row[0]: row[1:] for row in cursor.fetchall()}
+        for table, label in tables.items():
+            if table not in seen:
+                continue  # not migrated yet; migrate reports that itself
+            enabled, forced, has_policy = seen[table]
+            if not (enabled and forced and has_policy):
+                errors.append(
+                    Error(
+                        f"{label} ({table}) lacks ENABLE/FORCE row-level security or the "
+                        "tenant_isolation policy; add EnableRowLevelSecurity to a migration.",
+                        id="pathwise.E003",
+                    )
+                )
+    return errors

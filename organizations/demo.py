@@ -1,0 +1,205 @@
+"""Demo organisations and people for ``seed_demo``: idempotent, bulk inserts for large runs."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+
+from organizations.models import Membership, Organization, Team, User
+
+DEMO_PASSWORD = "pathwise-demo"
+DEMO_ORGS = [
+    ("acme", "Acme Manufacturing", "Europe/London"),
+    ("globex", "Globex Logistics", "America/New_York"),
+]
+TEAMS = [
+    "Operations",
+    "Sales",
+    "Customer Success",
+    "Engineering",
+    "Finance",
+    "People & Culture",
+]
+FIRST = [
+    "Amara",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Elena",
+    "Farid",
+    "Grace",
+    "Hiro",
+    "Ines",
+    "Jonas",
+    "Kemi",
+    "Luca",
+    "Maya",
+    "Nico",
+    "Olu",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Wen",
+    "Xavier",
+    "Yara",
+    "Zane",
+]
+LAST = [
+    "Okafor",
+    "Schmidt",
+    "Nguyen",
+    "Patel",
+    "Rossi",
+    "Haddad",
+    "Kowalski",
+    "Tanaka",
+    "Silva",
+    "Murphy",
+    "Adeyemi",
+    "Larsen",
+    "Costa",
+    "Novak",
+    "Ibrahim",
+    "Moreau",
+    "Dubois",
+    "Fischer",
+    "Reyes",
+    "Khan",
+]
+TITLES = [
+    "Team Lead",
+    "Operations Manager",
+    "Account Manager",
+    "Engineering Manager",
+    "Finance Business Partner",
+    "Customer Success Lead",
+    "Shift Supervisor",
+    "Project Manager",
+]
+FUNCTIONS = {
+    "Operations": "Operations",
+    "Sales": "Commercial",
+    "Customer Success": "Commercial",
+    "Engineering": "Technology",
+    "Finance": "Finance",
+    "People & Culture": "HR",
+}
+
+
+@dataclass
+class DemoPeople:
+    org: Organization
+    admin: Membership
+    learner: Membership
+    coach: Membership
+    sponsor: Membership
+    learners: list[Membership]
+    teams: dict[str, Team]
+
+
+def ensure_org(slug: str, name: str, tz: str) -> Organization:
+    org, _ = Organization.objects.get_or_create(slug=slug, defaults={"name": name, "time_zone": tz})
+    return org
+
+
+def seed_people(org: Organization, learners_count: int, rng: random.Random) -> DemoPeople:
+    """Must run inside tenant_context(org). Creates teams, the four demo logins and learners."""
+    password_hash = make_password(DEMO_PASSWORD)
+    teams = {}
+    for name in TEAMS:
+        teams[name], _ = Team.objects.get_or_create(name=name)
+
+    def person(email: str, full_name: str, **fields: bool | str) -> Membership:
+        """A demo login; ``fields`` are the membership's roles (is_admin=True…) and details."""
+        user, created = User.objects.get_or_create(
+            email=email, defaults={"full_name": full_name, "password": password_hash}
+        )
+        membership, _ = Membership.objects.get_or_create(user=user, defaults=fields)
+        return membership
+
+    slug = org.slug
+    admin = person(
+        f"admin@{slug}.test",
+        "Hannah Reid",
+        is_admin=True,
+        is_sponsor=True,
+        job_title="Head of L&D",
+        function="HR",
+    )
+    learner = person(
+        f"learner@{slug}.test",
+        "Leo Martins",
+        is_learner=True,
+        job_title="Operations Team Lead",
+        function="Operations",
+    )
+    coach = person(
+        f"coach@{slug}.test", "Cora Whitfield", is_coach=True, job_title="Executive Coach"
+    )
+    sponsor = person(
+        f"sponsor@{slug}.test",
+        "Sam Osei",
+        is_sponsor=True,
+        job_title="Chief Operating Officer",
+        function="Operations",
+    )
+    if learner.team_id is None:
+        Membership.objects.filter(pk=learner.pk).update(team=teams["Operations"])
+        learner.team = teams["Operations"]
+
+    # The rest of the learners, bulk-inserted; ignore_conflicts makes re-runs no-ops.
+    emails = [f"learner{i:05d}@{slug}.test" for i in range(1, learners_count + 1)]
+    users = []
+    for i, email in enumerate(emails):
+        first, last = FIRST[i % len(FIRST)], LAST[(i * 7) % len(LAST)]
+        users.append(User(email=email, full_name=f"{first} {last}", password=password_hash))
+    User.objects.bulk_create(users, batch_size=1000, ignore_conflicts=True)
+    user_ids = dict(User.objects.filter(email__in=emails).values_list("email", "pk"))
+    team_names = list(teams)
+    memberships = []
+    for i, email in enumerate(emails):
+        team_name = team_names[i % len(team_names)]
+        memberships.append(
+            Membership(
+                organization_id=org.pk,
+                user_id=user_ids[email],
+                is_learner=True,
+                team=teams[team_name],
+                job_title=TITLES[i % len(TITLES)],
+                function=FUNCTIONS[team_name],
+            )
+        )
+    Membership.objects.bulk_create(memberships, batch_size=1000, ignore_conflicts=True)
+    assign_team_managers(teams, sponsor)
+    all_learners = list(
+        Membership.objects.filter(
+            is_learner=True, user__email__in=[*emails, learner.user.email]
+        ).order_by("user__email")
+    )
+    return DemoPeople(org, admin, learner, coach, sponsor, all_learners, teams)
+
+
+def assign_team_managers(teams: dict[str, Team], head: Membership) -> None:
+    """Each team is led by its first learner (by e-mail), whom the rest of the team reports to;
+    the leads report to ``head``. Only empty slots are filled, so re-runs change nothing."""
+    for team in teams.values():
+        lead = team.manager or (
+            Membership.objects.filter(team=team, is_learner=True).order_by("user__email").first()
+        )
+        if lead is None:
+            continue
+        if team.manager_id is None:
+            Team.objects.filter(pk=team.pk, manager__isnull=True).update(manager=lead)
+            team.manager = lead
+        Membership.objects.filter(team=team, manager__isnull=True).exclude(pk=lead.pk).update(
+            manager=lead
+        )
+        Membership.objects.filter(pk=lead.pk, manager__isnull=True).exclude(pk=head.pk).update(
+            manager=head
+        )

@@ -1,0 +1,14 @@
+"""Row-level security on new tenant tables of this app (no-op on SQLite)."""
+
+from django.db import migrations
+
+from organizations.tenancy import EnableRowLevelSecurity
+
+
+class Migration(migrations.Migration):
+    dependencies = [("organizations", "0003_learning_schema")]
+
+    operations = [
+        EnableRowLevelSecurity("ImportJob"),
+        EnableRowLevelSecurity("Invitation"),
+    ]

@@ -1,0 +1,179 @@
+"""Forms for people, teams, invitations, imports and the audit log filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from organizations.forms import typed_field
+from organizations.models import Membership, Role, Team
+from organizations.people.queries import STATUS_LABELS, AuditChoices, FilterChoices
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+def _member_by_email(email: str, field_label: str) -> Membership | None:
+    if not email:
+        return None
+    member = (
+        Membership.objects.select_related("user").filter(user__email__iexact=email.strip()).first()
+    )
+    if member is None:
+        raise forms.ValidationError(
+            _("%(email)s is not a member of this organisation.") % {"email": email}
+        )
+    return member
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    parent = forms.ModelChoiceField(
+        label=_("Part of"),
+        queryset=Team.objects.unscoped().none(),
+        required=False,
+        empty_label=_("— top level —"),
+        help_text=_("The team this one sits under, if any."),
+    )
+    manager_email = forms.EmailField(
+        label=_("Manager's e-mail"),
+        required=False,
+        help_text=_("A member of the organisation who leads this team."),
+    )
+
+    def __init__(self, *args: Any, team: Team | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        parents = Team.objects.order_by("name")
+        if team is not None:
+            parents = parents.exclude(pk=team.pk)
+        typed_field(self, "parent", forms.ModelChoiceField).queryset = parents
+
+    def clean_manager_email(self) -> Membership | None:
+        return _member_by_email(self.cleaned_data["manager_email"], "manager_email")
+
+
+ROLE_CHOICES = [(r, label) for r, label in Role.choices]
+
+
+class PersonForm(forms.Form):
+    name = forms.CharField(label=_("Full name"), max_length=200)
+    email = forms.EmailField(label=_("E-mail address"))
+    job_title = forms.CharField(label=_("Job title"), max_length=200, required=False)
+    function = forms.CharField(
+        label=_("Function"),
+        max_length=100,
+        required=False,
+        help_text=_("For example Operations, Commercial, Finance."),
+    )
+    team = forms.ModelChoiceField(
+        label=_("Team"),
+        queryset=Team.objects.unscoped().none(),
+        required=False,
+        empty_label=_("— none —"),
+    )
+    manager_email = forms.EmailField(
+        label=_("Manager's e-mail"), required=False, help_text=_("Leave empty for no manager.")
+    )
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"),
+        choices=ROLE_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        initial=[Role.LEARNER],
+        error_messages={"required": _("Choose at least one role.")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        typed_field(self, "team", forms.ModelChoiceField).queryset = Team.objects.order_by("name")
+        self.fields["email"].widget.attrs["autocomplete"] = "off"
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+    def clean_manager_email(self) -> Membership | None:
+        return _member_by_email(self.cleaned_data["manager_email"], "manager_email")
+
+    @classmethod
+    def initial_for(cls, membership: Membership) -> dict[str, Any]:
+        return {
+            "name": membership.user.full_name,
+            "email": membership.user.email,
+            "job_title": membership.job_title,
+            "function": membership.function,
+            "team": membership.team_id,
+            "manager_email": membership.manager.user.email if membership.manager else "",
+            "roles": membership.roles,
+        }
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "A header row, then one person a row. Columns: email, name, title, function, team, "
+            "manager_email, roles (e.g. learner;coach). Up to 5 MB."
+        ),
+    )
+
+    def clean_file(self) -> tuple[str, str]:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than 5 MB. Split it into parts."))
+        raw = upload.read()
+        for encoding in ("utf-8-sig", "cp1252"):
+            try:
+                return upload.name, raw.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+        raise forms.ValidationError(_("The file is not text. Save it as CSV (UTF-8) and retry."))
+
+
+class PeopleFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search name or e-mail"), required=False, max_length=200)
+    team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int, empty_value=None)
+    role = forms.ChoiceField(label=_("Role"), required=False)
+    function = forms.ChoiceField(label=_("Function"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+
+    def __init__(self, *args: Any, choices: FilterChoices, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        anything: list[tuple[object, object]] = [("", _("Any"))]
+        typed_field(self, "team", forms.ChoiceField).choices = anything + choices.teams
+        typed_field(self, "role", forms.ChoiceField).choices = anything + ROLE_CHOICES
+        typed_field(self, "function", forms.ChoiceField).choices = anything + [
+            (f, f) for f in choices.functions
+        ]
+        typed_field(self, "status", forms.ChoiceField).choices = anything + list(
+            STATUS_LABELS.items()
+        )
+
+
+class AuditFilterForm(forms.Form):
+    actor = forms.TypedChoiceField(label=_("Who"), required=False, coerce=int, empty_value=None)
+    object_type = forms.ChoiceField(label=_("What"), required=False)
+    action = forms.ChoiceField(label=_("Action"), required=False)
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, choices: AuditChoices, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        anything: list[tuple[object, object]] = [("", _("Any"))]
+        typed_field(self, "actor", forms.ChoiceField).choices = anything + choices.actors
+        typed_field(self, "object_type", forms.ChoiceField).choices = anything + [
+            (t, t) for t in choices.object_types
+        ]
+        typed_field(self, "action", forms.ChoiceField).choices = anything + [
+            (a, a) for a in choices.actions
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data

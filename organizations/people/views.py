@@ -1,0 +1,364 @@
+"""People, teams, invitations, CSV import and the audit log (HR admin), and the public page
+that accepts an invitation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.forms import SetPasswordForm
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from organizations.http import TenantRequest
+from organizations.models import ImportJob, Membership, Team
+from organizations.people import queries, services
+from organizations.people.forms import (
+    AuditFilterForm,
+    ImportUploadForm,
+    PeopleFilterForm,
+    PersonForm,
+    TeamForm,
+)
+from organizations.people.invitations import InvitationInvalid, read_token
+from organizations.roles import role_required
+
+
+def _error(form: Any, exc: ValidationError) -> None:
+    for message in exc.messages:
+        form.add_error(None, message)
+
+
+def _person_data(form: PersonForm) -> services.PersonData:
+    d = form.cleaned_data
+    return services.PersonData(
+        email=d["email"],
+        name=d["name"],
+        job_title=d["job_title"],
+        function=d["function"],
+        team=d["team"],
+        manager=d["manager_email"],
+        roles=set(d["roles"]),
+    )
+
+
+def _base_url(request: TenantRequest) -> str:
+    return request.build_absolute_uri("/")
+
+
+# --- People ----------------------------------------------------------------------------------
+
+
+@role_required("admin")
+def people_list(request: TenantRequest, org_slug: str) -> HttpResponse:
+    choices = queries.filter_choices()
+    form = PeopleFilterForm(request.GET or None, choices=choices)
+    filters = (
+        queries.PeopleFilters(**form.cleaned_data) if form.is_valid() else queries.PeopleFilters()
+    )
+    page, people = queries.people_page(filters, request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    filtered = form.is_valid() and any(form.cleaned_data.values())
+    context = {
+        "form": form,
+        "page": page,
+        "people": people,
+        "query": query.urlencode(),
+        "filtered": filtered,
+        "not_invited": queries.not_invited_count(),
+    }
+    template = "organizations/people/people_list.html"
+    return render(request, f"{template}#results" if request.htmx else template, context)
+
+
+@role_required("admin")
+def person_invite(request: TenantRequest, org_slug: str) -> HttpResponse:
+    form = PersonForm(request.POST or None)
+    if form.is_valid():
+        try:
+            invitation = services.do_invite_person(
+                request.user, _person_data(form), _base_url(request)
+            )
+        except ValidationError as exc:
+            _error(form, exc)
+        else:
+            messages.success(
+                request, _("Invitation sent to %s. The link works for 7 days.") % invitation.email
+            )
+            return redirect(
+                "person_detail", org_slug=org_slug, membership_id=invitation.membership_id
+            )
+    return render(request, "organizations/people/person_invite.html", {"form": form})
+
+
+def _get_person(membership_id: int) -> Membership:
+    return get_object_or_404(
+        Membership.objects.select_related("user", "manager__user"), pk=membership_id
+    )
+
+
+@role_required("admin")
+def person_detail(request: TenantRequest, org_slug: str, membership_id: int) -> HttpResponse:
+    membership = _get_person(membership_id)
+    form = PersonForm(request.POST or None, initial=PersonForm.initial_for(membership))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.do_update_person(request.user, membership, _person_data(form))
+        except ValidationError as exc:
+            _error(form, exc)
+        else:
+            messages.success(request, _("Saved %s.") % form.cleaned_data["name"])
+            return redirect("person_detail", org_slug=org_slug, membership_id=membership_id)
+    detail = queries.person_detail(membership_id)
+    return render(
+        request, "organizations/people/person_detail.html", {"form": form, "detail": detail}
+    )
+
+
+def _person_action(
+    request: TenantRequest, org_slug: str, membership_id: int, action: Any, done: str
+) -> HttpResponse:
+    membership = _get_person(membership_id)
+    try:
+        action(membership)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done % {"email": membership.user.email})
+    return redirect("person_detail", org_slug=org_slug, membership_id=membership_id)
+
+
+@require_POST
+@role_required("admin")
+def person_resend(request: TenantRequest, org_slug: str, membership_id: int) -> HttpResponse:
+    return _person_action(
+        request,
+        org_slug,
+        membership_id,
+        lambda m: services.do_resend_invitation(request.user, m, _base_url(request)),
+        _("A new invitation was sent to %(email)s; earlier links no longer work."),
+    )
+
+
+@require_POST
+@role_required("admin")
+def person_deactivate(request: TenantRequest, org_slug: str, membership_id: int) -> HttpResponse:
+    return _person_action(
+        request,
+        org_slug,
+        membership_id,
+        lambda m: services.do_deactivate_person(request.user, m),
+        _("%(email)s is deactivated. Their history is kept; reactivate them at any time."),
+    )
+
+
+@require_POST
+@role_required("admin")
+def person_reactivate(request: TenantRequest, org_slug: str, membership_id: int) -> HttpResponse:
+    return _person_action(
+        request,
+        org_slug,
+        membership_id,
+        lambda m: services.do_reactivate_person(request.user, m),
+        _("%(email)s can sign in again."),
+    )
+
+
+@require_POST
+@role_required("admin")
+def people_invite_all(request: TenantRequest, org_slug: str) -> HttpResponse:
+    invited = services.do_invite_everyone_not_invited(request.user, _base_url(request))
+    if invited:
+        messages.success(
+            request,
+            _("Sending %(n)s invitation(s). Each link works once and expires after 7 days.")
+            % {"n": invited},
+        )
+    else:
+        messages.info(request, _("Everyone has been invited already."))
+    return redirect("people_list", org_slug=org_slug)
+
+
+# --- Teams -----------------------------------------------------------------------------------
+
+
+@role_required("admin")
+def team_list(request: TenantRequest, org_slug: str) -> HttpResponse:
+    return render(
+        request,
+        "organizations/people/team_list.html",
+        {"teams": queries.team_tree(), "form": TeamForm()},
+    )
+
+
+def _save_team(request: TenantRequest, org_slug: str, team: Team | None) -> HttpResponse:
+    form = TeamForm(
+        request.POST or None,
+        team=team,
+        initial=(
+            {
+                "name": team.name,
+                "parent": team.parent_id,
+                "manager_email": team.manager.user.email if team.manager else "",
+            }
+            if team
+            else None
+        ),
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            saved = services.do_save_team(
+                request.user, team, name=d["name"], parent=d["parent"], manager=d["manager_email"]
+            )
+        except ValidationError as exc:
+            _error(form, exc)
+        else:
+            messages.success(request, _("Saved the team “%s”.") % saved.name)
+            return redirect("team_list", org_slug=org_slug)
+    return render(request, "organizations/people/team_form.html", {"form": form, "team": team})
+
+
+@role_required("admin")
+def team_create(request: TenantRequest, org_slug: str) -> HttpResponse:
+    return _save_team(request, org_slug, None)
+
+
+@role_required("admin")
+def team_edit(request: TenantRequest, org_slug: str, team_id: int) -> HttpResponse:
+    return _save_team(
+        request,
+        org_slug,
+        get_object_or_404(Team.objects.select_related("manager__user"), pk=team_id),
+    )
+
+
+@require_POST
+@role_required("admin")
+def team_delete(request: TenantRequest, org_slug: str, team_id: int) -> HttpResponse:
+    team = get_object_or_404(Team, pk=team_id)
+    try:
+        services.do_delete_team(request.user, team)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("team_edit", org_slug=org_slug, team_id=team_id)
+    messages.success(request, _("Deleted the team “%s”.") % team.name)
+    return redirect("team_list", org_slug=org_slug)
+
+
+# --- CSV import ------------------------------------------------------------------------------
+
+
+@role_required("admin")
+def import_upload(request: TenantRequest, org_slug: str) -> HttpResponse:
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        filename, content = form.cleaned_data["file"]
+        job, _plan = services.do_preview_import(request.user, filename, content)
+        return redirect("import_detail", org_slug=org_slug, job_id=job.pk)
+    jobs = queries.recent_imports()
+    return render(request, "organizations/people/import_upload.html", {"form": form, "jobs": jobs})
+
+
+@role_required("admin")
+def import_detail(request: TenantRequest, org_slug: str, job_id: int) -> HttpResponse:
+    job = get_object_or_404(ImportJob.objects.defer("content"), pk=job_id)
+    template = "organizations/people/import_detail.html"
+    polling = bool(request.htmx and request.GET.get("progress"))
+    response = render(
+        request,
+        f"{template}#progress" if polling else template,
+        {"job": job, "summary": job.summary},
+    )
+    if polling and job.status not in {ImportJob.Status.QUEUED, ImportJob.Status.RUNNING}:
+        response["HX-Refresh"] = "true"  # finished: show the whole result page
+    return response
+
+
+@require_POST
+@role_required("admin")
+def import_confirm(request: TenantRequest, org_slug: str, job_id: int) -> HttpResponse:
+    job = get_object_or_404(ImportJob, pk=job_id)
+    try:
+        job = services.do_confirm_import(request.user, job)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if job.status == ImportJob.Status.DONE:
+            messages.success(
+                request,
+                _("Import applied: %(changes)s change(s).")
+                % {"changes": job.summary.get("changes", 0)},
+            )
+        elif job.status == ImportJob.Status.QUEUED:
+            messages.info(
+                request,
+                _("The import is running in the background. You can leave this page."),
+            )
+        elif job.status in {ImportJob.Status.REFUSED, ImportJob.Status.FAILED}:
+            messages.error(request, _("Nothing was imported: see the problems below."))
+    return redirect("import_detail", org_slug=org_slug, job_id=job_id)
+
+
+# --- Audit log -------------------------------------------------------------------------------
+
+
+@role_required("admin")
+def audit_log(request: TenantRequest, org_slug: str) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None, choices=queries.audit_choices())
+    form.is_valid()  # an invalid value is shown beside its field; the valid ones still apply
+    filters = queries.AuditFilters(**getattr(form, "cleaned_data", {}))
+    page, entries = queries.audit_page(filters, request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    template = "organizations/people/audit_log.html"
+    context = {"form": form, "page": page, "entries": entries, "query": query.urlencode()}
+    return render(request, f"{template}#results" if request.htmx else template, context)
+
+
+# --- Public: accept an invitation ------------------------------------------------------------
+
+
+def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        valid = read_token(token)
+    except InvitationInvalid as exc:
+        return render(
+            request,
+            "organizations/people/invitation_invalid.html",
+            {"reason": exc.reason, "message": exc.message},
+            status=410 if exc.reason in {"expired", "used", "replaced"} else 404,
+        )
+    user = valid.invitation.membership.user
+    if user.has_usable_password():
+        login_url = reverse("login") + "?next=" + reverse("org_home", args=[valid.org.slug])
+        return render(
+            request,
+            "organizations/people/invitation_accept.html",
+            {"org_name": valid.org.name, "existing": True, "login_url": login_url},
+        )
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user, slug = services.do_accept_invitation(token, form.cleaned_data["new_password1"])
+        except InvitationInvalid as exc:
+            return render(
+                request,
+                "organizations/people/invitation_invalid.html",
+                {"reason": exc.reason, "message": exc.message},
+                status=410,
+            )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Welcome to %s. Your password is set.") % valid.org.name)
+        return redirect("org_home", org_slug=slug)
+    return render(
+        request,
+        "organizations/people/invitation_accept.html",
+        {"form": form, "org_name": valid.org.name, "person": user, "existing": False},
+    )

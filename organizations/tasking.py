@@ -1,0 +1,44 @@
+"""The tenant-aware Celery task base and on-commit enqueueing."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import Task
+from django.db import InterfaceError, OperationalError, transaction
+
+from organizations.models import Organization
+from organizations.tenancy import tenant_context
+
+logger = logging.getLogger(__name__)
+
+
+class TenantTask(Task):
+    """Runs the task body for one organisation: ``task.delay(org_id, *ids)``.
+
+    Opens a transaction and sets both tenancy walls; an organisation that no longer exists (or
+    was deactivated) makes the task a logged no-op. Acks late so a killed worker's task is
+    redelivered, and retries only transient database errors.
+    """
+
+    abstract = True
+    acks_late = True
+    reject_on_worker_lost = True
+    autoretry_for = (OperationalError, InterfaceError)
+    retry_backoff = True
+    retry_backoff_max = 300
+    max_retries = 5
+
+    def __call__(self, org_id: int, *args: Any, **kwargs: Any) -> Any:
+        org = Organization.objects.filter(pk=org_id, is_active=True).first()
+        if org is None:
+            logger.info("%s: organisation %s no longer exists; nothing to do", self.name, org_id)
+            return None
+        with tenant_context(org):
+            return super().__call__(org_id, *args, **kwargs)
+
+
+def enqueue_on_commit(task: Task, *args: Any, **options: Any) -> None:
+    """Queue ``task`` with ``args`` once the current transaction commits (never before)."""
+    transaction.on_commit(lambda: task.apply_async(args=args, **options))

@@ -1,0 +1,476 @@
+"""Reads for the pathway builder: plain dataclasses built with a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+
+from coaching.models import ConversationTemplate
+from competencies.models import Competency
+from pathways.models import (
+    Cohort,
+    ElectiveGroup,
+    Enrollment,
+    Module,
+    Pathway,
+    PathwayVersion,
+    PersonalisationRule,
+    SelfAssessment,
+    Stage,
+    Step,
+    StepPrerequisite,
+    VersionCompetency,
+)
+from pathways.rules import Rule, step_applies
+from projects.models import ProjectTemplate
+
+# ---------------------------------------------------------------------------------------------
+# Pathway list
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class VersionRow:
+    id: int
+    number: int
+    status: str
+    status_label: str
+    steps: int
+    cohorts: int
+    active_learners: int
+    published_at: dt.datetime | None
+    created_at: dt.datetime
+
+
+@dataclass
+class PathwayRow:
+    id: int
+    name: str
+    purpose: str
+    versions: list[VersionRow] = field(default_factory=list)
+
+    @property
+    def current(self) -> VersionRow | None:
+        """The newest published version, else the newest version of any status."""
+        published = [v for v in self.versions if v.status == PathwayVersion.Status.PUBLISHED]
+        return published[0] if published else (self.versions[0] if self.versions else None)
+
+    @property
+    def draft(self) -> VersionRow | None:
+        return next((v for v in self.versions if v.status == PathwayVersion.Status.DRAFT), None)
+
+
+def pathway_list() -> list[PathwayRow]:
+    """Every pathway with its versions (newest first), step, cohort and learner counts
+    (4 queries)."""
+    rows = {
+        p.pk: PathwayRow(id=p.pk, name=p.name, purpose=p.purpose)
+        for p in Pathway.objects.order_by("name")
+    }
+    versions = list(
+        PathwayVersion.objects.filter(pathway_id__in=rows)
+        .annotate(n_steps=Count("steps", distinct=True))
+        .order_by("pathway_id", "-number")
+    )
+    cohorts = dict(
+        Cohort.objects.values("version_id").annotate(n=Count("id")).values_list("version_id", "n")
+    )
+    learners = dict(
+        Enrollment.objects.filter(status=Enrollment.Status.ACTIVE)
+        .values("version_id")
+        .annotate(n=Count("id"))
+        .values_list("version_id", "n")
+    )
+    for v in versions:
+        rows[v.pathway_id].versions.append(
+            VersionRow(
+                id=v.pk,
+                number=v.number,
+                status=v.status,
+                status_label=v.get_status_display(),
+                steps=v.n_steps,
+                cohorts=cohorts.get(v.pk, 0),
+                active_learners=learners.get(v.pk, 0),
+                published_at=v.published_at,
+                created_at=v.created_at,
+            )
+        )
+    return list(rows.values())
+
+
+# ---------------------------------------------------------------------------------------------
+# Version editor
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RuleView:
+    id: int
+    competency_id: int
+    competency: str
+    action: str
+    action_label: str
+    threshold: int
+
+    @property
+    def as_rule(self) -> Rule:
+        return Rule(self.competency_id, self.action, self.threshold)
+
+
+@dataclass
+class StepRow:
+    id: int
+    key: str
+    number: int  # 1-based place in learner order
+    title: str
+    kind: str
+    kind_label: str
+    target: str
+    target_status: str  # module status, or "" for templates
+    minutes: int | None
+    stage_id: int | None
+    available_offset_days: int
+    due_offset_days: int | None
+    group_id: int | None
+    group_title: str
+    prerequisites: list[str]
+    default_prerequisite: str  # the previous step's title when no explicit prerequisite
+    rules: list[RuleView]
+    is_first: bool = False
+    is_last: bool = False
+
+
+@dataclass
+class StageRow:
+    id: int
+    title: str
+    position: int
+    steps: list[StepRow] = field(default_factory=list)
+    is_first: bool = False
+    is_last: bool = False
+
+    @property
+    def minutes(self) -> int:
+        return sum(s.minutes or 0 for s in self.steps)
+
+
+@dataclass
+class GroupRow:
+    id: int
+    title: str
+    choose: int
+    steps: list[str]
+
+    @property
+    def valid(self) -> bool:
+        return len(self.steps) >= 2 and 1 <= self.choose <= len(self.steps)
+
+
+@dataclass
+class VersionEditor:
+    id: int
+    pathway_id: int
+    pathway: str
+    purpose: str
+    number: int
+    status: str
+    status_label: str
+    target_roles: str
+    published_at: dt.datetime | None
+    competencies: list[str]
+    stages: list[StageRow]
+    groups: list[GroupRow]
+    other_versions: list[VersionRow]
+
+    @property
+    def editable(self) -> bool:
+        return self.status == PathwayVersion.Status.DRAFT
+
+    @property
+    def steps(self) -> list[StepRow]:
+        return [s for stage in self.stages for s in stage.steps]
+
+    @property
+    def step_count(self) -> int:
+        return len(self.steps)
+
+    @property
+    def rule_count(self) -> int:
+        return sum(len(s.rules) for s in self.steps)
+
+
+def _target(step: Step) -> tuple[str, str, int | None]:
+    if step.kind == Step.Kind.MODULE and step.module is not None:
+        return step.module.title, step.module.status, step.module.minutes
+    if step.kind == Step.Kind.PROJECT and step.project_template is not None:
+        return step.project_template.title, "", None
+    if step.kind == Step.Kind.COACHING and step.conversation_template is not None:
+        return step.conversation_template.title, "", None
+    return "", "", None
+
+
+def version_editor(version_id: int) -> VersionEditor:
+    """The whole version for the editor (8 queries). Raises PathwayVersion.DoesNotExist."""
+    version = PathwayVersion.objects.select_related("pathway").get(pk=version_id)
+    competencies = list(
+        VersionCompetency.objects.filter(version=version)
+        .select_related("competency")
+        .order_by("competency__position", "competency__name")
+        .values_list("competency__name", flat=True)
+    )
+    stages = [
+        StageRow(id=s.pk, title=s.title, position=s.position)
+        for s in Stage.objects.filter(version=version).order_by("position", "id")
+    ]
+    steps = list(
+        Step.objects.filter(version=version)
+        .select_related("module", "project_template", "conversation_template", "elective_group")
+        .order_by("stage__position", "stage_id", "position", "id")
+    )
+    prerequisites: dict[int, list[int]] = defaultdict(list)
+    for step_id, requires_id in StepPrerequisite.objects.filter(step__version=version).values_list(
+        "step_id", "requires_id"
+    ):
+        prerequisites[step_id].append(requires_id)
+    rules: dict[int, list[RuleView]] = defaultdict(list)
+    for rule in (
+        PersonalisationRule.objects.filter(step__version=version)
+        .select_related("competency")
+        .order_by("id")
+    ):
+        rules[rule.step_id].append(
+            RuleView(
+                id=rule.pk,
+                competency_id=rule.competency_id,
+                competency=rule.competency.name,
+                action=rule.action,
+                action_label=rule.get_action_display(),
+                threshold=rule.threshold,
+            )
+        )
+    groups = list(ElectiveGroup.objects.filter(version=version).order_by("id"))
+    siblings = list(
+        PathwayVersion.objects.filter(pathway_id=version.pathway_id)
+        .exclude(pk=version.pk)
+        .order_by("-number")
+    )
+    titles = {s.pk: s.display_title for s in steps}
+    by_stage = {s.id: s for s in stages}
+    previous: Step | None = None
+    for number, step in enumerate(steps, start=1):
+        target, target_status, minutes = _target(step)
+        row = StepRow(
+            id=step.pk,
+            key=str(step.key),
+            number=number,
+            title=step.display_title,
+            kind=step.kind,
+            kind_label=step.get_kind_display(),
+            target=target,
+            target_status=target_status,
+            minutes=minutes,
+            stage_id=step.stage_id,
+            available_offset_days=step.available_offset_days,
+            due_offset_days=step.due_offset_days,
+            group_id=step.elective_group_id,
+            group_title=step.elective_group.title if step.elective_group else "",
+            prerequisites=[titles[r] for r in prerequisites[step.pk] if r in titles],
+            default_prerequisite=previous.display_title if previous is not None else "",
+            rules=rules[step.pk],
+        )
+        stage = by_stage.get(step.stage_id) if step.stage_id else None
+        if stage is not None:
+            stage.steps.append(row)
+        previous = step
+    all_rows = [r for s in stages for r in s.steps]
+    if all_rows:
+        all_rows[0].is_first = True
+        all_rows[-1].is_last = True
+    if stages:
+        stages[0].is_first = True
+        stages[-1].is_last = True
+    group_rows = [
+        GroupRow(
+            id=g.pk,
+            title=g.title,
+            choose=g.choose,
+            steps=[s.display_title for s in steps if s.elective_group_id == g.pk],
+        )
+        for g in groups
+    ]
+    return VersionEditor(
+        id=version.pk,
+        pathway_id=version.pathway_id,
+        pathway=version.pathway.name,
+        purpose=version.pathway.purpose,
+        number=version.number,
+        status=version.status,
+        status_label=version.get_status_display(),
+        target_roles=version.target_roles,
+        published_at=version.published_at,
+        competencies=competencies,
+        stages=stages,
+        groups=group_rows,
+        other_versions=[
+            VersionRow(
+                id=v.pk,
+                number=v.number,
+                status=v.status,
+                status_label=v.get_status_display(),
+                steps=0,
+                cohorts=0,
+                active_learners=0,
+                published_at=v.published_at,
+                created_at=v.created_at,
+            )
+            for v in siblings
+        ],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Library choices for new steps
+# ---------------------------------------------------------------------------------------------
+
+
+def library_modules() -> QuerySet[Module]:
+    """Published modules a step may open (a queryset for form choices)."""
+    return Module.objects.filter(status=Module.Status.PUBLISHED).order_by("title")
+
+
+def library_project_templates() -> QuerySet[ProjectTemplate]:
+    return ProjectTemplate.objects.order_by("title")
+
+
+def library_conversation_templates() -> QuerySet[ConversationTemplate]:
+    return ConversationTemplate.objects.order_by("title")
+
+
+def competency_choices() -> QuerySet[Competency]:
+    return Competency.objects.select_related("framework").order_by(
+        "framework__name", "position", "name"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Personalisation preview
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RulePreview:
+    rule: RuleView
+    included: int  # learners this rule alone keeps the step for
+    skipped: int
+    no_baseline: int  # learners with no rating on the rule's competency (counted as included)
+
+
+@dataclass
+class StepPreview:
+    step_id: int
+    number: int
+    title: str
+    rules: list[RulePreview]
+    included: int  # learners all the step's rules together keep it for
+    learners: int
+
+    @property
+    def skipped(self) -> int:
+        return self.learners - self.included
+
+
+@dataclass
+class CohortPreview:
+    cohort_id: int
+    cohort: str
+    learners: int  # active enrolments: the base of every count
+    with_baseline: int  # learners who completed at least one self-assessment rating
+    steps: list[StepPreview]
+
+
+def rule_preview(version_id: int, cohort_id: int) -> CohortPreview:
+    """How many of the cohort's active learners each rule, and each step's rules together,
+    would include (6 queries whatever the cohort size). Baseline: the learner's self-assessment
+    ratings on their enrolment. Raises Cohort.DoesNotExist / PathwayVersion.DoesNotExist."""
+    version = PathwayVersion.objects.get(pk=version_id)
+    cohort = Cohort.objects.get(pk=cohort_id, version__pathway_id=version.pathway_id)
+    enrollment_ids = list(
+        Enrollment.objects.filter(cohort=cohort, status=Enrollment.Status.ACTIVE).values_list(
+            "pk", flat=True
+        )
+    )
+    baselines: dict[int, dict[int, int]] = {pk: {} for pk in enrollment_ids}
+    for enrollment_id, competency_id, rating in SelfAssessment.objects.filter(
+        enrollment__cohort=cohort, enrollment__status=Enrollment.Status.ACTIVE
+    ).values_list("enrollment_id", "competency_id", "rating"):
+        baselines[enrollment_id][competency_id] = rating
+    rules: dict[int, list[RuleView]] = defaultdict(list)
+    for rule in (
+        PersonalisationRule.objects.filter(step__version=version)
+        .select_related("competency")
+        .order_by("id")
+    ):
+        rules[rule.step_id].append(
+            RuleView(
+                id=rule.pk,
+                competency_id=rule.competency_id,
+                competency=rule.competency.name,
+                action=rule.action,
+                action_label=rule.get_action_display(),
+                threshold=rule.threshold,
+            )
+        )
+    steps = list(
+        Step.objects.filter(version=version)
+        .select_related("module", "project_template", "conversation_template")
+        .order_by("stage__position", "stage_id", "position", "id")
+    )
+    numbers = {step.pk: i for i, step in enumerate(steps, start=1)}
+    steps = [s for s in steps if s.pk in rules]
+    previews = []
+    for step in steps:
+        step_rules = rules[step.pk]
+        rule_rows = []
+        for view in step_rules:
+            included = sum(1 for b in baselines.values() if step_applies([view.as_rule], b))
+            no_baseline = sum(1 for b in baselines.values() if view.competency_id not in b)
+            rule_rows.append(
+                RulePreview(
+                    rule=view,
+                    included=included,
+                    skipped=len(baselines) - included,
+                    no_baseline=no_baseline,
+                )
+            )
+        together = [r.as_rule for r in step_rules]
+        previews.append(
+            StepPreview(
+                step_id=step.pk,
+                number=numbers.get(step.pk, 0),
+                title=step.display_title,
+                rules=rule_rows,
+                included=sum(1 for b in baselines.values() if step_applies(together, b)),
+                learners=len(baselines),
+            )
+        )
+    return CohortPreview(
+        cohort_id=cohort.pk,
+        cohort=cohort.name,
+        learners=len(baselines),
+        with_baseline=sum(1 for b in baselines.values() if b),
+        steps=previews,
+    )
+
+
+def preview_cohorts(version_id: int) -> list[tuple[int, str, int]]:
+    """Cohorts of the version's pathway with their active learner counts (2 queries)."""
+    version = PathwayVersion.objects.get(pk=version_id)
+    return [
+        (c.pk, c.name, c.n)
+        for c in Cohort.objects.filter(version__pathway_id=version.pathway_id)
+        .annotate(n=Count("enrollments", filter=Q(enrollments__status="active")))
+        .order_by("-start_date", "name")
+    ]

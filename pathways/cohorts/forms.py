@@ -1,0 +1,103 @@
+"""Forms for cohorts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from organizations.forms import typed_field
+from organizations.models import Membership, Role
+from pathways.cohorts.queries import Choices
+from pathways.models import Cohort, PathwayVersion
+
+
+class CohortForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    version = forms.ModelChoiceField(
+        label=_("Pathway"),
+        queryset=PathwayVersion.objects.unscoped().none(),
+        help_text=_("Only published versions can run; publish a draft from the pathway builder."),
+        empty_label=_("— choose a published pathway —"),
+    )
+    start_date = forms.DateField(
+        label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end_date = forms.DateField(
+        label=_("End date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Optional."),
+    )
+    status = forms.ChoiceField(label=_("Status"), choices=Cohort.Status.choices)
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if editing:
+            del self.fields["version"]
+        else:
+            del self.fields["status"]
+            typed_field(self, "version", forms.ModelChoiceField).queryset = (
+                PathwayVersion.objects.filter(status=PathwayVersion.Status.PUBLISHED)
+                .select_related("pathway")
+                .order_by("pathway__name", "-number")
+            )
+
+    def has_versions(self) -> bool:
+        """Whether a published version can be chosen (the create form)."""
+        queryset = typed_field(self, "version", forms.ModelChoiceField).queryset
+        return queryset is not None and queryset.exists()
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("The end date is before the start date."))
+        return data
+
+
+class AddLearnerForm(forms.Form):
+    email = forms.EmailField(label=_("Learner's e-mail"))
+
+    def clean_email(self) -> Membership:
+        email = self.cleaned_data["email"].strip()
+        member = Membership.objects.select_related("user").filter(user__email__iexact=email).first()
+        if member is None:
+            raise forms.ValidationError(
+                _("%(email)s is not a member of this organisation. Invite them first.")
+                % {"email": email}
+            )
+        return member
+
+
+class LearnerFilterForm(forms.Form):
+    team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int, empty_value=None)
+    role = forms.ChoiceField(label=_("Also holds the role"), required=False)
+    function = forms.ChoiceField(label=_("Function"), required=False)
+
+    def __init__(self, *args: Any, choices: Choices, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        anything = [("", _("Any"))]
+        typed_field(self, "team", forms.ChoiceField).choices = [*anything, *choices.teams]
+        typed_field(self, "role", forms.ChoiceField).choices = anything + [
+            (r, label) for r, label in Role.choices if r != Role.LEARNER
+        ]
+        typed_field(self, "function", forms.ChoiceField).choices = anything + [
+            (f, f) for f in choices.functions
+        ]
+
+
+class StaffForm(forms.Form):
+    membership = forms.TypedChoiceField(label=_("Person"), coerce=int)
+
+    def __init__(
+        self, *args: Any, people: list[tuple[int, str]], label: str, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        typed_field(self, "membership", forms.ChoiceField).choices = [
+            ("", _("— choose —")),
+            *people,
+        ]
+        self.fields["membership"].label = label

@@ -1,0 +1,338 @@
+"""Reads for cohort pages and the admin home: plain data, a fixed number of queries.
+
+Progress is counted by step identity: a learner's step is done when a ``StepCompletion`` with
+that step's key exists for their enrolment, among the steps of the version they follow. A step
+is overdue when its ``due_offset_days`` have passed since the cohort start and it is not done.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+
+from organizations.models import Membership, Role, Team
+from pathways.models import (
+    Cohort,
+    CohortCoach,
+    CohortSponsor,
+    Enrollment,
+    PathwayVersion,
+    Step,
+    StepCompletion,
+)
+from pathways.queries import CohortSummary, enrollment_views, enrollments_in_progress
+
+LEARNERS_PER_PAGE = 50
+WITHDRAWN = Enrollment.Status.WITHDRAWN
+
+
+def _overdue_keys(steps: list[tuple[str, int | None]], start: dt.date, today: dt.date) -> set[str]:
+    return {key for key, due in steps if due is not None and start + dt.timedelta(days=due) < today}
+
+
+def cohort_summaries(today: dt.date | None = None) -> list[CohortSummary]:
+    """Each cohort's size, progress, overdue steps and learners not started (4 queries)."""
+    today = today or timezone.localdate()
+    cohorts = list(
+        Cohort.objects.select_related("version__pathway")
+        .annotate(
+            n_learners=Count(
+                "enrollments", filter=~Q(enrollments__status=WITHDRAWN), distinct=True
+            ),
+            n_not_started=Count(
+                "enrollments",
+                filter=~Q(enrollments__status=WITHDRAWN) & Q(enrollments__completions__isnull=True),
+                distinct=True,
+            ),
+        )
+        .order_by("-start_date", "name")
+    )
+    if not cohorts:
+        return []
+    cohort_ids = [c.pk for c in cohorts]
+    per_version = list(
+        Enrollment.objects.filter(cohort_id__in=cohort_ids)
+        .exclude(status=WITHDRAWN)
+        .values("cohort_id", "version_id")
+        .annotate(n=Count("id"))
+        .values_list("cohort_id", "version_id", "n")
+    )
+    version_ids = {v for _c, v, _n in per_version} | {c.version_id for c in cohorts}
+    steps: dict[int, list[tuple[str, int | None]]] = defaultdict(list)
+    for version_id, step_key, due in Step.objects.filter(version_id__in=version_ids).values_list(
+        "version_id", "key", "due_offset_days"
+    ):
+        steps[version_id].append((str(step_key), due))
+    done_rows = (
+        StepCompletion.objects.filter(enrollment__cohort_id__in=cohort_ids)
+        .exclude(enrollment__status=WITHDRAWN)
+        .values("enrollment__cohort_id", "enrollment__version_id", "step_key")
+        .annotate(n=Count("id"))
+        .values_list("enrollment__cohort_id", "enrollment__version_id", "step_key", "n")
+    )
+    starts = {c.pk: c.start_date for c in cohorts}
+    possible: dict[int, int] = defaultdict(int)
+    overdue: dict[int, int] = defaultdict(int)
+    for cohort_id, version_id, n in per_version:
+        possible[cohort_id] += n * len(steps[version_id])
+        overdue[cohort_id] += n * len(_overdue_keys(steps[version_id], starts[cohort_id], today))
+    done: dict[int, int] = defaultdict(int)
+    key_sets = {v: {k for k, _d in s} for v, s in steps.items()}
+    overdue_sets: dict[tuple[int, int], set[str]] = {}
+    for cohort_id, version_id, step_key, n in done_rows:
+        key = str(step_key)
+        if key not in key_sets.get(version_id, set()):
+            continue
+        done[cohort_id] += n
+        pair = (cohort_id, version_id)
+        if pair not in overdue_sets:
+            overdue_sets[pair] = _overdue_keys(steps[version_id], starts[cohort_id], today)
+        if key in overdue_sets[pair]:
+            overdue[cohort_id] -= n
+    return [
+        CohortSummary(
+            id=c.pk,
+            name=c.name,
+            pathway=c.version.pathway.name,
+            start_date=c.start_date,
+            status=c.get_status_display(),
+            learners=c.n_learners,
+            not_started=c.n_not_started,
+            completions=done[c.pk],
+            steps_per_learner=len(steps[c.version_id]),
+            steps_possible=possible[c.pk],
+            overdue_steps=overdue[c.pk],
+            version=c.version.number,
+            end_date=c.end_date,
+        )
+        for c in cohorts
+    ]
+
+
+@dataclass
+class LearnerProgress:
+    enrollment_id: int
+    membership_id: int
+    name: str
+    email: str
+    team: str
+    status: str
+    status_label: str
+    steps_done: int
+    steps_total: int
+    overdue: list[str]
+    last_activity: dt.datetime | None
+    version: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.steps_done / self.steps_total) if self.steps_total else 0
+
+    @property
+    def not_started(self) -> bool:
+        return self.status != WITHDRAWN and self.steps_done == 0
+
+
+@dataclass
+class StaffMember:
+    membership_id: int
+    name: str
+    email: str
+
+
+@dataclass
+class CohortDetail:
+    cohort: Cohort
+    pathway: str
+    version: int
+    learners: list[LearnerProgress]
+    coaches: list[StaffMember]
+    sponsors: list[StaffMember]
+    active: int
+    withdrawn: int
+    not_started: int
+    overdue_steps: int
+    learners_overdue: int
+    steps_done: int
+    steps_possible: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.steps_done / self.steps_possible) if self.steps_possible else 0
+
+
+SHOW_FILTERS = ("all", "not_started", "overdue", "withdrawn")
+
+
+def cohort_detail(cohort_id: int, today: dt.date | None = None) -> CohortDetail:
+    """A cohort with every learner's progress, its coaches and sponsors (11 queries).
+
+    Raises ``Cohort.DoesNotExist`` for an id outside the organisation.
+    """
+    today = today or timezone.localdate()
+    cohort = Cohort.objects.select_related("version__pathway").get(pk=cohort_id)
+    enrollments = list(
+        Enrollment.objects.filter(cohort=cohort)
+        .select_related("learner__user", "learner__team", "version")
+        .order_by("learner__user__full_name", "learner__user__email")
+    )
+    version_ids = {e.version_id for e in enrollments} | {cohort.version_id}
+    steps: dict[int, list[Step]] = defaultdict(list)
+    for step in Step.objects.filter(version_id__in=version_ids).order_by("position", "id"):
+        steps[step.version_id].append(step)
+    done: dict[int, set[str]] = defaultdict(set)
+    last: dict[int, dt.datetime] = {}
+    for enrollment_id, key, when in StepCompletion.objects.filter(
+        enrollment__cohort=cohort
+    ).values_list("enrollment_id", "step_key", "completed_at"):
+        done[enrollment_id].add(str(key))
+        if enrollment_id not in last or when > last[enrollment_id]:
+            last[enrollment_id] = when
+    # Active learners' progress is what they see themselves: required steps after
+    # personalisation and electives (pathways.queries.enrollment_views, 5 queries).
+    views = {
+        view.id: view
+        for view in enrollment_views(
+            enrollments_in_progress(Enrollment.objects.filter(cohort=cohort)), today
+        )
+    }
+    learners = []
+    for e in enrollments:
+        version_steps = steps[e.version_id]
+        view = views.get(e.pk)
+        if view is not None:
+            steps_done, steps_total = view.steps_done, view.steps_total
+            overdue = [s.title for stage in view.stages for s in stage.steps if s.overdue]
+        else:  # withdrawn: what they had done of the version when they left
+            keys = {str(s.key) for s in version_steps}
+            steps_done, steps_total, overdue = len(done[e.pk] & keys), len(version_steps), []
+        learners.append(
+            LearnerProgress(
+                enrollment_id=e.pk,
+                membership_id=e.learner_id,
+                name=e.learner.user.full_name or e.learner.user.email,
+                email=e.learner.user.email,
+                team=e.learner.team.name if e.learner.team else "",
+                status=e.status,
+                status_label=e.get_status_display(),
+                steps_done=steps_done,
+                steps_total=steps_total,
+                overdue=overdue,
+                last_activity=last.get(e.pk),
+                version=e.version.number,
+            )
+        )
+    active = [lp for lp in learners if lp.status != WITHDRAWN]
+
+    def staff(model: type[CohortCoach] | type[CohortSponsor]) -> list[StaffMember]:
+        return [
+            StaffMember(
+                link.membership_id,
+                link.membership.user.full_name or link.membership.user.email,
+                link.membership.user.email,
+            )
+            for link in model.objects.filter(cohort=cohort)
+            .select_related("membership__user")
+            .order_by("membership__user__full_name")
+        ]
+
+    return CohortDetail(
+        cohort=cohort,
+        pathway=cohort.version.pathway.name,
+        version=cohort.version.number,
+        learners=learners,
+        coaches=staff(CohortCoach),
+        sponsors=staff(CohortSponsor),
+        active=len(active),
+        withdrawn=len(learners) - len(active),
+        not_started=sum(1 for lp in active if lp.not_started),
+        overdue_steps=sum(len(lp.overdue) for lp in active),
+        learners_overdue=sum(1 for lp in active if lp.overdue),
+        steps_done=sum(lp.steps_done for lp in active),
+        steps_possible=sum(lp.steps_total for lp in active),
+    )
+
+
+def filter_learners(detail: CohortDetail, show: str, page_number: Any) -> Page:
+    """One page of the detail's learners for the chosen view (no queries)."""
+    rows = detail.learners
+    if show == "not_started":
+        rows = [lp for lp in rows if lp.not_started]
+    elif show == "overdue":
+        rows = [lp for lp in rows if lp.overdue]
+    elif show == "withdrawn":
+        rows = [lp for lp in rows if lp.status == WITHDRAWN]
+    return Paginator(rows, LEARNERS_PER_PAGE).get_page(page_number)
+
+
+@dataclass
+class Choices:
+    teams: list[tuple[int, str]]
+    functions: list[str]
+    coaches: list[tuple[int, str]]
+    sponsors: list[tuple[int, str]]
+
+
+def cohort_choices() -> Choices:
+    """Teams, functions, coaches and sponsors for the cohort page's forms (4 queries)."""
+
+    def people(**role: bool) -> list[tuple[int, str]]:
+        return [
+            (m.pk, f"{m.user.full_name or m.user.email} ({m.user.email})")
+            for m in Membership.objects.filter(is_active=True, **role)
+            .select_related("user")
+            .order_by("user__full_name", "user__email")
+        ]
+
+    return Choices(
+        teams=list(Team.objects.order_by("name").values_list("pk", "name")),
+        functions=list(
+            Membership.objects.exclude(function="")
+            .order_by("function")
+            .values_list("function", flat=True)
+            .distinct()
+        ),
+        coaches=people(is_coach=True),
+        sponsors=people(is_sponsor=True),
+    )
+
+
+@dataclass
+class LearnerFilter:
+    team: int | None = None
+    role: str = ""
+    function: str = ""
+
+
+def matching_learners(cohort: Cohort, learner_filter: LearnerFilter) -> tuple[list[int], int]:
+    """Active learners matching the filter: ids not yet in the cohort, and how many already are
+    (1 query). Withdrawn learners count as already in the cohort; re-add them one by one."""
+    people = Membership.objects.filter(is_active=True, is_learner=True)
+    if learner_filter.team:
+        people = people.filter(team_id=learner_filter.team)
+    if learner_filter.role in Role.values:
+        people = people.filter(**{f"is_{learner_filter.role}": True})
+    if learner_filter.function:
+        people = people.filter(function=learner_filter.function)
+    rows = list(
+        people.annotate(
+            enrolled=Exists(Enrollment.objects.filter(cohort=cohort, learner=OuterRef("pk")))
+        ).values_list("pk", "enrolled")
+    )
+    to_add = [pk for pk, enrolled in rows if not enrolled]
+    already = sum(1 for _pk, enrolled in rows if enrolled)
+    return to_add, already
+
+
+def published_versions() -> list[PathwayVersion]:
+    return list(
+        PathwayVersion.objects.filter(status=PathwayVersion.Status.PUBLISHED)
+        .select_related("pathway")
+        .order_by("pathway__name", "-number")
+    )

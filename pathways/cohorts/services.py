@@ -1,0 +1,272 @@
+"""Every write for cohorts: runs of a published pathway version with learners, coaches and
+sponsors. ``check_*`` validates, ``do_*`` changes state in a transaction and audits it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from organizations.audit import record_change, snapshot
+from organizations.models import Membership, User
+from pathways.cohorts.queries import LearnerFilter, matching_learners
+from pathways.models import Cohort, CohortCoach, CohortSponsor, Enrollment, PathwayVersion
+
+COHORT_FIELDS = ["name", "version", "start_date", "end_date", "status"]
+# Enrolments inserted per statement when adding a whole team or function at once.
+ENROL_BATCH = 1000
+
+
+def _cohort_snapshot(cohort: Cohort) -> dict[str, Any]:
+    """The cohort's fields for the audit log, with the version by name."""
+    data = snapshot(cohort, COHORT_FIELDS)
+    data["version"] = str(cohort.version)
+    return data
+
+
+def check_published(version: PathwayVersion) -> None:
+    if version.status != PathwayVersion.Status.PUBLISHED:
+        raise ValidationError(
+            _("“%(version)s” is %(status)s. A cohort runs a published version only.")
+            % {"version": version, "status": version.get_status_display().lower()}
+        )
+
+
+def check_cohort(
+    cohort: Cohort | None, name: str, start_date: dt.date, end_date: dt.date | None
+) -> None:
+    clash = Cohort.objects.filter(name__iexact=name.strip())
+    if cohort is not None and cohort.pk:
+        clash = clash.exclude(pk=cohort.pk)
+    if clash.exists():
+        raise ValidationError(_("There is already a cohort called “%s”.") % name.strip())
+    if end_date is not None and end_date < start_date:
+        raise ValidationError(_("The end date is before the start date."))
+
+
+def do_create_cohort(
+    actor: User | None,
+    *,
+    name: str,
+    version: PathwayVersion,
+    start_date: dt.date,
+    end_date: dt.date | None = None,
+) -> Cohort:
+    with transaction.atomic():
+        check_published(version)
+        check_cohort(None, name, start_date, end_date)
+        status = (
+            Cohort.Status.PLANNED if start_date > timezone.localdate() else Cohort.Status.RUNNING
+        )
+        cohort = Cohort.objects.create(
+            name=name.strip(),
+            version=version,
+            start_date=start_date,
+            end_date=end_date,
+            status=status,
+        )
+        record_change(
+            actor, "created", cohort, after=_cohort_snapshot(cohort), object_type="Cohort"
+        )
+    return cohort
+
+
+def do_update_cohort(
+    actor: User | None,
+    cohort: Cohort,
+    *,
+    name: str,
+    start_date: dt.date,
+    end_date: dt.date | None,
+    status: str,
+) -> Cohort:
+    """Rename, re-date or change the status of a cohort (its version stays: moving learners to
+    a new version happens when that version is published)."""
+    with transaction.atomic():
+        check_cohort(cohort, name, start_date, end_date)
+        if status not in Cohort.Status.values:
+            raise ValidationError(_("Unknown status."))
+        before = _cohort_snapshot(cohort)
+        cohort.name, cohort.start_date, cohort.end_date, cohort.status = (
+            name.strip(),
+            start_date,
+            end_date,
+            status,
+        )
+        cohort.save()
+        after = _cohort_snapshot(cohort)
+        if after != before:
+            record_change(
+                actor, "updated", cohort, before=before, after=after, object_type="Cohort"
+            )
+    return cohort
+
+
+def _enrollment_repr(cohort: Cohort, membership: Membership) -> str:
+    return f"{membership.user.full_name or membership.user.email} in {cohort.name}"
+
+
+def check_can_enrol(cohort: Cohort, membership: Membership) -> Enrollment | None:
+    """Return a withdrawn enrolment to restore, None for a new one, or raise why not."""
+    if not membership.is_active:
+        raise ValidationError(_("%s is deactivated.") % membership.user.email)
+    if not membership.is_learner:
+        raise ValidationError(
+            _("%s does not hold the learner role. Give them the role on their page first.")
+            % membership.user.email
+        )
+    existing = Enrollment.objects.filter(cohort=cohort, learner=membership).first()
+    if existing is not None and existing.status != Enrollment.Status.WITHDRAWN:
+        raise ValidationError(_("%s is already in this cohort.") % membership.user.email)
+    return existing
+
+
+def do_enrol_learner(actor: User | None, cohort: Cohort, membership: Membership) -> Enrollment:
+    """Add one learner; a learner who was withdrawn is restored with their progress."""
+    with transaction.atomic():
+        existing = check_can_enrol(cohort, membership)
+        if existing is not None:
+            Enrollment.objects.filter(pk=existing.pk, status=Enrollment.Status.WITHDRAWN).update(
+                status=Enrollment.Status.ACTIVE
+            )
+            existing.status = Enrollment.Status.ACTIVE
+            record_change(
+                actor,
+                "restored",
+                existing,
+                before={"status": Enrollment.Status.WITHDRAWN},
+                after={"status": Enrollment.Status.ACTIVE},
+                object_type="Enrolment",
+                object_repr=_enrollment_repr(cohort, membership),
+            )
+            return existing
+        try:
+            with transaction.atomic():
+                enrollment = Enrollment.objects.create(
+                    cohort=cohort, learner=membership, version_id=cohort.version_id
+                )
+        except IntegrityError as exc:  # a concurrent request enrolled them first
+            raise ValidationError(
+                _("%s is already in this cohort.") % membership.user.email
+            ) from exc
+        record_change(
+            actor,
+            "enrolled",
+            enrollment,
+            after={"cohort": cohort.name, "learner": membership.user.email},
+            object_type="Enrolment",
+            object_repr=_enrollment_repr(cohort, membership),
+        )
+    return enrollment
+
+
+def do_enrol_matching(actor: User | None, cohort: Cohort, learner_filter: LearnerFilter) -> int:
+    """Enrol every active learner matching the filter who is not in the cohort yet; returns how
+    many were added (already-enrolled and withdrawn learners are skipped)."""
+    with transaction.atomic():
+        to_add, already = matching_learners(cohort, learner_filter)
+        Enrollment.objects.bulk_create(
+            [
+                Enrollment(
+                    organization_id=cohort.organization_id,
+                    cohort=cohort,
+                    learner_id=pk,
+                    version_id=cohort.version_id,
+                )
+                for pk in to_add
+            ],
+            batch_size=ENROL_BATCH,
+            ignore_conflicts=True,  # a learner enrolled concurrently is skipped, not an error
+        )
+        if to_add:
+            record_change(
+                actor,
+                "enrolled",
+                cohort,
+                after={
+                    "added": len(to_add),
+                    "skipped (already in the cohort)": already,
+                    "filter": {
+                        "team": learner_filter.team,
+                        "role": learner_filter.role,
+                        "function": learner_filter.function,
+                    },
+                },
+                object_type="Cohort",
+            )
+    return len(to_add)
+
+
+def do_withdraw(actor: User | None, enrollment: Enrollment) -> Enrollment:
+    """Withdraw a learner; their enrolment and progress are kept for the record."""
+    with transaction.atomic():
+        changed = (
+            Enrollment.objects.filter(pk=enrollment.pk)
+            .exclude(status=Enrollment.Status.WITHDRAWN)
+            .update(status=Enrollment.Status.WITHDRAWN)
+        )
+        if not changed:
+            raise ValidationError(_("This learner is already withdrawn."))
+        before = {"status": enrollment.status}
+        enrollment.status = Enrollment.Status.WITHDRAWN
+        record_change(
+            actor,
+            "withdrew",
+            enrollment,
+            before=before,
+            after={"status": enrollment.status},
+            object_type="Enrolment",
+            object_repr=_enrollment_repr(enrollment.cohort, enrollment.learner),
+        )
+    return enrollment
+
+
+STAFF: dict[str, tuple[type[CohortCoach] | type[CohortSponsor], str, str]] = {
+    "coach": (CohortCoach, "is_coach", "Cohort coach"),
+    "sponsor": (CohortSponsor, "is_sponsor", "Cohort sponsor"),
+}
+
+
+def do_assign_staff(actor: User | None, cohort: Cohort, kind: str, membership: Membership) -> None:
+    """Assign a coach or sponsor (``kind``) to the cohort; they must hold that role."""
+    model, role_field, label = STAFF[kind]
+    with transaction.atomic():
+        if not membership.is_active or not getattr(membership, role_field):
+            raise ValidationError(
+                _("%(email)s does not hold the %(role)s role.")
+                % {"email": membership.user.email, "role": kind}
+            )
+        _link, created = model.objects.get_or_create(cohort=cohort, membership=membership)
+        if not created:
+            raise ValidationError(
+                _("%(email)s is already a %(role)s of this cohort.")
+                % {"email": membership.user.email, "role": kind}
+            )
+        record_change(
+            actor,
+            "assigned",
+            cohort,
+            after={kind: membership.user.email},
+            object_type=label,
+            object_repr=f"{membership.user.email} → {cohort.name}",
+        )
+
+
+def do_remove_staff(actor: User | None, cohort: Cohort, kind: str, membership: Membership) -> None:
+    model, _role_field, label = STAFF[kind]
+    with transaction.atomic():
+        deleted, _detail = model.objects.filter(cohort=cohort, membership=membership).delete()
+        if not deleted:
+            raise ValidationError(_("%s was not assigned to this cohort.") % membership.user.email)
+        record_change(
+            actor,
+            "removed",
+            cohort,
+            before={kind: membership.user.email},
+            object_type=label,
+            object_repr=f"{membership.user.email} → {cohort.name}",
+        )

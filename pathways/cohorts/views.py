@@ -1,0 +1,207 @@
+"""Cohort pages for HR admins: list, create, edit, learners, coaches and sponsors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from organizations.http import TenantRequest
+from organizations.models import Membership
+from organizations.roles import role_required
+from pathways.cohorts import queries, services
+from pathways.cohorts.forms import AddLearnerForm, CohortForm, LearnerFilterForm, StaffForm
+from pathways.models import Cohort, Enrollment
+
+
+def _flash_error(request: TenantRequest, exc: ValidationError) -> None:
+    messages.error(request, " ".join(exc.messages))
+
+
+def _staff_forms(choices: queries.Choices, data: Any = None) -> dict[str, StaffForm]:
+    return {
+        "coach": StaffForm(data, people=choices.coaches, label=_("Coach"), prefix="coach"),
+        "sponsor": StaffForm(data, people=choices.sponsors, label=_("Sponsor"), prefix="sponsor"),
+    }
+
+
+@role_required("admin")
+def cohort_list(request: TenantRequest, org_slug: str) -> HttpResponse:
+    cohorts = queries.cohort_summaries()
+    return render(request, "pathways/cohorts/cohort_list.html", {"cohorts": cohorts})
+
+
+@role_required("admin")
+def cohort_create(request: TenantRequest, org_slug: str) -> HttpResponse:
+    form = CohortForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cohort = services.do_create_cohort(request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Cohort “%s” created. Now add its learners.") % cohort.name)
+            return redirect("cohort_detail", org_slug=org_slug, cohort_id=cohort.pk)
+    has_versions = form.has_versions()
+    return render(
+        request,
+        "pathways/cohorts/cohort_form.html",
+        {"form": form, "cohort": None, "has_versions": has_versions},
+    )
+
+
+@role_required("admin")
+def cohort_edit(request: TenantRequest, org_slug: str, cohort_id: int) -> HttpResponse:
+    cohort = get_object_or_404(Cohort.objects.select_related("version__pathway"), pk=cohort_id)
+    initial = {
+        "name": cohort.name,
+        "start_date": cohort.start_date,
+        "end_date": cohort.end_date,
+        "status": cohort.status,
+    }
+    form = CohortForm(request.POST or None, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.do_update_cohort(request.user, cohort, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Saved “%s”.") % cohort.name)
+            return redirect("cohort_detail", org_slug=org_slug, cohort_id=cohort.pk)
+    return render(request, "pathways/cohorts/cohort_form.html", {"form": form, "cohort": cohort})
+
+
+@role_required("admin")
+def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> HttpResponse:
+    try:
+        detail = queries.cohort_detail(cohort_id)
+    except Cohort.DoesNotExist as exc:
+        raise Http404 from exc
+    show = request.GET.get("show", "all")
+    show = show if show in queries.SHOW_FILTERS else "all"
+    page = queries.filter_learners(detail, show, request.GET.get("page"))
+    choices = queries.cohort_choices()
+    context = {
+        "detail": detail,
+        "cohort": detail.cohort,
+        "page": page,
+        "show": show,
+        "query": f"show={show}",
+        "add_form": AddLearnerForm(),
+        "filter_form": LearnerFilterForm(choices=choices),
+    }
+    staff_forms = _staff_forms(choices)
+    context["staff_sections"] = [
+        ("coach", detail.coaches, staff_forms["coach"]),
+        ("sponsor", detail.sponsors, staff_forms["sponsor"]),
+    ]
+    template = "pathways/cohorts/cohort_detail.html"
+    return render(request, f"{template}#learners" if request.htmx else template, context)
+
+
+@require_POST
+@role_required("admin")
+def cohort_add_learner(request: TenantRequest, org_slug: str, cohort_id: int) -> HttpResponse:
+    cohort = get_object_or_404(Cohort, pk=cohort_id)
+    form = AddLearnerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    else:
+        member = form.cleaned_data["email"]
+        try:
+            services.do_enrol_learner(request.user, cohort, member)
+        except ValidationError as exc:
+            _flash_error(request, exc)
+        else:
+            messages.success(request, _("%s added to the cohort.") % member.user.email)
+    return redirect("cohort_detail", org_slug=org_slug, cohort_id=cohort_id)
+
+
+@role_required("admin")
+def cohort_add_matching(request: TenantRequest, org_slug: str, cohort_id: int) -> HttpResponse:
+    """GET: how many learners the filter would add (htmx preview); POST: add them."""
+    cohort = get_object_or_404(Cohort, pk=cohort_id)
+    data = request.POST if request.method == "POST" else request.GET
+    form = LearnerFilterForm(data, choices=queries.cohort_choices())
+    if not form.is_valid():
+        messages.error(request, _("Choose the filter again: one of its values is not known."))
+        return redirect("cohort_detail", org_slug=org_slug, cohort_id=cohort_id)
+    learner_filter = queries.LearnerFilter(**form.cleaned_data)
+    if request.method == "POST":
+        added = services.do_enrol_matching(request.user, cohort, learner_filter)
+        messages.success(request, _("%(n)s learner(s) added to the cohort.") % {"n": added})
+        return redirect("cohort_detail", org_slug=org_slug, cohort_id=cohort_id)
+    to_add, already = queries.matching_learners(cohort, learner_filter)
+    context = {"cohort": cohort, "to_add": len(to_add), "already": already, "form": form}
+    template = "pathways/cohorts/add_matching.html"
+    return render(request, f"{template}#preview" if request.htmx else template, context)
+
+
+@require_POST
+@role_required("admin")
+def enrollment_withdraw(
+    request: TenantRequest, org_slug: str, cohort_id: int, enrollment_id: int
+) -> HttpResponse:
+    enrollment = get_object_or_404(
+        Enrollment.objects.select_related("cohort", "learner__user"),
+        pk=enrollment_id,
+        cohort_id=cohort_id,
+    )
+    try:
+        services.do_withdraw(request.user, enrollment)
+    except ValidationError as exc:
+        _flash_error(request, exc)
+    else:
+        messages.success(
+            request,
+            _("%s was withdrawn. Their progress is kept; add them again to restore it.")
+            % enrollment.learner.user.email,
+        )
+    return redirect("cohort_detail", org_slug=org_slug, cohort_id=cohort_id)
+
+
+@require_POST
+@role_required("admin")
+def cohort_staff_add(
+    request: TenantRequest, org_slug: str, cohort_id: int, kind: str
+) -> HttpResponse:
+    cohort = get_object_or_404(Cohort, pk=cohort_id)
+    if kind not in services.STAFF:
+        raise Http404
+    form = _staff_forms(queries.cohort_choices(), request.POST)[kind]
+    if not form.is_valid():
+        messages.error(request, _("Choose a person from the list."))
+    else:
+        member = get_object_or_404(
+            Membership.objects.select_related("user"), pk=form.cleaned_data["membership"]
+        )
+        try:
+            services.do_assign_staff(request.user, cohort, kind, member)
+        except ValidationError as exc:
+            _flash_error(request, exc)
+        else:
+            messages.success(request, _("%s assigned to the cohort.") % member.user.email)
+    return redirect("cohort_detail", org_slug=org_slug, cohort_id=cohort_id)
+
+
+@require_POST
+@role_required("admin")
+def cohort_staff_remove(
+    request: TenantRequest, org_slug: str, cohort_id: int, kind: str, membership_id: int
+) -> HttpResponse:
+    cohort = get_object_or_404(Cohort, pk=cohort_id)
+    member = get_object_or_404(Membership.objects.select_related("user"), pk=membership_id)
+    if kind not in services.STAFF:
+        raise Http404
+    try:
+        services.do_remove_staff(request.user, cohort, kind, member)
+    except ValidationError as exc:
+        _flash_error(request, exc)
+    else:
+        messages.success(request, _("%s is no longer assigned to this cohort.") % member.user.email)
+    return redirect("cohort_detail", org_slug=org_slug, cohort_id=cohort_id)

@@ -1,0 +1,1 @@
+"""The learner's side of pathways: next step, diagnostic, module pages, electives, history."""

@@ -1,0 +1,605 @@
+"""Learner reads: the home with its one next step, diagnostic, module page, electives, history.
+
+Every function returns plain dataclasses built with a fixed number of queries, whatever the
+number of modules, cards and enrolments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.core.paginator import Paginator
+from django.db.models import CharField, Count, F, IntegerField, Q, QuerySet, Value
+from django.urls import NoReverseMatch, reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from competencies.models import Competency, ProficiencyLevel
+from organizations.models import Membership
+from pathways import queries
+from pathways.markdown import render_markdown
+from pathways.models import (
+    ActivityEvent,
+    Enrollment,
+    Module,
+    ModuleReaction,
+    PersonalisationRule,
+    PracticeAnswer,
+    PracticeTask,
+    RetrievalItem,
+    ReviewCard,
+    ReviewLog,
+    SelfAssessment,
+    Step,
+    StepCompletion,
+    VersionCompetency,
+)
+from pathways.social.queries import RecommendationView, recommendations_for
+
+HISTORY_PAGE_SIZE = 25
+# Used when a framework has no proficiency scale of its own.
+DEFAULT_SCALE = [
+    (1, gettext_lazy("Beginning"), gettext_lazy("I rarely do this yet.")),
+    (2, gettext_lazy("Developing"), gettext_lazy("I do this sometimes, with effort.")),
+    (3, gettext_lazy("Proficient"), gettext_lazy("I do this reliably in familiar situations.")),
+    (4, gettext_lazy("Advanced"), gettext_lazy("I do this well, even under pressure.")),
+    (5, gettext_lazy("Role model"), gettext_lazy("Others learn this from me.")),
+]
+
+
+def review_session_url(org_slug: str) -> str | None:
+    """The review session page, once the practice area provides it."""
+    try:
+        return reverse("review_session", kwargs={"org_slug": org_slug})
+    except NoReverseMatch:
+        return None
+
+
+def visible_modules(membership: Membership) -> QuerySet[Module]:
+    """Modules the learner may open: published ones, and any module of their own pathways
+    (a retired module stays readable to those whose pathway version still holds it)."""
+    versions = (
+        Enrollment.objects.filter(learner=membership)
+        .exclude(status=Enrollment.Status.WITHDRAWN)
+        .values("version_id")
+    )
+    in_pathways = Step.objects.filter(version_id__in=versions).values("module_id")
+    return Module.objects.filter(Q(status=Module.Status.PUBLISHED) | Q(pk__in=in_pathways))
+
+
+# --- The home and its next step ---------------------------------------------------------
+
+
+@dataclass
+class NextStep:
+    kind: str  # diagnostic | overdue | reviews | step | electives
+    title: str
+    reason: str
+    url: str | None
+    enrollment: queries.EnrollmentView | None = None
+    step: queries.StepView | None = None
+
+
+@dataclass
+class HomeView:
+    enrollments: list[queries.EnrollmentView]
+    next_step: NextStep | None
+    reviews_due: int
+    review_url: str | None
+    celebrations: list[queries.Celebration]
+    recommendations: list[RecommendationView]
+
+    @property
+    def all_done(self) -> bool:
+        return bool(self.enrollments) and self.next_step is None
+
+
+def step_url(org_slug: str, enrollment_id: int, step_id: int) -> str:
+    return reverse(
+        "learning_step",
+        kwargs={"org_slug": org_slug, "enrollment_id": enrollment_id, "step_id": step_id},
+    )
+
+
+def choose_next_step(
+    org_slug: str,
+    enrollments: list[queries.EnrollmentView],
+    reviews_due: int,
+    review_url: str | None,
+) -> NextStep | None:
+    """The most useful thing to do now, with a short reason. In order: the diagnostic that
+    personalises a new pathway, overdue work (oldest first), due reviews, then the next step of
+    the first pathway that has one (or the elective choice it waits for)."""
+    for e in enrollments:
+        if e.needs_diagnostic:
+            return NextStep(
+                kind="diagnostic",
+                title=_("Rate yourself to tailor %(pathway)s") % {"pathway": e.pathway},
+                reason=_("Start of %(pathway)s") % {"pathway": e.pathway},
+                url=reverse(
+                    "learning_diagnostic", kwargs={"org_slug": org_slug, "enrollment_id": e.id}
+                ),
+                enrollment=e,
+            )
+    overdue = [
+        (s.due_on, i, e, s)
+        for i, e in enumerate(enrollments)
+        for s in e.steps
+        if s.overdue and s.due_on is not None and s.state == queries.AVAILABLE
+    ]
+    if overdue:
+        due_on, _i, e, s = min(overdue, key=lambda row: (row[0], row[1]))
+        return NextStep(
+            kind="overdue",
+            title=s.title,
+            reason=_("Overdue since %(date)s") % {"date": formats.date_format(due_on, "j M")},
+            url=step_url(org_slug, e.id, s.id),
+            enrollment=e,
+            step=s,
+        )
+    if reviews_due:
+        return NextStep(
+            kind="reviews",
+            title=_("Recall what you learned"),
+            reason=ngettext("%(n)s review due", "%(n)s reviews due", reviews_due)
+            % {"n": reviews_due},
+            url=review_url,
+        )
+    for e in enrollments:
+        if e.next_step is not None:
+            s = e.next_step
+            reason = (
+                _("Next in %(stage)s of %(pathway)s") % {"stage": s.stage, "pathway": e.pathway}
+                if s.stage
+                else _("Next in %(pathway)s") % {"pathway": e.pathway}
+            )
+            return NextStep(
+                kind="step",
+                title=s.title,
+                reason=reason,
+                url=step_url(org_slug, e.id, s.id),
+                enrollment=e,
+                step=s,
+            )
+        if e.pending_electives:
+            group = e.pending_electives[0]
+            return NextStep(
+                kind="electives",
+                title=_("Choose %(k)s of %(n)s: %(group)s")
+                % {"k": group.needed, "n": len(group.options), "group": group.title},
+                reason=_("Your choice in %(pathway)s") % {"pathway": e.pathway},
+                url=reverse(
+                    "learning_electives", kwargs={"org_slug": org_slug, "enrollment_id": e.id}
+                ),
+                enrollment=e,
+            )
+    return None
+
+
+def learner_home(membership: Membership, org_slug: str, now: dt.datetime | None = None) -> HomeView:
+    """Everything on the learner's home (7 queries: 5 for the enrolments, due reviews,
+    recommendations)."""
+    now = now or timezone.now()
+    enrollments = queries.learner_enrollments(membership, queries.org_today(now))
+    reviews_due = ReviewCard.objects.filter(learner=membership, due__lte=now).count()
+    review_url = review_session_url(org_slug)
+    return HomeView(
+        enrollments=enrollments,
+        next_step=choose_next_step(org_slug, enrollments, reviews_due, review_url),
+        reviews_due=reviews_due,
+        review_url=review_url,
+        celebrations=queries.celebrations_for(enrollments, now),
+        recommendations=recommendations_for(membership),
+    )
+
+
+# --- Diagnostic -------------------------------------------------------------------------
+
+
+@dataclass
+class LevelView:
+    value: int
+    label: str
+    descriptor: str
+
+
+@dataclass
+class DiagnosticCompetency:
+    id: int
+    name: str
+    description: str
+    levels: list[LevelView]
+    rating: int | None = None
+
+    @property
+    def scale_values(self) -> set[int]:
+        return {level.value for level in self.levels}
+
+
+@dataclass
+class DiagnosticView:
+    enrollment_id: int
+    pathway: str
+    competencies: list[DiagnosticCompetency]
+    taken_at: dt.datetime | None
+
+
+def diagnostic_for(membership: Membership, enrollment_id: int) -> DiagnosticView:
+    """The competencies a pathway's learner rates at enrolment: the version's competencies and
+    any competency its personalisation rules read, each with its framework's scale (4 queries).
+    Raises ``Enrollment.DoesNotExist`` for an enrolment that is not the learner's."""
+    enrollment = Enrollment.objects.select_related("version__pathway").get(
+        pk=enrollment_id, learner=membership
+    )
+    version_competencies = VersionCompetency.objects.filter(
+        version_id=enrollment.version_id
+    ).values("competency_id")
+    ruled = PersonalisationRule.objects.filter(step__version_id=enrollment.version_id).values(
+        "competency_id"
+    )
+    competencies = list(
+        Competency.objects.filter(Q(pk__in=version_competencies) | Q(pk__in=ruled))
+        .select_related("framework")
+        .order_by("framework__name", "position", "name")
+    )
+    levels: dict[int, list[LevelView]] = {}
+    for level in ProficiencyLevel.objects.filter(
+        framework_id__in={c.framework_id for c in competencies}
+    ).order_by("value"):
+        levels.setdefault(level.framework_id, []).append(
+            LevelView(level.value, level.label, level.descriptor)
+        )
+    ratings = {
+        a.competency_id: a
+        for a in SelfAssessment.objects.filter(enrollment_id=enrollment.pk).order_by("created_at")
+    }
+    default = [LevelView(v, str(label), str(text)) for v, label, text in DEFAULT_SCALE]
+    return DiagnosticView(
+        enrollment_id=enrollment.pk,
+        pathway=enrollment.version.pathway.name,
+        competencies=[
+            DiagnosticCompetency(
+                id=c.pk,
+                name=c.name,
+                description=c.description,
+                levels=levels.get(c.framework_id) or default,
+                rating=ratings[c.pk].rating if c.pk in ratings else None,
+            )
+            for c in competencies
+        ],
+        taken_at=min((a.created_at for a in ratings.values()), default=None),
+    )
+
+
+# --- Electives --------------------------------------------------------------------------
+
+
+@dataclass
+class ElectiveGroupPage:
+    id: int
+    title: str
+    choose: int
+    needed: int
+    options: list[queries.ElectiveOption]
+    locked_by: str | None  # title of a chosen step already started or done
+
+
+@dataclass
+class ElectivesPage:
+    enrollment: queries.EnrollmentView
+    groups: list[ElectiveGroupPage]
+
+
+def electives_for(membership: Membership, enrollment_id: int) -> ElectivesPage:
+    """The enrolment's elective groups, the learner's picks, and whether each group is fixed
+    because a chosen step was started (practice answer saved) or done (6 queries).
+    Raises ``Enrollment.DoesNotExist`` for an enrolment that is not the learner's."""
+    views = queries.learner_enrollments(membership, enrollment_id=enrollment_id)
+    if not views:
+        raise Enrollment.DoesNotExist
+    [view] = views
+    module_by_step = {s.id: s.module_id for s in view.steps}
+    started_modules = set(
+        PracticeAnswer.objects.filter(
+            learner=membership,
+            task__module_id__in=[m for m in module_by_step.values() if m is not None],
+        ).values_list("task__module_id", flat=True)
+    )
+    groups = []
+    for group in view.elective_groups:
+        locked_by = next(
+            (
+                o.title
+                for o in group.options
+                if o.done or (o.chosen and module_by_step.get(o.step_id) in started_modules)
+            ),
+            None,
+        )
+        groups.append(
+            ElectiveGroupPage(
+                id=group.id,
+                title=group.title,
+                choose=group.choose,
+                needed=group.needed,
+                options=group.options,
+                locked_by=locked_by,
+            )
+        )
+    return ElectivesPage(enrollment=view, groups=groups)
+
+
+# --- Module page ------------------------------------------------------------------------
+
+
+@dataclass
+class StepContext:
+    enrollment_id: int
+    pathway: str
+    step: queries.StepView
+    enrollment_completed: bool
+
+
+@dataclass
+class ModulePage:
+    id: int
+    title: str
+    summary: str
+    body_html: str
+    format_label: str
+    minutes: int
+    task_id: int | None
+    task_prompt: str
+    task_kind_label: str
+    answer: str
+    answer_updated_at: dt.datetime | None
+    useful: int | None
+    relevant: int | None
+    retrieval_items: int
+    review_cards: int
+    done: bool
+    context: StepContext | None = None
+
+
+def module_page(
+    membership: Membership, module_id: int, context: StepContext | None = None
+) -> ModulePage:
+    """A module as the learner takes it (5 queries). Raises ``Module.DoesNotExist`` when the
+    learner may not see it."""
+    module = visible_modules(membership).get(pk=module_id)
+    task = PracticeTask.objects.filter(module_id=module.pk).first()
+    answer = (
+        PracticeAnswer.objects.filter(learner=membership, task_id=task.pk).first()
+        if task is not None
+        else None
+    )
+    reaction = ModuleReaction.objects.filter(learner=membership, module_id=module.pk).first()
+    counts = RetrievalItem.objects.filter(module_id=module.pk).aggregate(
+        items=Count("pk", distinct=True),
+        cards=Count("cards", filter=Q(cards__learner=membership), distinct=True),
+    )
+    if context is not None:
+        done = context.step.state == queries.DONE
+    else:
+        done = ActivityEvent.objects.filter(
+            actor=membership, verb="completed", object_type="module", object_id=str(module.pk)
+        ).exists()
+    return ModulePage(
+        id=module.pk,
+        title=module.title,
+        summary=module.summary,
+        body_html=render_markdown(module.body),
+        format_label=module.get_format_display(),
+        minutes=module.minutes,
+        task_id=task.pk if task is not None else None,
+        task_prompt=task.prompt if task is not None else "",
+        task_kind_label=task.get_kind_display() if task is not None else "",
+        answer=answer.text if answer is not None else "",
+        answer_updated_at=answer.updated_at if answer is not None else None,
+        useful=reaction.useful if reaction is not None else None,
+        relevant=reaction.relevant if reaction is not None else None,
+        retrieval_items=counts["items"],
+        review_cards=counts["cards"],
+        done=done,
+        context=context,
+    )
+
+
+@dataclass
+class TemplateStepPage:
+    """A project or coaching-conversation step: its brief or purpose and how to mark it done."""
+
+    title: str
+    kind_label: str
+    brief_html: str
+    outcomes_html: str
+    questions: list[str]
+    timing: str
+    context: StepContext
+
+
+def step_context(membership: Membership, enrollment_id: int, step_id: int) -> StepContext:
+    """The learner's enrolment and one of its steps with its state (5 queries). Raises
+    ``Enrollment.DoesNotExist``/``Step.DoesNotExist`` when either is not the learner's."""
+    views = queries.learner_enrollments(membership, enrollment_id=enrollment_id)
+    if not views:
+        raise Enrollment.DoesNotExist
+    step = next((s for s in views[0].steps if s.id == step_id), None)
+    if step is None:
+        raise Step.DoesNotExist
+    return StepContext(
+        enrollment_id=views[0].id,
+        pathway=views[0].pathway,
+        step=step,
+        enrollment_completed=views[0].completed,
+    )
+
+
+def template_step_page(membership: Membership, context: StepContext) -> TemplateStepPage:
+    """A project or coaching step's template (1 query)."""
+    step = Step.objects.select_related("project_template", "conversation_template").get(
+        pk=context.step.id
+    )
+    project, conversation = step.project_template, step.conversation_template
+    if project is not None:
+        return TemplateStepPage(
+            title=step.display_title,
+            kind_label=step.get_kind_display(),
+            brief_html=render_markdown(project.brief),
+            outcomes_html=render_markdown(project.expected_outcomes),
+            questions=[],
+            timing="",
+            context=context,
+        )
+    return TemplateStepPage(
+        title=step.display_title,
+        kind_label=step.get_kind_display(),
+        brief_html=render_markdown(conversation.purpose) if conversation is not None else "",
+        outcomes_html="",
+        questions=(
+            [q.strip() for q in conversation.questions.splitlines() if q.strip()]
+            if conversation is not None
+            else []
+        ),
+        timing=conversation.suggested_timing if conversation is not None else "",
+        context=context,
+    )
+
+
+# --- History ----------------------------------------------------------------------------
+
+
+@dataclass
+class HistoryEntry:
+    kind: str  # completion | answer | review
+    when: dt.datetime
+    title: str
+    detail: str
+    module_id: int | None = None
+
+
+@dataclass
+class HistoryPage:
+    entries: list[HistoryEntry] = field(default_factory=list)
+    number: int = 1
+    num_pages: int = 1
+    total: int = 0
+    has_previous: bool = False
+    has_next: bool = False
+
+
+RATING_LABELS = {
+    1: gettext_lazy("Again"),
+    2: gettext_lazy("Hard"),
+    3: gettext_lazy("Good"),
+    4: gettext_lazy("Easy"),
+}
+
+
+def history_page(membership: Membership, page: int | str | None = 1) -> HistoryPage:
+    """Completions (pathway steps and modules taken on their own), practice answers and
+    reviews, newest first, ``HISTORY_PAGE_SIZE`` a page (at most 8 queries: count, page, and one
+    detail query per kind of entry on the page)."""
+
+    def rows(qs: QuerySet, kind: str, when: str) -> QuerySet:
+        return (
+            qs.order_by()
+            .annotate(
+                kind=Value(kind, output_field=CharField()),
+                when=F(when),
+                ref=F("pk"),
+                n=Value(0, output_field=IntegerField()),
+            )
+            .values_list("kind", "when", "ref", "n")
+        )
+
+    union = (
+        rows(StepCompletion.objects.filter(learner=membership), "step", "completed_at")
+        .union(
+            rows(
+                ActivityEvent.objects.filter(
+                    actor=membership,
+                    verb="completed",
+                    object_type="module",
+                    registration__isnull=True,
+                ),
+                "module",
+                "timestamp",
+            ),
+            rows(PracticeAnswer.objects.filter(learner=membership), "answer", "updated_at"),
+            rows(ReviewLog.objects.filter(learner=membership), "review", "reviewed_at"),
+            all=True,
+        )
+        .order_by("-when", "-ref")
+    )
+    paginator = Paginator(union, HISTORY_PAGE_SIZE)
+    current = paginator.get_page(page)
+    page_rows = list(current.object_list)
+    ids: dict[str, list[int]] = {"step": [], "module": [], "answer": [], "review": []}
+    for kind, _when, ref, _n in page_rows:
+        ids[kind].append(ref)
+
+    titles: dict[tuple[str, int], tuple[str, str, int | None]] = {}
+    if ids["step"]:
+        completions = list(
+            StepCompletion.objects.filter(pk__in=ids["step"]).select_related(
+                "enrollment__version__pathway"
+            )
+        )
+        steps = {
+            (s.version_id, str(s.key)): s
+            for s in Step.objects.filter(
+                key__in=[c.step_key for c in completions],
+                version_id__in={c.enrollment.version_id for c in completions},
+            ).select_related("module", "project_template", "conversation_template")
+        }
+        for c in completions:
+            step = steps.get((c.enrollment.version_id, str(c.step_key)))
+            titles[("step", c.pk)] = (
+                step.display_title if step is not None else _("A step of an earlier version"),
+                c.enrollment.version.pathway.name,
+                step.module_id if step is not None else None,
+            )
+    if ids["module"]:
+        events = list(ActivityEvent.objects.filter(pk__in=ids["module"]))
+        modules = dict(
+            Module.objects.filter(
+                pk__in=[int(e.object_id) for e in events if e.object_id.isdigit()]
+            ).values_list("pk", "title")
+        )
+        for e in events:
+            module_id = int(e.object_id) if e.object_id.isdigit() else None
+            title = modules.get(module_id) if module_id is not None else None
+            titles[("module", e.pk)] = (
+                title if title is not None else _("A removed module"),
+                _("Taken outside a pathway"),
+                module_id,
+            )
+    if ids["answer"]:
+        for a in PracticeAnswer.objects.filter(pk__in=ids["answer"]).select_related("task__module"):
+            titles[("answer", a.pk)] = (a.task.module.title, a.text, a.task.module_id)
+    if ids["review"]:
+        for r in ReviewLog.objects.filter(pk__in=ids["review"]).select_related("card__item"):
+            rating = RATING_LABELS.get(r.rating, str(r.rating))
+            detail = (
+                _("Answered %(rating)s in %(seconds)s s")
+                % {"rating": rating, "seconds": round(r.duration_ms / 1000)}
+                if r.duration_ms
+                else _("Answered %(rating)s") % {"rating": rating}
+            )
+            titles[("review", r.pk)] = (r.card.item.prompt, detail, r.card.item.module_id)
+
+    kinds = {"step": "completion", "module": "completion", "answer": "answer", "review": "review"}
+    entries = []
+    for kind, when, ref, _n in page_rows:
+        title, detail, module_id = titles.get((kind, ref), ("", "", None))
+        entries.append(HistoryEntry(kinds[kind], when, title, detail, module_id))
+    return HistoryPage(
+        entries=entries,
+        number=current.number,
+        num_pages=paginator.num_pages,
+        total=paginator.count,
+        has_previous=current.has_previous(),
+        has_next=current.has_next(),
+    )

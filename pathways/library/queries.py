@@ -1,0 +1,425 @@
+"""Reads for the library pages: plain dataclasses, a fixed number of queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q
+from django.utils.safestring import SafeString
+
+from competencies.models import Competency
+from pathways.library.scenario_checks import TreeProblem, find_tree_problems
+from pathways.library.search import search_modules
+from pathways.library.services import difficulty_level
+from pathways.markdown import render_markdown
+from pathways.models import (
+    ChoiceScore,
+    Module,
+    ModuleCompetency,
+    ModuleTag,
+    PracticeTask,
+    RetrievalItem,
+    Scenario,
+    ScenarioChoice,
+    ScenarioNode,
+)
+
+PAGE_SIZE = 25
+
+
+@dataclass
+class ModuleRow:
+    id: int
+    title: str
+    summary: str
+    format: str
+    format_label: str
+    minutes: int
+    difficulty: int
+    status: str
+    status_label: str
+    is_core: bool
+    competencies: list[str] = field(default_factory=list)
+    tags: dict[str, list[str]] = field(default_factory=dict)
+    questions: int = 0
+    has_practice: bool = False
+
+
+@dataclass
+class LibraryFilters:
+    text: str = ""
+    competency_id: int | None = None
+    role: str = ""
+    function: str = ""
+    impact: str = ""
+    format: str = ""
+    status: str = ""
+
+    @property
+    def active(self) -> bool:
+        return any(
+            [self.text, self.competency_id, self.role, self.function, self.impact, self.format]
+        ) or bool(self.status)
+
+
+@dataclass
+class LibraryPage:
+    rows: list[ModuleRow]
+    page: Page
+    total: int
+    competencies: list[tuple[int, str]]
+    roles: list[str]
+    functions: list[str]
+    impacts: list[str]
+    library_size: int
+
+
+def _competency_names(module_ids: list[int]) -> dict[int, list[str]]:
+    names: dict[int, list[str]] = defaultdict(list)
+    for module_id, name in (
+        ModuleCompetency.objects.filter(module_id__in=module_ids)
+        .order_by("competency__position", "competency__name")
+        .values_list("module_id", "competency__name")
+    ):
+        names[module_id].append(name)
+    return names
+
+
+def _tags(module_ids: list[int]) -> dict[int, dict[str, list[str]]]:
+    tags: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for module_id, kind, value in (
+        ModuleTag.objects.filter(module_id__in=module_ids)
+        .order_by("kind", "value")
+        .values_list("module_id", "kind", "value")
+    ):
+        tags[module_id][kind].append(value)
+    return {k: dict(v) for k, v in tags.items()}
+
+
+def _row(module: Module, names: dict[int, list[str]], tags: dict) -> ModuleRow:
+    return ModuleRow(
+        id=module.pk,
+        title=module.title,
+        summary=module.summary,
+        format=module.format,
+        format_label=module.get_format_display(),
+        minutes=module.minutes,
+        difficulty=module.difficulty,
+        status=module.status,
+        status_label=module.get_status_display(),
+        is_core=module.is_core,
+        competencies=names.get(module.pk, []),
+        tags=tags.get(module.pk, {}),
+    )
+
+
+def library_page(filters: LibraryFilters, page_number: int | str | None = 1) -> LibraryPage:
+    """One page of matching modules with their competencies, tags, question counts and practice
+    tasks, and the filter options (9 queries whatever the library's size)."""
+    queryset = search_modules(
+        text=filters.text,
+        competency_id=filters.competency_id,
+        role=filters.role,
+        function=filters.function,
+        impact=filters.impact,
+        format=filters.format,
+        status=filters.status or None,
+    )
+    page = Paginator(queryset, PAGE_SIZE).get_page(page_number)
+    modules = list(page.object_list)
+    ids = [m.pk for m in modules]
+    names = _competency_names(ids)
+    tags = _tags(ids)
+    questions = dict(
+        RetrievalItem.objects.filter(module_id__in=ids)
+        .values("module_id")
+        .annotate(n=Count("id"))
+        .values_list("module_id", "n")
+    )
+    practised = set(
+        PracticeTask.objects.filter(module_id__in=ids).values_list("module_id", flat=True)
+    )
+    rows = [_row(m, names, tags) for m in modules]
+    for row in rows:
+        row.questions = questions.get(row.id, 0)
+        row.has_practice = row.id in practised
+    options: dict[str, list[str]] = defaultdict(list)
+    for kind, value in (
+        ModuleTag.objects.order_by("kind", "value").values_list("kind", "value").distinct()
+    ):
+        if value not in options[kind]:
+            options[kind].append(value)
+    return LibraryPage(
+        rows=rows,
+        page=page,
+        total=page.paginator.count,
+        competencies=list(Competency.objects.order_by("name").values_list("id", "name")),
+        roles=options[ModuleTag.Kind.ROLE],
+        functions=options[ModuleTag.Kind.FUNCTION],
+        impacts=options[ModuleTag.Kind.IMPACT],
+        library_size=Module.objects.count(),
+    )
+
+
+@dataclass
+class OptionView:
+    id: int
+    text: str
+    is_correct: bool
+    feedback: str
+
+
+@dataclass
+class ItemView:
+    id: int
+    kind: str
+    kind_label: str
+    prompt: str
+    model_answer: str
+    competency_id: int | None
+    competency: str
+    difficulty: float
+    level: str
+    options: list[OptionView]
+
+
+@dataclass
+class ModuleDetail:
+    module: Module
+    row: ModuleRow
+    body_html: SafeString
+    practice: PracticeTask | None
+    items: list[ItemView]
+    scenarios: list[tuple[int, str, str, str]]
+
+
+def retrieval_items(module: Module) -> list[ItemView]:
+    """The module's items with their options (2 queries)."""
+    return [
+        ItemView(
+            id=item.pk,
+            kind=item.kind,
+            kind_label=item.get_kind_display(),
+            prompt=item.prompt,
+            model_answer=item.model_answer,
+            competency_id=item.competency_id,
+            competency=item.competency.name if item.competency else "",
+            difficulty=item.difficulty,
+            level=difficulty_level(item.difficulty),
+            options=[
+                OptionView(o.pk, o.text, o.is_correct, o.feedback) for o in item.options.all()
+            ],
+        )
+        for item in RetrievalItem.objects.filter(module=module)
+        .select_related("competency")
+        .prefetch_related("options")
+        .order_by("position", "id")
+    ]
+
+
+def module_detail(module: Module) -> ModuleDetail:
+    """Everything the edit and preview pages show about a module (6 queries)."""
+    ids = [module.pk]
+    return ModuleDetail(
+        module=module,
+        row=_row(module, _competency_names(ids), _tags(ids)),
+        body_html=render_markdown(module.body),
+        practice=PracticeTask.objects.filter(module=module).first(),
+        items=retrieval_items(module),
+        scenarios=[
+            (s.pk, s.title, s.status, s.get_status_display())
+            for s in Scenario.objects.filter(module=module).order_by("title")
+        ],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Scenarios
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ScenarioRow:
+    id: int
+    title: str
+    summary: str
+    module: str
+    status: str
+    status_label: str
+    situations: int
+    endings: int
+    problems: int
+
+
+def scenario_rows() -> list[ScenarioRow]:
+    """Every scenario with its size and how many problems block publishing (3 queries)."""
+    scenarios = list(
+        Scenario.objects.select_related("module")
+        .annotate(
+            n_situations=Count("nodes", filter=Q(nodes__is_ending=False)),
+            n_endings=Count("nodes", filter=Q(nodes__is_ending=True)),
+        )
+        .order_by("title", "id")
+    )
+    nodes: dict[int, list[ScenarioNode]] = defaultdict(list)
+    for node in ScenarioNode.objects.order_by("position", "id"):
+        nodes[node.scenario_id].append(node)
+    choices: dict[int, list[ScenarioChoice]] = defaultdict(list)
+    for choice in ScenarioChoice.objects.only("id", "node_id", "next_node_id", "text").order_by(
+        "position", "id"
+    ):
+        choices[choice.node_id].append(choice)
+    rows = []
+    for s in scenarios:
+        own_nodes = nodes[s.pk]
+        own_choices = [c for n in own_nodes for c in choices[n.pk]]
+        rows.append(
+            ScenarioRow(
+                id=s.pk,
+                title=s.title,
+                summary=s.summary,
+                module=s.module.title if s.module else "",
+                status=s.status,
+                status_label=s.get_status_display(),
+                situations=s.n_situations,
+                endings=s.n_endings,
+                problems=len(find_tree_problems(own_nodes, own_choices, s.start_node_id)),
+            )
+        )
+    return rows
+
+
+@dataclass
+class ChoiceView:
+    id: int
+    text: str
+    next_node_id: int | None
+    next_key: str
+    feedback: str
+    is_effective: bool
+    scores: list[tuple[int, str, int]]  # competency id, name, score
+
+
+@dataclass
+class NodeView:
+    id: int
+    key: str
+    text: str
+    is_ending: bool
+    debrief: str
+    is_start: bool
+    choices: list[ChoiceView] = field(default_factory=list)
+
+
+@dataclass
+class ScenarioDetail:
+    scenario: Scenario
+    nodes: list[NodeView]
+    problems: list[TreeProblem]
+    competencies: list[tuple[int, str]]
+
+    def node(self, node_id: int | None) -> NodeView | None:
+        return next((n for n in self.nodes if n.id == node_id), None)
+
+    def choice(self, choice_id: int) -> tuple[NodeView, ChoiceView] | None:
+        for node in self.nodes:
+            for choice in node.choices:
+                if choice.id == choice_id:
+                    return node, choice
+        return None
+
+
+def scenario_detail(scenario: Scenario) -> ScenarioDetail:
+    """The scenario's nodes, choices, scores and problems (4 queries)."""
+    nodes = list(ScenarioNode.objects.filter(scenario=scenario).order_by("position", "id"))
+    choices = list(
+        ScenarioChoice.objects.filter(node__scenario=scenario).order_by("position", "id")
+    )
+    scores: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
+    for choice_id, cid, name, score in (
+        ChoiceScore.objects.filter(choice__node__scenario=scenario)
+        .order_by("competency__position", "competency__name")
+        .values_list("choice_id", "competency_id", "competency__name", "score")
+    ):
+        scores[choice_id].append((cid, name, score))
+    keys = {n.pk: n.key for n in nodes}
+    views = {
+        n.pk: NodeView(
+            id=n.pk,
+            key=n.key,
+            text=n.text,
+            is_ending=n.is_ending,
+            debrief=n.debrief,
+            is_start=n.pk == scenario.start_node_id,
+        )
+        for n in nodes
+    }
+    for c in choices:
+        views[c.node_id].choices.append(
+            ChoiceView(
+                id=c.pk,
+                text=c.text,
+                next_node_id=c.next_node_id,
+                next_key=keys.get(c.next_node_id, "") if c.next_node_id is not None else "",
+                feedback=c.feedback,
+                is_effective=c.is_effective,
+                scores=scores[c.pk],
+            )
+        )
+    return ScenarioDetail(
+        scenario=scenario,
+        nodes=list(views.values()),
+        problems=find_tree_problems(nodes, choices, scenario.start_node_id),
+        competencies=list(Competency.objects.order_by("name").values_list("id", "name")),
+    )
+
+
+@dataclass
+class PlayStep:
+    node: NodeView
+    choice: ChoiceView
+
+
+@dataclass
+class PlayState:
+    """Where a preview play stands after following ``path`` (choice ids) from the start."""
+
+    history: list[PlayStep]
+    current: NodeView | None
+    totals: list[tuple[str, int]]
+    effective: int
+    broken: bool
+
+    @property
+    def last(self) -> PlayStep | None:
+        return self.history[-1] if self.history else None
+
+
+def play(detail: ScenarioDetail, path: list[int]) -> PlayState:
+    """Replay the chosen choice ids from the start node; stops at the first choice that does
+    not belong to the current node (a stale or edited link)."""
+    current = detail.node(detail.scenario.start_node_id)
+    history: list[PlayStep] = []
+    totals: dict[str, int] = defaultdict(int)
+    broken = False
+    for choice_id in path:
+        if current is None or current.is_ending:
+            broken = True
+            break
+        choice = next((c for c in current.choices if c.id == choice_id), None)
+        if choice is None:
+            broken = True
+            break
+        history.append(PlayStep(current, choice))
+        for _cid, name, score in choice.scores:
+            totals[name] += score
+        current = detail.node(choice.next_node_id)
+    return PlayState(
+        history=history,
+        current=current,
+        totals=sorted(totals.items()),
+        effective=sum(1 for step in history if step.choice.is_effective),
+        broken=broken,
+    )

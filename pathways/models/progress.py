@@ -1,0 +1,98 @@
+"""Learner activity facts: completions, practice answers, reactions, the activity log."""
+
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from organizations.tenancy import TenantModel
+
+
+class StepCompletion(TenantModel):
+    """Progress fact: a learner completed a step (by step identity). Append-only."""
+
+    enrollment = models.ForeignKey(
+        "pathways.Enrollment", on_delete=models.CASCADE, related_name="completions"
+    )
+    learner = models.ForeignKey(
+        "organizations.Membership", on_delete=models.CASCADE, related_name="+"
+    )
+    step_key = models.UUIDField()
+    completed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["completed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "enrollment", "step_key"], name="completion_unique_step"
+            )
+        ]
+
+
+class PracticeAnswer(TenantModel):
+    """The learner's answer to a module's practice task: evidence, editable by the learner."""
+
+    learner = models.ForeignKey(
+        "organizations.Membership", on_delete=models.CASCADE, related_name="+"
+    )
+    task = models.ForeignKey(
+        "pathways.PracticeTask", on_delete=models.CASCADE, related_name="answers"
+    )
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "learner", "task"], name="practiceanswer_unique"
+            )
+        ]
+
+
+class ModuleReaction(TenantModel):
+    """Level-1 reaction: was the module useful and relevant (1-5)?"""
+
+    learner = models.ForeignKey(
+        "organizations.Membership", on_delete=models.CASCADE, related_name="+"
+    )
+    module = models.ForeignKey(
+        "pathways.Module", on_delete=models.CASCADE, related_name="reactions"
+    )
+    useful = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    relevant = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "learner", "module"], name="modulereaction_unique"
+            )
+        ]
+
+
+class ActivityEvent(TenantModel):
+    """Append-only learning activity, shaped like an xAPI statement."""
+
+    actor = models.ForeignKey(
+        "organizations.Membership", on_delete=models.CASCADE, related_name="+"
+    )
+    verb = models.CharField(max_length=40)  # completed, answered, passed, experienced, …
+    object_type = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=64)
+    result = models.JSONField(default=dict, blank=True)  # success, score, duration
+    registration = models.ForeignKey(
+        "pathways.Enrollment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    timestamp = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-timestamp", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "actor", "-timestamp"], name="activity_actor_time")
+        ]

@@ -1,0 +1,613 @@
+"""Reads for learner and admin pages: plain dataclasses, a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypedDict
+
+from django.db.models import CharField, Exists, IntegerField, OuterRef, QuerySet, Value
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from organizations.models import Membership
+from organizations.tenancy import current_org
+from pathways.models import (
+    ElectiveChoice,
+    ElectiveGroup,
+    Enrollment,
+    PersonalisationRule,
+    SelfAssessment,
+    Step,
+    StepCompletion,
+    StepPrerequisite,
+    VersionCompetency,
+)
+from pathways.rules import Rule, step_applies
+
+# A stage or pathway finished this recently is celebrated on the learner's home.
+CELEBRATION_DAYS = 7
+
+# Step states, in the words the learner sees beside each step.
+DONE, AVAILABLE, LOCKED, SKIPPED, CHOOSE, NOT_CHOSEN = (
+    "done",
+    "available",
+    "locked",
+    "skipped",
+    "choose",
+    "not_chosen",
+)
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _VersionFacts(TypedDict):
+        has_competencies: bool
+
+    # An enrolment as ``enrollments_in_progress`` loads it.
+    type LoadedEnrollment = WithAnnotations[Enrollment, _VersionFacts]
+
+
+@dataclass
+class StepView:
+    id: int
+    key: str
+    title: str
+    kind: str
+    kind_label: str
+    minutes: int | None
+    state: str  # done | available | locked | skipped | choose | not_chosen
+    reason: str
+    stage: str
+    opens_on: dt.date | None
+    module_id: int | None = None
+    stage_id: int | None = None
+    due_on: dt.date | None = None
+    overdue: bool = False
+    elective_group_id: int | None = None
+    completed_at: dt.datetime | None = None
+
+    @property
+    def required(self) -> bool:
+        return self.state not in (SKIPPED, NOT_CHOSEN)
+
+
+@dataclass
+class StageView:
+    title: str
+    steps: list[StepView] = field(default_factory=list)
+    id: int | None = None
+
+    @property
+    def done(self) -> int:
+        return sum(1 for s in self.steps if s.state == DONE)
+
+    # Steps this learner must take here: k (not n) for an elective group still to choose.
+    required: int = 0
+
+    @property
+    def finished(self) -> bool:
+        return self.done > 0 and all(s.state in (DONE, SKIPPED, NOT_CHOSEN) for s in self.steps)
+
+    @property
+    def finished_at(self) -> dt.datetime | None:
+        times = [s.completed_at for s in self.steps if s.completed_at is not None]
+        return max(times) if self.finished and times else None
+
+
+@dataclass
+class ElectiveOption:
+    key: str
+    step_id: int
+    title: str
+    chosen: bool
+    done: bool
+    skipped: bool
+
+
+@dataclass
+class ElectiveGroupView:
+    id: int
+    title: str
+    choose: int
+    options: list[ElectiveOption]
+
+    @property
+    def picked(self) -> int:
+        return sum(1 for o in self.options if o.chosen or o.done)
+
+    @property
+    def needed(self) -> int:
+        """How many steps the learner must take from this group (fewer when rules skip some)."""
+        return min(self.choose, sum(1 for o in self.options if not o.skipped or o.done))
+
+    @property
+    def pending(self) -> bool:
+        return self.picked < self.needed
+
+    @property
+    def locked(self) -> bool:
+        """Choices are fixed once a chosen step is done."""
+        return any(o.done for o in self.options)
+
+
+@dataclass
+class Celebration:
+    kind: str  # stage | pathway
+    title: str
+    pathway: str
+    finished_at: dt.datetime
+
+
+@dataclass
+class EnrollmentView:
+    id: int
+    pathway: str
+    cohort: str
+    stages: list[StageView]
+    steps_total: int
+    steps_done: int
+    next_step: StepView | None
+    completed: bool
+    version_id: int = 0
+    elective_groups: list[ElectiveGroupView] = field(default_factory=list)
+    needs_diagnostic: bool = False
+    finished_at: dt.datetime | None = None
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.steps_done / self.steps_total) if self.steps_total else 0
+
+    @property
+    def steps(self) -> list[StepView]:
+        return [s for stage in self.stages for s in stage.steps]
+
+    @property
+    def pending_electives(self) -> list[ElectiveGroupView]:
+        return [g for g in self.elective_groups if g.pending]
+
+    @property
+    def overdue(self) -> list[StepView]:
+        return [s for s in self.steps if s.overdue]
+
+
+@dataclass(frozen=True)
+class RuleView:
+    rule: Rule
+    competency: str
+
+
+def _date(value: dt.date) -> str:
+    return formats.date_format(value, "j M Y")
+
+
+def _skip_reason(rules: Iterable[RuleView], baseline: Mapping[int, int]) -> str | None:
+    """The learner-facing reason the first excluding rule gives, or None when the step applies."""
+    for view in rules:
+        if not step_applies([view.rule], baseline):
+            return _("Skipped: your baseline on %(competency)s is already %(rating)s") % {
+                "competency": view.competency,
+                "rating": baseline[view.rule.competency_id],
+            }
+    return None
+
+
+def step_states(
+    steps: list[Step],
+    done_keys: Iterable[str] | Mapping[str, dt.datetime | None],
+    start: dt.date,
+    today: dt.date,
+    *,
+    prerequisites: Mapping[int, list[int]] | None = None,
+    rules: Mapping[int, list[RuleView]] | None = None,
+    baseline: Mapping[int, int] | None = None,
+    chosen: Iterable[str] = (),
+) -> list[StepView]:
+    """Each step's state for one learner. ``steps`` come in pathway order (stage, position).
+
+    - A step a personalisation rule excludes (given ``baseline``) is skipped.
+    - In an elective group (choose k of n) the learner's chosen steps are required; once k are
+      chosen (or done) the others are not chosen; before that they wait for a choice.
+    - A step waits for its explicit prerequisites, or by default for the previous step that is
+      still in play (skipped and unchosen steps count as satisfied).
+    - A step opens ``available_offset_days`` after ``start``; it is overdue once
+      ``due_offset_days`` have passed and it is not done.
+    """
+    done = dict(done_keys) if isinstance(done_keys, Mapping) else dict.fromkeys(done_keys)
+    prerequisites = prerequisites or {}
+    rules = rules or {}
+    baseline = baseline or {}
+    chosen_keys = set(chosen)
+
+    skip_reasons: dict[int, str] = {}
+    for step in steps:
+        reason = _skip_reason(rules.get(step.pk, ()), baseline)
+        if reason is not None and str(step.key) not in done:
+            skip_reasons[step.pk] = reason
+
+    # Elective groups: picks are chosen-and-applicable or done steps.
+    groups: dict[int, ElectiveGroup] = {
+        s.pk: s.elective_group for s in steps if s.elective_group is not None
+    }
+    group_steps: dict[int, list[Step]] = defaultdict(list)
+    for step in steps:
+        if step.elective_group_id is not None:
+            group_steps[step.elective_group_id].append(step)
+    group_open: dict[int, bool] = {}
+    picked: set[int] = set()
+    for group_id, members in group_steps.items():
+        group = groups[members[0].pk]
+        picks = [
+            s
+            for s in members
+            if str(s.key) in done or (str(s.key) in chosen_keys and s.pk not in skip_reasons)
+        ]
+        picked.update(s.pk for s in picks)
+        needed = min(group.choose, sum(1 for s in members if s.pk not in skip_reasons))
+        group_open[group_id] = len(picks) < needed
+
+    status: dict[int, str] = {}
+    for step in steps:
+        if str(step.key) in done or step.pk in picked:
+            status[step.pk] = "required"
+        elif step.pk in skip_reasons:
+            status[step.pk] = SKIPPED
+        elif step.elective_group_id is not None:
+            status[step.pk] = CHOOSE if group_open[step.elective_group_id] else NOT_CHOSEN
+        else:
+            status[step.pk] = "required"
+
+    titles = {s.pk: s.display_title for s in steps}
+
+    def satisfied(step_id: int) -> bool:
+        step_status = status.get(step_id)
+        if step_status is None:  # a prerequisite outside this version cannot block
+            return True
+        return step_status in (SKIPPED, NOT_CHOSEN) or keys[step_id] in done
+
+    def blocker_text(step_id: int) -> str:
+        if status[step_id] == CHOOSE:
+            return _("After you choose in “%(group)s”") % {"group": groups[step_id].title}
+        return _("After “%(step)s”") % {"step": titles[step_id]}
+
+    keys = {s.pk: str(s.key) for s in steps}
+    views: list[StepView] = []
+    previous_in_play: int | None = None
+    for step in steps:
+        key = keys[step.pk]
+        opens_on = start + dt.timedelta(days=step.available_offset_days)
+        due_on = (
+            start + dt.timedelta(days=step.due_offset_days)
+            if step.due_offset_days is not None
+            else None
+        )
+        step_status = status[step.pk]
+        if key in done:
+            state, reason = DONE, ""
+        elif step_status == SKIPPED:
+            state, reason = SKIPPED, skip_reasons[step.pk]
+        elif step_status == NOT_CHOSEN:
+            group = groups[step.pk]
+            state = NOT_CHOSEN
+            reason = _("Not chosen in “%(group)s”") % {"group": group.title}
+        else:
+            explicit = prerequisites.get(step.pk)
+            if explicit:
+                blockers = [r for r in explicit if not satisfied(r)]
+            elif previous_in_play is not None and not satisfied(previous_in_play):
+                blockers = [previous_in_play]
+            else:
+                blockers = []
+            if step_status == CHOOSE:
+                group = groups[step.pk]
+                state = CHOOSE
+                reason = _("Choose %(k)s of %(n)s in “%(group)s”") % {
+                    "k": group.choose,
+                    "n": sum(1 for s in steps if s.elective_group_id == group.pk),
+                    "group": group.title,
+                }
+            elif opens_on > today:
+                state, reason = LOCKED, _("Opens on %(date)s") % {"date": _date(opens_on)}
+            elif blockers:
+                state, reason = LOCKED, blocker_text(blockers[0])
+            else:
+                state, reason = AVAILABLE, ""
+        if step_status != SKIPPED and step_status != NOT_CHOSEN:
+            previous_in_play = step.pk
+        overdue = state in (AVAILABLE, LOCKED, CHOOSE) and due_on is not None and due_on < today
+        module = step.module
+        views.append(
+            StepView(
+                id=step.pk,
+                key=key,
+                title=step.display_title,
+                kind=step.kind,
+                kind_label=step.get_kind_display(),
+                minutes=module.minutes if module is not None else None,
+                state=state,
+                reason=reason,
+                stage=step.stage.title if step.stage is not None else "",
+                stage_id=step.stage_id,
+                opens_on=opens_on,
+                module_id=step.module_id,
+                due_on=due_on,
+                overdue=overdue,
+                elective_group_id=step.elective_group_id,
+                completed_at=done.get(key),
+            )
+        )
+    return views
+
+
+def _elective_groups(
+    steps: list[Step], views: list[StepView], chosen: set[str]
+) -> list[ElectiveGroupView]:
+    by_group: dict[int, ElectiveGroupView] = {}
+    for step, view in zip(steps, views, strict=True):
+        group = step.elective_group
+        if group is None:
+            continue
+        if group.pk not in by_group:
+            by_group[group.pk] = ElectiveGroupView(
+                id=group.pk, title=group.title, choose=group.choose, options=[]
+            )
+        by_group[group.pk].options.append(
+            ElectiveOption(
+                key=view.key,
+                step_id=view.id,
+                title=view.title,
+                chosen=view.key in chosen and view.state != SKIPPED,
+                done=view.state == DONE,
+                skipped=view.state == SKIPPED,
+            )
+        )
+    return list(by_group.values())
+
+
+def _enrollment_view(
+    enrollment: Enrollment,
+    steps: list[Step],
+    done: dict[str, dt.datetime],
+    chosen: set[str],
+    prerequisites: Mapping[int, list[int]],
+    rules: Mapping[int, list[RuleView]],
+    baseline: dict[int, int],
+    has_competencies: bool,
+    today: dt.date,
+) -> EnrollmentView:
+    step_views = step_states(
+        steps,
+        done,
+        enrollment.cohort.start_date,
+        today,
+        prerequisites=prerequisites,
+        rules=rules,
+        baseline=baseline,
+        chosen=chosen,
+    )
+    stages: list[StageView] = []
+    for sv in step_views:
+        if not stages or stages[-1].id != sv.stage_id:
+            stages.append(StageView(title=sv.stage, id=sv.stage_id))
+        stages[-1].steps.append(sv)
+    groups = _elective_groups(steps, step_views, chosen)
+    open_picks = {g.id: max(0, g.needed - g.picked) for g in groups}
+    for stage in stages:
+        stage.required = sum(1 for s in stage.steps if s.state not in (SKIPPED, NOT_CHOSEN, CHOOSE))
+        for s in stage.steps:
+            if s.state == CHOOSE and s.elective_group_id is not None:
+                stage.required += open_picks.pop(s.elective_group_id, 0)
+    steps_done = sum(1 for s in step_views if s.state == DONE)
+    # Required: every step still in play, with k (not n) per elective group.
+    steps_total = sum(1 for s in step_views if s.state not in (SKIPPED, NOT_CHOSEN, CHOOSE))
+    steps_total += sum(max(0, g.needed - g.picked) for g in groups)
+    available = [s for s in step_views if s.state == AVAILABLE]
+    overdue = sorted((s for s in available if s.overdue), key=lambda s: s.due_on or today)
+    next_step = overdue[0] if overdue else (available[0] if available else None)
+    completed = bool(step_views) and steps_done >= steps_total
+    has_rules = any(rules.get(s.pk) for s in steps)
+    return EnrollmentView(
+        id=enrollment.pk,
+        pathway=enrollment.version.pathway.name,
+        cohort=enrollment.cohort.name,
+        stages=stages,
+        steps_total=steps_total,
+        steps_done=steps_done,
+        next_step=next_step,
+        completed=completed,
+        version_id=enrollment.version_id,
+        elective_groups=groups,
+        needs_diagnostic=(
+            enrollment.status == Enrollment.Status.ACTIVE
+            and not baseline
+            and (has_competencies or has_rules)
+        ),
+        finished_at=(
+            max((t for t in done.values() if t is not None), default=None) if completed else None
+        ),
+    )
+
+
+def org_today(now: dt.datetime | None = None) -> dt.date:
+    """The calendar date at ``now`` in the current organisation's time zone (steps open and
+    fall due by the organisation's day, not UTC's). No query: the tenant is in context."""
+    org = current_org()
+    try:
+        zone = zoneinfo.ZoneInfo(org.time_zone if org is not None and org.time_zone else "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    return timezone.localdate(now or timezone.now(), timezone=zone)
+
+
+def learner_enrollments(
+    membership: Membership, today: dt.date | None = None, enrollment_id: int | None = None
+) -> list[EnrollmentView]:
+    """The learner's active and completed enrolments with per-step state (5 queries: enrolments,
+    steps, completions + elective choices, prerequisites + rules, self-assessments).
+    ``enrollment_id`` narrows the read to one enrolment."""
+    today = today or org_today()
+    queryset = Enrollment.objects.filter(learner=membership)
+    if enrollment_id is not None:
+        queryset = queryset.filter(pk=enrollment_id)
+    return enrollment_views(enrollments_in_progress(queryset), today)
+
+
+def enrollments_in_progress(queryset: QuerySet[Enrollment]) -> list[LoadedEnrollment]:
+    """The enrolments of ``queryset`` that are not withdrawn, loaded the way
+    ``enrollment_views`` needs them (1 query)."""
+    return list(
+        queryset.exclude(status=Enrollment.Status.WITHDRAWN)
+        .select_related("cohort", "version__pathway")
+        .annotate(
+            has_competencies=Exists(
+                VersionCompetency.objects.filter(version_id=OuterRef("version_id"))
+            )
+        )
+        .order_by("enrolled_at", "id")
+    )
+
+
+def enrollment_views(enrollments: list[LoadedEnrollment], today: dt.date) -> list[EnrollmentView]:
+    """Per-step state of each enrolment (4 queries whatever their number): the one definition
+    of done, required and skipped steps, shared by the learner's pages and the roll-ups.
+    ``enrollments`` come from ``enrollments_in_progress``."""
+    if not enrollments:
+        return []
+    enrollment_ids = [e.pk for e in enrollments]
+    version_ids = {e.version_id for e in enrollments}
+
+    steps_by_version: dict[int, list[Step]] = defaultdict(list)
+    for step in (
+        Step.objects.filter(version_id__in=version_ids)
+        .select_related(
+            "stage", "module", "project_template", "conversation_template", "elective_group"
+        )
+        .order_by("stage__position", "stage_id", "position", "id")
+    ):
+        steps_by_version[step.version_id].append(step)
+
+    # Facts keyed by step identity, in one round trip: completions and elective choices.
+    done: dict[int, dict[str, dt.datetime]] = defaultdict(dict)
+    chosen: dict[int, set[str]] = defaultdict(set)
+    completions = (
+        StepCompletion.objects.filter(enrollment_id__in=enrollment_ids)
+        .order_by()
+        .values_list(
+            "enrollment_id", "step_key", "completed_at", Value("done", output_field=CharField())
+        )
+    )
+    choices = (
+        ElectiveChoice.objects.filter(enrollment_id__in=enrollment_ids)
+        .order_by()
+        .values_list(
+            "enrollment_id", "step_key", "chosen_at", Value("chosen", output_field=CharField())
+        )
+    )
+    for enrollment_id_, key, when, kind in completions.union(choices, all=True):
+        if kind == "done":
+            done[enrollment_id_][str(key)] = when
+        else:
+            chosen[enrollment_id_].add(str(key))
+
+    # The versions' structure in one round trip: explicit prerequisites and personalisation.
+    prerequisites: dict[int, list[int]] = defaultdict(list)
+    rules: dict[int, list[RuleView]] = defaultdict(list)
+    prereq_rows = (
+        StepPrerequisite.objects.filter(step__version_id__in=version_ids)
+        .order_by()
+        .values_list(
+            "step_id",
+            "requires_id",
+            Value("", output_field=CharField()),
+            Value(0, output_field=IntegerField()),
+            Value("", output_field=CharField()),
+        )
+    )
+    rule_rows = (
+        PersonalisationRule.objects.filter(step__version_id__in=version_ids)
+        .order_by()
+        .values_list("step_id", "competency_id", "action", "threshold", "competency__name")
+    )
+    for step_id, other_id, action, threshold, name in sorted(
+        prereq_rows.union(rule_rows, all=True), key=lambda row: (row[0], row[1])
+    ):
+        if action:
+            rules[step_id].append(RuleView(Rule(other_id, action, threshold), name))
+        else:
+            prerequisites[step_id].append(other_id)
+
+    baselines: dict[int, dict[int, int]] = defaultdict(dict)
+    for enrollment_id_, competency_id, rating in SelfAssessment.objects.filter(
+        enrollment_id__in=enrollment_ids
+    ).values_list("enrollment_id", "competency_id", "rating"):
+        baselines[enrollment_id_][competency_id] = rating
+
+    return [
+        _enrollment_view(
+            enrollment,
+            steps_by_version[enrollment.version_id],
+            done[enrollment.pk],
+            chosen[enrollment.pk],
+            prerequisites,
+            rules,
+            baselines[enrollment.pk],
+            enrollment.has_competencies,
+            today,
+        )
+        for enrollment in enrollments
+    ]
+
+
+def celebrations_for(
+    enrollments: list[EnrollmentView], now: dt.datetime | None = None
+) -> list[Celebration]:
+    """Stages and pathways the learner finished in the last ``CELEBRATION_DAYS`` days, newest
+    first (no query). A finished pathway is celebrated instead of its last stage."""
+    since = (now or timezone.now()) - dt.timedelta(days=CELEBRATION_DAYS)
+    found: list[Celebration] = []
+    for enrollment in enrollments:
+        if enrollment.completed and enrollment.finished_at and enrollment.finished_at >= since:
+            found.append(
+                Celebration(
+                    "pathway", enrollment.pathway, enrollment.pathway, enrollment.finished_at
+                )
+            )
+            continue
+        for stage in enrollment.stages:
+            finished_at = stage.finished_at
+            if stage.title and finished_at is not None and finished_at >= since:
+                found.append(Celebration("stage", stage.title, enrollment.pathway, finished_at))
+    return sorted(found, key=lambda c: c.finished_at, reverse=True)
+
+
+@dataclass
+class CohortSummary:
+    id: int
+    name: str
+    pathway: str
+    start_date: dt.date
+    status: str
+    learners: int
+    not_started: int
+    completions: int
+    steps_per_learner: int
+    steps_possible: int = 0  # steps of every active learner's version, summed
+    overdue_steps: int = 0
+    version: int = 1
+    end_date: dt.date | None = None
+
+    @property
+    def percent(self) -> int:
+        possible = self.steps_possible or self.learners * self.steps_per_learner
+        return round(100 * self.completions / possible) if possible else 0
+
+
+def cohort_summaries(today: dt.date | None = None) -> list[CohortSummary]:
+    """Each cohort's size, progress, overdue steps and learners not started (4 queries,
+    whatever the number of cohorts and learners; see ``pathways.cohorts.queries``)."""
+    from pathways.cohorts.queries import cohort_summaries as summaries
+
+    return summaries(today)

@@ -1,0 +1,1 @@
+"""Learner side of scenarios and adaptive practice: playing, practising a competency, growth."""

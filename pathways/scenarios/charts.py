@@ -1,0 +1,95 @@
+"""The growth chart: BKT p(known) per competency, built in Python, drawn by plotly.js."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+from django.utils.translation import gettext as _
+
+from pathways.scenarios.queries import GrowthReport
+
+# Okabe–Ito: distinguishable with the common forms of colour blindness.
+LEARNING_COLOUR = "#0072B2"
+MASTERED_COLOUR = "#009E73"
+THRESHOLD_COLOUR = "#D55E00"
+
+
+def growth_title(report: GrowthReport) -> str:
+    """A title that states the finding."""
+    estimated = report.estimated
+    if not estimated:
+        return _("Mastery per competency")
+    strongest = max(estimated, key=lambda c: (c.p_known, c.answers))
+    values = {
+        "name": strongest.name,
+        "percent": f"{strongest.p_known:.0%}",
+        "mastered": report.mastered,
+        "total": len(estimated),
+        "threshold": f"{report.mastered_at:.0%}",
+    }
+    if report.mastered:
+        return (
+            _("You have mastered %(mastered)s of %(total)s competencies; strongest: %(name)s")
+            % values
+        )
+    return (
+        _("Strongest so far: %(name)s at %(percent)s; none mastered yet (%(threshold)s)") % values
+    )
+
+
+def growth_figure(report: GrowthReport) -> dict[str, Any]:
+    rows = list(reversed(report.estimated))  # strongest at the top of a horizontal bar chart
+    threshold = report.mastered_at * 100
+    fig = go.Figure(
+        go.Bar(
+            x=[c.percent for c in rows],
+            y=[c.name for c in rows],
+            orientation="h",
+            marker_color=[MASTERED_COLOUR if c.mastered else LEARNING_COLOUR for c in rows],
+            marker_pattern_shape=["/" if c.mastered else "" for c in rows],
+            text=[f"{c.percent:.0f}%" for c in rows],
+            textposition="outside",
+            customdata=[[c.answers, c.status] for c in rows],
+            hovertemplate=(
+                "<b>%{y}</b><br>"
+                + _("p(known) %{x:.1f}%")
+                + "<br>%{customdata[1]} · "
+                + _("based on %{customdata[0]} answers")
+                + "<extra></extra>"
+            ),
+        )
+    )
+    fig.add_shape(
+        type="line",
+        x0=threshold,
+        x1=threshold,
+        y0=-0.5,
+        y1=len(rows) - 0.5,
+        line={"color": THRESHOLD_COLOUR, "dash": "dash", "width": 2},
+    )
+    fig.add_annotation(
+        x=threshold,
+        y=len(rows) - 0.5,
+        text=_("mastered at %(threshold)s%%") % {"threshold": f"{threshold:.0f}"},
+        showarrow=False,
+        yanchor="bottom",
+        xanchor="right",
+        font={"color": THRESHOLD_COLOUR},
+    )
+    fig.update_layout(
+        title={"text": growth_title(report), "x": 0, "xanchor": "left"},
+        xaxis={
+            "title": {"text": _("Probability you know it (BKT p(known), %)")},
+            "range": [0, 105],
+            "ticksuffix": "%",
+        },
+        yaxis={"title": {"text": _("Competency")}, "automargin": True},
+        margin={"l": 10, "r": 10, "t": 70, "b": 50},
+        height=max(260, 90 + 44 * len(rows)),
+        font={"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 14},
+        plot_bgcolor="#ffffff",
+        paper_bgcolor="#ffffff",
+        showlegend=False,
+    )
+    return fig.to_plotly_json()

@@ -1,0 +1,29 @@
+"""Forms for scenario choices and adaptive-practice answers (shape and validation only)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class ChoiceForm(forms.Form):
+    choice = forms.IntegerField(
+        min_value=1, error_messages={"required": _("Pick one of the options shown.")}
+    )
+
+
+class PracticeForm(forms.Form):
+    REVEAL, ANSWER = "reveal", "answer"
+
+    item = forms.IntegerField(min_value=1)
+    token = forms.CharField(max_length=64)
+    action = forms.ChoiceField(choices=[(REVEAL, REVEAL), (ANSWER, ANSWER)], initial=ANSWER)
+    option = forms.IntegerField(min_value=1, required=False)
+    grade = forms.IntegerField(min_value=1, max_value=4, required=False)
+    recall = forms.CharField(
+        label=_("Your answer"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Only for you to compare with the model answer; it is not stored."),
+    )

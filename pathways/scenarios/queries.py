@@ -1,0 +1,806 @@
+"""Reads for scenarios, adaptive practice and the learner's growth page.
+
+Every function returns plain dataclasses built with a fixed number of queries, whatever the
+number of scenarios, plays, items or answers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Q, QuerySet, Sum, Window
+from django.db.models.fields.json import KT
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+
+from competencies.models import Competency
+from organizations.models import Membership
+from pathways import adaptive
+from pathways.markdown import render_markdown
+from pathways.models import (
+    Ability,
+    ActivityEvent,
+    ChoiceScore,
+    Enrollment,
+    Module,
+    ModuleCompetency,
+    PracticeAnswer,
+    RetrievalItem,
+    ReviewLog,
+    Scenario,
+    ScenarioChoice,
+    ScenarioDecision,
+    ScenarioNode,
+    ScenarioPlay,
+    VersionCompetency,
+)
+
+# Adaptive practice leaves alone an item answered (here or in a review) this recently, so a
+# learner practises recall rather than repeating what is still in working memory.
+RECENT_MINUTES = 10
+# Evidence rows listed per competency and kind on the growth page.
+LATEST_EVIDENCE = 3
+PRACTICE_VERB = "answered"
+PRACTICE_OBJECT = "retrieval_item"
+
+
+def signed(score: int) -> str:
+    """+3, 0, −2 (a true minus sign reads better than a hyphen)."""
+    if score > 0:
+        return f"+{score}"
+    if score < 0:
+        return f"\u2212{-score}"
+    return "0"
+
+
+# --------------------------------------------------------------------------------------------
+# Scenarios
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EndingView:
+    play_id: int
+    text: str
+    total: int
+    finished_at: dt.datetime
+
+    @property
+    def total_label(self) -> str:
+        return signed(self.total)
+
+
+@dataclass
+class ScenarioSummary:
+    id: int
+    title: str
+    summary: str
+    module_title: str
+    competencies: list[str] = field(default_factory=list)
+    plays: int = 0
+    finished: int = 0
+    best: EndingView | None = None
+    open_play_id: int | None = None
+
+    @property
+    def played(self) -> bool:
+        return self.plays > 0
+
+
+def playable_scenarios() -> QuerySet[Scenario]:
+    return Scenario.objects.filter(status=Scenario.Status.PUBLISHED, start_node__isnull=False)
+
+
+def scenario_summaries(
+    learner: Membership, scenario_id: int | None = None
+) -> list[ScenarioSummary]:
+    """Published scenarios with the learner's plays, the play to continue (the latest, if
+    unfinished) and the best ending (3 queries).
+
+    The best ending is the finished play with the highest behaviour score (sum of the chosen
+    choices' scores over all competencies); ties go to the earlier play.
+    """
+    scenarios = playable_scenarios().select_related("module").order_by("title")
+    if scenario_id is not None:
+        scenarios = scenarios.filter(pk=scenario_id)
+    summaries = {
+        s.pk: ScenarioSummary(
+            id=s.pk,
+            title=s.title,
+            summary=s.summary,
+            module_title=s.module.title if s.module_id and s.module else "",
+        )
+        for s in scenarios
+    }
+    if not summaries:
+        return []
+    names: dict[int, set[str]] = defaultdict(set)
+    for sid, name in (
+        ChoiceScore.objects.filter(choice__node__scenario_id__in=summaries)
+        .values_list("choice__node__scenario_id", "competency__name")
+        .distinct()
+    ):
+        names[sid].add(name)
+    plays = (
+        ScenarioPlay.objects.filter(learner=learner, scenario_id__in=summaries)
+        .annotate(total=Sum("decisions__choice__scores__score"))
+        .select_related("current_node")
+        .order_by("started_at", "id")
+    )
+    for play in plays:
+        summary = summaries[play.scenario_id]
+        summary.plays += 1
+        # Only the latest play can be continued; an older one left unfinished was abandoned.
+        summary.open_play_id = play.pk if play.finished_at is None else None
+        if play.finished_at is None:
+            continue
+        summary.finished += 1
+        total = play.total or 0
+        if summary.best is None or total > summary.best.total:
+            ending = play.current_node.text if play.current_node is not None else ""
+            summary.best = EndingView(
+                play_id=play.pk,
+                text=_first_line(ending),
+                total=total,
+                finished_at=play.finished_at,
+            )
+    for sid, summary in summaries.items():
+        summary.competencies = sorted(names[sid])
+    return list(summaries.values())
+
+
+def _first_line(text: str, limit: int = 120) -> str:
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    line = line.lstrip("#>*- ").strip()
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+@dataclass(frozen=True)
+class NodeView:
+    id: int
+    key: str
+    text_html: SafeString
+    is_ending: bool
+    debrief_html: SafeString
+
+
+@dataclass(frozen=True)
+class ChoiceView:
+    id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ScoreView:
+    competency_id: int
+    competency: str
+    score: int
+
+    @property
+    def label(self) -> str:
+        return signed(self.score)
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    id: int
+    node_id: int
+    situation_html: SafeString
+    choice_text: str
+    feedback_html: SafeString
+    is_effective: bool
+    leads_to_ending: bool
+    scores: list[ScoreView]
+    decided_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class CompetencyTotal:
+    competency_id: int
+    name: str
+    total: int
+    choices: int
+
+    @property
+    def label(self) -> str:
+        return signed(self.total)
+
+    @property
+    def tone(self) -> str:
+        if self.total >= 3:
+            return "strong"
+        if self.total > 0:
+            return "some"
+        if self.total == 0:
+            return "even"
+        return "against"
+
+    @property
+    def sentence(self) -> str:
+        values = {"name": self.name, "score": self.label}
+        if self.tone == "strong":
+            return _("You showed strong %(name)s (%(score)s)") % values
+        if self.tone == "some":
+            return _("You showed some %(name)s (%(score)s)") % values
+        if self.tone == "even":
+            return _("Your choices balanced out on %(name)s (%(score)s)") % values
+        return _("Your choices worked against %(name)s (%(score)s)") % values
+
+
+@dataclass
+class PlayView:
+    id: int
+    scenario_id: int
+    scenario_title: str
+    scenario_summary: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    current: NodeView | None
+    choices: list[ChoiceView]
+    decisions: list[DecisionView]
+    totals: list[CompetencyTotal]
+
+    @property
+    def finished(self) -> bool:
+        return self.finished_at is not None
+
+    @property
+    def effective_choices(self) -> int:
+        return sum(1 for d in self.decisions if d.is_effective)
+
+    @property
+    def step_number(self) -> int:
+        return len(self.decisions) + 1
+
+    def decision(self, decision_id: int) -> DecisionView | None:
+        return next((d for d in self.decisions if d.id == decision_id), None)
+
+
+def _node_view(node: ScenarioNode | None) -> NodeView | None:
+    if node is None:
+        return None
+    return NodeView(
+        id=node.pk,
+        key=node.key,
+        text_html=render_markdown(node.text),
+        is_ending=node.is_ending,
+        debrief_html=render_markdown(node.debrief),
+    )
+
+
+def play_view(learner: Membership, play_id: int) -> PlayView:
+    """The learner's play: where it stands, the choices there, the path taken and the
+    behaviour totals per competency (4 queries). Raises ScenarioPlay.DoesNotExist when the play
+    is not the learner's."""
+    play = ScenarioPlay.objects.select_related("scenario", "current_node").get(
+        pk=play_id, learner=learner
+    )
+    choices: list[ChoiceView] = []
+    if play.finished_at is None and play.current_node_id is not None:
+        choices = [
+            ChoiceView(id=c.pk, text=c.text)
+            for c in ScenarioChoice.objects.filter(node_id=play.current_node_id).order_by(
+                "position", "id"
+            )
+        ]
+    decisions = list(
+        ScenarioDecision.objects.filter(play=play)
+        .select_related("node", "choice__next_node")
+        .order_by("decided_at", "id")
+    )
+    scores: dict[int, list[ScoreView]] = defaultdict(list)
+    for row in (
+        ChoiceScore.objects.filter(choice_id__in=[d.choice_id for d in decisions])
+        .select_related("competency")
+        .order_by("competency__position", "competency__name", "competency_id")
+    ):
+        scores[row.choice_id].append(
+            ScoreView(
+                competency_id=row.competency_id, competency=row.competency.name, score=row.score
+            )
+        )
+    # Behaviour shown per competency: the sum of the chosen choices' scores on it.
+    totals: dict[int, CompetencyTotal] = {}
+    for d in decisions:
+        for s in scores[d.choice_id]:
+            before = totals.get(s.competency_id)
+            totals[s.competency_id] = CompetencyTotal(
+                competency_id=s.competency_id,
+                name=s.competency,
+                total=(before.total if before else 0) + s.score,
+                choices=(before.choices if before else 0) + 1,
+            )
+    return PlayView(
+        id=play.pk,
+        scenario_id=play.scenario_id,
+        scenario_title=play.scenario.title,
+        scenario_summary=play.scenario.summary,
+        started_at=play.started_at,
+        finished_at=play.finished_at,
+        current=_node_view(play.current_node),
+        choices=choices,
+        decisions=[
+            DecisionView(
+                id=d.pk,
+                node_id=d.node_id,
+                situation_html=render_markdown(d.node.text),
+                choice_text=d.choice.text,
+                feedback_html=render_markdown(d.choice.feedback),
+                is_effective=d.choice.is_effective,
+                leads_to_ending=d.choice.next_node is None or d.choice.next_node.is_ending,
+                scores=scores[d.choice_id],
+                decided_at=d.decided_at,
+            )
+            for d in decisions
+        ],
+        totals=sorted(totals.values(), key=lambda t: (-t.total, t.name)),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Adaptive practice by competency
+# --------------------------------------------------------------------------------------------
+
+
+def items_for_competency(competency_id: int) -> QuerySet[RetrievalItem]:
+    """Retrieval items that practise a competency: those of published modules tagged with it,
+    unless the item names a competency of its own (then that one counts)."""
+    tagged_modules = ModuleCompetency.objects.filter(competency_id=competency_id).values(
+        "module_id"
+    )
+    return RetrievalItem.objects.filter(module__status=Module.Status.PUBLISHED).filter(
+        Q(competency_id=competency_id) | Q(competency__isnull=True, module_id__in=tagged_modules)
+    )
+
+
+@dataclass(frozen=True)
+class OptionView:
+    id: int
+    text: str
+    is_correct: bool
+    feedback: str
+
+
+@dataclass(frozen=True)
+class PracticeItemView:
+    id: int
+    kind: str
+    prompt_html: SafeString
+    model_answer_html: SafeString
+    module_title: str
+    difficulty: float
+    options: list[OptionView]
+
+    @property
+    def is_multiple_choice(self) -> bool:
+        return self.kind == RetrievalItem.Kind.MULTIPLE_CHOICE
+
+    def option(self, option_id: int) -> OptionView | None:
+        return next((o for o in self.options if o.id == option_id), None)
+
+    @property
+    def correct_options(self) -> list[OptionView]:
+        return [o for o in self.options if o.is_correct]
+
+
+@dataclass(frozen=True)
+class AbilityView:
+    theta: float
+    p_known: float
+    answers: int
+
+    @property
+    def percent(self) -> int:
+        return round(self.p_known * 100)
+
+    @property
+    def mastered(self) -> bool:
+        return self.p_known >= adaptive.MASTERED_AT
+
+
+@dataclass(frozen=True)
+class PracticePick:
+    competency_id: int
+    competency: str
+    ability: AbilityView
+    item: PracticeItemView | None
+    expected: float | None  # the learner's chance of answering ``item`` right
+    pool: int  # items that practise this competency
+    resting: int  # of which answered in the last RECENT_MINUTES
+    free_again_at: dt.datetime | None  # when the first resting item may come back
+
+    @property
+    def expected_percent(self) -> int | None:
+        return None if self.expected is None else round(self.expected * 100)
+
+    @property
+    def target_percent(self) -> int:
+        return round(adaptive.TARGET_SUCCESS * 100)
+
+    @property
+    def on_target(self) -> bool:
+        """Whether the item is within 10 points of the target success rate."""
+        return self.expected is not None and abs(self.expected - adaptive.TARGET_SUCCESS) <= 0.1
+
+
+def ability_for(learner: Membership, competency_id: int) -> AbilityView:
+    """The learner's Elo ability and BKT p(known) on a competency, or the prior (1 query)."""
+    row = Ability.objects.filter(learner=learner, competency_id=competency_id).first()
+    if row is None:
+        return AbilityView(theta=0.0, p_known=adaptive.BKT_PRIOR, answers=0)
+    return AbilityView(theta=row.theta, p_known=row.p_known, answers=row.updates)
+
+
+def recently_answered(learner: Membership, since: dt.datetime) -> dict[int, dt.datetime]:
+    """Item id -> latest answer time since ``since``, from practice and reviews (2 queries)."""
+    latest: dict[int, dt.datetime] = {}
+    for object_id, when in ActivityEvent.objects.filter(
+        actor=learner, verb=PRACTICE_VERB, object_type=PRACTICE_OBJECT, timestamp__gte=since
+    ).values_list("object_id", "timestamp"):
+        if object_id.isdigit():
+            latest[int(object_id)] = max(when, latest.get(int(object_id), when))
+    for item_id, when in ReviewLog.objects.filter(
+        learner=learner, reviewed_at__gte=since
+    ).values_list("card__item_id", "reviewed_at"):
+        latest[item_id] = max(when, latest.get(item_id, when))
+    return latest
+
+
+def choose_item(candidates: list[tuple[int, float]], theta: float, resting: set[int]) -> int | None:
+    """The candidate (id, difficulty) nearest the target difficulty for ``theta``, leaving out
+    resting items; ties go to the lower id so the choice is reproducible."""
+    target = adaptive.target_difficulty(theta)
+    free = [(abs(b - target), pk) for pk, b in candidates if pk not in resting]
+    return min(free)[1] if free else None
+
+
+def practice_item(item_id: int) -> PracticeItemView:
+    """One item with its options (2 queries). Raises RetrievalItem.DoesNotExist."""
+    item = (
+        RetrievalItem.objects.select_related("module").prefetch_related("options").get(pk=item_id)
+    )
+    return PracticeItemView(
+        id=item.pk,
+        kind=item.kind,
+        prompt_html=render_markdown(item.prompt),
+        model_answer_html=render_markdown(item.model_answer),
+        module_title=item.module.title,
+        difficulty=item.difficulty,
+        options=[
+            OptionView(id=o.pk, text=o.text, is_correct=o.is_correct, feedback=o.feedback)
+            for o in item.options.all()
+        ],
+    )
+
+
+def pick_practice(
+    learner: Membership, competency_id: int, now: dt.datetime | None = None
+) -> PracticePick:
+    """The next item to practise a competency: the one whose Elo difficulty is nearest the
+    difficulty at which the learner has about an 85% chance, among items not answered in the
+    last RECENT_MINUTES (7 queries). Raises Competency.DoesNotExist for another organisation's
+    or an unknown competency."""
+    now = now or timezone.now()
+    competency = Competency.objects.get(pk=competency_id)
+    ability = ability_for(learner, competency_id)
+    candidates = list(items_for_competency(competency_id).values_list("id", "difficulty"))
+    recent = recently_answered(learner, now - dt.timedelta(minutes=RECENT_MINUTES))
+    pool_ids = {pk for pk, _b in candidates}
+    resting = {pk for pk in recent if pk in pool_ids}
+    chosen = choose_item(candidates, ability.theta, resting)
+    item = practice_item(chosen) if chosen is not None else None
+    free_again_at = (
+        min(recent[pk] for pk in resting) + dt.timedelta(minutes=RECENT_MINUTES)
+        if resting and item is None
+        else None
+    )
+    return PracticePick(
+        competency_id=competency.pk,
+        competency=competency.name,
+        ability=ability,
+        item=item,
+        expected=(
+            adaptive.expected_success(ability.theta, item.difficulty) if item is not None else None
+        ),
+        pool=len(candidates),
+        resting=len(resting),
+        free_again_at=free_again_at,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# My growth: BKT mastery per competency with the evidence behind it
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    title: str
+    detail: str
+    when: dt.datetime
+
+
+@dataclass
+class Evidence:
+    count: int = 0
+    latest: list[EvidenceRow] = field(default_factory=list)
+    score_total: int = 0  # scenario decisions: sum of the behaviour scores
+    right: int = 0  # practice questions answered right
+
+    @property
+    def score_label(self) -> str:
+        return signed(self.score_total)
+
+
+@dataclass
+class CompetencyGrowth:
+    id: int
+    name: str
+    framework: str
+    p_known: float = adaptive.BKT_PRIOR
+    answers: int = 0
+    in_pathway: bool = False
+    practice_items: int = 0
+    reviews: Evidence = field(default_factory=Evidence)
+    decisions: Evidence = field(default_factory=Evidence)
+    practice_answers: Evidence = field(default_factory=Evidence)
+    questions: Evidence = field(default_factory=Evidence)
+
+    @property
+    def percent(self) -> float:
+        return round(self.p_known * 100, 1)
+
+    @property
+    def whole_percent(self) -> int:
+        """p(known) in whole percent, halves rounded up (as people round)."""
+        return math.floor(self.p_known * 100 + 0.5)
+
+    @property
+    def mastered(self) -> bool:
+        return self.answers > 0 and self.p_known >= adaptive.MASTERED_AT
+
+    @property
+    def has_evidence(self) -> bool:
+        return bool(
+            self.answers
+            or self.reviews.count
+            or self.decisions.count
+            or self.practice_answers.count
+            or self.questions.count
+        )
+
+    @property
+    def status(self) -> str:
+        if self.answers == 0:
+            return _("No answers yet")
+        if self.mastered:
+            return _("Mastered")
+        if self.p_known >= 0.6:
+            return _("Nearly there")
+        return _("Learning")
+
+
+@dataclass
+class GrowthReport:
+    competencies: list[CompetencyGrowth]
+    mastered_at: float = adaptive.MASTERED_AT
+    prior: float = adaptive.BKT_PRIOR
+
+    @property
+    def prior_percent(self) -> int:
+        return round(self.prior * 100)
+
+    @property
+    def mastered_percent(self) -> int:
+        return round(self.mastered_at * 100)
+
+    @property
+    def estimated(self) -> list[CompetencyGrowth]:
+        """Competencies with at least one answer behind their estimate (the charted ones)."""
+        return [c for c in self.competencies if c.answers > 0]
+
+    @property
+    def mastered(self) -> int:
+        return sum(1 for c in self.competencies if c.mastered)
+
+    @property
+    def answers(self) -> int:
+        return sum(c.answers for c in self.competencies)
+
+    @property
+    def has_anything(self) -> bool:
+        return any(c.has_evidence for c in self.competencies)
+
+
+def _ranked(qs: QuerySet, partition: str, order: list) -> QuerySet:
+    """Annotate each row with its competency's row count and rank (newest first)."""
+    return qs.annotate(
+        n=Window(Count("id"), partition_by=[F(partition)]),
+        rank=Window(RowNumber(), partition_by=[F(partition)], order_by=order),
+    ).filter(rank__lte=LATEST_EVIDENCE)
+
+
+def growth_report(learner: Membership) -> GrowthReport:
+    """Mastery (BKT p(known)) per competency the learner works on, with counts and the latest
+    reviews, scenario decisions, practice-task answers and practice questions behind it
+    (9 queries whatever the amount of evidence).
+
+    Competencies shown: those of the learner's pathways, plus any with an estimate or evidence.
+    A review or practice question counts for the item's own competency, or, when the item names
+    none, for each competency its module is tagged with.
+    """
+    reviews: dict[int, Evidence] = defaultdict(Evidence)
+    newest = [F("reviewed_at").desc(), F("id").desc()]
+    direct = ReviewLog.objects.filter(
+        learner=learner, card__item__competency__isnull=False
+    ).annotate(cid=F("card__item__competency_id"))
+    via_module = (
+        ReviewLog.objects.filter(learner=learner, card__item__competency__isnull=True)
+        .annotate(cid=F("card__item__module__competencies__id"))
+        .filter(cid__isnull=False)
+    )
+    for qs in (direct, via_module):
+        counted: set[int] = set()
+        for row in _ranked(qs, "cid", newest).values(
+            "cid", "n", "rating", "correct", "reviewed_at", "card__item__prompt"
+        ):
+            ev = reviews[row["cid"]]
+            if row["cid"] not in counted:  # n repeats on each of the partition's rows
+                counted.add(row["cid"])
+                ev.count += row["n"]
+            ev.latest.append(
+                EvidenceRow(
+                    title=_first_line(row["card__item__prompt"], 90),
+                    detail=_review_detail(row["rating"], row["correct"]),
+                    when=row["reviewed_at"],
+                )
+            )
+    for ev in reviews.values():
+        ev.latest.sort(key=lambda r: r.when, reverse=True)
+        del ev.latest[LATEST_EVIDENCE:]
+
+    decisions: dict[int, Evidence] = defaultdict(Evidence)
+    scored = (
+        ScenarioDecision.objects.filter(play__learner=learner)
+        .annotate(cid=F("choice__scores__competency_id"), points=F("choice__scores__score"))
+        .filter(cid__isnull=False)
+        .annotate(points_total=Window(Sum("points"), partition_by=[F("cid")]))
+    )
+    for row in _ranked(scored, "cid", [F("decided_at").desc(), F("id").desc()]).values(
+        "cid", "n", "points", "points_total", "decided_at", "choice__text", "play__scenario__title"
+    ):
+        ev = decisions[row["cid"]]
+        ev.count, ev.score_total = row["n"], row["points_total"] or 0
+        ev.latest.append(
+            EvidenceRow(
+                title=row["play__scenario__title"],
+                detail=_("“%(choice)s” (%(score)s)")
+                % {"choice": row["choice__text"], "score": signed(row["points"])},
+                when=row["decided_at"],
+            )
+        )
+
+    answers: dict[int, Evidence] = defaultdict(Evidence)
+    tagged = (
+        PracticeAnswer.objects.filter(learner=learner)
+        .annotate(cid=F("task__module__competencies__id"))
+        .filter(cid__isnull=False)
+    )
+    for row in _ranked(tagged, "cid", [F("updated_at").desc(), F("id").desc()]).values(
+        "cid", "n", "text", "updated_at", "task__module__title"
+    ):
+        ev = answers[row["cid"]]
+        ev.count = row["n"]
+        ev.latest.append(
+            EvidenceRow(
+                title=row["task__module__title"],
+                detail=_first_line(row["text"], 90),
+                when=row["updated_at"],
+            )
+        )
+
+    questions: dict[int, Evidence] = defaultdict(Evidence)
+    for event in (
+        ActivityEvent.objects.filter(actor=learner, verb=PRACTICE_VERB, object_type=PRACTICE_OBJECT)
+        .annotate(cid=KT("result__competency"))
+        .values("cid")
+        .annotate(n=Count("id"), right=Count("id", filter=Q(result__success=True)))
+    ):
+        if event["cid"] and str(event["cid"]).isdigit():
+            ev = questions[int(event["cid"])]
+            ev.count += event["n"]
+            ev.right += event["right"]
+
+    items: dict[int, int] = defaultdict(int)
+    published = RetrievalItem.objects.filter(module__status=Module.Status.PUBLISHED)
+    for cid, n in (
+        published.filter(competency__isnull=False)
+        .values("competency_id")
+        .annotate(n=Count("id"))
+        .values_list("competency_id", "n")
+    ):
+        items[cid] += n
+    for cid, n in (
+        published.filter(competency__isnull=True)
+        .annotate(cid=F("module__competencies__id"))
+        .filter(cid__isnull=False)
+        .values("cid")
+        .annotate(n=Count("id"))
+        .values_list("cid", "n")
+    ):
+        items[cid] += n
+
+    abilities = {
+        a["competency_id"]: a
+        for a in Ability.objects.filter(learner=learner).values(
+            "competency_id", "p_known", "updates"
+        )
+    }
+    pathway_competencies = VersionCompetency.objects.filter(
+        version_id__in=Enrollment.objects.filter(learner=learner)
+        .exclude(status=Enrollment.Status.WITHDRAWN)
+        .values("version_id")
+    ).values("competency_id")
+    evidence_ids = set(abilities) | set(reviews) | set(decisions) | set(answers) | set(questions)
+    competencies = (
+        Competency.objects.filter(Q(pk__in=evidence_ids) | Q(pk__in=pathway_competencies))
+        .annotate(in_pathway=Q(pk__in=pathway_competencies))
+        .select_related("framework")
+        .order_by("framework__name", "position", "name")
+    )
+    result = []
+    for c in competencies:
+        ability = abilities.get(c.pk)
+        result.append(
+            CompetencyGrowth(
+                id=c.pk,
+                name=c.name,
+                framework=c.framework.name,
+                p_known=ability["p_known"] if ability else adaptive.BKT_PRIOR,
+                answers=ability["updates"] if ability else 0,
+                in_pathway=bool(c.in_pathway),
+                practice_items=items.get(c.pk, 0),
+                reviews=reviews.get(c.pk, Evidence()),
+                decisions=decisions.get(c.pk, Evidence()),
+                practice_answers=answers.get(c.pk, Evidence()),
+                questions=questions.get(c.pk, Evidence()),
+            )
+        )
+    # Estimated competencies first, strongest first; then the ones still without answers.
+    result.sort(key=lambda g: (g.answers == 0, -g.p_known, g.name))
+    return GrowthReport(competencies=result)
+
+
+def _review_detail(rating: int, correct: bool | None) -> str:
+    label = {1: _("Again"), 2: _("Hard"), 3: _("Good"), 4: _("Easy")}.get(rating, str(rating))
+    if correct is True:
+        return _("right, rated %(rating)s") % {"rating": label}
+    if correct is False:
+        return _("missed, rated %(rating)s") % {"rating": label}
+    return _("rated %(rating)s") % {"rating": label}
+
+
+def practice_of_item(learner: Membership, competency_id: int, item_id: int) -> PracticePick:
+    """A given item in the practice of a competency, with the learner's current estimate
+    (5 queries). Raises Competency.DoesNotExist or RetrievalItem.DoesNotExist when the item
+    does not practise that competency."""
+    competency = Competency.objects.get(pk=competency_id)
+    ability = ability_for(learner, competency_id)
+    if not items_for_competency(competency_id).filter(pk=item_id).exists():
+        raise RetrievalItem.DoesNotExist
+    item = practice_item(item_id)
+    return PracticePick(
+        competency_id=competency.pk,
+        competency=competency.name,
+        ability=ability,
+        item=item,
+        expected=adaptive.expected_success(ability.theta, item.difficulty),
+        pool=0,
+        resting=0,
+        free_again_at=None,
+    )

@@ -1,0 +1,377 @@
+"""People, teams, imports and the audit log pages: roles, cross-organisation 404s, rules and
+query counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from organizations.audit import record_change
+from organizations.models import AuditEntry, ImportJob, Membership, Team
+from organizations.people import services
+from organizations.tenancy import tenant_context
+from tests.conftest import count_queries, make_member
+
+
+def _team(org, name, parent=None):
+    with tenant_context(org):
+        return Team.objects.create(name=name, parent=parent)
+
+
+@pytest.fixture
+def admin_a(org_a):
+    return make_member(org_a, "boss@acme.example", is_admin=True)
+
+
+def test_it_lists_people_with_search_and_filters(client, org_a, org_b, admin_a):
+    sales = _team(org_a, "Sales")
+    make_member(org_a, "ana@acme.example", team=sales, is_learner=True)
+    make_member(org_a, "ben@acme.example", is_coach=True)
+    make_member(org_b, "ana@globex.example", is_learner=True)
+    client.force_login(admin_a.user)
+    url = f"/o/{org_a.slug}/people/"
+    page = client.get(url).content.decode()
+    assert "ana@acme.example" in page and "ben@acme.example" in page
+    assert "globex" not in page
+    assert "ben@" not in client.get(url, {"q": "ana"}).content.decode()
+    by_team = client.get(url, {"team": sales.pk}).content.decode()
+    assert "ana@acme.example" in by_team and "ben@acme.example" not in by_team
+    by_role = client.get(url, {"role": "coach"}).content.decode()
+    assert "ben@acme.example" in by_role and "ana@acme.example" not in by_role
+    partial = client.get(url, {"q": "ben"}, HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="people-results"' in partial and "<html" not in partial
+
+
+def test_it_filters_people_by_status(client, org_a, org_b, admin_a):
+    gone = make_member(org_a, "gone@acme.example", is_learner=True)
+    with tenant_context(org_a):
+        services.do_deactivate_person(admin_a.user, gone)
+    client.force_login(admin_a.user)
+    page = client.get(f"/o/{org_a.slug}/people/", {"status": "deactivated"}).content.decode()
+    assert "gone@acme.example" in page and "boss@acme.example" not in page
+
+
+def test_the_people_list_runs_the_same_queries_for_5_and_50_people(client, org_a, org_b, admin_a):
+    team = _team(org_a, "Ops")
+    client.force_login(admin_a.user)
+    url = f"/o/{org_a.slug}/people/"
+    counts = []
+    for start, stop in ((0, 5), (5, 50)):  # 5 people, then 50
+        for i in range(start, stop):
+            person = make_member(org_a, f"p{i:03d}@acme.example", team=team, is_learner=True)
+            with tenant_context(org_a):
+                Membership.objects.filter(pk=person.pk).update(manager=admin_a)
+        with count_queries() as ctx:
+            assert client.get(url).status_code == 200
+        counts.append(len(ctx.app_queries))
+    assert counts[0] == counts[1]
+
+
+def test_admins_edit_a_person_and_the_change_is_audited(client, org_a, org_b, admin_a):
+    ops = _team(org_a, "Ops")
+    leo = make_member(org_a, "leo@acme.example", is_learner=True)
+    client.force_login(admin_a.user)
+    response = client.post(
+        f"/o/{org_a.slug}/people/{leo.pk}/",
+        {
+            "name": "Leo Martins",
+            "email": "leo.martins@acme.example",
+            "job_title": "Team Lead",
+            "function": "Operations",
+            "team": ops.pk,
+            "manager_email": "boss@acme.example",
+            "roles": ["learner", "coach"],
+        },
+    )
+    assert response.status_code == 302
+    with tenant_context(org_a):
+        leo = Membership.objects.select_related("user").get(pk=leo.pk)
+        assert leo.user.email == "leo.martins@acme.example"
+        assert (leo.team_id, leo.manager_id, leo.is_coach) == (ops.pk, admin_a.pk, True)
+        entry = AuditEntry.objects.get(action="updated", object_type="Person")
+        assert entry.before["job_title"] == "" and entry.after["job_title"] == "Team Lead"
+        assert (entry.before["team"], entry.after["team"]) == (None, "Ops")
+    page = client.get(f"/o/{org_a.slug}/people/{leo.pk}/").content.decode()
+    assert "job title: — → Team Lead" in page and "manager: — → boss@acme.example" in page
+
+
+def test_it_refuses_a_manager_loop_and_removing_the_last_admin(org_a, org_b, admin_a):
+    leo = make_member(org_a, "leo@acme.example", is_learner=True)
+    with tenant_context(org_a):
+        Membership.objects.filter(pk=admin_a.pk).update(manager=leo)
+        admin = Membership.objects.select_related("user").get(pk=admin_a.pk)
+        leo = Membership.objects.select_related("user").get(pk=leo.pk)
+        data = services.PersonData("leo@acme.example", "Leo", "", "", None, admin, {"learner"})
+        with pytest.raises(ValidationError, match="reports to"):
+            services.do_update_person(admin.user, leo, data)
+        demote = services.PersonData(admin.user.email, "Boss", "", "", None, None, {"learner"})
+        with pytest.raises(ValidationError, match="last HR admin"):
+            services.do_update_person(admin.user, admin, demote)
+        admin.refresh_from_db()
+        assert admin.is_admin
+
+
+def test_the_person_page_shows_errors_next_to_fields(client, org_a, org_b, admin_a):
+    leo = make_member(org_a, "leo@acme.example", is_learner=True)
+    client.force_login(admin_a.user)
+    page = client.post(
+        f"/o/{org_a.slug}/people/{leo.pk}/",
+        {"name": "Leo", "email": "leo@acme.example", "manager_email": "ghost@acme.example"},
+    ).content.decode()
+    assert "ghost@acme.example is not a member of this organisation." in page
+    assert "Choose at least one role." in page
+    assert 'class="form-errors"' in page
+
+
+def test_a_learner_gets_404_on_admin_pages(client, org_a, org_b, admin_a):
+    leo = make_member(org_a, "leo@acme.example", is_learner=True)
+    client.force_login(leo.user)
+    for path in ("people/", "teams/", "people/import/", "audit/", f"people/{leo.pk}/"):
+        assert client.get(f"/o/{org_a.slug}/{path}").status_code == 404, path
+
+
+def test_another_organisations_objects_are_404_under_ones_own_slug(client, org_a, org_b, admin_a):
+    leo = make_member(org_a, "leo@acme.example", is_learner=True)
+    team = _team(org_a, "Sales")
+    with tenant_context(org_a):
+        job, _ = services.do_preview_import(admin_a.user, "a.csv", "email,name\nx@a.example,X\n")
+    intruder = make_member(org_b, "intruder@globex.example", is_admin=True)
+    client.force_login(intruder.user)
+    base = f"/o/{org_b.slug}"
+    for url in (
+        f"{base}/people/{leo.pk}/",
+        f"{base}/teams/{team.pk}/",
+        f"{base}/people/import/{job.pk}/",
+    ):
+        assert client.get(url).status_code == 404, url
+    for url in (
+        f"{base}/people/{leo.pk}/deactivate/",
+        f"{base}/people/{leo.pk}/invite/",
+        f"{base}/teams/{team.pk}/delete/",
+        f"{base}/people/import/{job.pk}/confirm/",
+    ):
+        assert client.post(url).status_code == 404, url
+    with tenant_context(org_a):
+        assert Membership.objects.get(pk=leo.pk).is_active
+        assert Team.objects.filter(pk=team.pk).exists()
+        assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.PREVIEW
+
+
+def test_teams_nest_refuse_loops_and_refuse_deleting_with_members(client, org_a, org_b, admin_a):
+    client.force_login(admin_a.user)
+    base = f"/o/{org_a.slug}/teams"
+    assert client.post(f"{base}/new/", {"name": "Commercial"}).status_code == 302
+    with tenant_context(org_a):
+        commercial = Team.objects.get(name="Commercial")
+    client.post(f"{base}/new/", {"name": "Sales", "parent": commercial.pk})
+    with tenant_context(org_a):
+        sales = Team.objects.get(name="Sales")
+    page = client.post(
+        f"{base}/{commercial.pk}/", {"name": "Commercial", "parent": sales.pk}
+    ).content.decode()
+    assert "cannot sit under its own sub-team" in page
+    duplicate = client.post(f"{base}/new/", {"name": "sales"}).content.decode()
+    assert "already a team called" in duplicate
+    tree = client.get(f"{base}/").content.decode()
+    assert tree.index("Commercial") < tree.index("Sales")
+    make_member(org_a, "ana@acme.example", team=sales, is_learner=True)
+    refused = client.post(f"{base}/{sales.pk}/delete/", follow=True).content.decode()
+    assert "still has 1 member(s)" in refused
+    assert client.post(f"{base}/{commercial.pk}/delete/").status_code == 302
+    with tenant_context(org_a):
+        sales.refresh_from_db()
+        assert sales.parent_id is None  # moved up a level
+        actions = list(
+            AuditEntry.objects.filter(object_type="Team").values_list("action", flat=True)
+        )
+        assert sorted(actions) == ["created", "created", "deleted"]
+
+
+def test_the_import_pages_preview_then_apply(client, org_a, org_b, admin_a):
+    client.force_login(admin_a.user)
+    content = b"email,name,team,roles\nana@acme.example,Ana Silva,Sales,learner\n"
+    upload = SimpleUploadedFile("people.csv", content, content_type="text/csv")
+    response = client.post(f"/o/{org_a.slug}/people/import/", {"file": upload})
+    with tenant_context(org_a):
+        job = ImportJob.objects.get()
+    assert response["Location"] == f"/o/{org_a.slug}/people/import/{job.pk}/"
+    preview = client.get(response["Location"]).content.decode()
+    assert "What this import will change" in preview and "Apply 2 changes" in preview
+    with tenant_context(org_a):
+        assert not Membership.objects.filter(user__email="ana@acme.example").exists()
+    client.post(f"/o/{org_a.slug}/people/import/{job.pk}/confirm/")
+    with tenant_context(org_a):
+        assert Membership.objects.filter(user__email="ana@acme.example").exists()
+    again = SimpleUploadedFile("people.csv", content, content_type="text/csv")
+    second = client.post(f"/o/{org_a.slug}/people/import/", {"file": again}, follow=True)
+    assert "0 changes" in second.content.decode()
+
+
+def test_the_import_page_lists_problems_by_row(client, org_a, org_b, admin_a):
+    client.force_login(admin_a.user)
+    upload = SimpleUploadedFile("bad.csv", b"email,name\nnope,Ana\n", content_type="text/csv")
+    page = client.post(f"/o/{org_a.slug}/people/import/", {"file": upload}, follow=True)
+    html = page.content.decode()
+    assert "1 problem — nothing was imported" in html
+    assert "“nope” is not a valid e-mail address." in html
+
+
+def test_the_progress_partial_polls_while_running_and_refreshes_when_done(
+    client, org_a, org_b, admin_a
+):
+    with tenant_context(org_a):
+        job = ImportJob.objects.create(
+            filename="big.csv",
+            content="",
+            content_sha256="",
+            status="running",
+            total_rows=5000,
+            processed_rows=1500,
+        )
+    client.force_login(admin_a.user)
+    url = f"/o/{org_a.slug}/people/import/{job.pk}/?progress=1"
+    running = client.get(url, HTTP_HX_REQUEST="true")
+    html = running.content.decode()
+    assert 'hx-trigger="every 1s"' in html and "1,500 of 5,000 rows checked" in html
+    assert 'aria-live="polite"' in html and "You can leave this page" in html
+    assert "HX-Refresh" not in running
+    with tenant_context(org_a):
+        ImportJob.objects.filter(pk=job.pk).update(status="done", processed_rows=5000)
+    assert client.get(url, HTTP_HX_REQUEST="true")["HX-Refresh"] == "true"
+
+
+def _audit(org, admin, n):
+    with tenant_context(org):
+        for i in range(n):
+            record_change(
+                admin.user,
+                "updated",
+                object_type="Person",
+                object_id=i,
+                object_repr=f"Person {i}",
+                before={"job_title": "Lead", "is_coach": False},
+                after={"job_title": f"Director {i}", "is_coach": True},
+            )
+
+
+def test_the_audit_log_shows_a_readable_diff_newest_first_with_filters(
+    client, org_a, org_b, admin_a
+):
+    _audit(org_a, admin_a, 2)
+    other = make_member(org_b, "b-admin@globex.example", is_admin=True)
+    _audit(org_b, other, 1)
+    with tenant_context(org_a):
+        old = AuditEntry.objects.get(object_id="0")
+        old.created_at = timezone.now() - dt.timedelta(days=30)
+        old.save()
+    client.force_login(admin_a.user)
+    url = f"/o/{org_a.slug}/audit/"
+    html = client.get(url).content.decode()
+    assert html.index("Person 1") < html.index("Person 0")
+    assert "<del>Lead</del> → <ins>Director 1</ins>" in html
+    assert "<del>no</del> → <ins>yes</ins>" in html
+    assert "b-admin" not in html
+    recent = client.get(url, {"date_from": (timezone.localdate() - dt.timedelta(days=2))})
+    assert "Person 1" in recent.content.decode() and "Person 0" not in recent.content.decode()
+    with tenant_context(org_a):
+        record_change(admin_a.user, "deleted", object_type="Team", object_repr="Old team")
+    by_action = client.get(url, {"action": "deleted"}).content.decode()
+    assert "Old team" in by_action and "Person 1" not in by_action
+    nothing = client.get(url, {"action": "deleted", "object_type": "Person"}).content.decode()
+    assert "Nothing recorded here" in nothing
+    by_actor = client.get(url, {"actor": admin_a.user.pk, "object_type": "Person"})
+    assert "Person 0" in by_actor.content.decode()
+    bad = client.get(url, {"date_from": "2026-02-02", "date_to": "2026-01-01"}).content.decode()
+    assert "The end date is before the start date." in bad
+
+
+def test_the_audit_log_runs_the_same_queries_for_5_and_50_entries(client, org_a, org_b, admin_a):
+    client.force_login(admin_a.user)
+    counts = []
+    for n in (5, 45):
+        _audit(org_a, admin_a, n)
+        with count_queries() as ctx:
+            assert client.get(f"/o/{org_a.slug}/audit/").status_code == 200
+        counts.append(len(ctx.app_queries))
+    assert counts[0] == counts[1]
+
+
+def test_admins_invite_a_person_from_the_page(
+    client, org_a, org_b, admin_a, mailoutbox, django_capture_on_commit_callbacks
+):
+    client.force_login(admin_a.user)
+    assert client.get(f"/o/{org_a.slug}/people/invite/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/o/{org_a.slug}/people/invite/",
+            {"name": "Nia Reyes", "email": "Nia@Acme.example", "roles": ["learner", "coach"]},
+        )
+    with tenant_context(org_a):
+        nia = Membership.objects.select_related("user").get(user__email="nia@acme.example")
+    assert response["Location"] == f"/o/{org_a.slug}/people/{nia.pk}/"
+    assert (nia.is_learner, nia.is_coach, nia.user.full_name) == (True, True, "Nia Reyes")
+    [mail] = mailoutbox
+    assert "http://testserver/invitations/" in mail.body
+    page = client.get(response["Location"]).content.decode()
+    assert "Invited" in page and "Re-send invitation" in page
+
+
+def test_the_team_list_runs_the_same_queries_for_5_and_50_teams(client, org_a, org_b, admin_a):
+    client.force_login(admin_a.user)
+    counts = []
+    parent = None
+    for start, stop in ((0, 5), (5, 50)):
+        for i in range(start, stop):
+            parent = _team(org_a, f"Team {i:02d}", parent=parent if i % 3 else None)
+            make_member(org_a, f"m{i:02d}@acme.example", team=parent, is_learner=True)
+            with tenant_context(org_a):
+                Team.objects.filter(pk=parent.pk).update(manager=admin_a)
+        with count_queries() as ctx:
+            assert client.get(f"/o/{org_a.slug}/teams/").status_code == 200
+        counts.append(len(ctx.app_queries))
+    assert counts[0] == counts[1]
+
+
+def test_demo_teams_get_managers_idempotently(org_a, org_b):
+    import random
+
+    from organizations.demo import seed_people
+
+    with tenant_context(org_a):
+        people = seed_people(org_a, 24, random.Random(1))
+        managers = dict(Team.objects.values_list("name", "manager_id"))
+        reports = dict(Membership.objects.values_list("pk", "manager_id"))
+        seed_people(org_a, 24, random.Random(1))
+        assert dict(Team.objects.values_list("name", "manager_id")) == managers
+        assert dict(Membership.objects.values_list("pk", "manager_id")) == reports
+        assert all(managers.values())
+        leo = Membership.objects.select_related("manager__team").get(pk=people.learner.pk)
+        assert leo.manager.team.name == "Operations"
+        assert leo.manager.manager_id == people.sponsor.pk
+
+
+def test_it_refuses_to_change_the_email_of_someone_who_also_belongs_elsewhere(
+    client, org_a, org_b, admin_a
+):
+    """The account is shared: a new address (then "forgotten password") in one organisation
+    would hand over the person's access to the other."""
+    shared = make_member(org_a, "sam@shared.example", is_learner=True)
+    make_member(org_b, "sam@shared.example", is_admin=True)
+    only_here = make_member(org_a, "leo@acme.example", is_learner=True)
+    client.force_login(admin_a.user)
+    url = f"/o/{org_a.slug}/people/{shared.pk}/"
+    form = {"name": "Sam", "email": "boss@evil.example", "roles": ["learner"]}
+    page = client.post(url, form).content.decode()
+    assert "also uses Pathwise in another organisation" in page
+    shared.user.refresh_from_db()
+    assert shared.user.email == "sam@shared.example"
+    # Someone who belongs only here can still have their address corrected.
+    form = {"name": "Leo", "email": "leo.new@acme.example", "roles": ["learner"]}
+    response = client.post(f"/o/{org_a.slug}/people/{only_here.pk}/", form)
+    assert response.status_code == 302
+    only_here.user.refresh_from_db()
+    assert only_here.user.email == "leo.new@acme.example"

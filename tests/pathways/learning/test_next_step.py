@@ -1,0 +1,239 @@
+"""Step states and the one next step: order, prerequisites, availability, electives,
+personalisation, due reviews and overdue work."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from organizations.tenancy import tenant_context
+from pathways import queries
+from pathways.learning.queries import learner_home
+from pathways.models import ElectiveChoice, SelfAssessment, Step, StepCompletion, StepPrerequisite
+from tests.conftest import enroll, make_member, make_pathway
+from tests.pathways.learning.factories import (
+    add_rule,
+    due_cards,
+    link_competencies,
+    make_framework,
+    make_group,
+)
+
+
+def _states(org, member):
+    with tenant_context(org):
+        [view] = queries.learner_enrollments(member)
+    return view, [s.state for s in view.steps]
+
+
+def _done(org, enrollment, member, *steps):
+    with tenant_context(org):
+        for step in steps:
+            StepCompletion.objects.create(enrollment=enrollment, learner=member, step_key=step.key)
+
+
+def _home(org, member):
+    with tenant_context(org):
+        return learner_home(member, org.slug)
+
+
+def test_it_opens_steps_in_order_by_default(org_a, org_b):
+    fixture = make_pathway(org_a)
+    leo = make_member(org_a, "leo@example.com", is_learner=True)
+    enrollment = enroll(org_a, fixture, leo)
+    view, states = _states(org_a, leo)
+    assert states == ["available", "locked", "locked", "locked"]
+    assert view.steps[1].reason == "After “Leading Through Change module 1”"
+    _done(org_a, enrollment, leo, fixture.steps[0])
+    view, states = _states(org_a, leo)
+    assert states == ["done", "available", "locked", "locked"]
+    assert view.next_step.id == fixture.steps[1].pk
+
+
+def test_it_follows_explicit_prerequisites_instead_of_the_previous_step(org_a, org_b):
+    fixture = make_pathway(org_a)
+    leo = make_member(org_a, "leo@example.com", is_learner=True)
+    enrollment = enroll(org_a, fixture, leo)
+    with tenant_context(org_a):
+        # Step 3 only needs step 1; step 4 needs steps 2 and 3.
+        StepPrerequisite.objects.create(step=fixture.steps[2], requires=fixture.steps[0])
+        StepPrerequisite.objects.create(step=fixture.steps[3], requires=fixture.steps[1])
+        StepPrerequisite.objects.create(step=fixture.steps[3], requires=fixture.steps[2])
+    _view, states = _states(org_a, leo)
+    assert states == ["available", "locked", "locked", "locked"]
+    _done(org_a, enrollment, leo, fixture.steps[0])
+    view, states = _states(org_a, leo)
+    assert states == ["done", "available", "available", "locked"]
+    _done(org_a, enrollment, leo, fixture.steps[2])
+    view, states = _states(org_a, leo)
+    assert states == ["done", "available", "done", "locked"]
+    assert view.steps[3].reason == "After “Leading Through Change module 2”"
+
+
+def test_it_keeps_steps_locked_until_their_availability_date(org_a, org_b):
+    fixture = make_pathway(org_a, offsets=[0, 10, 10, 10])
+    leo = make_member(org_a, "leo@example.com", is_learner=True)
+    enrollment = enroll(org_a, fixture, leo)
+    _done(org_a, enrollment, leo, fixture.steps[0])
+    view, states = _states(org_a, leo)
+    assert states == ["done", "locked", "locked", "locked"]
+    assert view.steps[1].reason.startswith("Opens on ")
+    assert view.next_step is None
+    with tenant_context(org_a):
+        later = queries.learner_enrollments(leo, timezone.localdate() + dt.timedelta(days=10))
+    assert later[0].steps[1].state == "available"
+
+
+def test_it_skips_a_step_the_baseline_makes_unnecessary_and_says_why(org_a, org_b):
+    fixture = make_pathway(org_a)
+    [feedback] = make_framework(org_a, ["Giving feedback"])
+    link_competencies(org_a, fixture, [feedback])
+    add_rule(org_a, fixture.steps[1], feedback, threshold=4)
+    leo = make_member(org_a, "leo@example.com", is_learner=True)
+    enrollment = enroll(org_a, fixture, leo)
+    view, states = _states(org_a, leo)
+    assert view.needs_diagnostic and states[1] == "locked"  # no baseline yet: keep the step
+    with tenant_context(org_a):
+        SelfAssessment.objects.create(enrollment=enrollment, competency=feedback, rating=4)
+    _done(org_a, enrollment, leo, fixture.steps[0])
+    view, states = _states(org_a, leo)
+    assert states == ["done", "skipped", "available", "locked"]
+    assert view.steps[1].reason == "Skipped: your baseline on Giving feedback is already 4"
+    assert (view.steps_done, view.steps_total) == (1, 3)
+    assert not view.needs_diagnostic
+
+
+def test_it_keeps_a_step_for_a_learner_below_the_threshold(org_a, org_b):
+    fixture = make_pathway(org_a)
+    [feedback] = make_framework(org_a, ["Giving feedback"])
+    add_rule(org_a, fixture.steps[0], feedback, threshold=4)
+    leo = make_member(org_a, "leo@example.com", is_learner=True)
+    enrollment = enroll(org_a, fixture, leo)
+    with tenant_context(org_a):
+        SelfAssessment.objects.create(enrollment=enrollment, competency=feedback, rating=3)
+    _view, states = _states(org_a, leo)
+    assert states[0] == "available"
+
+
+def test_it_requires_k_of_n_electives_once_chosen(org_a, org_b):
+    fixture = make_pathway(org_a, n_steps=5)
+    make_group(org_a, fixture, fixture.steps[1:4], choose=2)
+    leo = make_member(org_a, "leo@example.com", is_learner=True)
+    enrollment = enroll(org_a, fixture, leo)
+    _done(org_a, enrollment, leo, fixture.steps[0])
+    view, states = _states(org_a, leo)
+    assert states == ["done", "choose", "choose", "choose", "locked"]
+    assert view.steps[4].reason == "After you choose in “Pick your focus”"
+    assert view.steps_total == view.stages[0].required == 4  # 1 core + 2 of 3 electives + 1 core
+    assert view.pending_electives[0].needed == 2
+    with tenant_context(org_a):
+        for step in (fixture.steps[1], fixture.steps[3]):
+            ElectiveChoice.objects.create(enrollment=enrollment, step_key=step.key)
+    view, states = _states(org_a, leo)
+    assert states == ["done", "available", "not_chosen", "locked", "locked"]
+    assert view.steps[3].reason == "After “Leading Through Change module 2”"
+    assert view.steps_total == 4 and not view.pending_electives
+
+
+def test_it_ranks_overdue_work_first_then_due_reviews_then_the_next_step(org_a, org_b):
+    fixture = make_pathway(org_a, start=timezone.localdate() - dt.timedelta(days=20))
+    leo = make_member(org_a, "leo@example.com", is_learner=True)
+    enroll(org_a, fixture, leo)
+    due_cards(org_a, leo, fixture.steps[3].module_id, 3)
+
+    home = _home(org_a, leo)
+    assert home.next_step.kind == "reviews" and home.next_step.reason == "3 reviews due"
+    assert home.reviews_due == 3
+
+    with tenant_context(org_a):
+        Step.objects.filter(pk=fixture.steps[0].pk).update(due_offset_days=7)
+    home = _home(org_a, leo)
+    due = fixture.cohort.start_date + dt.timedelta(days=7)
+    assert home.next_step.kind == "overdue"
+    assert home.next_step.reason == f"Overdue since {due.day} {due:%b}"
+    assert home.next_step.step.id == fixture.steps[0].pk
+
+
+def test_it_names_the_stage_and_pathway_of_the_next_step(org_a, org_b):
+    fixture = make_pathway(org_a)
+    leo = make_member(org_a, "leo@example.com", is_learner=True)
+    enroll(org_a, fixture, leo)
+    home = _home(org_a, leo)
+    assert home.next_step.kind == "step"
+    assert home.next_step.reason == "Next in Stage 1 of Leading Through Change"
+    assert home.next_step.url.endswith(f"/steps/{fixture.steps[0].pk}/")
+
+
+def test_it_chooses_across_all_enrolments(org_a, org_b):
+    first = make_pathway(org_a, n_steps=1, name="Finance for leaders")
+    second = make_pathway(org_a, n_steps=2, name="Leading Through Change")
+    leo = make_member(org_a, "leo@example.com", is_learner=True)
+    done = enroll(org_a, first, leo)
+    enroll(org_a, second, leo)
+    _done(org_a, done, leo, first.steps[0])
+    home = _home(org_a, leo)
+    assert home.next_step.title == "Leading Through Change module 1"
+    assert home.celebrations[0].kind == "pathway"
+    assert home.celebrations[0].pathway == "Finance for leaders"
+
+
+def test_it_asks_for_the_diagnostic_before_anything_else(org_a, org_b):
+    fixture = make_pathway(org_a)
+    link_competencies(org_a, fixture, make_framework(org_a, ["Coaching"]))
+    leo = make_member(org_a, "leo@example.com", is_learner=True)
+    enrollment = enroll(org_a, fixture, leo)
+    home = _home(org_a, leo)
+    assert home.next_step.kind == "diagnostic"
+    assert home.next_step.url.endswith(f"/learn/enrollments/{enrollment.pk}/diagnostic/")
+
+
+def test_it_offers_the_elective_choice_when_nothing_else_is_open(org_a, org_b):
+    fixture = make_pathway(org_a, n_steps=3)
+    make_group(org_a, fixture, fixture.steps[:2], choose=1)
+    leo = make_member(org_a, "leo@example.com", is_learner=True)
+    enroll(org_a, fixture, leo)
+    home = _home(org_a, leo)
+    assert home.next_step.kind == "electives"
+    assert home.next_step.title == "Choose 1 of 2: Pick your focus"
+
+
+def test_it_celebrates_a_stage_just_finished(client, org_a, org_b):
+    fixture = make_pathway(org_a, n_steps=2)
+    leo = make_member(org_a, "leo@example.com", is_learner=True)
+    enrollment = enroll(org_a, fixture, leo)
+    with tenant_context(org_a):
+        second = fixture.steps[1]
+        stage2 = second.stage.__class__.objects.create(
+            version=fixture.version, title="Stage 2", position=1
+        )
+        Step.objects.filter(pk=second.pk).update(stage=stage2)
+    _done(org_a, enrollment, leo, fixture.steps[0])
+    client.force_login(leo.user)
+    page = client.get(f"/o/{org_a.slug}/").content.decode()
+    assert "Stage 1: finished!" in page
+    assert "Next in Stage 2 of Leading Through Change" in page
+
+
+def test_it_opens_steps_on_the_organisations_calendar_day_not_utcs(client, org_a, org_b):
+    from freezegun import freeze_time
+
+    org_a.time_zone = "Australia/Sydney"
+    org_a.save(update_fields=["time_zone"])
+    # 22:00 UTC on 2 March is 09:00 on 3 March in Sydney: the cohort starting 3 March is open.
+    with freeze_time("2026-03-02 22:00:00+00:00"):
+        fixture = make_pathway(org_a, n_steps=1, start=dt.date(2026, 3, 3))
+        leo = make_member(org_a, "leo@example.com", is_learner=True)
+        enrollment = enroll(org_a, fixture, leo)
+        view, states = _states(org_a, leo)
+        assert states == [queries.AVAILABLE], view.steps[0].reason
+        assert _home(org_a, leo).next_step.kind == "step"
+        client.force_login(leo.user)
+        step = fixture.steps[0]
+        url = f"/o/{org_a.slug}/learn/enrollments/{enrollment.pk}/steps/{step.pk}/done/"
+        assert client.post(url).status_code == 302
+    with tenant_context(org_a):
+        assert StepCompletion.objects.filter(enrollment=enrollment).count() == 1
+    bob = make_member(org_b, "bob@example.com", is_learner=True)
+    client.force_login(bob.user)
+    assert client.post(url.replace(org_a.slug, org_b.slug)).status_code == 404

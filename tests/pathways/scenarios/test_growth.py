@@ -1,0 +1,195 @@
+"""My growth: BKT p(known) per competency, named, with its base and the evidence behind it."""
+
+from __future__ import annotations
+
+import pytest
+
+from organizations.tenancy import tenant_context
+from pathways.models import (
+    Module,
+    ModuleCompetency,
+    PracticeAnswer,
+    PracticeTask,
+    RetrievalOption,
+    ReviewCard,
+    ReviewLog,
+    VersionCompetency,
+)
+from pathways.scenarios import charts, queries, services
+from tests.conftest import count_queries, enroll, make_member, make_pathway
+from tests.pathways.scenarios.builders import make_competencies, make_items, make_scenario
+
+
+def reference_bkt(answers: list[bool], p: float = 0.2) -> float:
+    for correct in answers:
+        posterior = (
+            p * 0.9 / (p * 0.9 + (1 - p) * 0.2) if correct else p * 0.1 / (p * 0.1 + (1 - p) * 0.8)
+        )
+        p = posterior + (1 - posterior) * 0.1
+    return p
+
+
+def _right(item):
+    return RetrievalOption.objects.get(item=item, is_correct=True).pk
+
+
+def _wrong(item):
+    return RetrievalOption.objects.get(item=item, is_correct=False).pk
+
+
+def build_known_data(org, leo, suffix=""):
+    fx = make_scenario(org)
+    (listening,) = make_competencies(org, ["Listening"])
+    pathway = make_pathway(org, n_steps=1, name=f"Leading people{suffix}")
+    enroll(org, pathway, leo)
+    coached = make_items(org, fx.coaching, [-1.0, 0.0, 1.0], title=f"Coaching basics{suffix}")
+    [untagged] = make_items(
+        org, fx.delegation, [0.0], title=f"Delegating well{suffix}", item_competency=False
+    )
+    with tenant_context(org):
+        for competency in (fx.coaching, fx.delegation, listening):
+            VersionCompetency.objects.create(version=pathway.version, competency=competency)
+        for token, item, option in [
+            ("p1", coached[0], _right(coached[0])),
+            ("p2", coached[1], _right(coached[1])),
+            ("p3", coached[2], _wrong(coached[2])),
+        ]:
+            services.do_answer_practice(
+                leo, fx.coaching.pk, item.pk, token + suffix, option_id=option
+            )
+        play = services.do_start_play(leo, fx.scenario.pk)
+        services.do_choose(leo, play.pk, fx.ask.pk)
+        services.do_choose(leo, play.pk, fx.plan.pk)
+        card = ReviewCard.objects.create(learner=leo, item=coached[0])
+        ReviewLog.objects.create(
+            card=card, learner=leo, token=f"r1{suffix}", rating=3, correct=True
+        )
+        ReviewLog.objects.create(
+            card=card, learner=leo, token=f"r2{suffix}", rating=1, correct=False
+        )
+        other = ReviewCard.objects.create(learner=leo, item=untagged)
+        ReviewLog.objects.create(
+            card=other, learner=leo, token=f"r3{suffix}", rating=4, correct=True
+        )
+        module = Module.objects.create(title=f"Feedback that lands{suffix}", status="published")
+        ModuleCompetency.objects.create(module=module, competency=fx.coaching)
+        task = PracticeTask.objects.create(module=module, prompt="Plan a coaching question")
+        PracticeAnswer.objects.create(
+            learner=leo, task=task, text="I will ask Sam what blocks him."
+        )
+    return fx, listening
+
+
+def test_it_estimates_mastery_per_competency_from_a_known_data_set(org_a, org_b):
+    leo = make_member(org_a, "leo@a.example", is_learner=True)
+    fx, listening = build_known_data(org_a, leo)
+    with tenant_context(org_a):
+        report = queries.growth_report(leo)
+    by_name = {c.name: c for c in report.competencies}
+    coaching = by_name["Coaching and developing others"]
+    delegation = by_name["Delegation"]
+    # Coaching: 3 practice questions (right, right, wrong) then 2 effective scenario choices.
+    assert coaching.answers == 5
+    assert coaching.p_known == pytest.approx(reference_bkt([True, True, False, True, True]))
+    assert (coaching.reviews.count, coaching.questions.count, coaching.questions.right) == (2, 3, 2)
+    assert (coaching.decisions.count, coaching.decisions.score_total) == (2, 3)
+    assert coaching.practice_answers.count == 1
+    assert coaching.practice_items == 3
+    assert [e.detail for e in coaching.reviews.latest] == [
+        "missed, rated Again",
+        "right, rated Good",
+    ]
+    # Delegation: both scenario nodes test it; only "Agree a plan" scores it (+2).
+    assert delegation.answers == 2
+    assert delegation.p_known == pytest.approx(reference_bkt([True, True]))
+    assert (delegation.decisions.count, delegation.decisions.score_total) == (1, 2)
+    assert delegation.reviews.count == 1  # item without competency, module tagged Delegation
+    assert delegation.practice_items == 1
+    assert by_name["Listening"].answers == 0 and by_name["Listening"].in_pathway
+    assert [c.name for c in report.estimated] == sorted(
+        [coaching.name, delegation.name], key=lambda n: -by_name[n].p_known
+    )
+    assert report.mastered == sum(1 for c in report.estimated if c.p_known >= 0.95)
+
+
+def test_it_names_the_model_and_shows_the_evidence_on_the_page(client, org_a, org_b):
+    leo = make_member(org_a, "leo@a.example", is_learner=True)
+    fx, _listening = build_known_data(org_a, leo)
+    client.force_login(leo.user)
+    page = client.get(f"/o/{org_a.slug}/growth/").content.decode()
+    with tenant_context(org_a):
+        coaching = next(
+            c for c in queries.growth_report(leo).competencies if c.id == fx.coaching.pk
+        )
+    assert "Bayesian Knowledge Tracing" in page
+    assert f"p(known) {coaching.whole_percent}%, based on 5 answers" in page
+    assert "3 answered, 2 right" in page
+    assert "2 choices, +3 behaviour points in total" in page
+    assert "I will ask Sam what blocks him." in page
+    assert 'data-plotly-figure="growth-figure"' in page and 'id="growth-figure"' in page
+    assert f"/practice/competency/{fx.coaching.pk}/" in page
+    assert "No answers yet" in page  # Listening
+
+
+def test_it_builds_a_horizontal_chart_with_a_finding_title(org_a, org_b):
+    leo = make_member(org_a, "leo@a.example", is_learner=True)
+    build_known_data(org_a, leo)
+    with tenant_context(org_a):
+        report = queries.growth_report(leo)
+    figure = charts.growth_figure(report)
+    bar = figure["data"][0]
+    strongest = report.estimated[0]
+    assert bar["orientation"] == "h"
+    assert list(bar["y"])[-1] == strongest.name  # strongest at the top
+    assert list(bar["x"])[-1] == strongest.percent
+    assert [row[0] for row in bar["customdata"]][-1] == strongest.answers
+    assert strongest.name in figure["layout"]["title"]["text"]
+    assert list(figure["layout"]["xaxis"]["range"]) == [0, 105]
+
+
+def test_it_teaches_when_there_is_no_evidence_yet(client, org_a, org_b):
+    leo = make_member(org_a, "leo@a.example", is_learner=True)
+    client.force_login(leo.user)
+    page = client.get(f"/o/{org_a.slug}/growth/").content.decode()
+    assert "Your growth shows here as you practise" in page
+    assert "data-plotly-figure" not in page
+
+
+def test_it_shows_nothing_of_another_organisation(client, org_a, org_b):
+    leo = make_member(org_a, "leo@a.example", is_learner=True)
+    build_known_data(org_a, leo)
+    other = make_member(org_b, "leo@a.example", is_learner=True)  # same person, other tenant
+    client.force_login(other.user)
+    page = client.get(f"/o/{org_b.slug}/growth/").content.decode()
+    assert "Coaching and developing others" not in page
+    assert "Your growth shows here as you practise" in page
+
+
+def test_it_shows_growth_in_a_constant_number_of_queries(client, org_a, org_b):
+    leo = make_member(org_a, "leo@a.example", is_learner=True)
+    build_known_data(org_a, leo)
+    client.force_login(leo.user)
+    url = f"/o/{org_a.slug}/growth/"
+    with count_queries() as small:
+        assert client.get(url).status_code == 200
+    more = make_competencies(org_a, [f"Extra {i}" for i in range(4)])
+    for i, competency in enumerate(more):
+        items = make_items(org_a, competency, [0.0, 0.5], title=f"Extra module {i}")
+        with tenant_context(org_a):
+            for j, item in enumerate(items):
+                services.do_answer_practice(
+                    leo, competency.pk, item.pk, f"x{i}{j}", option_id=_right(item)
+                )
+                card = ReviewCard.objects.create(learner=leo, item=item)
+                for k in range(5):
+                    ReviewLog.objects.create(card=card, learner=leo, token=f"x{i}{j}{k}", rating=3)
+    fx = make_scenario(org_a, title="Second scenario")
+    with tenant_context(org_a):
+        for _ in range(4):
+            play = services.do_start_play(leo, fx.scenario.pk)
+            services.do_choose(leo, play.pk, fx.tell.pk)
+            services.do_choose(leo, play.pk, fx.take_back.pk)
+    with count_queries() as large:
+        page = client.get(url).content.decode()
+    assert "Extra 3" in page
+    assert len(large.app_queries) == len(small.app_queries)
