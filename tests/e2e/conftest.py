@@ -75,3 +75,13 @@ def sign_in(page: Any, email: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state("networkidle")
+
+
+def htmx_ready(page: Any) -> None:
+    """Wait until the page has finished loading and htmx has wired its triggers.
+
+    A flash message is in the DOM before the deferred htmx script has processed the page; a
+    `change` fired in that window reaches no listener. Interactions that only htmx answers
+    (no form submission behind them) wait for this first after a click-driven navigation.
+    """
+    page.wait_for_function("() => document.readyState === 'complete' && !!window.htmx")

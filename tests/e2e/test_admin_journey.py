@@ -23,7 +23,7 @@ from pathways.models import (
     Step,
 )
 from tests.conftest import PASSWORD, make_member
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import htmx_ready, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -155,6 +155,7 @@ def test_an_admin_builds_a_programme_and_starts_a_cohort_of_imported_people(
     page.get_by_label("Start date").fill("2026-03-02")
     page.get_by_role("button", name="Create cohort").click()
     page.get_by_text("Cohort “Spring leaders” created").wait_for()
+    htmx_ready(page)
     page.get_by_label("Team").select_option(label="Sales")
     page.locator("#matching-preview").get_by_text("3 learners will be added.").wait_for()
     page.get_by_role("button", name="Add 3 learners").click()

@@ -12,7 +12,7 @@ from organizations.people.invitations import make_token
 from organizations.tenancy import tenant_context
 from pathways.models import Enrollment
 from tests.conftest import PASSWORD, make_member, make_pathway
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import htmx_ready, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -65,6 +65,7 @@ def test_it_imports_people_and_starts_a_cohort_with_them(page, org_a, org_b, tmp
     page.get_by_role("button", name="Create cohort").click()
     page.get_by_text("Cohort “Sales leaders, spring” created").wait_for()
 
+    htmx_ready(page)
     page.get_by_label("Team").select_option(label="Sales")
     page.locator("#matching-preview").get_by_text("3 learners will be added.").wait_for()
     page.get_by_role("button", name="Add 3 learners").click()
