@@ -9,7 +9,8 @@ from organizations.tenancy import TenantModel
 
 
 class LearnerProgressRollup(TenantModel):
-    """Per learner and enrolment, per period (month start): steps done of steps in scope."""
+    """Per learner and enrolment, per period (month start): steps done of steps in scope, and
+    the steps in scope whose due date has passed undone (as of ``computed_at``)."""
 
     enrollment = models.ForeignKey(
         "pathways.Enrollment", on_delete=models.CASCADE, related_name="+"
@@ -23,6 +24,7 @@ class LearnerProgressRollup(TenantModel):
     period = models.DateField()
     steps_total = models.PositiveIntegerField()
     steps_done = models.PositiveIntegerField()
+    steps_overdue = models.PositiveIntegerField(default=0)
     completion = models.FloatField()
     computed_at = models.DateTimeField(default=timezone.now)
 

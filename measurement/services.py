@@ -80,7 +80,8 @@ def do_rollup_progress(org: Organization, period: dt.date | None = None) -> Roll
         for enrollment in enrollments:
             enrollment_id = enrollment.pk
             learner_id, team_id = enrollment.learner_id, enrollment.learner.team_id
-            total, n_done = views[enrollment_id].steps_total, views[enrollment_id].steps_done
+            view = views[enrollment_id]
+            total, n_done = view.steps_total, view.steps_done
             completion = min(1.0, n_done / total) if total else 0.0
             learner_rows.append(
                 LearnerProgressRollup(
@@ -91,6 +92,7 @@ def do_rollup_progress(org: Organization, period: dt.date | None = None) -> Roll
                     period=period,
                     steps_total=total,
                     steps_done=n_done,
+                    steps_overdue=len(view.overdue),
                     completion=completion,
                     computed_at=now,
                 )
@@ -107,6 +109,7 @@ def do_rollup_progress(org: Organization, period: dt.date | None = None) -> Roll
                 "team",
                 "steps_total",
                 "steps_done",
+                "steps_overdue",
                 "completion",
                 "computed_at",
             ],

@@ -581,33 +581,3 @@ def celebrations_for(
             if stage.title and finished_at is not None and finished_at >= since:
                 found.append(Celebration("stage", stage.title, enrollment.pathway, finished_at))
     return sorted(found, key=lambda c: c.finished_at, reverse=True)
-
-
-@dataclass
-class CohortSummary:
-    id: int
-    name: str
-    pathway: str
-    start_date: dt.date
-    status: str
-    learners: int
-    not_started: int
-    completions: int
-    steps_per_learner: int
-    steps_possible: int = 0  # steps of every active learner's version, summed
-    overdue_steps: int = 0
-    version: int = 1
-    end_date: dt.date | None = None
-
-    @property
-    def percent(self) -> int:
-        possible = self.steps_possible or self.learners * self.steps_per_learner
-        return round(100 * self.completions / possible) if possible else 0
-
-
-def cohort_summaries(today: dt.date | None = None) -> list[CohortSummary]:
-    """Each cohort's size, progress, overdue steps and learners not started (4 queries,
-    whatever the number of cohorts and learners; see ``pathways.cohorts.queries``)."""
-    from pathways.cohorts.queries import cohort_summaries as summaries
-
-    return summaries(today)

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from measurement.queries import programme_health
 from organizations.http import TenantRequest
 from organizations.roles import role_required
 from pathways import queries, services
@@ -23,7 +24,10 @@ def learner_home(request: TenantRequest, org_slug: str) -> HttpResponse:
 
 @role_required("admin")
 def admin_home(request: TenantRequest, org_slug: str) -> HttpResponse:
-    return render(request, "pathways/admin_home.html", {"cohorts": queries.cohort_summaries()})
+    health = programme_health()
+    return render(
+        request, "pathways/admin_home.html", {"cohorts": health.cohorts, "health": health}
+    )
 
 
 @require_POST

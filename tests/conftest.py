@@ -93,6 +93,12 @@ def make_pathway(
     return PathwayFixture(version, cohort, steps)
 
 
+@pytest.fixture
+def admin_a(org_a: Organization) -> Membership:
+    """An admin of organisation A (test modules may override it with their own)."""
+    return make_member(org_a, "admin@a.example", is_admin=True)
+
+
 def enroll(org: Organization, fixture: PathwayFixture, member: Membership) -> Enrollment:
     with tenant_context(org):
         return Enrollment.objects.create(

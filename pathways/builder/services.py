@@ -916,6 +916,10 @@ def do_publish(
                 version__in=older,
                 status__in=[Cohort.Status.PLANNED, Cohort.Status.RUNNING],
             ).update(version=version)
+            if moved:
+                from measurement.services import queue_progress_rollup
+
+                queue_progress_rollup(version.organization_id)  # their steps are the new ones
         retired, kept = [], []
         for old in older.order_by("number"):
             in_use = (

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from organizations.models import Membership, Role, Team
@@ -26,93 +26,10 @@ from pathways.models import (
     Step,
     StepCompletion,
 )
-from pathways.queries import CohortSummary, enrollment_views, enrollments_in_progress
+from pathways.queries import enrollment_views, enrollments_in_progress
 
 LEARNERS_PER_PAGE = 50
 WITHDRAWN = Enrollment.Status.WITHDRAWN
-
-
-def _overdue_keys(steps: list[tuple[str, int | None]], start: dt.date, today: dt.date) -> set[str]:
-    return {key for key, due in steps if due is not None and start + dt.timedelta(days=due) < today}
-
-
-def cohort_summaries(today: dt.date | None = None) -> list[CohortSummary]:
-    """Each cohort's size, progress, overdue steps and learners not started (4 queries)."""
-    today = today or timezone.localdate()
-    cohorts = list(
-        Cohort.objects.select_related("version__pathway")
-        .annotate(
-            n_learners=Count(
-                "enrollments", filter=~Q(enrollments__status=WITHDRAWN), distinct=True
-            ),
-            n_not_started=Count(
-                "enrollments",
-                filter=~Q(enrollments__status=WITHDRAWN) & Q(enrollments__completions__isnull=True),
-                distinct=True,
-            ),
-        )
-        .order_by("-start_date", "name")
-    )
-    if not cohorts:
-        return []
-    cohort_ids = [c.pk for c in cohorts]
-    per_version = list(
-        Enrollment.objects.filter(cohort_id__in=cohort_ids)
-        .exclude(status=WITHDRAWN)
-        .values("cohort_id", "version_id")
-        .annotate(n=Count("id"))
-        .values_list("cohort_id", "version_id", "n")
-    )
-    version_ids = {v for _c, v, _n in per_version} | {c.version_id for c in cohorts}
-    steps: dict[int, list[tuple[str, int | None]]] = defaultdict(list)
-    for version_id, step_key, due in Step.objects.filter(version_id__in=version_ids).values_list(
-        "version_id", "key", "due_offset_days"
-    ):
-        steps[version_id].append((str(step_key), due))
-    done_rows = (
-        StepCompletion.objects.filter(enrollment__cohort_id__in=cohort_ids)
-        .exclude(enrollment__status=WITHDRAWN)
-        .values("enrollment__cohort_id", "enrollment__version_id", "step_key")
-        .annotate(n=Count("id"))
-        .values_list("enrollment__cohort_id", "enrollment__version_id", "step_key", "n")
-    )
-    starts = {c.pk: c.start_date for c in cohorts}
-    possible: dict[int, int] = defaultdict(int)
-    overdue: dict[int, int] = defaultdict(int)
-    for cohort_id, version_id, n in per_version:
-        possible[cohort_id] += n * len(steps[version_id])
-        overdue[cohort_id] += n * len(_overdue_keys(steps[version_id], starts[cohort_id], today))
-    done: dict[int, int] = defaultdict(int)
-    key_sets = {v: {k for k, _d in s} for v, s in steps.items()}
-    overdue_sets: dict[tuple[int, int], set[str]] = {}
-    for cohort_id, version_id, step_key, n in done_rows:
-        key = str(step_key)
-        if key not in key_sets.get(version_id, set()):
-            continue
-        done[cohort_id] += n
-        pair = (cohort_id, version_id)
-        if pair not in overdue_sets:
-            overdue_sets[pair] = _overdue_keys(steps[version_id], starts[cohort_id], today)
-        if key in overdue_sets[pair]:
-            overdue[cohort_id] -= n
-    return [
-        CohortSummary(
-            id=c.pk,
-            name=c.name,
-            pathway=c.version.pathway.name,
-            start_date=c.start_date,
-            status=c.get_status_display(),
-            learners=c.n_learners,
-            not_started=c.n_not_started,
-            completions=done[c.pk],
-            steps_per_learner=len(steps[c.version_id]),
-            steps_possible=possible[c.pk],
-            overdue_steps=overdue[c.pk],
-            version=c.version.number,
-            end_date=c.end_date,
-        )
-        for c in cohorts
-    ]
 
 
 @dataclass

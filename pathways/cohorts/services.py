@@ -103,7 +103,15 @@ def do_update_cohort(
             record_change(
                 actor, "updated", cohort, before=before, after=after, object_type="Cohort"
             )
+            _queue_rollup(cohort)  # a new start date moves due dates
     return cohort
+
+
+def _queue_rollup(cohort: Cohort) -> None:
+    """Enrolments changed: the programme-health figures are recomputed after commit."""
+    from measurement.services import queue_progress_rollup
+
+    queue_progress_rollup(cohort.organization_id)
 
 
 def _enrollment_repr(cohort: Cohort, membership: Membership) -> str:
@@ -143,6 +151,7 @@ def do_enrol_learner(actor: User | None, cohort: Cohort, membership: Membership)
                 object_type="Enrolment",
                 object_repr=_enrollment_repr(cohort, membership),
             )
+            _queue_rollup(cohort)
             return existing
         try:
             with transaction.atomic():
@@ -161,6 +170,7 @@ def do_enrol_learner(actor: User | None, cohort: Cohort, membership: Membership)
             object_type="Enrolment",
             object_repr=_enrollment_repr(cohort, membership),
         )
+        _queue_rollup(cohort)
     return enrollment
 
 
@@ -198,6 +208,7 @@ def do_enrol_matching(actor: User | None, cohort: Cohort, learner_filter: Learne
                 },
                 object_type="Cohort",
             )
+            _queue_rollup(cohort)
     return len(to_add)
 
 
@@ -222,6 +233,7 @@ def do_withdraw(actor: User | None, enrollment: Enrollment) -> Enrollment:
             object_type="Enrolment",
             object_repr=_enrollment_repr(enrollment.cohort, enrollment.learner),
         )
+        _queue_rollup(enrollment.cohort)
     return enrollment
 
 

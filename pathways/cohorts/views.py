@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from measurement.queries import programme_health
 from organizations.http import TenantRequest
 from organizations.models import Membership
 from organizations.roles import role_required
@@ -32,8 +33,10 @@ def _staff_forms(choices: queries.Choices, data: Any = None) -> dict[str, StaffF
 
 @role_required("admin")
 def cohort_list(request: TenantRequest, org_slug: str) -> HttpResponse:
-    cohorts = queries.cohort_summaries()
-    return render(request, "pathways/cohorts/cohort_list.html", {"cohorts": cohorts})
+    health = programme_health()
+    return render(
+        request, "pathways/cohorts/cohort_list.html", {"cohorts": health.cohorts, "health": health}
+    )
 
 
 @role_required("admin")

@@ -109,6 +109,12 @@ def check_self_assessment(
     return enrollment, diagnostic
 
 
+def _queue_rollup(membership: Membership) -> None:
+    from measurement.services import queue_progress_rollup
+
+    queue_progress_rollup(membership.organization_id)
+
+
 def do_save_self_assessment(
     membership: Membership, enrollment_id: int, ratings: Mapping[int, int]
 ) -> list[SelfAssessment]:
@@ -143,6 +149,8 @@ def do_save_self_assessment(
             registration=enrollment,
             timestamp=now,
         )
+        # The baseline decides which steps personalisation rules include.
+        _queue_rollup(membership)
     return rows
 
 
@@ -351,4 +359,5 @@ def do_choose_electives(
             ],
             ignore_conflicts=True,
         )
+        _queue_rollup(membership)  # the choices decide which steps are required
     return picked
