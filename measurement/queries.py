@@ -118,7 +118,7 @@ def programme_health() -> ProgrammeHealth:
     if not cohorts:
         return ProgrammeHealth(cohorts=[], period=None, computed_at=None)
     latest = LearnerProgressRollup.objects.aggregate(period=Max("period"))["period"]
-    figures: dict[int, dict[str, object]] = {}
+    figures: dict[int, dict[str, int]] = {}
     computed_at = None
     if latest is not None:
         rows = (
@@ -139,12 +139,22 @@ def programme_health() -> ProgrammeHealth:
             )
         )
         for row in rows:
-            figures[row["enrollment__cohort_id"]] = row
+            figures[row["enrollment__cohort_id"]] = {
+                name: int(row[name] or 0)
+                for name in (
+                    "counted",
+                    "not_started",
+                    "done",
+                    "total",
+                    "overdue",
+                    "learners_overdue",
+                )
+            }
             if computed_at is None or row["computed_at"] > computed_at:
                 computed_at = row["computed_at"]
 
     def figure(cohort_id: int, name: str) -> int:
-        return int(figures.get(cohort_id, {}).get(name) or 0)  # type: ignore[call-overload]
+        return figures.get(cohort_id, {}).get(name, 0)
 
     return ProgrammeHealth(
         cohorts=[
