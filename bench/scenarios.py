@@ -123,6 +123,7 @@ def measure_pages(repeat: int) -> None:
         ("learner home", f"learner@{ORG}.test", lambda: reverse("org_home", args=[ORG])),
         ("review page", f"learner@{ORG}.test", lambda: reverse("review_session", args=[ORG])),
         ("sponsor home", f"sponsor@{ORG}.test", lambda: reverse("org_home", args=[ORG])),
+        ("admin home", f"admin@{ORG}.test", lambda: reverse("org_home", args=[ORG])),
     ]
     print(f"pages ({org.name}, one process, in-process client):")
     for name, email, url in pages:
