@@ -18,6 +18,11 @@ class LearnerProgressRollup(TenantModel):
     learner = models.ForeignKey(
         "organizations.Membership", on_delete=models.CASCADE, related_name="+"
     )
+    # The enrolment's cohort, copied so that programme health sums one table without joins.
+    # Empty only on rows written before it was recorded; every roll-up rewrites its period.
+    cohort = models.ForeignKey(
+        "pathways.Cohort", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     team = models.ForeignKey(
         "organizations.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -33,6 +38,9 @@ class LearnerProgressRollup(TenantModel):
             models.UniqueConstraint(
                 fields=["organization", "enrollment", "period"], name="learnerrollup_unique"
             )
+        ]
+        indexes = [
+            models.Index(fields=["organization", "period", "cohort"], name="learnerrollup_cohort")
         ]
 
 

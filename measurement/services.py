@@ -88,6 +88,7 @@ def do_rollup_progress(org: Organization, period: dt.date | None = None) -> Roll
                     organization_id=org.pk,
                     enrollment_id=enrollment_id,
                     learner_id=learner_id,
+                    cohort_id=enrollment.cohort_id,
                     team_id=team_id,
                     period=period,
                     steps_total=total,
@@ -106,6 +107,7 @@ def do_rollup_progress(org: Organization, period: dt.date | None = None) -> Roll
             unique_fields=["organization", "enrollment", "period"],
             update_fields=[
                 "learner",
+                "cohort",
                 "team",
                 "steps_total",
                 "steps_done",

@@ -85,6 +85,7 @@ def test_enrolment_changes_queue_the_rollup_so_new_learners_are_counted(
     with django_capture_on_commit_callbacks(execute=True), tenant_context(org_a):
         enrollment = fixture.cohort.enrollments.get(learner=people[0])
         cohort_services.do_withdraw(admin_a.user, enrollment)
+    with tenant_context(org_a):
         [health] = programme_health().cohorts
     assert (health.learners, health.counted, health.steps_total) == (2, 2, 4)
 
