@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from organizations.tenancy import TenantModel
@@ -21,7 +23,9 @@ class ConversationTemplate(TenantModel):
     class Meta:
         ordering = ["title"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "title"], name="conversationtpl_unique")
+            models.UniqueConstraint(
+                F("organization"), Lower("title"), name="conversationtpl_unique_title_ci"
+            )
         ]
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from coaching.models import ConversationFocus, ConversationTemplate
 from competencies.models import Competency
 from organizations.audit import record_change, snapshot
+from organizations.integrity import refuse_duplicate
 from organizations.models import User
 
 MAX_QUESTIONS = 20
@@ -33,10 +34,7 @@ def check_conversation_template(
         if exclude is not None:
             clash = clash.exclude(pk=exclude.pk)
         if clash.exists():
-            problems.append(
-                _("A conversation template called “%(title)s” already exists.")
-                % {"title": title.strip()}
-            )
+            problems.append(_template_title_taken(title))
     if not purpose.strip():
         problems.append(_("Say what the conversation is for, so coach and learner arrive ready."))
     lines = clean_questions(questions).splitlines()
@@ -51,6 +49,12 @@ def check_conversation_template(
         problems.append(_("Keep each question to 500 characters or fewer."))
     if problems:
         raise ValidationError(problems)
+
+
+def _template_title_taken(title: str) -> str:
+    return _("A conversation template called “%(title)s” already exists.") % {
+        "title": title.strip()
+    }
 
 
 def _state(template: ConversationTemplate) -> dict:
@@ -75,7 +79,9 @@ def do_save_conversation_template(
     focus_competencies: Iterable[Competency] = (),
 ) -> ConversationTemplate:
     """Create (``template`` None) or update a conversation template and its focus."""
-    with transaction.atomic():
+    # The title check cannot see a template another request is saving at the same moment.
+    taken = ValidationError([_template_title_taken(title)])
+    with refuse_duplicate(ConversationTemplate, "conversationtpl_unique_title_ci", taken):
         check_conversation_template(
             title=title, purpose=purpose, questions=questions, exclude=template
         )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +20,10 @@ class Framework(TenantModel):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "name"], name="framework_unique_name")
+            # Case-insensitive: “Core” and “core” would be the same framework to a reader.
+            models.UniqueConstraint(
+                F("organization"), Lower("name"), name="framework_unique_name_ci"
+            )
         ]
 
     def __str__(self) -> str:
@@ -59,7 +64,7 @@ class Competency(TenantModel):
         verbose_name_plural = "competencies"
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "framework", "name"], name="competency_unique_name"
+                F("organization"), F("framework"), Lower("name"), name="competency_unique_name_ci"
             )
         ]
 
@@ -92,7 +97,9 @@ class StrategicPriority(TenantModel):
         ordering = ["title"]
         verbose_name_plural = "strategic priorities"
         constraints = [
-            models.UniqueConstraint(fields=["organization", "title"], name="priority_unique_title")
+            models.UniqueConstraint(
+                F("organization"), Lower("title"), name="priority_unique_title_ci"
+            )
         ]
 
     def __str__(self) -> str:

@@ -24,6 +24,7 @@ from competencies.models import (
     StrategicPriority,
 )
 from organizations.audit import record_change, snapshot
+from organizations.integrity import refuse_duplicate
 from organizations.models import User
 
 # The default proficiency scale every new framework starts with: (value, label, descriptor).
@@ -173,12 +174,15 @@ def check_framework_name(name: str, *, exclude_id: int | None = None) -> str:
     if exclude_id is not None:
         clash = clash.exclude(pk=exclude_id)
     if clash.exists():
-        raise ValidationError(
-            _("A framework called “%(name)s” already exists in this organisation.")
-            % {"name": name},
-            code="duplicate",
-        )
+        raise _framework_name_taken(name)
     return name
+
+
+def _framework_name_taken(name: str) -> ValidationError:
+    return ValidationError(
+        _("A framework called “%(name)s” already exists in this organisation.") % {"name": name},
+        code="duplicate",
+    )
 
 
 def framework_snapshot(framework: Framework) -> dict[str, Any]:
@@ -200,7 +204,8 @@ def do_create_framework(
 ) -> Framework:
     """Create a framework with the default 1–5 scale (or ``scale``); returns it."""
     name = check_framework_name(name)
-    with transaction.atomic():
+    # The check above cannot see a framework another request is creating at the same moment.
+    with refuse_duplicate(Framework, "framework_unique_name_ci", _framework_name_taken(name)):
         framework = Framework.objects.create(name=name, description=_clean(description))
         ProficiencyLevel.objects.bulk_create(
             ProficiencyLevel(
@@ -220,7 +225,7 @@ def do_update_framework(
     actor: User | None, framework: Framework, name: str, description: str
 ) -> Framework:
     name = check_framework_name(name, exclude_id=framework.pk)
-    with transaction.atomic():
+    with refuse_duplicate(Framework, "framework_unique_name_ci", _framework_name_taken(name)):
         before = snapshot(framework)
         framework.name = name
         framework.description = _clean(description)
@@ -334,13 +339,17 @@ def check_competency(
     if exclude_id is not None:
         clash = clash.exclude(pk=exclude_id)
     if clash.exists():
-        raise ValidationError(
-            {
-                "name": _("“%(framework)s” already has a competency called “%(name)s”.")
-                % {"framework": framework.name, "name": name}
-            }
-        )
+        raise _competency_name_taken(framework, name)
     return name, category
+
+
+def _competency_name_taken(framework: Framework, name: str) -> ValidationError:
+    return ValidationError(
+        {
+            "name": _("“%(framework)s” already has a competency called “%(name)s”.")
+            % {"framework": framework.name, "name": name}
+        }
+    )
 
 
 def do_create_competency(
@@ -348,7 +357,8 @@ def do_create_competency(
 ) -> Competency:
     """Append a competency at the end of the framework's order."""
     name, category = check_competency(framework, name, category)
-    with transaction.atomic():
+    taken = _competency_name_taken(framework, name)
+    with refuse_duplicate(Competency, "competency_unique_name_ci", taken):
         last = Competency.objects.filter(framework=framework).aggregate(m=Max("position"))["m"]
         competency = Competency.objects.create(
             framework=framework,
@@ -367,7 +377,8 @@ def do_update_competency(
     name, category = check_competency(
         competency.framework, name, category, exclude_id=competency.pk
     )
-    with transaction.atomic():
+    taken = _competency_name_taken(competency.framework, name)
+    with refuse_duplicate(Competency, "competency_unique_name_ci", taken):
         before = snapshot(competency)
         competency.name = name
         competency.description = _clean(description)
@@ -543,13 +554,17 @@ def check_priority_title(title: str, *, exclude_id: int | None = None) -> str:
     if exclude_id is not None:
         clash = clash.exclude(pk=exclude_id)
     if clash.exists():
-        raise ValidationError({"title": _("A priority with this title already exists.")})
+        raise _priority_title_taken()
     return title
+
+
+def _priority_title_taken() -> ValidationError:
+    return ValidationError({"title": _("A priority with this title already exists.")})
 
 
 def do_create_priority(actor: User | None, title: str, description: str = "") -> StrategicPriority:
     title = check_priority_title(title)
-    with transaction.atomic():
+    with refuse_duplicate(StrategicPriority, "priority_unique_title_ci", _priority_title_taken()):
         priority = StrategicPriority.objects.create(title=title, description=_clean(description))
         record_change(actor, "created", priority, after=snapshot(priority))
     return priority
@@ -559,7 +574,7 @@ def do_update_priority(
     actor: User | None, priority: StrategicPriority, title: str, description: str
 ) -> StrategicPriority:
     title = check_priority_title(title, exclude_id=priority.pk)
-    with transaction.atomic():
+    with refuse_duplicate(StrategicPriority, "priority_unique_title_ci", _priority_title_taken()):
         before = snapshot(priority)
         priority.title = title
         priority.description = _clean(description)

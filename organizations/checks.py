@@ -6,7 +6,9 @@ from typing import Any
 
 from django.apps import apps
 from django.core.checks import Error, Tags, register
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connections, models
+from django.db.models import F
 
 from organizations.tenancy import TenantModel
 
@@ -19,60 +21,85 @@ def tenant_models() -> list[type[models.Model]]:
     ]
 
 
+def _names_organization(model: type[models.Model], name: str) -> bool:
+    """Whether ``name`` (a field name or its column attribute) is the organization field."""
+    try:
+        return model._meta.get_field(name).name == "organization"
+    except FieldDoesNotExist:
+        return False
+
+
+def led_by_organization(model: type[models.Model], constraint: models.UniqueConstraint) -> bool:
+    """Whether the constraint's first field, or first expression, is ``model.organization``.
+
+    Expression constraints (``UniqueConstraint(F("organization"), Lower("name"), ...)``) count
+    when their first expression is a plain reference to the field; anything wrapped around it
+    (``Lower("organization")``) or any other field first does not.
+    """
+    if constraint.fields:
+        return _names_organization(model, constraint.fields[0])
+    first = constraint.expressions[0] if constraint.expressions else None
+    return isinstance(first, F) and _names_organization(model, getattr(first, "name", ""))
+
+
 @register(Tags.models)
 def check_tenant_schema(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     errors: list[Error] = []
     for model in tenant_models():
-        label = model._meta.label
-        try:
-            field = model._meta.get_field("organization")
-        except Exception:
-            field = None
-        related = field.related_model if field is not None else None
-        if not isinstance(related, type) or related._meta.label != "organizations.Organization":
+        errors.extend(tenant_model_errors(model))
+    return errors
+
+
+def tenant_model_errors(model: type[models.Model]) -> list[Error]:
+    """The tenancy rules one tenant model breaks (E001, E002, E004)."""
+    errors: list[Error] = []
+    label = model._meta.label
+    try:
+        field = model._meta.get_field("organization")
+    except Exception:
+        field = None
+    related = field.related_model if field is not None else None
+    if not isinstance(related, type) or related._meta.label != "organizations.Organization":
+        errors.append(Error(f"{label} lacks an 'organization' foreign key.", id="pathwise.E001"))
+    for fields in model._meta.unique_together:
+        if not fields or fields[0] != "organization":
             errors.append(
-                Error(f"{label} lacks an 'organization' foreign key.", id="pathwise.E001")
+                Error(
+                    f"{label}: unique_together {fields} must start with organization.",
+                    id="pathwise.E002",
+                )
             )
-        for fields in model._meta.unique_together:
-            if not fields or fields[0] != "organization":
-                errors.append(
-                    Error(
-                        f"{label}: unique_together {fields} must start with organization.",
-                        id="pathwise.E002",
-                    )
+    for constraint in model._meta.constraints:
+        if isinstance(constraint, models.UniqueConstraint) and not led_by_organization(
+            model, constraint
+        ):
+            errors.append(
+                Error(
+                    f"{label}: unique constraint {constraint.name} must start with organization.",
+                    id="pathwise.E002",
                 )
-        for constraint in model._meta.constraints:
-            if isinstance(constraint, models.UniqueConstraint):
-                first = constraint.fields[0] if constraint.fields else None
-                if first != "organization":
-                    errors.append(
-                        Error(
-                            f"{label}: unique constraint {constraint.name} must start with "
-                            "organization.",
-                            id="pathwise.E002",
-                        )
-                    )
-        for f in model._meta.local_fields:
-            if f.unique and not f.primary_key:
-                errors.append(
-                    Error(
-                        f"{label}.{f.name} is unique on its own; make the constraint start "
-                        "with organization.",
-                        id="pathwise.E002",
-                    )
+            )
+    for f in model._meta.local_fields:
+        if f.unique and not f.primary_key:
+            errors.append(
+                Error(
+                    f"{label}.{f.name} is unique on its own; make the constraint start "
+                    "with organization.",
+                    id="pathwise.E002",
                 )
-        for m2m in model._meta.local_many_to_many:
-            through = m2m.remote_field.through
-            if through is None:  # Django sets it when the model class is prepared
-                raise RuntimeError(f"{label}.{m2m.name} has no through model.")
-            if through._meta.auto_created and issubclass(m2m.related_model, TenantModel):
-                errors.append(
-                    Error(
-                        f"{label}.{m2m.name} links tenant rows through an auto-created table "
-                        "with no organization; give it a TenantModel through=.",
-                        id="pathwise.E004",
-                    )
+            )
+    for m2m in model._meta.local_many_to_many:
+        through = m2m.remote_field.through
+        if through is None:  # Django sets it when the model class is prepared
+            raise RuntimeError(f"{label}.{m2m.name} has no through model.")
+        if through._meta.auto_created and issubclass(m2m.related_model, TenantModel):
+            errors.append(
+                Error(
+                    f"{label}.{m2m.name} links tenant rows through an auto-created table "
+                    "with no organization; give it a TenantModel through=.",
+                    id="pathwise.E004",
                 )
+            )
     return errors
 
 

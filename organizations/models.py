@@ -9,6 +9,8 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -87,6 +89,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["email"]
+        constraints = [
+            # Addresses are stored in lower case; this keeps a second spelling of one out too.
+            models.UniqueConstraint(Lower("email"), name="user_unique_email_ci")
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.email
@@ -114,7 +120,7 @@ class Team(TenantModel):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "name"], name="team_unique_name")
+            models.UniqueConstraint(F("organization"), Lower("name"), name="team_unique_name_ci")
         ]
 
     def __str__(self) -> str:

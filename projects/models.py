@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -28,7 +30,9 @@ class ProjectTemplate(TenantModel):
     class Meta:
         ordering = ["title"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "title"], name="projecttemplate_unique")
+            models.UniqueConstraint(
+                F("organization"), Lower("title"), name="projecttemplate_unique_title_ci"
+            )
         ]
 
     def __str__(self) -> str:

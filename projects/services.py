@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from competencies.models import Competency
 from organizations.audit import record_change, snapshot
+from organizations.integrity import refuse_duplicate
 from organizations.models import User
 from projects.models import MilestoneTemplate, ProjectTemplate, ProjectTemplateCompetency
 
@@ -40,9 +41,7 @@ def check_project_template(
         if exclude is not None:
             clash = clash.exclude(pk=exclude.pk)
         if clash.exists():
-            problems.append(
-                _("A project template called “%(title)s” already exists.") % {"title": title}
-            )
+            problems.append(_template_title_taken(title))
     if not brief.strip():
         problems.append(_("Write the brief: what the learner will take on and why it matters."))
     if scope not in ProjectTemplate.Scope.values:
@@ -57,6 +56,10 @@ def check_project_template(
             )
     if problems:
         raise ValidationError(problems)
+
+
+def _template_title_taken(title: str) -> str:
+    return _("A project template called “%(title)s” already exists.") % {"title": title.strip()}
 
 
 def _state(template: ProjectTemplate) -> dict:
@@ -91,7 +94,9 @@ def do_save_project_template(
     """Create (``template`` None) or replace a project template with its milestones and
     competencies."""
     milestones = list(milestones)
-    with transaction.atomic():
+    # The title check cannot see a template another request is saving at the same moment.
+    taken = ValidationError([_template_title_taken(title)])
+    with refuse_duplicate(ProjectTemplate, "projecttemplate_unique_title_ci", taken):
         check_project_template(
             title=title, brief=brief, scope=scope, milestones=milestones, exclude=template
         )

@@ -14,11 +14,12 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organizations.audit import record_change, snapshot
+from organizations.integrity import refuse_duplicate, violates
 from organizations.models import ImportJob, Invitation, Membership, Role, Team, User
 from organizations.people import importer
 from organizations.people.invitations import read_token, send_invitation_email
@@ -29,6 +30,8 @@ logger = logging.getLogger(__name__)
 
 ROLE_FIELDS = importer.ROLE_FIELDS
 PERSON_FIELDS = ["job_title", "function", "team", "manager", *ROLE_FIELDS.values(), "is_active"]
+# User's unique constraints on the e-mail address: as typed, and regardless of case.
+EMAIL_UNIQUE = ("email", "user_unique_email_ci")
 
 
 # --- Teams -----------------------------------------------------------------------------------
@@ -56,7 +59,11 @@ def check_team_name(name: str, team: Team | None = None) -> None:
     if team is not None and team.pk:
         clash = clash.exclude(pk=team.pk)
     if clash.exists():
-        raise ValidationError(_("There is already a team called “%s”.") % name.strip())
+        raise _team_name_taken(name)
+
+
+def _team_name_taken(name: str) -> ValidationError:
+    return ValidationError(_("There is already a team called “%s”.") % name.strip())
 
 
 def do_save_team(
@@ -68,7 +75,8 @@ def do_save_team(
     manager: Membership | None,
 ) -> Team:
     """Create (``team`` None) or update a team."""
-    with transaction.atomic():
+    # The name check cannot see a team another request is saving at the same moment.
+    with refuse_duplicate(Team, "team_unique_name_ci", _team_name_taken(name)):
         creating = team is None
         team = team or Team()
         before = None if creating else _team_snapshot(team)
@@ -186,7 +194,11 @@ def check_email_free(email: str, user: User | None) -> None:
     if user is not None:
         clash = clash.exclude(pk=user.pk)
     if clash.exists():
-        raise ValidationError(_("Another account already uses %s.") % email)
+        raise _email_taken(email)
+
+
+def _email_taken(email: str) -> ValidationError:
+    return ValidationError(_("Another account already uses %s.") % email)
 
 
 def check_email_change(membership: Membership, email: str) -> None:
@@ -245,7 +257,8 @@ class PersonData:
 
 def do_update_person(actor: User | None, membership: Membership, data: PersonData) -> Membership:
     """Update a person's details and roles (refuses to remove the last admin)."""
-    with transaction.atomic():
+    # The address check cannot see an account another request is saving at the same moment.
+    with refuse_duplicate(User, EMAIL_UNIQUE, _email_taken(data.email.strip().lower())):
         membership = (
             Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
         )
@@ -288,18 +301,19 @@ def do_invite_person(actor: User | None, data: PersonData, base_url: str = "") -
     already a member here.
     """
     email = data.email.strip().lower()
-    with transaction.atomic():
+    already_member = ValidationError(
+        _("%s is already a member here. Open their page to re-send the invitation.") % email
+    )
+    # Two invitations of one address at once: the second finds the first's account (as from
+    # another organisation) and, in this organisation, the membership the first just added.
+    with refuse_duplicate(Membership, "membership_unique_user", already_member):
         user = User.objects.filter(email__iexact=email).first()
         if user is not None and Membership.objects.filter(user=user).exists():
-            raise ValidationError(
-                _("%s is already a member here. Open their page to re-send the invitation.") % email
-            )
+            raise already_member
         check_roles(None, data.roles)
         check_manager(None, data.manager)
         if user is None:
-            user = User.objects.create(
-                email=email, full_name=data.name.strip(), password=make_password(None)
-            )
+            user = _create_account(email, data.name.strip())
         membership = Membership(user=user)
         _apply_person_fields(
             membership,
@@ -319,6 +333,20 @@ def do_invite_person(actor: User | None, data: PersonData, base_url: str = "") -
             object_repr=_person_repr(membership),
         )
         return _send_invitation(actor, membership, base_url)
+
+
+def _create_account(email: str, full_name: str) -> User:
+    """A new account without a password, or the one created for ``email`` meanwhile by another
+    request (whose check could not see ours, nor ours its)."""
+    try:
+        with transaction.atomic():
+            return User.objects.create(
+                email=email, full_name=full_name, password=make_password(None)
+            )
+    except IntegrityError as exc:
+        if not violates(exc, User, EMAIL_UNIQUE):
+            raise
+    return User.objects.get(email__iexact=email)
 
 
 def _send_invitation(actor: User | None, membership: Membership, base_url: str) -> Invitation:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from coaching.models import ConversationTemplate
 from competencies.models import Competency
 from organizations.audit import record_change, snapshot
+from organizations.integrity import refuse_duplicate
 from organizations.models import User
 from pathways.models import (
     Cohort,
@@ -137,10 +138,15 @@ def check_pathway_name(name: str, exclude: Pathway | None = None) -> str:
     if exclude is not None:
         clash = clash.exclude(pk=exclude.pk)
     if clash.exists():
-        raise ValidationError(
-            _("A pathway called “%(name)s” already exists. Choose another name.") % {"name": name}
-        )
+        raise _pathway_name_taken(name)
     return name
+
+
+def _pathway_name_taken(name: str) -> ValidationError:
+    return ValidationError(
+        _("A pathway called “%(name)s” already exists. Choose another name.")
+        % {"name": name.strip()}
+    )
 
 
 def do_create_pathway(
@@ -153,7 +159,8 @@ def do_create_pathway(
     first_stage_title: str | None = None,
 ) -> PathwayVersion:
     """Create a pathway with draft version 1 and one empty stage; returns the draft."""
-    with transaction.atomic():
+    # The name check cannot see a pathway another request is creating at the same moment.
+    with refuse_duplicate(Pathway, "pathway_unique_name_ci", _pathway_name_taken(name)):
         name = check_pathway_name(name)
         pathway = Pathway.objects.create(name=name, purpose=purpose.strip())
         version = PathwayVersion.objects.create(
@@ -176,7 +183,7 @@ def do_update_details(
     competencies: Iterable[Competency],
 ) -> PathwayVersion:
     """Rename the pathway and change the draft's target roles and competencies."""
-    with transaction.atomic():
+    with refuse_duplicate(Pathway, "pathway_unique_name_ci", _pathway_name_taken(name)):
         check_version_editable(version)
         pathway = version.pathway
         name = check_pathway_name(name, exclude=pathway)
@@ -302,7 +309,7 @@ def do_start_new_draft(actor: User | None, version: PathwayVersion) -> tuple[Pat
 def do_copy_pathway(actor: User | None, version: PathwayVersion, *, name: str) -> PathwayVersion:
     """Start a new pathway from ``version``'s content: draft v1 with new step keys (a new
     programme, so no progress carries over)."""
-    with transaction.atomic():
+    with refuse_duplicate(Pathway, "pathway_unique_name_ci", _pathway_name_taken(name)):
         name = check_pathway_name(name)
         source_pathway = version.pathway
         pathway = Pathway.objects.create(name=name, purpose=source_pathway.purpose)

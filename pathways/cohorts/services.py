@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organizations.audit import record_change, snapshot
+from organizations.integrity import refuse_duplicate
 from organizations.models import Membership, User
 from pathways.cohorts.queries import LearnerFilter, matching_learners
 from pathways.models import Cohort, CohortCoach, CohortSponsor, Enrollment, PathwayVersion
@@ -36,6 +37,10 @@ def check_published(version: PathwayVersion) -> None:
         )
 
 
+def _cohort_name_taken(name: str) -> ValidationError:
+    return ValidationError(_("There is already a cohort called “%s”.") % name.strip())
+
+
 def check_cohort(
     cohort: Cohort | None, name: str, start_date: dt.date, end_date: dt.date | None
 ) -> None:
@@ -43,7 +48,7 @@ def check_cohort(
     if cohort is not None and cohort.pk:
         clash = clash.exclude(pk=cohort.pk)
     if clash.exists():
-        raise ValidationError(_("There is already a cohort called “%s”.") % name.strip())
+        raise _cohort_name_taken(name)
     if end_date is not None and end_date < start_date:
         raise ValidationError(_("The end date is before the start date."))
 
@@ -56,7 +61,8 @@ def do_create_cohort(
     start_date: dt.date,
     end_date: dt.date | None = None,
 ) -> Cohort:
-    with transaction.atomic():
+    # The name check cannot see a cohort another request is creating at the same moment.
+    with refuse_duplicate(Cohort, "cohort_unique_name_ci", _cohort_name_taken(name)):
         check_published(version)
         check_cohort(None, name, start_date, end_date)
         status = (
@@ -86,7 +92,7 @@ def do_update_cohort(
 ) -> Cohort:
     """Rename, re-date or change the status of a cohort (its version stays: moving learners to
     a new version happens when that version is published)."""
-    with transaction.atomic():
+    with refuse_duplicate(Cohort, "cohort_unique_name_ci", _cohort_name_taken(name)):
         check_cohort(cohort, name, start_date, end_date)
         if status not in Cohort.Status.values:
             raise ValidationError(_("Unknown status."))

@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 
 from competencies.models import Competency
 from organizations.audit import record_change, snapshot
+from organizations.integrity import refuse_duplicate
 from organizations.models import User
 from pathways.library.scenario_checks import TreeProblem, find_tree_problems
 from pathways.models import (
@@ -465,6 +466,20 @@ def _guard_published(scenario: Scenario) -> None:
         )
 
 
+def check_scenario_title(title: str, scenario: Scenario | None) -> list[str]:
+    """What is wrong with ``title`` (stripped) for ``scenario`` (None: a new one), if anything."""
+    if not title:
+        return [_("Give the scenario a title.")]
+    same_title = Scenario.objects.filter(title__iexact=title)
+    if scenario is not None:
+        same_title = same_title.exclude(pk=scenario.pk)
+    return [_scenario_title_taken(title)] if same_title.exists() else []
+
+
+def _scenario_title_taken(title: str) -> str:
+    return _("Another scenario is called “%(title)s”.") % {"title": title}
+
+
 def do_save_scenario(
     actor: User | None,
     scenario: Scenario | None,
@@ -476,13 +491,8 @@ def do_save_scenario(
 ) -> Scenario:
     title = title.strip()
     errors: dict[str, list[str]] = {}
-    same_title = Scenario.objects.filter(title__iexact=title)
-    if scenario is not None:
-        same_title = same_title.exclude(pk=scenario.pk)
-    if not title:
-        errors["title"] = [_("Give the scenario a title.")]
-    elif same_title.exists():
-        errors["title"] = [_("Another scenario is called “%(title)s”.") % {"title": title}]
+    if title_problems := check_scenario_title(title, scenario):
+        errors["title"] = title_problems
     if module_id is not None and not Module.objects.filter(pk=module_id).exists():
         errors["module"] = [_("Choose a module of this library.")]
     if start_node_id is not None and (
@@ -492,7 +502,9 @@ def do_save_scenario(
         errors["start_node"] = [_("The start must be one of this scenario's situations.")]
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
+    # The check above cannot see a scenario another request is saving at the same moment.
+    taken = ValidationError({"title": [_scenario_title_taken(title)]})
+    with refuse_duplicate(Scenario, "scenario_unique_title_ci", taken):
         before = _scenario_snapshot(scenario) if scenario is not None else None
         if scenario is None:
             scenario = Scenario(status=Scenario.Status.DRAFT)

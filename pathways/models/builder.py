@@ -6,6 +6,8 @@ import uuid
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,7 +25,7 @@ class Pathway(TenantModel):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "name"], name="pathway_unique_name")
+            models.UniqueConstraint(F("organization"), Lower("name"), name="pathway_unique_name_ci")
         ]
 
     def __str__(self) -> str:
@@ -162,7 +164,7 @@ class Cohort(TenantModel):
     class Meta:
         ordering = ["-start_date", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "name"], name="cohort_unique_name")
+            models.UniqueConstraint(F("organization"), Lower("name"), name="cohort_unique_name_ci")
         ]
 
     def __str__(self) -> str:

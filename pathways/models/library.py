@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -172,7 +174,9 @@ class Scenario(TenantModel):
     class Meta:
         ordering = ["title"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "title"], name="scenario_unique_title")
+            models.UniqueConstraint(
+                F("organization"), Lower("title"), name="scenario_unique_title_ci"
+            )
         ]
 
     def __str__(self) -> str:

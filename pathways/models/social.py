@@ -121,6 +121,15 @@ class MentoringRequest(TenantModel):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # One live request (open, proposed or accepted) per mentee and competency, the rule
+            # do_request_mentor checks; declined and withdrawn ones stay as history.
+            models.UniqueConstraint(
+                fields=["organization", "mentee", "competency"],
+                condition=models.Q(status__in=["open", "proposed", "accepted"]),
+                name="mentoring_one_active_request",
+            )
+        ]
         indexes = [
             models.Index(fields=["organization", "mentee", "status"], name="mentoring_mentee"),
             models.Index(fields=["organization", "mentor", "status"], name="mentoring_mentor"),

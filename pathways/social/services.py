@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from competencies.models import Competency
 from organizations.audit import record_change
+from organizations.integrity import refuse_duplicate
 from organizations.models import Membership
 from pathways.models import (
     Comment,
@@ -271,9 +272,7 @@ def do_request_mentor(mentee: Membership, competency_id: int | None, note: str) 
     elif MentoringRequest.objects.filter(
         mentee=mentee, competency=competency, status__in=ACTIVE_REQUEST_STATUSES
     ).exists():
-        errors["competency"] = _(
-            "You already have a mentoring request for %(competency)s; see it below."
-        ) % {"competency": competency.name}
+        errors["competency"] = _request_exists(competency)
     if len(note) > NOTE_MAX_LENGTH:
         errors["note"] = _("Keep the note to %(max)d characters (this one has %(n)d).") % {
             "max": NOTE_MAX_LENGTH,
@@ -281,8 +280,16 @@ def do_request_mentor(mentee: Membership, competency_id: int | None, note: str) 
         }
     if errors or competency is None:  # no competency always comes with an error above
         raise ValidationError(errors)
-    with transaction.atomic():
+    # A second submit at the same moment passes the check above too; the database refuses it.
+    taken = ValidationError({"competency": _request_exists(competency)})
+    with refuse_duplicate(MentoringRequest, "mentoring_one_active_request", taken):
         return MentoringRequest.objects.create(mentee=mentee, competency=competency, note=note)
+
+
+def _request_exists(competency: Competency) -> str:
+    return _("You already have a mentoring request for %(competency)s; see it below.") % {
+        "competency": competency.name
+    }
 
 
 def _notify_on_commit(request: MentoringRequest, to: Membership, subject: str) -> None:
