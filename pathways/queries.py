@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import CharField, Exists, IntegerField, OuterRef, QuerySet, Value
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organizations.models import Membership
-from organizations.tenancy import current_org
+from organizations.relative_dates import org_today, relative_day_with_date
 from pathways.models import (
     ElectiveChoice,
     ElectiveGroup,
@@ -180,10 +179,6 @@ class RuleView:
     competency: str
 
 
-def _date(value: dt.date) -> str:
-    return formats.date_format(value, "j M Y")
-
-
 def _skip_reason(rules: Iterable[RuleView], baseline: Mapping[int, int]) -> str | None:
     """The learner-facing reason the first excluding rule gives, or None when the step applies."""
     for view in rules:
@@ -310,7 +305,9 @@ def step_states(
                     "group": group.title,
                 }
             elif opens_on > today:
-                state, reason = LOCKED, _("Opens on %(date)s") % {"date": _date(opens_on)}
+                state = LOCKED
+                # Translators: "when" is relative with the exact date: "in 3 days (6 Dec)".
+                reason = _("Opens %(when)s") % {"when": relative_day_with_date(opens_on, today)}
             elif blockers:
                 state, reason = LOCKED, blocker_text(blockers[0])
             else:
@@ -429,17 +426,6 @@ def _enrollment_view(
             max((t for t in done.values() if t is not None), default=None) if completed else None
         ),
     )
-
-
-def org_today(now: dt.datetime | None = None) -> dt.date:
-    """The calendar date at ``now`` in the current organisation's time zone (steps open and
-    fall due by the organisation's day, not UTC's). No query: the tenant is in context."""
-    org = current_org()
-    try:
-        zone = zoneinfo.ZoneInfo(org.time_zone if org is not None and org.time_zone else "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
-    return timezone.localdate(now or timezone.now(), timezone=zone)
 
 
 def learner_enrollments(

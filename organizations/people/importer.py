@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organizations.audit import record_change
+from organizations.integrity import refuse_duplicate
 from organizations.models import AuditEntry, Membership, Role, Team, User
 
 REQUIRED_COLUMNS = ("email", "name")
@@ -531,7 +532,15 @@ def apply_plan(plan: ImportPlan, actor: User | None, *, job_id: int | None = Non
     with transaction.atomic():
         teams = {t.name.lower(): t for t in Team.objects.all()}
         for name in plan.teams_to_create:
-            team = Team.objects.create(name=name)
+            taken = ValidationError(
+                _(
+                    "The team “%(name)s” was created by someone else while this file was being "
+                    "imported. Check the file again: it will be used as an existing team."
+                )
+                % {"name": name}
+            )
+            with refuse_duplicate(Team, "team_unique_name_ci", taken):
+                team = Team.objects.create(name=name)
             teams[name.lower()] = team
             record_change(actor, "created", team, after={"name": name}, object_type="Team")
 
@@ -545,7 +554,14 @@ def apply_plan(plan: ImportPlan, actor: User | None, *, job_id: int | None = Non
             for email in new_emails
             if email not in users
         ]
-        User.objects.bulk_create(to_create, batch_size=WRITE_BATCH)
+        taken = ValidationError(
+            _(
+                "An account for one of the new people was created elsewhere while this file was "
+                "being imported. Check the file again: that person will be added as existing."
+            )
+        )
+        with refuse_duplicate(User, ("email", "user_unique_email_ci"), taken):
+            User.objects.bulk_create(to_create, batch_size=WRITE_BATCH)
         users.update({u.email.lower(): u for u in User.objects.filter(email__in=new_emails)})
 
         org_id = _current_org_id()

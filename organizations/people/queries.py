@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import AuditEntry, ImportJob, Invitation, Membership, Role, Team, User
+from organizations.people.invitations import INVITATION_MAX_AGE
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -216,6 +218,10 @@ class InvitationRow:
     sent_at: dt.datetime
     invited_by: str
     accepted_at: dt.datetime | None
+    # When the link stops working: set on the newest invitation still waiting (a newer one
+    # retires the older links), so the admin sees whether re-sending is needed.
+    expires_at: dt.datetime | None = None
+    expired: bool = False
 
 
 @dataclass
@@ -230,8 +236,9 @@ class PersonDetail:
     history: list[AuditRow]
 
 
-def person_detail(membership_id: int) -> PersonDetail:
-    """A person with their reports, invitations, enrolments and recent history (5 queries).
+def person_detail(membership_id: int, now: dt.datetime | None = None) -> PersonDetail:
+    """A person with their reports, invitations (newest first; the newest waiting one says when
+    its link expires, judged at ``now``), enrolments and recent history (5 queries).
 
     Raises ``Membership.DoesNotExist`` for an id outside the organisation.
     """
@@ -251,8 +258,14 @@ def person_detail(membership_id: int) -> PersonDetail:
     ]
     invitations = [
         InvitationRow(i.sent_at, i.invited_by.display_name if i.invited_by else "", i.accepted_at)
-        for i in Invitation.objects.filter(membership=m).select_related("invited_by")
+        for i in Invitation.objects.filter(membership=m)
+        .select_related("invited_by")
+        .order_by("-sent_at", "-id")
     ]
+    if invitations and invitations[0].accepted_at is None:
+        newest = invitations[0]
+        newest.expires_at = newest.sent_at + INVITATION_MAX_AGE
+        newest.expired = newest.expires_at <= (now or timezone.now())
     enrollments = [
         {
             "cohort_id": e.cohort_id,

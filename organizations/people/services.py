@@ -590,13 +590,17 @@ def apply_import_job(
                 job.summary = importer.apply_plan(plan, actor, job_id=job.pk)
         except Exception as exc:  # noqa: BLE001 - recorded on the job for the admin to see
             # The savepoint rolled every write back; keep the reason for the admin.
-            logger.exception("People import %s failed", job.pk)
+            if isinstance(exc, ValidationError):  # the organisation changed under the file
+                reason = " ".join(exc.messages)
+            else:
+                logger.exception("People import %s failed", job.pk)
+                reason = str(exc)
             job.status = ImportJob.Status.FAILED
             job.problems = [
                 {
                     "row": None,
                     "column": None,
-                    "message": _("The import failed and nothing was changed: %s") % exc,
+                    "message": _("The import failed and nothing was changed: %s") % reason,
                 }
             ]
             job.finished_at = timezone.now()

@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from django.core.paginator import Paginator
 from django.db.models import CharField, Count, F, IntegerField, Q, QuerySet, Value
 from django.urls import NoReverseMatch, reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from competencies.models import Competency, ProficiencyLevel
 from organizations.models import Membership
+from organizations.relative_dates import relative_day_with_date
 from pathways import queries
 from pathways.markdown import render_markdown
 from pathways.models import (
@@ -108,10 +109,12 @@ def choose_next_step(
     enrollments: list[queries.EnrollmentView],
     reviews_due: int,
     review_url: str | None,
+    today: dt.date | None = None,
 ) -> NextStep | None:
     """The most useful thing to do now, with a short reason. In order: the diagnostic that
     personalises a new pathway, overdue work (oldest first), due reviews, then the next step of
-    the first pathway that has one (or the elective choice it waits for)."""
+    the first pathway that has one (or the elective choice it waits for). ``today`` (default:
+    the organisation's) words the dates: "Was due 2 days ago (3 Dec)"."""
     for e in enrollments:
         if e.needs_diagnostic:
             return NextStep(
@@ -134,7 +137,9 @@ def choose_next_step(
         return NextStep(
             kind="overdue",
             title=s.title,
-            reason=_("Overdue since %(date)s") % {"date": formats.date_format(due_on, "j M")},
+            # Translators: "when" is relative with the exact date: "2 days ago (3 Dec)".
+            reason=_("Was due %(when)s")
+            % {"when": relative_day_with_date(due_on, today or queries.org_today())},
             url=step_url(org_slug, e.id, s.id),
             enrollment=e,
             step=s,
@@ -182,12 +187,13 @@ def learner_home(membership: Membership, org_slug: str, now: dt.datetime | None 
     """Everything on the learner's home (7 queries: 5 for the enrolments, due reviews,
     recommendations)."""
     now = now or timezone.now()
-    enrollments = queries.learner_enrollments(membership, queries.org_today(now))
+    today = queries.org_today(now)
+    enrollments = queries.learner_enrollments(membership, today)
     reviews_due = ReviewCard.objects.filter(learner=membership, due__lte=now).count()
     review_url = review_session_url(org_slug)
     return HomeView(
         enrollments=enrollments,
-        next_step=choose_next_step(org_slug, enrollments, reviews_due, review_url),
+        next_step=choose_next_step(org_slug, enrollments, reviews_due, review_url, today),
         reviews_due=reviews_due,
         review_url=review_url,
         celebrations=queries.celebrations_for(enrollments, now),

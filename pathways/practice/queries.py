@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from organizations.models import Membership
 from pathways.models import RetrievalItem, RetrievalOption, ReviewCard, ReviewLog
@@ -21,18 +20,6 @@ from pathways.models import RetrievalItem, RetrievalOption, ReviewCard, ReviewLo
 
 def rating_label(rating: int) -> str:
     return {1: _("Again"), 2: _("Hard"), 3: _("Good"), 4: _("Easy")}[rating]
-
-
-def interval_text(interval: dt.timedelta) -> str:
-    """'in 11 days', 'in 3 hours', 'in 1 minute' (never 'in 0 minutes')."""
-    if interval >= dt.timedelta(days=1):
-        days = round(interval / dt.timedelta(days=1))
-        return ngettext("in %(n)d day", "in %(n)d days", days) % {"n": days}
-    if interval >= dt.timedelta(hours=1):
-        hours = round(interval / dt.timedelta(hours=1))
-        return ngettext("in %(n)d hour", "in %(n)d hours", hours) % {"n": hours}
-    minutes = max(1, round(interval / dt.timedelta(minutes=1)))
-    return ngettext("in %(n)d minute", "in %(n)d minutes", minutes) % {"n": minutes}
 
 
 def due_count(learner: Membership, now: dt.datetime | None = None) -> int:
@@ -134,10 +121,6 @@ class ReviewPage:
     @property
     def session_total(self) -> int:
         return self.answered + self.due
-
-    @property
-    def next_due_text(self) -> str:
-        return interval_text(self.next_due - self.now) if self.next_due is not None else ""
 
 
 def review_page(

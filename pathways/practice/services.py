@@ -136,10 +136,6 @@ class ReviewResult:
     def seconds(self) -> int:
         return round((self.duration_ms or 0) / 1000)
 
-    @property
-    def next_review_text(self) -> str:
-        return queries.interval_text(self.due - self.reviewed_at)
-
 
 def _result_from_log(
     log: ReviewLog, card: ReviewCard, view: queries.CardView, chosen: int | None, replayed: bool

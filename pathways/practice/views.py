@@ -116,12 +116,6 @@ def practice_settings(request: TenantRequest, org_slug: str) -> HttpResponse:
                 else _("Daily reminders are off. Your reviews still wait for you here."),
             )
             return redirect("practice_settings", org_slug=org_slug)
-    with timezone.override(_zone(request)):
-        now = timezone.now()
-        next_due = queries.next_due(request.membership, now)
-        context = {
-            "form": form,
-            "next_due": next_due,
-            "next_due_text": queries.interval_text(next_due - now) if next_due else "",
-        }
+    with timezone.override(_zone(request)):  # the next review's time in the learner's zone
+        context = {"form": form, "next_due": queries.next_due(request.membership)}
         return render(request, "pathways/practice/settings.html", context)

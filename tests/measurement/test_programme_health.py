@@ -65,9 +65,7 @@ def test_enrolment_changes_queue_the_rollup_so_new_learners_are_counted(
         from organizations.models import Team
 
         sales = Team.objects.create(name="Sales")
-    people = [
-        make_member(org_a, f"p{i}@a.example", is_learner=True, team=sales) for i in range(3)
-    ]
+    people = [make_member(org_a, f"p{i}@a.example", is_learner=True, team=sales) for i in range(3)]
     with django_capture_on_commit_callbacks(execute=True), tenant_context(org_a):
         added = cohort_services.do_enrol_matching(
             admin_a.user, fixture.cohort, LearnerFilter(team=sales.pk)
@@ -122,9 +120,7 @@ def test_it_ignores_the_other_organisation_and_reads_in_constant_queries(
         for c in range(n_cohorts):
             fixture = make_pathway(org, n_steps=2, name=f"{tag} path {c}")
             for i in range(n_learners):
-                enroll(
-                    org, fixture, make_member(org, f"{tag}{c}-{i}@x.example", is_learner=True)
-                )
+                enroll(org, fixture, make_member(org, f"{tag}{c}-{i}@x.example", is_learner=True))
         with tenant_context(org):
             do_rollup_progress(org)
 

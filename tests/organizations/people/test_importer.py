@@ -210,6 +210,31 @@ def test_it_writes_nothing_when_the_apply_fails_half_way(org_a, org_b, monkeypat
     assert User.objects.filter(email="ana@acme.example").count() == 0
 
 
+@pytest.mark.parametrize("clash", ["team", "account"])
+def test_a_team_or_account_created_while_the_file_is_applied_fails_it_cleanly(org_a, org_b, clash):
+    """The plan saw no "Sales" team and no account for ana@; someone creates one before the
+    apply (the race a check cannot see): the job fails with a message, and writes nothing."""
+    admin = make_member(org_a, "boss@acme.example", is_admin=True)
+    with tenant_context(org_a):
+        plan = importer.build_plan(GOOD)
+        assert "Sales" in plan.teams_to_create
+        if clash == "team":
+            Team.objects.create(name="SALES")
+        else:
+            User.objects.create(email="ANA@acme.example", full_name="Ana elsewhere")
+    before = _counts(org_a)
+    with tenant_context(org_a):
+        job, _ = services.do_preview_import(admin.user, "people.csv", GOOD)
+        job = services.apply_import_job(job, admin.user, plan=plan)
+        assert job.status == ImportJob.Status.FAILED
+        message = job.problems[0]["message"]
+        assert message.startswith("The import failed and nothing was changed:")
+        assert ("created by someone else" if clash == "team" else "created elsewhere") in message
+        assert "IntegrityError" not in message and "UNIQUE" not in message.upper()
+        assert not AuditEntry.objects.filter(action="imported").exists()
+    assert _counts(org_a) == before
+
+
 def _large_file(n: int) -> str:
     lines = [HEADER.strip()]
     lines.append("lead@big.example,Lead Person,Director,Operations,Ops,,learner;coach")

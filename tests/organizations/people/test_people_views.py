@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from freezegun import freeze_time
 
 from organizations.audit import record_change
 from organizations.models import AuditEntry, ImportJob, Membership, Team
@@ -375,3 +376,54 @@ def test_it_refuses_to_change_the_email_of_someone_who_also_belongs_elsewhere(
     assert response.status_code == 302
     only_here.user.refresh_from_db()
     assert only_here.user.email == "leo.new@acme.example"
+
+
+def test_the_audit_log_keeps_the_exact_time_beside_how_long_ago(client, org_a, org_b, admin_a):
+    org_a.time_zone = "Europe/Paris"
+    org_a.save(update_fields=["time_zone"])
+    with freeze_time("2026-03-02 10:00:00+00:00"):
+        _audit(org_a, admin_a, 1)
+    client.force_login(admin_a.user)
+    with freeze_time("2026-03-02 12:05:00+00:00"):
+        html = client.get(f"/o/{org_a.slug}/audit/").content.decode()
+    assert (
+        '<time datetime="2026-03-02T11:00:00+01:00">2 Mar 2026, 11:00:00 CET</time><br>'
+        '<span class="muted">2 hours ago</span>' in html
+    )
+    intruder = make_member(org_b, "b-admin@globex.example", is_admin=True)
+    client.force_login(intruder.user)
+    assert client.get(f"/o/{org_a.slug}/audit/").status_code == 404
+
+
+def test_a_waiting_invitation_says_when_its_link_expires(client, org_a, org_b, admin_a):
+    data = services.PersonData(
+        email="newbie@acme.example",
+        name="New Bie",
+        job_title="",
+        function="",
+        team=None,
+        manager=None,
+        roles={"learner"},
+    )
+    with freeze_time("2026-03-02 10:00:00+00:00"), tenant_context(org_a):
+        invitation = services.do_invite_person(admin_a.user, data)
+    url = f"/o/{org_a.slug}/people/{invitation.membership_id}/"
+    client.force_login(admin_a.user)
+    with freeze_time("2026-03-04 10:00:00+00:00"):
+        html = client.get(url).content.decode()
+    assert ">2 days ago (2 Mar, 10:00)</time>" in html  # sent
+    assert 'link expires <time datetime="2026-03-09T10:00:00+00:00"' in html
+    assert ">in 5 days (9 Mar, 10:00)</time>" in html
+    with freeze_time("2026-03-10 10:00:00+00:00"):
+        html = client.get(url).content.decode()
+    assert "link expired <time" in html and ">yesterday (9 Mar, 10:00)</time>" in html
+    with freeze_time("2026-03-10 10:00:00+00:00"):
+        with tenant_context(org_a):
+            membership = Membership.objects.get(pk=invitation.membership_id)
+            services.do_resend_invitation(admin_a.user, membership)
+        html = client.get(url).content.decode()
+    # Only the newest link works, so only it has an expiry.
+    assert html.count("link expire") == 1 and ">in 7 days (17 Mar, 10:00)</time>" in html
+    intruder = make_member(org_b, "b-admin@globex.example", is_admin=True)
+    client.force_login(intruder.user)
+    assert client.get(url.replace(org_a.slug, org_b.slug)).status_code == 404

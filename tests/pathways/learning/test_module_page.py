@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from freezegun import freeze_time
 
 from organizations.tenancy import tenant_context
 from pathways.learning.services import (
@@ -160,6 +161,7 @@ def test_it_completes_a_pathway_step_from_its_module_page(client, org_a, org_b):
     )
 
 
+@freeze_time("2026-03-02 10:00:00+00:00")
 def test_it_shows_a_project_steps_brief_and_lets_the_learner_mark_it_done(client, org_a, org_b):
     from projects.models import ProjectTemplate
 
@@ -169,7 +171,7 @@ def test_it_shows_a_project_steps_brief_and_lets_the_learner_mark_it_done(client
             title="Reduce handover delays", brief="Map **one** handover."
         )
         Step.objects.filter(pk=fixture.steps[0].pk).update(
-            kind=Step.Kind.PROJECT, module=None, project_template=template
+            kind=Step.Kind.PROJECT, module=None, project_template=template, due_offset_days=0
         )
     leo = make_member(org_a, "leo@example.com", is_learner=True)
     enrollment = enroll(org_a, fixture, leo)
@@ -177,7 +179,12 @@ def test_it_shows_a_project_steps_brief_and_lets_the_learner_mark_it_done(client
     url = f"/o/{org_a.slug}/learn/enrollments/{enrollment.pk}/steps/{fixture.steps[0].pk}/"
     page = client.get(url).content.decode()
     assert "Reduce handover delays" in page and "<strong>one</strong>" in page
+    assert (  # the cohort started yesterday and the step was due on its first day
+        '<span class="badge badge--overdue">Overdue</span> was due <time datetime="2026-03-01" '
+        'title="Sun 1 Mar 2026">yesterday (1 Mar)</time>' in page
+    )
     client.post(url + "done/")
+    assert "Project · due 1 Mar 2026</p>" in client.get(url).content.decode()
     with tenant_context(org_a):
         assert StepCompletion.objects.count() == 1
         assert enrollment.__class__.objects.get().status == "completed"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
+from freezegun import freeze_time
 
 from organizations.tenancy import tenant_context
 from pathways import queries
@@ -71,6 +72,7 @@ def test_it_follows_explicit_prerequisites_instead_of_the_previous_step(org_a, o
     assert view.steps[3].reason == "After “Leading Through Change module 2”"
 
 
+@freeze_time("2026-03-02 10:00:00+00:00")
 def test_it_keeps_steps_locked_until_their_availability_date(org_a, org_b):
     fixture = make_pathway(org_a, offsets=[0, 10, 10, 10])
     leo = make_member(org_a, "leo@example.com", is_learner=True)
@@ -78,7 +80,7 @@ def test_it_keeps_steps_locked_until_their_availability_date(org_a, org_b):
     _done(org_a, enrollment, leo, fixture.steps[0])
     view, states = _states(org_a, leo)
     assert states == ["done", "locked", "locked", "locked"]
-    assert view.steps[1].reason.startswith("Opens on ")
+    assert view.steps[1].reason == "Opens in 9 days (11 Mar)"  # the cohort started yesterday
     assert view.next_step is None
     with tenant_context(org_a):
         later = queries.learner_enrollments(leo, timezone.localdate() + dt.timedelta(days=10))
@@ -136,6 +138,7 @@ def test_it_requires_k_of_n_electives_once_chosen(org_a, org_b):
     assert view.steps_total == 4 and not view.pending_electives
 
 
+@freeze_time("2026-03-02 10:00:00+00:00")
 def test_it_ranks_overdue_work_first_then_due_reviews_then_the_next_step(org_a, org_b):
     fixture = make_pathway(org_a, start=timezone.localdate() - dt.timedelta(days=20))
     leo = make_member(org_a, "leo@example.com", is_learner=True)
@@ -149,9 +152,8 @@ def test_it_ranks_overdue_work_first_then_due_reviews_then_the_next_step(org_a, 
     with tenant_context(org_a):
         Step.objects.filter(pk=fixture.steps[0].pk).update(due_offset_days=7)
     home = _home(org_a, leo)
-    due = fixture.cohort.start_date + dt.timedelta(days=7)
-    assert home.next_step.kind == "overdue"
-    assert home.next_step.reason == f"Overdue since {due.day} {due:%b}"
+    assert home.next_step.kind == "overdue"  # due 7 days after a start 20 days ago
+    assert home.next_step.reason == "Was due 13 days ago (17 Feb)"
     assert home.next_step.step.id == fixture.steps[0].pk
 
 
@@ -216,8 +218,6 @@ def test_it_celebrates_a_stage_just_finished(client, org_a, org_b):
 
 
 def test_it_opens_steps_on_the_organisations_calendar_day_not_utcs(client, org_a, org_b):
-    from freezegun import freeze_time
-
     org_a.time_zone = "Australia/Sydney"
     org_a.save(update_fields=["time_zone"])
     # 22:00 UTC on 2 March is 09:00 on 3 March in Sydney: the cohort starting 3 March is open.
@@ -237,3 +237,40 @@ def test_it_opens_steps_on_the_organisations_calendar_day_not_utcs(client, org_a
     bob = make_member(org_b, "bob@example.com", is_learner=True)
     client.force_login(bob.user)
     assert client.post(url.replace(org_a.slug, org_b.slug)).status_code == 404
+
+
+def test_the_home_words_due_and_opening_dates_by_the_organisations_day(client, org_a, org_b):
+    org_a.time_zone = "Australia/Sydney"
+    org_a.save(update_fields=["time_zone"])
+    leo = make_member(org_a, "leo@example.com", is_learner=True)
+    client.force_login(leo.user)
+    # 13:30 UTC on 2 March is 00:30 on 3 March in Sydney: on a UTC clock the first step would
+    # be due tomorrow, then due today rather than overdue.
+    with freeze_time("2026-03-02 13:30:00+00:00"):
+        fixture = make_pathway(org_a, n_steps=3, start=dt.date(2026, 3, 1), offsets=[0, 0, 10])
+        enrollment = enroll(org_a, fixture, leo)
+        with tenant_context(org_a):
+            Step.objects.filter(pk=fixture.steps[0].pk).update(due_offset_days=2)
+        page = client.get(f"/o/{org_a.slug}/").content.decode()
+        assert 'due <time datetime="2026-03-03" title="Tue 3 Mar 2026">today (3 Mar)</time>' in page
+        assert "Opens in 8 days (11 Mar)" in page
+
+        with tenant_context(org_a):
+            Step.objects.filter(pk=fixture.steps[0].pk).update(due_offset_days=1)
+            Step.objects.filter(pk=fixture.steps[1].pk).update(due_offset_days=3)
+        page = client.get(f"/o/{org_a.slug}/").content.decode()
+        assert "Was due yesterday (2 Mar)" in page  # the next step's reason
+        assert (
+            'was due <time datetime="2026-03-02" title="Mon 2 Mar 2026">yesterday (2 Mar)</time>'
+            in page
+        )
+        # Marking it done by htmx swaps in a card worded by the same day.
+        step = fixture.steps[0]
+        url = f"/o/{org_a.slug}/learn/enrollments/{enrollment.pk}/steps/{step.pk}/complete/"
+        card = client.post(url, HTTP_HX_REQUEST="true").content.decode()
+        assert 'due <time datetime="2026-03-04" title="Wed 4 Mar 2026">tomorrow (4 Mar)</time>' in (
+            card
+        )
+    bob = make_member(org_b, "bob@example.com", is_learner=True)
+    client.force_login(bob.user)
+    assert client.get(f"/o/{org_a.slug}/").status_code == 404

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.utils import timezone
+from freezegun import freeze_time
 
 from organizations.models import User
 from organizations.tenancy import tenant_context
@@ -127,10 +128,28 @@ def test_it_reloads_the_card_after_a_tampered_form(client, org_a, org_b, leo):
 def test_it_teaches_when_nothing_is_due(client, org_a, org_b, leo):
     client.force_login(leo.user)
     assert "No review cards yet" in client.get(f"/o/{org_a.slug}/practice/").content.decode()
-    make_cards(org_a, leo, n=1, due=timezone.now() + dt.timedelta(days=3, hours=1))
-    html = client.get(f"/o/{org_a.slug}/practice/").content.decode()
-    assert "All reviews done for now" in html and "due in 3 days" in html
+    with freeze_time("2026-03-02 10:00:00+00:00"):  # a Monday
+        make_cards(org_a, leo, n=1, due=timezone.now() + dt.timedelta(days=3, hours=1))
+        html = client.get(f"/o/{org_a.slug}/practice/").content.decode()
+    assert "All reviews done for now" in html
+    assert (
+        'due <time datetime="2026-03-05T11:00:00+00:00" title="Thu 5 Mar 2026, 11:00">'
+        "in 3 days</time> (Thursday 5 March, 11:00)" in html
+    )
     assert f'href="/o/{org_a.slug}/"' in html
+
+
+def test_it_words_the_next_review_in_the_learners_own_time_zone(client, org_a, org_b, leo):
+    leo.user.time_zone = "America/New_York"
+    leo.user.save(update_fields=["time_zone"])
+    client.force_login(leo.user)
+    # 02:00 UTC on Tuesday is still Monday 21:00 in New York: a card due Wednesday 20:00 UTC
+    # (15:00 in New York) is two days away there, though only tomorrow on a UTC calendar.
+    with freeze_time("2026-03-03 02:00:00+00:00"):
+        make_cards(org_a, leo, n=1, due=dt.datetime(2026, 3, 4, 20, 0, tzinfo=dt.UTC))
+        html = client.get(f"/o/{org_a.slug}/practice/settings/").content.decode()
+    assert 'title="Wed 4 Mar 2026, 15:00">in 2 days</time> (Wednesday 4 March, 15:00)' in html
+    assert ">tomorrow</time>" not in html
 
 
 def test_it_gives_404_for_another_organisations_card(client, org_a, org_b, leo):
