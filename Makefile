@@ -88,7 +88,15 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# A development worker, like `make run`: debug settings (so no DJANGO_SECRET_KEY is needed) and
+# the broker from REDIS_URL, which it must have: without one there is nothing to consume.
+worker: export DJANGO_DEBUG ?= 1
 worker: $(STAMP)
+	@if [ -z "$$REDIS_URL" ]; then \
+		echo "error: make worker needs REDIS_URL, e.g. REDIS_URL=redis://127.0.0.1:6379/0 make worker" >&2; \
+		echo "  (without it, make run executes tasks eagerly in the web process)" >&2; \
+		exit 1; \
+	fi
 	$(BIN)/celery -A config worker -B -l info
 
 bench: $(STAMP)
