@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
@@ -12,10 +14,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from measurement.models import LearnerProgressRollup, TeamProgressRollup
-from organizations.models import Organization
+from organizations.models import Membership, Organization, Team
 from organizations.tasking import enqueue_on_commit
 from pathways.models import Enrollment
 from pathways.queries import enrollment_views, enrollments_in_progress, org_today
+
+if TYPE_CHECKING:
+    from pathways.queries import LoadedEnrollment
 
 # Facts that arrive close together share one roll-up: the first queues it this many seconds
 # ahead, later ones see the pending marker and do nothing.
@@ -36,18 +41,27 @@ def _zone(org: Organization) -> dt.tzinfo:
     return zoneinfo.ZoneInfo(org.time_zone or "UTC")
 
 
-def _pending_key(org_id: int) -> str:
-    return f"pathwise:rollup-pending:{org_id}"
+def _pending_key(org_id: int, learner_id: int | None = None) -> str:
+    if learner_id is None:
+        return f"pathwise:rollup-pending:{org_id}"
+    return f"pathwise:rollup-pending:{org_id}:{learner_id}"
 
 
-def queue_progress_rollup(org_id: int) -> None:
-    """Queue the organisation's progress roll-up after commit, debounced when a broker runs."""
-    from measurement.tasks import rollup_progress
+def queue_progress_rollup(org_id: int, learner_id: int | None = None) -> None:
+    """Queue a progress roll-up after commit: one learner's (a fact about them changed), or the
+    whole organisation's (``learner_id`` None: a cohort or pathway version changed). Debounced
+    when a broker runs: facts that arrive close together share one roll-up."""
+    from measurement.tasks import rollup_learner_progress, rollup_progress
 
+    task, args = (
+        (rollup_progress, (org_id,))
+        if learner_id is None
+        else (rollup_learner_progress, (org_id, learner_id))
+    )
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        enqueue_on_commit(rollup_progress, org_id)
-    elif cache.add(_pending_key(org_id), 1, timeout=ROLLUP_DEBOUNCE_SECONDS * 4):
-        enqueue_on_commit(rollup_progress, org_id, countdown=ROLLUP_DEBOUNCE_SECONDS)
+        enqueue_on_commit(task, *args)
+    elif cache.add(_pending_key(org_id, learner_id), 1, timeout=ROLLUP_DEBOUNCE_SECONDS * 4):
+        enqueue_on_commit(task, *args, countdown=ROLLUP_DEBOUNCE_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -55,6 +69,94 @@ class RollupResult:
     period: dt.date
     learners: int
     teams: int
+
+
+def _learner_rows(
+    org: Organization, enrollments: list[LoadedEnrollment], period: dt.date, now: dt.datetime
+) -> list[LearnerProgressRollup]:
+    """One roll-up row per enrolment (4 queries): the learner's own definition of progress,
+    required steps after personalisation and elective choices, so the sponsor's figures match
+    what each learner sees."""
+    views = {view.id: view for view in enrollment_views(enrollments, org_today(now))}
+    rows = []
+    for enrollment in enrollments:
+        view = views[enrollment.pk]
+        total, n_done = view.steps_total, view.steps_done
+        rows.append(
+            LearnerProgressRollup(
+                organization_id=org.pk,
+                enrollment_id=enrollment.pk,
+                learner_id=enrollment.learner_id,
+                cohort_id=enrollment.cohort_id,
+                team_id=enrollment.learner.team_id,
+                period=period,
+                steps_total=total,
+                steps_done=n_done,
+                steps_overdue=len(view.overdue),
+                completion=min(1.0, n_done / total) if total else 0.0,
+                computed_at=now,
+            )
+        )
+    return rows
+
+
+def _upsert_learner_rows(rows: list[LearnerProgressRollup]) -> None:
+    LearnerProgressRollup.objects.bulk_create(
+        rows,
+        batch_size=UPSERT_BATCH,
+        update_conflicts=True,
+        unique_fields=["organization", "enrollment", "period"],
+        update_fields=[
+            "learner",
+            "cohort",
+            "team",
+            "steps_total",
+            "steps_done",
+            "steps_overdue",
+            "completion",
+            "computed_at",
+        ],
+    )
+
+
+def _team_rows(
+    org: Organization,
+    period: dt.date,
+    now: dt.datetime,
+    completions: Iterable[tuple[int | None, int, float]],
+) -> list[TeamProgressRollup]:
+    """Team rows from ``(team_id, learner_id, completion)`` per enrolment. Team figures are per
+    person (the minimum cell size counts people, and someone in two pathways must not weigh
+    twice): a learner's completion is the mean over their enrolments; finished means all done."""
+    per_team: dict[int, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for team_id, learner_id, completion in completions:
+        if team_id is not None:
+            per_team[team_id][learner_id].append(completion)
+    rows = []
+    for team_id, by_learner in per_team.items():
+        people = [sum(values) / len(values) for values in by_learner.values()]
+        rows.append(
+            TeamProgressRollup(
+                organization_id=org.pk,
+                team_id=team_id,
+                period=period,
+                learners=len(people),
+                learners_finished=sum(1 for values in by_learner.values() if min(values) >= 1.0),
+                mean_completion=sum(people) / len(people),
+                computed_at=now,
+            )
+        )
+    return rows
+
+
+def _upsert_team_rows(rows: list[TeamProgressRollup]) -> None:
+    TeamProgressRollup.objects.bulk_create(
+        rows,
+        batch_size=UPSERT_BATCH,
+        update_conflicts=True,
+        unique_fields=["organization", "team", "period"],
+        update_fields=["learners", "learners_finished", "mean_completion", "computed_at"],
+    )
 
 
 def do_rollup_progress(org: Organization, period: dt.date | None = None) -> RollupResult:
@@ -67,84 +169,72 @@ def do_rollup_progress(org: Organization, period: dt.date | None = None) -> Roll
     period = period or period_for(org)
     now = timezone.now()
     with transaction.atomic():
-        # The learner's own definition of progress: required steps after personalisation and
-        # elective choices, so the sponsor's figures match what each learner sees.
         enrollments = enrollments_in_progress(
             Enrollment.objects.filter(learner__is_active=True).select_related("learner")
         )
-        views = {view.id: view for view in enrollment_views(enrollments, org_today(now))}
-        learner_rows = []
-        # Team figures are per person (the minimum cell size counts people, and someone in
-        # two pathways must not weigh twice): each learner's completions, grouped by team.
-        per_team: dict[int, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
-        for enrollment in enrollments:
-            enrollment_id = enrollment.pk
-            learner_id, team_id = enrollment.learner_id, enrollment.learner.team_id
-            view = views[enrollment_id]
-            total, n_done = view.steps_total, view.steps_done
-            completion = min(1.0, n_done / total) if total else 0.0
-            learner_rows.append(
-                LearnerProgressRollup(
-                    organization_id=org.pk,
-                    enrollment_id=enrollment_id,
-                    learner_id=learner_id,
-                    cohort_id=enrollment.cohort_id,
-                    team_id=team_id,
-                    period=period,
-                    steps_total=total,
-                    steps_done=n_done,
-                    steps_overdue=len(view.overdue),
-                    completion=completion,
-                    computed_at=now,
-                )
-            )
-            if team_id is not None:
-                per_team[team_id][learner_id].append(completion)
-        LearnerProgressRollup.objects.bulk_create(
-            learner_rows,
-            batch_size=UPSERT_BATCH,
-            update_conflicts=True,
-            unique_fields=["organization", "enrollment", "period"],
-            update_fields=[
-                "learner",
-                "cohort",
-                "team",
-                "steps_total",
-                "steps_done",
-                "steps_overdue",
-                "completion",
-                "computed_at",
-            ],
-        )
+        learner_rows = _learner_rows(org, enrollments, period, now)
+        _upsert_learner_rows(learner_rows)
         LearnerProgressRollup.objects.filter(period=period).exclude(
             enrollment_id__in=[row.enrollment_id for row in learner_rows]
         ).delete()
-
-        team_rows = []
-        for team_id, by_learner in per_team.items():
-            # A learner's completion is the mean over their enrolments; finished means all done.
-            people = [sum(values) / len(values) for values in by_learner.values()]
-            team_rows.append(
-                TeamProgressRollup(
-                    organization_id=org.pk,
-                    team_id=team_id,
-                    period=period,
-                    learners=len(people),
-                    learners_finished=sum(
-                        1 for values in by_learner.values() if min(values) >= 1.0
-                    ),
-                    mean_completion=sum(people) / len(people),
-                    computed_at=now,
-                )
-            )
-        TeamProgressRollup.objects.bulk_create(
-            team_rows,
-            batch_size=UPSERT_BATCH,
-            update_conflicts=True,
-            unique_fields=["organization", "team", "period"],
-            update_fields=["learners", "learners_finished", "mean_completion", "computed_at"],
+        team_rows = _team_rows(
+            org, period, now, ((r.team_id, r.learner_id, r.completion) for r in learner_rows)
         )
+        _upsert_team_rows(team_rows)
         TeamProgressRollup.objects.filter(period=period).exclude(
-            team_id__in=list(per_team)
+            team_id__in=[row.team_id for row in team_rows]
+        ).delete()
+    return RollupResult(period=period, learners=len(learner_rows), teams=len(team_rows))
+
+
+def do_rollup_learner_progress(
+    org: Organization, learner_id: int, period: dt.date | None = None
+) -> RollupResult:
+    """Recompute one learner's rows for ``period`` and the rows of the teams they are or were
+    counted in, and upsert them: what a fact about one learner changes, in a time that does not
+    grow with the organisation. Gives the same rows as ``do_rollup_progress``.
+
+    Must run inside ``tenant_context(org)``. Locks the affected teams (in primary-key order),
+    so two learners of one team rolled up at once cannot each overwrite the team's row with a
+    figure that misses the other. A learner who left or was deactivated loses their rows.
+    """
+    cache.delete(_pending_key(org.pk, learner_id))
+    period = period or period_for(org)
+    now = timezone.now()
+    with transaction.atomic():
+        learner = Membership.objects.filter(pk=learner_id).only("team_id", "is_active").first()
+        current_team = learner.team_id if learner is not None and learner.is_active else None
+        earlier_teams = set(
+            LearnerProgressRollup.objects.filter(
+                period=period, learner_id=learner_id, team__isnull=False
+            ).values_list("team_id", flat=True)
+        )
+        team_ids = sorted(earlier_teams | ({current_team} if current_team else set()))
+        list(Team.objects.select_for_update().filter(pk__in=team_ids).order_by("pk"))
+
+        enrollments = (
+            enrollments_in_progress(
+                Enrollment.objects.filter(learner_id=learner_id).select_related("learner")
+            )
+            if learner is not None and learner.is_active
+            else []
+        )
+        learner_rows = _learner_rows(org, enrollments, period, now)
+        _upsert_learner_rows(learner_rows)
+        LearnerProgressRollup.objects.filter(period=period, learner_id=learner_id).exclude(
+            enrollment_id__in=[row.enrollment_id for row in learner_rows]
+        ).delete()
+
+        team_rows = _team_rows(
+            org,
+            period,
+            now,
+            LearnerProgressRollup.objects.filter(period=period, team_id__in=team_ids).values_list(
+                "team_id", "learner_id", "completion"
+            ),
+        )
+        _upsert_team_rows(team_rows)
+        TeamProgressRollup.objects.filter(period=period, team_id__in=team_ids).exclude(
+            team_id__in=[row.team_id for row in team_rows]
         ).delete()
     return RollupResult(period=period, learners=len(learner_rows), teams=len(team_rows))

@@ -25,6 +25,15 @@ def rollup_progress(org_id: int) -> dict[str, object]:
     return {"period": result.period.isoformat(), "learners": result.learners, "teams": result.teams}
 
 
+@shared_task(base=TenantTask, name="measurement.tasks.rollup_learner_progress")
+def rollup_learner_progress(org_id: int, learner_id: int) -> dict[str, object]:
+    """One learner's roll-up and their team's, queued by a fact about that learner."""
+    org = current_org()
+    assert org is not None and org.pk == org_id
+    result = services.do_rollup_learner_progress(org, learner_id)
+    return {"period": result.period.isoformat(), "learners": result.learners, "teams": result.teams}
+
+
 @shared_task(name="measurement.tasks.fan_out_nightly_rollups", acks_late=True)
 def fan_out_nightly_rollups() -> int:
     """Beat job: one roll-up task per active organisation (global table, no tenant needed)."""

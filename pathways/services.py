@@ -55,7 +55,7 @@ def check_can_complete_step(
 def do_complete_step(membership: Membership, enrollment_id: int, step_id: int) -> StepCompletion:
     """Record that the learner completed a step (idempotent: a second call returns the first
     fact), log it as an activity, turn a module step's retrieval items into review cards,
-    complete the enrolment with its last required step, and queue the organisation's progress
+    complete the enrolment with its last required step, and queue the learner's progress
     roll-up after commit. Locks the enrolment row for the transaction."""
     from measurement.services import queue_progress_rollup
     from pathways.learning.services import ensure_review_cards
@@ -92,7 +92,7 @@ def do_complete_step(membership: Membership, enrollment_id: int, step_id: int) -
             Enrollment.objects.filter(pk=enrollment.pk, status=Enrollment.Status.ACTIVE).update(
                 status=Enrollment.Status.COMPLETED, completed_at=timezone.now()
             )
-        queue_progress_rollup(membership.organization_id)
+        queue_progress_rollup(membership.organization_id, membership.pk)
     return completion
 
 

@@ -112,7 +112,7 @@ def check_self_assessment(
 def _queue_rollup(membership: Membership) -> None:
     from measurement.services import queue_progress_rollup
 
-    queue_progress_rollup(membership.organization_id)
+    queue_progress_rollup(membership.organization_id, membership.pk)
 
 
 def do_save_self_assessment(

@@ -199,7 +199,7 @@ def test_it_rolls_up_the_steps_the_learner_must_do_not_every_step(org_a, org_b):
         framework = Framework.objects.create(name="Leadership")
         feedback = Competency.objects.create(framework=framework, name="Feedback")
         PersonalisationRule.objects.create(
-            step=fixture.steps[1], competency=feedback, action="skip_at_least", threshold=3
+            step=fixture.steps[1], competency=feedback, action="include_below", threshold=3
         )
         SelfAssessment.objects.create(enrollment=enrollment, competency=feedback, rating=4)
         StepCompletion.objects.create(

@@ -1,0 +1,173 @@
+"""A fact about one learner rolls up that learner and their team, not the whole organisation:
+the rows match what the full roll-up computes, in a number of queries that does not grow with
+the organisation, and through on-commit enqueueing to a real Celery worker."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from measurement import services
+from measurement.models import LearnerProgressRollup, TeamProgressRollup
+from measurement.services import do_rollup_learner_progress, do_rollup_progress
+from measurement.tasks import rollup_learner_progress
+from organizations.models import Membership, Team
+from organizations.tenancy import tenant_context
+from pathways.models import Enrollment, StepCompletion
+from pathways.services import do_complete_step
+from tests.conftest import count_queries, enroll, make_member, make_pathway
+
+
+def _team(org, name):
+    with tenant_context(org):
+        return Team.objects.create(name=name)
+
+
+def _learners(org, fixture, team, n, done, prefix):
+    members = []
+    for i in range(n):
+        m = make_member(org, f"{prefix}{i}@{org.slug}.example", is_learner=True, team=team)
+        e = enroll(org, fixture, m)
+        with tenant_context(org):
+            for step in fixture.steps[:done]:
+                StepCompletion.objects.create(enrollment=e, learner=m, step_key=step.key)
+        members.append(m)
+    return members
+
+
+def _snapshot(org):
+    with tenant_context(org):
+        learners = sorted(
+            LearnerProgressRollup.objects.values_list(
+                "enrollment_id", "team_id", "steps_done", "steps_total", "completion"
+            )
+        )
+        teams = sorted(
+            TeamProgressRollup.objects.values_list(
+                "team_id", "learners", "learners_finished", "mean_completion"
+            )
+        )
+    return learners, teams
+
+
+def test_it_gives_the_rows_the_full_rollup_gives(org_a, org_b, django_capture_on_commit_callbacks):
+    fixture = make_pathway(org_a)
+    alpha, beta = _team(org_a, "Alpha"), _team(org_a, "Beta")
+    ana, *_ = _learners(org_a, fixture, alpha, 3, 1, "alpha")
+    _learners(org_a, fixture, beta, 3, 2, "beta")
+    _learners(org_b, make_pathway(org_b), _team(org_b, "Gamma"), 2, 1, "gamma")
+    with tenant_context(org_a):
+        do_rollup_progress(org_a)
+    with tenant_context(org_b):
+        do_rollup_progress(org_b)
+    before_b = _snapshot(org_b)
+
+    with tenant_context(org_a), django_capture_on_commit_callbacks(execute=True) as queued:
+        [enrollment] = Enrollment.objects.filter(learner=ana)
+        do_complete_step(ana, enrollment.pk, fixture.steps[1].id)  # eager: rolls up Ana alone
+    assert len(queued) == 1
+    incremental = _snapshot(org_a)
+    with tenant_context(org_a):
+        do_rollup_progress(org_a)
+    assert incremental == _snapshot(org_a)
+    learners, teams = incremental
+    assert (enrollment.pk, alpha.pk, 2, 4, 0.5) in learners
+    assert (alpha.pk, 3, 0, pytest.approx((0.5 + 0.25 + 0.25) / 3)) in teams
+    assert _snapshot(org_b) == before_b  # the other organisation is untouched
+
+
+def test_it_moves_a_learner_between_teams_and_drops_an_emptied_team(org_a, org_b):
+    fixture = make_pathway(org_a)
+    alpha, beta = _team(org_a, "Alpha"), _team(org_a, "Beta")
+    [solo] = _learners(org_a, fixture, alpha, 1, 4, "solo")
+    _learners(org_a, fixture, beta, 2, 0, "beta")
+    with tenant_context(org_a):
+        do_rollup_progress(org_a)
+        Membership.objects.filter(pk=solo.pk).update(team=beta)
+        result = do_rollup_learner_progress(org_a, solo.pk)
+        assert result.teams == 1
+        assert not TeamProgressRollup.objects.filter(team=alpha).exists()
+        row = TeamProgressRollup.objects.get(team=beta)
+        assert (row.learners, row.learners_finished) == (3, 1)
+        assert row.mean_completion == pytest.approx(1 / 3)
+    incremental = _snapshot(org_a)
+    with tenant_context(org_a):
+        do_rollup_progress(org_a)
+    assert incremental == _snapshot(org_a)
+
+
+def test_it_removes_a_deactivated_or_vanished_learner(org_a, org_b):
+    fixture = make_pathway(org_a)
+    alpha = _team(org_a, "Alpha")
+    leaving, staying = _learners(org_a, fixture, alpha, 2, 2, "alpha")
+    with tenant_context(org_a):
+        do_rollup_progress(org_a)
+        Membership.objects.filter(pk=leaving.pk).update(is_active=False)
+        do_rollup_learner_progress(org_a, leaving.pk)
+        assert not LearnerProgressRollup.objects.filter(learner=leaving).exists()
+        assert TeamProgressRollup.objects.get(team=alpha).learners == 1
+        result = do_rollup_learner_progress(org_a, 987654)  # no such learner: nothing to do
+        assert (result.learners, result.teams) == (0, 0)
+        assert TeamProgressRollup.objects.get(team=alpha).learners == 1
+    assert rollup_learner_progress.apply(args=(org_a.pk, staying.pk)).get()["learners"] == 1
+    assert rollup_learner_progress.apply(args=(999999, staying.pk)).get() is None
+
+
+def _learner_rollup_queries(org, n):
+    fixture = make_pathway(org, name=f"Pathway {n}")
+    team = _team(org, f"Team {n}")
+    first, *_ = _learners(org, fixture, team, n, 1, f"q{n}-")
+    with tenant_context(org):
+        do_rollup_progress(org)
+        with count_queries() as ctx:
+            do_rollup_learner_progress(org, first.pk)
+    return len(ctx.captured_queries)
+
+
+def test_it_rolls_up_one_learner_in_queries_that_do_not_grow_with_the_team(org_a, org_b):
+    assert _learner_rollup_queries(org_a, 3) == _learner_rollup_queries(org_b, 30)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL for a real broker")
+def test_it_reaches_a_real_worker_from_a_completed_step_after_commit(settings, monkeypatch):
+    """The whole path with a broker: the learner's request commits, on_commit queues the
+    debounced roll-up, a Celery worker consumes it from Redis and writes the rows."""
+    from celery.contrib.testing.worker import start_worker
+    from django.core.cache import cache
+
+    from config.celery import app
+    from organizations.models import Organization
+
+    org = Organization.objects.create(name="Worker Org", slug="worker-org")
+    fixture = make_pathway(org)
+    team = _team(org, "Alpha")
+    [learner] = _learners(org, fixture, team, 1, 0, "w")
+    with tenant_context(org):
+        enrollment = Enrollment.objects.get(learner=learner)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    monkeypatch.setattr(services, "ROLLUP_DEBOUNCE_SECONDS", 1)
+    cache.delete(services._pending_key(org.pk, learner.pk))
+    app.conf.task_always_eager = False
+    try:
+        with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
+            with tenant_context(org):  # commits at the end of the block: on_commit fires
+                do_complete_step(learner, enrollment.pk, fixture.steps[0].id)
+                do_complete_step(learner, enrollment.pk, fixture.steps[1].id)
+            deadline = time.monotonic() + 60
+            row = None
+            while time.monotonic() < deadline:
+                with tenant_context(org):
+                    row = TeamProgressRollup.objects.filter(team=team).first()
+                if row is not None:
+                    break
+                time.sleep(0.2)
+    finally:
+        app.conf.task_always_eager = True
+    assert row is not None, "the worker never wrote the team's roll-up"
+    assert (row.learners, row.mean_completion) == (1, 0.5)
+    # Both facts shared one debounced roll-up; its marker is cleared for the next fact.
+    assert cache.add(services._pending_key(org.pk, learner.pk), 1, timeout=5)
+    cache.delete(services._pending_key(org.pk, learner.pk))
