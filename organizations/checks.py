@@ -12,6 +12,15 @@ from django.db.models import F
 
 from organizations.tenancy import TenantModel
 
+# The apps whose tables hold tenant data unless named below.
+PROJECT_APPS = frozenset(
+    {"organizations", "competencies", "pathways", "projects", "coaching", "measurement"}
+)
+# Global tables, shared by every organisation: the tenant itself and the people who sign in
+# (a coach may work for several organisations). Anything else in PROJECT_APPS is tenant-owned
+# and must be a TenantModel, so that it gets the scoped manager, the checks and RLS.
+GLOBAL_MODELS = frozenset({"organizations.Organization", "organizations.User"})
+
 
 def tenant_models() -> list[type[models.Model]]:
     return [
@@ -47,7 +56,30 @@ def check_tenant_schema(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     errors: list[Error] = []
     for model in tenant_models():
         errors.extend(tenant_model_errors(model))
+    for model in apps.get_models():
+        errors.extend(global_model_errors(model))
     return errors
+
+
+def global_model_errors(model: type[models.Model]) -> list[Error]:
+    """E005: a concrete model of ours that is not a TenantModel must be a declared global table.
+
+    Without this, a new table that forgets to subclass TenantModel would hold tenant rows with
+    neither wall: no scoped manager, no E001-E004 checks and no RLS migration.
+    """
+    meta = model._meta
+    if meta.app_label not in PROJECT_APPS or meta.proxy or not meta.managed:
+        return []
+    if issubclass(model, TenantModel) or meta.label in GLOBAL_MODELS:
+        return []
+    return [
+        Error(
+            f"{meta.label} is neither a TenantModel nor a declared global table; subclass "
+            "TenantModel (and enable row-level security in its migration) or add it to "
+            "organizations.checks.GLOBAL_MODELS.",
+            id="pathwise.E005",
+        )
+    ]
 
 
 def tenant_model_errors(model: type[models.Model]) -> list[Error]:
@@ -105,32 +137,41 @@ def tenant_model_errors(model: type[models.Model]) -> list[Error]:
 
 @register(Tags.database)
 def check_row_level_security(databases: Any = None, **kwargs: Any) -> list[Error]:
+    """E003, for the databases ``migrate`` and ``check --database`` name."""
     errors: list[Error] = []
     for alias in databases or []:
-        connection = connections[alias]
-        if connection.vendor != "postgresql":
-            continue
-        tables = {m._meta.db_table: m._meta.label for m in tenant_models()}
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "select c.relname, c.relrowsecurity, c.relforcerowsecurity, "
-                "exists(select 1 from pg_policies p where p.tablename = c.relname "
-                "and p.policyname = 'tenant_isolation') "
-                "from pg_class c join pg_namespace n on n.oid = c.relnamespace "
-                "where n.nspname = current_schema() and c.relname = any(%s)",
-                [list(tables)],
-            )
-            seen = {row[0]: row[1:] for row in cursor.fetchall()}
-        for table, label in tables.items():
-            if table not in seen:
-                continue  # not migrated yet; migrate reports that itself
-            enabled, forced, has_policy = seen[table]
-            if not (enabled and forced and has_policy):
-                errors.append(
-                    Error(
-                        f"{label} ({table}) lacks ENABLE/FORCE row-level security or the "
-                        "tenant_isolation policy; add EnableRowLevelSecurity to a migration.",
-                        id="pathwise.E003",
-                    )
+        errors.extend(row_level_security_errors(alias))
+    return errors
+
+
+def row_level_security_errors(alias: str) -> list[Error]:
+    """The tenant tables of database ``alias`` that lack ENABLE or FORCE row-level security or
+    the tenant_isolation policy (none on SQLite, which has no row-level security)."""
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        return []
+    tables = {m._meta.db_table: m._meta.label for m in tenant_models()}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "select c.relname, c.relrowsecurity, c.relforcerowsecurity, "
+            "exists(select 1 from pg_policies p where p.tablename = c.relname "
+            "and p.policyname = 'tenant_isolation') "
+            "from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+            "where n.nspname = current_schema() and c.relname = any(%s)",
+            [list(tables)],
+        )
+        seen = {row[0]: row[1:] for row in cursor.fetchall()}
+    errors: list[Error] = []
+    for table, label in tables.items():
+        if table not in seen:
+            continue  # not migrated yet; migrate reports that itself
+        enabled, forced, has_policy = seen[table]
+        if not (enabled and forced and has_policy):
+            errors.append(
+                Error(
+                    f"{label} ({table}) lacks ENABLE/FORCE row-level security or the "
+                    "tenant_isolation policy; add EnableRowLevelSecurity to a migration.",
+                    id="pathwise.E003",
                 )
+            )
     return errors

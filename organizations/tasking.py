@@ -31,7 +31,13 @@ class TenantTask(Task):
     max_retries = 5
 
     def __call__(self, org_id: int, *args: Any, **kwargs: Any) -> Any:
-        org = Organization.objects.filter(pk=org_id, is_active=True).first()
+        try:
+            org = Organization.objects.filter(pk=org_id, is_active=True).first()
+        except (OperationalError, InterfaceError) as exc:
+            # autoretry_for covers the task body only; the lookup before it is retried alike.
+            raise self.retry(
+                exc=exc, countdown=min(2**self.request.retries, self.retry_backoff_max)
+            ) from exc
         if org is None:
             logger.info("%s: organisation %s no longer exists; nothing to do", self.name, org_id)
             return None

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import os
 import re
 
+import pytest
 from django.core import mail
 from django.urls import reverse
 
@@ -105,6 +107,24 @@ def test_it_reports_health(client, db):
     assert response.status_code == 200
     assert response.json()["database"] == "ok"
     assert "broker" in response.json()
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL for a real broker")
+def test_it_reports_a_reachable_broker_and_a_broken_one(client, db, settings):
+    from config.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    response = client.get("/healthz")
+    assert (response.status_code, response.json()["broker"]) == (200, "ok")
+    good = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    try:
+        response = client.get("/healthz")
+    finally:
+        app.conf.broker_url = good
+    assert response.status_code == 503
+    assert response.json()["status"] == "error"
+    assert response.json()["broker"].startswith("error: ")
 
 
 def test_it_shows_times_in_the_organisations_time_zone(client, org_a, org_b, monkeypatch):
