@@ -10,6 +10,9 @@ from django.contrib.auth.hashers import make_password
 from organizations.models import Membership, Organization, Team, User
 
 DEMO_PASSWORD = "pathwise-demo"
+# An independent coach who works for both demo organisations: signing in shows the
+# organisation picker, and the header's switcher moves between the two.
+CONSULTANT_EMAIL = "consultant@pathwise.test"
 DEMO_ORGS = [
     ("acme", "Acme Manufacturing", "Europe/London"),
     ("globex", "Globex Logistics", "America/New_York"),
@@ -101,6 +104,7 @@ class DemoPeople:
     sponsor: Membership
     learners: list[Membership]
     teams: dict[str, Team]
+    consultant: Membership | None = None
 
 
 def ensure_org(slug: str, name: str, tz: str) -> Organization:
@@ -149,6 +153,9 @@ def seed_people(org: Organization, learners_count: int, rng: random.Random) -> D
         job_title="Chief Operating Officer",
         function="Operations",
     )
+    consultant = person(
+        CONSULTANT_EMAIL, "Morgan Ellis", is_coach=True, job_title="Leadership Coach (external)"
+    )
     if learner.team_id is None:
         Membership.objects.filter(pk=learner.pk).update(team=teams["Operations"])
         learner.team = teams["Operations"]
@@ -182,7 +189,7 @@ def seed_people(org: Organization, learners_count: int, rng: random.Random) -> D
             is_learner=True, user__email__in=[*emails, learner.user.email]
         ).order_by("user__email")
     )
-    return DemoPeople(org, admin, learner, coach, sponsor, all_learners, teams)
+    return DemoPeople(org, admin, learner, coach, sponsor, all_learners, teams, consultant)
 
 
 def assign_team_managers(teams: dict[str, Team], head: Membership) -> None:

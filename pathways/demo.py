@@ -127,6 +127,8 @@ def seed_pathways(people: DemoPeople, rng: random.Random) -> Cohort:
         defaults={"version": version, "start_date": start},
     )
     CohortCoach.objects.get_or_create(cohort=cohort, membership=people.coach)
+    if people.consultant is not None:
+        CohortCoach.objects.get_or_create(cohort=cohort, membership=people.consultant)
     CohortSponsor.objects.get_or_create(cohort=cohort, membership=people.sponsor)
 
     Enrollment.objects.bulk_create(

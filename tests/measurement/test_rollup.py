@@ -210,3 +210,14 @@ def test_it_rolls_up_the_steps_the_learner_must_do_not_every_step(org_a, org_b):
         [page] = learner_enrollments(leo)
     assert (rollup.steps_done, rollup.steps_total, rollup.completion) == (1, 1, 1.0)
     assert (page.steps_done, page.steps_total) == (rollup.steps_done, rollup.steps_total)
+
+
+def test_it_seeds_a_coach_who_works_for_both_demo_organisations(client, db):
+    from organizations.demo import CONSULTANT_EMAIL, DEMO_PASSWORD
+
+    call_command("seed_demo", "--learners", "2")
+    client.post("/accounts/login/", {"username": CONSULTANT_EMAIL, "password": DEMO_PASSWORD})
+    picker = client.get("/o/").content.decode()
+    assert "Acme Manufacturing" in picker and "Globex Logistics" in picker
+    for slug in ("acme", "globex"):
+        assert client.get(f"/o/{slug}/").status_code == 200

@@ -13,7 +13,13 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from competencies.demo import seed_framework
 from measurement.services import do_rollup_progress
-from organizations.demo import DEMO_ORGS, DEMO_PASSWORD, ensure_org, seed_people
+from organizations.demo import (
+    CONSULTANT_EMAIL,
+    DEMO_ORGS,
+    DEMO_PASSWORD,
+    ensure_org,
+    seed_people,
+)
 from organizations.tenancy import tenant_context
 from pathways.builder.demo import seed_builder
 from pathways.demo import seed_pathways
@@ -60,3 +66,4 @@ class Command(BaseCommand):
         for slug, _, _ in DEMO_ORGS:
             for role in ("admin", "learner", "coach", "sponsor"):
                 self.stdout.write(f"  {role:<8} {role}@{slug}.test")
+        self.stdout.write(f"  coach    {CONSULTANT_EMAIL} (both organisations: picks one)")
