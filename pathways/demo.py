@@ -155,6 +155,8 @@ def seed_pathways(people: DemoPeople, rng: random.Random) -> Cohort:
             # Varied, realistic progress: some not started, most part-way, a few ahead.
             local = random.Random(f"{people.org.slug}-{enrollment.learner.user.email}")
             done_count = min(len(open_steps), int(local.triangular(0, len(open_steps) + 1, 3)))
+            if local.random() < 0.1:  # about one in ten has not begun: the admin's follow-up list
+                done_count = 0
         for offset, step in enumerate(open_steps[:done_count]):
             facts.append(
                 StepCompletion(
