@@ -25,7 +25,7 @@ from pathways.models import (
     StepPrerequisite,
     VersionCompetency,
 )
-from pathways.rules import Rule, step_applies
+from pathways.rules import INCLUDE_IF_AT_LEAST, Rule, step_applies
 
 # A stage or pathway finished this recently is celebrated on the learner's home.
 CELEBRATION_DAYS = 7
@@ -182,11 +182,22 @@ class RuleView:
 def _skip_reason(rules: Iterable[RuleView], baseline: Mapping[int, int]) -> str | None:
     """The learner-facing reason the first excluding rule gives, or None when the step applies."""
     for view in rules:
-        if not step_applies([view.rule], baseline):
-            return _("Skipped: your baseline on %(competency)s is already %(rating)s") % {
-                "competency": view.competency,
-                "rating": baseline[view.rule.competency_id],
-            }
+        if step_applies([view.rule], baseline):
+            continue
+        values = {
+            "competency": view.competency,
+            "rating": baseline[view.rule.competency_id],
+            "threshold": view.rule.threshold,
+        }
+        if view.rule.action == INCLUDE_IF_AT_LEAST:
+            return (
+                _(
+                    "Skipped for now: this stretch step is for a baseline of %(threshold)s or "
+                    "more on %(competency)s; yours is %(rating)s"
+                )
+                % values
+            )
+        return _("Skipped: your baseline on %(competency)s is already %(rating)s") % values
     return None
 
 

@@ -9,24 +9,34 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+# The two actions a rule can take (PersonalisationRule.Action holds their labels).
+INCLUDE_IF_BELOW = "include_below"  # for learners who need it: kept when baseline < threshold
+INCLUDE_IF_AT_LEAST = "include_at_least"  # a stretch step: kept when baseline >= threshold
+
 
 @dataclass(frozen=True)
 class Rule:
     competency_id: int
-    action: str  # "include_below" | "skip_at_least" (PersonalisationRule.Action)
+    action: str  # INCLUDE_IF_BELOW | INCLUDE_IF_AT_LEAST
     threshold: int
+
+
+def rule_keeps(rule: Rule, rating: int | None) -> bool:
+    """True when ``rule`` keeps its step for a learner rated ``rating`` on its competency.
+
+    A learner with no rating keeps the step whatever the action: without evidence we neither
+    skip learning they may need nor hold back a stretch they may be ready for.
+    """
+    if rating is None:
+        return True
+    if rule.action == INCLUDE_IF_BELOW:
+        return rating < rule.threshold
+    if rule.action == INCLUDE_IF_AT_LEAST:
+        return rating >= rule.threshold
+    raise ValueError(f"Unknown personalisation rule action: {rule.action!r}")
 
 
 def step_applies(rules: Iterable[Rule], baseline: Mapping[int, int]) -> bool:
     """True when every rule on the step keeps it for a learner with ``baseline``
-    (competency id -> rating). A rule on a competency the learner has no baseline for keeps the
-    step: without evidence we do not skip learning."""
-    for rule in rules:
-        rating = baseline.get(rule.competency_id)
-        if rating is None:
-            continue
-        if rule.action == "include_below" and rating >= rule.threshold:
-            return False
-        if rule.action == "skip_at_least" and rating >= rule.threshold:
-            return False
-    return True
+    (competency id -> rating)."""
+    return all(rule_keeps(rule, baseline.get(rule.competency_id)) for rule in rules)

@@ -220,7 +220,7 @@ def extend_demo_pathway(version: PathwayVersion) -> None:
         PersonalisationRule.objects.create(
             step=energy,
             competency=calm[0],
-            action=PersonalisationRule.Action.SKIP_IF_AT_LEAST,
+            action=PersonalisationRule.Action.INCLUDE_IF_BELOW,
             threshold=4,
         )
 

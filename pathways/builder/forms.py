@@ -199,7 +199,14 @@ class PrerequisiteForm(forms.Form):
 
 
 class RuleForm(forms.Form):
-    action = forms.ChoiceField(label=_("Rule"), choices=PersonalisationRule.Action.choices)
+    action = forms.ChoiceField(
+        label=_("Rule"),
+        choices=PersonalisationRule.Action.choices,
+        help_text=_(
+            "“Below” keeps the step for learners who need it; “at least” makes it a stretch step "
+            "for stronger learners. A learner without a baseline always gets the step."
+        ),
+    )
     threshold = forms.IntegerField(
         label=_("Level"),
         min_value=1,

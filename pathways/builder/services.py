@@ -776,7 +776,9 @@ def check_rule(competency: Competency | None, action: str, threshold: int) -> No
     if competency is None:
         raise ValidationError(_("Choose the competency the rule looks at."))
     if action not in PersonalisationRule.Action.values:
-        raise ValidationError(_("Choose whether the rule includes or skips the step."))
+        raise ValidationError(
+            _("Choose who the rule includes: learners below the level, or at or above it.")
+        )
     top = max(competency.framework.levels.values_list("value", flat=True), default=5)
     if not 1 <= threshold <= top:
         raise ValidationError(
@@ -785,6 +787,10 @@ def check_rule(competency: Competency | None, action: str, threshold: int) -> No
     if action == PersonalisationRule.Action.INCLUDE_IF_BELOW and threshold == 1:
         raise ValidationError(
             _("“Include only if below 1” would skip the step for everyone; choose 2 or more.")
+        )
+    if action == PersonalisationRule.Action.INCLUDE_IF_AT_LEAST and threshold == 1:
+        raise ValidationError(
+            _("“Include only if at least 1” would keep the step for everyone; choose 2 or more.")
         )
 
 

@@ -266,11 +266,16 @@ class StepPrerequisite(TenantModel):
 
 
 class PersonalisationRule(TenantModel):
-    """Include or skip a step for a learner depending on their baseline on a competency."""
+    """Keep a step for a learner or skip it, depending on their baseline on a competency.
+
+    "Include only if below" targets learners who need the step; "include only if at least" makes
+    it a stretch step for stronger learners. A learner with no baseline keeps the step either way
+    (``pathways.rules``).
+    """
 
     class Action(models.TextChoices):
         INCLUDE_IF_BELOW = "include_below", _("Include only if baseline is below")
-        SKIP_IF_AT_LEAST = "skip_at_least", _("Skip if baseline is at least")
+        INCLUDE_IF_AT_LEAST = "include_at_least", _("Include only if baseline is at least")
 
     step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="rules")
     competency = models.ForeignKey(

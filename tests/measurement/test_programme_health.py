@@ -34,7 +34,7 @@ def test_it_counts_the_steps_each_learner_owes_as_the_cohort_page_does(org_a, or
         feedback = Competency.objects.create(framework=framework, name="Feedback")
         VersionCompetency.objects.create(version=fixture.version, competency=feedback)
         PersonalisationRule.objects.create(
-            step=fixture.steps[2], competency=feedback, action="skip_at_least", threshold=3
+            step=fixture.steps[2], competency=feedback, action="include_below", threshold=3
         )
         Step.objects.filter(pk=fixture.steps[2].pk).update(due_offset_days=7)
     strong = make_member(org_a, "strong@a.example", is_learner=True)

@@ -46,8 +46,8 @@ def test_it_counts_who_each_rule_includes_with_no_baseline_counted_as_included(o
         below = services.do_add_rule(
             None, draft.steps[1], competency=delegation, action="include_below", threshold=3
         )
-        skip = services.do_add_rule(
-            None, draft.steps[1], competency=feedback, action="skip_at_least", threshold=4
+        also_below = services.do_add_rule(
+            None, draft.steps[1], competency=feedback, action="include_below", threshold=4
         )
     cohort = _cohort_with_baselines(
         org_a,
@@ -74,9 +74,45 @@ def test_it_counts_who_each_rule_includes_with_no_baseline_counted_as_included(o
     by_rule = {r.rule.id: r for r in step.rules}
     assert (by_rule[below.pk].included, by_rule[below.pk].skipped) == (4, 1)
     assert by_rule[below.pk].no_baseline == 2
-    assert (by_rule[skip.pk].included, by_rule[skip.pk].skipped) == (3, 2)
-    assert by_rule[skip.pk].no_baseline == 1
+    assert (by_rule[also_below.pk].included, by_rule[also_below.pk].skipped) == (3, 2)
+    assert by_rule[also_below.pk].no_baseline == 1
     assert (step.included, step.skipped) == (3, 2)  # both rules together
+
+
+def test_it_counts_a_stretch_rule_and_a_needs_rule_apart_in_the_preview(org_a, org_b):
+    draft = make_draft(org_a)
+    delegation, feedback = make_competencies(org_a, 2)
+    with tenant_context(org_a):
+        stretch = services.do_add_rule(
+            None, draft.steps[2], competency=delegation, action="include_at_least", threshold=4
+        )
+        needs = services.do_add_rule(
+            None, draft.steps[0], competency=delegation, action="include_below", threshold=4
+        )
+    cohort = _cohort_with_baselines(
+        org_a,
+        draft,
+        [
+            {delegation: 5},  # stretch only
+            {delegation: 4},  # stretch only: the threshold itself counts as "at least"
+            {delegation: 3},  # needs only
+            {delegation: 1, feedback: 5},  # needs only
+            {feedback: 2},  # no baseline on delegation: keeps both steps
+            {},  # no baseline at all: keeps both steps
+        ],
+    )
+    with tenant_context(org_a):
+        preview = queries.rule_preview(draft.version.pk, cohort.pk)
+    assert (preview.learners, preview.with_baseline) == (6, 5)
+    by_step = {s.step_id: s for s in preview.steps}
+    assert list(by_step) == [draft.steps[0].pk, draft.steps[2].pk]  # learner order
+    [needs_row] = by_step[draft.steps[0].pk].rules
+    [stretch_row] = by_step[draft.steps[2].pk].rules
+    assert needs_row.rule.id == needs.pk and stretch_row.rule.id == stretch.pk
+    assert (needs_row.included, needs_row.skipped, needs_row.no_baseline) == (4, 2, 2)
+    assert (stretch_row.included, stretch_row.skipped, stretch_row.no_baseline) == (4, 2, 2)
+    assert stretch_row.rule.action_label == "Include only if baseline is at least"
+    assert (by_step[draft.steps[2].pk].included, by_step[draft.steps[2].pk].skipped) == (4, 2)
 
 
 def test_it_previews_with_the_same_number_of_queries_for_small_and_large_cohorts(org_a, org_b):
@@ -89,7 +125,7 @@ def test_it_previews_with_the_same_number_of_queries_for_small_and_large_cohorts
                     None,
                     draft.steps[i],
                     competency=competencies[i],
-                    action="skip_at_least",
+                    action="include_below",
                     threshold=3,
                 )
     small_cohort = _cohort_with_baselines(org_a, small, [{competencies[0]: 2}])
@@ -140,7 +176,7 @@ def test_it_builds_the_version_editor_in_a_fixed_number_of_queries(org_a, org_b)
         services.do_set_prerequisites(None, large.steps[5], requires=large.steps[:2])
         for step in large.steps[:4]:
             services.do_add_rule(
-                None, step, competency=competencies[0], action="skip_at_least", threshold=4
+                None, step, competency=competencies[0], action="include_below", threshold=4
             )
     counts = []
     for draft in (small, large):

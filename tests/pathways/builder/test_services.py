@@ -20,13 +20,16 @@ from pathways.models import (
     Pathway,
     PathwayVersion,
     PersonalisationRule,
+    SelfAssessment,
     Stage,
     Step,
     StepCompletion,
     StepPrerequisite,
     VersionCompetency,
 )
-from tests.conftest import make_member
+from pathways.queries import learner_enrollments
+from pathways.rules import Rule, step_applies
+from tests.conftest import enroll, make_member, make_pathway
 from tests.pathways.builder.helpers import (
     make_competencies,
     make_draft,
@@ -115,7 +118,7 @@ EDITS = {
         None, d.version, group=None, title="Pick", choose=1, steps=d.steps[:2]
     ),
     "add rule": lambda d, c: services.do_add_rule(
-        None, d.steps[0], competency=c, action="skip_at_least", threshold=4
+        None, d.steps[0], competency=c, action="include_below", threshold=4
     ),
     "discard draft": lambda d, c: services.do_discard_draft(None, d.version),
 }
@@ -563,7 +566,7 @@ def test_it_validates_rule_thresholds_against_the_scale(org_a, org_b):
     with tenant_context(org_a):
         with pytest.raises(ValidationError, match="from 1 to 5"):
             services.do_add_rule(
-                None, draft.steps[0], competency=competency, action="skip_at_least", threshold=6
+                None, draft.steps[0], competency=competency, action="include_below", threshold=6
             )
         with pytest.raises(ValidationError, match="skip the step for everyone"):
             services.do_add_rule(
@@ -571,15 +574,122 @@ def test_it_validates_rule_thresholds_against_the_scale(org_a, org_b):
             )
         with pytest.raises(ValidationError, match="Choose the competency"):
             services.do_add_rule(
-                None, draft.steps[0], competency=None, action="skip_at_least", threshold=3
+                None, draft.steps[0], competency=None, action="include_below", threshold=3
             )
         assert not PersonalisationRule.objects.exists()
         rule = services.do_add_rule(
-            None, draft.steps[0], competency=competency, action="skip_at_least", threshold=4
+            None, draft.steps[0], competency=competency, action="include_below", threshold=4
         )
         assert AuditEntry.objects.filter(action="created", object_id=str(rule.pk)).exists()
         services.do_delete_rule(None, rule)
         assert not PersonalisationRule.objects.exists()
+
+
+def _rule_keeps_by_rating(org, rule):
+    """For ratings 1–5 and no baseline: whether the saved rule keeps its step."""
+    with tenant_context(org):
+        saved = PersonalisationRule.objects.get(pk=rule.pk)
+    as_rule = Rule(saved.competency_id, saved.action, saved.threshold)
+    keeps = {r: step_applies([as_rule], {saved.competency_id: r}) for r in range(1, 6)}
+    keeps[None] = step_applies([as_rule], {})
+    return keeps
+
+
+def test_it_keeps_an_include_below_step_only_for_learners_who_need_it(org_a, org_b):
+    draft = make_draft(org_a)
+    [competency] = make_competencies(org_a, 1)
+    with tenant_context(org_a):
+        rule = services.do_add_rule(
+            None, draft.steps[0], competency=competency, action="include_below", threshold=4
+        )
+        entry = AuditEntry.objects.filter(action="created").order_by("-pk").first()
+    assert entry.object_repr.endswith("Include only if baseline is below 4")
+    assert _rule_keeps_by_rating(org_a, rule) == {
+        1: True,
+        2: True,
+        3: True,
+        4: False,
+        5: False,
+        None: True,  # no baseline: the learner keeps the step
+    }
+
+
+def test_it_keeps_an_include_at_least_step_only_for_stronger_learners(org_a, org_b):
+    draft = make_draft(org_a)
+    [competency] = make_competencies(org_a, 1)
+    with tenant_context(org_a):
+        rule = services.do_add_rule(
+            None, draft.steps[0], competency=competency, action="include_at_least", threshold=4
+        )
+        entry = AuditEntry.objects.filter(action="created").order_by("-pk").first()
+    assert entry.object_repr.endswith("Include only if baseline is at least 4")
+    assert entry.after["action"] == "include_at_least"
+    assert _rule_keeps_by_rating(org_a, rule) == {
+        1: False,
+        2: False,
+        3: False,
+        4: True,
+        5: True,
+        None: True,  # no baseline: the learner keeps the step
+    }
+
+
+def test_it_combines_a_needs_rule_and_a_stretch_rule_on_one_step(org_a, org_b):
+    draft = make_draft(org_a)
+    delegation, feedback = make_competencies(org_a, 2)
+    with tenant_context(org_a):
+        for competency, action in ((delegation, "include_at_least"), (feedback, "include_below")):
+            services.do_add_rule(
+                None, draft.steps[0], competency=competency, action=action, threshold=3
+            )
+        rules = [
+            Rule(r.competency_id, r.action, r.threshold)
+            for r in PersonalisationRule.objects.filter(step=draft.steps[0])
+        ]
+    # Strong at delegation and still learning feedback: the only learner who gets the step.
+    assert step_applies(rules, {delegation.pk: 3, feedback.pk: 2})
+    assert not step_applies(rules, {delegation.pk: 2, feedback.pk: 2})
+    assert not step_applies(rules, {delegation.pk: 5, feedback.pk: 3})
+    assert step_applies(rules, {delegation.pk: 4})
+
+
+def test_it_refuses_a_stretch_rule_that_would_keep_the_step_for_everyone(org_a, org_b):
+    draft = make_draft(org_a)
+    [competency] = make_competencies(org_a, 1)
+    with tenant_context(org_a):
+        audit_before = AuditEntry.objects.count()
+        with pytest.raises(ValidationError, match="keep the step for everyone"):
+            services.do_add_rule(
+                None, draft.steps[0], competency=competency, action="include_at_least", threshold=1
+            )
+        with pytest.raises(ValidationError, match="Choose who the rule includes"):
+            services.do_add_rule(
+                None, draft.steps[0], competency=competency, action="skip_at_least", threshold=3
+            )
+        assert not PersonalisationRule.objects.exists()
+        assert AuditEntry.objects.count() == audit_before
+
+
+def test_it_tells_the_learner_why_a_stretch_step_is_skipped(org_a, org_b):
+    fixture = make_pathway(org_a, n_steps=3)
+    [competency] = make_competencies(org_a, 1)
+    leo = make_member(org_a, "leo@a.example", is_learner=True)
+    enrollment = enroll(org_a, fixture, leo)
+    with tenant_context(org_a):
+        PersonalisationRule.objects.create(
+            step=fixture.steps[1], competency=competency, action="include_at_least", threshold=4
+        )
+        PersonalisationRule.objects.create(
+            step=fixture.steps[2], competency=competency, action="include_below", threshold=3
+        )
+        SelfAssessment.objects.create(enrollment=enrollment, competency=competency, rating=3)
+        [view] = learner_enrollments(leo)
+    assert [s.state for s in view.steps] == ["available", "skipped", "skipped"]
+    assert view.steps[1].reason == (
+        "Skipped for now: this stretch step is for a baseline of 4 or more on Competency 1; "
+        "yours is 3"
+    )
+    assert view.steps[2].reason == "Skipped: your baseline on Competency 1 is already 3"
 
 
 def test_it_asks_about_moving_only_when_another_version_is_in_use(org_a, org_b):

@@ -105,7 +105,7 @@ def test_it_gives_404_for_another_organisations_objects_under_ones_own_slug(
             None, draft.version, group=None, title="Pick", choose=1, steps=draft.steps[:2]
         )
         rule = services.do_add_rule(
-            None, draft.steps[2], competency=competency, action="skip_at_least", threshold=3
+            None, draft.steps[2], competency=competency, action="include_below", threshold=3
         )
         before = (Step.objects.count(), PathwayVersion.objects.count())
     intruder = make_member(org_b, "intruder@b.example", is_admin=True)
@@ -238,7 +238,7 @@ def test_it_shows_the_rule_preview_for_a_chosen_cohort(client, org_a, org_b, adm
     [competency] = make_competencies(org_a, 1)
     with tenant_context(org_a):
         services.do_add_rule(
-            None, draft.steps[0], competency=competency, action="skip_at_least", threshold=4
+            None, draft.steps[0], competency=competency, action="include_below", threshold=4
         )
         services.do_publish(None, draft.version)
         from pathways.models import Cohort
@@ -254,6 +254,35 @@ def test_it_shows_the_rule_preview_for_a_chosen_cohort(client, org_a, org_b, adm
     body = client.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert body.lstrip().startswith('<section id="preview"')
     assert "1 / 1" in body and "No baseline yet" in body
+
+
+def test_it_adds_a_stretch_rule_from_the_step_form(client, org_a, org_b, admin_a):
+    draft = make_draft(org_a)
+    [competency] = make_competencies(org_a, 1)
+    client.force_login(admin_a.user)
+    url = f"/o/{org_a.slug}/pathways/steps/{draft.steps[1].pk}/"
+    form = client.get(url).content.decode()
+    assert 'value="include_below"' in form and 'value="include_at_least"' in form
+    assert 'value="skip_at_least"' not in form
+    response = client.post(
+        f"{url}rules/add/",
+        {"action": "include_at_least", "threshold": 4, "competency": competency.pk},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "Personalisation rule added." in page
+    assert "Include only if baseline is at least 4 — Competency 1" in page
+    with tenant_context(org_a):
+        rule = PersonalisationRule.objects.get(step=draft.steps[1])
+    assert (rule.action, rule.threshold) == ("include_at_least", 4)
+    # The old, ambiguous action is no longer accepted.
+    page = client.post(
+        f"{url}rules/add/",
+        {"action": "skip_at_least", "threshold": 4, "competency": competency.pk},
+    ).content.decode()
+    assert "Select a valid choice" in page
+    with tenant_context(org_a):
+        assert PersonalisationRule.objects.count() == 1
 
 
 @pytest.mark.parametrize("route", ["pathways/", "pathways/versions/{version}/"])
@@ -272,7 +301,7 @@ def test_it_renders_builder_pages_in_the_same_number_of_queries_for_small_and_la
     with tenant_context(org_a):
         for step in large.steps[:5]:
             services.do_add_rule(
-                None, step, competency=competency, action="skip_at_least", threshold=4
+                None, step, competency=competency, action="include_below", threshold=4
             )
         services.do_save_elective_group(
             None, large.version, group=None, title="Pick", choose=1, steps=large.steps[:2]

@@ -321,7 +321,7 @@ def test_it_shows_each_learner_the_steps_they_owe_after_personalisation(org_a, o
         framework = Framework.objects.create(name="Leadership")
         feedback = Competency.objects.create(framework=framework, name="Feedback")
         PersonalisationRule.objects.create(
-            step=fixture.steps[1], competency=feedback, action="skip_at_least", threshold=3
+            step=fixture.steps[1], competency=feedback, action="include_below", threshold=3
         )
         SelfAssessment.objects.create(enrollment=enrollment, competency=feedback, rating=4)
         StepCompletion.objects.create(

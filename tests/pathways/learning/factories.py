@@ -50,7 +50,7 @@ def add_rule(
         return PersonalisationRule.objects.create(
             step=step,
             competency=competency,
-            action=PersonalisationRule.Action.SKIP_IF_AT_LEAST,
+            action=PersonalisationRule.Action.INCLUDE_IF_BELOW,
             threshold=threshold,
         )
 
