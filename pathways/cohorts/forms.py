@@ -74,7 +74,13 @@ class AddLearnerForm(forms.Form):
 
 class LearnerFilterForm(forms.Form):
     team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int, empty_value=None)
-    role = forms.ChoiceField(label=_("Also holds the role"), required=False)
+    job_title = forms.CharField(
+        label=_("Job title contains"),
+        required=False,
+        max_length=200,
+        help_text=_("Any part of the title, e.g. “manager”; capitals do not matter."),
+    )
+    role = forms.ChoiceField(label=_("Also holds the platform role"), required=False)
     function = forms.ChoiceField(label=_("Function"), required=False)
 
     def __init__(self, *args: Any, choices: Choices, **kwargs: Any) -> None:

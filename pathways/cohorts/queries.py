@@ -223,13 +223,23 @@ def cohort_choices() -> Choices:
 @dataclass
 class LearnerFilter:
     team: int | None = None
-    role: str = ""
+    role: str = ""  # a platform role the learner also holds (coach, sponsor, admin)
     function: str = ""
+    job_title: str = ""  # any part of the job title, whatever the capitals
 
 
-def matching_learners(cohort: Cohort, learner_filter: LearnerFilter) -> tuple[list[int], int]:
-    """Active learners matching the filter: ids not yet in the cohort, and how many already are
-    (1 query). Withdrawn learners count as already in the cohort; re-add them one by one."""
+@dataclass(frozen=True)
+class MatchedLearner:
+    membership_id: int
+    email: str
+
+
+def matching_learners(
+    cohort: Cohort, learner_filter: LearnerFilter
+) -> tuple[list[MatchedLearner], int]:
+    """Active learners matching every filter set: those not yet in the cohort (by e-mail), and
+    how many already are (1 query). Withdrawn learners count as already in the cohort; re-add
+    them one by one."""
     people = Membership.objects.filter(is_active=True, is_learner=True)
     if learner_filter.team:
         people = people.filter(team_id=learner_filter.team)
@@ -237,13 +247,17 @@ def matching_learners(cohort: Cohort, learner_filter: LearnerFilter) -> tuple[li
         people = people.filter(**{f"is_{learner_filter.role}": True})
     if learner_filter.function:
         people = people.filter(function=learner_filter.function)
+    if learner_filter.job_title.strip():
+        people = people.filter(job_title__icontains=learner_filter.job_title.strip())
     rows = list(
         people.annotate(
             enrolled=Exists(Enrollment.objects.filter(cohort=cohort, learner=OuterRef("pk")))
-        ).values_list("pk", "enrolled")
+        )
+        .order_by("user__email")
+        .values_list("pk", "user__email", "enrolled")
     )
-    to_add = [pk for pk, enrolled in rows if not enrolled]
-    already = sum(1 for _pk, enrolled in rows if enrolled)
+    to_add = [MatchedLearner(pk, email) for pk, email, enrolled in rows if not enrolled]
+    already = sum(1 for _pk, _email, enrolled in rows if enrolled)
     return to_add, already
 
 

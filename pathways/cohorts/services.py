@@ -20,6 +20,9 @@ from pathways.models import Cohort, CohortCoach, CohortSponsor, Enrollment, Path
 COHORT_FIELDS = ["name", "version", "start_date", "end_date", "status"]
 # Enrolments inserted per statement when adding a whole team or function at once.
 ENROL_BATCH = 1000
+# Learners named in the audit entry of a bulk enrolment; beyond this the entry gives the count
+# only, so one entry stays a readable size (200 e-mails are about 6 kB of JSON).
+AUDIT_LEARNERS_LISTED = 200
 
 
 def _cohort_snapshot(cohort: Cohort) -> dict[str, Any]:
@@ -182,7 +185,8 @@ def do_enrol_learner(actor: User | None, cohort: Cohort, membership: Membership)
 
 def do_enrol_matching(actor: User | None, cohort: Cohort, learner_filter: LearnerFilter) -> int:
     """Enrol every active learner matching the filter who is not in the cohort yet; returns how
-    many were added (already-enrolled and withdrawn learners are skipped)."""
+    many were added (already-enrolled and withdrawn learners are skipped). The audit entry
+    names the learners added (by e-mail, the first ``AUDIT_LEARNERS_LISTED``)."""
     with transaction.atomic():
         to_add, already = matching_learners(cohort, learner_filter)
         Enrollment.objects.bulk_create(
@@ -190,30 +194,29 @@ def do_enrol_matching(actor: User | None, cohort: Cohort, learner_filter: Learne
                 Enrollment(
                     organization_id=cohort.organization_id,
                     cohort=cohort,
-                    learner_id=pk,
+                    learner_id=learner.membership_id,
                     version_id=cohort.version_id,
                 )
-                for pk in to_add
+                for learner in to_add
             ],
             batch_size=ENROL_BATCH,
             ignore_conflicts=True,  # a learner enrolled concurrently is skipped, not an error
         )
         if to_add:
-            record_change(
-                actor,
-                "enrolled",
-                cohort,
-                after={
-                    "added": len(to_add),
-                    "skipped (already in the cohort)": already,
-                    "filter": {
-                        "team": learner_filter.team,
-                        "role": learner_filter.role,
-                        "function": learner_filter.function,
-                    },
+            after: dict[str, Any] = {
+                "added": len(to_add),
+                "learners": [learner.email for learner in to_add[:AUDIT_LEARNERS_LISTED]],
+                "skipped (already in the cohort)": already,
+                "filter": {
+                    "team": learner_filter.team,
+                    "role": learner_filter.role,
+                    "function": learner_filter.function,
+                    "job_title": learner_filter.job_title,
                 },
-                object_type="Cohort",
-            )
+            }
+            if len(to_add) > AUDIT_LEARNERS_LISTED:
+                after["learners not listed"] = len(to_add) - AUDIT_LEARNERS_LISTED
+            record_change(actor, "enrolled", cohort, after=after, object_type="Cohort")
             _queue_rollup(cohort)
     return len(to_add)
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from measurement.queries import programme_health
 from measurement.services import do_rollup_progress
-from organizations.models import AuditEntry, Team
+from organizations.models import AuditEntry, Membership, Team
 from organizations.tenancy import tenant_context
 from pathways.cohorts import queries, services
 from pathways.models import (
@@ -117,6 +117,83 @@ def test_it_adds_learners_by_filter_and_skips_those_already_in(client, org_a, or
         assert Enrollment.objects.filter(cohort=fixture.cohort).count() == 4
         entry = AuditEntry.objects.get(action="enrolled", object_type="Cohort")
         assert entry.after["added"] == 3
+
+
+def _titled(org, email, title, **kwargs):
+    member = make_member(org, email, is_learner=True, **kwargs)
+    with tenant_context(org):
+        Membership.objects.filter(pk=member.pk).update(job_title=title)
+    return member
+
+
+def test_it_adds_learners_whose_job_title_contains_the_words_given(client, org_a, org_b, admin_a):
+    fixture = make_pathway(org_a)
+    sales = _team(org_a, "Sales")
+    _titled(org_a, "sm@acme.example", "Sales Manager", team=sales)
+    _titled(org_a, "om@acme.example", "OPERATIONS MANAGER")
+    _titled(org_a, "eng@acme.example", "Engineer", team=sales)
+    _titled(org_a, "mgmt@acme.example", "Management trainee")  # "manage", not "manager"
+    _titled(org_b, "bm@globex.example", "Branch Manager")  # another organisation
+    client.force_login(admin_a.user)
+    url = f"/o/{org_a.slug}/cohorts/{fixture.cohort.pk}/learners/add-matching/"
+    preview = client.get(url, {"job_title": " manager "}, HTTP_HX_REQUEST="true")
+    assert "<strong>2</strong> learners will be added." in preview.content.decode()
+    both = client.get(url, {"job_title": "Manager", "team": sales.pk}, HTTP_HX_REQUEST="true")
+    assert "<strong>1</strong> learner will be added." in both.content.decode()
+    client.post(url, {"job_title": "manager"})
+    with tenant_context(org_a):
+        emails = set(
+            Enrollment.objects.filter(cohort=fixture.cohort).values_list(
+                "learner__user__email", flat=True
+            )
+        )
+        entry = AuditEntry.objects.get(action="enrolled", object_type="Cohort")
+    assert emails == {"sm@acme.example", "om@acme.example"}
+    assert entry.after["added"] == 2
+    assert entry.after["learners"] == ["om@acme.example", "sm@acme.example"]
+    assert entry.after["filter"]["job_title"] == "manager"
+    assert "learners not listed" not in entry.after
+
+
+def test_the_detail_page_offers_the_job_title_filter(client, org_a, org_b, admin_a):
+    fixture = make_pathway(org_a)
+    client.force_login(admin_a.user)
+    page = client.get(f"/o/{org_a.slug}/cohorts/{fixture.cohort.pk}/").content.decode()
+    assert 'name="job_title"' in page and "Job title contains" in page
+    assert "Also holds the platform role" in page
+
+
+def test_the_bulk_enrolment_audit_names_the_first_learners_and_counts_the_rest(
+    org_a, org_b, admin_a, monkeypatch
+):
+    monkeypatch.setattr(services, "AUDIT_LEARNERS_LISTED", 3)
+    fixture = make_pathway(org_a)
+    for i in range(5):
+        make_member(org_a, f"l{i}@acme.example", is_learner=True)
+    with tenant_context(org_a):
+        added = services.do_enrol_matching(admin_a.user, fixture.cohort, queries.LearnerFilter())
+        entry = AuditEntry.objects.get(action="enrolled", object_type="Cohort")
+    assert added == 5
+    assert entry.after["learners"] == ["l0@acme.example", "l1@acme.example", "l2@acme.example"]
+    assert entry.after["learners not listed"] == 2
+    assert entry.after["added"] == 5
+
+
+def test_the_matching_preview_runs_the_same_queries_for_3_and_30_learners(
+    client, org_a, org_b, admin_a
+):
+    fixture = make_pathway(org_a)
+    client.force_login(admin_a.user)
+    url = f"/o/{org_a.slug}/cohorts/{fixture.cohort.pk}/learners/add-matching/"
+    counts = []
+    for start, stop in ((0, 3), (3, 30)):
+        for i in range(start, stop):
+            _titled(org_a, f"m{i:02d}@acme.example", "Team Manager")
+        with count_queries() as ctx:
+            page = client.get(url, {"job_title": "manager"}, HTTP_HX_REQUEST="true")
+        counts.append(len(ctx.app_queries))
+        assert f"<strong>{stop}</strong> learners will be added." in page.content.decode()
+    assert counts[0] == counts[1]
 
 
 def test_it_adds_one_learner_and_refuses_duplicates_and_non_learners(org_a, org_b, admin_a):
