@@ -11,7 +11,8 @@ BKT per learner x competency: guess .2, slip .1, learn .1; mastered at p(known) 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from django.db import transaction
 from django.utils import timezone
@@ -74,32 +75,69 @@ def do_record_outcome(
     target: RetrievalItem | Scenario,
     correct: bool,
 ) -> Outcome | None:
-    """Update the learner's ability and the item's (or scenario's) difficulty from one answer.
-
-    Locks the ability row and the target row (primary-key order: ability first, it is created
-    or fetched per learner) so concurrent answers do not lose updates. Returns None when the
-    answer concerns no competency (nothing to learn about the learner).
-    """
+    """One answer that tells us about one competency (see ``do_record_outcomes``). Returns None
+    when the answer concerns no competency (nothing to learn about the learner)."""
     if competency_id is None:
         return None
+    return do_record_outcomes(learner, [competency_id], target, correct)[0]
+
+
+def do_record_outcomes(
+    learner: Membership,
+    competency_ids: Sequence[int],
+    target: RetrievalItem | Scenario,
+    correct: bool,
+) -> list[Outcome]:
+    """Update the learner's ability and p(known) on each competency an answer is evidence of,
+    and the item's (or scenario's) difficulty once. Returns one outcome per competency, in
+    competency-id order; an empty list when the answer concerns no competency.
+
+    Each ability is compared with the target's difficulty before this answer. The answer is one
+    event for the target, so its difficulty moves once, by the mean surprise over the abilities
+    (with a single competency this is plain Elo). Locks the learner's ability rows in
+    primary-key order, then the target row, so concurrent answers do not lose updates.
+    """
+    wanted = sorted(set(competency_ids))
+    if not wanted:
+        return []
     with transaction.atomic():
-        ability, _ = Ability.objects.select_for_update().get_or_create(
-            learner=learner, competency_id=competency_id, defaults={"p_known": BKT_PRIOR}
+        for competency_id in wanted:
+            Ability.objects.get_or_create(
+                learner=learner, competency_id=competency_id, defaults={"p_known": BKT_PRIOR}
+            )
+        abilities = list(
+            Ability.objects.select_for_update()
+            .filter(learner=learner, competency_id__in=wanted)
+            .order_by("pk")
         )
         model = type(target)
         locked = model.objects.select_for_update().get(pk=target.pk)
-        expected = expected_success(ability.theta, locked.difficulty)
-        theta, difficulty = elo_update(
-            ability.theta, ability.updates, locked.difficulty, locked.difficulty_updates, correct
+        now = timezone.now()
+        outcomes: dict[int, Outcome] = {}
+        surprise = 0.0
+        for ability in abilities:
+            expected = expected_success(ability.theta, locked.difficulty)
+            surprise += (1.0 if correct else 0.0) - expected
+            ability.theta, _b = elo_update(
+                ability.theta,
+                ability.updates,
+                locked.difficulty,
+                locked.difficulty_updates,
+                correct,
+            )
+            ability.updates += 1
+            ability.p_known = bkt_update(ability.p_known, correct)
+            ability.updated_at = now
+            ability.save(update_fields=["theta", "updates", "p_known", "updated_at"])
+            outcomes[ability.competency_id] = Outcome(
+                theta=ability.theta, difficulty=0.0, p_known=ability.p_known, expected=expected
+            )
+        difficulty = locked.difficulty - k_factor(locked.difficulty_updates) * surprise / len(
+            abilities
         )
-        ability.theta = theta
-        ability.updates += 1
-        ability.p_known = bkt_update(ability.p_known, correct)
-        ability.updated_at = timezone.now()
-        ability.save(update_fields=["theta", "updates", "p_known", "updated_at"])
         model.objects.filter(pk=locked.pk).update(
             difficulty=difficulty, difficulty_updates=locked.difficulty_updates + 1
         )
         target.difficulty = difficulty
         target.difficulty_updates = locked.difficulty_updates + 1
-    return Outcome(theta=theta, difficulty=difficulty, p_known=ability.p_known, expected=expected)
+    return [replace(outcomes[cid], difficulty=difficulty) for cid in wanted]

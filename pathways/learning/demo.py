@@ -1,7 +1,8 @@
 """Demo learner activity for ``seed_demo``: the demo learner (``learner@<slug>.test``) and the
 other demo learners get a self-assessment, practice answers, reactions, review cards (some due
-today) and a review history. Runs after the other demo seeders, so it only adds what is missing;
-idempotent: every row is looked up (or inserted with ``ignore_conflicts``) before it is created.
+today) and a review history answered through the review service. Runs after the other demo
+seeders, so it only adds what is missing; idempotent: every row is looked up (or inserted with
+``ignore_conflicts``) before it is created, and a card already reviewed is not reviewed again.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import datetime as dt
 import random
 
 from django.utils import timezone
+from fsrs import Rating
 
 from competencies.models import Competency
 from organizations.demo import DemoPeople
@@ -22,12 +24,17 @@ from pathways.models import (
     RetrievalItem,
     RetrievalOption,
     ReviewCard,
-    ReviewLog,
     SelfAssessment,
     Step,
     StepCompletion,
     VersionCompetency,
 )
+from pathways.practice.services import do_review, issue_ticket
+
+# Colleagues of the demo learner who also get a review history (each review is a few queries).
+REVIEWERS = 12
+# Review cards were created when the modules were done, a little before the first reviews.
+CARDS_AGE = dt.timedelta(days=4)
 
 PATHWAY_COMPETENCIES = [
     "Leading change",
@@ -301,6 +308,7 @@ def seed_learning(people: DemoPeople) -> None:
     ):
         items_by_module.setdefault(module_id, []).append(item_id)
     competencies_by_version: dict[int, list] = {}
+    cards_since = now - CARDS_AGE
     answers, reactions, assessments, cards = [], [], [], []
     for enrollment in enrollments:
         learner = enrollment.learner
@@ -320,7 +328,8 @@ def seed_learning(people: DemoPeople) -> None:
             step_module = step.module_id
             if step_module is None:  # never: ``steps`` holds only steps with a module
                 continue
-            # The cards marking the module done would create (ensure_review_cards), in bulk.
+            # The cards marking the module done created (ensure_review_cards), in bulk: new,
+            # due from the day the module was done.
             cards += [
                 ReviewCard(
                     organization_id=people.org.pk,
@@ -328,8 +337,8 @@ def seed_learning(people: DemoPeople) -> None:
                     item_id=item_id,
                     state=1,
                     step=0,
-                    due=now,
-                    created_at=now,
+                    due=cards_since,
+                    created_at=cards_since,
                 )
                 for item_id in items_by_module.get(step_module, [])
             ]
@@ -363,39 +372,41 @@ def seed_learning(people: DemoPeople) -> None:
 
 
 def _seed_reviews(people: DemoPeople, now: dt.datetime) -> None:
-    """A review history for each carded learner: the first review two days ago; about half of
-    the cards due today (the demo learner always has some), the rest due later this week."""
+    """A review history through the review service (FSRS schedule, Elo and BKT updated as for
+    any answer) for the demo learner and the first ``REVIEWERS`` colleagues with cards.
+
+    Each card is answered once, three days ago or yesterday: answered well three days ago it
+    is due again today, answered well yesterday it comes back in a day or two; a missed card is
+    due again at once. The demo learner's cards are mostly from three days ago, so some reviews
+    are always due today. Colleagues beyond ``REVIEWERS`` keep their new cards (due now) and no
+    history: answering every card of ``seed_demo --learners 5000`` would take minutes.
+    """
+    reviewers = [people.learner.pk] + [m.pk for m in people.learners if m.pk != people.learner.pk][
+        :REVIEWERS
+    ]
     cards = list(
-        ReviewCard.objects.filter(learner__in=people.learners, last_review__isnull=True)
-        .select_related("item")
+        ReviewCard.objects.filter(learner_id__in=reviewers, last_review__isnull=True)
+        .select_related("item", "learner")
         .order_by("learner_id", "item_id")
     )
-    logs = []
-    # Cards that share a schedule are updated together: a handful of UPDATEs instead of a
-    # per-row CASE, which keeps ``seed_demo --learners 5000`` quick.
-    groups: dict[tuple[dt.datetime, dt.datetime], list[int]] = {}
+    right: dict[int, int] = {}
+    wrong: dict[int, int] = {}
+    for item_id, option_id, correct in RetrievalOption.objects.filter(
+        item_id__in={c.item_id for c in cards}
+    ).values_list("item_id", "pk", "is_correct"):
+        (right if correct else wrong).setdefault(item_id, option_id)
     for index, card in enumerate(cards):
-        reviewed_at = now - dt.timedelta(days=2, minutes=index % 5)
-        due_today = index % 2 == 0 or card.learner_id == people.learner.pk and index % 3 != 2
-        due = now - dt.timedelta(hours=1) if due_today else now + dt.timedelta(days=2 + index % 4)
-        logs.append(
-            ReviewLog(
-                organization_id=people.org.pk,
-                card=card,
-                learner_id=card.learner_id,
-                token=f"demo-{card.pk}-1",
-                rating=3,
-                correct=True if card.item.kind == RetrievalItem.Kind.MULTIPLE_CHOICE else None,
-                duration_ms=6000 + (index % 7) * 1500,
-                reviewed_at=reviewed_at,
-                due_before=card.due,
-                due_after=due,
-            )
-        )
-        groups.setdefault((reviewed_at, due), []).append(card.pk)
-    ReviewLog.objects.bulk_create(logs, ignore_conflicts=True, batch_size=1000)
-    for (reviewed_at, due), ids in groups.items():
-        for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit
-            ReviewCard.objects.filter(pk__in=ids[start : start + 900]).update(
-                state=2, step=None, stability=2.3, difficulty=5.0, last_review=reviewed_at, due=due
-            )
+        is_demo = card.learner_id == people.learner.pk
+        due_today = index % 3 != 2 if is_demo else index % 2 == 0
+        at = now - dt.timedelta(days=3 if due_today else 1, minutes=index % 5)
+        correct = index % 7 != 3  # now and then a card is missed
+        shown_at = at - dt.timedelta(seconds=6 + index % 7 * 2)
+        ticket = issue_ticket(card.learner, card.pk, now=shown_at)
+        if card.item.kind == RetrievalItem.Kind.MULTIPLE_CHOICE:
+            option = (right if correct else wrong).get(card.item_id)
+            if option is None:
+                continue
+            do_review(card.learner, card.pk, ticket=ticket, option_id=option, now=at, fuzz=False)
+        else:
+            rating = int(Rating.Good) if correct else int(Rating.Again)
+            do_review(card.learner, card.pk, ticket=ticket, rating=rating, now=at, fuzz=False)

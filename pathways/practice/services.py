@@ -29,11 +29,12 @@ from fsrs import Rating
 
 from organizations.models import Membership, Organization, User
 from organizations.tenancy import current_org, tenant_context
-from pathways.adaptive import do_record_outcome
+from pathways.adaptive import do_record_outcomes
 from pathways.models import ReviewCard, ReviewLog
 from pathways.models.practice import PracticeReminder
 from pathways.practice import queries
 from pathways.practice.scheduling import learner_programme_days, schedule_review, scheduler_for
+from pathways.scenarios.queries import competencies_of_item
 
 logger = logging.getLogger(__name__)
 
@@ -233,7 +234,8 @@ def do_review(
             log = ReviewLog.objects.get(token=parsed.token)
             return _result_from_log(log, card, view, chosen, replayed=True)
         card.save(update_fields=["state", "step", "stability", "difficulty", "due", "last_review"])
-        do_record_outcome(learner, card.item.competency_id, card.item, correct)
+        # Evidence of the same competencies the growth page counts this review under.
+        do_record_outcomes(learner, competencies_of_item(card.item), card.item, correct)
     return _result_from_log(log, card, view, chosen, replayed=False)
 
 

@@ -23,7 +23,7 @@ def growth_title(report: GrowthReport) -> str:
     strongest = max(estimated, key=lambda c: (c.p_known, c.answers))
     values = {
         "name": strongest.name,
-        "percent": f"{strongest.p_known:.0%}",
+        "percent": f"{strongest.whole_percent}%",
         "mastered": report.mastered,
         "total": len(estimated),
         "threshold": f"{report.mastered_at:.0%}",
@@ -48,7 +48,7 @@ def growth_figure(report: GrowthReport) -> dict[str, Any]:
             orientation="h",
             marker_color=[MASTERED_COLOUR if c.mastered else LEARNING_COLOUR for c in rows],
             marker_pattern_shape=["/" if c.mastered else "" for c in rows],
-            text=[f"{c.percent:.0f}%" for c in rows],
+            text=[f"{c.whole_percent}%" for c in rows],
             textposition="outside",
             customdata=[[c.answers, c.status] for c in rows],
             hovertemplate=(

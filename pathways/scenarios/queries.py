@@ -11,12 +11,13 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, QuerySet, Sum, Window
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, When, Window
 from django.db.models.fields.json import KT
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from competencies.models import Competency
 from organizations.models import Membership
@@ -358,6 +359,28 @@ def items_for_competency(competency_id: int) -> QuerySet[RetrievalItem]:
     )
 
 
+def competencies_of_item(item: RetrievalItem) -> list[int]:
+    """The competencies an answer to ``item`` is evidence of: the item's own, or, when it names
+    none, each competency its module is tagged with (the rule ``items_for_competency`` selects
+    by, read the other way). The review service updates these estimates and the growth page
+    counts the answer under these competencies (0 or 1 query)."""
+    if item.competency_id is not None:
+        return [item.competency_id]
+    return sorted(
+        ModuleCompetency.objects.filter(module_id=item.module_id).values_list(
+            "competency_id", flat=True
+        )
+    )
+
+
+def tested_competencies(at_node: set[int], in_scenario: set[int]) -> list[int]:
+    """The competencies a scenario decision is evidence of: those scored on any choice of the
+    decision's situation (so an unscored weak option still counts as a miss), or, when that
+    situation scores none, those scored anywhere in the scenario. The choice service updates
+    these estimates and the growth page counts the decision under these competencies."""
+    return sorted(at_node or in_scenario)
+
+
 @dataclass(frozen=True)
 class OptionView:
     id: int
@@ -557,12 +580,32 @@ class CompetencyGrowth:
 
     @property
     def whole_percent(self) -> int:
-        """p(known) in whole percent, halves rounded up (as people round)."""
-        return math.floor(self.p_known * 100 + 0.5)
+        """p(known) in whole percent, halves rounded up (as people round); never 100 short of
+        certainty (BKT allows for guesses, so it never is certain)."""
+        whole = math.floor(self.p_known * 100 + 0.5)
+        return min(whole, 99) if self.p_known < 1 else whole
 
     @property
     def mastered(self) -> bool:
         return self.answers > 0 and self.p_known >= adaptive.MASTERED_AT
+
+    @property
+    def graded(self) -> int:
+        """The listed answers that update the estimate: reviews, practice questions and
+        scenario choices (practice-task answers are not graded). Equals ``answers``, the number
+        of updates behind p(known), when every answer went through the services."""
+        return self.reviews.count + self.questions.count + self.decisions.count
+
+    @property
+    def graded_breakdown(self) -> str:
+        """ "2 reviews, 3 practice questions, 1 scenario choice": the answers behind p(known)."""
+        parts = [
+            ngettext("%(n)s review", "%(n)s reviews", self.reviews.count),
+            ngettext("%(n)s practice question", "%(n)s practice questions", self.questions.count),
+            ngettext("%(n)s scenario choice", "%(n)s scenario choices", self.decisions.count),
+        ]
+        counts = (self.reviews.count, self.questions.count, self.decisions.count)
+        return ", ".join(part % {"n": n} for part, n in zip(parts, counts, strict=True))
 
     @property
     def has_evidence(self) -> bool:
@@ -644,15 +687,18 @@ def growth_report(learner: Membership) -> GrowthReport:
         .annotate(cid=F("card__item__module__competencies__id"))
         .filter(cid__isnull=False)
     )
+    right = Sum(Case(When(correct=True, then=1), default=0, output_field=IntegerField()))
     for qs in (direct, via_module):
         counted: set[int] = set()
-        for row in _ranked(qs, "cid", newest).values(
-            "cid", "n", "rating", "correct", "reviewed_at", "card__item__prompt"
+        ranked = _ranked(qs.annotate(n_right=Window(right, partition_by=[F("cid")])), "cid", newest)
+        for row in ranked.values(
+            "cid", "n", "n_right", "rating", "correct", "reviewed_at", "card__item__prompt"
         ):
             ev = reviews[row["cid"]]
             if row["cid"] not in counted:  # n repeats on each of the partition's rows
                 counted.add(row["cid"])
                 ev.count += row["n"]
+                ev.right += row["n_right"] or 0
             ev.latest.append(
                 EvidenceRow(
                     title=_first_line(row["card__item__prompt"], 90),
@@ -664,26 +710,48 @@ def growth_report(learner: Membership) -> GrowthReport:
         ev.latest.sort(key=lambda r: r.when, reverse=True)
         del ev.latest[LATEST_EVIDENCE:]
 
+    # Decisions count under the competencies their situation tests (``tested_competencies``),
+    # the ones whose estimate the choice service updated; right means the most effective option.
     decisions: dict[int, Evidence] = defaultdict(Evidence)
-    scored = (
-        ScenarioDecision.objects.filter(play__learner=learner)
-        .annotate(cid=F("choice__scores__competency_id"), points=F("choice__scores__score"))
-        .filter(cid__isnull=False)
-        .annotate(points_total=Window(Sum("points"), partition_by=[F("cid")]))
-    )
-    for row in _ranked(scored, "cid", [F("decided_at").desc(), F("id").desc()]).values(
-        "cid", "n", "points", "points_total", "decided_at", "choice__text", "play__scenario__title"
+    made = ScenarioDecision.objects.filter(play__learner=learner).order_by("-decided_at", "-id")
+    at_node: dict[int, set[int]] = defaultdict(set)
+    in_scenario: dict[int, set[int]] = defaultdict(set)
+    points: dict[tuple[int, int], int] = {}
+    for node_id, scenario_id, choice_id, cid, score in ChoiceScore.objects.filter(
+        choice__node__scenario_id__in=made.values("play__scenario_id")
+    ).values_list(
+        "choice__node_id", "choice__node__scenario_id", "choice_id", "competency_id", "score"
     ):
-        ev = decisions[row["cid"]]
-        ev.count, ev.score_total = row["n"], row["points_total"] or 0
-        ev.latest.append(
-            EvidenceRow(
-                title=row["play__scenario__title"],
-                detail=_("“%(choice)s” (%(score)s)")
-                % {"choice": row["choice__text"], "score": signed(row["points"])},
-                when=row["decided_at"],
-            )
+        at_node[node_id].add(cid)
+        in_scenario[scenario_id].add(cid)
+        points[(choice_id, cid)] = score
+    for decision in made.values(
+        "node_id",
+        "choice_id",
+        "decided_at",
+        "choice__text",
+        "choice__is_effective",
+        "play__scenario_id",
+        "play__scenario__title",
+    ):
+        tested = tested_competencies(
+            at_node[decision["node_id"]], in_scenario[decision["play__scenario_id"]]
         )
+        for cid in tested:
+            score = points.get((decision["choice_id"], cid), 0)
+            ev = decisions[cid]
+            ev.count += 1
+            ev.right += 1 if decision["choice__is_effective"] else 0
+            ev.score_total += score
+            if len(ev.latest) < LATEST_EVIDENCE:
+                ev.latest.append(
+                    EvidenceRow(
+                        title=decision["play__scenario__title"],
+                        detail=_("“%(choice)s” (%(score)s)")
+                        % {"choice": decision["choice__text"], "score": signed(score)},
+                        when=decision["decided_at"],
+                    )
+                )
 
     answers: dict[int, Evidence] = defaultdict(Evidence)
     tagged = (

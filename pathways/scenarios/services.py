@@ -27,7 +27,12 @@ from pathways.models import (
     ScenarioDecision,
     ScenarioPlay,
 )
-from pathways.scenarios.queries import PRACTICE_OBJECT, PRACTICE_VERB, items_for_competency
+from pathways.scenarios.queries import (
+    PRACTICE_OBJECT,
+    PRACTICE_VERB,
+    items_for_competency,
+    tested_competencies,
+)
 
 # --------------------------------------------------------------------------------------------
 # Scenarios
@@ -101,25 +106,16 @@ def check_choice(play: ScenarioPlay, choice_id: int) -> ScenarioChoice:
 
 
 def competencies_tested(choice: ScenarioChoice) -> list[int]:
-    """Competencies a decision at ``choice``'s node tells us about: those scored on any choice
-    of that node (so an unscored weak option still counts as a miss), or, when the node scores
-    none, those scored anywhere in the scenario."""
-    at_node = sorted(
-        set(
-            ChoiceScore.objects.filter(choice__node_id=choice.node_id).values_list(
-                "competency_id", flat=True
-            )
-        )
-    )
-    if at_node:
-        return at_node
-    return sorted(
-        set(
-            ChoiceScore.objects.filter(
-                choice__node__scenario_id=choice.node.scenario_id
-            ).values_list("competency_id", flat=True)
-        )
-    )
+    """Competencies a decision at ``choice``'s node tells us about (``tested_competencies``)."""
+    at_node: set[int] = set()
+    in_scenario: set[int] = set()
+    for node_id, competency_id in ChoiceScore.objects.filter(
+        choice__node__scenario_id=choice.node.scenario_id
+    ).values_list("choice__node_id", "competency_id"):
+        in_scenario.add(competency_id)
+        if node_id == choice.node_id:
+            at_node.add(competency_id)
+    return tested_competencies(at_node, in_scenario)
 
 
 def do_choose(learner: Membership, play_id: int, choice_id: int) -> ChoiceOutcome:
@@ -181,8 +177,9 @@ def do_choose(learner: Membership, play_id: int, choice_id: int) -> ChoiceOutcom
                 },
             },
         )
-        for competency_id in competencies_tested(choice):
-            adaptive.do_record_outcome(learner, competency_id, play.scenario, choice.is_effective)
+        adaptive.do_record_outcomes(
+            learner, competencies_tested(choice), play.scenario, choice.is_effective
+        )
 
         next_node = choice.next_node
         play.current_node = next_node

@@ -11,14 +11,17 @@ from django.utils import timezone
 from competencies.models import Competency
 from organizations.models import Membership, Organization
 from pathways.models import (
-    Ability,
     Comment,
     MentoringOffer,
     MentoringRequest,
     Module,
     Recommendation,
+    RetrievalItem,
+    RetrievalOption,
     SavedModule,
 )
+from pathways.scenarios.queries import items_for_competency
+from pathways.scenarios.services import do_answer_practice
 
 COMMENTS = [
     (
@@ -46,6 +49,30 @@ def _colleagues(learner: Membership) -> list[Membership]:
         .order_by("user__email")
     )
     return sorted(others, key=lambda m: m.team_id == learner.team_id)
+
+
+def _practise(person: Membership, competency: Competency, answers: list[bool]) -> None:
+    """``person`` answers practice questions on ``competency`` through the practice service,
+    right or wrong as ``answers`` says, one question each; so their estimate rests on answers
+    they can see on their growth page. Tokens name the person, competency and question, so a
+    second run records nothing. Does less when there are fewer questions."""
+    items = list(items_for_competency(competency.pk).order_by("pk")[: len(answers)])
+    right = dict(
+        RetrievalOption.objects.filter(item__in=items, is_correct=True).values_list("item_id", "pk")
+    )
+    wrong = dict(
+        RetrievalOption.objects.filter(item__in=items, is_correct=False).values_list(
+            "item_id", "pk"
+        )
+    )
+    for item, correct in zip(items, answers, strict=False):
+        token = f"demo-{person.pk}-{competency.pk}-{item.pk}"
+        if item.kind == RetrievalItem.Kind.MULTIPLE_CHOICE:
+            option = right.get(item.pk) if correct else wrong.get(item.pk)
+            if option is not None:
+                do_answer_practice(person, competency.pk, item.pk, token, option_id=option)
+        else:
+            do_answer_practice(person, competency.pk, item.pk, token, grade=3 if correct else 1)
 
 
 def seed_social(org: Organization) -> None:
@@ -132,23 +159,15 @@ def _seed_mentoring(
 ) -> None:
     mentor, second_mentor, mentee = colleagues[0], colleagues[1], colleagues[2]
     # Mentors offer, and have the practice record that makes them "further on".
-    for person, competency, theta, p_known in (
-        (mentor, competencies[0], 1.3, 0.85),
-        (second_mentor, competencies[0], 0.9, 0.7),
+    for person, competency, answers in (
+        (mentor, competencies[0], [True] * 6),
+        (second_mentor, competencies[0], [True, True, False, True]),
     ):
         MentoringOffer.objects.get_or_create(mentor=person, competency=competency)
-        Ability.objects.get_or_create(
-            learner=person,
-            competency=competency,
-            defaults={"theta": theta, "p_known": p_known, "updates": 12},
-        )
+        _practise(person, competency, answers)
     if len(competencies) > 1:
         MentoringOffer.objects.get_or_create(mentor=mentor, competency=competencies[1])
-        Ability.objects.get_or_create(
-            learner=mentor,
-            competency=competencies[1],
-            defaults={"theta": 1.1, "p_known": 0.8, "updates": 9},
-        )
+        _practise(mentor, competencies[1], [True] * 5)
         # An accepted pair: the demo learner is mentored on the second competency.
         if not MentoringRequest.objects.filter(mentee=learner, competency=competencies[1]).exists():
             MentoringRequest.objects.create(
@@ -187,11 +206,7 @@ def _seed_mentoring(
     if len(competencies) > 2:
         offered = competencies[2]
         MentoringOffer.objects.get_or_create(mentor=learner, competency=offered)
-        Ability.objects.get_or_create(
-            learner=learner,
-            competency=offered,
-            defaults={"theta": 0.8, "p_known": 0.75, "updates": 10},
-        )
+        _practise(learner, offered, [True, True, False, True, True])
         if not MentoringRequest.objects.filter(mentee=mentee, competency=offered).exists():
             MentoringRequest.objects.create(
                 mentee=mentee,

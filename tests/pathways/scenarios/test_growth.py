@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from organizations.tenancy import tenant_context
 from pathways.models import (
@@ -15,6 +18,7 @@ from pathways.models import (
     ReviewLog,
     VersionCompetency,
 )
+from pathways.practice import services as practice
 from pathways.scenarios import charts, queries, services
 from tests.conftest import count_queries, enroll, make_member, make_pathway
 from tests.pathways.scenarios.builders import make_competencies, make_items, make_scenario
@@ -35,6 +39,12 @@ def _right(item):
 
 def _wrong(item):
     return RetrievalOption.objects.get(item=item, is_correct=False).pk
+
+
+def review(leo, card, option_id, at):
+    """Answer a due review card through the review service, five seconds after it was shown."""
+    ticket = practice.issue_ticket(leo, card.pk, now=at - dt.timedelta(seconds=5))
+    practice.do_review(leo, card.pk, ticket=ticket, option_id=option_id, now=at, fuzz=False)
 
 
 def build_known_data(org, leo, suffix=""):
@@ -60,17 +70,12 @@ def build_known_data(org, leo, suffix=""):
         play = services.do_start_play(leo, fx.scenario.pk)
         services.do_choose(leo, play.pk, fx.ask.pk)
         services.do_choose(leo, play.pk, fx.plan.pk)
-        card = ReviewCard.objects.create(learner=leo, item=coached[0])
-        ReviewLog.objects.create(
-            card=card, learner=leo, token=f"r1{suffix}", rating=3, correct=True
-        )
-        ReviewLog.objects.create(
-            card=card, learner=leo, token=f"r2{suffix}", rating=1, correct=False
-        )
-        other = ReviewCard.objects.create(learner=leo, item=untagged)
-        ReviewLog.objects.create(
-            card=other, learner=leo, token=f"r3{suffix}", rating=4, correct=True
-        )
+        start = timezone.now() - dt.timedelta(days=20)
+        card = ReviewCard.objects.create(learner=leo, item=coached[0], due=start)
+        review(leo, card, _right(coached[0]), start)
+        review(leo, card, _wrong(coached[0]), start + dt.timedelta(days=10))
+        other = ReviewCard.objects.create(learner=leo, item=untagged, due=start)
+        review(leo, other, _right(untagged), start)
         module = Module.objects.create(title=f"Feedback that lands{suffix}", status="published")
         ModuleCompetency.objects.create(module=module, competency=fx.coaching)
         task = PracticeTask.objects.create(module=module, prompt="Plan a coaching question")
@@ -88,22 +93,33 @@ def test_it_estimates_mastery_per_competency_from_a_known_data_set(org_a, org_b)
     by_name = {c.name: c for c in report.competencies}
     coaching = by_name["Coaching and developing others"]
     delegation = by_name["Delegation"]
-    # Coaching: 3 practice questions (right, right, wrong) then 2 effective scenario choices.
-    assert coaching.answers == 5
-    assert coaching.p_known == pytest.approx(reference_bkt([True, True, False, True, True]))
-    assert (coaching.reviews.count, coaching.questions.count, coaching.questions.right) == (2, 3, 2)
-    assert (coaching.decisions.count, coaching.decisions.score_total) == (2, 3)
+    # Coaching: 3 practice questions (right, right, wrong), 2 effective scenario choices, then
+    # 2 reviews (right, missed).
+    assert coaching.answers == 7
+    assert coaching.p_known == pytest.approx(
+        reference_bkt([True, True, False, True, True, True, False])
+    )
+    assert (coaching.reviews.count, coaching.reviews.right) == (2, 1)
+    assert (coaching.questions.count, coaching.questions.right) == (3, 2)
+    assert (coaching.decisions.count, coaching.decisions.right) == (2, 2)
+    assert coaching.decisions.score_total == 3
     assert coaching.practice_answers.count == 1
     assert coaching.practice_items == 3
     assert [e.detail for e in coaching.reviews.latest] == [
         "missed, rated Again",
         "right, rated Good",
     ]
-    # Delegation: both scenario nodes test it; only "Agree a plan" scores it (+2).
-    assert delegation.answers == 2
-    assert delegation.p_known == pytest.approx(reference_bkt([True, True]))
-    assert (delegation.decisions.count, delegation.decisions.score_total) == (1, 2)
-    assert delegation.reviews.count == 1  # item without competency, module tagged Delegation
+    # Delegation: both situations score it on one of their options, so both choices are
+    # evidence of it (only "Agree a plan" earns points, +2); then the review of an item that
+    # names no competency, in a module tagged Delegation.
+    assert delegation.answers == 3
+    assert delegation.p_known == pytest.approx(reference_bkt([True, True, True]))
+    assert (delegation.decisions.count, delegation.decisions.score_total) == (2, 2)
+    assert [e.detail for e in delegation.decisions.latest] == [
+        "“Agree a plan Sam owns” (+2)",
+        "“Ask Sam what is getting in the way” (0)",
+    ]
+    assert delegation.reviews.count == 1
     assert delegation.practice_items == 1
     assert by_name["Listening"].answers == 0 and by_name["Listening"].in_pathway
     assert [c.name for c in report.estimated] == sorted(
@@ -122,9 +138,13 @@ def test_it_names_the_model_and_shows_the_evidence_on_the_page(client, org_a, or
             c for c in queries.growth_report(leo).competencies if c.id == fx.coaching.pk
         )
     assert "Bayesian Knowledge Tracing" in page
-    assert f"p(known) {coaching.whole_percent}%, based on 5 answers" in page
+    assert (
+        f"p(known) {coaching.whole_percent}%, based on 7 answers "
+        "(2 reviews, 3 practice questions, 2 scenario choices)"
+    ) in page
+    assert "2 answers, 1 right" in page
     assert "3 answered, 2 right" in page
-    assert "2 choices, +3 behaviour points in total" in page
+    assert "2 choices, 2 the most effective option, +3 behaviour points in total" in page
     assert "I will ask Sam what blocks him." in page
     assert 'data-plotly-figure="growth-figure"' in page and 'id="growth-figure"' in page
     assert f"/practice/competency/{fx.coaching.pk}/" in page
@@ -193,3 +213,41 @@ def test_it_shows_growth_in_a_constant_number_of_queries(client, org_a, org_b):
         page = client.get(url).content.decode()
     assert "Extra 3" in page
     assert len(large.app_queries) == len(small.app_queries)
+
+
+def test_it_lists_exactly_the_answers_behind_each_estimate(client, org_a, org_b):
+    leo = make_member(org_a, "leo@a.example", is_learner=True)
+    fx, listening = build_known_data(org_a, leo)
+    # A review of an item that names no competency, in a module tagged with two: evidence of
+    # both, and one event for the item's difficulty.
+    [shared] = make_items(
+        org_a, listening, [0.0], title="Listening to coach", item_competency=False
+    )
+    # A second scenario whose last situation scores nothing: the choice there counts for
+    # every competency the scenario scores.
+    unscored = make_scenario(org_a, title="The quiet stand-up")
+    start = timezone.now() - dt.timedelta(days=3)
+    with tenant_context(org_a):
+        ModuleCompetency.objects.create(module=shared.module, competency=fx.coaching)
+        card = ReviewCard.objects.create(learner=leo, item=shared, due=start)
+        review(leo, card, _wrong(shared), start)
+        shared.refresh_from_db()
+        unscored.plan.scores.all().delete()
+        unscored.take_back.scores.all().delete()
+        play = services.do_start_play(leo, unscored.scenario.pk)
+        services.do_choose(leo, play.pk, unscored.tell.pk)
+        services.do_choose(leo, play.pk, unscored.take_back.pk)
+        report = queries.growth_report(leo)
+    client.force_login(leo.user)
+    page = client.get(f"/o/{org_a.slug}/growth/").content.decode()
+
+    assert shared.difficulty_updates == 1
+    by_name = {c.name: c for c in report.competencies}
+    assert by_name["Listening"].reviews.count == 1 and by_name["Listening"].answers == 1
+    assert by_name["Coaching and developing others"].reviews.count == 3
+    assert by_name["Delegation"].decisions.count == 4
+    for c in report.competencies:
+        assert c.graded == c.answers, c.name
+        if c.answers:
+            noun = "answer" if c.answers == 1 else "answers"
+            assert f"based on {c.answers} {noun} ({c.graded_breakdown})" in page

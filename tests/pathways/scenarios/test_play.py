@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -132,11 +130,12 @@ def test_it_updates_elo_for_the_competencies_the_choices_touch(client, org_a, wo
         scenario = Scenario.objects.get(pk=fx.scenario.pk)
     assert set(abilities) == {fx.coaching.pk, fx.delegation.pk}
     assert all(a.updates == 1 for a in abilities.values())
-    # Coaching first (K=1, even odds), then Delegation against the scenario, now at -0.5.
+    # One choice, one event for the scenario: both abilities meet it at 0 (K=1, even odds)
+    # and its difficulty moves once, by the mean surprise.
     assert abilities[fx.coaching.pk].theta == pytest.approx(0.5)
-    assert abilities[fx.delegation.pk].theta == pytest.approx(1 - 1 / (1 + math.exp(-0.5)))
-    assert scenario.difficulty_updates == 2
-    assert scenario.difficulty < 0  # an effective choice makes the scenario look easier
+    assert abilities[fx.delegation.pk].theta == pytest.approx(0.5)
+    assert scenario.difficulty_updates == 1
+    assert scenario.difficulty == pytest.approx(-0.5)  # an effective choice: it looks easier
 
 
 def test_it_stores_a_double_submit_once(client, org_a, world):
