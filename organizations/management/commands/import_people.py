@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
 from organizations.models import ImportJob, Organization
 from organizations.people import importer
+from organizations.people.services import apply_import_job
 from organizations.tenancy import tenant_context
 
 
@@ -39,16 +39,16 @@ class Command(BaseCommand):
         except UnicodeDecodeError:
             content = raw.decode("cp1252", errors="replace")
 
+        job: ImportJob | None = None
         with tenant_context(org):
             plan = importer.build_plan(content)
             if plan.refused and not options["dry_run"]:
                 self._record(org, path, content, plan, ImportJob.Status.REFUSED)
             elif not options["dry_run"]:
                 job = self._record(org, path, content, plan, ImportJob.Status.RUNNING)
-                summary = importer.apply_plan(plan, None, job_id=job.pk)
-                ImportJob.objects.filter(pk=job.pk).update(
-                    status=ImportJob.Status.DONE, summary=summary, finished_at=timezone.now()
-                )
+                # Applies in a savepoint: a failure rolls the people back but keeps the job,
+                # marked failed with the reason, instead of leaving it "running".
+                job = apply_import_job(job, None, plan=plan)
         for warning in plan.warnings:
             self.stderr.write(f"warning: {warning.as_text()}")
         if plan.refused:
@@ -56,6 +56,13 @@ class Command(BaseCommand):
                 self.stderr.write(problem.as_text())
             raise CommandError(
                 f"Refused {path.name}: {len(plan.problems)} problem(s); nothing was imported.",
+                returncode=1,
+            )
+        if job is not None and job.status != ImportJob.Status.DONE:
+            for problem in job.problems:
+                self.stderr.write(str(problem["message"]))
+            raise CommandError(
+                f"Import of {path.name} failed (job {job.pk}); nothing was imported.",
                 returncode=1,
             )
         self.stdout.write(self._summary(plan, dry_run=options["dry_run"]))

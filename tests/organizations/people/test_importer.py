@@ -320,6 +320,67 @@ def test_the_command_exits_non_zero_and_prints_problems(org_a, org_b, tmp_path):
         assert ImportJob.objects.get().status == ImportJob.Status.REFUSED
 
 
+def test_the_command_marks_the_job_failed_when_a_team_appears_before_the_write(
+    org_a, org_b, tmp_path, monkeypatch
+):
+    """Someone creates "Sales" between the command's check and its write: the job ends failed
+    with the reason, nothing from the file is written, and the command exits 1."""
+    make_member(org_a, "boss@acme.example", is_admin=True)
+    path = tmp_path / "people.csv"
+    path.write_text(GOOD)
+    real_build_plan = importer.build_plan
+
+    def plan_then_race(content):
+        plan = real_build_plan(content)
+        Team.objects.create(name="SALES")  # the concurrent admin, in the same organisation
+        return plan
+
+    monkeypatch.setattr(importer, "build_plan", plan_then_race)
+    err = io.StringIO()
+    with pytest.raises(CommandError) as failed:
+        call_command("import_people", str(path), "--org", org_a.slug, stderr=err)
+    assert failed.value.returncode == 1
+    assert "failed" in str(failed.value) and "nothing was imported" in str(failed.value)
+    assert "created by someone else" in err.getvalue()
+    with tenant_context(org_a):
+        job = ImportJob.objects.get()
+        assert job.status == ImportJob.Status.FAILED and job.finished_at is not None
+        assert job.problems[0]["message"].startswith("The import failed and nothing was changed:")
+        assert "created by someone else" in job.problems[0]["message"]
+        assert list(Team.objects.values_list("name", flat=True)) == ["SALES"]
+        assert not AuditEntry.objects.filter(action="imported").exists()
+    assert _counts(org_a)[1] == 1  # only the admin
+    assert User.objects.filter(email="ana@acme.example").count() == 0
+    with tenant_context(org_b):
+        assert not ImportJob.objects.exists()
+
+
+def test_the_command_never_leaves_a_job_running_when_the_write_breaks(
+    org_a, org_b, tmp_path, monkeypatch
+):
+    make_member(org_a, "boss@acme.example", is_admin=True)
+    path = tmp_path / "people.csv"
+    path.write_text(GOOD)
+    before = _counts(org_a)
+    real = importer.record_change
+
+    def fail_on_import(actor, action, *args, **kwargs):
+        if action == "imported":  # after every person and team has been written
+            raise RuntimeError("disk full")
+        return real(actor, action, *args, **kwargs)
+
+    monkeypatch.setattr(importer, "record_change", fail_on_import)
+    err = io.StringIO()
+    with pytest.raises(CommandError) as failed:
+        call_command("import_people", str(path), "--org", org_a.slug, stderr=err)
+    assert failed.value.returncode == 1
+    assert "disk full" in err.getvalue()
+    with tenant_context(org_a):
+        assert list(ImportJob.objects.values_list("status", flat=True)) == ["failed"]
+        assert "disk full" in ImportJob.objects.get().problems[0]["message"]
+    assert _counts(org_a) == before
+
+
 def test_the_command_exits_with_status_1_from_the_command_line(org_a, org_b, tmp_path, capsys):
     from django.core.management import execute_from_command_line
 
