@@ -187,8 +187,12 @@ def test_it_gives_404_to_learners_and_for_another_organisations_template(
     assert (
         client.post(f"/o/{org_b.slug}/project-templates/{template.pk}/delete/").status_code == 404
     )
+    edit = {"title": "Hijack", "brief": "x", "scope": "individual"}
+    assert client.post(f"/o/{org_b.slug}/project-templates/{template.pk}/", edit).status_code == 404
     with tenant_context(org_a):
-        assert ProjectTemplate.objects.filter(pk=template.pk).exists()
+        assert (
+            ProjectTemplate.objects.get(pk=template.pk).title == "Lead a real change in your area"
+        )
 
 
 def test_it_lists_templates_in_the_same_number_of_queries_for_small_and_large(

@@ -162,6 +162,65 @@ def test_another_organisations_objects_are_404_under_ones_own_slug(client, org_a
         assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.PREVIEW
 
 
+def test_another_organisations_person_and_team_cannot_be_changed_under_ones_own_slug(
+    client, org_a, org_b, admin_a
+):
+    leo = make_member(org_a, "leo@acme.example", is_learner=True)
+    gone = make_member(org_a, "gone@acme.example", is_learner=True)
+    team = _team(org_a, "Sales")
+    with tenant_context(org_a):
+        services.do_deactivate_person(admin_a.user, gone)
+        audit_before = AuditEntry.objects.count()
+    intruder = make_member(org_b, "intruder@globex.example", is_admin=True)
+    client.force_login(intruder.user)
+    base = f"/o/{org_b.slug}"
+    person = {"name": "Hijacked", "email": "leo@acme.example", "roles": ["admin"]}
+    for url, data in (
+        (f"{base}/people/{gone.pk}/reactivate/", {}),
+        (f"{base}/people/{leo.pk}/", person),
+        (f"{base}/teams/{team.pk}/", {"name": "Hijacked"}),
+    ):
+        assert client.post(url, data).status_code == 404, url
+    with tenant_context(org_a):
+        assert not Membership.objects.get(pk=gone.pk).is_active
+        saved = Membership.objects.select_related("user").get(pk=leo.pk)
+        assert (saved.user.full_name, saved.is_admin) == ("Leo", False)
+        assert Team.objects.get(pk=team.pk).name == "Sales"
+        assert AuditEntry.objects.count() == audit_before
+
+
+def test_another_organisations_team_or_manager_cannot_be_chosen_on_ones_own_pages(
+    client, org_a, org_b, admin_a
+):
+    make_member(org_a, "leo@acme.example", is_learner=True)
+    team = _team(org_a, "Sales")
+    intruder = make_member(org_b, "intruder@globex.example", is_admin=True)
+    own_team = _team(org_b, "Globex ops")
+    client.force_login(intruder.user)
+    base = f"/o/{org_b.slug}"
+    page = client.post(
+        f"{base}/people/{intruder.pk}/",
+        {
+            "name": "Intruder",
+            "email": "intruder@globex.example",
+            "team": team.pk,
+            "manager_email": "leo@acme.example",
+            "roles": ["admin"],
+        },
+    ).content.decode()
+    assert "Select a valid choice" in page
+    assert "leo@acme.example is not a member of this organisation." in page
+    page = client.post(
+        f"{base}/teams/{own_team.pk}/", {"name": "Globex ops", "parent": team.pk}
+    ).content.decode()
+    assert "Select a valid choice" in page
+    with tenant_context(org_b):
+        assert Membership.objects.get(pk=intruder.pk).team_id is None
+        assert Team.objects.get(pk=own_team.pk).parent_id is None
+    with tenant_context(org_a):
+        assert not Team.objects.get(pk=team.pk).children.exists()
+
+
 def test_teams_nest_refuse_loops_and_refuse_deleting_with_members(client, org_a, org_b, admin_a):
     client.force_login(admin_a.user)
     base = f"/o/{org_a.slug}/teams"

@@ -7,13 +7,16 @@ import pytest
 from organizations.tenancy import tenant_context
 from pathways.builder import services
 from pathways.models import (
+    Cohort,
     ElectiveGroup,
     Enrollment,
     Module,
     Pathway,
     PathwayVersion,
     PersonalisationRule,
+    Stage,
     Step,
+    StepPrerequisite,
 )
 from tests.conftest import count_queries, make_member
 from tests.pathways.builder.helpers import make_competencies, make_draft, ordered_titles
@@ -70,7 +73,9 @@ def test_it_creates_a_pathway_from_the_form_and_opens_the_editor(client, org_a, 
 OBJECT_URLS = [
     ("get", "pathways/versions/{version}/"),
     ("get", "pathways/versions/{version}/details/"),
+    ("post", "pathways/versions/{version}/details/"),
     ("get", "pathways/versions/{version}/copy/"),
+    ("post", "pathways/versions/{version}/copy/"),
     ("get", "pathways/versions/{version}/publish/"),
     ("post", "pathways/versions/{version}/publish/"),
     ("post", "pathways/versions/{version}/new-draft/"),
@@ -78,10 +83,13 @@ OBJECT_URLS = [
     ("get", "pathways/versions/{version}/preview/"),
     ("post", "pathways/versions/{version}/stages/add/"),
     ("get", "pathways/stages/{stage}/rename/"),
+    ("post", "pathways/stages/{stage}/rename/"),
     ("post", "pathways/stages/{stage}/move/"),
     ("post", "pathways/stages/{stage}/delete/"),
     ("get", "pathways/versions/{version}/steps/add/"),
+    ("post", "pathways/versions/{version}/steps/add/"),
     ("get", "pathways/steps/{step}/"),
+    ("post", "pathways/steps/{step}/"),
     ("post", "pathways/steps/{step}/move/"),
     ("post", "pathways/steps/{step}/stage/"),
     ("post", "pathways/steps/{step}/delete/"),
@@ -89,7 +97,9 @@ OBJECT_URLS = [
     ("post", "pathways/steps/{step}/rules/add/"),
     ("post", "pathways/rules/{rule}/delete/"),
     ("get", "pathways/versions/{version}/groups/add/"),
+    ("post", "pathways/versions/{version}/groups/add/"),
     ("get", "pathways/versions/{version}/groups/{group}/"),
+    ("post", "pathways/versions/{version}/groups/{group}/"),
     ("post", "pathways/groups/{group}/delete/"),
 ]
 
@@ -118,12 +128,85 @@ def test_it_gives_404_for_another_organisations_objects_under_ones_own_slug(
         rule=rule.pk,
         group=group.pk,
     )
-    response = getattr(client, method)(url, {"direction": "up", "title": "Hijack"})
+    data = {"direction": "up", "title": "Hijack", "name": "Hijack", "choose": 1}
+    response = getattr(client, method)(url, data)
     assert response.status_code == 404, url
     with tenant_context(org_a):
         assert (Step.objects.count(), PathwayVersion.objects.count()) == before
-        assert ElectiveGroup.objects.filter(pk=group.pk).exists()
+        assert ElectiveGroup.objects.get(pk=group.pk).title == "Pick"
         assert PersonalisationRule.objects.filter(pk=rule.pk).exists()
+        assert not Pathway.objects.filter(name="Hijack").exists()
+        assert not Stage.objects.filter(title="Hijack").exists()
+        assert not Step.objects.filter(title="Hijack").exists()
+
+
+def test_it_refuses_another_organisations_ids_in_the_forms_of_ones_own_pathway(
+    client, org_a, org_b
+):
+    """Own step and version, but the competency, stage, steps, module or cohort posted belong
+    to another organisation: each form refuses the choice and nothing is written."""
+    theirs = make_draft(org_a)
+    [their_competency] = make_competencies(org_a, 1)
+    with tenant_context(org_a):
+        services.do_publish(None, theirs.version)
+        their_cohort = Cohort.objects.create(
+            name="Theirs", version=theirs.version, start_date="2026-01-05"
+        )
+    intruder = make_member(org_b, "intruder@b.example", is_admin=True)
+    mine = make_draft(org_b, "Intruder's own")
+    client.force_login(intruder.user)
+    base = f"/o/{org_b.slug}/pathways"
+    step = mine.steps[2]
+    posts = [
+        (
+            f"{base}/steps/{step.pk}/rules/add/",
+            {"action": "include_below", "threshold": 3, "competency": their_competency.pk},
+            "Select a valid choice",
+        ),
+        (
+            f"{base}/steps/{step.pk}/stage/",
+            {"stage": theirs.stages[1].pk},
+            "Choose a stage of this version for the step.",
+        ),
+        (
+            f"{base}/steps/{step.pk}/prerequisites/",
+            {"requires": [theirs.steps[0].pk]},
+            "Select a valid choice",
+        ),
+        (
+            f"{base}/versions/{mine.version.pk}/steps/add/",
+            {
+                "kind": "module",
+                "module": theirs.steps[0].module_id,
+                "stage": mine.stages[0].pk,
+                "available_offset_days": 0,
+            },
+            "Select a valid choice",
+        ),
+        (
+            f"{base}/versions/{mine.version.pk}/groups/add/",
+            {"title": "Theirs", "choose": 1, "steps": [s.pk for s in theirs.steps[:2]]},
+            "Select a valid choice",
+        ),
+    ]
+    with tenant_context(org_b):
+        before = list(Step.objects.order_by("pk").values_list("pk", "stage_id", "position"))
+    for url, data, message in posts:
+        page = client.post(url, data, follow=True)
+        assert page.status_code == 200, url
+        assert message in page.content.decode(), url
+    with tenant_context(org_b):
+        assert list(Step.objects.order_by("pk").values_list("pk", "stage_id", "position")) == before
+        assert not PersonalisationRule.objects.exists()
+        assert not StepPrerequisite.objects.exists()
+        assert not ElectiveGroup.objects.exists()
+        services.do_publish(None, mine.version)
+        Cohort.objects.create(name="Mine", version=mine.version, start_date="2026-01-05")
+    preview = client.get(
+        f"{base}/versions/{mine.version.pk}/preview/", {"cohort": their_cohort.pk}
+    ).content.decode()
+    assert "Select a valid choice" in preview
+    assert "Theirs" not in preview and "active learners, " not in preview
 
 
 def test_it_moves_a_step_with_htmx_and_returns_the_structure_partial(client, org_a, org_b, admin_a):

@@ -326,6 +326,59 @@ def test_another_organisations_cohort_is_404_under_ones_own_slug(client, org_a, 
         assert Enrollment.objects.count() == 1
 
 
+def test_another_organisations_cohort_cannot_be_changed_under_ones_own_slug(client, org_a, org_b):
+    fixture = make_pathway(org_a)
+    make_member(org_a, "leo@acme.example", is_learner=True)
+    intruder = make_member(org_b, "intruder@globex.example", is_admin=True, is_learner=True)
+    make_pathway(org_b, name="Globex path")
+    client.force_login(intruder.user)
+    base = f"/o/{org_b.slug}/cohorts/{fixture.cohort.pk}"
+    edit = {"name": "Hijacked", "start_date": "2026-01-05", "status": "archived"}
+    assert client.post(f"{base}/edit/", edit).status_code == 404
+    assert client.post(f"{base}/learners/add-matching/", {}).status_code == 404
+    with tenant_context(org_a):
+        cohort = Cohort.objects.get(pk=fixture.cohort.pk)
+        assert (cohort.name, cohort.status) == (fixture.cohort.name, fixture.cohort.status)
+        assert not Enrollment.objects.exists()
+        assert not AuditEntry.objects.filter(object_type="Cohort").exists()
+
+
+def test_another_organisations_people_cannot_be_used_in_ones_own_cohort(client, org_a, org_b):
+    """Ids and e-mails from another organisation, under one's own cohort: 404 or refused."""
+    theirs = make_pathway(org_a)
+    leo = make_member(org_a, "leo@acme.example", is_learner=True, is_coach=True)
+    their_enrollment = enroll(org_a, theirs, leo)
+    with tenant_context(org_a):
+        CohortCoach.objects.create(cohort=theirs.cohort, membership=leo)
+    sales = _team(org_a, "Sales")
+    intruder = make_member(org_b, "intruder@globex.example", is_admin=True)
+    mine = make_pathway(org_b, name="Globex path")
+    client.force_login(intruder.user)
+    base = f"/o/{org_b.slug}/cohorts/{mine.cohort.pk}"
+    assert client.post(f"{base}/learners/{their_enrollment.pk}/withdraw/").status_code == 404
+    assert client.post(f"{base}/staff/coach/{leo.pk}/remove/").status_code == 404
+    refusals = {
+        f"{base}/learners/add/": (
+            {"email": "leo@acme.example"},
+            "leo@acme.example is not a member of this organisation",
+        ),
+        f"{base}/staff/coach/add/": ({"membership": leo.pk}, "Choose a person from the list."),
+        f"{base}/learners/add-matching/": (
+            {"team": sales.pk},
+            "Choose the filter again: one of its values is not known.",
+        ),
+    }
+    for url, (data, message) in refusals.items():
+        page = client.post(url, data, follow=True)
+        assert page.status_code == 200 and message in page.content.decode(), url
+    with tenant_context(org_b):
+        assert not Enrollment.objects.exists()
+        assert not CohortCoach.objects.exists()
+    with tenant_context(org_a):
+        assert Enrollment.objects.get(pk=their_enrollment.pk).status == "active"
+        assert CohortCoach.objects.filter(cohort=theirs.cohort, membership=leo).exists()
+
+
 def _grow(org, fixture, start, stop):
     for i in range(start, stop):
         member = make_member(org, f"l{i:03d}@acme.example", is_learner=True)
