@@ -33,8 +33,10 @@ from pathways.practice.services import do_review, issue_ticket
 
 # Colleagues of the demo learner who also get a review history (each review is a few queries).
 REVIEWERS = 12
-# Review cards were created when the modules were done, a little before the first reviews.
-CARDS_AGE = dt.timedelta(days=4)
+# A practice answer is written a little before its module is marked done; the module's review
+# cards are first answered a little after (the same day).
+ANSWER_BEFORE_DONE = dt.timedelta(minutes=15)
+FIRST_REVIEW_AFTER_DONE = dt.timedelta(hours=1)
 
 PATHWAY_COMPETENCIES = [
     "Leading change",
@@ -288,13 +290,13 @@ def seed_learning(people: DemoPeople) -> None:
     module_ids = {s.module_id for s in steps.values() if s.module_id is not None}
     _ensure_content(module_ids)
     tasks = dict(PracticeTask.objects.values_list("module_id", "pk"))
-    done_by_enrollment: dict[int, list[Step]] = {}
-    for enrollment_id, version_id, key in StepCompletion.objects.filter(
+    done_by_enrollment: dict[int, list[tuple[Step, dt.datetime]]] = {}
+    for enrollment_id, version_id, key, completed_at in StepCompletion.objects.filter(
         enrollment__in=enrollments
-    ).values_list("enrollment_id", "enrollment__version_id", "step_key"):
+    ).values_list("enrollment_id", "enrollment__version_id", "step_key", "completed_at"):
         step = steps.get((version_id, str(key)))
         if step is not None:
-            done_by_enrollment.setdefault(enrollment_id, []).append(step)
+            done_by_enrollment.setdefault(enrollment_id, []).append((step, completed_at))
 
     # Bulk reads and writes throughout: ``seed_demo --learners 5000`` must stay quick.
     assessed = set(
@@ -308,7 +310,6 @@ def seed_learning(people: DemoPeople) -> None:
     ):
         items_by_module.setdefault(module_id, []).append(item_id)
     competencies_by_version: dict[int, list] = {}
-    cards_since = now - CARDS_AGE
     answers, reactions, assessments, cards = [], [], [], []
     for enrollment in enrollments:
         learner = enrollment.learner
@@ -324,12 +325,12 @@ def seed_learning(people: DemoPeople) -> None:
                 competencies_by_version,
                 assessed,
             )
-        for index, step in enumerate(done_by_enrollment.get(enrollment.pk, [])):
+        for index, (step, completed_at) in enumerate(done_by_enrollment.get(enrollment.pk, [])):
             step_module = step.module_id
             if step_module is None:  # never: ``steps`` holds only steps with a module
                 continue
             # The cards marking the module done created (ensure_review_cards), in bulk: new,
-            # due from the day the module was done.
+            # due from the moment the module was done.
             cards += [
                 ReviewCard(
                     organization_id=people.org.pk,
@@ -337,8 +338,8 @@ def seed_learning(people: DemoPeople) -> None:
                     item_id=item_id,
                     state=1,
                     step=0,
-                    due=cards_since,
-                    created_at=cards_since,
+                    due=completed_at,
+                    created_at=completed_at,
                 )
                 for item_id in items_by_module.get(step_module, [])
             ]
@@ -350,8 +351,9 @@ def seed_learning(people: DemoPeople) -> None:
                         learner=learner,
                         task_id=task_id,
                         text=ANSWERS[(index + learner.pk) % len(ANSWERS)],
-                        created_at=now - dt.timedelta(days=3 - min(index, 2)),
-                        updated_at=now - dt.timedelta(days=3 - min(index, 2)),
+                        # Written just before the module was marked done.
+                        created_at=completed_at - ANSWER_BEFORE_DONE,
+                        updated_at=completed_at - ANSWER_BEFORE_DONE,
                     )
                 )
             if is_demo or local.random() < 0.5:
@@ -372,20 +374,25 @@ def seed_learning(people: DemoPeople) -> None:
 
 
 def _seed_reviews(people: DemoPeople, now: dt.datetime) -> None:
-    """A review history through the review service (FSRS schedule, Elo and BKT updated as for
-    any answer) for the demo learner and the first ``REVIEWERS`` colleagues with cards.
+    """A first review of each card, an hour after its module was done, through the review
+    service (FSRS schedule, Elo and BKT updated as for any answer), for the demo learner and
+    the first ``REVIEWERS`` colleagues with cards; now and then a card is missed.
 
-    Each card is answered once, three days ago or yesterday: answered well three days ago it
-    is due again today, answered well yesterday it comes back in a day or two; a missed card is
-    due again at once. The demo learner's cards are mostly from three days ago, so some reviews
-    are always due today. Colleagues beyond ``REVIEWERS`` keep their new cards (due now) and no
-    history: answering every card of ``seed_demo --learners 5000`` would take minutes.
+    FSRS then decides what is due: a card answered well comes back about two days later (so
+    modules done three days ago are due today, yesterday's later this week) and a missed one
+    at once. Cards of a module done within the last hour keep waiting for their first review.
+    Colleagues beyond ``REVIEWERS`` keep their new cards and no history: answering every card
+    of ``seed_demo --learners 5000`` would take minutes.
     """
     reviewers = [people.learner.pk] + [m.pk for m in people.learners if m.pk != people.learner.pk][
         :REVIEWERS
     ]
     cards = list(
-        ReviewCard.objects.filter(learner_id__in=reviewers, last_review__isnull=True)
+        ReviewCard.objects.filter(
+            learner_id__in=reviewers,
+            last_review__isnull=True,
+            created_at__lte=now - FIRST_REVIEW_AFTER_DONE,
+        )
         .select_related("item", "learner")
         .order_by("learner_id", "item_id")
     )
@@ -396,10 +403,8 @@ def _seed_reviews(people: DemoPeople, now: dt.datetime) -> None:
     ).values_list("item_id", "pk", "is_correct"):
         (right if correct else wrong).setdefault(item_id, option_id)
     for index, card in enumerate(cards):
-        is_demo = card.learner_id == people.learner.pk
-        due_today = index % 3 != 2 if is_demo else index % 2 == 0
-        at = now - dt.timedelta(days=3 if due_today else 1, minutes=index % 5)
-        correct = index % 7 != 3  # now and then a card is missed
+        at = min(now, card.created_at + FIRST_REVIEW_AFTER_DONE + dt.timedelta(minutes=index % 5))
+        correct = index % 7 != 3
         shown_at = at - dt.timedelta(seconds=6 + index % 7 * 2)
         ticket = issue_ticket(card.learner, card.pk, now=shown_at)
         if card.item.kind == RetrievalItem.Kind.MULTIPLE_CHOICE:
