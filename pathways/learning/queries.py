@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
 from django.db.models import CharField, Count, F, IntegerField, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,11 +33,13 @@ from pathways.models import (
     RetrievalItem,
     ReviewCard,
     ReviewLog,
+    ScenarioPlay,
     SelfAssessment,
     Step,
     StepCompletion,
     VersionCompetency,
 )
+from pathways.scenarios.queries import first_line
 from pathways.social.queries import RecommendationView, recommendations_for
 
 HISTORY_PAGE_SIZE = 25
@@ -478,11 +481,14 @@ def template_step_page(membership: Membership, context: StepContext) -> Template
 
 @dataclass
 class HistoryEntry:
-    kind: str  # completion | answer | review
+    kind: str  # completion | answer | review | scenario
     when: dt.datetime
     title: str
     detail: str
     module_id: int | None = None
+    scenario_id: int | None = None  # scenario plays: continue (unfinished) or debrief
+    play_id: int | None = None
+    finished: bool = False
 
 
 @dataclass
@@ -503,17 +509,63 @@ RATING_LABELS = {
 }
 
 
-def history_page(membership: Membership, page: int | str | None = 1) -> HistoryPage:
-    """Completions (pathway steps and modules taken on their own), practice answers and
-    reviews, newest first, ``HISTORY_PAGE_SIZE`` a page (at most 8 queries: count, page, and one
-    detail query per kind of entry on the page)."""
+def _plays_in_history(play_ids: list[int]) -> dict[int, HistoryEntry]:
+    """History entries for the given scenario plays: the ending reached, or how far an
+    unfinished play got (1 query, none without plays)."""
+    if not play_ids:
+        return {}
+    entries = {}
+    for play in (
+        ScenarioPlay.objects.filter(pk__in=play_ids)
+        .select_related("scenario", "current_node")
+        .annotate(
+            choices=Count("decisions"),
+            effective=Count("decisions", filter=Q(decisions__choice__is_effective=True)),
+        )
+    ):
+        counts = {"n": play.choices, "effective": play.effective}
+        if play.finished_at is not None:
+            ending = play.current_node.text if play.current_node is not None else ""
+            detail = ngettext(
+                "Ending reached: %(ending)s (%(n)s choice, %(effective)s the most effective)",
+                "Ending reached: %(ending)s (%(n)s choices, %(effective)s the most effective)",
+                play.choices,
+            ) % {**counts, "ending": first_line(ending, 90)}
+        else:
+            detail = (
+                ngettext(
+                    "Started, not finished yet: %(n)s choice so far",
+                    "Started, not finished yet: %(n)s choices so far",
+                    play.choices,
+                )
+                % counts
+            )
+        entries[play.pk] = HistoryEntry(
+            kind="scenario",
+            when=play.finished_at or play.started_at,
+            title=play.scenario.title,
+            detail=detail,
+            scenario_id=play.scenario_id,
+            play_id=play.pk,
+            finished=play.finished_at is not None,
+        )
+    return entries
 
-    def rows(qs: QuerySet, kind: str, when: str) -> QuerySet:
+
+def history_page(membership: Membership, page: int | str | None = 1) -> HistoryPage:
+    """Completions (pathway steps and modules taken on their own), practice answers, reviews
+    and scenario plays, newest first, ``HISTORY_PAGE_SIZE`` a page (at most 9 queries: count,
+    page, and one or two detail queries per kind of entry on the page).
+
+    A scenario play is one entry: when it reached its ending, or, while unfinished, when it
+    was started."""
+
+    def rows(qs: QuerySet, kind: str, when: str | Coalesce) -> QuerySet:
         return (
             qs.order_by()
             .annotate(
                 kind=Value(kind, output_field=CharField()),
-                when=F(when),
+                when=F(when) if isinstance(when, str) else when,
                 ref=F("pk"),
                 n=Value(0, output_field=IntegerField()),
             )
@@ -535,6 +587,11 @@ def history_page(membership: Membership, page: int | str | None = 1) -> HistoryP
             ),
             rows(PracticeAnswer.objects.filter(learner=membership), "answer", "updated_at"),
             rows(ReviewLog.objects.filter(learner=membership), "review", "reviewed_at"),
+            rows(
+                ScenarioPlay.objects.filter(learner=membership),
+                "play",
+                Coalesce("finished_at", "started_at"),
+            ),
             all=True,
         )
         .order_by("-when", "-ref")
@@ -542,7 +599,7 @@ def history_page(membership: Membership, page: int | str | None = 1) -> HistoryP
     paginator = Paginator(union, HISTORY_PAGE_SIZE)
     current = paginator.get_page(page)
     page_rows = list(current.object_list)
-    ids: dict[str, list[int]] = {"step": [], "module": [], "answer": [], "review": []}
+    ids: dict[str, list[int]] = {"step": [], "module": [], "answer": [], "review": [], "play": []}
     for kind, _when, ref, _n in page_rows:
         ids[kind].append(ref)
 
@@ -596,9 +653,14 @@ def history_page(membership: Membership, page: int | str | None = 1) -> HistoryP
             )
             titles[("review", r.pk)] = (r.card.item.prompt, detail, r.card.item.module_id)
 
+    plays = _plays_in_history(ids["play"])
+
     kinds = {"step": "completion", "module": "completion", "answer": "answer", "review": "review"}
     entries = []
     for kind, when, ref, _n in page_rows:
+        if kind == "play":
+            entries.append(plays.get(ref) or HistoryEntry("scenario", when, "", ""))
+            continue
         title, detail, module_id = titles.get((kind, ref), ("", "", None))
         entries.append(HistoryEntry(kinds[kind], when, title, detail, module_id))
     return HistoryPage(

@@ -146,7 +146,7 @@ def scenario_summaries(
             ending = play.current_node.text if play.current_node is not None else ""
             summary.best = EndingView(
                 play_id=play.pk,
-                text=_first_line(ending),
+                text=first_line(ending),
                 total=total,
                 finished_at=play.finished_at,
             )
@@ -155,7 +155,9 @@ def scenario_summaries(
     return list(summaries.values())
 
 
-def _first_line(text: str, limit: int = 120) -> str:
+def first_line(text: str, limit: int = 120) -> str:
+    """The first non-empty line of Markdown ``text`` without its heading or list marker,
+    shortened to ``limit`` characters."""
     line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
     line = line.lstrip("#>*- ").strip()
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
@@ -701,7 +703,7 @@ def growth_report(learner: Membership) -> GrowthReport:
                 ev.right += row["n_right"] or 0
             ev.latest.append(
                 EvidenceRow(
-                    title=_first_line(row["card__item__prompt"], 90),
+                    title=first_line(row["card__item__prompt"], 90),
                     detail=_review_detail(row["rating"], row["correct"]),
                     when=row["reviewed_at"],
                 )
@@ -767,7 +769,7 @@ def growth_report(learner: Membership) -> GrowthReport:
         ev.latest.append(
             EvidenceRow(
                 title=row["task__module__title"],
-                detail=_first_line(row["text"], 90),
+                detail=first_line(row["text"], 90),
                 when=row["updated_at"],
             )
         )
