@@ -87,10 +87,32 @@ class ScenarioSummary:
     finished: int = 0
     best: EndingView | None = None
     open_play_id: int | None = None
+    # The learner's ability averaged over the competencies the scenario scores, minus the
+    # scenario's Elo difficulty, in logits (None: the scenario scores no competency).
+    margin: float | None = None
+    suggested: bool = False
 
     @property
     def played(self) -> bool:
         return self.plays > 0
+
+    @property
+    def expected(self) -> float | None:
+        """The learner's Elo chance of choosing the most effective option at a decision."""
+        return None if self.margin is None else adaptive.expected_success(self.margin, 0.0)
+
+    @property
+    def expected_percent(self) -> int | None:
+        return None if self.expected is None else round(self.expected * 100)
+
+    @property
+    def target_percent(self) -> int:
+        return round(adaptive.TARGET_SUCCESS * 100)
+
+    @property
+    def suitability(self) -> float:
+        """Distance in logits from the ~85% target (smaller suits better; no estimate: last)."""
+        return math.inf if self.margin is None else abs(self.margin - adaptive.TARGET_OFFSET)
 
 
 def playable_scenarios() -> QuerySet[Scenario]:
@@ -101,32 +123,48 @@ def scenario_summaries(
     learner: Membership, scenario_id: int | None = None
 ) -> list[ScenarioSummary]:
     """Published scenarios with the learner's plays, the play to continue (the latest, if
-    unfinished) and the best ending (3 queries).
+    unfinished), the best ending and the learner's expected success (4 queries), best suited
+    first.
 
     The best ending is the finished play with the highest behaviour score (sum of the chosen
     choices' scores over all competencies); ties go to the earlier play.
+
+    Suitability follows adaptive practice (MEASUREMENT.md): a scenario suits the learner best
+    when its Elo difficulty is nearest their ability minus 1.7 logits, about 85% expected
+    success. Scenarios the learner has not yet played to an ending come first, best suited
+    first (ties by title); the first of them is the suggested one. When every scenario has been
+    played to an ending, the best suited is suggested to play again. Nothing is suggested when
+    one scenario is asked for (``scenario_id``).
     """
     scenarios = playable_scenarios().select_related("module").order_by("title")
     if scenario_id is not None:
         scenarios = scenarios.filter(pk=scenario_id)
-    summaries = {
-        s.pk: ScenarioSummary(
+    difficulty: dict[int, float] = {}
+    summaries: dict[int, ScenarioSummary] = {}
+    for s in scenarios:
+        difficulty[s.pk] = s.difficulty
+        summaries[s.pk] = ScenarioSummary(
             id=s.pk,
             title=s.title,
             summary=s.summary,
             module_title=s.module.title if s.module_id and s.module else "",
         )
-        for s in scenarios
-    }
     if not summaries:
         return []
     names: dict[int, set[str]] = defaultdict(set)
-    for sid, name in (
+    scored: dict[int, set[int]] = defaultdict(set)
+    for sid, cid, name in (
         ChoiceScore.objects.filter(choice__node__scenario_id__in=summaries)
-        .values_list("choice__node__scenario_id", "competency__name")
+        .values_list("choice__node__scenario_id", "competency_id", "competency__name")
         .distinct()
     ):
         names[sid].add(name)
+        scored[sid].add(cid)
+    theta = dict(
+        Ability.objects.filter(
+            learner=learner, competency_id__in={c for ids in scored.values() for c in ids}
+        ).values_list("competency_id", "theta")
+    )
     plays = (
         ScenarioPlay.objects.filter(learner=learner, scenario_id__in=summaries)
         .annotate(total=Sum("decisions__choice__scores__score"))
@@ -152,7 +190,16 @@ def scenario_summaries(
             )
     for sid, summary in summaries.items():
         summary.competencies = sorted(names[sid])
-    return list(summaries.values())
+        if scored[sid]:
+            # No estimate on a competency yet: the Elo starting ability, 0.
+            ability = sum(theta.get(cid, 0.0) for cid in scored[sid]) / len(scored[sid])
+            summary.margin = ability - difficulty[sid]
+    ordered = sorted(
+        summaries.values(), key=lambda s: (s.finished > 0, s.suitability, s.title.lower(), s.id)
+    )
+    if scenario_id is None and ordered[0].margin is not None:
+        ordered[0].suggested = True
+    return ordered
 
 
 def first_line(text: str, limit: int = 120) -> str:
