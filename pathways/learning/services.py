@@ -7,6 +7,7 @@ raises ``DoesNotExist`` (views turn it into 404).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -248,8 +249,24 @@ def do_save_reaction(
 @dataclass(frozen=True)
 class DoneOutcome:
     cards_created: int
-    finished_stage: str | None = None
-    finished_pathway: str | None = None
+    finished_stage: str | None = None  # the stage this completion finished, if any
+    finished_pathway: str | None = None  # the pathway this completion finished, if any
+    pathway: str = ""
+    finished_at: dt.datetime | None = None
+
+    @property
+    def celebration(self) -> queries.Celebration | None:
+        """What to celebrate: a finished pathway rather than its last stage; None when this
+        completion finished neither."""
+        if self.finished_at is None:
+            return None
+        if self.finished_pathway:
+            return queries.Celebration(
+                "pathway", self.finished_pathway, self.finished_pathway, self.finished_at
+            )
+        if self.finished_stage:
+            return queries.Celebration("stage", self.finished_stage, self.pathway, self.finished_at)
+        return None
 
 
 def do_mark_module_done(membership: Membership, module_id: int) -> DoneOutcome:
@@ -274,17 +291,23 @@ def do_mark_module_done(membership: Membership, module_id: int) -> DoneOutcome:
 
 
 def do_mark_step_done(membership: Membership, enrollment_id: int, step_id: int) -> DoneOutcome:
-    """Complete a pathway step (see ``do_complete_step``) and say what it finished."""
+    """Complete a pathway step (see ``do_complete_step``) and say what it finished: the stage
+    or the pathway whose last step this completion was (a step done earlier, or a second
+    submit after another step finished the stage, finishes nothing new)."""
     with transaction.atomic():
         before = ReviewCard.objects.filter(learner=membership).count()
-        do_complete_step(membership, enrollment_id, step_id)
+        completion = do_complete_step(membership, enrollment_id, step_id)
         cards = ReviewCard.objects.filter(learner=membership).count() - before
         [view] = queries.learner_enrollments(membership, enrollment_id=enrollment_id)
     stage = next((st for st in view.stages if any(s.id == step_id for s in st.steps)), None)
+    done_at = completion.completed_at
+    finished_stage = stage is not None and stage.finished and stage.finished_at == done_at
     return DoneOutcome(
         cards_created=cards,
-        finished_stage=stage.title if stage is not None and stage.finished else None,
-        finished_pathway=view.pathway if view.completed else None,
+        finished_stage=stage.title if stage is not None and finished_stage else None,
+        finished_pathway=view.pathway if view.completed and view.finished_at == done_at else None,
+        pathway=view.pathway,
+        finished_at=done_at,
     )
 
 

@@ -23,6 +23,7 @@ from pathways.learning.forms import (
     PracticeAnswerForm,
     ReactionForm,
 )
+from pathways.queries import Celebration, learner_enrollments
 from pathways.social.queries import comments_for
 
 
@@ -153,6 +154,13 @@ def save_reaction(request: TenantRequest, org_slug: str, module_id: int) -> Http
 
 def _done_message(request: TenantRequest, outcome: services.DoneOutcome) -> None:
     parts = [_("Marked done. Well done!")]
+    if outcome.finished_pathway:
+        parts = [
+            _("Marked done: that was the last step of %(pathway)s.")
+            % {"pathway": outcome.finished_pathway}
+        ]
+    elif outcome.finished_stage:
+        parts = [_("Marked done: that finishes %(stage)s.") % {"stage": outcome.finished_stage}]
     if outcome.cards_created:
         parts.append(
             ngettext(
@@ -181,17 +189,42 @@ def module_done(request: TenantRequest, org_slug: str, module_id: int) -> HttpRe
 def step_done(
     request: TenantRequest, org_slug: str, enrollment_id: int, step_id: int
 ) -> HttpResponse:
+    """Mark a step done. From the home's pathway card (htmx) the card is swapped for the
+    updated one, which celebrates a stage or pathway this step finished; otherwise the learner
+    goes home, told what the step finished, where the finish is celebrated."""
     try:
         outcome = services.do_mark_step_done(request.membership, enrollment_id, step_id)
     except ObjectDoesNotExist as exc:
         raise Http404(_("No such step in your pathways.")) from exc
     except ValidationError as exc:
+        if request.htmx:
+            return _enrollment_card(request, enrollment_id, error=" ".join(exc.messages))
         messages.error(request, " ".join(exc.messages))
         return redirect(
             "learning_step", org_slug=org_slug, enrollment_id=enrollment_id, step_id=step_id
         )
+    if request.htmx:
+        return _enrollment_card(request, enrollment_id, celebration=outcome.celebration)
     _done_message(request, outcome)
     return redirect("org_home", org_slug=org_slug)
+
+
+def _enrollment_card(
+    request: TenantRequest,
+    enrollment_id: int,
+    celebration: Celebration | None = None,
+    error: str = "",
+) -> HttpResponse:
+    try:
+        [enrollment] = learner_enrollments(request.membership, enrollment_id=enrollment_id)
+    except ValueError as exc:  # no such enrolment of the learner's
+        raise Http404(_("No such step in your pathways.")) from exc
+    context = {"enrollment": enrollment, "just_finished": celebration, "card_error": error}
+    response = render(request, "pathways/learner_home.html#enrollment-card", context)
+    if celebration is not None or error:
+        # The button was low in a long card; bring its top, where the news is, into view.
+        response["HX-Reswap"] = f"outerHTML show:#enrollment-{enrollment.id}:top"
+    return response
 
 
 @require_http_methods(["GET", "POST"])
