@@ -190,13 +190,16 @@ def do_rollup_progress(org: Organization, period: dt.date | None = None) -> Roll
 def do_rollup_learner_progress(
     org: Organization, learner_id: int, period: dt.date | None = None
 ) -> RollupResult:
-    """Recompute one learner's rows for ``period`` and the rows of the teams they are or were
-    counted in, and upsert them: what a fact about one learner changes, in a time that does not
-    grow with the organisation. Gives the same rows as ``do_rollup_progress``.
+    """Recompute, for ``period``, the rows of one learner and of everyone in the teams they are
+    or were counted in, and those teams' rows: what a fact about one learner changes, in a time
+    that grows with their team, not with the organisation. Gives the rows ``do_rollup_progress``
+    gives for them.
 
-    Must run inside ``tenant_context(org)``. Locks the affected teams (in primary-key order),
-    so two learners of one team rolled up at once cannot each overwrite the team's row with a
-    figure that misses the other. A learner who left or was deactivated loses their rows.
+    The whole team is recomputed, not read back, so a team's figure never rests on rows that
+    were not written yet (someone enrolled since the last roll-up). Must run inside
+    ``tenant_context(org)``. Locks the affected teams (in primary-key order), so two roll-ups
+    for one team serialise and the later one sees the earlier one's facts. A learner who left
+    or was deactivated loses their rows.
     """
     cache.delete(_pending_key(org.pk, learner_id))
     period = period or period_for(org)
@@ -212,16 +215,25 @@ def do_rollup_learner_progress(
         team_ids = sorted(earlier_teams | ({current_team} if current_team else set()))
         list(Team.objects.select_for_update().filter(pk__in=team_ids).order_by("pk"))
 
-        enrollments = (
-            enrollments_in_progress(
-                Enrollment.objects.filter(learner_id=learner_id).select_related("learner")
+        # Everyone counted in these teams now or at the last roll-up, and the learner.
+        scope = {learner_id}
+        if team_ids:
+            scope.update(
+                Membership.objects.filter(team_id__in=team_ids).values_list("pk", flat=True)
             )
-            if learner is not None and learner.is_active
-            else []
+            scope.update(
+                LearnerProgressRollup.objects.filter(
+                    period=period, team_id__in=team_ids
+                ).values_list("learner_id", flat=True)
+            )
+        enrollments = enrollments_in_progress(
+            Enrollment.objects.filter(learner_id__in=scope, learner__is_active=True).select_related(
+                "learner"
+            )
         )
         learner_rows = _learner_rows(org, enrollments, period, now)
         _upsert_learner_rows(learner_rows)
-        LearnerProgressRollup.objects.filter(period=period, learner_id=learner_id).exclude(
+        LearnerProgressRollup.objects.filter(period=period, learner_id__in=scope).exclude(
             enrollment_id__in=[row.enrollment_id for row in learner_rows]
         ).delete()
 
@@ -229,8 +241,10 @@ def do_rollup_learner_progress(
             org,
             period,
             now,
-            LearnerProgressRollup.objects.filter(period=period, team_id__in=team_ids).values_list(
-                "team_id", "learner_id", "completion"
+            (
+                (r.team_id, r.learner_id, r.completion)
+                for r in learner_rows
+                if r.team_id in team_ids
             ),
         )
         _upsert_team_rows(team_rows)

@@ -78,6 +78,26 @@ def test_it_gives_the_rows_the_full_rollup_gives(org_a, org_b, django_capture_on
     assert _snapshot(org_b) == before_b  # the other organisation is untouched
 
 
+def test_it_counts_teammates_who_were_never_rolled_up(org_a, org_b):
+    """Five learners enrolled with no roll-up since: the first fact gives a team of five."""
+    fixture = make_pathway(org_a)
+    alpha = _team(org_a, "Alpha")
+    first, *_ = _learners(org_a, fixture, alpha, 5, 0, "new")
+    with tenant_context(org_a):
+        [enrollment] = Enrollment.objects.filter(learner=first)
+        StepCompletion.objects.create(
+            enrollment=enrollment, learner=first, step_key=fixture.steps[0].key
+        )
+        result = do_rollup_learner_progress(org_a, first.pk)
+        row = TeamProgressRollup.objects.get(team=alpha)
+    assert (result.learners, result.teams) == (5, 1)
+    assert (row.learners, row.mean_completion) == (5, pytest.approx(0.25 / 5))
+    incremental = _snapshot(org_a)
+    with tenant_context(org_a):
+        do_rollup_progress(org_a)
+    assert incremental == _snapshot(org_a)
+
+
 def test_it_moves_a_learner_between_teams_and_drops_an_emptied_team(org_a, org_b):
     fixture = make_pathway(org_a)
     alpha, beta = _team(org_a, "Alpha"), _team(org_a, "Beta")
