@@ -67,7 +67,7 @@ def test_it_gives_404_for_another_organisations_step_under_ones_own_slug(client,
     enrollment = enroll(org_a, fixture, victim)
     intruder = make_member(org_b, "intruder@b.example", is_learner=True)
     client.force_login(intruder.user)
-    url = f"/o/{org_b.slug}/learn/enrollments/{enrollment.pk}/steps/{fixture.steps[0].pk}/complete/"
+    url = f"/o/{org_b.slug}/learn/enrollments/{enrollment.pk}/steps/{fixture.steps[0].pk}/done/"
     assert client.post(url).status_code == 404
     api = f"/api/v1/orgs/{org_b.slug}/me/enrollments/{enrollment.pk}/complete-step/"
     assert client.post(api, {"step_id": fixture.steps[0].pk}).status_code == 404

@@ -15,7 +15,7 @@ def test_it_refuses_a_forged_form_and_writes_nothing(org_a, org_b):
     enrollment = enroll(org_a, fixture, leo)
     client = Client(enforce_csrf_checks=True)
     client.force_login(leo.user)
-    url = f"/o/{org_a.slug}/learn/enrollments/{enrollment.pk}/steps/{fixture.steps[0].pk}/complete/"
+    url = f"/o/{org_a.slug}/learn/enrollments/{enrollment.pk}/steps/{fixture.steps[0].pk}/done/"
     response = client.post(url)
     assert response.status_code == 403
     assert "This form could not be accepted" in response.content.decode()

@@ -37,7 +37,7 @@ def test_it_records_a_completion_once_and_rolls_up_after_commit(
     leo = make_member(org_a, "leo@example.com", is_learner=True, team=_team(org_a))
     enrollment = enroll(org_a, fixture, leo)
     client.force_login(leo.user)
-    url = f"/o/{org_a.slug}/learn/enrollments/{enrollment.pk}/steps/{fixture.steps[0].pk}/complete/"
+    url = f"/o/{org_a.slug}/learn/enrollments/{enrollment.pk}/steps/{fixture.steps[0].pk}/done/"
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         assert client.post(url).status_code == 302
         client.post(url)  # a double submit records nothing new
@@ -54,7 +54,7 @@ def test_it_refuses_a_locked_step_and_writes_nothing(client, org_a, org_b):
     leo = make_member(org_a, "leo@example.com", is_learner=True)
     enrollment = enroll(org_a, fixture, leo)
     client.force_login(leo.user)
-    url = f"/o/{org_a.slug}/learn/enrollments/{enrollment.pk}/steps/{fixture.steps[2].pk}/complete/"
+    url = f"/o/{org_a.slug}/learn/enrollments/{enrollment.pk}/steps/{fixture.steps[2].pk}/done/"
     page = client.post(url, follow=True).content.decode()
     assert "is not open yet" in page
     with tenant_context(org_a):
@@ -81,7 +81,7 @@ def test_it_completes_the_enrolment_with_its_last_step(client, org_a, org_b):
     enrollment = enroll(org_a, fixture, leo)
     client.force_login(leo.user)
     for step in fixture.steps:
-        client.post(f"/o/{org_a.slug}/learn/enrollments/{enrollment.pk}/steps/{step.pk}/complete/")
+        client.post(f"/o/{org_a.slug}/learn/enrollments/{enrollment.pk}/steps/{step.pk}/done/")
     with tenant_context(org_a):
         assert Enrollment.objects.get().status == Enrollment.Status.COMPLETED
 
@@ -91,7 +91,7 @@ def test_it_answers_htmx_with_the_updated_card_only(client, org_a, org_b):
     leo = make_member(org_a, "leo@example.com", is_learner=True)
     enrollment = enroll(org_a, fixture, leo)
     client.force_login(leo.user)
-    url = f"/o/{org_a.slug}/learn/enrollments/{enrollment.pk}/steps/{fixture.steps[0].pk}/complete/"
+    url = f"/o/{org_a.slug}/learn/enrollments/{enrollment.pk}/steps/{fixture.steps[0].pk}/done/"
     body = client.post(url, headers={"HX-Request": "true"}).content.decode()
     assert body.lstrip().startswith("<section") and "<html" not in body
     assert "1 of 4 steps done" in body

@@ -266,7 +266,7 @@ def test_the_home_words_due_and_opening_dates_by_the_organisations_day(client, o
         )
         # Marking it done by htmx swaps in a card worded by the same day.
         step = fixture.steps[0]
-        url = f"/o/{org_a.slug}/learn/enrollments/{enrollment.pk}/steps/{step.pk}/complete/"
+        url = f"/o/{org_a.slug}/learn/enrollments/{enrollment.pk}/steps/{step.pk}/done/"
         card = client.post(url, HTTP_HX_REQUEST="true").content.decode()
         assert 'due <time datetime="2026-03-04" title="Wed 4 Mar 2026">tomorrow (4 Mar)</time>' in (
             card
