@@ -4,7 +4,8 @@ Seeds one organisation with 5,000 learners (``--learners``) and 200 modules (``-
 gives the demo learner a review card for every module's retrieval items, then measures the
 server time (median and p95 over ``--repeat`` requests, in process through Django's test
 client, one core) and the query count of the learner home, the review page, the sponsor
-home and the admin's programme health, plus the time of a full progress roll-up. Uses its own database: ``BENCH_DATABASE_URL``
+home and the admin's programme health, plus the time of a full progress roll-up and of the
+one-learner roll-up a completed step queues. Uses its own database: ``BENCH_DATABASE_URL``
 (e.g. a PostgreSQL URL for a non-superuser role), else a SQLite file in /tmp.
 """
 
