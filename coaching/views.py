@@ -11,5 +11,5 @@ from organizations.roles import role_required
 @role_required("coach")
 def coach_home(request: TenantRequest, org_slug: str) -> HttpResponse:
     return render(
-        request, "coaching/coach_home.html", {"coachees": queries.coachees_of(request.membership)}
+        request, "coaching/coach_home.html", {"roster": queries.coachees_of(request.membership)}
     )
