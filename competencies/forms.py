@@ -105,6 +105,25 @@ class ScaleForm(forms.Form):
         }
 
 
+class LevelForm(forms.Form):
+    """A new level at the top of the scale; ``value`` is the number the admin saw as next."""
+
+    value = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    label = forms.CharField(label=_("Label"), max_length=80)
+    descriptor = forms.CharField(
+        label=_("Descriptor"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("What someone at this level does that someone a level below does not."),
+    )
+
+
+class LevelValueForm(forms.Form):
+    """The level an admin confirmed removing (compared with the scale's top when it is done)."""
+
+    value = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
 class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("Framework file (.json)"),

@@ -11,6 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from organizations.tenancy import TenantModel
 
+# A proficiency scale runs 1..n without gaps; fewer than two levels is not a scale, and more than
+# ten is more distinctions than a rater can tell apart.
+MIN_LEVELS, MAX_LEVELS = 2, 10
+
 
 class Framework(TenantModel):
     name = models.CharField(_("name"), max_length=200)
@@ -35,7 +39,7 @@ class ProficiencyLevel(TenantModel):
 
     framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="levels")
     value = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(1), MaxValueValidator(10)]
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_LEVELS)]
     )
     label = models.CharField(max_length=80)
     descriptor = models.TextField(blank=True)

@@ -53,6 +53,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from competencies.models import (
+    MAX_LEVELS,
+    MIN_LEVELS,
     BehaviouralIndicator,
     Competency,
     Framework,
@@ -69,7 +71,6 @@ MAX_BYTES = 2 * 1024 * 1024
 MAX_COMPETENCIES = 200
 MAX_INDICATORS = 30
 MAX_PRIORITIES = 100
-MIN_LEVELS, MAX_LEVELS = 2, 10
 MAX_ERRORS = 50  # a file that is wrong everywhere gets the first 50 problems, not thousands
 
 TOP_KEYS = {"format", "version", "name", "description", "levels", "competencies", "priorities"}

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from django.db.models import Count
 
 from competencies.models import (
+    MAX_LEVELS,
+    MIN_LEVELS,
     BehaviouralIndicator,
     Competency,
     Framework,
@@ -186,6 +188,125 @@ def competency_card(competency_id: int) -> CompetencyView:
     view.is_last = order[-1] == competency.pk
     _fill_competencies([view])
     return view
+
+
+# --------------------------------------------------------------------------------------------
+# The proficiency scale and what is stored on it
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PlaceCount:
+    """How many stored values sit in one place (a cohort, a pathway version)."""
+
+    place: str
+    count: int
+
+
+@dataclass
+class LevelUsage:
+    """Ratings and thresholds stored at ``value`` or above on one framework's scale.
+
+    These are the values a scale without that level could no longer describe: learners'
+    self-assessments (by cohort) and personalisation-rule thresholds (by pathway version).
+    """
+
+    value: int
+    self_assessments: list[PlaceCount] = field(default_factory=list)
+    rules: list[PlaceCount] = field(default_factory=list)
+
+    @property
+    def self_assessment_count(self) -> int:
+        return sum(p.count for p in self.self_assessments)
+
+    @property
+    def rule_count(self) -> int:
+        return sum(p.count for p in self.rules)
+
+    @property
+    def is_used(self) -> bool:
+        return bool(self.self_assessments or self.rules)
+
+
+def level_usage(framework_id: int, value: int) -> LevelUsage:
+    """Stored values at ``value`` or above on the framework's scale (2 queries).
+
+    "Or above" because removing the top level must also catch a value a scale edit left behind.
+    Activity events and audit entries keep a copy of ratings too, but as history of what
+    happened; they are not read against the scale, so they do not count here.
+    """
+    from pathways.models import PersonalisationRule, SelfAssessment
+
+    usage = LevelUsage(value)
+    for cohort, n in (
+        SelfAssessment.objects.filter(competency__framework_id=framework_id, rating__gte=value)
+        .values_list("enrollment__cohort__name")
+        .annotate(n=Count("pk"))
+        .order_by("enrollment__cohort__name")
+    ):
+        usage.self_assessments.append(PlaceCount(cohort, n))
+    for pathway, number, n in (
+        PersonalisationRule.objects.filter(
+            competency__framework_id=framework_id, threshold__gte=value
+        )
+        .values_list("step__version__pathway__name", "step__version__number")
+        .annotate(n=Count("pk"))
+        .order_by("step__version__pathway__name", "step__version__number")
+    ):
+        usage.rules.append(PlaceCount(f"{pathway} v{number}", n))
+    return usage
+
+
+@dataclass
+class ScalePage:
+    """A framework's scale with what adding or removing a level at the top would meet."""
+
+    id: int
+    name: str
+    levels: list[LevelView]
+    top_usage: LevelUsage
+
+    @property
+    def top(self) -> LevelView | None:
+        return self.levels[-1] if self.levels else None
+
+    @property
+    def next_value(self) -> int:
+        return len(self.levels) + 1
+
+    @property
+    def can_add(self) -> bool:
+        return len(self.levels) < MAX_LEVELS
+
+    @property
+    def at_minimum(self) -> bool:
+        return len(self.levels) <= MIN_LEVELS
+
+    @property
+    def can_remove(self) -> bool:
+        return not self.at_minimum and not self.top_usage.is_used
+
+    @property
+    def min_levels(self) -> int:
+        return MIN_LEVELS
+
+    @property
+    def max_levels(self) -> int:
+        return MAX_LEVELS
+
+
+def scale_page(framework_id: int) -> ScalePage:
+    """The framework's levels and the usage of its top level (4 queries).
+
+    Raises ``Framework.DoesNotExist`` when the id is not one of this organisation's frameworks.
+    """
+    framework = Framework.objects.get(pk=framework_id)
+    levels = [
+        LevelView(lv.pk, lv.value, lv.label, lv.descriptor)
+        for lv in ProficiencyLevel.objects.filter(framework=framework).order_by("value")
+    ]
+    top = levels[-1].value if levels else 1
+    return ScalePage(framework.pk, framework.name, levels, level_usage(framework.pk, top))
 
 
 @dataclass

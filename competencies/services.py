@@ -7,6 +7,7 @@ the change does.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,8 +15,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from competencies.models import (
+    MAX_LEVELS,
+    MIN_LEVELS,
     BehaviouralIndicator,
     Competency,
     Framework,
@@ -23,6 +27,7 @@ from competencies.models import (
     ProficiencyLevel,
     StrategicPriority,
 )
+from competencies.queries import LevelUsage, LevelView, PlaceCount, level_usage
 from organizations.audit import record_change, snapshot
 from organizations.integrity import refuse_duplicate
 from organizations.models import User
@@ -289,18 +294,29 @@ def check_scale(levels: list[tuple[int, str, str]]) -> None:
         seen.add(label.lower())
 
 
+def _lock_scale(framework: Framework) -> list[ProficiencyLevel]:
+    """Lock the framework row, then read its levels in order.
+
+    Every scale change takes this lock first, so two admins (or a double-submit) changing the
+    same scale run one after the other, and the levels read after the lock are the current ones.
+    Must run inside ``transaction.atomic()``.
+    """
+    Framework.objects.select_for_update().filter(pk=framework.pk).first()
+    return list(ProficiencyLevel.objects.filter(framework=framework).order_by("value"))
+
+
 def do_update_scale(
     actor: User | None, framework: Framework, changes: dict[int, tuple[str, str]]
 ) -> int:
     """Set label and descriptor per level value; returns how many levels changed."""
-    levels = list(ProficiencyLevel.objects.filter(framework=framework).order_by("value"))
-    merged = [
-        (lv.value, *changes.get(lv.value, (lv.label, lv.descriptor)))  # type: ignore[misc]
-        for lv in levels
-    ]
-    check_scale(merged)
     changed: list[ProficiencyLevel] = []
     with transaction.atomic():
+        levels = _lock_scale(framework)
+        merged = [
+            (lv.value, *changes.get(lv.value, (lv.label, lv.descriptor)))  # type: ignore[misc]
+            for lv in levels
+        ]
+        check_scale(merged)
         before = framework_snapshot(framework)
         for level, (_value, label, descriptor) in zip(levels, merged, strict=True):
             label, descriptor = _clean(label), _clean(descriptor)
@@ -318,6 +334,148 @@ def do_update_scale(
                 object_repr=f"{framework.name}: proficiency scale",
             )
     return len(changed)
+
+
+def _scale_changed(value: int) -> ValidationError:
+    return ValidationError(
+        _(
+            "The scale changed since this page was opened: its top level is no longer "
+            "level %(value)d. Nothing was changed; look at the scale again and retry."
+        )
+        % {"value": value},
+        code="stale",
+    )
+
+
+def check_level_addable(levels: list[ProficiencyLevel], value: int, label: str) -> None:
+    """A new top level ``value`` fits: the scale has room and ``value`` comes next.
+
+    ``value`` is the level number the admin saw as next; a mismatch means the scale changed
+    underneath them (or the form was sent twice), so nothing is added.
+    """
+    if len(levels) >= MAX_LEVELS:
+        raise ValidationError(
+            _("A scale has at most %(max)d levels; this one has %(n)d already.")
+            % {"max": MAX_LEVELS, "n": len(levels)},
+            code="full",
+        )
+    if value != len(levels) + 1:
+        raise _scale_changed(value - 1)
+    check_scale([(lv.value, lv.label, lv.descriptor) for lv in levels] + [(value, label, "")])
+
+
+def do_add_level(
+    actor: User | None, framework: Framework, value: int, label: str, descriptor: str = ""
+) -> ProficiencyLevel:
+    """Add level ``value`` (which must be the next number) at the top of the scale; audited.
+
+    Existing ratings and thresholds keep their numbers: a 4 stays a 4, now of one more level.
+    """
+    label, descriptor = _clean(label), _clean(descriptor)
+    with transaction.atomic():
+        levels = _lock_scale(framework)
+        check_level_addable(levels, value, label)
+        before = framework_snapshot(framework)
+        level = ProficiencyLevel.objects.create(
+            framework=framework, value=value, label=label, descriptor=descriptor
+        )
+        record_change(
+            actor,
+            "level added",
+            framework,
+            before=before,
+            after=framework_snapshot(framework),
+            object_repr=f"{framework.name}: proficiency scale, level {value} “{label}”",
+        )
+    return level
+
+
+def describe_level_usage(usage: LevelUsage, limit: int = 3) -> str:
+    """E.g. ``12 learner self-assessments rate someone at it (by cohort: “Spring”: 8, …); …``."""
+
+    def places(rows: list[PlaceCount]) -> str:
+        shown = ", ".join(f"“{row.place}”: {row.count}" for row in rows[:limit])
+        if len(rows) > limit:
+            shown += " " + _("and %(count)d more") % {"count": len(rows) - limit}
+        return shown
+
+    parts = []
+    if usage.self_assessments:
+        parts.append(
+            ngettext(
+                "%(n)d learner self-assessment rates someone at it (by cohort: %(where)s)",
+                "%(n)d learner self-assessments rate someone at it (by cohort: %(where)s)",
+                usage.self_assessment_count,
+            )
+            % {"n": usage.self_assessment_count, "where": places(usage.self_assessments)}
+        )
+    if usage.rules:
+        parts.append(
+            ngettext(
+                "%(n)d personalisation rule uses it as its threshold "
+                "(by pathway version: %(where)s)",
+                "%(n)d personalisation rules use it as their threshold "
+                "(by pathway version: %(where)s)",
+                usage.rule_count,
+            )
+            % {"n": usage.rule_count, "where": places(usage.rules)}
+        )
+    return "; ".join(parts)
+
+
+def check_top_level_removable(
+    levels: Sequence[ProficiencyLevel | LevelView], value: int, usage: LevelUsage
+) -> None:
+    """The top of ``levels`` (in order) is ``value``, the scale keeps its minimum, and no
+    stored value in ``usage`` sits on it; else ``ValidationError`` says how many and where."""
+    if not levels or levels[-1].value != value:
+        raise _scale_changed(value)
+    top = levels[-1]
+    if len(levels) <= MIN_LEVELS:
+        raise ValidationError(
+            _(
+                "A scale needs at least %(min)d levels, so level %(value)d “%(label)s” stays. "
+                "To start again with a different scale, import a framework file."
+            )
+            % {"min": MIN_LEVELS, "value": top.value, "label": top.label},
+            code="minimum",
+        )
+    if usage.is_used:
+        raise ValidationError(
+            _(
+                "Level %(value)d “%(label)s” cannot be removed: %(uses)s. "
+                "Removing it would leave those pointing at a level the scale no longer has. "
+                "Keep the level; you can still rename it and reword its descriptor."
+            )
+            % {"value": top.value, "label": top.label, "uses": describe_level_usage(usage)},
+            code="in_use",
+        )
+
+
+def do_remove_top_level(actor: User | None, framework: Framework, value: int) -> ProficiencyLevel:
+    """Remove level ``value``, which must still be the top level; audited.
+
+    Refused (``ValidationError``) below the minimum number of levels, when the top level is no
+    longer ``value``, or while any self-assessment or personalisation rule stores it. Returns
+    the removed level (no longer in the database).
+    """
+    with transaction.atomic():
+        levels = _lock_scale(framework)
+        # Counted after the lock, so the refusal reflects the scale being changed right now.
+        usage = level_usage(framework.pk, levels[-1].value if levels else value)
+        check_top_level_removable(levels, value, usage)
+        top = levels[-1]
+        before = framework_snapshot(framework)
+        ProficiencyLevel.objects.filter(pk=top.pk).delete()
+        record_change(
+            actor,
+            "level removed",
+            framework,
+            before=before,
+            after=framework_snapshot(framework),
+            object_repr=f"{framework.name}: proficiency scale, level {top.value} “{top.label}”",
+        )
+    return top
 
 
 # --------------------------------------------------------------------------------------------

@@ -16,6 +16,16 @@ urlpatterns = [
     ),
     path("competencies/<int:framework_id>/scale/", views.scale_edit, name="scale_edit"),
     path(
+        "competencies/<int:framework_id>/scale/levels/add/",
+        views.scale_level_add,
+        name="scale_level_add",
+    ),
+    path(
+        "competencies/<int:framework_id>/scale/levels/remove/",
+        views.scale_level_remove,
+        name="scale_level_remove",
+    ),
+    path(
         "competencies/<int:framework_id>/export/", views.framework_export, name="framework_export"
     ),
     path(

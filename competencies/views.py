@@ -19,6 +19,8 @@ from competencies.forms import (
     FrameworkForm,
     ImportForm,
     IndicatorForm,
+    LevelForm,
+    LevelValueForm,
     PriorityForm,
     ScaleForm,
     add_service_error,
@@ -138,11 +140,45 @@ def framework_delete(request: TenantRequest, org_slug: str, framework_id: int) -
     return render(request, "competencies/framework_delete.html", context)
 
 
+def _scale(framework_id: int) -> queries.ScalePage:
+    try:
+        return queries.scale_page(framework_id)
+    except Framework.DoesNotExist as exc:
+        raise Http404(_("No such framework in this organisation.")) from exc
+
+
+def _removal_refusal(scale: queries.ScalePage) -> str:
+    """Why the top level cannot be removed now, or "" when it can."""
+    try:
+        services.check_top_level_removable(
+            scale.levels, scale.top.value if scale.top else 0, scale.top_usage
+        )
+    except ValidationError as exc:
+        return " ".join(exc.messages)
+    return ""
+
+
+def _render_scale(
+    request: TenantRequest,
+    scale: queries.ScalePage,
+    form: ScaleForm | None = None,
+    add_form: LevelForm | None = None,
+) -> HttpResponse:
+    context = {
+        "framework": scale,
+        "refusal": _removal_refusal(scale),
+        "form": form or ScaleForm(levels=scale.levels),
+        "add_form": add_form
+        or LevelForm(initial={"value": scale.next_value}, auto_id="new_level_%s"),
+    }
+    return render(request, "competencies/scale_form.html", context)
+
+
 @require_http_methods(GET_POST)
 @role_required("admin")
 def scale_edit(request: TenantRequest, org_slug: str, framework_id: int) -> HttpResponse:
-    detail = _detail(framework_id)
-    form = ScaleForm(_bound(request), levels=detail.levels)
+    scale = _scale(framework_id)
+    form = ScaleForm(_bound(request), levels=scale.levels)
     if request.method == "POST" and form.is_valid():
         framework = get_object_or_404(Framework, pk=framework_id)
         try:
@@ -152,7 +188,52 @@ def scale_edit(request: TenantRequest, org_slug: str, framework_id: int) -> Http
         else:
             messages.success(request, _("Scale saved (%(n)d levels changed).") % {"n": changed})
             return redirect("framework_detail", org_slug, framework_id)
-    return render(request, "competencies/scale_form.html", {"framework": detail, "form": form})
+    return _render_scale(request, scale, form=form)
+
+
+@require_POST
+@role_required("admin")
+def scale_level_add(request: TenantRequest, org_slug: str, framework_id: int) -> HttpResponse:
+    framework = get_object_or_404(Framework, pk=framework_id)
+    form = LevelForm(request.POST, auto_id="new_level_%s")
+    if form.is_valid():
+        try:
+            level = services.do_add_level(request.user, framework, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_error(form, exc, "label")
+        else:
+            messages.success(
+                request,
+                _("Level %(value)d “%(label)s” added; the scale now runs 1–%(value)d.")
+                % {"value": level.value, "label": level.label},
+            )
+            return redirect("scale_edit", org_slug, framework_id)
+    return _render_scale(request, _scale(framework_id), add_form=form)
+
+
+@require_http_methods(GET_POST)
+@role_required("admin")
+def scale_level_remove(request: TenantRequest, org_slug: str, framework_id: int) -> HttpResponse:
+    """GET: what removing the top level loses, or why it cannot go. POST: remove it."""
+    framework = get_object_or_404(Framework, pk=framework_id)
+    form = LevelValueForm(_bound(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            level = services.do_remove_top_level(
+                request.user, framework, form.cleaned_data["value"]
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                _("Level %(value)d “%(label)s” removed; the scale now runs 1–%(top)d.")
+                % {"value": level.value, "label": level.label, "top": level.value - 1},
+            )
+            return redirect("scale_edit", org_slug, framework_id)
+    scale = _scale(framework_id)
+    context = {"framework": scale, "refusal": _removal_refusal(scale)}
+    return render(request, "competencies/scale_remove.html", context)
 
 
 @require_GET
