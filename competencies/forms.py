@@ -135,6 +135,15 @@ class ImportForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false"}),
     )
+    name = forms.CharField(
+        label=_("Import under another name (optional)"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Leave empty to use the name in the file. Give a new name to import a copy next to "
+            "a framework that already has that name."
+        ),
+    )
     include_priorities = forms.BooleanField(
         label=_("Also import the strategic priorities and their links"),
         required=False,

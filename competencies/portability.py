@@ -286,8 +286,8 @@ def check_framework_data(data: Any) -> None:
             c.add(
                 "name",
                 _(
-                    "a framework called “%(name)s” already exists in this organisation; rename "
-                    "it in the file or rename the existing one"
+                    "a framework called “%(name)s” already exists in this organisation; import "
+                    "it under another name, or rename the existing one"
                 )
                 % {"name": name},
             )
@@ -439,13 +439,16 @@ class ImportResult:
 
 
 def do_import_framework(
-    actor: User | None, data: Any, *, include_priorities: bool = True
+    actor: User | None, data: Any, *, include_priorities: bool = True, name: str = ""
 ) -> ImportResult:
     """Create a framework from a decoded file in the current organisation; all or nothing.
 
-    Raises ``ValidationError`` (a list of path-prefixed messages) and writes nothing when the
-    file is not valid.
+    ``name``, when given, replaces the file's name (to import a copy next to a framework of the
+    same name). Raises ``ValidationError`` (a list of path-prefixed messages) and writes nothing
+    when the file is not valid.
     """
+    if name.strip() and isinstance(data, dict):
+        data = {**data, "name": name}
     check_framework_data(data)
     with transaction.atomic():
         framework = Framework.objects.create(

@@ -257,7 +257,10 @@ def framework_import(request: TenantRequest, org_slug: str) -> HttpResponse:
         try:
             data = portability.parse_json(form.raw())
             result = portability.do_import_framework(
-                request.user, data, include_priorities=form.cleaned_data["include_priorities"]
+                request.user,
+                data,
+                include_priorities=form.cleaned_data["include_priorities"],
+                name=form.cleaned_data["name"],
             )
         except ValidationError as exc:
             problems = exc.messages

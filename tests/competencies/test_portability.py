@@ -205,6 +205,20 @@ def test_it_refuses_a_name_that_clashes_with_an_existing_framework(org_a, org_b)
         portability.do_import_framework(None, _valid())
 
 
+def test_it_imports_a_copy_under_another_name_next_to_the_original(org_a, org_b):
+    with tenant_context(org_a):
+        services.do_create_framework(None, "Imported", "")
+        result = portability.do_import_framework(None, _valid(), name="  Imported (copy) ")
+        assert sorted(Framework.objects.values_list("name", flat=True)) == [
+            "Imported",
+            "Imported (copy)",
+        ]
+        with pytest.raises(ValidationError) as exc:
+            portability.do_import_framework(None, _valid(), name="imported (COPY)")
+    assert result.framework.name == "Imported (copy)"
+    assert exc.value.messages[0].startswith("name: a framework called “imported (COPY)”")
+
+
 def test_it_checks_priority_links_against_the_file(org_a, org_b):
     data = _valid()
     links = data["priorities"][0]["competencies"]

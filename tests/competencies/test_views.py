@@ -247,6 +247,26 @@ def test_it_imports_an_uploaded_file_from_another_organisation(client, org_a, or
         assert AuditEntry.objects.filter(action="imported").count() == 1
 
 
+def test_it_imports_a_copy_under_another_name_in_the_browser(admin_client, org_a, org_b):
+    framework = build_framework(org_a, 2)
+    exported = admin_client.get(_url(org_a, f"competencies/{framework.pk}/export/")).content
+    page = admin_client.post(
+        _url(org_a, "competencies/import/"), {"text": exported.decode()}
+    ).content.decode()
+    assert "name: a framework called “Leadership” already exists" in page
+    assert "import it under another name" in page
+    response = admin_client.post(
+        _url(org_a, "competencies/import/"),
+        {"text": exported.decode(), "name": "Leadership (copy)"},
+        follow=True,
+    )
+    assert "Imported “Leadership (copy)”: 2 competencies" in response.content.decode()
+    with tenant_context(org_a):
+        assert Framework.objects.count() == 2
+        copy = Framework.objects.get(name="Leadership (copy)")
+        assert Competency.objects.filter(framework=copy).count() == 2
+
+
 def test_it_lists_every_import_problem_and_writes_nothing(admin_client, org_a, org_b):
     bad = {
         "format": "pathwise.competency-framework",
