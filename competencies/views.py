@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
@@ -186,7 +187,15 @@ def scale_edit(request: TenantRequest, org_slug: str, framework_id: int) -> Http
         except ValidationError as exc:
             add_service_error(form, exc)
         else:
-            messages.success(request, _("Scale saved (%(n)d levels changed).") % {"n": changed})
+            messages.success(
+                request,
+                ngettext(
+                    "Scale saved: %(n)d level changed.",
+                    "Scale saved: %(n)d levels changed.",
+                    changed,
+                )
+                % {"n": changed},
+            )
             return redirect("framework_detail", org_slug, framework_id)
     return _render_scale(request, scale, form=form)
 
