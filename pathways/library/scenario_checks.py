@@ -1,8 +1,11 @@
 """Structural checks of a scenario tree, on plain rows (no queries here).
 
 A playable scenario has a start node; every node is reachable from it; every situation offers
-choices and every choice leads to another node; endings offer none; and from every reachable
-node some ending can still be reached (a loop back is fine as long as there is a way out).
+choices and every choice leads to another node; endings offer none; from every reachable node
+some ending can still be reached; and no path comes back to a situation already passed. A play
+records one decision per situation (the idempotent answer to a double submit or the back
+button), so a learner who came back to a situation would be shown their earlier choice again
+and could never move on.
 """
 
 from __future__ import annotations
@@ -18,9 +21,8 @@ from pathways.models import ScenarioChoice, ScenarioNode
 
 @dataclass(frozen=True)
 class TreeProblem:
-    code: (
-        str  # no_start | unreachable | leads_nowhere | no_choices | ending_with_choices | dead_loop
-    )
+    # no_start | unreachable | leads_nowhere | no_choices | ending_with_choices | dead_loop | loop
+    code: str
     node_key: str
     message: str
 
@@ -59,7 +61,9 @@ def find_tree_problems(
     choices_of: dict[int, list[ScenarioChoice]] = defaultdict(list)
     for choice in choices:
         choices_of[choice.node_id].append(choice)
-        if choice.next_node_id in by_id:
+        # A play ends at an ending, so an ending's choices (a problem of their own) lead nowhere.
+        source = by_id.get(choice.node_id)
+        if choice.next_node_id in by_id and source is not None and not source.is_ending:
             edges[choice.node_id].add(choice.next_node_id)
             reverse[choice.next_node_id].add(choice.node_id)
 
@@ -118,28 +122,35 @@ def find_tree_problems(
     for node in nodes:
         if node.is_ending:
             can_finish |= _reachable(node.pk, reverse)
-    stuck = {pk for pk in reachable if pk not in can_finish}
-    # Group the stuck nodes into loops (strongly connected parts with a cycle).
+    # Group the reachable nodes into loops (strongly connected parts with a cycle). A loop is
+    # stuck as a whole or not at all: its nodes reach each other, so they reach the same endings.
     done: set[int] = set()
-    stuck_edges = {pk: edges[pk] & stuck for pk in stuck}
+    inner_edges = defaultdict(set, {pk: edges[pk] & reachable for pk in reachable})
+    inner_reverse = defaultdict(set, {pk: reverse[pk] & reachable for pk in reachable})
     for node in nodes:
-        if node.pk not in stuck or node.pk in done:
+        if node.pk not in reachable or node.pk in done:
             continue
-        forward = _reachable(node.pk, defaultdict(set, stuck_edges))
-        backward = _reachable(
-            node.pk,
-            defaultdict(set, {pk: {p for p in reverse[pk] if p in stuck} for pk in stuck}),
-        )
-        loop = forward & backward
-        is_cycle = len(loop) > 1 or node.pk in stuck_edges[node.pk]
+        loop = _reachable(node.pk, inner_edges) & _reachable(node.pk, inner_reverse)
         done |= loop
-        if is_cycle:
-            keys = [n.key for n in nodes if n.pk in loop]
-            problems.append(
-                TreeProblem(
-                    "dead_loop",
-                    keys[0],
-                    _("%(keys)s loop with no way out to an ending.") % {"keys": _quote(keys)},
-                )
-            )
+        if len(loop) == 1 and node.pk not in inner_edges[node.pk]:
+            continue
+        keys = [n.key for n in nodes if n.pk in loop]
+        if node.pk not in can_finish:
+            message = _("%(keys)s loop with no way out to an ending.") % {"keys": _quote(keys)}
+            problems.append(TreeProblem("dead_loop", keys[0], message))
+        elif len(loop) == 1:
+            back = next(c for c in choices_of[node.pk] if c.next_node_id == node.pk)
+            message = _(
+                "In “%(key)s”, the choice “%(text)s” leads back to “%(key)s”. A learner decides "
+                "once per situation, so the play could never move on: point it at another "
+                "situation or an ending."
+            ) % {"key": node.key, "text": back.text[:60]}
+            problems.append(TreeProblem("loop", node.key, message))
+        else:
+            message = _(
+                "%(keys)s lead back to one another. A learner decides once per situation, so "
+                "one who comes back could never move on: make every path lead forward to an "
+                "ending."
+            ) % {"keys": _quote(keys)}
+            problems.append(TreeProblem("loop", keys[0], message))
     return problems

@@ -24,11 +24,34 @@ def _problems(org, scenario):
         return [(p.code, p.node_key) for p in services.check_scenario_tree(scenario)]
 
 
-def test_it_accepts_a_sound_branching_tree_with_a_loop_that_has_an_exit(org_a, org_b):
+def test_it_accepts_a_sound_branching_tree_whose_paths_meet_again(org_a, org_b):
+    scenario = make_tree(
+        org_a,
+        {"a": ["b", "c"], "b": ["c", "good"], "c": ["bad", "good"], "good": None, "bad": None},
+    )
+    assert _problems(org_a, scenario) == []
+
+
+def test_it_names_a_loop_even_when_it_has_a_way_out(org_a, org_b):
+    """A play records one decision per situation: a learner sent back could never move on."""
     scenario = make_tree(
         org_a, {"a": ["b", "c"], "b": ["a", "good"], "c": ["bad"], "good": None, "bad": None}
     )
-    assert _problems(org_a, scenario) == []
+    assert _problems(org_a, scenario) == [("loop", "a")]
+    with tenant_context(org_a):
+        [problem] = services.check_scenario_tree(scenario)
+    assert problem.message.startswith("“a”, “b” lead back to one another.")
+
+
+def test_it_names_the_choice_that_sends_a_situation_back_to_itself(org_a, org_b):
+    scenario = make_tree(org_a, {"a": ["b"], "b": ["b", "end"], "end": None})
+    assert _problems(org_a, scenario) == [("loop", "b")]
+    with tenant_context(org_a):
+        [problem] = services.check_scenario_tree(scenario)
+        with pytest.raises(ValidationError) as exc:
+            services.do_set_scenario_status(None, scenario, Scenario.Status.PUBLISHED)
+    assert problem.message.startswith("In “b”, the choice “b to b” leads back to “b”.")
+    assert problem.message in exc.value.messages
 
 
 def test_it_names_a_missing_start_node(org_a, org_b):
