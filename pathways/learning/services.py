@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from competencies.models import Competency, Framework
 from organizations.models import Membership
 from pathways import queries
 from pathways.learning import queries as learning_queries
@@ -119,8 +120,12 @@ def _queue_rollup(membership: Membership) -> None:
 def do_save_self_assessment(
     membership: Membership, enrollment_id: int, ratings: Mapping[int, int]
 ) -> list[SelfAssessment]:
-    """Store the enrolment diagnostic, all ratings or none."""
+    """Store the enrolment diagnostic, all ratings or none. Locks the rated competencies'
+    frameworks first (primary-key order, as scale changes do), so a scale level removed at the
+    same moment cannot leave a rating on a level that no longer exists."""
     with transaction.atomic():
+        frameworks = Competency.objects.filter(pk__in=list(ratings)).values("framework_id")
+        list(Framework.objects.select_for_update().filter(pk__in=frameworks).order_by("pk"))
         enrollment, _diagnostic = check_self_assessment(membership, enrollment_id, ratings)
         # Lock the enrolment so two submits cannot both pass the "only once" check.
         Enrollment.objects.select_for_update().filter(pk=enrollment.pk).first()

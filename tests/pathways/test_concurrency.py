@@ -142,3 +142,30 @@ def test_it_keeps_a_comment_an_admin_removes_while_its_author_deletes_it(org_a, 
         assert kept.removed_at is not None and kept.body == "Rude words"
     with tenant_context(org_b):
         assert not Comment.objects.exists()
+
+
+def test_it_refuses_a_rating_on_a_level_removed_at_the_same_moment(org_a, org_b):
+    """An admin removes the top level while a learner saves a self-assessment at it: the save
+    waits for the framework lock, then sees the scale without that level and is refused."""
+    from django.core.exceptions import ValidationError
+
+    from competencies.services import do_remove_top_level
+    from pathways.learning.services import do_save_self_assessment
+    from pathways.models import SelfAssessment
+    from tests.pathways.learning.factories import link_competencies, make_framework
+    from tests.races import race
+
+    fixture = make_pathway(org_a)
+    [feedback] = make_framework(org_a, ["Giving feedback"])
+    link_competencies(org_a, fixture, [feedback])
+    leo = make_member(org_a, "leo@example.com", is_learner=True)
+    enrollment = enroll(org_a, fixture, leo)
+    outcome = race(
+        org_a,
+        lambda: do_remove_top_level(None, feedback.framework, 5),
+        lambda: do_save_self_assessment(leo, enrollment.pk, {feedback.pk: 5}),
+    )
+    assert isinstance(outcome, ValidationError), outcome
+    assert "Pick a level from 1 to 4." in outcome.messages
+    with tenant_context(org_a):
+        assert not SelfAssessment.objects.exists()
