@@ -6,10 +6,13 @@ Elo per learner x competency (theta) and per item or scenario (difficulty b):
 The next item is picked near ``b = theta - 1.7`` (about 85% expected success).
 
 BKT per learner x competency: guess .2, slip .1, learn .1; mastered at p(known) >= .95.
+Every BKT update writes one ``MasteryEvidence`` row in the same transaction: the ledger the
+growth page counts, so its counts are always the updates behind each estimate.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -18,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from organizations.models import Membership
-from pathways.models import Ability, RetrievalItem, Scenario
+from pathways.models import Ability, MasteryEvidence, RetrievalItem, Scenario
 
 TARGET_SUCCESS = 0.85
 TARGET_OFFSET = math.log(TARGET_SUCCESS / (1 - TARGET_SUCCESS))  # ~1.73 logits
@@ -67,6 +70,17 @@ class Outcome:
     difficulty: float
     p_known: float
     expected: float
+    p_known_before: float
+
+
+@dataclass(frozen=True)
+class AnswerSource:
+    """The stored answer an update comes from: a review log, the "answered" activity event of
+    a practice question or a scenario decision (``MasteryEvidence.Source``), and its time."""
+
+    kind: str
+    id: int
+    answered_at: dt.datetime
 
 
 def do_record_outcome(
@@ -74,12 +88,13 @@ def do_record_outcome(
     competency_id: int | None,
     target: RetrievalItem | Scenario,
     correct: bool,
+    source: AnswerSource,
 ) -> Outcome | None:
     """One answer that tells us about one competency (see ``do_record_outcomes``). Returns None
     when the answer concerns no competency (nothing to learn about the learner)."""
     if competency_id is None:
         return None
-    return do_record_outcomes(learner, [competency_id], target, correct)[0]
+    return do_record_outcomes(learner, [competency_id], target, correct, source)[0]
 
 
 def do_record_outcomes(
@@ -87,15 +102,19 @@ def do_record_outcomes(
     competency_ids: Sequence[int],
     target: RetrievalItem | Scenario,
     correct: bool,
+    source: AnswerSource,
 ) -> list[Outcome]:
     """Update the learner's ability and p(known) on each competency an answer is evidence of,
-    and the item's (or scenario's) difficulty once. Returns one outcome per competency, in
-    competency-id order; an empty list when the answer concerns no competency.
+    and the item's (or scenario's) difficulty once, and write one ``MasteryEvidence`` row per
+    competency for ``source``. Returns one outcome per competency, in competency-id order; an
+    empty list when the answer concerns no competency.
 
     Each ability is compared with the target's difficulty before this answer. The answer is one
     event for the target, so its difficulty moves once, by the mean surprise over the abilities
     (with a single competency this is plain Elo). Locks the learner's ability rows in
     primary-key order, then the target row, so concurrent answers do not lose updates.
+    ``source`` must be stored already; recording it a second time raises IntegrityError (the
+    ledger's unique constraint) and, as it runs in one transaction, moves no estimate.
     """
     wanted = sorted(set(competency_ids))
     if not wanted:
@@ -114,8 +133,10 @@ def do_record_outcomes(
         locked = model.objects.select_for_update().get(pk=target.pk)
         now = timezone.now()
         outcomes: dict[int, Outcome] = {}
+        evidence: list[MasteryEvidence] = []
         surprise = 0.0
         for ability in abilities:
+            before = ability.p_known
             expected = expected_success(ability.theta, locked.difficulty)
             surprise += (1.0 if correct else 0.0) - expected
             ability.theta, _b = elo_update(
@@ -130,8 +151,28 @@ def do_record_outcomes(
             ability.updated_at = now
             ability.save(update_fields=["theta", "updates", "p_known", "updated_at"])
             outcomes[ability.competency_id] = Outcome(
-                theta=ability.theta, difficulty=0.0, p_known=ability.p_known, expected=expected
+                theta=ability.theta,
+                difficulty=0.0,
+                p_known=ability.p_known,
+                expected=expected,
+                p_known_before=before,
             )
+            evidence.append(
+                MasteryEvidence(
+                    organization_id=learner.organization_id,
+                    learner=learner,
+                    competency_id=ability.competency_id,
+                    source_kind=source.kind,
+                    source_id=source.id,
+                    correct=correct,
+                    p_known_before=before,
+                    p_known_after=ability.p_known,
+                    answered_at=source.answered_at,
+                    created_at=now,
+                )
+            )
+        # One row per competency, written with the updates: the growth page counts these.
+        MasteryEvidence.objects.bulk_create(evidence)
         difficulty = locked.difficulty - k_factor(locked.difficulty_updates) * surprise / len(
             abilities
         )

@@ -28,7 +28,14 @@ from pathways.models.library import (
     ScenarioChoice,
     ScenarioNode,
 )
-from pathways.models.practice import Ability, ReviewCard, ReviewLog, ScenarioDecision, ScenarioPlay
+from pathways.models.practice import (
+    Ability,
+    MasteryEvidence,
+    ReviewCard,
+    ReviewLog,
+    ScenarioDecision,
+    ScenarioPlay,
+)
 from pathways.models.progress import ActivityEvent, ModuleReaction, PracticeAnswer, StepCompletion
 from pathways.models.social import (
     Comment,
@@ -49,6 +56,7 @@ __all__ = [
     "ElectiveChoice",
     "ElectiveGroup",
     "Enrollment",
+    "MasteryEvidence",
     "MentoringOffer",
     "MentoringRequest",
     "Module",

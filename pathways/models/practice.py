@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from organizations.tenancy import TenantModel
 
@@ -81,6 +82,51 @@ class Ability(TenantModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "learner", "competency"], name="ability_unique"
+            )
+        ]
+
+
+class MasteryEvidence(TenantModel):
+    """Append-only: one row per answer and competency whose BKT p(known) the answer updated.
+
+    Written in the same transaction as the update (``pathways.adaptive.do_record_outcomes``),
+    so a learner's rows for a competency are exactly the updates behind its estimate, whatever
+    the items' and scenarios' competency tags say later. ``source_id`` points at the answer:
+    a ReviewLog, the "answered" ActivityEvent of a practice question, or a ScenarioDecision; it
+    is not a foreign key because the three live in different tables, and the evidence outlives
+    a source deleted with its item or scenario. The unique constraint makes a second write of
+    the same answer fail together with its update.
+    """
+
+    class Source(models.TextChoices):
+        REVIEW = "review", _("Review")
+        PRACTICE_QUESTION = "practice_question", _("Practice question")
+        SCENARIO_CHOICE = "scenario_choice", _("Scenario choice")
+
+    learner = models.ForeignKey(
+        "organizations.Membership", on_delete=models.CASCADE, related_name="+"
+    )
+    competency = models.ForeignKey(
+        "competencies.Competency", on_delete=models.CASCADE, related_name="+"
+    )
+    source_kind = models.CharField(max_length=20, choices=Source.choices)
+    source_id = models.PositiveBigIntegerField()
+    correct = models.BooleanField()
+    p_known_before = models.FloatField()
+    p_known_after = models.FloatField()
+    answered_at = models.DateTimeField()  # the answer's own time (review, choice, question)
+    created_at = models.DateTimeField(default=timezone.now)  # when this row was written
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "source_kind", "source_id", "competency"],
+                name="masteryevidence_unique_source",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["organization", "learner", "competency"], name="masteryevidence_learner"
             )
         ]
 

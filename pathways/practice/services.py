@@ -29,8 +29,8 @@ from fsrs import Rating
 
 from organizations.models import Membership, Organization, User
 from organizations.tenancy import current_org, tenant_context
-from pathways.adaptive import do_record_outcomes
-from pathways.models import ReviewCard, ReviewLog
+from pathways.adaptive import AnswerSource, do_record_outcomes
+from pathways.models import MasteryEvidence, ReviewCard, ReviewLog
 from pathways.models.practice import PracticeReminder
 from pathways.practice import queries
 from pathways.practice.scheduling import learner_programme_days, schedule_review, scheduler_for
@@ -234,8 +234,10 @@ def do_review(
             log = ReviewLog.objects.get(token=parsed.token)
             return _result_from_log(log, card, view, chosen, replayed=True)
         card.save(update_fields=["state", "step", "stability", "difficulty", "due", "last_review"])
-        # Evidence of the same competencies the growth page counts this review under.
-        do_record_outcomes(learner, competencies_of_item(card.item), card.item, correct)
+        # The estimates and the growth page's ledger both follow the item's competencies now;
+        # the ledger keeps them if the item is retagged later.
+        source = AnswerSource(MasteryEvidence.Source.REVIEW, log.pk, log.reviewed_at)
+        do_record_outcomes(learner, competencies_of_item(card.item), card.item, correct, source)
     return _result_from_log(log, card, view, chosen, replayed=False)
 
 

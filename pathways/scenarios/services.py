@@ -2,7 +2,8 @@
 
 Learner activity, not admin changes: nothing here goes to the audit log; every answer is
 evidence (ScenarioDecision, ActivityEvent) and updates the learner's Elo ability and BKT
-p(known) through ``pathways.adaptive.do_record_outcome``.
+p(known) through ``pathways.adaptive.do_record_outcomes``, which also writes the answer's
+``MasteryEvidence`` rows (what the growth page counts).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathways.models import (
     Ability,
     ActivityEvent,
     ChoiceScore,
+    MasteryEvidence,
     RetrievalItem,
     RetrievalOption,
     Scenario,
@@ -177,8 +179,11 @@ def do_choose(learner: Membership, play_id: int, choice_id: int) -> ChoiceOutcom
                 },
             },
         )
+        source = adaptive.AnswerSource(
+            MasteryEvidence.Source.SCENARIO_CHOICE, decision.pk, decision.decided_at
+        )
         adaptive.do_record_outcomes(
-            learner, competencies_tested(choice), play.scenario, choice.is_effective
+            learner, competencies_tested(choice), play.scenario, choice.is_effective, source
         )
 
         next_node = choice.next_node
@@ -308,9 +313,7 @@ def do_answer_practice(
                 recorded=False,
             )
         before = ability.p_known
-        outcome = adaptive.do_record_outcome(learner, competency_id, item, correct)
-        assert outcome is not None  # competency_id is set
-        ActivityEvent.objects.create(
+        event = ActivityEvent.objects.create(
             actor=learner,
             verb=PRACTICE_VERB,
             object_type=PRACTICE_OBJECT,
@@ -321,12 +324,22 @@ def do_answer_practice(
                 "option": chosen,
                 "token": token,
                 "competency": competency_id,
-                "expected": round(outcome.expected, 4),
-                "p_known_before": round(before, 4),
-                "p_known_after": round(outcome.p_known, 4),
                 "mode": "adaptive",
             },
         )
+        source = adaptive.AnswerSource(
+            MasteryEvidence.Source.PRACTICE_QUESTION, event.pk, event.timestamp
+        )
+        outcome = adaptive.do_record_outcome(learner, competency_id, item, correct, source)
+        assert outcome is not None  # competency_id is set
+        # The ledger row points at the statement, so the statement is stored first and gets
+        # the estimate's move in this same transaction, before any other reader can see it.
+        event.result.update(
+            expected=round(outcome.expected, 4),
+            p_known_before=round(before, 4),
+            p_known_after=round(outcome.p_known, 4),
+        )
+        event.save(update_fields=["result"])
     return PracticeOutcome(
         item_id=item.pk,
         correct=correct,

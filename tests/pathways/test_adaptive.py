@@ -5,12 +5,20 @@ from __future__ import annotations
 import math
 
 import pytest
+from django.db import IntegrityError
 
 from organizations.tenancy import tenant_context
 from pathways import adaptive
-from pathways.models import Ability, RetrievalItem
+from pathways.models import Ability, MasteryEvidence, RetrievalItem, ReviewCard, ReviewLog
 from tests.conftest import make_member
 from tests.pathways.scenarios.builders import make_competencies, make_items
+
+
+def answer(leo, item, token: str) -> adaptive.AnswerSource:
+    """A stored review of ``item``: the answer an update comes from (call inside the tenant)."""
+    card, _created = ReviewCard.objects.get_or_create(learner=leo, item=item)
+    log = ReviewLog.objects.create(card=card, learner=leo, token=token, rating=3, correct=True)
+    return adaptive.AnswerSource(MasteryEvidence.Source.REVIEW, log.pk, log.reviewed_at)
 
 
 def reference_bkt(p: float, correct: bool) -> float:
@@ -76,10 +84,15 @@ def test_it_records_outcomes_on_the_learner_and_the_item(org_a, org_b):
     [item] = make_items(org_a, coaching, [0.0])
     leo = make_member(org_a, "leo@a.example", is_learner=True)
     with tenant_context(org_a):
-        first = adaptive.do_record_outcome(leo, coaching.pk, item, correct=True)
-        second = adaptive.do_record_outcome(leo, coaching.pk, item, correct=True)
+        first = adaptive.do_record_outcome(
+            leo, coaching.pk, item, correct=True, source=answer(leo, item, "t1")
+        )
+        second = adaptive.do_record_outcome(
+            leo, coaching.pk, item, correct=True, source=answer(leo, item, "t2")
+        )
         ability = Ability.objects.get(learner=leo, competency=coaching)
         stored = RetrievalItem.objects.get(pk=item.pk)
+        ledger = list(MasteryEvidence.objects.order_by("id"))
     assert first.expected == 0.5
     assert (first.theta, first.difficulty) == pytest.approx((0.5, -0.5))
     # Second update: both sides have one earlier update, P = logistic(0.5 - -0.5) = logistic(1).
@@ -89,6 +102,29 @@ def test_it_records_outcomes_on_the_learner_and_the_item(org_a, org_b):
     assert stored.difficulty == pytest.approx(-0.5 - (1 - p) / 1.05)
     assert (ability.updates, stored.difficulty_updates) == (2, 2)
     assert ability.p_known == pytest.approx(reference_bkt(reference_bkt(0.2, True), True))
+    # One ledger row per update, chained: each starts where the previous one left p(known).
+    assert [(e.competency_id, e.correct) for e in ledger] == [(coaching.pk, True)] * 2
+    assert [(e.p_known_before, e.p_known_after) for e in ledger] == [
+        (0.2, first.p_known),
+        (first.p_known, second.p_known),
+    ]
+    assert (first.p_known_before, second.p_known_before) == (0.2, first.p_known)
+
+
+def test_it_records_an_answer_once_and_moves_nothing_the_second_time(org_a, org_b):
+    coaching, delegation = make_competencies(org_a, ["Coaching", "Delegation"])
+    [item] = make_items(org_a, coaching, [0.0])
+    leo = make_member(org_a, "leo@a.example", is_learner=True)
+    with tenant_context(org_a):
+        source = answer(leo, item, "t1")
+        adaptive.do_record_outcomes(leo, [coaching.pk, delegation.pk], item, True, source)
+        with pytest.raises(IntegrityError):
+            adaptive.do_record_outcomes(leo, [coaching.pk, delegation.pk], item, True, source)
+        abilities = list(Ability.objects.values_list("updates", flat=True))
+        rows = MasteryEvidence.objects.filter(source_id=source.id).count()
+        stored = RetrievalItem.objects.get(pk=item.pk)
+    assert abilities == [1, 1] and rows == 2
+    assert stored.difficulty_updates == 1
 
 
 def test_it_learns_nothing_about_a_learner_from_an_item_without_competency(org_a, org_b):
@@ -96,6 +132,8 @@ def test_it_learns_nothing_about_a_learner_from_an_item_without_competency(org_a
     [item] = make_items(org_a, coaching, [0.3])
     leo = make_member(org_a, "leo@a.example", is_learner=True)
     with tenant_context(org_a):
-        assert adaptive.do_record_outcome(leo, None, item, correct=False) is None
+        source = answer(leo, item, "t1")
+        assert adaptive.do_record_outcome(leo, None, item, correct=False, source=source) is None
         assert Ability.objects.count() == 0
+        assert MasteryEvidence.objects.count() == 0
         assert RetrievalItem.objects.get(pk=item.pk).difficulty == 0.3

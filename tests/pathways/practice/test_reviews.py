@@ -8,8 +8,16 @@ import pytest
 from django.core import signing
 from django.core.exceptions import ValidationError
 
+from competencies.models import Competency
 from organizations.tenancy import tenant_context
-from pathways.models import Ability, RetrievalItem, ReviewCard, ReviewLog
+from pathways.models import (
+    Ability,
+    MasteryEvidence,
+    ModuleCompetency,
+    RetrievalItem,
+    ReviewCard,
+    ReviewLog,
+)
 from pathways.practice import services
 from pathways.practice.services import (
     MAX_DURATION_MS,
@@ -107,6 +115,32 @@ def test_it_records_the_same_review_once(org_a, org_b, leo):
         assert ReviewLog.objects.count() == 1
         assert ReviewCard.objects.get(pk=card.pk).due == first.due
         assert Ability.objects.get(learner=leo).updates == 1
+
+
+def test_it_writes_one_evidence_row_per_competency_for_a_double_submitted_review(org_a, org_b, leo):
+    built = make_cards(org_a, leo, n=1, due=SHOWN)
+    [item], card = built.items, built.cards[0]
+    right, _wrong = options_of(org_a, item)
+    with tenant_context(org_a):
+        # A question that names no competency counts for each competency of its module.
+        listening = Competency.objects.create(framework=built.competency.framework, name="Listen")
+        RetrievalItem.objects.filter(pk=item.pk).update(competency=None)
+        for competency in (built.competency, listening):
+            ModuleCompetency.objects.create(module=item.module, competency=competency)
+    ticket = issue_ticket(leo, card.pk, now=SHOWN)
+    first = _review(org_a, leo, card, ticket=ticket, option_id=right)
+    again = _review(org_a, leo, card, seconds=7, ticket=ticket, option_id=right)
+    assert again.replayed
+    with tenant_context(org_a):
+        log = ReviewLog.objects.get()
+        rows = list(MasteryEvidence.objects.order_by("competency_id"))
+        updates = list(Ability.objects.order_by("competency_id").values_list("updates", flat=True))
+    assert [(r.source_kind, r.source_id, r.competency_id) for r in rows] == [
+        ("review", log.pk, built.competency.pk),
+        ("review", log.pk, listening.pk),
+    ]
+    assert all(r.correct and r.answered_at == first.reviewed_at for r in rows)
+    assert updates == [1, 1]
 
 
 def test_it_logs_the_review_and_moves_the_due_date(org_a, org_b, leo):
