@@ -11,9 +11,21 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, When, Window
-from django.db.models.fields.json import KT
-from django.db.models.functions import RowNumber
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    When,
+    Window,
+)
+from django.db.models.functions import Cast, Coalesce, RowNumber
 from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -28,6 +40,7 @@ from pathways.models import (
     ActivityEvent,
     ChoiceScore,
     Enrollment,
+    MasteryEvidence,
     Module,
     ModuleCompetency,
     PracticeAnswer,
@@ -411,8 +424,9 @@ def items_for_competency(competency_id: int) -> QuerySet[RetrievalItem]:
 def competencies_of_item(item: RetrievalItem) -> list[int]:
     """The competencies an answer to ``item`` is evidence of: the item's own, or, when it names
     none, each competency its module is tagged with (the rule ``items_for_competency`` selects
-    by, read the other way). The review service updates these estimates and the growth page
-    counts the answer under these competencies (0 or 1 query)."""
+    by, read the other way). The review service updates these estimates when the answer is
+    given and records them in the ``MasteryEvidence`` ledger, which the growth page counts, so a
+    later retag changes what future answers count for, not past ones (0 or 1 query)."""
     if item.competency_id is not None:
         return [item.competency_id]
     return sorted(
@@ -426,7 +440,7 @@ def tested_competencies(at_node: set[int], in_scenario: set[int]) -> list[int]:
     """The competencies a scenario decision is evidence of: those scored on any choice of the
     decision's situation (so an unscored weak option still counts as a miss), or, when that
     situation scores none, those scored anywhere in the scenario. The choice service updates
-    these estimates and the growth page counts the decision under these competencies."""
+    these estimates and records them in the ``MasteryEvidence`` ledger the growth page counts."""
     return sorted(at_node or in_scenario)
 
 
@@ -595,6 +609,26 @@ class EvidenceRow:
     title: str
     detail: str
     when: dt.datetime
+    # How this answer moved p(known) (graded answers only; practice tasks move nothing).
+    p_known_before: float | None = None
+    p_known_after: float | None = None
+
+    @property
+    def move_label(self) -> str:
+        """ "p(known) 20% → 58%", or "" for an answer that moved no estimate."""
+        if self.p_known_before is None or self.p_known_after is None:
+            return ""
+        return _("p(known) %(before)s%% → %(after)s%%") % {
+            "before": whole_percent(self.p_known_before),
+            "after": whole_percent(self.p_known_after),
+        }
+
+
+def whole_percent(p_known: float) -> int:
+    """p(known) in whole percent, halves rounded up (as people round); never 100 short of
+    certainty (BKT allows for guesses, so it never is certain)."""
+    whole = math.floor(p_known * 100 + 0.5)
+    return min(whole, 99) if p_known < 1 else whole
 
 
 @dataclass
@@ -629,10 +663,7 @@ class CompetencyGrowth:
 
     @property
     def whole_percent(self) -> int:
-        """p(known) in whole percent, halves rounded up (as people round); never 100 short of
-        certainty (BKT allows for guesses, so it never is certain)."""
-        whole = math.floor(self.p_known * 100 + 0.5)
-        return min(whole, 99) if self.p_known < 1 else whole
+        return whole_percent(self.p_known)
 
     @property
     def mastered(self) -> bool:
@@ -640,9 +671,10 @@ class CompetencyGrowth:
 
     @property
     def graded(self) -> int:
-        """The listed answers that update the estimate: reviews, practice questions and
-        scenario choices (practice-task answers are not graded). Equals ``answers``, the number
-        of updates behind p(known), when every answer went through the services."""
+        """The listed answers that updated the estimate: reviews, practice questions and
+        scenario choices from the ledger (practice-task answers are not graded). Equals
+        ``answers``, the number of updates behind p(known): the ledger is written with each
+        update (answers from before it were filled in under the tags of that day)."""
         return self.reviews.count + self.questions.count + self.decisions.count
 
     @property
@@ -717,90 +749,131 @@ def _ranked(qs: QuerySet, partition: str, order: list) -> QuerySet:
     ).filter(rank__lte=LATEST_EVIDENCE)
 
 
+def graded_evidence(learner: Membership) -> dict[str, dict[int, Evidence]]:
+    """The learner's graded answers from the ``MasteryEvidence`` ledger, by source kind and
+    competency: how many, how many right, the behaviour points of scenario choices and the
+    LATEST_EVIDENCE newest, each with how it moved p(known) (at most 5 queries).
+
+    Titles come from the answers themselves; an answer whose item or scenario has since been
+    deleted still counts (its update stands) and is listed without its title.
+    """
+    ledger = MasteryEvidence.objects.filter(learner=learner)
+    # A scenario choice's points on the competency: the chosen option's current score there.
+    chosen = ScenarioDecision.objects.filter(pk=OuterRef(OuterRef("source_id"))).values(
+        "choice_id"
+    )[:1]
+    score = ChoiceScore.objects.filter(
+        choice_id=Subquery(chosen), competency_id=OuterRef("competency_id")
+    ).values("score")[:1]
+    points = Case(
+        When(source_kind=MasteryEvidence.Source.SCENARIO_CHOICE, then=Coalesce(Subquery(score), 0)),
+        default=0,
+        output_field=IntegerField(),
+    )
+    evidence: dict[str, dict[int, Evidence]] = {
+        kind: defaultdict(Evidence) for kind in MasteryEvidence.Source.values
+    }
+    for counted in (
+        ledger.values("source_kind", "competency_id")
+        .annotate(n=Count("id"), right=Count("id", filter=Q(correct=True)), total=Sum(points))
+        .order_by()
+    ):
+        ev = evidence[counted["source_kind"]][counted["competency_id"]]
+        ev.count, ev.right, ev.score_total = counted["n"], counted["right"], counted["total"] or 0
+    latest = list(
+        ledger.annotate(
+            points=points,
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("source_kind"), F("competency_id")],
+                order_by=[F("answered_at").desc(), F("id").desc()],
+            ),
+        )
+        .filter(rank__lte=LATEST_EVIDENCE)
+        .values(
+            "source_kind",
+            "source_id",
+            "competency_id",
+            "correct",
+            "points",
+            "p_known_before",
+            "p_known_after",
+            "answered_at",
+        )
+    )
+    ids: dict[str, set[int]] = defaultdict(set)
+    for row in latest:
+        ids[row["source_kind"]].add(row["source_id"])
+    # ``pk__in`` an empty set runs no query.
+    logs = {
+        log["pk"]: log
+        for log in ReviewLog.objects.filter(
+            learner=learner, pk__in=ids[MasteryEvidence.Source.REVIEW]
+        ).values("pk", "rating", "card__item__prompt")
+    }
+    prompts = dict(
+        ActivityEvent.objects.filter(
+            actor=learner, pk__in=ids[MasteryEvidence.Source.PRACTICE_QUESTION]
+        )
+        .annotate(
+            prompt=Subquery(
+                RetrievalItem.objects.filter(
+                    pk=Cast(OuterRef("object_id"), BigIntegerField())
+                ).values("prompt")[:1]
+            )
+        )
+        .values_list("pk", "prompt")
+    )
+    choices = {
+        d["pk"]: d
+        for d in ScenarioDecision.objects.filter(
+            play__learner=learner, pk__in=ids[MasteryEvidence.Source.SCENARIO_CHOICE]
+        ).values("pk", "choice__text", "play__scenario__title")
+    }
+    for row in sorted(latest, key=lambda r: (r["answered_at"], r["source_id"]), reverse=True):
+        kind, source_id = row["source_kind"], row["source_id"]
+        if kind == MasteryEvidence.Source.REVIEW:
+            log = logs.get(source_id)
+            title = first_line(log["card__item__prompt"], 90) if log else _("A removed question")
+            detail = _review_detail(log["rating"] if log else None, row["correct"])
+        elif kind == MasteryEvidence.Source.PRACTICE_QUESTION:
+            prompt = prompts.get(source_id)
+            title = first_line(prompt, 90) if prompt else _("A removed question")
+            detail = _("right") if row["correct"] else _("missed")
+        else:
+            decision = choices.get(source_id)
+            title = decision["play__scenario__title"] if decision else _("A removed scenario")
+            detail = _("“%(choice)s” (%(score)s)") % {
+                "choice": decision["choice__text"] if decision else _("a removed option"),
+                "score": signed(row["points"]),
+            }
+        evidence[kind][row["competency_id"]].latest.append(
+            EvidenceRow(
+                title=title,
+                detail=detail,
+                when=row["answered_at"],
+                p_known_before=row["p_known_before"],
+                p_known_after=row["p_known_after"],
+            )
+        )
+    return evidence
+
+
 def growth_report(learner: Membership) -> GrowthReport:
     """Mastery (BKT p(known)) per competency the learner works on, with counts and the latest
-    reviews, scenario decisions, practice-task answers and practice questions behind it
-    (9 queries whatever the amount of evidence).
+    reviews, practice questions, scenario decisions and practice-task answers behind it
+    (10 queries whatever the amount of evidence).
 
     Competencies shown: those of the learner's pathways, plus any with an estimate or evidence.
-    A review or practice question counts for the item's own competency, or, when the item names
-    none, for each competency its module is tagged with.
+    Reviews, practice questions and scenario choices come from the ``MasteryEvidence`` ledger,
+    written with each BKT update, so they count under the competencies whose estimate the
+    answer moved, even after an item, module or scenario is retagged. Practice-task answers
+    are not graded; they count under their module's competencies.
     """
-    reviews: dict[int, Evidence] = defaultdict(Evidence)
-    newest = [F("reviewed_at").desc(), F("id").desc()]
-    direct = ReviewLog.objects.filter(
-        learner=learner, card__item__competency__isnull=False
-    ).annotate(cid=F("card__item__competency_id"))
-    via_module = (
-        ReviewLog.objects.filter(learner=learner, card__item__competency__isnull=True)
-        .annotate(cid=F("card__item__module__competencies__id"))
-        .filter(cid__isnull=False)
-    )
-    right = Sum(Case(When(correct=True, then=1), default=0, output_field=IntegerField()))
-    for qs in (direct, via_module):
-        counted: set[int] = set()
-        ranked = _ranked(qs.annotate(n_right=Window(right, partition_by=[F("cid")])), "cid", newest)
-        for row in ranked.values(
-            "cid", "n", "n_right", "rating", "correct", "reviewed_at", "card__item__prompt"
-        ):
-            ev = reviews[row["cid"]]
-            if row["cid"] not in counted:  # n repeats on each of the partition's rows
-                counted.add(row["cid"])
-                ev.count += row["n"]
-                ev.right += row["n_right"] or 0
-            ev.latest.append(
-                EvidenceRow(
-                    title=first_line(row["card__item__prompt"], 90),
-                    detail=_review_detail(row["rating"], row["correct"]),
-                    when=row["reviewed_at"],
-                )
-            )
-    for ev in reviews.values():
-        ev.latest.sort(key=lambda r: r.when, reverse=True)
-        del ev.latest[LATEST_EVIDENCE:]
-
-    # Decisions count under the competencies their situation tests (``tested_competencies``),
-    # the ones whose estimate the choice service updated; right means the most effective option.
-    decisions: dict[int, Evidence] = defaultdict(Evidence)
-    made = ScenarioDecision.objects.filter(play__learner=learner).order_by("-decided_at", "-id")
-    at_node: dict[int, set[int]] = defaultdict(set)
-    in_scenario: dict[int, set[int]] = defaultdict(set)
-    points: dict[tuple[int, int], int] = {}
-    for node_id, scenario_id, choice_id, cid, score in ChoiceScore.objects.filter(
-        choice__node__scenario_id__in=made.values("play__scenario_id")
-    ).values_list(
-        "choice__node_id", "choice__node__scenario_id", "choice_id", "competency_id", "score"
-    ):
-        at_node[node_id].add(cid)
-        in_scenario[scenario_id].add(cid)
-        points[(choice_id, cid)] = score
-    for decision in made.values(
-        "node_id",
-        "choice_id",
-        "decided_at",
-        "choice__text",
-        "choice__is_effective",
-        "play__scenario_id",
-        "play__scenario__title",
-    ):
-        tested = tested_competencies(
-            at_node[decision["node_id"]], in_scenario[decision["play__scenario_id"]]
-        )
-        for cid in tested:
-            score = points.get((decision["choice_id"], cid), 0)
-            ev = decisions[cid]
-            ev.count += 1
-            ev.right += 1 if decision["choice__is_effective"] else 0
-            ev.score_total += score
-            if len(ev.latest) < LATEST_EVIDENCE:
-                ev.latest.append(
-                    EvidenceRow(
-                        title=decision["play__scenario__title"],
-                        detail=_("“%(choice)s” (%(score)s)")
-                        % {"choice": decision["choice__text"], "score": signed(score)},
-                        when=decision["decided_at"],
-                    )
-                )
+    graded = graded_evidence(learner)
+    reviews = graded[MasteryEvidence.Source.REVIEW]
+    questions = graded[MasteryEvidence.Source.PRACTICE_QUESTION]
+    decisions = graded[MasteryEvidence.Source.SCENARIO_CHOICE]
 
     answers: dict[int, Evidence] = defaultdict(Evidence)
     tagged = (
@@ -820,18 +893,6 @@ def growth_report(learner: Membership) -> GrowthReport:
                 when=row["updated_at"],
             )
         )
-
-    questions: dict[int, Evidence] = defaultdict(Evidence)
-    for event in (
-        ActivityEvent.objects.filter(actor=learner, verb=PRACTICE_VERB, object_type=PRACTICE_OBJECT)
-        .annotate(cid=KT("result__competency"))
-        .values("cid")
-        .annotate(n=Count("id"), right=Count("id", filter=Q(result__success=True)))
-    ):
-        if event["cid"] and str(event["cid"]).isdigit():
-            ev = questions[int(event["cid"])]
-            ev.count += event["n"]
-            ev.right += event["right"]
 
     items: dict[int, int] = defaultdict(int)
     published = RetrievalItem.objects.filter(module__status=Module.Status.PUBLISHED)
@@ -893,7 +954,9 @@ def growth_report(learner: Membership) -> GrowthReport:
     return GrowthReport(competencies=result)
 
 
-def _review_detail(rating: int, correct: bool | None) -> str:
+def _review_detail(rating: int | None, correct: bool | None) -> str:
+    if rating is None:  # the review log went with its item; the ledger still knows the grade
+        return _("right") if correct else _("missed")
     label = {1: _("Again"), 2: _("Hard"), 3: _("Good"), 4: _("Easy")}.get(rating, str(rating))
     if correct is True:
         return _("right, rated %(rating)s") % {"rating": label}
