@@ -439,7 +439,8 @@ def _node_page(
     request: TenantRequest, scenario: Scenario, node: ScenarioNode, **forms: Any
 ) -> HttpResponse:
     detail = queries.scenario_detail(scenario)
-    nodes = [(n.id, n.key) for n in detail.nodes]
+    # A choice moves the play on: its own situation is never where it leads.
+    nodes = [(n.id, n.key) for n in detail.nodes if n.id != node.pk]
     initial = {
         "key": node.key,
         "text": node.text,
@@ -497,11 +498,12 @@ def node_delete(
 
 
 def _choice_form(
-    request: TenantRequest, scenario: Scenario, data: Any = None, initial: Any = None
+    request: TenantRequest, node: ScenarioNode, data: Any = None, initial: Any = None
 ) -> ChoiceForm:
     from competencies.models import Competency
 
-    nodes = list(ScenarioNode.objects.filter(scenario=scenario).values_list("id", "key"))
+    others = ScenarioNode.objects.filter(scenario_id=node.scenario_id).exclude(pk=node.pk)
+    nodes = list(others.values_list("id", "key"))
     competencies = list(Competency.objects.order_by("name").values_list("id", "name"))
     return ChoiceForm(
         data, nodes=nodes, competencies=competencies, initial=initial, prefix="choice"
@@ -515,7 +517,7 @@ def choice_new(
 ) -> HttpResponse:
     scenario = _scenario(scenario_id)
     node = _node(scenario, node_id)
-    form = _choice_form(request, scenario, request.POST)
+    form = _choice_form(request, node, request.POST)
     if form.is_valid():
         try:
             services.do_save_choice(request.user, node, None, form.to_data())
@@ -543,7 +545,7 @@ def choice_edit(
         "is_effective": choice.is_effective,
         **{f"score_{s.competency_id}": s.score for s in choice.scores.all()},
     }
-    form = _choice_form(request, scenario, request.POST or None, initial)
+    form = _choice_form(request, node, request.POST or None, initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.do_save_choice(request.user, node, choice, form.to_data())

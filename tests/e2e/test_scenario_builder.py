@@ -154,10 +154,10 @@ def test_it_builds_checks_previews_and_publishes_a_scenario_a_learner_then_plays
         effective=True,
         scores={"Giving feedback": "+2"},
     )
-    add_choice(  # pointed back at its own situation by mistake
+    add_choice(  # pointed back at the opening by mistake
         page,
         "Set Friday as the new date",
-        "ask",
+        "opening",
         "Sam nods, but the blocker is still there.",
         scores={"Listening": "-1"},
     )
@@ -166,8 +166,8 @@ def test_it_builds_checks_previews_and_publishes_a_scenario_a_learner_then_plays
     open_node(page, "standoff")
     add_choice(page, "Repeat that the date was clear", "blame", "Sam stops talking.")
 
-    # An ending nobody can reach, a loop with no way out and a choice that sends the learner
-    # back where they were: refused, each named.
+    # An ending nobody can reach, a loop with no way out, and a loop back to a situation the
+    # learner has already decided (a play records one decision per situation): refused, named.
     page.get_by_role("link", name=TITLE).click()
     problems = page.locator(".form-errors")
     assert "3 problems to fix before publishing:" in problems.inner_text()
@@ -176,11 +176,12 @@ def test_it_builds_checks_previews_and_publishes_a_scenario_a_learner_then_plays
     refusal = page.locator(".messages").inner_text()
     assert "“escalated” cannot be reached from the start node “opening”." in refusal
     assert "“blame”, “standoff” loop with no way out to an ending." in refusal
-    assert "In “ask”, the choice “Set Friday as the new date” leads back to “ask”." in refusal
+    assert "“opening”, “ask” lead back to one another." in refusal
     assert "offers no choices" not in refusal
 
-    problems.get_by_role("link", name=re.compile("leads back to “ask”")).click()
-    page.get_by_role("heading", name="Situation “ask”").wait_for()
+    problems.get_by_role("link", name=re.compile("lead back to one another")).click()
+    page.get_by_role("heading", name="Situation “opening”").wait_for()
+    open_node(page, "ask")
     choices = page.locator("section[aria-labelledby='choices-heading']")
     choices.locator(".card", has_text="Set Friday as the new date").get_by_role(
         "link", name="Edit"

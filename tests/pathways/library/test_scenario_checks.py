@@ -177,6 +177,18 @@ def test_it_validates_nodes_and_choices_with_clear_messages(org_a, org_b):
         assert [(s.competency_id, s.score) for s in choice.scores.all()] == [(skill.pk, 2)]
 
 
+def test_it_refuses_a_choice_that_leads_back_to_its_own_situation(org_a, org_b):
+    scenario = make_tree(org_a, {"a": ["end"], "end": None})
+    with tenant_context(org_a):
+        a = ScenarioNode.objects.get(scenario=scenario, key="a")
+        with pytest.raises(ValidationError) as exc:
+            services.do_save_choice(
+                None, a, None, services.ChoiceData(text="Wait", next_node_id=a.pk, feedback="x")
+            )
+        assert "another situation" in exc.value.message_dict["next_node"][0]
+        assert a.choices.count() == 1
+
+
 def test_it_refuses_a_next_node_from_another_scenario(org_a, org_b):
     first = make_tree(org_a, {"a": ["end"], "end": None}, title="First")
     make_tree(org_a, {"a": ["end"], "end": None}, title="Second")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from organizations.models import AuditEntry
@@ -210,6 +212,42 @@ def test_it_builds_a_scenario_in_the_browser_and_publishes_it(client, org_a, org
         choice_id = start.choices.get().pk
     ending = client.get(base + "preview/", {"path": str(choice_id)}).content.decode()
     assert "Curiosity first." in ending and "Asking early helped." in ending
+
+
+def _leads_to(page):
+    """The node ids the "Leads to" select offers."""
+    start = page.index('name="choice-next_node"')
+    return re.findall(r'<option value="(\d+)"', page[start : page.index("</select>", start)])
+
+
+def test_it_never_offers_a_choice_its_own_situation_and_says_what_to_add_first(
+    client, org_a, org_b, admin
+):
+    scenario = make_tree(org_a, {"a": ["end"], "end": None})
+    lonely = make_tree(org_b, {"solo": []}, start="solo", title="Solo")
+    with tenant_context(org_a):
+        a = ScenarioNode.objects.get(key="a")
+        end = ScenarioNode.objects.get(key="end")
+    client.force_login(admin.user)
+    url = f"/o/{org_a.slug}/library/scenarios/{scenario.pk}/nodes/{a.pk}/"
+    page = client.get(url).content.decode()
+    assert _leads_to(page) == [str(end.pk)]
+    assert "Add where it leads" not in page
+    response = client.post(
+        url + "choices/new/",
+        {"choice-text": "Wait", "choice-next_node": str(a.pk), "choice-feedback": "Nothing."},
+    )
+    assert response.status_code == 200
+    with tenant_context(org_a):
+        [choice] = a.choices.all()
+    assert _leads_to(client.get(f"{url}choices/{choice.pk}/").content.decode()) == [str(end.pk)]
+
+    other_admin = make_member(org_b, "bo@b.example", is_admin=True)
+    client.force_login(other_admin.user)
+    with tenant_context(org_b):
+        solo = ScenarioNode.objects.get(scenario=lonely)
+    page = client.get(f"/o/{org_b.slug}/library/scenarios/{lonely.pk}/nodes/{solo.pk}/")
+    assert "Add where it leads" in page.content.decode()
 
 
 def test_it_gives_404_for_another_organisations_objects_under_ones_own_slug(client, org_a, org_b):
