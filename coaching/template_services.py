@@ -25,28 +25,33 @@ def clean_questions(text: str) -> str:
 def check_conversation_template(
     *, title: str, purpose: str, questions: str, exclude: ConversationTemplate | None = None
 ) -> None:
-    """Raise ValidationError (all problems at once) unless the template can be saved."""
-    problems = []
+    """Raise ValidationError (all problems at once, keyed by the form field each is about)
+    unless the template can be saved."""
+    problems: dict[str, list[str]] = {}
     if not title.strip():
-        problems.append(_("Give the conversation template a title."))
+        problems["title"] = [_("Give the conversation template a title.")]
     else:
         clash = ConversationTemplate.objects.filter(title__iexact=title.strip())
         if exclude is not None:
             clash = clash.exclude(pk=exclude.pk)
         if clash.exists():
-            problems.append(_template_title_taken(title))
+            problems["title"] = [_template_title_taken(title)]
     if not purpose.strip():
-        problems.append(_("Say what the conversation is for, so coach and learner arrive ready."))
+        problems["purpose"] = [
+            _("Say what the conversation is for, so coach and learner arrive ready.")
+        ]
     lines = clean_questions(questions).splitlines()
     if not lines:
-        problems.append(_("Write at least one question for the coach, one per line."))
+        problems["questions"] = [_("Write at least one question for the coach, one per line.")]
     elif len(lines) > MAX_QUESTIONS:
-        problems.append(
+        problems["questions"] = [
             _("Keep to %(max)s questions or fewer; a coaching hour rarely covers more.")
             % {"max": MAX_QUESTIONS}
-        )
+        ]
     if any(len(line) > 500 for line in lines):
-        problems.append(_("Keep each question to 500 characters or fewer."))
+        problems.setdefault("questions", []).append(
+            _("Keep each question to 500 characters or fewer.")
+        )
     if problems:
         raise ValidationError(problems)
 
@@ -80,7 +85,7 @@ def do_save_conversation_template(
 ) -> ConversationTemplate:
     """Create (``template`` None) or update a conversation template and its focus."""
     # The title check cannot see a template another request is saving at the same moment.
-    taken = ValidationError([_template_title_taken(title)])
+    taken = ValidationError({"title": [_template_title_taken(title)]})
     with refuse_duplicate(ConversationTemplate, "conversationtpl_unique_title_ci", taken):
         check_conversation_template(
             title=title, purpose=purpose, questions=questions, exclude=template

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -32,28 +32,34 @@ def check_project_template(
     milestones: list[MilestoneInput],
     exclude: ProjectTemplate | None = None,
 ) -> None:
-    """Raise ValidationError (all problems at once) unless the template can be saved."""
-    problems = []
+    """Raise ValidationError (all problems at once, keyed by the form field each is about;
+    milestone rows under NON_FIELD_ERRORS) unless the template can be saved."""
+    problems: dict[str, list[str]] = {}
     if not title.strip():
-        problems.append(_("Give the project template a title."))
+        problems["title"] = [_("Give the project template a title.")]
     else:
         clash = ProjectTemplate.objects.filter(title__iexact=title.strip())
         if exclude is not None:
             clash = clash.exclude(pk=exclude.pk)
         if clash.exists():
-            problems.append(_template_title_taken(title))
+            problems["title"] = [_template_title_taken(title)]
     if not brief.strip():
-        problems.append(_("Write the brief: what the learner will take on and why it matters."))
+        problems["brief"] = [
+            _("Write the brief: what the learner will take on and why it matters.")
+        ]
     if scope not in ProjectTemplate.Scope.values:
-        problems.append(_("Choose the scope: team, cross-functional or organisation-wide."))
+        problems["scope"] = [_("Choose the scope: team, cross-functional or organisation-wide.")]
+    rows = problems.setdefault(NON_FIELD_ERRORS, [])
     for number, milestone in enumerate(milestones, start=1):
         if not milestone.title.strip():
-            problems.append(_("Milestone %(n)s needs a title.") % {"n": number})
+            rows.append(_("Milestone %(n)s needs a title.") % {"n": number})
         if not 0 <= milestone.offset_weeks <= MAX_OFFSET_WEEKS:
-            problems.append(
+            rows.append(
                 _("Milestone %(n)s must fall between week 0 and week %(max)s.")
                 % {"n": number, "max": MAX_OFFSET_WEEKS}
             )
+    if not rows:
+        del problems[NON_FIELD_ERRORS]
     if problems:
         raise ValidationError(problems)
 
@@ -95,7 +101,7 @@ def do_save_project_template(
     competencies."""
     milestones = list(milestones)
     # The title check cannot see a template another request is saving at the same moment.
-    taken = ValidationError([_template_title_taken(title)])
+    taken = ValidationError({"title": [_template_title_taken(title)]})
     with refuse_duplicate(ProjectTemplate, "projecttemplate_unique_title_ci", taken):
         check_project_template(
             title=title, brief=brief, scope=scope, milestones=milestones, exclude=template

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -111,6 +114,25 @@ def test_it_creates_and_edits_a_template_in_the_browser(client, org_a, org_b, ad
         {"title": "Empty", "purpose": "p", "questions": ""},
     ).content.decode()
     assert "Please correct the following" in page
+
+
+def test_it_shows_a_title_already_taken_next_to_the_title_field(client, org_a, org_b, admin_a):
+    _save(org_a)
+    _save(org_b, title="Project kick-off")  # another organisation's title is free to use
+    client.force_login(admin_a.user)
+    url = f"/o/{org_a.slug}/conversation-templates/new/"
+    data = {"purpose": "p", "questions": "Who needs to be involved?"}
+    page = client.post(
+        url, {**data, "title": "mid-programme coaching conversation"}
+    ).content.decode()
+    error = re.search(r'<p class="field__error" id="id_title_error">([^<]*)</p>', page)
+    assert error and html.unescape(error.group(1)) == (
+        "A conversation template called “mid-programme coaching conversation” already exists."
+    )
+    assert '<a href="#id_title">Title</a>: A conversation template called' in page
+    assert client.post(url, {**data, "title": "Project kick-off"}).status_code == 302
+    with tenant_context(org_a):
+        assert ConversationTemplate.objects.count() == 2
 
 
 def test_it_gives_404_to_learners_and_for_another_organisations_template(

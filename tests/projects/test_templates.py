@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -171,6 +174,46 @@ def test_it_shows_errors_next_to_fields(client, org_a, org_b, admin_a):
     ).content.decode()
     assert "Please correct the following" in page
     assert "Say in which week this milestone falls." in page
+
+
+def _field_error(page, field_id):
+    """The error shown under the field with ``field_id``."""
+    match = re.search(rf'<p class="field__error" id="{field_id}_error">([^<]*)</p>', page)
+    assert match, field_id
+    return html.unescape(match.group(1))
+
+
+def test_it_shows_a_title_already_taken_next_to_the_title_field(client, org_a, org_b, admin_a):
+    _save(org_a)
+    _save(org_b, title="Improve a handover")  # another organisation's title is free to use
+    client.force_login(admin_a.user)
+    page = client.post(
+        f"/o/{org_a.slug}/project-templates/new/",
+        {
+            "title": "LEAD A REAL CHANGE IN YOUR AREA",
+            "brief": "Again.",
+            "scope": "team",
+            "milestones-TOTAL_FORMS": "1",
+            "milestones-INITIAL_FORMS": "0",
+        },
+    ).content.decode()
+    assert _field_error(page, "id_title") == (
+        "A project template called “LEAD A REAL CHANGE IN YOUR AREA” already exists."
+    )
+    assert '<a href="#id_title">Title</a>: A project template called' in page
+    response = client.post(
+        f"/o/{org_a.slug}/project-templates/new/",
+        {
+            "title": "Improve a handover",
+            "brief": "Fix the shift handover.",
+            "scope": "team",
+            "milestones-TOTAL_FORMS": "1",
+            "milestones-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    with tenant_context(org_a):
+        assert ProjectTemplate.objects.count() == 2
 
 
 def test_it_gives_404_to_learners_and_for_another_organisations_template(
