@@ -53,9 +53,11 @@ def _edit(request: TenantRequest, template: ProjectTemplate | None) -> HttpRespo
         initial["competencies"] = request.POST.getlist("competencies")
         initial["sponsor_required"] = bool(request.POST.get("sponsor_required"))
         form = forms.ProjectTemplateForm(initial=initial)
-        formset = forms.MilestoneFormSet(
-            initial=forms.with_extra_row(request.POST, PREFIX)["rows"], prefix=PREFIX
-        )
+        rows = forms.with_extra_row(request.POST, PREFIX)["rows"]
+        formset = forms.MilestoneFormSet(initial=rows, prefix=PREFIX)
+        if len(formset.forms) > len(rows):
+            # The page reloads: put the keyboard in the row just added, not at the top.
+            formset.forms[len(rows)].fields["title"].widget.attrs["autofocus"] = True
     elif request.method == "POST":
         form = forms.ProjectTemplateForm(request.POST)
         formset = forms.MilestoneFormSet(request.POST, prefix=PREFIX)

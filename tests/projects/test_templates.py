@@ -176,11 +176,67 @@ def test_it_shows_errors_next_to_fields(client, org_a, org_b, admin_a):
     assert "Say in which week this milestone falls." in page
 
 
+def _tag(page, element_id):
+    """The opening tag of the element with ``element_id``."""
+    match = re.search(rf'<[^>]*id="{element_id}"[^>]*>', page)
+    assert match, element_id
+    return match.group(0)
+
+
 def _field_error(page, field_id):
     """The error shown under the field with ``field_id``."""
     match = re.search(rf'<p class="field__error" id="{field_id}_error">([^<]*)</p>', page)
     assert match, field_id
     return html.unescape(match.group(1))
+
+
+def test_it_summarises_a_milestone_rows_error_at_the_top_linking_to_its_field(
+    client, org_a, org_b, admin_a
+):
+    client.force_login(admin_a.user)
+    page = client.post(
+        f"/o/{org_a.slug}/project-templates/new/",
+        {
+            "title": "Improve a handover",
+            "brief": "Fix the shift handover.",
+            "scope": "team",
+            "milestones-TOTAL_FORMS": "2",
+            "milestones-INITIAL_FORMS": "0",
+            "milestones-0-title": "Map today's handover",
+            "milestones-0-offset_weeks": "1",
+            "milestones-1-title": "New handover live",
+        },
+    ).content.decode()
+    start = page.index('class="form-errors"')
+    summary = page[start : page.index("</ul>", start)]
+    assert (
+        '<a href="#id_milestones-1-offset_weeks">Milestone 2 week</a>: '
+        "Say in which week this milestone falls." in summary
+    )
+    assert "Milestone 1" not in summary
+    with tenant_context(org_a):
+        assert not ProjectTemplate.objects.exists()
+
+
+def test_it_puts_the_keyboard_in_the_milestone_row_just_added(client, org_a, org_b, admin_a):
+    client.force_login(admin_a.user)
+    url = f"/o/{org_a.slug}/project-templates/new/"
+    page = client.post(
+        url,
+        {
+            "title": "Improve a handover",
+            "brief": "",
+            "scope": "team",
+            "milestones-TOTAL_FORMS": "1",
+            "milestones-INITIAL_FORMS": "0",
+            "milestones-0-title": "Map today's handover",
+            "milestones-0-offset_weeks": "1",
+            "add_row": "1",
+        },
+    ).content.decode()
+    assert "autofocus" in _tag(page, "id_milestones-1-title")
+    assert page.count("autofocus") == 1
+    assert "autofocus" not in client.get(url).content.decode()  # a fresh page starts at the top
 
 
 def test_it_shows_a_title_already_taken_next_to_the_title_field(client, org_a, org_b, admin_a):
