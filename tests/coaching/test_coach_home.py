@@ -50,19 +50,19 @@ def test_it_lists_coachees_with_progress_and_who_needs_attention(client, org_a, 
 def test_it_shows_nothing_of_cohorts_the_coach_does_not_coach(client, org_a, org_b):
     coach = make_member(org_a, "cora@a.example", is_coach=True)
     other = make_member(org_a, "otto@a.example", is_coach=True)
-    _cohort_with_learners(org_a, other, 2, "l")
+    _cohort_with_learners(org_a, other, 2, "coachee")
     client.force_login(coach.user)
     page = client.get(f"/o/{org_a.slug}/").content.decode()
-    assert "No coachees yet" in page and "L0" not in page
+    assert "No coachees yet" in page and "Coachee0" not in page
 
 
 def test_it_gives_404_to_another_organisations_coach(client, org_a, org_b):
     coach_a = make_member(org_a, "cora@a.example", is_coach=True)
-    _cohort_with_learners(org_a, coach_a, 2, "l")
+    _cohort_with_learners(org_a, coach_a, 2, "coachee")
     coach_b = make_member(org_b, "bea@b.example", is_coach=True)
     client.force_login(coach_b.user)
     assert client.get(f"/o/{org_a.slug}/").status_code == 404
-    assert "L0" not in client.get(f"/o/{org_b.slug}/").content.decode()
+    assert "Coachee0" not in client.get(f"/o/{org_b.slug}/").content.decode()
 
 
 def _queries(client, org, n):
