@@ -150,9 +150,16 @@ class ScenarioPlay(TenantModel):
 
 
 class ScenarioDecision(TenantModel):
-    """Evidence: the choice a learner made at a node of a play (once per node per play)."""
+    """Evidence: the choice a learner made at one step of a play.
+
+    ``sequence`` is the decision's position in the play (1 for the first, 2 for the next, …).
+    A learner may come back to a situation (a "try again" loop), so a play can hold several
+    decisions at one node; the unique (play, sequence) makes a double-submitted choice for the
+    same step a no-op rather than a second decision.
+    """
 
     play = models.ForeignKey(ScenarioPlay, on_delete=models.CASCADE, related_name="decisions")
+    sequence = models.PositiveIntegerField()
     node = models.ForeignKey("pathways.ScenarioNode", on_delete=models.CASCADE, related_name="+")
     choice = models.ForeignKey(
         "pathways.ScenarioChoice", on_delete=models.CASCADE, related_name="+"
@@ -163,7 +170,7 @@ class ScenarioDecision(TenantModel):
         ordering = ["decided_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "play", "node"], name="scenariodecision_unique"
+                fields=["organization", "play", "sequence"], name="scenariodecision_unique_step"
             )
         ]
 

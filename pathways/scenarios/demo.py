@@ -11,11 +11,14 @@ from pathways.scenarios.services import do_choose, do_start_play
 
 # Colleagues who get a play each: enough for varied evidence, bounded for large seeds.
 OTHER_PLAYERS = 24
+MAX_DECISIONS = 20
 
 
 def _play_to_end(learner, scenario: Scenario, rng: random.Random, best: bool) -> None:
     play = do_start_play(learner, scenario.pk)
-    for _ in range(20):  # a published tree reaches an ending; the bound guards the loop
+    # A published tree reaches an ending, but a "try again" loop may be taken more than once
+    # by a random player; the bound keeps that finite (the play then stays unfinished).
+    for sequence in range(1, MAX_DECISIONS + 1):
         play.refresh_from_db()
         if play.finished_at is not None or play.current_node_id is None:
             return
@@ -26,7 +29,7 @@ def _play_to_end(learner, scenario: Scenario, rng: random.Random, best: bool) ->
             return
         effective = [c for c in choices if c.is_effective]
         choice = effective[0] if best and effective else rng.choice(choices)
-        do_choose(learner, play.pk, choice.pk)
+        do_choose(learner, play.pk, choice.pk, sequence=sequence)
 
 
 def seed_scenario_plays(people: DemoPeople) -> None:

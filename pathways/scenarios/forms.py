@@ -10,6 +10,15 @@ class ChoiceForm(forms.Form):
     choice = forms.IntegerField(
         min_value=1, error_messages={"required": _("Pick one of the options shown.")}
     )
+    # The decision number the page was showing: a second submit of the same step is a replay.
+    sequence = forms.IntegerField(
+        min_value=1,
+        error_messages={
+            "required": _("That page was out of date. Choose one of the options shown now."),
+            "invalid": _("That page was out of date. Choose one of the options shown now."),
+            "min_value": _("That page was out of date. Choose one of the options shown now."),
+        },
+    )
 
 
 class PracticeForm(forms.Form):

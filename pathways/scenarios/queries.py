@@ -252,6 +252,9 @@ class ScoreView:
 @dataclass(frozen=True)
 class DecisionView:
     id: int
+    sequence: int  # 1 for the play's first decision
+    # The decision made the last time the play was in this situation (a loop back), if any.
+    earlier_sequence: int | None
     node_id: int
     situation_html: SafeString
     choice_text: str
@@ -318,7 +321,17 @@ class PlayView:
 
     @property
     def step_number(self) -> int:
+        """The number of the next decision (what the choice form sends back)."""
         return len(self.decisions) + 1
+
+    @property
+    def last_time_here(self) -> DecisionView | None:
+        """The latest decision made in the current situation, when the play has come back to
+        it (a "try again" loop)."""
+        if self.current is None:
+            return None
+        current_id = self.current.id
+        return next((d for d in reversed(self.decisions) if d.node_id == current_id), None)
 
     def decision(self, decision_id: int) -> DecisionView | None:
         return next((d for d in self.decisions if d.id == decision_id), None)
@@ -337,9 +350,10 @@ def _node_view(node: ScenarioNode | None) -> NodeView | None:
 
 
 def play_view(learner: Membership, play_id: int) -> PlayView:
-    """The learner's play: where it stands, the choices there, the path taken and the
-    behaviour totals per competency (4 queries). Raises ScenarioPlay.DoesNotExist when the play
-    is not the learner's."""
+    """The learner's play: where it stands, the choices there, the path taken (every decision
+    in order, a situation passed twice listed twice) and the behaviour totals per competency,
+    summed over the decisions (4 queries). Raises ScenarioPlay.DoesNotExist when the play is
+    not the learner's."""
     play = ScenarioPlay.objects.select_related("scenario", "current_node").get(
         pk=play_id, learner=learner
     )
@@ -354,7 +368,7 @@ def play_view(learner: Membership, play_id: int) -> PlayView:
     decisions = list(
         ScenarioDecision.objects.filter(play=play)
         .select_related("node", "choice__next_node")
-        .order_by("decided_at", "id")
+        .order_by("sequence")
     )
     scores: dict[int, list[ScoreView]] = defaultdict(list)
     for row in (
@@ -378,6 +392,12 @@ def play_view(learner: Membership, play_id: int) -> PlayView:
                 total=(before.total if before else 0) + s.score,
                 choices=(before.choices if before else 0) + 1,
             )
+    # A play may pass a situation more than once: each decision knows the previous visit.
+    earlier: dict[int, int | None] = {}
+    last_at: dict[int, int] = {}
+    for d in decisions:
+        earlier[d.pk] = last_at.get(d.node_id)
+        last_at[d.node_id] = d.sequence
     return PlayView(
         id=play.pk,
         scenario_id=play.scenario_id,
@@ -390,6 +410,8 @@ def play_view(learner: Membership, play_id: int) -> PlayView:
         decisions=[
             DecisionView(
                 id=d.pk,
+                sequence=d.sequence,
+                earlier_sequence=earlier[d.pk],
                 node_id=d.node_id,
                 situation_html=render_markdown(d.node.text),
                 choice_text=d.choice.text,

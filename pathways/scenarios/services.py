@@ -91,7 +91,7 @@ def do_start_play(learner: Membership, scenario_id: int) -> ScenarioPlay:
 @dataclass(frozen=True)
 class ChoiceOutcome:
     decision: ScenarioDecision
-    recorded: bool  # False: this node's choice was already stored; nothing changed
+    recorded: bool  # False: this step of the play was already decided; nothing changed
     finished: bool
 
 
@@ -120,25 +120,24 @@ def competencies_tested(choice: ScenarioChoice) -> list[int]:
     return tested_competencies(at_node, in_scenario)
 
 
-def do_choose(learner: Membership, play_id: int, choice_id: int) -> ChoiceOutcome:
-    """Record the learner's choice at the play's current situation and move the play on.
+def check_step(
+    play: ScenarioPlay, choice: ScenarioChoice, sequence: int
+) -> ScenarioDecision | None:
+    """Where a choice submitted for decision number ``sequence`` of the play stands.
 
-    Idempotent per play and node: choosing again at a node already decided (double submit,
-    back button) returns the stored decision and changes nothing. A choice from another
-    situation of the scenario, or after the play ended, is refused with ValidationError.
-    Raises ScenarioPlay.DoesNotExist when the play is not the learner's.
+    Returns the stored decision when that step was already decided at the choice's situation
+    (a double submit or the back button: a replay), or None when ``sequence`` is the play's
+    next decision and the choice is one offered in the play's current situation (the ``next``
+    of its last decision, or the opening). Raises ValidationError for a step the play is not
+    at (a page left open while the play moved on, or a made-up number), a play that has ended
+    and a choice from another situation. The play must be locked by the caller.
     """
-    with transaction.atomic():
-        # Lock the play: two concurrent choices on it are serialised.
-        play = (
-            ScenarioPlay.objects.select_for_update()
-            .select_related("scenario")
-            .get(pk=play_id, learner=learner)
-        )
-        choice = check_choice(play, choice_id)
-        existing = ScenarioDecision.objects.filter(play=play, node_id=choice.node_id).first()
-        if existing is not None:
-            return ChoiceOutcome(existing, recorded=False, finished=play.finished_at is not None)
+    made = ScenarioDecision.objects.filter(play=play).count()
+    if 1 <= sequence <= made:
+        decided = ScenarioDecision.objects.get(play=play, sequence=sequence)
+        if decided.node_id == choice.node_id:
+            return decided
+    elif sequence == made + 1:
         if play.finished_at is not None:
             raise ValidationError(
                 _("This play has ended. Play the scenario again to try other choices.")
@@ -151,14 +150,54 @@ def do_choose(learner: Membership, play_id: int, choice_id: int) -> ChoiceOutcom
                 )
                 % {"choice": choice.text}
             )
+        return None
+    if play.finished_at is not None:
+        raise ValidationError(
+            _("This play has ended. Play the scenario again to try other choices.")
+        )
+    raise ValidationError(
+        _(
+            "That page was out of date: this play is at decision %(next)s now. "
+            "Choose one of the options shown."
+        )
+        % {"next": made + 1}
+    )
+
+
+def do_choose(learner: Membership, play_id: int, choice_id: int, *, sequence: int) -> ChoiceOutcome:
+    """Record the learner's choice as decision number ``sequence`` of the play (1 for the
+    first) at its current situation, and move the play on to where the choice leads.
+
+    A play may come back to a situation it has passed (a "try again" loop); each visit is a
+    decision of its own. Idempotent per step: a submit for a step already decided (double
+    submit, back button) returns the stored decision and changes nothing, so evidence, Elo and
+    BKT move once per decision. A step the play is not at, a choice from another situation
+    or a choice after the play ended is refused with ValidationError (``check_step``).
+    Raises ScenarioPlay.DoesNotExist when the play is not the learner's.
+    """
+    with transaction.atomic():
+        # Lock the play: two concurrent choices on it are serialised, so the second one sees
+        # the first one's decision and counts it.
+        play = (
+            ScenarioPlay.objects.select_for_update()
+            .select_related("scenario")
+            .get(pk=play_id, learner=learner)
+        )
+        choice = check_choice(play, choice_id)
+        existing = check_step(play, choice, sequence)
+        if existing is not None:
+            return ChoiceOutcome(existing, recorded=False, finished=play.finished_at is not None)
         try:
             with transaction.atomic():
                 decision = ScenarioDecision.objects.create(
-                    play=play, node_id=choice.node_id, choice=choice
+                    play=play, sequence=sequence, node_id=choice.node_id, choice=choice
                 )
         except IntegrityError:
-            decision = ScenarioDecision.objects.get(play=play, node_id=choice.node_id)
-            return ChoiceOutcome(decision, recorded=False, finished=play.finished_at is not None)
+            # Only reachable when the step was written without the play's lock: judge the
+            # submit again against what is stored now.
+            stored = check_step(play, choice, sequence)
+            assert stored is not None, "the step exists: the insert ran into it"
+            return ChoiceOutcome(stored, recorded=False, finished=play.finished_at is not None)
 
         scores = list(
             ChoiceScore.objects.filter(choice=choice).values_list("competency_id", "score")
@@ -175,6 +214,7 @@ def do_choose(learner: Membership, play_id: int, choice_id: int) -> ChoiceOutcom
                 "extensions": {
                     "scenario": play.scenario_id,
                     "play": play.pk,
+                    "sequence": sequence,
                     "competencies": {str(c): s for c, s in scores},
                 },
             },
@@ -200,9 +240,12 @@ def _finish(play: ScenarioPlay, learner: Membership) -> None:
     play.finished_at = timezone.now()
     play.save(update_fields=["finished_at"])
     by_competency: dict[str, int] = {}
-    for competency_id, score in ChoiceScore.objects.filter(
-        choice_id__in=ScenarioDecision.objects.filter(play=play).values("choice_id")
-    ).values_list("competency_id", "score"):
+    # One row per decision and score: a choice made on two visits to a situation counts twice.
+    for competency_id, score in ScenarioDecision.objects.filter(play=play).values_list(
+        "choice__scores__competency_id", "choice__scores__score"
+    ):
+        if competency_id is None:  # a choice that scores nothing
+            continue
         by_competency[str(competency_id)] = by_competency.get(str(competency_id), 0) + score
     decisions = list(
         ScenarioDecision.objects.filter(play=play).values_list("choice__is_effective", flat=True)

@@ -73,9 +73,11 @@ def scenario_choose(request: TenantRequest, org_slug: str, play_id: int) -> Http
     form = ChoiceForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError(form.errors["choice"][0])
+            raise ValidationError(next(iter(form.errors.values()))[0])
         chosen = form.cleaned_data["choice"]
-        outcome = services.do_choose(request.membership, play_id, chosen)
+        outcome = services.do_choose(
+            request.membership, play_id, chosen, sequence=form.cleaned_data["sequence"]
+        )
     except ScenarioPlay.DoesNotExist as exc:
         raise Http404(_("No such play of yours.")) from exc
     except ValidationError as exc:

@@ -90,8 +90,8 @@ def _play(org, learner, fx, choices):
     """A play of ``fx``'s scenario through the services, making ``choices`` in turn."""
     with tenant_context(org):
         play = do_start_play(learner, fx.scenario.pk)
-        for choice in choices:
-            do_choose(learner, play.pk, choice.pk)
+        for sequence, choice in enumerate(choices, start=1):
+            do_choose(learner, play.pk, choice.pk, sequence=sequence)
     return play
 
 

@@ -243,7 +243,7 @@ def test_it_keeps_choices_and_nodes_that_learners_have_chosen(org_a, org_b):
         a, b = ScenarioNode.objects.get(key="a"), ScenarioNode.objects.get(key="b")
         chosen, other = ScenarioChoice.objects.filter(node=a).order_by("position")
         play = ScenarioPlay.objects.create(learner=learner, scenario=scenario, current_node=b)
-        ScenarioDecision.objects.create(play=play, node=a, choice=chosen)
+        ScenarioDecision.objects.create(play=play, sequence=1, node=a, choice=chosen)
         with pytest.raises(ValidationError, match="1 learner decision"):
             services.do_delete_choice(None, ScenarioChoice.objects.get(pk=chosen.pk))
         # Back in draft (as the refusal of a breaking edit suggests), the node is kept too.

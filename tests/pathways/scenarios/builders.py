@@ -170,3 +170,18 @@ def make_items(
                 )
             items.append(item)
     return items
+
+
+def add_try_again(org: Organization, fx: ScenarioFixture) -> ScenarioChoice:
+    """A "try again" loop: a weak option at the middle situation that leads back to the start
+    (Delegation −1). The loop has a way out (the other middle options), so it is a sound tree."""
+    with tenant_context(org):
+        back = ScenarioChoice.objects.create(
+            node=fx.middle,
+            text="Promise to think it over",
+            next_node=fx.start,
+            feedback="Sam is none the wiser; you are back where you started.",
+            position=2,
+        )
+        ChoiceScore.objects.create(choice=back, competency=fx.delegation, score=-1)
+    return back

@@ -50,8 +50,8 @@ def _answer_everything(org, email):
             wrong = RetrievalOption.objects.get(item=item, is_correct=False).pk
             services.do_answer_practice(leo, fx.coaching.pk, item.pk, f"q{n}", option_id=wrong)
         play = services.do_start_play(leo, fx.scenario.pk)
-        services.do_choose(leo, play.pk, fx.tell.pk)
-        services.do_choose(leo, play.pk, fx.plan.pk)
+        services.do_choose(leo, play.pk, fx.tell.pk, sequence=1)
+        services.do_choose(leo, play.pk, fx.plan.pk, sequence=2)
     return leo, fx, items
 
 

@@ -102,8 +102,8 @@ def test_it_keeps_counting_scenario_choices_where_they_moved_the_estimate_after_
     leo = make_member(org_a, "leo@a.example", is_learner=True)
     with tenant_context(org_a):
         play = services.do_start_play(leo, fx.scenario.pk)
-        services.do_choose(leo, play.pk, fx.ask.pk)
-        services.do_choose(leo, play.pk, fx.plan.pk)
+        services.do_choose(leo, play.pk, fx.ask.pk, sequence=1)
+        services.do_choose(leo, play.pk, fx.plan.pk, sequence=2)
         # The admin rescores the scenario: what scored Delegation now scores Listening.
         ChoiceScore.objects.filter(competency=fx.delegation).update(competency=listening)
         report = queries.growth_report(leo)
@@ -126,7 +126,7 @@ def test_it_keeps_the_evidence_of_a_deleted_scenario_and_says_so(org_a, org_b):
     leo = make_member(org_a, "leo@a.example", is_learner=True)
     with tenant_context(org_a):
         play = services.do_start_play(leo, fx.scenario.pk)
-        services.do_choose(leo, play.pk, fx.tell.pk)
+        services.do_choose(leo, play.pk, fx.tell.pk, sequence=1)
         Scenario.objects.filter(pk=fx.scenario.pk).delete()  # plays and decisions go with it
         report = queries.growth_report(leo)
     delegation = by_name(report)["Delegation"]
@@ -142,11 +142,11 @@ def test_it_shows_each_organisation_only_its_own_ledger(client, org_a, org_b):
     leo_b = make_member(org_b, "leo@a.example", is_learner=True)  # same person, other tenant
     with tenant_context(org_a):
         play = services.do_start_play(leo_a, fx_a.scenario.pk)
-        services.do_choose(leo_a, play.pk, fx_a.ask.pk)
-        services.do_choose(leo_a, play.pk, fx_a.plan.pk)
+        services.do_choose(leo_a, play.pk, fx_a.ask.pk, sequence=1)
+        services.do_choose(leo_a, play.pk, fx_a.plan.pk, sequence=2)
     with tenant_context(org_b):
         play = services.do_start_play(leo_b, fx_b.scenario.pk)
-        services.do_choose(leo_b, play.pk, fx_b.tell.pk)
+        services.do_choose(leo_b, play.pk, fx_b.tell.pk, sequence=1)
         b_rows = set(MasteryEvidence.objects.values_list("pk", flat=True))
         b_counts = {c.name: c.decisions.count for c in queries.growth_report(leo_b).competencies}
         # Org A's learner asked for under org B's tenant: nothing.
@@ -171,7 +171,7 @@ def test_it_shows_the_ledger_in_a_constant_number_of_queries(client, org_a, org_
         review(leo, item, START)
         services.do_answer_practice(leo, fx.coaching.pk, item.pk, "q0", option_id=_right(item))
         play = services.do_start_play(leo, fx.scenario.pk)
-        services.do_choose(leo, play.pk, fx.ask.pk)
+        services.do_choose(leo, play.pk, fx.ask.pk, sequence=1)
     client.force_login(leo.user)
     url = f"/o/{org_a.slug}/growth/"
     with count_queries() as small:
@@ -190,8 +190,8 @@ def test_it_shows_the_ledger_in_a_constant_number_of_queries(client, org_a, org_
     with tenant_context(org_a):
         for _ in range(4):
             play = services.do_start_play(leo, fx.scenario.pk)
-            services.do_choose(leo, play.pk, fx.tell.pk)
-            services.do_choose(leo, play.pk, fx.take_back.pk)
+            services.do_choose(leo, play.pk, fx.tell.pk, sequence=1)
+            services.do_choose(leo, play.pk, fx.take_back.pk, sequence=2)
         rows = MasteryEvidence.objects.count()
     with count_queries() as large:
         page = client.get(url).content.decode()

@@ -68,8 +68,8 @@ def build_known_data(org, leo, suffix=""):
                 leo, fx.coaching.pk, item.pk, token + suffix, option_id=option
             )
         play = services.do_start_play(leo, fx.scenario.pk)
-        services.do_choose(leo, play.pk, fx.ask.pk)
-        services.do_choose(leo, play.pk, fx.plan.pk)
+        services.do_choose(leo, play.pk, fx.ask.pk, sequence=1)
+        services.do_choose(leo, play.pk, fx.plan.pk, sequence=2)
         start = timezone.now() - dt.timedelta(days=20)
         card = ReviewCard.objects.create(learner=leo, item=coached[0], due=start)
         review(leo, card, _right(coached[0]), start)
@@ -207,8 +207,8 @@ def test_it_shows_growth_in_a_constant_number_of_queries(client, org_a, org_b):
     with tenant_context(org_a):
         for _ in range(4):
             play = services.do_start_play(leo, fx.scenario.pk)
-            services.do_choose(leo, play.pk, fx.tell.pk)
-            services.do_choose(leo, play.pk, fx.take_back.pk)
+            services.do_choose(leo, play.pk, fx.tell.pk, sequence=1)
+            services.do_choose(leo, play.pk, fx.take_back.pk, sequence=2)
     with count_queries() as large:
         page = client.get(url).content.decode()
     assert "Extra 3" in page
@@ -235,8 +235,8 @@ def test_it_lists_exactly_the_answers_behind_each_estimate(client, org_a, org_b)
         unscored.plan.scores.all().delete()
         unscored.take_back.scores.all().delete()
         play = services.do_start_play(leo, unscored.scenario.pk)
-        services.do_choose(leo, play.pk, unscored.tell.pk)
-        services.do_choose(leo, play.pk, unscored.take_back.pk)
+        services.do_choose(leo, play.pk, unscored.tell.pk, sequence=1)
+        services.do_choose(leo, play.pk, unscored.take_back.pk, sequence=2)
         report = queries.growth_report(leo)
     client.force_login(leo.user)
     page = client.get(f"/o/{org_a.slug}/growth/").content.decode()

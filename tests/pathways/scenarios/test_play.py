@@ -32,9 +32,12 @@ def _start(client, org, fx):
         return ScenarioPlay.objects.order_by("-id").first()
 
 
-def _choose(client, org, play, choice, **extra):
+def _choose(client, org, play, choice, sequence, **extra):
+    """Submit ``choice`` as the play page does, for decision number ``sequence``."""
     return client.post(
-        f"/o/{org.slug}/scenarios/plays/{play.pk}/choose/", {"choice": choice.pk}, **extra
+        f"/o/{org.slug}/scenarios/plays/{play.pk}/choose/",
+        {"choice": choice.pk, "sequence": sequence},
+        **extra,
     )
 
 
@@ -55,7 +58,7 @@ def test_it_shows_feedback_after_a_choice_then_the_next_situation(client, org_a,
     fx, leo = world
     client.force_login(leo.user)
     play = _start(client, org_a, fx)
-    response = _choose(client, org_a, play, fx.ask)
+    response = _choose(client, org_a, play, fx.ask, 1)
     with tenant_context(org_a):
         decision = ScenarioDecision.objects.get(play=play)
     assert response["Location"].endswith(f"/plays/{play.pk}/decisions/{decision.pk}/")
@@ -72,7 +75,7 @@ def test_it_swaps_the_feedback_in_place_for_htmx(client, org_a, world):
     fx, leo = world
     client.force_login(leo.user)
     play = _start(client, org_a, fx)
-    response = _choose(client, org_a, play, fx.ask, HTTP_HX_REQUEST="true")
+    response = _choose(client, org_a, play, fx.ask, 1, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     body = response.content.decode()
     assert body.lstrip().startswith('<section id="scenario-play"')
@@ -84,8 +87,8 @@ def test_it_ends_with_a_debrief_of_behaviours_per_competency(client, org_a, worl
     fx, leo = world
     client.force_login(leo.user)
     play = _start(client, org_a, fx)
-    _choose(client, org_a, play, fx.ask)
-    response = _choose(client, org_a, play, fx.plan)
+    _choose(client, org_a, play, fx.ask, 1)
+    response = _choose(client, org_a, play, fx.plan, 2)
     feedback = client.get(response["Location"]).content.decode()
     assert f"/plays/{play.pk}/debrief/" in feedback
     page = client.get(f"/o/{org_a.slug}/scenarios/plays/{play.pk}/debrief/").content.decode()
@@ -112,8 +115,8 @@ def test_it_words_behaviour_that_worked_against_a_competency(client, org_a, worl
     fx, leo = world
     client.force_login(leo.user)
     play = _start(client, org_a, fx)
-    _choose(client, org_a, play, fx.tell)
-    _choose(client, org_a, play, fx.take_back)
+    _choose(client, org_a, play, fx.tell, 1)
+    _choose(client, org_a, play, fx.take_back, 2)
     page = client.get(f"/o/{org_a.slug}/scenarios/plays/{play.pk}/debrief/").content.decode()
     assert "Your choices worked against Delegation (\u22123)" in page
     assert "Your choices worked against Coaching and developing others (\u22121)" in page
@@ -124,7 +127,7 @@ def test_it_updates_elo_for_the_competencies_the_choices_touch(client, org_a, wo
     fx, leo = world
     client.force_login(leo.user)
     play = _start(client, org_a, fx)
-    _choose(client, org_a, play, fx.ask)  # the start node scores Coaching and Delegation
+    _choose(client, org_a, play, fx.ask, 1)  # the start node scores Coaching and Delegation
     with tenant_context(org_a):
         abilities = {a.competency_id: a for a in Ability.objects.filter(learner=leo)}
         scenario = Scenario.objects.get(pk=fx.scenario.pk)
@@ -142,8 +145,8 @@ def test_it_stores_a_double_submit_once(client, org_a, world):
     fx, leo = world
     client.force_login(leo.user)
     play = _start(client, org_a, fx)
-    first = _choose(client, org_a, play, fx.ask)
-    again = _choose(client, org_a, play, fx.ask)
+    first = _choose(client, org_a, play, fx.ask, 1)
+    again = _choose(client, org_a, play, fx.ask, 1)
     assert first["Location"] == again["Location"]
     with tenant_context(org_a):
         assert ScenarioDecision.objects.filter(play=play).count() == 1
@@ -155,9 +158,11 @@ def test_it_keeps_the_first_choice_on_a_back_button_resubmission(client, org_a, 
     fx, leo = world
     client.force_login(leo.user)
     play = _start(client, org_a, fx)
-    _choose(client, org_a, play, fx.ask)
+    _choose(client, org_a, play, fx.ask, 1)
     page = client.post(
-        f"/o/{org_a.slug}/scenarios/plays/{play.pk}/choose/", {"choice": fx.tell.pk}, follow=True
+        f"/o/{org_a.slug}/scenarios/plays/{play.pk}/choose/",
+        {"choice": fx.tell.pk, "sequence": 1},
+        follow=True,
     ).content.decode()
     assert "your first choice stands" in page
     assert "Sam opens up." in page  # the stored choice's feedback
@@ -170,7 +175,7 @@ def test_it_refuses_a_choice_from_another_situation_and_stores_nothing(client, o
     fx, leo = world
     client.force_login(leo.user)
     play = _start(client, org_a, fx)
-    page = _choose(client, org_a, play, fx.plan, follow=True).content.decode()
+    page = _choose(client, org_a, play, fx.plan, 1, follow=True).content.decode()
     assert "belongs to a different situation from the one you are in" in page
     with tenant_context(org_a):
         assert ScenarioDecision.objects.count() == 0
@@ -185,7 +190,7 @@ def test_it_refuses_a_choice_from_another_scenario(org_a, world):
     with tenant_context(org_a):
         play = services.do_start_play(leo, fx.scenario.pk)
         with pytest.raises(ValidationError, match="not part of this scenario"):
-            services.do_choose(leo, play.pk, other.ask.pk)
+            services.do_choose(leo, play.pk, other.ask.pk, sequence=1)
         assert ScenarioDecision.objects.count() == 0
 
 
@@ -193,11 +198,11 @@ def test_it_refuses_choices_after_the_ending(org_a, world):
     fx, leo = world
     with tenant_context(org_a):
         play = services.do_start_play(leo, fx.scenario.pk)
-        services.do_choose(leo, play.pk, fx.tell.pk)
-        outcome = services.do_choose(leo, play.pk, fx.take_back.pk)
+        services.do_choose(leo, play.pk, fx.tell.pk, sequence=1)
+        outcome = services.do_choose(leo, play.pk, fx.take_back.pk, sequence=2)
         assert outcome.finished and outcome.recorded
         # The other middle choice: that node was decided, so the stored decision comes back.
-        repeat = services.do_choose(leo, play.pk, fx.plan.pk)
+        repeat = services.do_choose(leo, play.pk, fx.plan.pk, sequence=2)
         assert not repeat.recorded and repeat.decision.choice_id == fx.take_back.pk
         assert ScenarioDecision.objects.filter(play=play).count() == 2
 
@@ -207,12 +212,12 @@ def test_it_starts_a_new_play_to_replay_and_reuses_an_untouched_one(client, org_
     client.force_login(leo.user)
     play = _start(client, org_a, fx)
     assert _start(client, org_a, fx).pk == play.pk  # double click on Start
-    _choose(client, org_a, play, fx.tell)
-    _choose(client, org_a, play, fx.take_back)
+    _choose(client, org_a, play, fx.tell, 1)
+    _choose(client, org_a, play, fx.take_back, 2)
     replay = _start(client, org_a, fx)
     assert replay.pk != play.pk and replay.current_node_id == fx.start.pk
-    _choose(client, org_a, replay, fx.ask)
-    _choose(client, org_a, replay, fx.plan)
+    _choose(client, org_a, replay, fx.ask, 1)
+    _choose(client, org_a, replay, fx.plan, 2)
     listing = client.get(f"/o/{org_a.slug}/scenarios/").content.decode()
     assert "Played 2 times" in listing
     assert "Best ending so far (+5 behaviour points)" in listing
@@ -240,12 +245,12 @@ def test_it_keeps_another_learners_play_private(client, org_a, world):
     mia = make_member(org_a, "mia@a.example", is_learner=True)
     with tenant_context(org_a):
         play = services.do_start_play(leo, fx.scenario.pk)
-        decision = services.do_choose(leo, play.pk, fx.ask.pk).decision
+        decision = services.do_choose(leo, play.pk, fx.ask.pk, sequence=1).decision
     client.force_login(mia.user)
     base = f"/o/{org_a.slug}/scenarios/plays/{play.pk}"
     assert client.get(f"{base}/debrief/").status_code == 404
     assert client.get(f"{base}/decisions/{decision.pk}/").status_code == 404
-    assert client.post(f"{base}/choose/", {"choice": fx.plan.pk}).status_code == 404
+    assert client.post(f"{base}/choose/", {"choice": fx.plan.pk, "sequence": 2}).status_code == 404
 
 
 def test_it_gives_404_for_another_organisations_ids_under_ones_own_slug(client, org_a, org_b):
@@ -253,7 +258,7 @@ def test_it_gives_404_for_another_organisations_ids_under_ones_own_slug(client, 
     leo = make_member(org_a, "leo@a.example", is_learner=True)
     with tenant_context(org_a):
         play = services.do_start_play(leo, fx.scenario.pk)
-        decision = services.do_choose(leo, play.pk, fx.ask.pk).decision
+        decision = services.do_choose(leo, play.pk, fx.ask.pk, sequence=1).decision
     intruder = make_member(org_b, "intruder@b.example", is_learner=True)
     make_scenario(org_b, title="Globex scenario")
     client.force_login(intruder.user)
@@ -263,7 +268,7 @@ def test_it_gives_404_for_another_organisations_ids_under_ones_own_slug(client, 
     base = f"/o/{slug}/scenarios/plays/{play.pk}"
     assert client.get(f"{base}/debrief/").status_code == 404
     assert client.get(f"{base}/decisions/{decision.pk}/").status_code == 404
-    assert client.post(f"{base}/choose/", {"choice": fx.plan.pk}).status_code == 404
+    assert client.post(f"{base}/choose/", {"choice": fx.plan.pk, "sequence": 2}).status_code == 404
     assert "The struggling report" not in client.get(f"/o/{slug}/scenarios/").content.decode()
     with tenant_context(org_a):
         assert ScenarioDecision.objects.count() == 1
@@ -273,8 +278,8 @@ def _play_through(org, learner, fx, n):
     with tenant_context(org):
         for _ in range(n):
             play = services.do_start_play(learner, fx.scenario.pk)
-            services.do_choose(learner, play.pk, fx.ask.pk)
-            services.do_choose(learner, play.pk, fx.plan.pk)
+            services.do_choose(learner, play.pk, fx.ask.pk, sequence=1)
+            services.do_choose(learner, play.pk, fx.plan.pk, sequence=2)
 
 
 def test_it_lists_scenarios_in_a_constant_number_of_queries(client, org_a, org_b):
@@ -300,7 +305,7 @@ def test_it_shows_the_play_and_debrief_in_a_constant_number_of_queries(client, o
     client.force_login(leo.user)
     with tenant_context(org_a):
         play = services.do_start_play(leo, fx.scenario.pk)
-        services.do_choose(leo, play.pk, fx.ask.pk)
+        services.do_choose(leo, play.pk, fx.ask.pk, sequence=1)
     play_url = f"/o/{org_a.slug}/scenarios/{fx.scenario.pk}/play/"
     with count_queries() as small:
         assert client.get(play_url).status_code == 200
@@ -308,22 +313,22 @@ def test_it_shows_the_play_and_debrief_in_a_constant_number_of_queries(client, o
     _play_through(org_a, leo, busy, 6)  # more finished plays, decisions and scores
     with tenant_context(org_a):
         open_play = services.do_start_play(leo, busy.scenario.pk)
-        services.do_choose(leo, open_play.pk, busy.ask.pk)
+        services.do_choose(leo, open_play.pk, busy.ask.pk, sequence=1)
     with count_queries() as large:
         page = client.get(f"/o/{org_a.slug}/scenarios/{busy.scenario.pk}/play/").content.decode()
     assert "Decision 2" in page
     assert len(large.app_queries) == len(small.app_queries)
 
     with tenant_context(org_a):
-        services.do_choose(leo, play.pk, fx.plan.pk)
+        services.do_choose(leo, play.pk, fx.plan.pk, sequence=2)
     debrief_url = f"/o/{org_a.slug}/scenarios/plays/{play.pk}/debrief/"
     with count_queries() as debrief:
         assert client.get(debrief_url).status_code == 200
     short = make_scenario(org_a, title="Short one")
     with tenant_context(org_a):
         one = services.do_start_play(leo, short.scenario.pk)
-        services.do_choose(leo, one.pk, short.tell.pk)
-        services.do_choose(leo, one.pk, short.take_back.pk)
+        services.do_choose(leo, one.pk, short.tell.pk, sequence=1)
+        services.do_choose(leo, one.pk, short.take_back.pk, sequence=2)
     with count_queries() as other:
         assert client.get(f"/o/{org_a.slug}/scenarios/plays/{one.pk}/debrief/").status_code == 200
     assert len(debrief.app_queries) == len(other.app_queries)
@@ -333,7 +338,7 @@ def test_it_refuses_a_wrong_choice_in_place_for_htmx(client, org_a, world):
     fx, leo = world
     client.force_login(leo.user)
     play = _start(client, org_a, fx)
-    response = _choose(client, org_a, play, fx.take_back, HTTP_HX_REQUEST="true")
+    response = _choose(client, org_a, play, fx.take_back, 1, HTTP_HX_REQUEST="true")
     body = response.content.decode()
     assert response.status_code == 200 and "<html" not in body
     assert 'role="alert"' in body and "belongs to a different situation" in body
@@ -357,7 +362,7 @@ def test_it_starts_over_with_a_new_play_and_keeps_the_earlier_evidence(client, o
     fx, leo = world
     client.force_login(leo.user)
     play = _start(client, org_a, fx)
-    _choose(client, org_a, play, fx.tell)
+    _choose(client, org_a, play, fx.tell, 1)
     page = client.get(f"/o/{org_a.slug}/scenarios/{fx.scenario.pk}/play/").content.decode()
     assert "Start over" in page
     again = _start(client, org_a, fx)
@@ -372,12 +377,12 @@ def test_it_only_continues_the_latest_play(client, org_a, world):
     fx, leo = world
     with tenant_context(org_a):
         abandoned = services.do_start_play(leo, fx.scenario.pk)
-        services.do_choose(leo, abandoned.pk, fx.tell.pk)
+        services.do_choose(leo, abandoned.pk, fx.tell.pk, sequence=1)
         latest = ScenarioPlay.objects.create(
             learner=leo, scenario=fx.scenario, current_node=fx.start
         )
-        services.do_choose(leo, latest.pk, fx.ask.pk)
-        services.do_choose(leo, latest.pk, fx.plan.pk)
+        services.do_choose(leo, latest.pk, fx.ask.pk, sequence=1)
+        services.do_choose(leo, latest.pk, fx.plan.pk, sequence=2)
     client.force_login(leo.user)
     listing = client.get(f"/o/{org_a.slug}/scenarios/").content.decode()
     assert "In progress" not in listing and "Play again" in listing

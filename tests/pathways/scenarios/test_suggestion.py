@@ -29,8 +29,8 @@ def _ability(org, learner, competency, theta):
 def _play_to_end(org, learner, fx):
     with tenant_context(org):
         play = services.do_start_play(learner, fx.scenario.pk)
-        services.do_choose(learner, play.pk, fx.ask.pk)
-        services.do_choose(learner, play.pk, fx.plan.pk)
+        services.do_choose(learner, play.pk, fx.ask.pk, sequence=1)
+        services.do_choose(learner, play.pk, fx.plan.pk, sequence=2)
 
 
 def _expected(theta, b):
