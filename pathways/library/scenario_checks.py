@@ -1,11 +1,10 @@
 """Structural checks of a scenario tree, on plain rows (no queries here).
 
 A playable scenario has a start node; every node is reachable from it; every situation offers
-choices and every choice leads to another node; endings offer none; from every reachable node
-some ending can still be reached; and no path comes back to a situation already passed. A play
-records one decision per situation (the idempotent answer to a double submit or the back
-button), so a learner who came back to a situation would be shown their earlier choice again
-and could never move on.
+choices and every choice leads to another node; endings offer none; and from every reachable
+node some ending can still be reached. A path back to a situation already passed is fine as
+long as the loop has a way out to an ending ("try again" after a poor choice): a play records
+each decision by its position in the play, so a learner who comes back decides again.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from pathways.models import ScenarioChoice, ScenarioNode
 
 @dataclass(frozen=True)
 class TreeProblem:
-    # no_start | unreachable | leads_nowhere | no_choices | ending_with_choices | dead_loop | loop
+    # no_start | unreachable | leads_nowhere | no_choices | ending_with_choices | dead_loop
     code: str
     node_key: str
     message: str
@@ -122,35 +121,21 @@ def find_tree_problems(
     for node in nodes:
         if node.is_ending:
             can_finish |= _reachable(node.pk, reverse)
-    # Group the reachable nodes into loops (strongly connected parts with a cycle). A loop is
-    # stuck as a whole or not at all: its nodes reach each other, so they reach the same endings.
+    # Group the reachable nodes that cannot finish into loops (strongly connected parts with a
+    # cycle). A stuck node off any loop leads only into a stuck loop or to a node named above
+    # (no choices, a choice leading nowhere), so naming the loops names every dead end.
+    stuck = {pk for pk in reachable if pk not in can_finish}
+    stuck_edges = defaultdict(set, {pk: edges[pk] & stuck for pk in stuck})
+    stuck_reverse = defaultdict(set, {pk: reverse[pk] & stuck for pk in stuck})
     done: set[int] = set()
-    inner_edges = defaultdict(set, {pk: edges[pk] & reachable for pk in reachable})
-    inner_reverse = defaultdict(set, {pk: reverse[pk] & reachable for pk in reachable})
     for node in nodes:
-        if node.pk not in reachable or node.pk in done:
+        if node.pk not in stuck or node.pk in done:
             continue
-        loop = _reachable(node.pk, inner_edges) & _reachable(node.pk, inner_reverse)
+        loop = _reachable(node.pk, stuck_edges) & _reachable(node.pk, stuck_reverse)
         done |= loop
-        if len(loop) == 1 and node.pk not in inner_edges[node.pk]:
+        if len(loop) == 1 and node.pk not in stuck_edges[node.pk]:
             continue
         keys = [n.key for n in nodes if n.pk in loop]
-        if node.pk not in can_finish:
-            message = _("%(keys)s loop with no way out to an ending.") % {"keys": _quote(keys)}
-            problems.append(TreeProblem("dead_loop", keys[0], message))
-        elif len(loop) == 1:
-            back = next(c for c in choices_of[node.pk] if c.next_node_id == node.pk)
-            message = _(
-                "In “%(key)s”, the choice “%(text)s” leads back to “%(key)s”. A learner decides "
-                "once per situation, so the play could never move on: point it at another "
-                "situation or an ending."
-            ) % {"key": node.key, "text": back.text[:60]}
-            problems.append(TreeProblem("loop", node.key, message))
-        else:
-            message = _(
-                "%(keys)s lead back to one another. A learner decides once per situation, so "
-                "one who comes back could never move on: make every path lead forward to an "
-                "ending."
-            ) % {"keys": _quote(keys)}
-            problems.append(TreeProblem("loop", keys[0], message))
+        message = _("%(keys)s loop with no way out to an ending.") % {"keys": _quote(keys)}
+        problems.append(TreeProblem("dead_loop", keys[0], message))
     return problems

@@ -653,11 +653,6 @@ def check_choice(node: ScenarioNode, data: ChoiceData) -> dict[int, int]:
         errors["feedback"] = [_("Say what this choice leads to and why: learners learn from it.")]
     if data.next_node_id is None:
         errors["next_node"] = [_("Choose where this choice leads.")]
-    elif data.next_node_id == node.pk:
-        # A play decides once per situation: a learner sent back here could never move on.
-        errors["next_node"] = [
-            _("A choice leads the learner on: point it at another situation or an ending.")
-        ]
     elif not ScenarioNode.objects.filter(
         pk=data.next_node_id, scenario_id=node.scenario_id
     ).exists():

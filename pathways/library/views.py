@@ -439,8 +439,7 @@ def _node_page(
     request: TenantRequest, scenario: Scenario, node: ScenarioNode, **forms: Any
 ) -> HttpResponse:
     detail = queries.scenario_detail(scenario)
-    # A choice moves the play on: its own situation is never where it leads.
-    nodes = [(n.id, n.key) for n in detail.nodes if n.id != node.pk]
+    nodes = _leads_to([(n.id, n.key) for n in detail.nodes], node)
     initial = {
         "key": node.key,
         "text": node.text,
@@ -497,13 +496,20 @@ def node_delete(
     return redirect("scenario_edit", org_slug=org_slug, scenario_id=scenario.pk)
 
 
+def _leads_to(nodes: list[tuple[int, str]], node: ScenarioNode) -> list[tuple[int, str]]:
+    """Where a choice of ``node`` may lead: any node of the scenario, its own situation named
+    as such (a "try again" that brings the learner back to decide once more)."""
+    again = _("%(key)s (this situation again)")
+    return [(pk, again % {"key": key} if pk == node.pk else key) for pk, key in nodes]
+
+
 def _choice_form(
     request: TenantRequest, node: ScenarioNode, data: Any = None, initial: Any = None
 ) -> ChoiceForm:
     from competencies.models import Competency
 
-    others = ScenarioNode.objects.filter(scenario_id=node.scenario_id).exclude(pk=node.pk)
-    nodes = list(others.values_list("id", "key"))
+    in_scenario = ScenarioNode.objects.filter(scenario_id=node.scenario_id)
+    nodes = _leads_to(list(in_scenario.values_list("id", "key")), node)
     competencies = list(Competency.objects.order_by("name").values_list("id", "name"))
     return ChoiceForm(
         data, nodes=nodes, competencies=competencies, initial=initial, prefix="choice"

@@ -1,7 +1,8 @@
 """In a real browser, an administrator builds a branching scenario: situations, choices with
-feedback and behaviour scores, endings. The editor refuses to publish a broken tree and names
-each problem; once fixed, the admin previews it and publishes it, and a learner plays it to
-the debrief."""
+feedback and behaviour scores, endings, a "try again" loop. The editor refuses to publish a
+broken tree and names each problem (a loop with no way out among them, not the loop with an
+exit); once fixed, the admin previews it and publishes it, and a learner plays it round the
+loop to the debrief."""
 
 from __future__ import annotations
 
@@ -154,7 +155,7 @@ def test_it_builds_checks_previews_and_publishes_a_scenario_a_learner_then_plays
         effective=True,
         scores={"Giving feedback": "+2"},
     )
-    add_choice(  # pointed back at the opening by mistake
+    add_choice(  # "try again": back to the opening, which has a way on to an ending
         page,
         "Set Friday as the new date",
         "opening",
@@ -166,29 +167,18 @@ def test_it_builds_checks_previews_and_publishes_a_scenario_a_learner_then_plays
     open_node(page, "standoff")
     add_choice(page, "Repeat that the date was clear", "blame", "Sam stops talking.")
 
-    # An ending nobody can reach, a loop with no way out, and a loop back to a situation the
-    # learner has already decided (a play records one decision per situation): refused, named.
+    # An ending nobody can reach and a loop with no way out: refused, each named. The loop
+    # back from "ask" to "opening" has a way out to an ending, so it is not a problem.
     page.get_by_role("link", name=TITLE).click()
     problems = page.locator(".form-errors")
-    assert "3 problems to fix before publishing:" in problems.inner_text()
+    assert "2 problems to fix before publishing:" in problems.inner_text()
     publish(page)
     page.get_by_text("The scenario cannot be published yet:").wait_for()
     refusal = page.locator(".messages").inner_text()
     assert "“escalated” cannot be reached from the start node “opening”." in refusal
     assert "“blame”, “standoff” loop with no way out to an ending." in refusal
-    assert "“opening”, “ask” lead back to one another." in refusal
+    assert "“opening”" not in refusal.replace("start node “opening”", "")
     assert "offers no choices" not in refusal
-
-    problems.get_by_role("link", name=re.compile("lead back to one another")).click()
-    page.get_by_role("heading", name="Situation “opening”").wait_for()
-    open_node(page, "ask")
-    choices = page.locator("section[aria-labelledby='choices-heading']")
-    choices.locator(".card", has_text="Set Friday as the new date").get_by_role(
-        "link", name="Edit"
-    ).click()
-    page.get_by_label("Leads to").select_option(label="standoff")
-    page.get_by_role("button", name="Save choice").click()
-    page.get_by_text("Choice saved.").wait_for()
 
     problems.get_by_role("link", name=re.compile("loop with no way out")).click()
     page.get_by_role("heading", name="Situation “blame”").wait_for()
@@ -229,7 +219,8 @@ def test_it_builds_checks_previews_and_publishes_a_scenario_a_learner_then_plays
     page.get_by_text(f"“{TITLE}” is now published.").wait_for()
     page.locator(".page-header").get_by_text("Published", exact=True).wait_for()
 
-    # The learner plays it: one choice loops back, the next reaches an ending.
+    # The learner plays it: a poor choice sends them back to the opening, where they decide
+    # again (a decision of its own), then reach an ending.
     page.context.clear_cookies()
     sign_in(page, "leo@acme.example", PASSWORD)
     nav.get_by_role("link", name="Scenarios").click()
@@ -255,13 +246,23 @@ def test_it_builds_checks_previews_and_publishes_a_scenario_a_learner_then_plays
     choose("Set Friday as the new date", effective=False)
     play.get_by_role("link", name="Continue").click()
     play.get_by_text("Decision 3").wait_for()
-    assert "the deadline was never realistic" in play.inner_text()
-    choose("Ask HR to mediate", effective=False)
+    situation = play.inner_text()
+    assert "Sam's quarterly report is two days late, again." in situation
+    assert "You are back in this situation. At decision 1 you chose “Ask what got" in situation
+    choose("Ask what got in the way", effective=True)
+    play.get_by_role("link", name="Continue").click()
+    play.get_by_text("Decision 4").wait_for()
+    choose("Agree a new date together", effective=True)
     play.get_by_role("link", name="See your debrief").click()
     page.get_by_role("heading", name=f"Debrief: {TITLE}").wait_for()
     debrief = page.locator("main").inner_text()
-    assert "Handing the conversation to HR settled the date but cost trust." in debrief
-    assert "1 of your 3 choices were the most effective option." in debrief
+    assert "Asking first surfaced the real blocker and kept Sam's ownership." in debrief
+    assert "3 of your 4 choices were the most effective option." in debrief
+    assert "You showed strong Giving feedback (+4)" in debrief  # +1, 0, +1, +2
+    assert "You showed strong Listening (+3)" in debrief  # +2, −1, +2
+    path = page.locator("section[aria-labelledby='path-title'] > ol > li")
+    assert path.count() == 4
+    assert "Decision 3: back in the situation of decision 1" in path.nth(2).inner_text()
     page.screenshot(path="test-artifacts/scenario-debrief.png", full_page=True)
 
     with tenant_context(org_a):
@@ -286,15 +287,16 @@ def test_it_builds_checks_previews_and_publishes_a_scenario_a_learner_then_plays
         assert scores == {"Giving feedback": 1, "Listening": 2}
         play_row = ScenarioPlay.objects.get()
         assert play_row.learner_id == leo.pk and play_row.finished_at is not None
-        assert play_row.current_node.key == "escalated"
-        decisions = ScenarioDecision.objects.filter(play=play_row).order_by("id")
-        assert [(d.node.key, d.choice.text) for d in decisions] == [
-            ("opening", "Ask what got in the way"),
-            ("ask", "Set Friday as the new date"),
-            ("standoff", "Ask HR to mediate"),
+        assert play_row.current_node.key == "agreed"
+        decisions = ScenarioDecision.objects.filter(play=play_row).order_by("sequence")
+        assert [(d.sequence, d.node.key, d.choice.text) for d in decisions] == [
+            (1, "opening", "Ask what got in the way"),
+            (2, "ask", "Set Friday as the new date"),
+            (3, "opening", "Ask what got in the way"),
+            (4, "ask", "Agree a new date together"),
         ]
         assert ScenarioChoice.objects.get(text="Set Friday as the new date").next_node.key == (
-            "standoff"
+            "opening"
         )
     with tenant_context(org_b):
         assert ScenarioPlay.objects.count() == 0

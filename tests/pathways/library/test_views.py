@@ -220,7 +220,7 @@ def _leads_to(page):
     return re.findall(r'<option value="(\d+)"', page[start : page.index("</select>", start)])
 
 
-def test_it_never_offers_a_choice_its_own_situation_and_says_what_to_add_first(
+def test_it_offers_a_choice_its_own_situation_to_try_again_and_says_what_to_add_first(
     client, org_a, org_b, admin
 ):
     scenario = make_tree(org_a, {"a": ["end"], "end": None})
@@ -231,17 +231,21 @@ def test_it_never_offers_a_choice_its_own_situation_and_says_what_to_add_first(
     client.force_login(admin.user)
     url = f"/o/{org_a.slug}/library/scenarios/{scenario.pk}/nodes/{a.pk}/"
     page = client.get(url).content.decode()
-    assert _leads_to(page) == [str(end.pk)]
+    assert _leads_to(page) == [str(a.pk), str(end.pk)]
+    assert "a (this situation again)" in page
     assert "Add where it leads" not in page
     response = client.post(
         url + "choices/new/",
         {"choice-text": "Wait", "choice-next_node": str(a.pk), "choice-feedback": "Nothing."},
     )
-    assert response.status_code == 200
+    assert response.status_code == 302
     with tenant_context(org_a):
-        [choice] = a.choices.all()
-    assert _leads_to(client.get(f"{url}choices/{choice.pk}/").content.decode()) == [str(end.pk)]
+        wait = a.choices.get(text="Wait")
+    assert wait.next_node_id == a.pk
+    edit = client.get(f"{url}choices/{wait.pk}/").content.decode()
+    assert _leads_to(edit) == [str(a.pk), str(end.pk)]
 
+    # A lone situation has nowhere else to lead yet: the page says what to add first.
     other_admin = make_member(org_b, "bo@b.example", is_admin=True)
     client.force_login(other_admin.user)
     with tenant_context(org_b):
