@@ -23,8 +23,9 @@ from pathways.models import (
     ScenarioPlay,
 )
 from pathways.scenarios import queries, services
-from tests.conftest import count_queries, make_member
+from tests.conftest import count_queries, make_member, requires_postgres
 from tests.pathways.scenarios.builders import add_try_again, make_scenario
+from tests.races import race
 
 MIGRATION = "0013_scenario_decision_sequence"
 migration = importlib.import_module(f"pathways.migrations.{MIGRATION}")
@@ -321,3 +322,25 @@ def _steps(org, play):
             .order_by("sequence")
             .values_list("sequence", "choice__text")
         )
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_it_stores_one_decision_when_the_same_step_is_submitted_twice_at_once(org_a, org_b):
+    fx = make_scenario(org_a)
+    back = add_try_again(org_a, fx)
+    leo = make_member(org_a, "leo@a.example", is_learner=True)
+    play = _play(org_a, leo, [fx.ask, back])
+
+    def submit():
+        return services.do_choose(leo, play.pk, fx.tell.pk, sequence=3)
+
+    second = race(org_a, submit, submit)
+    assert not isinstance(second, Exception), second
+    assert not second.recorded and second.decision.sequence == 3
+    assert [step for step, _key, _text in _decisions(org_a, play)] == [1, 2, 3]
+    with tenant_context(org_a):
+        assert Ability.objects.get(learner=leo, competency=fx.coaching).updates == 3
+        assert MasteryEvidence.objects.filter(competency=fx.coaching).count() == 3
+    with tenant_context(org_b):
+        assert not ScenarioDecision.objects.exists()
