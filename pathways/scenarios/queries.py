@@ -10,6 +10,7 @@ import datetime as dt
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db.models import (
     BigIntegerField,
@@ -89,8 +90,26 @@ class EndingView:
         return signed(self.total)
 
 
+class ExpectedSuccessText:
+    """Percentages for a page that shows an Elo expected chance of success (``expected``, 0–1
+    or None) beside the ~85% practice target."""
+
+    if TYPE_CHECKING:  # a field or a property of the class that mixes this in
+
+        @property
+        def expected(self) -> float | None: ...
+
+    @property
+    def expected_percent(self) -> int | None:
+        return None if self.expected is None else round(self.expected * 100)
+
+    @property
+    def target_percent(self) -> int:
+        return round(adaptive.TARGET_SUCCESS * 100)
+
+
 @dataclass
-class ScenarioSummary:
+class ScenarioSummary(ExpectedSuccessText):
     id: int
     title: str
     summary: str
@@ -113,14 +132,6 @@ class ScenarioSummary:
     def expected(self) -> float | None:
         """The learner's Elo chance of choosing the most effective option at a decision."""
         return None if self.margin is None else adaptive.expected_success(self.margin, 0.0)
-
-    @property
-    def expected_percent(self) -> int | None:
-        return None if self.expected is None else round(self.expected * 100)
-
-    @property
-    def target_percent(self) -> int:
-        return round(adaptive.TARGET_SUCCESS * 100)
 
     @property
     def suitability(self) -> float:
@@ -512,7 +523,7 @@ class AbilityView:
 
 
 @dataclass(frozen=True)
-class PracticePick:
+class PracticePick(ExpectedSuccessText):
     competency_id: int
     competency: str
     ability: AbilityView
@@ -521,14 +532,6 @@ class PracticePick:
     pool: int  # items that practise this competency
     resting: int  # of which answered in the last RECENT_MINUTES
     free_again_at: dt.datetime | None  # when the first resting item may come back
-
-    @property
-    def expected_percent(self) -> int | None:
-        return None if self.expected is None else round(self.expected * 100)
-
-    @property
-    def target_percent(self) -> int:
-        return round(adaptive.TARGET_SUCCESS * 100)
 
     @property
     def on_target(self) -> bool:
