@@ -159,6 +159,41 @@ def _upsert_team_rows(rows: list[TeamProgressRollup]) -> None:
     )
 
 
+def _rewrite_rows(
+    org: Organization, period: dt.date, learner_ids: set[int] | None, team_ids: list[int] | None
+) -> RollupResult:
+    """Recompute and upsert the rows of ``learner_ids`` and of ``team_ids`` (None: every
+    learner, every team), and delete the rows in that scope that no longer qualify (a
+    withdrawn enrolment, a deactivated learner, an emptied team). Every member of ``team_ids``
+    must be among ``learner_ids``: a team's row is computed from the learner rows just made."""
+    now = timezone.now()
+    enrollments = Enrollment.objects.filter(learner__is_active=True).select_related("learner")
+    old_learner_rows = LearnerProgressRollup.objects.filter(period=period)
+    old_team_rows = TeamProgressRollup.objects.filter(period=period)
+    if learner_ids is not None:
+        enrollments = enrollments.filter(learner_id__in=learner_ids)
+        old_learner_rows = old_learner_rows.filter(learner_id__in=learner_ids)
+    if team_ids is not None:
+        old_team_rows = old_team_rows.filter(team_id__in=team_ids)
+
+    learner_rows = _learner_rows(org, enrollments_in_progress(enrollments), period, now)
+    _upsert_learner_rows(learner_rows)
+    old_learner_rows.exclude(enrollment_id__in=[row.enrollment_id for row in learner_rows]).delete()
+    team_rows = _team_rows(
+        org,
+        period,
+        now,
+        (
+            (r.team_id, r.learner_id, r.completion)
+            for r in learner_rows
+            if team_ids is None or r.team_id in team_ids
+        ),
+    )
+    _upsert_team_rows(team_rows)
+    old_team_rows.exclude(team_id__in=[row.team_id for row in team_rows]).delete()
+    return RollupResult(period=period, learners=len(learner_rows), teams=len(team_rows))
+
+
 def do_rollup_progress(org: Organization, period: dt.date | None = None) -> RollupResult:
     """Recompute per-learner and per-team completion for ``period`` and upsert it.
 
@@ -166,25 +201,8 @@ def do_rollup_progress(org: Organization, period: dt.date | None = None) -> Roll
     rows for enrolments or teams that no longer qualify are removed.
     """
     cache.delete(_pending_key(org.pk))
-    period = period or period_for(org)
-    now = timezone.now()
     with transaction.atomic():
-        enrollments = enrollments_in_progress(
-            Enrollment.objects.filter(learner__is_active=True).select_related("learner")
-        )
-        learner_rows = _learner_rows(org, enrollments, period, now)
-        _upsert_learner_rows(learner_rows)
-        LearnerProgressRollup.objects.filter(period=period).exclude(
-            enrollment_id__in=[row.enrollment_id for row in learner_rows]
-        ).delete()
-        team_rows = _team_rows(
-            org, period, now, ((r.team_id, r.learner_id, r.completion) for r in learner_rows)
-        )
-        _upsert_team_rows(team_rows)
-        TeamProgressRollup.objects.filter(period=period).exclude(
-            team_id__in=[row.team_id for row in team_rows]
-        ).delete()
-    return RollupResult(period=period, learners=len(learner_rows), teams=len(team_rows))
+        return _rewrite_rows(org, period or period_for(org), None, None)
 
 
 def do_rollup_learner_progress(
@@ -203,7 +221,6 @@ def do_rollup_learner_progress(
     """
     cache.delete(_pending_key(org.pk, learner_id))
     period = period or period_for(org)
-    now = timezone.now()
     with transaction.atomic():
         learner = Membership.objects.filter(pk=learner_id).only("team_id", "is_active").first()
         current_team = learner.team_id if learner is not None and learner.is_active else None
@@ -226,29 +243,4 @@ def do_rollup_learner_progress(
                     period=period, team_id__in=team_ids
                 ).values_list("learner_id", flat=True)
             )
-        enrollments = enrollments_in_progress(
-            Enrollment.objects.filter(learner_id__in=scope, learner__is_active=True).select_related(
-                "learner"
-            )
-        )
-        learner_rows = _learner_rows(org, enrollments, period, now)
-        _upsert_learner_rows(learner_rows)
-        LearnerProgressRollup.objects.filter(period=period, learner_id__in=scope).exclude(
-            enrollment_id__in=[row.enrollment_id for row in learner_rows]
-        ).delete()
-
-        team_rows = _team_rows(
-            org,
-            period,
-            now,
-            (
-                (r.team_id, r.learner_id, r.completion)
-                for r in learner_rows
-                if r.team_id in team_ids
-            ),
-        )
-        _upsert_team_rows(team_rows)
-        TeamProgressRollup.objects.filter(period=period, team_id__in=team_ids).exclude(
-            team_id__in=[row.team_id for row in team_rows]
-        ).delete()
-    return RollupResult(period=period, learners=len(learner_rows), teams=len(team_rows))
+        return _rewrite_rows(org, period, scope, team_ids)
