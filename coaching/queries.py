@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from measurement.models import LearnerProgressRollup
 from measurement.services import period_for
@@ -37,11 +37,29 @@ class Coachee:
         return self.steps_done == 0
 
 
+# How many coachees the "talk to these first" list names; the rest are counted.
+ATTENTION_SHOWN = 5
+
+
 @dataclass(frozen=True)
 class Roster:
     coachees: list[Coachee]
     computed_at: dt.datetime | None
-    attention: list[Coachee] = field(default_factory=list)
+
+    @property
+    def attention(self) -> list[Coachee]:
+        """Coachees with overdue steps or not started, most overdue first."""
+        return sorted(
+            (c for c in self.coachees if c.steps_overdue or c.not_started), key=_attention_order
+        )
+
+    @property
+    def attention_shown(self) -> list[Coachee]:
+        return self.attention[:ATTENTION_SHOWN]
+
+    @property
+    def attention_more(self) -> int:
+        return max(0, len(self.attention) - ATTENTION_SHOWN)
 
     @property
     def overdue_count(self) -> int:
@@ -57,7 +75,7 @@ class Roster:
 
 
 def _attention_order(c: Coachee) -> tuple[int, int, str]:
-    """Most overdue first, then those who have not started, then the least progressed."""
+    """Most overdue steps first, then those who have not started, then by name."""
     return (-c.steps_overdue, 0 if c.not_started else 1, c.name.lower())
 
 
@@ -99,10 +117,5 @@ def coachees_of(coach: Membership) -> Roster:
                 steps_overdue=row.steps_overdue if row else 0,
             )
         )
-    attention = sorted(
-        (c for c in coachees if c.steps_overdue or c.not_started), key=_attention_order
-    )
     computed = [row.computed_at for row in progress.values()]
-    return Roster(
-        coachees=coachees, computed_at=min(computed) if computed else None, attention=attention
-    )
+    return Roster(coachees=coachees, computed_at=min(computed) if computed else None)
