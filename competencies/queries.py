@@ -150,6 +150,14 @@ def _fill_competencies(views: list[CompetencyView]) -> None:
         _mark_ends(view.indicators)
 
 
+def _scale_levels(framework: Framework) -> list[LevelView]:
+    """The framework's proficiency levels, lowest first (1 query)."""
+    return [
+        LevelView(lv.pk, lv.value, lv.label, lv.descriptor)
+        for lv in ProficiencyLevel.objects.filter(framework=framework).order_by("value")
+    ]
+
+
 def _competency_view(c: Competency) -> CompetencyView:
     return CompetencyView(c.pk, c.framework_id, c.name, c.description, c.category)
 
@@ -160,10 +168,7 @@ def framework_detail(framework_id: int) -> FrameworkDetail:
     Raises ``Framework.DoesNotExist`` when the id is not one of this organisation's frameworks.
     """
     framework = Framework.objects.get(pk=framework_id)
-    levels = [
-        LevelView(lv.pk, lv.value, lv.label, lv.descriptor)
-        for lv in ProficiencyLevel.objects.filter(framework=framework).order_by("value")
-    ]
+    levels = _scale_levels(framework)
     competencies = [
         _competency_view(c)
         for c in Competency.objects.filter(framework=framework).order_by("position", "name", "pk")
@@ -301,10 +306,7 @@ def scale_page(framework_id: int) -> ScalePage:
     Raises ``Framework.DoesNotExist`` when the id is not one of this organisation's frameworks.
     """
     framework = Framework.objects.get(pk=framework_id)
-    levels = [
-        LevelView(lv.pk, lv.value, lv.label, lv.descriptor)
-        for lv in ProficiencyLevel.objects.filter(framework=framework).order_by("value")
-    ]
+    levels = _scale_levels(framework)
     top = levels[-1].value if levels else 1
     return ScalePage(framework.pk, framework.name, levels, level_usage(framework.pk, top))
 
