@@ -284,14 +284,6 @@ class ScalePage:
         return len(self.levels) < MAX_LEVELS
 
     @property
-    def at_minimum(self) -> bool:
-        return len(self.levels) <= MIN_LEVELS
-
-    @property
-    def can_remove(self) -> bool:
-        return not self.at_minimum and not self.top_usage.is_used
-
-    @property
     def min_levels(self) -> int:
         return MIN_LEVELS
 
