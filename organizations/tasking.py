@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from celery import Task
+from celery.utils.time import get_exponential_backoff_interval
 from django.db import InterfaceError, OperationalError, transaction
 
 from organizations.models import Organization
@@ -34,10 +35,15 @@ class TenantTask(Task):
         try:
             org = Organization.objects.filter(pk=org_id, is_active=True).first()
         except (OperationalError, InterfaceError) as exc:
-            # autoretry_for covers the task body only; the lookup before it is retried alike.
-            raise self.retry(
-                exc=exc, countdown=min(2**self.request.retries, self.retry_backoff_max)
-            ) from exc
+            # autoretry_for covers the task body only; the lookup before it is retried alike,
+            # with the same backoff Celery gives the body.
+            countdown = get_exponential_backoff_interval(
+                factor=1,
+                retries=self.request.retries,
+                maximum=self.retry_backoff_max,
+                full_jitter=True,
+            )
+            raise self.retry(exc=exc, countdown=countdown) from exc
         if org is None:
             logger.info("%s: organisation %s no longer exists; nothing to do", self.name, org_id)
             return None

@@ -191,3 +191,32 @@ def test_it_reaches_a_real_worker_from_a_completed_step_after_commit(settings, m
     # Both facts shared one debounced roll-up; its marker is cleared for the next fact.
     assert cache.add(services._pending_key(org.pk, learner.pk), 1, timeout=5)
     cache.delete(services._pending_key(org.pk, learner.pk))
+
+
+def test_it_retries_a_transient_failure_of_the_organisation_lookup(org_a, org_b, monkeypatch):
+    """The lookup before the task body asks Celery for a retry, like the body, instead of
+    failing the task for good. (Eager tasks surface the retry as ``Retry``; a worker re-queues.)"""
+    from celery.exceptions import Retry
+    from django.db import OperationalError
+
+    from organizations.models import Organization
+
+    real_filter = Organization.objects.filter
+    failures = []
+
+    def flaky_filter(*args, **kwargs):
+        if not failures:
+            failures.append(1)
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_filter(*args, **kwargs)
+
+    monkeypatch.setattr(Organization.objects, "filter", flaky_filter)
+    fixture = make_pathway(org_a)
+    [learner] = _learners(org_a, fixture, _team(org_a, "Alpha"), 1, 1, "r")
+    with pytest.raises(Retry) as retry:
+        rollup_learner_progress.apply(args=(org_a.pk, learner.pk))
+    assert failures == [1]
+    assert isinstance(retry.value.exc, OperationalError)
+    assert 0 <= retry.value.when <= rollup_learner_progress.retry_backoff_max
+    # Once the database answers again, the same task runs.
+    assert rollup_learner_progress.apply(args=(org_a.pk, learner.pk)).get()["learners"] == 1
