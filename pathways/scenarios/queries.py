@@ -469,14 +469,6 @@ def competencies_of_item(item: RetrievalItem) -> list[int]:
     )
 
 
-def tested_competencies(at_node: set[int], in_scenario: set[int]) -> list[int]:
-    """The competencies a scenario decision is evidence of: those scored on any choice of the
-    decision's situation (so an unscored weak option still counts as a miss), or, when that
-    situation scores none, those scored anywhere in the scenario. The choice service updates
-    these estimates and records them in the ``MasteryEvidence`` ledger the growth page counts."""
-    return sorted(at_node or in_scenario)
-
-
 @dataclass(frozen=True)
 class OptionView:
     id: int

@@ -29,12 +29,7 @@ from pathways.models import (
     ScenarioDecision,
     ScenarioPlay,
 )
-from pathways.scenarios.queries import (
-    PRACTICE_OBJECT,
-    PRACTICE_VERB,
-    items_for_competency,
-    tested_competencies,
-)
+from pathways.scenarios.queries import PRACTICE_OBJECT, PRACTICE_VERB, items_for_competency
 
 # --------------------------------------------------------------------------------------------
 # Scenarios
@@ -108,7 +103,10 @@ def check_choice(play: ScenarioPlay, choice_id: int) -> ScenarioChoice:
 
 
 def competencies_tested(choice: ScenarioChoice) -> list[int]:
-    """Competencies a decision at ``choice``'s node tells us about (``tested_competencies``)."""
+    """The competencies a decision at ``choice``'s node is evidence of: those scored on any
+    choice of that node (so an unscored weak option still counts as a miss), or, when the node
+    scores none, those scored anywhere in the scenario (1 query). ``do_choose`` updates these
+    estimates and records them in the ``MasteryEvidence`` ledger the growth page counts."""
     at_node: set[int] = set()
     in_scenario: set[int] = set()
     for node_id, competency_id in ChoiceScore.objects.filter(
@@ -117,7 +115,7 @@ def competencies_tested(choice: ScenarioChoice) -> list[int]:
         in_scenario.add(competency_id)
         if node_id == choice.node_id:
             at_node.add(competency_id)
-    return tested_competencies(at_node, in_scenario)
+    return sorted(at_node or in_scenario)
 
 
 def check_step(
