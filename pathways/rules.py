@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-# The two actions a rule can take (PersonalisationRule.Action holds their labels).
+# The two actions a rule can take (PersonalisationRule.Action takes these values and adds labels).
 INCLUDE_IF_BELOW = "include_below"  # for learners who need it: kept when baseline < threshold
 INCLUDE_IF_AT_LEAST = "include_at_least"  # a stretch step: kept when baseline >= threshold
 

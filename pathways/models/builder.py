@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from organizations.tenancy import TenantModel
+from pathways import rules
 from pathways.models.library import Module
 
 
@@ -274,8 +275,9 @@ class PersonalisationRule(TenantModel):
     """
 
     class Action(models.TextChoices):
-        INCLUDE_IF_BELOW = "include_below", _("Include only if baseline is below")
-        INCLUDE_IF_AT_LEAST = "include_at_least", _("Include only if baseline is at least")
+        # The values are the ones pathways.rules decides on, so the two cannot drift apart.
+        INCLUDE_IF_BELOW = rules.INCLUDE_IF_BELOW, _("Include only if baseline is below")
+        INCLUDE_IF_AT_LEAST = rules.INCLUDE_IF_AT_LEAST, _("Include only if baseline is at least")
 
     step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="rules")
     competency = models.ForeignKey(
