@@ -135,31 +135,27 @@ def check_step(
         decided = ScenarioDecision.objects.get(play=play, sequence=sequence)
         if decided.node_id == choice.node_id:
             return decided
-    elif sequence == made + 1:
-        if play.finished_at is not None:
-            raise ValidationError(
-                _("This play has ended. Play the scenario again to try other choices.")
-            )
-        if choice.node_id != play.current_node_id:
-            raise ValidationError(
-                _(
-                    "“%(choice)s” belongs to a different situation from the one you are in. "
-                    "Choose one of the options shown now."
-                )
-                % {"choice": choice.text}
-            )
-        return None
     if play.finished_at is not None:
         raise ValidationError(
             _("This play has ended. Play the scenario again to try other choices.")
         )
-    raise ValidationError(
-        _(
-            "That page was out of date: this play is at decision %(next)s now. "
-            "Choose one of the options shown."
+    if sequence != made + 1:
+        raise ValidationError(
+            _(
+                "That page was out of date: this play is at decision %(next)s now. "
+                "Choose one of the options shown."
+            )
+            % {"next": made + 1}
         )
-        % {"next": made + 1}
-    )
+    if choice.node_id != play.current_node_id:
+        raise ValidationError(
+            _(
+                "“%(choice)s” belongs to a different situation from the one you are in. "
+                "Choose one of the options shown now."
+            )
+            % {"choice": choice.text}
+        )
+    return None
 
 
 def do_choose(learner: Membership, play_id: int, choice_id: int, *, sequence: int) -> ChoiceOutcome:
