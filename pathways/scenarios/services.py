@@ -349,7 +349,6 @@ def do_answer_practice(
                 expected=result.get("expected", 0.0),
                 recorded=False,
             )
-        before = ability.p_known
         event = ActivityEvent.objects.create(
             actor=learner,
             verb=PRACTICE_VERB,
@@ -373,7 +372,7 @@ def do_answer_practice(
         # the estimate's move in this same transaction, before any other reader can see it.
         event.result.update(
             expected=round(outcome.expected, 4),
-            p_known_before=round(before, 4),
+            p_known_before=round(outcome.p_known_before, 4),
             p_known_after=round(outcome.p_known, 4),
         )
         event.save(update_fields=["result"])
@@ -381,7 +380,7 @@ def do_answer_practice(
         item_id=item.pk,
         correct=correct,
         option_id=chosen,
-        p_known_before=before,
+        p_known_before=outcome.p_known_before,
         p_known_after=outcome.p_known,
         expected=outcome.expected,
         recorded=True,
