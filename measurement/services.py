@@ -15,9 +15,10 @@ from django.utils import timezone
 
 from measurement.models import LearnerProgressRollup, TeamProgressRollup
 from organizations.models import Membership, Organization, Team
+from organizations.relative_dates import org_today, zone_named
 from organizations.tasking import enqueue_on_commit
 from pathways.models import Enrollment
-from pathways.queries import enrollment_views, enrollments_in_progress, org_today
+from pathways.queries import enrollment_views, enrollments_in_progress
 
 if TYPE_CHECKING:
     from pathways.queries import LoadedEnrollment
@@ -31,14 +32,8 @@ UPSERT_BATCH = 1000
 
 def period_for(org: Organization, now: dt.datetime | None = None) -> dt.date:
     """The roll-up period containing ``now``: the first day of the month in the org's zone."""
-    local = timezone.localtime(now or timezone.now(), timezone=_zone(org))
+    local = timezone.localtime(now or timezone.now(), timezone=zone_named(org.time_zone))
     return local.date().replace(day=1)
-
-
-def _zone(org: Organization) -> dt.tzinfo:
-    import zoneinfo
-
-    return zoneinfo.ZoneInfo(org.time_zone or "UTC")
 
 
 def _pending_key(org_id: int, learner_id: int | None = None) -> str:

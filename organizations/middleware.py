@@ -8,7 +8,6 @@ organisation exists. Responses are rendered before the transaction closes.
 from __future__ import annotations
 
 import re
-import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
@@ -18,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
 from organizations.models import Membership, Organization
+from organizations.relative_dates import zone_named
 from organizations.tenancy import tenant_context
 
 TENANT_PATH = re.compile(r"^/(?:o|api/v1/orgs)/(?P<slug>[-a-zA-Z0-9_]+)/")
@@ -54,7 +54,7 @@ class TenantMiddleware:
                 request.org = org  # type: ignore[attr-defined]
                 request.membership = membership  # type: ignore[attr-defined]
                 # Dates and times on pages are the organisation's (UX: its time zone).
-                timezone.activate(zoneinfo.ZoneInfo(org.time_zone or "UTC"))
+                timezone.activate(zone_named(org.time_zone))
                 try:
                     response = self.get_response(request)
                     render = getattr(response, "render", None)

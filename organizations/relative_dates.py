@@ -30,15 +30,25 @@ DAYS_PER_MONTH = 365.25 / 12
 DAYS_PER_YEAR = 365.25
 
 
+def zone_named(*names: str) -> zoneinfo.ZoneInfo:
+    """The first of ``names`` that is a known time zone (empty ones skipped), else UTC: a zone
+    stored before its name was checked, or since withdrawn from the zone database, must not
+    break a page or a roll-up."""
+    for name in names:
+        if name:
+            try:
+                return zoneinfo.ZoneInfo(name)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                continue
+    return zoneinfo.ZoneInfo("UTC")
+
+
 def org_today(now: dt.datetime | None = None) -> dt.date:
     """The calendar date at ``now`` in the current organisation's time zone (steps open and
     fall due by the organisation's day, not UTC's; UTC with no organisation in context or an
     unknown zone). No query: the tenant is in context."""
     org = current_org()
-    try:
-        zone = zoneinfo.ZoneInfo(org.time_zone if org is not None and org.time_zone else "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
+    zone = zone_named(org.time_zone if org is not None else "")
     return timezone.localdate(now or timezone.now(), timezone=zone)
 
 

@@ -22,6 +22,7 @@ from organizations.relative_dates import (
     relative_time_with_date,
     short_date,
     short_datetime,
+    zone_named,
 )
 from organizations.tenancy import tenant_context
 
@@ -155,6 +156,23 @@ def test_an_unknown_organisation_zone_falls_back_to_utc(org_a, org_b):
     org_a.time_zone = "Mars/Olympus_Mons"  # bypasses the choices, as an old row might
     with tenant_context(org_a):
         assert org_today(dt.datetime(2026, 3, 2, 23, 30, tzinfo=UTC)) == dt.date(2026, 3, 2)
+
+
+def test_an_unknown_organisation_zone_does_not_break_the_rollup_period_or_pages(
+    client, org_a, org_b
+):
+    from measurement.services import period_for
+    from organizations.models import Organization
+    from tests.conftest import make_member
+
+    assert zone_named("", "Mars/Olympus_Mons", "Europe/Paris").key == "Europe/Paris"
+    assert zone_named("Mars/Olympus_Mons").key == "UTC"
+    Organization.objects.filter(pk=org_a.pk).update(time_zone="Mars/Olympus_Mons")
+    org_a.refresh_from_db()
+    assert period_for(org_a, dt.datetime(2026, 3, 31, 23, 30, tzinfo=UTC)) == dt.date(2026, 3, 1)
+    learner = make_member(org_a, "leo@a.example", is_learner=True)
+    client.force_login(learner.user)
+    assert client.get(f"/o/{org_a.slug}/").status_code == 200
 
 
 def _render(source: str, **context: object) -> str:
