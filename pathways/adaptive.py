@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -132,7 +132,8 @@ def do_record_outcomes(
         model = type(target)
         locked = model.objects.select_for_update().get(pk=target.pk)
         now = timezone.now()
-        outcomes: dict[int, Outcome] = {}
+        # Per competency: the updated ability, the expected success and p(known) before.
+        moved: dict[int, tuple[Ability, float, float]] = {}
         evidence: list[MasteryEvidence] = []
         surprise = 0.0
         for ability in abilities:
@@ -150,13 +151,7 @@ def do_record_outcomes(
             ability.p_known = bkt_update(ability.p_known, correct)
             ability.updated_at = now
             ability.save(update_fields=["theta", "updates", "p_known", "updated_at"])
-            outcomes[ability.competency_id] = Outcome(
-                theta=ability.theta,
-                difficulty=0.0,
-                p_known=ability.p_known,
-                expected=expected,
-                p_known_before=before,
-            )
+            moved[ability.competency_id] = (ability, expected, before)
             evidence.append(
                 MasteryEvidence(
                     organization_id=learner.organization_id,
@@ -181,4 +176,13 @@ def do_record_outcomes(
         )
         target.difficulty = difficulty
         target.difficulty_updates = locked.difficulty_updates + 1
-    return [replace(outcomes[cid], difficulty=difficulty) for cid in wanted]
+    return [
+        Outcome(
+            theta=ability.theta,
+            difficulty=difficulty,
+            p_known=ability.p_known,
+            expected=expected,
+            p_known_before=before,
+        )
+        for ability, expected, before in (moved[cid] for cid in wanted)
+    ]
