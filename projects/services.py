@@ -49,7 +49,7 @@ def check_project_template(
         ]
     if scope not in ProjectTemplate.Scope.values:
         problems["scope"] = [_("Choose the scope: team, cross-functional or organisation-wide.")]
-    rows = problems.setdefault(NON_FIELD_ERRORS, [])
+    rows: list[str] = []
     for number, milestone in enumerate(milestones, start=1):
         if not milestone.title.strip():
             rows.append(_("Milestone %(n)s needs a title.") % {"n": number})
@@ -58,8 +58,8 @@ def check_project_template(
                 _("Milestone %(n)s must fall between week 0 and week %(max)s.")
                 % {"n": number, "max": MAX_OFFSET_WEEKS}
             )
-    if not rows:
-        del problems[NON_FIELD_ERRORS]
+    if rows:
+        problems[NON_FIELD_ERRORS] = rows
     if problems:
         raise ValidationError(problems)
 
