@@ -452,6 +452,8 @@ def _node_page(
         "form": forms.get("form") or NodeForm(initial=initial, prefix="node"),
         "choice_form": forms.get("choice_form")
         or ChoiceForm(nodes=nodes, competencies=detail.competencies, prefix="choice"),
+        # A lone situation: a choice could only lead back to it, so say what to add first.
+        "nowhere_to_lead": len(detail.nodes) < 2,
     }
     return render(request, "pathways/library/node_edit.html", context)
 
