@@ -57,14 +57,12 @@ def _practise(person: Membership, competency: Competency, answers: list[bool]) -
     they can see on their growth page. Tokens name the person, competency and question, so a
     second run records nothing. Does less when there are fewer questions."""
     items = list(items_for_competency(competency.pk).order_by("pk")[: len(answers)])
-    right = dict(
-        RetrievalOption.objects.filter(item__in=items, is_correct=True).values_list("item_id", "pk")
-    )
-    wrong = dict(
-        RetrievalOption.objects.filter(item__in=items, is_correct=False).values_list(
-            "item_id", "pk"
-        )
-    )
+    right: dict[int, int] = {}
+    wrong: dict[int, int] = {}
+    for item_id, option_id, is_correct in RetrievalOption.objects.filter(
+        item__in=items
+    ).values_list("item_id", "pk", "is_correct"):
+        (right if is_correct else wrong)[item_id] = option_id
     for item, correct in zip(items, answers, strict=False):
         token = f"demo-{person.pk}-{competency.pk}-{item.pk}"
         if item.kind == RetrievalItem.Kind.MULTIPLE_CHOICE:
