@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from measurement.queries import programme_health
 from measurement.services import do_rollup_progress
-from organizations.models import AuditEntry, Membership, Team
+from organizations.models import AuditEntry, Team
 from organizations.tenancy import tenant_context
 from pathways.cohorts import queries, services
 from pathways.models import (
@@ -120,10 +120,7 @@ def test_it_adds_learners_by_filter_and_skips_those_already_in(client, org_a, or
 
 
 def _titled(org, email, title, **kwargs):
-    member = make_member(org, email, is_learner=True, **kwargs)
-    with tenant_context(org):
-        Membership.objects.filter(pk=member.pk).update(job_title=title)
-    return member
+    return make_member(org, email, is_learner=True, job_title=title, **kwargs)
 
 
 def test_it_adds_learners_whose_job_title_contains_the_words_given(client, org_a, org_b, admin_a):
