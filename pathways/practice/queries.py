@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organizations.models import Membership
+from organizations.relative_dates import zone_named
 from pathways.models import RetrievalItem, RetrievalOption, ReviewCard, ReviewLog
 
 
@@ -95,13 +96,7 @@ def learner_card(learner: Membership, card_id: int) -> CardView:
 
 def learner_zone(time_zone: str, org_time_zone: str) -> zoneinfo.ZoneInfo:
     """The learner's own time zone, else the organisation's, else UTC."""
-    for name in (time_zone, org_time_zone):
-        if name:
-            try:
-                return zoneinfo.ZoneInfo(name)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                continue
-    return zoneinfo.ZoneInfo("UTC")
+    return zone_named(time_zone, org_time_zone)
 
 
 @dataclass

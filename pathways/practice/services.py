@@ -28,6 +28,7 @@ from django.utils.translation import ngettext
 from fsrs import Rating
 
 from organizations.models import Membership, Organization, User
+from organizations.relative_dates import zone_named
 from organizations.tenancy import current_org, tenant_context
 from pathways.adaptive import AnswerSource, do_record_outcomes
 from pathways.models import MasteryEvidence, ReviewCard, ReviewLog
@@ -266,11 +267,7 @@ def do_update_reminder_settings(user: User, *, email_reminders: bool, time_zone:
 def reminder_local_date(now: dt.datetime, time_zone: str) -> dt.date | None:
     """The local date whose reminder is due at ``now`` in ``time_zone``, or None when it is not
     between REMINDER_HOUR and REMINDER_HOUR + REMINDER_WINDOW there."""
-    try:
-        zone = zoneinfo.ZoneInfo(time_zone or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
-    local = now.astimezone(zone)
+    local = now.astimezone(zone_named(time_zone))
     opens = local.replace(hour=REMINDER_HOUR, minute=0, second=0, microsecond=0)
     if opens <= local < opens + REMINDER_WINDOW:
         return local.date()
