@@ -20,6 +20,7 @@ tenant_patterns = [
 
 api_patterns = [
     path("", include("pathways.api")),
+    path("", include("competencies.api")),
 ]
 
 urlpatterns = [

@@ -65,6 +65,7 @@ __all__ = [
     "ErrorSerializer",
     "IsMember",
     "TenantCursorPagination",
+    "TenantPrimaryKeyField",
     "TenantViewSet",
     "acting_roles",
     "api_exception_handler",
@@ -153,6 +154,36 @@ class TenantViewSet(viewsets.GenericViewSet):
         if isinstance(response, Response):
             response = with_etag(request, response)
         return response
+
+
+# --- Fields ---------------------------------------------------------------------------------
+
+
+MAX_ID = 2**63 - 1
+
+
+class TenantPrimaryKeyField(serializers.IntegerField):
+    """An id of one of this organisation's ``model`` rows, looked up at validation time
+    through the scoped manager (another organisation's id reads as "no such …")."""
+
+    def __init__(self, model: type[TenantModel], **kwargs: Any) -> None:
+        self.model = model
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        pk = super().run_validation(data)
+        if pk is None:
+            return None
+        obj = self.model.objects.filter(pk=pk).first()
+        if obj is None:
+            name = self.model._meta.verbose_name
+            raise serializers.ValidationError(f"No {name} with id {pk} in this organisation.")
+        return obj
+
+    def to_representation(self, value: Any) -> Any:
+        return getattr(value, "pk", value)
 
 
 # --- Errors -----------------------------------------------------------------------------------
