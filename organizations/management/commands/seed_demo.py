@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from competencies.demo import seed_framework
 from measurement.services import do_rollup_progress
+from organizations.api_keys.demo import DEMO_KEYS, demo_key_plaintext, seed_api_keys
 from organizations.demo import (
     CONSULTANT_EMAIL,
     DEMO_ORGS,
@@ -57,6 +58,7 @@ class Command(BaseCommand):
                 seed_social(org)
                 seed_scenario_plays(people)
                 seed_learning(people)  # last: builds on every other area's demo
+                seed_api_keys(people.admin, org.slug)
                 do_rollup_progress(org)
             self.stdout.write(f"  {name} ({slug}): {len(people.learners)} learners")
         self.stdout.write(
@@ -67,3 +69,7 @@ class Command(BaseCommand):
             for role in ("admin", "learner", "coach", "sponsor"):
                 self.stdout.write(f"  {role:<8} {role}@{slug}.test")
         self.stdout.write(f"  coach    {CONSULTANT_EMAIL} (both organisations: picks one)")
+        self.stdout.write("\nDemo API keys (Authorization: Bearer <key>)")
+        for slug, _, _ in DEMO_ORGS:
+            for name, scope in DEMO_KEYS:
+                self.stdout.write(f"  {slug:<8} {demo_key_plaintext(slug, scope)}  {name}")
