@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("pathways.social.urls")),
     path("", include("pathways.cohorts.urls")),
     path("", include("pathways.scenarios.urls")),
+    path("", include("pathways.xapi.urls")),
 ]
