@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_htmx",
     "organizations",
+    "organizations.outbox",
     "competencies",
     "pathways",
     "projects",
