@@ -13,9 +13,15 @@ app = Celery("pathwise")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Area subpackages keep their tasks beside their services; name them so workers register them.
-app.autodiscover_tasks(["organizations.people", "pathways.practice"])
+app.autodiscover_tasks(["organizations.people", "organizations.outbox", "pathways.practice"])
 
 app.conf.beat_schedule = {
+    # Follow-up work (e-mails, roll-ups) recorded with its fact and not yet delivered: a broker
+    # outage or a killed worker delays it by minutes and loses nothing.
+    "outbox-sweep": {
+        "task": "outbox.tasks.fan_out_outbox_sweep",
+        "schedule": crontab(minute="*/2"),
+    },
     "nightly-rollups": {
         "task": "measurement.tasks.fan_out_nightly_rollups",
         "schedule": crontab(hour=2, minute=15),

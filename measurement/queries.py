@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Max, Q, Sum
 
+from measurement import anonymity
 from measurement.models import LearnerProgressRollup, TeamProgressRollup
 from pathways.models import Cohort, Enrollment
 
 # Aggregates across learners are shown only for cells of at least this many people.
-MIN_CELL_SIZE = 5
+MIN_CELL_SIZE = anonymity.MIN_PEOPLE_PER_CELL
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def team_completion() -> TeamCompletionReport:
     shown = [
         TeamCompletion(r.team.name, r.learners, r.learners_finished, r.mean_completion)
         for r in rows
-        if r.learners >= MIN_CELL_SIZE
+        if anonymity.cell_is_shown(r.learners)
     ]
     return TeamCompletionReport(
         period=latest,

@@ -21,6 +21,7 @@ from competencies.models import Competency, ProficiencyLevel
 from organizations.models import Membership
 from organizations.relative_dates import relative_day_with_date
 from pathways import queries
+from pathways.learning import next_actions
 from pathways.markdown import render_markdown
 from pathways.models import (
     ActivityEvent,
@@ -107,17 +108,28 @@ def step_url(org_slug: str, enrollment_id: int, step_id: int) -> str:
     )
 
 
+def _action_step(action: next_actions.NextAction, today: dt.date) -> NextStep:
+    reason = action.reason
+    if action.due_on is not None and action.due_on < today and not reason:
+        reason = _("Was due %(when)s") % {"when": relative_day_with_date(action.due_on, today)}
+    return NextStep(kind=action.kind, title=action.title, reason=reason, url=action.url)
+
+
 def choose_next_step(
     org_slug: str,
     enrollments: list[queries.EnrollmentView],
     reviews_due: int,
     review_url: str | None,
     today: dt.date | None = None,
+    actions: list[next_actions.NextAction] | None = None,
 ) -> NextStep | None:
     """The most useful thing to do now, with a short reason. In order: the diagnostic that
-    personalises a new pathway, overdue work (oldest first), due reviews, then the next step of
-    the first pathway that has one (or the elective choice it waits for). ``today`` (default:
-    the organisation's) words the dates: "Was due 2 days ago (3 Dec)"."""
+    personalises a new pathway, overdue work (steps and other areas' actions, oldest first), due
+    reviews, other areas' actions due soon, then the next step of the first pathway that has one
+    (or the elective choice it waits for), then other actions. ``today`` (default: the
+    organisation's) words the dates: "Was due 2 days ago (3 Dec)"."""
+    today = today or queries.org_today()
+    actions = actions or []
     for e in enrollments:
         if e.needs_diagnostic:
             return NextStep(
@@ -135,14 +147,19 @@ def choose_next_step(
         for s in e.steps
         if s.overdue and s.due_on is not None and s.state == queries.AVAILABLE
     ]
+    late_actions = sorted(
+        ((a.due_on, a) for a in actions if a.due_on is not None and a.due_on < today),
+        key=lambda row: row[0],
+    )
+    if late_actions and (not overdue or late_actions[0][0] < min(o[0] for o in overdue)):
+        return _action_step(late_actions[0][1], today)
     if overdue:
         due_on, _i, e, s = min(overdue, key=lambda row: (row[0], row[1]))
         return NextStep(
             kind="overdue",
             title=s.title,
             # Translators: "when" is relative with the exact date: "2 days ago (3 Dec)".
-            reason=_("Was due %(when)s")
-            % {"when": relative_day_with_date(due_on, today or queries.org_today())},
+            reason=_("Was due %(when)s") % {"when": relative_day_with_date(due_on, today)},
             url=step_url(org_slug, e.id, s.id),
             enrollment=e,
             step=s,
@@ -155,6 +172,16 @@ def choose_next_step(
             % {"n": reviews_due},
             url=review_url,
         )
+    soon = sorted(
+        (
+            a
+            for a in actions
+            if a.due_on is not None and today <= a.due_on <= today + next_actions.SOON
+        ),
+        key=lambda a: a.due_on or today,
+    )
+    if soon:
+        return _action_step(soon[0], today)
     for e in enrollments:
         if e.next_step is not None:
             s = e.next_step
@@ -183,6 +210,9 @@ def choose_next_step(
                 ),
                 enrollment=e,
             )
+    undated = [a for a in actions if a.due_on is None or a.due_on > today + next_actions.SOON]
+    if undated:
+        return _action_step(undated[0], today)
     return None
 
 
@@ -196,7 +226,14 @@ def learner_home(membership: Membership, org_slug: str, now: dt.datetime | None 
     review_url = review_session_url(org_slug)
     return HomeView(
         enrollments=enrollments,
-        next_step=choose_next_step(org_slug, enrollments, reviews_due, review_url, today),
+        next_step=choose_next_step(
+            org_slug,
+            enrollments,
+            reviews_due,
+            review_url,
+            today,
+            next_actions.actions_for(membership, org_slug, today),
+        ),
         reviews_due=reviews_due,
         review_url=review_url,
         celebrations=queries.celebrations_for(enrollments, now),

@@ -1,0 +1,61 @@
+"""The one anonymity rule. Every page, export and API response that shows people data asks here.
+
+From MEASUREMENT.md and the confidentiality table in ARCHITECTURE.md:
+
+- 360 rater groups: ``self`` and ``manager`` are attributed; ``peer``, ``direct_report`` and
+  ``other`` are anonymous and shown only with at least the organisation's threshold of
+  responses (3–10, default 3). A group below it is dropped entirely, scores and comments, and
+  never folded into "all others".
+- "All others" (the combined view) needs at least ``MIN_RATERS_FOR_ALL_OTHERS`` shown raters.
+- Comments need the organisation's comment threshold (default 5), are shuffled and carry no
+  rater data.
+- Stakeholder ratings of a project: an aggregate only, once the anonymity threshold answered.
+- Aggregates across learners (team, cohort, any cell of a dashboard or export): at least
+  ``MIN_PEOPLE_PER_CELL`` distinct people per shown cell, checked on the combination of filters
+  the reader chose (the cell as shown), not on each filter alone.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+ATTRIBUTED_GROUPS = ("self", "manager")
+ANONYMOUS_GROUPS = ("peer", "direct_report", "other")
+MIN_RATERS_FOR_ALL_OTHERS = 4
+MIN_PEOPLE_PER_CELL = 5
+
+
+class HasThresholds(Protocol):
+    anonymity_threshold: int
+    comment_threshold: int
+
+
+def rater_group_is_shown(org: HasThresholds, group: str, responses: int) -> bool:
+    """Whether a 360 (or pulse) rater group's scores may be shown with ``responses`` answers."""
+    if responses <= 0:
+        return False
+    if group in ATTRIBUTED_GROUPS:
+        return True
+    return responses >= org.anonymity_threshold
+
+
+def all_others_is_shown(shown_raters: int) -> bool:
+    """Whether the combined "all others" figure may be shown; count only raters of shown groups."""
+    return shown_raters >= MIN_RATERS_FOR_ALL_OTHERS
+
+
+def comments_are_shown(org: HasThresholds, group: str, responses: int) -> bool:
+    """Whether a group's comments may be shown (a higher threshold than scores)."""
+    if group == "self":
+        return True
+    return responses >= org.comment_threshold
+
+
+def stakeholder_aggregate_is_shown(org: HasThresholds, responses: int) -> bool:
+    """Whether the aggregate of a project's stakeholder ratings may be shown."""
+    return responses >= org.anonymity_threshold
+
+
+def cell_is_shown(people: int) -> bool:
+    """Whether an aggregate across learners resting on ``people`` distinct people may be shown."""
+    return people >= MIN_PEOPLE_PER_CELL

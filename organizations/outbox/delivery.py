@@ -1,0 +1,123 @@
+"""Record follow-up work with a fact, deliver it later, re-deliver what is overdue."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from organizations.models import Organization
+from organizations.outbox.models import OutboxEntry
+from organizations.tenancy import current_org
+
+logger = logging.getLogger(__name__)
+
+# A row not done this long after it was due is queued again by the beat sweep. Longer than a
+# normal delivery takes, so a row being worked on is rarely queued twice (and twice is harmless:
+# delivery locks the row and skips one already done).
+REDELIVER_AFTER = dt.timedelta(minutes=5)
+# Rows re-queued per organisation per sweep; each costs one small task.
+SWEEP_BATCH = 500
+# After this many failed attempts a row stays in the table, undelivered, for a person to look at.
+MAX_ATTEMPTS = 8
+
+
+def record_followup(
+    handler: str,
+    *args: Any,
+    dedupe_key: str = "",
+    run_after: dt.datetime | None = None,
+) -> OutboxEntry | None:
+    """Record ``handler(org, *args)`` to run after the current transaction commits.
+
+    Must be called inside ``tenant_context`` (the row belongs to the current organisation) and
+    normally inside the transaction that writes the fact. ``args`` must be JSON values (ids, not
+    model instances). Returns the new row, or ``None`` when ``dedupe_key`` was already recorded.
+    A ``run_after`` in the future is left to the beat sweep; otherwise delivery is queued on
+    commit (run eagerly, in process, when there is no broker).
+    """
+    import_string(handler)  # fail now, in the caller's transaction, on a typo
+    when = run_after or timezone.now()
+    with transaction.atomic():
+        if dedupe_key and OutboxEntry.objects.filter(dedupe_key=dedupe_key).exists():
+            return None
+        try:
+            with transaction.atomic():
+                entry = OutboxEntry.objects.create(
+                    handler=handler, args=list(args), dedupe_key=dedupe_key, run_after=when
+                )
+        except IntegrityError:
+            if dedupe_key:  # recorded concurrently by another transaction
+                return None
+            raise
+    if when <= timezone.now():
+        from organizations.outbox.tasks import deliver_followup
+
+        org_id, entry_id = entry.organization_id, entry.pk
+        transaction.on_commit(lambda: deliver_followup.delay(org_id, entry_id))
+    return entry
+
+
+@dataclass(frozen=True)
+class Delivery:
+    entry_id: int
+    outcome: str  # "done", "already done", "vanished", "failed", "not due"
+
+
+def do_deliver_followup(org: Organization, entry_id: int) -> Delivery:
+    """Run one recorded follow-up once. Runs inside ``tenant_context(org)``.
+
+    Locks the row, skips it when done, gone or not yet due, calls the handler and marks the row
+    done in the same transaction: a handler that raises leaves the row pending with the error
+    and one more attempt counted, for the sweep to try again.
+    """
+    assert current_org() is not None
+    with transaction.atomic():
+        entry = OutboxEntry.objects.select_for_update().filter(pk=entry_id).first()
+        if entry is None:
+            return Delivery(entry_id, "vanished")
+        if entry.done_at is not None:
+            return Delivery(entry_id, "already done")
+        if entry.run_after > timezone.now():
+            return Delivery(entry_id, "not due")
+        try:
+            with transaction.atomic():
+                import_string(entry.handler)(org, *entry.args)
+        except Exception as exc:
+            logger.exception("outbox %s (%s) failed", entry.pk, entry.handler)
+            attempts = entry.attempts + 1
+            OutboxEntry.objects.filter(pk=entry.pk).update(
+                attempts=attempts,
+                last_error=f"{type(exc).__name__}: {exc}"[:2000],
+                # Back off 1, 2, 4 … minutes; the sweep delivers it again once it is due.
+                run_after=timezone.now() + dt.timedelta(minutes=min(2 ** (attempts - 1), 240)),
+            )
+            return Delivery(entry_id, "failed")
+        OutboxEntry.objects.filter(pk=entry.pk).update(
+            done_at=timezone.now(), attempts=entry.attempts + 1, last_error=""
+        )
+    return Delivery(entry_id, "done")
+
+
+def overdue_followups(now: dt.datetime | None = None) -> list[int]:
+    """Ids of the current organisation's pending rows that are due and were not delivered.
+
+    A row recorded for later (``run_after`` after ``created_at``, also a failed row waiting for
+    its retry) is overdue as soon as it is due; a row meant to run at once, when it has waited
+    ``REDELIVER_AFTER`` (its on-commit delivery was lost with the broker or a worker).
+    """
+    now = now or timezone.now()
+    scheduled = Q(run_after__gt=F("created_at") + dt.timedelta(seconds=1), run_after__lte=now)
+    stale = Q(run_after__lte=now - REDELIVER_AFTER)
+    return list(
+        OutboxEntry.objects.filter(done_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+        .filter(scheduled | stale)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
