@@ -12,11 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from measurement.queries import programme_health
+from organizations.exports import requested_format, tabular_response
 from organizations.http import TenantRequest
 from organizations.models import Membership
 from organizations.roles import role_required
 from pathways.cohorts import queries, services
 from pathways.cohorts.forms import AddLearnerForm, CohortForm, LearnerFilterForm, StaffForm
+from pathways.cohorts.queries import COHORT_EXPORT_HEADERS, cohort_export_rows
 from pathways.models import Cohort, Enrollment
 
 
@@ -34,6 +36,10 @@ def _staff_forms(choices: queries.Choices, data: Any = None) -> dict[str, StaffF
 @role_required("admin")
 def cohort_list(request: TenantRequest, org_slug: str) -> HttpResponse:
     health = programme_health()
+    fmt = requested_format(request)
+    if fmt is not None:
+        rows = cohort_export_rows(health.cohorts)
+        return tabular_response(fmt, f"{org_slug}-cohorts", COHORT_EXPORT_HEADERS, rows)
     return render(
         request, "pathways/cohorts/cohort_list.html", {"cohorts": health.cohorts, "health": health}
     )
@@ -87,6 +93,11 @@ def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> Http
         raise Http404 from exc
     show = request.GET.get("show", "all")
     show = show if show in queries.SHOW_FILTERS else "all"
+    fmt = requested_format(request)
+    if fmt is not None:
+        rows = queries.progress_export_rows(detail, show)
+        name = f"{org_slug}-{detail.cohort.name}-progress"
+        return tabular_response(fmt, name, queries.PROGRESS_EXPORT_HEADERS, rows)
     page = queries.filter_learners(detail, show, request.GET.get("page"))
     choices = queries.cohort_choices()
     context = {
