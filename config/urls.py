@@ -8,6 +8,7 @@ from organizations import views as org_views
 from organizations.api_docs import RedocView, SwaggerUIView
 from organizations.forms import EmailAuthenticationForm
 from organizations.people import views as people_views
+from pathways.badges import urls as badge_urls
 
 tenant_patterns = [
     path("", include("organizations.urls")),
@@ -22,6 +23,7 @@ api_patterns = [
     path("", include("pathways.api")),
     path("", include("competencies.api")),
     path("", include("pathways.xapi.api")),
+    path("", include("pathways.badges.api")),
 ]
 
 urlpatterns = [
@@ -37,6 +39,7 @@ urlpatterns = [
     path("invitations/<str:token>/", people_views.accept_invitation, name="accept_invitation"),
     path("o/<slug:org_slug>/", include(tenant_patterns)),
     path("api/v1/orgs/<slug:org_slug>/", include(api_patterns)),
+    path("badges/<slug:org_slug>/", include(badge_urls.public_urlpatterns)),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/v1/docs/", SwaggerUIView.as_view(url_name="api_schema"), name="api_docs"),
     path("api/v1/redoc/", RedocView.as_view(url_name="api_schema"), name="api_redoc"),

@@ -89,9 +89,14 @@ def do_complete_step(membership: Membership, enrollment_id: int, step_id: int) -
             ensure_review_cards(membership, step.module_id)
         [view] = queries.learner_enrollments(membership, enrollment_id=enrollment.pk)
         if view.completed:
-            Enrollment.objects.filter(pk=enrollment.pk, status=Enrollment.Status.ACTIVE).update(
-                status=Enrollment.Status.COMPLETED, completed_at=timezone.now()
-            )
+            finished = Enrollment.objects.filter(
+                pk=enrollment.pk, status=Enrollment.Status.ACTIVE
+            ).update(status=Enrollment.Status.COMPLETED, completed_at=timezone.now())
+            if finished:  # the pathway's Open Badge, in the same transaction as the fact
+                from pathways.badges.services import do_issue_badge
+
+                enrollment.refresh_from_db()
+                do_issue_badge(enrollment)
         queue_progress_rollup(membership.organization_id, membership.pk)
     return completion
 

@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("pathways.cohorts.urls")),
     path("", include("pathways.scenarios.urls")),
     path("", include("pathways.xapi.urls")),
+    path("", include("pathways.badges.urls")),
 ]

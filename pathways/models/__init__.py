@@ -1,5 +1,6 @@
 """Pathways models, one file per area."""
 
+from pathways.models.badges import BadgeAssertion
 from pathways.models.builder import (
     Cohort,
     CohortCoach,
@@ -48,6 +49,7 @@ from pathways.models.social import (
 __all__ = [
     "Ability",
     "ActivityEvent",
+    "BadgeAssertion",
     "ChoiceScore",
     "Cohort",
     "CohortCoach",

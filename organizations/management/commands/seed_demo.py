@@ -22,6 +22,7 @@ from organizations.demo import (
     seed_people,
 )
 from organizations.tenancy import tenant_context
+from pathways.badges.demo import seed_badges
 from pathways.builder.demo import seed_builder
 from pathways.demo import seed_pathways
 from pathways.learning.demo import seed_learning
@@ -59,6 +60,7 @@ class Command(BaseCommand):
                 seed_scenario_plays(people)
                 seed_learning(people)  # last: builds on every other area's demo
                 seed_api_keys(people.admin, org.slug)
+                seed_badges(org.slug)
                 do_rollup_progress(org)
             self.stdout.write(f"  {name} ({slug}): {len(people.learners)} learners")
         self.stdout.write(
