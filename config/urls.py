@@ -24,6 +24,7 @@ api_patterns = [
     path("", include("competencies.api")),
     path("", include("pathways.xapi.api")),
     path("", include("pathways.badges.api")),
+    path("", include("organizations.people.api")),
 ]
 
 urlpatterns = [

@@ -67,6 +67,7 @@ __all__ = [
     "ErrorSerializer",
     "IsMember",
     "TenantCursorPagination",
+    "MAX_ID",
     "TenantPrimaryKeyField",
     "TenantViewSet",
     "acting_roles",
@@ -213,6 +214,8 @@ def _flatten(details: Any, path: str = "") -> list[dict[str, Any]]:
         for name, value in details.items():
             if name in ("non_field_errors", "__all__"):
                 out += _flatten(value, path)
+            elif isinstance(name, int) or str(name).isdigit():  # a list's item, by index
+                out += _flatten(value, f"{path}[{name}]")
             else:
                 out += _flatten(value, f"{path}.{name}" if path else str(name))
     elif isinstance(details, list):

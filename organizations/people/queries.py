@@ -80,7 +80,7 @@ def _status_of(m: PersonWithInvitation) -> str:
     return Status.INVITED if m.has_pending_invitation else Status.NOT_INVITED
 
 
-def _person_row(m: PersonWithInvitation) -> PersonRow:
+def person_row(m: PersonWithInvitation) -> PersonRow:
     return PersonRow(
         id=m.pk,
         name=m.user.full_name or m.user.email,
@@ -105,8 +105,8 @@ class PeopleFilters:
 
 def people_page(filters: PeopleFilters, page_number: Any = 1) -> tuple[Page, list[PersonRow]]:
     """One page of people matching the filters (2 queries: count and page)."""
-    page = Paginator(_people_matching(filters), PEOPLE_PER_PAGE).get_page(page_number)
-    return page, [_person_row(m) for m in page.object_list]
+    page = Paginator(people_matching(filters), PEOPLE_PER_PAGE).get_page(page_number)
+    return page, [person_row(m) for m in page.object_list]
 
 
 PEOPLE_EXPORT_HEADERS = (
@@ -124,8 +124,8 @@ PEOPLE_EXPORT_HEADERS = (
 def people_export_rows(filters: PeopleFilters) -> Iterator[tuple[str, ...]]:
     """Every person matching the filters as export rows (``PEOPLE_EXPORT_HEADERS``), streamed
     from one query in chunks so a large organisation's export does not sit in memory twice."""
-    for m in _people_matching(filters).iterator(chunk_size=2000):
-        row = _person_row(m)
+    for m in people_matching(filters).iterator(chunk_size=2000):
+        row = person_row(m)
         yield (
             row.name,
             row.email,
@@ -138,7 +138,8 @@ def people_export_rows(filters: PeopleFilters) -> Iterator[tuple[str, ...]]:
         )
 
 
-def _people_matching(filters: PeopleFilters) -> QuerySet[PersonWithInvitation]:
+def people_matching(filters: PeopleFilters) -> QuerySet[PersonWithInvitation]:
+    """The members matching the filters with what ``person_row`` needs (no query yet)."""
     people = Membership.objects.select_related("user", "team", "manager__user").annotate(
         has_pending_invitation=_pending_invitation()
     )
@@ -283,7 +284,7 @@ def person_detail(membership_id: int, now: dt.datetime | None = None) -> PersonD
         .get(pk=membership_id)
     )
     reports = [
-        _person_row(r)
+        person_row(r)
         for r in Membership.objects.select_related("user", "team", "manager__user")
         .annotate(has_pending_invitation=_pending_invitation())
         .filter(manager=m)
@@ -317,7 +318,7 @@ def person_detail(membership_id: int, now: dt.datetime | None = None) -> PersonD
     ]
     return PersonDetail(
         history=history,
-        person=_person_row(m),
+        person=person_row(m),
         membership=m,
         created_at=m.created_at,
         deactivated_at=m.deactivated_at,
