@@ -60,7 +60,9 @@ class SyncRowSerializer(serializers.Serializer):
 
 
 class SyncSerializer(serializers.Serializer):
-    people = SyncRowSerializer(many=True, max_length=MAX_SYNC_ROWS, allow_empty=False)
+    people = serializers.ListField(
+        child=SyncRowSerializer(), max_length=MAX_SYNC_ROWS, allow_empty=False
+    )
     dry_run = serializers.BooleanField(default=False, help_text="Check and plan only.")
 
 
