@@ -25,6 +25,7 @@ api_patterns = [
     path("", include("pathways.xapi.api")),
     path("", include("pathways.badges.api")),
     path("", include("organizations.people.api")),
+    path("", include("pathways.cohorts.api")),
 ]
 
 urlpatterns = [
