@@ -209,6 +209,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models call a field "status"; each set of choices gets its own schema name.
+    "ENUM_NAME_OVERRIDES": {
+        "LifecycleStatusEnum": "pathways.library.api.LIFECYCLE_STATUSES",
+        "CohortStatusEnum": "pathways.cohorts.api.COHORT_STATUSES",
+        "EnrollmentStatusEnum": "pathways.cohorts.api.ENROLLMENT_STATUSES",
+        "PersonStatusEnum": "organizations.people.api.PERSON_STATUSES",
+        "RoleEnum": "organizations.models.Role",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "organizations.api_docs.add_error_responses",

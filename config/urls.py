@@ -26,6 +26,8 @@ api_patterns = [
     path("", include("pathways.badges.api")),
     path("", include("organizations.people.api")),
     path("", include("pathways.cohorts.api")),
+    path("", include("pathways.library.api")),
+    path("", include("pathways.builder.api")),
 ]
 
 urlpatterns = [

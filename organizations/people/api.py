@@ -24,6 +24,7 @@ from organizations.models import Membership, Role
 from organizations.people import importer, queries
 
 TAGS = ["people"]
+PERSON_STATUSES = ["active", "invited", "not_invited", "deactivated"]
 MAX_SYNC_ROWS = 2000  # per request; larger HRIS feeds use `manage.py import_people`
 
 
@@ -124,9 +125,7 @@ def _as_errors(problems: list[importer.Problem]) -> dict[str, list[str]]:
             OpenApiParameter("team", OpenApiTypes.INT),
             OpenApiParameter("role", OpenApiTypes.STR, enum=Role.values),
             OpenApiParameter("function", OpenApiTypes.STR),
-            OpenApiParameter(
-                "status", OpenApiTypes.STR, enum=["active", "invited", "not_invited", "deactivated"]
-            ),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=PERSON_STATUSES),
         ],
         tags=TAGS,
     )

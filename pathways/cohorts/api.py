@@ -24,6 +24,8 @@ from pathways.cohorts import queries, services
 from pathways.models import Cohort, Enrollment, PathwayVersion
 
 TAGS = ["cohorts"]
+COHORT_STATUSES = Cohort.Status.values
+ENROLLMENT_STATUSES = Enrollment.Status.values
 
 
 class CohortSerializer(serializers.Serializer):
