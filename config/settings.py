@@ -8,7 +8,7 @@ from pathlib import Path
 import plotly
 from django.utils.csp import CSP
 
-from config.env import env_bool, env_int, env_list, env_str, parse_database_url
+from config.env import env_bool, env_int, env_list, env_rate, env_str, parse_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 TESTING = "pytest" in sys.modules or env_bool("PATHWISE_TESTING", False)
@@ -192,7 +192,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "organizations.api.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["organizations.api_plumbing.ApiKeyRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"api_key": env_str("PATHWISE_API_KEY_RATE", "600/min")},
+    "DEFAULT_THROTTLE_RATES": {"api_key": env_rate("PATHWISE_API_KEY_RATE", "600/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Pathwise API",
