@@ -28,6 +28,7 @@ api_patterns = [
     path("", include("pathways.cohorts.api")),
     path("", include("pathways.library.api")),
     path("", include("pathways.builder.api")),
+    path("", include("pathways.practice.api")),
 ]
 
 urlpatterns = [
