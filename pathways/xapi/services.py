@@ -7,6 +7,7 @@ same services as the pages) and does not store, void or serve arbitrary statemen
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from dataclasses import dataclass
@@ -64,6 +65,8 @@ def _actor_key(site: Site, actor: Any) -> tuple[str, str] | None:
 def check_statements(site: Site, payload: Any) -> list[Received]:
     """Validate a statement or a list of them; raises ``ValidationError`` naming each problem
     as ``[i].field``. Reads members and modules in 2 queries."""
+    if "\\u0000" in json.dumps(payload):  # PostgreSQL text cannot hold NUL characters
+        raise ValidationError(_("Statements may not contain NUL characters."))
     items = payload if isinstance(payload, list) else [payload]
     if not items or not all(isinstance(s, dict) for s in items):
         raise ValidationError(_("Send one statement (a JSON object) or a list of them."))

@@ -152,6 +152,10 @@ def test_the_receiver_refuses_bad_statements_and_writes_nothing(client, org_a, o
     no_version = client.post(url, good, "application/json", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert no_version.json()["errors"][0]["field"] == "X-Experience-API-Version"
     assert client.post(url, "[1,", "application/json", **auth).status_code == 400
+    nul = _statement(
+        org_a, learner.pk, fixture.steps[0].module_id, "answered", result={"response": "a\x00"}
+    )
+    assert client.post(url, nul, "application/json", **auth).status_code == 400
     assert (
         client.post(
             url, good, "application/json", HTTP_AUTHORIZATION=f"Bearer {read_only}", **VERSION
