@@ -27,7 +27,17 @@ What the base gives every endpoint under ``/api/v1/orgs/<slug>/``:
 - **Errors.** Every 4xx body is ``{"status", "code", "detail", "errors": [{"field", "code",
   "message"}]}``; ``field`` is a path such as ``rows[3].email`` (null for the whole request).
   A Django ``ValidationError`` from a service's ``check_*`` becomes 400 naming its fields, an
-  ``ObjectDoesNotExist`` 404. Use ``ErrorSerializer`` in ``extend_schema(responses=…)``.
+  ``ObjectDoesNotExist`` 404. The schema documents 400/401/403/404/429 with ``ErrorSerializer``
+  on every tenant operation by itself (``organizations.api_docs.add_error_responses``).
+- **Ids in request bodies.** ``TenantPrimaryKeyField(Model)`` accepts only this organisation's
+  rows (another organisation's id is a 400 naming the field, never a leak).
+- **Schema and fuzzing.** Annotate with ``extend_schema`` (summary, request, responses, tags);
+  ``manage.py spectacular --validate --fail-on-warn`` must stay clean (a test runs it), and
+  ``tests/api/test_fuzz.py`` fuzzes every operation in the schema as each demo role and with a
+  demo key, so an endpoint added to ``config/urls.py`` is fuzzed the day it lands.
+- **Function views.** ``APIView`` subclasses get the same authentication, throttle and error
+  body; set ``permission_classes = [IsMember]`` and ``required_roles``, use ``member(request)``
+  and wrap GET answers in ``with_etag(request, Response(...))``.
 """
 
 from __future__ import annotations
