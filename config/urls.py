@@ -5,7 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from organizations import views as org_views
-from organizations.api_docs import RedocView, SwaggerUIView
+from organizations.api_docs import SwaggerUIView, redoc_view
 from organizations.forms import EmailAuthenticationForm
 from organizations.people import views as people_views
 from pathways.badges import urls as badge_urls
@@ -47,5 +47,5 @@ urlpatterns = [
     path("badges/<slug:org_slug>/", include(badge_urls.public_urlpatterns)),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/v1/docs/", SwaggerUIView.as_view(url_name="api_schema"), name="api_docs"),
-    path("api/v1/redoc/", RedocView.as_view(url_name="api_schema"), name="api_redoc"),
+    path("api/v1/redoc/", redoc_view(url_name="api_schema"), name="api_redoc"),
 ]
