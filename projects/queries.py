@@ -822,7 +822,7 @@ def next_actions_for(membership: Membership, org_slug: str, today: dt.date) -> l
     late, a closing report due (2 queries)."""
     from pathways.learning.next_actions import NextAction
 
-    if not membership.is_learner:
+    if membership is None or not membership.is_learner:
         return []
     projects = list(
         Project.objects.filter(
