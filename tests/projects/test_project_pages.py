@@ -325,7 +325,7 @@ def test_the_admin_cohort_page_filters_and_downloads_csv_and_xlsx(client, org_a,
 
 def _link(org, **kw):
     world = make_world(org, **kw)
-    project = running(world)
+    running(world)
     with tenant_context(org):
         milestone = Milestone.objects.order_by("due_on").first()
         services.do_request_milestone_ratings(world.learner, milestone)
