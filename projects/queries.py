@@ -759,6 +759,22 @@ def project_list(
     return ProjectListPage(page=page, rows=rows, total=page.paginator.count, waiting=waiting)
 
 
+def cohort_choices() -> list[tuple[int, str, int]]:
+    """Cohorts with at least one project: (id, name, projects), newest first (2 queries)."""
+    from pathways.models import Cohort
+
+    counts = dict(
+        Project.objects.filter(cohort__isnull=False)
+        .values("cohort_id")
+        .annotate(n=Count("id"))
+        .values_list("cohort_id", "n")
+    )
+    return [
+        (c.pk, c.name, counts[c.pk])
+        for c in Cohort.objects.filter(pk__in=list(counts)).order_by("-start_date")
+    ]
+
+
 def cohort_project_rows(filters: ProjectFilters, today: dt.date | None = None) -> list[ProjectRow]:
     """Every project of a cohort (admin export): 4 queries whatever the rows."""
     today = today or timezone.localdate()

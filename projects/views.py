@@ -544,7 +544,14 @@ def project_list(request: TenantRequest, org_slug: str) -> HttpResponse:
     listing = queries.project_list(request.membership, role, filters, request.GET.get("page", 1))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"listing": listing, "role": role, "form": form, "query": query.urlencode()}
+    context = {
+        "listing": listing,
+        "role": role,
+        "form": form,
+        "query": query.urlencode(),
+        # The admin works per cohort (filters and downloads there).
+        "cohorts": queries.cohort_choices() if role == "admin" else [],
+    }
     return render(request, "projects/project_list.html", context)
 
 
