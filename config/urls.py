@@ -8,6 +8,7 @@ from organizations import views as org_views
 from organizations.api_docs import RedocView, SwaggerUIView
 from organizations.forms import EmailAuthenticationForm
 from organizations.people import views as people_views
+from projects import views as project_views
 
 tenant_patterns = [
     path("", include("organizations.urls")),
@@ -34,6 +35,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("o/", org_views.org_picker, name="org_picker"),
     path("invitations/<str:token>/", people_views.accept_invitation, name="accept_invitation"),
+    path("r/project/<str:token>/", project_views.project_rating, name="project_rating"),
     path("o/<slug:org_slug>/", include(tenant_patterns)),
     path("api/v1/orgs/<slug:org_slug>/", include(api_patterns)),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api_schema"),
