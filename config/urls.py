@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from coaching import views as coaching_views
 from organizations import views as org_views
 from organizations.forms import EmailAuthenticationForm
 from organizations.people import views as people_views
@@ -30,6 +31,7 @@ urlpatterns = [
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("o/", org_views.org_picker, name="org_picker"),
+    path("cal/<str:token>.ics", coaching_views.calendar_feed, name="calendar_feed"),
     path("invitations/<str:token>/", people_views.accept_invitation, name="accept_invitation"),
     path("o/<slug:org_slug>/", include(tenant_patterns)),
     path("api/v1/orgs/<slug:org_slug>/", include(api_patterns)),
