@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "projects",
     "coaching",
     "measurement",
+    "measurement.feedback",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,7 @@ tenant_patterns = [
     path("", include("projects.urls")),
     path("", include("measurement.urls")),
     path("", include("coaching.urls")),
+    path("", include("measurement.feedback.urls")),
 ]
 
 api_patterns = [
@@ -31,6 +32,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("o/", org_views.org_picker, name="org_picker"),
     path("invitations/<str:token>/", people_views.accept_invitation, name="accept_invitation"),
+    path("", include("measurement.feedback.rater_urls")),
     path("o/<slug:org_slug>/", include(tenant_patterns)),
     path("api/v1/orgs/<slug:org_slug>/", include(api_patterns)),
 ]
