@@ -71,25 +71,29 @@ def _latin(text: str) -> str:
     )
 
 
+def _line(pdf: FPDF, width: float, height: float, text: str) -> None:
+    pdf.multi_cell(width, height, text, new_x="LMARGIN", new_y="NEXT")
+
+
 def report_pdf(title: str, learner: str, data: dict[str, Any], items: dict[int, str]) -> bytes:
     """The same figures as the page, as a PDF document."""
     pdf = FPDF()
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 16)
-    pdf.multi_cell(0, 8, _latin(f"360 report: {title}"))
+    _line(pdf, 0, 8, _latin(f"360 report: {title}"))
     pdf.set_font("Helvetica", "", 11)
-    pdf.multi_cell(
-        0, 6, _latin(f"For {learner}. Confidential: only you, and your coach if you share it.")
+    _line(
+        pdf, 0, 6, _latin(f"For {learner}. Confidential: only you, and your coach if you share it.")
     )
     pdf.ln(2)
-    pdf.multi_cell(0, 6, _latin("Who answered"))
+    _line(pdf, 0, 6, _latin("Who answered"))
     for g in data["groups"]:
         state = f"{g['responded']} answered" + ("" if g["shown"] else f" - {g['hidden_reason']}")
-        pdf.multi_cell(0, 6, _latin(f"  {g['label']}: {state}"))
+        _line(pdf, 0, 6, _latin(f"  {g['label']}: {state}"))
     pdf.ln(2)
     pdf.set_font("Helvetica", "B", 12)
-    pdf.multi_cell(0, 7, "Competencies (1-5 scale)")
+    _line(pdf, 0, 7, "Competencies (1-5 scale)")
     pdf.set_font("Helvetica", "", 10)
     for c in data["competencies"]:
         line = (
@@ -100,20 +104,20 @@ def report_pdf(title: str, learner: str, data: dict[str, Any], items: dict[int, 
             line += f", gap {c['gap']:+.2f} ({c['gap_label']})"
         if c["rci"] is not None:
             line += f", change {c['change']:+.2f}, RCI {c['rci']:.2f}: {c['reading']}"
-        pdf.multi_cell(0, 6, _latin(line))
-    pdf.multi_cell(0, 6, "Self-ratings are usually more lenient than others' (about d = 0.32).")
+        _line(pdf, 0, 6, _latin(line))
+    _line(pdf, 0, 6, "Self-ratings are usually more lenient than others' (about d = 0.32).")
     for heading, key in (("Highest rated", "highest"), ("Lowest rated", "lowest")):
         pdf.set_font("Helvetica", "B", 12)
-        pdf.multi_cell(0, 7, heading)
+        _line(pdf, 0, 7, heading)
         pdf.set_font("Helvetica", "", 10)
         for item_id in data[key]:
-            pdf.multi_cell(0, 6, _latin(f"  - {items.get(item_id, '')}"))
+            _line(pdf, 0, 6, _latin(f"  - {items.get(item_id, '')}"))
     for block in data["comments"]:
         pdf.set_font("Helvetica", "B", 12)
-        pdf.multi_cell(0, 7, _latin(block["question"]))
+        _line(pdf, 0, 7, _latin(block["question"]))
         pdf.set_font("Helvetica", "", 10)
         for text in block["texts"]:
-            pdf.multi_cell(0, 6, _latin(f"  - {text}"))
+            _line(pdf, 0, 6, _latin(f"  - {text}"))
         if not block["texts"]:
-            pdf.multi_cell(0, 6, "  Not shown: too few answers to keep comments anonymous.")
+            _line(pdf, 0, 6, "  Not shown: too few answers to keep comments anonymous.")
     return bytes(pdf.output())

@@ -570,3 +570,67 @@ def pulse_trends(participant: Participant, today: dt.date, org: Any) -> list[Pul
             points.append((p.number, p.sent_on, sum(means) / len(means) if means else None, n))
         trends.append(PulseTrend(item_id, texts.get(item_id, ""), points))
     return trends
+
+
+@dataclass(frozen=True)
+class SummaryCell:
+    team: str
+    mean: float | None  # None = hidden (fewer than 5 people, or its complement)
+    people: int | None
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    competency: str
+    mean: float | None
+    people: int | None
+    teams: list[SummaryCell]
+
+
+def cohort_summary(cycle: Cycle) -> list[SummaryRow]:
+    """Others' mean per competency across the cycle's learners, overall and per team, from the
+    frozen reports. Every cell (cycle × competency × team, the combination shown) needs
+    ``MIN_PEOPLE_PER_CELL`` learners; a lone hidden team is hidden with a complement so that
+    it cannot be recovered from the total (two queries)."""
+    from django.db.models import Avg
+
+    from measurement import anonymity
+
+    scored = CompetencyScore.objects.filter(cycle=cycle, others_mean__isnull=False)
+    totals = {
+        r["competency_id"]: r
+        for r in scored.values("competency_id")
+        .annotate(people=Count("learner_id", distinct=True), mean=Avg("others_mean"))
+        .order_by()
+    }
+    per_team: dict[int, dict[str, tuple[int, float]]] = defaultdict(dict)
+    for r in (
+        scored.values("competency_id", "learner__team__name")
+        .annotate(people=Count("learner_id", distinct=True), mean=Avg("others_mean"))
+        .order_by()
+    ):
+        per_team[r["competency_id"]][r["learner__team__name"] or "No team"] = (
+            r["people"],
+            r["mean"],
+        )
+    names = dict(cycle.items.values_list("competency_id", "competency_name").distinct())
+    rows = []
+    for cid, name in sorted(names.items(), key=lambda kv: kv[1]):
+        total = totals.get(cid)
+        total_shown = bool(total) and anonymity.cell_is_shown(total["people"])  # type: ignore[index]
+        teams = per_team.get(cid, {})
+        hidden = anonymity.suppressed_cells(
+            {t: people for t, (people, _m) in teams.items()}, total_is_shown=total_shown
+        )
+        rows.append(
+            SummaryRow(
+                name,
+                total["mean"] if total and total_shown else None,
+                total["people"] if total and total_shown else None,
+                [
+                    SummaryCell(t, None, None) if t in hidden else SummaryCell(t, m, p)
+                    for t, (p, m) in sorted(teams.items())
+                ],
+            )
+        )
+    return rows

@@ -70,7 +70,8 @@ def cycle_detail(request: TenantRequest, org_slug: str, cycle_id: int) -> HttpRe
     template = "feedback/cycle_detail.html"
     if request.htmx:
         template += "#progress"
-    return render(request, template, {"progress": progress, "cycle": cycle})
+    summary = queries.cohort_summary(cycle) if cycle.status == Cycle.Status.CLOSED else []
+    return render(request, template, {"progress": progress, "cycle": cycle, "summary": summary})
 
 
 @require_POST
