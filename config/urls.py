@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
 
 from organizations import views as org_views
+from organizations.api_docs import RedocView, SwaggerUIView
 from organizations.forms import EmailAuthenticationForm
 from organizations.people import views as people_views
 
@@ -19,6 +21,7 @@ tenant_patterns = [
 
 api_patterns = [
     path("", include("pathways.api")),
+    path("", include("competencies.api")),
 ]
 
 urlpatterns = [
@@ -35,4 +38,7 @@ urlpatterns = [
     path("", include("measurement.feedback.rater_urls")),
     path("o/<slug:org_slug>/", include(tenant_patterns)),
     path("api/v1/orgs/<slug:org_slug>/", include(api_patterns)),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/v1/docs/", SwaggerUIView.as_view(url_name="api_schema"), name="api_docs"),
+    path("api/v1/redoc/", RedocView.as_view(url_name="api_schema"), name="api_redoc"),
 ]
