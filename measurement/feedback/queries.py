@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.urls import reverse
 
 from measurement.feedback.models import (
@@ -104,14 +104,20 @@ def baseline_others_means(learner_id: int) -> dict[int, float]:
 
 
 def next_actions_for(membership: Membership, org_slug: str, today: dt.date) -> list[NextAction]:
-    """Nominate raters, rate yourself, approve a report's raters, read a new report
-    (three queries)."""
-    actions: list[NextAction] = []
-    mine = (
-        Participant.objects.filter(learner=membership)
-        .exclude(cycle__status=Cycle.Status.CLOSED)
-        .select_related("cycle")
+    """Nominate raters, rate yourself, approve a report's raters, read a new report (one
+    query)."""
+    if membership is None:  # no member, nothing to do
+        return []
+    unread = Report.objects.filter(participant=OuterRef("pk"), read_at__isnull=True).values("pk")[
+        :1
+    ]
+    rows = (
+        Participant.objects.filter(
+            Q(learner=membership)
+            | Q(learner__manager=membership, nominations=Participant.Nominations.SUBMITTED)
+        )
         .annotate(
+            unread_report=Subquery(unread),
             self_pending=Count(
                 "requests",
                 filter=Q(
@@ -119,57 +125,59 @@ def next_actions_for(membership: Membership, org_slug: str, today: dt.date) -> l
                     requests__status=RaterRequest.Status.INVITED,
                     requests__pulse__isnull=True,
                 ),
-            )
+            ),
         )
+        .filter(~Q(cycle__status=Cycle.Status.CLOSED) | Q(unread_report__isnull=False))
+        .select_related("cycle", "learner__user")
+        .order_by("pk")
     )
-    for p in mine:
-        url = reverse("feedback_participant", args=[org_slug, p.pk])
+    actions: list[NextAction] = []
+    for p in rows:
+        cycle = p.cycle
+        if p.learner_id != membership.pk:
+            actions.append(
+                NextAction(
+                    "approve_raters",
+                    f"Approve {p.learner.user.display_name}'s raters",
+                    "Their invitations go out once you approve the list.",
+                    reverse("feedback_participant", args=[org_slug, p.pk]),
+                    cycle.nominations_close_on,
+                )
+            )
+            continue
+        if p.unread_report:
+            actions.append(
+                NextAction(
+                    "read_report",
+                    f"Read your 360 report: {cycle.title}",
+                    "It is ready, and only you can see it.",
+                    reverse("feedback_report", args=[org_slug, p.unread_report]),
+                    today,
+                )
+            )
+        if cycle.status == Cycle.Status.CLOSED:
+            continue
         if p.nominations == Participant.Nominations.DRAFT:
             actions.append(
                 NextAction(
                     "nominate_raters",
-                    f"Choose your raters for {p.cycle.title}",
+                    f"Choose your raters for {cycle.title}",
                     "Your manager, peers and others rate you on the same statements you rate "
                     "yourself on.",
-                    url,
-                    p.cycle.nominations_close_on,
+                    reverse("feedback_participant", args=[org_slug, p.pk]),
+                    cycle.nominations_close_on,
                 )
             )
         if p.self_pending:
             actions.append(
                 NextAction(
                     "rate_yourself",
-                    f"Rate yourself for {p.cycle.title}",
+                    f"Rate yourself for {cycle.title}",
                     "About 10 minutes; your report compares your view with others'.",
                     reverse("feedback_self", args=[org_slug, p.pk]),
-                    p.cycle.responses_close_on,
+                    cycle.responses_close_on,
                 )
             )
-    waiting = Participant.objects.filter(
-        learner__manager=membership, nominations=Participant.Nominations.SUBMITTED
-    ).select_related("learner__user", "cycle")
-    for w in waiting:
-        actions.append(
-            NextAction(
-                "approve_raters",
-                f"Approve {w.learner.user.display_name}'s raters",
-                "Their invitations go out once you approve the list.",
-                reverse("feedback_participant", args=[org_slug, w.pk]),
-                w.cycle.nominations_close_on,
-            )
-        )
-    for report in Report.objects.filter(learner=membership, read_at__isnull=True).select_related(
-        "cycle"
-    ):
-        actions.append(
-            NextAction(
-                "read_report",
-                f"Read your 360 report: {report.cycle.title}",
-                "It is ready, and only you can see it.",
-                reverse("feedback_report", args=[org_slug, report.pk]),
-                today,
-            )
-        )
     return actions
 
 
