@@ -193,3 +193,27 @@ def test_the_cohort_picture_needs_five_learners_per_cell(scenes):
     # North (6) and West (5) are both big enough, but South alone hidden would be the total
     # minus the others: the smaller of them is hidden too.
     assert cells["West"].mean is None and cells["North"].mean == pytest.approx(3.0)
+
+
+def test_the_daily_task_closes_a_due_cycle_and_the_outbox_freezes_its_reports(
+    scenes, django_capture_on_commit_callbacks
+):
+    from freezegun import freeze_time
+
+    from measurement.feedback import tasks
+
+    a, b = scenes
+    cycle = launch(a)
+    participant = nominate_and_approve(a, cycle, peers=3)
+    answer_all(a, participant, lambda r, i: 4)
+    other = launch(b)
+    with freeze_time(cycle.responses_close_on + dt.timedelta(days=1)):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert tasks.fan_out_daily_feedback.apply().get() == 2
+    with tenant_context(a.org):
+        cycle.refresh_from_db()
+        assert cycle.status == "closed"
+        assert Report.objects.filter(cycle=cycle).count() == 1
+    with tenant_context(b.org):
+        other.refresh_from_db()
+        assert other.status == "closed" and Report.objects.filter(cycle=other).count() == 1
