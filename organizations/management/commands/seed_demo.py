@@ -12,6 +12,7 @@ import time
 from django.core.management.base import BaseCommand, CommandParser
 
 from competencies.demo import seed_framework
+from measurement.feedback.demo import seed_feedback
 from measurement.services import do_rollup_progress
 from organizations.api_keys.demo import DEMO_KEYS, demo_key_plaintext, seed_api_keys
 from organizations.demo import (
@@ -29,6 +30,7 @@ from pathways.learning.demo import seed_learning
 from pathways.library.demo import seed_library
 from pathways.scenarios.demo import seed_scenario_plays
 from pathways.social.demo import seed_social
+from projects.demo import seed_projects
 
 
 class Command(BaseCommand):
@@ -59,6 +61,8 @@ class Command(BaseCommand):
                 seed_social(org)
                 seed_scenario_plays(people)
                 seed_learning(people)  # last: builds on every other area's demo
+                seed_projects(people, cohort)
+                seed_feedback(people, cohort)
                 seed_api_keys(people.admin, org.slug)
                 seed_badges(org.slug)
                 do_rollup_progress(org)
