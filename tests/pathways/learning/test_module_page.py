@@ -23,7 +23,7 @@ from pathways.models import (
     StepCompletion,
 )
 from tests.conftest import enroll, make_member, make_pathway
-from tests.pathways.learning.factories import add_items, add_task, extra_module
+from tests.pathways.learning.factories import add_items, add_task, extra_module, open_modules
 
 
 def test_it_renders_the_module_content_sanitised(client, org_a, org_b):
@@ -130,6 +130,7 @@ def test_it_turns_retrieval_items_into_review_cards_once(org_a, org_b):
     module = extra_module(org_a, "Feedback that lands")
     add_items(org_a, module.pk, 3)
     leo = make_member(org_a, "leo@example.com", is_learner=True)
+    open_modules(org_a, leo, module.pk)
     with tenant_context(org_a):
         assert do_mark_module_done(leo, module.pk).cards_created == 3
         assert do_mark_module_done(leo, module.pk).cards_created == 0
@@ -162,7 +163,9 @@ def test_it_completes_a_pathway_step_from_its_module_page(client, org_a, org_b):
 
 
 @freeze_time("2026-03-02 10:00:00+00:00")
-def test_it_shows_a_project_steps_brief_and_lets_the_learner_mark_it_done(client, org_a, org_b):
+def test_it_shows_a_project_steps_brief_and_never_lets_the_learner_self_certify(
+    client, org_a, org_b
+):
     from projects.models import ProjectTemplate
 
     fixture = make_pathway(org_a, n_steps=1)
@@ -183,11 +186,12 @@ def test_it_shows_a_project_steps_brief_and_lets_the_learner_mark_it_done(client
         '<span class="badge badge--overdue">Overdue</span> was due <time datetime="2026-03-01" '
         'title="Sun 1 Mar 2026">yesterday (1 Mar)</time>' in page
     )
-    client.post(url + "done/")
-    assert "Project · due 1 Mar 2026</p>" in client.get(url).content.decode()
+    assert "Your sponsor confirms this step" in page and "/done/" not in page
+    refused = client.post(url + "done/", follow=True).content.decode()
+    assert "cannot be self-certified" in refused
     with tenant_context(org_a):
-        assert StepCompletion.objects.count() == 1
-        assert enrollment.__class__.objects.get().status == "completed"
+        assert StepCompletion.objects.count() == 0
+        assert enrollment.__class__.objects.get().status == "active"
 
 
 def test_it_refuses_to_mark_a_locked_step_done_from_its_page(client, org_a, org_b):
