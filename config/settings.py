@@ -120,6 +120,7 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 # E-mail: the console in the embedded default, SMTP when EMAIL_HOST is set.
 _EMAIL_HOST = env_str("EMAIL_HOST", "")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from competencies.models import Competency
 from pathways.library.scenario_checks import TreeProblem, find_tree_problems
@@ -193,6 +194,20 @@ class ModuleDetail:
     practice: PracticeTask | None
     items: list[ItemView]
     scenarios: list[tuple[int, str, str, str]]
+
+    @property
+    def missing_for_learners(self) -> list[str]:
+        """What the library promises learners that this module lacks (no query)."""
+        missing = []
+        if self.practice is None:
+            missing.append(_("a practice task"))
+        if not self.items:
+            missing.append(_("retrieval questions"))
+        return missing
+
+    @property
+    def missing_label(self) -> str:
+        return _(" and ").join(self.missing_for_learners)
 
 
 def retrieval_items(module: Module) -> list[ItemView]:

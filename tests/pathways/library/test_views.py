@@ -429,3 +429,21 @@ def test_it_plays_a_preview_without_recording_anything(client, org_a, org_b, adm
     with tenant_context(org_a):
         assert ScenarioPlay.objects.count() == 0
         assert ScenarioDecision.objects.count() == 0
+
+
+def test_it_shows_what_is_missing_before_publishing_and_asks_why(client, org_a, org_b, admin):
+    module = make_module(org_a, "Bare")
+    client.force_login(admin.user)
+    base = f"/o/{org_a.slug}/library/modules/{module.pk}/"
+    page = client.get(base).content.decode()
+    assert "Not ready to publish: add a practice task and retrieval questions" in page
+    assert "Why publish without them?" in page
+    refused = client.post(base + "status/", {"status": "published"}, follow=True)
+    assert "It lacks a practice task and retrieval questions" in refused.content.decode()
+    with tenant_context(org_a):
+        assert Module.objects.get().status == "draft"
+    reason = "Pilot: the practice happens live in the workshop."
+    client.post(base + "status/", {"status": "published", "reason": reason})
+    with tenant_context(org_a):
+        assert Module.objects.get().status == "published"
+        assert AuditEntry.objects.get(action="published").after["reason"] == reason
