@@ -185,6 +185,16 @@ class ItemView:
     level: str
     options: list[OptionView]
 
+    @property
+    def difficulty_words(self) -> str:
+        """The item's current difficulty as an admin says it (the Elo value learns from
+        answers: 0 is a typical question, ±1 clearly easier or harder)."""
+        if self.difficulty <= -0.5:
+            return _("easier than most questions")
+        if self.difficulty >= 0.5:
+            return _("harder than most questions")
+        return _("about as hard as most questions")
+
 
 @dataclass
 class ModuleDetail:
