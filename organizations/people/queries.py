@@ -438,12 +438,12 @@ def _reference_names(entries: list[AuditEntry]) -> dict[str, dict[Any, str]]:
                 ids = value if isinstance(value, list) else [value]
                 wanted.setdefault(label, set()).update(v for v in ids if isinstance(v, int))
     names: dict[str, dict[Any, str]] = {}
-    for label, ids in wanted.items():
+    for label, wanted_ids in wanted.items():
         try:
             model = apps.get_model(label)
         except LookupError:
             continue
-        rows = model.objects.filter(pk__in=ids).select_related(*AUDIT_NAME_JOINS.get(label, ()))
+        rows = model.objects.filter(pk__in=wanted_ids).select_related(*AUDIT_NAME_JOINS.get(label, ()))
         names[label] = {obj.pk: str(obj) for obj in rows}
     return names
 

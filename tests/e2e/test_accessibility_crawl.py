@@ -30,8 +30,9 @@ SKIP = re.compile(r"/(logout|export|download|ical|calendar\.ics)|\.(csv|xlsx|pdf
 
 
 def _shape(path: str) -> str:
-    """``/o/acme/cohorts/12/`` and ``/o/acme/cohorts/13/`` share the shape ``/o/acme/cohorts/#/``."""
-    return re.sub(r"/\d+(?=/|$)", "/#", path)
+    """``/o/acme/cohorts/12/`` and ``/o/acme/cohorts/13/?path=4`` share the shape
+    ``/o/acme/cohorts/#/``, with the query's numbers folded the same way."""
+    return re.sub(r"\d+", "#", path)
 
 
 def _axe(page: Any) -> list[str]:
