@@ -8,6 +8,7 @@ Links that share a shape (``/o/acme/cohorts/<id>/``) are visited once, to keep t
 
 from __future__ import annotations
 
+import os
 import re
 from collections import deque
 from pathlib import Path
@@ -21,7 +22,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 DEMO_PASSWORD = "pathwise-demo"
-ROLES = ["admin@acme.test", "learner@acme.test", "coach@acme.test", "sponsor@acme.test"]
+ROLES = os.environ.get(
+    "PATHWISE_CRAWL_ROLES", "admin@acme.test learner@acme.test coach@acme.test sponsor@acme.test"
+).split()
 SIZES = {"laptop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 MAX_PAGES_PER_ROLE = 80
 BLOCKING = {"serious", "critical"}
@@ -50,12 +53,25 @@ def _axe(page: Any) -> list[str]:
     ]
 
 
+# The outermost elements that stick out past the window's right edge, to say what to fix.
+WIDEST = """() => {
+  const width = document.documentElement.clientWidth;
+  const out = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const box = el.getBoundingClientRect();
+    const parent = el.parentElement && el.parentElement.getBoundingClientRect();
+    if (box.width > 0 && box.right > width + 1 && (!parent || parent.right <= width + 1)) {
+      out.push(`${el.tagName.toLowerCase()}.${el.className} (${Math.round(box.right)} px)`);
+    }
+  }
+  return [document.documentElement.scrollWidth, width, out.slice(0, 3)];
+}"""
+
+
 def _sideways(page: Any) -> str | None:
-    widths = page.evaluate(
-        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-    )
-    if widths[0] > widths[1]:
-        return f"scrolls sideways: {widths[0]} px wide in a {widths[1]} px window"
+    scroll_width, width, culprits = page.evaluate(WIDEST)
+    if scroll_width > width:
+        return f"scrolls sideways: {scroll_width} px wide in a {width} px window: {culprits}"
     return None
 
 
@@ -107,10 +123,10 @@ def _crawl(context: Any, origin: str, email: str) -> tuple[list[str], list[str]]
                 problems.append(f"{email} {path}: server error {response.status}")
                 break
             _settle(page)
-            for problem in _axe(page):
-                problems.append(f"{email} {size} {path}: {problem}")
             if size == "phone" and (sideways := _sideways(page)):
                 problems.append(f"{email} phone {path}: {sideways}")
+            for problem in _axe(page):
+                problems.append(f"{email} {size} {path}: {problem}")
             if size == "laptop":
                 for link in _links(page, origin):
                     if _shape(link) not in seen:
