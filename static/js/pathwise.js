@@ -72,7 +72,10 @@
       return layout;
     }
     const out = { ...layout };
-    const chars = Math.max(20, Math.floor(width / 9));
+    out.title = withTitle(out.title, titleText(out.title));
+    out.title.font = { size: 15, ...((out.title && out.title.font) || {}) };
+    // About 0.6 em per character at the title's 17-18 px: a line never runs past the chart.
+    const chars = Math.max(18, Math.floor(width / 9.5));
     const text = titleText(out.title);
     if (text) {
       const wrapped = wrapTitle(text, chars);
@@ -92,6 +95,41 @@
         axis.automargin = true;
         out[key] = axis;
       });
+    return out;
+  };
+
+  /** On a narrow chart, the category labels of horizontal bars wrap, so the bars keep room. */
+  const fitDataToWidth = (data, width) => {
+    if (width >= NARROW_CHART) {
+      return data;
+    }
+    const chars = Math.max(10, Math.floor(width / 24));
+    return data.map((trace) => {
+      if (trace.orientation !== "h" || !Array.isArray(trace.y)) {
+        return trace;
+      }
+      // Values go inside the bar where they fit: outside, they would be cut at the edge.
+      return {
+        ...trace,
+        y: trace.y.map((label) => wrapTitle(label, chars)),
+        textposition: trace.textposition === "outside" ? "auto" : trace.textposition,
+      };
+    });
+  };
+
+  /** Give wrapped bar labels the height they need, and drop the category axis title that
+   * the labels already say (the data table beside the chart names the column). */
+  const fitBarsToWidth = (layout, data, width) => {
+    const bars = data.filter((t) => t.orientation === "h" && Array.isArray(t.y));
+    if (width >= NARROW_CHART || !bars.length) {
+      return layout;
+    }
+    const rows = bars[0].y.length;
+    const lines = Math.max(1, ...bars[0].y.map((label) => String(label).split("<br>").length));
+    const out = { ...layout };
+    const margin = out.margin || {};
+    out.height = Math.max(out.height || 0, rows * (lines * 17 + 12) + (margin.t || 80) + 90);
+    out.yaxis = { ...(out.yaxis || {}), title: { text: "" } };
     return out;
   };
 
@@ -161,9 +199,9 @@
       showChartError(el);
       return;
     }
-    const data = Array.isArray(figure.data) ? figure.data : [];
     const width = el.clientWidth || window.innerWidth;
-    const layout = fitToWidth(withDefaults(figure.layout), width);
+    const data = fitDataToWidth(Array.isArray(figure.data) ? figure.data : [], width);
+    const layout = fitBarsToWidth(fitToWidth(withDefaults(figure.layout), width), data, width);
     const config = { ...CONFIG, displayModeBar: width >= NARROW_CHART ? "hover" : false };
     Promise.resolve()
       .then(() => window.Plotly.newPlot(el, data, layout, config))
