@@ -447,3 +447,33 @@ def test_it_shows_what_is_missing_before_publishing_and_asks_why(client, org_a, 
     with tenant_context(org_a):
         assert Module.objects.get().status == "published"
         assert AuditEntry.objects.get(action="published").after["reason"] == reason
+
+
+def test_it_shows_admins_each_modules_reach_and_ratings_hiding_small_groups(
+    client, org_a, org_b, admin
+):
+    from pathways.models import ActivityEvent, ModuleReaction
+
+    weak = make_module(org_a, "Weak module")
+    few = make_module(org_a, "Few ratings")
+    learners = [make_member(org_a, f"l{i}@a.example", is_learner=True) for i in range(6)]
+    with tenant_context(org_a):
+        for i, learner in enumerate(learners):
+            ActivityEvent.objects.create(
+                actor=learner, verb="experienced", object_type="module", object_id=str(weak.pk)
+            )
+            if i < 4:
+                ActivityEvent.objects.create(
+                    actor=learner, verb="completed", object_type="module", object_id=str(weak.pk)
+                )
+            ModuleReaction.objects.create(learner=learner, module=weak, useful=2, relevant=3)
+        for learner in learners[:2]:
+            ModuleReaction.objects.create(learner=learner, module=few, useful=5, relevant=5)
+    client.force_login(admin.user)
+    page = client.get(_lib(org_a)).content.decode()
+    assert "completed by 4 of 6 learners who opened it" in page
+    assert "useful 2.0/5, relevant 3.0/5 (n = 6 ratings)" in page
+    assert "rated of little use: refresh or retire" in page
+    # Two ratings could be told apart: no mean, only that they are hidden and why.
+    assert "ratings hidden: fewer than 5 learners rated it" in page
+    assert "useful 5.0/5" not in page
