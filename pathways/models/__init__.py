@@ -36,7 +36,13 @@ from pathways.models.practice import (
     ScenarioDecision,
     ScenarioPlay,
 )
-from pathways.models.progress import ActivityEvent, ModuleReaction, PracticeAnswer, StepCompletion
+from pathways.models.progress import (
+    ActivityEvent,
+    ModuleReaction,
+    OverdueReminder,
+    PracticeAnswer,
+    StepCompletion,
+)
 from pathways.models.social import (
     Comment,
     MentoringOffer,
@@ -62,6 +68,7 @@ __all__ = [
     "Module",
     "ModuleCompetency",
     "ModuleReaction",
+    "OverdueReminder",
     "ModuleTag",
     "Pathway",
     "PathwayVersion",
