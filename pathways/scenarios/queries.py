@@ -54,6 +54,7 @@ from pathways.models import (
     ScenarioPlay,
     VersionCompetency,
 )
+from pathways.templatetags.quotes import quoted
 
 # Adaptive practice leaves alone an item answered (here or in a review) this recently, so a
 # learner practises recall rather than repeating what is still in working memory.
@@ -904,8 +905,8 @@ def graded_evidence(learner: Membership) -> dict[str, dict[int, Evidence]]:
         else:
             decision = choices.get(source_id)
             title = decision["play__scenario__title"] if decision else _("A removed scenario")
-            detail = _("“%(choice)s” (%(score)s)") % {
-                "choice": decision["choice__text"] if decision else _("a removed option"),
+            detail = _("%(choice)s (%(score)s)") % {
+                "choice": quoted(decision["choice__text"] if decision else _("a removed option")),
                 "score": signed(row["points"]),
             }
         evidence[kind][row["competency_id"]].latest.append(
