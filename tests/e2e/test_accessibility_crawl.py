@@ -75,6 +75,27 @@ def _sideways(page: Any) -> str | None:
     return None
 
 
+# On a phone the header collapses behind "Menu": it may take this much of the 844 px height.
+PHONE_HEADER_MAX = 120
+
+
+def _phone_layout(page: Any) -> list[str]:
+    """The header is collapsed and charts show no toolbar over their title."""
+    problems = []
+    header = page.evaluate(
+        "() => document.querySelector('.site-header').getBoundingClientRect().height"
+    )
+    if header > PHONE_HEADER_MAX:
+        problems.append(f"the header takes {round(header)} px of the phone's height")
+    toolbars = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.chart .modebar'))"
+        ".filter(el => el.getBoundingClientRect().height > 0).length"
+    )
+    if toolbars:
+        problems.append(f"{toolbars} chart toolbar(s) shown on a phone")
+    return problems
+
+
 def _links(page: Any, origin: str) -> list[str]:
     hrefs = page.evaluate(
         "() => Array.from(document.querySelectorAll('a[href]:not([download])'), a => a.href)"
@@ -123,8 +144,10 @@ def _crawl(context: Any, origin: str, email: str) -> tuple[list[str], list[str]]
                 problems.append(f"{email} {path}: server error {response.status}")
                 break
             _settle(page)
-            if size == "phone" and (sideways := _sideways(page)):
-                problems.append(f"{email} phone {path}: {sideways}")
+            if size == "phone":
+                if sideways := _sideways(page):
+                    problems.append(f"{email} phone {path}: {sideways}")
+                problems.extend(f"{email} phone {path}: {p}" for p in _phone_layout(page))
             for problem in _axe(page):
                 problems.append(f"{email} {size} {path}: {problem}")
             if size == "laptop":

@@ -477,3 +477,15 @@ def test_it_shows_admins_each_modules_reach_and_ratings_hiding_small_groups(
     # Two ratings could be told apart: no mean, only that they are hidden and why.
     assert "ratings hidden: fewer than 5 learners rated it" in page
     assert "useful 5.0/5" not in page
+
+
+def test_it_describes_question_difficulty_in_words_not_logits(client, org_a, org_b, admin):
+    module = make_module(org_a, "Feedback")
+    with tenant_context(org_a):
+        RetrievalItem.objects.create(
+            module=module, kind="free_recall", prompt="Hard one?", model_answer="x", difficulty=1.2
+        )
+    client.force_login(admin.user)
+    page = client.get(f"/o/{org_a.slug}/library/modules/{module.pk}/").content.decode()
+    assert "harder than most questions" in page
+    assert "logit" not in page
