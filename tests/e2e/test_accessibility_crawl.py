@@ -175,6 +175,7 @@ def test_it_finds_no_serious_violation_and_no_sideways_scroll_on_any_page(
         finally:
             context.close()
         problems.extend(found)
+    print({email: len(paths) for email, paths in visited.items()})  # shown with -s
     # The crawl really went somewhere: each role reached several of its pages.
     assert all(len(paths) >= 3 for paths in visited.values()), visited
     assert problems == [], "\n".join(problems)
