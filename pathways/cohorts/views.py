@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from measurement.queries import programme_health
@@ -218,4 +219,26 @@ def cohort_staff_remove(
         _flash_error(request, exc)
     else:
         messages.success(request, _("%s is no longer assigned to this cohort.") % member.user.email)
+    return redirect("cohort_detail", org_slug=org_slug, cohort_id=cohort_id)
+
+
+@require_POST
+@role_required("admin")
+def cohort_remind_overdue(request: TenantRequest, org_slug: str, cohort_id: int) -> HttpResponse:
+    cohort = get_object_or_404(Cohort, pk=cohort_id)
+    try:
+        reminder = services.do_remind_overdue(request.user, cohort, request.org)
+    except ValidationError as exc:
+        _flash_error(request, exc)
+    else:
+        n = len(reminder.recipients)
+        messages.success(
+            request,
+            ngettext(
+                "Reminder e-mailed to %(n)s overdue learner, with their overdue steps.",
+                "Reminder e-mailed to %(n)s overdue learners, each with their overdue steps.",
+                n,
+            )
+            % {"n": n},
+        )
     return redirect("cohort_detail", org_slug=org_slug, cohort_id=cohort_id)

@@ -37,7 +37,13 @@ from pathways.models.practice import (
     ScenarioDecision,
     ScenarioPlay,
 )
-from pathways.models.progress import ActivityEvent, ModuleReaction, PracticeAnswer, StepCompletion
+from pathways.models.progress import (
+    ActivityEvent,
+    ModuleReaction,
+    OverdueReminder,
+    PracticeAnswer,
+    StepCompletion,
+)
 from pathways.models.social import (
     Comment,
     MentoringOffer,
@@ -64,6 +70,7 @@ __all__ = [
     "Module",
     "ModuleCompetency",
     "ModuleReaction",
+    "OverdueReminder",
     "ModuleTag",
     "Pathway",
     "PathwayVersion",
