@@ -41,6 +41,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "organizations.middleware.InputHygieneMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -48,6 +49,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "organizations.middleware.SignedInPagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "organizations.middleware.TenantMiddleware",
@@ -138,6 +140,21 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG and not TESTING)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+# HTTPS in production (off while DEBUG or testing; DJANGO_HTTPS=0 for a plain-HTTP intranet).
+# The bundled nginx terminates TLS and sets X-Forwarded-Proto; Django trusts that header only
+# because gunicorn is reachable solely through nginx.
+_HTTPS = env_bool("DJANGO_HTTPS", not DEBUG and not TESTING)
+SECURE_SSL_REDIRECT = _HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes talk plain HTTP to the container
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 60 * 60 * 24 * 365 if _HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_SAMESITE = "Lax"
+# Proxies in front of gunicorn whose X-Forwarded-For entries are trusted for the client address
+# (login throttling, security events): 1 behind the bundled nginx, 0 when exposed directly.
+PATHWISE_PROXY_COUNT = env_int("PATHWISE_PROXY_COUNT", 0)
 
 # Content security policy: our own origin only, scripts with a per-request nonce.
 SECURE_CSP = {

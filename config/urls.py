@@ -28,6 +28,8 @@ urlpatterns = [
         auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm),
         name="login",
     ),
+    # Ours first: password views that throttle, queue the reset e-mail and record events.
+    path("accounts/", include("organizations.accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("o/", org_views.org_picker, name="org_picker"),
     path("invitations/<str:token>/", people_views.accept_invitation, name="accept_invitation"),

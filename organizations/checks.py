@@ -19,7 +19,15 @@ PROJECT_APPS = frozenset(
 # Global tables, shared by every organisation: the tenant itself and the people who sign in
 # (a coach may work for several organisations). Anything else in PROJECT_APPS is tenant-owned
 # and must be a TenantModel, so that it gets the scoped manager, the checks and RLS.
-GLOBAL_MODELS = frozenset({"organizations.Organization", "organizations.User"})
+GLOBAL_MODELS = frozenset(
+    {
+        "organizations.Organization",
+        "organizations.User",
+        # Account-level security records: an account and its sessions span organisations.
+        "organizations.SecurityEvent",
+        "organizations.UserSession",
+    }
+)
 
 
 def tenant_models() -> list[type[models.Model]]:

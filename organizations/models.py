@@ -41,6 +41,14 @@ class Organization(models.Model):
     comment_threshold = models.PositiveSmallIntegerField(
         default=5, validators=[MinValueValidator(3), MaxValueValidator(20)]
     )
+    # Sign members out after this many minutes without a request (None: the session's own
+    # lifetime, two weeks).
+    session_idle_minutes = models.PositiveIntegerField(
+        _("sign out after minutes idle"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(5), MaxValueValidator(60 * 24 * 14)],
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -195,9 +203,21 @@ class AuditEntry(TenantModel):
 
 
 class Invitation(TenantModel):
-    """An e-mailed, signed, expiring link that lets a person set a password and join."""
+    """An e-mailed, signed, expiring link that lets a person set a password and join.
 
-    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="invitations")
+    For a new account the membership exists from the start (the admin manages the person
+    while they are invited). An existing Pathwise account is only *asked* to join: ``membership``
+    stays empty, ``user`` names the account and ``terms`` holds the roles and details offered,
+    until the person accepts and the membership is created.
+    """
+
+    membership = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.CASCADE, related_name="invitations"
+    )
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="join_invitations"
+    )
+    terms = models.JSONField(default=dict, blank=True)
     email = models.EmailField()
     invited_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -236,3 +256,72 @@ class ImportJob(TenantModel):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class SecurityEvent(models.Model):
+    """Something a security reviewer asks about: sign-ins, failures, lockouts, password changes,
+    role switches, invitations accepted, sessions ended. Global (an account is global), append-only.
+
+    ``organization`` is set for events that happen inside one organisation (a role switch, an
+    invitation accepted); account events (sign-in, password) leave it empty and are shown to the
+    admins of every organisation the person belongs to, and to the person.
+    """
+
+    class Kind(models.TextChoices):
+        SIGNED_IN = "signed_in", _("Signed in")
+        SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
+        LOCKED_OUT = "locked_out", _("Sign-in refused: too many failures")
+        SIGNED_OUT = "signed_out", _("Signed out")
+        SIGNED_OUT_EVERYWHERE = "signed_out_everywhere", _("Signed out everywhere")
+        SESSION_IDLE = "session_idle", _("Signed out after idle time")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        PASSWORD_RESET_REQUESTED = "password_reset_requested", _("Password reset requested")
+        PASSWORD_RESET = "password_reset", _("Password reset by e-mail link")
+        ROLE_SWITCHED = "role_switched", _("Switched role")
+        INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
+
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="security_events"
+    )
+    # The address typed at sign-in, kept for failures against addresses with no account.
+    email = models.CharField(max_length=254, blank=True)
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="secevent_user_time"),
+            models.Index(fields=["email", "kind", "created_at"], name="secevent_email_kind"),
+            models.Index(fields=["ip_address", "kind", "created_at"], name="secevent_ip_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.email or self.user_id}"
+
+
+class UserSession(models.Model):
+    """One signed-in browser: lets a person see where they are signed in and end it.
+
+    Global (sessions belong to accounts). The row goes when the session is signed out.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+        indexes = [models.Index(fields=["user", "-last_seen_at"], name="usersession_user_seen")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.session_key[:6]}"

@@ -1,0 +1,20 @@
+"""Account URLs (no organisation): the security page and password views that record events."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from organizations.accounts import views
+
+urlpatterns = [
+    path("password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path("password_change/", views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("security/", views.my_security, name="my_security"),
+    path("security/sign-out-everywhere/", views.sign_out_everywhere, name="sign_out_everywhere"),
+    path("security/sessions/<int:session_id>/end/", views.end_session, name="end_session"),
+]
