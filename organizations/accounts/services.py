@@ -251,12 +251,18 @@ def do_sign_out_idle(request: HttpRequest, org: Organization) -> None:
     logout(request)
 
 
-def do_password_changed(request: HttpRequest, user: User, *, by_reset: bool) -> None:
+def do_password_changed(
+    request: HttpRequest, user: User, *, by_reset: bool, previous_key: str | None = None
+) -> None:
     """After a password change or reset: other browsers are signed out by Django's session
-    hash check; drop their rows so the sessions page agrees, and record the event."""
+    hash check; drop their rows so the sessions page agrees, and record the event.
+    ``previous_key`` is this browser's session key before Django rotated it."""
+    current = request.session.session_key
+    if previous_key and current and previous_key != current:
+        UserSession.objects.filter(session_key=previous_key).update(session_key=current)
     sessions = UserSession.objects.filter(user=user)
-    if request.session.session_key:
-        sessions = sessions.exclude(session_key=request.session.session_key)
+    if current:
+        sessions = sessions.exclude(session_key=current)
     sessions.delete()
     record_event(
         Kind.PASSWORD_RESET if by_reset else Kind.PASSWORD_CHANGED, request=request, user=user

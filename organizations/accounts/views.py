@@ -29,8 +29,11 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form: Any) -> HttpResponse:
+        previous_key = self.request.session.session_key  # Django rotates it on the change
         response = super().form_valid(form)
-        services.do_password_changed(self.request, form.user, by_reset=False)
+        services.do_password_changed(
+            self.request, form.user, by_reset=False, previous_key=previous_key
+        )
         return response
 
 
