@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -69,10 +69,9 @@ def sign_out_everywhere(request: AuthenticatedRequest) -> HttpResponse:
 @require_POST
 @login_required
 def end_session(request: AuthenticatedRequest, session_id: int) -> HttpResponse:
-    if services.do_end_session_by_id(request, request.user, session_id):
-        messages.success(request, _("That browser is signed out."))
-    else:
-        messages.error(request, _("That session has already ended."))
+    if not services.do_end_session_by_id(request, request.user, session_id):
+        raise Http404(_("No such session: it may have ended already."))
+    messages.success(request, _("That browser is signed out."))
     return redirect("my_security")
 
 
