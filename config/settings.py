@@ -37,6 +37,10 @@ INSTALLED_APPS = [
     "projects",
     "coaching",
     "measurement",
+    # MFA: allauth's authenticator store, TOTP and recovery codes behind our own sign-in flow.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
 ]
 
 MIDDLEWARE = [
@@ -50,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "organizations.middleware.SignedInPagesMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "organizations.middleware.TenantMiddleware",
@@ -95,6 +100,15 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# allauth supplies MFA (TOTP, recovery codes); sign-in stays our e-mail form, which hands over to
+# the second step. No self sign-up: people arrive by invitation.
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "none"
+MFA_ADAPTER = "organizations.accounts.mfa.EncryptingMFAAdapter"
+MFA_TOTP_ISSUER = "Pathwise"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "org_picker"
 LOGOUT_REDIRECT_URL = "login"

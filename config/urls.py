@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from organizations import views as org_views
-from organizations.forms import EmailAuthenticationForm
 from organizations.people import views as people_views
 
 tenant_patterns = [
@@ -23,11 +21,6 @@ api_patterns = [
 urlpatterns = [
     path("", org_views.root, name="root"),
     path("healthz", org_views.healthz, name="healthz"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm),
-        name="login",
-    ),
     # Ours first: password views that throttle, queue the reset e-mail and record events.
     path("accounts/", include("organizations.accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),

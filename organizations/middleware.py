@@ -17,10 +17,14 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from organizations.accounts import mfa
 from organizations.accounts import services as account_services
 from organizations.models import Membership, Organization
 from organizations.relative_dates import zone_named
@@ -67,6 +71,8 @@ class TenantMiddleware:
                 )
                 if membership is None:
                     raise Http404("No such organisation.")
+                if mfa.requires_mfa(org, membership) and not mfa.session_is_verified(request):
+                    return _second_step_required(request)
                 request.org = org  # type: ignore[attr-defined]
                 request.membership = membership  # type: ignore[attr-defined]
                 # Dates and times on pages are the organisation's (UX: its time zone).
@@ -81,6 +87,17 @@ class TenantMiddleware:
                 if response.status_code >= 500:
                     transaction.set_rollback(True)
         return response
+
+
+def _second_step_required(request: HttpRequest) -> HttpResponse:
+    """The organisation requires two-step sign-in of this member and this session has not
+    passed it: set it up (or confirm a code) first."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse(
+            {"detail": _("This organisation requires two-step sign-in. Sign in again.")},
+            status=403,
+        )
+    return redirect(reverse("mfa_settings") + "?" + urlencode({"next": request.get_full_path()}))
 
 
 # C0 control characters and DEL, except tab, line feed and carriage return, which forms may hold.

@@ -49,6 +49,18 @@ class Organization(models.Model):
         blank=True,
         validators=[MinValueValidator(5), MaxValueValidator(60 * 24 * 14)],
     )
+
+    class MfaRequirement(models.TextChoices):
+        NOBODY = "nobody", _("Nobody (each person may turn it on)")
+        ADMINS = "admins", _("HR admins")
+        EVERYONE = "everyone", _("Everyone")
+
+    mfa_required = models.CharField(
+        _("two-step sign-in required for"),
+        max_length=10,
+        choices=MfaRequirement.choices,
+        default=MfaRequirement.NOBODY,
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -279,6 +291,11 @@ class SecurityEvent(models.Model):
         PASSWORD_RESET = "password_reset", _("Password reset by e-mail link")
         ROLE_SWITCHED = "role_switched", _("Switched role")
         INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
+        MFA_ENABLED = "mfa_enabled", _("Two-step sign-in turned on")
+        MFA_DISABLED = "mfa_disabled", _("Two-step sign-in turned off")
+        MFA_FAILED = "mfa_failed", _("Wrong sign-in code")
+        RECOVERY_CODE_USED = "recovery_code_used", _("Signed in with a recovery code")
+        RECOVERY_CODES_RENEWED = "recovery_codes_renewed", _("New recovery codes made")
 
     kind = models.CharField(max_length=40, choices=Kind.choices)
     user = models.ForeignKey(

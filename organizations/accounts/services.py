@@ -300,16 +300,23 @@ def do_end_session_by_id(request: HttpRequest, user: User, session_id: int) -> b
 
 
 def do_update_security_settings(
-    actor: User, org: Organization, *, session_idle_minutes: int | None
+    actor: User, org: Organization, *, session_idle_minutes: int | None, mfa_required: str
 ) -> None:
-    """Change the organisation's idle timeout (audited). Runs in ``org``'s tenant context."""
+    """Change the organisation's idle timeout and two-step sign-in rule (audited). Runs in
+    ``org``'s tenant context."""
     from organizations.audit import record_change
 
     with transaction.atomic():
-        before = {"session_idle_minutes": org.session_idle_minutes}
-        Organization.objects.filter(pk=org.pk).update(session_idle_minutes=session_idle_minutes)
+        before = {
+            "session_idle_minutes": org.session_idle_minutes,
+            "mfa_required": org.mfa_required,
+        }
+        Organization.objects.filter(pk=org.pk).update(
+            session_idle_minutes=session_idle_minutes, mfa_required=mfa_required
+        )
         org.session_idle_minutes = session_idle_minutes
-        after = {"session_idle_minutes": session_idle_minutes}
+        org.mfa_required = mfa_required
+        after = {"session_idle_minutes": session_idle_minutes, "mfa_required": mfa_required}
         if before != after:
             record_change(
                 actor,

@@ -7,6 +7,11 @@ from django.urls import path
 from organizations.accounts import views
 
 urlpatterns = [
+    path("login/", views.SignInView.as_view(), name="login"),
+    path("login/code/", views.mfa_sign_in, name="mfa_sign_in"),
+    path("security/two-step/", views.mfa_settings, name="mfa_settings"),
+    path("security/two-step/recovery-codes/", views.mfa_renew_codes, name="mfa_renew_codes"),
+    path("security/two-step/off/", views.mfa_disable, name="mfa_disable"),
     path("password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("password_change/", views.PasswordChangeView.as_view(), name="password_change"),
     path(

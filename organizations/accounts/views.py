@@ -8,16 +8,135 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from organizations.accounts import queries, services
-from organizations.accounts.forms import SecuritySettingsForm
-from organizations.forms import QueuedPasswordResetForm
+from organizations.accounts import mfa, queries, services
+from organizations.accounts.forms import CodeForm, SecuritySettingsForm
+from organizations.forms import EmailAuthenticationForm, QueuedPasswordResetForm
 from organizations.http import AuthenticatedRequest, TenantRequest
 from organizations.roles import role_required
+
+
+def _safe_next(request: HttpRequest, fallback: str = "org_picker") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse(fallback)
+
+
+class SignInView(auth_views.LoginView):
+    """E-mail and password; then the code, for an account with two-step sign-in; then its
+    set-up, for a person an organisation requires it of."""
+
+    authentication_form = EmailAuthenticationForm
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        user = form.get_user()
+        if mfa.has_totp(user):
+            mfa.start_second_step(self.request, user, user.backend)
+            return redirect(
+                reverse("mfa_sign_in") + "?" + urlencode({"next": self.get_success_url()})
+            )
+        response = super().form_valid(form)
+        if mfa.organizations_requiring_mfa(user):
+            messages.info(
+                self.request,
+                _("Your organisation asks you to turn on two-step sign-in. It takes a minute."),
+            )
+            return redirect(
+                reverse("mfa_settings") + "?" + urlencode({"next": self.get_success_url()})
+            )
+        return response
+
+
+def mfa_sign_in(request: HttpRequest) -> HttpResponse:
+    """The second step: a code from the authenticator app or a recovery code."""
+    if mfa.pending_user(request) is None:
+        messages.info(request, _("Please sign in again."))
+        return redirect("login")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            mfa.do_finish_second_step(request, form.cleaned_data["code"])
+        except ValidationError as exc:
+            form.add_error("code" if exc.code == "wrong_code" else None, exc)
+        else:
+            return redirect(_safe_next(request))
+    return render(
+        request, "registration/mfa_sign_in.html", {"form": form, "next": _safe_next(request)}
+    )
+
+
+@login_required
+def mfa_settings(request: AuthenticatedRequest) -> HttpResponse:
+    """Turn on two-step sign-in (scan, confirm a code, keep the recovery codes), or see it is
+    on; a session signed in before it was required confirms a code here."""
+    user = request.user
+    enrolled = mfa.has_totp(user)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if enrolled:
+                mfa.do_verify_session(request, user, form.cleaned_data["code"])
+                return redirect(_safe_next(request))
+            codes = mfa.do_enable_totp(request, user, form.cleaned_data["code"])
+        except ValidationError as exc:
+            form.add_error("code", exc)
+        else:
+            return render(
+                request,
+                "organizations/accounts/recovery_codes.html",
+                {"codes": codes, "next": _safe_next(request)},
+            )
+    context: dict[str, Any] = {
+        "form": form,
+        "enrolled": enrolled,
+        "verified": mfa.session_is_verified(request),
+        "required_by": mfa.organizations_requiring_mfa(user),
+        "next": _safe_next(request, "my_security"),
+    }
+    if not enrolled:
+        secret = mfa.setup_secret(request)
+        adapter = mfa.EncryptingMFAAdapter()
+        url = adapter.build_totp_url(user, secret)
+        context |= {"secret": secret, "totp_url": url, "qr_svg": adapter.build_totp_svg(url)}
+    return render(request, "organizations/accounts/mfa_settings.html", context)
+
+
+@require_POST
+@login_required
+def mfa_renew_codes(request: AuthenticatedRequest) -> HttpResponse:
+    if not mfa.has_totp(request.user):
+        return redirect("mfa_settings")
+    codes = mfa.do_renew_recovery_codes(request, request.user)
+    return render(
+        request,
+        "organizations/accounts/recovery_codes.html",
+        {"codes": codes, "next": reverse("my_security")},
+    )
+
+
+@require_POST
+@login_required
+def mfa_disable(request: AuthenticatedRequest) -> HttpResponse:
+    form = CodeForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Enter a current code to turn two-step sign-in off."))
+        mfa.do_disable_mfa(request, request.user, form.cleaned_data["code"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Two-step sign-in is off."))
+    return redirect("mfa_settings")
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -51,7 +170,12 @@ def my_security(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "organizations/accounts/my_security.html",
-        {"sessions": sessions, "page": page, "events": events},
+        {
+            "sessions": sessions,
+            "page": page,
+            "events": events,
+            "mfa_on": mfa.has_totp(request.user),
+        },
     )
 
 
@@ -91,6 +215,7 @@ def security_settings(request: TenantRequest, org_slug: str) -> HttpResponse:
             request.user,
             request.org,
             session_idle_minutes=form.cleaned_data["session_idle_minutes"],
+            mfa_required=form.cleaned_data["mfa_required"],
         )
         messages.success(request, _("Security settings saved."))
         return redirect("security_settings", org_slug=org_slug)
