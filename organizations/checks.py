@@ -26,6 +26,9 @@ GLOBAL_MODELS = frozenset(
         # Account-level security records: an account and its sessions span organisations.
         "organizations.SecurityEvent",
         "organizations.UserSession",
+        # Single sign-on is looked up by e-mail domain before any organisation is chosen.
+        "organizations.OrganizationSSO",
+        "organizations.SSODomain",
     }
 )
 

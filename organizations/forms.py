@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from organizations.accounts import services as account_services
+from organizations.accounts import sso
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -25,6 +26,7 @@ class EmailAuthenticationForm(AuthenticationForm):
         email = self.cleaned_data.get("username")
         if email and self.cleaned_data.get("password"):
             account_services.check_sign_in_allowed(email, self.request)
+            sso.check_password_sign_in(email)
         try:
             return super().clean()
         except ValidationError:
@@ -61,3 +63,10 @@ def typed_field[F: forms.Field](form: forms.BaseForm, name: str, kind: type[F]) 
     if not isinstance(field, kind):
         raise TypeError(f"{type(form).__name__}.{name} is not a {kind.__name__}.")
     return field
+
+
+class SSOStartForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Your work e-mail address"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )

@@ -296,6 +296,9 @@ class SecurityEvent(models.Model):
         MFA_FAILED = "mfa_failed", _("Wrong sign-in code")
         RECOVERY_CODE_USED = "recovery_code_used", _("Signed in with a recovery code")
         RECOVERY_CODES_RENEWED = "recovery_codes_renewed", _("New recovery codes made")
+        SSO_SIGNED_IN = "sso_signed_in", _("Signed in with single sign-on")
+        SSO_ACCOUNT_CREATED = "sso_account_created", _("Joined through single sign-on")
+        SSO_REFUSED = "sso_refused", _("Single sign-on refused")
 
     kind = models.CharField(max_length=40, choices=Kind.choices)
     user = models.ForeignKey(
@@ -342,3 +345,41 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.session_key[:6]}"
+
+
+class OrganizationSSO(models.Model):
+    """An organisation's OpenID Connect sign-in. Global: it is read before any organisation is
+    chosen (at sign-in, by the person's e-mail domain). The issuer, client id and secret live
+    in allauth's ``SocialApp`` (provider ``openid_connect``)."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="sso")
+    social_app = models.OneToOneField(
+        "socialaccount.SocialApp", on_delete=models.PROTECT, related_name="+"
+    )
+    default_role = models.CharField(
+        _("role for people who join through it"),
+        max_length=10,
+        choices=Role.choices,
+        default=Role.LEARNER,
+    )
+    password_sign_in_disabled = models.BooleanField(
+        _("switch off password sign-in for these domains"), default=False
+    )
+    is_active = models.BooleanField(_("in use"), default=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"SSO {self.organization_id}"
+
+
+class SSODomain(models.Model):
+    """An e-mail domain served by one organisation's single sign-on (one organisation each)."""
+
+    sso = models.ForeignKey(OrganizationSSO, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(max_length=253, unique=True)
+
+    class Meta:
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return self.domain

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from organizations.models import Organization
+from organizations.accounts.sso import parse_domains
+from organizations.models import Organization, Role
 
 
 class SecuritySettingsForm(forms.ModelForm):
@@ -33,3 +34,39 @@ class CodeForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),
     )
+
+
+class SSOSettingsForm(forms.Form):
+    issuer = forms.URLField(
+        label=_("Issuer URL"),
+        max_length=500,
+        help_text=_("Your provider's issuer, e.g. https://login.example.com/realms/staff."),
+    )
+    client_id = forms.CharField(label=_("Client ID"), max_length=191)
+    client_secret = forms.CharField(
+        label=_("Client secret"),
+        max_length=191,
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_("Leave empty to keep the secret already saved."),
+    )
+    domains = forms.CharField(
+        label=_("E-mail domains"),
+        max_length=1000,
+        help_text=_(
+            "The domains whose people sign in through it, e.g. example.com, example.co.uk."
+        ),
+    )
+    default_role = forms.ChoiceField(
+        label=_("Role for people who join through it"), choices=Role.choices, initial=Role.LEARNER
+    )
+    password_sign_in_disabled = forms.BooleanField(
+        label=_("Switch off password sign-in for these domains"), required=False
+    )
+    is_active = forms.BooleanField(label=_("In use"), required=False, initial=True)
+
+    def clean_domains(self) -> list[str]:
+        domains = parse_domains(self.cleaned_data["domains"])
+        if not domains:
+            raise forms.ValidationError(_("Name at least one e-mail domain."))
+        return domains

@@ -8,7 +8,14 @@ from dataclasses import dataclass
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 
-from organizations.models import Membership, Organization, SecurityEvent, User, UserSession
+from organizations.models import (
+    Membership,
+    Organization,
+    OrganizationSSO,
+    SecurityEvent,
+    User,
+    UserSession,
+)
 
 EVENTS_PER_PAGE = 50
 
@@ -89,3 +96,18 @@ def organization_events_page(org: Organization, number: str | None) -> tuple[Pag
         .order_by("-created_at", "-id")
     )
     return _page(events, number)
+
+
+def sso_settings(org: Organization) -> dict[str, object] | None:
+    """The organisation's single sign-on as form values (never the secret), or None (2 queries)."""
+    sso = OrganizationSSO.objects.select_related("social_app").filter(organization=org).first()
+    if sso is None:
+        return None
+    return {
+        "issuer": sso.social_app.settings.get("server_url", ""),
+        "client_id": sso.social_app.client_id,
+        "domains": ", ".join(sso.domains.values_list("domain", flat=True)),
+        "default_role": sso.default_role,
+        "password_sign_in_disabled": sso.password_sign_in_disabled,
+        "is_active": sso.is_active,
+    }

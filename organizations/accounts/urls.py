@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import URLPattern, URLResolver, include, path
 
 from organizations.accounts import views
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("login/", views.SignInView.as_view(), name="login"),
     path("login/code/", views.mfa_sign_in, name="mfa_sign_in"),
+    path("sso/", views.sso_start, name="sso_start"),
     path("security/two-step/", views.mfa_settings, name="mfa_settings"),
     path("security/two-step/recovery-codes/", views.mfa_renew_codes, name="mfa_renew_codes"),
     path("security/two-step/off/", views.mfa_disable, name="mfa_disable"),
@@ -22,4 +23,11 @@ urlpatterns = [
     path("security/", views.my_security, name="my_security"),
     path("security/sign-out-everywhere/", views.sign_out_everywhere, name="sign_out_everywhere"),
     path("security/sessions/<int:session_id>/end/", views.end_session, name="end_session"),
+]
+
+# allauth: the OpenID Connect provider (one app per organisation) and its error pages. The names
+# allauth reverses for its own account pages lead to ours.
+urlpatterns += [
+    path("oidc/", include("allauth.socialaccount.providers.openid_connect.urls")),
+    path("social/", include("allauth.socialaccount.urls")),
 ]

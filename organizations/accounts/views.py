@@ -16,9 +16,9 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from organizations.accounts import mfa, queries, services
-from organizations.accounts.forms import CodeForm, SecuritySettingsForm
-from organizations.forms import EmailAuthenticationForm, QueuedPasswordResetForm
+from organizations.accounts import mfa, queries, services, sso
+from organizations.accounts.forms import CodeForm, SecuritySettingsForm, SSOSettingsForm
+from organizations.forms import EmailAuthenticationForm, QueuedPasswordResetForm, SSOStartForm
 from organizations.http import AuthenticatedRequest, TenantRequest
 from organizations.roles import role_required
 
@@ -220,3 +220,55 @@ def security_settings(request: TenantRequest, org_slug: str) -> HttpResponse:
         messages.success(request, _("Security settings saved."))
         return redirect("security_settings", org_slug=org_slug)
     return render(request, "organizations/accounts/security_settings.html", {"form": form})
+
+
+def sso_start(request: HttpRequest) -> HttpResponse:
+    """Sign in with your organisation: the e-mail domain picks the organisation's provider."""
+    form = SSOStartForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        found = sso.sso_for_email(form.cleaned_data["email"])
+        if found is None:
+            form.add_error(
+                "email",
+                _("No organisation signs in this address with single sign-on. Use your password."),
+            )
+        else:
+            from allauth.socialaccount.providers.openid_connect import views as oidc
+
+            # allauth's own view starts the flow (state, nonce, PKCE) for this POST.
+            return oidc.login(request, found.social_app.provider_id)
+    return render(request, "registration/sso_start.html", {"form": form})
+
+
+@role_required("admin")
+def sso_settings(request: TenantRequest, org_slug: str) -> HttpResponse:
+    current = queries.sso_settings(request.org)
+    form = SSOSettingsForm(request.POST or None, initial=current)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            sso.do_save_sso(
+                request.user,
+                request.org,
+                issuer=d["issuer"],
+                client_id=d["client_id"],
+                client_secret=d["client_secret"],
+                domains=d["domains"],
+                default_role=d["default_role"],
+                password_sign_in_disabled=d["password_sign_in_disabled"],
+                is_active=d["is_active"],
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Single sign-on saved."))
+            return redirect("sso_settings", org_slug=org_slug)
+    callback = request.build_absolute_uri(
+        reverse("openid_connect_callback", args=[sso.provider_id_for(request.org.slug)])
+    )
+    return render(
+        request,
+        "organizations/accounts/sso_settings.html",
+        {"form": form, "configured": current is not None, "callback_url": callback},
+    )
