@@ -14,6 +14,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Area subpackages keep their tasks beside their services; name them so workers register them.
 app.autodiscover_tasks(["organizations.people", "pathways.practice"])
+app.autodiscover_tasks(["organizations.accounts", "organizations.gdpr"])
 
 app.conf.beat_schedule = {
     "nightly-rollups": {
@@ -25,5 +26,10 @@ app.conf.beat_schedule = {
     "practice-reminders": {
         "task": "pathways.practice.tasks.fan_out_practice_reminders",
         "schedule": crontab(minute=5),
+    },
+    # Each organisation's retention period (organizations.gdpr): raw answers and import files.
+    "nightly-retention": {
+        "task": "organizations.gdpr.fan_out_retention",
+        "schedule": crontab(hour=3, minute=10),
     },
 }

@@ -29,6 +29,8 @@ GLOBAL_MODELS = frozenset(
         # Single sign-on is looked up by e-mail domain before any organisation is chosen.
         "organizations.OrganizationSSO",
         "organizations.SSODomain",
+        # A person's own data export spans every organisation they belong to.
+        "organizations.DataExport",
     }
 )
 

@@ -61,6 +61,14 @@ class Organization(models.Model):
         choices=MfaRequirement.choices,
         default=MfaRequirement.NOBODY,
     )
+    # Raw answers and comments behind frozen reports are deleted this many days after the
+    # report froze (None: kept while the organisation uses Pathwise).
+    retention_days = models.PositiveIntegerField(
+        _("keep raw answers for (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(30), MaxValueValidator(3650)],
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -383,3 +391,48 @@ class SSODomain(models.Model):
 
     def __str__(self) -> str:
         return self.domain
+
+
+class DataExport(models.Model):
+    """A person's copy of everything Pathwise holds about them (GDPR access), built as a zip
+    by a background job. Global: it spans every organisation the person belongs to."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="data_exports")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    parts_done = models.PositiveIntegerField(default=0)
+    parts_total = models.PositiveIntegerField(default=0)
+    content = models.BinaryField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} of {self.user_id}"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.parts_done / self.parts_total) if self.parts_total else 0
+
+
+class ErasureReceipt(TenantModel):
+    """What was erased when a person was erased from an organisation. Holds no personal data:
+    the membership that remains is anonymous, the items are counts."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    erased_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    erased_at = models.DateTimeField(default=timezone.now)
+    account_deleted = models.BooleanField(default=False)
+    items = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-erased_at"]

@@ -27,7 +27,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import RoutePattern
 
-from organizations.models import Membership, Organization, User, UserSession
+from organizations.models import DataExport, Membership, Organization, User
 from organizations.tenancy import TenantModel, tenant_context
 from tests.conftest import make_member
 
@@ -66,6 +66,7 @@ OBJECT_KWARGS: dict[str, str] = {
     "conversation_template_delete:template_id": "coaching.ConversationTemplate",
     # Account-owned (global) objects: another person's.
     "session_id": "organizations.UserSession",
+    "export_id": "organizations.DataExport",
 }
 # URL keywords that are not object ids: a valid value, so the id next to it decides.
 VALUE_KWARGS: dict[str, str] = {"kind": "coach"}
@@ -112,6 +113,10 @@ EXTRA_OBJECTS: dict[str, Any] = {
     "organizations.ImportJob": _import_job,
     "pathways.MentoringOffer": _mentoring_offer,
     "pathways.MentoringRequest": _mentoring_request,
+    # Global objects owned by an account: built for one of the victim's people.
+    "organizations.DataExport": lambda user_id: DataExport.objects.create(
+        user_id=user_id, status="done", content=b"PK"
+    ),
 }
 
 
@@ -181,10 +186,14 @@ def _victims_object(model: type[models.Model], victim: Organization) -> models.M
             if found is None and model._meta.label in EXTRA_OBJECTS:
                 found = EXTRA_OBJECTS[model._meta.label]()
             return found
-    if model is UserSession:
+    if any(f.name == "user" for f in model._meta.concrete_fields):
+        # A global object owned by an account: one of the victim organisation's people.
         with tenant_context(victim):
             user_ids = list(Membership.objects.values_list("user_id", flat=True))
-        return UserSession.objects.filter(user_id__in=user_ids).order_by("pk").first()
+        found = model._base_manager.filter(user_id__in=user_ids).order_by("pk").first()
+        if found is None and model._meta.label in EXTRA_OBJECTS:
+            found = EXTRA_OBJECTS[model._meta.label](user_ids[0])
+        return found
     return None
 
 

@@ -12,8 +12,13 @@ from organizations.models import Organization, Role
 class SecuritySettingsForm(forms.ModelForm):
     class Meta:
         model = Organization
-        fields = ["mfa_required", "session_idle_minutes"]
+        fields = ["mfa_required", "session_idle_minutes", "retention_days"]
         help_texts = {
+            "retention_days": _(
+                "Raw 360 answers and stakeholder comments behind frozen reports, and uploaded "
+                "import files, are deleted this many days later by a nightly job (30 to 3650). "
+                "Leave empty to keep them."
+            ),
             "mfa_required": _(
                 "People who must use two-step sign-in are led through setting it up the next "
                 "time they open this organisation."

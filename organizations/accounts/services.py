@@ -300,7 +300,12 @@ def do_end_session_by_id(request: HttpRequest, user: User, session_id: int) -> b
 
 
 def do_update_security_settings(
-    actor: User, org: Organization, *, session_idle_minutes: int | None, mfa_required: str
+    actor: User,
+    org: Organization,
+    *,
+    session_idle_minutes: int | None,
+    mfa_required: str,
+    retention_days: int | None = None,
 ) -> None:
     """Change the organisation's idle timeout and two-step sign-in rule (audited). Runs in
     ``org``'s tenant context."""
@@ -310,13 +315,21 @@ def do_update_security_settings(
         before = {
             "session_idle_minutes": org.session_idle_minutes,
             "mfa_required": org.mfa_required,
+            "retention_days": org.retention_days,
         }
         Organization.objects.filter(pk=org.pk).update(
-            session_idle_minutes=session_idle_minutes, mfa_required=mfa_required
+            session_idle_minutes=session_idle_minutes,
+            mfa_required=mfa_required,
+            retention_days=retention_days,
         )
         org.session_idle_minutes = session_idle_minutes
         org.mfa_required = mfa_required
-        after = {"session_idle_minutes": session_idle_minutes, "mfa_required": mfa_required}
+        org.retention_days = retention_days
+        after = {
+            "session_idle_minutes": session_idle_minutes,
+            "mfa_required": mfa_required,
+            "retention_days": retention_days,
+        }
         if before != after:
             record_change(
                 actor,

@@ -5,11 +5,20 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, include, path
 
 from organizations.accounts import views
+from organizations.gdpr import views as gdpr_views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("login/", views.SignInView.as_view(), name="login"),
     path("login/code/", views.mfa_sign_in, name="mfa_sign_in"),
     path("sso/", views.sso_start, name="sso_start"),
+    path("privacy/", gdpr_views.my_data, name="my_data"),
+    path("privacy/export/", gdpr_views.request_export, name="request_export"),
+    path("privacy/exports/<int:export_id>/", gdpr_views.export_progress, name="export_progress"),
+    path(
+        "privacy/exports/<int:export_id>/download/",
+        gdpr_views.export_download,
+        name="export_download",
+    ),
     path("security/two-step/", views.mfa_settings, name="mfa_settings"),
     path("security/two-step/recovery-codes/", views.mfa_renew_codes, name="mfa_renew_codes"),
     path("security/two-step/off/", views.mfa_disable, name="mfa_disable"),

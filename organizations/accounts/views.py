@@ -216,6 +216,7 @@ def security_settings(request: TenantRequest, org_slug: str) -> HttpResponse:
             request.org,
             session_idle_minutes=form.cleaned_data["session_idle_minutes"],
             mfa_required=form.cleaned_data["mfa_required"],
+            retention_days=form.cleaned_data["retention_days"],
         )
         messages.success(request, _("Security settings saved."))
         return redirect("security_settings", org_slug=org_slug)
