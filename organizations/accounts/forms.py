@@ -75,3 +75,7 @@ class SSOSettingsForm(forms.Form):
         if not domains:
             raise forms.ValidationError(_("Name at least one e-mail domain."))
         return domains
+
+
+class OwnNameForm(forms.Form):
+    full_name = forms.CharField(label=_("Your name"), max_length=200)

@@ -340,3 +340,9 @@ def do_update_security_settings(
                 object_type="Security settings",
                 object_repr=org.name,
             )
+
+
+def do_change_own_name(user: User, full_name: str) -> None:
+    """The person renames their own account (shown in every organisation they belong to)."""
+    User.objects.filter(pk=user.pk).update(full_name=full_name.strip())
+    user.full_name = full_name.strip()

@@ -30,6 +30,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="password_reset_confirm",
     ),
     path("security/", views.my_security, name="my_security"),
+    path("security/name/", views.change_own_name, name="change_own_name"),
     path("security/sign-out-everywhere/", views.sign_out_everywhere, name="sign_out_everywhere"),
     path("security/sessions/<int:session_id>/end/", views.end_session, name="end_session"),
 ]

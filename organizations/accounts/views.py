@@ -17,7 +17,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from organizations.accounts import mfa, queries, services, sso
-from organizations.accounts.forms import CodeForm, SecuritySettingsForm, SSOSettingsForm
+from organizations.accounts.forms import (
+    CodeForm,
+    OwnNameForm,
+    SecuritySettingsForm,
+    SSOSettingsForm,
+)
 from organizations.forms import EmailAuthenticationForm, QueuedPasswordResetForm, SSOStartForm
 from organizations.http import AuthenticatedRequest, TenantRequest
 from organizations.roles import role_required
@@ -175,8 +180,21 @@ def my_security(request: AuthenticatedRequest) -> HttpResponse:
             "page": page,
             "events": events,
             "mfa_on": mfa.has_totp(request.user),
+            "name_form": OwnNameForm(initial={"full_name": request.user.full_name}),
         },
     )
+
+
+@require_POST
+@login_required
+def change_own_name(request: AuthenticatedRequest) -> HttpResponse:
+    form = OwnNameForm(request.POST)
+    if form.is_valid():
+        services.do_change_own_name(request.user, form.cleaned_data["full_name"])
+        messages.success(request, _("Your name is changed everywhere you use Pathwise."))
+    else:
+        messages.error(request, _("Enter your name (up to 200 characters)."))
+    return redirect("my_security")
 
 
 @require_POST

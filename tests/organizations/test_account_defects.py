@@ -57,6 +57,15 @@ def test_an_admin_cannot_rename_an_account_that_also_belongs_elsewhere(
         assert shared.job_title == "Board sponsor" and shared.is_learner
 
 
+def test_a_person_renames_their_own_shared_account(client, org_a, org_b):
+    shared = make_member(org_a, "sponsor@globex.test", is_sponsor=True)
+    make_member(org_b, "sponsor@globex.test", is_admin=True)
+    client.force_login(shared.user)
+    assert client.post("/accounts/security/name/", {"full_name": "Sam Sponsor"}).status_code == 302
+    shared.user.refresh_from_db()
+    assert shared.user.full_name == "Sam Sponsor"
+
+
 def test_an_admin_still_renames_someone_who_belongs_only_here(client, org_a, org_b, admin_a):
     leo = make_member(org_a, "leo@acme.example", is_learner=True)
     client.force_login(admin_a.user)

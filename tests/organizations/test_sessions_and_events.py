@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from freezegun import freeze_time
 
-from organizations.models import SecurityEvent, UserSession
+from organizations.models import Organization, SecurityEvent, UserSession
 from organizations.tenancy import tenant_context
 from tests.conftest import PASSWORD, count_queries, make_member
 
@@ -164,3 +164,13 @@ def test_the_event_pages_take_a_fixed_number_of_queries(client, org_a, org_b, ad
         )
         _browser("admin@a.example", f"198.51.100.{i}")
     assert measure() == small
+
+
+def test_the_demo_security_data_is_idempotent(org_a, org_b):
+    from django.core.management import call_command
+
+    for _ in range(2):
+        call_command("seed_demo", learners=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
+        assert SecurityEvent.objects.filter(detail={"demo": True}).count() == 8
+    acme = Organization.objects.get(slug="acme")
+    assert (acme.session_idle_minutes, acme.retention_days) == (240, 730)

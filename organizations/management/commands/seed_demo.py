@@ -19,6 +19,7 @@ from organizations.demo import (
     DEMO_PASSWORD,
     ensure_org,
     seed_people,
+    seed_security,
 )
 from organizations.tenancy import tenant_context
 from pathways.builder.demo import seed_builder
@@ -57,6 +58,7 @@ class Command(BaseCommand):
                 seed_social(org)
                 seed_scenario_plays(people)
                 seed_learning(people)  # last: builds on every other area's demo
+                seed_security(people)
                 do_rollup_progress(org)
             self.stdout.write(f"  {name} ({slug}): {len(people.learners)} learners")
         self.stdout.write(
