@@ -35,9 +35,22 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("security/sessions/<int:session_id>/end/", views.end_session, name="end_session"),
 ]
 
-# allauth: the OpenID Connect provider (one app per organisation) and its error pages. The names
-# allauth reverses for its own account pages lead to ours.
+# allauth: the OpenID Connect provider (one app per organisation). The pages allauth redirects to
+# by name (errors, cancel, a sign-up it cannot finish, connections) are ours.
 urlpatterns += [
     path("oidc/", include("allauth.socialaccount.providers.openid_connect.urls")),
-    path("social/", include("allauth.socialaccount.urls")),
+    path(
+        "sso/error/",
+        views.sso_problem,
+        {"reason": "error"},
+        name="socialaccount_login_error",
+    ),
+    path(
+        "sso/cancelled/",
+        views.sso_problem,
+        {"reason": "cancelled"},
+        name="socialaccount_login_cancelled",
+    ),
+    path("sso/signup/", views.sso_problem, {"reason": "signup"}, name="socialaccount_signup"),
+    path("security/", views.my_security, name="socialaccount_connections"),
 ]

@@ -291,3 +291,18 @@ def sso_settings(request: TenantRequest, org_slug: str) -> HttpResponse:
         "organizations/accounts/sso_settings.html",
         {"form": form, "configured": current is not None, "callback_url": callback},
     )
+
+
+def sso_problem(request: HttpRequest, reason: str) -> HttpResponse:
+    """Where allauth sends a single sign-on that failed, was cancelled, or could not create an
+    account on its own (allauth's own pages for these are not used)."""
+    text = {
+        "error": _("Your organisation's sign-in page reported a problem. Please try again."),
+        "cancelled": _("You cancelled signing in with your organisation."),
+        "signup": _(
+            "We could not set up your account from your organisation's sign-in. Ask your HR "
+            "team to invite you."
+        ),
+    }[reason]
+    request.session.pop("socialaccount_sociallogin", None)
+    return render(request, "registration/sso_refused.html", {"message": text}, status=400)

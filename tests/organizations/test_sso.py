@@ -228,3 +228,16 @@ def test_password_sign_in_can_be_switched_off_for_the_domains(
     other = client.post(reverse("login"), {"username": "ann@partner.example", "password": PASSWORD})
     assert other.status_code == 302
     assert SocialApp.objects.count() == 1
+
+
+def test_a_cancelled_or_failed_sign_in_lands_on_our_page(client, org_a, org_b, admin_a, provider):
+    _configure(client, org_a, admin_a, provider)
+    start = client.post(reverse("sso_start"), {"email": "nina@acme-corp.test"})
+    query = parse_qs(urlparse(start.url).query)
+    callback = urlparse(query["redirect_uri"][0]).path
+    response = client.get(
+        callback, {"error": "access_denied", "state": query["state"][0]}, follow=True
+    )
+    assert response.status_code == 400
+    assert "cancelled signing in with your organisation" in response.content.decode()
+    assert "_auth_user_id" not in client.session
