@@ -32,4 +32,8 @@ app.conf.beat_schedule = {
         "task": "organizations.gdpr.fan_out_retention",
         "schedule": crontab(hour=3, minute=10),
     },
+    "requeue-stale-exports": {
+        "task": "organizations.gdpr.requeue_stale_exports",
+        "schedule": crontab(minute="*/10"),
+    },
 }

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
+from django.utils import timezone
 
 from organizations.gdpr import services
 from organizations.models import DataExport, Organization
@@ -26,6 +29,25 @@ def build_data_export(export_id: int) -> None:
     except Exception:
         DataExport.objects.filter(pk=export_id).update(status=DataExport.Status.FAILED)
         raise
+
+
+# An export still queued after this long lost its task (broker down, worker killed).
+STALE_AFTER = dt.timedelta(minutes=5)
+
+
+@shared_task(name="organizations.gdpr.requeue_stale_exports")
+def requeue_stale_exports() -> int:
+    """Every few minutes: queue again the exports whose task never ran, so a request recorded
+    in PostgreSQL survives a broker outage. Building twice is harmless."""
+    stale = list(
+        DataExport.objects.filter(
+            status__in=[DataExport.Status.QUEUED, DataExport.Status.RUNNING],
+            created_at__lt=timezone.now() - STALE_AFTER,
+        ).values_list("pk", flat=True)
+    )
+    for export_id in stale:
+        build_data_export.delay(export_id)
+    return len(stale)
 
 
 @shared_task(base=TenantTask, name="organizations.gdpr.purge_expired_for_org")

@@ -73,6 +73,8 @@ def people_list(request: TenantRequest, org_slug: str) -> HttpResponse:
         "query": query.urlencode(),
         "filtered": filtered,
         "not_invited": queries.not_invited_count(),
+        "pending_joins": queries.pending_joins(),
+        "pending_joins_shown": queries.PENDING_JOINS_SHOWN,
     }
     template = "organizations/people/people_list.html"
     return render(request, f"{template}#results" if request.htmx else template, context)

@@ -89,7 +89,10 @@ def test_inviting_an_existing_account_asks_them_before_any_membership_exists(
     with tenant_context(org_a):
         assert not Membership.objects.filter(user=sponsor.user).exists()
         invitation = Invitation.objects.get(user=sponsor.user)
-    # Acme cannot edit the account meanwhile: it has no person page for it.
+    # Acme cannot edit the account meanwhile: it has no person page for it, only a line
+    # among the people asked to join.
+    people = client.get(f"/o/{org_a.slug}/people/").content.decode()
+    assert "Asked to join" in people and "sponsor@globex.test" in people
     [message] = mail.outbox
     assert "already have a Pathwise account" in message.body
     link = f"/invitations/{make_token(invitation)}/"

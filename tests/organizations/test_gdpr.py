@@ -260,3 +260,18 @@ def test_the_retention_job_empties_old_import_files_only_where_set(
         ]
     with tenant_context(org_b):
         assert ImportJob.objects.filter(content="").count() == 0
+
+
+def test_an_export_whose_task_was_lost_is_built_by_the_sweep(org_a, org_b):
+    from organizations.gdpr.tasks import requeue_stale_exports
+
+    leo = make_member(org_a, "leo@acme.example", is_learner=True)
+    # Recorded, but its task never reached a worker (no on-commit callbacks run here).
+    export = DataExport.objects.create(
+        user=leo.user, created_at=timezone.now() - dt.timedelta(minutes=30)
+    )
+    fresh = DataExport.objects.create(user=leo.user)
+    assert requeue_stale_exports() == 1
+    export.refresh_from_db()
+    fresh.refresh_from_db()
+    assert export.status == "done" and fresh.status == "queued"
