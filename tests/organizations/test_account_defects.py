@@ -309,3 +309,18 @@ def test_signed_in_pages_are_never_stored(client, org_a, org_b, admin_a):
         response = client.get(url)
         assert response.status_code == 200, url
         assert "no-store" in response["Cache-Control"], url
+
+
+def test_an_uploaded_file_with_nul_bytes_is_refused_not_a_server_error(
+    client, org_a, org_b, admin_a
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(admin_a.user)
+    utf16 = "email,name\nleo@acme.example,Leo\n".encode("utf-16")
+    response = client.post(
+        f"/o/{org_a.slug}/people/import/",
+        {"file": SimpleUploadedFile("people.csv", utf16, content_type="text/csv")},
+    )
+    assert response.status_code == 200
+    assert "not plain text" in response.content.decode()
