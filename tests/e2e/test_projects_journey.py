@@ -110,9 +110,10 @@ def test_a_project_from_charter_to_sign_off_completes_the_pathway_step(
     page.get_by_text("Milestone “Map the handover” marked done.").wait_for()
     page.locator(f"#milestone-{first.pk}").get_by_text("Done late").wait_for()
     mail.outbox.clear()
-    page.locator(f"#milestone-{first.pk}").get_by_role(
-        "button", name="Ask the 2 stakeholders to rate the project at this milestone"
-    ).click()
+    page.locator(f"#milestone-{first.pk}").get_by_text(
+        "Ask your 2 stakeholders to rate the project at this milestone"
+    ).wait_for()
+    page.get_by_role("button", name="Ask stakeholders to rate at “Map the handover”").click()
     page.get_by_text("Stakeholders were asked for their rating by e-mail.").wait_for()
     _sign_out(page)
 
@@ -172,3 +173,43 @@ def test_a_project_from_charter_to_sign_off_completes_the_pathway_step(
         assert BenefitClaim.objects.get().status == BenefitClaim.Status.CONFIRMED
         assert StakeholderRating.objects.count() == 2
         assert StepCompletion.objects.filter(learner=world.learner).count() == 1
+
+
+def test_project_pages_fit_a_phone_without_sideways_scroll(page, live_server, org_a, org_b):
+    from projects import rating_links, services
+    from projects.models import RatingRequest
+    from tests.projects.helpers import running, start
+
+    world = make_world(org_a)
+    other = make_world(org_a, prefix="d-")
+    project = running(world)
+    draft = start(other)
+    with tenant_context(org_a):
+        services.do_request_milestone_ratings(world.learner, project.milestones.first())
+        token = rating_links.make_token(RatingRequest.objects.first())
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    def fits(url: str) -> None:
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        wide = page.evaluate(
+            "[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > 392 && e.children.length === 0)"
+            ".slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + (e.textContent || '').slice(0, 60))"
+        )
+        assert width <= 390, f"{url} is {width}px wide: {wide}"
+
+    fits(f"/r/project/{token}/")
+    sign_in(page, world.learner.user.email, PASSWORD)
+    for url in (
+        f"/o/{org_a.slug}/projects/",
+        f"/o/{org_a.slug}/projects/{project.pk}/",
+        f"/o/{org_a.slug}/projects/{project.pk}/close/",
+    ):
+        fits(url)
+    page.context.clear_cookies()
+    sign_in(page, other.learner.user.email, PASSWORD)
+    fits(f"/o/{org_a.slug}/projects/{draft.pk}/charter/")
+    page.context.clear_cookies()
+    sign_in(page, world.admin.user.email, PASSWORD)
+    fits(f"/o/{org_a.slug}/cohorts/{world.cohort.pk}/projects/")
