@@ -12,6 +12,7 @@ import time
 from django.core.management.base import BaseCommand, CommandParser
 
 from competencies.demo import seed_framework
+from measurement.feedback.demo import seed_feedback
 from measurement.services import do_rollup_progress
 from organizations.demo import (
     CONSULTANT_EMAIL,
@@ -59,6 +60,7 @@ class Command(BaseCommand):
                 seed_scenario_plays(people)
                 seed_learning(people)  # last: builds on every other area's demo
                 seed_projects(people, cohort)
+                seed_feedback(people, cohort)
                 do_rollup_progress(org)
             self.stdout.write(f"  {name} ({slug}): {len(people.learners)} learners")
         self.stdout.write(
