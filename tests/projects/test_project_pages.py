@@ -418,3 +418,13 @@ def test_the_project_page_runs_the_same_number_of_queries_however_long_its_histo
         page = client.get(url).content.decode()
     assert len(ctx.app_queries) == small
     assert "Extra 19" in page and "u19" in page
+
+
+def test_the_learner_home_offers_the_project_not_mark_done_for_a_project_step(client, org_a, org_b):
+    world = make_world(org_a)
+    client.force_login(world.learner.user)
+    page = client.get(f"/o/{org_a.slug}/").content.decode()
+    project_url = (
+        f"/o/{org_a.slug}/learn/enrollments/{world.enrollment.pk}/steps/{world.step.pk}/project/"
+    )
+    assert project_url in page and "Mark done" not in page
