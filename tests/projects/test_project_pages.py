@@ -428,3 +428,21 @@ def test_the_learner_home_offers_the_project_not_mark_done_for_a_project_step(cl
         f"/o/{org_a.slug}/learn/enrollments/{world.enrollment.pk}/steps/{world.step.pk}/project/"
     )
     assert project_url in page and "Mark done" not in page
+
+
+def test_a_refused_move_shows_why_next_to_the_field_and_keeps_the_date(client, org_a, org_b):
+    world = make_world(org_a)
+    project = running(world)
+    with tenant_context(org_a):
+        milestone = Milestone.objects.order_by("due_on").first()
+    client.force_login(world.learner.user)
+    too_late = (project.end_date + dt.timedelta(days=5)).isoformat()
+    response = client.post(
+        f"/o/{org_a.slug}/projects/{project.pk}/milestones/{milestone.pk}/move/",
+        {"new_date": too_late, "reason": "Supplier late"},
+    )
+    assert response.status_code == 400
+    page = html.unescape(response.content.decode())
+    assert "The new date falls after the project's end" in page and "Supplier late" in page
+    with tenant_context(org_a):
+        assert Milestone.objects.get(pk=milestone.pk).due_on == milestone.due_on
