@@ -23,6 +23,7 @@ tenant_patterns = [
 api_patterns = [
     path("", include("pathways.api")),
     path("", include("competencies.api")),
+    path("", include("projects.api")),
     path("", include("pathways.xapi.api")),
     path("", include("pathways.badges.api")),
     path("", include("organizations.people.api")),

@@ -166,7 +166,9 @@ def milestone_due(org: Organization, milestone_id: int, due_on: str) -> int:
 
 def _rating_mail(request_id: int, reminder: int = 0) -> int:
     request = (
-        RatingRequest.objects.select_related("project__owner__user", "stakeholder", "milestone")
+        RatingRequest.objects.select_related(
+            "project__owner__user", "stakeholder__membership__user", "milestone"
+        )
         .filter(pk=request_id)
         .first()
     )
@@ -174,6 +176,9 @@ def _rating_mail(request_id: int, reminder: int = 0) -> int:
         return 0
     if reminder and request.reminders_sent >= reminder:
         return 0  # this reminder already went out
+    colleague = request.stakeholder.membership
+    if reminder and colleague is not None and not colleague.user.email_reminders:
+        return 0  # a colleague who turned reminders off gets the request, not the reminders
     project = request.project
     body = render_to_string(
         "projects/rating_email.txt",

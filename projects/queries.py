@@ -135,7 +135,7 @@ def visible_projects(reader: Membership, role: str) -> QuerySet[Project]:
     return projects.none()
 
 
-def _any_role_filter(reader: Membership) -> Q:
+def any_role_filter(reader: Membership) -> Q:
     if reader.is_admin:
         return Q()
     q = Q(sponsor=reader) | Q(
@@ -149,7 +149,7 @@ def _any_role_filter(reader: Membership) -> Q:
 def get_project_for(reader: Membership, project_id: int) -> Project:
     """The project if ``reader`` may see it under any role they hold; else ``DoesNotExist``."""
     return Project.objects.select_related("owner__user", "sponsor__user").get(
-        _any_role_filter(reader), pk=project_id
+        any_role_filter(reader), pk=project_id
     )
 
 

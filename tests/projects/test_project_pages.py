@@ -301,7 +301,8 @@ def test_the_admin_cohort_page_filters_and_downloads_csv_and_xlsx(client, org_a,
         )
     other = make_world(org_a, prefix="y-")
     start(other, title="Still a draft")
-    Project.objects.for_org(org_a).filter(title="Still a draft").update(cohort=world.cohort)
+    with tenant_context(org_a):
+        Project.objects.filter(title="Still a draft").update(cohort=world.cohort)
     client.force_login(world.admin.user)
     url = f"/o/{org_a.slug}/cohorts/{world.cohort.pk}/projects/"
     page = client.get(url).content.decode()
@@ -380,3 +381,68 @@ def test_the_learner_home_shows_the_late_milestone_as_the_next_step(client, org_
         client.force_login(world.learner.user)
         page = client.get(f"/o/{org_a.slug}/").content.decode()
     assert "Milestone: Map the handover" in page
+
+
+def test_the_project_page_runs_the_same_number_of_queries_however_long_its_history(
+    client, org_a, org_b
+):
+    world = make_world(org_a)
+    project = running(world)
+    _ratings(org_a, project, [f"c{i}" for i in range(5)])  # comments shown: one more query
+    client.force_login(world.sponsor.user)
+    url = f"/o/{org_a.slug}/projects/{project.pk}/"
+    client.get(url)
+    with count_queries() as ctx:
+        client.get(url)
+    small = len(ctx.app_queries)
+    today = timezone.localdate()
+    with tenant_context(org_a):
+        for i in range(20):
+            Milestone.objects.create(
+                project=project, title=f"Extra {i}", due_on=today, approved_on=today
+            )
+            StatusUpdate.objects.create(project=project, on=today, rag="green", progress=f"u{i}")
+        first = Milestone.objects.filter(project=project).first()
+        for i in range(5):
+            services.do_move_milestone(
+                world.learner, first, new_date=today + dt.timedelta(days=i + 1), reason="r"
+            )
+    with tenant_context(org_a):
+        for i in range(10):
+            person = project.stakeholders.create(name=f"T{i}", email=f"t{i}@x.example")
+            request = RatingRequest.objects.create(project=project, stakeholder=person)
+            services.do_submit_rating(
+                request.pk, outcome_quality=3, collaboration=3, communication=3, comment="more"
+            )
+    with count_queries() as ctx:
+        page = client.get(url).content.decode()
+    assert len(ctx.app_queries) == small
+    assert "Extra 19" in page and "u19" in page
+
+
+def test_the_learner_home_offers_the_project_not_mark_done_for_a_project_step(client, org_a, org_b):
+    world = make_world(org_a)
+    client.force_login(world.learner.user)
+    page = client.get(f"/o/{org_a.slug}/").content.decode()
+    project_url = (
+        f"/o/{org_a.slug}/learn/enrollments/{world.enrollment.pk}/steps/{world.step.pk}/project/"
+    )
+    assert project_url in page and "Mark done" not in page
+
+
+def test_a_refused_move_shows_why_next_to_the_field_and_keeps_the_date(client, org_a, org_b):
+    world = make_world(org_a)
+    project = running(world)
+    with tenant_context(org_a):
+        milestone = Milestone.objects.order_by("due_on").first()
+    client.force_login(world.learner.user)
+    too_late = (project.end_date + dt.timedelta(days=5)).isoformat()
+    response = client.post(
+        f"/o/{org_a.slug}/projects/{project.pk}/milestones/{milestone.pk}/move/",
+        {"new_date": too_late, "reason": "Supplier late"},
+    )
+    assert response.status_code == 400
+    page = html.unescape(response.content.decode())
+    assert "The new date falls after the project's end" in page and "Supplier late" in page
+    with tenant_context(org_a):
+        assert Milestone.objects.get(pk=milestone.pk).due_on == milestone.due_on
