@@ -642,3 +642,27 @@ def cohort_summary(cycle: Cycle) -> list[SummaryRow]:
             )
         )
     return rows
+
+
+def baseline_others_means_for(learner_ids: Sequence[int]) -> dict[int, dict[int, float]]:
+    """Learner id -> (competency id -> others' mean) of each learner's latest closed baseline,
+    for the pathway's personalisation rules (one query)."""
+    rows = (
+        CompetencyScore.objects.filter(
+            learner_id__in=list(learner_ids),
+            cycle__kind=Cycle.Kind.BASELINE,
+            cycle__status=Cycle.Status.CLOSED,
+            others_mean__isnull=False,
+        )
+        .order_by("learner_id", "cycle__closed_at", "cycle_id")
+        .values_list("learner_id", "cycle_id", "competency_id", "others_mean")
+    )
+    latest: dict[int, int] = {}
+    means: dict[int, dict[int, float]] = defaultdict(dict)
+    for learner_id, cycle_id, competency_id, mean in rows:
+        if latest.get(learner_id) != cycle_id:  # a later baseline replaces an earlier one
+            latest[learner_id] = cycle_id
+            means[learner_id] = {}
+        if mean is not None:
+            means[learner_id][competency_id] = float(mean)
+    return dict(means)
