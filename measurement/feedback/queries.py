@@ -199,12 +199,17 @@ class CycleRow:
     responses_close_on: dt.date
 
 
-def cycle_list() -> list[CycleRow]:
-    """Cycles with counts (two queries)."""
-    cycles = list(Cycle.objects.select_related("cohort").annotate(learners=Count("participants")))
+def cycle_list(cycles_in: Sequence[Cycle] | None = None) -> list[CycleRow]:
+    """Cycles (all, or the given page of them) with counts (two queries)."""
+    base = Cycle.objects.all()
+    if cycles_in is not None:
+        base = base.filter(pk__in=[c.pk for c in cycles_in])
+    cycles = list(base.select_related("cohort").annotate(learners=Count("participants")))
     counts: dict[int, dict[str, int]] = {
         row["participant__cycle_id"]: {"invited": row["invited"], "responded": row["responded"]}
-        for row in RaterRequest.objects.filter(pulse__isnull=True)
+        for row in RaterRequest.objects.filter(
+            pulse__isnull=True, participant__cycle__in=[c.pk for c in cycles]
+        )
         .exclude(relationship=Relationship.SELF)
         .values("participant__cycle_id")
         .annotate(
