@@ -28,6 +28,7 @@ from pathways.learning.demo import seed_learning
 from pathways.library.demo import seed_library
 from pathways.scenarios.demo import seed_scenario_plays
 from pathways.social.demo import seed_social
+from projects.demo import seed_projects
 
 
 class Command(BaseCommand):
@@ -58,6 +59,7 @@ class Command(BaseCommand):
                 seed_social(org)
                 seed_scenario_plays(people)
                 seed_learning(people)  # last: builds on every other area's demo
+                seed_projects(people, cohort)
                 seed_feedback(people, cohort)
                 do_rollup_progress(org)
             self.stdout.write(f"  {name} ({slug}): {len(people.learners)} learners")
