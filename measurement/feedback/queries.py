@@ -671,3 +671,34 @@ def baseline_others_means_for(learner_ids: Sequence[int]) -> dict[int, dict[int,
         if mean is not None:
             means[learner_id][competency_id] = float(mean)
     return dict(means)
+
+
+def progress_export(cycle: Cycle) -> tuple[list[str], list[list[Any]]]:
+    """Every learner's counts per rater group, for a CSV/XLSX download (two queries): the same
+    counts as the progress page, never a score or a rater's name."""
+    per: dict[tuple[int, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for pid, rel, status, n in (
+        RaterRequest.objects.filter(participant__cycle=cycle, pulse__isnull=True)
+        .values_list("participant_id", "relationship", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        per[(pid, rel)][status] += n
+    headers = ["Learner", "E-mail", "List", "Self-rating done"]
+    for g in NOMINATED_GROUPS:
+        headers += [f"{GROUP_LABELS[g]} invited", f"{GROUP_LABELS[g]} answered"]
+    rows = []
+    for p in cycle.participants.select_related("learner__user").order_by(
+        "learner__user__full_name", "id"
+    ):
+        row: list[Any] = [
+            p.learner.user.display_name,
+            p.learner.user.email,
+            p.get_nominations_display(),
+            per[(p.pk, Relationship.SELF)]["submitted"] > 0,
+        ]
+        for g in NOMINATED_GROUPS:
+            c = per[(p.pk, g)]
+            row += [c["invited"] + c["submitted"] + c["declined"], c["submitted"]]
+        rows.append(row)
+    return headers, rows
