@@ -134,6 +134,8 @@ def test_the_360_journey_from_launch_to_report(page, org_a, org_b, browser, live
     assert "blind spot" in text  # self 5 against others about 3.3
     assert "usually more lenient" in text
     assert no_sideways_scroll(page)
+    # The chart is drawn: a self and an others point per competency.
+    page.locator('[data-plotly-figure="report-figure"] .scatterlayer .point').nth(3).wait_for()
     page.screenshot(path="test-artifacts/feedback-report-phone.png", full_page=True)
     with page.expect_download() as download:
         page.get_by_role("link", name="Download PDF").click()
