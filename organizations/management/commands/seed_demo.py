@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from competencies.demo import seed_framework
 from measurement.feedback.demo import seed_feedback
 from measurement.services import do_rollup_progress
+from organizations.api_keys.demo import DEMO_KEYS, demo_key_plaintext, seed_api_keys
 from organizations.demo import (
     CONSULTANT_EMAIL,
     DEMO_ORGS,
@@ -22,6 +23,7 @@ from organizations.demo import (
     seed_people,
 )
 from organizations.tenancy import tenant_context
+from pathways.badges.demo import seed_badges
 from pathways.builder.demo import seed_builder
 from pathways.demo import seed_pathways
 from pathways.learning.demo import seed_learning
@@ -61,6 +63,8 @@ class Command(BaseCommand):
                 seed_learning(people)  # last: builds on every other area's demo
                 seed_projects(people, cohort)
                 seed_feedback(people, cohort)
+                seed_api_keys(people.admin, org.slug)
+                seed_badges(org.slug)
                 do_rollup_progress(org)
             self.stdout.write(f"  {name} ({slug}): {len(people.learners)} learners")
         self.stdout.write(
@@ -71,3 +75,7 @@ class Command(BaseCommand):
             for role in ("admin", "learner", "coach", "sponsor"):
                 self.stdout.write(f"  {role:<8} {role}@{slug}.test")
         self.stdout.write(f"  coach    {CONSULTANT_EMAIL} (both organisations: picks one)")
+        self.stdout.write("\nDemo API keys (Authorization: Bearer <key>)")
+        for slug, _, _ in DEMO_ORGS:
+            for name, scope in DEMO_KEYS:
+                self.stdout.write(f"  {slug:<8} {demo_key_plaintext(slug, scope)}  {name}")

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('pathways', '0013_scenario_decision_sequence'),
+        ('pathways', '0017_merge_0014_badges_0016_row_level_security'),
     ]
 
     operations = [
