@@ -31,6 +31,7 @@ api_patterns = [
     path("", include("pathways.library.api")),
     path("", include("pathways.builder.api")),
     path("", include("pathways.practice.api")),
+    path("", include("measurement.feedback.api")),
 ]
 
 urlpatterns = [

@@ -25,7 +25,7 @@ from pathways.models import (
     StepPrerequisite,
     VersionCompetency,
 )
-from pathways.rules import INCLUDE_IF_AT_LEAST, Rule, step_applies
+from pathways.rules import INCLUDE_IF_AT_LEAST, SOURCE_360, Rule, rule_rating, step_applies
 
 # How long a learner may take back a completion they made by mistake. Long enough to notice
 # the slip, short enough that coaches and sponsors can trust what they read afterwards.
@@ -182,14 +182,19 @@ class RuleView:
     competency: str
 
 
-def _skip_reason(rules: Iterable[RuleView], baseline: Mapping[int, int]) -> str | None:
+def _skip_reason(
+    rules: Iterable[RuleView],
+    baseline: Mapping[int, int],
+    others: Mapping[int, float] | None = None,
+) -> str | None:
     """The learner-facing reason the first excluding rule gives, or None when the step applies."""
     for view in rules:
-        if step_applies([view.rule], baseline):
+        if step_applies([view.rule], baseline, others):
             continue
+        rating = rule_rating(view.rule, baseline, others)
         values = {
             "competency": view.competency,
-            "rating": baseline[view.rule.competency_id],
+            "rating": f"{rating:.1f}" if view.rule.source == SOURCE_360 else rating,
             "threshold": view.rule.threshold,
         }
         if view.rule.action == INCLUDE_IF_AT_LEAST:
@@ -214,6 +219,7 @@ def step_states(
     rules: Mapping[int, list[RuleView]] | None = None,
     baseline: Mapping[int, int] | None = None,
     chosen: Iterable[str] = (),
+    others: Mapping[int, float] | None = None,
 ) -> list[StepView]:
     """Each step's state for one learner. ``steps`` come in pathway order (stage, position).
 
@@ -233,7 +239,7 @@ def step_states(
 
     skip_reasons: dict[int, str] = {}
     for step in steps:
-        reason = _skip_reason(rules.get(step.pk, ()), baseline)
+        reason = _skip_reason(rules.get(step.pk, ()), baseline, others)
         if reason is not None and str(step.key) not in done:
             skip_reasons[step.pk] = reason
 
@@ -388,6 +394,7 @@ def _enrollment_view(
     baseline: dict[int, int],
     has_competencies: bool,
     today: dt.date,
+    others: Mapping[int, float] | None = None,
 ) -> EnrollmentView:
     step_views = step_states(
         steps,
@@ -398,6 +405,7 @@ def _enrollment_view(
         rules=rules,
         baseline=baseline,
         chosen=chosen,
+        others=others,
     )
     stages: list[StageView] = []
     for sv in step_views:
@@ -524,18 +532,21 @@ def enrollment_views(enrollments: list[LoadedEnrollment], today: dt.date) -> lis
             Value("", output_field=CharField()),
             Value(0, output_field=IntegerField()),
             Value("", output_field=CharField()),
+            Value("", output_field=CharField()),
         )
     )
     rule_rows = (
         PersonalisationRule.objects.filter(step__version_id__in=version_ids)
         .order_by()
-        .values_list("step_id", "competency_id", "action", "threshold", "competency__name")
+        .values_list(
+            "step_id", "competency_id", "action", "threshold", "competency__name", "source"
+        )
     )
-    for step_id, other_id, action, threshold, name in sorted(
+    for step_id, other_id, action, threshold, name, source in sorted(
         prereq_rows.union(rule_rows, all=True), key=lambda row: (row[0], row[1])
     ):
         if action:
-            rules[step_id].append(RuleView(Rule(other_id, action, threshold), name))
+            rules[step_id].append(RuleView(Rule(other_id, action, threshold, source), name))
         else:
             prerequisites[step_id].append(other_id)
 
@@ -544,6 +555,14 @@ def enrollment_views(enrollments: list[LoadedEnrollment], today: dt.date) -> lis
         enrollment_id__in=enrollment_ids
     ).values_list("enrollment_id", "competency_id", "rating"):
         baselines[enrollment_id_][competency_id] = rating
+    # Rules that read the 360 baseline need others' means (one more query, only then).
+    from measurement.feedback.queries import baseline_others_means_for  # noqa: PLC0415
+
+    others_by_learner = (
+        baseline_others_means_for([e.learner_id for e in enrollments])
+        if any(v.rule.source == SOURCE_360 for views in rules.values() for v in views)
+        else {}
+    )
 
     return [
         _enrollment_view(
@@ -556,6 +575,7 @@ def enrollment_views(enrollments: list[LoadedEnrollment], today: dt.date) -> lis
             baselines[enrollment.pk],
             enrollment.has_competencies,
             today,
+            others=others_by_learner.get(enrollment.learner_id),
         )
         for enrollment in enrollments
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import plotly.graph_objects as go
@@ -40,14 +41,12 @@ def report_figure(data: dict[str, Any]) -> dict[str, Any]:
     )
     fig = go.Figure(traces)
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left"},
-        xaxis={
-            "title": {"text": "Mean rating (1 = rarely … 5 = almost always)"},
-            "range": [0.8, 5.2],
-        },
+        # Plotly does not wrap titles: break them so a phone shows the whole finding.
+        title={"text": "<br>".join(textwrap.wrap(title, 34)), "x": 0, "xanchor": "left"},
+        xaxis={"title": {"text": "Mean rating (1–5)"}, "range": [0.8, 5.2]},
         yaxis={"title": {"text": "Competency"}, "automargin": True},
-        legend={"orientation": "h", "y": -0.3},
-        margin={"l": 10, "r": 10, "t": 60, "b": 80},
+        legend={"orientation": "h", "y": -0.5},
+        margin={"l": 10, "r": 10, "t": 80, "b": 110},
         height=max(280, 120 + 50 * len(rows)),
         font={"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 14},
         plot_bgcolor="#ffffff",

@@ -199,12 +199,17 @@ class CycleRow:
     responses_close_on: dt.date
 
 
-def cycle_list() -> list[CycleRow]:
-    """Cycles with counts (two queries)."""
-    cycles = list(Cycle.objects.select_related("cohort").annotate(learners=Count("participants")))
+def cycle_list(cycles_in: Sequence[Cycle] | None = None) -> list[CycleRow]:
+    """Cycles (all, or the given page of them) with counts (two queries)."""
+    base = Cycle.objects.all()
+    if cycles_in is not None:
+        base = base.filter(pk__in=[c.pk for c in cycles_in])
+    cycles = list(base.select_related("cohort").annotate(learners=Count("participants")))
     counts: dict[int, dict[str, int]] = {
         row["participant__cycle_id"]: {"invited": row["invited"], "responded": row["responded"]}
-        for row in RaterRequest.objects.filter(pulse__isnull=True)
+        for row in RaterRequest.objects.filter(
+            pulse__isnull=True, participant__cycle__in=[c.pk for c in cycles]
+        )
         .exclude(relationship=Relationship.SELF)
         .values("participant__cycle_id")
         .annotate(
@@ -642,3 +647,58 @@ def cohort_summary(cycle: Cycle) -> list[SummaryRow]:
             )
         )
     return rows
+
+
+def baseline_others_means_for(learner_ids: Sequence[int]) -> dict[int, dict[int, float]]:
+    """Learner id -> (competency id -> others' mean) of each learner's latest closed baseline,
+    for the pathway's personalisation rules (one query)."""
+    rows = (
+        CompetencyScore.objects.filter(
+            learner_id__in=list(learner_ids),
+            cycle__kind=Cycle.Kind.BASELINE,
+            cycle__status=Cycle.Status.CLOSED,
+            others_mean__isnull=False,
+        )
+        .order_by("learner_id", "cycle__closed_at", "cycle_id")
+        .values_list("learner_id", "cycle_id", "competency_id", "others_mean")
+    )
+    latest: dict[int, int] = {}
+    means: dict[int, dict[int, float]] = defaultdict(dict)
+    for learner_id, cycle_id, competency_id, mean in rows:
+        if latest.get(learner_id) != cycle_id:  # a later baseline replaces an earlier one
+            latest[learner_id] = cycle_id
+            means[learner_id] = {}
+        if mean is not None:
+            means[learner_id][competency_id] = float(mean)
+    return dict(means)
+
+
+def progress_export(cycle: Cycle) -> tuple[list[str], list[list[Any]]]:
+    """Every learner's counts per rater group, for a CSV/XLSX download (two queries): the same
+    counts as the progress page, never a score or a rater's name."""
+    per: dict[tuple[int, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for pid, rel, status, n in (
+        RaterRequest.objects.filter(participant__cycle=cycle, pulse__isnull=True)
+        .values_list("participant_id", "relationship", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        per[(pid, rel)][status] += n
+    headers = ["Learner", "E-mail", "List", "Self-rating done"]
+    for g in NOMINATED_GROUPS:
+        headers += [f"{GROUP_LABELS[g]} invited", f"{GROUP_LABELS[g]} answered"]
+    rows = []
+    for p in cycle.participants.select_related("learner__user").order_by(
+        "learner__user__full_name", "id"
+    ):
+        row: list[Any] = [
+            p.learner.user.display_name,
+            p.learner.user.email,
+            p.get_nominations_display(),
+            per[(p.pk, Relationship.SELF)]["submitted"] > 0,
+        ]
+        for g in NOMINATED_GROUPS:
+            c = per[(p.pk, g)]
+            row += [c["invited"] + c["submitted"] + c["declined"], c["submitted"]]
+        rows.append(row)
+    return headers, rows

@@ -218,7 +218,7 @@ def check_nominate(
     if participant.cycle.status == Cycle.Status.CLOSED:
         raise FeedbackError("This cycle is closed.")
     if participant.nominations == Participant.Nominations.APPROVED:
-        raise FeedbackError("Your list is approved; ask your HR team to add a rater.")
+        raise FeedbackError("Your list is approved and the invitations are out.")
     if relationship not in NOMINATED_GROUPS:
         raise FeedbackError("Choose how this person works with you.", "relationship")
     address = email.strip().lower()

@@ -15,6 +15,7 @@ from measurement.feedback import charts, queries, services
 from measurement.feedback.forms import LaunchCycleForm, NominationForm
 from measurement.feedback.models import Cycle, Participant, RaterRequest, Relationship, Report
 from measurement.feedback.reporting import rci_critical
+from organizations.exports import requested_format, tabular_response
 from organizations.http import TenantRequest
 from organizations.models import Organization
 from organizations.roles import role_required
@@ -66,6 +67,10 @@ def launch_cycle(request: TenantRequest, org_slug: str) -> HttpResponse:
 @role_required("admin")
 def cycle_detail(request: TenantRequest, org_slug: str, cycle_id: int) -> HttpResponse:
     cycle = get_object_or_404(Cycle.objects.select_related("cohort"), pk=cycle_id)
+    fmt = requested_format(request)
+    if fmt is not None:
+        headers, rows = queries.progress_export(cycle)
+        return tabular_response(fmt, f"{cycle.title} progress", headers, rows)
     progress = queries.cycle_progress(cycle, request.GET.get("page"), request.GET.get("q", ""))
     template = "feedback/cycle_detail.html"
     if request.htmx:

@@ -216,6 +216,16 @@ class RuleForm(forms.Form):
     competency = SingleCompetencyField(
         label=_("on the competency"), queryset=None, empty_label=_("— choose a competency —")
     )
+    source = forms.ChoiceField(
+        label=_("as rated in"),
+        choices=PersonalisationRule.Source.choices,
+        initial=PersonalisationRule.Source.SELF_ASSESSMENT,
+        required=False,
+        help_text=_("The 360 baseline reads others' mean (1–5) once the learner's report exists."),
+    )
+
+    def clean_source(self) -> str:
+        return self.cleaned_data.get("source") or PersonalisationRule.Source.SELF_ASSESSMENT
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

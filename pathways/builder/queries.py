@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from coaching.models import ConversationTemplate
 from competencies.models import Competency
+from measurement.feedback.queries import baseline_others_means_for
 from pathways.models import (
     Cohort,
     ElectiveGroup,
@@ -26,7 +27,7 @@ from pathways.models import (
     StepPrerequisite,
     VersionCompetency,
 )
-from pathways.rules import Rule, step_applies
+from pathways.rules import SOURCE_360, SOURCE_SELF_ASSESSMENT, Rule, rule_rating, step_applies
 from projects.models import ProjectTemplate
 
 # ---------------------------------------------------------------------------------------------
@@ -116,10 +117,11 @@ class RuleView:
     action: str
     action_label: str
     threshold: int
+    source: str = SOURCE_SELF_ASSESSMENT
 
     @property
     def as_rule(self) -> Rule:
-        return Rule(self.competency_id, self.action, self.threshold)
+        return Rule(self.competency_id, self.action, self.threshold, self.source)
 
 
 @dataclass
@@ -251,6 +253,7 @@ def version_editor(version_id: int) -> VersionEditor:
                 action=rule.action,
                 action_label=rule.get_action_display(),
                 threshold=rule.threshold,
+                source=rule.source,
             )
         )
     groups = list(ElectiveGroup.objects.filter(version=version).order_by("id"))
@@ -399,11 +402,12 @@ def rule_preview(version_id: int, cohort_id: int) -> CohortPreview:
     ratings on their enrolment. Raises Cohort.DoesNotExist / PathwayVersion.DoesNotExist."""
     version = PathwayVersion.objects.get(pk=version_id)
     cohort = Cohort.objects.get(pk=cohort_id, version__pathway_id=version.pathway_id)
-    enrollment_ids = list(
+    learner_of = dict(
         Enrollment.objects.filter(cohort=cohort, status=Enrollment.Status.ACTIVE).values_list(
-            "pk", flat=True
+            "pk", "learner_id"
         )
     )
+    enrollment_ids = list(learner_of)
     baselines: dict[int, dict[int, int]] = {pk: {} for pk in enrollment_ids}
     for enrollment_id, competency_id, rating in SelfAssessment.objects.filter(
         enrollment__cohort=cohort, enrollment__status=Enrollment.Status.ACTIVE
@@ -423,6 +427,7 @@ def rule_preview(version_id: int, cohort_id: int) -> CohortPreview:
                 action=rule.action,
                 action_label=rule.get_action_display(),
                 threshold=rule.threshold,
+                source=rule.source,
             )
         )
     steps = list(
@@ -432,13 +437,24 @@ def rule_preview(version_id: int, cohort_id: int) -> CohortPreview:
     )
     numbers = {step.pk: i for i, step in enumerate(steps, start=1)}
     steps = [s for s in steps if s.pk in rules]
+    # Rules that read the 360 baseline need others' means (one more query, only then).
+    by_learner = (
+        baseline_others_means_for(list(learner_of.values()))
+        if any(v.source == SOURCE_360 for views in rules.values() for v in views)
+        else {}
+    )
+    others = {pk: by_learner.get(learner_of[pk], {}) for pk in enrollment_ids}
     previews = []
     for step in steps:
         step_rules = rules[step.pk]
         rule_rows = []
         for view in step_rules:
-            included = sum(1 for b in baselines.values() if step_applies([view.as_rule], b))
-            no_baseline = sum(1 for b in baselines.values() if view.competency_id not in b)
+            included = sum(
+                1 for pk, b in baselines.items() if step_applies([view.as_rule], b, others[pk])
+            )
+            no_baseline = sum(
+                1 for pk, b in baselines.items() if rule_rating(view.as_rule, b, others[pk]) is None
+            )
             rule_rows.append(
                 RulePreview(
                     rule=view,
@@ -454,7 +470,9 @@ def rule_preview(version_id: int, cohort_id: int) -> CohortPreview:
                 number=numbers.get(step.pk, 0),
                 title=step.display_title,
                 rules=rule_rows,
-                included=sum(1 for b in baselines.values() if step_applies(together, b)),
+                included=sum(
+                    1 for pk, b in baselines.items() if step_applies(together, b, others[pk])
+                ),
                 learners=len(baselines),
             )
         )

@@ -273,6 +273,7 @@ def _copy_content(source: PathwayVersion, target: PathwayVersion, *, keep_keys: 
                 competency_id=rule.competency_id,
                 action=rule.action,
                 threshold=rule.threshold,
+                source=rule.source,
             )
             for rule in PersonalisationRule.objects.filter(step__version=source)
         ]
@@ -801,13 +802,16 @@ def do_add_rule(
     competency: Competency | None,
     action: str,
     threshold: int,
+    source: str = PersonalisationRule.Source.SELF_ASSESSMENT,
 ) -> PersonalisationRule:
     with transaction.atomic():
         check_version_editable(step.version)
         check_rule(competency, action, threshold)
+        if source not in PersonalisationRule.Source.values:
+            raise ValidationError(_("Choose which baseline the rule reads."))
         assert competency is not None  # check_rule refuses a missing competency
         rule = PersonalisationRule.objects.create(
-            step=step, competency=competency, action=action, threshold=threshold
+            step=step, competency=competency, action=action, threshold=threshold, source=source
         )
         record_change(
             actor,

@@ -282,11 +282,16 @@ class PersonalisationRule(TenantModel):
         INCLUDE_IF_BELOW = rules.INCLUDE_IF_BELOW, _("Include only if baseline is below")
         INCLUDE_IF_AT_LEAST = rules.INCLUDE_IF_AT_LEAST, _("Include only if baseline is at least")
 
+    class Source(models.TextChoices):
+        SELF_ASSESSMENT = rules.SOURCE_SELF_ASSESSMENT, _("the learner's self-assessment")
+        FEEDBACK_360 = rules.SOURCE_360, _("others' ratings in their 360 baseline")
+
     step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="rules")
     competency = models.ForeignKey(
         "competencies.Competency", on_delete=models.CASCADE, related_name="+"
     )
     action = models.CharField(max_length=20, choices=Action.choices)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.SELF_ASSESSMENT)
     threshold = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(10)]
     )

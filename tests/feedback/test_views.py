@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 
 import pytest
 from django.urls import reverse
@@ -296,3 +298,23 @@ def test_admin_launches_from_the_form_and_bad_input_shows_errors(scenes, client)
     with tenant_context(a.org):
         assert Report.objects.count() == 0
         assert Membership.objects.count() >= 3
+
+
+def test_admin_downloads_progress_counts_without_scores(scenes, client):
+    a, _b = scenes
+    cycle = launch(a)
+    participant = nominate_and_approve(a, cycle, peers=3)
+    answer_all(a, participant, lambda r, i: 4, groups=("peer",))
+    client.force_login(a.admin.user)
+    url = reverse("feedback_cycle", args=[a.org.slug, cycle.pk])
+    response = client.get(url + "?format=csv")
+    assert response["Content-Type"].startswith("text/csv")
+    text = response.content.decode()
+    header, row = csv.reader(io.StringIO(text))
+    assert header[6:8] == ["Peers invited", "Peers answered"]
+    assert row[:3] == ["Lee", "lee@acme-t.example", "Approved, invitations sent"]
+    assert row[6:8] == ["3", "3"]
+    assert "peer0@outside.example" not in text  # never who
+    assert client.get(url + "?format=xlsx")["Content-Type"].startswith("application/vnd")
+    client.force_login(a.learner.user)
+    assert client.get(url + "?format=csv").status_code == 404
