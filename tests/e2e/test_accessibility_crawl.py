@@ -29,7 +29,9 @@ SIZES = {"laptop": {"width": 1280, "height": 800}, "phone": {"width": 390, "heig
 MAX_PAGES_PER_ROLE = 80
 BLOCKING = {"serious", "critical"}
 # Links that change state or leave the HTML pages: never followed by the crawler.
-SKIP = re.compile(r"/(logout|export|download|ical|calendar\.ics)|\.(csv|xlsx|pdf|ics|json)$")
+SKIP = re.compile(
+    r"/(logout|export|download|ical|calendar\.ics)|\.(csv|xlsx|pdf|ics|json)$|[?&]format=\w"
+)
 
 
 def _shape(path: str) -> str:
