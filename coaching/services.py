@@ -139,7 +139,7 @@ def do_create_engagement(
                     engagement=engagement,
                     competency=c,
                 )
-                for c in {c.pk: c for c in focus_competencies}.values()
+                for c in {c.pk: c for c in focus}.values()
             ]
         )
         if (
