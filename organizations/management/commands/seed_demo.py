@@ -11,6 +11,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from coaching.demo import seed_coaching
 from competencies.demo import seed_framework
 from measurement.services import do_rollup_progress
 from organizations.demo import (
@@ -57,6 +58,7 @@ class Command(BaseCommand):
                 seed_social(org)
                 seed_scenario_plays(people)
                 seed_learning(people)  # last: builds on every other area's demo
+                seed_coaching(people)
                 do_rollup_progress(org)
             self.stdout.write(f"  {name} ({slug}): {len(people.learners)} learners")
         self.stdout.write(
