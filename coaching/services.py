@@ -523,7 +523,7 @@ def do_rate_session(learner: Membership, session_id: int, rating: int) -> Sessio
         raise _fail("rating", _("Rate the session from 1 (not useful) to 5 (very useful)."))
     with transaction.atomic():
         participant = (
-            SessionParticipant.objects.select_for_update()
+            SessionParticipant.objects.select_for_update(of=("self",))
             .select_related("session")
             .filter(session_id=session_id, learner=learner)
             .first()
@@ -591,7 +591,7 @@ def do_update_goal(
     """Progress 0-100; achieved or dropped needs a reflection."""
     with transaction.atomic():
         goal = (
-            Goal.objects.select_for_update()
+            Goal.objects.select_for_update(of=("self",))
             .filter(pk=goal_id)
             .filter(Q(engagement__coach=actor) | Q(learner=actor))
             .first()
@@ -643,7 +643,7 @@ def do_close_experiment(
 ) -> Experiment:
     with transaction.atomic():
         experiment = (
-            Experiment.objects.select_for_update()
+            Experiment.objects.select_for_update(of=("self",))
             .filter(pk=experiment_id)
             .filter(Q(learner=actor) | Q(engagement__coach=actor))
             .first()
