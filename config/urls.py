@@ -22,6 +22,7 @@ tenant_patterns = [
 api_patterns = [
     path("", include("pathways.api")),
     path("", include("competencies.api")),
+    path("", include("coaching.api")),
 ]
 
 urlpatterns = [
