@@ -946,8 +946,8 @@ def journal_prompts(learner: Membership) -> list[tuple[int, str]]:
 
 
 # Sources of "where this learner has most to gain": each returns competency id -> a score on
-# a 0-1 scale where lower means more room to grow. The self-assessment diagnostic is here now;
-# the 360 baseline (``measurement.feedback.queries.baseline_others_means``) joins when present.
+# a 0-1 scale where lower means more room to grow: the others' means of the learner's latest
+# closed 360 baseline (1-5) and the learner's self-assessment diagnostic (1-10).
 def _self_assessment_scores(learner: Membership) -> dict[int, float]:
     rows = SelfAssessment.objects.filter(enrollment__learner=learner).values_list(
         "competency_id", "rating"
@@ -956,12 +956,8 @@ def _self_assessment_scores(learner: Membership) -> dict[int, float]:
 
 
 def _baseline_360_scores(learner: Membership) -> dict[int, float]:
-    try:
-        from measurement.feedback.queries import (  # type: ignore[import-not-found,unused-ignore]
-            baseline_others_means,
-        )
-    except ImportError:
-        return {}
+    from measurement.feedback.queries import baseline_others_means
+
     return {cid: (mean - 1) / 4 for cid, mean in baseline_others_means(learner.pk).items()}
 
 
