@@ -1185,6 +1185,18 @@ class ReportRow:
     counts: CoachingCounts
 
     @property
+    def rating_shown(self) -> bool:
+        """A mean of fewer than 5 people's ratings would let a reader guess one person's."""
+        from measurement.anonymity import cell_is_shown
+
+        return cell_is_shown(self.counts.rating_n)
+
+    @property
+    def rating_label(self) -> float | None:
+        mean = self.counts.rating_mean
+        return round(mean, 2) if mean is not None and self.rating_shown else None
+
+    @property
     def attendance_percent(self) -> int | None:
         rate = self.counts.attendance_rate
         return None if rate is None else round(rate * 100)
@@ -1207,7 +1219,7 @@ class CoachingReport:
         "Hours",
         "Attendance rate %",
         "No-show rate %",
-        "Mean rating (1-5)",
+        "Mean rating (1-5; hidden under 5 ratings)",
         "Ratings (n)",
         "Goals set",
         "Goals achieved",
@@ -1224,7 +1236,7 @@ class CoachingReport:
                 r.counts.hours,
                 r.attendance_percent,
                 r.no_show_percent,
-                round(r.counts.rating_mean, 2) if r.counts.rating_mean is not None else None,
+                r.rating_label,
                 r.counts.rating_n,
                 r.counts.goals_set,
                 r.counts.goals_achieved,

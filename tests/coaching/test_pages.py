@@ -260,3 +260,15 @@ def test_the_admin_summary_downloads_counts_as_csv(client, worlds):
     assert text.splitlines()[0].startswith("Cohort,Coach,Coachees,Sessions held,Hours")
     assert "secret" not in text and "shared" not in text
     assert "Pathway a cohort,All coaches,3,1,0.92,100,0" in text
+
+
+def test_the_summary_hides_a_mean_rating_of_fewer_than_five_people(client, worlds):
+    a, _b = worlds
+    session = held_session(a, group=True)
+    with tenant_context(a.org):
+        services.do_rate_session(a.learners[0], session.pk, 2)
+    client.force_login(a.sponsor.user)
+    page = client.get(f"/o/{a.org.slug}/coaching/report/").content.decode()
+    assert "hidden: 1 rating, fewer than 5" in page
+    csv = client.get(f"/o/{a.org.slug}/coaching/report/?format=csv").content.decode()
+    assert csv.splitlines()[1].split(",")[7] == ""  # the mean, left empty
