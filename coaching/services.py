@@ -150,6 +150,50 @@ def do_create_engagement(
     return engagement
 
 
+def do_pair_cohort(
+    *,
+    coach: Membership,
+    cohort: Cohort,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    sessions_contracted: int = 6,
+    sponsor: Membership | None = None,
+) -> list[CoachingEngagement]:
+    """The cohort set-up: every active learner of ``cohort`` without an engagement in it gets
+    one with ``coach`` (focus suggested per learner). All or nothing; returns the new ones."""
+    with transaction.atomic():
+        if ends_on < starts_on:
+            raise _fail("ends_on", _("The end date is before the start date."))
+        paired = set(
+            CoachingEngagement.objects.filter(cohort=cohort).values_list("coachee_id", flat=True)
+        )
+        learners = [
+            e.learner
+            for e in Enrollment.objects.filter(cohort=cohort, status=Enrollment.Status.ACTIVE)
+            .exclude(learner_id__in=paired)
+            .select_related("learner__user")
+            .order_by("learner__user__full_name", "id")
+        ]
+        if not learners:
+            raise _fail(
+                "cohort",
+                _("Every active learner of %(cohort)s already has a coach.")
+                % {"cohort": cohort.name},
+            )
+        return [
+            do_create_engagement(
+                coach=coach,
+                coachee=learner,
+                cohort=cohort,
+                starts_on=starts_on,
+                ends_on=ends_on,
+                sessions_contracted=sessions_contracted,
+                sponsor=sponsor,
+            )
+            for learner in learners
+        ]
+
+
 # --- Sessions ---------------------------------------------------------------------------------
 
 

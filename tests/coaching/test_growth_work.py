@@ -242,3 +242,19 @@ def test_peer_feedback_only_between_attendees_of_a_group_session(w):
             "Clear asks"
         ]
         assert queries.session_detail(w.learners[2], group.pk).feedback_received == []
+
+
+def test_the_360_baseline_outranks_the_self_assessment_in_the_suggestion(w, monkeypatch):
+    ana = w.learners[0]
+    first, second = w.competencies[0], w.competencies[1]
+    with tenant_context(w.org):
+        SelfAssessment.objects.create(enrollment=w.enrollments[0], competency=first, rating=2)
+        SelfAssessment.objects.create(enrollment=w.enrollments[0], competency=second, rating=9)
+        # No closed baseline yet: the real 360 source adds nothing.
+        assert queries.suggested_focus(ana) == [first.pk, second.pk]
+
+        def baseline(learner):  # others rate "second" low, "first" high
+            return {second.pk: 0.1, first.pk: 0.9}
+
+        monkeypatch.setattr(queries, "FOCUS_SOURCES", (baseline, queries._self_assessment_scores))
+        assert queries.suggested_focus(ana) == [second.pk, first.pk]

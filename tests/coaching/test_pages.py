@@ -56,6 +56,8 @@ def _object_urls(w, session_id: int) -> list[str]:
         f"/o/{slug}/coaching/goals/{goal.pk}/",
         f"/o/{slug}/coaching/experiments/{experiment.pk}/close/",
         f"/o/{slug}/my-coaching/journal/{entry.pk}/share/",
+        f"/o/{slug}/my-coaching/observers/",
+        f"/o/{slug}/coaching/rehearsals/1/consent/",
     ]
 
 
@@ -71,6 +73,8 @@ def test_another_organisations_members_get_404_on_every_coaching_url(client, wor
         f"/o/{a.org.slug}/coaching/sessions/",
         f"/o/{a.org.slug}/coaching/sessions/new/",
         f"/o/{a.org.slug}/coaching/engagements/",
+        f"/o/{a.org.slug}/coaching/engagements/new/",
+        f"/o/{a.org.slug}/coaching/engagements/pair-cohort/",
         f"/o/{a.org.slug}/my-coaching/",
         f"/o/{a.org.slug}/my-coaching/journal/",
         f"/o/{a.org.slug}/coaching/calendar/",
@@ -272,3 +276,31 @@ def test_the_summary_hides_a_mean_rating_of_fewer_than_five_people(client, world
     assert "hidden: 1 rating, fewer than 5" in page
     csv = client.get(f"/o/{a.org.slug}/coaching/report/?format=csv").content.decode()
     assert csv.splitlines()[1].split(",")[7] == ""  # the mean, left empty
+
+
+def test_the_cohort_set_up_pairs_every_unpaired_learner_once(client, worlds):
+    from coaching.models import CoachingEngagement
+    from pathways.models import Cohort, Enrollment
+
+    a, _b = worlds
+    late = make_member(a.org, "late@a.example", is_learner=True)
+    with tenant_context(a.org):
+        cohort = Cohort.objects.select_related("version").get(pk=a.cohort_id)
+        Enrollment.objects.create(cohort=cohort, learner=late, version=cohort.version)
+    client.force_login(a.admin.user)
+    url = f"/o/{a.org.slug}/coaching/engagements/pair-cohort/"
+    data = {
+        "cohort": cohort.pk,
+        "coach": a.coach.pk,
+        "sessions_contracted": 4,
+        "starts_on": timezone.localdate().isoformat(),
+        "ends_on": (timezone.localdate() + dt.timedelta(days=90)).isoformat(),
+    }
+    response = client.post(url, data, follow=True)
+    assert "1 coachee(s) paired with Coach." in response.content.decode()
+    with tenant_context(a.org):
+        assert CoachingEngagement.objects.filter(coachee=late, cohort=cohort).count() == 1
+    again = client.post(url, data)
+    assert "already has a coach" in again.content.decode()
+    bad = client.post(url, {**data, "ends_on": "2000-01-01"})
+    assert "before the start date" in bad.content.decode()
