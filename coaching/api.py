@@ -114,6 +114,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
     required_roles = ("coach",)
     serializer_class = SessionSerializer
     cursor_ordering = ("-starts_at", "-id")
+    lookup_value_converter = "int"
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return queryset.filter(coach=member(self.request)).prefetch_related(
@@ -127,7 +128,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
         tags=TAGS,
     )
     @action(detail=True, methods=["post"])
-    def log(self, request: Request, org_slug: str, pk: str) -> Response:
+    def log(self, request: Request, org_slug: str, pk: int) -> Response:
         session = self.get_object()
         serializer = SessionLogSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -189,7 +190,7 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, TenantV
         serializer.instance = services.do_record_observation(member(self.request), learner, **d)
 
 
-router = SimpleRouter()
+router = SimpleRouter(use_regex_path=False)
 router.register("coaching/sessions", SessionViewSet, basename="api-coaching-session")
 router.register("coaching/observations", ObservationViewSet, basename="api-coaching-observation")
 

@@ -177,7 +177,7 @@ def seed_coaching(people: DemoPeople) -> None:
                 engagement=leo_engagement,
                 notes=notes,
                 summary=summary,
-                ratings=(5,) if k < 2 else (),
+                ratings=(5, 5, 4)[k : k + 1],
             )
         )
     session(
@@ -273,7 +273,7 @@ def seed_coaching(people: DemoPeople) -> None:
             "Naming the impact first will keep the conversation short",
             "Give Marco direct feedback on late handovers using situation–behaviour–impact",
             "Tuesday one-to-one",
-            3,
+            9,
             "",
             "",
         ),
@@ -283,7 +283,7 @@ def seed_coaching(people: DemoPeople) -> None:
             "",
             "Block 30 minutes on Friday to read the team's improvement ideas",
             "",
-            -2,
+            12,
             "",
             "",
         ),
@@ -311,6 +311,19 @@ def seed_coaching(people: DemoPeople) -> None:
             what_happened=happened,
             learned=learned,
             closed_at=timezone.now() if status != Experiment.Status.OPEN else None,
+        )
+
+    # Another coachee is behind on an experiment: the coach's home names them. (The demo
+    # learner's own experiments are not yet due, so their home leads with their pathway.)
+    if len(coachees) > 1:
+        Experiment.objects.create(
+            learner=coachees[1],
+            engagement=engagements[1],
+            kind=Experiment.Kind.EXPERIMENT,
+            hypothesis="Asking for input first will surface the real blockers",
+            action="Open the weekly meeting by asking what is stuck",
+            where="Weekly team meeting",
+            due_on=today - dt.timedelta(days=4),
         )
 
     # Journal (one entry shared with the coach).

@@ -1133,7 +1133,7 @@ def observations_by_competency(learner: Membership) -> dict[int, list[Observatio
 
 def next_actions_for(membership: Membership, org_slug: str, today: dt.date) -> list[NextAction]:
     """Open experiments due within a week (or overdue) and held sessions the learner attended
-    but has not rated in the last two weeks (2 queries)."""
+    in the last week but has not rated (2 queries)."""
     from django.urls import reverse
 
     # getattr: the registry's own tests call every source without a member.
@@ -1154,7 +1154,8 @@ def next_actions_for(membership: Membership, org_slug: str, today: dt.date) -> l
             due_on__lte=today + next_actions.SOON,
         ).order_by("due_on")[:3]
     ]
-    since = today - dt.timedelta(days=14)
+    # Asked for a week after the session, never overdue: a rating must not push aside a step.
+    since = today - dt.timedelta(days=7)
     for p in (
         SessionParticipant.objects.filter(
             learner=membership,
