@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Avg, Count, Max, Prefetch, Q, QuerySet, Sum
@@ -20,6 +20,7 @@ from coaching.models import (
     Goal,
     JournalEntry,
     Observation,
+    ObservationInvite,
     PeerFeedback,
     Rehearsal,
     SessionCompetency,
@@ -674,6 +675,8 @@ class LearnerCoaching:
     notes: dict[int, list[NoteRow]]
     rehearsals: list[RehearsalRow]
     feedback_received: list[PeerFeedbackRow]
+    # Colleagues who invited this learner to observe them: (their Membership id, name).
+    observe_requests: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def has_anything(self) -> bool:
@@ -740,6 +743,10 @@ def learner_coaching(learner: Membership, now: dt.datetime | None = None) -> Lea
             for f in PeerFeedback.objects.filter(recipient=learner)
             .select_related("giver__user")
             .order_by("-created_at")[:LATEST]
+        ],
+        observe_requests=[
+            (i.learner_id, _name(i.learner))
+            for i in ObservationInvite.objects.filter(peer=learner).select_related("learner__user")
         ],
     )
 

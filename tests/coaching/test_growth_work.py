@@ -258,3 +258,31 @@ def test_the_360_baseline_outranks_the_self_assessment_in_the_suggestion(w, monk
 
         monkeypatch.setattr(queries, "FOCUS_SOURCES", (baseline, queries._self_assessment_scores))
         assert queries.suggested_focus(ana) == [second.pk, first.pk]
+
+
+def test_an_invited_colleague_is_shown_where_to_record_the_observation(w, client):
+    ana, ben = w.learners[0], w.learners[1]
+    client.force_login(ana.user)
+    client.post(f"/o/{w.org.slug}/my-coaching/observers/", {"peer": ben.pk})
+    client.force_login(ben.user)
+    page = client.get(f"/o/{w.org.slug}/my-coaching/").content.decode()
+    url = f"/o/{w.org.slug}/coaching/observe/{ana.pk}/"
+    assert url in page
+    level = w.levels[1]
+    response = client.post(
+        url,
+        {
+            "competency": w.competencies[0].pk,
+            "level": level.pk,
+            "situation": "Client call",
+            "behaviour": "Summarised the agreement before closing",
+            "observed_on": timezone.localdate().isoformat(),
+        },
+        follow=True,
+    )
+    assert "your observation was recorded" in response.content.decode()
+    with tenant_context(w.org):
+        assert Observation.objects.get(learner=ana).observer_kind == "peer"
+    # Someone not invited cannot reach the form.
+    client.force_login(w.learners[2].user)
+    assert client.get(url).status_code == 404
