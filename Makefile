@@ -28,11 +28,13 @@ for cand in $$(ls -d "$$root"/versions/3.1[2-9]* 2>/dev/null | sort -rV); do \
 done
 endef
 
-.PHONY: help venv run test lint format worker bench clean
+.PHONY: help venv run debug test lint format worker bench clean
 
 help:
 	@echo "Pathwise make targets:"
 	@echo "  make run      migrate, load demo data, serve on http://127.0.0.1:$(PORT) (PORT=...)"
+	@echo "               as the product runs: its own 404/500 pages, static files via WhiteNoise"
+	@echo "  make debug    the same with DJANGO_DEBUG=1 (Django's debug pages, auto-reload)"
 	@echo "  make test     ruff check, ruff format --check, mypy, pytest (PYTEST_ARGS=...)"
 	@echo "  make worker   Celery worker with beat (needs REDIS_URL)"
 	@echo "  make bench    run the benchmarks in bench/"
@@ -70,8 +72,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-run: export DJANGO_DEBUG = 1
+# The demo runs as the product does (DEBUG off: the product's own 404 and 500 pages, hashed and
+# compressed static files served by WhiteNoise); a local key and plain-http cookies, since it
+# only listens on 127.0.0.1. `make debug` is for development.
+run: export DJANGO_DEBUG ?= 0
+run: export DJANGO_SECRET_KEY ?= pathwise-local-demo-key-not-for-production
+run: export DJANGO_SECURE_COOKIES ?= 0
 run: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py runserver --nostatic 127.0.0.1:$(PORT)
+
+debug: export DJANGO_DEBUG = 1
+debug: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)

@@ -72,8 +72,12 @@ class CompetencyWriteSerializer(serializers.Serializer):
             self.fields.pop("framework")
 
 
-class FrameworkDetailSerializer(FrameworkSerializer):
-    competencies = CompetencySerializer(many=True, read_only=True)
+class FrameworkDetailSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    levels = LevelSerializer(many=True)
+    competencies = CompetencySerializer(many=True)
 
 
 def _framework_levels(frameworks: list[Framework]) -> list[dict[str, Any]]:

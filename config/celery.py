@@ -14,6 +14,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Area subpackages keep their tasks beside their services; name them so workers register them.
 app.autodiscover_tasks(["organizations.people", "organizations.outbox", "pathways.practice"])
+app.autodiscover_tasks(["pathways.cohorts"])
 
 app.conf.beat_schedule = {
     # Follow-up work (e-mails, roll-ups) recorded with its fact and not yet delivered: a broker
@@ -37,4 +38,9 @@ app.conf.beat_schedule = {
         "task": "pathways.practice.tasks.fan_out_practice_reminders",
         "schedule": crontab(minute=5),
     },
+}
+# Reminders to overdue learners whose e-mail task was lost (the reminder row is the outbox).
+app.conf.beat_schedule["overdue-reminders-requeue"] = {
+    "task": "pathways.cohorts.tasks.requeue_unsent_overdue_reminders",
+    "schedule": crontab(minute="*/10"),
 }

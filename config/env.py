@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -80,3 +81,11 @@ def parse_database_url(url: str, base_dir: os.PathLike[str] | str) -> dict:
     raise ImproperlyConfigured(
         f"DATABASE_URL scheme {parts.scheme!r} is not supported; use postgres:// or sqlite:///."
     )
+
+
+def env_rate(name: str, default: str) -> str:
+    """A DRF throttle rate such as ``600/min`` (requests per second, minute, hour or day)."""
+    raw = env_str(name, default).strip()
+    if re.fullmatch(r"[1-9]\d*/(?:s|sec|second|m|min|minute|h|hour|d|day)", raw) is None:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a rate; use e.g. 600/min or 10/sec.")
+    return raw

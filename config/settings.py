@@ -5,10 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import plotly
 from django.utils.csp import CSP
 
-from config.env import env_bool, env_int, env_list, env_str, parse_database_url
+from config.env import env_bool, env_int, env_list, env_rate, env_str, parse_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 TESTING = "pytest" in sys.modules or env_bool("PATHWISE_TESTING", False)
@@ -45,6 +44,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the app itself: compressed, hashed names, far-future cache headers.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -109,11 +110,21 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# plotly.js is served from the plotly package's own bundled file: no CDN, no copy in our tree.
-STATICFILES_DIRS = [
-    BASE_DIR / "static",
-    ("vendor/plotly", Path(plotly.__file__).resolve().parent / "package_data"),
-]
+# plotly.js is our own copy of the cartesian bundle (static/vendor/plotly/README.md): no CDN.
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# Hashed, compressed names need `collectstatic`; debug and tests read the source files as they are.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG or TESTING
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 # E-mail: the console in the embedded default, SMTP when EMAIL_HOST is set.
 _EMAIL_HOST = env_str("EMAIL_HOST", "")
@@ -193,7 +204,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "organizations.api.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["organizations.api_plumbing.ApiKeyRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"api_key": env_str("PATHWISE_API_KEY_RATE", "600/min")},
+    "DEFAULT_THROTTLE_RATES": {"api_key": env_rate("PATHWISE_API_KEY_RATE", "600/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Pathwise API",
@@ -210,7 +221,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # Several models call a field "status"; each set of choices gets its own schema name.
+    "ENUM_NAME_OVERRIDES": {
+        "LifecycleStatusEnum": "pathways.library.api.LIFECYCLE_STATUSES",
+        "CohortStatusEnum": "pathways.cohorts.api.COHORT_STATUSES",
+        "EnrollmentStatusEnum": "pathways.cohorts.api.ENROLLMENT_STATUSES",
+        "PersonStatusEnum": "organizations.people.api.PERSON_STATUSES",
+        "RoleEnum": "organizations.models.Role",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "organizations.api_docs.add_error_responses",
+    ],
 }
 
 LOGGING = {

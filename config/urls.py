@@ -6,9 +6,10 @@ from drf_spectacular.views import SpectacularAPIView
 
 from coaching import views as coaching_views
 from organizations import views as org_views
-from organizations.api_docs import RedocView, SwaggerUIView
+from organizations.api_docs import SwaggerUIView, redoc_view
 from organizations.forms import EmailAuthenticationForm
 from organizations.people import views as people_views
+from pathways.badges import urls as badge_urls
 from projects import views as project_views
 
 tenant_patterns = [
@@ -24,6 +25,13 @@ tenant_patterns = [
 api_patterns = [
     path("", include("pathways.api")),
     path("", include("competencies.api")),
+    path("", include("pathways.xapi.api")),
+    path("", include("pathways.badges.api")),
+    path("", include("organizations.people.api")),
+    path("", include("pathways.cohorts.api")),
+    path("", include("pathways.library.api")),
+    path("", include("pathways.builder.api")),
+    path("", include("pathways.practice.api")),
     path("", include("coaching.api")),
 ]
 
@@ -43,7 +51,8 @@ urlpatterns = [
     path("", include("measurement.feedback.rater_urls")),
     path("o/<slug:org_slug>/", include(tenant_patterns)),
     path("api/v1/orgs/<slug:org_slug>/", include(api_patterns)),
+    path("badges/<slug:org_slug>/", include(badge_urls.public_urlpatterns)),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/v1/docs/", SwaggerUIView.as_view(url_name="api_schema"), name="api_docs"),
-    path("api/v1/redoc/", RedocView.as_view(url_name="api_schema"), name="api_redoc"),
+    path("api/v1/redoc/", redoc_view(url_name="api_schema"), name="api_redoc"),
 ]

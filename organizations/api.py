@@ -27,7 +27,17 @@ What the base gives every endpoint under ``/api/v1/orgs/<slug>/``:
 - **Errors.** Every 4xx body is ``{"status", "code", "detail", "errors": [{"field", "code",
   "message"}]}``; ``field`` is a path such as ``rows[3].email`` (null for the whole request).
   A Django ``ValidationError`` from a service's ``check_*`` becomes 400 naming its fields, an
-  ``ObjectDoesNotExist`` 404. Use ``ErrorSerializer`` in ``extend_schema(responses=…)``.
+  ``ObjectDoesNotExist`` 404. The schema documents 400/401/403/404/429 with ``ErrorSerializer``
+  on every tenant operation by itself (``organizations.api_docs.add_error_responses``).
+- **Ids in request bodies.** ``TenantPrimaryKeyField(Model)`` accepts only this organisation's
+  rows (another organisation's id is a 400 naming the field, never a leak).
+- **Schema and fuzzing.** Annotate with ``extend_schema`` (summary, request, responses, tags);
+  ``manage.py spectacular --validate --fail-on-warn`` must stay clean (a test runs it), and
+  ``tests/api/test_fuzz.py`` fuzzes every operation in the schema as each demo role and with a
+  demo key, so an endpoint added to ``config/urls.py`` is fuzzed the day it lands.
+- **Function views.** ``APIView`` subclasses get the same authentication, throttle and error
+  body; set ``permission_classes = [IsMember]`` and ``required_roles``, use ``member(request)``
+  and wrap GET answers in ``with_etag(request, Response(...))``.
 """
 
 from __future__ import annotations
@@ -37,9 +47,11 @@ import json
 from typing import Any, ClassVar
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.http import Http404
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.permissions import BasePermission
@@ -65,6 +77,7 @@ __all__ = [
     "ErrorSerializer",
     "IsMember",
     "TenantCursorPagination",
+    "MAX_ID",
     "TenantPrimaryKeyField",
     "TenantViewSet",
     "acting_roles",
@@ -211,6 +224,8 @@ def _flatten(details: Any, path: str = "") -> list[dict[str, Any]]:
         for name, value in details.items():
             if name in ("non_field_errors", "__all__"):
                 out += _flatten(value, path)
+            elif isinstance(name, int) or str(name).isdigit():  # a list's item, by index
+                out += _flatten(value, f"{path}[{name}]")
             else:
                 out += _flatten(value, f"{path}.{name}" if path else str(name))
     elif isinstance(details, list):
@@ -224,8 +239,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     """DRF's handler with one body shape for every error (see the module docstring)."""
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=as_serializer_error(exc))
-    elif isinstance(exc, ObjectDoesNotExist):
+    elif isinstance(exc, ObjectDoesNotExist | Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
     response = exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):
         return response

@@ -9,3 +9,4 @@ class OrganizationsConfig(AppConfig):
 
     def ready(self) -> None:
         from organizations import checks  # noqa: F401  (registers the tenancy system checks)
+        from organizations.profile import signals  # noqa: F401  (the signed-out message)

@@ -9,4 +9,5 @@ urlpatterns = [
     path("role/", views.switch_role, name="switch_role"),
     path("", include("organizations.people.urls")),
     path("", include("organizations.api_keys.urls")),
+    path("", include("organizations.profile.urls")),
 ]

@@ -139,7 +139,7 @@ class MyEnrollmentViewSet(mixins.ListModelMixin, TenantViewSet):
         payload.is_valid(raise_exception=True)
         enrollment = self.get_object()
         try:
-            completion = services.do_complete_step(
+            completion = services.do_learner_complete_step(
                 _learner(request), enrollment.pk, payload.validated_data["step_id"]
             )
         except ObjectDoesNotExist as exc:

@@ -27,6 +27,9 @@ from pathways.models import (
 )
 from pathways.rules import INCLUDE_IF_AT_LEAST, Rule, step_applies
 
+# How long a learner may take back a completion they made by mistake. Long enough to notice
+# the slip, short enough that coaches and sponsors can trust what they read afterwards.
+UNDO_WINDOW = dt.timedelta(minutes=15)
 # A stage or pathway finished this recently is celebrated on the learner's home.
 CELEBRATION_DAYS = 7
 

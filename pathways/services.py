@@ -11,7 +11,17 @@ from django.utils.translation import gettext as _
 
 from organizations.models import Membership
 from pathways import queries
-from pathways.models import ActivityEvent, Enrollment, Step, StepCompletion
+from pathways.models import (
+    ActivityEvent,
+    Enrollment,
+    PracticeAnswer,
+    PracticeTask,
+    RetrievalItem,
+    ReviewCard,
+    Step,
+    StepCompletion,
+)
+from pathways.queries import UNDO_WINDOW
 
 
 def check_can_complete_step(
@@ -96,11 +106,127 @@ def do_complete_step(
             ensure_review_cards(membership, step.module_id)
         [view] = queries.learner_enrollments(membership, enrollment_id=enrollment.pk)
         if view.completed:
-            Enrollment.objects.filter(pk=enrollment.pk, status=Enrollment.Status.ACTIVE).update(
-                status=Enrollment.Status.COMPLETED, completed_at=timezone.now()
-            )
+            finished = Enrollment.objects.filter(
+                pk=enrollment.pk, status=Enrollment.Status.ACTIVE
+            ).update(status=Enrollment.Status.COMPLETED, completed_at=timezone.now())
+            if finished:  # the pathway's Open Badge, in the same transaction as the fact
+                from pathways.badges.services import do_issue_badge
+
+                enrollment.refresh_from_db()
+                do_issue_badge(enrollment)
         queue_progress_rollup(membership.organization_id, membership.pk)
     return completion
+
+
+def do_record_module_opened(membership: Membership, module_id: int) -> bool:
+    """Log once that the learner opened a module's page (xAPI ``experienced``): the evidence
+    that its content was reached. Returns whether this call logged it."""
+    opened = ActivityEvent.objects.filter(
+        actor=membership, verb="experienced", object_type="module", object_id=str(module_id)
+    )
+    if opened.exists():
+        return False
+    ActivityEvent.objects.create(
+        actor=membership, verb="experienced", object_type="module", object_id=str(module_id)
+    )
+    return True
+
+
+def check_module_taken(membership: Membership, module_id: int) -> None:
+    """Completing a module means having taken it: its page opened and, where it has a
+    practice task, the task answered. Raises ``ValidationError`` saying what is missing."""
+    opened = ActivityEvent.objects.filter(
+        actor=membership, verb="experienced", object_type="module", object_id=str(module_id)
+    ).exists()
+    if not opened:
+        raise ValidationError(_("Open the module and work through it before marking it done."))
+    task = PracticeTask.objects.filter(module_id=module_id).first()
+    if (
+        task is not None
+        and not PracticeAnswer.objects.filter(learner=membership, task=task).exists()
+    ):
+        raise ValidationError(
+            _("Answer the module's practice task first: your answer is what marks it done.")
+        )
+
+
+def do_learner_complete_step(
+    membership: Membership, enrollment_id: int, step_id: int
+) -> StepCompletion:
+    """The learner's own door to ``do_complete_step``: only a module step, and only once the
+    module was taken (``check_module_taken``). Project and coaching-conversation steps are
+    confirmed by the sponsor or coach, never self-certified. Raises ``ValidationError``."""
+    enrollment, step = check_can_complete_step(membership, enrollment_id, step_id)
+    if step.module_id is None:
+        who = _("your sponsor") if step.kind == Step.Kind.PROJECT else _("your coach")
+        raise ValidationError(
+            _("%(who)s confirms this step once it has taken place; it cannot be self-certified.")
+            % {"who": who.capitalize()}
+        )
+    if not StepCompletion.objects.filter(enrollment=enrollment, step_key=step.key).exists():
+        check_module_taken(membership, step.module_id)
+    return do_complete_step(membership, enrollment_id, step_id)
+
+
+def withdraw_review_cards(membership: Membership, module_id: int, since: dt.datetime) -> int:
+    """Delete the module's review cards the learner got at or after ``since`` and never
+    reviewed: what a completion queued. Returns how many went."""
+    items = RetrievalItem.objects.filter(module_id=module_id).values("pk")
+    deleted, _detail = ReviewCard.objects.filter(
+        learner=membership, item_id__in=items, created_at__gte=since, last_review__isnull=True
+    ).delete()
+    return deleted
+
+
+def check_can_undo(completed_at: dt.datetime, now: dt.datetime | None = None) -> None:
+    if (now or timezone.now()) - completed_at > UNDO_WINDOW:
+        raise ValidationError(
+            _(
+                "A completion can be undone for %(minutes)s minutes only; ask your programme "
+                "team if this one is wrong."
+            )
+            % {"minutes": int(UNDO_WINDOW.total_seconds() // 60)}
+        )
+
+
+def do_undo_step_completion(membership: Membership, enrollment_id: int, step_id: int) -> Step:
+    """Take back a step the learner marked done within ``UNDO_WINDOW``: the completion and
+    its ``completed`` event go, the review cards it created (still unreviewed) go, a finished
+    enrolment reopens, a ``voided`` event records the undo and the roll-up is queued again.
+    Raises ``ValidationError`` when there is nothing (or nothing recent) to undo."""
+    from measurement.services import queue_progress_rollup
+
+    with transaction.atomic():
+        Enrollment.objects.select_for_update().filter(pk=enrollment_id, learner=membership).first()
+        enrollment = Enrollment.objects.get(pk=enrollment_id, learner=membership)
+        step = Step.objects.get(pk=step_id, version_id=enrollment.version_id)
+        completion = StepCompletion.objects.filter(enrollment=enrollment, step_key=step.key).first()
+        if completion is None:
+            raise ValidationError(_("This step is not marked done."))
+        check_can_undo(completion.completed_at)
+        if step.module_id is None:
+            raise ValidationError(_("Only the person who confirmed this step can change it."))
+        completion.delete()
+        ActivityEvent.objects.filter(
+            actor=membership,
+            verb="completed",
+            registration=enrollment,
+            result__step_key=str(step.key),
+        ).delete()
+        withdraw_review_cards(membership, step.module_id, completion.completed_at)
+        ActivityEvent.objects.create(
+            actor=membership,
+            verb="voided",
+            object_type="module",
+            object_id=str(step.module_id),
+            result={"step_key": str(step.key)},
+            registration=enrollment,
+        )
+        Enrollment.objects.filter(pk=enrollment.pk, status=Enrollment.Status.COMPLETED).update(
+            status=Enrollment.Status.ACTIVE, completed_at=None
+        )
+        queue_progress_rollup(membership.organization_id, membership.pk)
+    return step
 
 
 def check_template_not_in_steps(title: str, **step_filter: object) -> None:

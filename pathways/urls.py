@@ -10,4 +10,6 @@ urlpatterns = [
     path("", include("pathways.social.urls")),
     path("", include("pathways.cohorts.urls")),
     path("", include("pathways.scenarios.urls")),
+    path("", include("pathways.xapi.urls")),
+    path("", include("pathways.badges.urls")),
 ]

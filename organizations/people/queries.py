@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from django.apps import apps
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -79,7 +82,7 @@ def _status_of(m: PersonWithInvitation) -> str:
     return Status.INVITED if m.has_pending_invitation else Status.NOT_INVITED
 
 
-def _person_row(m: PersonWithInvitation) -> PersonRow:
+def person_row(m: PersonWithInvitation) -> PersonRow:
     return PersonRow(
         id=m.pk,
         name=m.user.full_name or m.user.email,
@@ -104,6 +107,41 @@ class PeopleFilters:
 
 def people_page(filters: PeopleFilters, page_number: Any = 1) -> tuple[Page, list[PersonRow]]:
     """One page of people matching the filters (2 queries: count and page)."""
+    page = Paginator(people_matching(filters), PEOPLE_PER_PAGE).get_page(page_number)
+    return page, [person_row(m) for m in page.object_list]
+
+
+PEOPLE_EXPORT_HEADERS = (
+    "Name",
+    "E-mail",
+    "Job title",
+    "Function",
+    "Team",
+    "Manager",
+    "Roles",
+    "Status",
+)
+
+
+def people_export_rows(filters: PeopleFilters) -> Iterator[tuple[str, ...]]:
+    """Every person matching the filters as export rows (``PEOPLE_EXPORT_HEADERS``), streamed
+    from one query in chunks so a large organisation's export does not sit in memory twice."""
+    for m in people_matching(filters).iterator(chunk_size=2000):
+        row = person_row(m)
+        yield (
+            row.name,
+            row.email,
+            row.job_title,
+            row.function,
+            row.team,
+            row.manager,
+            ", ".join(row.role_labels),
+            row.status_label,
+        )
+
+
+def people_matching(filters: PeopleFilters) -> QuerySet[PersonWithInvitation]:
+    """The members matching the filters with what ``person_row`` needs (no query yet)."""
     people = Membership.objects.select_related("user", "team", "manager__user").annotate(
         has_pending_invitation=_pending_invitation()
     )
@@ -126,9 +164,7 @@ def people_page(filters: PeopleFilters, page_number: Any = 1) -> tuple[Page, lis
         people = people.filter(unusable, is_active=True, has_pending_invitation=False)
     elif filters.status == Status.DEACTIVATED:
         people = people.filter(is_active=False)
-    people = people.order_by("user__full_name", "user__email")
-    page = Paginator(people, PEOPLE_PER_PAGE).get_page(page_number)
-    return page, [_person_row(m) for m in page.object_list]
+    return people.order_by("user__full_name", "user__email", "pk")
 
 
 def _not_invited() -> QuerySet[Membership]:
@@ -250,7 +286,7 @@ def person_detail(membership_id: int, now: dt.datetime | None = None) -> PersonD
         .get(pk=membership_id)
     )
     reports = [
-        _person_row(r)
+        person_row(r)
         for r in Membership.objects.select_related("user", "team", "manager__user")
         .annotate(has_pending_invitation=_pending_invitation())
         .filter(manager=m)
@@ -276,15 +312,16 @@ def person_detail(membership_id: int, now: dt.datetime | None = None) -> PersonD
         }
         for e in Enrollment.objects.filter(learner=m).select_related("cohort", "version__pathway")
     ]
-    history = [
-        _audit_row(e)
-        for e in AuditEntry.objects.filter(object_type="Person", object_id=str(m.pk))
+    entries = list(
+        AuditEntry.objects.filter(object_type="Person", object_id=str(m.pk))
         .select_related("actor")
         .order_by("-created_at", "-id")[:PERSON_HISTORY]
-    ]
+    )
+    names = _reference_names(entries)
+    history = [_audit_row(e, names) for e in entries]
     return PersonDetail(
         history=history,
-        person=_person_row(m),
+        person=person_row(m),
         membership=m,
         created_at=m.created_at,
         deactivated_at=m.deactivated_at,
@@ -352,18 +389,107 @@ class AuditRow:
     diff: list[DiffLine]
 
 
-def _readable(value: Any) -> str:
-    if value is None or value == "":
+# Snapshot keys that name another row by id, and the model that row lives in: the audit page
+# shows its name instead (one query per model on the page, whatever the number of entries).
+AUDIT_REFERENCES: dict[str, str] = {
+    "stage": "pathways.Stage",
+    "module": "pathways.Module",
+    "step": "pathways.Step",
+    "prerequisites": "pathways.Step",
+    "requires": "pathways.Step",
+    "steps": "pathways.Step",
+    "elective_group": "pathways.ElectiveGroup",
+    "version": "pathways.PathwayVersion",
+    "cohort": "pathways.Cohort",
+    "competency": "competencies.Competency",
+    "competencies": "competencies.Competency",
+    "framework": "competencies.Framework",
+    "team": "organizations.Team",
+    "project_template": "projects.ProjectTemplate",
+    "conversation_template": "coaching.ConversationTemplate",
+}
+# What naming a row of these models reads besides the row itself.
+AUDIT_NAME_JOINS: dict[str, tuple[str, ...]] = {
+    "pathways.Step": ("module", "project_template", "conversation_template"),
+    "pathways.PathwayVersion": ("pathway",),
+}
+# Internal keys an admin has no use for.
+AUDIT_HIDDEN = {"id", "key", "organization", "step_key", "password"}
+AUDIT_LABELS = {
+    "available_offset_days": _("opens (days after the cohort starts)"),
+    "due_offset_days": _("due (days after the cohort starts)"),
+    "position": _("place in order"),
+    "choose": _("steps to choose"),
+    "moved_enrollments": _("learners moved"),
+    "moved_cohorts": _("cohorts moved"),
+    "retired_versions": _("versions retired"),
+    "is_active": _("active"),
+    "p_known": _("knowledge estimate"),
+    "reason": _("reason given"),
+}
+_DEFAULT_REPR = re.compile(r"^([A-Za-z]+) object \((\d+)\)$")
+
+
+def _readable(value: Any, names: dict[Any, str] | None = None) -> str:
+    if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, bool):
         return gettext_now("yes") if value else gettext_now("no")
+    if names is not None:
+        ids = value if isinstance(value, list) else [value]
+        return ", ".join(names.get(v, gettext_now("a deleted item")) for v in ids)
+    if isinstance(value, list) and all(not isinstance(v, dict | list) for v in value):
+        return ", ".join(str(v) for v in value)
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)
 
 
-def audit_diff(before: Any, after: Any) -> list[DiffLine]:
-    """Field-by-field differences between two snapshots; unchanged fields are left out."""
+def _label(key: str) -> str:
+    return str(AUDIT_LABELS.get(key, key.replace("_", " ")))
+
+
+def _plain_repr(object_repr: str, object_type: str) -> str:
+    """Entries written before a model named itself read "ElectiveGroup object (1)"."""
+    match = _DEFAULT_REPR.match(object_repr)
+    if match is None:
+        return object_repr
+    return gettext_now("%(type)s no. %(id)s") % {"type": object_type, "id": match.group(2)}
+
+
+def _reference_names(entries: list[AuditEntry]) -> dict[str, dict[Any, str]]:
+    """Names of every row the entries' snapshots refer to by id, per model label (one query
+    per model that occurs)."""
+    wanted: dict[str, set[int]] = {}
+    for e in entries:
+        for snap in (e.before, e.after):
+            if not isinstance(snap, dict):
+                continue
+            for key, value in snap.items():
+                label = AUDIT_REFERENCES.get(key)
+                if label is None or value is None:
+                    continue
+                ids = value if isinstance(value, list) else [value]
+                wanted.setdefault(label, set()).update(v for v in ids if isinstance(v, int))
+    names: dict[str, dict[Any, str]] = {}
+    for label, wanted_ids in wanted.items():
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            continue
+        rows = model.objects.filter(pk__in=wanted_ids).select_related(
+            *AUDIT_NAME_JOINS.get(label, ())
+        )
+        names[label] = {obj.pk: str(obj) for obj in rows}
+    return names
+
+
+def audit_diff(
+    before: Any, after: Any, names: dict[str, dict[Any, str]] | None = None
+) -> list[DiffLine]:
+    """Field-by-field differences between two snapshots, in the admin's words: rows referred
+    to by id are named (``names`` from ``_reference_names``), internal keys are left out, and
+    so are unchanged fields."""
     if not isinstance(before, dict) and not isinstance(after, dict):
         if before == after:
             return []
@@ -373,10 +499,12 @@ def audit_diff(before: Any, after: Any) -> list[DiffLine]:
     lines = []
     for key in sorted(set(before) | set(after)):
         b, a = before.get(key), after.get(key)
-        if key in before and key in after and b == a:
+        if key in AUDIT_HIDDEN or (key in before and key in after and b == a):
             continue
         kind = "added" if key not in before else "removed" if key not in after else "changed"
-        lines.append(DiffLine(key.replace("_", " "), _readable(b), _readable(a), kind))
+        label = AUDIT_REFERENCES.get(key)
+        lookup = (names or {}).get(label, {}) if label else None
+        lines.append(DiffLine(_label(key), _readable(b, lookup), _readable(a, lookup), kind))
     return lines
 
 
@@ -394,18 +522,20 @@ def audit_page(filters: AuditFilters, page_number: Any = 1) -> tuple[Page, list[
     if filters.date_to:
         entries = entries.filter(created_at__date__lte=filters.date_to)
     page = Paginator(entries.order_by("-created_at", "-id"), AUDIT_PER_PAGE).get_page(page_number)
-    return page, [_audit_row(e) for e in page.object_list]
+    rows = list(page.object_list)
+    names = _reference_names(rows)
+    return page, [_audit_row(e, names) for e in rows]
 
 
-def _audit_row(e: AuditEntry) -> AuditRow:
+def _audit_row(e: AuditEntry, names: dict[str, dict[Any, str]]) -> AuditRow:
     return AuditRow(
         id=e.pk,
         created_at=e.created_at,
         actor=(e.actor.full_name or e.actor.email) if e.actor else gettext_now("Pathwise (system)"),
         action=e.action,
         object_type=e.object_type,
-        object_repr=e.object_repr,
-        diff=audit_diff(e.before, e.after),
+        object_repr=_plain_repr(e.object_repr, e.object_type),
+        diff=audit_diff(e.before, e.after, names),
     )
 
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from organizations.exports import requested_format, tabular_response
 from organizations.http import TenantRequest
 from organizations.models import ImportJob, Membership, Team
 from organizations.people import queries, services
@@ -61,9 +62,14 @@ def people_list(request: TenantRequest, org_slug: str) -> HttpResponse:
     filters = (
         queries.PeopleFilters(**form.cleaned_data) if form.is_valid() else queries.PeopleFilters()
     )
+    fmt = requested_format(request)
+    if fmt is not None:
+        rows = queries.people_export_rows(filters)
+        return tabular_response(fmt, f"{org_slug}-people", queries.PEOPLE_EXPORT_HEADERS, rows)
     page, people = queries.people_page(filters, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("format", None)
     filtered = form.is_valid() and any(form.cleaned_data.values())
     context = {
         "form": form,

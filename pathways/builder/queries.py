@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from coaching.models import ConversationTemplate
 from competencies.models import Competency
@@ -21,6 +22,7 @@ from pathways.models import (
     SelfAssessment,
     Stage,
     Step,
+    StepCompletion,
     StepPrerequisite,
     VersionCompetency,
 )
@@ -474,3 +476,185 @@ def preview_cohorts(version_id: int) -> list[tuple[int, str, int]]:
         .annotate(n=Count("enrollments", filter=Q(enrollments__status="active")))
         .order_by("-start_date", "name")
     ]
+
+
+# --- What publishing a version changes --------------------------------------------------
+
+
+@dataclass
+class StepChange:
+    title: str
+    detail: str = ""
+
+
+@dataclass
+class VersionDiff:
+    """How a draft differs from the version its learners are on, and who it would reach."""
+
+    base_number: int | None  # the published version compared with (None: first version)
+    added: list[StepChange] = field(default_factory=list)
+    removed: list[StepChange] = field(default_factory=list)
+    moved: list[StepChange] = field(default_factory=list)
+    changed: list[StepChange] = field(default_factory=list)  # timing, prerequisites, rules
+    learners: int = 0  # active learners on earlier versions, who would move
+    cohorts: int = 0  # planned or running cohorts on earlier versions
+    learners_losing_done: int = 0  # moving learners who completed a step this draft removes
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.added or self.removed or self.moved or self.changed)
+
+
+@dataclass(frozen=True)
+class _StepFacts:
+    title: str
+    stage: str
+    order: int
+    opens: int
+    due: int | None
+    after: tuple[str, ...]
+    group: str
+    rules: tuple[str, ...]
+
+
+def _step_facts(version_id: int) -> dict[str, _StepFacts]:
+    """Per step key: title, stage, order, timing, prerequisites (by title), elective group and
+    personalisation rules in words (4 queries)."""
+    steps = list(
+        Step.objects.filter(version_id=version_id)
+        .select_related(
+            "stage", "module", "project_template", "conversation_template", "elective_group"
+        )
+        .prefetch_related("rules__competency")
+        .order_by("stage__position", "position", "id")
+    )
+    titles = {s.pk: s.display_title for s in steps}
+    prerequisites: dict[int, list[str]] = defaultdict(list)
+    for step_id, requires_id in StepPrerequisite.objects.filter(
+        step__version_id=version_id
+    ).values_list("step_id", "requires_id"):
+        prerequisites[step_id].append(titles.get(requires_id, "?"))
+    facts: dict[str, _StepFacts] = {}
+    for order, s in enumerate(steps):
+        group = s.elective_group
+        facts[str(s.key)] = _StepFacts(
+            title=s.display_title,
+            stage=s.stage.title if s.stage else "",
+            order=order,
+            opens=s.available_offset_days,
+            due=s.due_offset_days,
+            after=tuple(sorted(prerequisites.get(s.pk, []))),
+            group=(
+                _("%(group)s (choose %(k)s)") % {"group": group.title, "k": group.choose}
+                if group
+                else ""
+            ),
+            rules=tuple(
+                sorted(
+                    _("%(action)s %(threshold)s on %(competency)s")
+                    % {
+                        "action": r.get_action_display().lower(),
+                        "threshold": r.threshold,
+                        "competency": r.competency.name,
+                    }
+                    for r in s.rules.all()
+                )
+            ),
+        )
+    return facts
+
+
+def _day(n: int | None) -> str:
+    return _("day %(n)s") % {"n": n} if n is not None else _("no due date")
+
+
+def _describe_change(old: _StepFacts, new: _StepFacts) -> str:
+    parts = []
+    if old.opens != new.opens:
+        parts.append(
+            _("opens on %(new)s instead of %(old)s")
+            % {"new": _day(new.opens), "old": _day(old.opens)}
+        )
+    if old.due != new.due:
+        parts.append(
+            _("due on %(new)s instead of %(old)s") % {"new": _day(new.due), "old": _day(old.due)}
+        )
+    if old.after != new.after:
+        parts.append(
+            _("now comes after %(steps)s") % {"steps": ", ".join(new.after)}
+            if new.after
+            else _("now simply follows the step before it")
+        )
+    if old.group != new.group:
+        parts.append(
+            _("now an elective in %(group)s") % {"group": new.group}
+            if new.group
+            else _("now a core step (was an elective)")
+        )
+    if old.rules != new.rules:
+        parts.append(
+            _("personalisation: %(rules)s") % {"rules": "; ".join(new.rules)}
+            if new.rules
+            else _("no longer personalised")
+        )
+    return "; ".join(parts)
+
+
+def version_diff(version: PathwayVersion) -> VersionDiff:
+    """What publishing ``version`` changes compared with the pathway's newest published
+    version, and the learners and cohorts that would move to it (at most 10 queries)."""
+    base = (
+        PathwayVersion.objects.filter(
+            pathway_id=version.pathway_id, status=PathwayVersion.Status.PUBLISHED
+        )
+        .exclude(pk=version.pk)
+        .order_by("-number")
+        .first()
+    )
+    others = PathwayVersion.objects.filter(pathway_id=version.pathway_id).exclude(pk=version.pk)
+    active = Enrollment.objects.filter(version__in=others, status=Enrollment.Status.ACTIVE)
+    diff = VersionDiff(
+        base_number=base.number if base else None,
+        learners=active.count(),
+        cohorts=Cohort.objects.filter(
+            version__in=others, status__in=[Cohort.Status.PLANNED, Cohort.Status.RUNNING]
+        ).count(),
+    )
+    if base is None:
+        return diff
+    old, new = _step_facts(base.pk), _step_facts(version.pk)
+    for key, facts in new.items():
+        if key not in old:
+            diff.added.append(StepChange(facts.title, facts.stage))
+    removed_keys = [key for key in old if key not in new]
+    for key in removed_keys:
+        diff.removed.append(StepChange(old[key].title, old[key].stage))
+    kept = [key for key in new if key in old]
+    old_order = sorted(kept, key=lambda k: old[k].order)
+    for index, key in enumerate(kept):
+        before, after = old[key], new[key]
+        if before.stage != after.stage:
+            diff.moved.append(
+                StepChange(
+                    after.title,
+                    _("from %(old)s to %(new)s") % {"old": before.stage, "new": after.stage},
+                )
+            )
+        elif old_order.index(key) != index:
+            diff.moved.append(
+                StepChange(
+                    after.title,
+                    _("now step %(new)s of the pathway (was step %(old)s)")
+                    % {"new": after.order + 1, "old": before.order + 1},
+                )
+            )
+        if detail := _describe_change(before, after):
+            diff.changed.append(StepChange(after.title, detail))
+    if removed_keys:
+        diff.learners_losing_done = (
+            StepCompletion.objects.filter(enrollment__in=active, step_key__in=removed_keys)
+            .values("enrollment_id")
+            .distinct()
+            .count()
+        )
+    return diff

@@ -480,6 +480,9 @@ def version_publish(request: TenantRequest, org_slug: str, version_id: int) -> H
         if version.status == PathwayVersion.Status.DRAFT
         else [],
         "has_learners": services.pathway_has_learners(version),
+        "diff": queries.version_diff(version)
+        if version.status == PathwayVersion.Status.DRAFT
+        else None,
     }
     return render(request, "pathways/builder/publish.html", context)
 

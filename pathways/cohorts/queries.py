@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef
@@ -27,6 +27,9 @@ from pathways.models import (
     StepCompletion,
 )
 from pathways.queries import enrollment_views, enrollments_in_progress
+
+if TYPE_CHECKING:
+    from measurement.queries import CohortHealth
 
 LEARNERS_PER_PAGE = 50
 WITHDRAWN = Enrollment.Status.WITHDRAWN
@@ -176,8 +179,8 @@ def cohort_detail(cohort_id: int, today: dt.date | None = None) -> CohortDetail:
     )
 
 
-def filter_learners(detail: CohortDetail, show: str, page_number: Any) -> Page:
-    """One page of the detail's learners for the chosen view (no queries)."""
+def learners_shown(detail: CohortDetail, show: str) -> list[LearnerProgress]:
+    """The detail's learners for the chosen view (no queries)."""
     rows = detail.learners
     if show == "not_started":
         rows = [lp for lp in rows if lp.not_started]
@@ -185,7 +188,86 @@ def filter_learners(detail: CohortDetail, show: str, page_number: Any) -> Page:
         rows = [lp for lp in rows if lp.overdue]
     elif show == "withdrawn":
         rows = [lp for lp in rows if lp.status == WITHDRAWN]
-    return Paginator(rows, LEARNERS_PER_PAGE).get_page(page_number)
+    return rows
+
+
+def filter_learners(detail: CohortDetail, show: str, page_number: Any) -> Page:
+    """One page of the detail's learners for the chosen view (no queries)."""
+    return Paginator(learners_shown(detail, show), LEARNERS_PER_PAGE).get_page(page_number)
+
+
+COHORT_EXPORT_HEADERS = (
+    "Cohort",
+    "Pathway",
+    "Version",
+    "Start date",
+    "End date",
+    "Status",
+    "Learners",
+    "Learners in the latest roll-up",
+    "Steps done",
+    "Steps total",
+    "Percent done",
+    "Overdue steps",
+    "Learners overdue",
+    "Not started",
+)
+
+
+def cohort_export_rows(cohorts: list[CohortHealth]) -> list[tuple[Any, ...]]:
+    """The programme-health table's rows for export (``COHORT_EXPORT_HEADERS``; no queries)."""
+    return [
+        (
+            c.name,
+            c.pathway,
+            c.version,
+            c.start_date,
+            c.end_date,
+            c.status,
+            c.learners,
+            c.counted,
+            c.steps_done,
+            c.steps_total,
+            c.percent,
+            c.overdue_steps,
+            c.learners_overdue,
+            c.not_started,
+        )
+        for c in cohorts
+    ]
+
+
+PROGRESS_EXPORT_HEADERS = (
+    "Learner",
+    "E-mail",
+    "Team",
+    "Status",
+    "Steps done",
+    "Steps total",
+    "Percent done",
+    "Overdue steps",
+    "Last step done (UTC)",
+    "Pathway version",
+)
+
+
+def progress_export_rows(detail: CohortDetail, show: str) -> list[tuple[Any, ...]]:
+    """The learners of the view as export rows (``PROGRESS_EXPORT_HEADERS``; no queries)."""
+    return [
+        (
+            lp.name,
+            lp.email,
+            lp.team,
+            lp.status_label,
+            lp.steps_done,
+            lp.steps_total,
+            lp.percent,
+            "; ".join(lp.overdue),
+            lp.last_activity.astimezone(dt.UTC).replace(tzinfo=None) if lp.last_activity else None,
+            lp.version,
+        )
+        for lp in learners_shown(detail, show)
+    ]
 
 
 @dataclass

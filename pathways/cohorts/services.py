@@ -6,16 +6,29 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organizations.audit import record_change, snapshot
 from organizations.integrity import refuse_duplicate
-from organizations.models import Membership, User
-from pathways.cohorts.queries import LearnerFilter, matching_learners
-from pathways.models import Cohort, CohortCoach, CohortSponsor, Enrollment, PathwayVersion
+from organizations.models import Membership, Organization, User
+from organizations.relative_dates import zone_named
+from organizations.tasking import enqueue_on_commit
+from pathways.cohorts.queries import LearnerFilter, cohort_detail, matching_learners
+from pathways.models import (
+    Cohort,
+    CohortCoach,
+    CohortSponsor,
+    Enrollment,
+    OverdueReminder,
+    PathwayVersion,
+)
 
 COHORT_FIELDS = ["name", "version", "start_date", "end_date", "status"]
 # Enrolments inserted per statement when adding a whole team or function at once.
@@ -291,3 +304,106 @@ def do_remove_staff(actor: User | None, cohort: Cohort, kind: str, membership: M
             object_type=label,
             object_repr=f"{membership.user.email} → {cohort.name}",
         )
+
+
+# --- Reminding overdue learners ---------------------------------------------------------
+
+
+def org_today(org: Organization, now: dt.datetime | None = None) -> dt.date:
+    """The organisation's calendar date at ``now`` (what "once a day" counts in)."""
+    return (now or timezone.now()).astimezone(zone_named(org.time_zone)).date()
+
+
+def check_can_remind_overdue(
+    cohort: Cohort, org: Organization, now: dt.datetime | None = None
+) -> list[dict[str, Any]]:
+    """The overdue learners to remind, as ``{"membership", "steps"}``; refuses a second
+    reminder the same day and a cohort with nobody overdue."""
+    if OverdueReminder.objects.filter(cohort=cohort, local_date=org_today(org, now)).exists():
+        raise ValidationError(
+            _("Overdue learners of this cohort were already reminded today; try again tomorrow.")
+        )
+    detail = cohort_detail(cohort.pk)
+    recipients = [
+        {"membership": lp.membership_id, "steps": lp.overdue}
+        for lp in detail.learners
+        if lp.overdue and lp.status != Enrollment.Status.WITHDRAWN
+    ]
+    if not recipients:
+        raise ValidationError(_("Nobody in this cohort is overdue: there is no one to remind."))
+    return recipients
+
+
+def do_remind_overdue(
+    actor: User | None, cohort: Cohort, org: Organization, now: dt.datetime | None = None
+) -> OverdueReminder:
+    """Record a reminder to the cohort's overdue learners (at most one a day per cohort) with
+    its audit entry, and queue the e-mails after commit. The row is the outbox: a lost task is
+    re-queued by the beat (``tasks.requeue_unsent_overdue_reminders``)."""
+    from pathways.cohorts.tasks import send_overdue_reminder
+
+    with transaction.atomic():
+        Cohort.objects.select_for_update().filter(pk=cohort.pk).first()
+        recipients = check_can_remind_overdue(cohort, org, now)
+        try:
+            with transaction.atomic():
+                reminder = OverdueReminder.objects.create(
+                    cohort=cohort,
+                    sent_by=actor if actor is not None and actor.is_authenticated else None,
+                    local_date=org_today(org, now),
+                    recipients=recipients,
+                )
+        except IntegrityError as exc:  # a concurrent click won the day's reminder
+            raise ValidationError(
+                _("Overdue learners of this cohort were already reminded today.")
+            ) from exc
+        record_change(
+            actor,
+            "reminded",
+            cohort,
+            after={"learners reminded": len(recipients)},
+            object_repr=_("Overdue learners of %(cohort)s") % {"cohort": cohort.name},
+        )
+        enqueue_on_commit(send_overdue_reminder, org.pk, reminder.pk)
+    return reminder
+
+
+def deliver_overdue_reminder(org: Organization, reminder_id: int) -> int:
+    """E-mail each recipient of an unsent reminder their overdue steps, then mark it sent.
+    Safe to run twice: a sent (or vanished) reminder sends nothing. Returns e-mails sent."""
+    with transaction.atomic():
+        reminder = (
+            OverdueReminder.objects.select_for_update()
+            .select_related("cohort")
+            .filter(pk=reminder_id, sent_at__isnull=True)
+            .first()
+        )
+        if reminder is None:
+            return 0
+        ids = [r["membership"] for r in reminder.recipients]
+        members = {
+            m.pk: m
+            for m in Membership.objects.filter(pk__in=ids, is_active=True).select_related("user")
+        }
+        url = settings.PATHWISE_BASE_URL + reverse("org_home", args=[org.slug])
+        messages = []
+        for recipient in reminder.recipients:
+            member = members.get(recipient["membership"])
+            if member is None:
+                continue
+            body = render_to_string(
+                "pathways/cohorts/overdue_email.txt",
+                {
+                    "name": member.user.display_name,
+                    "cohort": reminder.cohort.name,
+                    "steps": recipient["steps"],
+                    "url": url,
+                    "org": org,
+                },
+            )
+            subject = _("%(cohort)s: steps waiting for you") % {"cohort": reminder.cohort.name}
+            messages.append(EmailMessage(subject=subject, body=body, to=[member.user.email]))
+        OverdueReminder.objects.filter(pk=reminder.pk).update(sent_at=timezone.now())
+        # Sent inside the lock: a second run waits, then finds the reminder sent.
+        sent = get_connection().send_messages(messages) if messages else 0
+    return sent or 0

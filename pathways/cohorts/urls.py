@@ -10,6 +10,11 @@ urlpatterns = [
     path("cohorts/<int:cohort_id>/", views.cohort_detail, name="cohort_detail"),
     path("cohorts/<int:cohort_id>/edit/", views.cohort_edit, name="cohort_edit"),
     path(
+        "cohorts/<int:cohort_id>/remind-overdue/",
+        views.cohort_remind_overdue,
+        name="cohort_remind_overdue",
+    ),
+    path(
         "cohorts/<int:cohort_id>/learners/add/",
         views.cohort_add_learner,
         name="cohort_add_learner",

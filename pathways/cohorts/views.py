@@ -9,14 +9,17 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from measurement.queries import programme_health
+from organizations.exports import requested_format, tabular_response
 from organizations.http import TenantRequest
 from organizations.models import Membership
 from organizations.roles import role_required
 from pathways.cohorts import queries, services
 from pathways.cohorts.forms import AddLearnerForm, CohortForm, LearnerFilterForm, StaffForm
+from pathways.cohorts.queries import COHORT_EXPORT_HEADERS, cohort_export_rows
 from pathways.models import Cohort, Enrollment
 
 
@@ -34,6 +37,10 @@ def _staff_forms(choices: queries.Choices, data: Any = None) -> dict[str, StaffF
 @role_required("admin")
 def cohort_list(request: TenantRequest, org_slug: str) -> HttpResponse:
     health = programme_health()
+    fmt = requested_format(request)
+    if fmt is not None:
+        rows = cohort_export_rows(health.cohorts)
+        return tabular_response(fmt, f"{org_slug}-cohorts", COHORT_EXPORT_HEADERS, rows)
     return render(
         request, "pathways/cohorts/cohort_list.html", {"cohorts": health.cohorts, "health": health}
     )
@@ -87,6 +94,11 @@ def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> Http
         raise Http404 from exc
     show = request.GET.get("show", "all")
     show = show if show in queries.SHOW_FILTERS else "all"
+    fmt = requested_format(request)
+    if fmt is not None:
+        rows = queries.progress_export_rows(detail, show)
+        name = f"{org_slug}-{detail.cohort.name}-progress"
+        return tabular_response(fmt, name, queries.PROGRESS_EXPORT_HEADERS, rows)
     page = queries.filter_learners(detail, show, request.GET.get("page"))
     choices = queries.cohort_choices()
     context = {
@@ -207,4 +219,26 @@ def cohort_staff_remove(
         _flash_error(request, exc)
     else:
         messages.success(request, _("%s is no longer assigned to this cohort.") % member.user.email)
+    return redirect("cohort_detail", org_slug=org_slug, cohort_id=cohort_id)
+
+
+@require_POST
+@role_required("admin")
+def cohort_remind_overdue(request: TenantRequest, org_slug: str, cohort_id: int) -> HttpResponse:
+    cohort = get_object_or_404(Cohort, pk=cohort_id)
+    try:
+        reminder = services.do_remind_overdue(request.user, cohort, request.org)
+    except ValidationError as exc:
+        _flash_error(request, exc)
+    else:
+        n = len(reminder.recipients)
+        messages.success(
+            request,
+            ngettext(
+                "Reminder e-mailed to %(n)s overdue learner, with their overdue steps.",
+                "Reminder e-mailed to %(n)s overdue learners, each with their overdue steps.",
+                n,
+            )
+            % {"n": n},
+        )
     return redirect("cohort_detail", org_slug=org_slug, cohort_id=cohort_id)

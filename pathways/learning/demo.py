@@ -17,6 +17,7 @@ from competencies.models import Competency
 from organizations.demo import DemoPeople
 from pathways.learning.queries import diagnostic_for
 from pathways.models import (
+    ActivityEvent,
     Enrollment,
     ModuleReaction,
     PracticeAnswer,
@@ -36,6 +37,7 @@ REVIEWERS = 12
 # A practice answer is written a little before its module is marked done; the module's review
 # cards are first answered a little after (the same day).
 ANSWER_BEFORE_DONE = dt.timedelta(minutes=15)
+OPENED_BEFORE_DONE = dt.timedelta(minutes=25)
 FIRST_REVIEW_AFTER_DONE = dt.timedelta(hours=1)
 
 PATHWAY_COMPETENCIES = [
@@ -311,6 +313,16 @@ def seed_learning(people: DemoPeople) -> None:
         items_by_module.setdefault(module_id, []).append(item_id)
     competencies_by_version: dict[int, list] = {}
     answers, reactions, assessments, cards = [], [], [], []
+    # Taking a module leaves "opened" and "completed" facts (what the library's reach counts);
+    # the ones already there are kept, so a second run adds none.
+    events: list[ActivityEvent] = []
+    logged = set(
+        ActivityEvent.objects.filter(
+            actor__in=[e.learner_id for e in enrollments],
+            verb__in=["experienced", "completed"],
+            object_type="module",
+        ).values_list("actor_id", "verb", "object_id")
+    )
     for enrollment in enrollments:
         learner = enrollment.learner
         is_demo = learner.pk == people.learner.pk
@@ -329,6 +341,24 @@ def seed_learning(people: DemoPeople) -> None:
             step_module = step.module_id
             if step_module is None:  # never: ``steps`` holds only steps with a module
                 continue
+            for verb, when in (
+                ("experienced", completed_at - OPENED_BEFORE_DONE),
+                ("completed", completed_at),
+            ):
+                if (learner.pk, verb, str(step_module)) not in logged:
+                    logged.add((learner.pk, verb, str(step_module)))
+                    events.append(
+                        ActivityEvent(
+                            organization_id=people.org.pk,
+                            actor=learner,
+                            verb=verb,
+                            object_type="module",
+                            object_id=str(step_module),
+                            result={"completion": True} if verb == "completed" else {},
+                            registration=enrollment,
+                            timestamp=when,
+                        )
+                    )
             # The cards marking the module done created (ensure_review_cards), in bulk: new,
             # due from the moment the module was done.
             cards += [
@@ -370,6 +400,7 @@ def seed_learning(people: DemoPeople) -> None:
     ReviewCard.objects.bulk_create(cards, ignore_conflicts=True, batch_size=1000)
     PracticeAnswer.objects.bulk_create(answers, ignore_conflicts=True, batch_size=1000)
     ModuleReaction.objects.bulk_create(reactions, ignore_conflicts=True, batch_size=1000)
+    ActivityEvent.objects.bulk_create(events, batch_size=1000)
     _seed_reviews(people, now)
 
 

@@ -406,6 +406,13 @@ class ModulePage:
     review_cards: int
     done: bool
     context: StepContext | None = None
+    done_at: dt.datetime | None = None
+    undo_until: dt.datetime | None = None  # a completion made by mistake can be undone till then
+
+    @property
+    def needs_answer(self) -> bool:
+        """The practice task is what marks the module done: it must be answered first."""
+        return self.task_id is not None and not self.answer
 
 
 def module_page(
@@ -427,10 +434,19 @@ def module_page(
     )
     if context is not None:
         done = context.step.state == queries.DONE
+        done_at = context.step.completed_at if done else None
     else:
-        done = ActivityEvent.objects.filter(
-            actor=membership, verb="completed", object_type="module", object_id=str(module.pk)
-        ).exists()
+        done_at = (
+            ActivityEvent.objects.filter(
+                actor=membership, verb="completed", object_type="module", object_id=str(module.pk)
+            )
+            .values_list("timestamp", flat=True)
+            .first()
+        )
+        done = done_at is not None
+    undo_until = done_at + queries.UNDO_WINDOW if done_at is not None else None
+    if undo_until is not None and undo_until <= timezone.now():
+        undo_until = None
     return ModulePage(
         id=module.pk,
         title=module.title,
@@ -449,6 +465,8 @@ def module_page(
         review_cards=counts["cards"],
         done=done,
         context=context,
+        done_at=done_at,
+        undo_until=undo_until,
     )
 
 

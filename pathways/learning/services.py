@@ -34,7 +34,12 @@ from pathways.models import (
     SelfAssessment,
     Step,
 )
-from pathways.services import do_complete_step
+from pathways.services import (
+    check_can_undo,
+    check_module_taken,
+    do_learner_complete_step,
+    withdraw_review_cards,
+)
 
 ANSWER_MAX_LENGTH = 5000
 REACTION_SCALE = range(1, 6)
@@ -275,7 +280,8 @@ class DoneOutcome:
 
 
 def do_mark_module_done(membership: Membership, module_id: int) -> DoneOutcome:
-    """A module taken outside a pathway: log ``completed`` once and create its review cards."""
+    """A module taken outside a pathway: log ``completed`` once (after ``check_module_taken``)
+    and create its review cards. Raises ``ValidationError`` when the module was not taken."""
     with transaction.atomic():
         # Lock the learner: a double submit is serialised and logs ``completed`` once.
         Membership.objects.select_for_update().filter(pk=membership.pk).first()
@@ -284,6 +290,7 @@ def do_mark_module_done(membership: Membership, module_id: int) -> DoneOutcome:
             actor=membership, verb="completed", object_type="module", object_id=str(module.pk)
         ).exists()
         if not already:
+            check_module_taken(membership, module.pk)
             ActivityEvent.objects.create(
                 actor=membership,
                 verb="completed",
@@ -295,19 +302,38 @@ def do_mark_module_done(membership: Membership, module_id: int) -> DoneOutcome:
     return DoneOutcome(cards_created=cards)
 
 
+def do_undo_module_done(membership: Membership, module_id: int) -> Module:
+    """Take back a module (outside a pathway) marked done within the undo window: its
+    ``completed`` event and the unreviewed review cards it created go; a ``voided`` event
+    records the undo. Raises ``ValidationError`` when there is nothing recent to undo."""
+    with transaction.atomic():
+        Membership.objects.select_for_update().filter(pk=membership.pk).first()
+        module = check_module_for_learner(membership, module_id)
+        event = ActivityEvent.objects.filter(
+            actor=membership,
+            verb="completed",
+            object_type="module",
+            object_id=str(module.pk),
+            registration__isnull=True,
+        ).first()
+        if event is None:
+            raise ValidationError(_("This module is not marked done."))
+        check_can_undo(event.timestamp)
+        event.delete()
+        withdraw_review_cards(membership, module.pk, event.timestamp)
+        ActivityEvent.objects.create(
+            actor=membership, verb="voided", object_type="module", object_id=str(module.pk)
+        )
+    return module
+
+
 def do_mark_step_done(membership: Membership, enrollment_id: int, step_id: int) -> DoneOutcome:
-    """Complete a pathway step (see ``do_complete_step``) and say what it finished: the stage
+    """Complete a pathway step (see ``do_learner_complete_step``) and say what it finished: the stage
     or the pathway whose last step this completion was (a step done earlier, or a second
     submit after another step finished the stage, finishes nothing new)."""
-    if Step.objects.filter(pk=step_id, kind=Step.Kind.COACHING).exists():
-        # A coaching conversation is completed by the coach logging the session, not by the
-        # learner (``coaching.services.do_log_session``).
-        raise ValidationError(
-            _("Your coach completes a coaching conversation when they log the session with you.")
-        )
     with transaction.atomic():
         before = ReviewCard.objects.filter(learner=membership).count()
-        completion = do_complete_step(membership, enrollment_id, step_id)
+        completion = do_learner_complete_step(membership, enrollment_id, step_id)
         cards = ReviewCard.objects.filter(learner=membership).count() - before
         [view] = queries.learner_enrollments(membership, enrollment_id=enrollment_id)
     stage = next((st for st in view.stages if any(s.id == step_id for s in st.steps)), None)

@@ -10,6 +10,12 @@ urlpatterns = [
     path("learn/modules/<int:module_id>/answer/", views.save_answer, name="learning_answer"),
     path("learn/modules/<int:module_id>/reaction/", views.save_reaction, name="learning_reaction"),
     path("learn/modules/<int:module_id>/done/", views.module_done, name="learning_module_done"),
+    path("learn/modules/<int:module_id>/undo/", views.module_undo, name="learning_module_undo"),
+    path(
+        "learn/enrollments/<int:enrollment_id>/steps/<int:step_id>/undo/",
+        views.step_undo,
+        name="learning_step_undo",
+    ),
     path(
         "learn/enrollments/<int:enrollment_id>/diagnostic/",
         views.diagnostic,

@@ -24,6 +24,7 @@ from pathways.learning.forms import (
     ReactionForm,
 )
 from pathways.queries import Celebration, learner_enrollments
+from pathways.services import do_record_module_opened, do_undo_step_completion
 from pathways.social.queries import comments_for
 
 
@@ -61,6 +62,9 @@ def _module_response(
     reaction_form = forms.get("reaction_form") or ReactionForm(
         initial={"useful": page.useful, "relevant": page.relevant}
     )
+    if not forms.get("partial") and request.method == "GET":
+        # Opening the page is the evidence that the module's content was reached.
+        do_record_module_opened(request.membership, module_id)
     ctx = {"page": page, "answer_form": answer_form, "reaction_form": reaction_form}
     ctx["query"] = f"?enrollment={context.enrollment_id}&step={context.step.id}" if context else ""
     partial = forms.get("partial")
@@ -153,7 +157,7 @@ def save_reaction(request: TenantRequest, org_slug: str, module_id: int) -> Http
 
 
 def _done_message(request: TenantRequest, outcome: services.DoneOutcome) -> None:
-    parts = [_("Marked done. Well done!")]
+    parts = [_("Marked done.")]
     if outcome.finished_pathway:
         parts = [
             _("Marked done: that was the last step of %(pathway)s.")
@@ -170,6 +174,7 @@ def _done_message(request: TenantRequest, outcome: services.DoneOutcome) -> None
             )
             % {"n": outcome.cards_created}
         )
+    parts.append(_("Done by mistake? You can undo it below for a few minutes."))
     messages.success(request, " ".join(parts))
 
 
@@ -180,8 +185,51 @@ def module_done(request: TenantRequest, org_slug: str, module_id: int) -> HttpRe
         outcome = services.do_mark_module_done(request.membership, module_id)
     except ObjectDoesNotExist as exc:
         raise Http404(_("No such module.")) from exc
-    _done_message(request, outcome)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        _done_message(request, outcome)
     return redirect("learning_module", org_slug=org_slug, module_id=module_id)
+
+
+@require_POST
+@role_required("learner")
+def module_undo(request: TenantRequest, org_slug: str, module_id: int) -> HttpResponse:
+    try:
+        module = services.do_undo_module_done(request.membership, module_id)
+    except ObjectDoesNotExist as exc:
+        raise Http404(_("No such module.")) from exc
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Undone: “%(title)s” is no longer marked done, and its reviews were withdrawn.")
+            % {"title": module.title},
+        )
+    return redirect("learning_module", org_slug=org_slug, module_id=module_id)
+
+
+@require_POST
+@role_required("learner")
+def step_undo(
+    request: TenantRequest, org_slug: str, enrollment_id: int, step_id: int
+) -> HttpResponse:
+    try:
+        step = do_undo_step_completion(request.membership, enrollment_id, step_id)
+    except ObjectDoesNotExist as exc:
+        raise Http404(_("No such step in your pathways.")) from exc
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Undone: “%(title)s” is no longer marked done, and its reviews were withdrawn.")
+            % {"title": step.display_title},
+        )
+    return redirect(
+        "learning_step", org_slug=org_slug, enrollment_id=enrollment_id, step_id=step_id
+    )
 
 
 @require_POST
@@ -189,9 +237,9 @@ def module_done(request: TenantRequest, org_slug: str, module_id: int) -> HttpRe
 def step_done(
     request: TenantRequest, org_slug: str, enrollment_id: int, step_id: int
 ) -> HttpResponse:
-    """Mark a step done. From the home's pathway card (htmx) the card is swapped for the
-    updated one, which celebrates a stage or pathway this step finished; otherwise the learner
-    goes home, told what the step finished, where the finish is celebrated."""
+    """Mark a module step done from its page. Back on the step's page the learner is told what
+    the step finished (the home celebrates it) and may undo a slip for a short while; an htmx
+    request gets the home's pathway card, celebrating a finished stage or pathway."""
     try:
         outcome = services.do_mark_step_done(request.membership, enrollment_id, step_id)
     except ObjectDoesNotExist as exc:
@@ -206,7 +254,9 @@ def step_done(
     if request.htmx:
         return _enrollment_card(request, enrollment_id, celebration=outcome.celebration)
     _done_message(request, outcome)
-    return redirect("org_home", org_slug=org_slug)
+    return redirect(
+        "learning_step", org_slug=org_slug, enrollment_id=enrollment_id, step_id=step_id
+    )
 
 
 def _enrollment_card(

@@ -6,8 +6,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q
+from django.db.models import Avg, Count, Q
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from competencies.models import Competency
 from pathways.library.scenario_checks import TreeProblem, find_tree_problems
@@ -15,9 +16,11 @@ from pathways.library.search import search_modules
 from pathways.library.services import difficulty_level
 from pathways.markdown import render_markdown
 from pathways.models import (
+    ActivityEvent,
     ChoiceScore,
     Module,
     ModuleCompetency,
+    ModuleReaction,
     ModuleTag,
     PracticeTask,
     RetrievalItem,
@@ -45,6 +48,21 @@ class ModuleRow:
     tags: dict[str, list[str]] = field(default_factory=dict)
     questions: int = 0
     has_practice: bool = False
+    opened: int = 0  # learners who opened the module
+    completed: int = 0  # learners who completed it
+    ratings: int = 0  # learners who rated it
+    useful: float | None = None  # mean 1-5, only with at least MIN_RATINGS ratings
+    relevant: float | None = None
+
+    @property
+    def ratings_hidden(self) -> bool:
+        """Fewer ratings than the anonymity threshold: no mean is shown."""
+        return 0 < self.ratings < MIN_RATINGS
+
+    @property
+    def weak(self) -> bool:
+        """Learners found it of little use: a candidate to refresh or retire."""
+        return self.useful is not None and self.useful < WEAK_RATING
 
 
 @dataclass
@@ -115,9 +133,47 @@ def _row(module: Module, names: dict[int, list[str]], tags: dict) -> ModuleRow:
     )
 
 
+# Aggregates across learners need at least this many people (ARCHITECTURE: >= 5 a cell).
+MIN_RATINGS = 5
+# A mean usefulness below this (on 1-5) marks the module as one to refresh or retire.
+WEAK_RATING = 3.0
+
+Reach = tuple[int, int, int, float | None, float | None]
+
+
+def _learner_reach(module_ids: list[int]) -> dict[int, Reach]:
+    """Per module: learners who opened it, who completed it, how many rated it and the mean
+    ratings (hidden below ``MIN_RATINGS``). 2 queries, aggregated in SQL."""
+    reach: dict[int, list] = {m: [0, 0, 0, None, None] for m in module_ids}
+    for object_id, verb, n in (
+        ActivityEvent.objects.filter(
+            verb__in=["experienced", "completed"],
+            object_type="module",
+            object_id__in=[str(m) for m in module_ids],
+        )
+        .values("object_id", "verb")
+        .annotate(n=Count("actor_id", distinct=True))
+        .values_list("object_id", "verb", "n")
+    ):
+        module_id = int(object_id)
+        if module_id in reach:
+            reach[module_id][0 if verb == "experienced" else 1] = n
+    for module_id, n, useful, relevant in (
+        ModuleReaction.objects.filter(module_id__in=module_ids)
+        .values("module_id")
+        .annotate(n=Count("id"), useful=Avg("useful"), relevant=Avg("relevant"))
+        .values_list("module_id", "n", "useful", "relevant")
+    ):
+        reach[module_id][2] = n
+        if n >= MIN_RATINGS:
+            reach[module_id][3], reach[module_id][4] = useful, relevant
+    return {m: (r[0], r[1], r[2], r[3], r[4]) for m, r in reach.items()}
+
+
 def library_page(filters: LibraryFilters, page_number: int | str | None = 1) -> LibraryPage:
-    """One page of matching modules with their competencies, tags, question counts and practice
-    tasks, and the filter options (9 queries whatever the library's size)."""
+    """One page of matching modules with their competencies, tags, question counts, practice
+    tasks and learners' reach and ratings, and the filter options (11 queries whatever the
+    library's size)."""
     queryset = search_modules(
         text=filters.text,
         competency_id=filters.competency_id,
@@ -142,9 +198,13 @@ def library_page(filters: LibraryFilters, page_number: int | str | None = 1) -> 
         PracticeTask.objects.filter(module_id__in=ids).values_list("module_id", flat=True)
     )
     rows = [_row(m, names, tags) for m in modules]
+    reach = _learner_reach(ids)
     for row in rows:
         row.questions = questions.get(row.id, 0)
         row.has_practice = row.id in practised
+        row.opened, row.completed, row.ratings, row.useful, row.relevant = reach.get(
+            row.id, (0, 0, 0, None, None)
+        )
     options: dict[str, list[str]] = defaultdict(list)
     for kind, value in (
         ModuleTag.objects.order_by("kind", "value").values_list("kind", "value").distinct()
@@ -184,6 +244,16 @@ class ItemView:
     level: str
     options: list[OptionView]
 
+    @property
+    def difficulty_words(self) -> str:
+        """The item's current difficulty as an admin says it (the Elo value learns from
+        answers: 0 is a typical question, ±1 clearly easier or harder)."""
+        if self.difficulty <= -0.5:
+            return _("easier than most questions")
+        if self.difficulty >= 0.5:
+            return _("harder than most questions")
+        return _("about as hard as most questions")
+
 
 @dataclass
 class ModuleDetail:
@@ -193,6 +263,20 @@ class ModuleDetail:
     practice: PracticeTask | None
     items: list[ItemView]
     scenarios: list[tuple[int, str, str, str]]
+
+    @property
+    def missing_for_learners(self) -> list[str]:
+        """What the library promises learners that this module lacks (no query)."""
+        missing = []
+        if self.practice is None:
+            missing.append(_("a practice task"))
+        if not self.items:
+            missing.append(_("retrieval questions"))
+        return missing
+
+    @property
+    def missing_label(self) -> str:
+        return _(" and ").join(self.missing_for_learners)
 
 
 def retrieval_items(module: Module) -> list[ItemView]:

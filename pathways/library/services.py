@@ -199,7 +199,23 @@ def do_save_module(actor: User | None, module: Module | None, data: ModuleData) 
     return module
 
 
-def check_can_set_module_status(module: Module, status: str) -> None:
+PUBLISH_REASON_MIN_LENGTH = 10
+
+
+def missing_for_learners(module: Module) -> list[str]:
+    """What the library promises learners that the module lacks: its practice task and its
+    retrieval questions (the spaced reviews), as phrases for "Add … before publishing"."""
+    missing = []
+    if not PracticeTask.objects.filter(module=module).exists():
+        missing.append(_("a practice task"))
+    if not RetrievalItem.objects.filter(module=module).exists():
+        missing.append(_("retrieval questions"))
+    return missing
+
+
+def check_can_set_module_status(module: Module, status: str, reason: str = "") -> None:
+    """Publishing needs a body and a summary; a module without its practice task or retrieval
+    questions publishes only with a stated reason (kept in the audit log)."""
     if status not in Module.Status.values:
         raise ValidationError(_("Unknown status."))
     if status == module.status:
@@ -218,6 +234,20 @@ def check_can_set_module_status(module: Module, status: str) -> None:
                 _("Add %(missing)s before publishing: learners see both.")
                 % {"missing": _(" and ").join(missing)}
             )
+        lacking = missing_for_learners(module)
+        if lacking and len(reason.strip()) < PUBLISH_REASON_MIN_LENGTH:
+            raise ValidationError(
+                {
+                    "reason": [
+                        _(
+                            "It lacks %(missing)s, which the library promises learners. Add "
+                            "them, or say why it should be published without them (at least "
+                            "%(n)s characters)."
+                        )
+                        % {"missing": _(" and ").join(lacking), "n": PUBLISH_REASON_MIN_LENGTH}
+                    ]
+                }
+            )
 
 
 STATUS_ACTIONS: dict[str, str] = {
@@ -227,10 +257,14 @@ STATUS_ACTIONS: dict[str, str] = {
 }
 
 
-def do_set_module_status(actor: User | None, module: Module, status: str) -> Module:
-    """Publish, retire or move a module back to draft (compare-and-set on the old status)."""
+def do_set_module_status(
+    actor: User | None, module: Module, status: str, reason: str = ""
+) -> Module:
+    """Publish, retire or move a module back to draft (compare-and-set on the old status).
+    ``reason`` explains publishing a module that lacks its practice task or retrieval
+    questions; it is recorded with the change."""
     with transaction.atomic():
-        check_can_set_module_status(module, status)
+        check_can_set_module_status(module, status, reason)
         old = module.status
         changed = Module.objects.filter(pk=module.pk, status=old).update(
             status=status, updated_at=timezone.now()
@@ -238,9 +272,10 @@ def do_set_module_status(actor: User | None, module: Module, status: str) -> Mod
         if not changed:
             raise ValidationError(_("Someone else changed this module; reload and try again."))
         module.status = status
-        record_change(
-            actor, STATUS_ACTIONS[status], module, before={"status": old}, after={"status": status}
-        )
+        after: dict[str, str] = {"status": status}
+        if status == Module.Status.PUBLISHED and reason.strip():
+            after["reason"] = reason.strip()
+        record_change(actor, STATUS_ACTIONS[status], module, before={"status": old}, after=after)
     return module
 
 

@@ -158,7 +158,12 @@ def module_preview(request: TenantRequest, org_slug: str, module_id: int) -> Htt
 def module_status(request: TenantRequest, org_slug: str, module_id: int) -> HttpResponse:
     module = _module(module_id)
     try:
-        services.do_set_module_status(request.user, module, request.POST.get("status", ""))
+        services.do_set_module_status(
+            request.user,
+            module,
+            request.POST.get("status", ""),
+            reason=request.POST.get("reason", "")[:500],
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

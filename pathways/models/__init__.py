@@ -1,5 +1,6 @@
 """Pathways models, one file per area."""
 
+from pathways.models.badges import BadgeAssertion
 from pathways.models.builder import (
     Cohort,
     CohortCoach,
@@ -36,7 +37,13 @@ from pathways.models.practice import (
     ScenarioDecision,
     ScenarioPlay,
 )
-from pathways.models.progress import ActivityEvent, ModuleReaction, PracticeAnswer, StepCompletion
+from pathways.models.progress import (
+    ActivityEvent,
+    ModuleReaction,
+    OverdueReminder,
+    PracticeAnswer,
+    StepCompletion,
+)
 from pathways.models.social import (
     Comment,
     MentoringOffer,
@@ -48,6 +55,7 @@ from pathways.models.social import (
 __all__ = [
     "Ability",
     "ActivityEvent",
+    "BadgeAssertion",
     "ChoiceScore",
     "Cohort",
     "CohortCoach",
@@ -62,6 +70,7 @@ __all__ = [
     "Module",
     "ModuleCompetency",
     "ModuleReaction",
+    "OverdueReminder",
     "ModuleTag",
     "Pathway",
     "PathwayVersion",

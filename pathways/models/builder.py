@@ -253,6 +253,9 @@ class ElectiveGroup(TenantModel):
     class Meta:
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return self.title
+
 
 class StepPrerequisite(TenantModel):
     step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="prerequisite_links")
@@ -290,6 +293,9 @@ class PersonalisationRule(TenantModel):
 
     class Meta:
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.threshold}"
 
 
 class SelfAssessment(TenantModel):

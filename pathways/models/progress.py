@@ -96,3 +96,29 @@ class ActivityEvent(TenantModel):
         indexes = [
             models.Index(fields=["organization", "actor", "-timestamp"], name="activity_actor_time")
         ]
+
+
+class OverdueReminder(TenantModel):
+    """An admin's reminder to a cohort's overdue learners: at most one a day per cohort.
+
+    The row is the outbox: written with the audit entry in the admin's transaction, e-mailed
+    by a task after commit (``sent_at`` marks delivery), re-queued by the beat while unsent.
+    """
+
+    cohort = models.ForeignKey("pathways.Cohort", on_delete=models.CASCADE, related_name="+")
+    sent_by = models.ForeignKey(
+        "organizations.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    local_date = models.DateField()  # the organisation's date: the "once a day" it counts
+    # [{"membership": id, "steps": ["Step title", …]}, …] as they were when the admin clicked.
+    recipients = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "cohort", "local_date"], name="overduereminder_daily"
+            )
+        ]

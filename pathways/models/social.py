@@ -82,6 +82,8 @@ class MentoringOffer(TenantModel):
         "competencies.Competency", on_delete=models.CASCADE, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # The mentor chose to show their knowledge estimate on it to colleagues looking for help.
+    share_estimate = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

@@ -1,4 +1,5 @@
-"""The growth chart: BKT p(known) per competency, built in Python, drawn by plotly.js."""
+"""The growth chart: the knowledge estimate (BKT p(known)) per competency, from quiz answers,
+built in Python, drawn by plotly.js."""
 
 from __future__ import annotations
 
@@ -19,23 +20,21 @@ def growth_title(report: GrowthReport) -> str:
     """A title that states the finding."""
     estimated = report.estimated
     if not estimated:
-        return _("Mastery per competency")
+        return _("Knowledge estimate per competency")
     strongest = max(estimated, key=lambda c: (c.p_known, c.answers))
     values = {
         "name": strongest.name,
         "percent": f"{strongest.whole_percent}%",
-        "mastered": report.mastered,
-        "total": len(estimated),
-        "threshold": f"{report.mastered_at:.0%}",
+        "n": strongest.answers,
+        "strong": report.strong,
+        "total": report.framework_competencies or len(estimated),
     }
-    if report.mastered:
+    if report.strong:
         return (
-            _("You have mastered %(mastered)s of %(total)s competencies; strongest: %(name)s")
+            _("Strong quiz evidence on %(strong)s of %(total)s competencies; highest: %(name)s")
             % values
         )
-    return (
-        _("Strongest so far: %(name)s at %(percent)s; none mastered yet (%(threshold)s)") % values
-    )
+    return _("Highest so far: %(name)s at %(percent)s, from %(n)s answers") % values
 
 
 def growth_figure(report: GrowthReport) -> dict[str, Any]:
@@ -46,14 +45,14 @@ def growth_figure(report: GrowthReport) -> dict[str, Any]:
             x=[c.percent for c in rows],
             y=[c.name for c in rows],
             orientation="h",
-            marker_color=[MASTERED_COLOUR if c.mastered else LEARNING_COLOUR for c in rows],
-            marker_pattern_shape=["/" if c.mastered else "" for c in rows],
+            marker_color=[MASTERED_COLOUR if c.strong_evidence else LEARNING_COLOUR for c in rows],
+            marker_pattern_shape=["/" if c.strong_evidence else "" for c in rows],
             text=[f"{c.whole_percent}%" for c in rows],
             textposition="outside",
             customdata=[[c.answers, c.status] for c in rows],
             hovertemplate=(
                 "<b>%{y}</b><br>"
-                + _("p(known) %{x:.1f}%")
+                + _("knowledge estimate %{x:.1f}%")
                 + "<br>%{customdata[1]} · "
                 + _("based on %{customdata[0]} answers")
                 + "<extra></extra>"
@@ -71,7 +70,7 @@ def growth_figure(report: GrowthReport) -> dict[str, Any]:
     fig.add_annotation(
         x=threshold,
         y=len(rows) - 0.5,
-        text=_("mastered at %(threshold)s%%") % {"threshold": f"{threshold:.0f}"},
+        text=_("strong at %(threshold)s%%") % {"threshold": f"{threshold:.0f}"},
         showarrow=False,
         yanchor="bottom",
         xanchor="right",
@@ -80,7 +79,7 @@ def growth_figure(report: GrowthReport) -> dict[str, Any]:
     fig.update_layout(
         title={"text": growth_title(report), "x": 0, "xanchor": "left"},
         xaxis={
-            "title": {"text": _("Probability you know it (BKT p(known), %)")},
+            "title": {"text": _("Knowledge estimate from quiz answers (%)")},
             "range": [0, 105],
             "ticksuffix": "%",
         },

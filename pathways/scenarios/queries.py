@@ -54,12 +54,16 @@ from pathways.models import (
     ScenarioPlay,
     VersionCompetency,
 )
+from pathways.templatetags.quotes import quoted
 
 # Adaptive practice leaves alone an item answered (here or in a review) this recently, so a
 # learner practises recall rather than repeating what is still in working memory.
 RECENT_MINUTES = 10
 # Evidence rows listed per competency and kind on the growth page.
 LATEST_EVIDENCE = 3
+# Quiz answers only support a strong claim once there are enough of them: with fewer, a run of
+# lucky right answers already lifts the BKT estimate above 95 %.
+STRONG_EVIDENCE_MIN_ANSWERS = 8
 PRACTICE_VERB = "answered"
 PRACTICE_OBJECT = "retrieval_item"
 
@@ -686,8 +690,43 @@ class CompetencyGrowth:
         return whole_percent(self.p_known)
 
     @property
-    def mastered(self) -> bool:
-        return self.answers > 0 and self.p_known >= adaptive.MASTERED_AT
+    def strong_evidence(self) -> bool:
+        """The knowledge estimate is high *and* rests on enough answers to mean something.
+        Evidence of learning the module content, never mastery of the competency itself."""
+        return self.answers >= STRONG_EVIDENCE_MIN_ANSWERS and self.p_known >= adaptive.MASTERED_AT
+
+    @property
+    def right(self) -> int:
+        """Graded answers that were right (reviews, practice questions, most effective choices)."""
+        return self.reviews.right + self.questions.right + self.decisions.right
+
+    @property
+    def interval(self) -> tuple[int, int] | None:
+        """95 % Wilson interval of the share of right answers, in whole percent: how uncertain
+        the evidence still is (wide with few answers). None without graded answers."""
+        n = self.graded
+        if n == 0:
+            return None
+        from statsmodels.stats.proportion import proportion_confint
+
+        low, high = proportion_confint(min(self.right, n), n, alpha=0.05, method="wilson")
+        return math.floor(low * 100), math.ceil(high * 100)
+
+    @property
+    def interval_label(self) -> str:
+        interval = self.interval
+        if interval is None:
+            return ""
+        return _("%(right)s of %(n)s right; 95%% interval %(low)s–%(high)s%%") % {
+            "right": min(self.right, self.graded),
+            "n": self.graded,
+            "low": interval[0],
+            "high": interval[1],
+        }
+
+    @property
+    def few_answers(self) -> bool:
+        return 0 < self.answers < STRONG_EVIDENCE_MIN_ANSWERS
 
     @property
     def graded(self) -> int:
@@ -723,11 +762,13 @@ class CompetencyGrowth:
     def status(self) -> str:
         if self.answers == 0:
             return _("No answers yet")
-        if self.mastered:
-            return _("Mastered")
+        if self.few_answers:
+            return _("Too few answers to tell")
+        if self.strong_evidence:
+            return _("Strong quiz evidence")
         if self.p_known >= 0.6:
-            return _("Nearly there")
-        return _("Learning")
+            return _("Some evidence")
+        return _("Still learning")
 
 
 @dataclass
@@ -735,6 +776,9 @@ class GrowthReport:
     competencies: list[CompetencyGrowth]
     mastered_at: float = adaptive.MASTERED_AT
     prior: float = adaptive.BKT_PRIOR
+    framework_competencies: int = 0  # all competencies of the frameworks shown
+    frameworks: list[str] = field(default_factory=list)
+    min_answers: int = STRONG_EVIDENCE_MIN_ANSWERS
 
     @property
     def prior_percent(self) -> int:
@@ -750,8 +794,9 @@ class GrowthReport:
         return [c for c in self.competencies if c.answers > 0]
 
     @property
-    def mastered(self) -> int:
-        return sum(1 for c in self.competencies if c.mastered)
+    def strong(self) -> int:
+        """Competencies whose estimate is high and rests on enough answers."""
+        return sum(1 for c in self.competencies if c.strong_evidence)
 
     @property
     def answers(self) -> int:
@@ -864,8 +909,8 @@ def graded_evidence(learner: Membership) -> dict[str, dict[int, Evidence]]:
         else:
             decision = choices.get(source_id)
             title = decision["play__scenario__title"] if decision else _("A removed scenario")
-            detail = _("“%(choice)s” (%(score)s)") % {
-                "choice": decision["choice__text"] if decision else _("a removed option"),
+            detail = _("%(choice)s (%(score)s)") % {
+                "choice": quoted(decision["choice__text"] if decision else _("a removed option")),
                 "score": signed(row["points"]),
             }
         evidence[kind][row["competency_id"]].latest.append(
@@ -881,7 +926,7 @@ def graded_evidence(learner: Membership) -> dict[str, dict[int, Evidence]]:
 
 
 def growth_report(learner: Membership) -> GrowthReport:
-    """Mastery (BKT p(known)) per competency the learner works on, with counts and the latest
+    """Knowledge estimate (BKT p(known)) per competency the learner works on, with counts and the latest
     reviews, practice questions, scenario decisions and practice-task answers behind it
     (11 queries whatever the amount of evidence), and the coach's and peers' observations.
 
@@ -977,7 +1022,12 @@ def growth_report(learner: Membership) -> GrowthReport:
         )
     # Estimated competencies first, strongest first; then the ones still without answers.
     result.sort(key=lambda g: (g.answers == 0, -g.p_known, g.name))
-    return GrowthReport(competencies=result)
+    framework_ids = {c.framework_id for c in competencies}
+    return GrowthReport(
+        competencies=result,
+        framework_competencies=Competency.objects.filter(framework_id__in=framework_ids).count(),
+        frameworks=sorted({c.framework.name for c in competencies}),
+    )
 
 
 def _review_detail(rating: int | None, correct: bool | None) -> str:

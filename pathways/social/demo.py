@@ -156,12 +156,15 @@ def _seed_mentoring(
     now: dt.datetime,
 ) -> None:
     mentor, second_mentor, mentee = colleagues[0], colleagues[1], colleagues[2]
-    # Mentors offer, and have the practice record that makes them "further on".
-    for person, competency, answers in (
-        (mentor, competencies[0], [True] * 6),
-        (second_mentor, competencies[0], [True, True, False, True]),
+    # Mentors offer, and have the practice record that makes them "further on"; the first
+    # chose to show their knowledge estimate, the second keeps it to themselves.
+    for person, competency, answers, share in (
+        (mentor, competencies[0], [True] * 6, True),
+        (second_mentor, competencies[0], [True, True, False, True], False),
     ):
-        MentoringOffer.objects.get_or_create(mentor=person, competency=competency)
+        MentoringOffer.objects.get_or_create(
+            mentor=person, competency=competency, defaults={"share_estimate": share}
+        )
         _practise(person, competency, answers)
     if len(competencies) > 1:
         MentoringOffer.objects.get_or_create(mentor=mentor, competency=competencies[1])

@@ -92,6 +92,14 @@ class OfferForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one competency.")},
     )
+    share_estimate = forms.BooleanField(
+        label=_("Show colleagues who ask for a mentor my knowledge estimate on these"),
+        help_text=_(
+            "It comes from your quiz and scenario answers. Leave this unticked to keep it to "
+            "yourself; colleagues then see only that you offer to mentor."
+        ),
+        required=False,
+    )
 
     def __init__(self, *args: Any, competencies: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -34,6 +34,7 @@ class Strength:
     theta: float | None = None
     p_known: float | None = None
     rating: int | None = None
+    answers: int = 0  # graded answers behind ``p_known`` (0: the model's assumption only)
 
 
 @dataclass(frozen=True)
@@ -45,15 +46,26 @@ class MentorSuggestion:
     cross_team: bool
     mentor: Strength
     mentee: Strength
+    shares_estimate: bool = False  # the mentor chose to show it when offering
 
     @property
     def mastery_percent(self) -> int | None:
-        return None if self.mentor.p_known is None else round(100 * self.mentor.p_known)
+        """The mentor's knowledge estimate, only if they chose to share it and it rests on
+        answers (never the model's starting assumption)."""
+        if not self.shares_estimate or self.mentor.p_known is None or not self.mentor.answers:
+            return None
+        return round(100 * self.mentor.p_known)
 
     @property
-    def mentee_mastery_percent(self) -> int:
-        p = self.mentee.p_known if self.mentee.p_known is not None else PRIOR_P_KNOWN
-        return round(100 * p)
+    def mentor_answers(self) -> int:
+        return self.mentor.answers
+
+    @property
+    def mentee_mastery_percent(self) -> int | None:
+        """The viewer's own estimate; None while it rests on no answer."""
+        if self.mentee.p_known is None or not self.mentee.answers:
+            return None
+        return round(100 * self.mentee.p_known)
 
 
 def _gaps(mentor: Strength, mentee: Strength) -> tuple[float, float, float] | None:
@@ -95,11 +107,11 @@ def suggest_mentors(
     if not offers:
         return result
     people = {o.mentor_id for o in offers} | {mentee.pk}
-    abilities: dict[tuple[int, int], tuple[float, float]] = {
-        (learner_id, cid): (theta, p_known)
-        for learner_id, cid, theta, p_known in Ability.objects.filter(
+    abilities: dict[tuple[int, int], tuple[float, float, int]] = {
+        (learner_id, cid): (theta, p_known, updates)
+        for learner_id, cid, theta, p_known, updates in Ability.objects.filter(
             learner_id__in=people, competency_id__in=wanted
-        ).values_list("learner_id", "competency_id", "theta", "p_known")
+        ).values_list("learner_id", "competency_id", "theta", "p_known", "updates")
     }
     # The most recent self-rating per person and competency (several enrolments may ask).
     ratings: dict[tuple[int, int], int] = {}
@@ -121,6 +133,7 @@ def suggest_mentors(
             theta=ability[0] if ability else None,
             p_known=ability[1] if ability else None,
             rating=ratings.get((person_id, cid)),
+            answers=ability[2] if ability else 0,
         )
 
     ranked: dict[int, list[tuple[tuple, MentorSuggestion]]] = defaultdict(list)
@@ -143,6 +156,7 @@ def suggest_mentors(
             cross_team=cross_team,
             mentor=theirs,
             mentee=mine,
+            shares_estimate=offer.share_estimate,
         )
         key = (not cross_team, -gaps[0], -gaps[1], -gaps[2], name.lower(), mentor.pk)
         ranked[cid].append((key, suggestion))

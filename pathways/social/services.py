@@ -239,8 +239,12 @@ def do_dismiss_recommendation(learner: Membership, recommendation_id: int) -> Re
 # Micro-mentoring --------------------------------------------------------------------------------
 
 
-def do_offer_mentoring(mentor: Membership, competency_ids: Iterable[int]) -> list[MentoringOffer]:
-    """Offer to mentor on each competency (already offered ones are kept as they are)."""
+def do_offer_mentoring(
+    mentor: Membership, competency_ids: Iterable[int], share_estimate: bool = False
+) -> list[MentoringOffer]:
+    """Offer to mentor on each competency (already offered ones are kept, with the new
+    ``share_estimate`` choice: whether colleagues looking for a mentor see the mentor's
+    knowledge estimate on it)."""
     _require_learner(mentor)
     ids = sorted(set(competency_ids))
     competencies = list(Competency.objects.filter(pk__in=ids))
@@ -249,10 +253,16 @@ def do_offer_mentoring(mentor: Membership, competency_ids: Iterable[int]) -> lis
     if len(competencies) != len(ids):
         raise ValidationError({"competencies": _("Choose competencies from the list.")})
     with transaction.atomic():
-        return [
-            MentoringOffer.objects.get_or_create(mentor=mentor, competency=competency)[0]
+        offers = [
+            MentoringOffer.objects.get_or_create(
+                mentor=mentor, competency=competency, defaults={"share_estimate": share_estimate}
+            )[0]
             for competency in competencies
         ]
+        MentoringOffer.objects.filter(pk__in=[o.pk for o in offers]).update(
+            share_estimate=share_estimate
+        )
+        return offers
 
 
 def do_withdraw_offer(mentor: Membership, offer_id: int) -> None:

@@ -292,7 +292,9 @@ def offer_mentoring(request: TenantRequest, org_slug: str) -> HttpResponse:
     if form.is_valid():
         try:
             offers = services.do_offer_mentoring(
-                request.membership, form.cleaned_data["competencies"]
+                request.membership,
+                form.cleaned_data["competencies"],
+                share_estimate=form.cleaned_data["share_estimate"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)

@@ -10,6 +10,9 @@
  *   2. Confirmation: `<form data-confirm="Delete this pathway?">` asks before submitting.
  *      A submit button may carry its own `data-confirm`, which takes precedence.
  *   3. Messages: every `.message` gets a close button (opt out with `data-dismissable="false"`).
+ *   4. Tables: cells get their column's heading as `data-label` (phones stack rows into cards);
+ *      a `.table-wrap` that scrolls sideways becomes a named, focusable region.
+ *   5. Header: on narrow screens the navigation collapses behind a "Menu" button.
  *
  * Everything is idempotent: running it again over the same DOM changes nothing.
  */
@@ -32,6 +35,111 @@
     '"Liberation Sans", Arial, sans-serif';
 
   const CONFIG = { responsive: true, displaylogo: false };
+
+  /* Below this width a chart is on a phone: no toolbar (it covers the title, and the data
+   * table beside every chart does its job), titles wrapped instead of clipped. */
+  const NARROW_CHART = 600;
+
+  /** Break a title into lines of about `width` characters with Plotly's `<br>`. */
+  const wrapTitle = (text, width) => {
+    if (typeof text !== "string" || text.length <= width || text.includes("<br>")) {
+      return text;
+    }
+    const lines = [];
+    let line = "";
+    text.split(" ").forEach((word) => {
+      if (line && line.length + 1 + word.length > width) {
+        lines.push(line);
+        line = word;
+      } else {
+        line = line ? `${line} ${word}` : word;
+      }
+    });
+    if (line) {
+      lines.push(line);
+    }
+    return lines.join("<br>");
+  };
+
+  const titleText = (title) => (typeof title === "string" ? title : title && title.text);
+
+  const withTitle = (title, text) =>
+    typeof title === "object" && title !== null ? { ...title, text } : { text };
+
+  /** On a narrow chart, wrap the chart and axis titles and make room for the extra lines. */
+  const fitToWidth = (layout, width) => {
+    if (width >= NARROW_CHART) {
+      return layout;
+    }
+    const out = { ...layout };
+    out.title = withTitle(out.title, titleText(out.title));
+    out.title.font = { size: 15, ...((out.title && out.title.font) || {}) };
+    // About 0.6 em per character at the title's 17-18 px: a line never runs past the chart.
+    const chars = Math.max(18, Math.floor(width / 9.5));
+    const text = titleText(out.title);
+    if (text) {
+      const wrapped = wrapTitle(text, chars);
+      out.title = withTitle(out.title, wrapped);
+      const lines = wrapped.split("<br>").length;
+      out.margin = { ...(out.margin || {}) };
+      out.margin.t = Math.max(out.margin.t || 0, 24 + 22 * lines);
+    }
+    Object.keys(out)
+      .filter((key) => /^[xy]axis\d*$/.test(key))
+      .forEach((key) => {
+        const axis = { ...(out[key] || {}) };
+        const axisText = titleText(axis.title);
+        if (axisText) {
+          axis.title = withTitle(axis.title, wrapTitle(axisText, chars));
+        }
+        axis.automargin = true;
+        out[key] = axis;
+      });
+    return out;
+  };
+
+  /** On a narrow chart, the category labels of horizontal bars wrap, so the bars keep room. */
+  const fitDataToWidth = (data, width) => {
+    if (width >= NARROW_CHART) {
+      return data;
+    }
+    const chars = Math.max(10, Math.floor(width / 24));
+    return data.map((trace) => {
+      if (trace.orientation !== "h" || !Array.isArray(trace.y)) {
+        return trace;
+      }
+      // Values go inside the bar where they fit: outside, they would be cut at the edge.
+      return {
+        ...trace,
+        y: trace.y.map((label) => wrapTitle(label, chars)),
+        textposition: trace.textposition === "outside" ? "auto" : trace.textposition,
+      };
+    });
+  };
+
+  /** Give wrapped bar labels the height they need, and drop the category axis title that
+   * the labels already say (the data table beside the chart names the column). */
+  const fitBarsToWidth = (layout, data, width) => {
+    const bars = data.filter((t) => t.orientation === "h" && Array.isArray(t.y));
+    if (width >= NARROW_CHART || !bars.length) {
+      return layout;
+    }
+    const rows = bars[0].y.length;
+    const lines = Math.max(1, ...bars[0].y.map((label) => String(label).split("<br>").length));
+    const out = { ...layout };
+    const margin = out.margin || {};
+    out.height = Math.max(out.height || 0, rows * (lines * 17 + 12) + (margin.t || 80) + 90);
+    out.yaxis = { ...(out.yaxis || {}), title: { text: "" } };
+    return out;
+  };
+
+  /* A chart holds focusable controls, so it cannot be an image (axe: nested-interactive);
+   * it is a figure, named by its aria-label, whose data table sits beside it. */
+  const asFigure = (el) => {
+    if (el.getAttribute("role") !== "figure") {
+      el.setAttribute("role", "figure");
+    }
+  };
 
   const plotlyReady = () =>
     typeof window.Plotly === "object" && typeof window.Plotly.newPlot === "function";
@@ -82,6 +190,7 @@
     }
     // Mark first so overlapping triggers (load + htmx) never draw the same element twice.
     el.dataset.plotlyRendered = "true";
+    asFigure(el);
     let figure;
     try {
       figure = readFigure(el);
@@ -90,9 +199,12 @@
       showChartError(el);
       return;
     }
-    const data = Array.isArray(figure.data) ? figure.data : [];
+    const width = el.clientWidth || window.innerWidth;
+    const data = fitDataToWidth(Array.isArray(figure.data) ? figure.data : [], width);
+    const layout = fitBarsToWidth(fitToWidth(withDefaults(figure.layout), width), data, width);
+    const config = { ...CONFIG, displayModeBar: width >= NARROW_CHART ? "hover" : false };
     Promise.resolve()
-      .then(() => window.Plotly.newPlot(el, data, withDefaults(figure.layout), CONFIG))
+      .then(() => window.Plotly.newPlot(el, data, layout, config))
       .catch((error) => {
         console.error("Pathwise chart:", error);
         showChartError(el);
@@ -240,11 +352,100 @@
   });
 
   /* ------------------------------------------------------------------------------------------
+   * 4. Tables on phones, and scrolling regions a keyboard can reach
+   * ---------------------------------------------------------------------------------------- */
+
+  /* On a phone every table stacks each row into a card (CSS); each cell is labelled with its
+   * column's heading, copied here into `data-label` (a template may set its own). */
+  const labelCells = (table) => {
+    const heads = Array.from(table.querySelectorAll(":scope > thead > tr:last-child > th"));
+    if (!heads.length) {
+      return;
+    }
+    const labels = heads.map((th) => th.textContent.replace(/\s+/g, " ").trim());
+    table.querySelectorAll(":scope > tbody > tr").forEach((row) => {
+      let column = 0;
+      Array.from(row.children).forEach((cell) => {
+        if (!cell.hasAttribute("data-label") && labels[column]) {
+          cell.setAttribute("data-label", labels[column]);
+        }
+        column += cell.colSpan || 1;
+      });
+    });
+  };
+
+  /* A wrapper that scrolls must take keyboard focus and carry a name (axe:
+   * scrollable-region-focusable); one that does not scroll stays out of the tab order. */
+  const fitScrollRegion = (wrap) => {
+    const scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+    if (scrolls && !wrap.hasAttribute("tabindex")) {
+      wrap.setAttribute("tabindex", "0");
+      wrap.dataset.focusAdded = "true";
+    } else if (!scrolls && wrap.dataset.focusAdded) {
+      wrap.removeAttribute("tabindex");
+      delete wrap.dataset.focusAdded;
+    }
+    if (wrap.hasAttribute("tabindex") && !wrap.hasAttribute("role")) {
+      const caption = wrap.querySelector("caption");
+      const heading = wrap.closest("section, .card, main")?.querySelector("h1, h2, h3");
+      const name = (caption || heading)?.textContent.replace(/\s+/g, " ").trim();
+      wrap.setAttribute("role", "region");
+      wrap.setAttribute("aria-label", name || "Table");
+    }
+  };
+
+  const enhanceTables = (root = document) => {
+    const scope = root instanceof Element || root instanceof Document ? root : document;
+    scope.querySelectorAll("table.table").forEach(labelCells);
+    if (scope instanceof Element && scope.matches("table.table")) {
+      labelCells(scope);
+    }
+    document.querySelectorAll(".table-wrap").forEach(fitScrollRegion);
+  };
+
+  let resizeTimer = 0;
+  window.addEventListener("resize", () => {
+    window.clearTimeout(resizeTimer);
+    resizeTimer = window.setTimeout(() => {
+      document.querySelectorAll(".table-wrap").forEach(fitScrollRegion);
+    }, 150);
+  });
+
+  /* ------------------------------------------------------------------------------------------
+   * 5. The header's menu collapses on narrow screens
+   * ---------------------------------------------------------------------------------------- */
+
+  const setUpMenu = () => {
+    const toggle = document.querySelector("[data-menu-toggle]");
+    const menu = toggle && document.getElementById(toggle.getAttribute("aria-controls"));
+    if (!toggle || !menu || toggle.dataset.ready) {
+      return;
+    }
+    toggle.dataset.ready = "true";
+    document.documentElement.classList.add("has-menu-toggle");
+    toggle.hidden = false;
+    toggle.addEventListener("click", () => {
+      const open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", String(open));
+      menu.classList.toggle("is-open", open);
+    });
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && menu.classList.contains("is-open")) {
+        toggle.setAttribute("aria-expanded", "false");
+        menu.classList.remove("is-open");
+        toggle.focus();
+      }
+    });
+  };
+
+  /* ------------------------------------------------------------------------------------------
    * Wiring
    * ---------------------------------------------------------------------------------------- */
 
   const enhance = (root = document) => {
+    setUpMenu();
     enhanceMessages(root);
+    enhanceTables(root);
     renderCharts(root);
   };
 
@@ -256,6 +457,8 @@
 
   // Plotly loaded with `async` (or late) is picked up once everything has loaded.
   window.addEventListener("load", () => renderCharts(document), { once: true });
+  // Widths are final once fonts and images have loaded: check the scrolling wrappers again.
+  window.addEventListener("load", () => enhanceTables(document), { once: true });
 
   // New content from htmx (including out-of-band swaps): scan the whole document; every step
   // is idempotent, so already-enhanced elements are left alone.

@@ -184,3 +184,32 @@ def test_keys_can_be_created_only_by_admins(org_a, org_b):
     learner = make_member(org_a, "l@a.example", is_learner=True)
     with tenant_context(org_a), pytest.raises(Exception, match="Only an HR admin"):
         do_create_key(learner, "x", "read")
+
+
+def test_it_throttles_each_key_on_its_own(client, org_a, admins, monkeypatch):
+    from django.core.cache import cache
+
+    from organizations.api_plumbing import ApiKeyRateThrottle
+
+    cache.clear()
+    monkeypatch.setattr(ApiKeyRateThrottle, "THROTTLE_RATES", {"api_key": "2/min"})
+    busy = _key(org_a, admins[0], name="Busy")
+    calm = _key(org_a, admins[0], name="Calm")
+    url = f"/api/v1/orgs/{org_a.slug}/frameworks/"
+    assert [client.get(url, **_auth(busy.plaintext)).status_code for _ in range(3)] == [
+        200,
+        200,
+        429,
+    ]
+    refused = client.get(url, **_auth(busy.plaintext))
+    assert refused.json()["code"] == "throttled" and int(refused["Retry-After"]) > 0
+    assert client.get(url, **_auth(calm.plaintext)).status_code == 200
+    cache.clear()
+
+
+def test_it_refuses_nul_characters_in_parameters_naming_them(client, org_a, admins):
+    client.force_login(admins[0].user)
+    response = client.get(f"/api/v1/orgs/{org_a.slug}/people/", {"q": "a\x00b"})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "q"
+    assert client.get(f"/o/{org_a.slug}/people/", {"q": "\x00"}).status_code == 400

@@ -118,8 +118,12 @@ def test_an_admin_adds_a_stretch_rule_and_moves_the_cohort_to_the_new_version(pa
     page.get_by_role("link", name="Review and publish").click()
     page.get_by_text("Checks passed").wait_for()
     page.get_by_role("radio", name=re.compile("Move active learners to this version")).check()
+    assert "What changes from version 1 to version 2" in page.content()
+    confirmations: list[str] = []
+    page.once("dialog", lambda dialog: (confirmations.append(dialog.message), dialog.accept()))
     page.get_by_role("button", name="Publish").click()
     page.get_by_text("Version 2 published. 5 learners moved to it").wait_for()
+    assert confirmations == ["Publish version 2? If you chose to move them, 5 learners move to it."]
 
     with tenant_context(org_a):
         v2 = PathwayVersion.objects.get(pathway__name=PATHWAY, number=2)

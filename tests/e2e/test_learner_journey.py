@@ -198,6 +198,7 @@ def test_it_takes_a_learner_from_the_next_step_to_a_scenario_debrief(page, org_a
     assert "Marking it done adds 2 questions to your spaced reviews." in page.content()
     page.locator("main .card--primary").get_by_role("button", name="Mark done").click()
     page.get_by_text("2 questions were added to your reviews.").wait_for()
+    page.get_by_role("link", name="Back to your next step").click()
     assert "1 of 2 steps done" in page.locator("main").inner_text()
 
     # The review session: the cards the module added are due now.

@@ -53,6 +53,7 @@ def test_it_takes_a_learner_from_the_diagnostic_through_a_module(page, org_a, or
     page.get_by_text("your rating helps improve the programme").wait_for()
     page.locator(".card--primary").get_by_role("button", name="Mark done").click()
     page.get_by_text("2 questions were added to your reviews.").wait_for()
+    page.get_by_role("link", name="Back to your next step").click()
     assert "1 of 2 steps done" in page.content()
     assert "2 reviews due" in page.locator(".card--primary").inner_text()
     page.screenshot(path="test-artifacts/learner-home.png", full_page=True)

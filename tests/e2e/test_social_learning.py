@@ -41,7 +41,7 @@ def test_it_searches_saves_comments_and_matches_a_mentor(page, org_a, org_b):
     ).wait_for()
     page.screenshot(path="test-artifacts/social-catalogue.png", full_page=True)
 
-    page.get_by_role("link", name="My library").click()
+    page.get_by_role("link", name="Saved modules").click()
     assert "Feedback that lands" in page.locator("main").inner_text()
     page.get_by_role("link", name="Discussion").click()
     page.get_by_label("Your comment").fill("Tried it in my stand-up.")

@@ -13,6 +13,7 @@ from organizations.tenancy import tenant_context
 from pathways.models import Enrollment, StepCompletion
 from pathways.queries import learner_enrollments
 from tests.conftest import count_queries, enroll, make_member, make_pathway
+from tests.pathways.learning.factories import open_steps
 
 
 def _team(org, name="Operations"):
@@ -36,6 +37,7 @@ def test_it_records_a_completion_once_and_rolls_up_after_commit(
     fixture = make_pathway(org_a)
     leo = make_member(org_a, "leo@example.com", is_learner=True, team=_team(org_a))
     enrollment = enroll(org_a, fixture, leo)
+    open_steps(org_a, leo, fixture)
     client.force_login(leo.user)
     url = f"/o/{org_a.slug}/learn/enrollments/{enrollment.pk}/steps/{fixture.steps[0].pk}/done/"
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -79,6 +81,7 @@ def test_it_completes_the_enrolment_with_its_last_step(client, org_a, org_b):
     fixture = make_pathway(org_a, n_steps=2)
     leo = make_member(org_a, "leo@example.com", is_learner=True)
     enrollment = enroll(org_a, fixture, leo)
+    open_steps(org_a, leo, fixture)
     client.force_login(leo.user)
     for step in fixture.steps:
         client.post(f"/o/{org_a.slug}/learn/enrollments/{enrollment.pk}/steps/{step.pk}/done/")
@@ -90,6 +93,7 @@ def test_it_answers_htmx_with_the_updated_card_only(client, org_a, org_b):
     fixture = make_pathway(org_a)
     leo = make_member(org_a, "leo@example.com", is_learner=True)
     enrollment = enroll(org_a, fixture, leo)
+    open_steps(org_a, leo, fixture)
     client.force_login(leo.user)
     url = f"/o/{org_a.slug}/learn/enrollments/{enrollment.pk}/steps/{fixture.steps[0].pk}/done/"
     body = client.post(url, headers={"HX-Request": "true"}).content.decode()
@@ -101,6 +105,7 @@ def test_it_offers_the_same_through_the_api(client, org_a, org_b):
     fixture = make_pathway(org_a)
     leo = make_member(org_a, "leo@example.com", is_learner=True)
     enrollment = enroll(org_a, fixture, leo)
+    open_steps(org_a, leo, fixture)
     client.force_login(leo.user)
     base = f"/api/v1/orgs/{org_a.slug}/me/enrollments/"
     [row] = (

@@ -15,6 +15,7 @@ from coaching.demo import seed_coaching
 from competencies.demo import seed_framework
 from measurement.feedback.demo import seed_feedback
 from measurement.services import do_rollup_progress
+from organizations.api_keys.demo import DEMO_KEYS, demo_key_plaintext, seed_api_keys
 from organizations.demo import (
     CONSULTANT_EMAIL,
     DEMO_ORGS,
@@ -23,6 +24,7 @@ from organizations.demo import (
     seed_people,
 )
 from organizations.tenancy import tenant_context
+from pathways.badges.demo import seed_badges
 from pathways.builder.demo import seed_builder
 from pathways.demo import seed_pathways
 from pathways.learning.demo import seed_learning
@@ -62,6 +64,8 @@ class Command(BaseCommand):
                 seed_learning(people)  # last: builds on every other area's demo
                 seed_projects(people, cohort)
                 seed_feedback(people, cohort)
+                seed_api_keys(people.admin, org.slug)
+                seed_badges(org.slug)
                 seed_coaching(people)
                 do_rollup_progress(org)
             self.stdout.write(f"  {name} ({slug}): {len(people.learners)} learners")
@@ -73,3 +77,7 @@ class Command(BaseCommand):
             for role in ("admin", "learner", "coach", "sponsor"):
                 self.stdout.write(f"  {role:<8} {role}@{slug}.test")
         self.stdout.write(f"  coach    {CONSULTANT_EMAIL} (both organisations: picks one)")
+        self.stdout.write("\nDemo API keys (Authorization: Bearer <key>)")
+        for slug, _, _ in DEMO_ORGS:
+            for name, scope in DEMO_KEYS:
+                self.stdout.write(f"  {slug:<8} {demo_key_plaintext(slug, scope)}  {name}")

@@ -486,3 +486,42 @@ def test_a_waiting_invitation_says_when_its_link_expires(client, org_a, org_b, a
     intruder = make_member(org_b, "b-admin@globex.example", is_admin=True)
     client.force_login(intruder.user)
     assert client.get(url.replace(org_a.slug, org_b.slug)).status_code == 404
+
+
+def test_the_audit_log_names_rows_instead_of_ids_and_hides_internal_keys(
+    client, org_a, org_b, admin_a
+):
+    from pathways.models import ElectiveGroup, Step
+    from tests.conftest import make_pathway
+
+    fixture = make_pathway(org_a, n_steps=2)
+    first, second = fixture.steps
+    with tenant_context(org_a):
+        group = ElectiveGroup.objects.create(version=fixture.version, title="Pick one", choose=1)
+        record_change(admin_a.user, "created", group, after={"title": "Pick one", "choose": 1})
+        step = Step.objects.get(pk=second.pk)
+        record_change(
+            admin_a.user,
+            "updated",
+            step,
+            before={"prerequisites": [], "available_offset_days": 0, "key": str(step.key)},
+            after={"prerequisites": [first.pk], "available_offset_days": 7, "key": str(step.key)},
+        )
+        # An entry written before the model named itself.
+        record_change(
+            admin_a.user,
+            "deleted",
+            object_type="Elective Group",
+            object_id=9,
+            object_repr="ElectiveGroup object (9)",
+        )
+    client.force_login(admin_a.user)
+    html = client.get(f"/o/{org_a.slug}/audit/").content.decode()
+    assert "ElectiveGroup object" not in html and "Elective Group no. 9" in html
+    assert "Pick one" in html
+    assert (
+        "<dt>prerequisites</dt><dd><del>—</del> → <ins>Leading Through Change module 1</ins>"
+        in (html)
+    )
+    assert "opens (days after the cohort starts)" in html
+    assert str(step.key) not in html and "[15]" not in html

@@ -454,3 +454,49 @@ def test_it_manages_stages_from_the_editor(client, org_a, org_b, admin_a):
     client.post(f"{base}/stages/{draft.stages[1].pk}/delete/")
     with tenant_context(org_a):
         assert Step.objects.filter(version=draft.version).count() == 3
+
+
+def test_it_shows_what_publishing_changes_and_who_moves_before_the_click(
+    client, org_a, org_b, admin_a
+):
+    from pathways.models import Cohort, Step, StepCompletion
+
+    draft = make_draft(org_a)
+    learners = [make_member(org_a, f"l{i}@a.example", is_learner=True) for i in range(3)]
+    with tenant_context(org_a):
+        services.do_publish(None, draft.version)
+        cohort = Cohort.objects.create(
+            name="Spring", version=draft.version, start_date="2026-01-05"
+        )
+        enrollments = [
+            Enrollment.objects.create(cohort=cohort, learner=m, version=draft.version)
+            for m in learners
+        ]
+        first = draft.steps[0]
+        StepCompletion.objects.create(
+            enrollment=enrollments[0], learner=learners[0], step_key=first.key
+        )
+        v2, _ = services.do_start_new_draft(None, draft.version)
+        v2_steps = {s.key: s for s in Step.objects.filter(version=v2)}
+        services.do_delete_step(None, v2_steps[first.key])
+        second = v2_steps[draft.steps[1].key]
+        services.do_update_step(None, second, title="", available_offset_days=7, due_offset_days=10)
+        extra = Module.objects.create(title="Feedback that lands", minutes=5, status="published")
+        services.do_add_step(
+            None,
+            v2,
+            stage=v2.stages.order_by("position").first(),
+            target=services.StepTarget(kind="module", module=extra),
+        )
+    client.force_login(admin_a.user)
+    url = f"/o/{org_a.slug}/pathways/versions/{v2.pk}/publish/"
+    with count_queries() as ctx:
+        page = client.get(url).content.decode()
+    assert "What changes from version 1 to version 2" in page
+    assert "1 step added" in page and "Feedback that lands" in page
+    assert "1 step removed" in page and first.display_title in page
+    assert f"{second.display_title}: opens on day 7 instead of day 1; due on day 10" in page
+    assert "3 active learners (in 1 planned or running cohorts) are on an earlier version." in page
+    assert "1 of them completed a step this version removes" in page
+    assert 'data-confirm="Publish version 2? If you chose to move them, 3 learners move' in page
+    assert len(ctx.app_queries) < 40

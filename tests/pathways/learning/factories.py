@@ -10,6 +10,7 @@ from competencies.models import Competency, Framework, ProficiencyLevel
 from organizations.models import Membership, Organization
 from organizations.tenancy import tenant_context
 from pathways.models import (
+    ActivityEvent,
     ElectiveGroup,
     Module,
     PersonalisationRule,
@@ -105,3 +106,19 @@ def due_cards(org: Organization, learner: Membership, module_id: int, n: int) ->
 def extra_module(org: Organization, title: str, status: str = Module.Status.PUBLISHED) -> Module:
     with tenant_context(org):
         return Module.objects.create(title=title, minutes=5, status=status, body="# Hello\n\nText")
+
+
+def open_modules(org: Organization, member: Membership, *module_ids: int | None) -> None:
+    """Record that ``member`` opened these modules' pages, as the module page does: the
+    evidence a module step needs before the learner may mark it done."""
+    with tenant_context(org):
+        for module_id in module_ids:
+            if module_id is not None:
+                ActivityEvent.objects.get_or_create(
+                    actor=member, verb="experienced", object_type="module", object_id=str(module_id)
+                )
+
+
+def open_steps(org: Organization, member: Membership, fixture: PathwayFixture) -> None:
+    """``open_modules`` for every module step of a pathway fixture."""
+    open_modules(org, member, *(step.module_id for step in fixture.steps))

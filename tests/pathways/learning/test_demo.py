@@ -103,3 +103,24 @@ def test_it_gives_the_demo_learner_evidence_made_by_the_real_services():
         assert _totals() == acme_totals
     with tenant_context(globex):
         assert _totals() == globex_totals
+
+
+def test_it_seeds_each_taken_modules_opened_and_completed_facts_once(org_a, org_b):
+    from pathways.models import ActivityEvent
+
+    call_command("seed_demo", "--learners", "4")
+    acme = Organization.objects.get(slug="acme")
+    with tenant_context(acme):
+        learner = _demo_learner("acme")
+        module_steps = StepCompletion.objects.filter(
+            learner=learner,
+            step_key__in=Step.objects.filter(module__isnull=False).values("key"),
+        ).count()
+        facts = ActivityEvent.objects.filter(verb__in=["experienced", "completed"])
+        mine = facts.filter(actor=learner, object_type="module")
+        assert mine.filter(verb="completed").count() >= module_steps > 0
+        assert mine.filter(verb="experienced").count() >= module_steps
+        before = facts.count()
+    call_command("seed_demo", "--learners", "4")
+    with tenant_context(acme):
+        assert ActivityEvent.objects.filter(verb__in=["experienced", "completed"]).count() == before

@@ -14,7 +14,7 @@ from pathways.learning.services import do_mark_module_done, do_save_practice_ans
 from pathways.models import ReviewCard, ReviewLog, ScenarioPlay, StepCompletion
 from pathways.scenarios.services import do_choose, do_start_play
 from tests.conftest import count_queries, enroll, make_member, make_pathway
-from tests.pathways.learning.factories import add_items, add_task, extra_module
+from tests.pathways.learning.factories import add_items, add_task, extra_module, open_modules
 from tests.pathways.scenarios.builders import make_scenario
 
 
@@ -47,18 +47,21 @@ def test_it_lists_completions_answers_and_reviews_newest_first(org_a, org_b):
             step_key=fixture.steps[0].key,
             completed_at=now - dt.timedelta(days=3),
         )
-        do_mark_module_done(leo, extra.pk)
         do_save_practice_answer(leo, extra.pk, "Block two hours on Monday")
+    open_modules(org_a, leo, extra.pk)
+    with tenant_context(org_a):
+        do_mark_module_done(leo, extra.pk)
     _review(org_a, leo, item, now + dt.timedelta(minutes=5))
     other = make_member(org_a, "mia@example.com", is_learner=True)
     _review(org_a, other, item, now)  # someone else's review never shows
     with tenant_context(org_a):
         page = history_page(leo)
-    assert [e.kind for e in page.entries] == ["review", "answer", "completion", "completion"]
+    # The practice answer comes first: it is what lets the learner mark the module done.
+    assert [e.kind for e in page.entries] == ["review", "completion", "answer", "completion"]
     assert page.entries[0].title == "Question 1 of module %s" % extra.pk
     assert page.entries[0].detail == "Answered Good in 4 s"
-    assert page.entries[1].detail == "Block two hours on Monday"
-    assert page.entries[2].title == "Energy, not hours"
+    assert page.entries[2].detail == "Block two hours on Monday"
+    assert page.entries[1].title == "Energy, not hours"
     assert page.entries[3].title == "Leading Through Change module 1"
     assert page.total == 4
 
@@ -141,9 +144,10 @@ def test_it_reads_scenario_plays_in_history_in_constant_queries(client, org_a, o
         module = extra_module(org, "Energy, not hours")
         add_task(org, module.pk)
         [item] = add_items(org, module.pk, 1)
+        open_modules(org, leo, module.pk)
         with tenant_context(org):
-            do_mark_module_done(leo, module.pk)
             do_save_practice_answer(leo, module.pk, "Block two hours on Monday")
+            do_mark_module_done(leo, module.pk)
         _review(org, leo, item, timezone.now())
         client.force_login(leo.user)
         with count_queries() as ctx:

@@ -27,6 +27,7 @@ from tests.pathways.learning.factories import (
     link_competencies,
     make_framework,
     make_group,
+    open_modules,
 )
 
 
@@ -139,6 +140,7 @@ def _busy_learner(org, size):
         module_id = fixture.steps[0].module_id
         add_task(org, module_id)
         due_cards(org, learner, module_id, 3)
+        open_modules(org, learner, fixture.steps[2].module_id)
         with tenant_context(org):
             do_save_practice_answer(learner, module_id, f"Answer {n}")
             do_mark_module_done(learner, fixture.steps[2].module_id)

@@ -19,6 +19,7 @@ from tests.pathways.learning.factories import (
     link_competencies,
     make_framework,
     make_group,
+    open_modules,
 )
 
 
@@ -230,6 +231,7 @@ def test_it_opens_steps_on_the_organisations_calendar_day_not_utcs(client, org_a
         assert _home(org_a, leo).next_step.kind == "step"
         client.force_login(leo.user)
         step = fixture.steps[0]
+        open_modules(org_a, leo, step.module_id)
         url = f"/o/{org_a.slug}/learn/enrollments/{enrollment.pk}/steps/{step.pk}/done/"
         assert client.post(url).status_code == 302
     with tenant_context(org_a):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from organizations.tenancy import tenant_context
 from pathways.models import Enrollment, Stage, Step, StepCompletion
 from tests.conftest import enroll, make_member, make_pathway
+from tests.pathways.learning.factories import open_steps
 
 HTMX = {"HX-Request": "true"}
 
@@ -27,6 +28,7 @@ def test_it_celebrates_the_pathway_its_last_step_finishes_in_the_card(client, or
     fixture = _two_stages(org_a)
     leo = make_member(org_a, "leo@example.com", is_learner=True)
     enrollment = enroll(org_a, fixture, leo)
+    open_steps(org_a, leo, fixture)
     client.force_login(leo.user)
     first, second, last = fixture.steps
 
@@ -55,35 +57,41 @@ def test_it_says_what_the_step_finished_and_the_home_celebrates_it(client, org_a
     fixture = _two_stages(org_a)
     leo = make_member(org_a, "leo@example.com", is_learner=True)
     enrollment = enroll(org_a, fixture, leo)
+    open_steps(org_a, leo, fixture)
     client.force_login(leo.user)
     first, second, last = fixture.steps
     client.post(_done_url(org_a, enrollment, first))
 
     response = client.post(_done_url(org_a, enrollment, second), follow=True)
-    assert response.redirect_chain == [(f"/o/{org_a.slug}/", 302)]
+    step_page = f"/o/{org_a.slug}/learn/enrollments/{enrollment.pk}/steps/{second.pk}/"
+    assert response.redirect_chain == [(step_page, 302)]  # back on the module's own page
     page = response.content.decode()
     assert "Marked done: that finishes Stage 1." in page
-    assert "Stage 1: finished!" in page
+    assert "Stage 1: finished!" in client.get(f"/o/{org_a.slug}/").content.decode()
 
     page = client.post(_done_url(org_a, enrollment, last), follow=True).content.decode()
     assert "Marked done: that was the last step of Leading Through Change." in page
-    assert "You completed Leading Through Change!" in page
+    assert (
+        "You completed Leading Through Change!" in client.get(f"/o/{org_a.slug}/").content.decode()
+    )
 
 
 def test_it_celebrates_nothing_for_a_step_that_finishes_nothing(client, org_a, org_b):
     fixture = _two_stages(org_a)
     leo = make_member(org_a, "leo@example.com", is_learner=True)
     enrollment = enroll(org_a, fixture, leo)
+    open_steps(org_a, leo, fixture)
     client.force_login(leo.user)
     page = client.post(_done_url(org_a, enrollment, fixture.steps[0]), follow=True)
     body = page.content.decode()
-    assert "Marked done. Well done!" in body and 'class="celebrate"' not in body
+    assert "Marked done. Done by mistake?" in body and 'class="celebrate"' not in body
 
 
 def test_it_shows_a_refusal_in_the_card_and_records_nothing(client, org_a, org_b):
     fixture = _two_stages(org_a)
     leo = make_member(org_a, "leo@example.com", is_learner=True)
     enrollment = enroll(org_a, fixture, leo)
+    open_steps(org_a, leo, fixture)
     client.force_login(leo.user)
     card = client.post(_done_url(org_a, enrollment, fixture.steps[2]), headers=HTMX)
     body = card.content.decode()
@@ -92,13 +100,15 @@ def test_it_shows_a_refusal_in_the_card_and_records_nothing(client, org_a, org_b
         assert not StepCompletion.objects.exists()
 
 
-def test_it_points_the_homes_mark_done_buttons_here(client, org_a, org_b):
+def test_it_offers_no_mark_done_on_the_home_only_the_way_to_the_module(client, org_a, org_b):
     fixture = _two_stages(org_a)
     leo = make_member(org_a, "leo@example.com", is_learner=True)
     enrollment = enroll(org_a, fixture, leo)
     client.force_login(leo.user)
     page = client.get(f"/o/{org_a.slug}/").content.decode()
-    assert f'hx-post="{_done_url(org_a, enrollment, fixture.steps[0])}"' in page
+    assert "/done/" not in page and "Mark done" not in page
+    step_page = f"/o/{org_a.slug}/learn/enrollments/{enrollment.pk}/steps/{fixture.steps[0].pk}/"
+    assert f'href="{step_page}"' in page
 
 
 def test_it_gives_another_organisations_learner_404_and_no_celebration(client, org_a, org_b):

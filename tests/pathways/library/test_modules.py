@@ -98,7 +98,7 @@ def test_it_publishes_retires_and_refuses_publishing_without_a_body(org_a, org_b
         assert "body" in exc.value.messages[0]
         module.body = "Now there is a body."
         module.save()
-        services.do_set_module_status(None, module, Module.Status.PUBLISHED)
+        services.do_set_module_status(None, module, Module.Status.PUBLISHED, reason=REASON)
         services.do_set_module_status(None, module, Module.Status.RETIRED)
         assert Module.objects.get(pk=module.pk).status == "retired"
         assert list(
@@ -108,6 +108,29 @@ def test_it_publishes_retires_and_refuses_publishing_without_a_body(org_a, org_b
         ) == ["created", "published", "retired"]
         with pytest.raises(ValidationError):
             services.do_set_module_status(None, module, Module.Status.RETIRED)
+
+
+REASON = "A short read: its practice happens in the coaching session."
+
+
+def test_it_refuses_publishing_without_practice_task_and_questions_unless_told_why(org_a, org_b):
+    module = make_module(org_a, "Bare")
+    with tenant_context(org_a):
+        with pytest.raises(ValidationError) as exc:
+            services.do_set_module_status(None, module, Module.Status.PUBLISHED)
+        assert exc.value.message_dict["reason"] == [
+            "It lacks a practice task and retrieval questions, which the library promises "
+            "learners. Add them, or say why it should be published without them (at least 10 "
+            "characters)."
+        ]
+        assert Module.objects.get(pk=module.pk).status == "draft"
+        services.do_save_practice_task(None, module, "reflect", "Plan one conversation.")
+        with pytest.raises(ValidationError) as exc:
+            services.do_set_module_status(None, module, Module.Status.PUBLISHED, reason="ok")
+        assert "It lacks retrieval questions" in exc.value.messages[0]
+        services.do_set_module_status(None, module, Module.Status.PUBLISHED, reason=REASON)
+        entry = AuditEntry.objects.get(action="published", object_id=str(module.pk))
+        assert entry.after["reason"] == REASON
 
 
 def test_it_keeps_one_practice_task_per_module(org_a, org_b):

@@ -114,10 +114,13 @@ def test_it_filters_by_competency_tags_format_and_status(org_a, library):
     assert _titles(org_a, text="feedback", role="Senior manager") == ["Delegating outcomes"]
 
 
+REASON = "Search tests need published modules only."
+
+
 def test_it_shows_learners_only_published_modules(org_a, library):
     with tenant_context(org_a):
         module = Module.objects.get(title="Energy, not hours")
-        services.do_set_module_status(None, module, Module.Status.PUBLISHED)
+        services.do_set_module_status(None, module, Module.Status.PUBLISHED, reason=REASON)
     assert _titles(org_a, published_only=True) == ["Energy, not hours"]
     assert _titles(org_a, published_only=True, status="draft") == ["Energy, not hours"]
 
@@ -141,7 +144,9 @@ def test_it_runs_one_query_whatever_the_filters(org_a, library):
 def test_it_never_shows_learners_retired_or_draft_modules(org_a, library):
     with tenant_context(org_a):
         for title in ("Energy, not hours", "Feedback that lands"):
-            services.do_set_module_status(None, Module.objects.get(title=title), "published")
+            services.do_set_module_status(
+                None, Module.objects.get(title=title), "published", reason=REASON
+            )
         services.do_set_module_status(
             None, Module.objects.get(title="Feedback that lands"), "retired"
         )

@@ -429,3 +429,63 @@ def test_it_plays_a_preview_without_recording_anything(client, org_a, org_b, adm
     with tenant_context(org_a):
         assert ScenarioPlay.objects.count() == 0
         assert ScenarioDecision.objects.count() == 0
+
+
+def test_it_shows_what_is_missing_before_publishing_and_asks_why(client, org_a, org_b, admin):
+    module = make_module(org_a, "Bare")
+    client.force_login(admin.user)
+    base = f"/o/{org_a.slug}/library/modules/{module.pk}/"
+    page = client.get(base).content.decode()
+    assert "Not ready to publish: add a practice task and retrieval questions" in page
+    assert "Why publish without them?" in page
+    refused = client.post(base + "status/", {"status": "published"}, follow=True)
+    assert "It lacks a practice task and retrieval questions" in refused.content.decode()
+    with tenant_context(org_a):
+        assert Module.objects.get().status == "draft"
+    reason = "Pilot: the practice happens live in the workshop."
+    client.post(base + "status/", {"status": "published", "reason": reason})
+    with tenant_context(org_a):
+        assert Module.objects.get().status == "published"
+        assert AuditEntry.objects.get(action="published").after["reason"] == reason
+
+
+def test_it_shows_admins_each_modules_reach_and_ratings_hiding_small_groups(
+    client, org_a, org_b, admin
+):
+    from pathways.models import ActivityEvent, ModuleReaction
+
+    weak = make_module(org_a, "Weak module")
+    few = make_module(org_a, "Few ratings")
+    learners = [make_member(org_a, f"l{i}@a.example", is_learner=True) for i in range(6)]
+    with tenant_context(org_a):
+        for i, learner in enumerate(learners):
+            ActivityEvent.objects.create(
+                actor=learner, verb="experienced", object_type="module", object_id=str(weak.pk)
+            )
+            if i < 4:
+                ActivityEvent.objects.create(
+                    actor=learner, verb="completed", object_type="module", object_id=str(weak.pk)
+                )
+            ModuleReaction.objects.create(learner=learner, module=weak, useful=2, relevant=3)
+        for learner in learners[:2]:
+            ModuleReaction.objects.create(learner=learner, module=few, useful=5, relevant=5)
+    client.force_login(admin.user)
+    page = client.get(_lib(org_a)).content.decode()
+    assert "completed by 4 of 6 learners who opened it" in page
+    assert "useful 2.0/5, relevant 3.0/5 (n = 6 ratings)" in page
+    assert "rated of little use: refresh or retire" in page
+    # Two ratings could be told apart: no mean, only that they are hidden and why.
+    assert "ratings hidden: fewer than 5 learners rated it" in page
+    assert "useful 5.0/5" not in page
+
+
+def test_it_describes_question_difficulty_in_words_not_logits(client, org_a, org_b, admin):
+    module = make_module(org_a, "Feedback")
+    with tenant_context(org_a):
+        RetrievalItem.objects.create(
+            module=module, kind="free_recall", prompt="Hard one?", model_answer="x", difficulty=1.2
+        )
+    client.force_login(admin.user)
+    page = client.get(f"/o/{org_a.slug}/library/modules/{module.pk}/").content.decode()
+    assert "harder than most questions" in page
+    assert "logit" not in page

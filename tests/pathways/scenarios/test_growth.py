@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from competencies.models import Competency
 from organizations.tenancy import tenant_context
 from pathways.models import (
     Module,
@@ -125,7 +126,11 @@ def test_it_estimates_mastery_per_competency_from_a_known_data_set(org_a, org_b)
     assert [c.name for c in report.estimated] == sorted(
         [coaching.name, delegation.name], key=lambda n: -by_name[n].p_known
     )
-    assert report.mastered == sum(1 for c in report.estimated if c.p_known >= 0.95)
+    # Strong quiz evidence needs a high estimate *and* enough answers: never 3 lucky ones.
+    assert report.strong == sum(1 for c in report.estimated if c.p_known >= 0.95 and c.answers >= 8)
+    assert delegation.p_known >= 0.95 and not delegation.strong_evidence
+    assert delegation.status == "Too few answers to tell"
+    assert delegation.interval_label == "3 of 3 right; 95% interval 43–100%"
 
 
 def test_it_names_the_model_and_shows_the_evidence_on_the_page(client, org_a, org_b):
@@ -139,7 +144,7 @@ def test_it_names_the_model_and_shows_the_evidence_on_the_page(client, org_a, or
         )
     assert "Bayesian Knowledge Tracing" in page
     assert (
-        f"p(known) {coaching.whole_percent}%, based on 7 answers "
+        f"Knowledge estimate {coaching.whole_percent}%, based on 7 answers "
         "(2 reviews, 3 practice questions, 2 scenario choices)"
     ) in page
     assert "2 answers, 1 right" in page
@@ -251,3 +256,24 @@ def test_it_lists_exactly_the_answers_behind_each_estimate(client, org_a, org_b)
         if c.answers:
             noun = "answer" if c.answers == 1 else "answers"
             assert f"based on {c.answers} {noun} ({c.graded_breakdown})" in page
+
+
+def test_it_leads_with_the_result_and_never_claims_mastery_from_quiz_answers(client, org_a, org_b):
+    leo = make_member(org_a, "leo@a.example", is_learner=True)
+    fx, _listening = build_known_data(org_a, leo)
+    make_competencies(org_a, ["Unpractised one", "Unpractised two"])  # same framework
+    client.force_login(leo.user)
+    page = client.get(f"/o/{org_a.slug}/growth/").content.decode()
+    with tenant_context(org_a):
+        report = queries.growth_report(leo)
+        in_framework = Competency.objects.filter(framework_id=fx.coaching.framework_id).count()
+    assert report.framework_competencies == in_framework
+    # The count is out of the framework's competencies, not of the ones with answers.
+    assert f"of {in_framework} competencies with strong quiz evidence" in page
+    # The result first; the method behind "How is this worked out?".
+    assert page.index("stat__value") < page.index("Bayesian Knowledge Tracing")
+    assert 'href="#how"' in page and '<details class="card card--muted stack" id="how">' in page
+    assert "Mastered" not in page and "mastered" not in page.replace("mastered_at", "")
+    assert "Too few answers to tell" in page  # Delegation: 3 right answers, no strong claim
+    assert "3 of 3 right; 95% interval 43–100%" in page
+    assert "not a rating of how well you lead" in page

@@ -388,3 +388,16 @@ def test_it_only_continues_the_latest_play(client, org_a, world):
     assert "In progress" not in listing and "Play again" in listing
     intro = client.get(f"/o/{org_a.slug}/scenarios/{fx.scenario.pk}/play/").content.decode()
     assert "Start a new play" in intro
+
+
+def test_it_says_the_first_choice_stands_in_the_swapped_card_too(client, org_a, world):
+    fx, leo = world
+    client.force_login(leo.user)
+    play = _start(client, org_a, fx)
+    _choose(client, org_a, play, fx.ask, 1)
+    card = client.post(
+        f"/o/{org_a.slug}/scenarios/plays/{play.pk}/choose/",
+        {"choice": fx.tell.pk, "sequence": 1},
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    assert "<html" not in card and "your first choice stands" in card

@@ -302,3 +302,36 @@ def test_it_emails_the_mentor_on_a_proposal_and_the_mentee_on_the_answer(
     assert "Preparing annual reviews" in mailoutbox[0].body
     assert f"/o/{org_a.slug}/mentoring/" in mailoutbox[0].body
     assert "Busy until May" in mailoutbox[1].body
+
+
+def test_it_shows_a_mentors_estimate_only_when_they_chose_to_share_it(client, org_a, world):
+    c, mentee = world["feedback"], world["mentee"]
+    for email, share in (("max@a.example", True), ("nina@a.example", False)):
+        member = make_member(org_a, email, team=world["sales"], is_learner=True)
+        with tenant_context(org_a):
+            services.do_offer_mentoring(member, [c.pk], share_estimate=share)
+            Ability.objects.create(learner=member, competency=c, theta=1.0, p_known=0.81, updates=6)
+    with tenant_context(org_a):
+        services.do_request_mentor(mentee, c.pk, "")
+    client.force_login(mentee.user)
+    page = client.get(f"/o/{org_a.slug}/mentoring/").content.decode()
+    assert "Ask Max" in page and "Ask Nina" in page
+    # Max chose to share: his estimate and its base; the mentee has no answers, so no figure
+    # of theirs (never the model's 20 % starting assumption).
+    assert "Knowledge estimate 81% from 6 answers (you have no answers on it yet)" in page
+    assert page.count("Knowledge estimate") == 1  # nothing of Nina's
+    assert "20%" not in page and "Mastery estimate" not in page
+
+
+def test_it_records_the_choice_to_share_when_offering(client, org_a, world):
+    client.force_login(world["mentee"].user)
+    base = f"/o/{org_a.slug}/mentoring"
+    page = client.get(f"{base}/").content.decode()
+    assert "Show colleagues who ask for a mentor my knowledge estimate" in page
+    data = {"competencies": [world["feedback"].pk], "share_estimate": "on"}
+    assert client.post(f"{base}/offers/", data).status_code == 302
+    with tenant_context(org_a):
+        assert MentoringOffer.objects.get().share_estimate is True
+    client.post(f"{base}/offers/", {"competencies": [world["feedback"].pk]})
+    with tenant_context(org_a):
+        assert MentoringOffer.objects.get().share_estimate is False
