@@ -15,6 +15,7 @@ app.autodiscover_tasks()
 # Area subpackages keep their tasks beside their services; name them so workers register them.
 app.autodiscover_tasks(["organizations.people", "organizations.outbox", "pathways.practice"])
 app.autodiscover_tasks(["pathways.cohorts"])
+app.autodiscover_tasks(["organizations.accounts", "organizations.gdpr"])
 
 app.conf.beat_schedule = {
     # Follow-up work (e-mails, roll-ups) recorded with its fact and not yet delivered: a broker
@@ -37,6 +38,15 @@ app.conf.beat_schedule = {
     "practice-reminders": {
         "task": "pathways.practice.tasks.fan_out_practice_reminders",
         "schedule": crontab(minute=5),
+    },
+    # Each organisation's retention period (organizations.gdpr): raw answers and import files.
+    "nightly-retention": {
+        "task": "organizations.gdpr.fan_out_retention",
+        "schedule": crontab(hour=3, minute=10),
+    },
+    "requeue-stale-exports": {
+        "task": "organizations.gdpr.requeue_stale_exports",
+        "schedule": crontab(minute="*/10"),
     },
 }
 # Reminders to overdue learners whose e-mail task was lost (the reminder row is the outbox).

@@ -40,12 +40,21 @@ INSTALLED_APPS = [
     "coaching",
     "measurement",
     "measurement.feedback",
+    # MFA: allauth's authenticator store, TOTP and recovery codes behind our own sign-in flow.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    # Single sign-on per organisation (OpenID Connect); each organisation's provider is a
+    # SocialApp that organizations.accounts.sso manages.
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files from the app itself: compressed, hashed names, far-future cache headers.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "organizations.middleware.InputHygieneMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -53,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "organizations.middleware.SignedInPagesMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "organizations.middleware.TenantMiddleware",
@@ -98,6 +109,21 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# allauth supplies MFA (TOTP, recovery codes); sign-in stays our e-mail form, which hands over to
+# the second step. No self sign-up: people arrive by invitation.
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "none"
+MFA_ADAPTER = "organizations.accounts.mfa.EncryptingMFAAdapter"
+ACCOUNT_ADAPTER = "organizations.accounts.sso.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "organizations.accounts.sso.OrganizationSSOAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # never link an account by address alone
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+MFA_TOTP_ISSUER = "Pathwise"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "org_picker"
 LOGOUT_REDIRECT_URL = "login"
@@ -153,6 +179,21 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG and not TESTING)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+# HTTPS in production (off while DEBUG or testing; DJANGO_HTTPS=0 for a plain-HTTP intranet).
+# The bundled nginx terminates TLS and sets X-Forwarded-Proto; Django trusts that header only
+# because gunicorn is reachable solely through nginx.
+_HTTPS = env_bool("DJANGO_HTTPS", not DEBUG and not TESTING)
+SECURE_SSL_REDIRECT = _HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes talk plain HTTP to the container
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 60 * 60 * 24 * 365 if _HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_SAMESITE = "Lax"
+# Proxies in front of gunicorn whose X-Forwarded-For entries are trusted for the client address
+# (login throttling, security events): 1 behind the bundled nginx, 0 when exposed directly.
+PATHWISE_PROXY_COUNT = env_int("PATHWISE_PROXY_COUNT", 0)
 
 # Content security policy: our own origin only, scripts with a per-request nonce.
 SECURE_CSP = {

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from coaching import views as coaching_views
 from organizations import views as org_views
 from organizations.api_docs import SwaggerUIView, redoc_view
-from organizations.forms import EmailAuthenticationForm
 from organizations.people import views as people_views
 from pathways.badges import urls as badge_urls
 from projects import views as project_views
@@ -38,11 +36,8 @@ api_patterns = [
 urlpatterns = [
     path("", org_views.root, name="root"),
     path("healthz", org_views.healthz, name="healthz"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm),
-        name="login",
-    ),
+    # Ours first: password views that throttle, queue the reset e-mail and record events.
+    path("accounts/", include("organizations.accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("o/", org_views.org_picker, name="org_picker"),
     path("cal/<str:token>.ics", coaching_views.calendar_feed, name="calendar_feed"),

@@ -8,5 +8,6 @@ class OrganizationsConfig(AppConfig):
     verbose_name = "Organisations and people"
 
     def ready(self) -> None:
+        import organizations.accounts.signals  # noqa: F401  (sessions, security events)
+        import organizations.profile.signals  # noqa: F401  (the signed-out message)
         from organizations import checks  # noqa: F401  (registers the tenancy system checks)
-        from organizations.profile import signals  # noqa: F401  (the signed-out message)

@@ -19,7 +19,20 @@ PROJECT_APPS = frozenset(
 # Global tables, shared by every organisation: the tenant itself and the people who sign in
 # (a coach may work for several organisations). Anything else in PROJECT_APPS is tenant-owned
 # and must be a TenantModel, so that it gets the scoped manager, the checks and RLS.
-GLOBAL_MODELS = frozenset({"organizations.Organization", "organizations.User"})
+GLOBAL_MODELS = frozenset(
+    {
+        "organizations.Organization",
+        "organizations.User",
+        # Account-level security records: an account and its sessions span organisations.
+        "organizations.SecurityEvent",
+        "organizations.UserSession",
+        # Single sign-on is looked up by e-mail domain before any organisation is chosen.
+        "organizations.OrganizationSSO",
+        "organizations.SSODomain",
+        # A person's own data export spans every organisation they belong to.
+        "organizations.DataExport",
+    }
+)
 
 
 def tenant_models() -> list[type[models.Model]]:

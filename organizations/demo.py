@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 
 from organizations.models import Membership, Organization, Team, User
 
@@ -209,4 +211,33 @@ def assign_team_managers(teams: dict[str, Team], head: Membership) -> None:
         )
         Membership.objects.filter(pk=lead.pk, manager__isnull=True).exclude(pk=head.pk).update(
             manager=head
+        )
+
+
+def seed_security(people: DemoPeople) -> None:
+    """Security settings and a short sign-in history, so the security pages show something.
+
+    Idempotent: the settings are set, not added; the history is created once per person."""
+    from organizations.models import SecurityEvent
+
+    org = people.org
+    Organization.objects.filter(pk=org.pk).update(session_idle_minutes=240, retention_days=730)
+    now = timezone.now()
+    history = [
+        (people.admin, SecurityEvent.Kind.SIGNED_IN, 26),
+        (people.learner, SecurityEvent.Kind.SIGN_IN_FAILED, 50),
+        (people.learner, SecurityEvent.Kind.SIGNED_IN, 49),
+        (people.coach, SecurityEvent.Kind.SIGNED_IN, 3),
+    ]
+    for member, kind, hours_ago in history:
+        SecurityEvent.objects.get_or_create(
+            user=member.user,
+            kind=kind,
+            detail={"demo": True},
+            defaults={
+                "email": member.user.email,
+                "ip_address": "192.0.2.10",
+                "user_agent": "Demo browser",
+                "created_at": now - dt.timedelta(hours=hours_ago),
+            },
         )

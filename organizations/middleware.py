@@ -7,15 +7,32 @@ organisation exists. Responses are rendered before the transaction closes.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+    QueryDict,
+)
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
+from organizations.accounts import mfa
+from organizations.accounts import services as account_services
 from organizations.api_keys.services import (
     SAFE_METHODS,
     ApiKeyRefused,
@@ -86,6 +103,16 @@ class TenantMiddleware:
                 if is_api:
                     return _api_not_found()
                 raise Http404("No such organisation.")
+            idle_limit = org.session_idle_minutes
+            idle = account_services.idle_for(request) if idle_limit else None
+            if idle_limit and idle is not None and idle.total_seconds() > idle_limit * 60:
+                account_services.do_sign_out_idle(request, org)
+                messages.info(
+                    request,
+                    _("You were signed out after %(n)s minutes without activity.")
+                    % {"n": idle_limit},
+                )
+                return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
             with tenant_context(org, user_id=request.user.pk):
                 key: ApiKey | None = None
                 if presented is not None:
@@ -109,6 +136,13 @@ class TenantMiddleware:
                     if is_api:
                         return _api_not_found()
                     raise Http404("No such organisation.")
+                # An API key is its own credential; a person's session must pass the second step.
+                if (
+                    key is None
+                    and mfa.requires_mfa(org, membership)
+                    and not mfa.session_is_verified(request)
+                ):
+                    return _second_step_required(request)
                 request.org = org  # type: ignore[attr-defined]
                 request.membership = membership  # type: ignore[attr-defined]
                 # Dates and times on pages are the organisation's (UX: its time zone).
@@ -126,4 +160,108 @@ class TenantMiddleware:
                     transaction.set_rollback(True)
                 elif key is not None and request.method not in SAFE_METHODS:
                     record_key_write(key, request.method or "", request.path, response.status_code)
+        return response
+
+
+def _second_step_required(request: HttpRequest) -> HttpResponse:
+    """The organisation requires two-step sign-in of this member and this session has not
+    passed it: set it up (or confirm a code) first."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse(
+            {"detail": _("This organisation requires two-step sign-in. Sign in again.")},
+            status=403,
+        )
+    return redirect(reverse("mfa_settings") + "?" + urlencode({"next": request.get_full_path()}))
+
+
+# C0 control characters and DEL, except tab, line feed and carriage return, which forms may hold.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# JSON bodies larger than this are not inspected here (the API takes small bodies; uploads are
+# multipart and handled above).
+JSON_INSPECT_BYTES = 1024 * 1024
+
+
+def _clean_querydict(data: QueryDict) -> QueryDict | None:
+    """A copy of ``data`` without control characters, or None when it has none."""
+    if not any(
+        CONTROL_CHARACTERS.search(key) or any(CONTROL_CHARACTERS.search(v) for v in values)
+        for key, values in data.lists()
+    ):
+        return None
+    cleaned = QueryDict(mutable=True, encoding=data.encoding)
+    for key, values in data.lists():
+        cleaned.setlist(
+            CONTROL_CHARACTERS.sub("", key), [CONTROL_CHARACTERS.sub("", v) for v in values]
+        )
+    cleaned._mutable = False
+    return cleaned
+
+
+def _json_has_control_characters(value: Any) -> bool:
+    if isinstance(value, str):
+        return CONTROL_CHARACTERS.search(value) is not None
+    if isinstance(value, dict):
+        return any(
+            _json_has_control_characters(k) or _json_has_control_characters(v)
+            for k, v in value.items()
+        )
+    if isinstance(value, list):
+        return any(_json_has_control_characters(v) for v in value)
+    return False
+
+
+class InputHygieneMiddleware:
+    """Once for every form and query parameter: control characters (NUL above all, which
+    PostgreSQL refuses in text) are removed from query strings and form fields, so no search,
+    filter or form has to remember; a path or a JSON body carrying them gets a 400."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if CONTROL_CHARACTERS.search(request.path_info):
+            return HttpResponse(
+                _("The address contains control characters."), status=400, content_type="text/plain"
+            )
+        cleaned_get = _clean_querydict(request.GET)
+        if cleaned_get is not None:
+            request.GET = cleaned_get  # type: ignore[assignment]
+        content_type = request.content_type or ""
+        if request.method == "POST" and content_type in {
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        }:
+            cleaned_post = _clean_querydict(request.POST)
+            if cleaned_post is not None:
+                request.POST = cleaned_post  # type: ignore[assignment]
+        elif (
+            request.method in {"POST", "PUT", "PATCH"}
+            and content_type.endswith("json")
+            and int(request.META.get("CONTENT_LENGTH") or 0) <= JSON_INSPECT_BYTES
+        ):
+            try:
+                body = json.loads(request.body or b"null")
+            except (ValueError, UnicodeDecodeError):
+                body = None  # the API's own parser answers malformed JSON
+            if _json_has_control_characters(body):
+                return JsonResponse(
+                    {"detail": _("Text may not contain control characters.")}, status=400
+                )
+        return self.get_response(request)
+
+
+class SignedInPagesMiddleware:
+    """For a signed-in person: pages are never stored by browsers or proxies (a shared computer's
+    back button must not show them after sign-out), and the browser's activity is noted for the
+    sessions page and the idle timeout."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, no_store=True, private=True)
+            account_services.touch_session(request)
         return response

@@ -41,6 +41,34 @@ class Organization(models.Model):
     comment_threshold = models.PositiveSmallIntegerField(
         default=5, validators=[MinValueValidator(3), MaxValueValidator(20)]
     )
+    # Sign members out after this many minutes without a request (None: the session's own
+    # lifetime, two weeks).
+    session_idle_minutes = models.PositiveIntegerField(
+        _("sign out after minutes idle"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(5), MaxValueValidator(60 * 24 * 14)],
+    )
+
+    class MfaRequirement(models.TextChoices):
+        NOBODY = "nobody", _("Nobody (each person may turn it on)")
+        ADMINS = "admins", _("HR admins")
+        EVERYONE = "everyone", _("Everyone")
+
+    mfa_required = models.CharField(
+        _("two-step sign-in required for"),
+        max_length=10,
+        choices=MfaRequirement.choices,
+        default=MfaRequirement.NOBODY,
+    )
+    # Raw answers and comments behind frozen reports are deleted this many days after the
+    # report froze (None: kept while the organisation uses Pathwise).
+    retention_days = models.PositiveIntegerField(
+        _("keep raw answers for (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(30), MaxValueValidator(3650)],
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -195,9 +223,21 @@ class AuditEntry(TenantModel):
 
 
 class Invitation(TenantModel):
-    """An e-mailed, signed, expiring link that lets a person set a password and join."""
+    """An e-mailed, signed, expiring link that lets a person set a password and join.
 
-    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="invitations")
+    For a new account the membership exists from the start (the admin manages the person
+    while they are invited). An existing Pathwise account is only *asked* to join: ``membership``
+    stays empty, ``user`` names the account and ``terms`` holds the roles and details offered,
+    until the person accepts and the membership is created.
+    """
+
+    membership = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.CASCADE, related_name="invitations"
+    )
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="join_invitations"
+    )
+    terms = models.JSONField(default=dict, blank=True)
     email = models.EmailField()
     invited_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -285,3 +325,163 @@ class ApiKey(TenantModel):
         if self.expires_at is not None and self.expires_at <= now:
             return "expired"
         return "active"
+
+
+class SecurityEvent(models.Model):
+    """Something a security reviewer asks about: sign-ins, failures, lockouts, password changes,
+    role switches, invitations accepted, sessions ended. Global (an account is global), append-only.
+
+    ``organization`` is set for events that happen inside one organisation (a role switch, an
+    invitation accepted); account events (sign-in, password) leave it empty and are shown to the
+    admins of every organisation the person belongs to, and to the person.
+    """
+
+    class Kind(models.TextChoices):
+        SIGNED_IN = "signed_in", _("Signed in")
+        SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
+        LOCKED_OUT = "locked_out", _("Sign-in refused: too many failures")
+        SIGNED_OUT = "signed_out", _("Signed out")
+        SIGNED_OUT_EVERYWHERE = "signed_out_everywhere", _("Signed out everywhere")
+        SESSION_IDLE = "session_idle", _("Signed out after idle time")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        PASSWORD_RESET_REQUESTED = "password_reset_requested", _("Password reset requested")
+        PASSWORD_RESET = "password_reset", _("Password reset by e-mail link")
+        ROLE_SWITCHED = "role_switched", _("Switched role")
+        INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
+        MFA_ENABLED = "mfa_enabled", _("Two-step sign-in turned on")
+        MFA_DISABLED = "mfa_disabled", _("Two-step sign-in turned off")
+        MFA_FAILED = "mfa_failed", _("Wrong sign-in code")
+        RECOVERY_CODE_USED = "recovery_code_used", _("Signed in with a recovery code")
+        RECOVERY_CODES_RENEWED = "recovery_codes_renewed", _("New recovery codes made")
+        SSO_SIGNED_IN = "sso_signed_in", _("Signed in with single sign-on")
+        SSO_ACCOUNT_CREATED = "sso_account_created", _("Joined through single sign-on")
+        SSO_REFUSED = "sso_refused", _("Single sign-on refused")
+
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="security_events"
+    )
+    # The address typed at sign-in, kept for failures against addresses with no account.
+    email = models.CharField(max_length=254, blank=True)
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="secevent_user_time"),
+            models.Index(fields=["email", "kind", "created_at"], name="secevent_email_kind"),
+            models.Index(fields=["ip_address", "kind", "created_at"], name="secevent_ip_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.email or self.user_id}"
+
+
+class UserSession(models.Model):
+    """One signed-in browser: lets a person see where they are signed in and end it.
+
+    Global (sessions belong to accounts). The row goes when the session is signed out.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+        indexes = [models.Index(fields=["user", "-last_seen_at"], name="usersession_user_seen")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.session_key[:6]}"
+
+
+class OrganizationSSO(models.Model):
+    """An organisation's OpenID Connect sign-in. Global: it is read before any organisation is
+    chosen (at sign-in, by the person's e-mail domain). The issuer, client id and secret live
+    in allauth's ``SocialApp`` (provider ``openid_connect``)."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="sso")
+    social_app = models.OneToOneField(
+        "socialaccount.SocialApp", on_delete=models.PROTECT, related_name="+"
+    )
+    default_role = models.CharField(
+        _("role for people who join through it"),
+        max_length=10,
+        choices=Role.choices,
+        default=Role.LEARNER,
+    )
+    password_sign_in_disabled = models.BooleanField(
+        _("switch off password sign-in for these domains"), default=False
+    )
+    is_active = models.BooleanField(_("in use"), default=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"SSO {self.organization_id}"
+
+
+class SSODomain(models.Model):
+    """An e-mail domain served by one organisation's single sign-on (one organisation each)."""
+
+    sso = models.ForeignKey(OrganizationSSO, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(max_length=253, unique=True)
+
+    class Meta:
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class DataExport(models.Model):
+    """A person's copy of everything Pathwise holds about them (GDPR access), built as a zip
+    by a background job. Global: it spans every organisation the person belongs to."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="data_exports")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    parts_done = models.PositiveIntegerField(default=0)
+    parts_total = models.PositiveIntegerField(default=0)
+    content = models.BinaryField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} of {self.user_id}"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.parts_done / self.parts_total) if self.parts_total else 0
+
+
+class ErasureReceipt(TenantModel):
+    """What was erased when a person was erased from an organisation. Holds no personal data:
+    the membership that remains is anonymous, the items are counts."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    erased_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    erased_at = models.DateTimeField(default=timezone.now)
+    account_deleted = models.BooleanField(default=False)
+    items = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-erased_at"]

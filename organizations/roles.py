@@ -28,7 +28,19 @@ def set_active_role(request: TenantRequest, role: str) -> bool:
     membership = request.membership
     if role not in membership.roles:
         return False
-    request.session[_SESSION_KEY.format(org_id=membership.organization_id)] = role
+    key = _SESSION_KEY.format(org_id=membership.organization_id)
+    if request.session.get(key) != role:
+        from organizations.accounts.services import record_event
+        from organizations.models import SecurityEvent
+
+        record_event(
+            SecurityEvent.Kind.ROLE_SWITCHED,
+            request=request,
+            user=request.user,
+            organization=request.org,
+            role=role,
+        )
+    request.session[key] = role
     return True
 
 

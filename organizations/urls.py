@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("organizations.people.urls")),
     path("", include("organizations.api_keys.urls")),
     path("", include("organizations.profile.urls")),
+    path("", include("organizations.accounts.tenant_urls")),
 ]

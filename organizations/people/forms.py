@@ -121,6 +121,11 @@ class ImportUploadForm(forms.Form):
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(_("The file is larger than 5 MB. Split it into parts."))
         raw = upload.read()
+        if b"\x00" in raw:
+            # A NUL byte means a binary file or UTF-16 text; PostgreSQL stores neither as text.
+            raise forms.ValidationError(
+                _("The file is not plain text. Save it as CSV (UTF-8) and retry.")
+            )
         for encoding in ("utf-8-sig", "cp1252"):
             try:
                 return upload.name, raw.decode(encoding)

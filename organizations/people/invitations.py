@@ -77,12 +77,19 @@ def read_token(token: str) -> ValidInvitation:
         raise InvitationInvalid("inactive", _("This organisation no longer uses Pathwise."))
     with tenant_context(org):
         invitation = (
-            Invitation.objects.select_related("membership__user")
+            Invitation.objects.select_related("membership__user", "user")
             .filter(pk=int(invitation_id))
             .first()
         )
+        # Only the newest link for a person works: by membership for a new account, by
+        # account for an existing one asked to join.
+        same_person = (
+            {"membership_id": invitation.membership_id}
+            if invitation is not None and invitation.user_id is None
+            else {"user_id": invitation.user_id if invitation is not None else None}
+        )
         newest_id = (
-            Invitation.objects.filter(membership_id=invitation.membership_id)
+            Invitation.objects.filter(**same_person)
             .order_by("-sent_at", "-id")
             .values_list("pk", flat=True)
             .first()
@@ -103,7 +110,7 @@ def read_token(token: str) -> ValidInvitation:
             "replaced",
             _("A newer invitation was sent to you. Use the link in the most recent e-mail."),
         )
-    if not invitation.membership.is_active:
+    if invitation.membership is not None and not invitation.membership.is_active:
         raise InvitationInvalid(
             "inactive",
             _("Your access to this organisation has been switched off. Contact your HR team."),
@@ -115,16 +122,19 @@ def send_invitation_email(org_id: int, invitation_id: int, base_url: str = "") -
     """Send the e-mail for an invitation (called on commit)."""
     org = Organization.objects.get(pk=org_id)
     with tenant_context(org):
-        invitation = Invitation.objects.select_related("membership__user", "invited_by").get(
-            pk=invitation_id
-        )
+        invitation = Invitation.objects.select_related(
+            "membership__user", "user", "invited_by"
+        ).get(pk=invitation_id)
+        person = invitation.membership.user if invitation.membership else invitation.user
         context = {
             "org": org,
             "invitation": invitation,
             "url": invitation_url(invitation, base_url),
             "days": INVITATION_MAX_AGE.days,
-            "name": invitation.membership.user.display_name,
+            "name": person.display_name if person else invitation.email,
             "inviter": invitation.invited_by.display_name if invitation.invited_by else org.name,
+            # An existing account is asked to join, not to choose a password.
+            "join": invitation.membership_id is None,
         }
     send_mail(
         subject=_("You are invited to %(org)s on Pathwise") % {"org": org.name},

@@ -180,6 +180,32 @@ def not_invited_count() -> int:
     return _not_invited().count()
 
 
+PENDING_JOINS_SHOWN = 10
+
+
+@dataclass
+class PendingJoin:
+    email: str
+    roles: list[str]
+    sent_at: dt.datetime
+
+
+def pending_joins() -> list[PendingJoin]:
+    """Existing Pathwise accounts asked to join and not yet answered, newest first: at most
+    ``PENDING_JOINS_SHOWN`` + 1 rows, so the page can say there are more (1 query)."""
+    invitations = Invitation.objects.filter(
+        membership__isnull=True, accepted_at__isnull=True, user__isnull=False
+    ).order_by("-sent_at", "-id")[: PENDING_JOINS_SHOWN + 1]
+    return [
+        PendingJoin(
+            i.email,
+            [str(ROLE_LABELS[r]) for r in i.terms.get("roles", []) if r in ROLE_LABELS],
+            i.sent_at,
+        )
+        for i in invitations
+    ]
+
+
 def not_invited_people() -> list[Membership]:
     return list(_not_invited().select_related("user").order_by("pk"))
 

@@ -190,38 +190,56 @@ def check_not_last_admin(membership: Membership) -> None:
 
 
 def check_email_free(email: str, user: User | None) -> None:
+    """The address must not be another account's. The message does not say whose: a member
+    of this organisation is named as such, anyone else's account is not revealed."""
     clash = User.objects.filter(email__iexact=email)
     if user is not None:
         clash = clash.exclude(pk=user.pk)
-    if clash.exists():
-        raise _email_taken(email)
+    other = clash.first()
+    if other is None:
+        return
+    if Membership.objects.filter(user=other).exists():
+        raise ValidationError(_("%s is already a member here.") % email)
+    raise _email_taken(email)
 
 
 def _email_taken(email: str) -> ValidationError:
-    return ValidationError(_("Another account already uses %s.") % email)
+    return ValidationError(
+        _(
+            "%s cannot be given to this person. To add whoever uses that address, invite it "
+            "as a new person."
+        )
+        % email
+    )
 
 
-def check_email_change(membership: Membership, email: str) -> None:
-    """An account shared with another organisation keeps its address: signing in (and the
-    password-reset link) follows the address, so changing it here would hand that person's
-    access elsewhere to whoever holds the new one."""
-    user = membership.user
-    if email.lower() == user.email.lower():
-        return
+def account_is_shared(membership: Membership) -> bool:
+    """Whether the person's account belongs to another organisation too (then only they may
+    change its name and address)."""
     # The tenant policy hides other organisations' memberships; the second policy shows a
     # user's own, so look through the person's eyes, for this yes/no question only.
-    with user_context(user.pk):
-        elsewhere = (
+    with user_context(membership.user_id):
+        return (
             Membership.objects.unscoped()
-            .filter(user_id=user.pk)
+            .filter(user_id=membership.user_id)
             .exclude(organization_id=membership.organization_id)
             .exists()
         )
-    if elsewhere:
+
+
+def check_account_change(membership: Membership, email: str, name: str) -> None:
+    """Accounts are global: an organisation's admin may change a person's name and address only
+    while the account is this organisation's alone. Signing in (and the password-reset link)
+    follows the address, and the name shows everywhere the person works."""
+    user = membership.user
+    if email.lower() == user.email.lower() and name.strip() == user.full_name:
+        return
+    if account_is_shared(membership):
         raise ValidationError(
             _(
-                "%s also uses Pathwise in another organisation, so only they can change the "
-                "address they sign in with. Invite the new address as a new person if needed."
+                "%s uses their Pathwise account in another organisation too, so only they can "
+                "change its name and e-mail address. Invite the new address as a new person "
+                "if needed."
             )
             % user.email
         )
@@ -265,7 +283,7 @@ def do_update_person(actor: User | None, membership: Membership, data: PersonDat
         before = _person_snapshot(membership)
         email = data.email.strip().lower()
         check_email_free(email, membership.user)
-        check_email_change(membership, email)
+        check_account_change(membership, email, data.name)
         check_manager(membership, data.manager)
         check_roles(membership, data.roles)
         user = membership.user
@@ -295,10 +313,12 @@ def do_update_person(actor: User | None, membership: Membership, data: PersonDat
 
 
 def do_invite_person(actor: User | None, data: PersonData, base_url: str = "") -> Invitation:
-    """Add a person to the organisation and e-mail them a link to set their password.
+    """Invite a person by e-mail. Refuses someone who is already a member here.
 
-    An existing Pathwise account (from another organisation) is reused. Refuses someone who is
-    already a member here.
+    A new address gets an account without a password and a membership at once (the admin
+    manages them while invited), and the link lets them choose a password. An existing Pathwise
+    account (from another organisation) is only asked to join: no membership exists until the
+    person signs in and accepts, seeing this organisation's name and the roles offered.
     """
     email = data.email.strip().lower()
     already_member = ValidationError(
@@ -312,6 +332,8 @@ def do_invite_person(actor: User | None, data: PersonData, base_url: str = "") -
             raise already_member
         check_roles(None, data.roles)
         check_manager(None, data.manager)
+        if user is not None and user.has_usable_password():
+            return _ask_to_join(actor, user, data, base_url)
         if user is None:
             user = _create_account(email, data.name.strip())
         membership = Membership(user=user)
@@ -333,6 +355,81 @@ def do_invite_person(actor: User | None, data: PersonData, base_url: str = "") -
             object_repr=_person_repr(membership),
         )
         return _send_invitation(actor, membership, base_url)
+
+
+def _ask_to_join(actor: User | None, user: User, data: PersonData, base_url: str) -> Invitation:
+    """An invitation that holds the offered roles and details until ``user`` accepts."""
+    terms = {
+        "roles": sorted(data.roles),
+        "job_title": data.job_title.strip(),
+        "function": data.function.strip(),
+        "team_id": data.team.pk if data.team else None,
+        "manager_id": data.manager.pk if data.manager else None,
+    }
+    invitation = Invitation.objects.create(
+        user=user, terms=terms, email=user.email, invited_by=actor
+    )
+    record_change(
+        actor,
+        "invited",
+        invitation,
+        after={"email": user.email, **terms},
+        object_type="Person",
+        object_repr=user.email,
+    )
+    org_id, invitation_id = invitation.organization_id, invitation.pk
+    transaction.on_commit(lambda: send_invitation_email(org_id, invitation_id, base_url))
+    return invitation
+
+
+def do_accept_join(token: str, user: User) -> Membership:
+    """``user`` (signed in) accepts an invitation to join an organisation with their existing
+    account: the membership is created now, with the roles and details offered. Raises
+    ``InvitationInvalid`` for a link that is not theirs, used, expired or forged."""
+    from organizations.accounts.services import record_event
+    from organizations.models import SecurityEvent
+    from organizations.people.invitations import InvitationInvalid
+    from organizations.tenancy import tenant_context
+
+    valid = read_token(token)
+    invitation = valid.invitation
+    if invitation.user_id != user.pk:
+        raise InvitationInvalid(
+            "other_account",
+            _("This invitation was sent to another e-mail address. Sign out and sign in as %s.")
+            % invitation.email,
+        )
+    with tenant_context(valid.org):
+        claimed = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
+            accepted_at=timezone.now()
+        )
+        if not claimed:
+            raise InvitationInvalid("used", _("This invitation has already been used."))
+        membership = Membership.objects.filter(user=user).first()
+        if membership is None:
+            terms = invitation.terms
+            manager = Membership.objects.filter(pk=terms.get("manager_id"), is_active=True).first()
+            membership = Membership(user=user)
+            _apply_person_fields(
+                membership,
+                job_title=terms.get("job_title", ""),
+                function=terms.get("function", ""),
+                team=Team.objects.filter(pk=terms.get("team_id")).first(),
+                manager=manager,
+                roles=set(terms.get("roles") or [Role.LEARNER]),
+            )
+            membership.save()
+        Invitation.objects.filter(pk=invitation.pk).update(membership=membership)
+        record_change(
+            user,
+            "accepted invitation",
+            membership,
+            after=_person_snapshot(membership),
+            object_type="Person",
+            object_repr=_person_repr(membership),
+        )
+        record_event(SecurityEvent.Kind.INVITATION_ACCEPTED, user=user, organization=valid.org)
+    return membership
 
 
 def _create_account(email: str, full_name: str) -> User:
@@ -400,6 +497,10 @@ def do_accept_invitation(token: str, password: str | None) -> tuple[User, str]:
     from organizations.tenancy import tenant_context
 
     valid = read_token(token)
+    if valid.invitation.membership is None:
+        from organizations.people.invitations import InvitationInvalid
+
+        raise InvitationInvalid("join", _("Sign in to accept this invitation."))
     with tenant_context(valid.org):
         # Compare-and-set: two clicks on the same link accept it once.
         claimed = Invitation.objects.filter(
@@ -420,6 +521,10 @@ def do_accept_invitation(token: str, password: str | None) -> tuple[User, str]:
             object_type="Person",
             object_repr=_person_repr(valid.invitation.membership),
         )
+        from organizations.accounts.services import record_event
+        from organizations.models import SecurityEvent
+
+        record_event(SecurityEvent.Kind.INVITATION_ACCEPTED, user=user, organization=valid.org)
     return user, valid.org.slug
 
 

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -26,8 +27,8 @@ from organizations.people.forms import (
     PersonForm,
     TeamForm,
 )
-from organizations.people.invitations import InvitationInvalid, read_token
-from organizations.roles import role_required
+from organizations.people.invitations import InvitationInvalid, ValidInvitation, read_token
+from organizations.roles import ROLE_LABELS, role_required
 
 
 def _error(form: Any, exc: ValidationError) -> None:
@@ -78,6 +79,8 @@ def people_list(request: TenantRequest, org_slug: str) -> HttpResponse:
         "query": query.urlencode(),
         "filtered": filtered,
         "not_invited": queries.not_invited_count(),
+        "pending_joins": queries.pending_joins(),
+        "pending_joins_shown": queries.PENDING_JOINS_SHOWN,
     }
     template = "organizations/people/people_list.html"
     return render(request, f"{template}#results" if request.htmx else template, context)
@@ -97,6 +100,9 @@ def person_invite(request: TenantRequest, org_slug: str) -> HttpResponse:
             messages.success(
                 request, _("Invitation sent to %s. The link works for 7 days.") % invitation.email
             )
+            if invitation.membership_id is None:
+                # An existing account: they become a member when they accept.
+                return redirect("people_list", org_slug=org_slug)
             return redirect(
                 "person_detail", org_slug=org_slug, membership_id=invitation.membership_id
             )
@@ -341,6 +347,8 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             {"reason": exc.reason, "message": exc.message},
             status=410 if exc.reason in {"expired", "used", "replaced"} else 404,
         )
+    if valid.invitation.membership is None:
+        return _accept_join(request, token, valid)
     user = valid.invitation.membership.user
     if user.has_usable_password():
         login_url = reverse("login") + "?next=" + reverse("org_home", args=[valid.org.slug])
@@ -368,3 +376,37 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         "organizations/people/invitation_accept.html",
         {"form": form, "org_name": valid.org.name, "person": user, "existing": False},
     )
+
+
+def _accept_join(request: HttpRequest, token: str, valid: ValidInvitation) -> HttpResponse:
+    """An existing account asked to join: the person signs in, sees the organisation and the
+    roles offered, and accepts; only then does the membership exist."""
+    if not request.user.is_authenticated:
+        login_url = reverse("login") + "?" + urlencode({"next": request.get_full_path()})
+        return render(
+            request,
+            "organizations/people/invitation_accept.html",
+            {"org_name": valid.org.name, "existing": True, "login_url": login_url},
+        )
+    invitation = valid.invitation
+    context = {
+        "org_name": valid.org.name,
+        "roles": [ROLE_LABELS[r] for r in invitation.terms.get("roles", []) if r in ROLE_LABELS],
+        "job_title": invitation.terms.get("job_title", ""),
+        "inviter": invitation.invited_by.display_name if invitation.invited_by else "",
+        "invited_email": invitation.email,
+        "right_account": invitation.user_id == request.user.pk,
+    }
+    if request.method == "POST" and context["right_account"]:
+        try:
+            services.do_accept_join(token, request.user)  # type: ignore[arg-type]
+        except InvitationInvalid as exc:
+            return render(
+                request,
+                "organizations/people/invitation_invalid.html",
+                {"reason": exc.reason, "message": exc.message},
+                status=410,
+            )
+        messages.success(request, _("You have joined %s.") % valid.org.name)
+        return redirect("org_home", org_slug=valid.org.slug)
+    return render(request, "organizations/people/invitation_join.html", context)

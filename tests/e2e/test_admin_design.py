@@ -157,7 +157,7 @@ def test_an_admin_adds_a_stretch_rule_and_moves_the_cohort_to_the_new_version(pa
     assert entry.locator("del").first.inner_text() == "draft"
     assert entry.locator("ins").first.inner_text() == "published"
     changes = entry.locator("dl.kv").inner_text()
-    assert re.search(r"moved enrollments\s+5", changes), changes
+    assert re.search(r"learners moved\s+5", changes), changes
     assert "Boss" in entry.locator("td").nth(1).inner_text()
     page.wait_for_url(re.compile(r"[?&]action=published"))  # the filtered view is shareable
     with tenant_context(org_a):

@@ -22,6 +22,7 @@ from organizations.demo import (
     DEMO_PASSWORD,
     ensure_org,
     seed_people,
+    seed_security,
 )
 from organizations.tenancy import tenant_context
 from pathways.badges.demo import seed_badges
@@ -66,6 +67,7 @@ class Command(BaseCommand):
                 seed_feedback(people, cohort)
                 seed_api_keys(people.admin, org.slug)
                 seed_badges(org.slug)
+                seed_security(people)
                 seed_coaching(people)
                 do_rollup_progress(org)
             self.stdout.write(f"  {name} ({slug}): {len(people.learners)} learners")

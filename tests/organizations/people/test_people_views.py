@@ -426,7 +426,7 @@ def test_it_refuses_to_change_the_email_of_someone_who_also_belongs_elsewhere(
     url = f"/o/{org_a.slug}/people/{shared.pk}/"
     form = {"name": "Sam", "email": "boss@evil.example", "roles": ["learner"]}
     page = client.post(url, form).content.decode()
-    assert "also uses Pathwise in another organisation" in page
+    assert "only they can change its name and e-mail address" in page
     shared.user.refresh_from_db()
     assert shared.user.email == "sam@shared.example"
     # Someone who belongs only here can still have their address corrected.

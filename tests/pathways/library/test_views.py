@@ -483,7 +483,11 @@ def test_it_describes_question_difficulty_in_words_not_logits(client, org_a, org
     module = make_module(org_a, "Feedback")
     with tenant_context(org_a):
         RetrievalItem.objects.create(
-            module=module, kind="free_recall", prompt="Hard one?", model_answer="x", difficulty=1.2
+            module=module,
+            kind=RetrievalItem.Kind.FREE_RECALL,
+            prompt="Hard one?",
+            model_answer="x",
+            difficulty=1.2,
         )
     client.force_login(admin.user)
     page = client.get(f"/o/{org_a.slug}/library/modules/{module.pk}/").content.decode()

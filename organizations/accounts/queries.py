@@ -1,0 +1,113 @@
+"""Reads for the security pages: a person's sessions and events, an organisation's events."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet
+
+from organizations.models import (
+    Membership,
+    Organization,
+    OrganizationSSO,
+    SecurityEvent,
+    User,
+    UserSession,
+)
+
+EVENTS_PER_PAGE = 50
+
+
+@dataclass
+class SessionRow:
+    id: int
+    user_agent: str
+    ip_address: str
+    created_at: dt.datetime
+    last_seen_at: dt.datetime
+    is_current: bool
+
+
+@dataclass
+class EventRow:
+    kind: str
+    label: str
+    person: str
+    ip_address: str
+    user_agent: str
+    created_at: dt.datetime
+    organization: str
+
+
+def own_sessions(user: User, current_key: str | None) -> list[SessionRow]:
+    """The person's signed-in browsers, most recently active first (1 query)."""
+    return [
+        SessionRow(
+            s.pk,
+            s.user_agent,
+            s.ip_address or "",
+            s.created_at,
+            s.last_seen_at,
+            s.session_key == current_key,
+        )
+        for s in UserSession.objects.filter(user=user).order_by("-last_seen_at")
+    ]
+
+
+def _rows(events: list[SecurityEvent]) -> list[EventRow]:
+    return [
+        EventRow(
+            e.kind,
+            e.get_kind_display(),
+            (e.user.full_name or e.user.email) if e.user else e.email,
+            e.ip_address or "",
+            e.user_agent,
+            e.created_at,
+            e.organization.name if e.organization else "",
+        )
+        for e in events
+    ]
+
+
+def _page(events: QuerySet[SecurityEvent], number: str | None) -> tuple[Page, list[EventRow]]:
+    page: Page = Paginator(events, EVENTS_PER_PAGE).get_page(number)
+    return page, _rows(list(page.object_list))
+
+
+def own_events_page(user: User, number: str | None) -> tuple[Page, list[EventRow]]:
+    """The person's own security events, newest first (2 queries: count and page)."""
+    events = SecurityEvent.objects.filter(user=user).select_related("user", "organization")
+    return _page(events.order_by("-created_at", "-id"), number)
+
+
+def organization_events_page(org: Organization, number: str | None) -> tuple[Page, list[EventRow]]:
+    """Events of the organisation's members: their account events (sign-ins, passwords) and
+    what they did in this organisation, never what they did in another (2 queries).
+
+    Runs in ``org``'s tenant context: the membership sub-query is scoped to it.
+    """
+    members = Membership.objects.values("user_id")
+    events = (
+        SecurityEvent.objects.filter(user_id__in=members)
+        .filter(Q(organization__isnull=True) | Q(organization=org))
+        .select_related("user", "organization")
+        .order_by("-created_at", "-id")
+    )
+    return _page(events, number)
+
+
+def sso_settings(org: Organization) -> dict[str, object] | None:
+    """The organisation's single sign-on as form values (never the secret), or None (2 queries)."""
+    sso = OrganizationSSO.objects.select_related("social_app").filter(organization=org).first()
+    if sso is None:
+        return None
+    return {
+        "issuer": sso.social_app.settings.get("server_url", ""),
+        "client_id": sso.social_app.client_id,
+        "domains": ", ".join(sso.domains.values_list("domain", flat=True)),
+        "default_role": sso.default_role,
+        "password_sign_in_disabled": sso.password_sign_in_disabled,
+        "is_active": sso.is_active,
+    }

@@ -1,0 +1,266 @@
+"""Export everything about a person (a zip of JSON and CSV) and erase a person from an
+organisation, through every app's ``privacy`` hooks (see ``organizations.gdpr``)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import uuid
+import zipfile
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from organizations.gdpr import hooks, json_safe, rows
+from organizations.models import (
+    DataExport,
+    ErasureReceipt,
+    Membership,
+    Organization,
+    SecurityEvent,
+    User,
+    UserSession,
+)
+from organizations.tenancy import tenant_context, user_context
+
+ERASED_LABEL = "(erased)"
+
+
+# --- Export ------------------------------------------------------------------------------------
+
+
+def do_request_export(user: User) -> DataExport:
+    """Record the request and queue the job after commit. A request while one is still being
+    built returns that one."""
+    from organizations.gdpr.tasks import build_data_export
+
+    with transaction.atomic():
+        running = DataExport.objects.filter(
+            user=user, status__in=[DataExport.Status.QUEUED, DataExport.Status.RUNNING]
+        ).first()
+        if running is not None:
+            return running
+        export = DataExport.objects.create(user=user)
+        export_id = export.pk
+        transaction.on_commit(lambda: build_data_export.delay(export_id))
+    return export
+
+
+def _memberships(user_id: int) -> list[Membership]:
+    with user_context(user_id):
+        return list(
+            Membership.objects.unscoped()
+            .filter(user_id=user_id)
+            .select_related("organization")
+            .order_by("organization__slug")
+        )
+
+
+def _account_tables(user: User) -> dict[str, list[dict[str, Any]]]:
+    from allauth.mfa.models import Authenticator
+    from allauth.socialaccount.models import SocialAccount
+
+    return {
+        "account": [
+            {
+                "email": user.email,
+                "full_name": user.full_name,
+                "time_zone": user.time_zone,
+                "email_reminders": user.email_reminders,
+                "date_joined": json_safe(user.date_joined),
+                "last_login": json_safe(user.last_login),
+            }
+        ],
+        "security_events": rows(
+            SecurityEvent.objects.filter(user=user),
+            ["created_at", "kind", "ip_address", "user_agent", "organization_id"],
+        ),
+        "sessions": rows(
+            UserSession.objects.filter(user=user),
+            ["created_at", "last_seen_at", "ip_address", "user_agent"],
+        ),
+        # Which second factors exist, never their secrets.
+        "two_step_sign_in": rows(
+            Authenticator.objects.filter(user=user), ["type", "created_at", "last_used_at"]
+        ),
+        "single_sign_on_links": rows(
+            SocialAccount.objects.filter(user=user), ["provider", "uid", "date_joined"]
+        ),
+    }
+
+
+def _write_table(archive: zipfile.ZipFile, path: str, table: list[dict[str, Any]]) -> None:
+    archive.writestr(f"{path}.json", json.dumps(table, indent=2, default=str))
+    out = io.StringIO()
+    columns = sorted({key for row in table for key in row})
+    writer = csv.DictWriter(out, fieldnames=columns)
+    writer.writeheader()
+    for row in table:
+        writer.writerow(
+            {k: json.dumps(v) if isinstance(v, dict | list) else v for k, v in row.items()}
+        )
+    archive.writestr(f"{path}.csv", out.getvalue())
+
+
+def build_export(export_id: int) -> None:
+    """Build the zip, committing progress after each part so the page's bar moves. Safe to run
+    twice: it starts over and replaces the content."""
+    export = DataExport.objects.select_related("user").filter(pk=export_id).first()
+    if export is None or export.status == DataExport.Status.DONE:
+        return
+    memberships = _memberships(export.user_id)
+    exporters = hooks("export_person")
+    total = 1 + len(memberships) * len(exporters)
+    DataExport.objects.filter(pk=export_id).update(
+        status=DataExport.Status.RUNNING, parts_done=0, parts_total=total
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            "README.txt",
+            "Everything Pathwise holds about you, made on "
+            f"{timezone.now():%Y-%m-%d %H:%M} UTC. Each table is in JSON and in CSV.\n",
+        )
+        for name, table in _account_tables(export.user).items():
+            _write_table(archive, f"account/{name}", table)
+        done = 1
+        DataExport.objects.filter(pk=export_id).update(parts_done=done)
+        for membership in memberships:
+            org = membership.organization
+            for app_label, export_person in exporters:
+                with tenant_context(org):
+                    tables = export_person(membership)
+                for name, table in tables.items():
+                    _write_table(archive, f"{org.slug}/{app_label}/{name}", table)
+                done += 1
+                DataExport.objects.filter(pk=export_id).update(parts_done=done)
+    DataExport.objects.filter(pk=export_id).update(
+        status=DataExport.Status.DONE, content=buffer.getvalue(), finished_at=timezone.now()
+    )
+
+
+# --- Erasure ----------------------------------------------------------------------------------
+
+
+def check_can_erase(actor: User | None, membership: Membership, confirmation: str) -> None:
+    from organizations.people.services import check_not_last_admin
+
+    if confirmation.strip().lower() != membership.user.email.lower():
+        raise ValidationError(_("Type the person's e-mail address exactly to confirm."))
+    if actor is not None and actor.pk == membership.user_id:
+        raise ValidationError(_("You cannot erase yourself. Ask another HR admin."))
+    if membership.is_admin:
+        check_not_last_admin(membership)
+
+
+def do_erase_person(
+    actor: User | None, membership: Membership, confirmation: str
+) -> ErasureReceipt:
+    """Erase the person from the organisation in context, in one transaction.
+
+    Their private text and personal details go; the facts others' figures count (enrolments,
+    completions, reviews, roll-ups) stay with the same membership, now tied to an anonymous
+    placeholder account, so no dashboard changes. An account that belongs to no other
+    organisation is emptied too (address, name, password, sessions, events, second factors).
+    """
+    from organizations.audit import record_change
+
+    with transaction.atomic():
+        membership = (
+            Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+        )
+        check_can_erase(actor, membership, confirmation)
+        person = membership.user
+        org = Organization.objects.get(pk=membership.organization_id)
+        token = uuid.uuid4().hex[:12]
+        anonymous = User.objects.create(
+            email=f"erased-{token}@erased.invalid",
+            full_name=_("Erased person"),
+            password=make_password(None),
+            is_active=False,
+            email_reminders=False,
+        )
+        placeholder = {
+            "label": ERASED_LABEL,
+            "email": anonymous.email,
+            "email_before": person.email,
+            "user_id": person.pk,
+            "secrets": [person.email, person.full_name, membership.job_title, membership.function],
+        }
+        items: dict[str, int] = {}
+        for _label, erase_person in hooks("erase_person"):
+            items.update(erase_person(membership, placeholder))
+        Membership.objects.filter(pk=membership.pk).update(user=anonymous)
+        items["security events in this organisation"] = SecurityEvent.objects.filter(
+            user=person, organization=org
+        ).delete()[0]
+        elsewhere = [m for m in _memberships(person.pk) if m.organization_id != org.pk]
+        account_emptied = not elsewhere
+        if account_emptied:
+            items.update(_empty_account(person, token))
+        receipt = ErasureReceipt.objects.create(
+            membership=membership,
+            erased_by=actor if actor is not None and actor.is_authenticated else None,
+            account_deleted=account_emptied,
+            items=items,
+        )
+        record_change(
+            actor,
+            "erased",
+            object_type="Person",
+            object_id=membership.pk,
+            object_repr=_("Erased person #%(id)s") % {"id": membership.pk},
+            after={"receipt": receipt.pk, **items},
+        )
+    return receipt
+
+
+def _empty_account(person: User, token: str) -> dict[str, int]:
+    """The account belongs nowhere else: nothing about the person may stay in it."""
+    from allauth.mfa.models import Authenticator
+    from allauth.socialaccount.models import SocialAccount
+
+    from organizations.accounts.services import _session_store
+
+    store = _session_store()
+    for key in UserSession.objects.filter(user=person).values_list("session_key", flat=True):
+        store(session_key=key).delete()
+    items = {
+        "sessions ended": UserSession.objects.filter(user=person).delete()[0],
+        "account security events": SecurityEvent.objects.filter(user=person).delete()[0],
+        "two-step sign-in removed": Authenticator.objects.filter(user=person).delete()[0],
+        "single sign-on links removed": SocialAccount.objects.filter(user=person).delete()[0],
+        "data exports deleted": DataExport.objects.filter(user=person).delete()[0],
+    }
+    SecurityEvent.objects.filter(email__iexact=person.email).delete()
+    User.objects.filter(pk=person.pk).update(
+        email=f"erased-account-{token}@erased.invalid",
+        full_name="",
+        password=make_password(None),
+        is_active=False,
+        email_reminders=False,
+        time_zone="",
+    )
+    items["account emptied"] = 1
+    return items
+
+
+# --- Retention --------------------------------------------------------------------------------
+
+
+def purge_expired(org: Organization, now: dt.datetime | None = None) -> dict[str, int]:
+    """Apply the organisation's retention period through every app's ``purge_expired`` hook.
+    Runs in ``org``'s tenant context. Does nothing when the organisation keeps data."""
+    if not org.retention_days:
+        return {}
+    before = (now or timezone.now()) - dt.timedelta(days=org.retention_days)
+    done: dict[str, int] = {}
+    for _label, purge in hooks("purge_expired"):
+        done.update(purge(org, before))
+    return done
