@@ -136,6 +136,25 @@ class EngagementForm(forms.Form):
         ).order_by("framework__name", "position", "name")
 
 
+class PairCohortForm(forms.Form):
+    cohort: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Cohort"), queryset=None)
+    coach = PersonChoiceField(label=_("Coach"), queryset=None)
+    sponsor = PersonChoiceField(
+        label=_("Sponsor for three-way notes"), queryset=None, required=False
+    )
+    sessions_contracted = forms.IntegerField(
+        label=_("Sessions contracted"), min_value=1, max_value=50, initial=6
+    )
+    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput)
+    ends_on = forms.DateField(label=_("Ends on"), widget=DateInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["coach"].queryset = _members(is_coach=True)  # type: ignore[attr-defined]
+        self.fields["sponsor"].queryset = _members(is_sponsor=True)  # type: ignore[attr-defined]
+        self.fields["cohort"].queryset = Cohort.objects.order_by("name")  # type: ignore[attr-defined]
+
+
 class SessionForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"), choices=CoachingSession.Kind.choices, widget=forms.RadioSelect

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Avg, Count, Max, Prefetch, Q, QuerySet, Sum
@@ -20,6 +20,7 @@ from coaching.models import (
     Goal,
     JournalEntry,
     Observation,
+    ObservationInvite,
     PeerFeedback,
     Rehearsal,
     SessionCompetency,
@@ -674,6 +675,8 @@ class LearnerCoaching:
     notes: dict[int, list[NoteRow]]
     rehearsals: list[RehearsalRow]
     feedback_received: list[PeerFeedbackRow]
+    # Colleagues who invited this learner to observe them: (their Membership id, name).
+    observe_requests: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def has_anything(self) -> bool:
@@ -740,6 +743,10 @@ def learner_coaching(learner: Membership, now: dt.datetime | None = None) -> Lea
             for f in PeerFeedback.objects.filter(recipient=learner)
             .select_related("giver__user")
             .order_by("-created_at")[:LATEST]
+        ],
+        observe_requests=[
+            (i.learner_id, _name(i.learner))
+            for i in ObservationInvite.objects.filter(peer=learner).select_related("learner__user")
         ],
     )
 
@@ -946,8 +953,8 @@ def journal_prompts(learner: Membership) -> list[tuple[int, str]]:
 
 
 # Sources of "where this learner has most to gain": each returns competency id -> a score on
-# a 0-1 scale where lower means more room to grow. The self-assessment diagnostic is here now;
-# the 360 baseline (``measurement.feedback.queries.baseline_others_means``) joins when present.
+# a 0-1 scale where lower means more room to grow: the others' means of the learner's latest
+# closed 360 baseline (1-5) and the learner's self-assessment diagnostic (1-10).
 def _self_assessment_scores(learner: Membership) -> dict[int, float]:
     rows = SelfAssessment.objects.filter(enrollment__learner=learner).values_list(
         "competency_id", "rating"
@@ -956,12 +963,8 @@ def _self_assessment_scores(learner: Membership) -> dict[int, float]:
 
 
 def _baseline_360_scores(learner: Membership) -> dict[int, float]:
-    try:
-        from measurement.feedback.queries import (  # type: ignore[import-not-found,unused-ignore]
-            baseline_others_means,
-        )
-    except ImportError:
-        return {}
+    from measurement.feedback.queries import baseline_others_means
+
     return {cid: (mean - 1) / 4 for cid, mean in baseline_others_means(learner.pk).items()}
 
 
@@ -1137,7 +1140,7 @@ def observations_by_competency(learner: Membership) -> dict[int, list[Observatio
 
 def next_actions_for(membership: Membership, org_slug: str, today: dt.date) -> list[NextAction]:
     """Open experiments due within a week (or overdue) and held sessions the learner attended
-    but has not rated in the last two weeks (2 queries)."""
+    in the last week but has not rated (2 queries)."""
     from django.urls import reverse
 
     # getattr: the registry's own tests call every source without a member.
@@ -1158,7 +1161,8 @@ def next_actions_for(membership: Membership, org_slug: str, today: dt.date) -> l
             due_on__lte=today + next_actions.SOON,
         ).order_by("due_on")[:3]
     ]
-    since = today - dt.timedelta(days=14)
+    # Asked for a week after the session, never overdue: a rating must not push aside a step.
+    since = today - dt.timedelta(days=7)
     for p in (
         SessionParticipant.objects.filter(
             learner=membership,
@@ -1189,6 +1193,18 @@ class ReportRow:
     counts: CoachingCounts
 
     @property
+    def rating_shown(self) -> bool:
+        """A mean of fewer than 5 people's ratings would let a reader guess one person's."""
+        from measurement.anonymity import cell_is_shown
+
+        return cell_is_shown(self.counts.rating_n)
+
+    @property
+    def rating_label(self) -> float | None:
+        mean = self.counts.rating_mean
+        return round(mean, 2) if mean is not None and self.rating_shown else None
+
+    @property
     def attendance_percent(self) -> int | None:
         rate = self.counts.attendance_rate
         return None if rate is None else round(rate * 100)
@@ -1211,7 +1227,7 @@ class CoachingReport:
         "Hours",
         "Attendance rate %",
         "No-show rate %",
-        "Mean rating (1-5)",
+        "Mean rating (1-5; hidden under 5 ratings)",
         "Ratings (n)",
         "Goals set",
         "Goals achieved",
@@ -1228,7 +1244,7 @@ class CoachingReport:
                 r.counts.hours,
                 r.attendance_percent,
                 r.no_show_percent,
-                round(r.counts.rating_mean, 2) if r.counts.rating_mean is not None else None,
+                r.rating_label,
                 r.counts.rating_n,
                 r.counts.goals_set,
                 r.counts.goals_achieved,

@@ -139,7 +139,7 @@ def do_create_engagement(
                     engagement=engagement,
                     competency=c,
                 )
-                for c in {c.pk: c for c in focus_competencies}.values()
+                for c in {c.pk: c for c in focus}.values()
             ]
         )
         if (
@@ -148,6 +148,50 @@ def do_create_engagement(
         ):
             CohortCoach.objects.create(cohort=cohort, membership=coach)
     return engagement
+
+
+def do_pair_cohort(
+    *,
+    coach: Membership,
+    cohort: Cohort,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    sessions_contracted: int = 6,
+    sponsor: Membership | None = None,
+) -> list[CoachingEngagement]:
+    """The cohort set-up: every active learner of ``cohort`` without an engagement in it gets
+    one with ``coach`` (focus suggested per learner). All or nothing; returns the new ones."""
+    with transaction.atomic():
+        if ends_on < starts_on:
+            raise _fail("ends_on", _("The end date is before the start date."))
+        paired = set(
+            CoachingEngagement.objects.filter(cohort=cohort).values_list("coachee_id", flat=True)
+        )
+        learners = [
+            e.learner
+            for e in Enrollment.objects.filter(cohort=cohort, status=Enrollment.Status.ACTIVE)
+            .exclude(learner_id__in=paired)
+            .select_related("learner__user")
+            .order_by("learner__user__full_name", "id")
+        ]
+        if not learners:
+            raise _fail(
+                "cohort",
+                _("Every active learner of %(cohort)s already has a coach.")
+                % {"cohort": cohort.name},
+            )
+        return [
+            do_create_engagement(
+                coach=coach,
+                coachee=learner,
+                cohort=cohort,
+                starts_on=starts_on,
+                ends_on=ends_on,
+                sessions_contracted=sessions_contracted,
+                sponsor=sponsor,
+            )
+            for learner in learners
+        ]
 
 
 # --- Sessions ---------------------------------------------------------------------------------
@@ -523,7 +567,7 @@ def do_rate_session(learner: Membership, session_id: int, rating: int) -> Sessio
         raise _fail("rating", _("Rate the session from 1 (not useful) to 5 (very useful)."))
     with transaction.atomic():
         participant = (
-            SessionParticipant.objects.select_for_update()
+            SessionParticipant.objects.select_for_update(of=("self",))
             .select_related("session")
             .filter(session_id=session_id, learner=learner)
             .first()
@@ -591,7 +635,7 @@ def do_update_goal(
     """Progress 0-100; achieved or dropped needs a reflection."""
     with transaction.atomic():
         goal = (
-            Goal.objects.select_for_update()
+            Goal.objects.select_for_update(of=("self",))
             .filter(pk=goal_id)
             .filter(Q(engagement__coach=actor) | Q(learner=actor))
             .first()
@@ -643,7 +687,7 @@ def do_close_experiment(
 ) -> Experiment:
     with transaction.atomic():
         experiment = (
-            Experiment.objects.select_for_update()
+            Experiment.objects.select_for_update(of=("self",))
             .filter(pk=experiment_id)
             .filter(Q(learner=actor) | Q(engagement__coach=actor))
             .first()

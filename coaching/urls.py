@@ -21,6 +21,11 @@ urlpatterns = [
     path("coaching/engagements/", views.engagement_list, name="engagement_list"),
     path("coaching/engagements/new/", views.engagement_new, name="engagement_new"),
     path(
+        "coaching/engagements/pair-cohort/",
+        views.engagement_pair_cohort,
+        name="engagement_pair_cohort",
+    ),
+    path(
         "coaching/engagements/<int:engagement_id>/",
         views.engagement_detail,
         name="engagement_detail",

@@ -27,6 +27,7 @@ from coaching.forms import (
     JournalForm,
     NoteForm,
     ObservationForm,
+    PairCohortForm,
     PeerFeedbackForm,
     RateForm,
     RehearsalForm,
@@ -294,6 +295,22 @@ def engagement_new(request: TenantRequest, org_slug: str) -> HttpResponse:
             messages.success(request, _("Coaching engagement created."))
             return redirect("engagement_list", org_slug=org_slug)
     return render(request, "coaching/engagement_form.html", {"form": form})
+
+
+@role_required("admin")
+def engagement_pair_cohort(request: TenantRequest, org_slug: str) -> HttpResponse:
+    """The cohort set-up: one coach for every learner of a cohort who has none yet."""
+    form = PairCohortForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        made = _attempt(form, lambda: services.do_pair_cohort(**form.cleaned_data))
+        if made is not None:
+            messages.success(
+                request,
+                _("%(n)s coachee(s) paired with %(coach)s.")
+                % {"n": len(made), "coach": form.cleaned_data["coach"].user.display_name},
+            )
+            return redirect("engagement_list", org_slug=org_slug)
+    return render(request, "coaching/engagement_pair.html", {"form": form})
 
 
 @role_required("coach", "learner", "sponsor")

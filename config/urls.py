@@ -32,6 +32,7 @@ api_patterns = [
     path("", include("pathways.builder.api")),
     path("", include("pathways.practice.api")),
     path("", include("measurement.feedback.api")),
+    path("", include("coaching.api")),
 ]
 
 urlpatterns = [

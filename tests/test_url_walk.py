@@ -64,6 +64,18 @@ OBJECT_KWARGS: dict[str, str] = {
     "project_template_delete:template_id": "projects.ProjectTemplate",
     "conversation_template_edit:template_id": "coaching.ConversationTemplate",
     "conversation_template_delete:template_id": "coaching.ConversationTemplate",
+    "engagement_id": "coaching.CoachingEngagement",
+    "goal_id": "coaching.Goal",
+    "experiment_id": "coaching.Experiment",
+    "rehearsal_id": "coaching.Rehearsal",
+    "entry_id": "coaching.JournalEntry",
+    "observe_peer:learner_id": "organizations.Membership",
+    "session_detail:session_id": "coaching.CoachingSession",
+    "session_edit:session_id": "coaching.CoachingSession",
+    "session_cancel:session_id": "coaching.CoachingSession",
+    "session_log:session_id": "coaching.CoachingSession",
+    "session_rate:session_id": "coaching.CoachingSession",
+    "session_feedback:session_id": "coaching.CoachingSession",
     # Account-owned (global) objects: another person's.
     "session_id": "organizations.UserSession",
     "export_id": "organizations.DataExport",
@@ -76,6 +88,7 @@ SKIPPED_ROUTES: dict[str, str] = {
     "password_reset_confirm": "tests/organizations/test_auth.py (Django's signed token)",
     "openid_connect_login": "tests/organizations/test_sso.py (public provider id)",
     "openid_connect_callback": "tests/organizations/test_sso.py (state-checked callback)",
+    "calendar_feed": "tests/coaching/test_pages.py (secret feed token, org id inside)",
 }
 ROLES = ("is_admin", "is_learner", "is_coach", "is_sponsor")
 ACCEPTABLE = {404, 405}

@@ -251,7 +251,7 @@ def test_the_learner_cannot_mark_a_coaching_step_done_themself(w, client):
     client.force_login(learner.user)
     url = f"/o/{w.org.slug}/learn/enrollments/{enrollment.pk}/steps/{w.coaching_step.pk}/done/"
     response = client.post(url, follow=True)
-    assert "Your coach completes a coaching conversation" in response.content.decode()
+    assert "Your coach confirms this step" in response.content.decode()
     with tenant_context(w.org):
         assert not StepCompletion.objects.filter(step_key=w.coaching_step.key).exists()
 

@@ -11,6 +11,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from coaching.demo import seed_coaching
 from competencies.demo import seed_framework
 from measurement.feedback.demo import seed_feedback
 from measurement.services import do_rollup_progress
@@ -67,6 +68,7 @@ class Command(BaseCommand):
                 seed_api_keys(people.admin, org.slug)
                 seed_badges(org.slug)
                 seed_security(people)
+                seed_coaching(people)
                 do_rollup_progress(org)
             self.stdout.write(f"  {name} ({slug}): {len(people.learners)} learners")
         self.stdout.write(
