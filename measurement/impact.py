@@ -1,0 +1,813 @@
+"""Impact writes: metrics and their values, the measurement plan, cost lines, and the impact
+roll-up (set-based SQL for the group means, statsmodels for DiD, roi.py for the money).
+
+``check_*`` validate and raise ``ImpactError`` with the field it concerns; ``do_*`` write inside
+a transaction and record follow-up work (the roll-up) in the outbox in the same transaction.
+Everything here runs inside ``tenant_context``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from measurement import anonymity, roi, sources, stats
+from measurement.models import (
+    CostLine,
+    ImpactRollup,
+    LearnerProgressRollup,
+    MeasurementPlan,
+    Metric,
+    MetricGroupRollup,
+    MetricValue,
+    PlanChange,
+    PlanMetric,
+    PlanTeam,
+)
+from organizations.models import Membership, Organization, Team
+from organizations.outbox.delivery import record_followup
+from organizations.relative_dates import org_today
+from organizations.tenancy import current_org
+from pathways.models import Cohort, Enrollment
+
+# Facts arriving within this window share one impact roll-up (one outbox row per cohort and
+# window, run at the window's end).
+ROLLUP_WINDOW = dt.timedelta(minutes=2)
+ROLLUP_HANDLER = "measurement.impact.run_impact_rollup"
+
+
+class ImpactError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+# --- metrics ------------------------------------------------------------------------------
+
+
+def check_metric_value(metric: Metric, raw: object) -> Decimal:
+    """The value as a Decimal, or ImpactError: not a number, wrong unit, out of range."""
+    text = str(raw).strip().replace(",", "") if raw is not None else ""
+    unit = metric.unit.strip()
+    if text.endswith("%"):
+        if unit != "%":
+            raise ImpactError("value", f"{metric.name} is measured in {unit}, not %.")
+        text = text[:-1].strip()
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ImpactError("value", f"“{raw}” is not a number ({metric.name} in {unit}).") from None
+    if not value.is_finite():
+        raise ImpactError("value", f"“{raw}” is not a number.")
+    low, high = metric.min_value, metric.max_value
+    if unit == "%" and low is None:
+        low = Decimal(0)
+    if unit == "%" and high is None:
+        high = Decimal(100)
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ImpactError(
+            "value",
+            f"{value} {unit} is outside the range of {metric.name} "
+            f"({'' if low is None else low}–{'' if high is None else high} {unit}).",
+        )
+    return value
+
+
+def do_define_metric(
+    *,
+    name: str,
+    unit: str,
+    direction: str,
+    level: str,
+    min_value: Decimal | None = None,
+    max_value: Decimal | None = None,
+    is_revenue: bool = False,
+) -> Metric:
+    if not name.strip():
+        raise ImpactError("name", "Give the metric a name.")
+    if Metric.objects.filter(name__iexact=name.strip()).exists():
+        raise ImpactError("name", f"A metric named “{name}” already exists.")
+    if min_value is not None and max_value is not None and min_value >= max_value:
+        raise ImpactError("max_value", "The highest value must be above the lowest.")
+    org = current_org()
+    assert org is not None
+    return Metric.objects.create(
+        organization=org,
+        name=name.strip(),
+        unit=unit.strip(),
+        direction=direction,
+        level=level,
+        min_value=min_value,
+        max_value=max_value,
+        is_revenue=is_revenue,
+    )
+
+
+@dataclass(frozen=True)
+class ValueRow:
+    metric_id: int
+    team_id: int
+    period: dt.date
+    value: Decimal
+
+
+def upsert_metric_values(
+    rows: Sequence[ValueRow], source: str, entered_by: Membership | None
+) -> tuple[int, int]:
+    """Insert or replace values keyed by (metric, team, period); returns (created, updated).
+    Idempotent: the same rows twice leave the same table."""
+    org = current_org()
+    assert org is not None
+    keys = {(r.metric_id, r.team_id, r.period) for r in rows}
+    existing = set(
+        MetricValue.objects.filter(
+            metric_id__in={r.metric_id for r in rows}, period__in={r.period for r in rows}
+        ).values_list("metric_id", "team_id", "period")
+    )
+    now = timezone.now()
+    MetricValue.objects.bulk_create(
+        [
+            MetricValue(
+                organization=org,
+                metric_id=r.metric_id,
+                team_id=r.team_id,
+                period=r.period,
+                value=r.value,
+                source=source,
+                entered_by=entered_by,
+                entered_at=now,
+            )
+            for r in rows
+        ],
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["organization", "metric", "team", "period"],
+        update_fields=["value", "source", "entered_by", "entered_at"],
+    )
+    updated = len(keys & existing)
+    return len(keys) - updated, updated
+
+
+def do_enter_metric_value(
+    metric: Metric,
+    team: Team,
+    period: dt.date,
+    raw: object,
+    by: Membership | None,
+    source: str = "form",
+) -> MetricValue:
+    value = check_metric_value(metric, raw)
+    with transaction.atomic():
+        upsert_metric_values([ValueRow(metric.pk, team.pk, month_start(period), value)], source, by)
+        queue_rollups_for_team(team.pk)
+        return MetricValue.objects.get(metric=metric, team=team, period=month_start(period))
+
+
+# --- the plan -----------------------------------------------------------------------------
+
+PLAN_FIELDS = (
+    "baseline_on",
+    "follow_up_on",
+    "evaluation_start",
+    "evaluation_end",
+    "comparison",
+    "comparison_label",
+    "profit_margin_pct",
+    "currency",
+    "competency_ids",
+    "intangibles",
+)
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    evaluation_start: dt.date
+    evaluation_end: dt.date
+    baseline_on: dt.date | None = None
+    follow_up_on: dt.date | None = None
+    comparison: str = "none"
+    comparison_team_ids: tuple[int, ...] = ()
+    comparison_function: str = ""
+    comparison_people_ids: tuple[int, ...] = ()
+    profit_margin_pct: Decimal = Decimal(15)
+    currency: str = "EUR"
+    competency_ids: tuple[int, ...] = ()
+    intangibles: str = ""
+    metrics: tuple[tuple[int, int, Decimal | None], ...] = ()  # (metric id, population, unit value)
+
+
+def participant_team_ids(cohort: Cohort) -> set[int]:
+    return set(
+        Enrollment.objects.filter(cohort=cohort, learner__team__isnull=False)
+        .exclude(status=Enrollment.Status.WITHDRAWN)
+        .values_list("learner__team_id", flat=True)
+    )
+
+
+def comparison_team_ids(data: PlanInput, participants: set[int]) -> tuple[set[int], str]:
+    """Resolve the chosen comparison group to teams, leaving out participants' teams."""
+    if data.comparison == MeasurementPlan.Comparison.TEAMS:
+        teams = list(Team.objects.filter(pk__in=data.comparison_team_ids))
+        label = ", ".join(sorted(t.name for t in teams))
+    elif data.comparison == MeasurementPlan.Comparison.FUNCTION:
+        if not data.comparison_function.strip():
+            raise ImpactError("comparison_function", "Choose the function of the comparison group.")
+        ids = Membership.objects.filter(
+            function__iexact=data.comparison_function.strip(), team__isnull=False, is_active=True
+        ).values_list("team_id", flat=True)
+        teams = list(Team.objects.filter(pk__in=set(ids)))
+        label = f"teams in {data.comparison_function.strip()}"
+    elif data.comparison == MeasurementPlan.Comparison.PEOPLE:
+        ids = Membership.objects.filter(
+            pk__in=data.comparison_people_ids, team__isnull=False
+        ).values_list("team_id", flat=True)
+        teams = list(Team.objects.filter(pk__in=set(ids)))
+        label = f"teams of {len(data.comparison_people_ids)} listed people"
+    else:
+        return set(), ""
+    chosen = {t.pk for t in teams} - participants
+    if not chosen:
+        raise ImpactError(
+            "comparison",
+            "The comparison group has no team outside the programme: choose other teams, "
+            "or no comparison group (the estimates are then labelled weaker).",
+        )
+    return chosen, label
+
+
+def check_plan(cohort: Cohort, data: PlanInput) -> None:
+    if data.evaluation_end <= data.evaluation_start:
+        raise ImpactError("evaluation_end", "The evaluation period must end after it starts.")
+    if data.baseline_on and data.follow_up_on and data.follow_up_on <= data.baseline_on:
+        raise ImpactError("follow_up_on", "The 360 follow-up must come after the baseline.")
+    if not Decimal(0) <= data.profit_margin_pct <= Decimal(100):
+        raise ImpactError("profit_margin_pct", "The profit margin is a percentage from 0 to 100.")
+    for _metric_id, population, unit_value in data.metrics:
+        if population < 0 or (unit_value is not None and unit_value < 0):
+            raise ImpactError("metrics", "People affected and standard values cannot be negative.")
+
+
+def _snapshot(plan: MeasurementPlan) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for name in PLAN_FIELDS:
+        value = getattr(plan, name)
+        out[name] = (
+            value.isoformat()
+            if isinstance(value, dt.date)
+            else (str(value) if isinstance(value, Decimal) else value)
+        )
+    out["teams"] = sorted(
+        [t.team_id, t.group] for t in PlanTeam.objects.filter(plan=plan).order_by("team_id")
+    )
+    out["metrics"] = sorted(
+        [m.metric_id, m.population, None if m.unit_value is None else str(m.unit_value)]
+        for m in PlanMetric.objects.filter(plan=plan)
+    )
+    return out
+
+
+def do_save_plan(cohort: Cohort, data: PlanInput, by: Membership | None) -> MeasurementPlan:
+    """Create or replace the cohort's plan. After the cohort started a change is allowed but
+    recorded (``PlanChange``), and pages show "plan changed on …"."""
+    check_plan(cohort, data)
+    org = current_org()
+    assert org is not None
+    with transaction.atomic():
+        participants = participant_team_ids(cohort)
+        comparison, label = comparison_team_ids(data, participants)
+        plan = MeasurementPlan.objects.select_for_update().filter(cohort=cohort).first()
+        before = _snapshot(plan) if plan is not None else None
+        if plan is None:
+            plan = MeasurementPlan(organization=org, cohort=cohort)
+        for name in PLAN_FIELDS:
+            if name not in ("comparison_label", "competency_ids"):
+                setattr(plan, name, getattr(data, name))
+        plan.competency_ids = list(data.competency_ids)
+        plan.comparison_label = label
+        plan.updated_at = timezone.now()
+        plan.save()
+        PlanTeam.objects.filter(plan=plan).delete()
+        PlanTeam.objects.bulk_create(
+            [
+                PlanTeam(organization=org, plan=plan, team_id=t, group="participants")
+                for t in participants
+            ]
+            + [
+                PlanTeam(organization=org, plan=plan, team_id=t, group="comparison")
+                for t in comparison
+            ]
+        )
+        PlanMetric.objects.filter(plan=plan).delete()
+        PlanMetric.objects.bulk_create(
+            [
+                PlanMetric(organization=org, plan=plan, metric_id=m, population=p, unit_value=v)
+                for m, p, v in data.metrics
+            ]
+        )
+        if before is not None and cohort.start_date <= org_today():
+            after = _snapshot(plan)
+            changed = [k for k in after if before.get(k) != after[k]]
+            if changed:
+                PlanChange.objects.create(
+                    organization=org,
+                    plan=plan,
+                    changed_by=by,
+                    fields=changed,
+                    before=before,
+                    after=after,
+                )
+        queue_impact_rollup(cohort.pk)
+    return plan
+
+
+# --- costs --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CostInput:
+    category: str
+    description: str = ""
+    amount: Decimal | None = None
+    shared_by: int = 1
+    people: int | None = None
+    hours: Decimal | None = None
+    hourly_rate: Decimal | None = None
+
+
+def check_cost(data: CostInput) -> Decimal:
+    """The line's full amount, or ImpactError (negative, missing, unknown category)."""
+    if data.category not in CostLine.Category.values:
+        raise ImpactError("category", "Choose a cost category.")
+    if data.shared_by < 1:
+        raise ImpactError("shared_by", "A line is shared by at least one cohort.")
+    if data.category == CostLine.Category.PARTICIPANTS_TIME:
+        if not data.people or data.hours is None or data.hourly_rate is None:
+            raise ImpactError(
+                "hours", "Participants' time needs people, hours each and the loaded hourly rate."
+            )
+        if data.hours < 0 or data.hourly_rate < 0:
+            raise ImpactError("hourly_rate", "Hours and rates cannot be negative.")
+        return (data.people * data.hours * data.hourly_rate).quantize(roi.CENT)
+    if data.amount is None:
+        raise ImpactError("amount", "Enter the amount.")
+    if data.amount < 0:
+        raise ImpactError("amount", "A cost cannot be negative.")
+    return data.amount.quantize(roi.CENT)
+
+
+def do_add_cost(cohort: Cohort, data: CostInput) -> CostLine:
+    amount = check_cost(data)
+    org = current_org()
+    assert org is not None
+    with transaction.atomic():
+        line = CostLine.objects.create(
+            organization=org,
+            cohort=cohort,
+            category=data.category,
+            description=data.description.strip(),
+            amount=amount,
+            shared_by=data.shared_by,
+            people=data.people,
+            hours=data.hours,
+            hourly_rate=data.hourly_rate,
+        )
+        queue_impact_rollup(cohort.pk)
+    return line
+
+
+def do_delete_cost(line: CostLine) -> None:
+    with transaction.atomic():
+        cohort_id = line.cohort_id
+        line.delete()
+        queue_impact_rollup(cohort_id)
+
+
+# --- roll-up ------------------------------------------------------------------------------
+
+
+def queue_impact_rollup(cohort_id: int, now: dt.datetime | None = None) -> None:
+    """Record the cohort's impact roll-up in the outbox, in the caller's transaction: one row per
+    cohort and ``ROLLUP_WINDOW`` (its dedupe key), run at the window's end, so a burst of facts
+    shares one roll-up and a broker outage loses nothing."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        # No broker and no beat sweep (the embedded default): roll up once, after commit.
+        record_followup(ROLLUP_HANDLER, cohort_id)
+        return
+    now = now or timezone.now()
+    window = int(now.timestamp() // ROLLUP_WINDOW.total_seconds())
+    run_after = dt.datetime.fromtimestamp((window + 1) * ROLLUP_WINDOW.total_seconds(), tz=dt.UTC)
+    record_followup(
+        ROLLUP_HANDLER,
+        cohort_id,
+        dedupe_key=f"impact-rollup:{cohort_id}:{window}",
+        run_after=run_after,
+    )
+
+
+def queue_rollups_for_team(team_id: int) -> None:
+    """A metric value of a team changed: every plan that counts the team rolls up again."""
+    for cohort_id in set(
+        PlanTeam.objects.filter(team_id=team_id).values_list("plan__cohort_id", flat=True)
+    ):
+        queue_impact_rollup(cohort_id)
+
+
+def run_impact_rollup(org: Organization, cohort_id: int) -> None:
+    """Outbox handler: the cohort's impact roll-up (a vanished cohort is done)."""
+    if Cohort.objects.filter(pk=cohort_id).exists():
+        do_rollup_impact([cohort_id])
+
+
+_GROUP_SQL = """
+INSERT INTO {rollup} (organization_id, cohort_id, metric_id, period, "group", teams,
+                      mean_value, computed_at)
+SELECT v.organization_id, p.cohort_id, v.metric_id, v.period, pt."group", COUNT(*),
+       AVG(CAST(v.value AS DOUBLE PRECISION)), %s
+FROM {values} v
+JOIN {planteam} pt ON pt.team_id = v.team_id AND pt.organization_id = v.organization_id
+JOIN {plan} p ON p.id = pt.plan_id AND p.organization_id = v.organization_id
+JOIN {planmetric} pm ON pm.plan_id = p.id AND pm.metric_id = v.metric_id
+     AND pm.organization_id = v.organization_id
+WHERE v.organization_id = %s AND p.cohort_id IN ({cohorts})
+GROUP BY v.organization_id, p.cohort_id, v.metric_id, v.period, pt."group"
+ON CONFLICT (organization_id, cohort_id, metric_id, period, "group") DO UPDATE
+SET teams = excluded.teams, mean_value = excluded.mean_value, computed_at = excluded.computed_at
+"""
+
+
+def rollup_metric_groups(org_id: int, cohort_ids: Sequence[int], now: dt.datetime) -> int:
+    """Set-based: each cohort's participants' and comparison means per metric and period,
+    upserted; rows no longer backed by facts are deleted. Returns rows written."""
+    if not cohort_ids:
+        return 0
+    sql = _GROUP_SQL.format(
+        rollup=MetricGroupRollup._meta.db_table,
+        values=MetricValue._meta.db_table,
+        planteam=PlanTeam._meta.db_table,
+        plan=MeasurementPlan._meta.db_table,
+        planmetric=PlanMetric._meta.db_table,
+        cohorts=", ".join(["%s"] * len(cohort_ids)),
+    )
+    if connection.vendor == "sqlite":
+        sql = sql.replace("DOUBLE PRECISION", "REAL")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, org_id, *cohort_ids])
+        written = cursor.rowcount
+    MetricGroupRollup.objects.filter(cohort_id__in=cohort_ids, computed_at__lt=now).delete()
+    return written
+
+
+def _num(value: float | None, places: int = 4) -> float | None:
+    return None if value is None or value != value else round(float(value), places)
+
+
+def _metric_evidence(
+    plan: MeasurementPlan,
+    pm: PlanMetric,
+    metric: Metric,
+    values: list[tuple[int, dt.date, float]],
+    groups: dict[int, str],
+) -> tuple[dict[str, object], roi.Benefit | None]:
+    """DiD (or a weaker pre/post change without a comparison group) for one plan metric, its
+    pre-trend, and its money when the plan gives a standard value."""
+    start = month_start(plan.cohort.start_date)
+    pre_periods = sorted({p for _, p, _ in values if p < start})
+    rows: list[stats.DidObservation] = []
+    trend_rows: list[tuple[str, bool, float, float]] = []
+    for team_id, period, value in values:
+        group = groups.get(team_id)
+        if group is None:
+            continue
+        treated = group == "participants"
+        if period < start:
+            rows.append(stats.DidObservation(str(team_id), treated, False, value))
+            trend_rows.append((str(team_id), treated, float(pre_periods.index(period)), value))
+        elif plan.evaluation_start <= period <= plan.evaluation_end:
+            rows.append(stats.DidObservation(str(team_id), treated, True, value))
+    sign = 1.0 if metric.higher_is_better else -1.0
+    out: dict[str, object] = {
+        "metric_id": metric.pk,
+        "name": metric.name,
+        "unit": metric.unit,
+        "level": metric.level,
+        "higher_is_better": metric.higher_is_better,
+        "values": len(rows),
+        "participant_teams": len({r.unit for r in rows if r.treated}),
+        "comparison_teams": len({r.unit for r in rows if not r.treated}),
+        "population": pm.population,
+        "unit_value": None if pm.unit_value is None else str(pm.unit_value),
+    }
+    benefit: roi.Benefit | None = None
+    if plan.has_comparison:
+        did = stats.difference_in_differences(rows)
+        if isinstance(did, stats.TooFew):
+            out["too_few"] = did.message
+        else:
+            out["did"] = {
+                "estimate": _num(did.estimate),
+                "ci_low": _num(did.ci_low),
+                "ci_high": _num(did.ci_high),
+                "p_value": _num(did.p_value),
+                "n_clusters": did.n_clusters,
+                "treated_pre": _num(did.treated_pre),
+                "treated_post": _num(did.treated_post),
+                "comparison_pre": _num(did.comparison_pre),
+                "comparison_post": _num(did.comparison_post),
+                "naive": _num(did.naive_change),
+            }
+            trend = stats.pre_trend(trend_rows)
+            out["pre_trend"] = (
+                {"too_few": trend.message}
+                if isinstance(trend, stats.TooFew)
+                else {
+                    "participants_slope": _num(trend.treated_slope),
+                    "comparison_slope": _num(trend.comparison_slope),
+                    "p_value": _num(trend.p_value),
+                    "parallel": trend.parallel,
+                }
+            )
+            if pm.unit_value is not None and pm.population:
+                effect = sign * did.estimate
+                benefit = roi.metric_benefit(
+                    label=metric.name,
+                    effect=effect,
+                    unit=metric.unit,
+                    population=pm.population,
+                    unit_value=pm.unit_value,
+                    is_revenue=metric.is_revenue,
+                    margin_pct=plan.profit_margin_pct,
+                    isolated_by="comparison group (difference-in-differences)",
+                    facts={"metric_id": metric.pk, "values": len(rows), "teams": did.n_clusters},
+                )
+                naive = roi.metric_benefit(
+                    metric.name,
+                    sign * did.naive_change,
+                    metric.unit,
+                    pm.population,
+                    pm.unit_value,
+                    metric.is_revenue,
+                    plan.profit_margin_pct,
+                    "naive",
+                    {},
+                )
+                out["money"] = str(benefit.value)
+                out["naive_money"] = str(naive.value)
+    else:
+        in_programme = [r for r in rows if r.treated]
+        pre = [r.value for r in in_programme if not r.post]
+        post = [r.value for r in in_programme if r.post]
+        if len(pre) >= 2 and len(post) >= 2:
+            out["pre_post"] = {
+                "pre": _num(sum(pre) / len(pre)),
+                "post": _num(sum(post) / len(post)),
+                "change": _num(sum(post) / len(post) - sum(pre) / len(pre)),
+                "weaker": True,
+            }
+        else:
+            out["too_few"] = "Values before and during the evaluation period are needed."
+    return out, benefit
+
+
+def _behaviour(cohort_ids: Sequence[int]) -> dict[int, dict[str, object]]:
+    """Level 3 per cohort from the frozen 360 reports: per competency, the paired change of
+    others' means (baseline → follow-up) with CI and d_z/d_av, and the share with reliable
+    change. Only cells of at least MIN_PEOPLE_PER_CELL learners carry figures."""
+    facts = sources.competency_scores(cohort_ids)
+    pairs: dict[tuple[int, int], dict[int, dict[str, object]]] = defaultdict(dict)
+    for f in facts:
+        if f.others_mean is None:
+            continue
+        entry = pairs[(f.cohort_id, f.competency_id)].setdefault(f.learner_id, {})
+        entry[f.kind] = f.others_mean
+        if f.kind == "follow_up":
+            entry["reading"] = f.reading
+    out: dict[int, dict[str, object]] = defaultdict(lambda: {"competencies": []})
+    for (cohort_id, competency_id), by_learner in sorted(pairs.items()):
+        complete = [e for e in by_learner.values() if "baseline" in e and "follow_up" in e]
+        cell: dict[str, object] = {"competency_id": competency_id, "n": len(complete)}
+        if not anonymity.cell_is_shown(len(complete)):
+            cell["hidden"] = True
+        else:
+            result = stats.paired_change(
+                [float(e["baseline"]) for e in complete],  # type: ignore[arg-type]
+                [float(e["follow_up"]) for e in complete],  # type: ignore[arg-type]
+            )
+            if isinstance(result, stats.TooFew):
+                cell["too_few"] = result.message
+            else:
+                cell.update(
+                    mean_change=_num(result.mean_change),
+                    ci_low=_num(result.ci_low),
+                    ci_high=_num(result.ci_high),
+                    d_z=_num(result.d_z),
+                    d_av=_num(result.d_av),
+                    mde_d_z=_num(result.mde_d_z),
+                    reliable=sum(1 for e in complete if e.get("reading") == "reliable improvement"),
+                )
+        out[cohort_id]["competencies"].append(cell)  # type: ignore[attr-defined]
+    return out
+
+
+@dataclass(frozen=True)
+class ImpactRollupResult:
+    cohorts: int
+    group_rows: int
+
+
+def do_rollup_impact(cohort_ids: Iterable[int] | None = None) -> ImpactRollupResult:
+    """Recompute the impact of ``cohort_ids`` (None: every cohort with a plan) from facts and
+    upsert ``MetricGroupRollup`` and ``ImpactRollup``. Idempotent; never edits a fact."""
+    org = current_org()
+    assert org is not None
+    now = timezone.now()
+    plans = {
+        p.cohort_id: p
+        for p in MeasurementPlan.objects.select_related("cohort").filter(
+            **({} if cohort_ids is None else {"cohort_id__in": list(cohort_ids)})
+        )
+    }
+    ids = sorted(plans)
+    with transaction.atomic():
+        written = rollup_metric_groups(org.pk, ids, now)
+        plan_metrics: dict[int, list[PlanMetric]] = defaultdict(list)
+        for pm in PlanMetric.objects.select_related("metric").filter(plan__cohort_id__in=ids):
+            plan_metrics[pm.plan_id].append(pm)
+        groups: dict[int, dict[int, str]] = defaultdict(dict)
+        for pt in PlanTeam.objects.filter(plan__cohort_id__in=ids).values(
+            "plan_id", "team_id", "group"
+        ):
+            groups[pt["plan_id"]][pt["team_id"]] = pt["group"]
+        all_teams = {t for g in groups.values() for t in g}
+        all_metrics = {pm.metric_id for pms in plan_metrics.values() for pm in pms}
+        values: dict[int, list[tuple[int, dt.date, float]]] = defaultdict(list)
+        for metric_id, team_id, period, value in MetricValue.objects.filter(
+            metric_id__in=all_metrics, team_id__in=all_teams
+        ).values_list("metric_id", "team_id", "period", "value"):
+            values[metric_id].append((team_id, period, float(value)))
+        costs: dict[int, list[CostLine]] = defaultdict(list)
+        for line in CostLine.objects.filter(cohort_id__in=ids):
+            costs[line.cohort_id].append(line)
+        participants = dict(
+            Enrollment.objects.filter(cohort_id__in=ids)
+            .exclude(status=Enrollment.Status.WITHDRAWN)
+            .values("cohort_id")
+            .annotate(n=Count("learner_id", distinct=True))
+            .values_list("cohort_id", "n")
+        )
+        progress = {
+            row["cohort_id"]: row
+            for row in LearnerProgressRollup.objects.filter(cohort_id__in=ids)
+            .values("cohort_id")
+            .annotate(
+                n=Count("learner_id", distinct=True),
+                done=Count("id", filter=Q(completion__gte=1.0)),
+                total=Count("id"),
+            )
+        }
+        claims_by_cohort: dict[int, list[object]] = defaultdict(list)
+        for claim in sources.benefit_claims(ids):
+            claims_by_cohort[claim.cohort_id].append(claim)
+        coaching = {c.cohort_id: c for c in sources.coaching_counts(ids) if c.coach_id is None}
+        behaviour = _behaviour(ids)
+        changes = dict(
+            PlanChange.objects.filter(plan__cohort_id__in=ids)
+            .values("plan__cohort_id")
+            .annotate(n=Count("id"))
+            .values_list("plan__cohort_id", "n")
+        )
+        last_change = {
+            c.plan.cohort_id: c.changed_at
+            for c in PlanChange.objects.filter(plan__cohort_id__in=ids)
+            .select_related("plan")
+            .order_by("changed_at")
+        }
+
+        rows = []
+        for cohort_id, plan in plans.items():
+            metrics_out = []
+            benefits: list[roi.Benefit] = []
+            for pm in plan_metrics[plan.pk]:
+                evidence, benefit = _metric_evidence(
+                    plan, pm, pm.metric, values[pm.metric_id], groups[plan.pk]
+                )
+                metrics_out.append(evidence)
+                if benefit is not None:
+                    benefits.append(benefit)
+            n_participants = participants.get(cohort_id, 0)
+            claim_benefit, claim_rows = roi.claims_benefit(
+                claims_by_cohort[cohort_id],  # type: ignore[arg-type]
+                n_participants,
+                plan.profit_margin_pct,
+            )
+            if claim_rows:
+                benefits.append(claim_benefit)
+            items = [
+                roi.CostItem(
+                    line.category,
+                    line.get_category_display(),
+                    line.description,
+                    line.amount,
+                    line.shared_by,
+                )
+                for line in costs[cohort_id]
+            ]
+            result = roi.roi(items, benefits)
+            prog = progress.get(cohort_id)
+            coach = coaching.get(cohort_id)
+            evidence_json: dict[str, object] = {
+                "participants": n_participants,
+                "has_comparison": plan.has_comparison,
+                "comparison_label": plan.comparison_label,
+                "plan_changes": changes.get(cohort_id, 0),
+                "plan_changed_on": last_change[cohort_id].date().isoformat()
+                if cohort_id in last_change
+                else None,
+                "metrics": metrics_out,
+                "benefits": [
+                    {
+                        "source": b.source,
+                        "label": b.label,
+                        "gross": str(b.gross),
+                        "isolation_pct": round(b.isolation_pct, 1),
+                        "confidence_pct": round(b.confidence_pct, 1),
+                        "value": str(b.value),
+                        "facts": b.facts,
+                    }
+                    for b in result.benefit_items
+                ],
+                "claims": claim_rows,
+                "costs": {k: str(v) for k, v in result.costs_by_category.items()},
+                "cost_lines": [
+                    {
+                        "category": i.category,
+                        "label": i.label,
+                        "description": i.description,
+                        "amount": str(i.amount),
+                        "shared_by": i.shared_by,
+                        "allocated": str(i.allocated),
+                    }
+                    for i in items
+                ],
+                "intangibles": [
+                    line.strip() for line in plan.intangibles.splitlines() if line.strip()
+                ],
+                "reaction": None
+                if coach is None
+                else {
+                    "rating_mean": _num(coach.rating_mean, 2),
+                    "rating_n": coach.rating_n,
+                    "sessions": coach.sessions_held,
+                    "attendance_rate": _num(coach.attendance_rate, 3),
+                },
+                "learning": None
+                if prog is None
+                else {
+                    "learners": prog["n"],
+                    "finished": prog["done"],
+                    "enrolments": prog["total"],
+                },
+                "behaviour": behaviour.get(cohort_id, {"competencies": []}),
+            }
+            rows.append(
+                ImpactRollup(
+                    organization=org,
+                    cohort_id=cohort_id,
+                    costs=result.costs,
+                    benefits=result.benefits,
+                    bcr=result.bcr,
+                    roi_pct=result.roi_pct,
+                    payback_months=result.payback_months,
+                    evidence=evidence_json,
+                    computed_at=now,
+                )
+            )
+        ImpactRollup.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["organization", "cohort"],
+            update_fields=[
+                "costs",
+                "benefits",
+                "bcr",
+                "roi_pct",
+                "payback_months",
+                "evidence",
+                "computed_at",
+            ],
+        )
+        if cohort_ids is None:
+            ImpactRollup.objects.exclude(cohort_id__in=ids).delete()
+    return ImpactRollupResult(cohorts=len(rows), group_rows=written)
