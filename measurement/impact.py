@@ -36,11 +36,13 @@ from organizations.models import Membership, Organization, Team
 from organizations.outbox.delivery import record_followup
 from organizations.relative_dates import org_today
 from organizations.tenancy import current_org
-from pathways.models import Cohort, Enrollment
+from pathways.models import Ability, Cohort, Enrollment
 
 # Facts arriving within this window share one impact roll-up (one outbox row per cohort and
 # window, run at the window's end).
 ROLLUP_WINDOW = dt.timedelta(minutes=2)
+# BKT p(known) at which a competency counts as mastered (MEASUREMENT.md).
+MASTERED_AT = 0.95
 ROLLUP_HANDLER = "measurement.impact.run_impact_rollup"
 
 
@@ -677,6 +679,16 @@ def do_rollup_impact(cohort_ids: Iterable[int] | None = None) -> ImpactRollupRes
                 total=Count("id"),
             )
         }
+        mastery = {
+            row["learner__enrollments__cohort_id"]: row
+            for row in Ability.objects.filter(learner__enrollments__cohort_id__in=ids)
+            .values("learner__enrollments__cohort_id")
+            .annotate(
+                learners=Count("learner_id", distinct=True),
+                estimates=Count("id"),
+                mastered=Count("id", filter=Q(p_known__gte=MASTERED_AT)),
+            )
+        }
         claims_by_cohort: dict[int, list[object]] = defaultdict(list)
         for claim in sources.benefit_claims(ids):
             claims_by_cohort[claim.cohort_id].append(claim)
@@ -726,6 +738,12 @@ def do_rollup_impact(cohort_ids: Iterable[int] | None = None) -> ImpactRollupRes
             ]
             result = roi.roi(items, benefits)
             prog = progress.get(cohort_id)
+            known = mastery.get(cohort_id)
+            projects = sources.team_project_facts(
+                [cohort_id], plan.cohort.start_date, plan.evaluation_end
+            )
+            due = sum(p.milestones_due for p in projects)
+            rated = [p for p in projects if p.satisfaction_mean is not None]
             coach = coaching.get(cohort_id)
             evidence_json: dict[str, object] = {
                 "participants": n_participants,
@@ -779,6 +797,32 @@ def do_rollup_impact(cohort_ids: Iterable[int] | None = None) -> ImpactRollupRes
                     "finished": prog["done"],
                     "enrolments": prog["total"],
                 },
+                "mastery": None
+                if known is None or not anonymity.cell_is_shown(known["learners"])
+                else {
+                    "learners": known["learners"],
+                    "estimates": known["estimates"],
+                    "mastered": known["mastered"],
+                },
+                "projects": None
+                if not projects
+                else {
+                    "teams": len(projects),
+                    "projects": sum(p.projects for p in projects),
+                    "milestones_due": due,
+                    "milestones_on_time": sum(p.milestones_on_time for p in projects),
+                    "satisfaction_mean": _num(
+                        sum(p.satisfaction_mean * p.satisfaction_n for p in rated)
+                        / sum(p.satisfaction_n for p in rated),
+                        2,
+                    )
+                    if rated and sum(p.satisfaction_n for p in rated)
+                    else None,
+                    "satisfaction_n": sum(p.satisfaction_n for p in rated),
+                },
+                "currency": plan.currency,
+                "evaluation": [plan.evaluation_start.isoformat(), plan.evaluation_end.isoformat()],
+                "start_date": plan.cohort.start_date.isoformat(),
                 "behaviour": behaviour.get(cohort_id, {"competencies": []}),
             }
             rows.append(

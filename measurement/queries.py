@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, Max, Q, Sum
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery, Sum
+from django.utils.translation import gettext as _
 
+from competencies.models import Competency
 from measurement import anonymity
-from measurement.models import LearnerProgressRollup, TeamProgressRollup
-from pathways.models import Cohort, Enrollment
+from measurement.models import (
+    ImpactRollup,
+    LearnerProgressRollup,
+    MetricGroupRollup,
+    MetricValue,
+    PlanTeam,
+    TeamProgressRollup,
+)
+from organizations.models import Membership
+from pathways.models import Cohort, CohortSponsor, Enrollment
 
 # Aggregates across learners are shown only for cells of at least this many people.
 MIN_CELL_SIZE = anonymity.MIN_PEOPLE_PER_CELL
@@ -179,3 +192,467 @@ def programme_health() -> ProgrammeHealth:
         period=latest,
         computed_at=computed_at,
     )
+
+
+# --- Impact (sponsor, admin): read ImpactRollup and MetricGroupRollup only -------------------
+
+
+@dataclass(frozen=True)
+class CohortChoice:
+    id: int
+    name: str
+    start_date: dt.date
+    has_rollup: bool
+
+
+@dataclass(frozen=True)
+class Level:
+    number: str  # "1" … "5", "ROI"
+    name: str
+    finding: str
+    n: str  # the base in words, e.g. "36 learners"
+    anchor: str  # where on the page (or which drill-down) the evidence sits
+
+
+@dataclass(frozen=True)
+class GroupPoint:
+    period: dt.date
+    group: str
+    teams: int
+    mean_value: float
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    metric_id: int
+    name: str
+    unit: str
+    level: str
+    higher_is_better: bool
+    did: dict[str, Any] | None
+    pre_post: dict[str, Any] | None
+    pre_trend: dict[str, Any] | None
+    too_few: str
+    money: Decimal | None
+    naive_money: Decimal | None
+    participant_teams: int
+    comparison_teams: int
+    values: int
+    series: list[GroupPoint]
+
+    @property
+    def effect_in_good_direction(self) -> float | None:
+        if not self.did:
+            return None
+        return self.did["estimate"] if self.higher_is_better else -self.did["estimate"]
+
+
+@dataclass(frozen=True)
+class CompetencyChange:
+    name: str
+    n: int
+    hidden: bool
+    too_few: str
+    mean_change: float | None
+    ci_low: float | None
+    ci_high: float | None
+    d_z: float | None
+    d_av: float | None
+    reliable: int
+
+
+@dataclass(frozen=True)
+class CohortImpact:
+    id: int
+    name: str
+    start_date: dt.date
+    currency: str
+    participants: int
+    has_comparison: bool
+    comparison_label: str
+    plan_changed_on: str | None
+    costs: Decimal
+    benefits: Decimal
+    bcr: float | None
+    roi_pct: float | None
+    payback_months: float | None
+    computed_at: dt.datetime
+    levels: list[Level]
+    behaviour: list[CompetencyChange]
+    metrics: list[MetricResult]
+    benefit_rows: list[dict[str, Any]]
+    cost_rows: list[dict[str, Any]]
+    claims: list[dict[str, Any]]
+    intangibles: list[str]
+    evaluation: list[str]
+
+
+@dataclass(frozen=True)
+class SponsorImpact:
+    cohorts: list[CohortChoice]
+    selected: CohortImpact | None
+
+
+def visible_cohorts(reader: Membership) -> list[CohortChoice]:
+    """The cohorts whose impact ``reader`` may see: an admin all, a sponsor the cohorts they
+    sponsor (1 query)."""
+    cohorts = Cohort.objects.all()
+    if not reader.is_admin:
+        cohorts = cohorts.filter(
+            pk__in=CohortSponsor.objects.filter(membership=reader).values("cohort_id")
+        )
+    rows = cohorts.annotate(
+        rolled=Exists(ImpactRollup.objects.filter(cohort_id=OuterRef("pk")))
+    ).values_list("pk", "name", "start_date", "rolled")
+    return [CohortChoice(pk, name, start, rolled) for pk, name, start, rolled in rows]
+
+
+def _money(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)} %" if whole else "–"
+
+
+def _levels(
+    row: ImpactRollup, metrics: list[MetricResult], behaviour: list[CompetencyChange]
+) -> list[Level]:
+    ev = row.evidence
+    reaction = ev.get("reaction")
+    learning = ev.get("learning")
+    mastery = ev.get("mastery")
+    projects = ev.get("projects")
+    levels = []
+    if reaction and reaction.get("rating_mean") is not None:
+        levels.append(
+            Level(
+                "1",
+                _("Reaction"),
+                _("coaching sessions rated %(m)s of 5") % {"m": reaction["rating_mean"]},
+                _("%(n)s ratings") % {"n": reaction["rating_n"]},
+                "levels",
+            )
+        )
+    else:
+        levels.append(
+            Level("1", _("Reaction"), _("no session ratings yet"), _("0 ratings"), "levels")
+        )
+    if learning:
+        finding = _("%(share)s finished their pathway") % {
+            "share": _pct(learning["finished"], learning["enrolments"])
+        }
+        if mastery:
+            finding += _("; %(share)s of competency estimates mastered") % {
+                "share": _pct(mastery["mastered"], mastery["estimates"])
+            }
+        levels.append(
+            Level(
+                "2",
+                _("Learning"),
+                finding,
+                _("%(n)s learners") % {"n": learning["learners"]},
+                "levels",
+            )
+        )
+    else:
+        levels.append(
+            Level("2", _("Learning"), _("no progress rolled up yet"), _("0 learners"), "levels")
+        )
+    shown = [c for c in behaviour if c.mean_change is not None]
+    if shown:
+        up = sum(1 for c in shown if (c.ci_low or 0) > 0)
+        levels.append(
+            Level(
+                "3",
+                _("Behaviour"),
+                _(
+                    "%(up)s of %(all)s competencies improved (95 %% CI above 0) in others' 360 ratings"
+                )
+                % {"up": up, "all": len(shown)},
+                _("%(n)s learners with baseline and follow-up") % {"n": max(c.n for c in shown)},
+                "behaviour",
+            )
+        )
+    else:
+        levels.append(
+            Level(
+                "3",
+                _("Behaviour"),
+                _("no 360 follow-up with enough learners yet"),
+                _("fewer than %(n)s learners per competency") % {"n": MIN_CELL_SIZE},
+                "behaviour",
+            )
+        )
+    team = [m for m in metrics if m.level == "team" and (m.did or m.pre_post)]
+    team_finding = []
+    if projects and projects.get("milestones_due"):
+        team_finding.append(
+            _("%(share)s of project milestones on time")
+            % {"share": _pct(projects["milestones_on_time"], projects["milestones_due"])}
+        )
+    for m in team:
+        team_finding.append(_metric_phrase(m))
+    levels.append(
+        Level(
+            "4",
+            _("Team results"),
+            "; ".join(team_finding) or _("no team metrics entered yet"),
+            _("%(n)s teams")
+            % {
+                "n": max(
+                    [m.participant_teams for m in team] + [projects["teams"] if projects else 0]
+                )
+            },
+            "results",
+        )
+    )
+    business = [m for m in metrics if m.level == "business" and (m.did or m.pre_post)]
+    levels.append(
+        Level(
+            "5",
+            _("Business results"),
+            "; ".join(_metric_phrase(m) for m in business) or _("no business metrics entered yet"),
+            _("%(p)s participant teams vs %(c)s comparison teams")
+            % {
+                "p": max([m.participant_teams for m in business] + [0]),
+                "c": max([m.comparison_teams for m in business] + [0]),
+            },
+            "results",
+        )
+    )
+    if row.roi_pct is not None:
+        levels.append(
+            Level(
+                "ROI",
+                _("Return on investment"),
+                _("ROI %(roi)s %%, benefit–cost ratio %(bcr)s")
+                % {"roi": f"{row.roi_pct:.0f}", "bcr": f"{row.bcr:.2f}"},
+                _("first-year benefits; fully loaded costs"),
+                "roi",
+            )
+        )
+    else:
+        levels.append(
+            Level("ROI", _("Return on investment"), _("no costs recorded yet"), "–", "roi")
+        )
+    return levels
+
+
+def _metric_phrase(m: MetricResult) -> str:
+    if m.did:
+        effect = m.effect_in_good_direction or 0.0
+        word = _("better") if effect > 0 else _("worse")
+        return _("%(name)s %(size)s %(unit)s %(word)s than the comparison group") % {
+            "name": m.name,
+            "size": f"{abs(effect):.1f}",
+            "unit": m.unit,
+            "word": word,
+        }
+    if m.pre_post:
+        return _("%(name)s changed %(change)s %(unit)s (before/after only: weaker evidence)") % {
+            "name": m.name,
+            "change": f"{m.pre_post['change']:+.1f}",
+            "unit": m.unit,
+        }
+    return m.name
+
+
+def cohort_impact(reader: Membership, cohort_id: int | None) -> SponsorImpact:
+    """The impact page of ``cohort_id`` (or of the first visible cohort with a roll-up) for
+    ``reader``: 4 queries whatever the number of learners, teams or claims. A cohort the reader
+    may not see reads as absent."""
+    cohorts = visible_cohorts(reader)
+    allowed = {c.id for c in cohorts if c.has_rollup}
+    chosen = (
+        cohort_id if cohort_id in allowed else next((c.id for c in cohorts if c.has_rollup), None)
+    )
+    if chosen is None:
+        return SponsorImpact(cohorts=cohorts, selected=None)
+    row = ImpactRollup.objects.get(cohort_id=chosen)
+    series: dict[int, list[GroupPoint]] = {}
+    for g in MetricGroupRollup.objects.filter(cohort_id=chosen).order_by("period", "group"):
+        series.setdefault(g.metric_id, []).append(
+            GroupPoint(g.period, g.group, g.teams, g.mean_value)
+        )
+    ev = row.evidence
+    comp_ids = [c["competency_id"] for c in ev.get("behaviour", {}).get("competencies", [])]
+    names = dict(Competency.objects.filter(pk__in=comp_ids).values_list("pk", "name"))
+    metrics = [
+        MetricResult(
+            metric_id=m["metric_id"],
+            name=m["name"],
+            unit=m["unit"],
+            level=m["level"],
+            higher_is_better=m["higher_is_better"],
+            did=m.get("did"),
+            pre_post=m.get("pre_post"),
+            pre_trend=m.get("pre_trend"),
+            too_few=m.get("too_few", ""),
+            money=_money(m.get("money")),
+            naive_money=_money(m.get("naive_money")),
+            participant_teams=m["participant_teams"],
+            comparison_teams=m["comparison_teams"],
+            values=m["values"],
+            series=series.get(m["metric_id"], []),
+        )
+        for m in ev.get("metrics", [])
+    ]
+    behaviour = [
+        CompetencyChange(
+            name=names.get(c["competency_id"], _("(removed competency)")),
+            n=c["n"],
+            hidden=bool(c.get("hidden")),
+            too_few=c.get("too_few", ""),
+            mean_change=c.get("mean_change"),
+            ci_low=c.get("ci_low"),
+            ci_high=c.get("ci_high"),
+            d_z=c.get("d_z"),
+            d_av=c.get("d_av"),
+            reliable=c.get("reliable", 0),
+        )
+        for c in ev.get("behaviour", {}).get("competencies", [])
+    ]
+    name = next(c.name for c in cohorts if c.id == chosen)
+    return SponsorImpact(
+        cohorts=cohorts,
+        selected=CohortImpact(
+            id=chosen,
+            name=name,
+            start_date=next(c.start_date for c in cohorts if c.id == chosen),
+            currency=ev.get("currency", "EUR"),
+            participants=ev.get("participants", 0),
+            has_comparison=ev.get("has_comparison", False),
+            comparison_label=ev.get("comparison_label", ""),
+            plan_changed_on=ev.get("plan_changed_on"),
+            costs=row.costs,
+            benefits=row.benefits,
+            bcr=row.bcr,
+            roi_pct=row.roi_pct,
+            payback_months=row.payback_months,
+            computed_at=row.computed_at,
+            levels=_levels(row, metrics, behaviour),
+            behaviour=behaviour,
+            metrics=metrics,
+            benefit_rows=ev.get("benefits", []),
+            cost_rows=ev.get("cost_lines", []),
+            claims=ev.get("claims", []),
+            intangibles=ev.get("intangibles", []),
+            evaluation=ev.get("evaluation", []),
+        ),
+    )
+
+
+def start_of(impact: CohortImpact) -> str:
+    """The programme's start month (ISO), where the charts draw their dotted line."""
+    return impact.start_date.replace(day=1).isoformat()
+
+
+def roi_table(impact: CohortImpact) -> tuple[list[str], list[list[Any]]]:
+    headers = [
+        _("Part"),
+        _("Item"),
+        _("Source or description"),
+        _("Isolation / confidence"),
+        _("Amount"),
+    ]
+    rows: list[list[Any]] = [
+        [
+            _("Benefit"),
+            b["label"],
+            b["source"],
+            f"{b['isolation_pct']} % / {b['confidence_pct']} %",
+            b["value"],
+        ]
+        for b in impact.benefit_rows
+    ]
+    rows += [
+        [
+            _("Cost"),
+            c["label"],
+            c["description"]
+            + (f" (1/{c['shared_by']} of {c['amount']})" if c["shared_by"] > 1 else ""),
+            "",
+            c["allocated"],
+        ]
+        for c in impact.cost_rows
+    ]
+    rows.append([_("Total"), _("Benefits"), "", "", str(impact.benefits)])
+    rows.append([_("Total"), _("Fully loaded costs"), "", "", str(impact.costs)])
+    if impact.bcr is not None and impact.roi_pct is not None:
+        rows.append([_("Result"), _("Benefit–cost ratio"), "", "", f"{impact.bcr:.2f}"])
+        rows.append([_("Result"), _("ROI %"), "", "", f"{impact.roi_pct:.1f}"])
+    if impact.payback_months is not None:
+        rows.append([_("Result"), _("Payback (months)"), "", "", f"{impact.payback_months:.1f}"])
+    rows += [[_("Intangible (not added)"), item, "", "", ""] for item in impact.intangibles]
+    return headers, rows
+
+
+def claims_table(impact: CohortImpact) -> tuple[list[str], list[list[Any]]]:
+    headers = [
+        _("Claim"),
+        _("Project"),
+        _("Measure"),
+        _("Annual value"),
+        _("Revenue"),
+        _("Isolation %"),
+        _("Confidence %"),
+        _("Status"),
+        _("Reason"),
+        _("Counted"),
+    ]
+    rows = [
+        [
+            c["claim_id"],
+            c.get("project", ""),
+            c["measure"],
+            c["annual_value"],
+            _("yes") if c["is_revenue"] else _("no"),
+            c["isolation_pct"],
+            c["confidence_pct"],
+            c["status"],
+            c["reason"],
+            c["counted"],
+        ]
+        for c in impact.claims
+    ]
+    return headers, rows
+
+
+def series_table(metric: MetricResult) -> tuple[list[str], list[list[Any]]]:
+    headers = [_("Month"), _("Group"), _("Teams"), _("Mean (%(unit)s)") % {"unit": metric.unit}]
+    return headers, [
+        [p.period.isoformat(), p.group, p.teams, round(p.mean_value, 4)] for p in metric.series
+    ]
+
+
+@dataclass(frozen=True)
+class TeamValue:
+    team: str
+    group: str
+    period: dt.date
+    value: Decimal
+
+
+VALUES_PER_PAGE = 50
+
+
+def metric_values_page(cohort_id: int, metric_id: int, page: str | None) -> Page[TeamValue]:
+    """The metric values (facts) of the plan's teams behind an estimate, newest first, a page
+    at a time (2 queries: count and page)."""
+    groups = PlanTeam.objects.filter(plan__cohort_id=cohort_id, team_id=OuterRef("team_id")).values(
+        "group"
+    )[:1]
+    rows = (
+        MetricValue.objects.filter(
+            metric_id=metric_id,
+            team_id__in=PlanTeam.objects.filter(plan__cohort_id=cohort_id).values("team_id"),
+        )
+        .annotate(group=Subquery(groups))
+        .order_by("-period", "team__name")
+        .values_list("team__name", "group", "period", "value")
+    )
+    paginator = Paginator(rows, VALUES_PER_PAGE)
+    result: Page[Any] = paginator.get_page(page)
+    result.object_list = [TeamValue(*row) for row in result.object_list]
+    return result

@@ -26,7 +26,11 @@ class ClaimLike(Protocol):
     @property
     def learner_ids(self) -> tuple[int, ...]: ...
     @property
+    def project_title(self) -> str: ...
+    @property
     def measure(self) -> str: ...
+    @property
+    def basis(self) -> str: ...
     @property
     def annual_value(self) -> Decimal: ...
     @property
@@ -151,7 +155,9 @@ def claims_benefit(
         rows.append(
             {
                 "claim_id": claim.claim_id,
+                "project": claim.project_title,
                 "measure": claim.measure,
+                "basis": claim.basis,
                 "annual_value": str(claim.annual_value),
                 "is_revenue": claim.is_revenue,
                 "isolation_pct": claim.isolation_pct,

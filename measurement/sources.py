@@ -38,3 +38,9 @@ def observations(learner_ids: Sequence[int]) -> list[Any]:
     """``coaching.queries.observation_facts``: coach and peer observations."""
     read = _contract("coaching.queries", "observation_facts")
     return list(read(learner_ids)) if read is not None else []
+
+
+def team_project_facts(cohort_ids: Sequence[int], start: Any, end: Any) -> list[Any]:
+    """``projects.queries.team_project_facts``: milestones and stakeholder satisfaction per team."""
+    read = _contract("projects.queries", "team_project_facts")
+    return list(read(cohort_ids, start, end)) if read is not None else []
