@@ -8,14 +8,17 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from competencies.models import Competency
 from measurement import anonymity
 from measurement.models import (
+    CostLine,
     ImpactRollup,
     LearnerProgressRollup,
+    MeasurementPlan,
+    Metric,
     MetricGroupRollup,
     MetricValue,
     PlanTeam,
@@ -656,3 +659,87 @@ def metric_values_page(cohort_id: int, metric_id: int, page: str | None) -> Page
     result: Page[Any] = paginator.get_page(page)
     result.object_list = [TeamValue(*row) for row in result.object_list]
     return result
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    id: int
+    name: str
+    unit: str
+    level: str
+    direction: str
+    values: int
+    latest: dt.date | None
+
+
+@dataclass(frozen=True)
+class CohortSetup:
+    id: int
+    name: str
+    start_date: dt.date
+    has_plan: bool
+    has_comparison: bool
+    costs: Decimal
+    cost_lines: int
+    roi_pct: float | None
+
+
+@dataclass(frozen=True)
+class ImpactSetup:
+    metrics: list[MetricRow]
+    cohorts: list[CohortSetup]
+
+
+def impact_setup() -> ImpactSetup:
+    """The admin's impact set-up: metrics with how many values, cohorts with plan, costs and
+    ROI (2 queries)."""
+    metrics = [
+        MetricRow(
+            m.pk, m.name, m.unit, m.get_level_display(), m.get_direction_display(), m.n, m.latest
+        )
+        for m in Metric.objects.annotate(n=Count("values"), latest=Max("values__period")).order_by(
+            "name"
+        )
+    ]
+    plans = MeasurementPlan.objects.filter(cohort_id=OuterRef("pk"))
+    cohorts = [
+        CohortSetup(
+            c.pk,
+            c.name,
+            c.start_date,
+            c.plan_comparison is not None,
+            c.plan_comparison not in (None, MeasurementPlan.Comparison.NONE),
+            c.cost_total or Decimal(0),
+            c.cost_lines,
+            c.roi,
+        )
+        for c in Cohort.objects.annotate(
+            plan_comparison=Subquery(plans.values("comparison")[:1]),
+            cost_total=Subquery(
+                CostLine.objects.filter(cohort_id=OuterRef("pk"))
+                .values("cohort_id")
+                .annotate(t=Sum(F("amount") / F("shared_by")))
+                .values("t")[:1]
+            ),
+            cost_lines=Subquery(
+                CostLine.objects.filter(cohort_id=OuterRef("pk"))
+                .values("cohort_id")
+                .annotate(n=Count("id"))
+                .values("n")[:1]
+            ),
+            roi=Subquery(
+                ImpactRollup.objects.filter(cohort_id=OuterRef("pk")).values("roi_pct")[:1]
+            ),
+        ).order_by("-start_date", "name")
+    ]
+    return ImpactSetup(metrics, cohorts)
+
+
+def metric_values_list(metric_id: int, page: str | None) -> Page[Any]:
+    """A metric's values, newest month first, a page at a time (2 queries)."""
+    rows = (
+        MetricValue.objects.filter(metric_id=metric_id)
+        .select_related("team")
+        .order_by("-period", "team__name")
+    )
+    return Paginator(rows, VALUES_PER_PAGE).get_page(page)
