@@ -180,6 +180,14 @@ def framework_detail(framework_id: int) -> FrameworkDetail:
     )
 
 
+def competency_views(competencies: list[Competency]) -> list[CompetencyView]:
+    """``competencies`` (one page of them, for the API) with indicators and served priorities
+    (2 queries, whatever the page size)."""
+    views = [_competency_view(c) for c in competencies]
+    _fill_competencies(views)
+    return views
+
+
 def competency_card(competency_id: int) -> CompetencyView:
     """One competency as the framework page shows it (4 queries); raises DoesNotExist."""
     competency = Competency.objects.get(pk=competency_id)

@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "organizations",
     "organizations.outbox",
@@ -180,11 +182,34 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # The tenant middleware authenticates API keys; this class hands the result to DRF.
+        "organizations.api_plumbing.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "organizations.api_plumbing.TenantCursorPagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "organizations.api.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["organizations.api_plumbing.ApiKeyRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_key": env_str("PATHWISE_API_KEY_RATE", "600/min")},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Pathwise API",
+    "DESCRIPTION": (
+        "The REST API of Pathwise. Every path is under `/api/v1/orgs/{org_slug}/`. "
+        "Authenticate with the browser session or an organisation's API key "
+        "(`Authorization: Bearer pw_…`). Lists use cursor pagination and carry an `ETag`. "
+        "Errors are `{status, code, detail, errors: [{field, code, message}]}`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
 }
 
 LOGGING = {

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
 
 from organizations import views as org_views
+from organizations.api_docs import RedocView, SwaggerUIView
 from organizations.forms import EmailAuthenticationForm
 from organizations.people import views as people_views
 
@@ -18,6 +20,7 @@ tenant_patterns = [
 
 api_patterns = [
     path("", include("pathways.api")),
+    path("", include("competencies.api")),
 ]
 
 urlpatterns = [
@@ -33,4 +36,7 @@ urlpatterns = [
     path("invitations/<str:token>/", people_views.accept_invitation, name="accept_invitation"),
     path("o/<slug:org_slug>/", include(tenant_patterns)),
     path("api/v1/orgs/<slug:org_slug>/", include(api_patterns)),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/v1/docs/", SwaggerUIView.as_view(url_name="api_schema"), name="api_docs"),
+    path("api/v1/redoc/", RedocView.as_view(url_name="api_schema"), name="api_redoc"),
 ]

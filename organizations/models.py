@@ -236,3 +236,52 @@ class ImportJob(TenantModel):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class ApiKey(TenantModel):
+    """A named key an admin created for an integration. Only a SHA-256 of the secret is kept
+    (the secret is random, 256 bits, so a slow hash adds nothing); the full key is shown once.
+
+    A key acts as the admin who created it, limited to the ``admin`` role and to its scope, and
+    stops working when that person stops being an active admin, when it expires or is revoked.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read only")
+        READ_WRITE = "read_write", _("Read and write")
+
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=12)
+    secret_sha256 = models.CharField(max_length=64)
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices, default=Scope.READ)
+    created_by = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="api_keys")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "prefix"], name="apikey_unique_prefix"),
+            models.UniqueConstraint(F("organization"), Lower("name"), name="apikey_unique_name_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == self.Scope.READ_WRITE
+
+    def state(self, now: Any = None) -> str:
+        """``active``, ``revoked`` or ``expired``."""
+        now = now or timezone.now()
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "active"

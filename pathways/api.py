@@ -6,13 +6,14 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.urls import include, path
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from organizations.api import TenantViewSet
+from organizations.api import ErrorSerializer, TenantViewSet
 from organizations.http import TenantRequest
 from pathways import queries, services
 from pathways.learning import queries as learning_queries
@@ -68,9 +69,26 @@ class NextStepSerializer(serializers.Serializer):
 
 
 class CompleteStepSerializer(serializers.Serializer):
-    step_id = serializers.IntegerField(min_value=1)
+    step_id = serializers.IntegerField(min_value=1, max_value=2**62)
 
 
+class NextStepResponseSerializer(serializers.Serializer):
+    next_step = NextStepSerializer(allow_null=True)
+    reviews_due = serializers.IntegerField()
+
+
+class StepCompletionSerializer(serializers.Serializer):
+    step_key = serializers.CharField()
+    completed_at = serializers.DateTimeField()
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="My enrolments with step states",
+        responses={200: EnrollmentProgressSerializer(many=True), 403: ErrorSerializer},
+        tags=["learner"],
+    ),
+)
 class MyEnrollmentViewSet(mixins.ListModelMixin, TenantViewSet):
     """``GET me/enrollments/``: the signed-in learner's pathways with step states;
     ``POST me/enrollments/<id>/complete-step/`` with ``{"step_id": n}`` marks a step done;
@@ -78,6 +96,8 @@ class MyEnrollmentViewSet(mixins.ListModelMixin, TenantViewSet):
 
     model = Enrollment
     required_roles = ("learner",)
+    serializer_class = EnrollmentProgressSerializer
+    pagination_class = None  # a learner has a handful of enrolments
 
     def scope_queryset(self, queryset: Any) -> Any:
         return queryset.filter(learner=_learner(self.request))
@@ -86,6 +106,11 @@ class MyEnrollmentViewSet(mixins.ListModelMixin, TenantViewSet):
         data = queries.learner_enrollments(_learner(request))
         return Response(EnrollmentProgressSerializer(data, many=True).data)
 
+    @extend_schema(
+        summary="My one next step",
+        responses={200: NextStepResponseSerializer, 403: ErrorSerializer},
+        tags=["learner"],
+    )
     @action(detail=False, methods=["get"], url_path="next-step")
     def next_step(self, request: Any, **kwargs: Any) -> Response:
         home = learning_queries.learner_home(_learner(request), kwargs["org_slug"])
@@ -96,8 +121,20 @@ class MyEnrollmentViewSet(mixins.ListModelMixin, TenantViewSet):
             }
         )
 
+    @extend_schema(
+        summary="Mark a step of my enrolment done",
+        request=CompleteStepSerializer,
+        responses={
+            200: StepCompletionSerializer,
+            400: ErrorSerializer,
+            403: ErrorSerializer,
+            404: ErrorSerializer,
+        },
+        examples=[OpenApiExample("Step 12", value={"step_id": 12}, request_only=True)],
+        tags=["learner"],
+    )
     @action(detail=True, methods=["post"], url_path="complete-step")
-    def complete_step(self, request: Any, pk: str | None = None, **kwargs: Any) -> Response:
+    def complete_step(self, request: Any, pk: int | None = None, **kwargs: Any) -> Response:
         payload = CompleteStepSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         enrollment = self.get_object()
@@ -108,7 +145,7 @@ class MyEnrollmentViewSet(mixins.ListModelMixin, TenantViewSet):
         except ObjectDoesNotExist as exc:
             raise NotFound("No such step in this enrolment.") from exc
         except ValidationError as exc:
-            return Response({"step_id": exc.messages}, status=status.HTTP_400_BAD_REQUEST)
+            raise serializers.ValidationError({"step_id": exc.messages}) from exc
         return Response(
             {"step_key": str(completion.step_key), "completed_at": completion.completed_at},
             status=status.HTTP_200_OK,

@@ -110,7 +110,7 @@ def test_it_offers_the_same_through_the_api(client, org_a, org_b):
     )
     assert row["steps_total"] == 4 and row["steps"][0]["state"] == "available"
     bad = client.post(f"{base}{enrollment.pk}/complete-step/", {"step_id": "x"})
-    assert bad.status_code == 400 and "step_id" in bad.json()
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "step_id"
     locked = client.post(f"{base}{enrollment.pk}/complete-step/", {"step_id": fixture.steps[3].pk})
     assert locked.status_code == 400
     ok = client.post(f"{base}{enrollment.pk}/complete-step/", {"step_id": fixture.steps[0].pk})
