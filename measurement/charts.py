@@ -100,15 +100,16 @@ def metric_figure(metric: MetricResult, start: str) -> dict[str, Any]:
     fig.add_vline(x=start, line_dash="dot", line_color="#555")
     if metric.did:
         effect = metric.effect_in_good_direction or 0.0
+        low, high = metric.ci_in_good_direction or (0.0, 0.0)
         title = _(
             "%(name)s: %(size)s %(unit)s %(word)s than comparison (95%% CI %(lo)s to %(hi)s)"
         ) % {
             "name": metric.name,
             "size": f"{abs(effect):.1f}",
-            "unit": metric.unit,
+            "unit": metric.change_unit,
             "word": _("better") if effect > 0 else _("worse"),
-            "lo": f"{metric.did['ci_low']:.1f}",
-            "hi": f"{metric.did['ci_high']:.1f}",
+            "lo": f"{low:.1f}",
+            "hi": f"{high:.1f}",
         }
     elif metric.pre_post:
         title = _("%(name)s changed %(c)s %(unit)s (no comparison group: weaker evidence)") % {

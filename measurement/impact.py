@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
 from measurement import anonymity, roi, sources, stats
@@ -36,7 +36,7 @@ from organizations.models import Membership, Organization, Team
 from organizations.outbox.delivery import record_followup
 from organizations.relative_dates import org_today
 from organizations.tenancy import current_org
-from pathways.models import Ability, Cohort, Enrollment
+from pathways.models import Ability, Cohort, Enrollment, ModuleReaction
 
 # Facts arriving within this window share one impact roll-up (one outbox row per cohort and
 # window, run at the window's end).
@@ -689,6 +689,17 @@ def do_rollup_impact(cohort_ids: Iterable[int] | None = None) -> ImpactRollupRes
                 mastered=Count("id", filter=Q(p_known__gte=MASTERED_AT)),
             )
         }
+        reactions = {
+            row["learner__enrollments__cohort_id"]: row
+            for row in ModuleReaction.objects.filter(learner__enrollments__cohort_id__in=ids)
+            .values("learner__enrollments__cohort_id")
+            .annotate(
+                learners=Count("learner_id", distinct=True),
+                n=Count("id"),
+                useful=Avg("useful"),
+                relevant=Avg("relevant"),
+            )
+        }
         claims_by_cohort: dict[int, list[object]] = defaultdict(list)
         for claim in sources.benefit_claims(ids):
             claims_by_cohort[claim.cohort_id].append(claim)
@@ -739,6 +750,7 @@ def do_rollup_impact(cohort_ids: Iterable[int] | None = None) -> ImpactRollupRes
             result = roi.roi(items, benefits)
             prog = progress.get(cohort_id)
             known = mastery.get(cohort_id)
+            liked = reactions.get(cohort_id)
             projects = sources.team_project_facts(
                 [cohort_id], plan.cohort.start_date, plan.evaluation_end
             )
@@ -796,6 +808,14 @@ def do_rollup_impact(cohort_ids: Iterable[int] | None = None) -> ImpactRollupRes
                     "learners": prog["n"],
                     "finished": prog["done"],
                     "enrolments": prog["total"],
+                },
+                "modules": None
+                if liked is None or not anonymity.cell_is_shown(liked["learners"])
+                else {
+                    "learners": liked["learners"],
+                    "ratings": liked["n"],
+                    "useful": _num(liked["useful"], 2),
+                    "relevant": _num(liked["relevant"], 2),
                 },
                 "mastery": None
                 if known is None or not anonymity.cell_is_shown(known["learners"])

@@ -244,6 +244,18 @@ class MetricResult:
     series: list[GroupPoint]
 
     @property
+    def change_unit(self) -> str:
+        """How a change is spoken of: a change of a percentage is in percentage points."""
+        return _("percentage points") if self.unit.strip() == "%" else self.unit
+
+    @property
+    def ci_in_good_direction(self) -> tuple[float, float] | None:
+        if not self.did:
+            return None
+        low, high = self.did["ci_low"], self.did["ci_high"]
+        return (low, high) if self.higher_is_better else (-high, -low)
+
+    @property
     def effect_in_good_direction(self) -> float | None:
         if not self.did:
             return None
@@ -295,6 +307,11 @@ class SponsorImpact:
     cohorts: list[CohortChoice]
     selected: CohortImpact | None
 
+    @property
+    def choices(self) -> list[CohortChoice]:
+        """The cohorts that have impact figures to show."""
+        return [c for c in self.cohorts if c.has_rollup]
+
 
 def visible_cohorts(reader: Membership) -> list[CohortChoice]:
     """The cohorts whose impact ``reader`` may see: an admin all, a sponsor the cohorts they
@@ -323,11 +340,29 @@ def _levels(
 ) -> list[Level]:
     ev = row.evidence
     reaction = ev.get("reaction")
+    modules = ev.get("modules")
     learning = ev.get("learning")
     mastery = ev.get("mastery")
     projects = ev.get("projects")
     levels = []
-    if reaction and reaction.get("rating_mean") is not None:
+    if modules:
+        finding = _("modules rated %(u)s of 5 useful and %(r)s of 5 relevant") % {
+            "u": modules["useful"],
+            "r": modules["relevant"],
+        }
+        if reaction and reaction.get("rating_mean") is not None:
+            finding += _("; coaching sessions %(m)s of 5") % {"m": reaction["rating_mean"]}
+        levels.append(
+            Level(
+                "1",
+                _("Reaction"),
+                finding,
+                _("%(n)s ratings by %(p)s learners")
+                % {"n": modules["ratings"], "p": modules["learners"]},
+                "levels",
+            )
+        )
+    elif reaction and reaction.get("rating_mean") is not None:
         levels.append(
             Level(
                 "1",
@@ -449,7 +484,7 @@ def _metric_phrase(m: MetricResult) -> str:
         return _("%(name)s %(size)s %(unit)s %(word)s than the comparison group") % {
             "name": m.name,
             "size": f"{abs(effect):.1f}",
-            "unit": m.unit,
+            "unit": m.change_unit,
             "word": word,
         }
     if m.pre_post:

@@ -12,6 +12,7 @@ import time
 from django.core.management.base import BaseCommand, CommandParser
 
 from competencies.demo import seed_framework
+from measurement.demo import seed_impact
 from measurement.services import do_rollup_progress
 from organizations.demo import (
     CONSULTANT_EMAIL,
@@ -58,6 +59,7 @@ class Command(BaseCommand):
                 seed_scenario_plays(people)
                 seed_learning(people)  # last: builds on every other area's demo
                 do_rollup_progress(org)
+                seed_impact(people, cohort)
             self.stdout.write(f"  {name} ({slug}): {len(people.learners)} learners")
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready in {time.monotonic() - started:.1f}s.")
