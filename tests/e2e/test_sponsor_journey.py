@@ -30,9 +30,7 @@ def test_a_sponsor_follows_the_roi_to_its_claims_and_takes_the_pdf(
     headline = page.locator("#headline")
     assert "91 %" in headline.inner_text()
     assert "6.3" in headline.inner_text() and "1.91" in headline.inner_text()
-    page.locator(
-        "[data-plotly-figure='metric-1'] .main-svg, [data-plotly-figure] .main-svg"
-    ).first.wait_for()
+    page.locator("[data-plotly-figure] .main-svg").first.wait_for()
     page.screenshot(path="test-artifacts/sponsor-impact.png", full_page=True)
 
     page.get_by_role("link", name="ROI Return on investment").click()
