@@ -623,6 +623,67 @@ def _behaviour(cohort_ids: Sequence[int]) -> dict[int, dict[str, object]]:
     return out
 
 
+def _baselines(cohort_ids: Sequence[int]) -> dict[int, int]:
+    """Learners per cohort with a frozen 360 baseline (any competency)."""
+    seen: dict[int, set[int]] = defaultdict(set)
+    for f in sources.competency_scores(cohort_ids):
+        if f.kind == "baseline":
+            seen[f.cohort_id].add(f.learner_id)
+    return {cohort_id: len(learners) for cohort_id, learners in seen.items()}
+
+
+# Months before the start whose values the comparison needs (pre-trends need three).
+PRE_MONTHS = 3
+
+
+def _data_quality(
+    plan: MeasurementPlan,
+    plan_metrics: list[PlanMetric],
+    values: dict[int, list[tuple[int, dt.date, float]]],
+    groups: dict[int, str],
+    participants: int,
+    claimants: int,
+    baselines: int,
+    now: dt.datetime,
+) -> dict[str, object]:
+    """What is missing for the evidence: metric values per team and month (three months before
+    the start to the end of the evaluation or last month), 360 baselines, claim responses."""
+    start = month_start(plan.cohort.start_date)
+    first = start
+    for _ in range(PRE_MONTHS):
+        first = month_start(first - dt.timedelta(days=1))
+    last = min(month_start(plan.evaluation_end), month_start(now.date()) - dt.timedelta(days=1))
+    months = []
+    month = first
+    while month <= last:
+        months.append(month)
+        month = month_start(month + dt.timedelta(days=32))
+    if plan.evaluation_start > last:  # evaluation not started: before the start only
+        months = [m for m in months if m < start]
+    metrics = []
+    for pm in plan_metrics:
+        entered = {(t, p) for t, p, _v in values[pm.metric_id] if t in groups}
+        expected = {(t, m) for t in groups for m in months}
+        missing = expected - entered
+        metrics.append(
+            {
+                "metric_id": pm.metric_id,
+                "name": pm.metric.name,
+                "expected": len(expected),
+                "missing": len(missing),
+                "teams_missing": len({t for t, _m in missing}),
+            }
+        )
+    return {
+        "metrics": metrics,
+        "participants": participants,
+        "baselines": baselines,
+        "baseline_planned": plan.baseline_on is not None,
+        "claimants": claimants,
+        "comparison": plan.has_comparison,
+    }
+
+
 @dataclass(frozen=True)
 class ImpactRollupResult:
     cohorts: int
@@ -705,6 +766,7 @@ def do_rollup_impact(cohort_ids: Iterable[int] | None = None) -> ImpactRollupRes
             claims_by_cohort[claim.cohort_id].append(claim)
         coaching = {c.cohort_id: c for c in sources.coaching_counts(ids) if c.coach_id is None}
         behaviour = _behaviour(ids)
+        baselines = _baselines(ids)
         changes = dict(
             PlanChange.objects.filter(plan__cohort_id__in=ids)
             .values("plan__cohort_id")
@@ -840,6 +902,16 @@ def do_rollup_impact(cohort_ids: Iterable[int] | None = None) -> ImpactRollupRes
                     else None,
                     "satisfaction_n": sum(p.satisfaction_n for p in rated),
                 },
+                "data_quality": _data_quality(
+                    plan,
+                    plan_metrics[plan.pk],
+                    values,
+                    groups[plan.pk],
+                    n_participants,
+                    int(str(claim_benefit.facts["respondents"])) if claim_rows else 0,
+                    baselines.get(cohort_id, 0),
+                    now,
+                ),
                 "currency": plan.currency,
                 "evaluation": [plan.evaluation_start.isoformat(), plan.evaluation_end.isoformat()],
                 "start_date": plan.cohort.start_date.isoformat(),

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Avg, Count, Exists, F, Max, OuterRef, Q, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from competencies.models import Competency
@@ -25,7 +25,7 @@ from measurement.models import (
     TeamProgressRollup,
 )
 from organizations.models import Membership
-from pathways.models import Cohort, CohortSponsor, Enrollment
+from pathways.models import Cohort, CohortSponsor, Enrollment, Module, Step, StepCompletion
 
 # Aggregates across learners are shown only for cells of at least this many people.
 MIN_CELL_SIZE = anonymity.MIN_PEOPLE_PER_CELL
@@ -778,3 +778,99 @@ def metric_values_list(metric_id: int, page: str | None) -> Page[Any]:
         .order_by("-period", "team__name")
     )
     return Paginator(rows, VALUES_PER_PAGE).get_page(page)
+
+
+@dataclass(frozen=True)
+class CohortDataQuality:
+    id: int
+    name: str
+    has_plan: bool
+    participants: int
+    comparison: bool
+    baselines: int
+    baseline_planned: bool
+    claimants: int
+    metrics_missing: list[dict[str, Any]]  # name, missing, expected, teams_missing
+
+    @property
+    def baseline_rate(self) -> str:
+        return _pct(self.baselines, self.participants)
+
+    @property
+    def claim_rate(self) -> str:
+        return _pct(self.claimants, self.participants)
+
+
+@dataclass(frozen=True)
+class ModuleQuality:
+    id: int
+    title: str
+    ratings: int
+    useful: float | None  # None below the cell size
+    relevant: float | None
+    completions: int
+
+
+@dataclass(frozen=True)
+class DataQuality:
+    cohorts: list[CohortDataQuality]
+    weakest_modules: list[ModuleQuality]
+    unrated_modules: int
+
+
+WEAKEST_MODULES = 8
+
+
+def data_quality() -> DataQuality:
+    """Programme health's data and content quality (3 queries): per cohort what the evidence
+    lacks (from the impact roll-up), and the modules learners rate lowest, with how often each
+    is completed. A module's ratings show only from MIN_CELL_SIZE raters."""
+    rollups = {
+        r.cohort_id: r.evidence.get("data_quality", {})
+        for r in ImpactRollup.objects.only("cohort_id", "evidence")
+    }
+    cohorts = [
+        CohortDataQuality(
+            id=pk,
+            name=name,
+            has_plan=pk in rollups,
+            participants=rollups.get(pk, {}).get("participants", 0),
+            comparison=rollups.get(pk, {}).get("comparison", False),
+            baselines=rollups.get(pk, {}).get("baselines", 0),
+            baseline_planned=rollups.get(pk, {}).get("baseline_planned", False),
+            claimants=rollups.get(pk, {}).get("claimants", 0),
+            metrics_missing=[m for m in rollups.get(pk, {}).get("metrics", []) if m["missing"]],
+        )
+        for pk, name in Cohort.objects.exclude(status=Cohort.Status.PLANNED)
+        .order_by("-start_date", "name")
+        .values_list("pk", "name")[:20]
+    ]
+    completions = (
+        StepCompletion.objects.filter(
+            step_key__in=Step.objects.filter(module_id=OuterRef(OuterRef("pk"))).values("key")
+        )
+        .values("organization_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    modules = list(
+        Module.objects.annotate(
+            ratings=Count("reactions"),
+            raters=Count("reactions__learner_id", distinct=True),
+            useful=Avg("reactions__useful"),
+            relevant=Avg("reactions__relevant"),
+        )
+        .filter(ratings__gt=0)
+        .order_by("useful", "title")
+        .annotate(completed=Subquery(completions[:1]))
+    )
+    shown = [m for m in modules if anonymity.cell_is_shown(m.raters)]
+    weakest = sorted(shown, key=lambda m: ((m.useful + m.relevant) / 2, m.title))[:WEAKEST_MODULES]
+    return DataQuality(
+        cohorts=cohorts,
+        weakest_modules=[
+            ModuleQuality(m.pk, m.title, m.ratings, m.useful, m.relevant, m.completed or 0)
+            for m in weakest
+        ],
+        unrated_modules=len(modules) - len(shown),
+    )
