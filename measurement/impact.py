@@ -433,9 +433,7 @@ def run_impact_rollup(org: Organization, cohort_id: int) -> None:
         do_rollup_impact([cohort_id])
 
 
-_GROUP_SQL = """
-INSERT INTO {rollup} (organization_id, cohort_id, metric_id, period, "group", teams,
-                      mean_value, computed_at)
+_GROUP_SELECT = """
 SELECT v.organization_id, p.cohort_id, v.metric_id, v.period, pt."group", COUNT(*),
        AVG(CAST(v.value AS DOUBLE PRECISION)), %s
 FROM {values} v
@@ -445,17 +443,22 @@ JOIN {planmetric} pm ON pm.plan_id = p.id AND pm.metric_id = v.metric_id
      AND pm.organization_id = v.organization_id
 WHERE v.organization_id = %s AND p.cohort_id IN ({cohorts})
 GROUP BY v.organization_id, p.cohort_id, v.metric_id, v.period, pt."group"
-ON CONFLICT (organization_id, cohort_id, metric_id, period, "group") DO UPDATE
+"""
+_GROUP_SQL = (
+    """
+INSERT INTO {rollup} (organization_id, cohort_id, metric_id, period, "group", teams,
+                      mean_value, computed_at)"""
+    + _GROUP_SELECT
+    + """ON CONFLICT (organization_id, cohort_id, metric_id, period, "group") DO UPDATE
 SET teams = excluded.teams, mean_value = excluded.mean_value, computed_at = excluded.computed_at
 """
+)
 
 
-def rollup_metric_groups(org_id: int, cohort_ids: Sequence[int], now: dt.datetime) -> int:
-    """Set-based: each cohort's participants' and comparison means per metric and period,
-    upserted; rows no longer backed by facts are deleted. Returns rows written."""
-    if not cohort_ids:
-        return 0
-    sql = _GROUP_SQL.format(
+def group_means_sql(cohort_ids: Sequence[int], upsert: bool = True) -> str:
+    """The set-based statement of the metric group roll-up; ``upsert=False`` gives the bare
+    aggregate of the same facts (what the benchmark compares the roll-up with)."""
+    sql = (_GROUP_SQL if upsert else _GROUP_SELECT).format(
         rollup=MetricGroupRollup._meta.db_table,
         values=MetricValue._meta.db_table,
         planteam=PlanTeam._meta.db_table,
@@ -463,10 +466,16 @@ def rollup_metric_groups(org_id: int, cohort_ids: Sequence[int], now: dt.datetim
         planmetric=PlanMetric._meta.db_table,
         cohorts=", ".join(["%s"] * len(cohort_ids)),
     )
-    if connection.vendor == "sqlite":
-        sql = sql.replace("DOUBLE PRECISION", "REAL")
+    return sql.replace("DOUBLE PRECISION", "REAL") if connection.vendor == "sqlite" else sql
+
+
+def rollup_metric_groups(org_id: int, cohort_ids: Sequence[int], now: dt.datetime) -> int:
+    """Set-based: each cohort's participants' and comparison means per metric and period,
+    upserted; rows no longer backed by facts are deleted. Returns rows written."""
+    if not cohort_ids:
+        return 0
     with connection.cursor() as cursor:
-        cursor.execute(sql, [now, org_id, *cohort_ids])
+        cursor.execute(group_means_sql(cohort_ids), [now, org_id, *cohort_ids])
         written = cursor.rowcount
     MetricGroupRollup.objects.filter(cohort_id__in=cohort_ids, computed_at__lt=now).delete()
     return written
