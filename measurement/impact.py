@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -481,6 +482,54 @@ def rollup_metric_groups(org_id: int, cohort_ids: Sequence[int], now: dt.datetim
     return written
 
 
+_WINDOW_SQL = """
+WITH w(cohort_id, pre_before, eval_start, eval_end) AS (VALUES {windows})
+SELECT w.cohort_id, v.metric_id, v.team_id, pt."group",
+       CASE WHEN v.period < w.pre_before THEN 0 ELSE 1 END AS after,
+       AVG(CAST(v.value AS DOUBLE PRECISION)), COUNT(*)
+FROM {values} v
+JOIN {planteam} pt ON pt.team_id = v.team_id AND pt.organization_id = v.organization_id
+JOIN {plan} p ON p.id = pt.plan_id AND p.organization_id = v.organization_id
+JOIN w ON w.cohort_id = p.cohort_id
+JOIN {planmetric} pm ON pm.plan_id = p.id AND pm.metric_id = v.metric_id
+     AND pm.organization_id = v.organization_id
+WHERE v.organization_id = %s
+  AND (v.period < w.pre_before OR (v.period >= w.eval_start AND v.period <= w.eval_end))
+GROUP BY w.cohort_id, v.metric_id, v.team_id, pt."group",
+         CASE WHEN v.period < w.pre_before THEN 0 ELSE 1 END
+"""
+
+
+def _team_window_means(
+    org_id: int, plans: list[MeasurementPlan]
+) -> dict[tuple[int, int], list[tuple[int, str, bool, float, int]]]:
+    """Per (cohort, metric): each plan team's mean before the cohort's start month and in the
+    evaluation period, with how many monthly values it rests on. One set-based aggregate."""
+    out: dict[tuple[int, int], list[tuple[int, str, bool, float, int]]] = defaultdict(list)
+    if not plans:
+        return out
+    params: list[Any] = []
+    for plan in plans:
+        params += [plan.cohort_id, month_start(plan.cohort.start_date)]
+        params += [plan.evaluation_start, plan.evaluation_end]
+    sql = _WINDOW_SQL.format(
+        windows=", ".join(["(%s, %s, %s, %s)"] * len(plans)),
+        values=MetricValue._meta.db_table,
+        planteam=PlanTeam._meta.db_table,
+        plan=MeasurementPlan._meta.db_table,
+        planmetric=PlanMetric._meta.db_table,
+    )
+    if connection.vendor == "sqlite":
+        sql = sql.replace("DOUBLE PRECISION", "REAL")
+    else:  # typed literals for the VALUES list
+        sql = sql.replace("(%s, %s, %s, %s)", "(%s::bigint, %s::date, %s::date, %s::date)")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, org_id])
+        for cohort_id, metric_id, team_id, group, after, mean, n in cursor.fetchall():
+            out[(cohort_id, metric_id)].append((team_id, group, bool(after), float(mean), n))
+    return out
+
+
 def _num(value: float | None, places: int = 4) -> float | None:
     return None if value is None or value != value else round(float(value), places)
 
@@ -489,25 +538,23 @@ def _metric_evidence(
     plan: MeasurementPlan,
     pm: PlanMetric,
     metric: Metric,
-    values: list[tuple[int, dt.date, float]],
-    groups: dict[int, str],
+    window_means: list[tuple[int, str, bool, float, int]],
+    monthly: list[tuple[str, dt.date, float, int]],
 ) -> tuple[dict[str, object], roi.Benefit | None]:
-    """DiD (or a weaker pre/post change without a comparison group) for one plan metric, its
-    pre-trend, and its money when the plan gives a standard value."""
+    """DiD (or a weaker pre/post change without a comparison group) for one plan metric, from
+    each team's mean before the start and in the evaluation period; the pre-trend from the
+    groups' monthly means before the start; its money when the plan gives a standard value."""
     start = month_start(plan.cohort.start_date)
-    pre_periods = sorted({p for _, p, _ in values if p < start})
-    rows: list[stats.DidObservation] = []
-    trend_rows: list[tuple[str, bool, float, float]] = []
-    for team_id, period, value in values:
-        group = groups.get(team_id)
-        if group is None:
-            continue
-        treated = group == "participants"
-        if period < start:
-            rows.append(stats.DidObservation(str(team_id), treated, False, value))
-            trend_rows.append((str(team_id), treated, float(pre_periods.index(period)), value))
-        elif plan.evaluation_start <= period <= plan.evaluation_end:
-            rows.append(stats.DidObservation(str(team_id), treated, True, value))
+    rows = [
+        stats.DidObservation(str(team_id), group == "participants", post, mean)
+        for team_id, group, post, mean, _n in window_means
+    ]
+    pre_months = sorted({period for _g, period, _m, _t in monthly if period < start})
+    trend_rows = [
+        (group == "participants", float(pre_months.index(period)), mean, float(teams))
+        for group, period, mean, teams in monthly
+        if period < start
+    ]
     sign = 1.0 if metric.higher_is_better else -1.0
     out: dict[str, object] = {
         "metric_id": metric.pk,
@@ -515,7 +562,7 @@ def _metric_evidence(
         "unit": metric.unit,
         "level": metric.level,
         "higher_is_better": metric.higher_is_better,
-        "values": len(rows),
+        "values": sum(n for *_rest, n in window_means),
         "participant_teams": len({r.unit for r in rows if r.treated}),
         "comparison_teams": len({r.unit for r in rows if not r.treated}),
         "population": pm.population,
@@ -539,7 +586,7 @@ def _metric_evidence(
                 "comparison_post": _num(did.comparison_post),
                 "naive": _num(did.naive_change),
             }
-            trend = stats.pre_trend(trend_rows)
+            trend = stats.pre_trend_of_means(trend_rows)
             out["pre_trend"] = (
                 {"too_few": trend.message}
                 if isinstance(trend, stats.TooFew)
@@ -561,7 +608,7 @@ def _metric_evidence(
                     is_revenue=metric.is_revenue,
                     margin_pct=plan.profit_margin_pct,
                     isolated_by="comparison group (difference-in-differences)",
-                    facts={"metric_id": metric.pk, "values": len(rows), "teams": did.n_clusters},
+                    facts={"metric_id": metric.pk, "teams": did.n_clusters},
                 )
                 naive = roi.metric_benefit(
                     metric.name,
@@ -648,7 +695,7 @@ PRE_MONTHS = 3
 def _data_quality(
     plan: MeasurementPlan,
     plan_metrics: list[PlanMetric],
-    values: dict[int, list[tuple[int, dt.date, float]]],
+    monthly: dict[tuple[int, int], list[tuple[str, dt.date, float, int]]],
     groups: dict[int, str],
     participants: int,
     claimants: int,
@@ -667,20 +714,24 @@ def _data_quality(
     while month <= last:
         months.append(month)
         month = month_start(month + dt.timedelta(days=32))
-    if plan.evaluation_start > last:  # evaluation not started: before the start only
-        months = [m for m in months if m < start]
+    # Before the start and in the evaluation period; the months between are not compared.
+    months = [m for m in months if m < start or m >= month_start(plan.evaluation_start)]
     metrics = []
     for pm in plan_metrics:
-        entered = {(t, p) for t, p, _v in values[pm.metric_id] if t in groups}
-        expected = {(t, m) for t in groups for m in months}
-        missing = expected - entered
+        size = {g: sum(1 for v in groups.values() if v == g) for g in set(groups.values())}
+        entered = sum(
+            teams
+            for _g, period, _mean, teams in monthly[(plan.cohort_id, pm.metric_id)]
+            if period in months
+        )
+        expected = sum(size.values()) * len(months)
+        missing = max(0, expected - entered)
         metrics.append(
             {
                 "metric_id": pm.metric_id,
                 "name": pm.metric.name,
-                "expected": len(expected),
-                "missing": len(missing),
-                "teams_missing": len({t for t, _m in missing}),
+                "expected": expected,
+                "missing": missing,
             }
         )
     return {
@@ -722,13 +773,10 @@ def do_rollup_impact(cohort_ids: Iterable[int] | None = None) -> ImpactRollupRes
             "plan_id", "team_id", "group"
         ):
             groups[pt["plan_id"]][pt["team_id"]] = pt["group"]
-        all_teams = {t for g in groups.values() for t in g}
-        all_metrics = {pm.metric_id for pms in plan_metrics.values() for pm in pms}
-        values: dict[int, list[tuple[int, dt.date, float]]] = defaultdict(list)
-        for metric_id, team_id, period, value in MetricValue.objects.filter(
-            metric_id__in=all_metrics, team_id__in=all_teams
-        ).values_list("metric_id", "team_id", "period", "value"):
-            values[metric_id].append((team_id, period, float(value)))
+        collapsed = _team_window_means(org.pk, list(plans.values()))
+        monthly: dict[tuple[int, int], list[tuple[str, dt.date, float, int]]] = defaultdict(list)
+        for g in MetricGroupRollup.objects.filter(cohort_id__in=ids).order_by("period"):
+            monthly[(g.cohort_id, g.metric_id)].append((g.group, g.period, g.mean_value, g.teams))
         costs: dict[int, list[CostLine]] = defaultdict(list)
         for line in CostLine.objects.filter(cohort_id__in=ids):
             costs[line.cohort_id].append(line)
@@ -795,7 +843,11 @@ def do_rollup_impact(cohort_ids: Iterable[int] | None = None) -> ImpactRollupRes
             benefits: list[roi.Benefit] = []
             for pm in plan_metrics[plan.pk]:
                 evidence, benefit = _metric_evidence(
-                    plan, pm, pm.metric, values[pm.metric_id], groups[plan.pk]
+                    plan,
+                    pm,
+                    pm.metric,
+                    collapsed[(cohort_id, pm.metric_id)],
+                    monthly[(cohort_id, pm.metric_id)],
                 )
                 metrics_out.append(evidence)
                 if benefit is not None:
@@ -914,7 +966,7 @@ def do_rollup_impact(cohort_ids: Iterable[int] | None = None) -> ImpactRollupRes
                 "data_quality": _data_quality(
                     plan,
                     plan_metrics[plan.pk],
-                    values,
+                    monthly,
                     groups[plan.pk],
                     n_participants,
                     int(str(claim_benefit.facts["respondents"])) if claim_rows else 0,

@@ -10,10 +10,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.formula.api as smf
+import statsmodels.api as sm
 from scipy import stats as sps
 from statsmodels.stats.power import TTestPower
 
@@ -188,39 +189,46 @@ class DidEstimate:
 MIN_CLUSTERS_PER_ARM = 2
 
 
+def _interaction_fit(y: np.ndarray, treated: np.ndarray, x: np.ndarray, groups: np.ndarray) -> Any:
+    """OLS ``y ~ treated * x`` (intercept, treated, x, treated:x) with SEs clustered by
+    ``groups`` and t-based intervals: the same fit as the formula API, without its parsing."""
+    design = np.column_stack([np.ones_like(y), treated, x, treated * x])
+    return sm.OLS(y, design).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+
+
 def difference_in_differences(rows: Sequence[DidObservation]) -> DidEstimate | TooFew:
-    """OLS ``y ~ treated * post`` with standard errors clustered by unit (statsmodels)."""
-    frame = pd.DataFrame(
-        {
-            "y": [r.value for r in rows],
-            "treated": [int(r.treated) for r in rows],
-            "post": [int(r.post) for r in rows],
-            "unit": [r.unit for r in rows],
-        }
-    )
-    for treated in (0, 1):
-        arm = frame[frame.treated == treated]
-        units = arm.unit.nunique()
-        if units < MIN_CLUSTERS_PER_ARM or arm.post.nunique() < 2:
-            return TooFew(n=int(units), needed=MIN_CLUSTERS_PER_ARM, what="units in an arm")
-    groups = pd.factorize(frame["unit"])[0]
-    fit = smf.ols("y ~ treated * post", data=frame).fit(
-        cov_type="cluster", cov_kwds={"groups": groups}, use_t=True
-    )
+    """OLS ``y ~ treated * post`` with standard errors clustered by unit (statsmodels).
+
+    Rows may be every unit-month, or collapsed to one mean per unit before and one after (the
+    remedy for serially correlated months of Bertrand, Duflo & Mullainathan 2004, and what the
+    roll-up feeds it); on a balanced panel both give the same estimate."""
+    units = pd.factorize(pd.Series([r.unit for r in rows], dtype=object))[0]
+    treated = np.array([float(r.treated) for r in rows])
+    post = np.array([float(r.post) for r in rows])
+    y = np.array([r.value for r in rows])
+    for arm in (0.0, 1.0):
+        in_arm = treated == arm
+        n_units = len(set(units[in_arm].tolist()))
+        if n_units < MIN_CLUSTERS_PER_ARM or len(set(post[in_arm].tolist())) < 2:
+            return TooFew(n=n_units, needed=MIN_CLUSTERS_PER_ARM, what="units in an arm")
+    fit = _interaction_fit(y, treated, post, units)
     ci = fit.conf_int(alpha=ALPHA)
-    means = frame.groupby(["treated", "post"])["y"].mean()
+
+    def mean(arm: float, after: float) -> float:
+        return float(y[(treated == arm) & (post == after)].mean())
+
     return DidEstimate(
-        estimate=float(fit.params["treated:post"]),
-        se=float(fit.bse["treated:post"]),
-        ci_low=float(ci.loc["treated:post", 0]),
-        ci_high=float(ci.loc["treated:post", 1]),
-        p_value=float(fit.pvalues["treated:post"]),
-        n_obs=len(frame),
-        n_clusters=int(frame.unit.nunique()),
-        treated_pre=float(means.loc[(1, 0)]),
-        treated_post=float(means.loc[(1, 1)]),
-        comparison_pre=float(means.loc[(0, 0)]),
-        comparison_post=float(means.loc[(0, 1)]),
+        estimate=float(fit.params[3]),
+        se=float(fit.bse[3]),
+        ci_low=float(ci[3, 0]),
+        ci_high=float(ci[3, 1]),
+        p_value=float(fit.pvalues[3]),
+        n_obs=len(rows),
+        n_clusters=len(set(units.tolist())),
+        treated_pre=mean(1.0, 0.0),
+        treated_post=mean(1.0, 1.0),
+        comparison_pre=mean(0.0, 0.0),
+        comparison_post=mean(0.0, 1.0),
     )
 
 
@@ -244,15 +252,39 @@ def pre_trend(rows: Sequence[tuple[str, bool, float, float]]) -> PreTrend | TooF
         return TooFew(n=int(frame.t.nunique()), needed=3, what="periods before the start")
     if frame.treated.nunique() < 2:
         return TooFew(n=0, needed=MIN_CLUSTERS_PER_ARM, what="units in an arm")
-    groups = pd.factorize(frame["unit"])[0]
-    fit = smf.ols("y ~ treated * t", data=frame).fit(
-        cov_type="cluster", cov_kwds={"groups": groups}, use_t=True
+    fit = _interaction_fit(
+        frame.y.to_numpy(float),
+        frame.treated.to_numpy(float),
+        frame.t.to_numpy(float),
+        pd.factorize(frame["unit"])[0],
     )
-    p = float(fit.pvalues["treated:t"])
+    return _pre_trend_reading(fit)
+
+
+def pre_trend_of_means(rows: Sequence[tuple[bool, float, float, float]]) -> PreTrend | TooFew:
+    """Parallel pre-trends from the two groups' monthly means, ``(treated, t, mean, teams)``:
+    WLS ``mean ~ treated * t`` weighted by teams, heteroskedasticity-robust (HC1) SEs. What the
+    roll-up uses, reading its own monthly group means instead of every team-month again."""
+    treated = np.array([float(r[0]) for r in rows])
+    if len(set(treated.tolist())) < 2:
+        return TooFew(n=0, needed=MIN_CLUSTERS_PER_ARM, what="groups with values before the start")
+    months = min(int((treated == arm).sum()) for arm in (0.0, 1.0))
+    if months < 3:
+        return TooFew(n=months, needed=3, what="months before the start")
+    t = np.array([r[1] for r in rows])
+    y = np.array([r[2] for r in rows])
+    w = np.array([r[3] for r in rows])
+    design = np.column_stack([np.ones_like(y), treated, t, treated * t])
+    fit = sm.WLS(y, design, weights=w).fit(cov_type="HC1")
+    return _pre_trend_reading(fit)
+
+
+def _pre_trend_reading(fit: Any) -> PreTrend:
+    p = float(fit.pvalues[3])
     return PreTrend(
-        treated_slope=float(fit.params["t"] + fit.params["treated:t"]),
-        comparison_slope=float(fit.params["t"]),
-        difference=float(fit.params["treated:t"]),
+        treated_slope=float(fit.params[2] + fit.params[3]),
+        comparison_slope=float(fit.params[2]),
+        difference=float(fit.params[3]),
         p_value=p,
         parallel=not (p < ALPHA),
     )

@@ -150,3 +150,35 @@ def test_it_checks_parallel_pre_trends():
     assert isinstance(ok, stats.PreTrend) and isinstance(bad, stats.PreTrend)
     assert ok.parallel and not bad.parallel
     assert bad.difference == pytest.approx(1.3, abs=0.1)
+
+
+def test_collapsing_to_unit_means_keeps_the_estimate_on_a_balanced_panel():
+    rows = _synthetic(effect=3.0, seed=9)
+    full = stats.difference_in_differences(rows)
+    frame = pd.DataFrame([r.__dict__ for r in rows])
+    collapsed = [
+        stats.DidObservation(unit, bool(treated), bool(post), value)
+        for (unit, treated, post), value in frame.groupby(["unit", "treated", "post"])["value"]
+        .mean()
+        .items()
+    ]
+    short = stats.difference_in_differences(collapsed)
+    assert isinstance(full, stats.DidEstimate) and isinstance(short, stats.DidEstimate)
+    assert short.estimate == pytest.approx(full.estimate, abs=1e-9)
+    assert short.ci_low < 3.0 < short.ci_high
+    assert short.n_obs == 120
+
+
+def test_pre_trends_of_group_means_equal_statsmodels_wls():
+    rows = [
+        (g == 1, float(t), 10 + (0.8 if g else 0.5) * t + 0.1 * ((t * 7 + g) % 3), 4 + g)
+        for g in (0, 1)
+        for t in range(6)
+    ]
+    result = stats.pre_trend_of_means(rows)
+    assert isinstance(result, stats.PreTrend)
+    frame = pd.DataFrame(rows, columns=["treated", "t", "y", "w"]).astype(float)
+    fit = smf.wls("y ~ treated * t", data=frame, weights=frame["w"]).fit(cov_type="HC1")
+    assert result.difference == pytest.approx(fit.params["treated:t"], abs=1e-9)
+    assert result.p_value == pytest.approx(fit.pvalues["treated:t"], abs=1e-9)
+    assert isinstance(stats.pre_trend_of_means(rows[:2] + rows[6:8]), stats.TooFew)
