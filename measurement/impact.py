@@ -500,7 +500,7 @@ GROUP BY w.cohort_id, v.metric_id, v.team_id, pt."group",
 """
 
 
-def _team_window_means(
+def team_window_means(
     org_id: int, plans: list[MeasurementPlan]
 ) -> dict[tuple[int, int], list[tuple[int, str, bool, float, int]]]:
     """Per (cohort, metric): each plan team's mean before the cohort's start month and in the
@@ -773,7 +773,7 @@ def do_rollup_impact(cohort_ids: Iterable[int] | None = None) -> ImpactRollupRes
             "plan_id", "team_id", "group"
         ):
             groups[pt["plan_id"]][pt["team_id"]] = pt["group"]
-        collapsed = _team_window_means(org.pk, list(plans.values()))
+        collapsed = team_window_means(org.pk, list(plans.values()))
         monthly: dict[tuple[int, int], list[tuple[str, dt.date, float, int]]] = defaultdict(list)
         for g in MetricGroupRollup.objects.filter(cohort_id__in=ids).order_by("period"):
             monthly[(g.cohort_id, g.metric_id)].append((g.group, g.period, g.mean_value, g.teams))
