@@ -21,6 +21,7 @@ tenant_patterns = [
 api_patterns = [
     path("", include("pathways.api")),
     path("", include("competencies.api")),
+    path("", include("measurement.api")),
 ]
 
 urlpatterns = [
