@@ -24,7 +24,7 @@ from measurement.models import (
     PlanTeam,
     TeamProgressRollup,
 )
-from organizations.models import Membership
+from organizations.models import Membership, Team
 from pathways.models import Cohort, CohortSponsor, Enrollment, Module, Step, StepCompletion
 
 # Aggregates across learners are shown only for cells of at least this many people.
@@ -874,3 +874,85 @@ def data_quality() -> DataQuality:
         ],
         unrated_modules=len(modules) - len(shown),
     )
+
+
+@dataclass(frozen=True)
+class TeamMetricSeries:
+    name: str
+    unit: str
+    higher_is_better: bool
+    points: list[tuple[dt.date, Decimal]]
+
+    @property
+    def latest(self) -> tuple[dt.date, Decimal] | None:
+        return self.points[-1] if self.points else None
+
+    @property
+    def change(self) -> Decimal | None:
+        """Latest value minus the value twelve months before, when both exist."""
+        if len(self.points) < 2:
+            return None
+        return self.points[-1][1] - self.points[0][1]
+
+
+@dataclass(frozen=True)
+class ManagedTeam:
+    id: int
+    name: str
+    people: int
+    shown: bool  # at least MIN_CELL_SIZE people: figures may be shown
+    learners: int | None
+    finished: int | None
+    mean_completion: float | None
+    metrics: list[TeamMetricSeries]
+
+
+TEAM_MONTHS = 12
+
+
+def managed_teams(manager: Membership, today: dt.date) -> list[ManagedTeam]:
+    """The teams ``manager`` manages, with their metrics over the last twelve months and the
+    programme's participation (latest progress roll-up): aggregates only, and nothing for a
+    team of fewer than MIN_CELL_SIZE active people (3 queries)."""
+    teams = list(
+        Team.objects.filter(manager=manager)
+        .annotate(people=Count("members", filter=Q(members__is_active=True)))
+        .order_by("name")
+    )
+    ids = [t.pk for t in teams if anonymity.cell_is_shown(t.people)]
+    since = today.replace(day=1)
+    for _month in range(TEAM_MONTHS):
+        since = (since - dt.timedelta(days=1)).replace(day=1)
+    progress: dict[int, TeamProgressRollup] = {}
+    for row in TeamProgressRollup.objects.filter(team_id__in=ids).order_by("period"):
+        progress[row.team_id] = row  # the latest period wins
+    series: dict[int, dict[int, TeamMetricSeries]] = {t: {} for t in ids}
+    for v in (
+        MetricValue.objects.filter(team_id__in=ids, period__gte=since)
+        .select_related("metric")
+        .order_by("metric__name", "period")
+    ):
+        entry = series[v.team_id].setdefault(
+            v.metric_id,
+            TeamMetricSeries(v.metric.name, v.metric.unit, v.metric.higher_is_better, []),
+        )
+        entry.points.append((v.period, v.value))
+    out = []
+    for t in teams:
+        shown = t.pk in series
+        p = progress.get(t.pk) if shown else None
+        out.append(
+            ManagedTeam(
+                id=t.pk,
+                name=t.name,
+                people=t.people,
+                shown=shown,
+                learners=p.learners if p and anonymity.cell_is_shown(p.learners) else None,
+                finished=p.learners_finished if p and anonymity.cell_is_shown(p.learners) else None,
+                mean_completion=p.mean_completion
+                if p and anonymity.cell_is_shown(p.learners)
+                else None,
+                metrics=list(series.get(t.pk, {}).values()),
+            )
+        )
+    return out

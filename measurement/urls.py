@@ -33,3 +33,5 @@ urlpatterns += [
         name="cost_delete",
     ),
 ]
+
+urlpatterns += [path("impact/team/", views.team_dashboard, name="team_dashboard")]

@@ -27,6 +27,7 @@ from measurement.models import (
 from measurement.pdf import impact_summary_pdf
 from organizations.exports import requested_format, tabular_response
 from organizations.http import TenantRequest
+from organizations.relative_dates import org_today
 from organizations.roles import role_required
 from pathways.models import Cohort
 
@@ -280,3 +281,16 @@ def cost_delete(
     impact.do_delete_cost(line)
     messages.success(request, _("Cost line removed."))
     return redirect("cohort_costs", org_slug, cohort_id)
+
+
+def team_dashboard(request: TenantRequest, org_slug: str) -> HttpResponse:
+    """A team manager's view: their teams' metrics and the programme's participation,
+    aggregates only. A member who manages no team gets 404."""
+    teams = queries.managed_teams(request.membership, org_today())
+    if not teams:
+        raise Http404("You manage no team.")
+    return render(
+        request,
+        "measurement/team_dashboard.html",
+        {"teams": teams, "min_cell": queries.MIN_CELL_SIZE},
+    )
