@@ -1,15 +1,38 @@
-"""Reads for coach pages."""
+"""Reads for coaching pages, the API and other areas (a fixed number of queries each)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.core.paginator import Page, Paginator
+from django.db.models import Avg, Count, Max, Prefetch, Q, QuerySet, Sum
+from django.utils.translation import gettext, ngettext
+
+from coaching.models import (
+    CalendarFeed,
+    CoachingEngagement,
+    CoachingSession,
+    EngagementFocus,
+    Experiment,
+    Goal,
+    JournalEntry,
+    Observation,
+    PeerFeedback,
+    Rehearsal,
+    SessionCompetency,
+    SessionParticipant,
+    ThreeWayNote,
+)
 from measurement.models import LearnerProgressRollup
 from measurement.services import period_for
 from organizations.models import Membership
 from organizations.tenancy import current_org
-from pathways.models import Enrollment
+from pathways.learning import next_actions
+from pathways.learning.next_actions import NextAction
+from pathways.models import Enrollment, SelfAssessment, VersionCompetency
 
 
 @dataclass(frozen=True)
@@ -119,3 +142,1120 @@ def coachees_of(coach: Membership) -> Roster:
         )
     computed = [row.computed_at for row in progress.values()]
     return Roster(coachees=coachees, computed_at=min(computed) if computed else None)
+
+
+# =============================================================================================
+# Engagements, sessions, goals, experiments, journal, observations (reader-aware reads)
+# =============================================================================================
+#
+# Every read of private text takes the reader and returns only what they may see (the table in
+# ARCHITECTURE.md): private notes go to their author; summaries and experiments to the coach
+# and the participant; journal text to its learner, or to their coach for a shared entry; peer
+# feedback to its recipient; three-way notes to coach, coachee and sponsor. Admins and
+# sponsors read counts (``coaching_counts``) and nothing else.
+
+# Coachees without a session for this long need attention on the coach's home.
+NO_SESSION_ATTENTION = dt.timedelta(weeks=4)
+SESSIONS_PER_PAGE = 25
+ENGAGEMENTS_PER_PAGE = 25
+# How many entries of each kind the coach's and learner's pages list (the newest).
+LATEST = 20
+
+
+def _name(m: Membership) -> str:
+    return m.user.display_name
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    id: int
+    title: str
+    kind: str
+    kind_label: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    minutes: int
+    mode_label: str
+    location: str
+    status: str
+    status_label: str
+    coach: str
+    participants: tuple[str, ...]
+    cohort: str
+
+    @property
+    def is_group(self) -> bool:
+        return self.kind == CoachingSession.Kind.GROUP
+
+    def needs_log(self, now: dt.datetime) -> bool:
+        return self.status == CoachingSession.Status.SCHEDULED and self.starts_at <= now
+
+
+def _session_rows(sessions: QuerySet[CoachingSession]) -> list[SessionRow]:
+    """Rows with coach, cohort and participants' names (2 queries)."""
+    sessions = sessions.select_related("coach__user", "cohort").prefetch_related(
+        Prefetch(
+            "participants",
+            queryset=SessionParticipant.objects.select_related("learner__user").order_by("id"),
+        )
+    )
+    return [
+        SessionRow(
+            id=s.pk,
+            title=s.title,
+            kind=s.kind,
+            kind_label=s.get_kind_display(),
+            starts_at=s.starts_at,
+            ends_at=s.ends_at,
+            minutes=s.minutes,
+            mode_label=s.get_mode_display(),
+            location=s.location,
+            status=s.status,
+            status_label=s.get_status_display(),
+            coach=_name(s.coach),
+            participants=tuple(_name(p.learner) for p in s.participants.all()),
+            cohort=s.cohort.name if s.cohort else "",
+        )
+        for s in sessions
+    ]
+
+
+@dataclass(frozen=True)
+class AttentionRow:
+    name: str
+    engagement_id: int
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OtherOrganisation:
+    name: str
+    slug: str
+
+
+@dataclass(frozen=True)
+class CoachHome:
+    today: list[SessionRow]
+    this_week: list[SessionRow]
+    to_log: list[SessionRow]
+    attention: list[AttentionRow]
+    engagements: int
+    roster: Roster
+    other_organisations: list[OtherOrganisation]
+
+
+def coach_home(coach: Membership, now: dt.datetime | None = None) -> CoachHome:
+    """The coach's day: sessions today and in the next 7 days, sessions past their time and
+    not logged, coachees who need attention (no session in four weeks, an overdue experiment,
+    overdue pathway steps), the roster, and the other organisations they coach in (10 queries
+    whatever the number of sessions or coachees)."""
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    zone = timezone.get_current_timezone()
+    day_start = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    day_end = day_start + dt.timedelta(days=1)
+    week_end = day_start + dt.timedelta(days=7)
+    mine = CoachingSession.objects.filter(coach=coach)
+    upcoming = _session_rows(
+        mine.filter(
+            status=CoachingSession.Status.SCHEDULED,
+            starts_at__gte=day_start,
+            starts_at__lt=week_end,
+        ).order_by("starts_at")
+    )
+    to_log = _session_rows(
+        mine.filter(status=CoachingSession.Status.SCHEDULED, starts_at__lt=now).order_by(
+            "starts_at"
+        )[:SESSIONS_PER_PAGE]
+    )
+    engagements = list(
+        CoachingEngagement.objects.filter(
+            coach=coach, status=CoachingEngagement.Status.ACTIVE
+        ).select_related("coachee__user")
+    )
+    coachee_ids = [e.coachee_id for e in engagements]
+    last_session = dict(
+        SessionParticipant.objects.filter(
+            learner_id__in=coachee_ids,
+            session__coach=coach,
+            session__status=CoachingSession.Status.HELD,
+        )
+        .values("learner_id")
+        .annotate(last=Max("session__starts_at"))
+        .values_list("learner_id", "last")
+    )
+    overdue = dict(
+        Experiment.objects.filter(
+            learner_id__in=coachee_ids,
+            status=Experiment.Status.OPEN,
+            due_on__lt=now.astimezone(zone).date(),
+        )
+        .values("learner_id")
+        .annotate(n=Count("id"))
+        .values_list("learner_id", "n")
+    )
+    roster = coachees_of(coach)
+    behind = {c.email: c.steps_overdue for c in roster.coachees if c.steps_overdue}
+    attention = []
+    for e in engagements:
+        reasons = []
+        last = last_session.get(e.coachee_id)
+        if last is None or last < now - NO_SESSION_ATTENTION:
+            reasons.append(
+                gettext("no session in four weeks") if last else gettext("no session held yet")
+            )
+        if overdue.get(e.coachee_id):
+            reasons.append(
+                ngettext(
+                    "%(n)s overdue experiment", "%(n)s overdue experiments", overdue[e.coachee_id]
+                )
+                % {"n": overdue[e.coachee_id]}
+            )
+        if behind.get(e.coachee.user.email):
+            n = behind[e.coachee.user.email]
+            reasons.append(
+                ngettext("%(n)s pathway step overdue", "%(n)s pathway steps overdue", n) % {"n": n}
+            )
+        # "A project milestone late" joins here once projects land on this branch.
+        if reasons:
+            attention.append(AttentionRow(_name(e.coachee), e.pk, tuple(reasons)))
+    return CoachHome(
+        today=[s for s in upcoming if s.starts_at < day_end],
+        this_week=[s for s in upcoming if s.starts_at >= day_end],
+        to_log=to_log,
+        attention=attention,
+        engagements=len(engagements),
+        roster=roster,
+        other_organisations=_other_organisations(coach),
+    )
+
+
+def _other_organisations(coach: Membership) -> list[OtherOrganisation]:
+    """The other organisations this user coaches in (the membership table's own-user policy
+    lets a user see their memberships elsewhere; 1 query)."""
+    from organizations.tenancy import _current_user_id
+
+    if _current_user_id.get() is None:
+        return []
+    return [
+        OtherOrganisation(m.organization.name, m.organization.slug)
+        for m in Membership.objects.unscoped()
+        .filter(user_id=coach.user_id, is_coach=True, is_active=True)
+        .exclude(organization_id=coach.organization_id)
+        .select_related("organization")
+        .order_by("organization__name")
+    ]
+
+
+def coach_sessions(coach: Membership, page_number: str | int | None) -> Page:
+    """The coach's sessions, newest first, a page at a time (3 queries); each item a
+    ``SessionRow``."""
+    page = Paginator(
+        CoachingSession.objects.filter(coach=coach).order_by("-starts_at", "-id"),
+        SESSIONS_PER_PAGE,
+    ).get_page(page_number)
+    page.object_list = _session_rows(  # type: ignore[assignment]
+        CoachingSession.objects.filter(pk__in=[s.pk for s in page.object_list]).order_by(
+            "-starts_at", "-id"
+        )
+    )
+    return page
+
+
+# --- One session, as its reader may see it ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParticipantRow:
+    learner_id: int
+    name: str
+    attendance: str
+    attendance_label: str
+    rating: int | None  # the coach sees each rating of their own session
+
+
+@dataclass(frozen=True)
+class ExperimentRow:
+    id: int
+    learner: str
+    kind_label: str
+    hypothesis: str
+    action: str
+    where: str
+    due_on: dt.date
+    status: str
+    status_label: str
+    what_happened: str
+    learned: str
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == Experiment.Status.OPEN
+
+
+def _experiment_rows(qs: QuerySet[Experiment]) -> list[ExperimentRow]:
+    return [
+        ExperimentRow(
+            id=x.pk,
+            learner=_name(x.learner),
+            kind_label=x.get_kind_display(),
+            hypothesis=x.hypothesis,
+            action=x.action,
+            where=x.where,
+            due_on=x.due_on,
+            status=x.status,
+            status_label=x.get_status_display(),
+            what_happened=x.what_happened,
+            learned=x.learned,
+        )
+        for x in qs.select_related("learner__user")
+    ]
+
+
+@dataclass(frozen=True)
+class PeerFeedbackRow:
+    giver: str
+    what_worked: str
+    what_to_try: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class SessionDetail:
+    row: SessionRow
+    is_coach: bool
+    participants: list[ParticipantRow]
+    private_notes: str  # "" unless the reader wrote them
+    shared_summary: str  # "" unless the reader is the coach or a participant
+    competencies: list[str]
+    experiments: list[ExperimentRow]
+    conversation_template: str
+    questions: list[str]
+    my_rating: int | None
+    my_attendance: str
+    feedback_received: list[PeerFeedbackRow]
+    feedback_given_to: set[int]
+
+    @property
+    def logged(self) -> bool:
+        return self.row.status == CoachingSession.Status.HELD
+
+
+def session_detail(reader: Membership, session_id: int) -> SessionDetail:
+    """The session for its coach or one of its participants (else ``DoesNotExist``); private
+    notes only for the coach; peer feedback only the reader's own (at most 8 queries)."""
+    session = (
+        CoachingSession.objects.filter(pk=session_id)
+        .filter(Q(coach=reader) | Q(participants__learner=reader))
+        .select_related("conversation_template")
+        .distinct()
+        .get()
+    )
+    is_coach = session.coach_id == reader.pk
+    [row] = _session_rows(CoachingSession.objects.filter(pk=session.pk))
+    participants = list(
+        SessionParticipant.objects.filter(session=session).select_related("learner__user")
+    )
+    mine = next((p for p in participants if p.learner_id == reader.pk), None)
+    experiments = Experiment.objects.filter(session=session)
+    if not is_coach:
+        experiments = experiments.filter(learner=reader)
+    template = session.conversation_template
+    return SessionDetail(
+        row=row,
+        is_coach=is_coach,
+        participants=[
+            ParticipantRow(
+                learner_id=p.learner_id,
+                name=_name(p.learner),
+                attendance=p.attendance,
+                attendance_label=p.get_attendance_display() if p.attendance else "",
+                rating=p.rating if is_coach else None,
+            )
+            for p in participants
+        ],
+        private_notes=session.private_notes if is_coach else "",
+        shared_summary=session.shared_summary,
+        competencies=list(
+            SessionCompetency.objects.filter(session=session)
+            .order_by("competency__name")
+            .values_list("competency__name", flat=True)
+        ),
+        experiments=_experiment_rows(experiments),
+        conversation_template=template.title if template else "",
+        questions=template.question_list if template else [],
+        my_rating=mine.rating if mine else None,
+        my_attendance=mine.attendance if mine else "",
+        feedback_received=[
+            PeerFeedbackRow(_name(f.giver), f.what_worked, f.what_to_try, f.created_at)
+            for f in PeerFeedback.objects.filter(session=session, recipient=reader).select_related(
+                "giver__user"
+            )
+        ],
+        feedback_given_to=set(
+            PeerFeedback.objects.filter(session=session, giver=reader).values_list(
+                "recipient_id", flat=True
+            )
+        ),
+    )
+
+
+# --- The learner's coaching page ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GoalRow:
+    id: int
+    title: str
+    competency: str
+    success_measure: str
+    target_date: dt.date
+    progress: int
+    status: str
+    status_label: str
+    reflection: str
+
+
+def _goal_rows(qs: QuerySet[Goal]) -> list[GoalRow]:
+    return [
+        GoalRow(
+            g.pk,
+            g.title,
+            g.competency.name if g.competency else "",
+            g.success_measure,
+            g.target_date,
+            g.progress,
+            g.status,
+            g.get_status_display(),
+            g.reflection,
+        )
+        for g in qs.select_related("competency")
+    ]
+
+
+@dataclass(frozen=True)
+class ObservationRow:
+    id: int
+    learner: str
+    observer: str
+    observer_kind: str
+    competency_id: int
+    competency: str
+    indicator: str
+    level_value: int
+    level_label: str
+    scale_max: int
+    situation: str
+    behaviour: str
+    observed_on: dt.date
+
+
+def _observation_rows(qs: QuerySet[Observation]) -> list[ObservationRow]:
+    scale_max = Max("competency__framework__levels__value")
+    return [
+        ObservationRow(
+            id=o.pk,
+            learner=_name(o.learner),
+            observer=_name(o.observer),
+            observer_kind=o.get_observer_kind_display(),
+            competency_id=o.competency_id,
+            competency=o.competency.name,
+            indicator=o.indicator.text if o.indicator else "",
+            level_value=o.level.value,
+            level_label=o.level.label,
+            scale_max=o.scale_max or o.level.value,
+            situation=o.situation,
+            behaviour=o.behaviour,
+            observed_on=o.observed_on,
+        )
+        for o in qs.select_related(
+            "learner__user", "observer__user", "competency", "indicator", "level"
+        ).annotate(scale_max=scale_max)
+    ]
+
+
+@dataclass(frozen=True)
+class NoteRow:
+    author: str
+    text: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class RehearsalRow:
+    id: int
+    scenario_id: int
+    scenario: str
+    note: str
+    consented: bool
+    # The latest finished play's ending and choices, only when the reader may see them.
+    debrief: str = ""
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EngagementRow:
+    id: int
+    coach: str
+    coach_email: str
+    coachee: str
+    sponsor: str
+    cohort: str
+    starts_on: dt.date
+    ends_on: dt.date
+    sessions_contracted: int
+    sessions_held: int
+    focus: tuple[str, ...]
+    confidentiality: str
+    status_label: str
+
+
+def _engagement_rows(qs: QuerySet[CoachingEngagement]) -> list[EngagementRow]:
+    """Rows with names, focus and sessions held (3 queries)."""
+    engagements = list(qs.select_related("coach__user", "coachee__user", "sponsor__user", "cohort"))
+    ids = [e.pk for e in engagements]
+    focus: dict[int, list[str]] = {}
+    for eid, name in (
+        EngagementFocus.objects.filter(engagement_id__in=ids)
+        .order_by("competency__position", "competency__name")
+        .values_list("engagement_id", "competency__name")
+    ):
+        focus.setdefault(eid, []).append(name)
+    held: dict[int, int] = defaultdict(int)
+    for coach_id, learner_id, n in (
+        SessionParticipant.objects.filter(
+            session__status=CoachingSession.Status.HELD,
+            attendance=SessionParticipant.Attendance.ATTENDED,
+            learner_id__in={e.coachee_id for e in engagements},
+            session__coach_id__in={e.coach_id for e in engagements},
+        )
+        .values("session__coach_id", "learner_id")
+        .annotate(n=Count("id"))
+        .values_list("session__coach_id", "learner_id", "n")
+    ):
+        held[coach_id, learner_id] = n  # type: ignore[index]
+    return [
+        EngagementRow(
+            id=e.pk,
+            coach=_name(e.coach),
+            coach_email=e.coach.user.email,
+            coachee=_name(e.coachee),
+            sponsor=_name(e.sponsor) if e.sponsor else "",
+            cohort=e.cohort.name if e.cohort else "",
+            starts_on=e.starts_on,
+            ends_on=e.ends_on,
+            sessions_contracted=e.sessions_contracted,
+            sessions_held=held.get((e.coach_id, e.coachee_id), 0),  # type: ignore[call-overload]
+            focus=tuple(focus.get(e.pk, [])),
+            confidentiality=e.confidentiality,
+            status_label=e.get_status_display(),
+        )
+        for e in engagements
+    ]
+
+
+@dataclass(frozen=True)
+class PastSession:
+    row: SessionRow
+    summary: str
+    my_rating: int | None
+    attended: bool
+
+
+@dataclass(frozen=True)
+class LearnerCoaching:
+    engagements: list[EngagementRow]
+    upcoming: list[SessionRow]
+    past: list[PastSession]
+    goals: list[GoalRow]
+    experiments: list[ExperimentRow]
+    observations: list[ObservationRow]
+    notes: dict[int, list[NoteRow]]
+    rehearsals: list[RehearsalRow]
+    feedback_received: list[PeerFeedbackRow]
+
+    @property
+    def has_anything(self) -> bool:
+        return bool(self.engagements or self.upcoming or self.past)
+
+
+def learner_coaching(learner: Membership, now: dt.datetime | None = None) -> LearnerCoaching:
+    """Everything the learner's own coaching holds for them (about 16 queries, fixed)."""
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    engagements = _engagement_rows(
+        CoachingEngagement.objects.filter(coachee=learner).order_by("-starts_on", "id")
+    )
+    mine = CoachingSession.objects.filter(participants__learner=learner).exclude(
+        status=CoachingSession.Status.CANCELLED
+    )
+    upcoming = _session_rows(
+        mine.filter(status=CoachingSession.Status.SCHEDULED, starts_at__gte=now).order_by(
+            "starts_at"
+        )
+    )
+    past = _session_rows(
+        mine.filter(status=CoachingSession.Status.HELD).order_by("-starts_at")[:LATEST]
+    )
+    participation = {
+        p["session_id"]: p
+        for p in SessionParticipant.objects.filter(
+            learner=learner, session_id__in=[s.id for s in past]
+        ).values("session_id", "rating", "attendance")
+    }
+    summaries = dict(
+        CoachingSession.objects.filter(pk__in=[s.id for s in past]).values_list(
+            "pk", "shared_summary"
+        )
+    )
+    notes: dict[int, list[NoteRow]] = defaultdict(list)
+    for n in ThreeWayNote.objects.filter(engagement__coachee=learner).select_related(
+        "author__user"
+    ):
+        notes[n.engagement_id].append(NoteRow(_name(n.author), n.text, n.created_at))
+    return LearnerCoaching(
+        engagements=engagements,
+        upcoming=upcoming,
+        past=[
+            PastSession(
+                row=s,
+                summary=summaries.get(s.id, ""),
+                my_rating=participation[s.id]["rating"] if s.id in participation else None,
+                attended=s.id in participation
+                and participation[s.id]["attendance"] == SessionParticipant.Attendance.ATTENDED,
+            )
+            for s in past
+        ],
+        goals=_goal_rows(Goal.objects.filter(learner=learner)),
+        experiments=_experiment_rows(
+            Experiment.objects.filter(learner=learner).order_by("status", "due_on")
+        ),
+        observations=_observation_rows(Observation.objects.filter(learner=learner)[:LATEST]),
+        notes=dict(notes),
+        rehearsals=_rehearsal_rows(Rehearsal.objects.filter(engagement__coachee=learner), learner),
+        feedback_received=[
+            PeerFeedbackRow(_name(f.giver), f.what_worked, f.what_to_try, f.created_at)
+            for f in PeerFeedback.objects.filter(recipient=learner)
+            .select_related("giver__user")
+            .order_by("-created_at")[:LATEST]
+        ],
+    )
+
+
+def _rehearsal_rows(qs: QuerySet[Rehearsal], learner: Membership | None) -> list[RehearsalRow]:
+    """Rehearsals; the debrief of each (the latest finished play's ending and choices) is
+    included for the learner, and for the coach only where the learner consented (3 queries)."""
+    from pathways.models import ScenarioDecision, ScenarioPlay
+
+    rehearsals = list(qs.select_related("scenario", "engagement"))
+    visible = [r for r in rehearsals if learner is not None or r.consented_at is not None]
+    plays: dict[tuple[int, int], ScenarioPlay] = {}
+    for finished in (
+        ScenarioPlay.objects.filter(
+            learner_id__in={r.engagement.coachee_id for r in visible},
+            scenario_id__in={r.scenario_id for r in visible},
+            finished_at__isnull=False,
+        )
+        .select_related("current_node")
+        .order_by("finished_at")
+    ):
+        plays[finished.learner_id, finished.scenario_id] = finished  # the latest wins
+    choices: dict[int, list[str]] = defaultdict(list)
+    for play_id, text in (
+        ScenarioDecision.objects.filter(play_id__in=[p.pk for p in plays.values()])
+        .order_by("sequence")
+        .values_list("play_id", "choice__text")
+    ):
+        choices[play_id].append(text)
+    rows = []
+    for r in rehearsals:
+        play = plays.get((r.engagement.coachee_id, r.scenario_id))
+        show = play is not None and (learner is not None or r.consented_at is not None)
+        rows.append(
+            RehearsalRow(
+                id=r.pk,
+                scenario_id=r.scenario_id,
+                scenario=r.scenario.title,
+                note=r.note,
+                consented=r.consented_at is not None,
+                debrief=(play.current_node.debrief if show and play and play.current_node else ""),
+                choices=tuple(choices[play.pk]) if show and play else (),
+            )
+        )
+    return rows
+
+
+# --- The coach's view of one engagement, the sponsor's three-way view ---------------------------
+
+
+@dataclass(frozen=True)
+class JournalRow:
+    id: int
+    prompt: str
+    text: str
+    competency: str
+    shared: bool
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class EngagementDetail:
+    row: EngagementRow
+    coachee_id: int
+    role: str  # "coach", "coachee" or "sponsor"
+    sessions: list[SessionRow]
+    goals: list[GoalRow]
+    experiments: list[ExperimentRow]
+    shared_journal: list[JournalRow]
+    observations: list[ObservationRow]
+    notes: list[NoteRow]
+    rehearsals: list[RehearsalRow]
+    has_sponsor: bool
+
+
+def engagement_detail(reader: Membership, engagement_id: int) -> EngagementDetail:
+    """One engagement for its coach, coachee or sponsor (else ``DoesNotExist``). The sponsor
+    gets the agreement and the three-way notes only; nothing else is even read for them."""
+    engagement = (
+        CoachingEngagement.objects.filter(pk=engagement_id)
+        .filter(Q(coach=reader) | Q(coachee=reader) | Q(sponsor=reader))
+        .get()
+    )
+    role = (
+        "coach"
+        if engagement.coach_id == reader.pk
+        else "coachee"
+        if engagement.coachee_id == reader.pk
+        else "sponsor"
+    )
+    [row] = _engagement_rows(CoachingEngagement.objects.filter(pk=engagement.pk))
+    notes = [
+        NoteRow(_name(n.author), n.text, n.created_at)
+        for n in ThreeWayNote.objects.filter(engagement=engagement).select_related("author__user")
+    ]
+    if role == "sponsor":
+        return EngagementDetail(
+            row, engagement.coachee_id, role, [], [], [], [], [], notes, [], True
+        )
+    coachee = engagement.coachee_id
+    sessions = _session_rows(
+        CoachingSession.objects.filter(
+            coach_id=engagement.coach_id, participants__learner_id=coachee
+        ).order_by("-starts_at")[:LATEST]
+    )
+    journal = JournalEntry.objects.filter(learner_id=coachee, shared_at__isnull=False)
+    return EngagementDetail(
+        row=row,
+        coachee_id=coachee,
+        role=role,
+        sessions=sessions,
+        goals=_goal_rows(Goal.objects.filter(learner_id=coachee)),
+        experiments=_experiment_rows(
+            Experiment.objects.filter(learner_id=coachee).order_by("status", "due_on")
+        ),
+        shared_journal=_journal_rows(journal) if role == "coach" else [],
+        observations=_observation_rows(Observation.objects.filter(learner_id=coachee)[:LATEST]),
+        notes=notes,
+        rehearsals=_rehearsal_rows(
+            Rehearsal.objects.filter(engagement=engagement),
+            engagement.coachee if role == "coachee" else None,
+        ),
+        has_sponsor=engagement.sponsor_id is not None,
+    )
+
+
+def coach_engagements(coach: Membership) -> list[EngagementRow]:
+    return _engagement_rows(
+        CoachingEngagement.objects.filter(coach=coach).order_by("coachee__user__full_name", "id")
+    )
+
+
+def sponsor_engagements(sponsor: Membership) -> list[EngagementRow]:
+    return _engagement_rows(CoachingEngagement.objects.filter(sponsor=sponsor))
+
+
+def engagement_page(page_number: str | int | None, query: str = "") -> Page:
+    """Admin list of engagements (names, cohort, contract, focus; no private text), a page at
+    a time, searchable by a name (4 queries)."""
+    qs = CoachingEngagement.objects.order_by("-starts_on", "id")
+    if query:
+        qs = qs.filter(
+            Q(coach__user__full_name__icontains=query)
+            | Q(coachee__user__full_name__icontains=query)
+            | Q(coachee__user__email__icontains=query)
+        )
+    page = Paginator(qs, ENGAGEMENTS_PER_PAGE).get_page(page_number)
+    page.object_list = _engagement_rows(  # type: ignore[assignment]
+        CoachingEngagement.objects.filter(pk__in=[e.pk for e in page.object_list]).order_by(
+            "-starts_on", "id"
+        )
+    )
+    return page
+
+
+# --- Journal ------------------------------------------------------------------------------------
+
+
+def _journal_rows(qs: QuerySet[JournalEntry]) -> list[JournalRow]:
+    return [
+        JournalRow(
+            j.pk,
+            j.prompt,
+            j.text,
+            j.competency.name if j.competency else "",
+            j.shared_at is not None,
+            j.created_at,
+        )
+        for j in qs.select_related("competency")[: LATEST * 5]
+    ]
+
+
+def journal(learner: Membership) -> list[JournalRow]:
+    """The learner's own entries (the only reader of unshared text)."""
+    return _journal_rows(JournalEntry.objects.filter(learner=learner))
+
+
+PROMPTS = (
+    "When did you practise {c} this week, and what happened?",
+    "What got in the way of {c} recently, and what would you try next time?",
+    "Who around you shows {c} well? What do they do that you could borrow?",
+)
+
+
+def journal_prompts(learner: Membership) -> list[tuple[int, str]]:
+    """Prompts from the competencies of the learner's active pathways (1 query)."""
+    names = list(
+        VersionCompetency.objects.filter(
+            version_id__in=Enrollment.objects.filter(
+                learner=learner, status=Enrollment.Status.ACTIVE
+            ).values("version_id")
+        )
+        .order_by("competency__position", "competency__name")
+        .values_list("competency_id", "competency__name")
+        .distinct()[:3]
+    )
+    return [
+        (cid, gettext(PROMPTS[i % len(PROMPTS)]).format(c=name.lower()))
+        for i, (cid, name) in enumerate(names)
+    ]
+
+
+# --- Suggested focus ------------------------------------------------------------------------
+
+
+# Sources of "where this learner has most to gain": each returns competency id -> a score on
+# a 0-1 scale where lower means more room to grow. The self-assessment diagnostic is here now;
+# the 360 baseline (``measurement.feedback.queries.baseline_others_means``) joins when present.
+def _self_assessment_scores(learner: Membership) -> dict[int, float]:
+    rows = SelfAssessment.objects.filter(enrollment__learner=learner).values_list(
+        "competency_id", "rating"
+    )
+    return {cid: (rating - 1) / 9 for cid, rating in rows}  # ratings are 1-10
+
+
+def _baseline_360_scores(learner: Membership) -> dict[int, float]:
+    try:
+        from measurement.feedback.queries import (  # type: ignore[import-not-found,unused-ignore]
+            baseline_others_means,
+        )
+    except ImportError:
+        return {}
+    return {cid: (mean - 1) / 4 for cid, mean in baseline_others_means(learner.pk).items()}
+
+
+FOCUS_SOURCES = (_baseline_360_scores, _self_assessment_scores)
+
+
+def suggested_focus(learner: Membership, limit: int = 3) -> list[int]:
+    """The competencies to suggest as an engagement's focus: the lowest scores, the 360
+    baseline taking precedence over the learner's self-assessment where both exist."""
+    scores: dict[int, float] = {}
+    for source in reversed(FOCUS_SOURCES):  # earlier sources override later ones
+        scores.update(source(learner))
+    return [cid for cid, _score in sorted(scores.items(), key=lambda kv: (kv[1], kv[0]))][:limit]
+
+
+# --- Calendar feed --------------------------------------------------------------------------
+
+
+def feed_sessions(membership: Membership) -> list[CoachingSession]:
+    """Sessions for a person's feed: those they coach or attend, from 30 days back (2
+    queries; cancelled ones stay so calendars drop them)."""
+    from django.utils import timezone
+
+    since = timezone.now() - dt.timedelta(days=30)
+    return list(
+        CoachingSession.objects.filter(starts_at__gte=since)
+        .filter(Q(coach=membership) | Q(participants__learner=membership))
+        .distinct()
+        .select_related("coach__user")
+        .order_by("starts_at")
+    )
+
+
+def active_feed_secret(membership: Membership) -> str | None:
+    return (
+        CalendarFeed.objects.filter(membership=membership, revoked_at__isnull=True)
+        .order_by("-created_at")
+        .values_list("secret", flat=True)
+        .first()
+    )
+
+
+# --- Counts for admins and sponsors (the read contract the impact pages use) -----------------
+
+
+@dataclass(frozen=True)
+class CoachingCounts:
+    cohort_id: int | None
+    coach_id: int | None  # Membership id; None in the per-cohort rows
+    coachees: int
+    sessions_held: int
+    hours: float
+    attendance_rate: float | None  # attended / (attended + late-cancelled + no-show)
+    no_show_rate: float | None
+    rating_mean: float | None
+    rating_n: int
+    goals_set: int
+    goals_achieved: int
+
+
+def coaching_counts(cohort_ids: Sequence[int], by_coach: bool = False) -> list[CoachingCounts]:
+    """Counts per cohort (``by_coach`` False) or per cohort and coach, never text: sessions
+    held, hours (actual length), attendance and no-show rates over logged participants, the
+    mean session rating with its n, coachees, goals set and achieved (4 queries)."""
+    keys = ["cohort_id", "coach_id"] if by_coach else ["cohort_id"]
+    held = CoachingSession.objects.filter(
+        cohort_id__in=cohort_ids, status=CoachingSession.Status.HELD
+    )
+    rows: dict[tuple, dict] = defaultdict(dict)
+    for r in held.values(*keys).annotate(n=Count("id"), minutes=Sum("actual_minutes")):
+        rows[tuple(r[k] for k in keys)].update(sessions=r["n"], minutes=r["minutes"] or 0)
+    pkeys = [f"session__{k}" for k in keys]
+    A = SessionParticipant.Attendance
+    for r in (
+        SessionParticipant.objects.filter(session__in=held)
+        .values(*pkeys)
+        .annotate(
+            attended=Count("id", filter=Q(attendance=A.ATTENDED)),
+            logged=Count("id", filter=~Q(attendance="")),
+            no_show=Count("id", filter=Q(attendance=A.NO_SHOW)),
+            rating_n=Count("rating"),
+            rating_mean=Avg("rating"),
+        )
+    ):
+        rows[tuple(r[k] for k in pkeys)].update(r)
+    for r in (
+        CoachingEngagement.objects.filter(cohort_id__in=cohort_ids)
+        .values(*keys)
+        .annotate(coachees=Count("coachee_id", distinct=True))
+    ):
+        rows[tuple(r[k] for k in keys)]["coachees"] = r["coachees"]
+    gkeys = [f"engagement__{k}" for k in keys]
+    for r in (
+        Goal.objects.filter(engagement__cohort_id__in=cohort_ids)
+        .values(*gkeys)
+        .annotate(set=Count("id"), achieved=Count("id", filter=Q(status=Goal.Status.ACHIEVED)))
+    ):
+        rows[tuple(r[k] for k in gkeys)].update(goals_set=r["set"], goals_achieved=r["achieved"])
+    result = []
+    for key, r in sorted(rows.items(), key=lambda kv: tuple(x or 0 for x in kv[0])):
+        logged = r.get("logged", 0)
+        result.append(
+            CoachingCounts(
+                cohort_id=key[0],
+                coach_id=key[1] if by_coach else None,
+                coachees=r.get("coachees", 0),
+                sessions_held=r.get("sessions", 0),
+                hours=round(r.get("minutes", 0) / 60, 2),
+                attendance_rate=r["attended"] / logged if logged else None,
+                no_show_rate=r["no_show"] / logged if logged else None,
+                rating_mean=float(r["rating_mean"]) if r.get("rating_mean") is not None else None,
+                rating_n=r.get("rating_n", 0),
+                goals_set=r.get("goals_set", 0),
+                goals_achieved=r.get("goals_achieved", 0),
+            )
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class ObservationFact:
+    observation_id: int
+    learner_id: int  # Membership id
+    competency_id: int
+    indicator_id: int | None
+    rating: int  # the proficiency level's value
+    scale_max: int
+    observed_on: dt.date
+    observer_kind: str  # "coach" | "peer"
+
+
+def observation_facts(learner_ids: Sequence[int] | None = None) -> list[ObservationFact]:
+    """Observations as level-3 facts for roll-ups (1 query): no text, no observer."""
+    qs = Observation.objects.all()
+    if learner_ids is not None:
+        qs = qs.filter(learner_id__in=learner_ids)
+    return [
+        ObservationFact(
+            observation_id=r["pk"],
+            learner_id=r["learner_id"],
+            competency_id=r["competency_id"],
+            indicator_id=r["indicator_id"],
+            rating=r["level__value"],
+            scale_max=r["scale_max"] or r["level__value"],
+            observed_on=r["observed_on"],
+            observer_kind=r["observer_kind"],
+        )
+        for r in qs.annotate(scale_max=Max("competency__framework__levels__value"))
+        .values(
+            "pk",
+            "learner_id",
+            "competency_id",
+            "indicator_id",
+            "level__value",
+            "scale_max",
+            "observed_on",
+            "observer_kind",
+        )
+        .order_by("observed_on", "pk")
+    ]
+
+
+def observations_by_competency(learner: Membership) -> dict[int, list[ObservationRow]]:
+    """The learner's observations for "my growth", by competency (1 query)."""
+    by: dict[int, list[ObservationRow]] = defaultdict(list)
+    for row in _observation_rows(Observation.objects.filter(learner=learner)):
+        by[row.competency_id].append(row)
+    return dict(by)
+
+
+# --- The learner's next step -------------------------------------------------------------------
+
+
+def next_actions_for(membership: Membership, org_slug: str, today: dt.date) -> list[NextAction]:
+    """Open experiments due within a week (or overdue) and held sessions the learner attended
+    but has not rated in the last two weeks (2 queries)."""
+    from django.urls import reverse
+
+    # getattr: the registry's own tests call every source without a member.
+    if not getattr(membership, "is_learner", False):
+        return []
+    url = reverse("my_coaching", args=[org_slug])
+    actions = [
+        NextAction(
+            kind="experiment",
+            title=x.action if len(x.action) <= 80 else x.action[:79] + "…",
+            reason=gettext("The experiment you agreed with your coach: note what happened."),
+            url=f"{url}#experiment-{x.pk}",
+            due_on=x.due_on,
+        )
+        for x in Experiment.objects.filter(
+            learner=membership,
+            status=Experiment.Status.OPEN,
+            due_on__lte=today + next_actions.SOON,
+        ).order_by("due_on")[:3]
+    ]
+    since = today - dt.timedelta(days=14)
+    for p in (
+        SessionParticipant.objects.filter(
+            learner=membership,
+            rating__isnull=True,
+            attendance=SessionParticipant.Attendance.ATTENDED,
+            session__status=CoachingSession.Status.HELD,
+            session__starts_at__date__gte=since,
+        )
+        .select_related("session")
+        .order_by("session__starts_at")[:2]
+    ):
+        actions.append(
+            NextAction(
+                kind="rate_session",
+                title=gettext("Rate “%(title)s”") % {"title": p.session.title},
+                reason=gettext("One click: how useful was this session? It helps your coach."),
+                url=reverse("session_detail", args=[org_slug, p.session_id]),
+                due_on=p.session.starts_at.date() + dt.timedelta(days=7),
+            )
+        )
+    return actions
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    cohort: str
+    coach: str  # "" in per-cohort rows
+    counts: CoachingCounts
+
+    @property
+    def attendance_percent(self) -> int | None:
+        rate = self.counts.attendance_rate
+        return None if rate is None else round(rate * 100)
+
+    @property
+    def no_show_percent(self) -> int | None:
+        rate = self.counts.no_show_rate
+        return None if rate is None else round(rate * 100)
+
+
+@dataclass(frozen=True)
+class CoachingReport:
+    by_cohort: list[ReportRow]
+    by_coach: list[ReportRow]
+    headers: tuple[str, ...] = (
+        "Cohort",
+        "Coach",
+        "Coachees",
+        "Sessions held",
+        "Hours",
+        "Attendance rate %",
+        "No-show rate %",
+        "Mean rating (1-5)",
+        "Ratings (n)",
+        "Goals set",
+        "Goals achieved",
+    )
+
+    @property
+    def table_rows(self) -> list[list[object]]:
+        return [
+            [
+                r.cohort,
+                r.coach or "All coaches",
+                r.counts.coachees,
+                r.counts.sessions_held,
+                r.counts.hours,
+                r.attendance_percent,
+                r.no_show_percent,
+                round(r.counts.rating_mean, 2) if r.counts.rating_mean is not None else None,
+                r.counts.rating_n,
+                r.counts.goals_set,
+                r.counts.goals_achieved,
+            ]
+            for r in [*self.by_cohort, *self.by_coach]
+        ]
+
+
+def coaching_report(
+    cohort_ids: Sequence[int], cohort_names: dict[int, str], by_coach: bool
+) -> CoachingReport:
+    """Counts per cohort, and per cohort and coach when ``by_coach`` (at most 9 queries)."""
+    per_cohort = [
+        ReportRow(cohort_names.get(c.cohort_id or 0, "—"), "", c)
+        for c in coaching_counts(cohort_ids)
+    ]
+    per_coach: list[ReportRow] = []
+    if by_coach:
+        counts = coaching_counts(cohort_ids, by_coach=True)
+        coaches = {
+            m.pk: _name(m)
+            for m in Membership.objects.filter(pk__in={c.coach_id for c in counts}).select_related(
+                "user"
+            )
+        }
+        per_coach = [
+            ReportRow(cohort_names.get(c.cohort_id or 0, "—"), coaches.get(c.coach_id or 0, "—"), c)
+            for c in counts
+        ]
+    return CoachingReport(per_cohort, per_coach)

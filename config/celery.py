@@ -28,6 +28,11 @@ app.conf.beat_schedule = {
     },
     # Hourly, because 08:00 local time comes once an hour somewhere; each organisation's task
     # e-mails only the learners for whom it is about 08:00 now (pathways.practice.services).
+    # 360 feedback: close cycles whose answer window passed (reports follow), start due pulses.
+    "feedback-daily": {
+        "task": "feedback.tasks.fan_out_daily_feedback",
+        "schedule": crontab(hour=3, minute=30),
+    },
     "practice-reminders": {
         "task": "pathways.practice.tasks.fan_out_practice_reminders",
         "schedule": crontab(minute=5),

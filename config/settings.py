@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "projects",
     "coaching",
     "measurement",
+    "measurement.feedback",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,8 @@ From MEASUREMENT.md and the confidentiality table in ARCHITECTURE.md:
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Hashable, Mapping
 from typing import Protocol
 
 ATTRIBUTED_GROUPS = ("self", "manager")
@@ -59,3 +61,41 @@ def stakeholder_aggregate_is_shown(org: HasThresholds, responses: int) -> bool:
 def cell_is_shown(people: int) -> bool:
     """Whether an aggregate across learners resting on ``people`` distinct people may be shown."""
     return people >= MIN_PEOPLE_PER_CELL
+
+
+def hidden_reason(org: HasThresholds, group: str, responses: int) -> str:
+    """Why a rater group is hidden, in plain words ("" when it is shown)."""
+    if rater_group_is_shown(org, group, responses):
+        return ""
+    if responses <= 0:
+        return "no answers"
+    return f"hidden: fewer than {org.anonymity_threshold} responded"
+
+
+def shown_groups(org: HasThresholds, responses: Mapping[str, int]) -> set[str]:
+    """The rater groups whose scores may be shown, given responses per group.
+
+    A hidden group is dropped entirely: callers must leave its scores and comments out of every
+    figure, "all others" included (never fold it in, or it is recovered by subtraction).
+    """
+    return {g for g, n in responses.items() if rater_group_is_shown(org, g, n)}
+
+
+def suppressed_cells[K: Hashable](people: Mapping[K, int], total_is_shown: bool = True) -> set[K]:
+    """Cells of one breakdown (e.g. teams of a cohort) to hide, given distinct people per cell.
+
+    Primary suppression hides every cell below ``MIN_PEOPLE_PER_CELL``. When the total of the
+    breakdown is shown and exactly one cell is hidden, it could be recovered by subtracting the
+    shown cells from the total, so the smallest shown cell is hidden too (complementary
+    suppression). ``people`` must be counted on the combination of filters the reader chose.
+    """
+    hidden = {k for k, n in people.items() if not cell_is_shown(n)}
+    shown = [k for k in people if k not in hidden]
+    if total_is_shown and len(hidden) == 1 and shown:
+        hidden.add(min(shown, key=lambda k: (people[k], str(k))))
+    return hidden
+
+
+def comment_order_key(salt: str, text: str) -> str:
+    """Order comments by a keyed hash: shuffled, stable for a frozen report, no rater order."""
+    return hashlib.sha256(f"{salt}\x00{text}".encode()).hexdigest()

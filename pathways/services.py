@@ -52,7 +52,9 @@ def check_can_complete_step(
     return enrollment, step
 
 
-def do_complete_step(membership: Membership, enrollment_id: int, step_id: int) -> StepCompletion:
+def do_complete_step(
+    membership: Membership, enrollment_id: int, step_id: int, *, by_project: bool = False
+) -> StepCompletion:
     """Record that the learner completed a step (idempotent: a second call returns the first
     fact), log it as an activity, turn a module step's retrieval items into review cards,
     complete the enrolment with its last required step, and queue the learner's progress
@@ -65,6 +67,11 @@ def do_complete_step(membership: Membership, enrollment_id: int, step_id: int) -
         # the first and the one that finishes the pathway completes the enrolment.
         Enrollment.objects.select_for_update().filter(pk=enrollment_id, learner=membership).first()
         enrollment, step = check_can_complete_step(membership, enrollment_id, step_id)
+        if step.kind == Step.Kind.PROJECT and not by_project:
+            # A project step is done when its sponsor signs the project off (projects.services).
+            raise ValidationError(
+                _("A project step is done when your sponsor signs the project off: open it.")
+            )
         existing = StepCompletion.objects.filter(enrollment=enrollment, step_key=step.key).first()
         if existing is not None:
             return existing

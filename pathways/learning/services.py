@@ -299,6 +299,12 @@ def do_mark_step_done(membership: Membership, enrollment_id: int, step_id: int) 
     """Complete a pathway step (see ``do_complete_step``) and say what it finished: the stage
     or the pathway whose last step this completion was (a step done earlier, or a second
     submit after another step finished the stage, finishes nothing new)."""
+    if Step.objects.filter(pk=step_id, kind=Step.Kind.COACHING).exists():
+        # A coaching conversation is completed by the coach logging the session, not by the
+        # learner (``coaching.services.do_log_session``).
+        raise ValidationError(
+            _("Your coach completes a coaching conversation when they log the session with you.")
+        )
     with transaction.atomic():
         before = ReviewCard.objects.filter(learner=membership).count()
         completion = do_complete_step(membership, enrollment_id, step_id)

@@ -10,7 +10,7 @@ import datetime as dt
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
     BigIntegerField,
@@ -673,6 +673,9 @@ class CompetencyGrowth:
     decisions: Evidence = field(default_factory=Evidence)
     practice_answers: Evidence = field(default_factory=Evidence)
     questions: Evidence = field(default_factory=Evidence)
+    # Level-3 evidence: behavioural observations by a coach or an invited peer
+    # (``coaching.queries.ObservationRow``); shown beside the estimate, never moving it.
+    observations: list[Any] = field(default_factory=list)
 
     @property
     def percent(self) -> float:
@@ -713,6 +716,7 @@ class CompetencyGrowth:
             or self.decisions.count
             or self.practice_answers.count
             or self.questions.count
+            or self.observations
         )
 
     @property
@@ -879,7 +883,7 @@ def graded_evidence(learner: Membership) -> dict[str, dict[int, Evidence]]:
 def growth_report(learner: Membership) -> GrowthReport:
     """Mastery (BKT p(known)) per competency the learner works on, with counts and the latest
     reviews, practice questions, scenario decisions and practice-task answers behind it
-    (10 queries whatever the amount of evidence).
+    (11 queries whatever the amount of evidence), and the coach's and peers' observations.
 
     Competencies shown: those of the learner's pathways, plus any with an estimate or evidence.
     Reviews, practice questions and scenario choices come from the ``MasteryEvidence`` ledger,
@@ -941,7 +945,11 @@ def growth_report(learner: Membership) -> GrowthReport:
         .exclude(status=Enrollment.Status.WITHDRAWN)
         .values("version_id")
     ).values("competency_id")
+    from coaching.queries import observations_by_competency
+
+    observed = observations_by_competency(learner)
     evidence_ids = set(abilities) | set(reviews) | set(decisions) | set(answers) | set(questions)
+    evidence_ids |= set(observed)
     competencies = (
         Competency.objects.filter(Q(pk__in=evidence_ids) | Q(pk__in=pathway_competencies))
         .annotate(in_pathway=Q(pk__in=pathway_competencies))
@@ -964,6 +972,7 @@ def growth_report(learner: Membership) -> GrowthReport:
                 decisions=decisions.get(c.pk, Evidence()),
                 practice_answers=answers.get(c.pk, Evidence()),
                 questions=questions.get(c.pk, Evidence()),
+                observations=observed.get(c.pk, []),
             )
         )
     # Estimated competencies first, strongest first; then the ones still without answers.

@@ -136,7 +136,8 @@ def test_it_reads_the_learner_home_in_constant_queries(client, org_a, org_b):
     small = _learner_home_queries(client, org_a, 5)
     large = _learner_home_queries(client, org_b, 50)
     assert small == large
-    assert small <= 12  # the aim for the learner home (bench/): at most 12 queries
+    # The learning half reads 12; projects, coaching and 360 add their next actions (bench/).
+    assert small <= 16, small
 
 
 def test_it_uses_the_cohort_start_for_availability(org_a, org_b):

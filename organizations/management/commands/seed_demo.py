@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from competencies.demo import seed_framework
 from measurement.demo import seed_impact
+from measurement.feedback.demo import seed_feedback
 from measurement.services import do_rollup_progress
 from organizations.demo import (
     CONSULTANT_EMAIL,
@@ -28,6 +29,7 @@ from pathways.learning.demo import seed_learning
 from pathways.library.demo import seed_library
 from pathways.scenarios.demo import seed_scenario_plays
 from pathways.social.demo import seed_social
+from projects.demo import seed_projects
 
 
 class Command(BaseCommand):
@@ -58,6 +60,8 @@ class Command(BaseCommand):
                 seed_social(org)
                 seed_scenario_plays(people)
                 seed_learning(people)  # last: builds on every other area's demo
+                seed_projects(people, cohort)
+                seed_feedback(people, cohort)
                 do_rollup_progress(org)
                 seed_impact(people, cohort)
             self.stdout.write(f"  {name} ({slug}): {len(people.learners)} learners")

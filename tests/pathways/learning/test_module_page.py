@@ -162,7 +162,9 @@ def test_it_completes_a_pathway_step_from_its_module_page(client, org_a, org_b):
 
 
 @freeze_time("2026-03-02 10:00:00+00:00")
-def test_it_shows_a_project_steps_brief_and_lets_the_learner_mark_it_done(client, org_a, org_b):
+def test_it_shows_a_project_steps_brief_and_leads_to_the_project_instead_of_mark_done(
+    client, org_a, org_b
+):
     from projects.models import ProjectTemplate
 
     fixture = make_pathway(org_a, n_steps=1)
@@ -183,11 +185,12 @@ def test_it_shows_a_project_steps_brief_and_lets_the_learner_mark_it_done(client
         '<span class="badge badge--overdue">Overdue</span> was due <time datetime="2026-03-01" '
         'title="Sun 1 Mar 2026">yesterday (1 Mar)</time>' in page
     )
-    client.post(url + "done/")
-    assert "Project · due 1 Mar 2026</p>" in client.get(url).content.decode()
+    # The learner cannot self-certify a project step: the sponsor's sign-off completes it.
+    assert f"{url}project/" in page and "Mark done" not in page
+    refused = client.post(url + "done/", follow=True).content.decode()
+    assert "done when your sponsor signs the project off" in refused
     with tenant_context(org_a):
-        assert StepCompletion.objects.count() == 1
-        assert enrollment.__class__.objects.get().status == "completed"
+        assert StepCompletion.objects.count() == 0
 
 
 def test_it_refuses_to_mark_a_locked_step_done_from_its_page(client, org_a, org_b):

@@ -1,0 +1,644 @@
+"""Reads of 360 feedback: plain frozen dataclasses, a fixed number of queries each.
+
+Confidentiality (ARCHITECTURE.md): one person's report is the learner's, and their coach's only
+when shared; sponsors and admins see counts of invitations and answers, never scores of a person.
+Other areas read frozen reports only, through ``competency_score_facts`` and
+``baseline_others_means``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.urls import reverse
+
+from measurement.feedback.models import (
+    NOMINATED_GROUPS,
+    CompetencyScore,
+    Cycle,
+    Item,
+    Participant,
+    Pulse,
+    RaterRequest,
+    Relationship,
+    Report,
+)
+from measurement.feedback.reporting import GROUP_LABELS
+from organizations.models import Membership
+from pathways.learning.next_actions import NextAction
+from pathways.models import CohortCoach
+
+PROGRESS_PAGE_SIZE = 25
+
+# --- contracts read by the impact dashboards -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CompetencyScoreFact:  # read from FROZEN reports only
+    learner_id: int
+    cycle_id: int
+    cohort_id: int
+    kind: str  # "baseline" | "follow_up"
+    closed_on: dt.date
+    competency_id: int
+    self_score: float | None
+    others_mean: float | None  # mean of the shown groups' means (None when no group is shown)
+    others_n: int  # raters in shown groups
+    change: float | None  # follow-up only: others_mean - baseline others_mean
+    rci: float | None  # follow-up only
+    reading: str  # "reliable improvement" | "reliable decline" | "within measurement error" | ""
+
+
+def competency_score_facts(cohort_ids: Sequence[int]) -> list[CompetencyScoreFact]:
+    """Every frozen competency score of the cohorts' closed cycles (one query)."""
+    rows = (
+        CompetencyScore.objects.filter(
+            cycle__cohort_id__in=list(cohort_ids), cycle__status=Cycle.Status.CLOSED
+        )
+        .select_related("cycle")
+        .order_by("cycle_id", "learner_id", "competency_id")
+    )
+    return [
+        CompetencyScoreFact(
+            learner_id=r.learner_id,
+            cycle_id=r.cycle_id,
+            cohort_id=r.cycle.cohort_id,
+            kind=r.cycle.kind,
+            closed_on=r.cycle.closed_at.date() if r.cycle.closed_at else r.cycle.responses_close_on,
+            competency_id=r.competency_id,
+            self_score=r.self_score,
+            others_mean=r.others_mean,
+            others_n=r.others_n,
+            change=r.change,
+            rci=r.rci,
+            reading=r.reading,
+        )
+        for r in rows
+    ]
+
+
+def baseline_others_means(learner_id: int) -> dict[int, float]:
+    """Competency id -> others' mean in the learner's latest closed baseline (one query)."""
+    latest = (
+        CompetencyScore.objects.filter(
+            learner_id=learner_id,
+            cycle__kind=Cycle.Kind.BASELINE,
+            cycle__status=Cycle.Status.CLOSED,
+        )
+        .order_by("-cycle__closed_at", "-cycle_id")
+        .values_list("cycle_id", flat=True)[:1]
+    )
+    rows = CompetencyScore.objects.filter(
+        learner_id=learner_id, cycle_id__in=latest, others_mean__isnull=False
+    ).values_list("competency_id", "others_mean")
+    return {cid: float(mean) for cid, mean in rows if mean is not None}
+
+
+# --- the learner's next step ----------------------------------------------------------------
+
+
+def next_actions_for(membership: Membership, org_slug: str, today: dt.date) -> list[NextAction]:
+    """Nominate raters, rate yourself, approve a report's raters, read a new report (one
+    query)."""
+    if membership is None:  # no member, nothing to do
+        return []
+    unread = Report.objects.filter(participant=OuterRef("pk"), read_at__isnull=True).values("pk")[
+        :1
+    ]
+    rows = (
+        Participant.objects.filter(
+            Q(learner=membership)
+            | Q(learner__manager=membership, nominations=Participant.Nominations.SUBMITTED)
+        )
+        .annotate(
+            unread_report=Subquery(unread),
+            self_pending=Count(
+                "requests",
+                filter=Q(
+                    requests__relationship=Relationship.SELF,
+                    requests__status=RaterRequest.Status.INVITED,
+                    requests__pulse__isnull=True,
+                ),
+            ),
+        )
+        .filter(~Q(cycle__status=Cycle.Status.CLOSED) | Q(unread_report__isnull=False))
+        .select_related("cycle", "learner__user")
+        .order_by("pk")
+    )
+    actions: list[NextAction] = []
+    for p in rows:
+        cycle = p.cycle
+        if p.learner_id != membership.pk:
+            actions.append(
+                NextAction(
+                    "approve_raters",
+                    f"Approve {p.learner.user.display_name}'s raters",
+                    "Their invitations go out once you approve the list.",
+                    reverse("feedback_participant", args=[org_slug, p.pk]),
+                    cycle.nominations_close_on,
+                )
+            )
+            continue
+        if p.unread_report:
+            actions.append(
+                NextAction(
+                    "read_report",
+                    f"Read your 360 report: {cycle.title}",
+                    "It is ready, and only you can see it.",
+                    reverse("feedback_report", args=[org_slug, p.unread_report]),
+                    today,
+                )
+            )
+        if cycle.status == Cycle.Status.CLOSED:
+            continue
+        if p.nominations == Participant.Nominations.DRAFT:
+            actions.append(
+                NextAction(
+                    "nominate_raters",
+                    f"Choose your raters for {cycle.title}",
+                    "Your manager, peers and others rate you on the same statements you rate "
+                    "yourself on.",
+                    reverse("feedback_participant", args=[org_slug, p.pk]),
+                    cycle.nominations_close_on,
+                )
+            )
+        if p.self_pending:
+            actions.append(
+                NextAction(
+                    "rate_yourself",
+                    f"Rate yourself for {cycle.title}",
+                    "About 10 minutes; your report compares your view with others'.",
+                    reverse("feedback_self", args=[org_slug, p.pk]),
+                    cycle.responses_close_on,
+                )
+            )
+    return actions
+
+
+# --- admin ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CycleRow:
+    id: int
+    title: str
+    kind: str
+    kind_label: str
+    status: str
+    status_label: str
+    cohort: str
+    learners: int
+    invited: int
+    responded: int
+    responses_close_on: dt.date
+
+
+def cycle_list() -> list[CycleRow]:
+    """Cycles with counts (two queries)."""
+    cycles = list(Cycle.objects.select_related("cohort").annotate(learners=Count("participants")))
+    counts: dict[int, dict[str, int]] = {
+        row["participant__cycle_id"]: {"invited": row["invited"], "responded": row["responded"]}
+        for row in RaterRequest.objects.filter(pulse__isnull=True)
+        .exclude(relationship=Relationship.SELF)
+        .values("participant__cycle_id")
+        .annotate(
+            invited=Count("id", filter=~Q(status=RaterRequest.Status.NOMINATED)),
+            responded=Count("id", filter=Q(status=RaterRequest.Status.SUBMITTED)),
+        )
+    }
+    return [
+        CycleRow(
+            c.pk,
+            c.title,
+            c.kind,
+            c.get_kind_display(),
+            c.status,
+            c.get_status_display(),
+            c.cohort.name,
+            c.learners,  # type: ignore[attr-defined]
+            counts.get(c.pk, {}).get("invited", 0),
+            counts.get(c.pk, {}).get("responded", 0),
+            c.responses_close_on,
+        )
+        for c in cycles
+    ]
+
+
+@dataclass(frozen=True)
+class GroupProgress:
+    group: str
+    label: str
+    nominated: int
+    invited: int
+    responded: int
+    declined: int
+
+
+@dataclass(frozen=True)
+class LearnerProgress:
+    participant_id: int
+    name: str
+    nominations: str
+    nominations_label: str
+    self_done: bool
+    groups: list[GroupProgress]
+    to_remind: int
+
+
+@dataclass(frozen=True)
+class CycleProgress:
+    cycle: Cycle
+    page: Page[Any]
+    rows: list[LearnerProgress]
+    learners: int
+    invited: int
+    responded: int
+    to_remind: int
+    reports: int
+    q: str
+
+
+def cycle_progress(cycle: Cycle, page_number: int | str | None, q: str = "") -> CycleProgress:
+    """Per learner (paginated, searchable) and rater group: invited / responded counts
+    (five queries whatever the number of learners)."""
+    participants = cycle.participants.select_related("learner__user").order_by(
+        "learner__user__full_name", "id"
+    )
+    if q:
+        participants = participants.filter(
+            Q(learner__user__full_name__icontains=q) | Q(learner__user__email__icontains=q)
+        )
+    page = Paginator(participants, PROGRESS_PAGE_SIZE).get_page(page_number)
+    ids = [p.pk for p in page.object_list]
+    per: dict[tuple[int, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for pid, rel, status, n in (
+        RaterRequest.objects.filter(participant_id__in=ids, pulse__isnull=True)
+        .values_list("participant_id", "relationship", "status")
+        .annotate(n=Count("id"))
+    ):
+        per[(pid, rel)][status] += n
+    rows = []
+    for p in page.object_list:
+        groups = []
+        remind = 0
+        for g in NOMINATED_GROUPS:
+            c = per[(p.pk, g)]
+            invited = c["invited"] + c["submitted"] + c["declined"]
+            groups.append(
+                GroupProgress(
+                    g,
+                    GROUP_LABELS[g],
+                    invited + c["nominated"],
+                    invited,
+                    c["submitted"],
+                    c["declined"],
+                )
+            )
+            remind += c["invited"]
+        rows.append(
+            LearnerProgress(
+                p.pk,
+                p.learner.user.display_name,
+                p.nominations,
+                p.get_nominations_display(),
+                per[(p.pk, Relationship.SELF)]["submitted"] > 0,
+                groups,
+                remind,
+            )
+        )
+    totals = (
+        RaterRequest.objects.filter(participant__cycle=cycle, pulse__isnull=True)
+        .exclude(relationship=Relationship.SELF)
+        .aggregate(
+            invited=Count("id", filter=~Q(status=RaterRequest.Status.NOMINATED)),
+            responded=Count("id", filter=Q(status=RaterRequest.Status.SUBMITTED)),
+            to_remind=Count("id", filter=Q(status=RaterRequest.Status.INVITED)),
+        )
+    )
+    return CycleProgress(
+        cycle=cycle,
+        page=page,
+        rows=rows,
+        learners=page.paginator.count,
+        invited=totals["invited"],
+        responded=totals["responded"],
+        to_remind=totals["to_remind"],
+        reports=Report.objects.filter(cycle=cycle).count(),
+        q=q,
+    )
+
+
+# --- the learner -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Nominee:
+    id: int
+    relationship: str
+    label: str
+    name: str
+    email: str
+    removable: bool
+
+
+@dataclass(frozen=True)
+class GroupCount:
+    group: str
+    label: str
+    nominated: int
+    responded: int
+    minimum: int
+    anonymous: bool
+
+
+@dataclass(frozen=True)
+class ParticipantView:
+    participant: Participant
+    nominees: list[Nominee]
+    counts: list[GroupCount]
+    self_status: str
+    problems: list[str] = field(default_factory=list)
+
+
+def participant_view(participant: Participant) -> ParticipantView:
+    """The learner's list and per-group answer counts: how many answered, never who
+    (one query)."""
+    from measurement.feedback.services import nomination_problems_from_counts
+
+    requests = list(participant.requests.filter(pulse__isnull=True).order_by("relationship", "id"))
+    nominees = []
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    self_status = ""
+    for r in requests:
+        if r.relationship == Relationship.SELF:
+            self_status = r.status
+            continue
+        counts[r.relationship][0] += 1
+        if r.status == RaterRequest.Status.SUBMITTED:
+            counts[r.relationship][1] += 1
+        nominees.append(
+            Nominee(
+                r.pk,
+                r.relationship,
+                GROUP_LABELS[r.relationship],
+                r.name,
+                r.email,
+                r.status == RaterRequest.Status.NOMINATED
+                and participant.nominations == Participant.Nominations.DRAFT,
+            )
+        )
+    cycle = participant.cycle
+    return ParticipantView(
+        participant,
+        nominees,
+        [
+            GroupCount(
+                g,
+                GROUP_LABELS[g],
+                counts[g][0],
+                counts[g][1],
+                1 if g == Relationship.MANAGER else cycle.min_per_group,
+                g != Relationship.MANAGER,
+            )
+            for g in NOMINATED_GROUPS
+        ],
+        self_status,
+        nomination_problems_from_counts({g: c[0] for g, c in counts.items()}, cycle.min_per_group),
+    )
+
+
+@dataclass(frozen=True)
+class MyCycle:
+    participant_id: int
+    title: str
+    kind_label: str
+    status: str
+    status_label: str
+    nominations: str
+    nominations_label: str
+    responses_close_on: dt.date
+    report_id: int | None
+
+
+@dataclass(frozen=True)
+class FeedbackHome:
+    cycles: list[MyCycle]
+    approvals: list[tuple[int, str, str]]  # participant id, learner name, cycle title
+    shared: list[tuple[int, str, str]]  # report id, learner name, cycle title (for coaches)
+
+
+def feedback_home(membership: Membership) -> FeedbackHome:
+    """The member's own cycles, lists waiting for their approval and reports shared with them
+    as a coach (four queries)."""
+    reports = dict(Report.objects.filter(learner=membership).values_list("participant_id", "id"))
+    mine = Participant.objects.filter(learner=membership).select_related("cycle")
+    cycles = [
+        MyCycle(
+            p.pk,
+            p.cycle.title,
+            p.cycle.get_kind_display(),
+            p.cycle.status,
+            p.cycle.get_status_display(),
+            p.nominations,
+            p.get_nominations_display(),
+            p.cycle.responses_close_on,
+            reports.get(p.pk),
+        )
+        for p in mine.order_by("-cycle__created_at")
+    ]
+    approvals = [
+        (p.pk, p.learner.user.display_name, p.cycle.title)
+        for p in Participant.objects.filter(
+            learner__manager=membership, nominations=Participant.Nominations.SUBMITTED
+        ).select_related("learner__user", "cycle")
+    ]
+    coached = CohortCoach.objects.filter(membership=membership).values("cohort_id")
+    shared = [
+        (r.pk, r.learner.user.display_name, r.cycle.title)
+        for r in Report.objects.filter(shared_with_coach=True, cycle__cohort_id__in=coached)
+        .select_related("learner__user", "cycle")
+        .order_by("-computed_at")[:50]
+    ]
+    return FeedbackHome(cycles, approvals, shared)
+
+
+def can_read_report(report: Report, membership: Membership) -> bool:
+    """The learner; their cohort's coach once the learner shared it. Nobody else (one query)."""
+    if report.learner_id == membership.pk:
+        return True
+    return (
+        report.shared_with_coach
+        and CohortCoach.objects.filter(
+            cohort_id=report.cycle.cohort_id, membership=membership
+        ).exists()
+    )
+
+
+@dataclass(frozen=True)
+class RatingForm:
+    request: RaterRequest
+    learner_name: str
+    org_name: str
+    title: str
+    anchors: list[str]
+    competencies: list[tuple[str, list[Item]]]
+    scores: dict[int, int | None]
+    comments: dict[int, str]
+    questions: list[tuple[int, str]]
+    answered: int
+    total: int
+    attributed: bool
+    closes_on: dt.date
+
+
+def rating_form(request: RaterRequest) -> RatingForm:
+    """The survey one request answers, with the answers saved so far (four queries)."""
+    from measurement.feedback.services import current_answers, window_closes_on
+
+    cycle = request.participant.cycle
+    items = Item.objects.filter(cycle=cycle)
+    if request.pulse_id is not None:
+        items = items.filter(pk__in=request.pulse.item_ids)  # type: ignore[union-attr]
+    grouped: dict[str, list[Item]] = {}
+    for item in items.order_by("position", "id"):
+        grouped.setdefault(item.competency_name, []).append(item)
+    scores, comments = current_answers(request)
+    total = sum(len(v) for v in grouped.values())
+    questions = (
+        []
+        if request.pulse_id
+        else [(n, q) for n, q in ((1, cycle.question_1), (2, cycle.question_2)) if q]
+    )
+    return RatingForm(
+        request=request,
+        learner_name=request.participant.learner.user.display_name,
+        org_name=request.organization.name,
+        title=cycle.title,
+        anchors=list(cycle.anchors),
+        competencies=list(grouped.items()),
+        scores=scores,
+        comments=comments,
+        questions=questions,
+        answered=len(scores),
+        total=total,
+        attributed=request.relationship in (Relationship.SELF, Relationship.MANAGER),
+        closes_on=window_closes_on(request),
+    )
+
+
+@dataclass(frozen=True)
+class PulseTrend:
+    item_id: int
+    text: str
+    points: list[tuple[int, dt.date, float | None, int]]  # number, sent on, mean, n
+
+
+def pulse_trends(participant: Participant, today: dt.date, org: Any) -> list[PulseTrend]:
+    """Per indicator, the closed pulses' means (shown groups only; a pulse still open is never
+    shown, so one more answer cannot be read off by comparing two views). Three queries."""
+    from measurement import anonymity
+
+    pulses = list(Pulse.objects.filter(participant=participant, closes_on__lt=today))
+    if not pulses:
+        return []
+    item_ids = sorted({i for p in pulses for i in p.item_ids})
+    texts = dict(Item.objects.filter(pk__in=item_ids).values_list("id", "text"))
+    by_pulse: dict[int, dict[str, dict[int, list[int]]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(list))
+    )
+    responded: dict[int, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+    from measurement.feedback.models import Answer
+
+    for pulse_id, rel, req_id, item_id, score in (
+        Answer.objects.filter(
+            request__pulse__in=pulses, request__status=RaterRequest.Status.SUBMITTED
+        )
+        .order_by("id")
+        .values_list("request__pulse_id", "request__relationship", "request_id", "item_id", "score")
+    ):
+        responded[pulse_id][rel].add(req_id)
+        if score is not None:
+            by_pulse[pulse_id][rel][item_id].append(score)
+    trends = []
+    for item_id in item_ids:
+        points = []
+        for p in sorted(pulses, key=lambda p: p.number):
+            if item_id not in p.item_ids:
+                continue
+            counts = {g: len(ids) for g, ids in responded[p.pk].items()}
+            shown = anonymity.shown_groups(org, counts)
+            means = [sum(v) / len(v) for g in shown if (v := by_pulse[p.pk][g].get(item_id))]
+            n = sum(counts[g] for g in shown)
+            points.append((p.number, p.sent_on, sum(means) / len(means) if means else None, n))
+        trends.append(PulseTrend(item_id, texts.get(item_id, ""), points))
+    return trends
+
+
+@dataclass(frozen=True)
+class SummaryCell:
+    team: str
+    mean: float | None  # None = hidden (fewer than 5 people, or its complement)
+    people: int | None
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    competency: str
+    mean: float | None
+    people: int | None
+    teams: list[SummaryCell]
+
+
+def cohort_summary(cycle: Cycle) -> list[SummaryRow]:
+    """Others' mean per competency across the cycle's learners, overall and per team, from the
+    frozen reports. Every cell (cycle × competency × team, the combination shown) needs
+    ``MIN_PEOPLE_PER_CELL`` learners; a lone hidden team is hidden with a complement so that
+    it cannot be recovered from the total (two queries)."""
+    from django.db.models import Avg
+
+    from measurement import anonymity
+
+    scored = CompetencyScore.objects.filter(cycle=cycle, others_mean__isnull=False)
+    totals = {
+        r["competency_id"]: r
+        for r in scored.values("competency_id")
+        .annotate(people=Count("learner_id", distinct=True), mean=Avg("others_mean"))
+        .order_by()
+    }
+    per_team: dict[int, dict[str, tuple[int, float]]] = defaultdict(dict)
+    for r in (
+        scored.values("competency_id", "learner__team__name")
+        .annotate(people=Count("learner_id", distinct=True), mean=Avg("others_mean"))
+        .order_by()
+    ):
+        per_team[r["competency_id"]][r["learner__team__name"] or "No team"] = (
+            r["people"],
+            r["mean"],
+        )
+    names = dict(cycle.items.values_list("competency_id", "competency_name").distinct())
+    rows = []
+    for cid, name in sorted(names.items(), key=lambda kv: kv[1]):
+        total = totals.get(cid)
+        total_shown = bool(total) and anonymity.cell_is_shown(total["people"])  # type: ignore[index]
+        teams = per_team.get(cid, {})
+        hidden = anonymity.suppressed_cells(
+            {t: people for t, (people, _m) in teams.items()}, total_is_shown=total_shown
+        )
+        rows.append(
+            SummaryRow(
+                name,
+                total["mean"] if total and total_shown else None,
+                total["people"] if total and total_shown else None,
+                [
+                    SummaryCell(t, None, None) if t in hidden else SummaryCell(t, m, p)
+                    for t, (p, m) in sorted(teams.items())
+                ],
+            )
+        )
+    return rows
