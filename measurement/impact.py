@@ -679,6 +679,36 @@ def _behaviour(cohort_ids: Sequence[int]) -> dict[int, dict[str, object]]:
     return out
 
 
+def _observations(cohort_ids: Sequence[int]) -> dict[int, dict[str, object]]:
+    """Coach and peer observations of each cohort's learners: how many, of how many learners,
+    and the mean rating as a share of its scale. Nothing for fewer than MIN_PEOPLE_PER_CELL."""
+    learners: dict[int, set[int]] = defaultdict(set)
+    for cohort_id, learner_id in (
+        Enrollment.objects.filter(cohort_id__in=cohort_ids)
+        .exclude(status=Enrollment.Status.WITHDRAWN)
+        .values_list("cohort_id", "learner_id")
+    ):
+        learners[learner_id].add(cohort_id)
+    if not learners:
+        return {}
+    per_cohort: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    for o in sources.observations(sorted(learners)):
+        for cohort_id in learners.get(o.learner_id, ()):
+            per_cohort[cohort_id].append(
+                (o.learner_id, o.rating / o.scale_max if o.scale_max else 0)
+            )
+    out: dict[int, dict[str, object]] = {}
+    for cohort_id, rows in per_cohort.items():
+        people = len({learner for learner, _share in rows})
+        if anonymity.cell_is_shown(people):
+            out[cohort_id] = {
+                "observations": len(rows),
+                "learners": people,
+                "mean_share": _num(sum(share for _l, share in rows) / len(rows), 3),
+            }
+    return out
+
+
 def _baselines(cohort_ids: Sequence[int]) -> dict[int, int]:
     """Learners per cohort with a frozen 360 baseline (any competency)."""
     seen: dict[int, set[int]] = defaultdict(set)
@@ -818,12 +848,14 @@ def do_rollup_impact(cohort_ids: Iterable[int] | None = None) -> ImpactRollupRes
                 relevant=Avg("relevant"),
             )
         }
-        claims_by_cohort: dict[int, list[object]] = defaultdict(list)
+        claims_by_cohort: dict[int, list[sources.BenefitClaimFact]] = defaultdict(list)
         for claim in sources.benefit_claims(ids):
-            claims_by_cohort[claim.cohort_id].append(claim)
+            if claim.cohort_id is not None:
+                claims_by_cohort[claim.cohort_id].append(claim)
         coaching = {c.cohort_id: c for c in sources.coaching_counts(ids) if c.coach_id is None}
         behaviour = _behaviour(ids)
         baselines = _baselines(ids)
+        observed = _observations(ids)
         changes = dict(
             PlanChange.objects.filter(plan__cohort_id__in=ids)
             .values("plan__cohort_id")
@@ -854,7 +886,7 @@ def do_rollup_impact(cohort_ids: Iterable[int] | None = None) -> ImpactRollupRes
                     benefits.append(benefit)
             n_participants = participants.get(cohort_id, 0)
             claim_benefit, claim_rows = roi.claims_benefit(
-                claims_by_cohort[cohort_id],  # type: ignore[arg-type]
+                claims_by_cohort[cohort_id],
                 n_participants,
                 plan.profit_margin_pct,
             )
@@ -878,7 +910,11 @@ def do_rollup_impact(cohort_ids: Iterable[int] | None = None) -> ImpactRollupRes
                 [cohort_id], plan.cohort.start_date, plan.evaluation_end
             )
             due = sum(p.milestones_due for p in projects)
-            rated = [p for p in projects if p.satisfaction_mean is not None]
+            rated = [
+                (p.satisfaction_mean, p.satisfaction_n)
+                for p in projects
+                if p.satisfaction_mean is not None
+            ]
             coach = coaching.get(cohort_id)
             evidence_json: dict[str, object] = {
                 "participants": n_participants,
@@ -955,13 +991,11 @@ def do_rollup_impact(cohort_ids: Iterable[int] | None = None) -> ImpactRollupRes
                     "milestones_due": due,
                     "milestones_on_time": sum(p.milestones_on_time for p in projects),
                     "satisfaction_mean": _num(
-                        sum(p.satisfaction_mean * p.satisfaction_n for p in rated)
-                        / sum(p.satisfaction_n for p in rated),
-                        2,
+                        sum(mean * n for mean, n in rated) / sum(n for _m, n in rated), 2
                     )
-                    if rated and sum(p.satisfaction_n for p in rated)
+                    if rated and sum(n for _m, n in rated)
                     else None,
-                    "satisfaction_n": sum(p.satisfaction_n for p in rated),
+                    "satisfaction_n": sum(n for _m, n in rated),
                 },
                 "data_quality": _data_quality(
                     plan,
@@ -976,6 +1010,7 @@ def do_rollup_impact(cohort_ids: Iterable[int] | None = None) -> ImpactRollupRes
                 "currency": plan.currency,
                 "evaluation": [plan.evaluation_start.isoformat(), plan.evaluation_end.isoformat()],
                 "start_date": plan.cohort.start_date.isoformat(),
+                "observations": observed.get(cohort_id),
                 "behaviour": behaviour.get(cohort_id, {"competencies": []}),
             }
             rows.append(

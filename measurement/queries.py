@@ -412,6 +412,20 @@ def _levels(
                 "behaviour",
             )
         )
+    elif ev.get("observations"):
+        seen = ev["observations"]
+        levels.append(
+            Level(
+                "3",
+                _("Behaviour"),
+                _(
+                    "%(n)s coach and peer observations, rated %(share)s of the scale on average; no 360 follow-up yet"
+                )
+                % {"n": seen["observations"], "share": f"{round(100 * seen['mean_share'])} %"},
+                _("%(n)s learners observed") % {"n": seen["learners"]},
+                "behaviour",
+            )
+        )
     else:
         levels.append(
             Level(
