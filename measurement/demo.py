@@ -22,6 +22,7 @@ from measurement.services import do_rollup_progress
 from organizations.demo import DemoPeople
 from organizations.models import Team
 from pathways.models import Cohort, CohortSponsor, Enrollment, Step, StepCompletion
+from projects.demo import SPRING
 
 PILOT_NAME = "Leading Through Change – Spring pilot"
 PILOT_SIZE = 24
@@ -61,15 +62,21 @@ def seed_impact(people: DemoPeople, current: Cohort) -> Cohort:
     rng = random.Random(f"{people.org.slug}-impact")
     today = timezone.localdate()
     start = _add_months(today.replace(day=1), -8)
-    pilot, _ = Cohort.objects.get_or_create(
-        name=PILOT_NAME,
-        defaults={
-            "version": current.version,
-            "start_date": start,
-            "end_date": start + dt.timedelta(days=150),
-            "status": Cohort.Status.FINISHED,
-        },
+    # The projects demo's finished spring cohort, with its signed-off projects and claims, is
+    # the pilot when it exists; otherwise the pilot is made here.
+    pilot = (
+        Cohort.objects.filter(name=SPRING).first()
+        or Cohort.objects.get_or_create(
+            name=PILOT_NAME,
+            defaults={
+                "version": current.version,
+                "start_date": start,
+                "end_date": start + dt.timedelta(days=150),
+                "status": Cohort.Status.FINISHED,
+            },
+        )[0]
     )
+    start = pilot.start_date
     CohortSponsor.objects.get_or_create(cohort=pilot, membership=people.sponsor)
     participants = [m for m in people.learners if m.pk != people.learner.pk][:PILOT_SIZE]
     Enrollment.objects.bulk_create(
