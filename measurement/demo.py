@@ -168,17 +168,15 @@ def seed_impact(people: DemoPeople, current: Cohort) -> Cohort:
         n = Enrollment.objects.filter(cohort=pilot).count()
         C = CostLine.Category
         for line in (
-            impact.CostInput(
-                C.NEEDS_ANALYSIS, "a third of 30,000 (three cohorts)", Decimal(30000), 3
-            ),
-            impact.CostInput(C.DESIGN, "a third of 60,000", Decimal(60000), 3),
+            impact.CostInput(C.NEEDS_ANALYSIS, "shared by three cohorts", Decimal(30000), 3),
+            impact.CostInput(C.DESIGN, "shared by three cohorts", Decimal(60000), 3),
             impact.CostInput(C.CONTENT, "module and 360 licences", Decimal(9000)),
             impact.CostInput(C.COACHING, f"{n} × 6 sessions × 350", Decimal(n * 6 * 350)),
             impact.CostInput(C.FACILITATION, "two workshop days", Decimal(14000)),
             impact.CostInput(
                 C.PARTICIPANTS_TIME,
-                "24 × 50 h × 85 loaded rate",
-                people=PILOT_SIZE,
+                f"{n} × 50 h × 85 loaded rate",
+                people=n,
                 hours=Decimal(50),
                 hourly_rate=Decimal(85),
             ),

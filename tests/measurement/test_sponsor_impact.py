@@ -35,7 +35,7 @@ def test_it_shows_the_headline_chain_and_roi_table(org_a, org_b, monkeypatch, lo
     assert "91 %" in html  # ROI headline
     assert "6.3" in html  # payback months
     assert "1.91" in html
-    assert "Difference-in-differences: -3.00 %" in html
+    assert "Difference-in-differences: -3.00 percentage points" in html
     assert "29 of 40 participants claimed" in html
     assert "Intangibles, listed beside the ROI and never added in" in html
     assert reverse("impact_claims", args=[org_a.slug, cohort_id]) in html
