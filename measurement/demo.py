@@ -21,7 +21,7 @@ from measurement.models import CostLine, MeasurementPlan, Metric
 from measurement.services import do_rollup_progress
 from organizations.demo import DemoPeople
 from organizations.models import Team
-from pathways.models import Cohort, CohortSponsor, Enrollment, Step, StepCompletion
+from pathways.models import Cohort, CohortSponsor, Enrollment
 from projects.demo import SPRING
 
 PILOT_NAME = "Leading Through Change – Spring pilot"
@@ -91,23 +91,6 @@ def seed_impact(people: DemoPeople, current: Cohort) -> Cohort:
             )
             for m in participants
         ],
-        ignore_conflicts=True,
-    )
-    keys = list(Step.objects.filter(version=pilot.version).values_list("key", flat=True))
-    done_at = timezone.make_aware(dt.datetime.combine(start + dt.timedelta(days=120), dt.time(12)))
-    StepCompletion.objects.bulk_create(
-        [
-            StepCompletion(
-                organization_id=people.org.pk,
-                enrollment=e,
-                learner_id=e.learner_id,
-                step_key=key,
-                completed_at=done_at,
-            )
-            for e in Enrollment.objects.filter(cohort=pilot)
-            for key in keys
-        ],
-        batch_size=1000,
         ignore_conflicts=True,
     )
     comparison = [Team.objects.get_or_create(name=name)[0] for name in COMPARISON_TEAMS]
