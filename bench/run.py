@@ -27,6 +27,7 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=5000)
     parser.add_argument("--modules", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=60)
+    parser.add_argument("--units", type=int, default=1000, help="business units for impact")
     args = parser.parse_args()
 
     url = os.environ.get("BENCH_DATABASE_URL", "sqlite:////tmp/pathwise-bench.sqlite3")
@@ -63,6 +64,9 @@ def main() -> None:
 
     add_library_and_cards(args.modules)
     measure_rollup()
+    from bench.impact import measure_impact_rollup
+
+    measure_impact_rollup(args.units)
     from django.db import connection
 
     if connection.vendor == "postgresql":

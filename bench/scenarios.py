@@ -137,6 +137,8 @@ def measure_pages(repeat: int) -> None:
         ("review page", f"learner@{ORG}.test", lambda: reverse("review_session", args=[ORG])),
         ("sponsor home", f"sponsor@{ORG}.test", lambda: reverse("org_home", args=[ORG])),
         ("admin home", f"admin@{ORG}.test", lambda: reverse("org_home", args=[ORG])),
+        ("impact (sponsor)", f"sponsor@{ORG}.test", lambda: reverse("sponsor_home", args=[ORG])),
+        ("impact set-up", f"admin@{ORG}.test", lambda: reverse("impact_setup", args=[ORG])),
     ]
     print(f"pages ({org.name}, one process, in-process client):")
     for name, email, url in pages:

@@ -33,6 +33,7 @@ api_patterns = [
     path("", include("pathways.practice.api")),
     path("", include("measurement.feedback.api")),
     path("", include("coaching.api")),
+    path("", include("measurement.api")),
 ]
 
 urlpatterns = [

@@ -7,7 +7,12 @@ from typing import Any
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
-from measurement.queries import TeamCompletionReport
+from measurement.queries import (
+    CohortImpact,
+    CompetencyChange,
+    MetricResult,
+    TeamCompletionReport,
+)
 
 # Okabe–Ito: distinguishable with the common forms of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
@@ -50,3 +55,131 @@ def team_completion_figure(report: TeamCompletionReport) -> dict[str, Any]:
         paper_bgcolor="#ffffff",
     )
     return fig.to_plotly_json()
+
+
+_FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 14}
+
+
+def _layout(fig: go.Figure, title: str, height: int = 340) -> dict[str, Any]:
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left"},
+        margin={"l": 10, "r": 10, "t": 70, "b": 50},
+        height=height,
+        font=_FONT,
+        plot_bgcolor="#ffffff",
+        paper_bgcolor="#ffffff",
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return fig.to_plotly_json()
+
+
+def metric_figure(metric: MetricResult, start: str) -> dict[str, Any]:
+    """Participants vs comparison over time, the programme's start marked: pre-trends visible."""
+    fig = go.Figure()
+    for i, (group, label) in enumerate(
+        (("participants", _("Participants' teams")), ("comparison", _("Comparison teams")))
+    ):
+        points = [p for p in metric.series if p.group == group]
+        if not points:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=[p.period.isoformat() for p in points],
+                y=[round(p.mean_value, 2) for p in points],
+                mode="lines+markers",
+                name=label,
+                line={"color": PALETTE[i], "dash": "solid" if i == 0 else "dash"},
+                customdata=[p.teams for p in points],
+                hovertemplate="%{x|%b %Y}: %{y} "
+                + metric.unit
+                + "<br>%{customdata} teams<extra>"
+                + label
+                + "</extra>",
+            )
+        )
+    fig.add_vline(x=start, line_dash="dot", line_color="#555")
+    if metric.did:
+        effect = metric.effect_in_good_direction or 0.0
+        low, high = metric.ci_in_good_direction or (0.0, 0.0)
+        title = _(
+            "%(name)s: %(size)s %(unit)s %(word)s than comparison (95%% CI %(lo)s to %(hi)s)"
+        ) % {
+            "name": metric.name,
+            "size": f"{abs(effect):.1f}",
+            "unit": metric.change_unit,
+            "word": _("better") if effect > 0 else _("worse"),
+            "lo": f"{low:.1f}",
+            "hi": f"{high:.1f}",
+        }
+    elif metric.pre_post:
+        title = _("%(name)s changed %(c)s %(unit)s (no comparison group: weaker evidence)") % {
+            "name": metric.name,
+            "c": f"{metric.pre_post['change']:+.1f}",
+            "unit": metric.unit,
+        }
+    else:
+        title = metric.name
+    fig.update_yaxes(title={"text": metric.unit}, automargin=True)
+    fig.update_xaxes(title={"text": _("Month (dotted line: programme start)")})
+    return _layout(fig, title)
+
+
+def behaviour_figure(changes: list[CompetencyChange]) -> dict[str, Any]:
+    """Mean change in others' 360 ratings per competency with its 95 % CI."""
+    shown = [c for c in changes if c.mean_change is not None]
+    fig = go.Figure(
+        go.Scatter(
+            x=[c.mean_change for c in shown],
+            y=[c.name for c in shown],
+            mode="markers",
+            marker={"color": PALETTE[2], "size": 12},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": [(c.ci_high or 0) - (c.mean_change or 0) for c in shown],
+                "arrayminus": [(c.mean_change or 0) - (c.ci_low or 0) for c in shown],
+            },
+            customdata=[[c.n, c.d_av] for c in shown],
+            hovertemplate="<b>%{y}</b><br>mean change %{x:+.2f} points"
+            "<br>n = %{customdata[0]} learners, d_av %{customdata[1]:.2f}<extra></extra>",
+        )
+    )
+    fig.add_vline(x=0, line_color="#555")
+    up = sum(1 for c in shown if (c.ci_low or 0) > 0)
+    title = _("Others' 360 ratings rose in %(up)s of %(n)s competencies (95%% CI above 0)") % {
+        "up": up,
+        "n": len(shown),
+    }
+    fig.update_xaxes(title={"text": _("Mean change, points on the 5-point scale (95% CI)")})
+    fig.update_yaxes(automargin=True)
+    return _layout(fig, title, height=max(260, 100 + 50 * len(shown)))
+
+
+def roi_figure(impact: CohortImpact) -> dict[str, Any]:
+    """Benefits by source against fully loaded costs."""
+    labels = [b["label"] for b in impact.benefit_rows] + [_("Fully loaded costs")]
+    values = [float(b["value"]) for b in impact.benefit_rows] + [float(impact.costs)]
+    colours = [PALETTE[2]] * len(impact.benefit_rows) + [PALETTE[5]]
+    fig = go.Figure(
+        go.Bar(
+            x=values,
+            y=labels,
+            orientation="h",
+            marker_color=colours,
+            hovertemplate="<b>%{y}</b><br>%{x:,.0f} " + impact.currency + "<extra></extra>",
+        )
+    )
+    title = (
+        _("Benefits of %(b)s against costs of %(c)s %(cur)s: ROI %(roi)s %%")
+        % {
+            "b": f"{impact.benefits:,.0f}",
+            "c": f"{impact.costs:,.0f}",
+            "cur": impact.currency,
+            "roi": f"{impact.roi_pct:.0f}",
+        }
+        if impact.roi_pct is not None
+        else _("Benefits and costs")
+    )
+    fig.update_xaxes(title={"text": impact.currency + _(", first year")})
+    fig.update_yaxes(automargin=True)
+    return _layout(fig, title, height=max(240, 100 + 50 * len(labels)))

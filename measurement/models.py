@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 from django.utils import timezone
 
@@ -59,4 +61,290 @@ class TeamProgressRollup(TenantModel):
             models.UniqueConstraint(
                 fields=["organization", "team", "period"], name="teamrollup_unique"
             )
+        ]
+
+
+# --- Impact: measurement plan, metrics, costs (facts) ---------------------------------------
+
+
+class Metric(TenantModel):
+    """A team or business metric an admin defines, e.g. regretted turnover % (lower is better)."""
+
+    class Level(models.TextChoices):
+        TEAM = "team", "Team"
+        BUSINESS = "business", "Business"
+
+    class Direction(models.TextChoices):
+        UP = "up", "Higher is better"
+        DOWN = "down", "Lower is better"
+
+    name = models.CharField(max_length=120)
+    unit = models.CharField(max_length=20, help_text="e.g. %, points, EUR, days")
+    direction = models.CharField(max_length=4, choices=Direction.choices, default=Direction.UP)
+    level = models.CharField(max_length=10, choices=Level.choices, default=Level.TEAM)
+    min_value = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    max_value = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    is_revenue = models.BooleanField(
+        default=False, help_text="A revenue figure: turned into profit with the plan's margin."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="metric_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.unit})"
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.direction == self.Direction.UP
+
+
+class MetricValue(TenantModel):
+    """One value of a metric for a team (or business unit) in a period (month start). A fact:
+    re-entering the same team and period replaces the value (the import is idempotent)."""
+
+    class Source(models.TextChoices):
+        FORM = "form", "Entered in the browser"
+        IMPORT = "import", "Imported from a file"
+        API = "api", "Pushed through the API"
+        DEMO = "demo", "Demo data"
+
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="values")
+    team = models.ForeignKey("organizations.Team", on_delete=models.CASCADE, related_name="+")
+    period = models.DateField()
+    value = models.DecimalField(max_digits=14, decimal_places=4)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.FORM)
+    entered_by = models.ForeignKey(
+        "organizations.Membership",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    entered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "metric", "team", "period"], name="metricvalue_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["organization", "metric", "period"], name="metricvalue_period")
+        ]
+
+
+class MeasurementPlan(TenantModel):
+    """What a cohort is expected to move, against whom, and how results become money. Fixed when
+    the cohort starts; later changes are recorded in ``PlanChange`` and shown."""
+
+    class Comparison(models.TextChoices):
+        NONE = "none", "No comparison group"
+        TEAMS = "teams", "Chosen teams"
+        FUNCTION = "function", "Teams of a function"
+        PEOPLE = "people", "A list of people (their teams)"
+
+    cohort = models.ForeignKey("pathways.Cohort", on_delete=models.CASCADE, related_name="+")
+    baseline_on = models.DateField(null=True, blank=True)
+    follow_up_on = models.DateField(null=True, blank=True)
+    evaluation_start = models.DateField()
+    evaluation_end = models.DateField()
+    comparison = models.CharField(max_length=10, choices=Comparison.choices, default="none")
+    comparison_label = models.CharField(max_length=300, blank=True)
+    profit_margin_pct = models.DecimalField(max_digits=5, decimal_places=2, default=15)
+    currency = models.CharField(max_length=3, default="EUR")
+    competency_ids = models.JSONField(default=list, blank=True)
+    intangibles = models.TextField(blank=True, help_text="One per line; listed beside ROI.")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "cohort"], name="plan_unique_cohort")
+        ]
+
+    @property
+    def has_comparison(self) -> bool:
+        return self.comparison != self.Comparison.NONE
+
+
+class PlanTeam(TenantModel):
+    """A team in the plan: a participants' team (its people are in the cohort) or a comparison
+    team. Resolved from the plan's choice (teams, function, people) when the plan is saved."""
+
+    class Group(models.TextChoices):
+        PARTICIPANTS = "participants", "Participants"
+        COMPARISON = "comparison", "Comparison"
+
+    plan = models.ForeignKey(MeasurementPlan, on_delete=models.CASCADE, related_name="teams")
+    team = models.ForeignKey("organizations.Team", on_delete=models.CASCADE, related_name="+")
+    group = models.CharField(max_length=12, choices=Group.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "plan", "team"], name="planteam_unique")
+        ]
+
+
+class PlanMetric(TenantModel):
+    """A metric the plan expects to move, and how a change in it becomes money.
+
+    ``population`` people are affected (e.g. 400 in the participants' teams); for a metric in
+    %, a change of one point is ``population / 100`` events (exits, customers). ``unit_value``
+    is the standard value of one event or unit (e.g. 40,000 per regretted exit). No unit value:
+    an intangible, listed beside ROI and never added in."""
+
+    plan = models.ForeignKey(MeasurementPlan, on_delete=models.CASCADE, related_name="metrics")
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+")
+    population = models.PositiveIntegerField(default=0)
+    unit_value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "plan", "metric"], name="planmetric_unique"
+            )
+        ]
+
+
+class PlanChange(TenantModel):
+    """Append-only: a change to a plan after its cohort started ("plan changed on …")."""
+
+    plan = models.ForeignKey(MeasurementPlan, on_delete=models.CASCADE, related_name="changes")
+    changed_by = models.ForeignKey(
+        "organizations.Membership",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    fields = models.JSONField(default=list)
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-changed_at"]
+
+
+class CostLine(TenantModel):
+    """A fully loaded cost line of a cohort (Phillips). ``amount`` is the line's full amount;
+    the cohort carries ``amount / shared_by`` of it. Participants' time is computed from
+    people × hours × loaded hourly rate."""
+
+    class Category(models.TextChoices):
+        NEEDS_ANALYSIS = "needs_analysis", "Needs analysis"
+        DESIGN = "design", "Design and development"
+        CONTENT = "content", "Content licences"
+        COACHING = "coaching", "Coaching fees"
+        FACILITATION = "facilitation", "Facilitation"
+        ADMINISTRATION = "administration", "Programme administration"
+        PARTICIPANTS_TIME = "participants_time", "Participants' time"
+        TRAVEL = "travel", "Travel"
+        FACILITIES = "facilities", "Facilities"
+        TECHNOLOGY = "technology", "Technology and platform"
+        EVALUATION = "evaluation", "Evaluation"
+        OVERHEAD = "overhead", "Overhead"
+
+    cohort = models.ForeignKey("pathways.Cohort", on_delete=models.CASCADE, related_name="+")
+    category = models.CharField(max_length=20, choices=Category.choices)
+    description = models.CharField(max_length=200, blank=True)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    shared_by = models.PositiveSmallIntegerField(default=1)
+    people = models.PositiveIntegerField(null=True, blank=True)
+    hours = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    hourly_rate = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["category", "pk"]
+        indexes = [models.Index(fields=["organization", "cohort"], name="costline_cohort")]
+
+    @property
+    def allocated(self) -> Decimal:
+        return (self.amount / self.shared_by).quantize(Decimal("0.01"))
+
+
+class MetricImport(TenantModel):
+    """A CSV/XLSX import of metric values: checked in full, then applied all-or-nothing."""
+
+    class Status(models.TextChoices):
+        REFUSED = "refused", "Refused: the file has problems"
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+
+    created_by = models.ForeignKey(
+        "organizations.Membership",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    filename = models.CharField(max_length=255)
+    rows = models.JSONField(default=list)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_values = models.PositiveIntegerField(default=0)
+    updated_values = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.processed_rows / self.total_rows) if self.total_rows else 100
+
+
+# --- Impact roll-ups (recomputed from the facts above and the sources' facts) ---------------
+
+
+class MetricGroupRollup(TenantModel):
+    """Per cohort × metric × period × group (participants or comparison): the mean of the
+    group's team values and how many teams it rests on. Written by set-based SQL."""
+
+    cohort = models.ForeignKey("pathways.Cohort", on_delete=models.CASCADE, related_name="+")
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+")
+    period = models.DateField()
+    group = models.CharField(max_length=12)
+    teams = models.PositiveIntegerField()
+    mean_value = models.FloatField()
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "cohort", "metric", "period", "group"],
+                name="metricgrouprollup_unique",
+            )
+        ]
+
+
+class ImpactRollup(TenantModel):
+    """Per cohort: the business-level evidence and the ROI, recomputed as a whole.
+
+    ``evidence`` holds the DiD estimate per plan metric (with CI, n, pre-trend), the benefits
+    by source (with isolation and confidence, and the facts behind them: claim ids, metric
+    value counts), the costs by category, and the level 1–3 figures with their n."""
+
+    cohort = models.ForeignKey("pathways.Cohort", on_delete=models.CASCADE, related_name="+")
+    costs = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    benefits = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    bcr = models.FloatField(null=True, blank=True)
+    roi_pct = models.FloatField(null=True, blank=True)
+    payback_months = models.FloatField(null=True, blank=True)
+    evidence = models.JSONField(default=dict)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "cohort"], name="impactrollup_unique")
         ]

@@ -4,12 +4,28 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, Max, Q, Sum
+from django.core.paginator import Page, Paginator
+from django.db.models import Avg, Count, Exists, F, Max, OuterRef, Q, Subquery, Sum
+from django.utils.translation import gettext as _
 
+from competencies.models import Competency
 from measurement import anonymity
-from measurement.models import LearnerProgressRollup, TeamProgressRollup
-from pathways.models import Cohort, Enrollment
+from measurement.models import (
+    CostLine,
+    ImpactRollup,
+    LearnerProgressRollup,
+    MeasurementPlan,
+    Metric,
+    MetricGroupRollup,
+    MetricValue,
+    PlanTeam,
+    TeamProgressRollup,
+)
+from organizations.models import Membership, Team
+from pathways.models import Cohort, CohortSponsor, Enrollment, Module, Step, StepCompletion
 
 # Aggregates across learners are shown only for cells of at least this many people.
 MIN_CELL_SIZE = anonymity.MIN_PEOPLE_PER_CELL
@@ -179,3 +195,778 @@ def programme_health() -> ProgrammeHealth:
         period=latest,
         computed_at=computed_at,
     )
+
+
+# --- Impact (sponsor, admin): read ImpactRollup and MetricGroupRollup only -------------------
+
+
+@dataclass(frozen=True)
+class CohortChoice:
+    id: int
+    name: str
+    start_date: dt.date
+    has_rollup: bool
+
+
+@dataclass(frozen=True)
+class Level:
+    number: str  # "1" … "5", "ROI"
+    name: str
+    finding: str
+    n: str  # the base in words, e.g. "36 learners"
+    anchor: str  # where on the page (or which drill-down) the evidence sits
+
+
+@dataclass(frozen=True)
+class GroupPoint:
+    period: dt.date
+    group: str
+    teams: int
+    mean_value: float
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    metric_id: int
+    name: str
+    unit: str
+    level: str
+    higher_is_better: bool
+    did: dict[str, Any] | None
+    pre_post: dict[str, Any] | None
+    pre_trend: dict[str, Any] | None
+    too_few: str
+    money: Decimal | None
+    naive_money: Decimal | None
+    participant_teams: int
+    comparison_teams: int
+    values: int
+    series: list[GroupPoint]
+
+    @property
+    def change_unit(self) -> str:
+        """How a change is spoken of: a change of a percentage is in percentage points."""
+        return _("percentage points") if self.unit.strip() == "%" else self.unit
+
+    @property
+    def ci_in_good_direction(self) -> tuple[float, float] | None:
+        if not self.did:
+            return None
+        low, high = self.did["ci_low"], self.did["ci_high"]
+        return (low, high) if self.higher_is_better else (-high, -low)
+
+    @property
+    def effect_in_good_direction(self) -> float | None:
+        if not self.did:
+            return None
+        return self.did["estimate"] if self.higher_is_better else -self.did["estimate"]
+
+
+@dataclass(frozen=True)
+class CompetencyChange:
+    name: str
+    n: int
+    hidden: bool
+    too_few: str
+    mean_change: float | None
+    ci_low: float | None
+    ci_high: float | None
+    d_z: float | None
+    d_av: float | None
+    reliable: int
+
+
+@dataclass(frozen=True)
+class CohortImpact:
+    id: int
+    name: str
+    start_date: dt.date
+    currency: str
+    participants: int
+    has_comparison: bool
+    comparison_label: str
+    plan_changed_on: str | None
+    costs: Decimal
+    benefits: Decimal
+    bcr: float | None
+    roi_pct: float | None
+    payback_months: float | None
+    computed_at: dt.datetime
+    levels: list[Level]
+    behaviour: list[CompetencyChange]
+    metrics: list[MetricResult]
+    benefit_rows: list[dict[str, Any]]
+    cost_rows: list[dict[str, Any]]
+    claims: list[dict[str, Any]]
+    intangibles: list[str]
+    evaluation: list[str]
+
+
+@dataclass(frozen=True)
+class SponsorImpact:
+    cohorts: list[CohortChoice]
+    selected: CohortImpact | None
+
+    @property
+    def choices(self) -> list[CohortChoice]:
+        """The cohorts that have impact figures to show."""
+        return [c for c in self.cohorts if c.has_rollup]
+
+
+def visible_cohorts(reader: Membership) -> list[CohortChoice]:
+    """The cohorts whose impact ``reader`` may see: an admin all, a sponsor the cohorts they
+    sponsor (1 query)."""
+    cohorts = Cohort.objects.all()
+    if not reader.is_admin:
+        cohorts = cohorts.filter(
+            pk__in=CohortSponsor.objects.filter(membership=reader).values("cohort_id")
+        )
+    rows = cohorts.annotate(
+        rolled=Exists(ImpactRollup.objects.filter(cohort_id=OuterRef("pk")))
+    ).values_list("pk", "name", "start_date", "rolled")
+    return [CohortChoice(pk, name, start, rolled) for pk, name, start, rolled in rows]
+
+
+def _money(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)} %" if whole else "–"
+
+
+def _levels(
+    row: ImpactRollup, metrics: list[MetricResult], behaviour: list[CompetencyChange]
+) -> list[Level]:
+    ev = row.evidence
+    reaction = ev.get("reaction")
+    modules = ev.get("modules")
+    learning = ev.get("learning")
+    mastery = ev.get("mastery")
+    projects = ev.get("projects")
+    levels = []
+    if modules:
+        finding = _("modules rated %(u)s of 5 useful and %(r)s of 5 relevant") % {
+            "u": modules["useful"],
+            "r": modules["relevant"],
+        }
+        if reaction and reaction.get("rating_mean") is not None:
+            finding += _("; coaching sessions %(m)s of 5") % {"m": reaction["rating_mean"]}
+        levels.append(
+            Level(
+                "1",
+                _("Reaction"),
+                finding,
+                _("%(n)s ratings by %(p)s learners")
+                % {"n": modules["ratings"], "p": modules["learners"]},
+                "levels",
+            )
+        )
+    elif reaction and reaction.get("rating_mean") is not None:
+        levels.append(
+            Level(
+                "1",
+                _("Reaction"),
+                _("coaching sessions rated %(m)s of 5") % {"m": reaction["rating_mean"]},
+                _("%(n)s ratings") % {"n": reaction["rating_n"]},
+                "levels",
+            )
+        )
+    else:
+        levels.append(
+            Level("1", _("Reaction"), _("no session ratings yet"), _("0 ratings"), "levels")
+        )
+    if learning:
+        finding = _("%(share)s finished their pathway") % {
+            "share": _pct(learning["finished"], learning["enrolments"])
+        }
+        if mastery:
+            finding += _("; %(share)s of competency estimates mastered") % {
+                "share": _pct(mastery["mastered"], mastery["estimates"])
+            }
+        levels.append(
+            Level(
+                "2",
+                _("Learning"),
+                finding,
+                _("%(n)s learners") % {"n": learning["learners"]},
+                "levels",
+            )
+        )
+    else:
+        levels.append(
+            Level("2", _("Learning"), _("no progress rolled up yet"), _("0 learners"), "levels")
+        )
+    shown = [c for c in behaviour if c.mean_change is not None]
+    if shown:
+        up = sum(1 for c in shown if (c.ci_low or 0) > 0)
+        levels.append(
+            Level(
+                "3",
+                _("Behaviour"),
+                _(
+                    "%(up)s of %(all)s competencies improved (95 %% CI above 0) in others' 360 ratings"
+                )
+                % {"up": up, "all": len(shown)},
+                _("%(n)s learners with baseline and follow-up") % {"n": max(c.n for c in shown)},
+                "behaviour",
+            )
+        )
+    elif ev.get("observations"):
+        seen = ev["observations"]
+        levels.append(
+            Level(
+                "3",
+                _("Behaviour"),
+                _(
+                    "%(n)s coach and peer observations, rated %(share)s of the scale on average; no 360 follow-up yet"
+                )
+                % {"n": seen["observations"], "share": f"{round(100 * seen['mean_share'])} %"},
+                _("%(n)s learners observed") % {"n": seen["learners"]},
+                "behaviour",
+            )
+        )
+    else:
+        levels.append(
+            Level(
+                "3",
+                _("Behaviour"),
+                _("no 360 follow-up with enough learners yet"),
+                _("fewer than %(n)s learners per competency") % {"n": MIN_CELL_SIZE},
+                "behaviour",
+            )
+        )
+    team = [m for m in metrics if m.level == "team" and (m.did or m.pre_post)]
+    team_finding = []
+    if projects and projects.get("milestones_due"):
+        team_finding.append(
+            _("%(share)s of project milestones on time")
+            % {"share": _pct(projects["milestones_on_time"], projects["milestones_due"])}
+        )
+    for m in team:
+        team_finding.append(_metric_phrase(m))
+    levels.append(
+        Level(
+            "4",
+            _("Team results"),
+            "; ".join(team_finding) or _("no team metrics entered yet"),
+            _("%(n)s teams")
+            % {
+                "n": max(
+                    [m.participant_teams for m in team] + [projects["teams"] if projects else 0]
+                )
+            },
+            "results",
+        )
+    )
+    business = [m for m in metrics if m.level == "business" and (m.did or m.pre_post)]
+    levels.append(
+        Level(
+            "5",
+            _("Business results"),
+            "; ".join(_metric_phrase(m) for m in business) or _("no business metrics entered yet"),
+            _("%(p)s participant teams vs %(c)s comparison teams")
+            % {
+                "p": max([m.participant_teams for m in business] + [0]),
+                "c": max([m.comparison_teams for m in business] + [0]),
+            },
+            "results",
+        )
+    )
+    if row.roi_pct is not None:
+        levels.append(
+            Level(
+                "ROI",
+                _("Return on investment"),
+                _("ROI %(roi)s %%, benefit–cost ratio %(bcr)s")
+                % {"roi": f"{row.roi_pct:.0f}", "bcr": f"{row.bcr:.2f}"},
+                _("first-year benefits; fully loaded costs"),
+                "roi",
+            )
+        )
+    else:
+        levels.append(
+            Level("ROI", _("Return on investment"), _("no costs recorded yet"), "–", "roi")
+        )
+    return levels
+
+
+def _metric_phrase(m: MetricResult) -> str:
+    if m.did:
+        effect = m.effect_in_good_direction or 0.0
+        word = _("better") if effect > 0 else _("worse")
+        return _("%(name)s %(size)s %(unit)s %(word)s than the comparison group") % {
+            "name": m.name,
+            "size": f"{abs(effect):.1f}",
+            "unit": m.change_unit,
+            "word": word,
+        }
+    if m.pre_post:
+        return _("%(name)s changed %(change)s %(unit)s (before/after only: weaker evidence)") % {
+            "name": m.name,
+            "change": f"{m.pre_post['change']:+.1f}",
+            "unit": m.unit,
+        }
+    return m.name
+
+
+def cohort_impact(reader: Membership, cohort_id: int | None) -> SponsorImpact:
+    """The impact page of ``cohort_id`` (or of the first visible cohort with a roll-up) for
+    ``reader``: 4 queries whatever the number of learners, teams or claims. A cohort the reader
+    may not see reads as absent."""
+    cohorts = visible_cohorts(reader)
+    allowed = {c.id for c in cohorts if c.has_rollup}
+    chosen = (
+        cohort_id if cohort_id in allowed else next((c.id for c in cohorts if c.has_rollup), None)
+    )
+    if chosen is None:
+        return SponsorImpact(cohorts=cohorts, selected=None)
+    row = ImpactRollup.objects.get(cohort_id=chosen)
+    series: dict[int, list[GroupPoint]] = {}
+    for g in MetricGroupRollup.objects.filter(cohort_id=chosen).order_by("period", "group"):
+        series.setdefault(g.metric_id, []).append(
+            GroupPoint(g.period, g.group, g.teams, g.mean_value)
+        )
+    ev = row.evidence
+    comp_ids = [c["competency_id"] for c in ev.get("behaviour", {}).get("competencies", [])]
+    names = dict(Competency.objects.filter(pk__in=comp_ids).values_list("pk", "name"))
+    metrics = [
+        MetricResult(
+            metric_id=m["metric_id"],
+            name=m["name"],
+            unit=m["unit"],
+            level=m["level"],
+            higher_is_better=m["higher_is_better"],
+            did=m.get("did"),
+            pre_post=m.get("pre_post"),
+            pre_trend=m.get("pre_trend"),
+            too_few=m.get("too_few", ""),
+            money=_money(m.get("money")),
+            naive_money=_money(m.get("naive_money")),
+            participant_teams=m["participant_teams"],
+            comparison_teams=m["comparison_teams"],
+            values=m["values"],
+            series=series.get(m["metric_id"], []),
+        )
+        for m in ev.get("metrics", [])
+    ]
+    behaviour = [
+        CompetencyChange(
+            name=names.get(c["competency_id"], _("(removed competency)")),
+            n=c["n"],
+            hidden=bool(c.get("hidden")),
+            too_few=c.get("too_few", ""),
+            mean_change=c.get("mean_change"),
+            ci_low=c.get("ci_low"),
+            ci_high=c.get("ci_high"),
+            d_z=c.get("d_z"),
+            d_av=c.get("d_av"),
+            reliable=c.get("reliable", 0),
+        )
+        for c in ev.get("behaviour", {}).get("competencies", [])
+    ]
+    name = next(c.name for c in cohorts if c.id == chosen)
+    return SponsorImpact(
+        cohorts=cohorts,
+        selected=CohortImpact(
+            id=chosen,
+            name=name,
+            start_date=next(c.start_date for c in cohorts if c.id == chosen),
+            currency=ev.get("currency", "EUR"),
+            participants=ev.get("participants", 0),
+            has_comparison=ev.get("has_comparison", False),
+            comparison_label=ev.get("comparison_label", ""),
+            plan_changed_on=ev.get("plan_changed_on"),
+            costs=row.costs,
+            benefits=row.benefits,
+            bcr=row.bcr,
+            roi_pct=row.roi_pct,
+            payback_months=row.payback_months,
+            computed_at=row.computed_at,
+            levels=_levels(row, metrics, behaviour),
+            behaviour=behaviour,
+            metrics=metrics,
+            benefit_rows=ev.get("benefits", []),
+            cost_rows=ev.get("cost_lines", []),
+            claims=ev.get("claims", []),
+            intangibles=ev.get("intangibles", []),
+            evaluation=ev.get("evaluation", []),
+        ),
+    )
+
+
+def start_of(impact: CohortImpact) -> str:
+    """The programme's start month (ISO), where the charts draw their dotted line."""
+    return impact.start_date.replace(day=1).isoformat()
+
+
+def roi_table(impact: CohortImpact) -> tuple[list[str], list[list[Any]]]:
+    headers = [
+        _("Part"),
+        _("Item"),
+        _("Source or description"),
+        _("Isolation / confidence"),
+        _("Amount"),
+    ]
+    rows: list[list[Any]] = [
+        [
+            _("Benefit"),
+            b["label"],
+            b["source"],
+            f"{b['isolation_pct']} % / {b['confidence_pct']} %",
+            b["value"],
+        ]
+        for b in impact.benefit_rows
+    ]
+    rows += [
+        [
+            _("Cost"),
+            c["label"],
+            c["description"]
+            + (f" (1/{c['shared_by']} of {c['amount']})" if c["shared_by"] > 1 else ""),
+            "",
+            c["allocated"],
+        ]
+        for c in impact.cost_rows
+    ]
+    rows.append([_("Total"), _("Benefits"), "", "", str(impact.benefits)])
+    rows.append([_("Total"), _("Fully loaded costs"), "", "", str(impact.costs)])
+    if impact.bcr is not None and impact.roi_pct is not None:
+        rows.append([_("Result"), _("Benefit–cost ratio"), "", "", f"{impact.bcr:.2f}"])
+        rows.append([_("Result"), _("ROI %"), "", "", f"{impact.roi_pct:.1f}"])
+    if impact.payback_months is not None:
+        rows.append([_("Result"), _("Payback (months)"), "", "", f"{impact.payback_months:.1f}"])
+    rows += [[_("Intangible (not added)"), item, "", "", ""] for item in impact.intangibles]
+    return headers, rows
+
+
+def claims_table(impact: CohortImpact) -> tuple[list[str], list[list[Any]]]:
+    headers = [
+        _("Claim"),
+        _("Project"),
+        _("Measure"),
+        _("Annual value"),
+        _("Revenue"),
+        _("Isolation %"),
+        _("Confidence %"),
+        _("Status"),
+        _("Reason"),
+        _("Counted"),
+    ]
+    rows = [
+        [
+            c["claim_id"],
+            c.get("project", ""),
+            c["measure"],
+            c["annual_value"],
+            _("yes") if c["is_revenue"] else _("no"),
+            c["isolation_pct"],
+            c["confidence_pct"],
+            c["status"],
+            c["reason"],
+            c["counted"],
+        ]
+        for c in impact.claims
+    ]
+    return headers, rows
+
+
+def series_table(metric: MetricResult) -> tuple[list[str], list[list[Any]]]:
+    headers = [_("Month"), _("Group"), _("Teams"), _("Mean (%(unit)s)") % {"unit": metric.unit}]
+    return headers, [
+        [p.period.isoformat(), p.group, p.teams, round(p.mean_value, 4)] for p in metric.series
+    ]
+
+
+@dataclass(frozen=True)
+class TeamValue:
+    team: str
+    group: str
+    period: dt.date
+    value: Decimal
+
+
+VALUES_PER_PAGE = 50
+
+
+def metric_values_page(cohort_id: int, metric_id: int, page: str | None) -> Page[TeamValue]:
+    """The metric values (facts) of the plan's teams behind an estimate, newest first, a page
+    at a time (2 queries: count and page)."""
+    groups = PlanTeam.objects.filter(plan__cohort_id=cohort_id, team_id=OuterRef("team_id")).values(
+        "group"
+    )[:1]
+    rows = (
+        MetricValue.objects.filter(
+            metric_id=metric_id,
+            team_id__in=PlanTeam.objects.filter(plan__cohort_id=cohort_id).values("team_id"),
+        )
+        .annotate(group=Subquery(groups))
+        .order_by("-period", "team__name")
+        .values_list("team__name", "group", "period", "value")
+    )
+    paginator = Paginator(rows, VALUES_PER_PAGE)
+    result: Page[Any] = paginator.get_page(page)
+    result.object_list = [TeamValue(*row) for row in result.object_list]
+    return result
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    id: int
+    name: str
+    unit: str
+    level: str
+    direction: str
+    values: int
+    latest: dt.date | None
+
+
+@dataclass(frozen=True)
+class CohortSetup:
+    id: int
+    name: str
+    start_date: dt.date
+    has_plan: bool
+    has_comparison: bool
+    costs: Decimal
+    cost_lines: int
+    roi_pct: float | None
+
+
+@dataclass(frozen=True)
+class ImpactSetup:
+    metrics: list[MetricRow]
+    cohorts: list[CohortSetup]
+
+
+def impact_setup() -> ImpactSetup:
+    """The admin's impact set-up: metrics with how many values, cohorts with plan, costs and
+    ROI (2 queries)."""
+    metrics = [
+        MetricRow(
+            m.pk, m.name, m.unit, m.get_level_display(), m.get_direction_display(), m.n, m.latest
+        )
+        for m in Metric.objects.annotate(n=Count("values"), latest=Max("values__period")).order_by(
+            "name"
+        )
+    ]
+    plans = MeasurementPlan.objects.filter(cohort_id=OuterRef("pk"))
+    cohorts = [
+        CohortSetup(
+            c.pk,
+            c.name,
+            c.start_date,
+            c.plan_comparison is not None,
+            c.plan_comparison not in (None, MeasurementPlan.Comparison.NONE),
+            c.cost_total or Decimal(0),
+            c.cost_lines,
+            c.roi,
+        )
+        for c in Cohort.objects.annotate(
+            plan_comparison=Subquery(plans.values("comparison")[:1]),
+            cost_total=Subquery(
+                CostLine.objects.filter(cohort_id=OuterRef("pk"))
+                .values("cohort_id")
+                .annotate(t=Sum(F("amount") / F("shared_by")))
+                .values("t")[:1]
+            ),
+            cost_lines=Subquery(
+                CostLine.objects.filter(cohort_id=OuterRef("pk"))
+                .values("cohort_id")
+                .annotate(n=Count("id"))
+                .values("n")[:1]
+            ),
+            roi=Subquery(
+                ImpactRollup.objects.filter(cohort_id=OuterRef("pk")).values("roi_pct")[:1]
+            ),
+        ).order_by("-start_date", "name")
+    ]
+    return ImpactSetup(metrics, cohorts)
+
+
+def metric_values_list(metric_id: int, page: str | None) -> Page[Any]:
+    """A metric's values, newest month first, a page at a time (2 queries)."""
+    rows = (
+        MetricValue.objects.filter(metric_id=metric_id)
+        .select_related("team")
+        .order_by("-period", "team__name")
+    )
+    return Paginator(rows, VALUES_PER_PAGE).get_page(page)
+
+
+@dataclass(frozen=True)
+class CohortDataQuality:
+    id: int
+    name: str
+    has_plan: bool
+    participants: int
+    comparison: bool
+    baselines: int
+    baseline_planned: bool
+    claimants: int
+    metrics_missing: list[dict[str, Any]]  # name, missing, expected, teams_missing
+
+    @property
+    def baseline_rate(self) -> str:
+        return _pct(self.baselines, self.participants)
+
+    @property
+    def claim_rate(self) -> str:
+        return _pct(self.claimants, self.participants)
+
+
+@dataclass(frozen=True)
+class ModuleQuality:
+    id: int
+    title: str
+    ratings: int
+    useful: float | None  # None below the cell size
+    relevant: float | None
+    completions: int
+
+
+@dataclass(frozen=True)
+class DataQuality:
+    cohorts: list[CohortDataQuality]
+    weakest_modules: list[ModuleQuality]
+    unrated_modules: int
+
+
+WEAKEST_MODULES = 8
+
+
+def data_quality() -> DataQuality:
+    """Programme health's data and content quality (3 queries): per cohort what the evidence
+    lacks (from the impact roll-up), and the modules learners rate lowest, with how often each
+    is completed. A module's ratings show only from MIN_CELL_SIZE raters."""
+    rollups = {
+        r.cohort_id: r.evidence.get("data_quality", {})
+        for r in ImpactRollup.objects.only("cohort_id", "evidence")
+    }
+    cohorts = [
+        CohortDataQuality(
+            id=pk,
+            name=name,
+            has_plan=pk in rollups,
+            participants=rollups.get(pk, {}).get("participants", 0),
+            comparison=rollups.get(pk, {}).get("comparison", False),
+            baselines=rollups.get(pk, {}).get("baselines", 0),
+            baseline_planned=rollups.get(pk, {}).get("baseline_planned", False),
+            claimants=rollups.get(pk, {}).get("claimants", 0),
+            metrics_missing=[m for m in rollups.get(pk, {}).get("metrics", []) if m["missing"]],
+        )
+        for pk, name in Cohort.objects.exclude(status=Cohort.Status.PLANNED)
+        .order_by("-start_date", "name")
+        .values_list("pk", "name")[:20]
+    ]
+    completions = (
+        StepCompletion.objects.filter(
+            step_key__in=Step.objects.filter(module_id=OuterRef(OuterRef("pk"))).values("key")
+        )
+        .values("organization_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    modules = list(
+        Module.objects.annotate(
+            ratings=Count("reactions"),
+            raters=Count("reactions__learner_id", distinct=True),
+            useful=Avg("reactions__useful"),
+            relevant=Avg("reactions__relevant"),
+        )
+        .filter(ratings__gt=0)
+        .order_by("useful", "title")
+        .annotate(completed=Subquery(completions[:1]))
+    )
+    shown = [m for m in modules if anonymity.cell_is_shown(m.raters)]
+    weakest = sorted(shown, key=lambda m: ((m.useful + m.relevant) / 2, m.title))[:WEAKEST_MODULES]
+    return DataQuality(
+        cohorts=cohorts,
+        weakest_modules=[
+            ModuleQuality(m.pk, m.title, m.ratings, m.useful, m.relevant, m.completed or 0)
+            for m in weakest
+        ],
+        unrated_modules=len(modules) - len(shown),
+    )
+
+
+@dataclass(frozen=True)
+class TeamMetricSeries:
+    name: str
+    unit: str
+    higher_is_better: bool
+    points: list[tuple[dt.date, Decimal]]
+
+    @property
+    def latest(self) -> tuple[dt.date, Decimal] | None:
+        return self.points[-1] if self.points else None
+
+    @property
+    def change(self) -> Decimal | None:
+        """Latest value minus the value twelve months before, when both exist."""
+        if len(self.points) < 2:
+            return None
+        return self.points[-1][1] - self.points[0][1]
+
+
+@dataclass(frozen=True)
+class ManagedTeam:
+    id: int
+    name: str
+    people: int
+    shown: bool  # at least MIN_CELL_SIZE people: figures may be shown
+    learners: int | None
+    finished: int | None
+    mean_completion: float | None
+    metrics: list[TeamMetricSeries]
+
+
+TEAM_MONTHS = 12
+
+
+def managed_teams(manager: Membership, today: dt.date) -> list[ManagedTeam]:
+    """The teams ``manager`` manages, with their metrics over the last twelve months and the
+    programme's participation (latest progress roll-up): aggregates only, and nothing for a
+    team of fewer than MIN_CELL_SIZE active people (3 queries)."""
+    teams = list(
+        Team.objects.filter(manager=manager)
+        .annotate(people=Count("members", filter=Q(members__is_active=True)))
+        .order_by("name")
+    )
+    ids = [t.pk for t in teams if anonymity.cell_is_shown(t.people)]
+    since = today.replace(day=1)
+    for _month in range(TEAM_MONTHS):
+        since = (since - dt.timedelta(days=1)).replace(day=1)
+    progress: dict[int, TeamProgressRollup] = {}
+    for row in TeamProgressRollup.objects.filter(team_id__in=ids).order_by("period"):
+        progress[row.team_id] = row  # the latest period wins
+    series: dict[int, dict[int, TeamMetricSeries]] = {t: {} for t in ids}
+    for v in (
+        MetricValue.objects.filter(team_id__in=ids, period__gte=since)
+        .select_related("metric")
+        .order_by("metric__name", "period")
+    ):
+        entry = series[v.team_id].setdefault(
+            v.metric_id,
+            TeamMetricSeries(v.metric.name, v.metric.unit, v.metric.higher_is_better, []),
+        )
+        entry.points.append((v.period, v.value))
+    out = []
+    for t in teams:
+        shown = t.pk in series
+        p = progress.get(t.pk) if shown else None
+        out.append(
+            ManagedTeam(
+                id=t.pk,
+                name=t.name,
+                people=t.people,
+                shown=shown,
+                learners=p.learners if p and anonymity.cell_is_shown(p.learners) else None,
+                finished=p.learners_finished if p and anonymity.cell_is_shown(p.learners) else None,
+                mean_completion=p.mean_completion
+                if p and anonymity.cell_is_shown(p.learners)
+                else None,
+                metrics=list(series.get(t.pk, {}).values()),
+            )
+        )
+    return out

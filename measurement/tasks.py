@@ -40,4 +40,31 @@ def fan_out_nightly_rollups() -> int:
     org_ids = list(Organization.objects.filter(is_active=True).values_list("pk", flat=True))
     for org_id in org_ids:
         rollup_progress.delay(org_id)
+        rollup_impact.delay(org_id)
     return len(org_ids)
+
+
+@shared_task(base=TenantTask, name="measurement.tasks.run_metric_import")
+def run_metric_import(org_id: int, import_id: int, offset: int) -> str:
+    """One batch of a large metric import; the last link writes everything or refuses it."""
+    from measurement import importer
+    from measurement.models import MetricImport
+    from organizations.tasking import enqueue_on_commit
+
+    job = MetricImport.objects.filter(pk=import_id).first()
+    if job is None or job.status not in {MetricImport.Status.QUEUED, MetricImport.Status.RUNNING}:
+        return "nothing to do"
+    if offset < job.total_rows:
+        importer.run_import_batch(job, offset)
+        enqueue_on_commit(run_metric_import, org_id, import_id, offset + importer.ROWS_PER_BATCH)
+        return "checked"
+    return importer.finish_import(job).status
+
+
+@shared_task(base=TenantTask, name="measurement.tasks.rollup_impact")
+def rollup_impact(org_id: int) -> dict[str, object]:
+    """Nightly: every cohort's impact, recomputed from facts."""
+    from measurement import impact
+
+    result = impact.do_rollup_impact()
+    return {"cohorts": result.cohorts, "group_rows": result.group_rows}

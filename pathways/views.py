@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from measurement.queries import programme_health
+from measurement.queries import data_quality, programme_health
 from organizations.http import TenantRequest
 from organizations.roles import role_required
 from pathways.learning import queries as learning_queries
@@ -21,5 +21,7 @@ def learner_home(request: TenantRequest, org_slug: str) -> HttpResponse:
 def admin_home(request: TenantRequest, org_slug: str) -> HttpResponse:
     health = programme_health()
     return render(
-        request, "pathways/admin_home.html", {"cohorts": health.cohorts, "health": health}
+        request,
+        "pathways/admin_home.html",
+        {"cohorts": health.cohorts, "health": health, "quality": data_quality()},
     )

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from coaching.demo import seed_coaching
 from competencies.demo import seed_framework
+from measurement.demo import seed_impact
 from measurement.feedback.demo import seed_feedback
 from measurement.services import do_rollup_progress
 from organizations.api_keys.demo import DEMO_KEYS, demo_key_plaintext, seed_api_keys
@@ -70,6 +71,7 @@ class Command(BaseCommand):
                 seed_security(people)
                 seed_coaching(people)
                 do_rollup_progress(org)
+                seed_impact(people, cohort)
             self.stdout.write(f"  {name} ({slug}): {len(people.learners)} learners")
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready in {time.monotonic() - started:.1f}s.")

@@ -1,0 +1,1045 @@
+"""Impact writes: metrics and their values, the measurement plan, cost lines, and the impact
+roll-up (set-based SQL for the group means, statsmodels for DiD, roi.py for the money).
+
+``check_*`` validate and raise ``ImpactError`` with the field it concerns; ``do_*`` write inside
+a transaction and record follow-up work (the roll-up) in the outbox in the same transaction.
+Everything here runs inside ``tenant_context``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Avg, Count, Q
+from django.utils import timezone
+
+from measurement import anonymity, roi, sources, stats
+from measurement.models import (
+    CostLine,
+    ImpactRollup,
+    LearnerProgressRollup,
+    MeasurementPlan,
+    Metric,
+    MetricGroupRollup,
+    MetricValue,
+    PlanChange,
+    PlanMetric,
+    PlanTeam,
+)
+from organizations.models import Membership, Organization, Team
+from organizations.outbox.delivery import record_followup
+from organizations.relative_dates import org_today
+from organizations.tenancy import current_org
+from pathways.models import Ability, Cohort, Enrollment, ModuleReaction
+
+# Facts arriving within this window share one impact roll-up (one outbox row per cohort and
+# window, run at the window's end).
+ROLLUP_WINDOW = dt.timedelta(minutes=2)
+# BKT p(known) at which a competency counts as mastered (MEASUREMENT.md).
+MASTERED_AT = 0.95
+ROLLUP_HANDLER = "measurement.impact.run_impact_rollup"
+
+
+class ImpactError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+# --- metrics ------------------------------------------------------------------------------
+
+
+def check_metric_value(metric: Metric, raw: object) -> Decimal:
+    """The value as a Decimal, or ImpactError: not a number, wrong unit, out of range."""
+    text = str(raw).strip().replace(",", "") if raw is not None else ""
+    unit = metric.unit.strip()
+    if text.endswith("%"):
+        if unit != "%":
+            raise ImpactError("value", f"{metric.name} is measured in {unit}, not %.")
+        text = text[:-1].strip()
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ImpactError("value", f"“{raw}” is not a number ({metric.name} in {unit}).") from None
+    if not value.is_finite():
+        raise ImpactError("value", f"“{raw}” is not a number.")
+    low, high = metric.min_value, metric.max_value
+    if unit == "%" and low is None:
+        low = Decimal(0)
+    if unit == "%" and high is None:
+        high = Decimal(100)
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ImpactError(
+            "value",
+            f"{value} {unit} is outside the range of {metric.name} "
+            f"({'' if low is None else low}–{'' if high is None else high} {unit}).",
+        )
+    return value
+
+
+def do_define_metric(
+    *,
+    name: str,
+    unit: str,
+    direction: str,
+    level: str,
+    min_value: Decimal | None = None,
+    max_value: Decimal | None = None,
+    is_revenue: bool = False,
+) -> Metric:
+    if not name.strip():
+        raise ImpactError("name", "Give the metric a name.")
+    if Metric.objects.filter(name__iexact=name.strip()).exists():
+        raise ImpactError("name", f"A metric named “{name}” already exists.")
+    if min_value is not None and max_value is not None and min_value >= max_value:
+        raise ImpactError("max_value", "The highest value must be above the lowest.")
+    org = current_org()
+    assert org is not None
+    return Metric.objects.create(
+        organization=org,
+        name=name.strip(),
+        unit=unit.strip(),
+        direction=direction,
+        level=level,
+        min_value=min_value,
+        max_value=max_value,
+        is_revenue=is_revenue,
+    )
+
+
+@dataclass(frozen=True)
+class ValueRow:
+    metric_id: int
+    team_id: int
+    period: dt.date
+    value: Decimal
+
+
+def upsert_metric_values(
+    rows: Sequence[ValueRow], source: str, entered_by: Membership | None
+) -> tuple[int, int]:
+    """Insert or replace values keyed by (metric, team, period); returns (created, updated).
+    Idempotent: the same rows twice leave the same table."""
+    org = current_org()
+    assert org is not None
+    keys = {(r.metric_id, r.team_id, r.period) for r in rows}
+    existing = set(
+        MetricValue.objects.filter(
+            metric_id__in={r.metric_id for r in rows}, period__in={r.period for r in rows}
+        ).values_list("metric_id", "team_id", "period")
+    )
+    now = timezone.now()
+    MetricValue.objects.bulk_create(
+        [
+            MetricValue(
+                organization=org,
+                metric_id=r.metric_id,
+                team_id=r.team_id,
+                period=r.period,
+                value=r.value,
+                source=source,
+                entered_by=entered_by,
+                entered_at=now,
+            )
+            for r in rows
+        ],
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["organization", "metric", "team", "period"],
+        update_fields=["value", "source", "entered_by", "entered_at"],
+    )
+    updated = len(keys & existing)
+    return len(keys) - updated, updated
+
+
+def do_enter_metric_value(
+    metric: Metric,
+    team: Team,
+    period: dt.date,
+    raw: object,
+    by: Membership | None,
+    source: str = "form",
+) -> MetricValue:
+    value = check_metric_value(metric, raw)
+    with transaction.atomic():
+        upsert_metric_values([ValueRow(metric.pk, team.pk, month_start(period), value)], source, by)
+        queue_rollups_for_team(team.pk)
+        return MetricValue.objects.get(metric=metric, team=team, period=month_start(period))
+
+
+# --- the plan -----------------------------------------------------------------------------
+
+PLAN_FIELDS = (
+    "baseline_on",
+    "follow_up_on",
+    "evaluation_start",
+    "evaluation_end",
+    "comparison",
+    "comparison_label",
+    "profit_margin_pct",
+    "currency",
+    "competency_ids",
+    "intangibles",
+)
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    evaluation_start: dt.date
+    evaluation_end: dt.date
+    baseline_on: dt.date | None = None
+    follow_up_on: dt.date | None = None
+    comparison: str = "none"
+    comparison_team_ids: tuple[int, ...] = ()
+    comparison_function: str = ""
+    comparison_people_ids: tuple[int, ...] = ()
+    profit_margin_pct: Decimal = Decimal(15)
+    currency: str = "EUR"
+    competency_ids: tuple[int, ...] = ()
+    intangibles: str = ""
+    metrics: tuple[tuple[int, int, Decimal | None], ...] = ()  # (metric id, population, unit value)
+
+
+def participant_team_ids(cohort: Cohort) -> set[int]:
+    return set(
+        Enrollment.objects.filter(cohort=cohort, learner__team__isnull=False)
+        .exclude(status=Enrollment.Status.WITHDRAWN)
+        .values_list("learner__team_id", flat=True)
+    )
+
+
+def comparison_team_ids(data: PlanInput, participants: set[int]) -> tuple[set[int], str]:
+    """Resolve the chosen comparison group to teams, leaving out participants' teams."""
+    if data.comparison == MeasurementPlan.Comparison.TEAMS:
+        teams = list(Team.objects.filter(pk__in=data.comparison_team_ids))
+        label = ", ".join(sorted(t.name for t in teams))
+    elif data.comparison == MeasurementPlan.Comparison.FUNCTION:
+        if not data.comparison_function.strip():
+            raise ImpactError("comparison_function", "Choose the function of the comparison group.")
+        ids = Membership.objects.filter(
+            function__iexact=data.comparison_function.strip(), team__isnull=False, is_active=True
+        ).values_list("team_id", flat=True)
+        teams = list(Team.objects.filter(pk__in=set(ids)))
+        label = f"teams in {data.comparison_function.strip()}"
+    elif data.comparison == MeasurementPlan.Comparison.PEOPLE:
+        ids = Membership.objects.filter(
+            pk__in=data.comparison_people_ids, team__isnull=False
+        ).values_list("team_id", flat=True)
+        teams = list(Team.objects.filter(pk__in=set(ids)))
+        label = f"teams of {len(data.comparison_people_ids)} listed people"
+    else:
+        return set(), ""
+    chosen = {t.pk for t in teams} - participants
+    if not chosen:
+        raise ImpactError(
+            "comparison",
+            "The comparison group has no team outside the programme: choose other teams, "
+            "or no comparison group (the estimates are then labelled weaker).",
+        )
+    return chosen, label
+
+
+def check_plan(cohort: Cohort, data: PlanInput) -> None:
+    if data.evaluation_end <= data.evaluation_start:
+        raise ImpactError("evaluation_end", "The evaluation period must end after it starts.")
+    if data.baseline_on and data.follow_up_on and data.follow_up_on <= data.baseline_on:
+        raise ImpactError("follow_up_on", "The 360 follow-up must come after the baseline.")
+    if not Decimal(0) <= data.profit_margin_pct <= Decimal(100):
+        raise ImpactError("profit_margin_pct", "The profit margin is a percentage from 0 to 100.")
+    for _metric_id, population, unit_value in data.metrics:
+        if population < 0 or (unit_value is not None and unit_value < 0):
+            raise ImpactError("metrics", "People affected and standard values cannot be negative.")
+
+
+def _snapshot(plan: MeasurementPlan) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for name in PLAN_FIELDS:
+        value = getattr(plan, name)
+        out[name] = (
+            value.isoformat()
+            if isinstance(value, dt.date)
+            else (str(value) if isinstance(value, Decimal) else value)
+        )
+    out["teams"] = sorted(
+        [t.team_id, t.group] for t in PlanTeam.objects.filter(plan=plan).order_by("team_id")
+    )
+    out["metrics"] = sorted(
+        [m.metric_id, m.population, None if m.unit_value is None else str(m.unit_value)]
+        for m in PlanMetric.objects.filter(plan=plan)
+    )
+    return out
+
+
+def do_save_plan(cohort: Cohort, data: PlanInput, by: Membership | None) -> MeasurementPlan:
+    """Create or replace the cohort's plan. After the cohort started a change is allowed but
+    recorded (``PlanChange``), and pages show "plan changed on …"."""
+    check_plan(cohort, data)
+    org = current_org()
+    assert org is not None
+    with transaction.atomic():
+        participants = participant_team_ids(cohort)
+        comparison, label = comparison_team_ids(data, participants)
+        plan = MeasurementPlan.objects.select_for_update().filter(cohort=cohort).first()
+        before = _snapshot(plan) if plan is not None else None
+        if plan is None:
+            plan = MeasurementPlan(organization=org, cohort=cohort)
+        for name in PLAN_FIELDS:
+            if name not in ("comparison_label", "competency_ids"):
+                setattr(plan, name, getattr(data, name))
+        plan.competency_ids = list(data.competency_ids)
+        plan.comparison_label = label
+        plan.updated_at = timezone.now()
+        plan.save()
+        PlanTeam.objects.filter(plan=plan).delete()
+        PlanTeam.objects.bulk_create(
+            [
+                PlanTeam(organization=org, plan=plan, team_id=t, group="participants")
+                for t in participants
+            ]
+            + [
+                PlanTeam(organization=org, plan=plan, team_id=t, group="comparison")
+                for t in comparison
+            ]
+        )
+        PlanMetric.objects.filter(plan=plan).delete()
+        PlanMetric.objects.bulk_create(
+            [
+                PlanMetric(organization=org, plan=plan, metric_id=m, population=p, unit_value=v)
+                for m, p, v in data.metrics
+            ]
+        )
+        if before is not None and cohort.start_date <= org_today():
+            after = _snapshot(plan)
+            changed = [k for k in after if before.get(k) != after[k]]
+            if changed:
+                PlanChange.objects.create(
+                    organization=org,
+                    plan=plan,
+                    changed_by=by,
+                    fields=changed,
+                    before=before,
+                    after=after,
+                )
+        queue_impact_rollup(cohort.pk)
+    return plan
+
+
+# --- costs --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CostInput:
+    category: str
+    description: str = ""
+    amount: Decimal | None = None
+    shared_by: int = 1
+    people: int | None = None
+    hours: Decimal | None = None
+    hourly_rate: Decimal | None = None
+
+
+def check_cost(data: CostInput) -> Decimal:
+    """The line's full amount, or ImpactError (negative, missing, unknown category)."""
+    if data.category not in CostLine.Category.values:
+        raise ImpactError("category", "Choose a cost category.")
+    if data.shared_by < 1:
+        raise ImpactError("shared_by", "A line is shared by at least one cohort.")
+    if data.category == CostLine.Category.PARTICIPANTS_TIME:
+        if not data.people or data.hours is None or data.hourly_rate is None:
+            raise ImpactError(
+                "hours", "Participants' time needs people, hours each and the loaded hourly rate."
+            )
+        if data.hours < 0 or data.hourly_rate < 0:
+            raise ImpactError("hourly_rate", "Hours and rates cannot be negative.")
+        return (data.people * data.hours * data.hourly_rate).quantize(roi.CENT)
+    if data.amount is None:
+        raise ImpactError("amount", "Enter the amount.")
+    if data.amount < 0:
+        raise ImpactError("amount", "A cost cannot be negative.")
+    return data.amount.quantize(roi.CENT)
+
+
+def do_add_cost(cohort: Cohort, data: CostInput) -> CostLine:
+    amount = check_cost(data)
+    org = current_org()
+    assert org is not None
+    with transaction.atomic():
+        line = CostLine.objects.create(
+            organization=org,
+            cohort=cohort,
+            category=data.category,
+            description=data.description.strip(),
+            amount=amount,
+            shared_by=data.shared_by,
+            people=data.people,
+            hours=data.hours,
+            hourly_rate=data.hourly_rate,
+        )
+        queue_impact_rollup(cohort.pk)
+    return line
+
+
+def do_delete_cost(line: CostLine) -> None:
+    with transaction.atomic():
+        cohort_id = line.cohort_id
+        line.delete()
+        queue_impact_rollup(cohort_id)
+
+
+# --- roll-up ------------------------------------------------------------------------------
+
+
+def queue_impact_rollup(cohort_id: int, now: dt.datetime | None = None) -> None:
+    """Record the cohort's impact roll-up in the outbox, in the caller's transaction: one row per
+    cohort and ``ROLLUP_WINDOW`` (its dedupe key), run at the window's end, so a burst of facts
+    shares one roll-up and a broker outage loses nothing."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        # No broker and no beat sweep (the embedded default): roll up once, after commit.
+        record_followup(ROLLUP_HANDLER, cohort_id)
+        return
+    now = now or timezone.now()
+    window = int(now.timestamp() // ROLLUP_WINDOW.total_seconds())
+    run_after = dt.datetime.fromtimestamp((window + 1) * ROLLUP_WINDOW.total_seconds(), tz=dt.UTC)
+    record_followup(
+        ROLLUP_HANDLER,
+        cohort_id,
+        dedupe_key=f"impact-rollup:{cohort_id}:{window}",
+        run_after=run_after,
+    )
+
+
+def queue_rollups_for_team(team_id: int) -> None:
+    """A metric value of a team changed: every plan that counts the team rolls up again."""
+    for cohort_id in set(
+        PlanTeam.objects.filter(team_id=team_id).values_list("plan__cohort_id", flat=True)
+    ):
+        queue_impact_rollup(cohort_id)
+
+
+def run_impact_rollup(org: Organization, cohort_id: int) -> None:
+    """Outbox handler: the cohort's impact roll-up (a vanished cohort is done)."""
+    if Cohort.objects.filter(pk=cohort_id).exists():
+        do_rollup_impact([cohort_id])
+
+
+_GROUP_SELECT = """
+SELECT v.organization_id, p.cohort_id, v.metric_id, v.period, pt."group", COUNT(*),
+       AVG(CAST(v.value AS DOUBLE PRECISION)), %s
+FROM {values} v
+JOIN {planteam} pt ON pt.team_id = v.team_id AND pt.organization_id = v.organization_id
+JOIN {plan} p ON p.id = pt.plan_id AND p.organization_id = v.organization_id
+JOIN {planmetric} pm ON pm.plan_id = p.id AND pm.metric_id = v.metric_id
+     AND pm.organization_id = v.organization_id
+WHERE v.organization_id = %s AND p.cohort_id IN ({cohorts})
+GROUP BY v.organization_id, p.cohort_id, v.metric_id, v.period, pt."group"
+"""
+_GROUP_SQL = (
+    """
+INSERT INTO {rollup} (organization_id, cohort_id, metric_id, period, "group", teams,
+                      mean_value, computed_at)"""
+    + _GROUP_SELECT
+    + """ON CONFLICT (organization_id, cohort_id, metric_id, period, "group") DO UPDATE
+SET teams = excluded.teams, mean_value = excluded.mean_value, computed_at = excluded.computed_at
+"""
+)
+
+
+def group_means_sql(cohort_ids: Sequence[int], upsert: bool = True) -> str:
+    """The set-based statement of the metric group roll-up; ``upsert=False`` gives the bare
+    aggregate of the same facts (what the benchmark compares the roll-up with)."""
+    sql = (_GROUP_SQL if upsert else _GROUP_SELECT).format(
+        rollup=MetricGroupRollup._meta.db_table,
+        values=MetricValue._meta.db_table,
+        planteam=PlanTeam._meta.db_table,
+        plan=MeasurementPlan._meta.db_table,
+        planmetric=PlanMetric._meta.db_table,
+        cohorts=", ".join(["%s"] * len(cohort_ids)),
+    )
+    return sql.replace("DOUBLE PRECISION", "REAL") if connection.vendor == "sqlite" else sql
+
+
+def rollup_metric_groups(org_id: int, cohort_ids: Sequence[int], now: dt.datetime) -> int:
+    """Set-based: each cohort's participants' and comparison means per metric and period,
+    upserted; rows no longer backed by facts are deleted. Returns rows written."""
+    if not cohort_ids:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(group_means_sql(cohort_ids), [now, org_id, *cohort_ids])
+        written = cursor.rowcount
+    MetricGroupRollup.objects.filter(cohort_id__in=cohort_ids, computed_at__lt=now).delete()
+    return written
+
+
+_WINDOW_SQL = """
+WITH w(cohort_id, pre_before, eval_start, eval_end) AS (VALUES {windows})
+SELECT w.cohort_id, v.metric_id, v.team_id, pt."group",
+       CASE WHEN v.period < w.pre_before THEN 0 ELSE 1 END AS after,
+       AVG(CAST(v.value AS DOUBLE PRECISION)), COUNT(*)
+FROM {values} v
+JOIN {planteam} pt ON pt.team_id = v.team_id AND pt.organization_id = v.organization_id
+JOIN {plan} p ON p.id = pt.plan_id AND p.organization_id = v.organization_id
+JOIN w ON w.cohort_id = p.cohort_id
+JOIN {planmetric} pm ON pm.plan_id = p.id AND pm.metric_id = v.metric_id
+     AND pm.organization_id = v.organization_id
+WHERE v.organization_id = %s
+  AND (v.period < w.pre_before OR (v.period >= w.eval_start AND v.period <= w.eval_end))
+GROUP BY w.cohort_id, v.metric_id, v.team_id, pt."group",
+         CASE WHEN v.period < w.pre_before THEN 0 ELSE 1 END
+"""
+
+
+def team_window_means(
+    org_id: int, plans: list[MeasurementPlan]
+) -> dict[tuple[int, int], list[tuple[int, str, bool, float, int]]]:
+    """Per (cohort, metric): each plan team's mean before the cohort's start month and in the
+    evaluation period, with how many monthly values it rests on. One set-based aggregate."""
+    out: dict[tuple[int, int], list[tuple[int, str, bool, float, int]]] = defaultdict(list)
+    if not plans:
+        return out
+    params: list[Any] = []
+    for plan in plans:
+        params += [plan.cohort_id, month_start(plan.cohort.start_date)]
+        params += [plan.evaluation_start, plan.evaluation_end]
+    sql = _WINDOW_SQL.format(
+        windows=", ".join(["(%s, %s, %s, %s)"] * len(plans)),
+        values=MetricValue._meta.db_table,
+        planteam=PlanTeam._meta.db_table,
+        plan=MeasurementPlan._meta.db_table,
+        planmetric=PlanMetric._meta.db_table,
+    )
+    if connection.vendor == "sqlite":
+        sql = sql.replace("DOUBLE PRECISION", "REAL")
+    else:  # typed literals for the VALUES list
+        sql = sql.replace("(%s, %s, %s, %s)", "(%s::bigint, %s::date, %s::date, %s::date)")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, org_id])
+        for cohort_id, metric_id, team_id, group, after, mean, n in cursor.fetchall():
+            out[(cohort_id, metric_id)].append((team_id, group, bool(after), float(mean), n))
+    return out
+
+
+def _num(value: float | None, places: int = 4) -> float | None:
+    return None if value is None or value != value else round(float(value), places)
+
+
+def _metric_evidence(
+    plan: MeasurementPlan,
+    pm: PlanMetric,
+    metric: Metric,
+    window_means: list[tuple[int, str, bool, float, int]],
+    monthly: list[tuple[str, dt.date, float, int]],
+) -> tuple[dict[str, object], roi.Benefit | None]:
+    """DiD (or a weaker pre/post change without a comparison group) for one plan metric, from
+    each team's mean before the start and in the evaluation period; the pre-trend from the
+    groups' monthly means before the start; its money when the plan gives a standard value."""
+    start = month_start(plan.cohort.start_date)
+    rows = [
+        stats.DidObservation(str(team_id), group == "participants", post, mean)
+        for team_id, group, post, mean, _n in window_means
+    ]
+    pre_months = sorted({period for _g, period, _m, _t in monthly if period < start})
+    trend_rows = [
+        (group == "participants", float(pre_months.index(period)), mean, float(teams))
+        for group, period, mean, teams in monthly
+        if period < start
+    ]
+    sign = 1.0 if metric.higher_is_better else -1.0
+    out: dict[str, object] = {
+        "metric_id": metric.pk,
+        "name": metric.name,
+        "unit": metric.unit,
+        "level": metric.level,
+        "higher_is_better": metric.higher_is_better,
+        "values": sum(n for *_rest, n in window_means),
+        "participant_teams": len({r.unit for r in rows if r.treated}),
+        "comparison_teams": len({r.unit for r in rows if not r.treated}),
+        "population": pm.population,
+        "unit_value": None if pm.unit_value is None else str(pm.unit_value),
+    }
+    benefit: roi.Benefit | None = None
+    if plan.has_comparison:
+        did = stats.difference_in_differences(rows)
+        if isinstance(did, stats.TooFew):
+            out["too_few"] = did.message
+        else:
+            out["did"] = {
+                "estimate": _num(did.estimate),
+                "ci_low": _num(did.ci_low),
+                "ci_high": _num(did.ci_high),
+                "p_value": _num(did.p_value),
+                "n_clusters": did.n_clusters,
+                "treated_pre": _num(did.treated_pre),
+                "treated_post": _num(did.treated_post),
+                "comparison_pre": _num(did.comparison_pre),
+                "comparison_post": _num(did.comparison_post),
+                "naive": _num(did.naive_change),
+            }
+            trend = stats.pre_trend_of_means(trend_rows)
+            out["pre_trend"] = (
+                {"too_few": trend.message}
+                if isinstance(trend, stats.TooFew)
+                else {
+                    "participants_slope": _num(trend.treated_slope),
+                    "comparison_slope": _num(trend.comparison_slope),
+                    "p_value": _num(trend.p_value),
+                    "parallel": trend.parallel,
+                }
+            )
+            if pm.unit_value is not None and pm.population:
+                effect = sign * did.estimate
+                benefit = roi.metric_benefit(
+                    label=metric.name,
+                    effect=effect,
+                    unit=metric.unit,
+                    population=pm.population,
+                    unit_value=pm.unit_value,
+                    is_revenue=metric.is_revenue,
+                    margin_pct=plan.profit_margin_pct,
+                    isolated_by="comparison group (difference-in-differences)",
+                    facts={"metric_id": metric.pk, "teams": did.n_clusters},
+                )
+                naive = roi.metric_benefit(
+                    metric.name,
+                    sign * did.naive_change,
+                    metric.unit,
+                    pm.population,
+                    pm.unit_value,
+                    metric.is_revenue,
+                    plan.profit_margin_pct,
+                    "naive",
+                    {},
+                )
+                out["money"] = str(benefit.value)
+                out["naive_money"] = str(naive.value)
+    else:
+        in_programme = [r for r in rows if r.treated]
+        pre = [r.value for r in in_programme if not r.post]
+        post = [r.value for r in in_programme if r.post]
+        if len(pre) >= 2 and len(post) >= 2:
+            out["pre_post"] = {
+                "pre": _num(sum(pre) / len(pre)),
+                "post": _num(sum(post) / len(post)),
+                "change": _num(sum(post) / len(post) - sum(pre) / len(pre)),
+                "weaker": True,
+            }
+        else:
+            out["too_few"] = "Values before and during the evaluation period are needed."
+    return out, benefit
+
+
+def _behaviour(cohort_ids: Sequence[int]) -> dict[int, dict[str, object]]:
+    """Level 3 per cohort from the frozen 360 reports: per competency, the paired change of
+    others' means (baseline → follow-up) with CI and d_z/d_av, and the share with reliable
+    change. Only cells of at least MIN_PEOPLE_PER_CELL learners carry figures."""
+    facts = sources.competency_scores(cohort_ids)
+    pairs: dict[tuple[int, int], dict[int, dict[str, object]]] = defaultdict(dict)
+    for f in facts:
+        if f.others_mean is None:
+            continue
+        entry = pairs[(f.cohort_id, f.competency_id)].setdefault(f.learner_id, {})
+        entry[f.kind] = f.others_mean
+        if f.kind == "follow_up":
+            entry["reading"] = f.reading
+    out: dict[int, dict[str, object]] = defaultdict(lambda: {"competencies": []})
+    for (cohort_id, competency_id), by_learner in sorted(pairs.items()):
+        complete = [e for e in by_learner.values() if "baseline" in e and "follow_up" in e]
+        cell: dict[str, object] = {"competency_id": competency_id, "n": len(complete)}
+        if not anonymity.cell_is_shown(len(complete)):
+            cell["hidden"] = True
+        else:
+            result = stats.paired_change(
+                [float(e["baseline"]) for e in complete],  # type: ignore[arg-type]
+                [float(e["follow_up"]) for e in complete],  # type: ignore[arg-type]
+            )
+            if isinstance(result, stats.TooFew):
+                cell["too_few"] = result.message
+            else:
+                cell.update(
+                    mean_change=_num(result.mean_change),
+                    ci_low=_num(result.ci_low),
+                    ci_high=_num(result.ci_high),
+                    d_z=_num(result.d_z),
+                    d_av=_num(result.d_av),
+                    mde_d_z=_num(result.mde_d_z),
+                    reliable=sum(1 for e in complete if e.get("reading") == "reliable improvement"),
+                )
+        out[cohort_id]["competencies"].append(cell)  # type: ignore[attr-defined]
+    return out
+
+
+def _observations(cohort_ids: Sequence[int]) -> dict[int, dict[str, object]]:
+    """Coach and peer observations of each cohort's learners: how many, of how many learners,
+    and the mean rating as a share of its scale. Nothing for fewer than MIN_PEOPLE_PER_CELL."""
+    learners: dict[int, set[int]] = defaultdict(set)
+    for cohort_id, learner_id in (
+        Enrollment.objects.filter(cohort_id__in=cohort_ids)
+        .exclude(status=Enrollment.Status.WITHDRAWN)
+        .values_list("cohort_id", "learner_id")
+    ):
+        learners[learner_id].add(cohort_id)
+    if not learners:
+        return {}
+    per_cohort: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    for o in sources.observations(sorted(learners)):
+        for cohort_id in learners.get(o.learner_id, ()):
+            per_cohort[cohort_id].append(
+                (o.learner_id, o.rating / o.scale_max if o.scale_max else 0)
+            )
+    out: dict[int, dict[str, object]] = {}
+    for cohort_id, rows in per_cohort.items():
+        people = len({learner for learner, _share in rows})
+        if anonymity.cell_is_shown(people):
+            out[cohort_id] = {
+                "observations": len(rows),
+                "learners": people,
+                "mean_share": _num(sum(share for _l, share in rows) / len(rows), 3),
+            }
+    return out
+
+
+def _baselines(cohort_ids: Sequence[int]) -> dict[int, int]:
+    """Learners per cohort with a frozen 360 baseline (any competency)."""
+    seen: dict[int, set[int]] = defaultdict(set)
+    for f in sources.competency_scores(cohort_ids):
+        if f.kind == "baseline":
+            seen[f.cohort_id].add(f.learner_id)
+    return {cohort_id: len(learners) for cohort_id, learners in seen.items()}
+
+
+# Months before the start whose values the comparison needs (pre-trends need three).
+PRE_MONTHS = 3
+
+
+def _data_quality(
+    plan: MeasurementPlan,
+    plan_metrics: list[PlanMetric],
+    monthly: dict[tuple[int, int], list[tuple[str, dt.date, float, int]]],
+    groups: dict[int, str],
+    participants: int,
+    claimants: int,
+    baselines: int,
+    now: dt.datetime,
+) -> dict[str, object]:
+    """What is missing for the evidence: metric values per team and month (three months before
+    the start to the end of the evaluation or last month), 360 baselines, claim responses."""
+    start = month_start(plan.cohort.start_date)
+    first = start
+    for _ in range(PRE_MONTHS):
+        first = month_start(first - dt.timedelta(days=1))
+    last = min(month_start(plan.evaluation_end), month_start(now.date()) - dt.timedelta(days=1))
+    months = []
+    month = first
+    while month <= last:
+        months.append(month)
+        month = month_start(month + dt.timedelta(days=32))
+    # Before the start and in the evaluation period; the months between are not compared.
+    months = [m for m in months if m < start or m >= month_start(plan.evaluation_start)]
+    metrics = []
+    for pm in plan_metrics:
+        size = {g: sum(1 for v in groups.values() if v == g) for g in set(groups.values())}
+        entered = sum(
+            teams
+            for _g, period, _mean, teams in monthly[(plan.cohort_id, pm.metric_id)]
+            if period in months
+        )
+        expected = sum(size.values()) * len(months)
+        missing = max(0, expected - entered)
+        metrics.append(
+            {
+                "metric_id": pm.metric_id,
+                "name": pm.metric.name,
+                "expected": expected,
+                "missing": missing,
+            }
+        )
+    return {
+        "metrics": metrics,
+        "participants": participants,
+        "baselines": baselines,
+        "baseline_planned": plan.baseline_on is not None,
+        "claimants": claimants,
+        "comparison": plan.has_comparison,
+    }
+
+
+@dataclass(frozen=True)
+class ImpactRollupResult:
+    cohorts: int
+    group_rows: int
+
+
+def do_rollup_impact(cohort_ids: Iterable[int] | None = None) -> ImpactRollupResult:
+    """Recompute the impact of ``cohort_ids`` (None: every cohort with a plan) from facts and
+    upsert ``MetricGroupRollup`` and ``ImpactRollup``. Idempotent; never edits a fact."""
+    org = current_org()
+    assert org is not None
+    now = timezone.now()
+    plans = {
+        p.cohort_id: p
+        for p in MeasurementPlan.objects.select_related("cohort").filter(
+            **({} if cohort_ids is None else {"cohort_id__in": list(cohort_ids)})
+        )
+    }
+    ids = sorted(plans)
+    with transaction.atomic():
+        written = rollup_metric_groups(org.pk, ids, now)
+        plan_metrics: dict[int, list[PlanMetric]] = defaultdict(list)
+        for pm in PlanMetric.objects.select_related("metric").filter(plan__cohort_id__in=ids):
+            plan_metrics[pm.plan_id].append(pm)
+        groups: dict[int, dict[int, str]] = defaultdict(dict)
+        for pt in PlanTeam.objects.filter(plan__cohort_id__in=ids).values(
+            "plan_id", "team_id", "group"
+        ):
+            groups[pt["plan_id"]][pt["team_id"]] = pt["group"]
+        collapsed = team_window_means(org.pk, list(plans.values()))
+        monthly: dict[tuple[int, int], list[tuple[str, dt.date, float, int]]] = defaultdict(list)
+        for g in MetricGroupRollup.objects.filter(cohort_id__in=ids).order_by("period"):
+            monthly[(g.cohort_id, g.metric_id)].append((g.group, g.period, g.mean_value, g.teams))
+        costs: dict[int, list[CostLine]] = defaultdict(list)
+        for line in CostLine.objects.filter(cohort_id__in=ids):
+            costs[line.cohort_id].append(line)
+        participants = dict(
+            Enrollment.objects.filter(cohort_id__in=ids)
+            .exclude(status=Enrollment.Status.WITHDRAWN)
+            .values("cohort_id")
+            .annotate(n=Count("learner_id", distinct=True))
+            .values_list("cohort_id", "n")
+        )
+        progress = {
+            row["cohort_id"]: row
+            for row in LearnerProgressRollup.objects.filter(cohort_id__in=ids)
+            .values("cohort_id")
+            .annotate(
+                n=Count("learner_id", distinct=True),
+                done=Count("id", filter=Q(completion__gte=1.0)),
+                total=Count("id"),
+            )
+        }
+        mastery = {
+            row["learner__enrollments__cohort_id"]: row
+            for row in Ability.objects.filter(learner__enrollments__cohort_id__in=ids)
+            .values("learner__enrollments__cohort_id")
+            .annotate(
+                learners=Count("learner_id", distinct=True),
+                estimates=Count("id"),
+                mastered=Count("id", filter=Q(p_known__gte=MASTERED_AT)),
+            )
+        }
+        reactions = {
+            row["learner__enrollments__cohort_id"]: row
+            for row in ModuleReaction.objects.filter(learner__enrollments__cohort_id__in=ids)
+            .values("learner__enrollments__cohort_id")
+            .annotate(
+                learners=Count("learner_id", distinct=True),
+                n=Count("id"),
+                useful=Avg("useful"),
+                relevant=Avg("relevant"),
+            )
+        }
+        claims_by_cohort: dict[int, list[sources.BenefitClaimFact]] = defaultdict(list)
+        for claim in sources.benefit_claims(ids):
+            if claim.cohort_id is not None:
+                claims_by_cohort[claim.cohort_id].append(claim)
+        coaching = {c.cohort_id: c for c in sources.coaching_counts(ids) if c.coach_id is None}
+        behaviour = _behaviour(ids)
+        baselines = _baselines(ids)
+        observed = _observations(ids)
+        changes = dict(
+            PlanChange.objects.filter(plan__cohort_id__in=ids)
+            .values("plan__cohort_id")
+            .annotate(n=Count("id"))
+            .values_list("plan__cohort_id", "n")
+        )
+        last_change = {
+            c.plan.cohort_id: c.changed_at
+            for c in PlanChange.objects.filter(plan__cohort_id__in=ids)
+            .select_related("plan")
+            .order_by("changed_at")
+        }
+
+        rows = []
+        for cohort_id, plan in plans.items():
+            metrics_out = []
+            benefits: list[roi.Benefit] = []
+            for pm in plan_metrics[plan.pk]:
+                evidence, benefit = _metric_evidence(
+                    plan,
+                    pm,
+                    pm.metric,
+                    collapsed[(cohort_id, pm.metric_id)],
+                    monthly[(cohort_id, pm.metric_id)],
+                )
+                metrics_out.append(evidence)
+                if benefit is not None:
+                    benefits.append(benefit)
+            n_participants = participants.get(cohort_id, 0)
+            claim_benefit, claim_rows = roi.claims_benefit(
+                claims_by_cohort[cohort_id],
+                n_participants,
+                plan.profit_margin_pct,
+            )
+            if claim_rows:
+                benefits.append(claim_benefit)
+            items = [
+                roi.CostItem(
+                    line.category,
+                    line.get_category_display(),
+                    line.description,
+                    line.amount,
+                    line.shared_by,
+                )
+                for line in costs[cohort_id]
+            ]
+            result = roi.roi(items, benefits)
+            prog = progress.get(cohort_id)
+            known = mastery.get(cohort_id)
+            liked = reactions.get(cohort_id)
+            projects = sources.team_project_facts(
+                [cohort_id], plan.cohort.start_date, plan.evaluation_end
+            )
+            due = sum(p.milestones_due for p in projects)
+            rated = [
+                (p.satisfaction_mean, p.satisfaction_n)
+                for p in projects
+                if p.satisfaction_mean is not None
+            ]
+            coach = coaching.get(cohort_id)
+            evidence_json: dict[str, object] = {
+                "participants": n_participants,
+                "has_comparison": plan.has_comparison,
+                "comparison_label": plan.comparison_label,
+                "plan_changes": changes.get(cohort_id, 0),
+                "plan_changed_on": last_change[cohort_id].date().isoformat()
+                if cohort_id in last_change
+                else None,
+                "metrics": metrics_out,
+                "benefits": [
+                    {
+                        "source": b.source,
+                        "label": b.label,
+                        "gross": str(b.gross),
+                        "isolation_pct": round(b.isolation_pct, 1),
+                        "confidence_pct": round(b.confidence_pct, 1),
+                        "value": str(b.value),
+                        "facts": b.facts,
+                    }
+                    for b in result.benefit_items
+                ],
+                "claims": claim_rows,
+                "costs": {k: str(v) for k, v in result.costs_by_category.items()},
+                "cost_lines": [
+                    {
+                        "category": i.category,
+                        "label": i.label,
+                        "description": i.description,
+                        "amount": str(i.amount),
+                        "shared_by": i.shared_by,
+                        "allocated": str(i.allocated),
+                    }
+                    for i in items
+                ],
+                "intangibles": [
+                    line.strip() for line in plan.intangibles.splitlines() if line.strip()
+                ],
+                "reaction": None
+                if coach is None
+                else {
+                    "rating_mean": _num(coach.rating_mean, 2),
+                    "rating_n": coach.rating_n,
+                    "sessions": coach.sessions_held,
+                    "attendance_rate": _num(coach.attendance_rate, 3),
+                },
+                "learning": None
+                if prog is None
+                else {
+                    "learners": prog["n"],
+                    "finished": prog["done"],
+                    "enrolments": prog["total"],
+                },
+                "modules": None
+                if liked is None or not anonymity.cell_is_shown(liked["learners"])
+                else {
+                    "learners": liked["learners"],
+                    "ratings": liked["n"],
+                    "useful": _num(liked["useful"], 2),
+                    "relevant": _num(liked["relevant"], 2),
+                },
+                "mastery": None
+                if known is None or not anonymity.cell_is_shown(known["learners"])
+                else {
+                    "learners": known["learners"],
+                    "estimates": known["estimates"],
+                    "mastered": known["mastered"],
+                },
+                "projects": None
+                if not projects
+                else {
+                    "teams": len(projects),
+                    "projects": sum(p.projects for p in projects),
+                    "milestones_due": due,
+                    "milestones_on_time": sum(p.milestones_on_time for p in projects),
+                    "satisfaction_mean": _num(
+                        sum(mean * n for mean, n in rated) / sum(n for _m, n in rated), 2
+                    )
+                    if rated and sum(n for _m, n in rated)
+                    else None,
+                    "satisfaction_n": sum(n for _m, n in rated),
+                },
+                "data_quality": _data_quality(
+                    plan,
+                    plan_metrics[plan.pk],
+                    monthly,
+                    groups[plan.pk],
+                    n_participants,
+                    int(str(claim_benefit.facts["respondents"])) if claim_rows else 0,
+                    baselines.get(cohort_id, 0),
+                    now,
+                ),
+                "currency": plan.currency,
+                "evaluation": [plan.evaluation_start.isoformat(), plan.evaluation_end.isoformat()],
+                "start_date": plan.cohort.start_date.isoformat(),
+                "observations": observed.get(cohort_id),
+                "behaviour": behaviour.get(cohort_id, {"competencies": []}),
+            }
+            rows.append(
+                ImpactRollup(
+                    organization=org,
+                    cohort_id=cohort_id,
+                    costs=result.costs,
+                    benefits=result.benefits,
+                    bcr=result.bcr,
+                    roi_pct=result.roi_pct,
+                    payback_months=result.payback_months,
+                    evidence=evidence_json,
+                    computed_at=now,
+                )
+            )
+        ImpactRollup.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["organization", "cohort"],
+            update_fields=[
+                "costs",
+                "benefits",
+                "bcr",
+                "roi_pct",
+                "payback_months",
+                "evidence",
+                "computed_at",
+            ],
+        )
+        if cohort_ids is None:
+            ImpactRollup.objects.exclude(cohort_id__in=ids).delete()
+    return ImpactRollupResult(cohorts=len(rows), group_rows=written)

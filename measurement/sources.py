@@ -1,0 +1,44 @@
+"""The other apps' facts, read only through their ``queries.py`` read contracts
+(/work/notes/contracts.md): projects (benefit claims, milestones and stakeholder ratings),
+coaching (session counts, observations) and 360 feedback (frozen competency scores).
+
+One module, so the impact roll-up names each source once and tests can stand a source in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from coaching.queries import CoachingCounts, ObservationFact
+from coaching.queries import coaching_counts as _coaching_counts
+from coaching.queries import observation_facts as _observation_facts
+from measurement.feedback.queries import CompetencyScoreFact, competency_score_facts
+from projects.queries import (
+    BenefitClaimFact,
+    TeamProjectFacts,
+    benefit_claims_for_cohorts,
+)
+from projects.queries import team_project_facts as _team_project_facts
+
+
+def benefit_claims(cohort_ids: Sequence[int]) -> list[BenefitClaimFact]:
+    return benefit_claims_for_cohorts(cohort_ids)
+
+
+def coaching_counts(cohort_ids: Sequence[int]) -> list[CoachingCounts]:
+    return _coaching_counts(cohort_ids)
+
+
+def competency_scores(cohort_ids: Sequence[int]) -> list[CompetencyScoreFact]:
+    return competency_score_facts(cohort_ids)
+
+
+def observations(learner_ids: Sequence[int]) -> list[ObservationFact]:
+    return _observation_facts(learner_ids)
+
+
+def team_project_facts(
+    cohort_ids: Sequence[int], start: dt.date, end: dt.date
+) -> list[TeamProjectFacts]:
+    return _team_project_facts(cohort_ids, start, end)
