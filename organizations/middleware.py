@@ -167,10 +167,8 @@ def _second_step_required(request: HttpRequest) -> HttpResponse:
     """The organisation requires two-step sign-in of this member and this session has not
     passed it: set it up (or confirm a code) first."""
     if request.path_info.startswith("/api/"):
-        return JsonResponse(
-            {"detail": _("This organisation requires two-step sign-in. Sign in again.")},
-            status=403,
-        )
+        detail = _("This organisation requires two-step sign-in. Sign in again.")
+        return JsonResponse({"status": 403, "code": "mfa_required", "detail": detail}, status=403)
     return redirect(reverse("mfa_settings") + "?" + urlencode({"next": request.get_full_path()}))
 
 
@@ -197,17 +195,33 @@ def _clean_querydict(data: QueryDict) -> QueryDict | None:
     return cleaned
 
 
-def _json_has_control_characters(value: Any) -> bool:
+def _control_character_fields(value: Any, path: str = "") -> list[str]:
+    """The paths (``rows[3].email``; "" for the whole body) of every text in a decoded JSON
+    body, key or value, that holds a control character."""
     if isinstance(value, str):
-        return CONTROL_CHARACTERS.search(value) is not None
+        return [path] if CONTROL_CHARACTERS.search(value) else []
+    found: list[str] = []
     if isinstance(value, dict):
-        return any(
-            _json_has_control_characters(k) or _json_has_control_characters(v)
-            for k, v in value.items()
-        )
-    if isinstance(value, list):
-        return any(_json_has_control_characters(v) for v in value)
-    return False
+        for key, item in value.items():
+            name = CONTROL_CHARACTERS.sub("", str(key))
+            inner = f"{path}.{name}" if path else name
+            if CONTROL_CHARACTERS.search(str(key)):
+                found.append(inner)
+            found += _control_character_fields(item, inner)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _control_character_fields(item, f"{path}[{index}]")
+    return found
+
+
+def _control_characters_refused(fields: list[str], message: str = "") -> JsonResponse:
+    """400 in the API's error shape (``organizations.api``): what any JSON client expects."""
+    message = message or _("Text may not contain control characters.")
+    code = "control_characters_not_allowed"
+    errors = [{"field": field or None, "code": code, "message": message} for field in fields]
+    detail = f"{fields[0]}: {message}" if fields and fields[0] else message
+    body = {"status": 400, "code": "invalid", "detail": detail, "errors": errors}
+    return JsonResponse(body, status=400)
 
 
 class InputHygieneMiddleware:
@@ -220,9 +234,10 @@ class InputHygieneMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if CONTROL_CHARACTERS.search(request.path_info):
-            return HttpResponse(
-                _("The address contains control characters."), status=400, content_type="text/plain"
-            )
+            message = _("The address contains control characters.")
+            if request.path_info.startswith("/api/"):
+                return _control_characters_refused([""], message)
+            return HttpResponse(message, status=400, content_type="text/plain")
         cleaned_get = _clean_querydict(request.GET)
         if cleaned_get is not None:
             request.GET = cleaned_get  # type: ignore[assignment]
@@ -243,10 +258,9 @@ class InputHygieneMiddleware:
                 body = json.loads(request.body or b"null")
             except (ValueError, UnicodeDecodeError):
                 body = None  # the API's own parser answers malformed JSON
-            if _json_has_control_characters(body):
-                return JsonResponse(
-                    {"detail": _("Text may not contain control characters.")}, status=400
-                )
+            fields = _control_character_fields(body)
+            if fields:
+                return _control_characters_refused(fields)
         return self.get_response(request)
 
 

@@ -257,7 +257,13 @@ def test_it_refuses_control_characters_in_json_bodies_and_paths(client, org_a, o
     api = f"/api/v1/orgs/{org_a.slug}/me/enrollments/1/complete-step/"
     response = client.post(api, '{"step_id": "\\u0000"}', content_type="application/json")
     assert response.status_code == 400
+    body = response.json()  # the API's one error shape, naming the field
+    assert (body["status"], body["code"], body["errors"][0]["field"]) == (400, "invalid", "step_id")
+    nested = client.post(api, '{"a": [{"\\u0007b": 1}]}', content_type="application/json")
+    assert nested.json()["errors"][0]["field"] == "a[0].b"
     assert client.get("/invitations/%00abc/").status_code == 400
+    in_api_path = client.get(f"/api/v1/orgs/{org_a.slug}/projects/%00/")
+    assert in_api_path.status_code == 400 and in_api_path.json()["code"] == "invalid"
 
 
 @requires_postgres

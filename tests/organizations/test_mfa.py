@@ -128,7 +128,7 @@ def test_an_organisation_requires_it_of_its_admins(client, org_a, org_b, admin_a
     page = client.get(f"/o/{org_a.slug}/people/")
     assert page.status_code == 302 and page.url.startswith("/accounts/security/two-step/")
     api = client.get(f"/api/v1/orgs/{org_a.slug}/me/enrollments/")
-    assert api.status_code == 403
+    assert api.status_code == 403 and api.json()["code"] == "mfa_required"  # the API's error shape
     secret, _codes = _enrol(client)
     assert client.get(f"/o/{org_a.slug}/people/").status_code == 200
     # While required it cannot be turned off.
