@@ -15,6 +15,7 @@ with the test that covers it.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -79,7 +80,26 @@ OBJECT_KWARGS: dict[str, str] = {
     # Account-owned (global) objects: another person's.
     "session_id": "organizations.UserSession",
     "export_id": "organizations.DataExport",
+    "project_id": "projects.Project",
+    "milestone_id": "projects.Milestone",
+    "claim_id": "projects.BenefitClaim",
+    "cycle_id": "feedback.Cycle",
+    "participant_id": "feedback.Participant",
+    "report_id": "feedback.Report",
+    "key_id": "organizations.ApiKey",
+    "badge_id": "pathways.BadgeAssertion",
+    # The public Open Badges URLs (``badges/<org_slug>/...``, outside the tenant prefix) take
+    # an organisation's slug and an id: the walk puts the intruder's slug with the victim's
+    # pathway id / assertion uid, which must be 404 (a verifier must not find acme's badge
+    # under globex's issuer). Also in tests/api/test_badges.py.
+    "pathway_id": "pathways.Pathway",
+    "uid": "pathways.BadgeAssertion",
+    "metric_id": "measurement.Metric",
+    "import_id": "measurement.MetricImport",
+    "line_id": "measurement.CostLine",
 }
+# Keywords that carry a field other than the primary key: kwarg -> (field, a value nobody has).
+OBJECT_FIELDS: dict[str, tuple[str, Any]] = {"uid": ("uid", uuid.UUID(int=0))}
 # URL keywords that are not object ids: a valid value, so the id next to it decides.
 VALUE_KWARGS: dict[str, str] = {"kind": "coach"}
 # URLs whose keywords are signed capabilities, not ids; each is covered by the named tests.
@@ -89,6 +109,17 @@ SKIPPED_ROUTES: dict[str, str] = {
     "openid_connect_login": "tests/organizations/test_sso.py (public provider id)",
     "openid_connect_callback": "tests/organizations/test_sso.py (state-checked callback)",
     "calendar_feed": "tests/coaching/test_pages.py (secret feed token, org id inside)",
+    # Stakeholder / rater links: the signed token names both the organisation and the request,
+    # and the URL has no organisation to pair it with, so there is no "another organisation's
+    # object" to put in it: a genuine token of acme opens acme's request by design. Forged,
+    # expired and other-organisation tokens (validly signed for org B with org A's id) are
+    # tested where the token is made.
+    "project_rating": "tests/projects/test_project_pages.py::"
+    "test_forged_expired_and_wrong_organisation_links_show_a_clear_page (signed token)",
+    "feedback_rate": "tests/feedback/test_views.py::"
+    "test_a_rater_link_of_one_organisation_never_opens_anothers_request and "
+    "tests/feedback/test_services.py::"
+    "test_tokens_name_org_and_request_and_refuse_tampering_and_expiry (signed token)",
 }
 ROLES = ("is_admin", "is_learner", "is_coach", "is_sponsor")
 ACCEPTABLE = {404, 405}
@@ -120,12 +151,31 @@ def _mentoring_request() -> models.Model:
     return MentoringRequest.objects.create(mentee=_first(Membership), competency=_first(Competency))
 
 
+def _metric_import() -> models.Model:
+    from measurement.models import MetricImport
+
+    return MetricImport.objects.create(filename="metrics.csv", status=MetricImport.Status.DONE)
+
+
+def _badge() -> models.Model:
+    from pathways.badges.services import do_issue_badge
+    from pathways.models import Enrollment
+
+    # The badge demo finishes learner00001's pathway, which stops at the project step (done
+    # only on the sponsor's sign-off), so seed_demo issues none: the real service issues one
+    # for an enrolment the demo has completed.
+    finished = Enrollment.objects.filter(status=Enrollment.Status.COMPLETED).order_by("pk")
+    return do_issue_badge(finished.select_related("version").first())
+
+
 # Objects the demo data does not hold yet, built in the victim's tenant context. Prefer adding
 # them to seed_demo; this is for kinds the demo has no story for.
 EXTRA_OBJECTS: dict[str, Any] = {
     "organizations.ImportJob": _import_job,
     "pathways.MentoringOffer": _mentoring_offer,
     "pathways.MentoringRequest": _mentoring_request,
+    "pathways.BadgeAssertion": _badge,
+    "measurement.MetricImport": _metric_import,
     # Global objects owned by an account: built for one of the victim's people.
     "organizations.DataExport": lambda user_id: DataExport.objects.create(
         user_id=user_id, status="done", content=b"PK"
@@ -232,7 +282,11 @@ def _url(
                 f"URL {route.name!r} ({route.route}): the demo organisation has no "
                 f"{model._meta.label} to try as {kwarg!r}; add one to seed_demo.",
             )
-        kwargs[kwarg] = NOWHERE if nowhere else obj.pk
+        if kwarg in OBJECT_FIELDS:
+            field, absent = OBJECT_FIELDS[kwarg]
+            kwargs[kwarg] = absent if nowhere else getattr(obj, field)
+        else:
+            kwargs[kwarg] = NOWHERE if nowhere else obj.pk
     if route.name is None:
         return (f"URL {route.route} has no name; name it so that it can be reversed.",)
     return reverse(route.name, kwargs=kwargs)
@@ -253,7 +307,9 @@ def test_it_names_a_keyword_it_cannot_map():
 
 @pytest.mark.django_db
 def test_every_url_with_an_id_gives_404_for_another_organisations_object():
-    call_command("seed_demo", learners=2, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    # 8 learners: the fewest with which every demo seeds (projects needs 8 besides the demo
+    # learner, so there are colleagues to put on them).
+    call_command("seed_demo", learners=8, stdout=open("/dev/null", "w"))  # noqa: SIM115
     victim = Organization.objects.get(slug="acme")
     home = Organization.objects.get(slug="globex")
     # The victim's people are signed in somewhere, so their sessions exist.
