@@ -67,11 +67,12 @@ class Command(BaseCommand):
                 seed_projects(people, cohort)
                 seed_feedback(people, cohort)
                 seed_api_keys(people.admin, org.slug)
-                seed_badges(org.slug)
                 seed_security(people)
                 seed_coaching(people)
                 do_rollup_progress(org)
                 seed_impact(people, cohort)
+                # After impact, which finishes the pilot cohort's enrolments: each gets its badge.
+                seed_badges(org.slug)
             self.stdout.write(f"  {name} ({slug}): {len(people.learners)} learners")
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready in {time.monotonic() - started:.1f}s.")
