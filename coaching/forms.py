@@ -3,6 +3,7 @@ experiments, journal, observations, peer feedback, notes and rehearsals."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -337,7 +338,18 @@ class ExperimentForm(forms.Form):
     )
     action = forms.CharField(label=_("What you will try"), widget=forms.Textarea(attrs={"rows": 2}))
     where = forms.CharField(label=_("Where"), max_length=200, required=False)
+    # The coachee's projects are offered; the service refuses any other (check_experiment_project).
+    project = forms.IntegerField(
+        label=_("Project"), required=False, min_value=1, widget=forms.Select
+    )
     due_on = forms.DateField(label=_("By when"), widget=DateInput)
+
+    def __init__(self, *args: Any, projects: Sequence[tuple[int, str]] = (), **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        field = self.fields["project"]
+        field.widget.choices = [("", _("No project")), *projects]
+        if not projects:
+            field.widget = forms.HiddenInput()
 
 
 class ExperimentCloseForm(forms.Form):

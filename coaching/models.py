@@ -293,7 +293,7 @@ class Goal(TenantModel):
 class Experiment(TenantModel):
     """An action item or an experiment agreed in coaching: "try X at work and see".
 
-    ``where`` is free text; a link to a project joins when projects exist on this branch.
+    ``where`` is free text; ``project`` optionally links one of the learner's projects.
     """
 
     class Kind(models.TextChoices):
@@ -318,6 +318,9 @@ class Experiment(TenantModel):
     hypothesis = models.TextField(blank=True)
     action = models.TextField()
     where = models.CharField(max_length=200, blank=True)
+    project = models.ForeignKey(
+        "projects.Project", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     due_on = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     what_happened = models.TextField(blank=True)

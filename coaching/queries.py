@@ -34,6 +34,8 @@ from organizations.tenancy import current_org
 from pathways.learning import next_actions
 from pathways.learning.next_actions import NextAction
 from pathways.models import Enrollment, SelfAssessment, VersionCompetency
+from projects.models import Project
+from projects.queries import late_milestones_by_learner
 
 
 @dataclass(frozen=True)
@@ -248,7 +250,8 @@ class CoachHome:
 def coach_home(coach: Membership, now: dt.datetime | None = None) -> CoachHome:
     """The coach's day: sessions today and in the next 7 days, sessions past their time and
     not logged, coachees who need attention (no session in four weeks, an overdue experiment,
-    overdue pathway steps), the roster, and the other organisations they coach in (10 queries
+    overdue pathway steps, a project milestone late), the roster, and the other organisations
+    they coach in (11 queries
     whatever the number of sessions or coachees)."""
     from django.utils import timezone
 
@@ -298,6 +301,7 @@ def coach_home(coach: Membership, now: dt.datetime | None = None) -> CoachHome:
     )
     roster = coachees_of(coach)
     behind = {c.email: c.steps_overdue for c in roster.coachees if c.steps_overdue}
+    late = late_milestones_by_learner(coachee_ids)
     attention = []
     for e in engagements:
         reasons = []
@@ -318,7 +322,12 @@ def coach_home(coach: Membership, now: dt.datetime | None = None) -> CoachHome:
             reasons.append(
                 ngettext("%(n)s pathway step overdue", "%(n)s pathway steps overdue", n) % {"n": n}
             )
-        # "A project milestone late" joins here once projects land on this branch.
+        if late.get(e.coachee_id):
+            n = late[e.coachee_id]
+            reasons.append(
+                ngettext("%(n)s project milestone late", "%(n)s project milestones late", n)
+                % {"n": n}
+            )
         if reasons:
             attention.append(AttentionRow(_name(e.coachee), e.pk, tuple(reasons)))
     return CoachHome(
@@ -389,6 +398,8 @@ class ExperimentRow:
     status_label: str
     what_happened: str
     learned: str
+    project_id: int | None = None
+    project_title: str = ""
 
     @property
     def is_open(self) -> bool:
@@ -409,8 +420,10 @@ def _experiment_rows(qs: QuerySet[Experiment]) -> list[ExperimentRow]:
             status_label=x.get_status_display(),
             what_happened=x.what_happened,
             learned=x.learned,
+            project_id=x.project.pk if x.project else None,
+            project_title=x.project.title if x.project else "",
         )
-        for x in qs.select_related("learner__user")
+        for x in qs.select_related("learner__user", "project")
     ]
 
 
@@ -820,6 +833,8 @@ class EngagementDetail:
     notes: list[NoteRow]
     rehearsals: list[RehearsalRow]
     has_sponsor: bool
+    # The coachee's projects (id, title), offered when an experiment is agreed.
+    projects: list[tuple[int, str]] = field(default_factory=list)
 
 
 def engagement_detail(reader: Membership, engagement_id: int) -> EngagementDetail:
@@ -870,6 +885,11 @@ def engagement_detail(reader: Membership, engagement_id: int) -> EngagementDetai
             engagement.coachee if role == "coachee" else None,
         ),
         has_sponsor=engagement.sponsor_id is not None,
+        projects=list(
+            Project.objects.filter(learners__learner_id=coachee)
+            .order_by("title", "id")
+            .values_list("id", "title")
+        ),
     )
 
 

@@ -39,6 +39,7 @@ from competencies.models import BehaviouralIndicator, Competency, ProficiencyLev
 from organizations.models import Membership
 from organizations.outbox.delivery import record_followup
 from pathways.models import Cohort, Enrollment, Scenario, Step
+from projects.models import ProjectLearner
 
 NOTIFY = "coaching.notifications"
 # Reminders go out this long before a session.
@@ -656,6 +657,16 @@ def do_update_goal(
     return goal
 
 
+def check_experiment_project(learner_id: int, project_id: int | None) -> int | None:
+    """The project an experiment links to must be one the learner is on, in this organisation
+    (another organisation's project is not even found: the tenant filter hides it)."""
+    if project_id is None:
+        return None
+    if not ProjectLearner.objects.filter(project_id=project_id, learner_id=learner_id).exists():
+        raise _fail("project", _("Choose one of the coachee's own projects."))
+    return project_id
+
+
 def do_add_experiment(
     actor: Membership,
     engagement_id: int,
@@ -665,12 +676,14 @@ def do_add_experiment(
     hypothesis: str = "",
     where: str = "",
     kind: str = Experiment.Kind.EXPERIMENT,
+    project: int | None = None,
 ) -> Experiment:
     engagement = _engagement_of(actor, engagement_id)
     if not action.strip():
         raise _fail("action", _("Say what you will try."))
     if due_on < engagement.starts_on:
         raise _fail("due_on", _("The date is before the engagement started."))
+    project_id = check_experiment_project(engagement.coachee_id, project)
     return Experiment.objects.create(
         learner_id=engagement.coachee_id,
         engagement=engagement,
@@ -678,6 +691,7 @@ def do_add_experiment(
         hypothesis=hypothesis.strip(),
         action=action.strip(),
         where=where.strip(),
+        project_id=project_id,
         due_on=due_on,
     )
 

@@ -318,7 +318,9 @@ def engagement_detail(request: TenantRequest, org_slug: str, engagement_id: int)
     detail = _or_404(queries.engagement_detail, request.membership, engagement_id)
     context: dict[str, Any] = {"detail": detail, "note_form": NoteForm()}
     if detail.role != "sponsor":
-        context.update(goal_form=GoalForm(), experiment_form=ExperimentForm())
+        context.update(
+            goal_form=GoalForm(), experiment_form=ExperimentForm(projects=detail.projects)
+        )
     if detail.role == "coach":
         context.update(observation_form=ObservationForm(), rehearsal_form=RehearsalForm())
     return render(request, "coaching/engagement_detail.html", context)
