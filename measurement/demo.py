@@ -147,8 +147,9 @@ def seed_impact(people: DemoPeople, current: Cohort) -> Cohort:
             ),
             people.admin,
         )
-    if not CostLine.objects.filter(cohort=pilot).exists():
-        n = Enrollment.objects.filter(cohort=pilot).count()
+    n = Enrollment.objects.filter(cohort=pilot).count()
+    # Costs need participants (their time is a line); ``seed_demo --learners 0`` has none.
+    if n and not CostLine.objects.filter(cohort=pilot).exists():
         C = CostLine.Category
         for line in (
             impact.CostInput(C.NEEDS_ANALYSIS, "shared by three cohorts", Decimal(30000), 3),
