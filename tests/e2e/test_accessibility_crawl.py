@@ -106,7 +106,9 @@ def _links(page: Any, origin: str) -> list[str]:
     for href in hrefs:
         url, _fragment = urldefrag(href)
         parts = urlsplit(url)
-        if f"{parts.scheme}://{parts.netloc}" != origin or SKIP.search(parts.path):
+        if f"{parts.scheme}://{parts.netloc}" != origin or SKIP.search(
+            parts.path + ("?" + parts.query if parts.query else "")
+        ):
             continue
         if parts.path.startswith(("/o/", "/accounts/profile", "/profile")):
             out.append(parts.path + (f"?{parts.query}" if parts.query else ""))

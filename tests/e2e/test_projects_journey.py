@@ -113,7 +113,7 @@ def test_a_project_from_charter_to_sign_off_completes_the_pathway_step(
     page.locator(f"#milestone-{first.pk}").get_by_text(
         "Ask your 2 stakeholders to rate the project at this milestone"
     ).wait_for()
-    page.get_by_role("button", name="Ask stakeholders to rate at “Map the handover”").click()
+    page.get_by_role("button", name="Ask for ratings at “Map the handover”").click()
     page.get_by_text("Stakeholders were asked for their rating by e-mail.").wait_for()
     _sign_out(page)
 

@@ -88,10 +88,11 @@ def test_it_starts_one_play_when_start_is_clicked_twice_at_once(org_a, org_b):
 def test_it_logs_one_completion_when_a_module_is_marked_done_twice_at_once(org_a, org_b):
     from pathways.learning.services import do_mark_module_done
     from pathways.models import ActivityEvent
-    from tests.pathways.learning.factories import extra_module
+    from tests.pathways.learning.factories import extra_module, open_modules
 
     module = extra_module(org_a, "Feedback that lands")
     leo = make_member(org_a, "leo@example.com", is_learner=True)
+    open_modules(org_a, leo, module.pk)  # marking done needs the module taken first
     with tenant_context(org_a), transaction.atomic():
         do_mark_module_done(leo, module.pk)  # request A, not committed yet
         thread, outcome = _meanwhile(org_a, lambda: do_mark_module_done(leo, module.pk))
@@ -132,7 +133,9 @@ def test_it_keeps_a_comment_an_admin_removes_while_its_author_deletes_it(org_a, 
         do_remove_comment(admin, comment.pk)  # the admin's request, not committed yet
         thread = threading.Thread(target=delete)
         thread.start()
-        thread.join(timeout=1)
+        # Long enough for the author's request to reach the row lock on a loaded machine; the
+        # thread then waits on the lock, so this is the admin's transaction staying open.
+        thread.join(timeout=5)
     thread.join(timeout=10)
     assert not thread.is_alive() and outcome and outcome[0].status_code == 302
     notes = [str(m) for m in get_messages(outcome[0].wsgi_request)]
