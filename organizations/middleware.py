@@ -20,7 +20,6 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
-    HttpResponseBadRequest,
     JsonResponse,
     QueryDict,
 )
@@ -51,20 +50,6 @@ def _api_not_found() -> JsonResponse:
     return JsonResponse({"status": 404, "code": "not_found", "detail": "Not found."}, status=404)
 
 
-def _refuse_nul_parameters(request: HttpRequest, is_api: bool) -> HttpResponse | None:
-    """PostgreSQL text cannot hold a NUL character, so a filter containing one would fail in the
-    database; refuse it up front with the parameter named."""
-    bad = sorted({k for k, values in request.GET.lists() for v in values if "\x00" in v})
-    if not bad:
-        return None
-    message = "A parameter contains a NUL character."
-    if not is_api:
-        return HttpResponseBadRequest(message)
-    errors = [{"field": k, "code": "null_characters_not_allowed", "message": message} for k in bad]
-    body = {"status": 400, "code": "invalid", "detail": f"{bad[0]}: {message}", "errors": errors}
-    return JsonResponse(body, status=400)
-
-
 def _is_html(response: HttpResponse) -> bool:
     return str(response.get("Content-Type", "")).startswith("text/html")
 
@@ -80,9 +65,6 @@ class TenantMiddleware:
         if match is None:
             return self.get_response(request)
         is_api = request.path_info.startswith("/api/")
-        nul_refusal = _refuse_nul_parameters(request, is_api)
-        if nul_refusal is not None:
-            return nul_refusal
         # An API key replaces the session for API paths (organizations.api_keys.services).
         presented = presented_api_key(request) if is_api else None
         request.api_key = None  # type: ignore[attr-defined]
