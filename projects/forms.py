@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +19,9 @@ from projects.services import (
     MilestonePlan,
     StakeholderInput,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class CompetencyChoiceField(forms.ModelMultipleChoiceField):
@@ -435,28 +438,21 @@ class SignOffForm(forms.Form):
     )
 
 
+def _rating_field(label: StrOrPromise) -> forms.TypedChoiceField:
+    """One 1-5 question of the stakeholder rating page."""
+    return forms.TypedChoiceField(
+        label=label,
+        choices=RATING_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose a rating from 1 to 5.")},
+    )
+
+
 class RatingForm(forms.Form):
-    outcome_quality = forms.TypedChoiceField(
-        label=_("Quality of the outcome"),
-        choices=RATING_CHOICES,
-        coerce=int,
-        widget=forms.RadioSelect,
-        error_messages={"required": _("Choose a rating from 1 to 5.")},
-    )
-    collaboration = forms.TypedChoiceField(
-        label=_("Collaboration with you"),
-        choices=RATING_CHOICES,
-        coerce=int,
-        widget=forms.RadioSelect,
-        error_messages={"required": _("Choose a rating from 1 to 5.")},
-    )
-    communication = forms.TypedChoiceField(
-        label=_("Communication"),
-        choices=RATING_CHOICES,
-        coerce=int,
-        widget=forms.RadioSelect,
-        error_messages={"required": _("Choose a rating from 1 to 5.")},
-    )
+    outcome_quality = _rating_field(_("Quality of the outcome"))
+    collaboration = _rating_field(_("Collaboration with you"))
+    communication = _rating_field(_("Communication"))
     comment = forms.CharField(
         label=_("Comment (optional)"),
         required=False,
