@@ -1,6 +1,9 @@
-"""REST API for coaches: their sessions and session logs, and the observations they record.
-Shape and validation only; ``coaching.services`` decides. A coach reads only their own
-sessions (private notes included: they wrote them) and the observations they recorded."""
+"""REST API for coaching: a coach's coachees, sessions and session logs, the observations they
+record and the journal entries their coachees shared; a learner's own journal. Shape and
+validation only; ``coaching.services`` decides and ``coaching.queries`` says who reads what.
+A coach reads only their own sessions (private notes included: they wrote them) and the
+observations they recorded. Journal text reaches its learner, and their coach while an entry
+is shared; never an admin, a sponsor or an API key."""
 
 from __future__ import annotations
 
@@ -8,18 +11,32 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.urls import include, path
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from coaching import services
-from coaching.models import CoachingSession, Experiment, Observation, SessionParticipant
+from coaching import queries, services
+from coaching.models import (
+    CoachingSession,
+    Experiment,
+    JournalEntry,
+    Observation,
+    SessionParticipant,
+)
 from competencies.models import BehaviouralIndicator, Competency, ProficiencyLevel
-from organizations.api import ErrorSerializer, TenantPrimaryKeyField, TenantViewSet, member
+from organizations.api import (
+    MAX_ID,
+    ErrorSerializer,
+    TenantPrimaryKeyField,
+    TenantViewSet,
+    member,
+    validated_query,
+)
 from organizations.models import Membership
+from pathways.models import Enrollment
 
 ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
 TAGS = ["coaching"]
@@ -190,8 +207,277 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, TenantV
         serializer.instance = services.do_record_observation(member(self.request), learner, **d)
 
 
+# --- Coachees ---------------------------------------------------------------------------------
+
+
+class CoacheeSerializer(serializers.Serializer):
+    enrollment_id = serializers.IntegerField()
+    learner_id = serializers.IntegerField(help_text="The member id (observations take it)")
+    name = serializers.CharField()
+    email = serializers.EmailField()
+    team = serializers.CharField(allow_blank=True)
+    pathway = serializers.CharField()
+    cohort = serializers.CharField()
+    status = serializers.CharField(help_text="The enrolment's status, in words")
+    steps_done = serializers.IntegerField(allow_null=True, help_text="Null until rolled up")
+    steps_total = serializers.IntegerField(allow_null=True)
+    steps_overdue = serializers.IntegerField()
+    percent = serializers.IntegerField(allow_null=True)
+
+
+class CoacheeFilters(serializers.Serializer):
+    cohort = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, help_text="A cohort id"
+    )
+
+
+def _coachee(c: queries.Coachee) -> dict[str, Any]:
+    return {
+        "enrollment_id": c.enrollment_id,
+        "learner_id": c.learner_id,
+        "name": c.name,
+        "email": c.email,
+        "team": c.team,
+        "pathway": c.pathway,
+        "cohort": c.cohort,
+        "status": c.status,
+        "steps_done": c.steps_done,
+        "steps_total": c.steps_total,
+        "steps_overdue": c.steps_overdue,
+        "percent": c.percent,
+    }
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Your coachees: learners of the cohorts you coach, with their progress",
+        description="The coach's roster, as on the coach's home page: one row per enrolment "
+        "(not withdrawn) in a cohort you are assigned to, with steps done and overdue from the "
+        "latest progress roll-up. Nothing a learner keeps private.",
+        parameters=[CoacheeFilters],
+        tags=TAGS,
+    )
+)
+class CoacheeViewSet(mixins.ListModelMixin, TenantViewSet):
+    model = Enrollment
+    required_roles = ("coach",)
+    serializer_class = CoacheeSerializer
+    cursor_ordering = ("id",)
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        # The roster's own rule (coaching.queries), already within the organisation.
+        mine = queries.coachee_enrollments(member(self.request))
+        cohort = validated_query(self.request, CoacheeFilters).get("cohort")
+        return mine.filter(cohort_id=cohort) if cohort else mine
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset()) or []
+        roster = queries.coachee_rows(page)
+        return self.get_paginated_response([_coachee(c) for c in roster.coachees])
+
+
+# --- Journal ----------------------------------------------------------------------------------
+
+
+class JournalEntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    text = serializers.CharField(
+        max_length=20000,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="Private to the learner unless they share the entry with their coach",
+    )
+    prompt = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, help_text="The prompt answered, if any"
+    )
+    competency = TenantPrimaryKeyField(
+        Competency, required=False, allow_null=True, help_text="A competency id, if it is about one"
+    )
+    competency_name = serializers.CharField(read_only=True, allow_blank=True)
+    shared = serializers.BooleanField(read_only=True, help_text="Shared with the coach now")
+    shared_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+    def to_representation(self, instance: Any) -> Any:
+        return {
+            "id": instance.pk,
+            "text": instance.text,
+            "prompt": instance.prompt,
+            "competency": instance.competency_id,
+            "competency_name": instance.competency.name if instance.competency else "",
+            "shared": instance.shared_at is not None,
+            "shared_at": serializers.DateTimeField().to_representation(instance.shared_at)
+            if instance.shared_at
+            else None,
+            "created_at": serializers.DateTimeField().to_representation(instance.created_at),
+        }
+
+
+class SharedJournalEntrySerializer(JournalEntrySerializer):
+    learner = serializers.IntegerField(read_only=True, help_text="The coachee's member id")
+    learner_name = serializers.CharField(read_only=True)
+
+    def to_representation(self, instance: Any) -> Any:
+        return {
+            **super().to_representation(instance),
+            "learner": instance.learner_id,
+            "learner_name": instance.learner.user.display_name,
+        }
+
+
+class ShareSerializer(serializers.Serializer):
+    shared = serializers.BooleanField(
+        help_text="true: your coach may read this entry; false: withdraw it"
+    )
+
+
+class JournalFilters(serializers.Serializer):
+    since = serializers.DateField(required=False, help_text="Written on or after (YYYY-MM-DD)")
+    until = serializers.DateField(required=False, help_text="Written on or before (YYYY-MM-DD)")
+    competency = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    shared = serializers.ChoiceField(
+        choices=["true", "false"], required=False, help_text="Only shared, or only private"
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        since, until = attrs.get("since"), attrs.get("until")
+        if since and until and since > until:
+            raise serializers.ValidationError({"until": ["Must not be before `since`."]})
+        return attrs
+
+
+class SharedJournalFilters(JournalFilters):
+    shared = None  # type: ignore[assignment]  # a coach reads shared entries only
+    learner = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, help_text="A coachee's member id"
+    )
+
+
+def _journal_filtered(queryset: QuerySet[Any], filters: dict[str, Any]) -> QuerySet[Any]:
+    """Dates are days of the organisation's time zone (the middleware activates it)."""
+    if "since" in filters:
+        queryset = queryset.filter(created_at__date__gte=filters["since"])
+    if "until" in filters:
+        queryset = queryset.filter(created_at__date__lte=filters["until"])
+    if "competency" in filters:
+        queryset = queryset.filter(competency_id=filters["competency"])
+    if "learner" in filters:
+        queryset = queryset.filter(learner_id=filters["learner"])
+    if filters.get("shared") is not None:
+        queryset = queryset.filter(shared_at__isnull=filters["shared"] == "false")
+    return queryset
+
+
+JOURNAL_EXAMPLE = OpenApiExample(
+    "A reflection",
+    value={
+        "text": "I asked before advising in the stand-up; two people spoke who rarely do.",
+        "prompt": "When did you practise coaching conversations this week?",
+        "competency": 4,
+    },
+    request_only=True,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="My journal entries (newest first)",
+        parameters=[JournalFilters],
+        tags=["learner"],
+    ),
+    retrieve=extend_schema(
+        summary="One of my journal entries",
+        responses={200: JournalEntrySerializer, **ERRORS},
+        tags=["learner"],
+    ),
+    create=extend_schema(
+        summary="Write a journal entry (private to you until you share it)",
+        request=JournalEntrySerializer,
+        responses={201: JournalEntrySerializer, **ERRORS},
+        examples=[JOURNAL_EXAMPLE],
+        tags=["learner"],
+    ),
+)
+class MyJournalViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, TenantViewSet
+):
+    """A learner's own journal, as the journal page: write, read, share with the coach or
+    withdraw. Entries are not edited or deleted (the page offers neither)."""
+
+    model = JournalEntry
+    required_roles = ("learner",)
+    serializer_class = JournalEntrySerializer
+    cursor_ordering = ("-created_at", "-id")
+    lookup_value_converter = "int"
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        queryset = queryset.filter(learner=member(self.request)).select_related("competency")
+        if self.action == "list":
+            queryset = _journal_filtered(queryset, validated_query(self.request, JournalFilters))
+        return queryset
+
+    def perform_create(self, serializer: Any) -> None:
+        d = serializer.validated_data
+        serializer.instance = services.do_write_journal(
+            member(self.request),
+            text=d["text"],
+            prompt=d.get("prompt", ""),
+            competency=d.get("competency"),
+        )
+
+    @extend_schema(
+        summary="Share a journal entry with your coach, or withdraw it",
+        request=ShareSerializer,
+        responses={200: JournalEntrySerializer, **ERRORS},
+        examples=[OpenApiExample("Share", value={"shared": True}, request_only=True)],
+        tags=["learner"],
+    )
+    @action(detail=True, methods=["post"])
+    def share(self, request: Request, org_slug: str, pk: int) -> Response:
+        payload = ShareSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        entry = services.do_share_journal_entry(
+            member(request), pk, payload.validated_data["shared"]
+        )
+        return Response(JournalEntrySerializer(self.get_queryset().get(pk=entry.pk)).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Journal entries your coachees shared with you (newest first)",
+        description="Only entries a coachee of yours shared, and only while shared: a withdrawn "
+        "entry disappears. Private entries never reach this endpoint.",
+        parameters=[SharedJournalFilters],
+        tags=TAGS,
+    ),
+    retrieve=extend_schema(
+        summary="One journal entry a coachee shared with you",
+        responses={200: SharedJournalEntrySerializer, **ERRORS},
+        tags=TAGS,
+    ),
+)
+class SharedJournalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    model = JournalEntry
+    required_roles = ("coach",)
+    serializer_class = SharedJournalEntrySerializer
+    cursor_ordering = ("-created_at", "-id")
+    lookup_value_converter = "int"
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        queryset = queryset.filter(queries.shared_with_coach(member(self.request))).select_related(
+            "competency", "learner__user"
+        )
+        if self.action == "list":
+            filters = validated_query(self.request, SharedJournalFilters)
+            queryset = _journal_filtered(queryset, filters)
+        return queryset
+
+
 router = SimpleRouter(use_regex_path=False)
 router.register("coaching/sessions", SessionViewSet, basename="api-coaching-session")
 router.register("coaching/observations", ObservationViewSet, basename="api-coaching-observation")
+router.register("coaching/coachees", CoacheeViewSet, basename="api-coaching-coachee")
+router.register("coaching/journal", SharedJournalViewSet, basename="api-coaching-journal")
+router.register("me/journal", MyJournalViewSet, basename="api-my-journal")
 
 urlpatterns = [path("", include(router.urls))]

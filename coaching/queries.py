@@ -41,6 +41,7 @@ from projects.queries import late_milestones_by_learner
 @dataclass(frozen=True)
 class Coachee:
     enrollment_id: int
+    learner_id: int
     name: str
     email: str
     team: str
@@ -105,16 +106,19 @@ def _attention_order(c: Coachee) -> tuple[int, int, str]:
     return (-c.steps_overdue, 0 if c.not_started else 1, c.name.lower())
 
 
-def coachees_of(coach: Membership) -> Roster:
-    """Learners enrolled in the cohorts this coach is assigned to, with their progress from the
-    roll-up table for the current period (2 queries whatever their number). The coach sees
-    progress and overdue steps, as an admin does; nothing a learner keeps private."""
-    enrollments = list(
+def coachee_enrollments(coach: Membership) -> QuerySet[Enrollment]:
+    """The enrolments of the learners in the cohorts this coach is assigned to (not withdrawn),
+    with what ``coachee_rows`` shows already joined. The API pages this queryset."""
+    return (
         Enrollment.objects.filter(cohort__coaches=coach)
         .exclude(status=Enrollment.Status.WITHDRAWN)
         .select_related("learner__user", "learner__team", "cohort", "version__pathway")
-        .order_by("learner__user__full_name", "learner__user__email", "id")
     )
+
+
+def coachee_rows(enrollments: Sequence[Enrollment]) -> Roster:
+    """``enrollments`` (from ``coachee_enrollments``) as roster rows with their progress from the
+    roll-up table for the current period (1 query)."""
     org = current_org()
     progress = (
         {
@@ -132,6 +136,7 @@ def coachees_of(coach: Membership) -> Roster:
         coachees.append(
             Coachee(
                 enrollment_id=e.pk,
+                learner_id=e.learner_id,
                 name=e.learner.user.display_name,
                 email=e.learner.user.email,
                 team=e.learner.team.name if e.learner.team else "",
@@ -145,6 +150,19 @@ def coachees_of(coach: Membership) -> Roster:
         )
     computed = [row.computed_at for row in progress.values()]
     return Roster(coachees=coachees, computed_at=min(computed) if computed else None)
+
+
+def coachees_of(coach: Membership) -> Roster:
+    """Learners enrolled in the cohorts this coach is assigned to, with their progress from the
+    roll-up table for the current period (2 queries whatever their number). The coach sees
+    progress and overdue steps, as an admin does; nothing a learner keeps private."""
+    return coachee_rows(
+        list(
+            coachee_enrollments(coach).order_by(
+                "learner__user__full_name", "learner__user__email", "id"
+            )
+        )
+    )
 
 
 # =============================================================================================
@@ -937,6 +955,16 @@ def _journal_rows(qs: QuerySet[JournalEntry]) -> list[JournalRow]:
         )
         for j in qs.select_related("competency")[: LATEST * 5]
     ]
+
+
+def shared_with_coach(coach: Membership) -> Q:
+    """The journal entries ``coach`` may read: those a coachee of theirs (a coaching engagement
+    with this coach) shared, and only while shared; the rule ``engagement_detail`` applies to
+    one coachee. A learner reads all of their own; nobody else reads any."""
+    return Q(
+        shared_at__isnull=False,
+        learner_id__in=CoachingEngagement.objects.filter(coach=coach).values("coachee_id"),
+    )
 
 
 def journal(learner: Membership) -> list[JournalRow]:

@@ -269,6 +269,7 @@ SPECTACULAR_SETTINGS = {
         "EnrollmentStatusEnum": "pathways.cohorts.api.ENROLLMENT_STATUSES",
         "PersonStatusEnum": "organizations.people.api.PERSON_STATUSES",
         "RoleEnum": "organizations.models.Role",
+        "CostCategoryEnum": "measurement.models.CostLine.Category",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

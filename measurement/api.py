@@ -1,28 +1,52 @@
-"""REST API for team and business metrics (HR admins; API keys): list metrics and push values.
+"""REST API for measurement: team and business metrics and their values, cost lines (HR
+admins; API keys), the sponsor's impact figures and the team manager's aggregates.
 
 ``POST …/metrics/<id>/values/`` takes ``{"values": [{"team", "period", "value"}, …]}``: every
 row is checked first (team of this organisation, a month, a value in the metric's unit and
 range, no team and month twice); one bad row refuses the whole request with an error per row
 (``values[3].value``) and nothing is written. Re-sending the same values changes nothing.
+
+The impact endpoints return what the impact page shows, read through the same
+``measurement.queries`` functions, so the same readers see the same cohorts (a sponsor the
+cohorts they sponsor, an admin all) and the same anonymity rule holds: the roll-up stores no
+figure of a cell under ``anonymity.MIN_PEOPLE_PER_CELL`` learners, and no endpoint here names or
+returns one person's data.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.http import Http404
 from django.urls import include, path
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
+from rest_framework.views import APIView
 
-from measurement import impact
+from measurement import impact, queries
 from measurement.importer import parse_period
-from measurement.models import Metric
-from organizations.api import ErrorSerializer, TenantViewSet, member
+from measurement.models import CostLine, Metric, MetricValue
+from organizations.api import (
+    MAX_ID,
+    ErrorSerializer,
+    IsMember,
+    TenantCursorPagination,
+    TenantPrimaryKeyField,
+    TenantViewSet,
+    member,
+    validated_query,
+    with_etag,
+)
 from organizations.models import Team
+from organizations.relative_dates import org_today
+from pathways.models import Cohort
 
 ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
 TAGS = ["impact"]
@@ -57,6 +81,37 @@ class ValuesResultSerializer(serializers.Serializer):
     updated = serializers.IntegerField()
 
 
+class ValueSerializer(serializers.Serializer):
+    team = serializers.IntegerField(source="team_id")
+    team_name = serializers.CharField(source="team.name")
+    period = serializers.DateField(help_text="The month's first day")
+    value = serializers.DecimalField(max_digits=14, decimal_places=4)
+    source = serializers.ChoiceField(choices=MetricValue.Source.values)
+    entered_at = serializers.DateTimeField()
+
+
+class PaginatedValuesSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ValueSerializer(many=True)
+
+
+class MonthField(serializers.CharField):
+    """A month, ``YYYY-MM`` (or a day of it), read as the month's first day."""
+
+    def to_internal_value(self, data: Any) -> dt.date:
+        try:
+            return parse_period(super().to_internal_value(data))
+        except impact.ImpactError as error:
+            raise serializers.ValidationError(error.message) from error
+
+
+class ValueFilters(serializers.Serializer):
+    team = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    since = MonthField(required=False, max_length=10, help_text="From this month (YYYY-MM)")
+    until = MonthField(required=False, max_length=10, help_text="To this month (YYYY-MM)")
+
+
 @extend_schema_view(
     list=extend_schema(summary="Team and business metrics", tags=TAGS),
     values=extend_schema(
@@ -86,9 +141,20 @@ class MetricViewSet(mixins.ListModelMixin, TenantViewSet):
     cursor_ordering = ("name", "id")
     http_method_names = ["get", "post", "head", "options"]
 
-    @action(detail=True, methods=["post"], serializer_class=ValuesInSerializer)
+    @extend_schema(
+        summary="Values of a metric, newest month first (for BI feeds)",
+        parameters=[ValueFilters],
+        responses={200: PaginatedValuesSerializer, **ERRORS},
+        tags=TAGS,
+        methods=["GET"],
+    )
+    @action(
+        detail=True, methods=["get", "post"], serializer_class=ValuesInSerializer, pagination_class=None
+    )
     def values(self, request: Any, pk: int | None = None, **kwargs: Any) -> Response:
         metric = self.get_object()
+        if request.method == "GET":
+            return self._list_values(request, metric)
         payload = ValuesInSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         rows = payload.validated_data["values"]
@@ -128,8 +194,568 @@ class MetricViewSet(mixins.ListModelMixin, TenantViewSet):
             status=status.HTTP_200_OK,
         )
 
+    def _list_values(self, request: Any, metric: Metric) -> Response:
+        filters = validated_query(request, ValueFilters)
+        rows = MetricValue.objects.filter(metric=metric).select_related("team")
+        if "team" in filters:
+            rows = rows.filter(team_id=filters["team"])
+        if "since" in filters:
+            rows = rows.filter(period__gte=filters["since"])
+        if "until" in filters:
+            rows = rows.filter(period__lte=filters["until"])
+        paginator = ValuesPagination()
+        page = paginator.paginate_queryset(rows, request, view=self) or []
+        return paginator.get_paginated_response(ValueSerializer(page, many=True).data)
 
-router = SimpleRouter()
+
+class ValuesPagination(TenantCursorPagination):
+    """A metric's values: newest month first (the id keeps the order stable)."""
+
+    def get_ordering(self, request: Any, queryset: Any, view: Any) -> tuple[str, ...]:
+        return ("-period", "-id")
+
+
+# --- Cost lines -----------------------------------------------------------------------------
+
+
+class CostLineSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    cohort = TenantPrimaryKeyField(Cohort, help_text="A cohort id")
+    category = serializers.ChoiceField(choices=CostLine.Category.choices)
+    category_label = serializers.CharField(read_only=True)
+    description = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        help_text="The line's full amount; for participants' time it is people × hours × rate",
+    )
+    shared_by = serializers.IntegerField(
+        min_value=1,
+        max_value=32767,
+        required=False,
+        default=1,
+        help_text="Shared by how many cohorts: this cohort carries amount ÷ shared_by",
+    )
+    people = serializers.IntegerField(
+        min_value=1, max_value=2**31 - 1, required=False, allow_null=True
+    )
+    hours = serializers.DecimalField(
+        max_digits=8, decimal_places=2, required=False, allow_null=True, help_text="Hours each"
+    )
+    hourly_rate = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        help_text="Loaded hourly rate",
+    )
+    allocated = serializers.DecimalField(
+        max_digits=14, decimal_places=2, read_only=True, help_text="What this cohort carries"
+    )
+    created_at = serializers.DateTimeField(read_only=True)
+
+    def to_representation(self, instance: Any) -> Any:
+        money = serializers.DecimalField(max_digits=14, decimal_places=2)
+        rate = serializers.DecimalField(max_digits=10, decimal_places=2)
+        hours = serializers.DecimalField(max_digits=8, decimal_places=2)
+        return {
+            "id": instance.pk,
+            "cohort": instance.cohort_id,
+            "category": instance.category,
+            "category_label": instance.get_category_display(),
+            "description": instance.description,
+            "amount": money.to_representation(instance.amount),
+            "shared_by": instance.shared_by,
+            "people": instance.people,
+            "hours": None if instance.hours is None else hours.to_representation(instance.hours),
+            "hourly_rate": None
+            if instance.hourly_rate is None
+            else rate.to_representation(instance.hourly_rate),
+            "allocated": money.to_representation(instance.allocated),
+            "created_at": serializers.DateTimeField().to_representation(instance.created_at),
+        }
+
+
+class CostFilters(serializers.Serializer):
+    cohort = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    category = serializers.ChoiceField(choices=CostLine.Category.choices, required=False)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Cost lines of cohorts (fully loaded costs, Phillips)",
+        parameters=[CostFilters],
+        tags=TAGS,
+    ),
+    retrieve=extend_schema(
+        summary="One cost line", responses={200: CostLineSerializer, **ERRORS}, tags=TAGS
+    ),
+    create=extend_schema(
+        summary="Add a cost line to a cohort (the ROI refreshes within minutes)",
+        description="Checked as on the cohort's costs page: a category; an amount, or for "
+        "participants' time people, hours each and the loaded hourly rate; nothing negative.",
+        request=CostLineSerializer,
+        responses={201: CostLineSerializer, **ERRORS},
+        examples=[
+            OpenApiExample(
+                "Coaching fees",
+                value={
+                    "cohort": 3,
+                    "category": "coaching",
+                    "description": "40 × 6 sessions × 400",
+                    "amount": "96000.00",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Participants' time",
+                value={
+                    "cohort": 3,
+                    "category": "participants_time",
+                    "people": 40,
+                    "hours": "60",
+                    "hourly_rate": "90",
+                },
+                request_only=True,
+            ),
+        ],
+        tags=TAGS,
+    ),
+    destroy=extend_schema(
+        summary="Remove a cost line (the ROI refreshes within minutes)",
+        responses={204: None, **ERRORS},
+        tags=TAGS,
+    ),
+)
+class CostLineViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    TenantViewSet,
+):
+    model = CostLine
+    required_roles = ("admin",)
+    serializer_class = CostLineSerializer
+    cursor_ordering = ("-created_at", "-id")
+    lookup_value_converter = "int"
+
+    def scope_queryset(self, queryset: Any) -> Any:
+        if self.action != "list":
+            return queryset
+        filters = validated_query(self.request, CostFilters)
+        if "cohort" in filters:
+            queryset = queryset.filter(cohort_id=filters["cohort"])
+        if "category" in filters:
+            queryset = queryset.filter(category=filters["category"])
+        return queryset
+
+    def perform_create(self, serializer: Any) -> None:
+        d = dict(serializer.validated_data)
+        cohort = d.pop("cohort")
+        data = impact.CostInput(
+            category=d["category"],
+            description=d.get("description", ""),
+            amount=d.get("amount"),
+            shared_by=d.get("shared_by", 1),
+            people=d.get("people"),
+            hours=d.get("hours"),
+            hourly_rate=d.get("hourly_rate"),
+        )
+        try:
+            serializer.instance = impact.do_add_cost(cohort, data, by=member(self.request))
+        except impact.ImpactError as error:
+            raise serializers.ValidationError({error.field: [error.message]}) from error
+
+    def perform_destroy(self, instance: Any) -> None:
+        impact.do_delete_cost(instance, by=member(self.request))
+
+
+# --- Impact (sponsor, admin): the impact page's figures --------------------------------------
+
+
+class ImpactCohortSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    start_date = serializers.DateField()
+    has_figures = serializers.BooleanField(
+        help_text="False until the cohort has a measurement plan and its impact is rolled up"
+    )
+
+
+class HeadlineSerializer(serializers.Serializer):
+    roi_pct = serializers.FloatField(allow_null=True, help_text="(benefits − costs) ÷ costs × 100")
+    bcr = serializers.FloatField(allow_null=True, help_text="Benefit–cost ratio")
+    payback_months = serializers.FloatField(
+        allow_null=True, help_text="costs ÷ (annual benefits ÷ 12)"
+    )
+    benefits = serializers.DecimalField(
+        max_digits=16, decimal_places=2, help_text="First-year benefits, isolated and adjusted"
+    )
+    costs = serializers.DecimalField(
+        max_digits=16, decimal_places=2, help_text="Fully loaded costs"
+    )
+
+
+class ImpactLevelSerializer(serializers.Serializer):
+    level = serializers.CharField(source="number", help_text="1 … 5, or ROI")
+    name = serializers.CharField()
+    finding = serializers.CharField()
+    based_on = serializers.CharField(source="n", help_text="The base, e.g. 36 learners")
+
+
+class BehaviourSerializer(serializers.Serializer):
+    competency = serializers.CharField(source="name")
+    n = serializers.IntegerField(help_text="Learners with baseline and follow-up (pairs)")
+    hidden = serializers.BooleanField(
+        help_text="Fewer than 5 learners: no figure, so it cannot identify people"
+    )
+    too_few = serializers.CharField(allow_blank=True, help_text="Why no estimate, if none")
+    mean_change = serializers.FloatField(allow_null=True, help_text="Others' ratings, 1–5 scale")
+    ci_low = serializers.FloatField(allow_null=True, help_text="95% confidence interval")
+    ci_high = serializers.FloatField(allow_null=True)
+    d_z = serializers.FloatField(allow_null=True, help_text="Mean change ÷ sd of the changes")
+    d_av = serializers.FloatField(
+        allow_null=True, help_text="Mean change ÷ average sd of baseline and follow-up"
+    )
+    reliable = serializers.IntegerField(help_text="Learners with a reliable improvement (RCI)")
+
+
+class DidSerializer(serializers.Serializer):
+    estimate = serializers.FloatField(allow_null=True, help_text="treated × post, in the unit")
+    ci_low = serializers.FloatField(allow_null=True)
+    ci_high = serializers.FloatField(allow_null=True)
+    p_value = serializers.FloatField(allow_null=True)
+    n_clusters = serializers.IntegerField(allow_null=True, help_text="Teams (SE clustered)")
+    treated_pre = serializers.FloatField(allow_null=True)
+    treated_post = serializers.FloatField(allow_null=True)
+    comparison_pre = serializers.FloatField(allow_null=True)
+    comparison_post = serializers.FloatField(allow_null=True)
+    naive = serializers.FloatField(allow_null=True, help_text="Participants' before/after alone")
+
+
+class PrePostSerializer(serializers.Serializer):
+    pre = serializers.FloatField(allow_null=True)
+    post = serializers.FloatField(allow_null=True)
+    change = serializers.FloatField(allow_null=True)
+    weaker = serializers.BooleanField(allow_null=True, help_text="Always true: no comparison")
+
+
+class PreTrendSerializer(serializers.Serializer):
+    participants_slope = serializers.FloatField(allow_null=True)
+    comparison_slope = serializers.FloatField(allow_null=True)
+    p_value = serializers.FloatField(allow_null=True)
+    parallel = serializers.BooleanField(allow_null=True)
+    too_few = serializers.CharField(allow_null=True)
+
+
+class GroupPointSerializer(serializers.Serializer):
+    period = serializers.DateField()
+    group = serializers.ChoiceField(choices=["participants", "comparison"])
+    teams = serializers.IntegerField()
+    mean_value = serializers.FloatField()
+
+
+class MetricResultSerializer(serializers.Serializer):
+    metric_id = serializers.IntegerField()
+    name = serializers.CharField()
+    unit = serializers.CharField()
+    change_unit = serializers.CharField()
+    level = serializers.CharField()
+    higher_is_better = serializers.BooleanField()
+    did = DidSerializer(allow_null=True, help_text="Difference-in-differences (comparison group)")
+    pre_post = PrePostSerializer(
+        allow_null=True, help_text="Before/after only (no comparison group): weaker evidence"
+    )
+    pre_trend = PreTrendSerializer(allow_null=True)
+    too_few = serializers.CharField(allow_blank=True)
+    money = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
+    naive_money = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
+    participant_teams = serializers.IntegerField()
+    comparison_teams = serializers.IntegerField()
+    values = serializers.IntegerField(help_text="Team values behind the estimate")
+    series = GroupPointSerializer(many=True, help_text="Monthly mean of each group's teams")
+
+
+class BenefitSerializer(serializers.Serializer):
+    source = serializers.CharField(help_text="How it was isolated")
+    label = serializers.CharField()
+    gross = serializers.DecimalField(max_digits=16, decimal_places=2)
+    isolation_pct = serializers.FloatField()
+    confidence_pct = serializers.FloatField()
+    value = serializers.DecimalField(max_digits=16, decimal_places=2, help_text="Counted")
+    facts = serializers.DictField(help_text="The base: teams, or claims and respondents")
+
+
+class CostRowSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=CostLine.Category.choices)
+    label = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2)
+    shared_by = serializers.IntegerField()
+    allocated = serializers.DecimalField(max_digits=16, decimal_places=2)
+
+
+class CategoryCostSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=CostLine.Category.choices)
+    label = serializers.CharField()
+    allocated = serializers.DecimalField(max_digits=16, decimal_places=2)
+
+
+class ImpactSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    start_date = serializers.DateField()
+    evaluation_start = serializers.DateField(allow_null=True)
+    evaluation_end = serializers.DateField(allow_null=True)
+    currency = serializers.CharField()
+    participants = serializers.IntegerField()
+    has_comparison = serializers.BooleanField()
+    comparison_label = serializers.CharField(allow_blank=True)
+    plan_changed_on = serializers.DateField(allow_null=True)
+    computed_at = serializers.DateTimeField()
+    headline = HeadlineSerializer()
+    levels = ImpactLevelSerializer(many=True, help_text="Reaction to ROI, each with its base")
+    behaviour = BehaviourSerializer(many=True, help_text="360 change per competency")
+    results = MetricResultSerializer(many=True, help_text="Team and business metrics")
+    benefits = BenefitSerializer(many=True)
+    costs = CostRowSerializer(many=True)
+    costs_by_category = CategoryCostSerializer(many=True)
+    intangibles = serializers.ListField(
+        child=serializers.CharField(), help_text="Listed beside the ROI, never added in"
+    )
+
+
+class ImpactClaimSerializer(serializers.Serializer):
+    claim_id = serializers.IntegerField()
+    project = serializers.CharField(allow_blank=True)
+    measure = serializers.CharField()
+    basis = serializers.CharField(allow_blank=True)
+    annual_value = serializers.DecimalField(max_digits=16, decimal_places=2)
+    is_revenue = serializers.BooleanField()
+    isolation_pct = serializers.FloatField()
+    confidence_pct = serializers.FloatField()
+    status = serializers.CharField()
+    reason = serializers.CharField(allow_blank=True)
+    counted = serializers.DecimalField(max_digits=16, decimal_places=2)
+
+
+class TeamCompletionSerializer(serializers.Serializer):
+    team = serializers.CharField()
+    learners = serializers.IntegerField()
+    finished = serializers.IntegerField()
+    mean_completion = serializers.FloatField(help_text="0 … 1")
+
+
+class TeamProgressSerializer(serializers.Serializer):
+    period = serializers.DateField(allow_null=True)
+    computed_at = serializers.DateTimeField(allow_null=True)
+    learners = serializers.IntegerField()
+    teams = TeamCompletionSerializer(many=True)
+    hidden_teams = serializers.IntegerField(help_text="Teams under 5 learners, left out")
+
+
+class MetricPointSerializer(serializers.Serializer):
+    period = serializers.DateField()
+    value = serializers.DecimalField(max_digits=14, decimal_places=4)
+
+
+class TeamMetricSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    unit = serializers.CharField()
+    higher_is_better = serializers.BooleanField()
+    change = serializers.DecimalField(
+        max_digits=15, decimal_places=4, allow_null=True, help_text="Latest minus first month"
+    )
+    points = MetricPointSerializer(many=True, help_text="The last twelve months")
+
+
+class ManagedTeamSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    people = serializers.IntegerField()
+    shown = serializers.BooleanField(help_text="At least 5 people: figures may be shown")
+    learners = serializers.IntegerField(allow_null=True)
+    finished = serializers.IntegerField(allow_null=True)
+    mean_completion = serializers.FloatField(allow_null=True, help_text="0 … 1")
+    metrics = TeamMetricSerializer(many=True)
+
+
+def _impact_for(request: Request, cohort_id: int) -> queries.CohortImpact:
+    """The cohort's impact if the reader may see it (as the page: sponsor of it, or admin)."""
+    selected = queries.cohort_impact(member(request), cohort_id).selected
+    if selected is None or selected.id != cohort_id:
+        raise Http404("No impact to show for this cohort.")
+    return selected
+
+
+def _impact_body(i: queries.CohortImpact) -> dict[str, Any]:
+    by_category: dict[str, dict[str, Any]] = {}
+    for row in i.cost_rows:
+        entry = by_category.setdefault(
+            row["category"],
+            {"category": row["category"], "label": row["label"], "allocated": Decimal(0)},
+        )
+        entry["allocated"] += Decimal(row["allocated"])
+    evaluation = list(i.evaluation) + [None, None]
+    return {
+        "id": i.id,
+        "name": i.name,
+        "start_date": i.start_date,
+        "evaluation_start": evaluation[0],
+        "evaluation_end": evaluation[1],
+        "currency": i.currency,
+        "participants": i.participants,
+        "has_comparison": i.has_comparison,
+        "comparison_label": i.comparison_label,
+        "plan_changed_on": i.plan_changed_on,
+        "computed_at": i.computed_at,
+        "headline": {
+            "roi_pct": i.roi_pct,
+            "bcr": i.bcr,
+            "payback_months": i.payback_months,
+            "benefits": i.benefits,
+            "costs": i.costs,
+        },
+        "levels": i.levels,
+        "behaviour": i.behaviour,
+        "results": [
+            {**m.__dict__, "change_unit": m.change_unit, "series": m.series} for m in i.metrics
+        ],
+        "benefits": i.benefit_rows,
+        "costs": i.cost_rows,
+        "costs_by_category": list(by_category.values()),
+        "intangibles": i.intangibles,
+    }
+
+
+IMPACT_ROLES = ("sponsor", "admin")
+
+
+class ImpactCohortsView(APIView):
+    permission_classes = [IsMember]
+    required_roles = IMPACT_ROLES
+
+    @extend_schema(
+        summary="Cohorts whose impact you may see (sponsor: those you sponsor; admin: all)",
+        responses={200: ImpactCohortSerializer(many=True)},
+        tags=["dashboards"],
+    )
+    def get(self, request: Request, org_slug: str) -> Response:
+        rows = [
+            {"id": c.id, "name": c.name, "start_date": c.start_date, "has_figures": c.has_rollup}
+            for c in queries.visible_cohorts(member(request))
+        ]
+        return with_etag(request, Response(ImpactCohortSerializer(rows, many=True).data))
+
+
+class ImpactView(APIView):
+    permission_classes = [IsMember]
+    required_roles = IMPACT_ROLES
+
+    @extend_schema(
+        summary="A cohort's impact: headline, levels 1–5, behaviour, results, ROI table",
+        description="The figures of the impact page, from the latest impact roll-up: ROI, "
+        "benefit–cost ratio and payback; the chain from reaction to ROI with each level's base; "
+        "behaviour change per competency from 360 follow-ups (mean change with its 95% CI, d_z, "
+        "d_av, reliable improvements; a competency under 5 learners is `hidden` and carries no "
+        "figure); team and business metrics with the difference-in-differences estimate "
+        "against the comparison group (or a weaker before/after change without one); benefits "
+        "by source with isolation and confidence; fully loaded costs; intangibles. A cohort "
+        "you may not see, or without figures yet, is 404.",
+        responses={200: ImpactSerializer, **ERRORS},
+        tags=["dashboards"],
+    )
+    def get(self, request: Request, org_slug: str, cohort_id: int) -> Response:
+        body = ImpactSerializer(_impact_body(_impact_for(request, cohort_id))).data
+        return with_etag(request, Response(body))
+
+
+class ImpactClaimsView(APIView):
+    permission_classes = [IsMember]
+    required_roles = IMPACT_ROLES
+
+    @extend_schema(
+        summary="The project benefit claims behind a cohort's participants' estimates",
+        description="Each claim counted or not, and why (the impact page's evidence). Claims "
+        "name projects, never a person.",
+        responses={200: ImpactClaimSerializer(many=True), **ERRORS},
+        tags=["dashboards"],
+    )
+    def get(self, request: Request, org_slug: str, cohort_id: int) -> Response:
+        claims = _impact_for(request, cohort_id).claims
+        return with_etag(request, Response(ImpactClaimSerializer(claims, many=True).data))
+
+
+class TeamProgressView(APIView):
+    permission_classes = [IsMember]
+    required_roles = IMPACT_ROLES
+
+    @extend_schema(
+        summary="Programme progress by team (teams under 5 learners left out)",
+        responses={200: TeamProgressSerializer},
+        tags=["dashboards"],
+    )
+    def get(self, request: Request, org_slug: str) -> Response:
+        report = queries.team_completion()
+        body = {
+            "period": report.period,
+            "computed_at": report.computed_at,
+            "learners": report.learners,
+            "teams": report.teams,
+            "hidden_teams": report.hidden_teams,
+        }
+        return with_etag(request, Response(TeamProgressSerializer(body).data))
+
+
+class MyTeamsView(APIView):
+    permission_classes = [IsMember]
+
+    @extend_schema(
+        summary="The teams you manage: their metrics and programme participation",
+        description="As the team page: aggregates only, and no figures for a team of fewer "
+        "than 5 active people. 404 if you manage no team.",
+        responses={200: ManagedTeamSerializer(many=True), **ERRORS},
+        tags=["dashboards"],
+    )
+    def get(self, request: Request, org_slug: str) -> Response:
+        teams = queries.managed_teams(member(request), org_today())
+        if not teams:
+            raise Http404("You manage no team.")
+        rows = [
+            {
+                **t.__dict__,
+                "metrics": [
+                    {
+                        "name": m.name,
+                        "unit": m.unit,
+                        "higher_is_better": m.higher_is_better,
+                        "change": m.change,
+                        "points": [{"period": p, "value": v} for p, v in m.points],
+                    }
+                    for m in t.metrics
+                ],
+            }
+            for t in teams
+        ]
+        return with_etag(request, Response(ManagedTeamSerializer(rows, many=True).data))
+
+
+router = SimpleRouter(use_regex_path=False)
 router.register("metrics", MetricViewSet, basename="metric")
+router.register("costs", CostLineViewSet, basename="api-cost")
 
-urlpatterns = [path("", include(router.urls))]
+urlpatterns = [
+    path("", include(router.urls)),
+    path("impact/cohorts/", ImpactCohortsView.as_view(), name="api_impact_cohorts"),
+    path("impact/cohorts/<int:cohort_id>/", ImpactView.as_view(), name="api_impact"),
+    path(
+        "impact/cohorts/<int:cohort_id>/claims/",
+        ImpactClaimsView.as_view(),
+        name="api_impact_claims",
+    ),
+    path("impact/team-progress/", TeamProgressView.as_view(), name="api_team_progress"),
+    path("me/teams/", MyTeamsView.as_view(), name="api_my_teams"),
+]

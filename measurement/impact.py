@@ -33,6 +33,7 @@ from measurement.models import (
     PlanMetric,
     PlanTeam,
 )
+from organizations.audit import record_change, snapshot
 from organizations.models import Membership, Organization, Team
 from organizations.outbox.delivery import record_followup
 from organizations.relative_dates import org_today
@@ -350,8 +351,13 @@ class CostInput:
     hourly_rate: Decimal | None = None
 
 
+# CostLine.amount holds 14 digits, 2 after the point.
+MAX_COST = Decimal("999999999999.99")
+
+
 def check_cost(data: CostInput) -> Decimal:
-    """The line's full amount, or ImpactError (negative, missing, unknown category)."""
+    """The line's full amount, or ImpactError (negative, missing, too large, unknown
+    category)."""
     if data.category not in CostLine.Category.values:
         raise ImpactError("category", "Choose a cost category.")
     if data.shared_by < 1:
@@ -363,15 +369,31 @@ def check_cost(data: CostInput) -> Decimal:
             )
         if data.hours < 0 or data.hourly_rate < 0:
             raise ImpactError("hourly_rate", "Hours and rates cannot be negative.")
-        return (data.people * data.hours * data.hourly_rate).quantize(roi.CENT)
+        total = data.people * data.hours * data.hourly_rate
+        if total > MAX_COST:
+            raise ImpactError("hours", "People × hours × rate is more than a cost line can hold.")
+        return total.quantize(roi.CENT)
     if data.amount is None:
         raise ImpactError("amount", "Enter the amount.")
     if data.amount < 0:
         raise ImpactError("amount", "A cost cannot be negative.")
+    if data.amount > MAX_COST:
+        raise ImpactError("amount", "That is more than a cost line can hold.")
     return data.amount.quantize(roi.CENT)
 
 
-def do_add_cost(cohort: Cohort, data: CostInput) -> CostLine:
+def _audit_cost(by: Membership | None, action: str, line: CostLine, cohort: Cohort) -> None:
+    state = snapshot(line, ["cohort", "category", "description", "amount", "shared_by"])
+    record_change(
+        by.user if by else None,
+        action,
+        line,
+        object_repr=f"{line.get_category_display()}, {cohort.name}",
+        **({"after": state} if action == "created" else {"before": state}),
+    )
+
+
+def do_add_cost(cohort: Cohort, data: CostInput, by: Membership | None = None) -> CostLine:
     amount = check_cost(data)
     org = current_org()
     assert org is not None
@@ -387,13 +409,15 @@ def do_add_cost(cohort: Cohort, data: CostInput) -> CostLine:
             hours=data.hours,
             hourly_rate=data.hourly_rate,
         )
+        _audit_cost(by, "created", line, cohort)
         queue_impact_rollup(cohort.pk)
     return line
 
 
-def do_delete_cost(line: CostLine) -> None:
+def do_delete_cost(line: CostLine, by: Membership | None = None) -> None:
     with transaction.atomic():
         cohort_id = line.cohort_id
+        _audit_cost(by, "deleted", line, line.cohort)
         line.delete()
         queue_impact_rollup(cohort_id)
 

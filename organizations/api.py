@@ -29,6 +29,9 @@ What the base gives every endpoint under ``/api/v1/orgs/<slug>/``:
   A Django ``ValidationError`` from a service's ``check_*`` becomes 400 naming its fields, an
   ``ObjectDoesNotExist`` 404. The schema documents 400/401/403/404/429 with ``ErrorSerializer``
   on every tenant operation by itself (``organizations.api_docs.add_error_responses``).
+- **Filters.** List filters are a serializer of query parameters (``parameters=[TheFilters]``
+  in ``extend_schema`` documents them); ``validated_query(request, TheFilters)`` gives the
+  validated values or a 400 naming the parameter (``since``), as for a body.
 - **Ids in request bodies.** ``TenantPrimaryKeyField(Model)`` accepts only this organisation's
   rows (another organisation's id is a 400 naming the field, never a leak).
 - **Schema and fuzzing.** Annotate with ``extend_schema`` (summary, request, responses, tags);
@@ -85,6 +88,7 @@ __all__ = [
     "api_key",
     "member",
     "organization",
+    "validated_query",
     "with_etag",
 ]
 
@@ -167,6 +171,15 @@ class TenantViewSet(viewsets.GenericViewSet):
         if isinstance(response, Response):
             response = with_etag(request, response)
         return response
+
+
+def validated_query(request: Request, filters: type[serializers.Serializer]) -> dict[str, Any]:
+    """The request's query parameters checked by ``filters`` (each parameter's last value; an
+    unknown parameter is ignored, as browsers' pages do); a bad one is a 400 naming it."""
+    params = {key: request.query_params.get(key) for key in request.query_params}
+    checked = filters(data=params)
+    checked.is_valid(raise_exception=True)
+    return dict(checked.validated_data)
 
 
 # --- Fields ---------------------------------------------------------------------------------

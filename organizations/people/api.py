@@ -1,11 +1,13 @@
-"""People over the REST API (HR admins, API keys): the list, and a sync endpoint that takes
-the same rows as the CSV import (all-or-nothing, idempotent). Shape and validation only."""
+"""People and teams over the REST API (HR admins, API keys): the people list, a sync endpoint
+that takes the same rows as the CSV import (all-or-nothing, idempotent), and teams (list,
+create, edit, delete as on the teams page). Shape and validation only."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 from django.urls import include, path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -19,9 +21,16 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from organizations.api import MAX_ID, TenantViewSet, member
-from organizations.models import Membership, Role
-from organizations.people import importer, queries
+from organizations.api import (
+    MAX_ID,
+    ErrorSerializer,
+    TenantPrimaryKeyField,
+    TenantViewSet,
+    member,
+    validated_query,
+)
+from organizations.models import Membership, Role, Team
+from organizations.people import importer, queries, services
 
 TAGS = ["people"]
 PERSON_STATUSES = ["active", "invited", "not_invited", "deactivated"]
@@ -189,7 +198,135 @@ class PeopleViewSet(mixins.ListModelMixin, TenantViewSet):
         )
 
 
+# --- Teams ------------------------------------------------------------------------------------
+
+
+class TeamSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(max_length=200)
+    parent = TenantPrimaryKeyField(
+        Team, required=False, allow_null=True, help_text="The team this one sits under"
+    )
+    manager = TenantPrimaryKeyField(
+        Membership, required=False, allow_null=True, help_text="The member id of its manager"
+    )
+    manager_name = serializers.CharField(read_only=True, allow_blank=True)
+    members = serializers.IntegerField(read_only=True, help_text="Active members")
+
+    def to_representation(self, instance: Any) -> Any:
+        manager = instance.manager
+        return {
+            "id": instance.pk,
+            "name": instance.name,
+            "parent": instance.parent_id,
+            "manager": instance.manager_id,
+            "manager_name": (manager.user.full_name or manager.user.email) if manager else "",
+            "members": getattr(instance, "active_members", 0),
+        }
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        team = self.instance
+        # The service's own checks, run here too so each message names its field.
+        try:
+            if "name" in attrs:
+                services.check_team_name(attrs["name"], team)
+        except ValidationError as exc:
+            raise serializers.ValidationError({"name": exc.messages}) from exc
+        try:
+            services.check_team_parent(team, attrs.get("parent"))
+        except ValidationError as exc:
+            raise serializers.ValidationError({"parent": exc.messages}) from exc
+        return attrs
+
+
+class TeamFilters(serializers.Serializer):
+    q = serializers.CharField(max_length=200, required=False, help_text="Name contains")
+    parent = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+
+
+TEAM_ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Teams, with parent, manager and active members",
+        parameters=[TeamFilters],
+        tags=TAGS,
+    ),
+    retrieve=extend_schema(summary="One team", tags=TAGS),
+    create=extend_schema(
+        summary="Create a team",
+        responses={201: TeamSerializer, **TEAM_ERRORS},
+        examples=[
+            OpenApiExample(
+                "Under a department",
+                value={"name": "Sales North", "parent": 2, "manager": 17},
+                request_only=True,
+            )
+        ],
+        tags=TAGS,
+    ),
+    partial_update=extend_schema(
+        summary="Rename a team, move it, or change its manager",
+        responses={200: TeamSerializer, **TEAM_ERRORS},
+        tags=TAGS,
+    ),
+    destroy=extend_schema(
+        summary="Delete an empty team (its sub-teams move up to its parent)",
+        responses={204: None, **TEAM_ERRORS},
+        tags=TAGS,
+    ),
+)
+class TeamViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    TenantViewSet,
+):
+    model = Team
+    required_roles = ("admin",)
+    serializer_class = TeamSerializer
+    cursor_ordering = ("name", "id")
+    lookup_value_converter = "int"
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def scope_queryset(self, queryset: Any) -> Any:
+        queryset = queryset.select_related("manager__user").annotate(
+            active_members=Count("members", filter=Q(members__is_active=True))
+        )
+        if self.action == "list":
+            filters = validated_query(self.request, TeamFilters)
+            if filters.get("q"):
+                queryset = queryset.filter(name__icontains=filters["q"])
+            if "parent" in filters:
+                queryset = queryset.filter(parent_id=filters["parent"])
+        return queryset
+
+    def _save(self, serializer: Any, team: Team | None) -> None:
+        d = serializer.validated_data
+        saved = services.do_save_team(
+            member(self.request).user,
+            team,
+            name=d.get("name", team.name if team else ""),
+            parent=d["parent"] if "parent" in d else (team.parent if team else None),
+            manager=d["manager"] if "manager" in d else (team.manager if team else None),
+        )
+        serializer.instance = self.get_queryset().get(pk=saved.pk)
+
+    def perform_create(self, serializer: Any) -> None:
+        self._save(serializer, None)
+
+    def perform_update(self, serializer: Any) -> None:
+        self._save(serializer, serializer.instance)
+
+    def perform_destroy(self, instance: Any) -> None:
+        services.do_delete_team(member(self.request).user, instance)
+
+
 router = SimpleRouter(use_regex_path=False)
 router.register("people", PeopleViewSet, basename="api-people")
+router.register("teams", TeamViewSet, basename="api-team")
 
 urlpatterns = [path("", include(router.urls))]
