@@ -149,7 +149,10 @@ class MetricViewSet(mixins.ListModelMixin, TenantViewSet):
         methods=["GET"],
     )
     @action(
-        detail=True, methods=["get", "post"], serializer_class=ValuesInSerializer, pagination_class=None
+        detail=True,
+        methods=["get", "post"],
+        serializer_class=ValuesInSerializer,
+        pagination_class=None,
     )
     def values(self, request: Any, pk: int | None = None, **kwargs: Any) -> Response:
         metric = self.get_object()

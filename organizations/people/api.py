@@ -310,8 +310,8 @@ class TeamViewSet(
             member(self.request).user,
             team,
             name=d.get("name", team.name if team else ""),
-            parent=d["parent"] if "parent" in d else (team.parent if team else None),
-            manager=d["manager"] if "manager" in d else (team.manager if team else None),
+            parent=d.get("parent", team.parent if team else None),
+            manager=d.get("manager", team.manager if team else None),
         )
         serializer.instance = self.get_queryset().get(pk=saved.pk)
 
