@@ -86,7 +86,7 @@ class ValueSerializer(serializers.Serializer):
     team_name = serializers.CharField(source="team.name")
     period = serializers.DateField(help_text="The month's first day")
     value = serializers.DecimalField(max_digits=14, decimal_places=4)
-    source = serializers.ChoiceField(choices=MetricValue.Source.values)
+    source = serializers.ChoiceField(choices=MetricValue.Source.values)  # type: ignore[assignment]
     entered_at = serializers.DateTimeField()
 
 
@@ -99,7 +99,7 @@ class PaginatedValuesSerializer(serializers.Serializer):
 class MonthField(serializers.CharField):
     """A month, ``YYYY-MM`` (or a day of it), read as the month's first day."""
 
-    def to_internal_value(self, data: Any) -> dt.date:
+    def to_internal_value(self, data: Any) -> dt.date:  # type: ignore[override]
         try:
             return parse_period(super().to_internal_value(data))
         except impact.ImpactError as error:
@@ -483,8 +483,8 @@ class MetricResultSerializer(serializers.Serializer):
 
 
 class BenefitSerializer(serializers.Serializer):
-    source = serializers.CharField(help_text="How it was isolated")
-    label = serializers.CharField()
+    source = serializers.CharField(help_text="How it was isolated")  # type: ignore[assignment]
+    label = serializers.CharField()  # type: ignore[assignment]
     gross = serializers.DecimalField(max_digits=16, decimal_places=2)
     isolation_pct = serializers.FloatField()
     confidence_pct = serializers.FloatField()
@@ -494,7 +494,7 @@ class BenefitSerializer(serializers.Serializer):
 
 class CostRowSerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=CostLine.Category.choices)
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     description = serializers.CharField(allow_blank=True)
     amount = serializers.DecimalField(max_digits=16, decimal_places=2)
     shared_by = serializers.IntegerField()
@@ -503,7 +503,7 @@ class CostRowSerializer(serializers.Serializer):
 
 class CategoryCostSerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=CostLine.Category.choices)
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     allocated = serializers.DecimalField(max_digits=16, decimal_places=2)
 
 

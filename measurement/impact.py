@@ -389,7 +389,8 @@ def _audit_cost(by: Membership | None, action: str, line: CostLine, cohort: Coho
         action,
         line,
         object_repr=f"{line.get_category_display()}, {cohort.name}",
-        **({"after": state} if action == "created" else {"before": state}),
+        before=None if action == "created" else state,
+        after=state if action == "created" else None,
     )
 
 

@@ -204,7 +204,7 @@ class PeopleViewSet(mixins.ListModelMixin, TenantViewSet):
 class TeamSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(max_length=200)
-    parent = TenantPrimaryKeyField(
+    parent = TenantPrimaryKeyField(  # type: ignore[assignment]
         Team, required=False, allow_null=True, help_text="The team this one sits under"
     )
     manager = TenantPrimaryKeyField(
@@ -241,7 +241,7 @@ class TeamSerializer(serializers.Serializer):
 
 class TeamFilters(serializers.Serializer):
     q = serializers.CharField(max_length=200, required=False, help_text="Name contains")
-    parent = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    parent = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)  # type: ignore[assignment]
 
 
 TEAM_ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
