@@ -13,8 +13,8 @@ from coaching import services
 from coaching.models import JournalEntry
 from organizations.api_keys.services import do_create_key
 from organizations.tenancy import tenant_context
-from tests.coaching.helpers import build_world
 from pathways.models import CohortCoach
+from tests.coaching.helpers import build_world
 from tests.conftest import count_queries, enroll, make_member, make_pathway
 
 
