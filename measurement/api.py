@@ -15,7 +15,6 @@ returns one person's data.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -99,9 +98,10 @@ class PaginatedValuesSerializer(serializers.Serializer):
 class MonthField(serializers.CharField):
     """A month, ``YYYY-MM`` (or a day of it), read as the month's first day."""
 
-    def to_internal_value(self, data: Any) -> dt.date:  # type: ignore[override]
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        text = super().run_validation(data)  # a string of at most max_length characters
         try:
-            return parse_period(super().to_internal_value(data))
+            return parse_period(text)
         except impact.ImpactError as error:
             raise serializers.ValidationError(error.message) from error
 
