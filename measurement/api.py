@@ -114,7 +114,16 @@ class ValueFilters(serializers.Serializer):
 
 @extend_schema_view(
     list=extend_schema(summary="Team and business metrics", tags=TAGS),
-    values=extend_schema(
+)
+class MetricViewSet(mixins.ListModelMixin, TenantViewSet):
+    model = Metric
+    required_roles = ("admin",)
+    serializer_class = MetricSerializer
+    lookup_value_converter = "int"
+    cursor_ordering = ("name", "id")
+    http_method_names = ["get", "post", "head", "options"]
+
+    @extend_schema(
         summary="Push values of a metric (all or nothing; idempotent)",
         request=ValuesInSerializer,
         responses={200: ValuesResultSerializer, **ERRORS},
@@ -131,16 +140,8 @@ class ValueFilters(serializers.Serializer):
             )
         ],
         tags=TAGS,
-    ),
-)
-class MetricViewSet(mixins.ListModelMixin, TenantViewSet):
-    model = Metric
-    required_roles = ("admin",)
-    serializer_class = MetricSerializer
-    lookup_value_converter = "int"
-    cursor_ordering = ("name", "id")
-    http_method_names = ["get", "post", "head", "options"]
-
+        methods=["POST"],
+    )
     @extend_schema(
         summary="Values of a metric, newest month first (for BI feeds)",
         parameters=[ValueFilters],
