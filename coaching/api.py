@@ -30,6 +30,7 @@ from competencies.models import BehaviouralIndicator, Competency, ProficiencyLev
 from organizations.api import (
     MAX_ID,
     ErrorSerializer,
+    StrictSerializer,
     TenantPrimaryKeyField,
     TenantViewSet,
     member,
@@ -42,14 +43,14 @@ ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
 TAGS = ["coaching"]
 
 
-class ParticipantSerializer(serializers.Serializer):
+class ParticipantSerializer(StrictSerializer):
     learner = serializers.IntegerField(source="learner_id")
     name = serializers.CharField(source="learner.user.display_name")
     attendance = serializers.CharField()
     rating = serializers.IntegerField(allow_null=True)
 
 
-class SessionSerializer(serializers.Serializer):
+class SessionSerializer(StrictSerializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     title = serializers.CharField()
@@ -66,12 +67,12 @@ class SessionSerializer(serializers.Serializer):
     participants = ParticipantSerializer(many=True)
 
 
-class AttendanceSerializer(serializers.Serializer):
+class AttendanceSerializer(StrictSerializer):
     learner = serializers.IntegerField(min_value=1)
     attendance = serializers.ChoiceField(choices=SessionParticipant.Attendance.choices)
 
 
-class AgreedSerializer(serializers.Serializer):
+class AgreedSerializer(StrictSerializer):
     learner = serializers.IntegerField(min_value=1)
     kind = serializers.ChoiceField(
         choices=Experiment.Kind.choices, default=Experiment.Kind.EXPERIMENT
@@ -82,7 +83,7 @@ class AgreedSerializer(serializers.Serializer):
     due_on = serializers.DateField()
 
 
-class SessionLogSerializer(serializers.Serializer):
+class SessionLogSerializer(StrictSerializer):
     attendance = AttendanceSerializer(many=True)
     actual_minutes = serializers.IntegerField(min_value=1, max_value=480)
     competencies = serializers.ListField(
@@ -114,7 +115,7 @@ class SessionLogSerializer(serializers.Serializer):
         )
 
 
-class LogOutcomeSerializer(serializers.Serializer):
+class LogOutcomeSerializer(StrictSerializer):
     session = SessionSerializer()
     steps_completed = serializers.IntegerField()
     steps_not_open = serializers.ListField(child=serializers.CharField())
@@ -159,7 +160,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
         return Response(body, status=status.HTTP_200_OK)
 
 
-class ObservationSerializer(serializers.Serializer):
+class ObservationSerializer(StrictSerializer):
     id = serializers.IntegerField(read_only=True)
     learner = TenantPrimaryKeyField(Membership)
     competency = TenantPrimaryKeyField(Competency)
@@ -210,7 +211,7 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, TenantV
 # --- Coachees ---------------------------------------------------------------------------------
 
 
-class CoacheeSerializer(serializers.Serializer):
+class CoacheeSerializer(StrictSerializer):
     enrollment_id = serializers.IntegerField()
     learner_id = serializers.IntegerField(help_text="The member id (observations take it)")
     name = serializers.CharField()
@@ -279,7 +280,7 @@ class CoacheeViewSet(mixins.ListModelMixin, TenantViewSet):
 # --- Journal ----------------------------------------------------------------------------------
 
 
-class JournalEntrySerializer(serializers.Serializer):
+class JournalEntrySerializer(StrictSerializer):
     id = serializers.IntegerField(read_only=True)
     text = serializers.CharField(
         max_length=20000,
@@ -325,7 +326,7 @@ class SharedJournalEntrySerializer(JournalEntrySerializer):
         }
 
 
-class ShareSerializer(serializers.Serializer):
+class ShareSerializer(StrictSerializer):
     shared = serializers.BooleanField(
         help_text="true: your coach may read this entry; false: withdraw it"
     )

@@ -19,19 +19,25 @@ from rest_framework.routers import SimpleRouter
 
 from competencies import queries, services
 from competencies.models import Competency, Framework
-from organizations.api import ErrorSerializer, TenantPrimaryKeyField, TenantViewSet, member
+from organizations.api import (
+    ErrorSerializer,
+    StrictSerializer,
+    TenantPrimaryKeyField,
+    TenantViewSet,
+    member,
+)
 
 ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
 TAGS = ["competencies"]
 
 
-class LevelSerializer(serializers.Serializer):
+class LevelSerializer(StrictSerializer):
     value = serializers.IntegerField()
     label = serializers.CharField()  # type: ignore[assignment]
     descriptor = serializers.CharField()
 
 
-class FrameworkSerializer(serializers.Serializer):
+class FrameworkSerializer(StrictSerializer):
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
@@ -39,18 +45,18 @@ class FrameworkSerializer(serializers.Serializer):
     levels = LevelSerializer(many=True, read_only=True)
 
 
-class IndicatorSerializer(serializers.Serializer):
+class IndicatorSerializer(StrictSerializer):
     id = serializers.IntegerField(read_only=True)
     text = serializers.CharField(max_length=300)
 
 
-class PriorityLinkSerializer(serializers.Serializer):
+class PriorityLinkSerializer(StrictSerializer):
     priority_id = serializers.IntegerField()
     title = serializers.CharField()
     weight = serializers.IntegerField()
 
 
-class CompetencySerializer(serializers.Serializer):
+class CompetencySerializer(StrictSerializer):
     id = serializers.IntegerField(read_only=True)
     framework = serializers.IntegerField(source="framework_id", read_only=True)
     name = serializers.CharField()
@@ -60,7 +66,7 @@ class CompetencySerializer(serializers.Serializer):
     priorities = PriorityLinkSerializer(many=True, read_only=True)
 
 
-class CompetencyWriteSerializer(serializers.Serializer):
+class CompetencyWriteSerializer(StrictSerializer):
     framework = TenantPrimaryKeyField(Framework)
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
@@ -72,7 +78,7 @@ class CompetencyWriteSerializer(serializers.Serializer):
             self.fields.pop("framework")
 
 
-class FrameworkDetailSerializer(serializers.Serializer):
+class FrameworkDetailSerializer(StrictSerializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     description = serializers.CharField()

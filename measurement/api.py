@@ -36,6 +36,7 @@ from organizations.api import (
     MAX_ID,
     ErrorSerializer,
     IsMember,
+    StrictSerializer,
     TenantCursorPagination,
     TenantPrimaryKeyField,
     TenantViewSet,
@@ -52,7 +53,7 @@ TAGS = ["impact"]
 MAX_VALUES = 5000
 
 
-class MetricSerializer(serializers.Serializer):
+class MetricSerializer(StrictSerializer):
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField()
     unit = serializers.CharField()
@@ -63,24 +64,24 @@ class MetricSerializer(serializers.Serializer):
     is_revenue = serializers.BooleanField()
 
 
-class ValueInSerializer(serializers.Serializer):
+class ValueInSerializer(StrictSerializer):
     team = serializers.IntegerField()
     period = serializers.CharField(help_text="YYYY-MM")
     value = serializers.CharField(help_text="A number in the metric's unit")
 
 
-class ValuesInSerializer(serializers.Serializer):
+class ValuesInSerializer(StrictSerializer):
     values = serializers.ListField(
         child=ValueInSerializer(), allow_empty=False, max_length=MAX_VALUES
     )
 
 
-class ValuesResultSerializer(serializers.Serializer):
+class ValuesResultSerializer(StrictSerializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
 
 
-class ValueSerializer(serializers.Serializer):
+class ValueSerializer(StrictSerializer):
     team = serializers.IntegerField(source="team_id")
     team_name = serializers.CharField(source="team.name")
     period = serializers.DateField(help_text="The month's first day")
@@ -89,7 +90,7 @@ class ValueSerializer(serializers.Serializer):
     entered_at = serializers.DateTimeField()
 
 
-class PaginatedValuesSerializer(serializers.Serializer):
+class PaginatedValuesSerializer(StrictSerializer):
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = ValueSerializer(many=True)
@@ -222,7 +223,7 @@ class ValuesPagination(TenantCursorPagination):
 # --- Cost lines -----------------------------------------------------------------------------
 
 
-class CostLineSerializer(serializers.Serializer):
+class CostLineSerializer(StrictSerializer):
     id = serializers.IntegerField(read_only=True)
     cohort = TenantPrimaryKeyField(Cohort, help_text="A cohort id")
     category = serializers.ChoiceField(choices=CostLine.Category.choices)
@@ -380,7 +381,7 @@ class CostLineViewSet(
 # --- Impact (sponsor, admin): the impact page's figures --------------------------------------
 
 
-class ImpactCohortSerializer(serializers.Serializer):
+class ImpactCohortSerializer(StrictSerializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     start_date = serializers.DateField()
@@ -389,7 +390,7 @@ class ImpactCohortSerializer(serializers.Serializer):
     )
 
 
-class HeadlineSerializer(serializers.Serializer):
+class HeadlineSerializer(StrictSerializer):
     roi_pct = serializers.FloatField(allow_null=True, help_text="(benefits − costs) ÷ costs × 100")
     bcr = serializers.FloatField(allow_null=True, help_text="Benefit–cost ratio")
     payback_months = serializers.FloatField(
@@ -403,14 +404,14 @@ class HeadlineSerializer(serializers.Serializer):
     )
 
 
-class ImpactLevelSerializer(serializers.Serializer):
+class ImpactLevelSerializer(StrictSerializer):
     level = serializers.CharField(source="number", help_text="1 … 5, or ROI")
     name = serializers.CharField()
     finding = serializers.CharField()
     based_on = serializers.CharField(source="n", help_text="The base, e.g. 36 learners")
 
 
-class BehaviourSerializer(serializers.Serializer):
+class BehaviourSerializer(StrictSerializer):
     competency = serializers.CharField(source="name")
     n = serializers.IntegerField(help_text="Learners with baseline and follow-up (pairs)")
     hidden = serializers.BooleanField(
@@ -427,7 +428,7 @@ class BehaviourSerializer(serializers.Serializer):
     reliable = serializers.IntegerField(help_text="Learners with a reliable improvement (RCI)")
 
 
-class DidSerializer(serializers.Serializer):
+class DidSerializer(StrictSerializer):
     estimate = serializers.FloatField(allow_null=True, help_text="treated × post, in the unit")
     ci_low = serializers.FloatField(allow_null=True)
     ci_high = serializers.FloatField(allow_null=True)
@@ -440,14 +441,14 @@ class DidSerializer(serializers.Serializer):
     naive = serializers.FloatField(allow_null=True, help_text="Participants' before/after alone")
 
 
-class PrePostSerializer(serializers.Serializer):
+class PrePostSerializer(StrictSerializer):
     pre = serializers.FloatField(allow_null=True)
     post = serializers.FloatField(allow_null=True)
     change = serializers.FloatField(allow_null=True)
     weaker = serializers.BooleanField(allow_null=True, help_text="Always true: no comparison")
 
 
-class PreTrendSerializer(serializers.Serializer):
+class PreTrendSerializer(StrictSerializer):
     participants_slope = serializers.FloatField(allow_null=True)
     comparison_slope = serializers.FloatField(allow_null=True)
     p_value = serializers.FloatField(allow_null=True)
@@ -455,14 +456,14 @@ class PreTrendSerializer(serializers.Serializer):
     too_few = serializers.CharField(allow_null=True)
 
 
-class GroupPointSerializer(serializers.Serializer):
+class GroupPointSerializer(StrictSerializer):
     period = serializers.DateField()
     group = serializers.ChoiceField(choices=["participants", "comparison"])
     teams = serializers.IntegerField()
     mean_value = serializers.FloatField()
 
 
-class MetricResultSerializer(serializers.Serializer):
+class MetricResultSerializer(StrictSerializer):
     metric_id = serializers.IntegerField()
     name = serializers.CharField()
     unit = serializers.CharField()
@@ -483,7 +484,7 @@ class MetricResultSerializer(serializers.Serializer):
     series = GroupPointSerializer(many=True, help_text="Monthly mean of each group's teams")
 
 
-class BenefitSerializer(serializers.Serializer):
+class BenefitSerializer(StrictSerializer):
     source = serializers.CharField(help_text="How it was isolated")  # type: ignore[assignment]
     label = serializers.CharField()  # type: ignore[assignment]
     gross = serializers.DecimalField(max_digits=16, decimal_places=2)
@@ -493,7 +494,7 @@ class BenefitSerializer(serializers.Serializer):
     facts = serializers.DictField(help_text="The base: teams, or claims and respondents")
 
 
-class CostRowSerializer(serializers.Serializer):
+class CostRowSerializer(StrictSerializer):
     category = serializers.ChoiceField(choices=CostLine.Category.choices)
     label = serializers.CharField()  # type: ignore[assignment]
     description = serializers.CharField(allow_blank=True)
@@ -502,13 +503,13 @@ class CostRowSerializer(serializers.Serializer):
     allocated = serializers.DecimalField(max_digits=16, decimal_places=2)
 
 
-class CategoryCostSerializer(serializers.Serializer):
+class CategoryCostSerializer(StrictSerializer):
     category = serializers.ChoiceField(choices=CostLine.Category.choices)
     label = serializers.CharField()  # type: ignore[assignment]
     allocated = serializers.DecimalField(max_digits=16, decimal_places=2)
 
 
-class ImpactSerializer(serializers.Serializer):
+class ImpactSerializer(StrictSerializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     start_date = serializers.DateField()
@@ -532,7 +533,7 @@ class ImpactSerializer(serializers.Serializer):
     )
 
 
-class ImpactClaimSerializer(serializers.Serializer):
+class ImpactClaimSerializer(StrictSerializer):
     claim_id = serializers.IntegerField()
     project = serializers.CharField(allow_blank=True)
     measure = serializers.CharField()
@@ -546,14 +547,14 @@ class ImpactClaimSerializer(serializers.Serializer):
     counted = serializers.DecimalField(max_digits=16, decimal_places=2)
 
 
-class TeamCompletionSerializer(serializers.Serializer):
+class TeamCompletionSerializer(StrictSerializer):
     team = serializers.CharField()
     learners = serializers.IntegerField()
     finished = serializers.IntegerField()
     mean_completion = serializers.FloatField(help_text="0 … 1")
 
 
-class TeamProgressSerializer(serializers.Serializer):
+class TeamProgressSerializer(StrictSerializer):
     period = serializers.DateField(allow_null=True)
     computed_at = serializers.DateTimeField(allow_null=True)
     learners = serializers.IntegerField()
@@ -561,12 +562,12 @@ class TeamProgressSerializer(serializers.Serializer):
     hidden_teams = serializers.IntegerField(help_text="Teams under 5 learners, left out")
 
 
-class MetricPointSerializer(serializers.Serializer):
+class MetricPointSerializer(StrictSerializer):
     period = serializers.DateField()
     value = serializers.DecimalField(max_digits=14, decimal_places=4)
 
 
-class TeamMetricSerializer(serializers.Serializer):
+class TeamMetricSerializer(StrictSerializer):
     name = serializers.CharField()
     unit = serializers.CharField()
     higher_is_better = serializers.BooleanField()
@@ -576,7 +577,7 @@ class TeamMetricSerializer(serializers.Serializer):
     points = MetricPointSerializer(many=True, help_text="The last twelve months")
 
 
-class ManagedTeamSerializer(serializers.Serializer):
+class ManagedTeamSerializer(StrictSerializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     people = serializers.IntegerField()

@@ -32,6 +32,8 @@ What the base gives every endpoint under ``/api/v1/orgs/<slug>/``:
 - **Filters.** List filters are a serializer of query parameters (``parameters=[TheFilters]``
   in ``extend_schema`` documents them); ``validated_query(request, TheFilters)`` gives the
   validated values or a 400 naming the parameter (``since``), as for a body.
+- **Unknown fields.** Request bodies' serializers derive from ``StrictSerializer``: a field the
+  endpoint does not know is a 400 naming it (a typo never silently falls back to a default).
 - **Ids in request bodies.** ``TenantPrimaryKeyField(Model)`` accepts only this organisation's
   rows (another organisation's id is a 400 naming the field, never a leak).
 - **Schema and fuzzing.** Annotate with ``extend_schema`` (summary, request, responses, tags);
@@ -81,6 +83,7 @@ __all__ = [
     "IsMember",
     "TenantCursorPagination",
     "MAX_ID",
+    "StrictSerializer",
     "TenantPrimaryKeyField",
     "TenantViewSet",
     "acting_roles",
@@ -180,6 +183,21 @@ def validated_query(request: Request, filters: type[serializers.Serializer]) -> 
     checked = filters(data=params)
     checked.is_valid(raise_exception=True)
     return dict(checked.validated_data)
+
+
+class StrictSerializer(serializers.Serializer):
+    """A serializer that refuses, by name, a field it does not know (read-only fields are known
+    and ignored on input, as DRF does). Output is unchanged."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = sorted(str(name) for name in data if name not in self.fields)
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: ["Unknown field: this endpoint does not take it."] for name in unknown},
+                    code="unknown_field",
+                )
+        return super().to_internal_value(data)
 
 
 # --- Fields ---------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from organizations.api import ErrorSerializer, TenantViewSet
+from organizations.api import ErrorSerializer, StrictSerializer, TenantViewSet
 from organizations.http import TenantRequest
 from pathways import queries, services
 from pathways.learning import queries as learning_queries
@@ -31,7 +31,7 @@ def _learner(request: Request) -> Membership:
     return cast(TenantRequest, request._request).membership
 
 
-class StepSerializer(serializers.Serializer):
+class StepSerializer(StrictSerializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
     kind = serializers.CharField()
@@ -40,7 +40,7 @@ class StepSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-class EnrollmentProgressSerializer(serializers.Serializer):
+class EnrollmentProgressSerializer(StrictSerializer):
     id = serializers.IntegerField()
     pathway = serializers.CharField()
     cohort = serializers.CharField()
@@ -53,7 +53,7 @@ class EnrollmentProgressSerializer(serializers.Serializer):
         return [StepSerializer(s).data for stage in obj.stages for s in stage.steps]
 
 
-class NextStepSerializer(serializers.Serializer):
+class NextStepSerializer(StrictSerializer):
     kind = serializers.CharField()
     title = serializers.CharField()
     reason = serializers.CharField()
@@ -68,16 +68,16 @@ class NextStepSerializer(serializers.Serializer):
         return obj.step.id if obj.step is not None else None
 
 
-class CompleteStepSerializer(serializers.Serializer):
+class CompleteStepSerializer(StrictSerializer):
     step_id = serializers.IntegerField(min_value=1, max_value=2**62)
 
 
-class NextStepResponseSerializer(serializers.Serializer):
+class NextStepResponseSerializer(StrictSerializer):
     next_step = NextStepSerializer(allow_null=True)
     reviews_due = serializers.IntegerField()
 
 
-class StepCompletionSerializer(serializers.Serializer):
+class StepCompletionSerializer(StrictSerializer):
     step_key = serializers.CharField()
     completed_at = serializers.DateTimeField()
 

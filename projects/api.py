@@ -11,7 +11,7 @@ from rest_framework import mixins, serializers
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from organizations.api import ErrorSerializer, TenantViewSet, member
+from organizations.api import ErrorSerializer, StrictSerializer, TenantViewSet, member
 from projects import queries
 from projects.models import Project
 
@@ -19,7 +19,7 @@ ERRORS = {403: ErrorSerializer, 404: ErrorSerializer}
 TAGS = ["projects"]
 
 
-class ProjectSummarySerializer(serializers.Serializer):
+class ProjectSummarySerializer(StrictSerializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
     status = serializers.CharField()
@@ -30,7 +30,7 @@ class ProjectSummarySerializer(serializers.Serializer):
     end_date = serializers.DateField()
 
 
-class MilestoneSerializer(serializers.Serializer):
+class MilestoneSerializer(StrictSerializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
     due_on = serializers.DateField()
@@ -40,7 +40,7 @@ class MilestoneSerializer(serializers.Serializer):
     evidence = serializers.CharField()
 
 
-class UpdateSerializer(serializers.Serializer):
+class UpdateSerializer(StrictSerializer):
     on = serializers.DateField()
     rag = serializers.CharField()
     progress = serializers.CharField()
@@ -49,7 +49,7 @@ class UpdateSerializer(serializers.Serializer):
     next_steps = serializers.CharField()
 
 
-class SatisfactionSerializer(serializers.Serializer):
+class SatisfactionSerializer(StrictSerializer):
     stakeholders_answered = serializers.IntegerField()
     threshold = serializers.IntegerField()
     shown = serializers.BooleanField()
@@ -60,7 +60,7 @@ class SatisfactionSerializer(serializers.Serializer):
     comments = serializers.ListField(child=serializers.CharField())
 
 
-class ClaimSerializer(serializers.Serializer):
+class ClaimSerializer(StrictSerializer):
     id = serializers.IntegerField()
     measure = serializers.CharField()
     annual_value = serializers.DecimalField(max_digits=14, decimal_places=2)
@@ -73,7 +73,7 @@ class ClaimSerializer(serializers.Serializer):
     status = serializers.CharField()
 
 
-class ProjectDetailSerializer(serializers.Serializer):
+class ProjectDetailSerializer(StrictSerializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
     problem = serializers.CharField()

@@ -13,13 +13,13 @@ from rest_framework.routers import SimpleRouter
 
 from measurement.feedback import queries
 from measurement.feedback.models import Cycle, Report
-from organizations.api import ErrorSerializer, TenantViewSet, member
+from organizations.api import ErrorSerializer, StrictSerializer, TenantViewSet, member
 
 TAGS = ["360 feedback"]
 ERRORS = {404: ErrorSerializer}
 
 
-class CycleProgressSerializer(serializers.Serializer):
+class CycleProgressSerializer(StrictSerializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
     kind = serializers.CharField()
@@ -31,7 +31,7 @@ class CycleProgressSerializer(serializers.Serializer):
     responses_close_on = serializers.DateField()
 
 
-class GroupSerializer(serializers.Serializer):
+class GroupSerializer(StrictSerializer):
     group = serializers.CharField()
     name = serializers.CharField(source="label")
     responded = serializers.IntegerField()
@@ -39,7 +39,7 @@ class GroupSerializer(serializers.Serializer):
     hidden_reason = serializers.CharField(allow_blank=True)
 
 
-class CompetencyRowSerializer(serializers.Serializer):
+class CompetencyRowSerializer(StrictSerializer):
     competency_id = serializers.IntegerField()
     name = serializers.CharField()
     self = serializers.FloatField(allow_null=True)
@@ -52,7 +52,7 @@ class CompetencyRowSerializer(serializers.Serializer):
     reading = serializers.CharField(allow_blank=True)
 
 
-class ReportSerializer(serializers.Serializer):
+class ReportSerializer(StrictSerializer):
     id = serializers.IntegerField()
     cycle = serializers.CharField()
     kind = serializers.CharField()

@@ -24,6 +24,7 @@ from rest_framework.routers import SimpleRouter
 from organizations.api import (
     MAX_ID,
     ErrorSerializer,
+    StrictSerializer,
     TenantPrimaryKeyField,
     TenantViewSet,
     member,
@@ -37,7 +38,7 @@ PERSON_STATUSES = ["active", "invited", "not_invited", "deactivated"]
 MAX_SYNC_ROWS = 2000  # per request; larger HRIS feeds use `manage.py import_people`
 
 
-class PersonSerializer(serializers.Serializer):
+class PersonSerializer(StrictSerializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     email = serializers.EmailField()
@@ -49,7 +50,7 @@ class PersonSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["active", "invited", "not_invited", "deactivated"])
 
 
-class SyncRowSerializer(serializers.Serializer):
+class SyncRowSerializer(StrictSerializer):
     email = serializers.CharField(max_length=254)
     name = serializers.CharField(max_length=200)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, allow_null=True)
@@ -69,14 +70,14 @@ class SyncRowSerializer(serializers.Serializer):
     )
 
 
-class SyncSerializer(serializers.Serializer):
+class SyncSerializer(StrictSerializer):
     people = serializers.ListField(
         child=SyncRowSerializer(), max_length=MAX_SYNC_ROWS, allow_empty=False
     )
     dry_run = serializers.BooleanField(default=False, help_text="Check and plan only.")
 
 
-class SyncResultSerializer(serializers.Serializer):
+class SyncResultSerializer(StrictSerializer):
     applied = serializers.BooleanField()
     rows = serializers.IntegerField()
     new = serializers.IntegerField()
@@ -201,7 +202,7 @@ class PeopleViewSet(mixins.ListModelMixin, TenantViewSet):
 # --- Teams ------------------------------------------------------------------------------------
 
 
-class TeamSerializer(serializers.Serializer):
+class TeamSerializer(StrictSerializer):
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(max_length=200)
     parent = TenantPrimaryKeyField(  # type: ignore[assignment]

@@ -12,14 +12,21 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
-from organizations.api import IsMember, TenantViewSet, member, organization, with_etag
+from organizations.api import (
+    IsMember,
+    StrictSerializer,
+    TenantViewSet,
+    member,
+    organization,
+    with_etag,
+)
 from pathways.badges import documents, queries, services
 from pathways.models import BadgeAssertion
 
 TAGS = ["badges"]
 
 
-class BadgeSerializer(serializers.Serializer):
+class BadgeSerializer(StrictSerializer):
     id = serializers.IntegerField()
     pathway_id = serializers.IntegerField()
     pathway = serializers.CharField()
@@ -30,7 +37,7 @@ class BadgeSerializer(serializers.Serializer):
     assertion_url = serializers.URLField(help_text="Public Open Badges 2.0 assertion (hosted).")
 
 
-class RevokeSerializer(serializers.Serializer):
+class RevokeSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=300)
 
 

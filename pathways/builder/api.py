@@ -10,20 +10,20 @@ from rest_framework import mixins, serializers
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from organizations.api import TenantViewSet
+from organizations.api import StrictSerializer, TenantViewSet
 from pathways.models import Pathway, PathwayVersion
 
 TAGS = ["pathways"]
 
 
-class VersionSerializer(serializers.Serializer):
+class VersionSerializer(StrictSerializer):
     id = serializers.IntegerField()
     number = serializers.IntegerField()
     status = serializers.ChoiceField(choices=PathwayVersion.Status.values)
     steps = serializers.IntegerField()
 
 
-class PathwaySerializer(serializers.Serializer):
+class PathwaySerializer(StrictSerializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     purpose = serializers.CharField(allow_blank=True)

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from organizations.api import (
+    StrictSerializer,
     TenantCursorPagination,
     TenantPrimaryKeyField,
     TenantViewSet,
@@ -28,7 +29,7 @@ COHORT_STATUSES = Cohort.Status.values
 ENROLLMENT_STATUSES = Enrollment.Status.values
 
 
-class CohortSerializer(serializers.Serializer):
+class CohortSerializer(StrictSerializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     pathway = serializers.CharField()
@@ -41,14 +42,14 @@ class CohortSerializer(serializers.Serializer):
     learners = serializers.IntegerField(help_text="Active and completed learners now")
 
 
-class CohortCreateSerializer(serializers.Serializer):
+class CohortCreateSerializer(StrictSerializer):
     name = serializers.CharField(max_length=200)
     version = TenantPrimaryKeyField(PathwayVersion, help_text="A published pathway version")
     start_date = serializers.DateField()
     end_date = serializers.DateField(required=False, allow_null=True)
 
 
-class EnrollmentSerializer(serializers.Serializer):
+class EnrollmentSerializer(StrictSerializer):
     id = serializers.IntegerField()
     learner_id = serializers.IntegerField()
     name = serializers.CharField()
@@ -62,13 +63,13 @@ class EnrollmentSerializer(serializers.Serializer):
     last_activity = serializers.DateTimeField(allow_null=True)
 
 
-class PaginatedEnrollmentSerializer(serializers.Serializer):
+class PaginatedEnrollmentSerializer(StrictSerializer):
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = EnrollmentSerializer(many=True)
 
 
-class EnrolSerializer(serializers.Serializer):
+class EnrolSerializer(StrictSerializer):
     learner = TenantPrimaryKeyField(Membership, help_text="The member id of a learner")
 
 

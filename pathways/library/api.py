@@ -11,7 +11,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from organizations.api import MAX_ID, TenantViewSet, member, organization
+from organizations.api import MAX_ID, StrictSerializer, TenantViewSet, member, organization
 from pathways.library import services
 from pathways.models import Module
 from pathways.xapi.statements import Site
@@ -20,7 +20,7 @@ TAGS = ["modules"]
 LIFECYCLE_STATUSES = Module.Status.values  # a module's and a pathway version's
 
 
-class ModuleSerializer(serializers.Serializer):
+class ModuleSerializer(StrictSerializer):
     id = serializers.IntegerField(read_only=True)
     title = serializers.CharField(max_length=200)
     summary = serializers.CharField(max_length=300, required=False, allow_blank=True)

@@ -10,18 +10,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from organizations.api import MAX_ID, IsMember, member
+from organizations.api import MAX_ID, IsMember, StrictSerializer, member
 from pathways.practice import queries, services
 
 TAGS = ["learner"]
 
 
-class OptionSerializer(serializers.Serializer):
+class OptionSerializer(StrictSerializer):
     id = serializers.IntegerField()
     text = serializers.CharField()
 
 
-class CardSerializer(serializers.Serializer):
+class CardSerializer(StrictSerializer):
     id = serializers.IntegerField()
     prompt = serializers.CharField()
     kind = serializers.ChoiceField(choices=["mc", "free"])
@@ -32,14 +32,14 @@ class CardSerializer(serializers.Serializer):
     ticket = serializers.CharField(help_text="Send it back with the answer")
 
 
-class ReviewsSerializer(serializers.Serializer):
+class ReviewsSerializer(StrictSerializer):
     due = serializers.IntegerField(help_text="Cards due now")
     total_cards = serializers.IntegerField()
     next_due = serializers.DateTimeField(allow_null=True)
     card = CardSerializer(allow_null=True, help_text="The oldest due card, if any")
 
 
-class AnswerSerializer(serializers.Serializer):
+class AnswerSerializer(StrictSerializer):
     ticket = serializers.CharField(max_length=2000)
     option_id = serializers.IntegerField(
         min_value=1, max_value=MAX_ID, required=False, help_text="Multiple choice"
@@ -49,7 +49,7 @@ class AnswerSerializer(serializers.Serializer):
     )
 
 
-class ReviewResultSerializer(serializers.Serializer):
+class ReviewResultSerializer(StrictSerializer):
     card_id = serializers.IntegerField()
     correct = serializers.BooleanField(allow_null=True)
     rating = serializers.IntegerField()

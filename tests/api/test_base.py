@@ -8,8 +8,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from measurement.models import CostLine
 from organizations.api_keys.services import do_create_key, do_revoke_key
-from organizations.models import ApiKey, AuditEntry
+from organizations.models import ApiKey, AuditEntry, Membership
 from organizations.tenancy import tenant_context
 from tests.conftest import enroll, make_member, make_pathway
 
@@ -215,3 +216,32 @@ def test_nul_characters_in_parameters_never_reach_the_database(client, org_a, ad
     assert response.status_code == 200
     assert response.json()["results"] == []
     assert client.get(f"/o/{org_a.slug}/people/", {"q": "\x00"}).status_code == 200
+
+
+def test_it_refuses_unknown_fields_by_name_and_writes_nothing(client, org_a, admins):
+    client.force_login(admins[0].user)
+    fixture = make_pathway(org_a)
+    base = f"/api/v1/orgs/{org_a.slug}/costs/"
+    typo = client.post(
+        base,
+        {"cohort": fixture.cohort.pk, "category": "travel", "ammount": "5"},
+        "application/json",
+    )
+    assert typo.status_code == 400
+    assert typo.json()["errors"] == [
+        {
+            "field": "ammount",
+            "code": "unknown_field",
+            "message": "Unknown field: this endpoint does not take it.",
+        }
+    ]
+    nested = client.post(
+        f"/api/v1/orgs/{org_a.slug}/people/sync/",
+        {"people": [{"email": "a@example.org", "name": "A", "employee_id": "7"}]},
+        "application/json",
+    )
+    assert nested.status_code == 400
+    assert [e["field"] for e in nested.json()["errors"]] == ["people[0].employee_id"]
+    with tenant_context(org_a):
+        assert not CostLine.objects.exists()
+        assert not Membership.objects.filter(user__email="a@example.org").exists()
