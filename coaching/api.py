@@ -121,8 +121,19 @@ class LogOutcomeSerializer(StrictSerializer):
     steps_not_open = serializers.ListField(child=serializers.CharField())
 
 
+class SessionFilters(serializers.Serializer):
+    status = serializers.ChoiceField(choices=CoachingSession.Status.values, required=False)
+    since = serializers.DateField(required=False, help_text="Starting on or after (YYYY-MM-DD)")
+    until = serializers.DateField(required=False, help_text="Starting on or before (YYYY-MM-DD)")
+    learner = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, help_text="With this participant"
+    )
+
+
 @extend_schema_view(
-    list=extend_schema(summary="Your coaching sessions (newest first)", tags=TAGS),
+    list=extend_schema(
+        summary="Your coaching sessions (newest first)", parameters=[SessionFilters], tags=TAGS
+    ),
     retrieve=extend_schema(
         summary="One of your sessions", responses={200: SessionSerializer, **ERRORS}, tags=TAGS
     ),
@@ -135,9 +146,21 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
     lookup_value_converter = "int"
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return queryset.filter(coach=member(self.request)).prefetch_related(
+        queryset = queryset.filter(coach=member(self.request)).prefetch_related(
             "participants__learner__user"
         )
+        if self.action != "list":
+            return queryset
+        filters = validated_query(self.request, SessionFilters)
+        if "status" in filters:
+            queryset = queryset.filter(status=filters["status"])
+        if "since" in filters:
+            queryset = queryset.filter(starts_at__date__gte=filters["since"])
+        if "until" in filters:
+            queryset = queryset.filter(starts_at__date__lte=filters["until"])
+        if "learner" in filters:
+            queryset = queryset.filter(participants__learner_id=filters["learner"])
+        return queryset
 
     @extend_schema(
         summary="Log a session: attendance, actual length, notes, summary, experiments",
@@ -185,8 +208,17 @@ class ObservationSerializer(StrictSerializer):
         }
 
 
+class ObservationFilters(serializers.Serializer):
+    learner = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    competency = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    since = serializers.DateField(required=False, help_text="Observed on or after (YYYY-MM-DD)")
+    until = serializers.DateField(required=False, help_text="Observed on or before (YYYY-MM-DD)")
+
+
 @extend_schema_view(
-    list=extend_schema(summary="Observations you recorded", tags=TAGS),
+    list=extend_schema(
+        summary="Observations you recorded", parameters=[ObservationFilters], tags=TAGS
+    ),
     create=extend_schema(
         summary="Record a behavioural observation of a coachee (or a colleague who invited you)",
         responses={201: ObservationSerializer, **ERRORS},
@@ -200,7 +232,18 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, TenantV
     cursor_ordering = ("-created_at", "-id")
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return queryset.filter(observer=member(self.request))
+        queryset = queryset.filter(observer=member(self.request))
+        if self.action != "list":
+            return queryset
+        filters = validated_query(self.request, ObservationFilters)
+        for name in ("learner", "competency"):
+            if name in filters:
+                queryset = queryset.filter(**{f"{name}_id": filters[name]})
+        if "since" in filters:
+            queryset = queryset.filter(observed_on__gte=filters["since"])
+        if "until" in filters:
+            queryset = queryset.filter(observed_on__lte=filters["until"])
+        return queryset
 
     def perform_create(self, serializer: Any) -> None:
         d = dict(serializer.validated_data)

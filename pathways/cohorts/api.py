@@ -7,7 +7,13 @@ from typing import Any
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.urls import include, path
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -105,7 +111,19 @@ def _enrollment_row(lp: queries.LearnerProgress) -> dict[str, Any]:
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Cohorts", responses={200: CohortSerializer(many=True)}, tags=TAGS),
+    list=extend_schema(
+        summary="Cohorts",
+        parameters=[
+            OpenApiParameter(
+                "status",
+                OpenApiTypes.STR,
+                enum=COHORT_STATUSES,
+                description="Only cohorts in this state",
+            )
+        ],
+        responses={200: CohortSerializer(many=True)},
+        tags=TAGS,
+    ),
     retrieve=extend_schema(summary="One cohort", responses={200: CohortSerializer}, tags=TAGS),
     create=extend_schema(
         summary="Start a cohort on a published pathway version",
