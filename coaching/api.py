@@ -165,6 +165,29 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
     @extend_schema(
         summary="Log a session: attendance, actual length, notes, summary, experiments",
         request=SessionLogSerializer,
+        examples=[
+            OpenApiExample(
+                "A 1:1 held",
+                value={
+                    "attendance": [{"learner": 17, "attendance": "attended"}],
+                    "actual_minutes": 50,
+                    "competencies": [4],
+                    "private_notes": "",
+                    "shared_summary": "We agreed to try one open question in each 1:1.",
+                    "agreed": [
+                        {
+                            "learner": 17,
+                            "kind": "experiment",
+                            "action": "Ask before advising in every 1:1",
+                            "hypothesis": "People bring their own solutions first",
+                            "where": "Weekly 1:1s",
+                            "due_on": "2026-04-01",
+                        }
+                    ],
+                },
+                request_only=True,
+            )
+        ],
         responses={200: LogOutcomeSerializer, **ERRORS},
         tags=TAGS,
     )
@@ -222,6 +245,21 @@ class ObservationFilters(serializers.Serializer):
     create=extend_schema(
         summary="Record a behavioural observation of a coachee (or a colleague who invited you)",
         responses={201: ObservationSerializer, **ERRORS},
+        examples=[
+            OpenApiExample(
+                "In a stand-up",
+                value={
+                    "learner": 17,
+                    "competency": 4,
+                    "indicator": 12,
+                    "level": 3,
+                    "situation": "Weekly stand-up",
+                    "behaviour": "Invited the quietest member to speak first",
+                    "observed_on": "2026-03-12",
+                },
+                request_only=True,
+            )
+        ],
         tags=TAGS,
     ),
 )
@@ -250,6 +288,42 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, TenantV
         learner = d.pop("learner")
         serializer.instance = services.do_record_observation(member(self.request), learner, **d)
 
+
+# Examples for the schema.
+ENTRY = {
+    "id": 41,
+    "text": "I asked before advising in the stand-up; two people spoke who rarely do.",
+    "prompt": "When did you practise coaching conversations this week?",
+    "competency": 4,
+    "competency_name": "Coaching conversations",
+    "shared": True,
+    "shared_at": "2026-03-13T08:05:00Z",
+    "created_at": "2026-03-12T18:40:00Z",
+}
+ENTRY_EXAMPLE = OpenApiExample("An entry", value=ENTRY, response_only=True)
+SHARED_EXAMPLE = OpenApiExample(
+    "A shared entry",
+    value={**ENTRY, "learner": 17, "learner_name": "Ana Ruiz"},
+    response_only=True,
+)
+COACHEE_EXAMPLE = OpenApiExample(
+    "A coachee",
+    value={
+        "enrollment_id": 88,
+        "learner_id": 17,
+        "name": "Ana Ruiz",
+        "email": "ana@example.org",
+        "team": "Sales North",
+        "pathway": "Leading Through Change",
+        "cohort": "Spring 2026",
+        "status": "Active",
+        "steps_done": 6,
+        "steps_total": 14,
+        "steps_overdue": 1,
+        "percent": 43,
+    },
+    response_only=True,
+)
 
 # --- Coachees ---------------------------------------------------------------------------------
 
@@ -299,6 +373,7 @@ def _coachee(c: queries.Coachee) -> dict[str, Any]:
         "(not withdrawn) in a cohort you are assigned to, with steps done and overdue from the "
         "latest progress roll-up. Nothing a learner keeps private.",
         parameters=[CoacheeFilters],
+        examples=[COACHEE_EXAMPLE],
         tags=TAGS,
     )
 )
@@ -427,18 +502,20 @@ JOURNAL_EXAMPLE = OpenApiExample(
     list=extend_schema(
         summary="My journal entries (newest first)",
         parameters=[JournalFilters],
+        examples=[ENTRY_EXAMPLE],
         tags=["learner"],
     ),
     retrieve=extend_schema(
         summary="One of my journal entries",
         responses={200: JournalEntrySerializer, **ERRORS},
+        examples=[ENTRY_EXAMPLE],
         tags=["learner"],
     ),
     create=extend_schema(
         summary="Write a journal entry (private to you until you share it)",
         request=JournalEntrySerializer,
         responses={201: JournalEntrySerializer, **ERRORS},
-        examples=[JOURNAL_EXAMPLE],
+        examples=[JOURNAL_EXAMPLE, ENTRY_EXAMPLE],
         tags=["learner"],
     ),
 )
@@ -492,11 +569,13 @@ class MyJournalViewSet(
         description="Only entries a coachee of yours shared, and only while shared: a withdrawn "
         "entry disappears. Private entries never reach this endpoint.",
         parameters=[SharedJournalFilters],
+        examples=[SHARED_EXAMPLE],
         tags=TAGS,
     ),
     retrieve=extend_schema(
         summary="One journal entry a coachee shared with you",
         responses={200: SharedJournalEntrySerializer, **ERRORS},
+        examples=[SHARED_EXAMPLE],
         tags=TAGS,
     ),
 )

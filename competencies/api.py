@@ -115,6 +115,9 @@ def _framework_levels(frameworks: list[Framework]) -> list[dict[str, Any]]:
     partial_update=extend_schema(
         summary="Rename or describe a framework",
         responses={200: FrameworkSerializer, **ERRORS},
+        examples=[
+            OpenApiExample("Describe", value={"description": "How we lead here"}, request_only=True)
+        ],
         tags=TAGS,
     ),
 )
@@ -201,6 +204,9 @@ class FrameworkViewSet(
         summary="Edit a competency",
         request=CompetencyWriteSerializer,
         responses={200: CompetencySerializer, **ERRORS},
+        examples=[
+            OpenApiExample("Rename", value={"name": "Coaching conversations"}, request_only=True)
+        ],
         tags=TAGS,
     ),
     destroy=extend_schema(
@@ -279,6 +285,13 @@ class CompetencyViewSet(
         summary="Add a behavioural indicator",
         request=IndicatorSerializer,
         responses={201: CompetencySerializer, **ERRORS},
+        examples=[
+            OpenApiExample(
+                "An observable behaviour",
+                value={"text": "Asks an open question before offering advice"},
+                request_only=True,
+            )
+        ],
         tags=TAGS,
     )
     @action(detail=True, methods=["post"], url_path="indicators")

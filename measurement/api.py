@@ -146,6 +146,26 @@ class MetricViewSet(mixins.ListModelMixin, TenantViewSet):
     @extend_schema(
         summary="Values of a metric, newest month first (for BI feeds)",
         parameters=[ValueFilters],
+        examples=[
+            OpenApiExample(
+                "A page",
+                value={
+                    "next": None,
+                    "previous": None,
+                    "results": [
+                        {
+                            "team": 7,
+                            "team_name": "Sales North",
+                            "period": "2026-03-01",
+                            "value": "91.5000",
+                            "source": "api",
+                            "entered_at": "2026-04-02T06:00:00Z",
+                        }
+                    ],
+                },
+                response_only=True,
+            )
+        ],
         responses={200: PaginatedValuesSerializer, **ERRORS},
         tags=TAGS,
         methods=["GET"],
@@ -220,6 +240,141 @@ class ValuesPagination(TenantCursorPagination):
         return ("-period", "-id")
 
 
+# Examples for the schema (MEASUREMENT.md's worked example, shortened).
+COST_LINE = {
+    "id": 5,
+    "cohort": 3,
+    "category": "participants_time",
+    "category_label": "Participants' time",
+    "description": "40 × 60 h × 90",
+    "amount": "216000.00",
+    "shared_by": 1,
+    "people": 40,
+    "hours": "60.00",
+    "hourly_rate": "90.00",
+    "allocated": "216000.00",
+    "created_at": "2026-01-10T09:00:00Z",
+}
+IMPACT = {
+    "id": 3,
+    "name": "Spring 2026",
+    "start_date": "2026-01-01",
+    "evaluation_start": "2026-07-01",
+    "evaluation_end": "2026-12-31",
+    "currency": "EUR",
+    "participants": 40,
+    "has_comparison": True,
+    "comparison_label": "4 teams: Service 0, Service 1, Service 2, Service 3",
+    "plan_changed_on": None,
+    "computed_at": "2027-01-05T02:00:00Z",
+    "headline": {
+        "roi_pct": 91.3,
+        "bcr": 1.91,
+        "payback_months": 6.3,
+        "benefits": "880000.00",
+        "costs": "460000.00",
+    },
+    "levels": [
+        {
+            "level": "3",
+            "name": "Behaviour",
+            "finding": "2 of 3 competencies improved (95 % CI above 0) in others' 360 ratings",
+            "based_on": "36 learners with baseline and follow-up",
+        }
+    ],
+    "behaviour": [
+        {
+            "competency": "Coaching conversations",
+            "n": 36,
+            "hidden": False,
+            "too_few": "",
+            "mean_change": 0.31,
+            "ci_low": 0.12,
+            "ci_high": 0.5,
+            "d_z": 0.55,
+            "d_av": 0.62,
+            "reliable": 7,
+        },
+        {
+            "competency": "Delegation",
+            "n": 4,
+            "hidden": True,
+            "too_few": "",
+            "mean_change": None,
+            "ci_low": None,
+            "ci_high": None,
+            "d_z": None,
+            "d_av": None,
+            "reliable": 0,
+        },
+    ],
+    "results": [
+        {
+            "metric_id": 2,
+            "name": "Regretted turnover",
+            "unit": "%",
+            "change_unit": "percentage points",
+            "level": "business",
+            "higher_is_better": False,
+            "did": {
+                "estimate": -3.0,
+                "ci_low": -4.1,
+                "ci_high": -1.9,
+                "p_value": 0.001,
+                "n_clusters": 8,
+                "treated_pre": 14.0,
+                "treated_post": 9.0,
+                "comparison_pre": 14.0,
+                "comparison_post": 12.0,
+                "naive": -5.0,
+            },
+            "pre_post": None,
+            "pre_trend": {
+                "participants_slope": 0.0,
+                "comparison_slope": 0.0,
+                "p_value": 0.9,
+                "parallel": True,
+                "too_few": None,
+            },
+            "too_few": "",
+            "money": "480000.00",
+            "naive_money": "800000.00",
+            "participant_teams": 4,
+            "comparison_teams": 4,
+            "values": 48,
+            "series": [
+                {"period": "2025-12-01", "group": "participants", "teams": 4, "mean_value": 14.0}
+            ],
+        }
+    ],
+    "benefits": [
+        {
+            "source": "comparison group (difference-in-differences)",
+            "label": "Regretted turnover",
+            "gross": "480000.00",
+            "isolation_pct": 100.0,
+            "confidence_pct": 100.0,
+            "value": "480000.00",
+            "facts": {"metric_id": 2, "teams": 8, "events": 12.0},
+        }
+    ],
+    "costs": [
+        {
+            "category": "design",
+            "label": "Design and development",
+            "description": "a third of 90,000",
+            "amount": "90000.00",
+            "shared_by": 3,
+            "allocated": "30000.00",
+        }
+    ],
+    "costs_by_category": [
+        {"category": "design", "label": "Design and development", "allocated": "30000.00"}
+    ],
+    "intangibles": ["Engagement", "Bench strength"],
+}
+
+
 # --- Cost lines -----------------------------------------------------------------------------
 
 
@@ -292,10 +447,14 @@ class CostFilters(serializers.Serializer):
     list=extend_schema(
         summary="Cost lines of cohorts (fully loaded costs, Phillips)",
         parameters=[CostFilters],
+        examples=[OpenApiExample("A line", value=COST_LINE, response_only=True)],
         tags=TAGS,
     ),
     retrieve=extend_schema(
-        summary="One cost line", responses={200: CostLineSerializer, **ERRORS}, tags=TAGS
+        summary="One cost line",
+        responses={200: CostLineSerializer, **ERRORS},
+        examples=[OpenApiExample("A line", value=COST_LINE, response_only=True)],
+        tags=TAGS,
     ),
     create=extend_schema(
         summary="Add a cost line to a cohort (the ROI refreshes within minutes)",
@@ -646,6 +805,26 @@ class ImpactCohortsView(APIView):
     @extend_schema(
         summary="Cohorts whose impact you may see (sponsor: those you sponsor; admin: all)",
         responses={200: ImpactCohortSerializer(many=True)},
+        examples=[
+            OpenApiExample(
+                "Two cohorts",
+                value=[
+                    {
+                        "id": 3,
+                        "name": "Spring 2026",
+                        "start_date": "2026-01-01",
+                        "has_figures": True,
+                    },
+                    {
+                        "id": 4,
+                        "name": "Autumn 2026",
+                        "start_date": "2026-09-01",
+                        "has_figures": False,
+                    },
+                ],
+                response_only=True,
+            )
+        ],
         tags=["dashboards"],
     )
     def get(self, request: Request, org_slug: str) -> Response:
@@ -671,6 +850,9 @@ class ImpactView(APIView):
         "by source with isolation and confidence; fully loaded costs; intangibles. A cohort "
         "you may not see, or without figures yet, is 404.",
         responses={200: ImpactSerializer, **ERRORS},
+        examples=[
+            OpenApiExample("A cohort with a comparison group", value=IMPACT, response_only=True)
+        ],
         tags=["dashboards"],
     )
     def get(self, request: Request, org_slug: str, cohort_id: int) -> Response:
@@ -687,6 +869,27 @@ class ImpactClaimsView(APIView):
         description="Each claim counted or not, and why (the impact page's evidence). Claims "
         "name projects, never a person.",
         responses={200: ImpactClaimSerializer(many=True), **ERRORS},
+        examples=[
+            OpenApiExample(
+                "One claim excluded",
+                value=[
+                    {
+                        "claim_id": 29,
+                        "project": "Moonshot",
+                        "measure": "market share",
+                        "basis": "",
+                        "annual_value": "2000000.00",
+                        "is_revenue": False,
+                        "isolation_pct": 100.0,
+                        "confidence_pct": 100.0,
+                        "status": "excluded",
+                        "reason": "unsupported",
+                        "counted": "0.00",
+                    }
+                ],
+                response_only=True,
+            )
+        ],
         tags=["dashboards"],
     )
     def get(self, request: Request, org_slug: str, cohort_id: int) -> Response:
@@ -701,6 +904,26 @@ class TeamProgressView(APIView):
     @extend_schema(
         summary="Programme progress by team (teams under 5 learners left out)",
         responses={200: TeamProgressSerializer},
+        examples=[
+            OpenApiExample(
+                "One team hidden",
+                value={
+                    "period": "2026-03-01",
+                    "computed_at": "2026-03-14T02:00:00Z",
+                    "learners": 12,
+                    "teams": [
+                        {
+                            "team": "Sales North",
+                            "learners": 12,
+                            "finished": 3,
+                            "mean_completion": 0.58,
+                        }
+                    ],
+                    "hidden_teams": 1,
+                },
+                response_only=True,
+            )
+        ],
         tags=["dashboards"],
     )
     def get(self, request: Request, org_slug: str) -> Response:
@@ -723,6 +946,45 @@ class MyTeamsView(APIView):
         description="As the team page: aggregates only, and no figures for a team of fewer "
         "than 5 active people. 404 if you manage no team.",
         responses={200: ManagedTeamSerializer(many=True), **ERRORS},
+        examples=[
+            OpenApiExample(
+                "A team and a small one",
+                value=[
+                    {
+                        "id": 7,
+                        "name": "Sales North",
+                        "people": 9,
+                        "shown": True,
+                        "learners": 6,
+                        "finished": 1,
+                        "mean_completion": 0.41,
+                        "metrics": [
+                            {
+                                "name": "Engagement",
+                                "unit": "points",
+                                "higher_is_better": True,
+                                "change": "4.0000",
+                                "points": [
+                                    {"period": "2026-01-01", "value": "68.0000"},
+                                    {"period": "2026-02-01", "value": "72.0000"},
+                                ],
+                            }
+                        ],
+                    },
+                    {
+                        "id": 8,
+                        "name": "Pilot desk",
+                        "people": 3,
+                        "shown": False,
+                        "learners": None,
+                        "finished": None,
+                        "mean_completion": None,
+                        "metrics": [],
+                    },
+                ],
+                response_only=True,
+            )
+        ],
         tags=["dashboards"],
     )
     def get(self, request: Request, org_slug: str) -> Response:

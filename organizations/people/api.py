@@ -252,6 +252,20 @@ TEAM_ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
     list=extend_schema(
         summary="Teams, with parent, manager and active members",
         parameters=[TeamFilters],
+        examples=[
+            OpenApiExample(
+                "A team",
+                value={
+                    "id": 7,
+                    "name": "Sales North",
+                    "parent": 2,
+                    "manager": 21,
+                    "manager_name": "Ana Ruiz",
+                    "members": 9,
+                },
+                response_only=True,
+            )
+        ],
         tags=TAGS,
     ),
     retrieve=extend_schema(summary="One team", tags=TAGS),
@@ -270,6 +284,11 @@ TEAM_ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
     partial_update=extend_schema(
         summary="Rename a team, move it, or change its manager",
         responses={200: TeamSerializer, **TEAM_ERRORS},
+        examples=[
+            OpenApiExample(
+                "New manager, top level", value={"manager": 21, "parent": None}, request_only=True
+            )
+        ],
         tags=TAGS,
     ),
     destroy=extend_schema(

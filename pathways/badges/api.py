@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import include, path
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -86,6 +86,13 @@ class BadgeViewSet(mixins.ListModelMixin, TenantViewSet):
         summary="Revoke a badge (its public assertion then says revoked)",
         request=RevokeSerializer,
         responses={200: BadgeSerializer},
+        examples=[
+            OpenApiExample(
+                "Issued in error",
+                value={"reason": "Issued to the wrong person"},
+                request_only=True,
+            )
+        ],
         tags=TAGS,
     )
     @action(detail=True, methods=["post"])

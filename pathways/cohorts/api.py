@@ -187,6 +187,7 @@ class CohortViewSet(
     @extend_schema(
         summary="Enrol a learner (a withdrawn learner is restored with their progress)",
         request=EnrolSerializer,
+        examples=[OpenApiExample("Member 17", value={"learner": 17}, request_only=True)],
         responses={201: EnrollmentSerializer},
         tags=TAGS,
         methods=["POST"],

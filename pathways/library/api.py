@@ -6,7 +6,12 @@ from typing import Any
 
 from django.urls import include, path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
@@ -94,8 +99,30 @@ def _data(d: dict[str, Any], module: Module | None) -> services.ModuleData:
         tags=TAGS,
     ),
     retrieve=extend_schema(summary="One module", tags=TAGS),
-    create=extend_schema(summary="Add a draft module (publishing stays in the browser)", tags=TAGS),
-    partial_update=extend_schema(summary="Edit a module", tags=TAGS),
+    create=extend_schema(
+        summary="Add a draft module (publishing stays in the browser)",
+        examples=[
+            OpenApiExample(
+                "A short read",
+                value={
+                    "title": "Asking before telling",
+                    "summary": "Why an open question first changes the conversation",
+                    "body": "## Try this\nAsk *what have you tried?* before you advise.",
+                    "format": "read",
+                    "minutes": 8,
+                    "difficulty": 2,
+                    "competencies": [4],
+                },
+                request_only=True,
+            )
+        ],
+        tags=TAGS,
+    ),
+    partial_update=extend_schema(
+        summary="Edit a module",
+        examples=[OpenApiExample("Shorter", value={"minutes": 6}, request_only=True)],
+        tags=TAGS,
+    ),
 )
 class ModuleViewSet(
     mixins.ListModelMixin,
