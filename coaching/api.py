@@ -17,6 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
+from rest_framework.views import APIView
 
 from coaching import queries, services
 from coaching.models import (
@@ -27,14 +28,17 @@ from coaching.models import (
     SessionParticipant,
 )
 from competencies.models import BehaviouralIndicator, Competency, ProficiencyLevel
+from measurement import queries as measurement_queries
 from organizations.api import (
     MAX_ID,
     ErrorSerializer,
+    IsMember,
     StrictSerializer,
     TenantPrimaryKeyField,
     TenantViewSet,
     member,
     validated_query,
+    with_etag,
 )
 from organizations.models import Membership
 from pathways.models import Enrollment
@@ -596,6 +600,90 @@ class SharedJournalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ten
         return queryset
 
 
+# --- Coaching summary (admins and sponsors) ----------------------------------------------------
+
+
+class ReportRowSerializer(StrictSerializer):
+    cohort_id = serializers.IntegerField(allow_null=True)
+    cohort = serializers.CharField()
+    coach_id = serializers.IntegerField(allow_null=True, help_text="Null: all coaches")
+    coach = serializers.CharField(allow_blank=True)
+    coachees = serializers.IntegerField()
+    sessions_held = serializers.IntegerField()
+    hours = serializers.FloatField()
+    attendance_percent = serializers.IntegerField(allow_null=True)
+    no_show_percent = serializers.IntegerField(allow_null=True)
+    mean_rating = serializers.FloatField(
+        allow_null=True, help_text="1–5; null under 5 ratings (it could point at a person)"
+    )
+    ratings = serializers.IntegerField()
+    goals_set = serializers.IntegerField()
+    goals_achieved = serializers.IntegerField()
+
+
+def _report_row(r: queries.ReportRow) -> dict[str, Any]:
+    c = r.counts
+    return {
+        "cohort_id": c.cohort_id,
+        "cohort": r.cohort,
+        "coach_id": c.coach_id,
+        "coach": r.coach,
+        "coachees": c.coachees,
+        "sessions_held": c.sessions_held,
+        "hours": c.hours,
+        "attendance_percent": r.attendance_percent,
+        "no_show_percent": r.no_show_percent,
+        "mean_rating": r.rating_label,
+        "ratings": c.rating_n,
+        "goals_set": c.goals_set,
+        "goals_achieved": c.goals_achieved,
+    }
+
+
+class CoachingReportView(APIView):
+    permission_classes = [IsMember]
+    required_roles = ("admin", "sponsor")
+
+    @extend_schema(
+        summary="Coaching summary: counts per cohort (admins also per coach)",
+        description="The coaching summary page's table: sessions, hours, attendance, ratings "
+        "and goals, counts only; never notes, summaries or journal text. A sponsor sees the "
+        "cohorts they sponsor, an admin every cohort and each coach's rows.",
+        responses={200: ReportRowSerializer(many=True)},
+        examples=[
+            OpenApiExample(
+                "One cohort",
+                value=[
+                    {
+                        "cohort_id": 3,
+                        "cohort": "Spring 2026",
+                        "coach_id": None,
+                        "coach": "",
+                        "coachees": 12,
+                        "sessions_held": 41,
+                        "hours": 36.5,
+                        "attendance_percent": 93,
+                        "no_show_percent": 4,
+                        "mean_rating": 4.4,
+                        "ratings": 30,
+                        "goals_set": 15,
+                        "goals_achieved": 6,
+                    }
+                ],
+                response_only=True,
+            )
+        ],
+        tags=["dashboards"],
+    )
+    def get(self, request: Request, org_slug: str) -> Response:
+        reader = member(request)
+        # The cohorts this reader may see a programme's figures of (admin all, sponsor theirs).
+        names = {c.id: c.name for c in measurement_queries.visible_cohorts(reader)}
+        report = queries.coaching_report(list(names), names, by_coach=reader.is_admin)
+        rows = [_report_row(r) for r in [*report.by_cohort, *report.by_coach]]
+        return with_etag(request, Response(ReportRowSerializer(rows, many=True).data))
+
+
 router = SimpleRouter(use_regex_path=False)
 router.register("coaching/sessions", SessionViewSet, basename="api-coaching-session")
 router.register("coaching/observations", ObservationViewSet, basename="api-coaching-observation")
@@ -603,4 +691,7 @@ router.register("coaching/coachees", CoacheeViewSet, basename="api-coaching-coac
 router.register("coaching/journal", SharedJournalViewSet, basename="api-coaching-journal")
 router.register("me/journal", MyJournalViewSet, basename="api-my-journal")
 
-urlpatterns = [path("", include(router.urls))]
+urlpatterns = [
+    path("", include(router.urls)),
+    path("coaching/report/", CoachingReportView.as_view(), name="api_coaching_report"),
+]

@@ -1,5 +1,5 @@
-"""The filters of the coach's session and observation lists: the fields coaches filter by, a
-400 naming a bad one, and still the coach's own rows only."""
+"""The filters of the coach's session and observation lists (the fields coaches filter by, a
+400 naming a bad one, the coach's own rows only), and the coaching summary's counts."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.utils import timezone
 from coaching import services
 from organizations.tenancy import tenant_context
 from tests.coaching.helpers import build_world, held_session
-from tests.conftest import count_queries
+from tests.conftest import count_queries, make_member
 
 
 def test_a_coach_filters_sessions_and_observations(client, org_a, org_b):
@@ -50,3 +50,36 @@ def test_a_coach_filters_sessions_and_observations(client, org_a, org_b):
     assert [o["learner"] for o in mine] == [a.learners[0].pk]
     wrong = client.get(observations, {"until": "yesterday"})
     assert wrong.status_code == 400 and wrong.json()["errors"][0]["field"] == "until"
+
+
+def test_the_coaching_summary_gives_counts_to_admins_and_sponsors_only(client, org_a, org_b):
+    a = build_world(org_a, "a")
+    b = build_world(org_b, "b", n_learners=1)
+    session = held_session(a, group=True, notes="secret", summary="shared")
+    with tenant_context(a.org):
+        services.do_rate_session(a.learners[0], session.pk, 2)
+    url = f"/api/v1/orgs/{a.org.slug}/coaching/report/"
+    client.force_login(a.admin.user)
+    with count_queries() as few:
+        rows = client.get(url).json()
+    assert [(r["cohort"], r["coach"], r["coachees"], r["sessions_held"]) for r in rows] == [
+        ("Pathway a cohort", "", 3, 1),
+        ("Pathway a cohort", "Coach", 3, 1),
+    ]
+    assert rows[0]["ratings"] == 1 and rows[0]["mean_rating"] is None  # under five ratings
+    held_session(a, days_ago=9)
+    with count_queries() as more:
+        client.get(url)
+    assert len(few.app_queries) == len(more.app_queries)
+    client.force_login(a.sponsor.user)
+    sponsor_rows = client.get(url)
+    assert [r["coach_id"] for r in sponsor_rows.json()] == [None]  # per cohort only
+    assert b"secret" not in sponsor_rows.content and b"shared" not in sponsor_rows.content
+    # A sponsor of no cohort reads no row.
+    client.force_login(make_member(a.org, "idle@a.example", is_sponsor=True).user)
+    assert client.get(url).json() == []
+    for who in (a.coach, a.learners[0]):
+        client.force_login(who.user)
+        assert client.get(url).status_code == 403
+    client.force_login(b.admin.user)
+    assert client.get(url).status_code == 404
