@@ -40,7 +40,9 @@ def test_an_admin_creates_moves_and_deletes_teams(client, org_a, admins):
     assert loop.status_code == 400 and loop.json()["errors"][0]["field"] == "parent"
     renamed = client.patch(f"{url}{sales['id']}/", {"name": "Sales EMEA"}, "application/json")
     assert renamed.json()["name"] == "Sales EMEA"
-    make_member(org_a, "rep@a.example", team=Team.objects.unscoped().get(pk=north.json()["id"]))
+    with tenant_context(org_a):
+        north_team = Team.objects.get(pk=north.json()["id"])
+    make_member(org_a, "rep@a.example", team=north_team)
     busy = client.delete(f"{url}{north.json()['id']}/")
     assert busy.status_code == 400 and "still has 1 member" in busy.json()["detail"]
     assert client.get(url, {"q": "north"}).json()["results"][0]["members"] == 1
