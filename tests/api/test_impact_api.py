@@ -183,6 +183,20 @@ def test_the_impact_reads_take_the_same_queries_whatever_the_cohort_size(
     with count_queries() as many:
         assert client.get(_api(org_b, f"cohorts/{big}/")).status_code == 200
     assert len(few.app_queries) == len(many.app_queries)
+    urls = ("cohorts/", f"cohorts/{big}/claims/")
+    with count_queries() as before:
+        for url in urls:
+            assert client.get(_api(org_b, url)).status_code == 200
+    for i in range(3):
+        with tenant_context(org_b):
+            CohortSponsor.objects.create(
+                cohort=make_pathway(org_b, name=f"More {i}").cohort,
+                membership=CohortSponsor.objects.get(cohort_id=big).membership,
+            )
+    with count_queries() as after:
+        assert len(client.get(_api(org_b, urls[0])).json()) == 4
+        assert client.get(_api(org_b, urls[1])).status_code == 200
+    assert len(before.app_queries) == len(after.app_queries)
     etag = client.get(_api(org_b, f"cohorts/{big}/"))["ETag"]
     assert client.get(_api(org_b, f"cohorts/{big}/"), HTTP_IF_NONE_MATCH=etag).status_code == 304
 
