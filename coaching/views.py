@@ -111,6 +111,7 @@ def session_new(request: TenantRequest, org_slug: str) -> HttpResponse:
                 cohort=None if one_to_one else d["cohort"],
                 participants=[] if one_to_one else list(d["participants"]),
                 capacity=d["capacity"] or 1,
+                project=d.get("project"),
             ),
         )
         if session is not None:
@@ -163,7 +164,13 @@ def session_log(request: TenantRequest, org_slug: str, session_id: int) -> HttpR
         raise Http404
     participants = [(p.learner_id, p.name) for p in detail.participants]
     form = SessionLogForm(
-        participants, request.POST or None, initial={"actual_minutes": detail.row.minutes}
+        participants,
+        request.POST or None,
+        initial={
+            "actual_minutes": detail.row.minutes,
+            "project": detail.project.id if detail.project else None,
+        },
+        projects=queries.linkable_projects(detail),
     )
     if request.method == "POST" and form.is_valid():
         log = _session_log(form, participants)
@@ -204,6 +211,7 @@ def _session_log(form: SessionLogForm, participants: list[tuple[int, str]]) -> s
         private_notes=d["private_notes"],
         shared_summary=d["shared_summary"],
         agreed=agreed,
+        project=d["project"] if "project" in form.fields else services.Keep.KEEP,
     )
 
 
