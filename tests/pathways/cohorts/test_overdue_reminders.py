@@ -199,3 +199,45 @@ def test_it_gives_another_organisations_admin_and_learners_404(client, org_a, or
     assert client.post(own).status_code in (403, 404)
     with tenant_context(org_a):
         assert not OverdueReminder.objects.exists()
+
+
+def test_the_cohort_page_says_when_overdue_learners_were_last_reminded(
+    client, org_a, org_b, django_capture_on_commit_callbacks
+):
+    fixture = _cohort_with_overdue(org_a)
+    admin = make_member(org_a, "ada@a.example", is_admin=True)
+    client.force_login(admin.user)
+    page_url = f"/o/{org_a.slug}/cohorts/{fixture.cohort.pk}/"
+    assert "Last reminder" not in client.get(page_url).content.decode()
+    # Recorded, its e-mails not delivered yet (no on-commit callbacks run).
+    client.post(f"/o/{org_a.slug}/cohorts/{fixture.cohort.pk}/remind-overdue/")
+    assert "A reminder to 2 learners is on its way." in client.get(page_url).content.decode()
+    _swept_later(org_a)
+    page = client.get(page_url).content.decode()
+    assert "Last reminder e-mailed" in page and "to 2 learners" in page
+
+
+def test_the_demo_cohort_shows_a_reminder_already_sent_once(client, org_a, org_b):
+    import random
+
+    from competencies.demo import seed_framework
+    from organizations.demo import seed_people
+    from pathways.demo import seed_pathways
+
+    with tenant_context(org_a):
+        seed_framework(org_a)
+        people = seed_people(org_a, 8, random.Random(1))
+        cohort = seed_pathways(people, random.Random(1))
+        seed_pathways(people, random.Random(1))  # a second run adds nothing
+        reminder = OverdueReminder.objects.get()
+        assert reminder.sent_at is not None and reminder.sent_by == people.admin.user
+        assert reminder.local_date < services.org_today(org_a)  # today's is still possible
+        entry = OutboxEntry.objects.get()
+        assert entry.args == [reminder.pk] and entry.done_at is not None
+        assert delivery.overdue_followups() == []  # nothing for the sweep to send again
+        assert AuditEntry.objects.filter(action="reminded").count() == 1
+    client.force_login(people.admin.user)
+    page = client.get(f"/o/{org_a.slug}/cohorts/{cohort.pk}/").content.decode()
+    assert "Last reminder e-mailed" in page and "Remind overdue learners" in page
+    with tenant_context(org_b):
+        assert not OverdueReminder.objects.exists()
