@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage, mailers
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -408,5 +408,5 @@ def deliver_overdue_reminder(org: Organization, reminder_id: int) -> int:
             messages.append(EmailMessage(subject=subject, body=body, to=[member.user.email]))
         OverdueReminder.objects.filter(pk=reminder.pk).update(sent_at=timezone.now())
         # Sent inside the lock: a second run waits, then finds the reminder sent.
-        sent = get_connection().send_messages(messages) if messages else 0
+        sent = mailers.default.send_messages(messages) if messages else 0
     return sent or 0
