@@ -341,15 +341,20 @@ def _engagement_form(name: str, detail: queries.EngagementDetail, data: Any = No
     return form_class(data, auto_id=f"{prefix}_%s")
 
 
+def _forms_for(role: str) -> list[str]:
+    """The engagement page's forms a reader in ``role`` (coach, coachee, sponsor) may use."""
+    names = ["note_form"]
+    if role != "sponsor":
+        names += ["goal_form", "experiment_form"]
+    if role == "coach":
+        names += ["observation_form", "rehearsal_form"]
+    return names
+
+
 def _engagement_context(detail: queries.EngagementDetail, **bound: Form) -> dict[str, Any]:
     """The page's context: the forms its reader's role may use, ``bound`` ones as submitted."""
-    names = ["note_form"]
-    if detail.role != "sponsor":
-        names += ["goal_form", "experiment_form"]
-    if detail.role == "coach":
-        names += ["observation_form", "rehearsal_form"]
     context: dict[str, Any] = {"detail": detail}
-    for name in names:
+    for name in _forms_for(detail.role):
         context[name] = bound.get(name) or _engagement_form(name, detail)
     return context
 
@@ -377,11 +382,11 @@ def _engagement_write(
     write: Callable[[Form, queries.EngagementDetail], object],
     ok: str,
 ) -> HttpResponse:
-    """Validate the page's form ``name`` and call ``write(form, detail)``. Saved: back to the page with
-    ``ok`` (htmx: the section again, with the new row and ``ok``). Refused: the form again
-    beside its list, with each error next to its field and nothing saved."""
+    """Validate the page's form ``name`` and call ``write(form, detail)``. Saved: back to the
+    page with ``ok`` (htmx: the section again, with the new row and ``ok``). Refused: the form
+    again beside its list, with each error next to its field and nothing saved."""
     detail = _or_404(queries.engagement_detail, request.membership, engagement_id)
-    if name not in _engagement_context(detail):
+    if name not in _forms_for(detail.role):
         raise Http404
     form = _engagement_form(name, detail, request.POST)
     section = ENGAGEMENT_FORMS[name][2]
