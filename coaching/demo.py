@@ -29,6 +29,7 @@ from competencies.models import Competency, ProficiencyLevel
 from organizations.demo import DemoPeople
 from organizations.models import Membership
 from pathways.models import CohortCoach, Enrollment, Scenario, VersionCompetency
+from projects.queries import projects_of_learners
 
 PAST_1_TO_1 = [
     (
@@ -180,7 +181,7 @@ def seed_coaching(people: DemoPeople) -> None:
                 ratings=(5, 5, 4)[k : k + 1],
             )
         )
-    session(
+    upcoming = session(
         people.coach,
         "Feedback conversations",
         now + dt.timedelta(days=3, hours=1),
@@ -188,6 +189,12 @@ def seed_coaching(people: DemoPeople) -> None:
         engagement=leo_engagement,
         held=False,
     )
+    # The last 1:1 and the next one work on Leo's running project: its page lists their dates.
+    leo_projects = projects_of_learners([people.learner.pk]).get(people.learner.pk, [])
+    if leo_projects:
+        CoachingSession.objects.filter(pk__in=[past[-1].pk, upcoming.pk]).update(
+            project_id=leo_projects[0][0]
+        )
     for j, (coachee, engagement) in enumerate(zip(coachees[1:], engagements[1:], strict=True)):
         coach = engagement.coach
         session(

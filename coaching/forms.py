@@ -20,6 +20,7 @@ from coaching.models import (
 from competencies.models import BehaviouralIndicator, Competency, ProficiencyLevel
 from organizations.models import Membership
 from pathways.models import Cohort, Enrollment, Scenario
+from projects.queries import projects_of_learners
 
 
 class CompetencyChoiceField(forms.ModelMultipleChoiceField):
@@ -196,6 +197,14 @@ class SessionForm(forms.Form):
             "in each attending learner's pathway."
         ),
     )
+    project = forms.TypedChoiceField(
+        label=_("Project (1:1)"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_("Optional: the coachee's project this session works on."),
+        error_messages={"invalid_choice": _("Choose one of the coachee's own projects.")},
+    )
 
     def __init__(self, coach: Membership, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -205,6 +214,17 @@ class SessionForm(forms.Form):
         field = self.fields["engagement"]
         field.queryset = engagements  # type: ignore[attr-defined]
         field.label_from_instance = lambda e: e.coachee.user.display_name  # type: ignore[attr-defined]
+        # The coachees' projects, grouped by coachee; the service checks the one chosen is the
+        # chosen coachee's (check_coachee_project). No field when no coachee has a project.
+        coachees = {e.coachee_id: e.coachee.user.display_name for e in engagements}
+        projects = projects_of_learners(list(coachees))
+        if projects:
+            self.fields["project"].choices = [  # type: ignore[attr-defined]
+                ("", _("No project")),
+                *[(coachees[c], projects[c]) for c in coachees if c in projects],
+            ]
+        else:
+            del self.fields["project"]
         self.fields["cohort"].queryset = coach.coached_cohorts.order_by("name")  # type: ignore[attr-defined]
         self.fields["participants"].queryset = (  # type: ignore[attr-defined]
             Membership.objects.filter(enrollments__cohort__coaches=coach, is_active=True)
@@ -272,9 +292,30 @@ class SessionLogForm(forms.Form):
     exp_where = forms.CharField(label=_("Where"), max_length=200, required=False)
     exp_due_on = forms.DateField(label=_("By when"), widget=DateInput, required=False)
 
-    def __init__(self, participants: list[tuple[int, str]], *args: Any, **kwargs: Any) -> None:
+    project = forms.TypedChoiceField(
+        label=_("Project this session worked on"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_("Its page lists this session's date, never your notes or the summary."),
+        error_messages={"invalid_choice": _("Choose one of the coachee's own projects.")},
+    )
+
+    def __init__(
+        self,
+        participants: list[tuple[int, str]],
+        *args: Any,
+        projects: Sequence[tuple[int, str]] = (),
+        **kwargs: Any,
+    ) -> None:
+        """``projects``: the 1:1 coachee's projects, offered as the session's project (no
+        field without any)."""
         super().__init__(*args, **kwargs)
         self.participants = participants
+        if projects:
+            self.fields["project"].choices = [("", _("No project")), *projects]  # type: ignore[attr-defined]
+        else:
+            del self.fields["project"]
         for learner_id, name in participants:
             self.fields[f"attendance_{learner_id}"] = forms.ChoiceField(
                 label=name,
@@ -338,7 +379,7 @@ class ExperimentForm(forms.Form):
     )
     action = forms.CharField(label=_("What you will try"), widget=forms.Textarea(attrs={"rows": 2}))
     where = forms.CharField(label=_("Where"), max_length=200, required=False)
-    # The coachee's projects are offered; the service refuses any other (check_experiment_project).
+    # The coachee's projects are offered; the service refuses any other (check_coachee_project).
     project = forms.IntegerField(
         label=_("Project"), required=False, min_value=1, widget=forms.Select
     )

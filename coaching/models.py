@@ -142,7 +142,8 @@ class CoachingSession(TenantModel):
     """A 1:1 or group session; scheduled, then logged (held) or cancelled.
 
     ``private_notes`` are the coach's own; ``shared_summary`` is for the coach and the
-    participants. ``uid`` and ``sequence`` identify the calendar event across updates.
+    participants. ``uid`` and ``sequence`` identify the calendar event across updates. A 1:1
+    session may work on one of the coachee's ``project``s (its page lists the session's date).
     """
 
     class Kind(models.TextChoices):
@@ -178,6 +179,9 @@ class CoachingSession(TenantModel):
     location = models.CharField(max_length=300, blank=True)
     conversation_template = models.ForeignKey(
         ConversationTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    project = models.ForeignKey(
+        "projects.Project", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     capacity = models.PositiveSmallIntegerField(
         default=1, validators=[MinValueValidator(1), MaxValueValidator(30)]

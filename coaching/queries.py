@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Avg, Count, Max, Prefetch, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext, ngettext
 
 from coaching.models import (
@@ -34,8 +34,12 @@ from organizations.tenancy import current_org
 from pathways.learning import next_actions
 from pathways.learning.next_actions import NextAction
 from pathways.models import Enrollment, SelfAssessment, VersionCompetency
-from projects.models import Project
-from projects.queries import late_milestones_by_learner
+from projects.queries import (
+    ProjectLink,
+    late_milestones_by_learner,
+    project_links,
+    projects_of_learners,
+)
 
 
 @dataclass(frozen=True)
@@ -468,6 +472,8 @@ class SessionDetail:
     my_attendance: str
     feedback_received: list[PeerFeedbackRow]
     feedback_given_to: set[int]
+    # The coachee's project a 1:1 works on, for its coach and its participant.
+    project: ProjectLink | None = None
 
     @property
     def logged(self) -> bool:
@@ -476,7 +482,7 @@ class SessionDetail:
 
 def session_detail(reader: Membership, session_id: int) -> SessionDetail:
     """The session for its coach or one of its participants (else ``DoesNotExist``); private
-    notes only for the coach; peer feedback only the reader's own (at most 8 queries)."""
+    notes only for the coach; peer feedback only the reader's own (at most 9 queries)."""
     session = (
         CoachingSession.objects.filter(pk=session_id)
         .filter(Q(coach=reader) | Q(participants__learner=reader))
@@ -530,7 +536,67 @@ def session_detail(reader: Membership, session_id: int) -> SessionDetail:
                 "recipient_id", flat=True
             )
         ),
+        project=project_links(reader, [session.project_id]).get(session.project_id)
+        if session.project_id
+        else None,
     )
+
+
+def linkable_projects(detail: SessionDetail) -> list[tuple[int, str]]:
+    """The projects a 1:1 session may work on: its coachee's, as ``(id, title)`` (1 query);
+    none for a group session."""
+    if detail.row.is_group or len(detail.participants) != 1:
+        return []
+    coachee = detail.participants[0].learner_id
+    return projects_of_learners([coachee]).get(coachee, [])
+
+
+# --- The project page: sessions that worked on a project ---------------------------------------
+
+
+@dataclass(frozen=True)
+class ProjectSessionRow:
+    """A session linked to a project, as the project page shows it: when, how long, its state
+    and its coach; never its notes or its summary."""
+
+    id: int
+    starts_at: dt.datetime
+    minutes: int
+    status: str
+    status_label: str
+    coach: str
+    can_open: bool  # the reader is its coach or its participant: the session page is theirs
+
+
+@dataclass(frozen=True)
+class ProjectSessions:
+    rows: list[ProjectSessionRow]
+    total: int
+
+
+def project_sessions(reader: Membership, project_id: int) -> ProjectSessions:
+    """The coaching sessions linked to a project that ``reader`` may know of, latest first (at
+    most ``LATEST``; 2 queries). Session dates follow "session counts, hours, attendance":
+    an admin sees every one; anyone else only those they coach or take part in, so neither a
+    sponsor nor a co-learner learns of another person's coaching."""
+    takes_part = Exists(SessionParticipant.objects.filter(session=OuterRef("pk"), learner=reader))
+    sessions = CoachingSession.objects.filter(project_id=project_id).annotate(takes_part=takes_part)
+    if not reader.is_admin:
+        sessions = sessions.filter(Q(coach=reader) | Q(takes_part=True))
+    total = sessions.count()
+    rows = [
+        ProjectSessionRow(
+            id=s.pk,
+            starts_at=s.starts_at,
+            minutes=s.actual_minutes or s.minutes,
+            status=s.status,
+            status_label=s.get_status_display(),
+            coach=_name(s.coach),
+            can_open=s.coach_id == reader.pk or s.takes_part,
+        )
+        for s in sessions.select_related("coach__user").order_by("-starts_at", "-id")[:LATEST]
+    ]
+    return ProjectSessions(rows, total)
 
 
 # --- The learner's coaching page ----------------------------------------------------------------
@@ -903,11 +969,7 @@ def engagement_detail(reader: Membership, engagement_id: int) -> EngagementDetai
             engagement.coachee if role == "coachee" else None,
         ),
         has_sponsor=engagement.sponsor_id is not None,
-        projects=list(
-            Project.objects.filter(learners__learner_id=coachee)
-            .order_by("title", "id")
-            .values_list("id", "title")
-        ),
+        projects=projects_of_learners([coachee]).get(coachee, []),
     )
 
 

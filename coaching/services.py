@@ -8,6 +8,7 @@ log: its before/after snapshots are readable by admins.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ from competencies.models import BehaviouralIndicator, Competency, ProficiencyLev
 from organizations.models import Membership
 from organizations.outbox.delivery import record_followup
 from pathways.models import Cohort, Enrollment, Scenario, Step
-from projects.models import ProjectLearner
+from projects.queries import learner_works_on
 
 NOTIFY = "coaching.notifications"
 # Reminders go out this long before a session.
@@ -292,10 +293,12 @@ def do_schedule_session(
     cohort: Cohort | None = None,
     participants: Sequence[Membership] = (),
     capacity: int = 1,
+    project: int | None = None,
 ) -> CoachingSession:
-    """Schedule a 1:1 (``engagement``) or a group session (``cohort`` + ``participants``).
-    Locks the coach's row so two bookings at once cannot both pass the clash check; records an
-    invitation and a 24-hour reminder per participant in the outbox."""
+    """Schedule a 1:1 (``engagement``) or a group session (``cohort`` + ``participants``); a
+    1:1 may link one of the coachee's projects (``project``, an id). Locks the coach's row so
+    two bookings at once cannot both pass the clash check; records an invitation and a 24-hour
+    reminder per participant in the outbox."""
     with transaction.atomic():
         Membership.objects.select_for_update().filter(pk=coach.pk).first()
         if not plan.title.strip():
@@ -307,10 +310,13 @@ def do_schedule_session(
                 raise _fail(None, _("This engagement has ended."))
             learners = [engagement.coachee]
             kind, capacity, cohort = CoachingSession.Kind.ONE_TO_ONE, 1, engagement.cohort
+            project = check_coachee_project(engagement.coachee_id, project)
         else:
             check_group_participants(coach, cohort, participants, capacity)
             learners = list(participants)
             kind = CoachingSession.Kind.GROUP
+            if project is not None:
+                raise _one_to_one_only()
         check_session_time(coach, plan.starts_at, plan.minutes)
         session = CoachingSession.objects.create(
             coach=coach,
@@ -324,6 +330,7 @@ def do_schedule_session(
             location=plan.location.strip(),
             conversation_template=plan.conversation_template,
             capacity=capacity,
+            project_id=project,
         )
         SessionParticipant.objects.bulk_create(
             [
@@ -421,6 +428,18 @@ class AgreedItem:
     where: str = ""
 
 
+class Keep(enum.Enum):
+    """A value left as it is (a log that does not mention the session's project)."""
+
+    KEEP = "keep"
+
+
+def _one_to_one_only() -> ValidationError:
+    return _fail(
+        "project", _("Only a 1:1 session can work on a project: a project is one coachee's work.")
+    )
+
+
 @dataclass(frozen=True)
 class SessionLog:
     attendance: Mapping[int, str]  # learner (Membership) id -> SessionParticipant.Attendance
@@ -429,6 +448,8 @@ class SessionLog:
     private_notes: str = ""
     shared_summary: str = ""
     agreed: Sequence[AgreedItem] = field(default_factory=tuple)
+    # The coachee's project a 1:1 worked on (an id, or None for none); KEEP leaves it as it is.
+    project: int | None | Keep = Keep.KEEP
 
 
 @dataclass(frozen=True)
@@ -458,6 +479,11 @@ def check_session_log(
             raise _fail("agreed", _("An experiment can only be agreed with a participant."))
         if not item.action.strip():
             raise _fail("agreed", _("Say what the experiment is: the action to try."))
+    if isinstance(log.project, int):
+        if session.kind != CoachingSession.Kind.ONE_TO_ONE:
+            raise _one_to_one_only()
+        [coachee] = participants
+        check_coachee_project(coachee, log.project)
 
 
 def do_log_session(coach: Membership, session_id: int, log: SessionLog) -> LogOutcome:
@@ -480,6 +506,9 @@ def do_log_session(coach: Membership, session_id: int, log: SessionLog) -> LogOu
         session.private_notes = log.private_notes.strip()
         session.shared_summary = log.shared_summary.strip()
         session.logged_at = session.logged_at or timezone.now()
+        linked = [] if log.project is Keep.KEEP else ["project"]
+        if not isinstance(log.project, Keep):
+            session.project_id = log.project
         session.save(
             update_fields=[
                 "status",
@@ -487,6 +516,7 @@ def do_log_session(coach: Membership, session_id: int, log: SessionLog) -> LogOu
                 "private_notes",
                 "shared_summary",
                 "logged_at",
+                *linked,
             ]
         )
         SessionCompetency.objects.filter(session=session).delete()
@@ -657,12 +687,13 @@ def do_update_goal(
     return goal
 
 
-def check_experiment_project(learner_id: int, project_id: int | None) -> int | None:
-    """The project an experiment links to must be one the learner is on, in this organisation
-    (another organisation's project is not even found: the tenant filter hides it)."""
+def check_coachee_project(learner_id: int, project_id: int | None) -> int | None:
+    """The project an experiment or a session links to must be one the coachee works on, in
+    this organisation (another organisation's project is not even found: the tenant filter
+    hides it). Returns the project's id, or ``None`` for no link."""
     if project_id is None:
         return None
-    if not ProjectLearner.objects.filter(project_id=project_id, learner_id=learner_id).exists():
+    if not learner_works_on(learner_id, project_id):
         raise _fail("project", _("Choose one of the coachee's own projects."))
     return project_id
 
@@ -683,7 +714,7 @@ def do_add_experiment(
         raise _fail("action", _("Say what you will try."))
     if due_on < engagement.starts_on:
         raise _fail("due_on", _("The date is before the engagement started."))
-    project_id = check_experiment_project(engagement.coachee_id, project)
+    project_id = check_coachee_project(engagement.coachee_id, project)
     return Experiment.objects.create(
         learner_id=engagement.coachee_id,
         engagement=engagement,

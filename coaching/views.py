@@ -61,7 +61,9 @@ def _attempt[T](form: Form, write: Callable[[], T]) -> T | None:
     except ValidationError as exc:
         if hasattr(exc, "error_dict"):
             for field, errors in exc.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+                # An error about a field the form does not show goes to the form's summary.
+                shown = field in form.fields and not form.fields[field].widget.is_hidden
+                form.add_error(field if shown else None, errors)
         else:
             form.add_error(None, exc)
     except ObjectDoesNotExist as exc:
@@ -109,6 +111,7 @@ def session_new(request: TenantRequest, org_slug: str) -> HttpResponse:
                 cohort=None if one_to_one else d["cohort"],
                 participants=[] if one_to_one else list(d["participants"]),
                 capacity=d["capacity"] or 1,
+                project=d.get("project"),
             ),
         )
         if session is not None:
@@ -161,7 +164,13 @@ def session_log(request: TenantRequest, org_slug: str, session_id: int) -> HttpR
         raise Http404
     participants = [(p.learner_id, p.name) for p in detail.participants]
     form = SessionLogForm(
-        participants, request.POST or None, initial={"actual_minutes": detail.row.minutes}
+        participants,
+        request.POST or None,
+        initial={
+            "actual_minutes": detail.row.minutes,
+            "project": detail.project.id if detail.project else None,
+        },
+        projects=queries.linkable_projects(detail),
     )
     if request.method == "POST" and form.is_valid():
         log = _session_log(form, participants)
@@ -202,6 +211,7 @@ def _session_log(form: SessionLogForm, participants: list[tuple[int, str]]) -> s
         private_notes=d["private_notes"],
         shared_summary=d["shared_summary"],
         agreed=agreed,
+        project=d["project"] if "project" in form.fields else services.Keep.KEEP,
     )
 
 
@@ -313,27 +323,86 @@ def engagement_pair_cohort(request: TenantRequest, org_slug: str) -> HttpRespons
     return render(request, "coaching/engagement_pair.html", {"form": form})
 
 
+# The forms of the engagement page: context name -> (class, id prefix, section partial).
+ENGAGEMENT_FORMS: dict[str, tuple[type[Form], str, str]] = {
+    "goal_form": (GoalForm, "goal", "goals"),
+    "experiment_form": (ExperimentForm, "experiment", "experiments"),
+    "observation_form": (ObservationForm, "observation", "observations"),
+    "rehearsal_form": (RehearsalForm, "rehearsal", "rehearsals"),
+    "note_form": (NoteForm, "note", "notes"),
+}
+
+
+def _engagement_form(name: str, detail: queries.EngagementDetail, data: Any = None) -> Form:
+    """One form of the engagement page, its field ids unique on the page."""
+    form_class, prefix, _section = ENGAGEMENT_FORMS[name]
+    if form_class is ExperimentForm:
+        return ExperimentForm(data, auto_id=f"{prefix}_%s", projects=detail.projects)
+    return form_class(data, auto_id=f"{prefix}_%s")
+
+
+def _forms_for(role: str) -> list[str]:
+    """The engagement page's forms a reader in ``role`` (coach, coachee, sponsor) may use."""
+    names = ["note_form"]
+    if role != "sponsor":
+        names += ["goal_form", "experiment_form"]
+    if role == "coach":
+        names += ["observation_form", "rehearsal_form"]
+    return names
+
+
+def _engagement_context(detail: queries.EngagementDetail, **bound: Form) -> dict[str, Any]:
+    """The page's context: the forms its reader's role may use, ``bound`` ones as submitted."""
+    context: dict[str, Any] = {"detail": detail}
+    for name in _forms_for(detail.role):
+        context[name] = bound.get(name) or _engagement_form(name, detail)
+    return context
+
+
 @role_required("coach", "learner", "sponsor")
 def engagement_detail(request: TenantRequest, org_slug: str, engagement_id: int) -> HttpResponse:
     detail = _or_404(queries.engagement_detail, request.membership, engagement_id)
-    context: dict[str, Any] = {"detail": detail, "note_form": NoteForm()}
-    if detail.role != "sponsor":
-        context.update(
-            goal_form=GoalForm(), experiment_form=ExperimentForm(projects=detail.projects)
-        )
-    if detail.role == "coach":
-        context.update(observation_form=ObservationForm(), rehearsal_form=RehearsalForm())
-    return render(request, "coaching/engagement_detail.html", context)
+    return render(request, "coaching/engagement_detail.html", _engagement_context(detail))
+
+
+def _focus_first_problem(form: Form) -> None:
+    """Put the keyboard on the first field in error (or the first field, when the error is
+    about the whole form); the summary above the fields announces every error."""
+    names = [name for name in form.fields if name in form.errors] or list(form.fields)
+    for name in names:
+        if not form.fields[name].widget.is_hidden:
+            form.fields[name].widget.attrs["autofocus"] = True
+            return
 
 
 def _engagement_write(
-    request: TenantRequest, engagement_id: int, form: Form, write: Callable[[], object], ok: str
+    request: TenantRequest,
+    engagement_id: int,
+    name: str,
+    write: Callable[[Form, queries.EngagementDetail], object],
+    ok: str,
 ) -> HttpResponse:
-    if _saved(form, write):
-        messages.success(request, ok)
-    else:
-        messages.error(request, _problems(form))
-    return redirect("engagement_detail", org_slug=request.org.slug, engagement_id=engagement_id)
+    """Validate the page's form ``name`` and call ``write(form, detail)``. Saved: back to the
+    page with ``ok`` (htmx: the section again, with the new row and ``ok``). Refused: the form
+    again beside its list, with each error next to its field and nothing saved."""
+    detail = _or_404(queries.engagement_detail, request.membership, engagement_id)
+    if name not in _forms_for(detail.role):
+        raise Http404
+    form = _engagement_form(name, detail, request.POST)
+    section = ENGAGEMENT_FORMS[name][2]
+    template = "coaching/engagement_detail.html"
+    if _saved(form, lambda: write(form, detail)):
+        if not request.htmx:
+            messages.success(request, ok)
+            return redirect(
+                "engagement_detail", org_slug=request.org.slug, engagement_id=engagement_id
+            )
+        detail = queries.engagement_detail(request.membership, engagement_id)
+        context = {**_engagement_context(detail), "saved": section, "saved_message": ok}
+        return render(request, f"{template}#{section}", context)
+    _focus_first_problem(form)
+    context = _engagement_context(detail, **{name: form})
+    return render(request, f"{template}#{section}" if request.htmx else template, context)
 
 
 def _problems(form: Form) -> str:
@@ -347,12 +416,13 @@ def _problems(form: Form) -> str:
 @require_POST
 @role_required("coach", "learner")
 def goal_new(request: TenantRequest, org_slug: str, engagement_id: int) -> HttpResponse:
-    form = GoalForm(request.POST)
     return _engagement_write(
         request,
         engagement_id,
-        form,
-        lambda: services.do_set_goal(request.membership, engagement_id, **form.cleaned_data),
+        "goal_form",
+        lambda form, _detail: services.do_set_goal(
+            request.membership, engagement_id, **form.cleaned_data
+        ),
         _("Goal set."),
     )
 
@@ -373,12 +443,13 @@ def goal_update(request: TenantRequest, org_slug: str, goal_id: int) -> HttpResp
 @require_POST
 @role_required("coach", "learner")
 def experiment_new(request: TenantRequest, org_slug: str, engagement_id: int) -> HttpResponse:
-    form = ExperimentForm(request.POST)
     return _engagement_write(
         request,
         engagement_id,
-        form,
-        lambda: services.do_add_experiment(request.membership, engagement_id, **form.cleaned_data),
+        "experiment_form",
+        lambda form, _detail: services.do_add_experiment(
+            request.membership, engagement_id, **form.cleaned_data
+        ),
         _("Experiment agreed."),
     )
 
@@ -411,12 +482,11 @@ def _back(request: HttpRequest) -> str:
 @require_POST
 @role_required("coach", "learner", "sponsor")
 def note_new(request: TenantRequest, org_slug: str, engagement_id: int) -> HttpResponse:
-    form = NoteForm(request.POST)
     return _engagement_write(
         request,
         engagement_id,
-        form,
-        lambda: services.do_add_three_way_note(
+        "note_form",
+        lambda form, _detail: services.do_add_three_way_note(
             request.membership, engagement_id, form.cleaned_data["text"]
         ),
         _("Three-way note added; the coach, coachee and sponsor see it."),
@@ -426,16 +496,13 @@ def note_new(request: TenantRequest, org_slug: str, engagement_id: int) -> HttpR
 @require_POST
 @role_required("coach")
 def observation_new(request: TenantRequest, org_slug: str, engagement_id: int) -> HttpResponse:
-    detail = _or_404(queries.engagement_detail, request.membership, engagement_id)
-    if detail.role != "coach":
-        raise Http404
-    learner = get_object_or_404(Membership, pk=detail.coachee_id)
-    form = ObservationForm(request.POST)
     return _engagement_write(
         request,
         engagement_id,
-        form,
-        lambda: services.do_record_observation(request.membership, learner, **form.cleaned_data),
+        "observation_form",
+        lambda form, detail: services.do_record_observation(
+            request.membership, Membership.objects.get(pk=detail.coachee_id), **form.cleaned_data
+        ),
         _("Observation recorded; it joins the learner's evidence."),
     )
 
@@ -443,12 +510,11 @@ def observation_new(request: TenantRequest, org_slug: str, engagement_id: int) -
 @require_POST
 @role_required("coach")
 def rehearsal_new(request: TenantRequest, org_slug: str, engagement_id: int) -> HttpResponse:
-    form = RehearsalForm(request.POST)
     return _engagement_write(
         request,
         engagement_id,
-        form,
-        lambda: services.do_assign_rehearsal(
+        "rehearsal_form",
+        lambda form, _detail: services.do_assign_rehearsal(
             request.membership, engagement_id, **form.cleaned_data
         ),
         _("Scenario assigned to rehearse."),

@@ -14,7 +14,6 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Area subpackages keep their tasks beside their services; name them so workers register them.
 app.autodiscover_tasks(["organizations.people", "organizations.outbox", "pathways.practice"])
-app.autodiscover_tasks(["pathways.cohorts"])
 app.autodiscover_tasks(["organizations.accounts", "organizations.gdpr"])
 
 app.conf.beat_schedule = {
@@ -28,13 +27,13 @@ app.conf.beat_schedule = {
         "task": "measurement.tasks.fan_out_nightly_rollups",
         "schedule": crontab(hour=2, minute=15),
     },
-    # Hourly, because 08:00 local time comes once an hour somewhere; each organisation's task
-    # e-mails only the learners for whom it is about 08:00 now (pathways.practice.services).
     # 360 feedback: close cycles whose answer window passed (reports follow), start due pulses.
     "feedback-daily": {
         "task": "feedback.tasks.fan_out_daily_feedback",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Hourly, because 08:00 local time comes once an hour somewhere; each organisation's task
+    # e-mails only the learners for whom it is about 08:00 now (pathways.practice.services).
     "practice-reminders": {
         "task": "pathways.practice.tasks.fan_out_practice_reminders",
         "schedule": crontab(minute=5),
@@ -44,13 +43,4 @@ app.conf.beat_schedule = {
         "task": "organizations.gdpr.fan_out_retention",
         "schedule": crontab(hour=3, minute=10),
     },
-    "requeue-stale-exports": {
-        "task": "organizations.gdpr.requeue_stale_exports",
-        "schedule": crontab(minute="*/10"),
-    },
-}
-# Reminders to overdue learners whose e-mail task was lost (the reminder row is the outbox).
-app.conf.beat_schedule["overdue-reminders-requeue"] = {
-    "task": "pathways.cohorts.tasks.requeue_unsent_overdue_reminders",
-    "schedule": crontab(minute="*/10"),
 }

@@ -7,14 +7,19 @@ import random
 
 from django.utils import timezone
 
+from organizations.audit import record_change
 from organizations.demo import DemoPeople
+from organizations.outbox.models import OutboxEntry
 from pathways.builder.demo import extend_demo_pathway
+from pathways.cohorts.queries import cohort_detail
+from pathways.cohorts.services import OVERDUE_REMINDER_HANDLER, org_today
 from pathways.models import (
     Cohort,
     CohortCoach,
     CohortSponsor,
     Enrollment,
     Module,
+    OverdueReminder,
     Pathway,
     PathwayVersion,
     Stage,
@@ -168,4 +173,47 @@ def seed_pathways(people: DemoPeople, rng: random.Random) -> Cohort:
                 )
             )
     StepCompletion.objects.bulk_create(facts, batch_size=2000, ignore_conflicts=True)
+    seed_sent_overdue_reminder(people, cohort)
     return cohort
+
+
+def seed_sent_overdue_reminder(people: DemoPeople, cohort: Cohort) -> OverdueReminder | None:
+    """Yesterday the admin reminded the cohort's overdue learners and the e-mails went out: the
+    reminder row, its delivered outbox follow-up and the audit entry, as the service leaves them
+    (today's reminder stays possible). Once per cohort; ``None`` when nobody is overdue."""
+    if OverdueReminder.objects.filter(cohort=cohort).exists():
+        return None
+    detail = cohort_detail(cohort.pk)
+    recipients = [
+        {"membership": lp.membership_id, "steps": lp.overdue}
+        for lp in detail.learners
+        if lp.overdue and lp.status != Enrollment.Status.WITHDRAWN
+    ]
+    if not recipients:
+        return None
+    clicked = timezone.now() - dt.timedelta(days=1)
+    reminder = OverdueReminder.objects.create(
+        cohort=cohort,
+        sent_by=people.admin.user,
+        local_date=org_today(people.org, clicked),
+        recipients=recipients,
+        created_at=clicked,
+        sent_at=clicked + dt.timedelta(seconds=20),
+    )
+    OutboxEntry.objects.create(
+        handler=OVERDUE_REMINDER_HANDLER,
+        args=[reminder.pk],
+        dedupe_key=f"overdue-reminder:{reminder.pk}",
+        created_at=clicked,
+        run_after=clicked,
+        done_at=reminder.sent_at,
+        attempts=1,
+    )
+    record_change(
+        people.admin.user,
+        "reminded",
+        cohort,
+        after={"learners reminded": len(recipients)},
+        object_repr=f"Overdue learners of {cohort.name}",
+    )
+    return reminder

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -927,6 +927,50 @@ def late_milestones_by_learner(learner_ids: Sequence[int]) -> dict[int, int]:
         .annotate(n=Count("project__milestones", distinct=True))
     )
     return {r["learner_id"]: r["n"] for r in rows if r["n"]}
+
+
+# --- The contract coaching reads: a coachee's projects a session or experiment links -------
+
+
+def projects_of_learners(learner_ids: Sequence[int]) -> dict[int, list[tuple[int, str]]]:
+    """Learner (Membership id) -> the projects they work on as ``(id, title)``, by title: what
+    a coach may link a session or experiment to (1 query). Learners with none are left out."""
+    found: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    if not learner_ids:
+        return {}
+    for learner_id, project_id, title in (
+        ProjectLearner.objects.filter(learner_id__in=list(learner_ids))
+        .order_by("project__title", "project_id")
+        .values_list("learner_id", "project_id", "project__title")
+    ):
+        found[learner_id].append((project_id, title))
+    return dict(found)
+
+
+def learner_works_on(learner_id: int, project_id: int) -> bool:
+    """Whether the learner works on the project, in the current organisation (another
+    organisation's project is not even found: the tenant filter hides it)."""
+    return ProjectLearner.objects.filter(project_id=project_id, learner_id=learner_id).exists()
+
+
+@dataclass(frozen=True)
+class ProjectLink:
+    id: int
+    title: str
+    can_open: bool  # the reader may open the project's page
+
+
+def project_links(reader: Membership, project_ids: Sequence[int]) -> dict[int, ProjectLink]:
+    """Project id -> its title and whether ``reader`` may open its page (1 query)."""
+    if not project_ids:
+        return {}
+    visible = Project.objects.filter(any_role_filter(reader), pk=OuterRef("pk"))
+    return {
+        pk: ProjectLink(pk, title, can_open)
+        for pk, title, can_open in Project.objects.filter(pk__in=list(project_ids))
+        .annotate(can_open=Exists(visible))
+        .values_list("pk", "title", "can_open")
+    }
 
 
 # --- Contracts read by the impact roll-ups (notes/contracts.md) ------------------------------

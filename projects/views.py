@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from coaching import queries as coaching_queries
 from organizations.exports import requested_format, tabular_response
 from organizations.http import TenantRequest
 from organizations.roles import active_role, role_required
@@ -163,6 +164,7 @@ def _detail(
         "form_milestone": forms_.get("milestone_id"),
         "form_claim": forms_.get("claim_id"),
         "action_error": forms_.get("error", ""),
+        "coaching_sessions": coaching_queries.project_sessions(request.membership, page.id),
     }
     return render(request, "projects/project_detail.html", context, status=status)
 

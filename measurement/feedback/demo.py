@@ -109,6 +109,7 @@ def _run(
         )
     )
     today = timezone.localdate()
+    added_rater: list[int] = []
     for index, participant in enumerate(participants):
         learner = participant.learner
         colleagues = [m for m in learners if m.team_id == learner.team_id and m.pk != learner.pk]
@@ -139,6 +140,18 @@ def _run(
             services.do_submit_nominations(participant, learner)
             participant.refresh_from_db()
             services.do_approve_nominations(participant, people.admin)
+            participant.refresh_from_db()
+            if not everyone_answers and reports and not added_rater:
+                # After approval the admin adds a direct report the list missed.
+                services.do_add_rater(
+                    participant,
+                    people.admin,
+                    "direct_report",
+                    f"new-report.{learner.pk}@{people.org.slug}.example",
+                    "New direct report",
+                    today=today,
+                )
+                added_rater.append(participant.pk)
         requests = RaterRequest.objects.filter(
             participant=participant, status=RaterRequest.Status.INVITED, pulse__isnull=True
         ).select_related("participant__cycle", "pulse")

@@ -93,3 +93,12 @@ class NominationForm(forms.Form):
     )
     email = forms.EmailField(label=_("E-mail address"))
     name = forms.CharField(label=_("Name"), max_length=200, required=False)
+
+
+class AddRaterForm(NominationForm):
+    """An HR admin adds a rater to a learner's approved list."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "add_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["relationship"].label = _("How they work with the learner")

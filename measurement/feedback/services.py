@@ -33,6 +33,7 @@ from measurement.feedback.models import (
     Relationship,
     Report,
 )
+from organizations.audit import record_change
 from organizations.models import Membership, Organization
 from organizations.outbox.delivery import record_followup
 from pathways.models import Cohort, Enrollment
@@ -344,6 +345,98 @@ def do_approve_nominations(participant: Participant, actor: Membership) -> int:
         for request in pending:
             _invite(request)
     return len(pending)
+
+
+def check_add_rater(
+    participant: Participant,
+    actor: Membership,
+    relationship: str,
+    email: str,
+    today: dt.date,
+) -> None:
+    """An HR admin adds a rater to an approved list (a direct report the learner missed, say):
+    the checks of a nomination, and the anonymity rules unchanged. Raises ``FeedbackError``."""
+    cycle = participant.cycle
+    if not actor.is_admin:
+        raise FeedbackError("Only an HR admin adds a rater to an approved list.")
+    if cycle.status == Cycle.Status.CLOSED:
+        raise FeedbackError("This cycle is closed: its reports are computed and frozen.")
+    if today > cycle.responses_close_on:
+        raise FeedbackError("Answers for this cycle have closed; a new rater could not answer.")
+    if participant.nominations != Participant.Nominations.APPROVED:
+        raise FeedbackError(
+            "This list is not approved yet: the learner adds raters until it is approved."
+        )
+    if relationship not in NOMINATED_GROUPS:
+        raise FeedbackError("Choose how this person works with the learner.", "relationship")
+    address = email.strip().lower()
+    if address == participant.learner.user.email.lower():
+        raise FeedbackError("The learner rates themself in their self-assessment.", "email")
+    # An admin who rated a group they had filled up could tell the others' answers apart by
+    # subtraction once the group crosses the anonymity threshold.
+    if address == actor.user.email.lower():
+        raise FeedbackError("You cannot add yourself as a rater.", "email")
+    existing = participant.requests.filter(pulse__isnull=True, email__iexact=address).first()
+    if existing is not None:
+        raise FeedbackError(
+            f"{address} is already on the list (as {existing.get_relationship_display()}); "
+            "each person rates once, in one group.",
+            "email",
+        )
+    count = _group_counts(participant).get(relationship, 0) + 1
+    limit = MAX_MANAGERS if relationship == Relationship.MANAGER else cycle.max_per_group
+    if count > limit:
+        raise FeedbackError(f"This group already has the maximum of {limit} raters.", "email")
+    # An anonymous group has none, or at least the minimum: one rater alone in a new group
+    # could never be shown, and the invitation would promise anonymity it cannot keep.
+    if relationship != Relationship.MANAGER and count < cycle.min_per_group:
+        label = Relationship(relationship).label
+        raise FeedbackError(
+            f"{label} would have {count} rater; an anonymous group needs at least "
+            f"{cycle.min_per_group}. Add raters to a group that already has them.",
+            "relationship",
+        )
+
+
+def do_add_rater(
+    participant: Participant,
+    actor: Membership,
+    relationship: str,
+    email: str,
+    name: str = "",
+    today: dt.date | None = None,
+) -> RaterRequest:
+    """Add a rater to an approved list and invite them: the request, its invitation and
+    reminders (outbox) and the audit entry commit together. Locks the participant so two
+    admins adding at once are checked one after the other."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        Participant.objects.select_for_update().filter(pk=participant.pk).first()
+        check_add_rater(participant, actor, relationship, email, today)
+        address = email.strip().lower()
+        member = (
+            Membership.objects.filter(user__email__iexact=address, is_active=True)
+            .select_related("user")
+            .first()
+        )
+        request = RaterRequest.objects.create(
+            participant=participant,
+            relationship=relationship,
+            rater=member,
+            email=address,
+            name=name.strip() or (member.user.display_name if member else ""),
+        )
+        _invite(request)
+        record_change(
+            actor.user,
+            "added rater",
+            object_type="360 rater",
+            object_id=request.pk,
+            object_repr=f"{address} → {participant.learner.user.display_name}, "
+            f"{participant.cycle.title}",
+            after={"relationship": relationship, "email": address},
+        )
+    return request
 
 
 def _invite(request: RaterRequest) -> None:

@@ -16,6 +16,11 @@ urlpatterns = [
         views.participant_action,
         name="feedback_participant_action",
     ),
+    path(
+        "360/p/<int:participant_id>/raters/",
+        views.participant_add_rater,
+        name="feedback_participant_add_rater",
+    ),
     path("360/p/<int:participant_id>/self/", views.self_rating, name="feedback_self"),
     path("360/reports/<int:report_id>/", views.report_detail, name="feedback_report"),
     path("360/reports/<int:report_id>/pdf/", views.report_pdf, name="feedback_report_pdf"),

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from plotly.utils import PlotlyJSONEncoder
 
 from measurement.feedback import charts, queries, services
-from measurement.feedback.forms import LaunchCycleForm, NominationForm
+from measurement.feedback.forms import AddRaterForm, LaunchCycleForm, NominationForm
 from measurement.feedback.models import Cycle, Participant, RaterRequest, Relationship, Report
 from measurement.feedback.reporting import rci_critical
 from organizations.exports import requested_format, tabular_response
@@ -141,18 +141,62 @@ def participant_detail(request: TenantRequest, org_slug: str, participant_id: in
             return redirect(
                 "feedback_participant", org_slug=org_slug, participant_id=participant.pk
             )
-    view = queries.participant_view(participant)
+    return _participant_page(request, participant, form=form)
+
+
+def _participant_page(
+    request: TenantRequest,
+    participant: Participant,
+    form: NominationForm | None = None,
+    add_form: AddRaterForm | None = None,
+) -> HttpResponse:
+    is_learner = participant.learner_id == request.membership.pk
+    cycle = participant.cycle
+    can_add_rater = (
+        request.membership.is_admin
+        and participant.nominations == Participant.Nominations.APPROVED
+        and cycle.status != Cycle.Status.CLOSED
+        and timezone.localdate() <= cycle.responses_close_on
+    )
+    bound = [f for f in (form, add_form) if f is not None]
     return render(
         request,
         "feedback/participant.html",
         {
-            "view": view,
-            "form": form,
+            "view": queries.participant_view(participant),
+            "form": form or NominationForm(),
+            "add_form": add_form or AddRaterForm(),
             "is_learner": is_learner,
             "can_approve": services.can_approve(participant, request.membership),
+            "can_add_rater": can_add_rater,
         },
-        status=422 if form.errors else 200,
+        status=422 if any(f.errors for f in bound) else 200,
     )
+
+
+@require_POST
+@role_required("admin")
+def participant_add_rater(
+    request: TenantRequest, org_slug: str, participant_id: int
+) -> HttpResponse:
+    """An HR admin adds a rater to an approved list; refused, the form comes back beside the
+    list with the error next to its field."""
+    participant = _participant_for(request, participant_id)
+    add_form = AddRaterForm(request.POST)
+    if add_form.is_valid():
+        d = add_form.cleaned_data
+        try:
+            added = services.do_add_rater(
+                participant, request.membership, d["relationship"], d["email"], d["name"]
+            )
+        except services.FeedbackError as exc:
+            add_form.add_error(exc.field if exc.field in add_form.fields else None, exc.message)
+        else:
+            messages.success(request, f"{added.email} added and invited to rate.")
+            return redirect(
+                "feedback_participant", org_slug=org_slug, participant_id=participant.pk
+            )
+    return _participant_page(request, participant, add_form=add_form)
 
 
 @require_POST

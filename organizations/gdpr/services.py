@@ -6,14 +6,16 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import json
+import logging
 import uuid
 import zipfile
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,19 +29,32 @@ from organizations.models import (
     User,
     UserSession,
 )
+from organizations.outbox.delivery import record_followup
 from organizations.tenancy import tenant_context, user_context
 
+logger = logging.getLogger(__name__)
+
 ERASED_LABEL = "(erased)"
+# An export's parts after the account: [membership id, app label] each, fixed by part 0.
+ExportPlan = list[list[Any]]
+PENDING = {DataExport.Status.QUEUED, DataExport.Status.RUNNING}
 
 
 # --- Export ------------------------------------------------------------------------------------
 
 
-def do_request_export(user: User) -> DataExport:
-    """Record the request and queue the job after commit. A request while one is still being
-    built returns that one."""
-    from organizations.gdpr.tasks import build_data_export
+# The outbox handler that writes one part of an export (see ``deliver_export_part``).
+EXPORT_PART_HANDLER = "organizations.gdpr.services.deliver_export_part"
 
+
+def do_request_export(user: User) -> DataExport:
+    """Record the request and, in the same transaction, the outbox follow-up that builds it.
+
+    A request while one is still being built returns that one. The follow-up sits in the outbox
+    of the person's first active organisation (by slug): a broker outage or a killed worker
+    delays the export and loses nothing. A person in no active organisation has no outbox to
+    wait for and little to gather, so theirs is built at once, in this transaction.
+    """
     with transaction.atomic():
         running = DataExport.objects.filter(
             user=user, status__in=[DataExport.Status.QUEUED, DataExport.Status.RUNNING]
@@ -47,9 +62,21 @@ def do_request_export(user: User) -> DataExport:
         if running is not None:
             return running
         export = DataExport.objects.create(user=user)
-        export_id = export.pk
-        transaction.on_commit(lambda: build_data_export.delay(export_id))
+        home = next(
+            (m.organization for m in _memberships(user.pk) if m.organization.is_active), None
+        )
+        if home is None:
+            _build_export_at_once(export.pk)
+        else:
+            with tenant_context(home):
+                _record_export_part(export.pk, 0, None)
     return export
+
+
+def _record_export_part(export_id: int, part: int, plan: ExportPlan | None) -> None:
+    record_followup(
+        EXPORT_PART_HANDLER, export_id, part, plan, dedupe_key=f"data-export:{export_id}:{part}"
+    )
 
 
 def _memberships(user_id: int) -> list[Membership]:
@@ -108,41 +135,100 @@ def _write_table(archive: zipfile.ZipFile, path: str, table: list[dict[str, Any]
     archive.writestr(f"{path}.csv", out.getvalue())
 
 
-def build_export(export_id: int) -> None:
-    """Build the zip, committing progress after each part so the page's bar moves. Safe to run
-    twice: it starts over and replaces the content."""
-    export = DataExport.objects.select_related("user").filter(pk=export_id).first()
-    if export is None or export.status == DataExport.Status.DONE:
-        return
-    memberships = _memberships(export.user_id)
-    exporters = hooks("export_person")
-    total = 1 + len(memberships) * len(exporters)
-    DataExport.objects.filter(pk=export_id).update(
-        status=DataExport.Status.RUNNING, parts_done=0, parts_total=total
-    )
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(
-            "README.txt",
-            "Everything Pathwise holds about you, made on "
-            f"{timezone.now():%Y-%m-%d %H:%M} UTC. Each table is in JSON and in CSV.\n",
+def deliver_export_part(
+    org: Organization, export_id: int, part: int, plan: ExportPlan | None = None
+) -> None:
+    """The outbox handler: write part ``part`` of the export and record the next part.
+
+    Part 0 writes the account and fixes the plan, one part per (membership, app) as they are
+    now; each later part adds one app's tables in one organisation. A part commits its tables,
+    the progress the page shows and the follow-up of the next part together; the last part
+    marks the export ready. Safe to run twice: a part already written, or an export gone,
+    finished or failed, is skipped. A part that raises fails the export (the person asks
+    again), except a database hiccup, which is raised for the outbox to retry.
+    """
+    with transaction.atomic():
+        export = (
+            DataExport.objects.select_for_update()
+            .select_related("user")
+            .filter(pk=export_id)
+            .first()
         )
-        for name, table in _account_tables(export.user).items():
-            _write_table(archive, f"account/{name}", table)
-        done = 1
-        DataExport.objects.filter(pk=export_id).update(parts_done=done)
-        for membership in memberships:
-            org = membership.organization
-            for app_label, export_person in exporters:
+        if export is None or export.status not in PENDING or export.parts_done != part:
+            return
+        try:
+            with transaction.atomic():
+                plan, finished = _write_export_part(export, part, plan)
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception:
+            logger.exception("data export %s failed in part %s", export_id, part)
+            DataExport.objects.filter(pk=export_id).update(status=DataExport.Status.FAILED)
+            return
+        if not finished:
+            _record_export_part(export_id, part + 1, plan)
+
+
+def _build_export_at_once(export_id: int) -> None:
+    """Write every part of the export now, in the caller's transaction."""
+    plan: ExportPlan | None = None
+    for part in itertools.count():
+        export = DataExport.objects.select_related("user").get(pk=export_id)
+        plan, finished = _write_export_part(export, part, plan)
+        if finished:
+            return
+
+
+def _write_export_part(
+    export: DataExport, part: int, plan: ExportPlan | None
+) -> tuple[ExportPlan, bool]:
+    """Add part ``part`` to the export's zip and count it; returns the plan and whether the
+    export is now complete."""
+    buffer = io.BytesIO()
+    if part == 0:
+        plan = [
+            [membership.pk, app_label]
+            for membership in _memberships(export.user_id)
+            for app_label, _export_person in hooks("export_person")
+        ]
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(
+                "README.txt",
+                "Everything Pathwise holds about you, made on "
+                f"{timezone.now():%Y-%m-%d %H:%M} UTC. Each table is in JSON and in CSV.\n",
+            )
+            for name, table in _account_tables(export.user).items():
+                _write_table(archive, f"account/{name}", table)
+    else:
+        assert plan is not None
+        membership_id, app_label = plan[part - 1]
+        with user_context(export.user_id):
+            membership = (
+                Membership.objects.unscoped()
+                .filter(pk=membership_id, user_id=export.user_id)
+                .select_related("organization")
+                .first()
+            )
+        export_person = dict(hooks("export_person")).get(app_label)
+        buffer.write(bytes(export.content or b""))
+        with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as archive:
+            # A membership erased or an app removed since the plan was made has nothing left.
+            if membership is not None and export_person is not None:
+                org = membership.organization
                 with tenant_context(org):
                     tables = export_person(membership)
                 for name, table in tables.items():
                     _write_table(archive, f"{org.slug}/{app_label}/{name}", table)
-                done += 1
-                DataExport.objects.filter(pk=export_id).update(parts_done=done)
-    DataExport.objects.filter(pk=export_id).update(
-        status=DataExport.Status.DONE, content=buffer.getvalue(), finished_at=timezone.now()
+    done, total = part + 1, 1 + len(plan)
+    finished = done == total
+    DataExport.objects.filter(pk=export.pk).update(
+        content=buffer.getvalue(),
+        parts_done=done,
+        parts_total=total,
+        status=DataExport.Status.DONE if finished else DataExport.Status.RUNNING,
+        finished_at=timezone.now() if finished else None,
     )
+    return plan, finished
 
 
 # --- Erasure ----------------------------------------------------------------------------------

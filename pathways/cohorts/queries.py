@@ -22,6 +22,7 @@ from pathways.models import (
     CohortCoach,
     CohortSponsor,
     Enrollment,
+    OverdueReminder,
     PathwayVersion,
     Step,
     StepCompletion,
@@ -176,6 +177,29 @@ def cohort_detail(cohort_id: int, today: dt.date | None = None) -> CohortDetail:
         learners_overdue=sum(1 for lp in active if lp.overdue),
         steps_done=sum(lp.steps_done for lp in active),
         steps_possible=sum(lp.steps_total for lp in active),
+    )
+
+
+@dataclass(frozen=True)
+class ReminderSent:
+    """The latest reminder to a cohort's overdue learners, as its page shows it."""
+
+    local_date: dt.date
+    learners: int
+    sent_at: dt.datetime | None  # None while its e-mails are on their way
+
+
+def last_overdue_reminder(cohort_id: int) -> ReminderSent | None:
+    """The cohort's latest reminder to overdue learners, if any (1 query)."""
+    reminder = (
+        OverdueReminder.objects.filter(cohort_id=cohort_id).order_by("-local_date", "-id").first()
+    )
+    if reminder is None:
+        return None
+    return ReminderSent(
+        local_date=reminder.local_date,
+        learners=len(reminder.recipients),
+        sent_at=reminder.sent_at,
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage, mailers
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from organizations.audit import record_change, snapshot
 from organizations.integrity import refuse_duplicate
 from organizations.models import Membership, Organization, User
+from organizations.outbox.delivery import record_followup
 from organizations.relative_dates import zone_named
-from organizations.tasking import enqueue_on_commit
 from pathways.cohorts.queries import LearnerFilter, cohort_detail, matching_learners
 from pathways.models import (
     Cohort,
@@ -308,6 +308,8 @@ def do_remove_staff(actor: User | None, cohort: Cohort, kind: str, membership: M
 
 # --- Reminding overdue learners ---------------------------------------------------------
 
+OVERDUE_REMINDER_HANDLER = "pathways.cohorts.services.deliver_overdue_reminder"
+
 
 def org_today(org: Organization, now: dt.datetime | None = None) -> dt.date:
     """The organisation's calendar date at ``now`` (what "once a day" counts in)."""
@@ -338,10 +340,8 @@ def do_remind_overdue(
     actor: User | None, cohort: Cohort, org: Organization, now: dt.datetime | None = None
 ) -> OverdueReminder:
     """Record a reminder to the cohort's overdue learners (at most one a day per cohort) with
-    its audit entry, and queue the e-mails after commit. The row is the outbox: a lost task is
-    re-queued by the beat (``tasks.requeue_unsent_overdue_reminders``)."""
-    from pathways.cohorts.tasks import send_overdue_reminder
-
+    its audit entry and, in the same transaction, the outbox follow-up that e-mails them
+    (``deliver_overdue_reminder``). Must run inside ``tenant_context(org)``."""
     with transaction.atomic():
         Cohort.objects.select_for_update().filter(pk=cohort.pk).first()
         recipients = check_can_remind_overdue(cohort, org, now)
@@ -364,13 +364,16 @@ def do_remind_overdue(
             after={"learners reminded": len(recipients)},
             object_repr=_("Overdue learners of %(cohort)s") % {"cohort": cohort.name},
         )
-        enqueue_on_commit(send_overdue_reminder, org.pk, reminder.pk)
+        record_followup(
+            OVERDUE_REMINDER_HANDLER, reminder.pk, dedupe_key=f"overdue-reminder:{reminder.pk}"
+        )
     return reminder
 
 
 def deliver_overdue_reminder(org: Organization, reminder_id: int) -> int:
-    """E-mail each recipient of an unsent reminder their overdue steps, then mark it sent.
-    Safe to run twice: a sent (or vanished) reminder sends nothing. Returns e-mails sent."""
+    """The outbox handler: e-mail each recipient of an unsent reminder their overdue steps and
+    mark it sent. Safe to run twice: a sent (or vanished) reminder sends nothing. Returns the
+    e-mails sent; raising leaves the reminder unsent for the outbox to retry."""
     with transaction.atomic():
         reminder = (
             OverdueReminder.objects.select_for_update()
@@ -405,5 +408,5 @@ def deliver_overdue_reminder(org: Organization, reminder_id: int) -> int:
             messages.append(EmailMessage(subject=subject, body=body, to=[member.user.email]))
         OverdueReminder.objects.filter(pk=reminder.pk).update(sent_at=timezone.now())
         # Sent inside the lock: a second run waits, then finds the reminder sent.
-        sent = get_connection().send_messages(messages) if messages else 0
+        sent = mailers.default.send_messages(messages) if messages else 0
     return sent or 0

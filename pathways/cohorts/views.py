@@ -109,6 +109,7 @@ def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> Http
         "query": f"show={show}",
         "add_form": AddLearnerForm(),
         "filter_form": LearnerFilterForm(choices=choices),
+        "last_reminder": queries.last_overdue_reminder(detail.cohort.pk),
     }
     staff_forms = _staff_forms(choices)
     context["staff_sections"] = [

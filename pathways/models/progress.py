@@ -101,8 +101,8 @@ class ActivityEvent(TenantModel):
 class OverdueReminder(TenantModel):
     """An admin's reminder to a cohort's overdue learners: at most one a day per cohort.
 
-    The row is the outbox: written with the audit entry in the admin's transaction, e-mailed
-    by a task after commit (``sent_at`` marks delivery), re-queued by the beat while unsent.
+    The row is the fact, written with its audit entry and an outbox follow-up in the admin's
+    transaction; the follow-up e-mails the learners once and sets ``sent_at``.
     """
 
     cohort = models.ForeignKey("pathways.Cohort", on_delete=models.CASCADE, related_name="+")

@@ -4,6 +4,7 @@ to one of the coachee's projects (never another learner's, never another organis
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -101,10 +102,33 @@ def test_another_organisations_project_id_is_refused(client, worlds):
             "project": foreign.pk,
             "due_on": timezone.localdate().isoformat(),
         },
-        follow=True,
     )
     body = response.content.decode()
-    assert "Project: Choose one of the coachee&#x27;s own projects." in body
+    # The coachee has no project, so the form offers none: the error heads the form.
+    assert "<li>Choose one of the coachee&#x27;s own projects.</li>" in body
     assert "Org B project" not in body
+    with tenant_context(a.org):
+        assert not Experiment.objects.exists()
+
+
+def test_another_learners_project_is_refused_next_to_the_project_field(client, worlds):
+    a, _b = worlds
+    _project(a, a.learners[0], "Handover checklist")
+    theirs = _project(a, a.learners[1], "Someone else's")
+    client.force_login(a.coach.user)
+    url = f"/o/{a.org.slug}/coaching/engagements/{a.engagements[0].pk}/experiments/"
+    data = {
+        "kind": "experiment",
+        "action": "Try it",
+        "project": theirs.pk,
+        "due_on": timezone.localdate().isoformat(),
+    }
+    body = client.post(url, data, HTTP_HX_REQUEST="true").content.decode()
+    assert (
+        '<p class="field__error" id="experiment_project_error">'
+        "Choose one of the coachee&#x27;s own projects.</p>"
+    ) in body
+    select = re.search(r'<select[^>]*id="experiment_project"[^>]*>', body)
+    assert select and 'aria-invalid="true"' in select.group(0)
     with tenant_context(a.org):
         assert not Experiment.objects.exists()

@@ -10,12 +10,13 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 from icalendar import Calendar
+from playwright.sync_api import expect
 
-from coaching.models import CoachingSession, Experiment, JournalEntry, SessionParticipant
+from coaching.models import CoachingSession, Experiment, Goal, JournalEntry, SessionParticipant
 from organizations.tenancy import tenant_context
 from tests.coaching.helpers import build_world
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import htmx_ready, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -96,3 +97,37 @@ def test_a_group_session_from_scheduling_to_rating(page, org_a, org_b):
     with tenant_context(w.org):
         assert SessionParticipant.objects.get(session=session, learner=ana).rating == 4
         assert JournalEntry.objects.get(learner=ana).shared_at is not None
+
+
+def test_an_engagement_form_shows_its_error_beside_the_field(page, org_a, org_b):
+    build_world(org_b, "b", n_learners=1)
+    w = build_world(org_a, "a", n_learners=1)
+    sign_in(page, w.coach.user.email, PASSWORD)
+    page.goto(f"/o/{w.org.slug}/coaching/engagements/{w.engagements[0].pk}/")
+    htmx_ready(page)
+    goals = page.locator("#goals")
+    goals.get_by_text("Set a goal").click()
+    page.locator("#goal_title").fill("Speak up in reviews")
+    page.locator("#goal_target_date").fill(
+        (timezone.localdate() + dt.timedelta(days=30)).isoformat()
+    )
+    goals.get_by_role("button", name="Set goal").click()  # "How you will know" left empty
+
+    measure = page.locator("#goal_success_measure")
+    expect(measure).to_have_attribute("aria-invalid", "true")
+    expect(measure).to_be_focused()  # the keyboard is at the field to fix
+    assert page.locator("#goal_success_measure_error").inner_text() == "This field is required."
+    assert "How you will know" in goals.locator(".form-errors").inner_text()  # and the summary
+    assert page.locator("#goal_title").input_value() == "Speak up in reviews"  # nothing lost
+    assert page.get_by_role("heading", level=1).count() == 1  # swapped in place, not a page
+    with tenant_context(w.org):
+        assert not Goal.objects.exists()
+
+    measure.fill("Twice a month, unprompted")
+    goals.get_by_role("button", name="Set goal").click()
+    saved = goals.get_by_role("status")
+    expect(saved).to_contain_text("Goal set.")
+    expect(saved).to_be_focused()
+    assert "Speak up in reviews" in goals.inner_text()
+    with tenant_context(w.org):
+        assert Goal.objects.get().success_measure == "Twice a month, unprompted"

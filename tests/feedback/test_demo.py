@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from measurement.feedback.models import Answer, Cycle, Pulse, RaterRequest, Report
-from organizations.models import Organization
+from organizations.models import AuditEntry, Organization
 from organizations.outbox.models import OutboxEntry
 from organizations.tenancy import tenant_context
 
@@ -45,6 +45,13 @@ def test_seed_demo_shows_a_closed_baseline_a_running_follow_up_and_a_hidden_grou
                 participant__cycle=follow_up, status="submitted"
             ).exists()
             assert not OutboxEntry.objects.filter(handler__startswith="measurement.feedback.")
+            # After approval the admin added a missed direct report, invited and audited.
+            added = RaterRequest.objects.get(email__startswith="new-report.")
+            assert (added.relationship, added.status) in {
+                ("direct_report", "invited"),
+                ("direct_report", "submitted"),
+            }
+            assert AuditEntry.objects.filter(action="added rater").count() == 1
     before = [_state(o) for o in Organization.objects.order_by("slug")]
     call_command("seed_demo", "--learners", "12")
     assert [_state(o) for o in Organization.objects.order_by("slug")] == before

@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import importlib
 import io
 import json
 import zipfile
+from types import SimpleNamespace
 
-from django.db import connection
+import pytest
+from django.db import OperationalError, connection, transaction
+from django.db.migrations.loader import MigrationLoader
 from django.test import Client
 from django.utils import timezone
+from freezegun import freeze_time
 
 from competencies.models import Competency, Framework
 from measurement.models import LearnerProgressRollup, TeamProgressRollup
@@ -19,7 +24,12 @@ from measurement.queries import programme_health, team_completion
 from measurement.services import do_rollup_progress
 from organizations.audit import record_change
 from organizations.gdpr import privacy_modules
-from organizations.gdpr.services import purge_expired
+from organizations.gdpr.services import (
+    EXPORT_PART_HANDLER,
+    deliver_export_part,
+    do_request_export,
+    purge_expired,
+)
 from organizations.models import (
     DataExport,
     ErasureReceipt,
@@ -30,6 +40,9 @@ from organizations.models import (
     Team,
     User,
 )
+from organizations.outbox import delivery
+from organizations.outbox.models import OutboxEntry
+from organizations.outbox.tasks import requeue_overdue_followups
 from organizations.tenancy import tenant_context
 from pathways.models import Comment, MentoringRequest, PracticeAnswer, PracticeTask, Recommendation
 from pathways.services import do_complete_step
@@ -262,16 +275,181 @@ def test_the_retention_job_empties_old_import_files_only_where_set(
         assert ImportJob.objects.filter(content="").count() == 0
 
 
-def test_an_export_whose_task_was_lost_is_built_by_the_sweep(org_a, org_b):
-    from organizations.gdpr.tasks import requeue_stale_exports
+def _swept_later(org: Organization, django_capture_on_commit_callbacks, minutes: int = 6):
+    """Run the outbox sweep of ``org`` as the beat would, ``minutes`` from now (eager), with each
+    part's follow-up delivered after its commit."""
+    with freeze_time(timezone.now() + dt.timedelta(minutes=minutes)):
+        with django_capture_on_commit_callbacks(execute=True):
+            requeue_overdue_followups.delay(org.pk)
+
+
+def _zip_names(export: DataExport) -> list[str]:
+    export.refresh_from_db()
+    return zipfile.ZipFile(io.BytesIO(bytes(export.content))).namelist()
+
+
+def test_an_export_whose_delivery_was_lost_is_built_by_the_sweep(
+    org_a, org_b, django_capture_on_commit_callbacks
+):
+    leo = make_member(org_b, "leo@acme.example", is_learner=True)
+    make_member(org_a, "leo@acme.example", is_coach=True)
+    # No on-commit callbacks run: the broker lost the delivery.
+    export = do_request_export(leo.user)
+    assert do_request_export(leo.user) == export  # still being built: the same one
+    with tenant_context(org_a):  # the first active organisation by slug carries it
+        entry = OutboxEntry.objects.get()
+        assert (entry.handler, entry.args) == (EXPORT_PART_HANDLER, [export.pk, 0, None])
+    with tenant_context(org_b):
+        assert not OutboxEntry.objects.exists()
+    export.refresh_from_db()
+    assert export.status == "queued" and export.content is None
+    _swept_later(org_a, django_capture_on_commit_callbacks)
+    export.refresh_from_db()
+    assert export.status == "done" and export.parts_done == export.parts_total > 2
+    names = _zip_names(export)
+    assert len(names) == len(set(names))  # every part written once
+    assert "account/account.json" in names
+    assert {
+        f"{org_a.slug}/organizations/membership.json",
+        f"{org_b.slug}/organizations/membership.json",
+    } <= set(names)
+    with tenant_context(org_a):
+        assert not OutboxEntry.objects.filter(done_at__isnull=True).exists()
+        assert OutboxEntry.objects.count() == export.parts_total
+
+
+def test_each_part_commits_its_progress_and_runs_once(
+    client, org_a, org_b, django_capture_on_commit_callbacks
+):
+    leo = make_member(org_a, "leo@acme.example", is_learner=True)
+    export = do_request_export(leo.user)
+    with tenant_context(org_a):
+        first = OutboxEntry.objects.get()
+        assert delivery.do_deliver_followup(org_a, first.pk).outcome == "done"
+    export.refresh_from_db()
+    assert export.status == "running" and export.parts_done == 1 and export.parts_total > 2
+    client.force_login(leo.user)
+    page = client.get(f"/accounts/privacy/exports/{export.pk}/").content.decode()
+    assert f"1 of {export.parts_total} parts gathered" in page
+    before = _zip_names(export)
+    # The same part again (a redelivered message, or the handler run twice): nothing changes.
+    with tenant_context(org_a):
+        assert delivery.do_deliver_followup(org_a, first.pk).outcome == "already done"
+        deliver_export_part(org_a, export.pk, 0)
+        second = OutboxEntry.objects.get(done_at__isnull=True)
+        assert second.args[:2] == [export.pk, 1]
+    assert _zip_names(export) == before and export.parts_done == 1
+    _swept_later(org_a, django_capture_on_commit_callbacks)
+    export.refresh_from_db()
+    assert export.status == "done"
+    names = _zip_names(export)
+    assert len(names) == len(set(names))
+
+
+def test_a_rolled_back_request_leaves_nothing_half_written(
+    org_a, django_capture_on_commit_callbacks
+):
+    leo = make_member(org_a, "leo@acme.example", is_learner=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            do_request_export(leo.user)
+            raise RuntimeError("the request failed after the export was recorded")
+    assert not DataExport.objects.exists()
+    with tenant_context(org_a):
+        assert not OutboxEntry.objects.exists()
+
+
+def test_a_failing_part_keeps_the_parts_before_it_and_is_retried_or_fails_the_export(
+    org_a, org_b, monkeypatch, django_capture_on_commit_callbacks
+):
+    import pathways.privacy
 
     leo = make_member(org_a, "leo@acme.example", is_learner=True)
-    # Recorded, but its task never reached a worker (no on-commit callbacks run here).
-    export = DataExport.objects.create(
-        user=leo.user, created_at=timezone.now() - dt.timedelta(minutes=30)
-    )
-    fresh = DataExport.objects.create(user=leo.user)
-    assert requeue_stale_exports() == 1
+    real = pathways.privacy.export_person
+
+    def database_hiccup(membership):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(pathways.privacy, "export_person", database_hiccup)
+    with django_capture_on_commit_callbacks(execute=True):
+        export = do_request_export(leo.user)
     export.refresh_from_db()
-    fresh.refresh_from_db()
-    assert export.status == "done" and fresh.status == "queued"
+    assert export.status == "running" and 0 < export.parts_done < export.parts_total
+    assert not any("/pathways/" in name for name in _zip_names(export))  # none of the failed part
+    with tenant_context(org_a):
+        pending = OutboxEntry.objects.get(done_at__isnull=True)
+        assert pending.attempts == 1 and "server closed" in pending.last_error
+    monkeypatch.setattr(pathways.privacy, "export_person", real)
+    _swept_later(org_a, django_capture_on_commit_callbacks)
+    export.refresh_from_db()
+    assert export.status == "done" and any("/pathways/" in n for n in _zip_names(export))
+
+    def broken(membership):
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(pathways.privacy, "export_person", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        failed = do_request_export(leo.user)
+    failed.refresh_from_db()
+    assert failed.status == "failed"
+    with tenant_context(org_a):  # nothing left for the sweep: the person asks again
+        assert not OutboxEntry.objects.filter(done_at__isnull=True).exists()
+    monkeypatch.setattr(pathways.privacy, "export_person", real)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = do_request_export(leo.user)
+    again.refresh_from_db()
+    assert again.pk != failed.pk and again.status == "done"
+
+
+def test_a_person_in_no_active_organisation_gets_the_export_at_once(org_a, org_b):
+    leo = make_member(org_b, "leo@acme.example", is_learner=True)
+    Organization.objects.filter(pk=org_b.pk).update(is_active=False)
+    export = do_request_export(leo.user)  # no on-commit callbacks needed
+    export.refresh_from_db()
+    assert export.status == "done"
+    assert f"{org_b.slug}/organizations/membership.json" in _zip_names(export)
+    for org in (org_a, org_b):
+        with tenant_context(org):
+            assert not OutboxEntry.objects.exists()
+
+
+def test_the_migration_restarts_exports_left_waiting_through_the_outbox(
+    org_a, org_b, django_capture_on_commit_callbacks
+):
+    migration = importlib.import_module("organizations.migrations.0011_data_exports_in_outbox")
+    apps = (
+        MigrationLoader(connection)
+        .project_state(
+            [
+                ("organizations", "0010_merge_0007_row_level_security_0009_privacy"),
+                ("outbox", "0002_row_level_security"),
+            ]
+        )
+        .apps
+    )
+    leo = make_member(org_b, "leo@acme.example", is_learner=True)
+    ann = make_member(org_a, "ann@acme.example", is_learner=True)
+    lone = User.objects.create_user(email="lone@x.example", password="x")
+    long_ago = timezone.now() - dt.timedelta(minutes=30)
+    # Left by the code before the outbox: one half-built, one queued, one with no organisation.
+    half = DataExport.objects.create(
+        user=leo.user, status="running", parts_done=2, parts_total=9, created_at=long_ago
+    )
+    queued = DataExport.objects.create(user=ann.user, created_at=long_ago)
+    orphan = DataExport.objects.create(user=lone, created_at=long_ago)
+    done = DataExport.objects.create(user=ann.user, status="done", content=b"zip")
+    for _ in range(2):  # safe to run again
+        migration.record_pending_exports(apps, SimpleNamespace(connection=connection))
+    half.refresh_from_db()
+    orphan.refresh_from_db()
+    assert (half.status, half.parts_done) == ("queued", 0) and orphan.status == "failed"
+    with tenant_context(org_a):
+        assert list(OutboxEntry.objects.values_list("args", flat=True)) == [[queued.pk, 0, None]]
+    with tenant_context(org_b):
+        assert list(OutboxEntry.objects.values_list("args", flat=True)) == [[half.pk, 0, None]]
+    for org in (org_a, org_b):
+        _swept_later(org, django_capture_on_commit_callbacks, minutes=1)
+    for export in (half, queued, done):
+        export.refresh_from_db()
+        assert export.status == "done"
+    assert bytes(done.content) == b"zip"

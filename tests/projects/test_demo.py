@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.management import call_command
 
+from coaching.models import CoachingSession
 from organizations.models import Organization
 from organizations.tenancy import tenant_context
 from projects import queries
@@ -35,3 +36,9 @@ def test_the_demo_has_projects_in_every_state_and_a_second_run_adds_nothing(clie
         assert (Project.objects.count(), BenefitClaim.objects.count()) == counts
     client.login(email="learner@acme.test", password="pathwise-demo")
     assert "Milestone: Agree a one-page handover sheet" in client.get("/o/acme/").content.decode()
+    # The learner's last 1:1 and the next one worked on the running project: its page says when.
+    with tenant_context(org):
+        linked = CoachingSession.objects.filter(project=running).count()
+    assert linked == 2
+    page = client.get(f"/o/acme/projects/{running.pk}/").content.decode()
+    assert "2 sessions worked on this project." in page
