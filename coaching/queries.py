@@ -1147,6 +1147,26 @@ def observation_facts(learner_ids: Sequence[int] | None = None) -> list[Observat
     ]
 
 
+@dataclass(frozen=True)
+class GoalFact:
+    learner_id: int  # Membership id
+    competency_id: int
+    goals: int  # set on this competency, in any state
+    achieved: int
+
+
+def goal_facts(learner_ids: Sequence[int]) -> list[GoalFact]:
+    """Coaching goals per learner and competency, counts only (1 query): no titles, no
+    reflections. Goals that name no competency are left out."""
+    return [
+        GoalFact(r["learner_id"], r["competency_id"], r["goals"], r["achieved"])
+        for r in Goal.objects.filter(learner_id__in=list(learner_ids), competency__isnull=False)
+        .values("learner_id", "competency_id")
+        .annotate(goals=Count("id"), achieved=Count("id", filter=Q(status=Goal.Status.ACHIEVED)))
+        .order_by("learner_id", "competency_id")
+    ]
+
+
 def observations_by_competency(learner: Membership) -> dict[int, list[ObservationRow]]:
     """The learner's observations for "my growth", by competency (1 query)."""
     by: dict[int, list[ObservationRow]] = defaultdict(list)
