@@ -359,11 +359,11 @@ class LearnerCompetencyRollup(TenantModel):
     the coach's views. Never a fact itself; rows are rewritten whole.
 
     360 figures come from frozen reports (others' mean = mean of the shown groups' means, so a
-    hidden group is never in it): the learner's latest closed baseline and the latest closed
-    follow-up of that baseline. ``pulses`` lists the baseline's closed pulses for this
-    competency (others only, on the pulsed behaviours, with the baseline's mean on the same
-    behaviours). ``rci`` and ``reading`` are the follow-up report's reliable change index
-    (Jacobson & Truax); ``reliable_points`` is the smallest change that would have counted."""
+    hidden group is never in it): the learner's latest closed follow-up and its baseline (else
+    the latest closed baseline alone), and the latest baseline when a later round started. ``pulses`` lists the latest baseline's closed pulses for this competency (others
+    only, on the pulsed behaviours, with that baseline's mean on the same behaviours). ``rci``
+    and ``reading`` are the follow-up report's reliable change index (Jacobson & Truax);
+    ``reliable_points`` is the smallest change that would have counted."""
 
     learner = models.ForeignKey(
         "organizations.Membership", on_delete=models.CASCADE, related_name="+"
@@ -383,6 +383,12 @@ class LearnerCompetencyRollup(TenantModel):
     follow_up_others = models.FloatField(null=True, blank=True)
     follow_up_others_n = models.PositiveIntegerField(default=0)
     follow_up_self = models.FloatField(null=True, blank=True)
+    # The latest baseline when it belongs to a later round than that pair; empty otherwise.
+    new_baseline_report_id = models.BigIntegerField(null=True, blank=True)
+    new_baseline_on = models.DateField(null=True, blank=True)
+    new_baseline_others = models.FloatField(null=True, blank=True)
+    new_baseline_others_n = models.PositiveIntegerField(default=0)
+    new_baseline_self = models.FloatField(null=True, blank=True)
     pulses = models.JSONField(default=list, blank=True)
     change = models.FloatField(null=True, blank=True)
     rci = models.FloatField(null=True, blank=True)

@@ -99,6 +99,21 @@ def growth_figure(picture: GrowthPicture) -> dict[str, Any]:
                 "RCI %{customdata[2]:.2f}: %{customdata[3]}<extra></extra>",
             )
         )
+    if any(c.has_new_baseline for c in rows):
+        new_label = _("Colleagues at a new baseline")
+        traces.append(
+            go.Scatter(
+                x=[c.new_baseline_others if c.has_new_baseline else None for c in rows],
+                y=names,
+                mode="markers",
+                name=new_label,
+                marker={"color": PALETTE[3], "size": 12, "symbol": "square-open", "line": {"width": 3}},
+                customdata=[[c.new_baseline_others_n] for c in rows],
+                hovertemplate="<b>%{y}</b><br>"
+                + new_label
+                + ": %{x:.2f} of 5<br>%{customdata[0]} raters<extra></extra>",
+            )
+        )
     if any(c.latest_pulse and c.latest_pulse.others_mean is not None for c in rows):
         pulse_label = _("Latest pulse (pulsed behaviours only)")
         traces.append(

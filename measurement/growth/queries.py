@@ -66,6 +66,11 @@ class CompetencyGrowth:
     follow_up_others_n: int = 0
     follow_up_self: float | None = None
     follow_up_report_id: int | None = None
+    new_baseline_on: dt.date | None = None
+    new_baseline_others: float | None = None
+    new_baseline_others_n: int = 0
+    new_baseline_self: float | None = None
+    new_baseline_report_id: int | None = None
     pulses: list[PulsePoint] = field(default_factory=list)
     change: float | None = None
     rci: float | None = None
@@ -83,8 +88,10 @@ class CompetencyGrowth:
     # The reader may not see this 360 report (a coach it was not shared with).
     baseline_hidden: bool = False
     follow_up_hidden: bool = False
+    new_baseline_hidden: bool = False
     # Set by ``_with_words`` for the reader.
     sentence: str = ""
+    since_sentence: str = ""
     pulse_sentence: str = ""
 
     @property
@@ -96,8 +103,12 @@ class CompetencyGrowth:
         return self.follow_up_on is not None and not self.follow_up_hidden
 
     @property
+    def has_new_baseline(self) -> bool:
+        return self.new_baseline_on is not None and not self.new_baseline_hidden
+
+    @property
     def has_360(self) -> bool:
-        return self.has_baseline or self.has_follow_up
+        return self.has_baseline or self.has_follow_up or self.has_new_baseline
 
     @property
     def status(self) -> str:
@@ -107,7 +118,7 @@ class CompetencyGrowth:
             return {IMPROVEMENT: "improved", DECLINE: "declined"}.get(self.reading, "steady")
         if self.has_360:
             return "baseline"
-        if self.baseline_hidden or self.follow_up_hidden:
+        if self.baseline_hidden or self.follow_up_hidden or self.new_baseline_hidden:
             return "hidden"
         return "none"
 
@@ -133,12 +144,16 @@ class CompetencyGrowth:
 
     @property
     def latest_others(self) -> float | None:
+        if self.has_new_baseline:
+            return self.new_baseline_others
         if self.has_follow_up and self.follow_up_others is not None:
             return self.follow_up_others
         return self.baseline_others if self.has_baseline else None
 
     @property
     def latest_self(self) -> float | None:
+        if self.has_new_baseline:
+            return self.new_baseline_self
         if self.has_follow_up and self.follow_up_self is not None:
             return self.follow_up_self
         return self.baseline_self if self.has_baseline else None
@@ -250,6 +265,30 @@ def _sentence(c: CompetencyGrowth, learner_view: bool) -> str:
     return _("No 360 feedback on %(name)s yet.") % {"name": c.name}
 
 
+def _since_sentence(c: CompetencyGrowth, learner_view: bool) -> str:
+    """A new round's baseline after the follow-up: where the learner stands now."""
+    if not c.has_new_baseline:
+        return ""
+    if c.new_baseline_others is None:
+        return _(
+            "Since then, a new baseline (%(date)s): too few colleagues answered on %(name)s to "
+            "show a score."
+        ) % {"date": c.new_baseline_on.strftime("%d %b %Y") if c.new_baseline_on else "", "name": c.name}
+    return ngettext(
+        "Since then, a new baseline (%(date)s): colleagues rate %(name)s %(mean)s of %(max)s "
+        "(%(n)s rater).",
+        "Since then, a new baseline (%(date)s): colleagues rate %(name)s %(mean)s of %(max)s "
+        "(%(n)s raters).",
+        c.new_baseline_others_n,
+    ) % {
+        "date": c.new_baseline_on.strftime("%d %b %Y") if c.new_baseline_on else "",
+        "name": c.name,
+        "mean": f"{c.new_baseline_others:.1f}",
+        "max": SCALE_MAX,
+        "n": c.new_baseline_others_n,
+    }
+
+
 def _pulse_sentence(c: CompetencyGrowth) -> str:
     p = c.latest_pulse
     if p is None:
@@ -283,6 +322,7 @@ def _pulse_sentence(c: CompetencyGrowth) -> str:
 
 def _with_words(c: CompetencyGrowth, learner_view: bool) -> CompetencyGrowth:
     c.sentence = _sentence(c, learner_view)
+    c.since_sentence = _since_sentence(c, learner_view)
     c.pulse_sentence = _pulse_sentence(c) if learner_view else ""
     return c
 
@@ -318,6 +358,10 @@ class GrowthPicture:
         return any(c.has_360 for c in self.competencies)
 
     @property
+    def has_new_baseline(self) -> bool:
+        return any(c.has_new_baseline for c in self.competencies)
+
+    @property
     def charted(self) -> list[CompetencyGrowth]:
         """Competencies with an others' mean to draw."""
         return [
@@ -325,6 +369,7 @@ class GrowthPicture:
             for c in self.competencies
             if (c.has_baseline and c.baseline_others is not None)
             or (c.has_follow_up and c.follow_up_others is not None)
+            or (c.has_new_baseline and c.new_baseline_others is not None)
         ]
 
     @property
@@ -417,6 +462,11 @@ def _row(r: LearnerCompetencyRollup) -> CompetencyGrowth:
         follow_up_others_n=r.follow_up_others_n,
         follow_up_self=r.follow_up_self,
         follow_up_report_id=r.follow_up_report_id,
+        new_baseline_on=r.new_baseline_on,
+        new_baseline_others=r.new_baseline_others,
+        new_baseline_others_n=r.new_baseline_others_n,
+        new_baseline_self=r.new_baseline_self,
+        new_baseline_report_id=r.new_baseline_report_id,
         pulses=[
             PulsePoint(
                 number=int(p["number"]),
@@ -476,8 +526,17 @@ def _masked(c: CompetencyGrowth, readable: set[int]) -> CompetencyGrowth:
     and the change that would reveal one from the other); pulses never reach a coach."""
     hide_base = c.baseline_report_id is not None and c.baseline_report_id not in readable
     hide_follow = c.follow_up_report_id is not None and c.follow_up_report_id not in readable
+    hide_new = c.new_baseline_report_id is not None and c.new_baseline_report_id not in readable
     values: dict[str, Any] = {"pulses": [], "baseline_hidden": hide_base}
-    values["follow_up_hidden"] = hide_follow
+    values.update(follow_up_hidden=hide_follow, new_baseline_hidden=hide_new)
+    if hide_new:
+        values.update(
+            new_baseline_on=None,
+            new_baseline_others=None,
+            new_baseline_others_n=0,
+            new_baseline_self=None,
+            new_baseline_report_id=None,
+        )
     if hide_base:
         values.update(
             baseline_on=None,
@@ -508,17 +567,15 @@ def coachee_growth(coach: Membership, engagement_id: int) -> GrowthPicture | Non
         return None
     coachee = engagements[0]
     rows = [_row(r) for r in _latest_rows([coachee.learner_id])]
-    readable = readable_report_ids(
-        coach,
-        [i for c in rows for i in (c.baseline_report_id, c.follow_up_report_id) if i is not None],
-    )
-    masked = [_with_words(_masked(c, readable), False) for c in rows]
-    not_shared = {
+    report_ids = {
         i
         for c in rows
-        for i in (c.baseline_report_id, c.follow_up_report_id)
-        if i is not None and i not in readable
+        for i in (c.baseline_report_id, c.follow_up_report_id, c.new_baseline_report_id)
+        if i is not None
     }
+    readable = readable_report_ids(coach, sorted(report_ids))
+    masked = [_with_words(_masked(c, readable), False) for c in rows]
+    not_shared = report_ids - readable
     return GrowthPicture(
         person=coachee.name,
         learner_view=False,
@@ -547,6 +604,10 @@ GROWTH_HEADERS = [
     "RCI",
     "Reading",
     "Smallest reliable change (points)",
+    "New baseline date",
+    "New baseline others' mean (1-5)",
+    "New baseline raters (n)",
+    "New baseline self (1-5)",
     "Latest pulse",
     "Pulse others' mean, pulsed behaviours (1-5)",
     "Pulse raters (n)",
@@ -587,6 +648,10 @@ def growth_table(picture: GrowthPicture) -> tuple[list[str], list[list[Any]]]:
                 _round(c.rci),
                 c.reading,
                 _round(c.reliable_points),
+                c.new_baseline_on,
+                _round(c.new_baseline_others),
+                c.new_baseline_others_n if c.has_new_baseline else None,
+                _round(c.new_baseline_self),
                 pulse.number if pulse else None,
                 _round(pulse.others_mean) if pulse else None,
                 pulse.others_n if pulse else None,

@@ -3,7 +3,8 @@
 It reads the other areas only through their contracts (``measurement.sources``): frozen 360
 scores and closed pulses (feedback), observations and goal counts (coaching), and the mastery
 estimates of pathways (``Ability``, as the impact roll-up does). Per learner it takes the
-latest closed 360 baseline and the latest closed follow-up of that baseline, assembles one row
+latest closed 360 follow-up and its baseline (else the latest baseline), and the latest
+baseline when a later round started; it assembles one row
 per competency with any evidence, and upserts the rows of the current period in one
 ``INSERT … ON CONFLICT DO UPDATE`` per batch; rows in scope that no longer rest on a fact are
 deleted. It never writes a fact, and running it twice leaves the same rows.
@@ -59,6 +60,11 @@ UPDATE_FIELDS = [
     "follow_up_others",
     "follow_up_others_n",
     "follow_up_self",
+    "new_baseline_report_id",
+    "new_baseline_on",
+    "new_baseline_others",
+    "new_baseline_others_n",
+    "new_baseline_self",
     "pulses",
     "change",
     "rci",
@@ -173,24 +179,30 @@ def learner_rows(
     """One unsaved row per learner and competency with any evidence (five queries)."""
     cells: dict[tuple[int, int], dict[str, Any]] = defaultdict(dict)
 
-    # 360: the latest closed baseline, and the latest closed follow-up of that baseline.
+    # 360: the latest closed follow-up and its baseline, else the latest closed baseline; and the
+    # latest baseline when a later round started (even one that closed before that follow-up).
     by_learner: dict[int, list[CompetencyScoreFact]] = defaultdict(list)
     for fact in sources.learner_competency_scores(learner_ids):
         by_learner[fact.learner_id].append(fact)
-    baseline_of: dict[int, int] = {}
+    pulses_of: dict[int, int] = {}  # learner -> the baseline whose pulses count
     for learner_id, facts in by_learner.items():
-        baseline = _latest([f for f in facts if f.kind == "baseline"])
+        closed = {f.cycle_id: (f.closed_on, f.cycle_id) for f in facts}
+        latest = _latest([f for f in facts if f.kind == "baseline"])
+        baselines = {f.cycle_id for f in facts if f.kind == "baseline"}
         follow_ups = [
-            f
-            for f in facts
-            if f.kind == "follow_up" and (baseline is None or f.baseline_cycle_id == baseline)
+            f for f in facts if f.kind == "follow_up" and f.baseline_cycle_id in baselines
         ]
         follow_up = _latest(follow_ups)
-        if baseline is not None:
-            baseline_of[learner_id] = baseline
+        base, newer = latest, None
+        if follow_up is not None:
+            base = next(f.baseline_cycle_id for f in follow_ups if f.cycle_id == follow_up)
+            if latest is not None and latest != base:
+                newer = latest  # a round that started after the paired one
+        if newer or base:
+            pulses_of[learner_id] = int(newer or base)  # type: ignore[arg-type]
         for f in facts:
             cell = cells[(learner_id, f.competency_id)]
-            if f.cycle_id == baseline:
+            if f.cycle_id == base:
                 cell.update(
                     baseline_report_id=f.report_id,
                     baseline_on=f.closed_on,
@@ -210,12 +222,20 @@ def learner_rows(
                     reading=f.reading,
                     reliable_points=_reliable_points(f.change, f.rci),
                 )
+            elif f.cycle_id == newer:
+                cell.update(
+                    new_baseline_report_id=f.report_id,
+                    new_baseline_on=f.closed_on,
+                    new_baseline_others=f.others_mean,
+                    new_baseline_others_n=f.others_n,
+                    new_baseline_self=f.self_score,
+                )
     # Drop cells made only for scores of cycles that were not chosen.
     for key in [k for k, v in cells.items() if not v]:
         del cells[key]
 
     for p in sources.pulse_scores(learner_ids, today, org):
-        if baseline_of.get(p.learner_id) != p.baseline_cycle_id:
+        if pulses_of.get(p.learner_id) != p.baseline_cycle_id:
             continue  # a pulse of an earlier round
         cells[(p.learner_id, p.competency_id)].setdefault("pulses", []).append(
             {

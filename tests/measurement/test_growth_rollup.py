@@ -259,3 +259,20 @@ def test_the_database_hides_the_rows_from_other_organisations(scenes):
     with tenant_context(a.org), connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608
         assert cursor.fetchone()[0] == 1
+
+
+def test_a_later_round_shows_beside_the_last_pair(scenes):
+    a, _b = scenes
+    learner = a.learner
+    first = run_cycle(a, peers(2), learners=[learner])
+    run_cycle(a, peers(4), kind="follow_up", baseline=first, learners=[learner])
+    with tenant_context(a.org):
+        growth.do_rollup_growth([learner.pk])
+    assert all(r["new_baseline_on"] is None for r in rows_of(a, learner))
+    run_cycle(a, peers(3), learners=[learner])  # a new programme's baseline
+    with tenant_context(a.org):
+        growth.do_rollup_growth([learner.pk])
+    for row in rows_of(a, learner):
+        assert (row["baseline_others"], row["follow_up_others"]) == (2.0, 4.0)
+        assert row["reading"] == "reliable improvement"
+        assert row["new_baseline_others"] == pytest.approx(3.0) and row["new_baseline_others_n"] == 4
