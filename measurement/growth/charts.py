@@ -16,22 +16,43 @@ from measurement.growth.queries import GrowthPicture, Patterns
 
 # Plotly does not wrap titles: break them so that a phone shows the whole finding.
 TITLE_WIDTH = 38
+LABEL_WIDTH = 14
 
 
 def _title(text: str) -> dict[str, Any]:
     return {"text": "<br>".join(textwrap.wrap(text, TITLE_WIDTH)), "x": 0, "xanchor": "left"}
 
 
+def _top_margin(title: dict[str, Any]) -> int:
+    """Room above the plot for every line of the (wrapped) title."""
+    return 30 + 24 * (title["text"].count("<br>") + 1)
+
+
+def _label(name: str) -> str:
+    """A competency name broken into short lines, so a phone keeps room for the points."""
+    return "<br>".join(textwrap.wrap(name, LABEL_WIDTH)) or name
+
+
 def _finding(picture: GrowthPicture) -> str:
     charted = picture.charted
     improved = [c for c in charted if c.status == "improved"]
     compared = [c for c in charted if c.status in ("improved", "declined", "steady")]
-    if improved:
+    if improved and len(improved) <= 2:
         return ngettext(
             "Reliable improvement in %(k)s of %(n)s competency: %(names)s",
             "Reliable improvement in %(k)s of %(n)s competencies: %(names)s",
             len(compared),
-        ) % {"k": len(improved), "n": len(compared), "names": ", ".join(c.name for c in improved)}
+        ) % {
+            "k": len(improved),
+            "n": len(compared),
+            "names": _(" and ").join(c.name for c in improved),
+        }
+    if improved:
+        return ngettext(
+            "Reliable improvement in %(k)s of %(n)s competency",
+            "Reliable improvement in %(k)s of %(n)s competencies",
+            len(compared),
+        ) % {"k": len(improved), "n": len(compared)}
     if compared:
         return _("No reliable change yet: every change is within rater noise")
     rated = [c for c in charted if c.baseline_others is not None]
@@ -49,13 +70,17 @@ def growth_figure(picture: GrowthPicture) -> dict[str, Any]:
     """Colleagues' mean per competency at the baseline and the follow-up (a line between the
     two), and the latest pulse on the pulsed behaviours, on the 1–5 scale."""
     rows = list(reversed(picture.charted))  # the first competency at the top
-    names = [c.name for c in rows]
+    names = [_label(c.name) for c in rows]
     segments_x: list[float | None] = []
     segments_y: list[str | None] = []
     for c in rows:
-        if c.has_baseline and c.has_follow_up and None not in (c.baseline_others, c.follow_up_others):
+        if (
+            c.has_baseline
+            and c.has_follow_up
+            and None not in (c.baseline_others, c.follow_up_others)
+        ):
             segments_x += [c.baseline_others, c.follow_up_others, None]
-            segments_y += [c.name, c.name, None]
+            segments_y += [_label(c.name), _label(c.name), None]
     traces: list[go.Scatter] = [
         go.Scatter(
             x=segments_x,
@@ -107,7 +132,12 @@ def growth_figure(picture: GrowthPicture) -> dict[str, Any]:
                 y=names,
                 mode="markers",
                 name=new_label,
-                marker={"color": PALETTE[3], "size": 12, "symbol": "square-open", "line": {"width": 3}},
+                marker={
+                    "color": PALETTE[3],
+                    "size": 12,
+                    "symbol": "square-open",
+                    "line": {"width": 3},
+                },
                 customdata=[[c.new_baseline_others_n] for c in rows],
                 hovertemplate="<b>%{y}</b><br>"
                 + new_label
@@ -133,16 +163,20 @@ def growth_figure(picture: GrowthPicture) -> dict[str, Any]:
             )
         )
     fig = go.Figure(traces)
+    title = _title(_finding(picture))
+    top = _top_margin(title)
     fig.update_layout(
-        title=_title(_finding(picture)),
+        title=title,
         xaxis={
-            "title": {"text": _("Colleagues' mean rating (%(low)s–%(high)s)") % {"low": SCALE_MIN, "high": SCALE_MAX}},
+            "title": {
+                "text": _("Mean rating (%(low)s–%(high)s)") % {"low": SCALE_MIN, "high": SCALE_MAX}
+            },
             "range": [SCALE_MIN - 0.2, SCALE_MAX + 0.2],
         },
         yaxis={"title": {"text": _("Competency")}, "automargin": True},
-        legend={"orientation": "h", "y": -0.35},
-        margin={"l": 10, "r": 10, "t": 90, "b": 120},
-        height=max(300, 170 + 50 * len(rows)),
+        legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0},
+        margin={"l": 10, "r": 10, "t": top, "b": 150},
+        height=top + 150 + 64 * max(1, len(rows)),
         font=_FONT,
         plot_bgcolor="#ffffff",
         paper_bgcolor="#ffffff",
@@ -157,7 +191,7 @@ def patterns_figure(patterns: Patterns) -> dict[str, Any]:
     fig = go.Figure(
         go.Bar(
             x=[round(100 * (r.improved_share or 0), 1) for r in rows],
-            y=[r.name for r in rows],
+            y=[_label(r.name) for r in rows],
             orientation="h",
             marker_color=PALETTE[2],
             customdata=[[r.improved, r.pairs, r.mean_change or 0.0] for r in rows],
@@ -176,16 +210,18 @@ def patterns_figure(patterns: Patterns) -> dict[str, Any]:
         title = _("No competency shows a reliable improvement among these coachees yet")
     else:
         title = _("Too few coachees a competency to show patterns")
+    heading = _title(title)
+    room = _top_margin(heading)
     fig.update_layout(
-        title=_title(title),
+        title=heading,
         xaxis={
-            "title": {"text": _("Coachees with a reliable improvement (% of those with a follow-up)")},
+            "title": {"text": _("Share of coachees")},
             "range": [0, 102],
             "ticksuffix": "%",
         },
         yaxis={"title": {"text": _("Competency")}, "automargin": True},
-        margin={"l": 10, "r": 10, "t": 90, "b": 60},
-        height=max(260, 140 + 50 * len(rows)),
+        margin={"l": 10, "r": 10, "t": room, "b": 60},
+        height=room + 60 + 56 * max(1, len(rows)),
         font=_FONT,
         plot_bgcolor="#ffffff",
         paper_bgcolor="#ffffff",

@@ -133,9 +133,9 @@ def _pilot_360(people: DemoPeople, pilot: Cohort, rng: random.Random) -> None:
         feedback.do_compute_reports(people.org, follow_up.pk)
     finally:
         for status in set(statuses.values()):
-            enrollments.filter(
-                pk__in=[pk for pk, s in statuses.items() if s == status]
-            ).update(status=status)
+            enrollments.filter(pk__in=[pk for pk, s in statuses.items() if s == status]).update(
+                status=status
+            )
     start = pilot.start_date
     _age(baseline, dt.timedelta(days=(today - start).days + 10))
     end = pilot.end_date or start + dt.timedelta(days=150)

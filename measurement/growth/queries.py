@@ -165,6 +165,14 @@ class CompetencyGrowth:
         return None if s is None or o is None else s - o
 
     @property
+    def change_text(self) -> str:
+        return "" if self.change is None else _signed(self.change, 2)
+
+    @property
+    def gap_text(self) -> str:
+        return "" if self.gap is None else _signed(self.gap, 1)
+
+    @property
     def gap_label(self) -> str:
         gap = self.gap
         if gap is None:
@@ -273,7 +281,10 @@ def _since_sentence(c: CompetencyGrowth, learner_view: bool) -> str:
         return _(
             "Since then, a new baseline (%(date)s): too few colleagues answered on %(name)s to "
             "show a score."
-        ) % {"date": c.new_baseline_on.strftime("%d %b %Y") if c.new_baseline_on else "", "name": c.name}
+        ) % {
+            "date": c.new_baseline_on.strftime("%d %b %Y") if c.new_baseline_on else "",
+            "name": c.name,
+        }
     return ngettext(
         "Since then, a new baseline (%(date)s): colleagues rate %(name)s %(mean)s of %(max)s "
         "(%(n)s rater).",
@@ -405,6 +416,25 @@ class GrowthPicture:
                 parts.append(
                     _("At the baseline colleagues rated %(name)s highest (%(mean)s of %(max)s).")
                     % {"name": best.name, "mean": f"{best.baseline_others:.1f}", "max": SCALE_MAX}
+                )
+            pulsed = [
+                p
+                for c in self.competencies
+                if (p := c.latest_pulse) is not None
+                and p.others_mean is not None
+                and p.baseline_items_mean is not None
+            ]
+            if pulsed:
+                up = sum(1 for p in pulsed if (p.others_mean or 0) > (p.baseline_items_mean or 0))
+                parts.append(
+                    ngettext(
+                        "The latest pulse is up on %(up)s of %(n)s competency pulsed: a "
+                        "direction, not yet a reliable change.",
+                        "The latest pulse is up on %(up)s of %(n)s competencies pulsed: a "
+                        "direction, not yet a reliable change.",
+                        len(pulsed),
+                    )
+                    % {"up": up, "n": len(pulsed)}
                 )
         if not parts:
             parts.append(
@@ -693,6 +723,10 @@ class PatternRow:
     goals_achieved: int | None = None
 
     @property
+    def mean_change_text(self) -> str:
+        return "" if self.mean_change is None else _signed(self.mean_change, 2)
+
+    @property
     def improved_share(self) -> float | None:
         if not self.change_shown or not self.pairs or self.improved is None:
             return None
@@ -734,10 +768,15 @@ def coach_patterns(coach: Membership, cohort_id: int | None) -> Patterns:
         by_cohort.values(), key=lambda es: (es[0].cohort_start or dt.date.min, es[0].cohort)
     )
     cohorts = [CohortChoice(int(es[0].cohort_id), es[0].cohort) for es in reversed(ordered)]  # type: ignore[arg-type]
-    selected = next((c for c in cohorts if c.id == cohort_id), cohorts[0] if cohorts else None)
+    # Unless asked for one, the latest cohort with enough coachees to show anything.
+    enough = [c for c in cohorts if anonymity.cell_is_shown(len(by_cohort[c.id]))]
+    fallback = enough[0] if enough else (cohorts[0] if cohorts else None)
+    selected = next((c for c in cohorts if c.id == cohort_id), fallback)
     if selected is None:
         return Patterns(cohorts, None, 0, [])
     learners = sorted({e.learner_id for e in by_cohort[selected.id]})
+    if not anonymity.cell_is_shown(len(learners)):
+        return Patterns(cohorts, selected, len(learners), [])  # too few to show any cell
     rows = _latest_rows(learners)
     readable = readable_report_ids(
         coach,
@@ -756,7 +795,9 @@ def coach_patterns(coach: Membership, cohort_id: int | None) -> Patterns:
         pairs = [
             r
             for r in cell
-            if r.baseline_others is not None and r.follow_up_others is not None and r.rci is not None
+            if r.baseline_others is not None
+            and r.follow_up_others is not None
+            and r.rci is not None
         ]
         unknown = sum(
             1

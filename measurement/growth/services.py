@@ -186,7 +186,6 @@ def learner_rows(
         by_learner[fact.learner_id].append(fact)
     pulses_of: dict[int, int] = {}  # learner -> the baseline whose pulses count
     for learner_id, facts in by_learner.items():
-        closed = {f.cycle_id: (f.closed_on, f.cycle_id) for f in facts}
         latest = _latest([f for f in facts if f.kind == "baseline"])
         baselines = {f.cycle_id for f in facts if f.kind == "baseline"}
         follow_ups = [

@@ -44,8 +44,7 @@ def rows_of(scene, learner=None):
         if learner is not None:
             qs = qs.filter(learner=learner)
         return [
-            {k: v for k, v in row.items() if k not in ("id", "computed_at")}
-            for row in qs.values()
+            {k: v for k, v in row.items() if k not in ("id", "computed_at")} for row in qs.values()
         ]
 
 
@@ -275,4 +274,6 @@ def test_a_later_round_shows_beside_the_last_pair(scenes):
     for row in rows_of(a, learner):
         assert (row["baseline_others"], row["follow_up_others"]) == (2.0, 4.0)
         assert row["reading"] == "reliable improvement"
-        assert row["new_baseline_others"] == pytest.approx(3.0) and row["new_baseline_others_n"] == 4
+        assert (
+            row["new_baseline_others"] == pytest.approx(3.0) and row["new_baseline_others_n"] == 4
+        )
