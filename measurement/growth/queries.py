@@ -246,7 +246,18 @@ def _sentence(c: CompetencyGrowth, learner_view: bool) -> str:
             }
         return text
     if status == "baseline":
-        if c.has_baseline and c.baseline_others is not None:
+        if c.has_baseline and c.has_follow_up:
+            return _(
+                "Too few colleagues answered on %(name)s at the baseline or the follow-up to "
+                "compare the two (a group below the anonymity threshold is left out)."
+            ) % {"name": c.name}
+        if c.has_follow_up:
+            return _("Follow-up only: there is no baseline on %(name)s to compare it with.") % {
+                "name": c.name
+            }
+        if not c.has_baseline:
+            return ""  # only a later round's baseline is shown: the next sentence says it
+        if c.baseline_others is not None:
             text = ngettext(
                 "Baseline: %(who)s rate %(name)s %(mean)s of %(max)s (%(n)s rater).",
                 "Baseline: %(who)s rate %(name)s %(mean)s of %(max)s (%(n)s raters).",
@@ -263,10 +274,6 @@ def _sentence(c: CompetencyGrowth, learner_view: bool) -> str:
                 "Baseline: too few colleagues answered on %(name)s to show a score (a group "
                 "below the anonymity threshold is left out)."
             ) % {"name": c.name}
-        if c.has_follow_up and not c.has_baseline:
-            return _("Follow-up only: there is no baseline on %(name)s to compare it with.") % {
-                "name": c.name
-            }
         return text + " " + _("A follow-up 360 shows whether it moves beyond rater noise.")
     if status == "hidden":
         return _("The 360 report on %(name)s has not been shared with you.") % {"name": c.name}

@@ -4,10 +4,10 @@ It reads the other areas only through their contracts (``measurement.sources``):
 scores and closed pulses (feedback), observations and goal counts (coaching), and the mastery
 estimates of pathways (``Ability``, as the impact roll-up does). Per learner it takes the
 latest closed 360 follow-up and its baseline (else the latest baseline), and the latest
-baseline when a later round started; it assembles one row
-per competency with any evidence, and upserts the rows of the current period in one
-``INSERT … ON CONFLICT DO UPDATE`` per batch; rows in scope that no longer rest on a fact are
-deleted. It never writes a fact, and running it twice leaves the same rows.
+baseline when a later round started; it assembles one row per competency with any evidence and
+upserts the current period's rows in one ``INSERT … ON CONFLICT DO UPDATE`` per batch; rows in
+scope that no longer rest on a fact are deleted. It never writes a fact, and running it twice
+leaves the same rows.
 
 A fact about a learner (a frozen report, an observation, a goal, a practice answer) records the
 learner's roll-up in the outbox in its own transaction (``queue_growth_rollup``), debounced to
@@ -123,7 +123,8 @@ def do_rollup_growth(
     facts and upsert them; delete the period's rows in scope that no facts support any more
     (and, for the full run, those of members who are no longer active learners).
 
-    Must run inside ``tenant_context``. Idempotent; reads facts only and never edits one.
+    Must run inside ``tenant_context``. Idempotent; reads facts only and never edits one. A
+    targeted run locks its learners' membership rows for its transaction.
     """
     org = current_org()
     assert org is not None
@@ -134,9 +135,13 @@ def do_rollup_growth(
     if learner_ids is not None:
         wanted = sorted({int(i) for i in learner_ids})
         active = active.filter(pk__in=wanted)
-    scope = list(active.order_by("pk").values_list("pk", flat=True))
     written = 0
     with transaction.atomic():
+        if learner_ids is not None:
+            # Two roll-ups of one learner (a fact's and another's) serialise: the later one
+            # reads the earlier one's facts. Locked in primary-key order.
+            active = active.select_for_update(of=("self",))
+        scope = list(active.order_by("pk").values_list("pk", flat=True))
         for start in range(0, len(scope), LEARNER_BATCH):
             batch = scope[start : start + LEARNER_BATCH]
             rows = learner_rows(org, batch, period, today, now)
