@@ -1237,6 +1237,58 @@ def observation_facts(learner_ids: Sequence[int] | None = None) -> list[Observat
     ]
 
 
+@dataclass(frozen=True)
+class GoalFact:
+    learner_id: int  # Membership id
+    competency_id: int
+    goals: int  # set on this competency, in any state
+    achieved: int
+
+
+def goal_facts(learner_ids: Sequence[int]) -> list[GoalFact]:
+    """Coaching goals per learner and competency, counts only (1 query): no titles, no
+    reflections. Goals that name no competency are left out."""
+    return [
+        GoalFact(r["learner_id"], r["competency_id"], r["goals"], r["achieved"])
+        for r in Goal.objects.filter(learner_id__in=list(learner_ids), competency__isnull=False)
+        .values("learner_id", "competency_id")
+        .annotate(goals=Count("id"), achieved=Count("id", filter=Q(status=Goal.Status.ACHIEVED)))
+        .order_by("learner_id", "competency_id")
+    ]
+
+
+@dataclass(frozen=True)
+class CoachedLearner:
+    engagement_id: int
+    learner_id: int  # Membership id
+    name: str
+    cohort_id: int | None
+    cohort: str
+    cohort_start: dt.date | None
+
+
+def coached_learners(coach: Membership, engagement_id: int | None = None) -> list[CoachedLearner]:
+    """The coach's coachees, one row per engagement (or only ``engagement_id``, when it is
+    theirs), with the engagement's cohort: who the growth views of a coach may read (1 query).
+    Names only, nothing a coachee keeps private."""
+    qs = CoachingEngagement.objects.filter(coach=coach)
+    if engagement_id is not None:
+        qs = qs.filter(pk=engagement_id)
+    return [
+        CoachedLearner(
+            e.pk,
+            e.coachee_id,
+            _name(e.coachee),
+            e.cohort_id,
+            e.cohort.name if e.cohort else "",
+            e.cohort.start_date if e.cohort else None,
+        )
+        for e in qs.select_related("coachee__user", "cohort").order_by(
+            "coachee__user__full_name", "id"
+        )
+    ]
+
+
 def observations_by_competency(learner: Membership) -> dict[int, list[ObservationRow]]:
     """The learner's observations for "my growth", by competency (1 query)."""
     by: dict[int, list[ObservationRow]] = defaultdict(list)

@@ -618,6 +618,14 @@ def do_rate_session(learner: Membership, session_id: int, rating: int) -> Sessio
 # --- Goals and experiments ---------------------------------------------------------------------
 
 
+def _queue_growth(learner_id: int) -> None:
+    """A goal or an observation changed the learner's growth picture: their roll-up, recorded
+    with the fact (measurement.growth)."""
+    from measurement.growth.services import queue_growth_rollup
+
+    queue_growth_rollup([learner_id])
+
+
 def _engagement_of(actor: Membership, engagement_id: int) -> CoachingEngagement:
     """The engagement when ``actor`` is its coach or coachee."""
     engagement = (
@@ -650,14 +658,18 @@ def do_set_goal(
         problems["target_date"] = [_("The target date is in the past.")]
     if problems:
         raise ValidationError(problems)
-    return Goal.objects.create(
-        engagement=engagement,
-        learner_id=engagement.coachee_id,
-        competency=competency,
-        title=title.strip(),
-        success_measure=success_measure.strip(),
-        target_date=target_date,
-    )
+    with transaction.atomic():
+        goal = Goal.objects.create(
+            engagement=engagement,
+            learner_id=engagement.coachee_id,
+            competency=competency,
+            title=title.strip(),
+            success_measure=success_measure.strip(),
+            target_date=target_date,
+        )
+        if competency is not None:
+            _queue_growth(goal.learner_id)
+    return goal
 
 
 def do_update_goal(
@@ -684,6 +696,8 @@ def do_update_goal(
         goal.reflection = reflection.strip()
         goal.closed_at = None if status == Goal.Status.OPEN else (goal.closed_at or timezone.now())
         goal.save(update_fields=["progress", "status", "reflection", "closed_at"])
+        if goal.competency_id is not None:
+            _queue_growth(goal.learner_id)
     return goal
 
 
@@ -827,17 +841,20 @@ def do_record_observation(
         problems["behaviour"] = [_("Describe what you saw them do or say.")]
     if problems:
         raise ValidationError(problems)
-    return Observation.objects.create(
-        learner=learner,
-        observer=observer,
-        observer_kind=kind,
-        competency=competency,
-        indicator=indicator,
-        level=level,
-        situation=situation.strip(),
-        behaviour=behaviour.strip(),
-        observed_on=observed_on,
-    )
+    with transaction.atomic():
+        observation = Observation.objects.create(
+            learner=learner,
+            observer=observer,
+            observer_kind=kind,
+            competency=competency,
+            indicator=indicator,
+            level=level,
+            situation=situation.strip(),
+            behaviour=behaviour.strip(),
+            observed_on=observed_on,
+        )
+        _queue_growth(learner.pk)
+    return observation
 
 
 # --- Peer feedback, three-way notes, rehearsals -----------------------------------------------

@@ -12,7 +12,8 @@ From MEASUREMENT.md and the confidentiality table in ARCHITECTURE.md:
 - Stakeholder ratings of a project: an aggregate only, once the anonymity threshold answered.
 - Aggregates across learners (team, cohort, any cell of a dashboard or export): at least
   ``MIN_PEOPLE_PER_CELL`` distinct people per shown cell, checked on the combination of filters
-  the reader chose (the cell as shown), not on each filter alone.
+  the reader chose (the cell as shown), not on each filter alone. A reader who also sees some
+  of those people's own figures must not recover the rest by subtraction.
 """
 
 from __future__ import annotations
@@ -61,6 +62,14 @@ def stakeholder_aggregate_is_shown(org: HasThresholds, responses: int) -> bool:
 def cell_is_shown(people: int) -> bool:
     """Whether an aggregate across learners resting on ``people`` distinct people may be shown."""
     return people >= MIN_PEOPLE_PER_CELL
+
+
+def cell_with_known_members_is_shown(people: int, unknown: int) -> bool:
+    """Whether an aggregate across ``people`` learners may be shown to a reader who already sees
+    the individual figures of all but ``unknown`` of them (a coach who was shown some reports).
+    Subtracting what they know recovers the aggregate of the ``unknown`` others, so that must
+    rest on ``MIN_PEOPLE_PER_CELL`` people too, unless there is nothing left to recover."""
+    return cell_is_shown(people) and (unknown == 0 or cell_is_shown(unknown))
 
 
 def hidden_reason(org: HasThresholds, group: str, responses: int) -> str:

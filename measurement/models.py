@@ -348,3 +348,75 @@ class ImpactRollup(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["organization", "cohort"], name="impactrollup_unique")
         ]
+
+
+# --- Individual growth roll-up (learner × competency × period) -------------------------------
+
+
+class LearnerCompetencyRollup(TenantModel):
+    """Per learner, competency and period (month start): the individual level of the impact
+    chain, recomputed from facts (``measurement.growth.services``) and read by "My growth" and
+    the coach's views. Never a fact itself; rows are rewritten whole.
+
+    360 figures come from frozen reports (others' mean = mean of the shown groups' means, so a
+    hidden group is never in it): the learner's latest closed follow-up and its baseline (else
+    the latest closed baseline alone), and the latest baseline when a later round started. ``pulses`` lists the latest baseline's closed pulses for this competency (others
+    only, on the pulsed behaviours, with that baseline's mean on the same behaviours). ``rci``
+    and ``reading`` are the follow-up report's reliable change index (Jacobson & Truax);
+    ``reliable_points`` is the smallest change that would have counted."""
+
+    learner = models.ForeignKey(
+        "organizations.Membership", on_delete=models.CASCADE, related_name="+"
+    )
+    competency = models.ForeignKey(
+        "competencies.Competency", on_delete=models.CASCADE, related_name="+"
+    )
+    period = models.DateField()
+    # 360 baseline and follow-up (frozen reports; ids, not foreign keys: rows are rebuilt).
+    baseline_report_id = models.BigIntegerField(null=True, blank=True)
+    baseline_on = models.DateField(null=True, blank=True)
+    baseline_others = models.FloatField(null=True, blank=True)
+    baseline_others_n = models.PositiveIntegerField(default=0)
+    baseline_self = models.FloatField(null=True, blank=True)
+    follow_up_report_id = models.BigIntegerField(null=True, blank=True)
+    follow_up_on = models.DateField(null=True, blank=True)
+    follow_up_others = models.FloatField(null=True, blank=True)
+    follow_up_others_n = models.PositiveIntegerField(default=0)
+    follow_up_self = models.FloatField(null=True, blank=True)
+    # The latest baseline when it belongs to a later round than that pair; empty otherwise.
+    new_baseline_report_id = models.BigIntegerField(null=True, blank=True)
+    new_baseline_on = models.DateField(null=True, blank=True)
+    new_baseline_others = models.FloatField(null=True, blank=True)
+    new_baseline_others_n = models.PositiveIntegerField(default=0)
+    new_baseline_self = models.FloatField(null=True, blank=True)
+    pulses = models.JSONField(default=list, blank=True)
+    change = models.FloatField(null=True, blank=True)
+    rci = models.FloatField(null=True, blank=True)
+    reading = models.CharField(max_length=40, blank=True)
+    reliable_points = models.FloatField(null=True, blank=True)
+    # Behavioural observations by a coach or invited peers (on the competency's scale).
+    observations = models.PositiveIntegerField(default=0)
+    observation_mean = models.FloatField(null=True, blank=True)
+    observation_scale_max = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_observed_on = models.DateField(null=True, blank=True)
+    # Knowledge of the module content (BKT p(known)) and the graded answers behind it.
+    p_known = models.FloatField(null=True, blank=True)
+    mastery_answers = models.PositiveIntegerField(default=0)
+    mastered = models.BooleanField(default=False)
+    # Coaching goals on this competency.
+    goals = models.PositiveIntegerField(default=0)
+    goals_achieved = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "learner", "competency", "period"],
+                name="learnercompetencyrollup_unique",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["organization", "period", "competency"], name="lcrollup_period_comp"
+            )
+        ]

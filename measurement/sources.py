@@ -1,6 +1,7 @@
 """The other apps' facts, read only through their ``queries.py`` read contracts
 (/work/notes/contracts.md): projects (benefit claims, milestones and stakeholder ratings),
-coaching (session counts, observations) and 360 feedback (frozen competency scores).
+coaching (session counts, observations, goal counts) and 360 feedback (frozen competency scores,
+closed pulses).
 
 One module, so the impact roll-up names each source once and tests can stand a source in.
 """
@@ -10,10 +11,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from coaching.queries import CoachingCounts, ObservationFact
+from coaching.queries import CoachingCounts, GoalFact, ObservationFact
 from coaching.queries import coaching_counts as _coaching_counts
+from coaching.queries import goal_facts as _goal_facts
 from coaching.queries import observation_facts as _observation_facts
-from measurement.feedback.queries import CompetencyScoreFact, competency_score_facts
+from measurement.feedback.queries import (
+    CompetencyScoreFact,
+    PulseScoreFact,
+    competency_score_facts,
+)
+from measurement.feedback.queries import learner_score_facts as _learner_score_facts
+from measurement.feedback.queries import pulse_score_facts as _pulse_score_facts
 from projects.queries import (
     BenefitClaimFact,
     TeamProjectFacts,
@@ -42,3 +50,15 @@ def team_project_facts(
     cohort_ids: Sequence[int], start: dt.date, end: dt.date
 ) -> list[TeamProjectFacts]:
     return _team_project_facts(cohort_ids, start, end)
+
+
+def learner_competency_scores(learner_ids: Sequence[int]) -> list[CompetencyScoreFact]:
+    return _learner_score_facts(learner_ids)
+
+
+def pulse_scores(learner_ids: Sequence[int], today: dt.date, org: object) -> list[PulseScoreFact]:
+    return _pulse_score_facts(learner_ids, today, org)
+
+
+def goals(learner_ids: Sequence[int]) -> list[GoalFact]:
+    return _goal_facts(learner_ids)

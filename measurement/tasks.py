@@ -41,6 +41,7 @@ def fan_out_nightly_rollups() -> int:
     for org_id in org_ids:
         rollup_progress.delay(org_id)
         rollup_impact.delay(org_id)
+        rollup_growth.delay(org_id)
     return len(org_ids)
 
 
@@ -68,3 +69,13 @@ def rollup_impact(org_id: int) -> dict[str, object]:
 
     result = impact.do_rollup_impact()
     return {"cohorts": result.cohorts, "group_rows": result.group_rows}
+
+
+@shared_task(base=TenantTask, name="measurement.tasks.rollup_growth")
+def rollup_growth(org_id: int) -> dict[str, object]:
+    """Nightly: every learner's growth per competency, recomputed from facts (closed pulses
+    and any fact whose own roll-up was lost are picked up here)."""
+    from measurement.growth.services import do_rollup_growth
+
+    result = do_rollup_growth()
+    return {"period": result.period.isoformat(), "learners": result.learners, "rows": result.rows}

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from measurement import views
+from measurement.growth import urls as growth_urls
 
 urlpatterns = [
     path("impact/", views.sponsor_home, name="sponsor_home"),
@@ -35,3 +36,6 @@ urlpatterns += [
 ]
 
 urlpatterns += [path("impact/team/", views.team_dashboard, name="team_dashboard")]
+
+# Individual growth (measurement.growth): the learner's page and the coach's views.
+urlpatterns += growth_urls.urlpatterns

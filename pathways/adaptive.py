@@ -97,6 +97,13 @@ def do_record_outcome(
     return do_record_outcomes(learner, [competency_id], target, correct, source)[0]
 
 
+def _queue_growth(learner_id: int) -> None:
+    """The learner's mastery moved: their growth roll-up, recorded with the answer."""
+    from measurement.growth.services import queue_growth_rollup
+
+    queue_growth_rollup([learner_id])
+
+
 def do_record_outcomes(
     learner: Membership,
     competency_ids: Sequence[int],
@@ -176,6 +183,7 @@ def do_record_outcomes(
         )
         target.difficulty = difficulty
         target.difficulty_updates = locked.difficulty_updates + 1
+        _queue_growth(learner.pk)
     return [
         Outcome(
             theta=ability.theta,

@@ -53,6 +53,27 @@ class CompetencyScoreFact:  # read from FROZEN reports only
     change: float | None  # follow-up only: others_mean - baseline others_mean
     rci: float | None  # follow-up only
     reading: str  # "reliable improvement" | "reliable decline" | "within measurement error" | ""
+    report_id: int | None = None
+    baseline_cycle_id: int | None = None  # follow-up only: the baseline it is compared with
+
+
+def _score_fact(r: CompetencyScore) -> CompetencyScoreFact:
+    return CompetencyScoreFact(
+        learner_id=r.learner_id,
+        cycle_id=r.cycle_id,
+        cohort_id=r.cycle.cohort_id,
+        kind=r.cycle.kind,
+        closed_on=r.cycle.closed_at.date() if r.cycle.closed_at else r.cycle.responses_close_on,
+        competency_id=r.competency_id,
+        self_score=r.self_score,
+        others_mean=r.others_mean,
+        others_n=r.others_n,
+        change=r.change,
+        rci=r.rci,
+        reading=r.reading,
+        report_id=r.report_id,
+        baseline_cycle_id=r.cycle.baseline_id,
+    )
 
 
 def competency_score_facts(cohort_ids: Sequence[int]) -> list[CompetencyScoreFact]:
@@ -64,23 +85,126 @@ def competency_score_facts(cohort_ids: Sequence[int]) -> list[CompetencyScoreFac
         .select_related("cycle")
         .order_by("cycle_id", "learner_id", "competency_id")
     )
-    return [
-        CompetencyScoreFact(
-            learner_id=r.learner_id,
-            cycle_id=r.cycle_id,
-            cohort_id=r.cycle.cohort_id,
-            kind=r.cycle.kind,
-            closed_on=r.cycle.closed_at.date() if r.cycle.closed_at else r.cycle.responses_close_on,
-            competency_id=r.competency_id,
-            self_score=r.self_score,
-            others_mean=r.others_mean,
-            others_n=r.others_n,
-            change=r.change,
-            rci=r.rci,
-            reading=r.reading,
+    return [_score_fact(r) for r in rows]
+
+
+def learner_score_facts(learner_ids: Sequence[int]) -> list[CompetencyScoreFact]:
+    """Every frozen competency score of the learners, in closed cycles of any cohort, oldest
+    cycle first (one query): what the individual growth roll-up reads."""
+    rows = (
+        CompetencyScore.objects.filter(
+            learner_id__in=list(learner_ids), cycle__status=Cycle.Status.CLOSED
         )
-        for r in rows
-    ]
+        .select_related("cycle")
+        .order_by("learner_id", "cycle__closed_at", "cycle_id", "competency_id")
+    )
+    return [_score_fact(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class PulseScoreFact:  # closed pulses only, shown groups only
+    learner_id: int
+    baseline_cycle_id: int
+    competency_id: int
+    number: int
+    sent_on: dt.date
+    closes_on: dt.date
+    items: int  # the competency's behaviours in this pulse
+    others_mean: float | None  # mean of the shown groups' means (None: no group shown)
+    others_n: int  # raters in shown groups who rated at least half of these behaviours
+    baseline_items_mean: float | None  # the baseline's others' mean on the same behaviours
+
+
+def pulse_score_facts(learner_ids: Sequence[int], today: dt.date, org: Any) -> list[PulseScoreFact]:
+    """Per closed pulse of the learners (``closes_on`` before ``today``) and competency: the
+    others' mean on the pulsed behaviours, by the report's rules (a group below the anonymity
+    threshold is dropped, never folded in; a rater counts for a competency when they rated at
+    least half of its pulsed behaviours), beside the baseline's others' mean on the same
+    behaviours. A pulse still open is never read. Four queries."""
+    from measurement import anonymity
+    from measurement.feedback.models import Answer
+    from measurement.feedback.reporting import OTHER_GROUPS, competency_rater_score
+
+    pulses = list(
+        Pulse.objects.filter(
+            participant__learner_id__in=list(learner_ids), closes_on__lt=today
+        ).select_related("participant")
+    )
+    if not pulses:
+        return []
+    item_ids = sorted({i for p in pulses for i in p.item_ids})
+    competency_of = dict(Item.objects.filter(pk__in=item_ids).values_list("id", "competency_id"))
+    baseline_items: dict[int, dict[int, float | None]] = {}
+    for participant_id, data in Report.objects.filter(
+        participant_id__in={p.participant_id for p in pulses}
+    ).values_list("participant_id", "data"):
+        baseline_items[participant_id] = {
+            int(row["item_id"]): row.get("others_mean") for row in data.get("items", [])
+        }
+    groups: dict[int, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+    scores: dict[int, dict[int, int | None]] = defaultdict(dict)
+    for pulse_id, rel, request_id, item_id, score in (
+        Answer.objects.filter(
+            request__pulse__in=pulses, request__status=RaterRequest.Status.SUBMITTED
+        )
+        .order_by("id")
+        .values_list("request__pulse_id", "request__relationship", "request_id", "item_id", "score")
+    ):
+        groups[pulse_id][rel].add(request_id)
+        scores[request_id][item_id] = score  # the latest answer per request and item is in force
+    facts = []
+    for pulse in sorted(pulses, key=lambda p: (p.participant.learner_id, p.number)):
+        by_competency: dict[int, list[int]] = defaultdict(list)
+        for item_id in pulse.item_ids:
+            if item_id in competency_of:
+                by_competency[competency_of[item_id]].append(item_id)
+        responded = {g: len(ids) for g, ids in groups[pulse.pk].items()}
+        shown = [g for g in OTHER_GROUPS if g in anonymity.shown_groups(org, responded)]
+        for competency_id, ids in sorted(by_competency.items()):
+            means, n = [], 0
+            for g in shown:
+                values = [
+                    v
+                    for request_id in sorted(groups[pulse.pk][g])
+                    if (v := competency_rater_score(scores[request_id], ids)) is not None
+                ]
+                if values:
+                    means.append(sum(values) / len(values))
+                    n += len(values)
+            before = [
+                float(v)
+                for i in ids
+                if (v := baseline_items.get(pulse.participant_id, {}).get(i)) is not None
+            ]
+            facts.append(
+                PulseScoreFact(
+                    learner_id=pulse.participant.learner_id,
+                    baseline_cycle_id=pulse.participant.cycle_id,
+                    competency_id=competency_id,
+                    number=pulse.number,
+                    sent_on=pulse.sent_on,
+                    closes_on=pulse.closes_on,
+                    items=len(ids),
+                    others_mean=sum(means) / len(means) if means else None,
+                    others_n=n,
+                    baseline_items_mean=sum(before) / len(before) if before else None,
+                )
+            )
+    return facts
+
+
+def readable_report_ids(reader: Membership, report_ids: Sequence[int]) -> set[int]:
+    """Which of these reports ``reader`` may read by ``can_read_report``'s rule: their own, or
+    one the learner shared with the coach of its cohort (one query)."""
+    ids = [i for i in report_ids if i is not None]
+    if not ids:
+        return set()
+    coached = CohortCoach.objects.filter(membership=reader).values("cohort_id")
+    return set(
+        Report.objects.filter(pk__in=ids)
+        .filter(Q(learner=reader) | Q(shared_with_coach=True, cycle__cohort_id__in=coached))
+        .values_list("pk", flat=True)
+    )
 
 
 def baseline_others_means(learner_id: int) -> dict[int, float]:

@@ -727,6 +727,8 @@ def do_compute_reports(org: Organization, cycle_id: int) -> int:
     Safe to run twice: an existing report is never recomputed (frozen). Returns how many were
     created.
     """
+    from measurement.growth.services import queue_growth_rollup
+
     cycle = Cycle.objects.filter(pk=cycle_id, status=Cycle.Status.CLOSED).first()
     if cycle is None:
         return 0
@@ -784,6 +786,8 @@ def do_compute_reports(org: Organization, cycle_id: int) -> int:
             record_followup(
                 f"{NOTIFY}.send_report_ready", report.pk, dedupe_key=f"fb-report-{report.pk}"
             )
+            # The frozen scores are facts of the learner's growth: their roll-up, with them.
+            queue_growth_rollup([participant.learner_id])
         created += 1
     return created
 

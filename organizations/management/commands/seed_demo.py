@@ -15,6 +15,7 @@ from coaching.demo import seed_coaching
 from competencies.demo import seed_framework
 from measurement.demo import seed_impact
 from measurement.feedback.demo import seed_feedback
+from measurement.growth.demo import seed_growth
 from measurement.services import do_rollup_progress
 from organizations.api_keys.demo import DEMO_KEYS, demo_key_plaintext, seed_api_keys
 from organizations.demo import (
@@ -70,7 +71,8 @@ class Command(BaseCommand):
                 seed_security(people)
                 seed_coaching(people)
                 do_rollup_progress(org)
-                seed_impact(people, cohort)
+                pilot = seed_impact(people, cohort)
+                seed_growth(people, pilot)  # after impact: the pilot's 360s and the roll-up
                 # After impact, which finishes the pilot cohort's enrolments: each gets its badge.
                 seed_badges(org.slug)
             self.stdout.write(f"  {name} ({slug}): {len(people.learners)} learners")

@@ -1,0 +1,69 @@
+"""Growth pages: the learner's own, a coach's view of one coachee, a coach's patterns.
+
+Each answers in the first screenful; each downloads its table (``?format=csv|xlsx``). Admins
+and sponsors have no page here (404): an individual's growth is the learner's, and their
+coach's as far as the learner shares it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+from plotly.utils import PlotlyJSONEncoder
+
+from measurement.growth import charts, queries
+from organizations.exports import requested_format, tabular_response
+from organizations.http import TenantRequest
+from organizations.roles import role_required
+
+
+def _json(figure: dict[str, Any]) -> Any:
+    return json.loads(json.dumps(figure, cls=PlotlyJSONEncoder))
+
+
+def _picture_page(request: TenantRequest, picture: queries.GrowthPicture, name: str) -> Any:
+    fmt = requested_format(request)
+    if fmt:
+        return tabular_response(fmt, name, *queries.growth_table(picture))
+    figure = _json(charts.growth_figure(picture)) if picture.charted else None
+    return render(request, "measurement/growth.html", {"picture": picture, "figure": figure})
+
+
+@require_GET
+@role_required("learner")
+def my_growth(request: TenantRequest, org_slug: str) -> HttpResponse:
+    """Am I growing, and where: 360 change, pulses, observations, knowledge and goals."""
+    return _picture_page(request, queries.learner_growth(request.membership), "my-growth")
+
+
+@require_GET
+@role_required("coach")
+def coachee_growth(request: TenantRequest, org_slug: str, engagement_id: int) -> HttpResponse:
+    """The same picture for the coach of the engagement, 360 only where shared with them."""
+    picture = queries.coachee_growth(request.membership, engagement_id)
+    if picture is None:
+        raise Http404("Not your coachee.")
+    return _picture_page(request, picture, f"growth-{picture.person}")
+
+
+@require_GET
+@role_required("coach")
+def coach_patterns(request: TenantRequest, org_slug: str) -> HttpResponse:
+    """Which competencies move across the coach's coachees of a cohort (aggregates only)."""
+    raw = request.GET.get("cohort", "")
+    patterns = queries.coach_patterns(request.membership, int(raw) if raw.isdigit() else None)
+    fmt = requested_format(request)
+    if fmt:
+        name = f"patterns-{patterns.selected.name if patterns.selected else 'none'}"
+        return tabular_response(fmt, name, *queries.patterns_table(patterns))
+    figure = _json(charts.patterns_figure(patterns)) if patterns.moving else None
+    query = f"cohort={patterns.selected.id}" if patterns.selected else ""
+    return render(
+        request,
+        "measurement/growth_patterns.html",
+        {"patterns": patterns, "figure": figure, "query": query},
+    )
