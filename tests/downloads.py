@@ -73,3 +73,10 @@ def assert_constant_queries(
     rows_after = len(csv_rows(client.get(url, {**params, "format": "csv"})))
     assert rows_after > rows_before, "add_rows must add rows to the download"
     assert after == before, (before, after)
+
+
+def rename(member: Any, name: str) -> None:
+    """Give a person a name of their choosing, through the profile service (as they would)."""
+    from organizations.profile.services import do_update_profile
+
+    do_update_profile(member.user, full_name=name, time_zone="", email_reminders=True)
