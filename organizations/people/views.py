@@ -202,10 +202,15 @@ def people_invite_all(request: TenantRequest, org_slug: str) -> HttpResponse:
 
 @role_required("admin")
 def team_list(request: TenantRequest, org_slug: str) -> HttpResponse:
+    teams = queries.team_tree()
+    fmt = requested_format(request)
+    if fmt is not None:
+        rows = queries.team_export_rows(teams)
+        return tabular_response(fmt, f"{org_slug}-teams", queries.TEAM_EXPORT_HEADERS, rows)
     return render(
         request,
         "organizations/people/team_list.html",
-        {"teams": queries.team_tree(), "form": TeamForm()},
+        {"teams": teams, "form": TeamForm()},
     )
 
 
@@ -326,9 +331,14 @@ def audit_log(request: TenantRequest, org_slug: str) -> HttpResponse:
     form = AuditFilterForm(request.GET or None, choices=queries.audit_choices())
     form.is_valid()  # an invalid value is shown beside its field; the valid ones still apply
     filters = queries.AuditFilters(**getattr(form, "cleaned_data", {}))
+    fmt = requested_format(request)
+    if fmt is not None:
+        rows = queries.audit_export_rows(filters)
+        return tabular_response(fmt, f"{org_slug}-audit-log", queries.AUDIT_EXPORT_HEADERS, rows)
     page, entries = queries.audit_page(filters, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("format", None)
     template = "organizations/people/audit_log.html"
     context = {"form": form, "page": page, "entries": entries, "query": query.urlencode()}
     return render(request, f"{template}#results" if request.htmx else template, context)
