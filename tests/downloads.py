@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from openpyxl import load_workbook
 
@@ -30,11 +31,19 @@ def xlsx_rows(response: Any) -> list[list[Any]]:
     return [list(r) for r in sheet.iter_rows(values_only=True)]
 
 
+def download_url(url: str, fmt: str, **params: Any) -> str:
+    """``url`` (which may carry a query already) asking for ``fmt``, as the page's links do:
+    the page's own parameters first, ``format`` last."""
+    query = urlencode(params)
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}{query + '&' if query else ''}format={fmt}"
+
+
 def download(client: Any, url: str, **params: Any) -> tuple[list[list[str]], list[list[Any]]]:
     """The table at ``url`` as CSV and as XLSX (opened with openpyxl): the same header, the same
     number of rows, no cell a spreadsheet would run. Returns both, header first."""
-    as_csv = csv_rows(client.get(url, {**params, "format": "csv"}))
-    as_xlsx = xlsx_rows(client.get(url, {**params, "format": "xlsx"}))
+    as_csv = csv_rows(client.get(download_url(url, "csv", **params)))
+    as_xlsx = xlsx_rows(client.get(download_url(url, "xlsx", **params)))
     assert as_csv[0] == [str(h) for h in as_xlsx[0]]
     assert len(as_csv) == len(as_xlsx)
     for row in as_csv[1:]:
@@ -55,7 +64,7 @@ def column(rows: list[list[Any]], name: str) -> list[Any]:
 def export_queries(client: Any, url: str, **params: Any) -> int:
     """Queries one CSV download of ``url`` takes, leaving out the tenant's ``set_config``."""
     with count_queries() as ctx:
-        response = client.get(url, {**params, "format": "csv"})
+        response = client.get(download_url(url, "csv", **params))
     assert response.status_code == 200
     return len(ctx.app_queries)
 
@@ -65,12 +74,12 @@ def assert_constant_queries(
 ) -> None:
     """A download takes as many queries after ``add_rows`` as before it: it reads all rows at
     once, not one query per row."""
-    client.get(url, {**params, "format": "csv"})  # warm the session and caches
+    client.get(download_url(url, "csv", **params))  # warm the session and caches
     before = export_queries(client, url, **params)
-    rows_before = len(csv_rows(client.get(url, {**params, "format": "csv"})))
+    rows_before = len(csv_rows(client.get(download_url(url, "csv", **params))))
     add_rows()
     after = export_queries(client, url, **params)
-    rows_after = len(csv_rows(client.get(url, {**params, "format": "csv"})))
+    rows_after = len(csv_rows(client.get(download_url(url, "csv", **params))))
     assert rows_after > rows_before, "add_rows must add rows to the download"
     assert after == before, (before, after)
 
