@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count
+from django.utils.translation import gettext
 
 from competencies.models import (
     MAX_LEVELS,
@@ -492,3 +493,35 @@ def alignment_map(framework_id: int | None = None) -> AlignmentMap:
             ServingCompetency(link.pk, row.id, row.name, row.framework, link.weight)
         )
     return AlignmentMap(priorities, list(rows.values()), frameworks, framework_id)
+
+
+FRAMEWORK_EXPORT_HEADERS = (
+    "Framework",
+    "Description",
+    "Competencies",
+    "Behavioural indicators",
+    "Scale levels",
+    "Competencies serving a priority",
+)
+
+
+def framework_export_rows(overview: FrameworkList) -> list[tuple[object, ...]]:
+    """The framework list as export rows (no queries)."""
+    return [
+        (f.name, f.description, f.competencies, f.indicators, f.levels, f.aligned)
+        for f in overview.frameworks
+    ]
+
+
+def alignment_export(amap: AlignmentMap) -> tuple[list[str], list[list[object]]]:
+    """The alignment map as a table: a competency a row, a priority a column, each cell the
+    weight (1-5) or empty, then how many priorities the competency serves (no queries)."""
+    headers = [
+        gettext("Framework"),
+        gettext("Competency"),
+        gettext("Category"),
+        *[p.title for p in amap.priorities],
+        gettext("Priorities served"),
+    ]
+    rows = [[r.framework, r.name, r.category, *r.cells, len(r.served)] for r in amap.rows]
+    return headers, rows

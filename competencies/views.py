@@ -33,6 +33,7 @@ from competencies.models import (
     PriorityAlignment,
     StrategicPriority,
 )
+from organizations.exports import requested_format, tabular_response
 from organizations.http import TenantRequest
 from organizations.roles import role_required
 
@@ -67,9 +68,14 @@ def _back_to(org_slug: str, competency: Competency) -> HttpResponse:
 @require_GET
 @role_required("admin")
 def framework_list(request: TenantRequest, org_slug: str) -> HttpResponse:
-    return render(
-        request, "competencies/framework_list.html", {"overview": queries.framework_list()}
-    )
+    overview = queries.framework_list()
+    fmt = requested_format(request)
+    if fmt is not None:
+        rows = queries.framework_export_rows(overview)
+        return tabular_response(
+            fmt, f"{org_slug}-frameworks", queries.FRAMEWORK_EXPORT_HEADERS, rows
+        )
+    return render(request, "competencies/framework_list.html", {"overview": overview})
 
 
 @require_http_methods(GET_POST)
@@ -555,6 +561,9 @@ def alignment_remove(request: TenantRequest, org_slug: str, link_id: int) -> Htt
 def alignment_map(request: TenantRequest, org_slug: str) -> HttpResponse:
     raw = request.GET.get("framework", "")
     framework_id = int(raw) if raw.isdigit() else None
-    return render(
-        request, "competencies/alignment_map.html", {"map": queries.alignment_map(framework_id)}
-    )
+    amap = queries.alignment_map(framework_id)
+    fmt = requested_format(request)
+    if fmt is not None:
+        return tabular_response(fmt, f"{org_slug}-alignment-map", *queries.alignment_export(amap))
+    query = f"framework={amap.framework_id}" if amap.framework_id else ""
+    return render(request, "competencies/alignment_map.html", {"map": amap, "query": query})
