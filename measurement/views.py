@@ -208,6 +208,11 @@ def metric_import(request: TenantRequest, org_slug: str) -> HttpResponse:
 @role_required("admin")
 def metric_import_detail(request: TenantRequest, org_slug: str, import_id: int) -> HttpResponse:
     job = get_object_or_404(MetricImport.objects.defer("rows"), pk=import_id)
+    fmt = requested_format(request)
+    if fmt:
+        headers = [_("Row"), _("Column"), _("Problem")]
+        rows = [(p.get("row"), p.get("column", ""), p.get("message", "")) for p in job.problems]
+        return tabular_response(fmt, f"{job.filename} problems", headers, rows)
     polling = bool(request.htmx and request.GET.get("progress"))
     template = "measurement/metric_import_detail.html"
     response = render(request, f"{template}#progress" if polling else template, {"job": job})

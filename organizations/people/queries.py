@@ -384,6 +384,38 @@ def recent_imports(limit: int = 10) -> list[ImportRow]:
     ]
 
 
+IMPORT_EXPORT_HEADERS = ("File", "Uploaded", "By", "Rows", "Status")
+
+
+def import_export_rows(rows: list[ImportRow]) -> list[tuple[Any, ...]]:
+    """The recent imports as export rows (no queries; times in the organisation's zone)."""
+    return [
+        (j.filename, timezone.localtime(j.created_at), j.created_by, j.total_rows, j.status_label)
+        for j in rows
+    ]
+
+
+PROBLEM_EXPORT_HEADERS = ("Row", "Column", "Problem")
+
+
+def problem_export_rows(problems: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """An import's problems (row 1 is the header) as export rows, to fix the file by."""
+    return [(p.get("row"), p.get("column", ""), p.get("message", "")) for p in problems]
+
+
+CHANGE_EXPORT_HEADERS = ("Person", "E-mail", "Field", "Before", "After")
+
+
+def change_export_rows(summary: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """The changes an import makes to existing people, a field a row, as the page lists them
+    (the summary keeps the first 200 people)."""
+    return [
+        (p.get("name", ""), p.get("email", ""), field, values[0], values[1])
+        for p in (summary or {}).get("updated_people", [])
+        for field, values in p.get("changes", {}).items()
+    ]
+
+
 # --- Audit log -----------------------------------------------------------------------------
 
 
