@@ -525,3 +525,15 @@ def alignment_export(amap: AlignmentMap) -> tuple[list[str], list[list[object]]]
     ]
     rows = [[r.framework, r.name, r.category, *r.cells, len(r.served)] for r in amap.rows]
     return headers, rows
+
+
+def scale_export(detail: FrameworkDetail) -> tuple[list[str], list[list[object]]]:
+    """A framework's proficiency scale (no queries)."""
+    headers = [gettext("Level"), gettext("Label"), gettext("What it looks like")]
+    return headers, [[lv.value, lv.label, lv.descriptor] for lv in detail.levels]
+
+
+def priority_export(priority: PriorityView) -> tuple[list[str], list[list[object]]]:
+    """The competencies serving one priority, with their weight (no queries)."""
+    headers = [gettext("Competency"), gettext("Framework"), gettext("Weight (1-5)")]
+    return headers, [[c.name, c.framework, c.weight] for c in priority.competencies]

@@ -97,6 +97,9 @@ def framework_create(request: TenantRequest, org_slug: str) -> HttpResponse:
 @role_required("admin")
 def framework_detail(request: TenantRequest, org_slug: str, framework_id: int) -> HttpResponse:
     detail = _detail(framework_id)
+    fmt = requested_format(request)
+    if fmt is not None:  # the proficiency scale; the whole framework exports as JSON
+        return tabular_response(fmt, f"{detail.name} scale", *queries.scale_export(detail))
     form = CompetencyForm(auto_id="new_competency_%s")
     return render(
         request, "competencies/framework_detail.html", {"framework": detail, "form": form}
@@ -475,6 +478,10 @@ def priority_create(request: TenantRequest, org_slug: str) -> HttpResponse:
 @role_required("admin")
 def priority_detail(request: TenantRequest, org_slug: str, priority_id: int) -> HttpResponse:
     priority = get_object_or_404(StrategicPriority, pk=priority_id)
+    fmt = requested_format(request)
+    if fmt is not None and request.method != "POST":
+        table = queries.priority_export(queries.priority_detail(priority.pk))
+        return tabular_response(fmt, f"{priority.title} competencies", *table)
     initial = {"title": priority.title, "description": priority.description}
     form = PriorityForm(_bound(request), initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -76,3 +76,31 @@ def test_competency_downloads_are_for_admins_of_the_organisation(org_a, org_b, a
         for url in urls:
             for fmt in ("csv", "xlsx"):
                 assert client.get(url, {"format": fmt}).status_code == 404, url
+
+
+def test_a_frameworks_scale_and_a_prioritys_competencies_download(org_a, org_b, admin_a, login):
+    framework = build_framework(org_a, 3, priorities=1)
+    with tenant_context(org_a):
+        levels = {lv.value: (lv.label, lv.descriptor) for lv in framework.levels.all()}
+        changes = {1: ("=Starter", levels[1][1])}
+        services.do_update_scale(None, framework, changes)
+        priority = services.do_create_priority(None, "Grow revenue", "")
+        competency = framework.competencies.order_by("position").first()
+        services.do_set_alignment(None, priority, competency, 4)
+    client = login(admin_a)
+    url = reverse("framework_detail", args=[org_a.slug, framework.pk])
+    assert "format=csv" in client.get(url).content.decode()
+    scale, _ = download(client, url)
+    assert scale[0] == ["Level", "Label", "What it looks like"]
+    assert scale[1][:2] == ["1", "'=Starter"] and len(scale) == 1 + len(levels)
+    priority_url = reverse("priority_detail", args=[org_a.slug, priority.pk])
+    assert "format=xlsx" in client.get(priority_url).content.decode()
+    linked, _ = download(client, priority_url)
+    assert linked[1:] == [["Competency 1", "Leadership", "4"]]
+    outsider = login(make_member(org_b, "admin@b.example", is_admin=True))
+    for target in (url, priority_url):
+        assert outsider.get(target, {"format": "csv"}).status_code == 404
+        mine = target.replace(org_a.slug, org_b.slug)
+        assert outsider.get(mine, {"format": "csv"}).status_code == 404
+    learner = login(make_member(org_a, "l@a.example", is_learner=True))
+    assert learner.get(url, {"format": "csv"}).status_code == 404
