@@ -523,7 +523,9 @@ def alignment_export(amap: AlignmentMap) -> tuple[list[str], list[list[object]]]
         *[p.title for p in amap.priorities],
         gettext("Priorities served"),
     ]
-    rows = [[r.framework, r.name, r.category, *r.cells, len(r.served)] for r in amap.rows]
+    rows: list[list[object]] = [
+        [r.framework, r.name, r.category, *r.cells, len(r.served)] for r in amap.rows
+    ]
     return headers, rows
 
 
