@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Avg, Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from coaching.models import (
@@ -393,6 +395,84 @@ def coach_sessions(coach: Membership, page_number: str | int | None) -> Page:
         )
     )
     return page
+
+
+SESSION_EXPORT_HEADERS = (
+    "Session",
+    "Kind",
+    "Starts",
+    "Minutes",
+    "Mode",
+    "Location",
+    "Cohort",
+    "Participants",
+    "Status",
+)
+
+
+def coach_session_export_rows(coach: Membership) -> Iterator[tuple[Any, ...]]:
+    """Every session of the coach, newest first, as export rows (``SESSION_EXPORT_HEADERS``;
+    start in the organisation's time zone): what the sessions list shows, never notes or
+    summaries. Two queries whatever the number: the participants' names of all the coach's
+    sessions at once, then the sessions streamed in chunks."""
+    names: dict[int, list[str]] = defaultdict(list)
+    for session_id, full_name, email in (
+        SessionParticipant.objects.filter(session__coach=coach)
+        .order_by("session_id", "id")
+        .values_list("session_id", "learner__user__full_name", "learner__user__email")
+    ):
+        names[session_id].append(full_name or email.split("@")[0])
+    sessions = (
+        CoachingSession.objects.filter(coach=coach)
+        .select_related("cohort")
+        .order_by("-starts_at", "-id")
+    )
+    for s in sessions.iterator(chunk_size=2000):
+        yield (
+            s.title,
+            s.get_kind_display(),
+            timezone.localtime(s.starts_at),
+            s.minutes,
+            s.get_mode_display(),
+            s.location,
+            s.cohort.name if s.cohort else "",
+            ", ".join(names.get(s.pk, [])),
+            s.get_status_display(),
+        )
+
+
+ROSTER_EXPORT_HEADERS = (
+    "Name",
+    "E-mail",
+    "Team",
+    "Pathway",
+    "Cohort",
+    "Status",
+    "Required steps done",
+    "Required steps",
+    "Progress %",
+    "Steps overdue",
+)
+
+
+def roster_export_rows(roster: Roster) -> list[tuple[Any, ...]]:
+    """The coach's roster table as export rows (``ROSTER_EXPORT_HEADERS``; no queries):
+    progress and overdue steps, as on the page, nothing a learner keeps private."""
+    return [
+        (
+            c.name,
+            c.email,
+            c.team,
+            c.pathway,
+            c.cohort,
+            c.status,
+            c.steps_done,
+            c.steps_total,
+            c.percent,
+            c.steps_overdue,
+        )
+        for c in roster.coachees
+    ]
 
 
 # --- One session, as its reader may see it ----------------------------------------------------
@@ -983,9 +1063,7 @@ def sponsor_engagements(sponsor: Membership) -> list[EngagementRow]:
     return _engagement_rows(CoachingEngagement.objects.filter(sponsor=sponsor))
 
 
-def engagement_page(page_number: str | int | None, query: str = "") -> Page:
-    """Admin list of engagements (names, cohort, contract, focus; no private text), a page at
-    a time, searchable by a name (4 queries)."""
+def _engagements_matching(query: str) -> QuerySet[CoachingEngagement]:
     qs = CoachingEngagement.objects.order_by("-starts_on", "id")
     if query:
         qs = qs.filter(
@@ -993,13 +1071,77 @@ def engagement_page(page_number: str | int | None, query: str = "") -> Page:
             | Q(coachee__user__full_name__icontains=query)
             | Q(coachee__user__email__icontains=query)
         )
-    page = Paginator(qs, ENGAGEMENTS_PER_PAGE).get_page(page_number)
+    return qs
+
+
+def engagement_page(page_number: str | int | None, query: str = "") -> Page:
+    """Admin list of engagements (names, cohort, contract, focus; no private text), a page at
+    a time, searchable by a name (4 queries)."""
+    page = Paginator(_engagements_matching(query), ENGAGEMENTS_PER_PAGE).get_page(page_number)
     page.object_list = _engagement_rows(  # type: ignore[assignment]
         CoachingEngagement.objects.filter(pk__in=[e.pk for e in page.object_list]).order_by(
             "-starts_on", "id"
         )
     )
     return page
+
+
+ENGAGEMENT_EXPORT_HEADERS = (
+    "Coachee",
+    "Coachee e-mail",
+    "Coach",
+    "Coach e-mail",
+    "Sponsor",
+    "Cohort",
+    "Sessions held",
+    "Sessions contracted",
+    "Starts",
+    "Ends",
+    "Focus",
+    "Status",
+)
+
+
+def engagement_export_rows(query: str = "") -> Iterator[tuple[Any, ...]]:
+    """Every engagement the admin list finds for ``query``, as export rows
+    (``ENGAGEMENT_EXPORT_HEADERS``): names, contract, focus and sessions held, never what was
+    said. Three queries whatever the number: focus and sessions held are read for all matching
+    engagements at once, then the engagements are streamed in chunks."""
+    qs = _engagements_matching(query)
+    focus: dict[int, list[str]] = defaultdict(list)
+    for engagement_id, name in (
+        EngagementFocus.objects.filter(engagement_id__in=qs.values("pk"))
+        .order_by("engagement_id", "competency__position", "competency__name")
+        .values_list("engagement_id", "competency__name")
+    ):
+        focus[engagement_id].append(name)
+    held = {
+        (coach_id, learner_id): n
+        for coach_id, learner_id, n in SessionParticipant.objects.filter(
+            session__status=CoachingSession.Status.HELD,
+            attendance=SessionParticipant.Attendance.ATTENDED,
+            learner_id__in=qs.values("coachee_id"),
+        )
+        .values("session__coach_id", "learner_id")
+        .annotate(n=Count("id"))
+        .values_list("session__coach_id", "learner_id", "n")
+    }
+    rows = qs.select_related("coach__user", "coachee__user", "sponsor__user", "cohort")
+    for e in rows.iterator(chunk_size=2000):
+        yield (
+            _name(e.coachee),
+            e.coachee.user.email,
+            _name(e.coach),
+            e.coach.user.email,
+            _name(e.sponsor) if e.sponsor else "",
+            e.cohort.name if e.cohort else "",
+            held.get((e.coach_id, e.coachee_id), 0),
+            e.sessions_contracted,
+            e.starts_on,
+            e.ends_on,
+            ", ".join(focus.get(e.pk, [])),
+            e.get_status_display(),
+        )
 
 
 # --- Journal ------------------------------------------------------------------------------------

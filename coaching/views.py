@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -81,12 +82,20 @@ def _saved(form: Form, write: Callable[[], object]) -> bool:
 
 @role_required("coach")
 def coach_home(request: TenantRequest, org_slug: str) -> HttpResponse:
+    fmt = requested_format(request)
+    if fmt:  # the roster table
+        rows = queries.roster_export_rows(queries.coachees_of(request.membership))
+        return tabular_response(fmt, "coachees", queries.ROSTER_EXPORT_HEADERS, rows)
     home = queries.coach_home(request.membership)
     return render(request, "coaching/coach_home.html", {"home": home, "roster": home.roster})
 
 
 @role_required("coach")
 def coach_sessions(request: TenantRequest, org_slug: str) -> HttpResponse:
+    fmt = requested_format(request)
+    if fmt:
+        rows = queries.coach_session_export_rows(request.membership)
+        return tabular_response(fmt, "coaching-sessions", queries.SESSION_EXPORT_HEADERS, rows)
     page = queries.coach_sessions(request.membership, request.GET.get("page"))
     return render(request, "coaching/session_list.html", {"page": page})
 
@@ -292,8 +301,14 @@ def session_feedback(request: TenantRequest, org_slug: str, session_id: int) -> 
 @role_required("admin")
 def engagement_list(request: TenantRequest, org_slug: str) -> HttpResponse:
     query = request.GET.get("q", "").strip()
+    fmt = requested_format(request)
+    if fmt:
+        rows = queries.engagement_export_rows(query)
+        name = f"{org_slug}-coaching-engagements"
+        return tabular_response(fmt, name, queries.ENGAGEMENT_EXPORT_HEADERS, rows)
     page = queries.engagement_page(request.GET.get("page"), query)
-    return render(request, "coaching/engagement_list.html", {"page": page, "q": query})
+    context = {"page": page, "q": query, "query": urlencode({"q": query}) if query else ""}
+    return render(request, "coaching/engagement_list.html", context)
 
 
 @role_required("admin")

@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count
+from django.utils.translation import gettext
 
 from competencies.models import (
     MAX_LEVELS,
@@ -492,3 +493,49 @@ def alignment_map(framework_id: int | None = None) -> AlignmentMap:
             ServingCompetency(link.pk, row.id, row.name, row.framework, link.weight)
         )
     return AlignmentMap(priorities, list(rows.values()), frameworks, framework_id)
+
+
+FRAMEWORK_EXPORT_HEADERS = (
+    "Framework",
+    "Description",
+    "Competencies",
+    "Behavioural indicators",
+    "Scale levels",
+    "Competencies serving a priority",
+)
+
+
+def framework_export_rows(overview: FrameworkList) -> list[tuple[object, ...]]:
+    """The framework list as export rows (no queries)."""
+    return [
+        (f.name, f.description, f.competencies, f.indicators, f.levels, f.aligned)
+        for f in overview.frameworks
+    ]
+
+
+def alignment_export(amap: AlignmentMap) -> tuple[list[str], list[list[object]]]:
+    """The alignment map as a table: a competency a row, a priority a column, each cell the
+    weight (1-5) or empty, then how many priorities the competency serves (no queries)."""
+    headers = [
+        gettext("Framework"),
+        gettext("Competency"),
+        gettext("Category"),
+        *[p.title for p in amap.priorities],
+        gettext("Priorities served"),
+    ]
+    rows: list[list[object]] = [
+        [r.framework, r.name, r.category, *r.cells, len(r.served)] for r in amap.rows
+    ]
+    return headers, rows
+
+
+def scale_export(detail: FrameworkDetail) -> tuple[list[str], list[list[object]]]:
+    """A framework's proficiency scale (no queries)."""
+    headers = [gettext("Level"), gettext("Label"), gettext("What it looks like")]
+    return headers, [[lv.value, lv.label, lv.descriptor] for lv in detail.levels]
+
+
+def priority_export(priority: PriorityView) -> tuple[list[str], list[list[object]]]:
+    """The competencies serving one priority, with their weight (no queries)."""
+    headers = [gettext("Competency"), gettext("Framework"), gettext("Weight (1-5)")]
+    return headers, [[c.name, c.framework, c.weight] for c in priority.competencies]

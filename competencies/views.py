@@ -33,6 +33,7 @@ from competencies.models import (
     PriorityAlignment,
     StrategicPriority,
 )
+from organizations.exports import requested_format, tabular_response
 from organizations.http import TenantRequest
 from organizations.roles import role_required
 
@@ -67,9 +68,14 @@ def _back_to(org_slug: str, competency: Competency) -> HttpResponse:
 @require_GET
 @role_required("admin")
 def framework_list(request: TenantRequest, org_slug: str) -> HttpResponse:
-    return render(
-        request, "competencies/framework_list.html", {"overview": queries.framework_list()}
-    )
+    overview = queries.framework_list()
+    fmt = requested_format(request)
+    if fmt is not None:
+        rows = queries.framework_export_rows(overview)
+        return tabular_response(
+            fmt, f"{org_slug}-frameworks", queries.FRAMEWORK_EXPORT_HEADERS, rows
+        )
+    return render(request, "competencies/framework_list.html", {"overview": overview})
 
 
 @require_http_methods(GET_POST)
@@ -91,6 +97,9 @@ def framework_create(request: TenantRequest, org_slug: str) -> HttpResponse:
 @role_required("admin")
 def framework_detail(request: TenantRequest, org_slug: str, framework_id: int) -> HttpResponse:
     detail = _detail(framework_id)
+    fmt = requested_format(request)
+    if fmt is not None:  # the proficiency scale; the whole framework exports as JSON
+        return tabular_response(fmt, f"{detail.name} scale", *queries.scale_export(detail))
     form = CompetencyForm(auto_id="new_competency_%s")
     return render(
         request, "competencies/framework_detail.html", {"framework": detail, "form": form}
@@ -469,6 +478,10 @@ def priority_create(request: TenantRequest, org_slug: str) -> HttpResponse:
 @role_required("admin")
 def priority_detail(request: TenantRequest, org_slug: str, priority_id: int) -> HttpResponse:
     priority = get_object_or_404(StrategicPriority, pk=priority_id)
+    fmt = requested_format(request)
+    if fmt is not None and request.method != "POST":
+        table = queries.priority_export(queries.priority_detail(priority.pk))
+        return tabular_response(fmt, f"{priority.title} competencies", *table)
     initial = {"title": priority.title, "description": priority.description}
     form = PriorityForm(_bound(request), initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -555,6 +568,9 @@ def alignment_remove(request: TenantRequest, org_slug: str, link_id: int) -> Htt
 def alignment_map(request: TenantRequest, org_slug: str) -> HttpResponse:
     raw = request.GET.get("framework", "")
     framework_id = int(raw) if raw.isdigit() else None
-    return render(
-        request, "competencies/alignment_map.html", {"map": queries.alignment_map(framework_id)}
-    )
+    amap = queries.alignment_map(framework_id)
+    fmt = requested_format(request)
+    if fmt is not None:
+        return tabular_response(fmt, f"{org_slug}-alignment-map", *queries.alignment_export(amap))
+    query = f"framework={amap.framework_id}" if amap.framework_id else ""
+    return render(request, "competencies/alignment_map.html", {"map": amap, "query": query})

@@ -678,6 +678,69 @@ def series_table(metric: MetricResult) -> tuple[list[str], list[list[Any]]]:
     ]
 
 
+def levels_table(impact: CohortImpact) -> tuple[list[str], list[list[Any]]]:
+    """The "from reaction to ROI" table as the sponsor page shows it (no queries)."""
+    headers = [_("Level"), _("Name"), _("What we found"), _("Based on")]
+    return headers, [[lv.number, lv.name, lv.finding, lv.n] for lv in impact.levels]
+
+
+def behaviour_table(impact: CohortImpact) -> tuple[list[str], list[list[Any]]]:
+    """Behaviour change per competency (no queries). A competency hidden by the anonymity rule
+    keeps only its name and base, and says why, as on the page."""
+    headers = [
+        _("Competency"),
+        _("Learners (pairs)"),
+        _("Mean change"),
+        _("95% CI low"),
+        _("95% CI high"),
+        _("d_av"),
+        _("d_z"),
+        _("Reliable improvement"),
+        _("Note"),
+    ]
+    rows: list[list[Any]] = []
+    for c in impact.behaviour:
+        if c.hidden or c.too_few:
+            note = (
+                _("hidden: fewer than %(n)s learners, so it could identify people")
+                % {"n": MIN_CELL_SIZE}
+                if c.hidden
+                else c.too_few
+            )
+            rows.append([c.name, c.n, None, None, None, None, None, None, note])
+        else:
+            rows.append(
+                [c.name, c.n, c.mean_change, c.ci_low, c.ci_high, c.d_av, c.d_z, c.reliable, ""]
+            )
+    return headers, rows
+
+
+def team_completion_table(report: TeamCompletionReport) -> tuple[list[str], list[list[Any]]]:
+    """Completion by team, only the teams shown (at least MIN_CELL_SIZE learners; no queries)."""
+    headers = [_("Team"), _("Learners"), _("Finished"), _("Mean completion %")]
+    return headers, [
+        [t.team, t.learners, t.finished, round(100 * t.mean_completion, 1)] for t in report.teams
+    ]
+
+
+def impact_values_table(cohort_id: int, metric_id: int) -> tuple[list[str], Any]:
+    """Every team value behind a metric's estimate (``metric_values_page`` without pages),
+    streamed from one query."""
+    groups = PlanTeam.objects.filter(plan__cohort_id=cohort_id, team_id=OuterRef("team_id")).values(
+        "group"
+    )[:1]
+    rows = (
+        MetricValue.objects.filter(
+            metric_id=metric_id,
+            team_id__in=PlanTeam.objects.filter(plan__cohort_id=cohort_id).values("team_id"),
+        )
+        .annotate(group=Subquery(groups))
+        .order_by("-period", "team__name")
+        .values_list("team__name", "group", "period", "value")
+    )
+    return [_("Team"), _("Group"), _("Month"), _("Value")], rows.iterator(chunk_size=2000)
+
+
 @dataclass(frozen=True)
 class TeamValue:
     team: str
@@ -794,6 +857,82 @@ def metric_values_list(metric_id: int, page: str | None) -> Page[Any]:
     return Paginator(rows, VALUES_PER_PAGE).get_page(page)
 
 
+def metric_values_table(metric: Metric) -> tuple[list[str], Any]:
+    """Every value of a metric as the values page lists them (newest month first), streamed
+    from one query whatever their number."""
+    sources = dict(MetricValue.Source.choices)
+    rows = (
+        MetricValue.objects.filter(metric_id=metric.pk)
+        .order_by("-period", "team__name")
+        .values_list("period", "team__name", "value", "source")
+        .iterator(chunk_size=2000)
+    )
+    headers = [_("Month"), _("Team"), _("Value (%(unit)s)") % {"unit": metric.unit}, _("Source")]
+    return headers, ([p, team, v, sources.get(src, src)] for p, team, v, src in rows)
+
+
+def cost_lines_table(cohort: Cohort) -> tuple[list[str], list[list[Any]]]:
+    """The cohort's cost lines as its costs page lists them, with the full amount and the
+    cohort's share (1 query)."""
+    headers = [
+        _("Category"),
+        _("Detail"),
+        _("People"),
+        _("Hours each"),
+        _("Hourly rate"),
+        _("Amount"),
+        _("Shared by cohorts"),
+        _("This cohort"),
+    ]
+    return headers, [
+        [
+            line.get_category_display(),
+            line.description,
+            line.people,
+            line.hours,
+            line.hourly_rate,
+            line.amount,
+            line.shared_by,
+            line.allocated,
+        ]
+        for line in CostLine.objects.filter(cohort=cohort)
+    ]
+
+
+def setup_metrics_table(setup: ImpactSetup) -> tuple[list[str], list[list[Any]]]:
+    """The set-up page's metrics (no queries)."""
+    headers = [_("Metric"), _("Unit"), _("Level"), _("Good is"), _("Values"), _("Latest month")]
+    return headers, [
+        [m.name, m.unit, m.level, m.direction, m.values, m.latest] for m in setup.metrics
+    ]
+
+
+def setup_cohorts_table(setup: ImpactSetup) -> tuple[list[str], list[list[Any]]]:
+    """The set-up page's cohorts with plan, costs and ROI (no queries)."""
+    headers = [
+        _("Cohort"),
+        _("Starts"),
+        _("Measurement plan"),
+        _("Comparison group"),
+        _("Cost lines"),
+        _("Costs"),
+        _("ROI %"),
+    ]
+    yes, no = _("yes"), _("no")
+    return headers, [
+        [
+            c.name,
+            c.start_date,
+            yes if c.has_plan else no,
+            yes if c.has_comparison else no,
+            c.cost_lines or 0,
+            Decimal(c.costs).quantize(Decimal("0.01")),
+            round(c.roi_pct, 1) if c.roi_pct is not None else None,
+        ]
+        for c in setup.cohorts
+    ]
+
+
 @dataclass(frozen=True)
 class CohortDataQuality:
     id: int
@@ -888,6 +1027,56 @@ def data_quality() -> DataQuality:
         ],
         unrated_modules=len(modules) - len(shown),
     )
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def data_quality_table(quality: DataQuality) -> tuple[list[str], list[list[Any]]]:
+    """The admin home's data-quality rows per cohort (no queries)."""
+    headers = [
+        _("Cohort"),
+        _("Plan"),
+        _("Comparison group"),
+        _("Metric values missing"),
+        _("Participants"),
+        _("360 baselines"),
+        _("Benefit claims"),
+    ]
+    yes, no = _("yes"), _("no")
+    rows = []
+    for c in quality.cohorts:
+        missing = "; ".join(
+            _("%(name)s: %(missing)s of %(expected)s team-months") % m for m in c.metrics_missing
+        )
+        rows.append(
+            [
+                c.name,
+                yes if c.has_plan else no,
+                yes if c.comparison else no,
+                missing,
+                c.participants if c.has_plan else None,
+                c.baselines if c.has_plan else None,
+                c.claimants if c.has_plan else None,
+            ]
+        )
+    return headers, rows
+
+
+def weakest_modules_table(quality: DataQuality) -> tuple[list[str], list[list[Any]]]:
+    """The modules learners rate lowest, only those with enough raters (no queries)."""
+    headers = [
+        _("Module"),
+        _("Useful (of 5)"),
+        _("Relevant (of 5)"),
+        _("Ratings"),
+        _("Completions"),
+    ]
+    return headers, [
+        [m.title, _round(m.useful), _round(m.relevant), m.ratings, m.completions]
+        for m in quality.weakest_modules
+    ]
 
 
 @dataclass(frozen=True)

@@ -55,8 +55,8 @@ def sponsor_home(request: TenantRequest, org_slug: str) -> HttpResponse:
     page = queries.cohort_impact(request.membership, _cohort_param(request))
     impact = page.selected
     fmt = requested_format(request)
-    if fmt and impact is not None:
-        return tabular_response(fmt, f"roi-{impact.name}", *queries.roi_table(impact))
+    if fmt:
+        return _sponsor_download(fmt, request.GET.get("table", ""), impact)
     report = queries.team_completion()
     context: dict[str, Any] = {
         "page": page,
@@ -66,6 +66,7 @@ def sponsor_home(request: TenantRequest, org_slug: str) -> HttpResponse:
         "min_cell": queries.MIN_CELL_SIZE,
     }
     if impact is not None:
+        context["cohort_query"] = f"cohort={impact.id}"
         context["metric_figures"] = [
             (m, _json(charts.metric_figure(m, queries.start_of(impact))), f"metric-{m.metric_id}")
             for m in impact.metrics
@@ -73,6 +74,22 @@ def sponsor_home(request: TenantRequest, org_slug: str) -> HttpResponse:
         context["behaviour_figure"] = _json(charts.behaviour_figure(impact.behaviour))
         context["roi_figure"] = _json(charts.roi_figure(impact))
     return render(request, "measurement/sponsor_home.html", context)
+
+
+def _sponsor_download(fmt: str, table: str, impact: queries.CohortImpact | None) -> HttpResponse:
+    """One table of the impact page as a download: ``table`` names it; the ROI table is the
+    default. Tables of the selected cohort need one to be shown (else 404)."""
+    if table == "progress":
+        return tabular_response(
+            fmt, "progress-by-team", *queries.team_completion_table(queries.team_completion())
+        )
+    if impact is None:
+        raise Http404("No impact to show.")
+    if table == "levels":
+        return tabular_response(fmt, f"levels-{impact.name}", *queries.levels_table(impact))
+    if table == "behaviour":
+        return tabular_response(fmt, f"behaviour-{impact.name}", *queries.behaviour_table(impact))
+    return tabular_response(fmt, f"roi-{impact.name}", *queries.roi_table(impact))
 
 
 @role_required("sponsor", "admin")
@@ -95,6 +112,9 @@ def impact_metric(
     if metric is None:
         raise Http404("This metric is not in the cohort's plan.")
     fmt = requested_format(request)
+    if fmt and request.GET.get("table") == "values":
+        table = queries.impact_values_table(cohort_id, metric_id)
+        return tabular_response(fmt, f"{metric.name}-{impact.name}-values", *table)
     if fmt:
         return tabular_response(fmt, f"{metric.name}-{impact.name}", *queries.series_table(metric))
     values = queries.metric_values_page(cohort_id, metric_id, request.GET.get("page"))
@@ -123,7 +143,15 @@ def _field_error(form: forms.Form, error: ImpactError) -> None:
 
 @role_required("admin")
 def impact_setup(request: TenantRequest, org_slug: str) -> HttpResponse:
-    return render(request, "measurement/setup.html", {"setup": queries.impact_setup()})
+    setup = queries.impact_setup()
+    fmt = requested_format(request)
+    if fmt and request.GET.get("table") == "cohorts":
+        return tabular_response(
+            fmt, f"{org_slug}-impact-cohorts", *queries.setup_cohorts_table(setup)
+        )
+    if fmt:
+        return tabular_response(fmt, f"{org_slug}-metrics", *queries.setup_metrics_table(setup))
+    return render(request, "measurement/setup.html", {"setup": setup})
 
 
 @role_required("admin")
@@ -155,6 +183,9 @@ def metric_values(request: TenantRequest, org_slug: str, metric_id: int) -> Http
         else:
             messages.success(request, _("Value saved; the impact figures refresh within minutes."))
             return redirect("metric_values", org_slug, metric.pk)
+    fmt = requested_format(request)
+    if fmt and request.method != "POST":
+        return tabular_response(fmt, f"{metric.name} values", *queries.metric_values_table(metric))
     values = queries.metric_values_list(metric.pk, request.GET.get("page"))
     return render(
         request,
@@ -177,6 +208,11 @@ def metric_import(request: TenantRequest, org_slug: str) -> HttpResponse:
 @role_required("admin")
 def metric_import_detail(request: TenantRequest, org_slug: str, import_id: int) -> HttpResponse:
     job = get_object_or_404(MetricImport.objects.defer("rows"), pk=import_id)
+    fmt = requested_format(request)
+    if fmt:
+        headers = [_("Row"), _("Column"), _("Problem")]
+        rows = [(p.get("row"), p.get("column", ""), p.get("message", "")) for p in job.problems]
+        return tabular_response(fmt, f"{job.filename} problems", headers, rows)
     polling = bool(request.htmx and request.GET.get("progress"))
     template = "measurement/metric_import_detail.html"
     response = render(request, f"{template}#progress" if polling else template, {"job": job})
@@ -257,12 +293,15 @@ def cohort_costs(request: TenantRequest, org_slug: str, cohort_id: int) -> HttpR
     form = CostForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            impact.do_add_cost(cohort, impact.CostInput(**form.cleaned_data))
+            impact.do_add_cost(cohort, impact.CostInput(**form.cleaned_data), by=request.membership)
         except ImpactError as error:
             _field_error(form, error)
         else:
             messages.success(request, _("Cost line added."))
             return redirect("cohort_costs", org_slug, cohort.pk)
+    fmt = requested_format(request)
+    if fmt and request.method != "POST":
+        return tabular_response(fmt, f"{cohort.name} costs", *queries.cost_lines_table(cohort))
     lines = list(CostLine.objects.filter(cohort=cohort))
     total = sum((line.allocated for line in lines), Decimal(0))
     return render(
@@ -278,7 +317,7 @@ def cost_delete(
     request: TenantRequest, org_slug: str, cohort_id: int, line_id: int
 ) -> HttpResponse:
     line = get_object_or_404(CostLine, pk=line_id, cohort_id=cohort_id)
-    impact.do_delete_cost(line)
+    impact.do_delete_cost(line, by=request.membership)
     messages.success(request, _("Cost line removed."))
     return redirect("cohort_costs", org_slug, cohort_id)
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from measurement.queries import data_quality, programme_health
+from measurement.queries import (
+    data_quality,
+    data_quality_table,
+    programme_health,
+    weakest_modules_table,
+)
+from organizations.exports import requested_format, tabular_response
 from organizations.http import TenantRequest
 from organizations.roles import role_required
 from pathways.learning import queries as learning_queries
@@ -19,6 +25,14 @@ def learner_home(request: TenantRequest, org_slug: str) -> HttpResponse:
 
 @role_required("admin")
 def admin_home(request: TenantRequest, org_slug: str) -> HttpResponse:
+    fmt = requested_format(request)
+    if fmt:  # the data-quality tables; programme health downloads from the cohort list
+        quality = data_quality()
+        if request.GET.get("table") == "modules":
+            return tabular_response(
+                fmt, f"{org_slug}-weakest-modules", *weakest_modules_table(quality)
+            )
+        return tabular_response(fmt, f"{org_slug}-data-quality", *data_quality_table(quality))
     health = programme_health()
     return render(
         request,

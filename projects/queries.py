@@ -103,6 +103,36 @@ def project_template_list() -> list[ProjectTemplateRow]:
     return list(rows.values())
 
 
+TEMPLATE_EXPORT_HEADERS = [
+    "Template",
+    "Brief",
+    "Scope",
+    "Competencies practised",
+    "Milestones",
+    "Weeks",
+    "Sponsor",
+    "Used in steps",
+]
+
+
+def template_export_rows(rows: list[ProjectTemplateRow]) -> list[list[object]]:
+    """The project template list as export rows, milestones named with their week (no
+    queries)."""
+    return [
+        [
+            t.title,
+            t.brief,
+            t.scope_label,
+            ", ".join(t.competencies),
+            "; ".join(f"{m.title} (week {m.offset_weeks})" for m in t.milestones),
+            t.weeks,
+            "Required" if t.sponsor_required else "Optional",
+            t.used_by_steps,
+        ]
+        for t in rows
+    ]
+
+
 # --- Visibility ------------------------------------------------------------------------------
 
 PROJECTS_PER_PAGE = 25

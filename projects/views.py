@@ -37,7 +37,14 @@ PREFIX = "milestones"
 
 @role_required("admin")
 def project_template_list(request: TenantRequest, org_slug: str) -> HttpResponse:
-    return render(request, "projects/template_list.html", {"rows": queries.project_template_list()})
+    rows = queries.project_template_list()
+    fmt = requested_format(request)
+    if fmt:
+        export = queries.template_export_rows(rows)
+        return tabular_response(
+            fmt, f"{org_slug}-project-templates", queries.TEMPLATE_EXPORT_HEADERS, export
+        )
+    return render(request, "projects/template_list.html", {"rows": rows})
 
 
 def _initial(template: ProjectTemplate) -> tuple[dict[str, Any], list[dict[str, Any]]]:

@@ -826,3 +826,115 @@ def progress_export(cycle: Cycle) -> tuple[list[str], list[list[Any]]]:
             row += [c["invited"] + c["submitted"] + c["declined"], c["submitted"]]
         rows.append(row)
     return headers, rows
+
+
+CYCLE_EXPORT_HEADERS = [
+    "Cycle",
+    "Kind",
+    "Status",
+    "Cohort",
+    "Learners",
+    "Raters invited",
+    "Raters answered",
+    "Answers close",
+]
+
+
+def cycle_export_rows(rows: list[CycleRow]) -> list[list[Any]]:
+    """The cycle list (``cycle_list``) as export rows (no queries)."""
+    return [
+        [
+            c.title,
+            c.kind_label,
+            c.status_label,
+            c.cohort,
+            c.learners,
+            c.invited,
+            c.responded,
+            c.responses_close_on,
+        ]
+        for c in rows
+    ]
+
+
+def summary_export(summary: list[SummaryRow]) -> tuple[list[str], list[list[Any]]]:
+    """The cohort picture (``cohort_summary``) a cell a row: the whole cohort, then each team.
+    A hidden cell keeps neither mean nor count, and says so (no queries)."""
+    from measurement.anonymity import MIN_PEOPLE_PER_CELL
+
+    headers = ["Competency", "Learners of", "Others' mean (1-5)", "Learners (n)", "Note"]
+    hidden = f"hidden: fewer than {MIN_PEOPLE_PER_CELL} learners"
+    rows: list[list[Any]] = []
+    for row in summary:
+        cells = [("Whole cohort", row.mean, row.people)] + [
+            (f"Team {c.team}", c.mean, c.people) for c in row.teams
+        ]
+        for who, mean, people in cells:
+            if mean is None:
+                rows.append([row.competency, who, None, None, hidden])
+            else:
+                rows.append([row.competency, who, round(mean, 2), people, ""])
+    return headers, rows
+
+
+def counts_export(view: ParticipantView) -> tuple[list[str], list[list[Any]]]:
+    """A participant's answers so far per rater group: how many, never who (no queries)."""
+    headers = ["Group", "Nominated", "Answered", "Minimum"]
+    return headers, [
+        [g.label, g.nominated, g.responded, g.minimum if g.anonymous else 1] for g in view.counts
+    ]
+
+
+def report_export(data: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """The frozen report's table per competency, as its readers see it: groups hidden for
+    anonymity were dropped when the report was computed and stay out (no queries)."""
+    headers = [
+        "Competency",
+        "Self",
+        "Others (mean of shown groups)",
+        "Others (n)",
+        "Gap",
+        "Reading",
+        "By group",
+        "All others",
+        "All others (n)",
+    ]
+    follow_up = bool(data.get("is_follow_up"))
+    if follow_up:
+        headers += ["Change since baseline", "RCI", "Reading of the change"]
+    rows: list[list[Any]] = []
+    for c in data.get("competencies", []):
+        groups = "; ".join(
+            f"{s['label']} {s['mean']:.2f} (n={s['n']})"
+            for g, s in c.get("groups", {}).items()
+            if g != "self" and s.get("mean") is not None
+        )
+        all_others = c.get("all_others") or {}
+        row = [
+            c.get("name", ""),
+            c.get("self"),
+            c.get("others_mean"),
+            c.get("others_n") if c.get("others_mean") is not None else None,
+            c.get("gap"),
+            c.get("gap_label", "") if c.get("gap") is not None else "",
+            groups,
+            all_others.get("mean"),
+            all_others.get("n"),
+        ]
+        if follow_up:
+            row += [c.get("change"), c.get("rci"), c.get("reading", "")]
+        rows.append(row)
+    return headers, rows
+
+
+def trends_export(trends: list[PulseTrend]) -> tuple[list[str], list[list[Any]]]:
+    """The learner's pulse means since the baseline, a pulse a row (closed pulses, shown
+    groups only, as on the report; no queries)."""
+    headers = ["Statement", "Pulse", "Sent", "Mean (1-5)", "Raters (n)"]
+    return headers, [
+        [t.text, number, sent, None, None]
+        if mean is None
+        else [t.text, number, sent, round(mean, 2), n]
+        for t in trends
+        for number, sent, mean, n in t.points
+    ]

@@ -31,7 +31,12 @@ def _figure(data: dict) -> dict:  # type: ignore[type-arg]
 
 @role_required("admin")
 def cycle_list(request: TenantRequest, org_slug: str) -> HttpResponse:
-    return render(request, "feedback/cycle_list.html", {"cycles": queries.cycle_list()})
+    cycles = queries.cycle_list()
+    fmt = requested_format(request)
+    if fmt is not None:
+        rows = queries.cycle_export_rows(cycles)
+        return tabular_response(fmt, f"{org_slug}-360-cycles", queries.CYCLE_EXPORT_HEADERS, rows)
+    return render(request, "feedback/cycle_list.html", {"cycles": cycles})
 
 
 @role_required("admin")
@@ -68,6 +73,11 @@ def launch_cycle(request: TenantRequest, org_slug: str) -> HttpResponse:
 def cycle_detail(request: TenantRequest, org_slug: str, cycle_id: int) -> HttpResponse:
     cycle = get_object_or_404(Cycle.objects.select_related("cohort"), pk=cycle_id)
     fmt = requested_format(request)
+    if fmt is not None and request.GET.get("table") == "summary":
+        if cycle.status != Cycle.Status.CLOSED:
+            raise Http404("The cohort picture appears when the cycle closes.")
+        table = queries.summary_export(queries.cohort_summary(cycle))
+        return tabular_response(fmt, f"{cycle.title} cohort picture", *table)
     if fmt is not None:
         headers, rows = queries.progress_export(cycle)
         return tabular_response(fmt, f"{cycle.title} progress", headers, rows)
@@ -141,6 +151,12 @@ def participant_detail(request: TenantRequest, org_slug: str, participant_id: in
             return redirect(
                 "feedback_participant", org_slug=org_slug, participant_id=participant.pk
             )
+    fmt = requested_format(request)
+    if fmt is not None and request.method != "POST":
+        name = f"{participant.cycle.title} answers so far"
+        return tabular_response(
+            fmt, name, *queries.counts_export(queries.participant_view(participant))
+        )
     return _participant_page(request, participant, form=form)
 
 
@@ -250,6 +266,17 @@ def report_detail(request: TenantRequest, org_slug: str, report_id: int) -> Http
         if report.learner_id == request.membership.pk
         else []
     )
+    fmt = requested_format(request)
+    if fmt is not None:  # pulses are the learner's alone, as on the page
+        if request.GET.get("table") == "pulses":
+            if report.learner_id != request.membership.pk:
+                raise Http404
+            return tabular_response(
+                fmt, f"{report.cycle.title} pulses", *queries.trends_export(trends)
+            )
+        return tabular_response(
+            fmt, f"{report.cycle.title} 360", *queries.report_export(report.data)
+        )
     return render(
         request,
         "feedback/report.html",

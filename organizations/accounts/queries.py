@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from organizations.models import (
     Membership,
@@ -76,26 +78,53 @@ def _page(events: QuerySet[SecurityEvent], number: str | None) -> tuple[Page, li
     return page, _rows(list(page.object_list))
 
 
+def own_events(user: User) -> QuerySet[SecurityEvent]:
+    """The person's own security events, newest first (no query yet)."""
+    events = SecurityEvent.objects.filter(user=user).select_related("user", "organization")
+    return events.order_by("-created_at", "-id")
+
+
 def own_events_page(user: User, number: str | None) -> tuple[Page, list[EventRow]]:
     """The person's own security events, newest first (2 queries: count and page)."""
-    events = SecurityEvent.objects.filter(user=user).select_related("user", "organization")
-    return _page(events.order_by("-created_at", "-id"), number)
+    return _page(own_events(user), number)
 
 
-def organization_events_page(org: Organization, number: str | None) -> tuple[Page, list[EventRow]]:
+def organization_events(org: Organization) -> QuerySet[SecurityEvent]:
     """Events of the organisation's members: their account events (sign-ins, passwords) and
-    what they did in this organisation, never what they did in another (2 queries).
+    what they did in this organisation, never what they did in another (no query yet).
 
     Runs in ``org``'s tenant context: the membership sub-query is scoped to it.
     """
     members = Membership.objects.values("user_id")
-    events = (
+    return (
         SecurityEvent.objects.filter(user_id__in=members)
         .filter(Q(organization__isnull=True) | Q(organization=org))
         .select_related("user", "organization")
         .order_by("-created_at", "-id")
     )
-    return _page(events, number)
+
+
+def organization_events_page(org: Organization, number: str | None) -> tuple[Page, list[EventRow]]:
+    """``organization_events`` a page at a time (2 queries)."""
+    return _page(organization_events(org), number)
+
+
+EVENT_EXPORT_HEADERS = ("When", "Who", "What", "Organisation", "IP address", "Browser")
+
+
+def event_export_rows(events: QuerySet[SecurityEvent]) -> Iterator[tuple[object, ...]]:
+    """``events`` (``own_events`` or ``organization_events``) as export rows, all of them,
+    streamed from one query (times in the reader's time zone)."""
+    for e in events.iterator(chunk_size=2000):
+        (row,) = _rows([e])
+        yield (
+            timezone.localtime(row.created_at),
+            row.person,
+            row.label,
+            row.organization,
+            row.ip_address,
+            row.user_agent,
+        )
 
 
 def sso_settings(org: Organization) -> dict[str, object] | None:

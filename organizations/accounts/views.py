@@ -23,6 +23,7 @@ from organizations.accounts.forms import (
     SecuritySettingsForm,
     SSOSettingsForm,
 )
+from organizations.exports import requested_format, tabular_response
 from organizations.forms import EmailAuthenticationForm, QueuedPasswordResetForm, SSOStartForm
 from organizations.http import AuthenticatedRequest, TenantRequest
 from organizations.roles import role_required
@@ -170,6 +171,10 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 @login_required
 def my_security(request: AuthenticatedRequest) -> HttpResponse:
+    fmt = requested_format(request)
+    if fmt is not None:  # the person's own activity
+        rows = queries.event_export_rows(queries.own_events(request.user))
+        return tabular_response(fmt, "my-security-events", queries.EVENT_EXPORT_HEADERS, rows)
     sessions = queries.own_sessions(request.user, request.session.session_key)
     page, events = queries.own_events_page(request.user, request.GET.get("page"))
     return render(
@@ -219,6 +224,11 @@ def end_session(request: AuthenticatedRequest, session_id: int) -> HttpResponse:
 
 @role_required("admin")
 def organization_events(request: TenantRequest, org_slug: str) -> HttpResponse:
+    fmt = requested_format(request)
+    if fmt is not None:
+        rows = queries.event_export_rows(queries.organization_events(request.org))
+        name = f"{org_slug}-security-events"
+        return tabular_response(fmt, name, queries.EVENT_EXPORT_HEADERS, rows)
     page, events = queries.organization_events_page(request.org, request.GET.get("page"))
     return render(
         request, "organizations/accounts/org_events.html", {"page": page, "events": events}

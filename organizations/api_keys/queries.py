@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from organizations.models import ApiKey
 
@@ -42,4 +43,38 @@ def key_rows() -> list[KeyRow]:
             state=k.state(now),
         )
         for k in ApiKey.objects.select_related("created_by__user")
+    ]
+
+
+KEY_EXPORT_HEADERS = (
+    "Key",
+    "Prefix",
+    "Status",
+    "Access",
+    "Last used",
+    "Created",
+    "Created by",
+    "Expires",
+)
+STATE_LABELS = {"active": _("Active"), "revoked": _("Revoked"), "expired": _("Expired")}
+
+
+def key_export_rows(rows: list[KeyRow]) -> list[tuple[object, ...]]:
+    """The keys as export rows: names, prefixes and dates, never a secret (no queries)."""
+
+    def local(value: dt.datetime | None) -> dt.datetime | None:
+        return timezone.localtime(value) if value else None
+
+    return [
+        (
+            k.name,
+            f"pw_{k.prefix}_",
+            str(STATE_LABELS.get(k.state, k.state)),
+            k.scope_label,
+            local(k.last_used_at),
+            local(k.created_at),
+            k.created_by,
+            local(k.expires_at),
+        )
+        for k in rows
     ]

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from organizations.api_keys import queries, services
 from organizations.api_keys.forms import ApiKeyForm
+from organizations.exports import requested_format, tabular_response
 from organizations.http import TenantRequest
 from organizations.models import ApiKey
 from organizations.roles import role_required
@@ -51,7 +52,12 @@ def api_keys(request: TenantRequest, org_slug: str) -> HttpResponse:
             _show_errors(form, exc)
         else:
             form = ApiKeyForm()
-    context = {"form": form, "keys": queries.key_rows(), "created": created}
+    keys = queries.key_rows()
+    fmt = requested_format(request)
+    if fmt is not None and request.method != "POST":
+        rows = queries.key_export_rows(keys)
+        return tabular_response(fmt, f"{org_slug}-api-keys", queries.KEY_EXPORT_HEADERS, rows)
+    context = {"form": form, "keys": keys, "created": created}
     return render(request, "organizations/api_keys.html", context)
 
 

@@ -384,6 +384,38 @@ def recent_imports(limit: int = 10) -> list[ImportRow]:
     ]
 
 
+IMPORT_EXPORT_HEADERS = ("File", "Uploaded", "By", "Rows", "Status")
+
+
+def import_export_rows(rows: list[ImportRow]) -> list[tuple[Any, ...]]:
+    """The recent imports as export rows (no queries; times in the organisation's zone)."""
+    return [
+        (j.filename, timezone.localtime(j.created_at), j.created_by, j.total_rows, j.status_label)
+        for j in rows
+    ]
+
+
+PROBLEM_EXPORT_HEADERS = ("Row", "Column", "Problem")
+
+
+def problem_export_rows(problems: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """An import's problems (row 1 is the header) as export rows, to fix the file by."""
+    return [(p.get("row"), p.get("column", ""), p.get("message", "")) for p in problems]
+
+
+CHANGE_EXPORT_HEADERS = ("Person", "E-mail", "Field", "Before", "After")
+
+
+def change_export_rows(summary: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """The changes an import makes to existing people, a field a row, as the page lists them
+    (the summary keeps the first 200 people)."""
+    return [
+        (p.get("name", ""), p.get("email", ""), field, values[0], values[1])
+        for p in (summary or {}).get("updated_people", [])
+        for field, values in p.get("changes", {}).items()
+    ]
+
+
 # --- Audit log -----------------------------------------------------------------------------
 
 
@@ -534,8 +566,7 @@ def audit_diff(
     return lines
 
 
-def audit_page(filters: AuditFilters, page_number: Any = 1) -> tuple[Page, list[AuditRow]]:
-    """Newest first (2 queries: count and page)."""
+def _audit_matching(filters: AuditFilters) -> QuerySet[AuditEntry]:
     entries = AuditEntry.objects.select_related("actor")
     if filters.actor:
         entries = entries.filter(actor_id=filters.actor)
@@ -547,10 +578,69 @@ def audit_page(filters: AuditFilters, page_number: Any = 1) -> tuple[Page, list[
         entries = entries.filter(created_at__date__gte=filters.date_from)
     if filters.date_to:
         entries = entries.filter(created_at__date__lte=filters.date_to)
-    page = Paginator(entries.order_by("-created_at", "-id"), AUDIT_PER_PAGE).get_page(page_number)
+    return entries.order_by("-created_at", "-id")
+
+
+def audit_page(filters: AuditFilters, page_number: Any = 1) -> tuple[Page, list[AuditRow]]:
+    """Newest first (2 queries: count and page)."""
+    page = Paginator(_audit_matching(filters), AUDIT_PER_PAGE).get_page(page_number)
     rows = list(page.object_list)
     names = _reference_names(rows)
     return page, [_audit_row(e, names) for e in rows]
+
+
+AUDIT_EXPORT_HEADERS = ("When", "Who", "Action", "What", "Object", "Changes")
+# Entries read per batch of the download; each batch names the rows its snapshots refer to with
+# one query per model that occurs (as a page of the log does).
+AUDIT_EXPORT_BATCH = 2000
+
+
+def audit_export_rows(filters: AuditFilters) -> Iterator[tuple[Any, ...]]:
+    """Every entry matching the filters, newest first, as export rows (``AUDIT_EXPORT_HEADERS``;
+    times in the organisation's time zone, changes as "field: before → after" lines). One
+    query streamed in batches, plus the name look-ups of each batch."""
+    batch: list[AuditEntry] = []
+
+    def rows_of(entries: list[AuditEntry]) -> Iterator[tuple[Any, ...]]:
+        names = _reference_names(entries)
+        for e in entries:
+            row = _audit_row(e, names)
+            yield (
+                timezone.localtime(row.created_at),
+                row.actor,
+                row.action,
+                row.object_type,
+                row.object_repr,
+                "\n".join(_diff_text(line) for line in row.diff),
+            )
+
+    for entry in _audit_matching(filters).iterator(chunk_size=AUDIT_EXPORT_BATCH):
+        batch.append(entry)
+        if len(batch) == AUDIT_EXPORT_BATCH:
+            yield from rows_of(batch)
+            batch = []
+    if batch:
+        yield from rows_of(batch)
+
+
+def _diff_text(line: DiffLine) -> str:
+    if line.kind == "added":
+        return f"{line.field}: {line.after}"
+    if line.kind == "removed":
+        return f"{line.field}: {line.before} → —"
+    return f"{line.field}: {line.before} → {line.after}"
+
+
+TEAM_EXPORT_HEADERS = ("Team", "Parent team", "Level", "Manager", "Active members")
+
+
+def team_export_rows(teams: list[TeamNode]) -> list[tuple[Any, ...]]:
+    """The team list (``team_tree``, in tree order) as export rows (no queries)."""
+    names = {t.id: t.name for t in teams}
+    return [
+        (t.name, names.get(t.parent_id, "") if t.parent_id else "", t.depth, t.manager, t.members)
+        for t in teams
+    ]
 
 
 def _audit_row(e: AuditEntry, names: dict[str, dict[Any, str]]) -> AuditRow:

@@ -202,10 +202,15 @@ def people_invite_all(request: TenantRequest, org_slug: str) -> HttpResponse:
 
 @role_required("admin")
 def team_list(request: TenantRequest, org_slug: str) -> HttpResponse:
+    teams = queries.team_tree()
+    fmt = requested_format(request)
+    if fmt is not None:
+        rows = queries.team_export_rows(teams)
+        return tabular_response(fmt, f"{org_slug}-teams", queries.TEAM_EXPORT_HEADERS, rows)
     return render(
         request,
         "organizations/people/team_list.html",
-        {"teams": queries.team_tree(), "form": TeamForm()},
+        {"teams": teams, "form": TeamForm()},
     )
 
 
@@ -275,12 +280,25 @@ def import_upload(request: TenantRequest, org_slug: str) -> HttpResponse:
         job, _plan = services.do_preview_import(request.user, filename, content)
         return redirect("import_detail", org_slug=org_slug, job_id=job.pk)
     jobs = queries.recent_imports()
+    fmt = requested_format(request)
+    if fmt is not None and request.method != "POST":
+        rows = queries.import_export_rows(jobs)
+        return tabular_response(fmt, f"{org_slug}-imports", queries.IMPORT_EXPORT_HEADERS, rows)
     return render(request, "organizations/people/import_upload.html", {"form": form, "jobs": jobs})
 
 
 @role_required("admin")
 def import_detail(request: TenantRequest, org_slug: str, job_id: int) -> HttpResponse:
     job = get_object_or_404(ImportJob.objects.defer("content"), pk=job_id)
+    fmt = requested_format(request)
+    if fmt is not None and request.GET.get("table") == "changes":
+        rows = queries.change_export_rows(job.summary)
+        name = f"{job.filename} changes"
+        return tabular_response(fmt, name, queries.CHANGE_EXPORT_HEADERS, rows)
+    if fmt is not None:
+        rows = queries.problem_export_rows(job.problems or [])
+        name = f"{job.filename} problems"
+        return tabular_response(fmt, name, queries.PROBLEM_EXPORT_HEADERS, rows)
     template = "organizations/people/import_detail.html"
     polling = bool(request.htmx and request.GET.get("progress"))
     response = render(
@@ -326,9 +344,14 @@ def audit_log(request: TenantRequest, org_slug: str) -> HttpResponse:
     form = AuditFilterForm(request.GET or None, choices=queries.audit_choices())
     form.is_valid()  # an invalid value is shown beside its field; the valid ones still apply
     filters = queries.AuditFilters(**getattr(form, "cleaned_data", {}))
+    fmt = requested_format(request)
+    if fmt is not None:
+        rows = queries.audit_export_rows(filters)
+        return tabular_response(fmt, f"{org_slug}-audit-log", queries.AUDIT_EXPORT_HEADERS, rows)
     page, entries = queries.audit_page(filters, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("format", None)
     template = "organizations/people/audit_log.html"
     context = {"form": form, "page": page, "entries": entries, "query": query.urlencode()}
     return render(request, f"{template}#results" if request.htmx else template, context)

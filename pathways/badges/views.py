@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from organizations.exports import requested_format, tabular_response
 from organizations.http import TenantRequest
 from organizations.models import Organization
 from organizations.roles import role_required
@@ -88,6 +89,10 @@ def my_badges(request: TenantRequest, org_slug: str) -> HttpResponse:
 
 @role_required("admin")
 def issued_badges(request: TenantRequest, org_slug: str) -> HttpResponse:
+    fmt = requested_format(request)
+    if fmt is not None:
+        rows = queries.issued_badges_export_rows(f"{_base(request)}/badges/{org_slug}/assertions/")
+        return tabular_response(fmt, f"{org_slug}-badges", queries.BADGE_EXPORT_HEADERS, rows)
     page, badges = queries.issued_badges_page(request.GET.get("page"))
     return render(
         request,

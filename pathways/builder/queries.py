@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coaching.models import ConversationTemplate
@@ -102,6 +103,35 @@ def pathway_list() -> list[PathwayRow]:
             )
         )
     return list(rows.values())
+
+
+PATHWAY_EXPORT_HEADERS = (
+    "Pathway",
+    "Version",
+    "Status",
+    "Steps",
+    "Cohorts",
+    "Active learners",
+    "Published",
+)
+
+
+def pathway_export_rows(rows: list[PathwayRow]) -> list[tuple[object, ...]]:
+    """Every version of every pathway (``pathway_list``) as export rows, one per version
+    (no queries; publication time in the organisation's time zone)."""
+    return [
+        (
+            p.name,
+            v.number,
+            v.status_label,
+            v.steps,
+            v.cohorts,
+            v.active_learners,
+            timezone.localtime(v.published_at) if v.published_at else None,
+        )
+        for p in rows
+        for v in p.versions
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -394,6 +424,31 @@ class CohortPreview:
     learners: int  # active enrolments: the base of every count
     with_baseline: int  # learners who completed at least one self-assessment rating
     steps: list[StepPreview]
+
+
+RULE_PREVIEW_EXPORT_HEADERS = (
+    "Step",
+    "Rule",
+    "Included",
+    "Skipped",
+    "No baseline yet (included)",
+    "Active learners",
+)
+
+
+def rule_preview_export_rows(preview: CohortPreview) -> list[tuple[object, ...]]:
+    """The preview's table as export rows: each rule, then all the step's rules together
+    (no queries)."""
+    rows: list[tuple[object, ...]] = []
+    for step in preview.steps:
+        title = f"{step.number}. {step.title}"
+        for r in step.rules:
+            rule = f"{r.rule.action_label} {r.rule.threshold} — {r.rule.competency}"
+            rows.append((title, rule, r.included, r.skipped, r.no_baseline, preview.learners))
+        rows.append(
+            (title, _("All rules together"), step.included, step.skipped, None, preview.learners)
+        )
+    return rows
 
 
 def rule_preview(version_id: int, cohort_id: int) -> CohortPreview:

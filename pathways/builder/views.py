@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from organizations.exports import requested_format, tabular_response
 from organizations.http import TenantRequest
 from organizations.roles import role_required
 from pathways.builder import forms, queries, services
@@ -58,7 +59,12 @@ def _refuse_unless_draft(request: TenantRequest, version: PathwayVersion) -> Htt
 
 @role_required("admin")
 def pathway_list(request: TenantRequest, org_slug: str) -> HttpResponse:
-    return render(request, "pathways/builder/pathway_list.html", {"rows": queries.pathway_list()})
+    rows = queries.pathway_list()
+    fmt = requested_format(request)
+    if fmt is not None:
+        export = queries.pathway_export_rows(rows)
+        return tabular_response(fmt, f"{org_slug}-pathways", queries.PATHWAY_EXPORT_HEADERS, export)
+    return render(request, "pathways/builder/pathway_list.html", {"rows": rows})
 
 
 @role_required("admin")
@@ -442,7 +448,14 @@ def rule_preview(request: TenantRequest, org_slug: str, version_id: int) -> Http
     preview = None
     if form.is_bound and form.is_valid():
         preview = queries.rule_preview(version.pk, form.cleaned_data["cohort"])
+    fmt = requested_format(request)
+    if fmt is not None and preview is not None:
+        rows = queries.rule_preview_export_rows(preview)
+        name = f"{version.pathway.name} v{version.number} {preview.cohort} rules"
+        return tabular_response(fmt, name, queries.RULE_PREVIEW_EXPORT_HEADERS, rows)
     context = {"version": version, "form": form, "preview": preview, "cohorts": cohorts}
+    if preview is not None:
+        context["preview_query"] = f"cohort={preview.cohort_id}"
     if request.htmx:
         return render(request, "pathways/builder/rule_preview.html#preview", context)
     return render(request, "pathways/builder/rule_preview.html", context)

@@ -7,6 +7,7 @@ number of modules, cards and enrolments.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
@@ -607,13 +608,8 @@ def _plays_in_history(play_ids: list[int]) -> dict[int, HistoryEntry]:
     return entries
 
 
-def history_page(membership: Membership, page: int | str | None = 1) -> HistoryPage:
-    """Completions (pathway steps and modules taken on their own), practice answers, reviews
-    and scenario plays, newest first, ``HISTORY_PAGE_SIZE`` a page (at most 9 queries: count,
-    page, and one or two detail queries per kind of entry on the page).
-
-    A scenario play is one entry: when it reached its ending, or, while unfinished, when it
-    was started."""
+def _history_rows(membership: Membership) -> QuerySet:
+    """(kind, when, ref, 0) of everything the learner did, newest first (no query yet)."""
 
     def rows(qs: QuerySet, kind: str, when: str | Coalesce) -> QuerySet:
         return (
@@ -627,7 +623,7 @@ def history_page(membership: Membership, page: int | str | None = 1) -> HistoryP
             .values_list("kind", "when", "ref", "n")
         )
 
-    union = (
+    return (
         rows(StepCompletion.objects.filter(learner=membership), "step", "completed_at")
         .union(
             rows(
@@ -651,9 +647,11 @@ def history_page(membership: Membership, page: int | str | None = 1) -> HistoryP
         )
         .order_by("-when", "-ref")
     )
-    paginator = Paginator(union, HISTORY_PAGE_SIZE)
-    current = paginator.get_page(page)
-    page_rows = list(current.object_list)
+
+
+def _history_entries(page_rows: list[tuple[str, dt.datetime, int, int]]) -> list[HistoryEntry]:
+    """``page_rows`` (from ``_history_rows``) with their titles and details: one or two
+    queries per kind of entry among them."""
     ids: dict[str, list[int]] = {"step": [], "module": [], "answer": [], "review": [], "play": []}
     for kind, _when, ref, _n in page_rows:
         ids[kind].append(ref)
@@ -718,6 +716,19 @@ def history_page(membership: Membership, page: int | str | None = 1) -> HistoryP
             continue
         title, detail, module_id = titles.get((kind, ref), ("", "", None))
         entries.append(HistoryEntry(kinds[kind], when, title, detail, module_id))
+    return entries
+
+
+def history_page(membership: Membership, page: int | str | None = 1) -> HistoryPage:
+    """Completions (pathway steps and modules taken on their own), practice answers, reviews
+    and scenario plays, newest first, ``HISTORY_PAGE_SIZE`` a page (at most 9 queries: count,
+    page, and one or two detail queries per kind of entry on the page).
+
+    A scenario play is one entry: when it reached its ending, or, while unfinished, when it
+    was started."""
+    paginator = Paginator(_history_rows(membership), HISTORY_PAGE_SIZE)
+    current = paginator.get_page(page)
+    entries = _history_entries(list(current.object_list))
     return HistoryPage(
         entries=entries,
         number=current.number,
@@ -726,3 +737,38 @@ def history_page(membership: Membership, page: int | str | None = 1) -> HistoryP
         has_previous=current.has_previous(),
         has_next=current.has_next(),
     )
+
+
+HISTORY_EXPORT_HEADERS = ("When", "What", "Item", "Detail")
+# Entries read per batch of the download; each batch costs the detail queries of
+# ``_history_entries`` (at most 7).
+HISTORY_EXPORT_BATCH = 1000
+
+
+def history_export_rows(membership: Membership) -> Iterator[tuple[object, ...]]:
+    """Everything the learner did, newest first, as export rows (``HISTORY_EXPORT_HEADERS``;
+    times in the organisation's time zone, titles and details in full). Only for the learner
+    themselves: their practice answers are theirs. One query streamed in batches, plus the
+    detail queries of each batch."""
+    labels = {
+        "completion": _("Completed"),
+        "answer": _("Practice"),
+        "review": _("Review"),
+    }
+    batch: list[tuple[str, dt.datetime, int, int]] = []
+
+    def rows_of(rows: list[tuple[str, dt.datetime, int, int]]) -> Iterator[tuple[object, ...]]:
+        for e in _history_entries(rows):
+            if e.kind == "scenario":
+                what = _("Scenario finished") if e.finished else _("Scenario started")
+            else:
+                what = labels.get(e.kind, e.kind)
+            yield (timezone.localtime(e.when), what, e.title, e.detail)
+
+    for row in _history_rows(membership).iterator(chunk_size=HISTORY_EXPORT_BATCH):
+        batch.append(row)
+        if len(batch) == HISTORY_EXPORT_BATCH:
+            yield from rows_of(batch)
+            batch = []
+    if batch:
+        yield from rows_of(batch)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from organizations.exports import requested_format, tabular_response
 from organizations.http import TenantRequest
 from organizations.roles import role_required
 from pathways.learning import queries, services
@@ -334,5 +335,9 @@ def electives(request: TenantRequest, org_slug: str, enrollment_id: int) -> Http
 
 @role_required("learner")
 def history(request: TenantRequest, org_slug: str) -> HttpResponse:
+    fmt = requested_format(request)
+    if fmt is not None:  # the learner's own history, all of it
+        rows = queries.history_export_rows(request.membership)
+        return tabular_response(fmt, "my-history", queries.HISTORY_EXPORT_HEADERS, rows)
     page = queries.history_page(request.membership, request.GET.get("page"))
     return render(request, "pathways/learning/history.html", {"page": page})

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, Q, QuerySet
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
@@ -170,21 +171,9 @@ def _learner_reach(module_ids: list[int]) -> dict[int, Reach]:
     return {m: (r[0], r[1], r[2], r[3], r[4]) for m, r in reach.items()}
 
 
-def library_page(filters: LibraryFilters, page_number: int | str | None = 1) -> LibraryPage:
-    """One page of matching modules with their competencies, tags, question counts, practice
-    tasks and learners' reach and ratings, and the filter options (11 queries whatever the
-    library's size)."""
-    queryset = search_modules(
-        text=filters.text,
-        competency_id=filters.competency_id,
-        role=filters.role,
-        function=filters.function,
-        impact=filters.impact,
-        format=filters.format,
-        status=filters.status or None,
-    )
-    page = Paginator(queryset, PAGE_SIZE).get_page(page_number)
-    modules = list(page.object_list)
+def _module_rows(modules: list[Module]) -> list[ModuleRow]:
+    """``modules`` as rows with competencies, tags, questions, practice task and learners'
+    reach and ratings (6 queries whatever their number)."""
     ids = [m.pk for m in modules]
     names = _competency_names(ids)
     tags = _tags(ids)
@@ -205,6 +194,88 @@ def library_page(filters: LibraryFilters, page_number: int | str | None = 1) -> 
         row.opened, row.completed, row.ratings, row.useful, row.relevant = reach.get(
             row.id, (0, 0, 0, None, None)
         )
+    return rows
+
+
+def _matching(filters: LibraryFilters) -> QuerySet[Module]:
+    return search_modules(
+        text=filters.text,
+        competency_id=filters.competency_id,
+        role=filters.role,
+        function=filters.function,
+        impact=filters.impact,
+        format=filters.format,
+        status=filters.status or None,
+    )
+
+
+LIBRARY_EXPORT_HEADERS = (
+    "Module",
+    "Summary",
+    "Format",
+    "Minutes",
+    "Core or elective",
+    "Competencies",
+    "Roles",
+    "Functions",
+    "Impact",
+    "Practice task",
+    "Retrieval questions",
+    "Learners who opened it",
+    "Learners who completed it",
+    "Ratings",
+    "Useful (of 5)",
+    "Relevant (of 5)",
+    "Status",
+)
+# Modules read per batch of the download: each batch costs the 6 look-ups of ``_module_rows``.
+LIBRARY_EXPORT_BATCH = 1000
+
+
+def library_export_rows(filters: LibraryFilters) -> Iterator[tuple[object, ...]]:
+    """Every module matching the filters, in the page's order, as export rows
+    (``LIBRARY_EXPORT_HEADERS``). Mean ratings only from ``MIN_RATINGS`` learners, as on the
+    page. One query streamed in batches, plus the look-ups of each batch."""
+    batch: list[Module] = []
+    for module in _matching(filters).iterator(chunk_size=LIBRARY_EXPORT_BATCH):
+        batch.append(module)
+        if len(batch) == LIBRARY_EXPORT_BATCH:
+            yield from _library_export(batch)
+            batch = []
+    if batch:
+        yield from _library_export(batch)
+
+
+def _library_export(modules: list[Module]) -> Iterator[tuple[object, ...]]:
+    hidden = _("hidden: fewer than %(n)s learners rated it") % {"n": MIN_RATINGS}
+    for r in _module_rows(modules):
+        yield (
+            r.title,
+            r.summary,
+            r.format_label,
+            r.minutes,
+            _("Core") if r.is_core else _("Elective"),
+            ", ".join(r.competencies),
+            ", ".join(r.tags.get(ModuleTag.Kind.ROLE, [])),
+            ", ".join(r.tags.get(ModuleTag.Kind.FUNCTION, [])),
+            ", ".join(r.tags.get(ModuleTag.Kind.IMPACT, [])),
+            _("yes") if r.has_practice else _("no"),
+            r.questions,
+            r.opened,
+            r.completed,
+            None if r.ratings_hidden else r.ratings,
+            hidden if r.ratings_hidden else r.useful,
+            None if r.ratings_hidden else r.relevant,
+            r.status_label,
+        )
+
+
+def library_page(filters: LibraryFilters, page_number: int | str | None = 1) -> LibraryPage:
+    """One page of matching modules with their competencies, tags, question counts, practice
+    tasks and learners' reach and ratings, and the filter options (11 queries whatever the
+    library's size)."""
+    page = Paginator(_matching(filters), PAGE_SIZE).get_page(page_number)
+    rows = _module_rows(list(page.object_list))
     options: dict[str, list[str]] = defaultdict(list)
     for kind, value in (
         ModuleTag.objects.order_by("kind", "value").values_list("kind", "value").distinct()
@@ -373,6 +444,25 @@ def scenario_rows() -> list[ScenarioRow]:
             )
         )
     return rows
+
+
+SCENARIO_EXPORT_HEADERS = (
+    "Scenario",
+    "Summary",
+    "Module",
+    "Situations",
+    "Endings",
+    "Problems blocking publishing",
+    "Status",
+)
+
+
+def scenario_export_rows(rows: list[ScenarioRow]) -> list[tuple[object, ...]]:
+    """The scenario list (``scenario_rows``) as export rows (no queries)."""
+    return [
+        (s.title, s.summary, s.module, s.situations, s.endings, s.problems, s.status_label)
+        for s in rows
+    ]
 
 
 @dataclass

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from organizations.exports import requested_format, tabular_response
 from organizations.http import TenantRequest
 from organizations.roles import role_required
 from pathways.library import queries, services
@@ -51,6 +52,10 @@ def _node(scenario: Scenario, node_id: int) -> ScenarioNode:
 @admin_only
 def module_library(request: TenantRequest, org_slug: str) -> HttpResponse:
     filters = _filters(request.GET)
+    fmt = requested_format(request)  # a download; the module format filter is another value
+    if fmt is not None:
+        rows = queries.library_export_rows(filters)
+        return tabular_response(fmt, f"{org_slug}-modules", queries.LIBRARY_EXPORT_HEADERS, rows)
     data = queries.library_page(filters, request.GET.get("page"))
     form = LibraryFilterForm(
         request.GET or None, data.competencies, data.roles, data.functions, data.impacts
@@ -62,7 +67,10 @@ def module_library(request: TenantRequest, org_slug: str) -> HttpResponse:
 
 def _filters(params: Any) -> queries.LibraryFilters:
     competency = params.get("competency", "")
-    fmt, status = params.get("format", ""), params.get("status", "")
+    # "format" also asks for a download (?format=csv); the module format is the value among
+    # the module formats.
+    fmt = next((f for f in params.getlist("format") if f in Module.Format.values), "")
+    status = params.get("status", "")
     return queries.LibraryFilters(
         text=params.get("q", "")[:200],
         competency_id=int(competency) if competency.isdigit() else None,
@@ -77,6 +85,7 @@ def _filters(params: Any) -> queries.LibraryFilters:
 def _query(request: TenantRequest) -> str:
     params = request.GET.copy()
     params.pop("page", None)
+    params.setlist("format", [f for f in params.getlist("format") if f in Module.Format.values])
     return params.urlencode()
 
 
@@ -327,7 +336,14 @@ def item_delete(
 
 @admin_only
 def scenario_list(request: TenantRequest, org_slug: str) -> HttpResponse:
-    return render(request, "pathways/library/scenario_list.html", {"rows": queries.scenario_rows()})
+    rows = queries.scenario_rows()
+    fmt = requested_format(request)
+    if fmt is not None:
+        export = queries.scenario_export_rows(rows)
+        return tabular_response(
+            fmt, f"{org_slug}-scenarios", queries.SCENARIO_EXPORT_HEADERS, export
+        )
+    return render(request, "pathways/library/scenario_list.html", {"rows": rows})
 
 
 @admin_only

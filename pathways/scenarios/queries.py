@@ -925,6 +925,39 @@ def graded_evidence(learner: Membership) -> dict[str, dict[int, Evidence]]:
     return evidence
 
 
+GROWTH_EXPORT_HEADERS = (
+    "Competency",
+    "Framework",
+    "Knowledge estimate %",
+    "Status",
+    "Answers",
+    "Right answers",
+    "95% interval low %",
+    "95% interval high %",
+)
+
+
+def growth_export_rows(report: GrowthReport) -> list[tuple[object, ...]]:
+    """The learner's knowledge-estimate table (the charted competencies) as export rows
+    (no queries)."""
+    rows: list[tuple[object, ...]] = []
+    for c in report.estimated:
+        interval = c.interval
+        rows.append(
+            (
+                c.name,
+                c.framework,
+                c.percent,
+                c.status,
+                c.answers,
+                min(c.right, c.graded) if c.graded else None,
+                interval[0] if interval else None,
+                interval[1] if interval else None,
+            )
+        )
+    return rows
+
+
 def growth_report(learner: Membership) -> GrowthReport:
     """Knowledge estimate (BKT p(known)) per competency the learner works on, with counts and the latest
     reviews, practice questions, scenario decisions and practice-task answers behind it

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from plotly.utils import PlotlyJSONEncoder
 
 from competencies.models import Competency
+from organizations.exports import requested_format, tabular_response
 from organizations.http import TenantRequest
 from organizations.roles import role_required
 from pathways.models import RetrievalItem, Scenario, ScenarioPlay
@@ -180,6 +181,10 @@ def _practice_answer(request: TenantRequest, competency_id: int) -> HttpResponse
 @role_required("learner")
 def my_growth(request: TenantRequest, org_slug: str) -> HttpResponse:
     report = queries.growth_report(request.membership)
+    fmt = requested_format(request)
+    if fmt is not None:  # the learner's own estimates
+        rows = queries.growth_export_rows(report)
+        return tabular_response(fmt, "my-growth", queries.GROWTH_EXPORT_HEADERS, rows)
     figure = None
     if report.estimated:
         figure = json.loads(json.dumps(charts.growth_figure(report), cls=PlotlyJSONEncoder))

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext
 
 from competencies.models import Competency
 from organizations.models import Membership
@@ -395,6 +397,25 @@ def recent_comments(limit: int = RECENT_COMMENTS_LIMIT) -> list[RecentComment]:
     ]
 
 
+COMMENT_EXPORT_HEADERS = ("Written", "Module", "Author", "Comment", "Removed by")
+
+
+def comment_export_rows(comments: list[RecentComment]) -> list[tuple[object, ...]]:
+    """The moderation list (``recent_comments``) as export rows, the text in full (no queries;
+    times in the organisation's time zone). A removed comment's text stays out, as on the
+    page; the audit log keeps it."""
+    return [
+        (
+            timezone.localtime(c.created_at),
+            c.module_title,
+            c.author,
+            c.body,
+            (c.removed_by or gettext("an admin")) if c.removed else "",
+        )
+        for c in comments
+    ]
+
+
 # Recommendations --------------------------------------------------------------------------------
 
 
@@ -505,6 +526,25 @@ class MentoringPage:
     @property
     def offered_ids(self) -> set[int]:
         return {o.competency_id for o in self.offers}
+
+
+MENTORING_EXPORT_HEADERS = ("Colleague", "E-mail", "Role", "Team", "Competency", "Since")
+
+
+def mentoring_export_rows(page: MentoringPage) -> list[tuple[object, ...]]:
+    """The viewer's mentoring pairs as export rows (no queries): who, how to reach them and
+    since when, never the notes they exchanged."""
+    return [
+        (
+            p.partner.name,
+            p.partner.email,
+            gettext("You mentor them") if p.my_role == "mentor" else gettext("Your mentor"),
+            p.partner.team,
+            p.competency,
+            timezone.localtime(p.since) if p.since else None,
+        )
+        for p in page.pairs
+    ]
 
 
 def competency_choices() -> list[tuple[int, str]]:

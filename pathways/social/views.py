@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from organizations.exports import requested_format, tabular_response
 from organizations.http import TenantRequest
 from organizations.roles import role_required
 from pathways.social import queries, services
@@ -218,6 +219,10 @@ def remove_comment(request: TenantRequest, org_slug: str, comment_id: int) -> Ht
 @role_required("admin")
 def recent_comments(request: TenantRequest, org_slug: str) -> HttpResponse:
     comments = queries.recent_comments()
+    fmt = requested_format(request)
+    if fmt is not None:
+        rows = queries.comment_export_rows(comments)
+        return tabular_response(fmt, f"{org_slug}-comments", queries.COMMENT_EXPORT_HEADERS, rows)
     context = {"comments": comments, "limit": queries.RECENT_COMMENTS_LIMIT}
     return render(request, "pathways/social/recent_comments.html", context)
 
@@ -282,6 +287,10 @@ def _mentoring(request: TenantRequest, **forms: Any) -> HttpResponse:
 
 @role_required("learner")
 def my_mentoring(request: TenantRequest, org_slug: str) -> HttpResponse:
+    fmt = requested_format(request)
+    if fmt is not None:  # the learner's own mentoring pairs
+        rows = queries.mentoring_export_rows(queries.mentoring_page(request.membership))
+        return tabular_response(fmt, "mentoring-pairs", queries.MENTORING_EXPORT_HEADERS, rows)
     return _mentoring(request)
 
 
