@@ -10,16 +10,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from coaching.queries import CoachingCounts, ObservationFact
+from coaching.queries import CoachingCounts, ObservationFact, TeamAttendanceMonth
 from coaching.queries import coaching_counts as _coaching_counts
 from coaching.queries import observation_facts as _observation_facts
+from coaching.queries import team_attendance_months as _team_attendance_months
 from measurement.feedback.queries import CompetencyScoreFact, competency_score_facts
 from projects.queries import (
     BenefitClaimFact,
     TeamProjectFacts,
+    TeamProjectMonth,
     benefit_claims_for_cohorts,
 )
 from projects.queries import team_project_facts as _team_project_facts
+from projects.queries import team_project_months as _team_project_months
 
 
 def benefit_claims(cohort_ids: Sequence[int]) -> list[BenefitClaimFact]:
@@ -42,3 +45,15 @@ def team_project_facts(
     cohort_ids: Sequence[int], start: dt.date, end: dt.date
 ) -> list[TeamProjectFacts]:
     return _team_project_facts(cohort_ids, start, end)
+
+
+def team_project_months(
+    start: dt.date, end: dt.date, team_ids: Sequence[int] | None = None
+) -> list[TeamProjectMonth]:
+    return _team_project_months(start, end, team_ids)
+
+
+def team_attendance_months(
+    start: dt.date, end: dt.date, team_ids: Sequence[int] | None = None
+) -> list[TeamAttendanceMonth]:
+    return _team_attendance_months(start, end, team_ids)
