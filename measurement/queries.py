@@ -1044,11 +1044,10 @@ def managed_teams(manager: Membership, today: dt.date) -> list[ManagedTeam]:
         if row.metric is None:
             cells[row.team_id][row.measure].append(_cell(row))
             continue
+        metric = row.metric
         entry = series[row.team_id].setdefault(
-            row.metric_id,
-            TeamMetricSeries(
-                row.metric_id, row.metric.name, row.metric.unit, row.metric.higher_is_better, []
-            ),
+            metric.pk,
+            TeamMetricSeries(metric.pk, metric.name, metric.unit, metric.higher_is_better, []),
         )
         entry.cells.append(_cell(row))
     M = TeamMetricRollup.Measure
