@@ -163,8 +163,7 @@ def test_the_page_takes_the_same_queries_for_a_team_of_5_and_of_60(org_a, org_b,
     with count_queries() as small:
         client.get(f"/o/{org_a.slug}/impact/team/")
     more = [
-        make_member(org_a, f"grow-more{i}@x.example", team=team, is_learner=True)
-        for i in range(55)
+        make_member(org_a, f"grow-more{i}@x.example", team=team, is_learner=True) for i in range(55)
     ]
     for person in more:
         enroll(org_a, fixture, person)
@@ -220,9 +219,10 @@ def test_managers_find_the_page_in_their_navigation_and_admins_find_the_setup(
     assert f'href="/o/{org_a.slug}/impact/team/"' in page
     client.logout()
     plain = make_member(org_a, "plain@a.example", is_learner=True)
-    assert f'href="/o/{org_a.slug}/impact/team/"' not in login(plain).get(
-        f"/o/{org_a.slug}/"
-    ).content.decode()
+    assert (
+        f'href="/o/{org_a.slug}/impact/team/"'
+        not in login(plain).get(f"/o/{org_a.slug}/").content.decode()
+    )
     client.logout()
     admin = make_member(org_a, "admin@a.example", is_admin=True)
     page = login(admin).get(f"/o/{org_a.slug}/people/").content.decode()

@@ -44,7 +44,9 @@ def _teams(org, sizes=(("Alpha", 6, 1), ("Beta", 5, 3))):
             team = Team.objects.create(name=name)
         teams[name] = team
         for i in range(size):
-            m = make_member(org, f"{name.lower()}{i}@{org.slug}.example", team=team, is_learner=True)
+            m = make_member(
+                org, f"{name.lower()}{i}@{org.slug}.example", team=team, is_learner=True
+            )
             e = enroll(org, fixture, m)
             with tenant_context(org):
                 for step in fixture.steps[:done]:
@@ -171,9 +173,7 @@ def test_a_rerun_changes_nothing_and_writes_only_the_rollup(org_a, org_b):
         assert target and target.group(1) == table, sql
 
 
-def test_a_metric_value_recomputes_only_that_team(
-    org_a, org_b, django_capture_on_commit_callbacks
-):
+def test_a_metric_value_recomputes_only_that_team(org_a, org_b, django_capture_on_commit_callbacks):
     teams, metric = _teams(org_a)
     alpha, beta = teams["Alpha"], teams["Beta"]
     with tenant_context(org_a):
@@ -234,9 +234,7 @@ def test_facts_record_one_outbox_row_per_team_and_window(org_a, org_b, settings)
         impact.queue_team_rollup(teams["Alpha"].pk, now=now)
         impact.queue_team_rollup(teams["Alpha"].pk, now=now + dt.timedelta(seconds=40))
         impact.queue_team_rollup(teams["Beta"].pk, now=now)
-        rows = list(
-            OutboxEntry.objects.filter(handler=impact.TEAM_ROLLUP_HANDLER).order_by("args")
-        )
+        rows = list(OutboxEntry.objects.filter(handler=impact.TEAM_ROLLUP_HANDLER).order_by("args"))
     assert [r.args for r in rows] == [[teams["Alpha"].pk], [teams["Beta"].pk]]
     assert rows[0].run_after == dt.datetime(2026, 3, 1, 12, 2, tzinfo=dt.UTC)
 
