@@ -455,6 +455,7 @@ INSERT INTO {rollup} (organization_id, cohort_id, metric_id, period, "group", te
     + _GROUP_SELECT
     + """ON CONFLICT (organization_id, cohort_id, metric_id, period, "group") DO UPDATE
 SET teams = excluded.teams, mean_value = excluded.mean_value, computed_at = excluded.computed_at
+RETURNING cohort_id, metric_id, period, "group", mean_value, teams
 """
 )
 
@@ -473,16 +474,42 @@ def group_means_sql(cohort_ids: Sequence[int], upsert: bool = True) -> str:
     return sql.replace("DOUBLE PRECISION", "REAL") if connection.vendor == "sqlite" else sql
 
 
-def rollup_metric_groups(org_id: int, cohort_ids: Sequence[int], now: dt.datetime) -> int:
+@dataclass(frozen=True)
+class GroupMean:
+    """One row of ``MetricGroupRollup`` as the upsert returns it."""
+
+    cohort_id: int
+    metric_id: int
+    period: dt.date
+    group: str
+    mean_value: float
+    teams: int
+
+
+def rollup_metric_groups(
+    org_id: int, cohort_ids: Sequence[int], now: dt.datetime
+) -> list[GroupMean]:
     """Set-based: each cohort's participants' and comparison means per metric and period,
-    upserted; rows no longer backed by facts are deleted. Returns rows written."""
+    upserted; rows no longer backed by facts are deleted. Returns the rows written (the
+    statement's ``RETURNING``, so the caller need not read the table back)."""
     if not cohort_ids:
-        return 0
+        return []
     with connection.cursor() as cursor:
         cursor.execute(group_means_sql(cohort_ids), [now, org_id, *cohort_ids])
-        written = cursor.rowcount
+        rows = [
+            GroupMean(
+                cohort_id,
+                metric_id,
+                # SQLite hands raw rows back as text
+                dt.date.fromisoformat(period) if isinstance(period, str) else period,
+                group,
+                float(mean),
+                teams,
+            )
+            for cohort_id, metric_id, period, group, mean, teams in cursor.fetchall()
+        ]
     MetricGroupRollup.objects.filter(cohort_id__in=cohort_ids, computed_at__lt=now).delete()
-    return written
+    return rows
 
 
 _WINDOW_SQL = """
@@ -642,11 +669,10 @@ def _metric_evidence(
     return out, benefit
 
 
-def _behaviour(cohort_ids: Sequence[int]) -> dict[int, dict[str, object]]:
+def _behaviour(facts: Sequence[sources.CompetencyScoreFact]) -> dict[int, dict[str, object]]:
     """Level 3 per cohort from the frozen 360 reports: per competency, the paired change of
     others' means (baseline → follow-up) with CI and d_z/d_av, and the share with reliable
     change. Only cells of at least MIN_PEOPLE_PER_CELL learners carry figures."""
-    facts = sources.competency_scores(cohort_ids)
     pairs: dict[tuple[int, int], dict[int, dict[str, object]]] = defaultdict(dict)
     for f in facts:
         if f.others_mean is None:
@@ -682,16 +708,10 @@ def _behaviour(cohort_ids: Sequence[int]) -> dict[int, dict[str, object]]:
     return out
 
 
-def _observations(cohort_ids: Sequence[int]) -> dict[int, dict[str, object]]:
-    """Coach and peer observations of each cohort's learners: how many, of how many learners,
-    and the mean rating as a share of its scale. Nothing for fewer than MIN_PEOPLE_PER_CELL."""
-    learners: dict[int, set[int]] = defaultdict(set)
-    for cohort_id, learner_id in (
-        Enrollment.objects.filter(cohort_id__in=cohort_ids)
-        .exclude(status=Enrollment.Status.WITHDRAWN)
-        .values_list("cohort_id", "learner_id")
-    ):
-        learners[learner_id].add(cohort_id)
+def _observations(learners: dict[int, set[int]]) -> dict[int, dict[str, object]]:
+    """Coach and peer observations of each cohort's learners (``learners``: learner -> their
+    cohorts): how many, of how many learners, and the mean rating as a share of its scale.
+    Nothing for fewer than MIN_PEOPLE_PER_CELL."""
     if not learners:
         return {}
     per_cohort: dict[int, list[tuple[int, float]]] = defaultdict(list)
@@ -712,10 +732,10 @@ def _observations(cohort_ids: Sequence[int]) -> dict[int, dict[str, object]]:
     return out
 
 
-def _baselines(cohort_ids: Sequence[int]) -> dict[int, int]:
+def _baselines(facts: Sequence[sources.CompetencyScoreFact]) -> dict[int, int]:
     """Learners per cohort with a frozen 360 baseline (any competency)."""
     seen: dict[int, set[int]] = defaultdict(set)
-    for f in sources.competency_scores(cohort_ids):
+    for f in facts:
         if f.kind == "baseline":
             seen[f.cohort_id].add(f.learner_id)
     return {cohort_id: len(learners) for cohort_id, learners in seen.items()}
@@ -797,7 +817,7 @@ def do_rollup_impact(cohort_ids: Iterable[int] | None = None) -> ImpactRollupRes
     }
     ids = sorted(plans)
     with transaction.atomic():
-        written = rollup_metric_groups(org.pk, ids, now)
+        group_means = rollup_metric_groups(org.pk, ids, now)
         plan_metrics: dict[int, list[PlanMetric]] = defaultdict(list)
         for pm in PlanMetric.objects.select_related("metric").filter(plan__cohort_id__in=ids):
             plan_metrics[pm.plan_id].append(pm)
@@ -808,18 +828,22 @@ def do_rollup_impact(cohort_ids: Iterable[int] | None = None) -> ImpactRollupRes
             groups[pt["plan_id"]][pt["team_id"]] = pt["group"]
         collapsed = team_window_means(org.pk, list(plans.values()))
         monthly: dict[tuple[int, int], list[tuple[str, dt.date, float, int]]] = defaultdict(list)
-        for g in MetricGroupRollup.objects.filter(cohort_id__in=ids).order_by("period"):
+        for g in sorted(group_means, key=lambda g: g.period):
             monthly[(g.cohort_id, g.metric_id)].append((g.group, g.period, g.mean_value, g.teams))
         costs: dict[int, list[CostLine]] = defaultdict(list)
         for line in CostLine.objects.filter(cohort_id__in=ids):
             costs[line.cohort_id].append(line)
-        participants = dict(
+        # learner -> their cohorts among ``ids``: participants per cohort and observations
+        enrolled: dict[int, set[int]] = defaultdict(set)
+        in_cohort: dict[int, set[int]] = defaultdict(set)
+        for cohort_id, learner_id in (
             Enrollment.objects.filter(cohort_id__in=ids)
             .exclude(status=Enrollment.Status.WITHDRAWN)
-            .values("cohort_id")
-            .annotate(n=Count("learner_id", distinct=True))
-            .values_list("cohort_id", "n")
-        )
+            .values_list("cohort_id", "learner_id")
+        ):
+            enrolled[learner_id].add(cohort_id)
+            in_cohort[cohort_id].add(learner_id)
+        participants = {cohort_id: len(people) for cohort_id, people in in_cohort.items()}
         progress = {
             row["cohort_id"]: row
             for row in LearnerProgressRollup.objects.filter(cohort_id__in=ids)
@@ -856,21 +880,19 @@ def do_rollup_impact(cohort_ids: Iterable[int] | None = None) -> ImpactRollupRes
             if claim.cohort_id is not None:
                 claims_by_cohort[claim.cohort_id].append(claim)
         coaching = {c.cohort_id: c for c in sources.coaching_counts(ids) if c.coach_id is None}
-        behaviour = _behaviour(ids)
-        baselines = _baselines(ids)
-        observed = _observations(ids)
-        changes = dict(
+        scores = sources.competency_scores(ids)
+        behaviour = _behaviour(scores)
+        baselines = _baselines(scores)
+        observed = _observations(enrolled)
+        changes: dict[int, int] = defaultdict(int)
+        last_change: dict[int, dt.datetime] = {}
+        for cohort_id, changed_at in (
             PlanChange.objects.filter(plan__cohort_id__in=ids)
-            .values("plan__cohort_id")
-            .annotate(n=Count("id"))
-            .values_list("plan__cohort_id", "n")
-        )
-        last_change = {
-            c.plan.cohort_id: c.changed_at
-            for c in PlanChange.objects.filter(plan__cohort_id__in=ids)
-            .select_related("plan")
             .order_by("changed_at")
-        }
+            .values_list("plan__cohort_id", "changed_at")
+        ):
+            changes[cohort_id] += 1
+            last_change[cohort_id] = changed_at
 
         rows = []
         for cohort_id, plan in plans.items():
@@ -1045,7 +1067,7 @@ def do_rollup_impact(cohort_ids: Iterable[int] | None = None) -> ImpactRollupRes
         )
         if cohort_ids is None:
             ImpactRollup.objects.exclude(cohort_id__in=ids).delete()
-    return ImpactRollupResult(cohorts=len(rows), group_rows=written)
+    return ImpactRollupResult(cohorts=len(rows), group_rows=len(group_means))
 
 
 # --- team roll-up: team × measure × month ---------------------------------------------------
