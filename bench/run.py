@@ -42,6 +42,7 @@ def main() -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_DEBUG", "0")
     os.environ.setdefault("DJANGO_SECRET_KEY", "pathwise-bench-only")
+    os.environ.setdefault("DJANGO_HTTPS", "0")  # the in-process client speaks plain http
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["REDIS_URL"] = ""
     os.environ["LOG_LEVEL"] = "WARNING"

@@ -880,6 +880,13 @@ def do_rollup_impact(cohort_ids: Iterable[int] | None = None) -> ImpactRollupRes
             if claim.cohort_id is not None:
                 claims_by_cohort[claim.cohort_id].append(claim)
         coaching = {c.cohort_id: c for c in sources.coaching_counts(ids) if c.coach_id is None}
+        # Every cohort's projects in its own window, in one read (not one per cohort).
+        project_facts = {
+            f.cohort_id: f
+            for f in sources.cohort_project_facts(
+                {c: (p.cohort.start_date, p.evaluation_end) for c, p in plans.items()}
+            )
+        }
         scores = sources.competency_scores(ids)
         behaviour = _behaviour(scores)
         baselines = _baselines(scores)
@@ -931,15 +938,7 @@ def do_rollup_impact(cohort_ids: Iterable[int] | None = None) -> ImpactRollupRes
             prog = progress.get(cohort_id)
             known = mastery.get(cohort_id)
             liked = reactions.get(cohort_id)
-            projects = sources.team_project_facts(
-                [cohort_id], plan.cohort.start_date, plan.evaluation_end
-            )
-            due = sum(p.milestones_due for p in projects)
-            rated = [
-                (p.satisfaction_mean, p.satisfaction_n)
-                for p in projects
-                if p.satisfaction_mean is not None
-            ]
+            projects = project_facts.get(cohort_id)
             coach = coaching.get(cohort_id)
             evidence_json: dict[str, object] = {
                 "participants": n_participants,
@@ -1009,18 +1008,16 @@ def do_rollup_impact(cohort_ids: Iterable[int] | None = None) -> ImpactRollupRes
                     "mastered": known["mastered"],
                 },
                 "projects": None
-                if not projects
+                if projects is None
                 else {
-                    "teams": len(projects),
-                    "projects": sum(p.projects for p in projects),
-                    "milestones_due": due,
-                    "milestones_on_time": sum(p.milestones_on_time for p in projects),
-                    "satisfaction_mean": _num(
-                        sum(mean * n for mean, n in rated) / sum(n for _m, n in rated), 2
-                    )
-                    if rated and sum(n for _m, n in rated)
-                    else None,
-                    "satisfaction_n": sum(n for _m, n in rated),
+                    "teams": projects.teams,
+                    "projects": projects.projects,
+                    "milestones_due": projects.milestones_due,
+                    "milestones_on_time": projects.milestones_on_time,
+                    "satisfaction_mean": _num(projects.satisfaction_mean, 2),
+                    "satisfaction_n": projects.satisfaction_n
+                    if projects.satisfaction_mean is not None
+                    else 0,
                 },
                 "data_quality": _data_quality(
                     plan,

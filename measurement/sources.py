@@ -8,7 +8,7 @@ One module, so the impact roll-up names each source once and tests can stand a s
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from coaching.queries import CoachingCounts, ObservationFact, TeamAttendanceMonth
 from coaching.queries import coaching_counts as _coaching_counts
@@ -17,11 +17,11 @@ from coaching.queries import team_attendance_months as _team_attendance_months
 from measurement.feedback.queries import CompetencyScoreFact, competency_score_facts
 from projects.queries import (
     BenefitClaimFact,
-    TeamProjectFacts,
+    CohortProjectFacts,
     TeamProjectMonth,
     benefit_claims_for_cohorts,
 )
-from projects.queries import team_project_facts as _team_project_facts
+from projects.queries import cohort_project_facts as _cohort_project_facts
 from projects.queries import team_project_months as _team_project_months
 
 
@@ -41,10 +41,10 @@ def observations(learner_ids: Sequence[int]) -> list[ObservationFact]:
     return _observation_facts(learner_ids)
 
 
-def team_project_facts(
-    cohort_ids: Sequence[int], start: dt.date, end: dt.date
-) -> list[TeamProjectFacts]:
-    return _team_project_facts(cohort_ids, start, end)
+def cohort_project_facts(
+    windows: Mapping[int, tuple[dt.date, dt.date]],
+) -> list[CohortProjectFacts]:
+    return _cohort_project_facts(windows)
 
 
 def team_project_months(

@@ -262,3 +262,47 @@ def test_the_nightly_task_rolls_up_every_team_of_its_organisation(org_a, org_b):
     with tenant_context(org_a):
         assert ProjectLearner.objects.count() == 0  # facts untouched
         assert TeamMetricRollup.objects.count() == 4
+
+
+def test_cohort_project_facts_count_each_project_once_in_its_cohorts_window(org_a, org_b):
+    """The impact roll-up's project evidence: one read for every cohort, each in its own
+    window; a project whose learners sit in two teams counts once."""
+    from projects.queries import cohort_project_facts
+
+    with tenant_context(org_a):
+        north, south = Team.objects.create(name="North"), Team.objects.create(name="South")
+    today = timezone.localdate()
+    first = make_world(org_a, team=north, prefix="a-")
+    second = make_world(org_a, team=north, prefix="b-")
+    plans = [
+        project_services.MilestonePlan("Map the handover", today - dt.timedelta(days=10)),
+        project_services.MilestonePlan("Pilot running", today - dt.timedelta(days=5)),
+    ]
+    one = running(first, start_date=today - dt.timedelta(days=40), milestones=plans)
+    two = running(second, start_date=today - dt.timedelta(days=40), milestones=plans[:1])
+    colleague = make_member(org_a, "south@a.example", team=south, is_learner=True)
+    with tenant_context(org_a):
+        ProjectLearner.objects.create(project=one, learner=colleague)
+        early = Milestone.objects.filter(project=one).order_by("due_on").first()
+        project_services.do_complete_milestone(
+            first.learner, early, evidence="Mapped", done_on=today - dt.timedelta(days=11)
+        )
+        for i in range(3):
+            person = one.stakeholders.create(name=f"S{i}", email=f"s{i}@x.example")
+            request = RatingRequest.objects.create(project=one, stakeholder=person)
+            project_services.do_submit_rating(
+                request.pk, outcome_quality=4, collaboration=4, communication=4
+            )
+        windows = {
+            first.cohort.pk: (today - dt.timedelta(days=40), today + dt.timedelta(days=60)),
+            second.cohort.pk: (today - dt.timedelta(days=2), today + dt.timedelta(days=60)),
+        }
+        with count_queries() as ctx:
+            facts = {f.cohort_id: f for f in cohort_project_facts(windows)}
+    assert len(ctx.app_queries) == 3
+    a, b = facts[first.cohort.pk], facts[second.cohort.pk]
+    assert (a.teams, a.projects, a.milestones_due, a.milestones_on_time) == (2, 1, 2, 1)
+    assert (a.satisfaction_mean, a.satisfaction_n) == (4.0, 3)
+    # the second cohort's only milestone is dated before its window
+    assert (b.teams, b.projects, b.milestones_due, b.satisfaction_mean) == (1, 1, 0, None)
+    assert two.cohort_id == second.cohort.pk
