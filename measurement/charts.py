@@ -225,11 +225,11 @@ def team_participation_figure(team: ManagedTeam) -> dict[str, Any]:
         if findings
         else _("%(team)s: no programme figure with five or more people yet") % {"team": team.name}
     )
-    fig.update_yaxes(
-        title={"text": _("% (of learners' steps, milestones due, places)")}, range=[0, 102]
-    )
-    fig.update_xaxes(title={"text": _("Month")})
-    return _layout(fig, title)
+    # The months label themselves; the legend sits below their (on a phone, slanted) ticks.
+    fig.update_yaxes(title={"text": "%"}, range=[0, 102], ticksuffix="%")
+    _layout(fig, title, height=380)
+    fig.update_layout(legend={"y": -0.35}, margin={"b": 110})
+    return fig.to_plotly_json()
 
 
 def team_metric_figure(team: ManagedTeam, metric: TeamMetricSeries) -> dict[str, Any]:
@@ -246,15 +246,26 @@ def team_metric_figure(team: ManagedTeam, metric: TeamMetricSeries) -> dict[str,
         )
     )
     points = metric.points
+    unit = metric.change_unit
     if metric.change is not None and metric.improved is not None:
-        title = _("%(name)s %(word)s by %(size)s %(unit)s since %(since)s (%(a)s → %(b)s)") % {
+        title = _(
+            "%(name)s %(verb)s %(size)s %(unit)s since %(since)s (%(a)s → %(b)s): %(word)s"
+        ) % {
             "name": metric.name,
-            "word": _("improved") if metric.improved else _("worsened"),
+            "verb": _("rose") if metric.change > 0 else _("fell"),
             "size": f"{abs(metric.change):.1f}",
-            "unit": metric.unit,
+            "unit": unit,
             "since": points[0][0].strftime("%b %Y"),
             "a": f"{points[0][1]:.1f}",
             "b": f"{points[-1][1]:.1f}",
+            "word": _("better") if metric.improved else _("worse"),
+        }
+    elif metric.change is not None:
+        title = _("%(name)s unchanged since %(since)s (%(v)s %(unit)s)") % {
+            "name": metric.name,
+            "since": points[0][0].strftime("%b %Y"),
+            "v": f"{points[-1][1]:.1f}",
+            "unit": metric.unit,
         }
     elif points:
         title = _("%(name)s: %(v)s %(unit)s in %(month)s") % {

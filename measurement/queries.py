@@ -943,6 +943,11 @@ class TeamMetricSeries:
         return points[-1][1] - points[0][1]
 
     @property
+    def change_unit(self) -> str:
+        """A change of a percentage is in percentage points."""
+        return _("percentage points") if self.unit.strip() == "%" else self.unit
+
+    @property
     def improved(self) -> bool | None:
         change = self.change
         if change is None or change == 0:
