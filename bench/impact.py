@@ -1,10 +1,12 @@
-"""Impact roll-up benchmark: the organisation's full impact roll-up against the bare SQL
-aggregate of the same facts, side by side in one run, printed as a ratio; and the number of
-queries each impact page takes.
+"""Impact and team roll-up benchmarks: each roll-up against the bare SQL aggregate of the same
+facts, side by side in one run, printed as a ratio; and the number of queries each page takes.
 
 The demo gives the spring pilot 14 teams; to measure at scale the benchmark adds ``--units``
 comparison business units (default 1,000) with 24 months of the pilot's three metrics, so the
-roll-up reads 72,000 metric values besides the 5,000 learners' facts.
+impact roll-up reads 72,000 metric values besides the 5,000 learners' facts.
+
+"Bare" means the aggregates only: one ``SELECT … GROUP BY`` per fact table the roll-up reads,
+rows fetched, nothing written, no statistics, no ROI, no JSON.
 """
 
 from __future__ import annotations
@@ -13,15 +15,38 @@ import datetime as dt
 import random
 import statistics
 import time
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import connection
+from django.db.models import Avg, Count, F, Q, Sum
 from django.utils import timezone
 
-from measurement import impact
-from measurement.models import MeasurementPlan, Metric, MetricValue, PlanMetric, PlanTeam
-from organizations.models import Organization, Team
+from coaching.models import (
+    CoachingEngagement,
+    CoachingSession,
+    Goal,
+    Observation,
+    SessionParticipant,
+)
+from measurement import impact, sources
+from measurement.feedback.models import CompetencyScore
+from measurement.models import (
+    CostLine,
+    LearnerProgressRollup,
+    MeasurementPlan,
+    Metric,
+    MetricValue,
+    PlanChange,
+    PlanMetric,
+    PlanTeam,
+    TeamMetricRollup,
+)
+from organizations.models import Membership, Organization, Team
+from organizations.relative_dates import org_today
 from organizations.tenancy import tenant_context
+from pathways.models import Ability, Enrollment, ModuleReaction
+from projects.models import BenefitClaim, Milestone, StakeholderRating
 
 ORG = "acme"
 REPEAT = 5
@@ -72,13 +97,82 @@ def add_business_units(units: int) -> int:
         return MetricValue.objects.count()
 
 
-def _best(run: object, repeat: int = REPEAT) -> tuple[float, float]:
+def _median(run: Callable[[], object], repeat: int = REPEAT) -> tuple[float, float]:
+    """Best and median seconds of ``repeat`` runs."""
     timings = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        run()  # type: ignore[operator]
+        run()
         timings.append(time.perf_counter() - t0)
     return min(timings), statistics.median(timings)
+
+
+def _ms(best_median: tuple[float, float]) -> str:
+    return f"{best_median[0] * 1000:8.1f} / {best_median[1] * 1000:8.1f} ms"
+
+
+def _bare_metric_aggregates(org: Organization, cohort_ids: list[int]) -> None:
+    """Monthly group means and each plan team's means before and after: what the impact
+    roll-up aggregates from metric values."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            impact.group_means_sql(cohort_ids, upsert=False),
+            [timezone.now(), org.pk, *cohort_ids],
+        )
+        cursor.fetchall()
+    impact.team_window_means(org.pk, list(MeasurementPlan.objects.select_related("cohort")))
+
+
+def _bare_learner_aggregates(cohort_ids: list[int]) -> None:
+    """One aggregate per cohort of every other fact the impact roll-up reads: enrolments,
+    progress, mastery, module reactions, claims, coaching, 360 scores, observations, project
+    milestones and ratings, costs and plan changes."""
+    cohorts = Q(cohort_id__in=cohort_ids)
+    enrolled = Q(learner__enrollments__cohort_id__in=cohort_ids)
+    per_cohort = "learner__enrollments__cohort_id"
+    queries = [
+        Enrollment.objects.filter(cohorts).values("cohort_id").annotate(n=Count("learner_id")),
+        LearnerProgressRollup.objects.filter(cohorts)
+        .values("cohort_id")
+        .annotate(n=Count("id"), done=Count("id", filter=Q(completion__gte=1.0))),
+        Ability.objects.filter(enrolled)
+        .values(per_cohort)
+        .annotate(n=Count("id"), known=Count("id", filter=Q(p_known__gte=0.95))),
+        ModuleReaction.objects.filter(enrolled)
+        .values(per_cohort)
+        .annotate(n=Count("id"), useful=Avg("useful"), relevant=Avg("relevant")),
+        BenefitClaim.objects.filter(project__cohort_id__in=cohort_ids)
+        .values("project__cohort_id", "status")
+        .annotate(n=Count("id"), value=Sum("annual_value"), adjusted=Sum("adjusted_value")),
+        CoachingSession.objects.filter(cohorts, status="held")
+        .values("cohort_id")
+        .annotate(n=Count("id"), minutes=Sum("actual_minutes")),
+        SessionParticipant.objects.filter(session__cohort_id__in=cohort_ids)
+        .values("session__cohort_id", "attendance")
+        .annotate(n=Count("id"), rating=Avg("rating")),
+        CoachingEngagement.objects.filter(cohorts)
+        .values("cohort_id")
+        .annotate(n=Count("coachee_id", distinct=True)),
+        Goal.objects.filter(engagement__cohort_id__in=cohort_ids)
+        .values("engagement__cohort_id", "status")
+        .annotate(n=Count("id")),
+        CompetencyScore.objects.filter(cycle__cohort_id__in=cohort_ids)
+        .values("cycle__cohort_id", "cycle__kind", "competency_id")
+        .annotate(n=Count("id"), mean=Avg("others_mean")),
+        Observation.objects.filter(enrolled).values(per_cohort).annotate(n=Count("id")),
+        Milestone.objects.filter(project__cohort_id__in=cohort_ids)
+        .values("project__cohort_id")
+        .annotate(n=Count("id"), on_time=Count("id", filter=Q(done_on__lte=F("approved_on")))),
+        StakeholderRating.objects.filter(project__cohort_id__in=cohort_ids)
+        .values("project__cohort_id")
+        .annotate(n=Count("id"), mean=Avg("outcome_quality")),
+        CostLine.objects.filter(cohorts).values("cohort_id", "category").annotate(t=Sum("amount")),
+        PlanChange.objects.filter(plan__cohort_id__in=cohort_ids)
+        .values("plan__cohort_id")
+        .annotate(n=Count("id")),
+    ]
+    for query in queries:
+        list(query)
 
 
 def measure_impact_rollup(units: int) -> None:
@@ -96,7 +190,6 @@ def measure_impact_rollup(units: int) -> None:
             impact.rollup_metric_groups(org.pk, cohort_ids, timezone.now())
 
     def bare_groups() -> None:
-        # The group roll-up's aggregate over the same facts, only read: no upsert.
         with tenant_context(org), connection.cursor() as cursor:
             cursor.execute(
                 impact.group_means_sql(cohort_ids, upsert=False),
@@ -104,35 +197,94 @@ def measure_impact_rollup(units: int) -> None:
             )
             cursor.fetchall()
 
-    def bare() -> None:
-        # Every aggregate of metric facts the full roll-up needs (monthly group means and each
-        # team's means before and after), only read: no upsert, no statistics, no ROI.
-        bare_groups()
+    def bare_metrics() -> None:
         with tenant_context(org):
-            plans = list(MeasurementPlan.objects.select_related("cohort"))
-            impact.team_window_means(org.pk, plans)
+            _bare_metric_aggregates(org, cohort_ids)
+
+    def bare_all() -> None:
+        with tenant_context(org):
+            _bare_metric_aggregates(org, cohort_ids)
+            _bare_learner_aggregates(cohort_ids)
 
     full()  # warm caches
-    bare_best, bare_median = _best(bare)
-    bare_groups_best, bare_groups_median = _best(bare_groups)
-    groups_best, groups_median = _best(groups_only)
-    full_best, full_median = _best(full)
+    b_groups, b_metrics, b_all = _median(bare_groups), _median(bare_metrics), _median(bare_all)
+    groups, whole = _median(groups_only), _median(full)
     print(
         f"impact roll-up ({values:,} metric values, {len(cohort_ids)} planned cohort(s)), "
         f"best / median of {REPEAT}:"
     )
+    print(f"  bare SQL: group means                  {_ms(b_groups)}")
     print(
-        f"  bare SQL: group means only        {bare_groups_best * 1000:7.1f} / "
-        f"{bare_groups_median * 1000:7.1f} ms"
+        f"  set-based group roll-up (upsert)       {_ms(groups)}   "
+        f"ratio {groups[1] / b_groups[1]:4.2f}x"
     )
+    print(f"  bare SQL: every metric aggregate       {_ms(b_metrics)}")
+    print(f"  bare SQL: every fact the roll-up reads {_ms(b_all)}")
     print(
-        f"  set-based group roll-up (upsert)  {groups_best * 1000:7.1f} / "
-        f"{groups_median * 1000:7.1f} ms   ratio {groups_median / bare_groups_median:4.2f}x"
+        f"  full impact roll-up (+DiD, ROI)        {_ms(whole)}   "
+        f"ratio {whole[1] / b_all[1]:4.2f}x (vs metric aggregates only "
+        f"{whole[1] / b_metrics[1]:4.2f}x)"
     )
+
+
+def measure_team_rollup() -> None:
+    """The team roll-up of every team against the bare aggregates of its facts, and one team's
+    roll-up (what a new metric value or a completed milestone queues)."""
+    org = Organization.objects.get(slug=ORG)
+    with tenant_context(org):
+        first, last = impact.team_rollup_months(org_today())
+        learner = Membership.objects.get(user__email=f"learner@{ORG}.test")
+        busiest = (
+            Team.objects.annotate(n=Count("members"))
+            .order_by("-n", "pk")
+            .values_list("pk", "n")
+            .first()
+        )
+    team_id, team_size = busiest or (learner.team_id, 0)
+
+    def full() -> None:
+        with tenant_context(org):
+            impact.do_rollup_team_metrics()
+
+    def one_team() -> None:
+        with tenant_context(org):
+            impact.do_rollup_team_metrics([team_id])
+
+    def bare() -> None:
+        now = timezone.now()
+        with tenant_context(org), connection.cursor() as cursor:
+            for which in ("completion", "metric"):
+                cursor.execute(
+                    impact.team_rollup_sql(which, None, upsert=False),
+                    impact.team_rollup_params(which, org.pk, first, last, now, None),
+                )
+                cursor.fetchall()
+            sources.team_project_months(first, last)
+            sources.team_attendance_months(first, last)
+
+    full()  # warm caches
+    b, whole, one = _median(bare), _median(full), _median(one_team)
+    with tenant_context(org):
+        rows = TeamMetricRollup.objects.filter(period__gte=first).count()
+        teams = TeamMetricRollup.objects.values("team_id").distinct().count()
     print(
-        f"  bare SQL: all metric aggregates   {bare_best * 1000:7.1f} / {bare_median * 1000:7.1f} ms"
+        f"team roll-up ({rows:,} team × measure × month rows of {teams:,} teams, "
+        f"{first:%b %Y}–{last:%b %Y}), best / median of {REPEAT}:"
     )
-    print(
-        f"  full impact roll-up (+DiD, ROI)   {full_best * 1000:7.1f} / {full_median * 1000:7.1f} ms"
-        f"   ratio {full_median / bare_median:4.2f}x"
-    )
+    print(f"  bare SQL: every fact it reads          {_ms(b)}")
+    print(f"  full team roll-up (upsert, delete)     {_ms(whole)}   ratio {whole[1] / b[1]:4.2f}x")
+    print(f"  one team's roll-up ({team_size} people)       {_ms(one)}")
+
+
+def team_manager_email() -> str | None:
+    """The manager of the demo organisation's largest team (for the "My teams" page)."""
+    org = Organization.objects.get(slug=ORG)
+    with tenant_context(org):
+        team = (
+            Team.objects.filter(manager__isnull=False)
+            .annotate(n=Count("members"))
+            .order_by("-n", "pk")
+            .select_related("manager__user")
+            .first()
+        )
+        return team.manager.user.email if team and team.manager else None

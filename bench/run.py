@@ -5,8 +5,11 @@ gives the demo learner a review card for every module's retrieval items, then me
 server time (median and p95 over ``--repeat`` requests, in process through Django's test
 client, one core) and the query count of the learner home, the review page, the sponsor
 home and the admin's programme health, plus the time of a full progress roll-up and of the
-one-learner roll-up a completed step queues. Uses its own database: ``BENCH_DATABASE_URL``
-(e.g. a PostgreSQL URL for a non-superuser role), else a SQLite file in /tmp.
+one-learner roll-up a completed step queues; then the impact and team roll-ups against the
+bare SQL aggregates of their facts (bench/impact.py) and the team manager's page. Uses its own
+database: ``BENCH_DATABASE_URL`` (e.g. a PostgreSQL URL for a non-superuser role), else a SQLite
+file in /tmp. ``--no-seed`` measures a database already migrated and seeded (seeding 5,000
+learners takes most of an hour on SQLite).
 """
 
 from __future__ import annotations
@@ -28,14 +31,18 @@ def main() -> None:
     parser.add_argument("--modules", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=60)
     parser.add_argument("--units", type=int, default=1000, help="business units for impact")
+    parser.add_argument(
+        "--no-seed", action="store_true", help="use the database as it is: no migrate, no seed"
+    )
     args = parser.parse_args()
 
     url = os.environ.get("BENCH_DATABASE_URL", "sqlite:////tmp/pathwise-bench.sqlite3")
-    if url.startswith("sqlite:////"):
+    if url.startswith("sqlite:////") and not args.no_seed:
         Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_DEBUG", "0")
     os.environ.setdefault("DJANGO_SECRET_KEY", "pathwise-bench-only")
+    os.environ.setdefault("DJANGO_HTTPS", "0")  # the in-process client speaks plain http
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["REDIS_URL"] = ""
     os.environ["LOG_LEVEL"] = "WARNING"
@@ -50,23 +57,26 @@ def main() -> None:
     from django.core.management import call_command
 
     print(f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}")
-    t0 = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    print(f"migrate: {time.perf_counter() - t0:.1f} s")
-    t0 = time.perf_counter()
-    with open(os.devnull, "w") as quiet:
-        call_command("seed_demo", "--learners", str(args.learners), stdout=quiet)
-    print(
-        f"seed_demo --learners {args.learners} (2 organisations): {time.perf_counter() - t0:.1f} s"
-    )
+    if not args.no_seed:
+        t0 = time.perf_counter()
+        call_command("migrate", verbosity=0)
+        print(f"migrate: {time.perf_counter() - t0:.1f} s")
+        t0 = time.perf_counter()
+        with open(os.devnull, "w") as quiet:
+            call_command("seed_demo", "--learners", str(args.learners), stdout=quiet)
+        print(
+            f"seed_demo --learners {args.learners} (2 organisations): "
+            f"{time.perf_counter() - t0:.1f} s"
+        )
 
     from bench.scenarios import add_library_and_cards, measure_pages, measure_rollup
 
     add_library_and_cards(args.modules)
     measure_rollup()
-    from bench.impact import measure_impact_rollup
+    from bench.impact import measure_impact_rollup, measure_team_rollup
 
     measure_impact_rollup(args.units)
+    measure_team_rollup()
     from django.db import connection
 
     if connection.vendor == "postgresql":

@@ -140,6 +140,11 @@ def measure_pages(repeat: int) -> None:
         ("impact (sponsor)", f"sponsor@{ORG}.test", lambda: reverse("sponsor_home", args=[ORG])),
         ("impact set-up", f"admin@{ORG}.test", lambda: reverse("impact_setup", args=[ORG])),
     ]
+    from bench.impact import team_manager_email
+
+    manager = team_manager_email()
+    if manager:
+        pages.append(("my teams (manager)", manager, lambda: reverse("team_dashboard", args=[ORG])))
     print(f"pages ({org.name}, one process, in-process client):")
     for name, email, url in pages:
         try:

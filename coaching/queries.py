@@ -1579,3 +1579,49 @@ def coaching_report(
             for c in counts
         ]
     return CoachingReport(per_cohort, per_coach)
+
+
+@dataclass(frozen=True)
+class TeamAttendanceMonth:
+    """Coaching attendance of one team's learners in one month (their current team)."""
+
+    team_id: int
+    month: dt.date  # first day of the month
+    logged: int  # places in held sessions with attendance logged
+    attended: int
+    learners: int  # distinct learners behind those places
+
+
+def team_attendance_months(
+    start: dt.date, end: dt.date, team_ids: Sequence[int] | None = None
+) -> list[TeamAttendanceMonth]:
+    """Per team and month of held sessions from ``start`` to ``end``: places with attendance
+    logged, places attended and the learners behind them. Counts only, never text; ``team_ids``
+    limits the teams. 1 query."""
+    from django.db.models import DateField
+    from django.db.models.functions import TruncMonth
+
+    places = SessionParticipant.objects.filter(
+        session__status=CoachingSession.Status.HELD,
+        session__starts_at__date__gte=start,
+        session__starts_at__date__lte=end,
+        learner__team_id__isnull=False,
+    ).exclude(attendance="")
+    if team_ids is not None:
+        places = places.filter(learner__team_id__in=list(team_ids))
+    rows = (
+        places.annotate(month=TruncMonth("session__starts_at", output_field=DateField()))
+        .values("learner__team_id", "month")
+        .annotate(
+            logged=Count("id"),
+            attended=Count("id", filter=Q(attendance=SessionParticipant.Attendance.ATTENDED)),
+            learners=Count("learner_id", distinct=True),
+        )
+        .order_by("learner__team_id", "month")
+    )
+    return [
+        TeamAttendanceMonth(
+            r["learner__team_id"], r["month"], r["logged"], r["attended"], r["learners"]
+        )
+        for r in rows
+    ]

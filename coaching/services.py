@@ -555,6 +555,9 @@ def do_log_session(coach: Membership, session_id: int, log: SessionLog) -> LogOu
             if a == SessionParticipant.Attendance.ATTENDED
         ]
         done, not_open = _complete_conversation_steps(session, attended)
+        from measurement.impact import queue_team_rollups_for_learners
+
+        queue_team_rollups_for_learners(list(log.attendance))  # their teams' coaching attendance
     return LogOutcome(session=session, steps_completed=done, steps_not_open=not_open)
 
 

@@ -10,8 +10,11 @@ from django.utils.translation import gettext as _
 from measurement.queries import (
     CohortImpact,
     CompetencyChange,
+    ManagedTeam,
     MetricResult,
     TeamCompletionReport,
+    TeamMetricSeries,
+    latest_shown,
 )
 
 # Okabe–Ito: distinguishable with the common forms of colour blindness.
@@ -183,3 +186,96 @@ def roi_figure(impact: CohortImpact) -> dict[str, Any]:
     fig.update_xaxes(title={"text": impact.currency + _(", first year")})
     fig.update_yaxes(automargin=True)
     return _layout(fig, title, height=max(240, 100 + 50 * len(labels)))
+
+
+def team_participation_figure(team: ManagedTeam) -> dict[str, Any]:
+    """A team's programme participation by month, in %: completion, milestones on time and
+    coaching attendance; hidden months (fewer than five people) are gaps, not zeros."""
+    fig = go.Figure()
+    findings = []
+    traces = (
+        ("completion", _("Pathway steps done"), _("%(v)s of pathway steps done")),
+        ("milestones", _("Milestones on time"), _("%(v)s of milestones on time")),
+        ("attendance", _("Coaching places attended"), _("%(v)s of coaching places attended")),
+    )
+    for i, (name, label, phrase) in enumerate(traces):
+        cells = getattr(team, name)
+        if not cells:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=[c.period.isoformat() for c in cells],
+                y=[None if c.value is None else round(c.value * 100, 1) for c in cells],
+                mode="lines+markers",
+                name=label,
+                connectgaps=False,
+                line={"color": PALETTE[i], "dash": ("solid", "dash", "dot")[i]},
+                customdata=[c.base for c in cells],
+                hovertemplate="%{x|%b %Y}: %{y:.0f}% (of %{customdata})<extra>"
+                + label
+                + "</extra>",
+            )
+        )
+        latest = latest_shown(cells)
+        if latest is not None and latest.value is not None:
+            findings.append(phrase % {"v": f"{latest.value:.0%}"})
+    title = (
+        _("%(team)s, latest month: %(findings)s")
+        % {"team": team.name, "findings": "; ".join(findings)}
+        if findings
+        else _("%(team)s: no programme figure with five or more people yet") % {"team": team.name}
+    )
+    # The months label themselves; the legend sits below their (on a phone, slanted) ticks.
+    fig.update_yaxes(title={"text": "%"}, range=[0, 102], ticksuffix="%")
+    _layout(fig, title, height=380)
+    fig.update_layout(legend={"y": -0.35}, margin={"b": 110})
+    return fig.to_plotly_json()
+
+
+def team_metric_figure(team: ManagedTeam, metric: TeamMetricSeries) -> dict[str, Any]:
+    """One team metric by month; the title says how it moved over the window."""
+    cells = metric.cells
+    fig = go.Figure(
+        go.Scatter(
+            x=[c.period.isoformat() for c in cells],
+            y=[None if c.value is None else round(c.value, 2) for c in cells],
+            mode="lines+markers",
+            connectgaps=False,
+            line={"color": PALETTE[0]},
+            hovertemplate="%{x|%b %Y}: %{y} " + metric.unit + "<extra></extra>",
+        )
+    )
+    points = metric.points
+    unit = metric.change_unit
+    if metric.change is not None and metric.improved is not None:
+        title = _(
+            "%(name)s %(verb)s %(size)s %(unit)s since %(since)s (%(a)s → %(b)s): %(word)s"
+        ) % {
+            "name": metric.name,
+            "verb": _("rose") if metric.change > 0 else _("fell"),
+            "size": f"{abs(metric.change):.1f}",
+            "unit": unit,
+            "since": points[0][0].strftime("%b %Y"),
+            "a": f"{points[0][1]:.1f}",
+            "b": f"{points[-1][1]:.1f}",
+            "word": _("better") if metric.improved else _("worse"),
+        }
+    elif metric.change is not None:
+        title = _("%(name)s unchanged since %(since)s (%(v)s %(unit)s)") % {
+            "name": metric.name,
+            "since": points[0][0].strftime("%b %Y"),
+            "v": f"{points[-1][1]:.1f}",
+            "unit": metric.unit,
+        }
+    elif points:
+        title = _("%(name)s: %(v)s %(unit)s in %(month)s") % {
+            "name": metric.name,
+            "v": f"{points[-1][1]:.1f}",
+            "unit": metric.unit,
+            "month": points[-1][0].strftime("%b %Y"),
+        }
+    else:
+        title = metric.name
+    fig.update_yaxes(title={"text": metric.unit}, automargin=True)
+    fig.update_xaxes(title={"text": _("Month")})
+    return _layout(fig, title, height=300)

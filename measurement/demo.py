@@ -174,4 +174,5 @@ def seed_impact(people: DemoPeople, current: Cohort) -> Cohort:
             impact.do_add_cost(pilot, line)
     do_rollup_progress(people.org)  # the pilot's learners join the progress roll-up
     impact.do_rollup_impact()
+    impact.do_rollup_team_metrics()  # what each team lead sees on "My teams"
     return pilot

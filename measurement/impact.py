@@ -32,6 +32,7 @@ from measurement.models import (
     PlanChange,
     PlanMetric,
     PlanTeam,
+    TeamMetricRollup,
 )
 from organizations.audit import record_change, snapshot
 from organizations.models import Membership, Organization, Team
@@ -446,7 +447,9 @@ def queue_impact_rollup(cohort_id: int, now: dt.datetime | None = None) -> None:
 
 
 def queue_rollups_for_team(team_id: int) -> None:
-    """A metric value of a team changed: every plan that counts the team rolls up again."""
+    """A metric value of a team changed: the team's own roll-up and every plan that counts the
+    team roll up again."""
+    queue_team_rollup(team_id)
     for cohort_id in set(
         PlanTeam.objects.filter(team_id=team_id).values_list("plan__cohort_id", flat=True)
     ):
@@ -477,6 +480,7 @@ INSERT INTO {rollup} (organization_id, cohort_id, metric_id, period, "group", te
     + _GROUP_SELECT
     + """ON CONFLICT (organization_id, cohort_id, metric_id, period, "group") DO UPDATE
 SET teams = excluded.teams, mean_value = excluded.mean_value, computed_at = excluded.computed_at
+RETURNING cohort_id, metric_id, period, "group", mean_value, teams
 """
 )
 
@@ -495,16 +499,42 @@ def group_means_sql(cohort_ids: Sequence[int], upsert: bool = True) -> str:
     return sql.replace("DOUBLE PRECISION", "REAL") if connection.vendor == "sqlite" else sql
 
 
-def rollup_metric_groups(org_id: int, cohort_ids: Sequence[int], now: dt.datetime) -> int:
+@dataclass(frozen=True)
+class GroupMean:
+    """One row of ``MetricGroupRollup`` as the upsert returns it."""
+
+    cohort_id: int
+    metric_id: int
+    period: dt.date
+    group: str
+    mean_value: float
+    teams: int
+
+
+def rollup_metric_groups(
+    org_id: int, cohort_ids: Sequence[int], now: dt.datetime
+) -> list[GroupMean]:
     """Set-based: each cohort's participants' and comparison means per metric and period,
-    upserted; rows no longer backed by facts are deleted. Returns rows written."""
+    upserted; rows no longer backed by facts are deleted. Returns the rows written (the
+    statement's ``RETURNING``, so the caller need not read the table back)."""
     if not cohort_ids:
-        return 0
+        return []
     with connection.cursor() as cursor:
         cursor.execute(group_means_sql(cohort_ids), [now, org_id, *cohort_ids])
-        written = cursor.rowcount
+        rows = [
+            GroupMean(
+                cohort_id,
+                metric_id,
+                # SQLite hands raw rows back as text
+                dt.date.fromisoformat(period) if isinstance(period, str) else period,
+                group,
+                float(mean),
+                teams,
+            )
+            for cohort_id, metric_id, period, group, mean, teams in cursor.fetchall()
+        ]
     MetricGroupRollup.objects.filter(cohort_id__in=cohort_ids, computed_at__lt=now).delete()
-    return written
+    return rows
 
 
 _WINDOW_SQL = """
@@ -664,11 +694,10 @@ def _metric_evidence(
     return out, benefit
 
 
-def _behaviour(cohort_ids: Sequence[int]) -> dict[int, dict[str, object]]:
+def _behaviour(facts: Sequence[sources.CompetencyScoreFact]) -> dict[int, dict[str, object]]:
     """Level 3 per cohort from the frozen 360 reports: per competency, the paired change of
     others' means (baseline → follow-up) with CI and d_z/d_av, and the share with reliable
     change. Only cells of at least MIN_PEOPLE_PER_CELL learners carry figures."""
-    facts = sources.competency_scores(cohort_ids)
     pairs: dict[tuple[int, int], dict[int, dict[str, object]]] = defaultdict(dict)
     for f in facts:
         if f.others_mean is None:
@@ -704,16 +733,10 @@ def _behaviour(cohort_ids: Sequence[int]) -> dict[int, dict[str, object]]:
     return out
 
 
-def _observations(cohort_ids: Sequence[int]) -> dict[int, dict[str, object]]:
-    """Coach and peer observations of each cohort's learners: how many, of how many learners,
-    and the mean rating as a share of its scale. Nothing for fewer than MIN_PEOPLE_PER_CELL."""
-    learners: dict[int, set[int]] = defaultdict(set)
-    for cohort_id, learner_id in (
-        Enrollment.objects.filter(cohort_id__in=cohort_ids)
-        .exclude(status=Enrollment.Status.WITHDRAWN)
-        .values_list("cohort_id", "learner_id")
-    ):
-        learners[learner_id].add(cohort_id)
+def _observations(learners: dict[int, set[int]]) -> dict[int, dict[str, object]]:
+    """Coach and peer observations of each cohort's learners (``learners``: learner -> their
+    cohorts): how many, of how many learners, and the mean rating as a share of its scale.
+    Nothing for fewer than MIN_PEOPLE_PER_CELL."""
     if not learners:
         return {}
     per_cohort: dict[int, list[tuple[int, float]]] = defaultdict(list)
@@ -734,10 +757,10 @@ def _observations(cohort_ids: Sequence[int]) -> dict[int, dict[str, object]]:
     return out
 
 
-def _baselines(cohort_ids: Sequence[int]) -> dict[int, int]:
+def _baselines(facts: Sequence[sources.CompetencyScoreFact]) -> dict[int, int]:
     """Learners per cohort with a frozen 360 baseline (any competency)."""
     seen: dict[int, set[int]] = defaultdict(set)
-    for f in sources.competency_scores(cohort_ids):
+    for f in facts:
         if f.kind == "baseline":
             seen[f.cohort_id].add(f.learner_id)
     return {cohort_id: len(learners) for cohort_id, learners in seen.items()}
@@ -819,7 +842,7 @@ def do_rollup_impact(cohort_ids: Iterable[int] | None = None) -> ImpactRollupRes
     }
     ids = sorted(plans)
     with transaction.atomic():
-        written = rollup_metric_groups(org.pk, ids, now)
+        group_means = rollup_metric_groups(org.pk, ids, now)
         plan_metrics: dict[int, list[PlanMetric]] = defaultdict(list)
         for pm in PlanMetric.objects.select_related("metric").filter(plan__cohort_id__in=ids):
             plan_metrics[pm.plan_id].append(pm)
@@ -830,18 +853,22 @@ def do_rollup_impact(cohort_ids: Iterable[int] | None = None) -> ImpactRollupRes
             groups[pt["plan_id"]][pt["team_id"]] = pt["group"]
         collapsed = team_window_means(org.pk, list(plans.values()))
         monthly: dict[tuple[int, int], list[tuple[str, dt.date, float, int]]] = defaultdict(list)
-        for g in MetricGroupRollup.objects.filter(cohort_id__in=ids).order_by("period"):
+        for g in sorted(group_means, key=lambda g: g.period):
             monthly[(g.cohort_id, g.metric_id)].append((g.group, g.period, g.mean_value, g.teams))
         costs: dict[int, list[CostLine]] = defaultdict(list)
         for line in CostLine.objects.filter(cohort_id__in=ids):
             costs[line.cohort_id].append(line)
-        participants = dict(
+        # learner -> their cohorts among ``ids``: participants per cohort and observations
+        enrolled: dict[int, set[int]] = defaultdict(set)
+        in_cohort: dict[int, set[int]] = defaultdict(set)
+        for cohort_id, learner_id in (
             Enrollment.objects.filter(cohort_id__in=ids)
             .exclude(status=Enrollment.Status.WITHDRAWN)
-            .values("cohort_id")
-            .annotate(n=Count("learner_id", distinct=True))
-            .values_list("cohort_id", "n")
-        )
+            .values_list("cohort_id", "learner_id")
+        ):
+            enrolled[learner_id].add(cohort_id)
+            in_cohort[cohort_id].add(learner_id)
+        participants = {cohort_id: len(people) for cohort_id, people in in_cohort.items()}
         progress = {
             row["cohort_id"]: row
             for row in LearnerProgressRollup.objects.filter(cohort_id__in=ids)
@@ -878,21 +905,26 @@ def do_rollup_impact(cohort_ids: Iterable[int] | None = None) -> ImpactRollupRes
             if claim.cohort_id is not None:
                 claims_by_cohort[claim.cohort_id].append(claim)
         coaching = {c.cohort_id: c for c in sources.coaching_counts(ids) if c.coach_id is None}
-        behaviour = _behaviour(ids)
-        baselines = _baselines(ids)
-        observed = _observations(ids)
-        changes = dict(
-            PlanChange.objects.filter(plan__cohort_id__in=ids)
-            .values("plan__cohort_id")
-            .annotate(n=Count("id"))
-            .values_list("plan__cohort_id", "n")
-        )
-        last_change = {
-            c.plan.cohort_id: c.changed_at
-            for c in PlanChange.objects.filter(plan__cohort_id__in=ids)
-            .select_related("plan")
-            .order_by("changed_at")
+        # Every cohort's projects in its own window, in one read (not one per cohort).
+        project_facts = {
+            f.cohort_id: f
+            for f in sources.cohort_project_facts(
+                {c: (p.cohort.start_date, p.evaluation_end) for c, p in plans.items()}
+            )
         }
+        scores = sources.competency_scores(ids)
+        behaviour = _behaviour(scores)
+        baselines = _baselines(scores)
+        observed = _observations(enrolled)
+        changes: dict[int, int] = defaultdict(int)
+        last_change: dict[int, dt.datetime] = {}
+        for cohort_id, changed_at in (
+            PlanChange.objects.filter(plan__cohort_id__in=ids)
+            .order_by("changed_at")
+            .values_list("plan__cohort_id", "changed_at")
+        ):
+            changes[cohort_id] += 1
+            last_change[cohort_id] = changed_at
 
         rows = []
         for cohort_id, plan in plans.items():
@@ -931,15 +963,7 @@ def do_rollup_impact(cohort_ids: Iterable[int] | None = None) -> ImpactRollupRes
             prog = progress.get(cohort_id)
             known = mastery.get(cohort_id)
             liked = reactions.get(cohort_id)
-            projects = sources.team_project_facts(
-                [cohort_id], plan.cohort.start_date, plan.evaluation_end
-            )
-            due = sum(p.milestones_due for p in projects)
-            rated = [
-                (p.satisfaction_mean, p.satisfaction_n)
-                for p in projects
-                if p.satisfaction_mean is not None
-            ]
+            projects = project_facts.get(cohort_id)
             coach = coaching.get(cohort_id)
             evidence_json: dict[str, object] = {
                 "participants": n_participants,
@@ -1009,18 +1033,16 @@ def do_rollup_impact(cohort_ids: Iterable[int] | None = None) -> ImpactRollupRes
                     "mastered": known["mastered"],
                 },
                 "projects": None
-                if not projects
+                if projects is None
                 else {
-                    "teams": len(projects),
-                    "projects": sum(p.projects for p in projects),
-                    "milestones_due": due,
-                    "milestones_on_time": sum(p.milestones_on_time for p in projects),
-                    "satisfaction_mean": _num(
-                        sum(mean * n for mean, n in rated) / sum(n for _m, n in rated), 2
-                    )
-                    if rated and sum(n for _m, n in rated)
-                    else None,
-                    "satisfaction_n": sum(n for _m, n in rated),
+                    "teams": projects.teams,
+                    "projects": projects.projects,
+                    "milestones_due": projects.milestones_due,
+                    "milestones_on_time": projects.milestones_on_time,
+                    "satisfaction_mean": _num(projects.satisfaction_mean, 2),
+                    "satisfaction_n": projects.satisfaction_n
+                    if projects.satisfaction_mean is not None
+                    else 0,
                 },
                 "data_quality": _data_quality(
                     plan,
@@ -1067,4 +1089,251 @@ def do_rollup_impact(cohort_ids: Iterable[int] | None = None) -> ImpactRollupRes
         )
         if cohort_ids is None:
             ImpactRollup.objects.exclude(cohort_id__in=ids).delete()
-    return ImpactRollupResult(cohorts=len(rows), group_rows=written)
+    return ImpactRollupResult(cohorts=len(rows), group_rows=len(group_means))
+
+
+# --- team roll-up: team × measure × month ---------------------------------------------------
+
+TEAM_ROLLUP_HANDLER = "measurement.impact.run_team_rollup"
+# Months a team roll-up recomputes: the current one and the twelve before it, what the team
+# manager's dashboard shows. Older rows stay as they were last computed.
+TEAM_ROLLUP_MONTHS = 13
+# Programme rows per INSERT statement; 500 rows are about 60 kB of parameters.
+TEAM_UPSERT_BATCH = 500
+
+
+def team_rollup_months(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The first day of the earliest month and the last day of the current month."""
+    first = today.replace(day=1)
+    for _month in range(TEAM_ROLLUP_MONTHS - 1):
+        first = month_start(first - dt.timedelta(days=1))
+    last = month_start(today.replace(day=1) + dt.timedelta(days=32)) - dt.timedelta(days=1)
+    return first, last
+
+
+def queue_team_rollup(team_id: int, now: dt.datetime | None = None) -> None:
+    """Record the team's roll-up in the outbox, in the caller's transaction: one row per team
+    and ``ROLLUP_WINDOW`` (its dedupe key), run at the window's end."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        record_followup(TEAM_ROLLUP_HANDLER, team_id)
+        return
+    now = now or timezone.now()
+    window = int(now.timestamp() // ROLLUP_WINDOW.total_seconds())
+    run_after = dt.datetime.fromtimestamp((window + 1) * ROLLUP_WINDOW.total_seconds(), tz=dt.UTC)
+    record_followup(
+        TEAM_ROLLUP_HANDLER,
+        team_id,
+        dedupe_key=f"team-rollup:{team_id}:{window}",
+        run_after=run_after,
+    )
+
+
+def queue_team_rollups_for_learners(learner_ids: Iterable[int]) -> None:
+    """Facts about these learners changed (a milestone of their project, a logged session, their
+    progress): their teams roll up again."""
+    for team_id in sorted(
+        set(
+            Membership.objects.filter(pk__in=learner_ids, team__isnull=False).values_list(
+                "team_id", flat=True
+            )
+        )
+    ):
+        queue_team_rollup(team_id)
+
+
+def run_team_rollup(org: Organization, team_id: int) -> None:
+    """Outbox handler: one team's roll-up (a vanished team is done)."""
+    if Team.objects.filter(pk=team_id).exists():
+        do_rollup_team_metrics([team_id])
+
+
+_TEAM_COLUMNS = (
+    "organization_id, team_id, period, measure, metric_id, value, base, part, people, computed_at"
+)
+_TEAM_UPDATE = """DO UPDATE SET value = excluded.value, base = excluded.base, part = excluded.part,
+    people = excluded.people, computed_at = excluded.computed_at"""
+_TEAM_INSERT = "INSERT INTO {rollup} ({columns})"
+# The two partial unique keys of TeamMetricRollup, as conflict targets.
+_ON_MEASURE = "ON CONFLICT (organization_id, team_id, period, measure) WHERE metric_id IS NULL "
+_ON_METRIC = (
+    "ON CONFLICT (organization_id, team_id, period, metric_id) WHERE metric_id IS NOT NULL "
+)
+_TEAM_VALUES_SQL = (
+    _TEAM_INSERT
+    + " VALUES (%s, %s, %s, %s, NULL, %s, %s, %s, %s, %s) "
+    + _ON_MEASURE
+    + _TEAM_UPDATE
+)
+
+# Completion per team and month from the learners' progress rows: per person (someone in two
+# pathways weighs once), a learner's completion is the mean of their enrolments and finished
+# means every enrolment done, as TeamProgressRollup counts it.
+_COMPLETION_SELECT = """
+SELECT %s, l.team_id, l.period, 'completion', NULL, AVG(l.completion), COUNT(*),
+       SUM(CASE WHEN l.lowest >= 1.0 THEN 1 ELSE 0 END), COUNT(*), %s
+FROM (SELECT team_id, period, learner_id, AVG(completion) AS completion,
+             MIN(completion) AS lowest
+      FROM {progress}
+      WHERE organization_id = %s AND team_id IS NOT NULL AND period >= %s AND period <= %s {teams}
+      GROUP BY team_id, period, learner_id) l
+WHERE l.team_id IS NOT NULL
+GROUP BY l.team_id, l.period
+"""
+# A team metric's value per month; the people behind it are the team's active members.
+_METRIC_SELECT = """
+SELECT v.organization_id, v.team_id, v.period, 'metric', v.metric_id,
+       CAST(v.value AS DOUBLE PRECISION), 1, NULL, COALESCE(m.people, 0), %s
+FROM {values} v
+LEFT JOIN (SELECT team_id, COUNT(*) AS people FROM {membership}
+           WHERE organization_id = %s AND is_active = %s AND team_id IS NOT NULL {member_teams}
+           GROUP BY team_id) m ON m.team_id = v.team_id
+WHERE v.organization_id = %s AND v.period >= %s AND v.period <= %s {teams}
+"""
+
+
+def team_rollup_sql(which: str, team_ids: Sequence[int] | None, upsert: bool = True) -> str:
+    """The set-based statement for ``which`` ("completion" or "metric"), its parameters from
+    ``team_rollup_params``; ``upsert=False`` gives the bare aggregate of the same facts (what
+    the benchmark compares the roll-up with)."""
+    teams = "" if team_ids is None else f"AND team_id IN ({', '.join(['%s'] * len(team_ids))})"
+    if which == "completion":
+        select = _COMPLETION_SELECT.format(
+            progress=LearnerProgressRollup._meta.db_table, teams=teams
+        )
+        conflict = _ON_MEASURE
+    else:
+        select = _METRIC_SELECT.format(
+            values=MetricValue._meta.db_table,
+            membership=Membership._meta.db_table,
+            member_teams=teams,
+            teams=teams.replace("team_id", "v.team_id"),
+        )
+        conflict = _ON_METRIC
+    sql = (
+        _TEAM_INSERT.format(rollup=TeamMetricRollup._meta.db_table, columns=_TEAM_COLUMNS)
+        + select
+        + conflict
+        + _TEAM_UPDATE
+        if upsert
+        else select
+    )
+    if connection.vendor == "sqlite":
+        sql = sql.replace("DOUBLE PRECISION", "REAL")
+    return sql
+
+
+def team_rollup_params(
+    which: str,
+    org_id: int,
+    first: dt.date,
+    last: dt.date,
+    now: dt.datetime,
+    team_ids: Sequence[int] | None,
+) -> list[Any]:
+    teams = [] if team_ids is None else list(team_ids)
+    if which == "completion":
+        return [org_id, now, org_id, first, last, *teams]
+    return [now, org_id, True, *teams, org_id, first, last, *teams]
+
+
+def programme_team_rows(
+    first: dt.date, last: dt.date, team_ids: Sequence[int] | None
+) -> list[tuple[int, dt.date, str, float, int, int | None, int]]:
+    """``(team, month, measure, value, base, part, people)`` for milestones on time, stakeholder
+    satisfaction and coaching attendance, from the projects and coaching contracts (3 queries).
+    A month without milestones, shown ratings or logged sessions has no row."""
+    M = TeamMetricRollup.Measure
+    rows: list[tuple[int, dt.date, str, float, int, int | None, int]] = []
+    for p in sources.team_project_months(first, last, team_ids):
+        if p.milestones_due:
+            rows.append(
+                (
+                    p.team_id,
+                    p.month,
+                    M.MILESTONES,
+                    p.milestones_on_time / p.milestones_due,
+                    p.milestones_due,
+                    p.milestones_on_time,
+                    p.milestone_learners,
+                )
+            )
+        if p.satisfaction_mean is not None:
+            rows.append(
+                (
+                    p.team_id,
+                    p.month,
+                    M.SATISFACTION,
+                    p.satisfaction_mean,
+                    p.satisfaction_n,
+                    None,
+                    p.rating_learners,
+                )
+            )
+    for a in sources.team_attendance_months(first, last, team_ids):
+        rows.append(
+            (
+                a.team_id,
+                a.month,
+                M.ATTENDANCE,
+                a.attended / a.logged,
+                a.logged,
+                a.attended,
+                a.learners,
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class TeamRollupResult:
+    teams: int | None  # None: every team
+    rows: int
+    first: dt.date
+    last: dt.date
+
+
+def do_rollup_team_metrics(
+    team_ids: Sequence[int] | None = None, today: dt.date | None = None
+) -> TeamRollupResult:
+    """Recompute ``TeamMetricRollup`` for ``team_ids`` (None: every team) over the last
+    ``TEAM_ROLLUP_MONTHS`` months and upsert it; rows of those teams and months that no fact
+    backs any more are deleted. Set-based for completion and the metric values, one batched
+    upsert for the programme rows. Idempotent; never edits a fact. Runs in ``tenant_context``;
+    6 statements plus one per ``TEAM_UPSERT_BATCH`` programme rows."""
+    org = current_org()
+    assert org is not None
+    now = timezone.now()
+    first, last = team_rollup_months(today or org_today())
+    ids = None if team_ids is None else sorted(set(team_ids))
+    if ids == []:
+        return TeamRollupResult(0, 0, first, last)
+    programme = programme_team_rows(first, last, ids)
+    written = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        for which in ("completion", "metric"):
+            cursor.execute(
+                team_rollup_sql(which, ids),
+                team_rollup_params(which, org.pk, first, last, now, ids),
+            )
+            written += max(cursor.rowcount, 0)
+        insert = _TEAM_VALUES_SQL.format(
+            rollup=TeamMetricRollup._meta.db_table, columns=_TEAM_COLUMNS
+        )
+        for i in range(0, len(programme), TEAM_UPSERT_BATCH):
+            cursor.executemany(
+                insert,
+                [
+                    (org.pk, team, month, str(measure), value, base, part, people, now)
+                    for team, month, measure, value, base, part, people in programme[
+                        i : i + TEAM_UPSERT_BATCH
+                    ]
+                ],
+            )
+        written += len(programme)
+        stale = TeamMetricRollup.objects.filter(
+            period__gte=first, period__lte=last, computed_at__lt=now
+        )
+        if ids is not None:
+            stale = stale.filter(team_id__in=ids)
+        stale.delete()
+    return TeamRollupResult(None if ids is None else len(ids), written, first, last)

@@ -420,3 +420,60 @@ class LearnerCompetencyRollup(TenantModel):
                 fields=["organization", "period", "competency"], name="lcrollup_period_comp"
             )
         ]
+
+
+# --- Team roll-up (team × measure × month) ---------------------------------------------------
+
+
+class TeamMetricRollup(TenantModel):
+    """Per team × measure × month: what a team manager's dashboard shows, recomputed from facts.
+
+    ``measure`` is one of the programme's own figures (completion, milestones on time,
+    stakeholder satisfaction, coaching attendance) or ``metric``: then ``metric`` names the
+    team metric and ``value`` is its value that month. ``base`` is what the figure rests on
+    (learners, milestones due, ratings, logged session places; 1 for a metric value), ``part``
+    the count behind a share (learners finished, milestones on time, places attended), and
+    ``people`` the distinct people behind the cell, which the anonymity rule checks."""
+
+    class Measure(models.TextChoices):
+        COMPLETION = "completion", "Pathway completion"
+        MILESTONES = "milestones", "Project milestones on time"
+        SATISFACTION = "satisfaction", "Stakeholder satisfaction"
+        ATTENDANCE = "attendance", "Coaching attendance"
+        METRIC = "metric", "Team metric"
+
+    team = models.ForeignKey("organizations.Team", on_delete=models.CASCADE, related_name="+")
+    period = models.DateField()
+    measure = models.CharField(max_length=12, choices=Measure.choices)
+    metric = models.ForeignKey(
+        Metric, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    value = models.FloatField()
+    base = models.PositiveIntegerField()
+    part = models.PositiveIntegerField(null=True, blank=True)
+    people = models.PositiveIntegerField()
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # Two partial keys, so each upsert names its conflict target (a NULL metric would
+            # never conflict in one key over all five columns).
+            models.UniqueConstraint(
+                fields=["organization", "team", "period", "measure"],
+                condition=models.Q(metric__isnull=True),
+                name="teammetricrollup_measure",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "team", "period", "metric"],
+                condition=models.Q(metric__isnull=False),
+                name="teammetricrollup_metric",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(measure="metric", metric__isnull=False)
+                | (~models.Q(measure="metric") & models.Q(metric__isnull=True)),
+                name="teammetricrollup_metric_iff_measure",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "team", "period"], name="teammetricrollup_team")
+        ]

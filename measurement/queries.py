@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -22,6 +23,7 @@ from measurement.models import (
     MetricGroupRollup,
     MetricValue,
     PlanTeam,
+    TeamMetricRollup,
     TeamProgressRollup,
 )
 from organizations.models import Membership, Team
@@ -1080,22 +1082,66 @@ def weakest_modules_table(quality: DataQuality) -> tuple[list[str], list[list[An
 
 
 @dataclass(frozen=True)
+class TeamCell:
+    """One team × measure × month figure, or a hidden one: below MIN_CELL_SIZE people the
+    value and the counts behind it never leave this module."""
+
+    period: dt.date
+    value: float | None  # None: hidden
+    base: int | None  # learners, milestones due, ratings, session places; None when hidden
+    part: int | None  # finished, on time, attended
+    people: int | None
+
+    @property
+    def hidden(self) -> bool:
+        return self.value is None
+
+
+def _cell(row: TeamMetricRollup) -> TeamCell:
+    if not anonymity.cell_is_shown(row.people):
+        return TeamCell(row.period, None, None, None, None)
+    return TeamCell(row.period, row.value, row.base, row.part, row.people)
+
+
+def latest_shown(cells: list[TeamCell]) -> TeamCell | None:
+    return next((c for c in reversed(cells) if not c.hidden), None)
+
+
+@dataclass(frozen=True)
 class TeamMetricSeries:
+    id: int
     name: str
     unit: str
     higher_is_better: bool
-    points: list[tuple[dt.date, Decimal]]
+    cells: list[TeamCell]  # by month, oldest first
 
     @property
-    def latest(self) -> tuple[dt.date, Decimal] | None:
+    def points(self) -> list[tuple[dt.date, float]]:
+        return [(c.period, c.value) for c in self.cells if c.value is not None]
+
+    @property
+    def latest(self) -> tuple[dt.date, float] | None:
         return self.points[-1] if self.points else None
 
     @property
-    def change(self) -> Decimal | None:
-        """Latest value minus the value twelve months before, when both exist."""
-        if len(self.points) < 2:
+    def change(self) -> float | None:
+        """Latest shown value minus the earliest shown one of the window, when both exist."""
+        points = self.points
+        if len(points) < 2:
             return None
-        return self.points[-1][1] - self.points[0][1]
+        return points[-1][1] - points[0][1]
+
+    @property
+    def change_unit(self) -> str:
+        """A change of a percentage is in percentage points."""
+        return _("percentage points") if self.unit.strip() == "%" else self.unit
+
+    @property
+    def improved(self) -> bool | None:
+        change = self.change
+        if change is None or change == 0:
+            return None
+        return (change > 0) == self.higher_is_better
 
 
 @dataclass(frozen=True)
@@ -1103,59 +1149,155 @@ class ManagedTeam:
     id: int
     name: str
     people: int
-    shown: bool  # at least MIN_CELL_SIZE people: figures may be shown
-    learners: int | None
-    finished: int | None
-    mean_completion: float | None
+    shown: bool  # at least MIN_CELL_SIZE active people: figures may be shown
+    months: list[dt.date]
+    completion: list[TeamCell]
+    milestones: list[TeamCell]
+    satisfaction: list[TeamCell]
+    attendance: list[TeamCell]
     metrics: list[TeamMetricSeries]
+
+    @property
+    def latest_completion(self) -> TeamCell | None:
+        return latest_shown(self.completion)
+
+    @property
+    def latest_milestones(self) -> TeamCell | None:
+        return latest_shown(self.milestones)
+
+    @property
+    def latest_satisfaction(self) -> TeamCell | None:
+        return latest_shown(self.satisfaction)
+
+    @property
+    def latest_attendance(self) -> TeamCell | None:
+        return latest_shown(self.attendance)
+
+    @property
+    def learners(self) -> int | None:
+        cell = self.latest_completion
+        return None if cell is None else cell.base
+
+    @property
+    def finished(self) -> int | None:
+        cell = self.latest_completion
+        return None if cell is None else cell.part
+
+    @property
+    def mean_completion(self) -> float | None:
+        cell = self.latest_completion
+        return None if cell is None else cell.value
+
+    @property
+    def has_programme(self) -> bool:
+        return any(self.completion or self.milestones or self.satisfaction or self.attendance)
+
+    def programme_rows(self) -> list[dict[str, TeamCell | dt.date | None]]:
+        """One row per month with any programme figure: month and the four cells (or None)."""
+        by: dict[dt.date, dict[str, TeamCell | dt.date | None]] = {}
+        for name in ("completion", "milestones", "satisfaction", "attendance"):
+            for cell in getattr(self, name):
+                by.setdefault(cell.period, {"month": cell.period})[name] = cell
+        return [by[m] for m in sorted(by)]
 
 
 TEAM_MONTHS = 12
 
 
+def team_window(today: dt.date) -> list[dt.date]:
+    """The months the team page shows: the current one and the TEAM_MONTHS before it."""
+    months = [today.replace(day=1)]
+    for _month in range(TEAM_MONTHS):
+        months.insert(0, (months[0] - dt.timedelta(days=1)).replace(day=1))
+    return months
+
+
 def managed_teams(manager: Membership, today: dt.date) -> list[ManagedTeam]:
-    """The teams ``manager`` manages, with their metrics over the last twelve months and the
-    programme's participation (latest progress roll-up): aggregates only, and nothing for a
-    team of fewer than MIN_CELL_SIZE active people (3 queries)."""
+    """The teams ``manager`` manages, with the team roll-up of the last twelve months: the
+    programme's participation (completion, milestones on time, stakeholder satisfaction,
+    coaching attendance) and the team metrics. Aggregates only: nothing for a team of fewer
+    than MIN_CELL_SIZE active people, and each month's figure only when at least
+    MIN_CELL_SIZE people stand behind it. 2 queries, whatever the size of the teams."""
     teams = list(
         Team.objects.filter(manager=manager)
         .annotate(people=Count("members", filter=Q(members__is_active=True)))
         .order_by("name")
     )
     ids = [t.pk for t in teams if anonymity.cell_is_shown(t.people)]
-    since = today.replace(day=1)
-    for _month in range(TEAM_MONTHS):
-        since = (since - dt.timedelta(days=1)).replace(day=1)
-    progress: dict[int, TeamProgressRollup] = {}
-    for row in TeamProgressRollup.objects.filter(team_id__in=ids).order_by("period"):
-        progress[row.team_id] = row  # the latest period wins
+    months = team_window(today)
+    cells: dict[int, dict[str, list[TeamCell]]] = {t: defaultdict(list) for t in ids}
     series: dict[int, dict[int, TeamMetricSeries]] = {t: {} for t in ids}
-    for v in (
-        MetricValue.objects.filter(team_id__in=ids, period__gte=since)
+    rows = (
+        TeamMetricRollup.objects.filter(team_id__in=ids, period__gte=months[0])
         .select_related("metric")
-        .order_by("metric__name", "period")
-    ):
-        entry = series[v.team_id].setdefault(
-            v.metric_id,
-            TeamMetricSeries(v.metric.name, v.metric.unit, v.metric.higher_is_better, []),
+        .order_by("period", "pk")
+        if ids
+        else []
+    )
+    for row in rows:
+        if row.metric is None:
+            cells[row.team_id][row.measure].append(_cell(row))
+            continue
+        metric = row.metric
+        entry = series[row.team_id].setdefault(
+            metric.pk,
+            TeamMetricSeries(metric.pk, metric.name, metric.unit, metric.higher_is_better, []),
         )
-        entry.points.append((v.period, v.value))
+        entry.cells.append(_cell(row))
+    M = TeamMetricRollup.Measure
     out = []
     for t in teams:
-        shown = t.pk in series
-        p = progress.get(t.pk) if shown else None
+        mine = cells.get(t.pk, {})
         out.append(
             ManagedTeam(
                 id=t.pk,
                 name=t.name,
                 people=t.people,
-                shown=shown,
-                learners=p.learners if p and anonymity.cell_is_shown(p.learners) else None,
-                finished=p.learners_finished if p and anonymity.cell_is_shown(p.learners) else None,
-                mean_completion=p.mean_completion
-                if p and anonymity.cell_is_shown(p.learners)
-                else None,
-                metrics=list(series.get(t.pk, {}).values()),
+                shown=t.pk in cells,
+                months=months,
+                completion=list(mine.get(M.COMPLETION, [])),
+                milestones=list(mine.get(M.MILESTONES, [])),
+                satisfaction=list(mine.get(M.SATISFACTION, [])),
+                attendance=list(mine.get(M.ATTENDANCE, [])),
+                metrics=sorted(series.get(t.pk, {}).values(), key=lambda m: m.name.lower()),
             )
         )
     return out
+
+
+def team_table(team: ManagedTeam) -> tuple[list[str], list[list[Any]]]:
+    """Every figure of the team's page as rows for CSV/XLSX: month, measure, value, what it
+    rests on and the people behind it; a hidden month says so and carries no figure."""
+    headers = [
+        _("Month"),
+        _("Measure"),
+        _("Value"),
+        _("Unit"),
+        _("Finished, on time or attended"),
+        _("Out of (learners, milestones due, ratings or session places)"),
+        _("People behind the figure"),
+    ]
+    hidden = _("hidden: fewer than %(n)s people") % {"n": MIN_CELL_SIZE}
+    rows: list[list[Any]] = []
+    labels = (
+        ("completion", _("Pathway completion"), _("share of steps done")),
+        ("milestones", _("Project milestones on time"), _("share of milestones due")),
+        ("satisfaction", _("Stakeholder satisfaction"), _("mean of 1-5 ratings")),
+        ("attendance", _("Coaching attendance"), _("share of session places")),
+    )
+    for name, label, unit in labels:
+        for c in getattr(team, name):
+            rows.append(
+                [c.period, label, hidden, "", "", "", ""]
+                if c.value is None
+                else [c.period, label, round(c.value, 4), unit, c.part, c.base, c.people]
+            )
+    for m in team.metrics:
+        for c in m.cells:
+            rows.append(
+                [c.period, m.name, hidden, m.unit, "", "", ""]
+                if c.value is None
+                else [c.period, m.name, round(c.value, 4), m.unit, None, None, c.people]
+            )
+    rows.sort(key=lambda r: (r[0], str(r[1])))
+    return headers, rows

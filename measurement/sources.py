@@ -9,12 +9,13 @@ One module, so the impact roll-up names each source once and tests can stand a s
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from coaching.queries import CoachingCounts, GoalFact, ObservationFact
+from coaching.queries import CoachingCounts, GoalFact, ObservationFact, TeamAttendanceMonth
 from coaching.queries import coaching_counts as _coaching_counts
 from coaching.queries import goal_facts as _goal_facts
 from coaching.queries import observation_facts as _observation_facts
+from coaching.queries import team_attendance_months as _team_attendance_months
 from measurement.feedback.queries import (
     CompetencyScoreFact,
     PulseScoreFact,
@@ -24,10 +25,12 @@ from measurement.feedback.queries import learner_score_facts as _learner_score_f
 from measurement.feedback.queries import pulse_score_facts as _pulse_score_facts
 from projects.queries import (
     BenefitClaimFact,
-    TeamProjectFacts,
+    CohortProjectFacts,
+    TeamProjectMonth,
     benefit_claims_for_cohorts,
 )
-from projects.queries import team_project_facts as _team_project_facts
+from projects.queries import cohort_project_facts as _cohort_project_facts
+from projects.queries import team_project_months as _team_project_months
 
 
 def benefit_claims(cohort_ids: Sequence[int]) -> list[BenefitClaimFact]:
@@ -46,10 +49,22 @@ def observations(learner_ids: Sequence[int]) -> list[ObservationFact]:
     return _observation_facts(learner_ids)
 
 
-def team_project_facts(
-    cohort_ids: Sequence[int], start: dt.date, end: dt.date
-) -> list[TeamProjectFacts]:
-    return _team_project_facts(cohort_ids, start, end)
+def cohort_project_facts(
+    windows: Mapping[int, tuple[dt.date, dt.date]],
+) -> list[CohortProjectFacts]:
+    return _cohort_project_facts(windows)
+
+
+def team_project_months(
+    start: dt.date, end: dt.date, team_ids: Sequence[int] | None = None
+) -> list[TeamProjectMonth]:
+    return _team_project_months(start, end, team_ids)
+
+
+def team_attendance_months(
+    start: dt.date, end: dt.date, team_ids: Sequence[int] | None = None
+) -> list[TeamAttendanceMonth]:
+    return _team_attendance_months(start, end, team_ids)
 
 
 def learner_competency_scores(learner_ids: Sequence[int]) -> list[CompetencyScoreFact]:

@@ -323,13 +323,35 @@ def cost_delete(
 
 
 def team_dashboard(request: TenantRequest, org_slug: str) -> HttpResponse:
-    """A team manager's view: their teams' metrics and the programme's participation,
-    aggregates only. A member who manages no team gets 404."""
+    """A team manager's view: their teams' metrics and the programme's participation, from the
+    team roll-up, aggregates only. A member who manages no team gets 404; ``?team=<id>&format=``
+    downloads one of their teams' figures."""
     teams = queries.managed_teams(request.membership, org_today())
     if not teams:
         raise Http404("You manage no team.")
+    fmt = requested_format(request)
+    if fmt:
+        team = next((t for t in teams if str(t.id) == request.GET.get("team") and t.shown), None)
+        if team is None:
+            raise Http404("No figures to download for this team.")
+        return tabular_response(fmt, f"team-{team.name}", *queries.team_table(team))
+    sections = [
+        (
+            t,
+            _json(charts.team_participation_figure(t)) if t.shown and t.has_programme else None,
+            f"team-{t.id}-participation",
+            [
+                (m, _json(charts.team_metric_figure(t, m)), f"team-{t.id}-metric-{m.id}")
+                for m in t.metrics
+            ],
+        )
+        for t in teams
+    ]
     return render(
         request,
         "measurement/team_dashboard.html",
-        {"teams": teams, "min_cell": queries.MIN_CELL_SIZE},
+        {
+            "sections": sections,
+            "min_cell": queries.MIN_CELL_SIZE,
+        },
     )

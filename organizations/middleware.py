@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.http import (
     Http404,
     HttpRequest,
@@ -39,7 +40,7 @@ from organizations.api_keys.services import (
     presented_api_key,
     record_key_write,
 )
-from organizations.models import ApiKey, Membership, Organization
+from organizations.models import ApiKey, Membership, Organization, Team
 from organizations.relative_dates import zone_named
 from organizations.tenancy import tenant_context
 
@@ -111,6 +112,8 @@ class TenantMiddleware:
                 else:
                     membership = (
                         Membership.objects.select_related("team")
+                        # For the navigation: a team manager's link to their teams' page.
+                        .annotate(manages_team=Exists(Team.objects.filter(manager=OuterRef("pk"))))
                         .filter(user_id=request.user.pk or 0, is_active=True)
                         .first()
                     )

@@ -740,7 +740,18 @@ def do_complete_milestone(
             raise ValidationError(_("This milestone is already done."))
         milestone.refresh_from_db()
         record_change(actor.user, "milestone done", milestone, after=snapshot(milestone))
+        _queue_team_rollups(project.pk)
     return milestone
+
+
+def _queue_team_rollups(project_id: int) -> None:
+    """The teams of the project's learners show its milestones and satisfaction: they roll up
+    again (through the outbox, in this transaction)."""
+    from measurement.impact import queue_team_rollups_for_learners
+
+    queue_team_rollups_for_learners(
+        ProjectLearner.objects.filter(project_id=project_id).values_list("learner_id", flat=True)
+    )
 
 
 def do_move_milestone(
@@ -886,6 +897,7 @@ def do_submit_rating(
             communication=int(communication or 0),
             comment=comment.strip()[:3000],
         )
+        _queue_team_rollups(request.project_id)
     return rating
 
 

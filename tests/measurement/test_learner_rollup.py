@@ -10,7 +10,7 @@ import time
 import pytest
 
 from measurement import services
-from measurement.models import LearnerProgressRollup, TeamProgressRollup
+from measurement.models import LearnerProgressRollup, TeamMetricRollup, TeamProgressRollup
 from measurement.services import do_rollup_learner_progress, do_rollup_progress
 from measurement.tasks import rollup_learner_progress
 from organizations.models import Membership, Team
@@ -67,7 +67,10 @@ def test_it_gives_the_rows_the_full_rollup_gives(org_a, org_b, django_capture_on
     with tenant_context(org_a), django_capture_on_commit_callbacks(execute=True) as queued:
         [enrollment] = Enrollment.objects.filter(learner=ana)
         do_complete_step(ana, enrollment.pk, fixture.steps[1].id)  # eager: rolls up Ana alone
-    assert len(queued) == 1
+    # Ana's progress roll-up, then (through the outbox) her team's metric roll-up
+    assert len(queued) == 2
+    with tenant_context(org_a):
+        assert set(TeamMetricRollup.objects.values_list("team_id", flat=True)) == {alpha.pk}
     incremental = _snapshot(org_a)
     with tenant_context(org_a):
         do_rollup_progress(org_a)

@@ -4,8 +4,9 @@ import os
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Case, When
 
-from measurement.models import LearnerProgressRollup, TeamProgressRollup
+from measurement.models import LearnerProgressRollup, TeamMetricRollup, TeamProgressRollup
 from measurement.services import do_rollup_progress
 from measurement.tasks import fan_out_nightly_rollups, rollup_progress
 from organizations.models import Team
@@ -118,9 +119,21 @@ def test_it_seeds_the_demo_idempotently(db):
     for _ in range(2):
         org = Organization.objects.get(slug="acme")
         with tenant_context(org):
-            counts.append((StepCompletion.objects.count(), LearnerProgressRollup.objects.count()))
+            counts.append(
+                (
+                    StepCompletion.objects.count(),
+                    LearnerProgressRollup.objects.count(),
+                    # the cells, and the metric values (completion follows the progress rows)
+                    sorted(
+                        TeamMetricRollup.objects.annotate(
+                            v=Case(When(metric__isnull=False, then="value"), default=None)
+                        ).values_list("team_id", "period", "measure", "metric_id", "v")
+                    ),
+                )
+            )
         call_command("seed_demo", "--learners", "8")
     assert counts[0] == counts[1] and counts[0][0] > 0
+    assert counts[0][2], "the demo rolls up its teams"
 
 
 @pytest.mark.django_db(transaction=True)
