@@ -736,6 +736,17 @@ class TeamMetricSerializer(StrictSerializer):
     points = MetricPointSerializer(many=True, help_text="The last twelve months")
 
 
+class TeamCellSerializer(StrictSerializer):
+    measure = serializers.ChoiceField(
+        choices=["completion", "milestones", "satisfaction", "attendance"]
+    )
+    period = serializers.DateField()
+    hidden = serializers.BooleanField()
+    value = serializers.FloatField(allow_null=True)
+    base = serializers.IntegerField(allow_null=True)
+    part = serializers.IntegerField(allow_null=True)
+
+
 class ManagedTeamSerializer(StrictSerializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -744,6 +755,11 @@ class ManagedTeamSerializer(StrictSerializer):
     learners = serializers.IntegerField(allow_null=True)
     finished = serializers.IntegerField(allow_null=True)
     mean_completion = serializers.FloatField(allow_null=True, help_text="0 … 1")
+    programme = TeamCellSerializer(
+        many=True,
+        help_text="The programme's monthly figures (completion, milestones on time, stakeholder "
+        "satisfaction, coaching attendance); a month under 5 people has hidden=true and no figures",
+    )
     metrics = TeamMetricSerializer(many=True)
 
 
@@ -958,6 +974,16 @@ class MyTeamsView(APIView):
                         "learners": 6,
                         "finished": 1,
                         "mean_completion": 0.41,
+                        "programme": [
+                            {
+                                "measure": "completion",
+                                "period": "2026-02-01",
+                                "hidden": False,
+                                "value": 0.41,
+                                "base": 6,
+                                "part": 1,
+                            }
+                        ],
                         "metrics": [
                             {
                                 "name": "Engagement",
@@ -979,6 +1005,7 @@ class MyTeamsView(APIView):
                         "learners": None,
                         "finished": None,
                         "mean_completion": None,
+                        "programme": [],
                         "metrics": [],
                     },
                 ],
@@ -993,7 +1020,30 @@ class MyTeamsView(APIView):
             raise Http404("You manage no team.")
         rows = [
             {
-                **t.__dict__,
+                "id": t.id,
+                "name": t.name,
+                "people": t.people,
+                "shown": t.shown,
+                "learners": t.learners,
+                "finished": t.finished,
+                "mean_completion": t.mean_completion,
+                "programme": [
+                    {
+                        "measure": measure,
+                        "period": c.period,
+                        "hidden": c.hidden,
+                        "value": c.value,
+                        "base": c.base,
+                        "part": c.part,
+                    }
+                    for measure, cells in (
+                        ("completion", t.completion),
+                        ("milestones", t.milestones),
+                        ("satisfaction", t.satisfaction),
+                        ("attendance", t.attendance),
+                    )
+                    for c in cells
+                ],
                 "metrics": [
                     {
                         "name": m.name,

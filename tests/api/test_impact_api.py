@@ -249,12 +249,15 @@ def test_a_manager_reads_their_teams_aggregates_only(client, org_a, org_b):
             None,
         )
         do_rollup_progress(org_a)
+        impact.do_rollup_team_metrics()
     client.force_login(boss.user)
     url = f"/api/v1/orgs/{org_a.slug}/me/teams/"
     with count_queries() as few:
         response = client.get(url)
     teams = {t["name"]: t for t in response.json()}
     assert teams["Big"]["shown"] is True and teams["Big"]["learners"] == 6
+    [completion] = [c for c in teams["Big"]["programme"] if c["measure"] == "completion"]
+    assert completion["hidden"] is False and completion["base"] == 6 and completion["part"] == 0
     assert teams["Big"]["metrics"][0]["points"] == [
         {"period": month.isoformat(), "value": "70.0000"}
     ]
@@ -266,6 +269,7 @@ def test_a_manager_reads_their_teams_aggregates_only(client, org_a, org_b):
         "learners": None,
         "finished": None,
         "mean_completion": None,
+        "programme": [],
         "metrics": [],
     }
     assert b"Big0" not in response.content and b"@a.example" not in response.content
