@@ -1125,8 +1125,13 @@ def run_team_rollup(org: Organization, team_id: int) -> None:
 _TEAM_COLUMNS = (
     "organization_id, team_id, period, measure, metric_id, value, base, part, people, computed_at"
 )
+# A row whose figures did not change is left as it is (no new row version, no index churn):
+# re-running over unchanged facts writes nothing. ``computed_at`` is when the figures last
+# changed. "IS NOT" is SQLite's null-safe inequality; PostgreSQL spells it IS DISTINCT FROM.
 _TEAM_UPDATE = """DO UPDATE SET value = excluded.value, base = excluded.base, part = excluded.part,
-    people = excluded.people, computed_at = excluded.computed_at"""
+    people = excluded.people, computed_at = excluded.computed_at
+WHERE {rollup}.value IS NOT excluded.value OR {rollup}.base IS NOT excluded.base
+   OR {rollup}.part IS NOT excluded.part OR {rollup}.people IS NOT excluded.people"""
 _TEAM_INSERT = "INSERT INTO {rollup} ({columns})"
 # The two partial unique keys of TeamMetricRollup, as conflict targets.
 _ON_MEASURE = "ON CONFLICT (organization_id, team_id, period, measure) WHERE metric_id IS NULL "
@@ -1139,6 +1144,16 @@ _TEAM_VALUES_SQL = (
     + _ON_MEASURE
     + _TEAM_UPDATE
 )
+# Rows of the scope that no fact backs any more: a metric value or a team's progress rows
+# gone (a value deleted, everyone left the team). The programme rows are few; they are
+# compared with the fresh ones in Python.
+_STALE_SQL = """
+DELETE FROM {rollup}
+WHERE organization_id = %s AND period >= %s AND period <= %s {teams} AND {which}
+  AND NOT EXISTS (SELECT 1 FROM {facts} f
+                  WHERE f.organization_id = {rollup}.organization_id
+                    AND f.team_id = {rollup}.team_id AND f.period = {rollup}.period {match})
+"""
 
 # Completion per team and month from the learners' progress rows: per person (someone in two
 # pathways weighs once), a learner's completion is the mean of their enrolments and finished
@@ -1184,17 +1199,42 @@ def team_rollup_sql(which: str, team_ids: Sequence[int] | None, upsert: bool = T
             teams=teams.replace("team_id", "v.team_id"),
         )
         conflict = _ON_METRIC
+    rollup = TeamMetricRollup._meta.db_table
     sql = (
-        _TEAM_INSERT.format(rollup=TeamMetricRollup._meta.db_table, columns=_TEAM_COLUMNS)
+        _TEAM_INSERT.format(rollup=rollup, columns=_TEAM_COLUMNS)
         + select
         + conflict
-        + _TEAM_UPDATE
+        + _TEAM_UPDATE.format(rollup=rollup)
         if upsert
         else select
     )
+    return _for_vendor(sql)
+
+
+def _for_vendor(sql: str) -> str:
     if connection.vendor == "sqlite":
-        sql = sql.replace("DOUBLE PRECISION", "REAL")
-    return sql
+        return sql.replace("DOUBLE PRECISION", "REAL")
+    return sql.replace(" IS NOT excluded.", " IS DISTINCT FROM excluded.")
+
+
+def _delete_stale_team_rows(
+    cursor: Any, org_id: int, first: dt.date, last: dt.date, team_ids: Sequence[int] | None
+) -> None:
+    """Delete the scope's metric and completion rows whose facts are gone (2 statements)."""
+    rollup = TeamMetricRollup._meta.db_table
+    teams = "" if team_ids is None else f"AND team_id IN ({', '.join(['%s'] * len(team_ids))})"
+    for which, facts, match in (
+        (
+            "metric_id IS NOT NULL",
+            MetricValue._meta.db_table,
+            f"AND f.metric_id = {rollup}.metric_id",
+        ),
+        ("measure = 'completion'", LearnerProgressRollup._meta.db_table, ""),
+    ):
+        cursor.execute(
+            _STALE_SQL.format(rollup=rollup, teams=teams, which=which, facts=facts, match=match),
+            [org_id, first, last, *(team_ids or [])],
+        )
 
 
 def team_rollup_params(
@@ -1271,10 +1311,11 @@ def do_rollup_team_metrics(
     team_ids: Sequence[int] | None = None, today: dt.date | None = None
 ) -> TeamRollupResult:
     """Recompute ``TeamMetricRollup`` for ``team_ids`` (None: every team) over the last
-    ``TEAM_ROLLUP_MONTHS`` months and upsert it; rows of those teams and months that no fact
-    backs any more are deleted. Set-based for completion and the metric values, one batched
-    upsert for the programme rows. Idempotent; never edits a fact. Runs in ``tenant_context``;
-    6 statements plus one per ``TEAM_UPSERT_BATCH`` programme rows."""
+    ``TEAM_ROLLUP_MONTHS`` months and upsert it, leaving unchanged rows untouched; rows of
+    those teams and months that no fact backs any more are deleted. Set-based for completion
+    and the metric values, one batched upsert for the programme rows. Idempotent; never edits
+    a fact. Runs in ``tenant_context``; 8 statements plus one per ``TEAM_UPSERT_BATCH``
+    programme rows. ``rows`` of the result counts the rows inserted or changed."""
     org = current_org()
     assert org is not None
     now = timezone.now()
@@ -1291,8 +1332,8 @@ def do_rollup_team_metrics(
                 team_rollup_params(which, org.pk, first, last, now, ids),
             )
             written += max(cursor.rowcount, 0)
-        insert = _TEAM_VALUES_SQL.format(
-            rollup=TeamMetricRollup._meta.db_table, columns=_TEAM_COLUMNS
+        insert = _for_vendor(
+            _TEAM_VALUES_SQL.format(rollup=TeamMetricRollup._meta.db_table, columns=_TEAM_COLUMNS)
         )
         for i in range(0, len(programme), TEAM_UPSERT_BATCH):
             cursor.executemany(
@@ -1304,11 +1345,24 @@ def do_rollup_team_metrics(
                     ]
                 ],
             )
-        written += len(programme)
-        stale = TeamMetricRollup.objects.filter(
-            period__gte=first, period__lte=last, computed_at__lt=now
+            written += max(cursor.rowcount, 0)
+        _delete_stale_team_rows(cursor, org.pk, first, last, ids)
+        fresh = {(team, month, str(measure)) for team, month, measure, *_rest in programme}
+        M = TeamMetricRollup.Measure
+        earlier = TeamMetricRollup.objects.filter(
+            period__gte=first,
+            period__lte=last,
+            measure__in=[M.MILESTONES, M.SATISFACTION, M.ATTENDANCE],
         )
         if ids is not None:
-            stale = stale.filter(team_id__in=ids)
-        stale.delete()
+            earlier = earlier.filter(team_id__in=ids)
+        gone = [
+            pk
+            for pk, team, month, measure in earlier.values_list(
+                "pk", "team_id", "period", "measure"
+            )
+            if (team, month, measure) not in fresh
+        ]
+        if gone:
+            TeamMetricRollup.objects.filter(pk__in=gone).delete()
     return TeamRollupResult(None if ids is None else len(ids), written, first, last)
