@@ -9,6 +9,7 @@ Everything here runs inside ``tenant_context``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -1155,12 +1156,26 @@ WHERE organization_id = %s AND period >= %s AND period <= %s {teams} AND {which}
                     AND f.team_id = {rollup}.team_id AND f.period = {rollup}.period {match})
 """
 
+# Only the rows that are new or whose figures changed go on to the upsert: over unchanged facts
+# it neither writes nor locks a row.
+_CHANGED_SELECT = """
+SELECT f.organization_id, f.team_id, f.period, f.measure, f.metric_id, f.value, f.base, f.part,
+       f.people, f.computed_at
+FROM ({select}) f
+LEFT JOIN {rollup} r ON r.organization_id = f.organization_id AND r.team_id = f.team_id
+     AND r.period = f.period AND {key}
+WHERE r.id IS NULL OR r.value IS NOT f.value OR r.base IS NOT f.base OR r.part IS NOT f.part
+   OR r.people IS NOT f.people
+"""
+
 # Completion per team and month from the learners' progress rows: per person (someone in two
 # pathways weighs once), a learner's completion is the mean of their enrolments and finished
 # means every enrolment done, as TeamProgressRollup counts it.
 _COMPLETION_SELECT = """
-SELECT %s, l.team_id, l.period, 'completion', NULL, AVG(l.completion), COUNT(*),
-       SUM(CASE WHEN l.lowest >= 1.0 THEN 1 ELSE 0 END), COUNT(*), %s
+SELECT %s AS organization_id, l.team_id AS team_id, l.period AS period, 'completion' AS measure,
+       CAST(NULL AS BIGINT) AS metric_id, AVG(l.completion) AS value, COUNT(*) AS base,
+       SUM(CASE WHEN l.lowest >= 1.0 THEN 1 ELSE 0 END) AS part, COUNT(*) AS people,
+       %s AS computed_at
 FROM (SELECT team_id, period, learner_id, AVG(completion) AS completion,
              MIN(completion) AS lowest
       FROM {progress}
@@ -1171,8 +1186,10 @@ GROUP BY l.team_id, l.period
 """
 # A team metric's value per month; the people behind it are the team's active members.
 _METRIC_SELECT = """
-SELECT v.organization_id, v.team_id, v.period, 'metric', v.metric_id,
-       CAST(v.value AS DOUBLE PRECISION), 1, NULL, COALESCE(m.people, 0), %s
+SELECT v.organization_id AS organization_id, v.team_id AS team_id, v.period AS period,
+       'metric' AS measure, v.metric_id AS metric_id, CAST(v.value AS DOUBLE PRECISION) AS value,
+       1 AS base, CAST(NULL AS INTEGER) AS part, COALESCE(m.people, 0) AS people,
+       %s AS computed_at
 FROM {values} v
 LEFT JOIN (SELECT team_id, COUNT(*) AS people FROM {membership}
            WHERE organization_id = %s AND is_active = %s AND team_id IS NOT NULL {member_teams}
@@ -1191,6 +1208,7 @@ def team_rollup_sql(which: str, team_ids: Sequence[int] | None, upsert: bool = T
             progress=LearnerProgressRollup._meta.db_table, teams=teams
         )
         conflict = _ON_MEASURE
+        key = "r.measure = f.measure AND r.metric_id IS NULL"
     else:
         select = _METRIC_SELECT.format(
             values=MetricValue._meta.db_table,
@@ -1199,10 +1217,11 @@ def team_rollup_sql(which: str, team_ids: Sequence[int] | None, upsert: bool = T
             teams=teams.replace("team_id", "v.team_id"),
         )
         conflict = _ON_METRIC
+        key = "r.metric_id = f.metric_id"
     rollup = TeamMetricRollup._meta.db_table
     sql = (
         _TEAM_INSERT.format(rollup=rollup, columns=_TEAM_COLUMNS)
-        + select
+        + _CHANGED_SELECT.format(select=select, rollup=rollup, key=key)
         + conflict
         + _TEAM_UPDATE.format(rollup=rollup)
         if upsert
@@ -1214,7 +1233,7 @@ def team_rollup_sql(which: str, team_ids: Sequence[int] | None, upsert: bool = T
 def _for_vendor(sql: str) -> str:
     if connection.vendor == "sqlite":
         return sql.replace("DOUBLE PRECISION", "REAL")
-    return sql.replace(" IS NOT excluded.", " IS DISTINCT FROM excluded.")
+    return re.sub(r" IS NOT (?=(excluded|f)\.)", " IS DISTINCT FROM ", sql)
 
 
 def _delete_stale_team_rows(
