@@ -1134,11 +1134,9 @@ _TEAM_UPDATE = """DO UPDATE SET value = excluded.value, base = excluded.base, pa
 WHERE {rollup}.value IS NOT excluded.value OR {rollup}.base IS NOT excluded.base
    OR {rollup}.part IS NOT excluded.part OR {rollup}.people IS NOT excluded.people"""
 _TEAM_INSERT = "INSERT INTO {rollup} ({columns})"
-# The two partial unique keys of TeamMetricRollup, as conflict targets.
+# The two unique keys of TeamMetricRollup, as conflict targets.
 _ON_MEASURE = "ON CONFLICT (organization_id, team_id, period, measure) WHERE metric_id IS NULL "
-_ON_METRIC = (
-    "ON CONFLICT (organization_id, team_id, period, metric_id) WHERE metric_id IS NOT NULL "
-)
+_ON_METRIC = "ON CONFLICT (organization_id, team_id, period, measure, metric_id) "
 _TEAM_VALUES_SQL = (
     _TEAM_INSERT
     + " VALUES (%s, %s, %s, %s, NULL, %s, %s, %s, %s, %s) "
@@ -1217,7 +1215,7 @@ def team_rollup_sql(which: str, team_ids: Sequence[int] | None, upsert: bool = T
             teams=teams.replace("team_id", "v.team_id"),
         )
         conflict = _ON_METRIC
-        key = "r.metric_id = f.metric_id"
+        key = "r.measure = f.measure AND r.metric_id = f.metric_id"
     rollup = TeamMetricRollup._meta.db_table
     sql = (
         _TEAM_INSERT.format(rollup=rollup, columns=_TEAM_COLUMNS)
