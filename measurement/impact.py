@@ -771,14 +771,14 @@ def _data_quality(
     # Before the start and in the evaluation period; the months between are not compared.
     months = [m for m in months if m < start or m >= month_start(plan.evaluation_start)]
     metrics = []
+    teams_expected = len(groups)  # every plan team, participants and comparison
     for pm in plan_metrics:
-        size = {g: sum(1 for v in groups.values() if v == g) for g in set(groups.values())}
         entered = sum(
             teams
             for _g, period, _mean, teams in monthly[(plan.cohort_id, pm.metric_id)]
             if period in months
         )
-        expected = sum(size.values()) * len(months)
+        expected = teams_expected * len(months)
         missing = max(0, expected - entered)
         metrics.append(
             {
