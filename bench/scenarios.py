@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import random
 import re
 import time
 from collections.abc import Callable
@@ -16,9 +18,106 @@ from bench.run import summarise
 from measurement.services import do_rollup_learner_progress, do_rollup_progress
 from organizations.models import Membership, Organization, User
 from organizations.tenancy import tenant_context
-from pathways.models import Module, RetrievalItem, RetrievalOption, ReviewCard
+from pathways.models import (
+    Enrollment,
+    Module,
+    RetrievalItem,
+    RetrievalOption,
+    ReviewCard,
+    Step,
+    StepCompletion,
+)
 
 ORG = "acme"
+
+
+def add_learners(n: int) -> None:
+    """``n`` more learners in the demo organisation, as ``seed_demo`` makes its learners: spread
+    over the demo teams, enrolled in the running cohort of the demo learner, each with varied
+    progress through its open steps. Bulk inserts only (idempotent): what seed_demo spends
+    hours on at 5,000 learners on PostgreSQL is the 360 and coaching demo of every learner,
+    which no roll-up measured here reads for the running cohort."""
+    org = Organization.objects.get(slug=ORG)
+    t0 = time.perf_counter()
+    with tenant_context(org):
+        demo = Membership.objects.get(user__email=f"learner@{ORG}.test")
+        enrollment = (
+            Enrollment.objects.select_related("cohort", "version")
+            .filter(learner=demo, cohort__start_date__lte=timezone.localdate())
+            .order_by("-cohort__start_date")
+            .first()
+        )
+        assert enrollment is not None, "seed_demo enrols the demo learner in a running cohort"
+        cohort, version = enrollment.cohort, enrollment.version
+        teams = list(
+            Membership.objects.filter(is_learner=True, team__isnull=False)
+            .values_list("team_id", flat=True)
+            .distinct()
+            .order_by("team_id")
+        )
+        emails = [f"bench-learner{i:05d}@{ORG}.test" for i in range(n)]
+        User.objects.bulk_create(
+            [
+                User(email=e, full_name=f"Bench Learner {i}", password="!")
+                for i, e in enumerate(emails)
+            ],
+            batch_size=1000,
+            ignore_conflicts=True,
+        )
+        users = dict(User.objects.filter(email__in=emails).values_list("email", "pk"))
+        Membership.objects.bulk_create(
+            [
+                Membership(
+                    organization_id=org.pk,
+                    user_id=users[e],
+                    is_learner=True,
+                    team_id=teams[i % len(teams)],
+                )
+                for i, e in enumerate(emails)
+            ],
+            batch_size=1000,
+            ignore_conflicts=True,
+        )
+        learners = list(
+            Membership.objects.filter(user__email__in=emails).values_list("pk", "user__email")
+        )
+        Enrollment.objects.bulk_create(
+            [
+                Enrollment(organization_id=org.pk, cohort=cohort, learner_id=pk, version=version)
+                for pk, _email in learners
+            ],
+            batch_size=1000,
+            ignore_conflicts=True,
+        )
+        today = timezone.localdate()
+        open_steps = [
+            s
+            for s in Step.objects.filter(version=version).order_by("position")
+            if cohort.start_date + dt.timedelta(days=s.available_offset_days) <= today
+        ]
+        now = timezone.now()
+        facts = []
+        for e_pk, learner_pk, email in Enrollment.objects.filter(
+            cohort=cohort, learner__user__email__in=emails
+        ).values_list("pk", "learner_id", "learner__user__email"):
+            local = random.Random(f"{ORG}-{email}")
+            done = min(len(open_steps), int(local.triangular(0, len(open_steps) + 1, 3)))
+            facts += [
+                StepCompletion(
+                    organization_id=org.pk,
+                    enrollment_id=e_pk,
+                    learner_id=learner_pk,
+                    step_key=step.key,
+                    completed_at=now - dt.timedelta(days=done - offset),
+                )
+                for offset, step in enumerate(open_steps[:done])
+            ]
+        StepCompletion.objects.bulk_create(facts, batch_size=2000, ignore_conflicts=True)
+        total = Membership.objects.filter(is_learner=True).count()
+    print(
+        f"bulk learners: {n} more in {len(teams)} teams, enrolled in {cohort.name} "
+        f"({total} learners in {ORG}; {time.perf_counter() - t0:.1f} s)"
+    )
 
 
 def add_library_and_cards(n_modules: int) -> None:

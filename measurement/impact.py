@@ -9,6 +9,7 @@ Everything here runs inside ``tenant_context``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -795,14 +796,14 @@ def _data_quality(
     # Before the start and in the evaluation period; the months between are not compared.
     months = [m for m in months if m < start or m >= month_start(plan.evaluation_start)]
     metrics = []
+    teams_expected = len(groups)  # every plan team, participants and comparison
     for pm in plan_metrics:
-        size = {g: sum(1 for v in groups.values() if v == g) for g in set(groups.values())}
         entered = sum(
             teams
             for _g, period, _mean, teams in monthly[(plan.cohort_id, pm.metric_id)]
             if period in months
         )
-        expected = sum(size.values()) * len(months)
+        expected = teams_expected * len(months)
         missing = max(0, expected - entered)
         metrics.append(
             {
@@ -1150,27 +1151,54 @@ def run_team_rollup(org: Organization, team_id: int) -> None:
 _TEAM_COLUMNS = (
     "organization_id, team_id, period, measure, metric_id, value, base, part, people, computed_at"
 )
+# A row whose figures did not change is left as it is (no new row version, no index churn):
+# re-running over unchanged facts writes nothing. ``computed_at`` is when the figures last
+# changed. "IS NOT" is SQLite's null-safe inequality; PostgreSQL spells it IS DISTINCT FROM.
 _TEAM_UPDATE = """DO UPDATE SET value = excluded.value, base = excluded.base, part = excluded.part,
-    people = excluded.people, computed_at = excluded.computed_at"""
+    people = excluded.people, computed_at = excluded.computed_at
+WHERE {rollup}.value IS NOT excluded.value OR {rollup}.base IS NOT excluded.base
+   OR {rollup}.part IS NOT excluded.part OR {rollup}.people IS NOT excluded.people"""
 _TEAM_INSERT = "INSERT INTO {rollup} ({columns})"
-# The two partial unique keys of TeamMetricRollup, as conflict targets.
+# The two unique keys of TeamMetricRollup, as conflict targets.
 _ON_MEASURE = "ON CONFLICT (organization_id, team_id, period, measure) WHERE metric_id IS NULL "
-_ON_METRIC = (
-    "ON CONFLICT (organization_id, team_id, period, metric_id) WHERE metric_id IS NOT NULL "
-)
+_ON_METRIC = "ON CONFLICT (organization_id, team_id, period, measure, metric_id) "
 _TEAM_VALUES_SQL = (
     _TEAM_INSERT
     + " VALUES (%s, %s, %s, %s, NULL, %s, %s, %s, %s, %s) "
     + _ON_MEASURE
     + _TEAM_UPDATE
 )
+# Rows of the scope that no fact backs any more: a metric value or a team's progress rows
+# gone (a value deleted, everyone left the team). The programme rows are few; they are
+# compared with the fresh ones in Python.
+_STALE_SQL = """
+DELETE FROM {rollup}
+WHERE organization_id = %s AND period >= %s AND period <= %s {teams} AND {which}
+  AND NOT EXISTS (SELECT 1 FROM {facts} f
+                  WHERE f.organization_id = {rollup}.organization_id
+                    AND f.team_id = {rollup}.team_id AND f.period = {rollup}.period {match})
+"""
+
+# Only the rows that are new or whose figures changed go on to the upsert: over unchanged facts
+# it neither writes nor locks a row.
+_CHANGED_SELECT = """
+SELECT f.organization_id, f.team_id, f.period, f.measure, f.metric_id, f.value, f.base, f.part,
+       f.people, f.computed_at
+FROM ({select}) f
+LEFT JOIN {rollup} r ON r.organization_id = f.organization_id AND r.team_id = f.team_id
+     AND r.period = f.period AND {key}
+WHERE r.id IS NULL OR r.value IS NOT f.value OR r.base IS NOT f.base OR r.part IS NOT f.part
+   OR r.people IS NOT f.people
+"""
 
 # Completion per team and month from the learners' progress rows: per person (someone in two
 # pathways weighs once), a learner's completion is the mean of their enrolments and finished
 # means every enrolment done, as TeamProgressRollup counts it.
 _COMPLETION_SELECT = """
-SELECT %s, l.team_id, l.period, 'completion', NULL, AVG(l.completion), COUNT(*),
-       SUM(CASE WHEN l.lowest >= 1.0 THEN 1 ELSE 0 END), COUNT(*), %s
+SELECT %s AS organization_id, l.team_id AS team_id, l.period AS period, 'completion' AS measure,
+       CAST(NULL AS BIGINT) AS metric_id, AVG(l.completion) AS value, COUNT(*) AS base,
+       SUM(CASE WHEN l.lowest >= 1.0 THEN 1 ELSE 0 END) AS part, COUNT(*) AS people,
+       %s AS computed_at
 FROM (SELECT team_id, period, learner_id, AVG(completion) AS completion,
              MIN(completion) AS lowest
       FROM {progress}
@@ -1181,8 +1209,10 @@ GROUP BY l.team_id, l.period
 """
 # A team metric's value per month; the people behind it are the team's active members.
 _METRIC_SELECT = """
-SELECT v.organization_id, v.team_id, v.period, 'metric', v.metric_id,
-       CAST(v.value AS DOUBLE PRECISION), 1, NULL, COALESCE(m.people, 0), %s
+SELECT v.organization_id AS organization_id, v.team_id AS team_id, v.period AS period,
+       'metric' AS measure, v.metric_id AS metric_id, CAST(v.value AS DOUBLE PRECISION) AS value,
+       1 AS base, CAST(NULL AS INTEGER) AS part, COALESCE(m.people, 0) AS people,
+       %s AS computed_at
 FROM {values} v
 LEFT JOIN (SELECT team_id, COUNT(*) AS people FROM {membership}
            WHERE organization_id = %s AND is_active = %s AND team_id IS NOT NULL {member_teams}
@@ -1201,6 +1231,7 @@ def team_rollup_sql(which: str, team_ids: Sequence[int] | None, upsert: bool = T
             progress=LearnerProgressRollup._meta.db_table, teams=teams
         )
         conflict = _ON_MEASURE
+        key = "r.measure = f.measure AND r.metric_id IS NULL"
     else:
         select = _METRIC_SELECT.format(
             values=MetricValue._meta.db_table,
@@ -1209,17 +1240,43 @@ def team_rollup_sql(which: str, team_ids: Sequence[int] | None, upsert: bool = T
             teams=teams.replace("team_id", "v.team_id"),
         )
         conflict = _ON_METRIC
+        key = "r.measure = f.measure AND r.metric_id = f.metric_id"
+    rollup = TeamMetricRollup._meta.db_table
     sql = (
-        _TEAM_INSERT.format(rollup=TeamMetricRollup._meta.db_table, columns=_TEAM_COLUMNS)
-        + select
+        _TEAM_INSERT.format(rollup=rollup, columns=_TEAM_COLUMNS)
+        + _CHANGED_SELECT.format(select=select, rollup=rollup, key=key)
         + conflict
-        + _TEAM_UPDATE
+        + _TEAM_UPDATE.format(rollup=rollup)
         if upsert
         else select
     )
+    return _for_vendor(sql)
+
+
+def _for_vendor(sql: str) -> str:
     if connection.vendor == "sqlite":
-        sql = sql.replace("DOUBLE PRECISION", "REAL")
-    return sql
+        return sql.replace("DOUBLE PRECISION", "REAL")
+    return re.sub(r" IS NOT (?=(excluded|f)\.)", " IS DISTINCT FROM ", sql)
+
+
+def _delete_stale_team_rows(
+    cursor: Any, org_id: int, first: dt.date, last: dt.date, team_ids: Sequence[int] | None
+) -> None:
+    """Delete the scope's metric and completion rows whose facts are gone (2 statements)."""
+    rollup = TeamMetricRollup._meta.db_table
+    teams = "" if team_ids is None else f"AND team_id IN ({', '.join(['%s'] * len(team_ids))})"
+    for which, facts, match in (
+        (
+            "metric_id IS NOT NULL",
+            MetricValue._meta.db_table,
+            f"AND f.metric_id = {rollup}.metric_id",
+        ),
+        ("measure = 'completion'", LearnerProgressRollup._meta.db_table, ""),
+    ):
+        cursor.execute(
+            _STALE_SQL.format(rollup=rollup, teams=teams, which=which, facts=facts, match=match),
+            [org_id, first, last, *(team_ids or [])],
+        )
 
 
 def team_rollup_params(
@@ -1296,10 +1353,11 @@ def do_rollup_team_metrics(
     team_ids: Sequence[int] | None = None, today: dt.date | None = None
 ) -> TeamRollupResult:
     """Recompute ``TeamMetricRollup`` for ``team_ids`` (None: every team) over the last
-    ``TEAM_ROLLUP_MONTHS`` months and upsert it; rows of those teams and months that no fact
-    backs any more are deleted. Set-based for completion and the metric values, one batched
-    upsert for the programme rows. Idempotent; never edits a fact. Runs in ``tenant_context``;
-    6 statements plus one per ``TEAM_UPSERT_BATCH`` programme rows."""
+    ``TEAM_ROLLUP_MONTHS`` months and upsert it, leaving unchanged rows untouched; rows of
+    those teams and months that no fact backs any more are deleted. Set-based for completion
+    and the metric values, one batched upsert for the programme rows. Idempotent; never edits
+    a fact. Runs in ``tenant_context``; 8 statements plus one per ``TEAM_UPSERT_BATCH``
+    programme rows. ``rows`` of the result counts the rows inserted or changed."""
     org = current_org()
     assert org is not None
     now = timezone.now()
@@ -1316,8 +1374,8 @@ def do_rollup_team_metrics(
                 team_rollup_params(which, org.pk, first, last, now, ids),
             )
             written += max(cursor.rowcount, 0)
-        insert = _TEAM_VALUES_SQL.format(
-            rollup=TeamMetricRollup._meta.db_table, columns=_TEAM_COLUMNS
+        insert = _for_vendor(
+            _TEAM_VALUES_SQL.format(rollup=TeamMetricRollup._meta.db_table, columns=_TEAM_COLUMNS)
         )
         for i in range(0, len(programme), TEAM_UPSERT_BATCH):
             cursor.executemany(
@@ -1329,11 +1387,24 @@ def do_rollup_team_metrics(
                     ]
                 ],
             )
-        written += len(programme)
-        stale = TeamMetricRollup.objects.filter(
-            period__gte=first, period__lte=last, computed_at__lt=now
+            written += max(cursor.rowcount, 0)
+        _delete_stale_team_rows(cursor, org.pk, first, last, ids)
+        fresh = {(team, month, str(measure)) for team, month, measure, *_rest in programme}
+        M = TeamMetricRollup.Measure
+        earlier = TeamMetricRollup.objects.filter(
+            period__gte=first,
+            period__lte=last,
+            measure__in=[M.MILESTONES, M.SATISFACTION, M.ATTENDANCE],
         )
         if ids is not None:
-            stale = stale.filter(team_id__in=ids)
-        stale.delete()
+            earlier = earlier.filter(team_id__in=ids)
+        gone = [
+            pk
+            for pk, team, month, measure in earlier.values_list(
+                "pk", "team_id", "period", "measure"
+            )
+            if (team, month, measure) not in fresh
+        ]
+        if gone:
+            TeamMetricRollup.objects.filter(pk__in=gone).delete()
     return TeamRollupResult(None if ids is None else len(ids), written, first, last)

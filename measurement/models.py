@@ -456,24 +456,21 @@ class TeamMetricRollup(TenantModel):
 
     class Meta:
         constraints = [
-            # Two partial keys, so each upsert names its conflict target (a NULL metric would
-            # never conflict in one key over all five columns).
+            # A metric's row is unique on the five columns (this index also serves the team
+            # page's reads); a programme row has no metric, and NULLs never conflict, so it
+            # has a partial key of its own. Each upsert names one as its conflict target.
+            models.UniqueConstraint(
+                fields=["organization", "team", "period", "measure", "metric"],
+                name="teammetricrollup_unique",
+            ),
             models.UniqueConstraint(
                 fields=["organization", "team", "period", "measure"],
                 condition=models.Q(metric__isnull=True),
                 name="teammetricrollup_measure",
-            ),
-            models.UniqueConstraint(
-                fields=["organization", "team", "period", "metric"],
-                condition=models.Q(metric__isnull=False),
-                name="teammetricrollup_metric",
             ),
             models.CheckConstraint(
                 condition=models.Q(measure="metric", metric__isnull=False)
                 | (~models.Q(measure="metric") & models.Q(metric__isnull=True)),
                 name="teammetricrollup_metric_iff_measure",
             ),
-        ]
-        indexes = [
-            models.Index(fields=["organization", "team", "period"], name="teammetricrollup_team")
         ]

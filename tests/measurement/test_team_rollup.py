@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from coaching.models import CoachingSession, SessionParticipant
 from measurement import impact
-from measurement.models import TeamMetricRollup
+from measurement.models import MetricValue, TeamMetricRollup
 from measurement.services import do_rollup_progress
 from measurement.tasks import rollup_team_metrics
 from organizations.models import Membership, Team
@@ -156,11 +156,12 @@ def test_a_rerun_changes_nothing_and_writes_only_the_rollup(org_a, org_b):
     with tenant_context(org_a):
         impact.do_rollup_team_metrics()
         fields = ["pk", "team_id", "period", "measure", "metric_id", "value", "base", "part"]
-        first = sorted(TeamMetricRollup.objects.values_list(*fields, "people"))
+        first = sorted(TeamMetricRollup.objects.values_list(*fields, "people", "computed_at"))
         with count_queries() as ctx:
-            impact.do_rollup_team_metrics()
-        again = sorted(TeamMetricRollup.objects.values_list(*fields, "people"))
-    assert again == first
+            result = impact.do_rollup_team_metrics()
+        again = sorted(TeamMetricRollup.objects.values_list(*fields, "people", "computed_at"))
+    assert again == first  # not one row rewritten
+    assert result.rows == 0
     writes = [
         q["sql"]
         for q in ctx.app_queries
@@ -237,6 +238,17 @@ def test_facts_record_one_outbox_row_per_team_and_window(org_a, org_b, settings)
         rows = list(OutboxEntry.objects.filter(handler=impact.TEAM_ROLLUP_HANDLER).order_by("args"))
     assert [r.args for r in rows] == [[teams["Alpha"].pk], [teams["Beta"].pk]]
     assert rows[0].run_after == dt.datetime(2026, 3, 1, 12, 2, tzinfo=dt.UTC)
+
+
+def test_a_row_whose_fact_is_gone_is_deleted(org_a, org_b):
+    teams, metric = _teams(org_a)
+    with tenant_context(org_a):
+        impact.do_rollup_team_metrics()
+        assert TeamMetricRollup.objects.filter(measure=M.METRIC).count() == 2
+        MetricValue.objects.filter(team=teams["Alpha"]).delete()
+        impact.do_rollup_team_metrics()
+        left = list(TeamMetricRollup.objects.filter(measure=M.METRIC).values_list("team_id"))
+    assert left == [(teams["Beta"].pk,)]
 
 
 def test_a_learner_who_left_the_team_leaves_its_figures(org_a, org_b):
