@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Avg, Count, Exists, F, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Avg, Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from competencies.models import Competency
@@ -725,13 +725,12 @@ def team_completion_table(report: TeamCompletionReport) -> tuple[list[str], list
     ]
 
 
-def impact_values_table(cohort_id: int, metric_id: int) -> tuple[list[str], Any]:
-    """Every team value behind a metric's estimate (``metric_values_page`` without pages),
-    streamed from one query."""
+def _plan_values(cohort_id: int, metric_id: int) -> QuerySet[Any]:
+    """The metric's values for the plan's teams, newest first, each with its team's group."""
     groups = PlanTeam.objects.filter(plan__cohort_id=cohort_id, team_id=OuterRef("team_id")).values(
         "group"
     )[:1]
-    rows = (
+    return (
         MetricValue.objects.filter(
             metric_id=metric_id,
             team_id__in=PlanTeam.objects.filter(plan__cohort_id=cohort_id).values("team_id"),
@@ -740,6 +739,12 @@ def impact_values_table(cohort_id: int, metric_id: int) -> tuple[list[str], Any]
         .order_by("-period", "team__name")
         .values_list("team__name", "group", "period", "value")
     )
+
+
+def impact_values_table(cohort_id: int, metric_id: int) -> tuple[list[str], Any]:
+    """Every team value behind a metric's estimate (``metric_values_page`` without pages),
+    streamed from one query."""
+    rows = _plan_values(cohort_id, metric_id)
     return [_("Team"), _("Group"), _("Month"), _("Value")], rows.iterator(chunk_size=2000)
 
 
@@ -757,18 +762,7 @@ VALUES_PER_PAGE = 50
 def metric_values_page(cohort_id: int, metric_id: int, page: str | None) -> Page[TeamValue]:
     """The metric values (facts) of the plan's teams behind an estimate, newest first, a page
     at a time (2 queries: count and page)."""
-    groups = PlanTeam.objects.filter(plan__cohort_id=cohort_id, team_id=OuterRef("team_id")).values(
-        "group"
-    )[:1]
-    rows = (
-        MetricValue.objects.filter(
-            metric_id=metric_id,
-            team_id__in=PlanTeam.objects.filter(plan__cohort_id=cohort_id).values("team_id"),
-        )
-        .annotate(group=Subquery(groups))
-        .order_by("-period", "team__name")
-        .values_list("team__name", "group", "period", "value")
-    )
+    rows = _plan_values(cohort_id, metric_id)
     paginator = Paginator(rows, VALUES_PER_PAGE)
     result: Page[Any] = paginator.get_page(page)
     result.object_list = [TeamValue(*row) for row in result.object_list]
