@@ -182,8 +182,8 @@ def _bare_learner_aggregates(cohort_ids: list[int]) -> None:
         list(query)
 
 
-def measure_impact_rollup(units: int) -> None:
-    values = add_business_units(units)
+def measure_impact_rollup(values: int) -> None:
+    """``values``: how many metric values the organisation holds (``add_business_units``)."""
     org = Organization.objects.get(slug=ORG)
     with tenant_context(org):
         cohort_ids = sorted(MeasurementPlan.objects.values_list("cohort_id", flat=True))
