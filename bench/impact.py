@@ -33,6 +33,7 @@ from measurement import impact, sources
 from measurement.feedback.models import CompetencyScore
 from measurement.models import (
     CostLine,
+    LearnerCompetencyRollup,
     LearnerProgressRollup,
     MeasurementPlan,
     Metric,
@@ -289,6 +290,51 @@ def measure_team_rollup() -> None:
     print(f"  full, into an empty table              {_ms(fresh)}   ratio {fresh[1] / b[1]:4.2f}x")
     print(f"  full, facts unchanged (no row written) {_ms(again)}   ratio {again[1] / b[1]:4.2f}x")
     print(f"  one team's roll-up ({team_size} people){'':<6}{_ms(one)}")
+
+
+def measure_growth_rollup() -> None:
+    """The growth roll-up of every learner (learner × competency × month) against the bare
+    reads of its facts: the same five source reads, in the same batches of learners, fetched
+    and nothing computed or written."""
+    from measurement.growth import services as growth
+
+    org = Organization.objects.get(slug=ORG)
+    with tenant_context(org):
+        learners = list(
+            Membership.objects.filter(is_active=True, is_learner=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    today = org_today()
+
+    def full() -> None:
+        with tenant_context(org):
+            growth.do_rollup_growth()
+
+    def bare() -> None:
+        with tenant_context(org):
+            for start in range(0, len(learners), growth.LEARNER_BATCH):
+                batch = learners[start : start + growth.LEARNER_BATCH]
+                sources.learner_competency_scores(batch)
+                sources.pulse_scores(batch, today, org)
+                sources.observations(batch)
+                sources.goals(batch)
+                list(
+                    Ability.objects.filter(learner_id__in=batch, updates__gt=0).values_list(
+                        "learner_id", "competency_id", "p_known", "updates"
+                    )
+                )
+
+    full()  # warm caches
+    b, whole = _rounds([(bare, None), (full, None)])
+    with tenant_context(org):
+        rows = LearnerCompetencyRollup.objects.count()
+    print(
+        f"growth roll-up ({len(learners):,} learners, {rows:,} learner × competency rows), "
+        f"best / median of {REPEAT}:"
+    )
+    print(f"  bare reads of every fact it reads      {_ms(b)}")
+    print(f"  full (rows rewritten)                  {_ms(whole)}   ratio {whole[1] / b[1]:4.2f}x")
 
 
 def team_manager_email() -> str | None:

@@ -85,7 +85,12 @@ def main() -> None:
 
     from django.db import connection
 
-    from bench.impact import add_business_units, measure_impact_rollup, measure_team_rollup
+    from bench.impact import (
+        add_business_units,
+        measure_growth_rollup,
+        measure_impact_rollup,
+        measure_team_rollup,
+    )
     from bench.scenarios import add_library_and_cards, measure_pages, measure_rollup
 
     add_library_and_cards(args.modules)
@@ -99,6 +104,7 @@ def main() -> None:
     measure_rollup()
     measure_impact_rollup(values)
     measure_team_rollup()
+    measure_growth_rollup()
     measure_pages(args.repeat)
 
 
