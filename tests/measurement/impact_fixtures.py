@@ -151,3 +151,33 @@ def build_example(org, monkeypatch, learners_n: int = 40) -> int:
         ):
             impact.do_add_cost(cohort, data)
     return cohort.pk
+
+
+def held_group_session(org, learners, attended: int) -> None:
+    """A held group session of ``learners``: the first ``attended`` came, the rest did not."""
+    from django.utils import timezone
+
+    from coaching.models import CoachingSession, SessionParticipant
+
+    coach = make_member(org, f"coach-{len(learners)}-{attended}@{org.slug}.example", is_coach=True)
+    with tenant_context(org):
+        session = CoachingSession.objects.create(
+            coach=coach,
+            kind=CoachingSession.Kind.GROUP,
+            title="Group coaching",
+            starts_at=timezone.now() - dt.timedelta(hours=2),
+            capacity=max(10, len(learners)),
+            status=CoachingSession.Status.HELD,
+        )
+        A = SessionParticipant.Attendance
+        SessionParticipant.objects.bulk_create(
+            [
+                SessionParticipant(
+                    organization=org,
+                    session=session,
+                    learner=m,
+                    attendance=A.ATTENDED if i < attended else A.NO_SHOW,
+                )
+                for i, m in enumerate(learners)
+            ]
+        )

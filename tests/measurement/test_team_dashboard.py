@@ -11,12 +11,12 @@ from decimal import Decimal
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from coaching.models import CoachingSession, SessionParticipant
 from measurement import impact
 from measurement.services import do_rollup_progress
 from organizations.models import Team
 from organizations.tenancy import tenant_context
 from tests.conftest import count_queries, enroll, make_member, make_pathway
+from tests.measurement.impact_fixtures import held_group_session
 
 
 def _team(org, name, size, manager, metric=None):
@@ -41,31 +41,6 @@ def _roll_up(org):
     with tenant_context(org):
         do_rollup_progress(org)
         impact.do_rollup_team_metrics()
-
-
-def _session(org, learners, attended):
-    coach = make_member(org, f"coach-{len(learners)}-{attended}@x.example", is_coach=True)
-    with tenant_context(org):
-        session = CoachingSession.objects.create(
-            coach=coach,
-            kind=CoachingSession.Kind.GROUP,
-            title="Group coaching",
-            starts_at=timezone.now() - dt.timedelta(hours=3),
-            capacity=30,
-            status=CoachingSession.Status.HELD,
-        )
-        A = SessionParticipant.Attendance
-        SessionParticipant.objects.bulk_create(
-            [
-                SessionParticipant(
-                    organization=org,
-                    session=session,
-                    learner=m,
-                    attendance=A.ATTENDED if i < attended else A.NO_SHOW,
-                )
-                for i, m in enumerate(learners)
-            ]
-        )
 
 
 def test_a_manager_sees_their_teams_aggregates_only(org_a, org_b, login):
@@ -102,7 +77,7 @@ def test_a_month_with_fewer_than_five_people_is_hidden_on_the_page_and_in_downlo
 ):
     boss = make_member(org_a, "boss@a.example", is_learner=True)
     team, people = _team(org_a, "Ops", 8, boss)
-    _session(org_a, people[:3], attended=2)  # three learners: hidden
+    held_group_session(org_a, people[:3], attended=2)  # three learners: hidden
     _roll_up(org_a)
     client = login(boss)
     page = client.get(f"/o/{org_a.slug}/impact/team/").content.decode()
@@ -114,7 +89,7 @@ def test_a_month_with_fewer_than_five_people_is_hidden_on_the_page_and_in_downlo
     [attendance] = [r for r in rows if r[1] == "Coaching attendance"]
     assert attendance[2] == "hidden: fewer than 5 people" and attendance[4:] == ["", "", ""]
     # five learners this time: the month is shown, with its counts
-    _session(org_a, people[3:8], attended=4)
+    held_group_session(org_a, people[3:8], attended=4)
     _roll_up(org_a)
     page = client.get(f"/o/{org_a.slug}/impact/team/").content.decode()
     assert "6 of 8 places, 8 learners" in page
@@ -156,7 +131,7 @@ def test_the_page_takes_the_same_queries_for_a_team_of_5_and_of_60(org_a, org_b,
     fixture = make_pathway(org_a, n_steps=2)
     for person in people:
         enroll(org_a, fixture, person)
-    _session(org_a, people, attended=5)
+    held_group_session(org_a, people, attended=5)
     _roll_up(org_a)
     client = login(boss)
     client.get(f"/o/{org_a.slug}/impact/team/")
@@ -167,7 +142,7 @@ def test_the_page_takes_the_same_queries_for_a_team_of_5_and_of_60(org_a, org_b,
     ]
     for person in more:
         enroll(org_a, fixture, person)
-    _session(org_a, more, attended=50)
+    held_group_session(org_a, more, attended=50)
     with tenant_context(org_a):
         for months_back in range(1, 12):
             month = timezone.localdate().replace(day=1)

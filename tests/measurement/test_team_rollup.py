@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from coaching.models import CoachingSession, SessionParticipant
 from measurement import impact
 from measurement.models import MetricValue, TeamMetricRollup
 from measurement.services import do_rollup_progress
@@ -21,6 +20,7 @@ from pathways.models import StepCompletion
 from projects import services as project_services
 from projects.models import Milestone, ProjectLearner, RatingRequest
 from tests.conftest import count_queries, enroll, make_member, make_pathway
+from tests.measurement.impact_fixtures import held_group_session
 from tests.projects.helpers import make_world, running
 
 M = TeamMetricRollup.Measure
@@ -62,31 +62,6 @@ def _teams(org, sizes=(("Alpha", 6, 1), ("Beta", 5, 3))):
     return teams, metric
 
 
-def _held_session(org, learners, attended):
-    coach = make_member(org, f"coach{len(learners)}@{org.slug}.example", is_coach=True)
-    with tenant_context(org):
-        session = CoachingSession.objects.create(
-            coach=coach,
-            kind=CoachingSession.Kind.GROUP,
-            title="Group coaching",
-            starts_at=timezone.now() - dt.timedelta(hours=2),
-            capacity=10,
-            status=CoachingSession.Status.HELD,
-        )
-        A = SessionParticipant.Attendance
-        SessionParticipant.objects.bulk_create(
-            [
-                SessionParticipant(
-                    organization=org,
-                    session=session,
-                    learner=m,
-                    attendance=A.ATTENDED if i < attended else A.NO_SHOW,
-                )
-                for i, m in enumerate(learners)
-            ]
-        )
-
-
 def _cells(**filters):
     return {
         (r.team_id, r.period, r.measure, r.metric_id): r
@@ -100,7 +75,7 @@ def test_it_computes_each_measure_with_the_people_behind_it(org_a, org_b):
     alpha, beta = teams["Alpha"], teams["Beta"]
     with tenant_context(org_a):
         alpha_people = list(Membership.objects.filter(team=alpha))
-    _held_session(org_a, alpha_people, attended=5)
+    held_group_session(org_a, alpha_people, attended=5)
     with tenant_context(org_a):
         result = impact.do_rollup_team_metrics()
         cells = _cells()
