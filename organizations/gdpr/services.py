@@ -38,6 +38,10 @@ ERASED_LABEL = "(erased)"
 # An export's parts after the account: [membership id, app label] each, fixed by part 0.
 ExportPlan = list[list[Any]]
 PENDING = {DataExport.Status.QUEUED, DataExport.Status.RUNNING}
+# A request still pending this long after it was made is abandoned (the outbox gave up on a
+# part: its whole retry schedule takes about four hours), so a new request replaces it instead
+# of pointing the person at an export that will never finish.
+ABANDONED_AFTER = dt.timedelta(hours=24)
 
 
 # --- Export ------------------------------------------------------------------------------------
@@ -50,7 +54,8 @@ EXPORT_PART_HANDLER = "organizations.gdpr.services.deliver_export_part"
 def do_request_export(user: User) -> DataExport:
     """Record the request and, in the same transaction, the outbox follow-up that builds it.
 
-    A request while one is still being built returns that one. The follow-up sits in the outbox
+    A request while one is still being built returns that one, unless that one was abandoned
+    (pending for ``ABANDONED_AFTER``): it is marked failed and a new one starts. The follow-up sits in the outbox
     of the person's first active organisation (by slug): a broker outage or a killed worker
     delays the export and loses nothing. A person in no active organisation has no outbox to
     wait for and little to gather, so theirs is built at once, in this transaction.
@@ -60,7 +65,11 @@ def do_request_export(user: User) -> DataExport:
             user=user, status__in=[DataExport.Status.QUEUED, DataExport.Status.RUNNING]
         ).first()
         if running is not None:
-            return running
+            if running.created_at > timezone.now() - ABANDONED_AFTER:
+                return running
+            DataExport.objects.filter(pk=running.pk).update(
+                status=DataExport.Status.FAILED, finished_at=timezone.now()
+            )
         export = DataExport.objects.create(user=user)
         home = next(
             (m.organization for m in _memberships(user.pk) if m.organization.is_active), None

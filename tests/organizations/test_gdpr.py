@@ -413,6 +413,20 @@ def test_a_person_in_no_active_organisation_gets_the_export_at_once(org_a, org_b
             assert not OutboxEntry.objects.exists()
 
 
+def test_an_export_pending_for_a_day_is_failed_and_a_new_request_starts_afresh(
+    org_a, org_b, django_capture_on_commit_callbacks
+):
+    leo = make_member(org_a, "leo@acme.example", is_learner=True)
+    with freeze_time(timezone.now() - dt.timedelta(hours=25)):
+        stuck = do_request_export(leo.user)  # its delivery never runs (no callbacks executed)
+    with django_capture_on_commit_callbacks(execute=True):
+        fresh = do_request_export(leo.user)
+    stuck.refresh_from_db()
+    assert stuck.status == "failed" and stuck.finished_at is not None
+    fresh.refresh_from_db()
+    assert fresh.pk != stuck.pk and fresh.status == "done"
+
+
 def test_the_migration_restarts_exports_left_waiting_through_the_outbox(
     org_a, org_b, django_capture_on_commit_callbacks
 ):
