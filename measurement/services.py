@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from measurement.models import LearnerProgressRollup, TeamProgressRollup
@@ -18,16 +18,15 @@ from organizations.models import Membership, Organization, Team
 from organizations.relative_dates import org_today, zone_named
 from organizations.tasking import enqueue_on_commit
 from pathways.models import Enrollment
-from pathways.queries import enrollment_views, enrollments_in_progress
-
-if TYPE_CHECKING:
-    from pathways.queries import LoadedEnrollment
+from pathways.queries import (
+    enrollment_progress_ctes,
+    enrollment_progress_params,
+    progress_sql_for_vendor,
+)
 
 # Facts that arrive close together share one roll-up: the first queues it this many seconds
 # ahead, later ones see the pending marker and do nothing.
 ROLLUP_DEBOUNCE_SECONDS = 30
-# Rows per INSERT ... ON CONFLICT statement: 1,000 rollup rows are about 150 kB of SQL.
-UPSERT_BATCH = 1000
 
 
 def period_for(org: Organization, now: dt.datetime | None = None) -> dt.date:
@@ -62,180 +61,251 @@ def queue_progress_rollup(org_id: int, learner_id: int | None = None) -> None:
 @dataclass(frozen=True)
 class RollupResult:
     period: dt.date
-    learners: int
-    teams: int
+    learners: int  # enrolment rows in the roll-up's scope after it ran
+    teams: int  # team rows in its scope after it ran
+    written: int = 0  # enrolment rows inserted or changed (unchanged rows are not rewritten)
 
 
-def _learner_rows(
-    org: Organization, enrollments: list[LoadedEnrollment], period: dt.date, now: dt.datetime
-) -> list[LearnerProgressRollup]:
-    """One roll-up row per enrolment (4 queries): the learner's own definition of progress,
-    required steps after personalisation and elective choices, so the sponsor's figures match
-    what each learner sees."""
-    views = {view.id: view for view in enrollment_views(enrollments, org_today(now))}
-    rows = []
-    for enrollment in enrollments:
-        view = views[enrollment.pk]
-        total, n_done = view.steps_total, view.steps_done
-        rows.append(
-            LearnerProgressRollup(
-                organization_id=org.pk,
-                enrollment_id=enrollment.pk,
-                learner_id=enrollment.learner_id,
-                cohort_id=enrollment.cohort_id,
-                team_id=enrollment.learner.team_id,
-                period=period,
-                steps_total=total,
-                steps_done=n_done,
-                steps_overdue=len(view.overdue),
-                completion=min(1.0, n_done / total) if total else 0.0,
-                computed_at=now,
-            )
-        )
-    return rows
+# --- Set-based progress roll-up --------------------------------------------------------------
+#
+# Per enrolment: one INSERT … SELECT … ON CONFLICT DO UPDATE over ``enrollment_progress_ctes``
+# (the learner's own definition of progress, computed in the database), writing only the rows
+# that are new or whose figures changed; then the rows in scope that no longer qualify (a
+# withdrawn enrolment, a deactivated learner) are deleted. Per team: one upsert aggregating the
+# learners' rows just written (per person: the mean of their enrolments; finished when every
+# enrolment is done), then the team rows in scope that no learner row backs any more are
+# deleted. Every statement is in PostgreSQL's dialect, translated for SQLite.
+
+_LEARNER_UPSERT = """
+INSERT INTO {rollup} (organization_id, enrollment_id, learner_id, cohort_id, team_id, period,
+                      steps_total, steps_done, steps_overdue, completion, computed_at)
+SELECT %s, p.enrollment_id, p.learner_id, p.cohort_id, p.team_id, %s, p.steps_total,
+       p.steps_done, p.steps_overdue, p.completion, %s
+FROM progress p
+LEFT JOIN {rollup} r ON r.organization_id = %s AND r.enrollment_id = p.enrollment_id
+     AND r.period = %s
+WHERE r.id IS NULL OR r.learner_id <> p.learner_id OR r.cohort_id IS DISTINCT FROM p.cohort_id
+   OR r.team_id IS DISTINCT FROM p.team_id OR r.steps_total <> p.steps_total
+   OR r.steps_done <> p.steps_done OR r.steps_overdue <> p.steps_overdue
+   OR r.completion <> p.completion
+ON CONFLICT (organization_id, enrollment_id, period) DO UPDATE
+SET learner_id = excluded.learner_id, cohort_id = excluded.cohort_id, team_id = excluded.team_id,
+    steps_total = excluded.steps_total, steps_done = excluded.steps_done,
+    steps_overdue = excluded.steps_overdue, completion = excluded.completion,
+    computed_at = excluded.computed_at
+"""
+
+_LEARNER_DELETE = """
+DELETE FROM {rollup}
+WHERE organization_id = %s AND period = %s {scope}
+  AND NOT EXISTS (SELECT 1 FROM {enrollment} e JOIN {membership} m ON m.id = e.learner_id
+                  WHERE e.id = {rollup}.enrollment_id AND m.is_active = %s AND e.status <> %s)
+"""
+
+# Team figures are per person (the minimum cell size counts people, and someone in two
+# pathways must not weigh twice): a learner's completion is the mean over their enrolments;
+# finished means all of them done.
+_TEAM_UPSERT = """
+INSERT INTO {team_rollup} (organization_id, team_id, period, learners, learners_finished,
+                           mean_completion, computed_at)
+SELECT %s, l.team_id, %s, COUNT(*), SUM(CASE WHEN l.lowest >= 1.0 THEN 1 ELSE 0 END),
+       AVG(l.completion), %s
+FROM (SELECT team_id, learner_id, AVG(completion) AS completion, MIN(completion) AS lowest
+      FROM {rollup}
+      WHERE organization_id = %s AND period = %s AND team_id IS NOT NULL {teams}
+      GROUP BY team_id, learner_id) l
+WHERE l.team_id IS NOT NULL
+GROUP BY l.team_id
+ON CONFLICT (organization_id, team_id, period) DO UPDATE
+SET learners = excluded.learners, learners_finished = excluded.learners_finished,
+    mean_completion = excluded.mean_completion, computed_at = excluded.computed_at
+"""
+
+_TEAM_DELETE = """
+DELETE FROM {team_rollup}
+WHERE organization_id = %s AND period = %s {teams}
+  AND NOT EXISTS (SELECT 1 FROM {rollup} l
+                  WHERE l.organization_id = {team_rollup}.organization_id
+                    AND l.period = {team_rollup}.period AND l.team_id = {team_rollup}.team_id)
+"""
+
+_COUNTS = """
+SELECT (SELECT COUNT(*) FROM {rollup} WHERE organization_id = %s AND period = %s {scope}),
+       (SELECT COUNT(*) FROM {team_rollup} WHERE organization_id = %s AND period = %s {teams})
+"""
+
+# Teammates whose row the team's figure cannot rest on: a current member of the team with an
+# enrolment in progress but no row counted in this team for the period (enrolled, joined or
+# reactivated since the last roll-up, or a new month), and a row counted in the team whose
+# learner left it or was deactivated.
+_TEAMMATES_TO_REFRESH = """
+SELECT m.id FROM {membership} m
+WHERE m.organization_id = %s AND m.is_active = %s {member_teams}
+  AND EXISTS (SELECT 1 FROM {enrollment} e
+              WHERE e.learner_id = m.id AND e.status <> %s
+                AND NOT EXISTS (SELECT 1 FROM {rollup} r
+                                WHERE r.organization_id = e.organization_id
+                                  AND r.enrollment_id = e.id AND r.period = %s
+                                  AND r.team_id = m.team_id))
+UNION
+SELECT r.learner_id FROM {rollup} r JOIN {membership} m ON m.id = r.learner_id
+WHERE r.organization_id = %s AND r.period = %s {row_teams}
+  AND (m.is_active <> %s OR m.team_id IS DISTINCT FROM r.team_id)
+"""
 
 
-def _upsert_learner_rows(rows: list[LearnerProgressRollup]) -> None:
-    LearnerProgressRollup.objects.bulk_create(
-        rows,
-        batch_size=UPSERT_BATCH,
-        update_conflicts=True,
-        unique_fields=["organization", "enrollment", "period"],
-        update_fields=[
-            "learner",
-            "cohort",
-            "team",
-            "steps_total",
-            "steps_done",
-            "steps_overdue",
-            "completion",
-            "computed_at",
-        ],
+def _tables(**extra: str) -> dict[str, str]:
+    return {
+        "rollup": LearnerProgressRollup._meta.db_table,
+        "team_rollup": TeamProgressRollup._meta.db_table,
+        "enrollment": Enrollment._meta.db_table,
+        "membership": Membership._meta.db_table,
+        **extra,
+    }
+
+
+def _in(column: str, ids: Sequence[int] | None) -> str:
+    """``AND column IN (%s, …)`` for ``ids``; empty (no condition) for None."""
+    if ids is None:
+        return ""
+    return f"AND {column} IN ({', '.join(['%s'] * len(ids))})" if ids else "AND 1 = 0"
+
+
+def learner_rollup_sql(learner_ids: Sequence[int] | None) -> str:
+    """The upsert of the enrolment rows of ``learner_ids`` (None: every learner); parameters
+    from ``learner_rollup_params``."""
+    return progress_sql_for_vendor(
+        enrollment_progress_ctes(_in("e.learner_id", learner_ids))
+        + _LEARNER_UPSERT.format(**_tables())
     )
 
 
-def _team_rows(
-    org: Organization,
+def learner_rollup_params(
+    org_id: int,
     period: dt.date,
+    today: dt.date,
     now: dt.datetime,
-    completions: Iterable[tuple[int | None, int, float]],
-) -> list[TeamProgressRollup]:
-    """Team rows from ``(team_id, learner_id, completion)`` per enrolment. Team figures are per
-    person (the minimum cell size counts people, and someone in two pathways must not weigh
-    twice): a learner's completion is the mean over their enrolments; finished means all done."""
-    per_team: dict[int, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for team_id, learner_id, completion in completions:
-        if team_id is not None:
-            per_team[team_id][learner_id].append(completion)
-    rows = []
-    for team_id, by_learner in per_team.items():
-        people = [sum(values) / len(values) for values in by_learner.values()]
-        rows.append(
-            TeamProgressRollup(
-                organization_id=org.pk,
-                team_id=team_id,
-                period=period,
-                learners=len(people),
-                learners_finished=sum(1 for values in by_learner.values() if min(values) >= 1.0),
-                mean_completion=sum(people) / len(people),
-                computed_at=now,
-            )
-        )
-    return rows
-
-
-def _upsert_team_rows(rows: list[TeamProgressRollup]) -> None:
-    TeamProgressRollup.objects.bulk_create(
-        rows,
-        batch_size=UPSERT_BATCH,
-        update_conflicts=True,
-        unique_fields=["organization", "team", "period"],
-        update_fields=["learners", "learners_finished", "mean_completion", "computed_at"],
-    )
-
-
-def _rewrite_rows(
-    org: Organization, period: dt.date, learner_ids: set[int] | None, team_ids: list[int] | None
-) -> RollupResult:
-    """Recompute and upsert the rows of ``learner_ids`` and of ``team_ids`` (None: every
-    learner, every team), and delete the rows in that scope that no longer qualify (a
-    withdrawn enrolment, a deactivated learner, an emptied team). Every member of ``team_ids``
-    must be among ``learner_ids``: a team's row is computed from the learner rows just made."""
-    now = timezone.now()
-    enrollments = Enrollment.objects.filter(learner__is_active=True).select_related("learner")
-    old_learner_rows = LearnerProgressRollup.objects.filter(period=period)
-    old_team_rows = TeamProgressRollup.objects.filter(period=period)
-    if learner_ids is not None:
-        enrollments = enrollments.filter(learner_id__in=learner_ids)
-        old_learner_rows = old_learner_rows.filter(learner_id__in=learner_ids)
-    if team_ids is not None:
-        old_team_rows = old_team_rows.filter(team_id__in=team_ids)
-
-    learner_rows = _learner_rows(org, enrollments_in_progress(enrollments), period, now)
-    _upsert_learner_rows(learner_rows)
-    old_learner_rows.exclude(enrollment_id__in=[row.enrollment_id for row in learner_rows]).delete()
-    team_rows = _team_rows(
-        org,
+    learner_ids: Sequence[int] | None,
+) -> list[Any]:
+    return [
+        *enrollment_progress_params(org_id, today, learner_ids or []),
+        org_id,
         period,
         now,
-        (
-            (r.team_id, r.learner_id, r.completion)
-            for r in learner_rows
-            if team_ids is None or r.team_id in team_ids
-        ),
+        org_id,
+        period,
+    ]
+
+
+def _write_rows(
+    cursor: Any,
+    org_id: int,
+    period: dt.date,
+    today: dt.date,
+    now: dt.datetime,
+    learner_ids: Sequence[int] | None,
+    team_ids: Sequence[int] | None,
+) -> RollupResult:
+    """Upsert the rows of ``learner_ids`` and of ``team_ids`` (None: all of them), delete the
+    rows in that scope that no longer qualify, and count what the scope holds (5 statements).
+    A team's row is aggregated from its learners' rows, so ``learner_ids`` must hold every
+    learner of ``team_ids`` whose row is missing or out of date."""
+    cursor.execute(
+        learner_rollup_sql(learner_ids),
+        learner_rollup_params(org_id, period, today, now, learner_ids),
     )
-    _upsert_team_rows(team_rows)
-    old_team_rows.exclude(team_id__in=[row.team_id for row in team_rows]).delete()
-    return RollupResult(period=period, learners=len(learner_rows), teams=len(team_rows))
+    written = max(cursor.rowcount, 0)
+    scope, teams = _in("learner_id", learner_ids), _in("team_id", team_ids)
+    cursor.execute(
+        _LEARNER_DELETE.format(scope=scope, **_tables()),
+        [org_id, period, *(learner_ids or []), True, Enrollment.Status.WITHDRAWN],
+    )
+    if team_ids != []:
+        cursor.execute(
+            _TEAM_UPSERT.format(teams=teams, **_tables()),
+            [org_id, period, now, org_id, period, *(team_ids or [])],
+        )
+        cursor.execute(
+            _TEAM_DELETE.format(teams=teams, **_tables()), [org_id, period, *(team_ids or [])]
+        )
+    cursor.execute(
+        _COUNTS.format(scope=scope, teams=teams, **_tables()),
+        [org_id, period, *(learner_ids or []), org_id, period, *(team_ids or [])],
+    )
+    learners, n_teams = cursor.fetchone()
+    return RollupResult(period=period, learners=learners, teams=n_teams, written=written)
 
 
 def do_rollup_progress(org: Organization, period: dt.date | None = None) -> RollupResult:
-    """Recompute per-learner and per-team completion for ``period`` and upsert it.
+    """Recompute per-learner and per-team completion for ``period`` and upsert it (5
+    statements, set-based).
 
-    Must run inside ``tenant_context(org)``. Idempotent: running it twice leaves the same rows;
-    rows for enrolments or teams that no longer qualify are removed.
+    Must run inside ``tenant_context(org)``. Idempotent: running it twice leaves the same rows
+    (the second run writes none); rows for enrolments or teams that no longer qualify are
+    removed.
     """
     cache.delete(_pending_key(org.pk))
-    with transaction.atomic():
-        return _rewrite_rows(org, period or period_for(org), None, None)
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        return _write_rows(
+            cursor, org.pk, period or period_for(org, now), org_today(now), now, None, None
+        )
 
 
 def do_rollup_learner_progress(
     org: Organization, learner_id: int, period: dt.date | None = None
 ) -> RollupResult:
-    """Recompute, for ``period``, the rows of one learner and of everyone in the teams they are
-    or were counted in, and those teams' rows: what a fact about one learner changes, in a time
-    that grows with their team, not with the organisation. Gives the rows ``do_rollup_progress``
-    gives for them.
+    """Recompute, for ``period``, the rows of one learner, then the rows of the teams they are
+    or were counted in, aggregated from those teams' learner rows: what a fact about one
+    learner changes, in a time that does not grow with the organisation. Gives the rows
+    ``do_rollup_progress`` gives for them.
 
-    The whole team is recomputed, not read back, so a team's figure never rests on rows that
-    were not written yet (someone enrolled since the last roll-up). Must run inside
-    ``tenant_context(org)``. Locks the affected teams (in primary-key order), so two roll-ups
-    for one team serialise and the later one sees the earlier one's facts. A learner who left
-    or was deactivated loses their rows.
+    A team's figure never rests on rows that were not written yet: teammates with no row
+    counted in the team for the period (enrolled or joined since the last roll-up, a new
+    month) and rows of teammates who left the team or were deactivated are recomputed too.
+    Must run inside ``tenant_context(org)``. Locks the affected teams (in primary-key order),
+    so two roll-ups for one team serialise and the later one reads the earlier one's rows.
+    A learner who left or was deactivated loses their rows. 7 statements.
     """
     cache.delete(_pending_key(org.pk, learner_id))
-    period = period or period_for(org)
-    with transaction.atomic():
-        learner = Membership.objects.filter(pk=learner_id).only("team_id", "is_active").first()
-        current_team = learner.team_id if learner is not None and learner.is_active else None
-        earlier_teams = set(
-            LearnerProgressRollup.objects.filter(
-                period=period, learner_id=learner_id, team__isnull=False
-            ).values_list("team_id", flat=True)
+    now = timezone.now()
+    period = period or period_for(org, now)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The teams they are in and were counted in, locked in one statement.
+        team_ids = list(
+            Team.objects.select_for_update()
+            .filter(
+                Q(pk__in=Membership.objects.filter(pk=learner_id, is_active=True).values("team"))
+                | Q(
+                    pk__in=LearnerProgressRollup.objects.filter(
+                        period=period, learner_id=learner_id
+                    ).values("team")
+                )
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
         )
-        team_ids = sorted(earlier_teams | ({current_team} if current_team else set()))
-        list(Team.objects.select_for_update().filter(pk__in=team_ids).order_by("pk"))
-
-        # Everyone counted in these teams now or at the last roll-up, and the learner.
         scope = {learner_id}
         if team_ids:
-            scope.update(
-                Membership.objects.filter(team_id__in=team_ids).values_list("pk", flat=True)
+            cursor.execute(
+                progress_sql_for_vendor(
+                    _TEAMMATES_TO_REFRESH.format(
+                        member_teams=_in("m.team_id", team_ids),
+                        row_teams=_in("r.team_id", team_ids),
+                        **_tables(),
+                    )
+                ),
+                [
+                    org.pk,
+                    True,
+                    *team_ids,
+                    Enrollment.Status.WITHDRAWN,
+                    period,
+                    org.pk,
+                    period,
+                    *team_ids,
+                    True,
+                ],
             )
-            scope.update(
-                LearnerProgressRollup.objects.filter(
-                    period=period, team_id__in=team_ids
-                ).values_list("learner_id", flat=True)
-            )
-        return _rewrite_rows(org, period, scope, team_ids)
+            scope.update(row[0] for row in cursor.fetchall())
+        return _write_rows(cursor, org.pk, period, org_today(now), now, sorted(scope), team_ids)

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypedDict
 
+from django.db import connection
 from django.db.models import CharField, Exists, IntegerField, OuterRef, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from organizations.models import Membership
 from organizations.relative_dates import org_today, relative_day_with_date
 from pathways.models import (
+    Cohort,
     ElectiveChoice,
     ElectiveGroup,
     Enrollment,
@@ -25,7 +27,14 @@ from pathways.models import (
     StepPrerequisite,
     VersionCompetency,
 )
-from pathways.rules import INCLUDE_IF_AT_LEAST, SOURCE_360, Rule, rule_rating, step_applies
+from pathways.rules import (
+    INCLUDE_IF_AT_LEAST,
+    INCLUDE_IF_BELOW,
+    SOURCE_360,
+    Rule,
+    rule_rating,
+    step_applies,
+)
 
 # How long a learner may take back a completion they made by mistake. Long enough to notice
 # the slip, short enough that coaches and sponsors can trust what they read afterwards.
@@ -601,3 +610,217 @@ def celebrations_for(
             if stage.title and finished_at is not None and finished_at >= since:
                 found.append(Celebration("stage", stage.title, enrollment.pathway, finished_at))
     return sorted(found, key=lambda c: c.finished_at, reverse=True)
+
+
+# --- Progress figures, set-based: the rule above, computed in the database -------------------
+
+
+@dataclass(frozen=True)
+class EnrollmentProgress:
+    """One enrolment's figures as ``enrollment_views`` defines them (``steps_total``,
+    ``steps_done``, ``len(overdue)``), with the enrolment's learner, cohort and the learner's
+    current team."""
+
+    enrollment_id: int
+    learner_id: int
+    cohort_id: int
+    team_id: int | None
+    steps_total: int
+    steps_done: int
+    steps_overdue: int
+    completion: float
+
+
+# The same rule as ``step_states`` and ``_enrollment_view``, one statement for any number of
+# enrolments. Per enrolment and step of the enrolment's own version: done (a completion of the
+# step's key), chosen (an elective choice of it), excluded (a personalisation rule leaves it out
+# for this learner's rating: their self-assessment, or the others' mean of their latest closed
+# 360 baseline) and due (its due date has passed). A step is skipped when excluded and not
+# done. Outside elective groups a step is owed unless skipped; a group of "choose k" owes
+# max(min(k, steps in play), picks), picks being done or chosen-and-in-play steps, which is
+# what the learner's page adds up (k while choices are open, the picks once made). Overdue:
+# not done, in play and due; in a group whose choice is made, only the picked steps.
+# Steps in play per enrolment are few (a version's steps), so the work grows with
+# enrolments × steps of a version, read through the unique keys of completions and choices.
+_PROGRESS_CTES = """
+WITH enr AS (
+    SELECT e.id AS enrollment_id, e.learner_id AS learner_id, e.cohort_id AS cohort_id,
+           e.version_id AS version_id, m.team_id AS team_id, {days_in} AS days_in
+    FROM {enrollment} e
+    JOIN {membership} m ON m.id = e.learner_id
+    JOIN {cohort} c ON c.id = e.cohort_id
+    WHERE e.organization_id = %s AND m.is_active = %s AND e.status <> %s {scope}
+),
+rated AS (
+    SELECT n.enrollment_id AS enrollment_id, r.step_id AS step_id, r.action AS action,
+           r.threshold AS threshold,
+           CASE WHEN r.source = %s THEN (
+               SELECT cs.others_mean FROM {score} cs
+               WHERE cs.learner_id = n.learner_id AND cs.competency_id = r.competency_id
+                 AND cs.others_mean IS NOT NULL
+                 AND cs.cycle_id = (
+                     SELECT cs2.cycle_id FROM {score} cs2 JOIN {cycle} cy ON cy.id = cs2.cycle_id
+                     WHERE cs2.learner_id = n.learner_id AND cs2.others_mean IS NOT NULL
+                       AND cy.kind = %s AND cy.status = %s
+                     ORDER BY cy.closed_at DESC, cy.id DESC LIMIT 1)
+               ORDER BY cs.id DESC LIMIT 1)
+           ELSE (SELECT sa.rating FROM {selfassessment} sa
+                 WHERE sa.enrollment_id = n.enrollment_id AND sa.competency_id = r.competency_id)
+           END AS rating
+    FROM enr n
+    JOIN {step} s ON s.version_id = n.version_id
+    JOIN {rule} r ON r.step_id = s.id
+),
+excluded AS (
+    SELECT DISTINCT enrollment_id, step_id FROM rated
+    WHERE (action = %s AND rating >= threshold) OR (action = %s AND rating < threshold)
+),
+facts AS (
+    SELECT n.enrollment_id AS enrollment_id, s.elective_group_id AS group_id,
+           CASE WHEN sc.id IS NULL THEN 0 ELSE 1 END AS done,
+           CASE WHEN ch.id IS NULL THEN 0 ELSE 1 END AS chosen,
+           CASE WHEN x.step_id IS NULL THEN 0 ELSE 1 END AS excluded,
+           CASE WHEN s.due_offset_days < n.days_in THEN 1 ELSE 0 END AS due
+    FROM enr n
+    JOIN {step} s ON s.version_id = n.version_id
+    LEFT JOIN {completion} sc ON sc.enrollment_id = n.enrollment_id AND sc.step_key = s.key
+    LEFT JOIN {choice} ch ON ch.enrollment_id = n.enrollment_id AND ch.step_key = s.key
+    LEFT JOIN excluded x ON x.enrollment_id = n.enrollment_id AND x.step_id = s.id
+),
+grouped AS (
+    SELECT f.enrollment_id AS enrollment_id, f.group_id AS group_id,
+           SUM(f.done) AS n_done,
+           SUM(CASE WHEN f.done = 1 OR f.excluded = 0 THEN 1 ELSE 0 END) AS n_live,
+           SUM(CASE WHEN f.done = 1 OR (f.chosen = 1 AND f.excluded = 0) THEN 1 ELSE 0 END)
+               AS n_picks,
+           SUM(CASE WHEN f.done = 0 AND f.excluded = 0 THEN f.due ELSE 0 END) AS due_live,
+           SUM(CASE WHEN f.done = 0 AND f.excluded = 0 AND f.chosen = 1 THEN f.due ELSE 0 END)
+               AS due_picked
+    FROM facts f
+    GROUP BY f.enrollment_id, f.group_id
+),
+counted AS (
+    SELECT n.enrollment_id AS enrollment_id, n.learner_id AS learner_id,
+           n.cohort_id AS cohort_id, n.team_id AS team_id,
+           COALESCE(SUM(CASE WHEN g.group_id IS NULL THEN g.n_live
+                             ELSE GREATEST(LEAST(eg.choose, g.n_live), g.n_picks) END), 0)
+               AS steps_total,
+           COALESCE(SUM(g.n_done), 0) AS steps_done,
+           COALESCE(SUM(CASE WHEN g.group_id IS NULL OR g.n_picks < LEAST(eg.choose, g.n_live)
+                             THEN g.due_live ELSE g.due_picked END), 0) AS steps_overdue
+    FROM enr n
+    LEFT JOIN grouped g ON g.enrollment_id = n.enrollment_id
+    LEFT JOIN {group} eg ON eg.id = g.group_id
+    GROUP BY n.enrollment_id, n.learner_id, n.cohort_id, n.team_id
+),
+progress AS (
+    SELECT enrollment_id, learner_id, cohort_id, team_id, steps_total, steps_done,
+           steps_overdue,
+           CASE WHEN steps_total > 0
+                THEN LEAST(CAST(1.0 AS DOUBLE PRECISION),
+                           CAST(steps_done AS DOUBLE PRECISION) / steps_total)
+                ELSE CAST(0.0 AS DOUBLE PRECISION) END AS completion
+    FROM counted
+)
+"""
+
+
+_PROGRESS_ROWS = """
+SELECT enrollment_id, learner_id, cohort_id, team_id, steps_total, steps_done, steps_overdue,
+       completion
+FROM progress ORDER BY enrollment_id
+"""
+
+
+def progress_sql_for_vendor(sql: str) -> str:
+    """``sql`` written for PostgreSQL, in the current database's dialect (SQLite spells
+    GREATEST/LEAST as the scalar MAX/MIN, null-safe inequality as IS NOT, and has REAL)."""
+    if connection.vendor != "sqlite":
+        return sql
+    return (
+        sql.replace("GREATEST(", "MAX(")
+        .replace("LEAST(", "MIN(")
+        .replace("IS DISTINCT FROM", "IS NOT")
+        .replace("DOUBLE PRECISION", "REAL")
+    )
+
+
+def enrollment_progress_ctes(scope: str = "") -> str:
+    """The ``WITH`` clause whose last table, ``progress``, holds one row per enrolment in
+    progress (not withdrawn, active learner) of the organisation: ``enrollment_id, learner_id,
+    cohort_id, team_id, steps_total, steps_done, steps_overdue, completion``, the figures
+    ``enrollment_views`` gives. ``scope`` is an extra ``AND …`` condition on the enrolment
+    (alias ``e``) and its learner's membership (alias ``m``), its parameters passed to
+    ``enrollment_progress_params``. In PostgreSQL's dialect: pass the statement built on it
+    through ``progress_sql_for_vendor``."""
+    from measurement.feedback.models import CompetencyScore, Cycle  # noqa: PLC0415
+
+    days_in = (
+        "CAST(julianday(%s) - julianday(c.start_date) AS INTEGER)"
+        if connection.vendor == "sqlite"
+        else "(CAST(%s AS DATE) - c.start_date)"
+    )
+    return _PROGRESS_CTES.format(
+        days_in=days_in,
+        scope=scope,
+        enrollment=Enrollment._meta.db_table,
+        membership=Membership._meta.db_table,
+        cohort=Cohort._meta.db_table,
+        score=CompetencyScore._meta.db_table,
+        cycle=Cycle._meta.db_table,
+        selfassessment=SelfAssessment._meta.db_table,
+        step=Step._meta.db_table,
+        rule=PersonalisationRule._meta.db_table,
+        completion=StepCompletion._meta.db_table,
+        choice=ElectiveChoice._meta.db_table,
+        group=ElectiveGroup._meta.db_table,
+    )
+
+
+def enrollment_progress_params(
+    org_id: int, today: dt.date, scope_params: Iterable[object] = ()
+) -> list[object]:
+    """The parameters of ``enrollment_progress_ctes``, ``scope_params`` those of its
+    ``scope``."""
+    from measurement.feedback.models import Cycle  # noqa: PLC0415
+
+    return [
+        today.isoformat(),
+        org_id,
+        True,
+        Enrollment.Status.WITHDRAWN,
+        *scope_params,
+        SOURCE_360,
+        Cycle.Kind.BASELINE,
+        Cycle.Status.CLOSED,
+        INCLUDE_IF_BELOW,
+        INCLUDE_IF_AT_LEAST,
+    ]
+
+
+def enrollment_progress(
+    org_id: int, today: dt.date, learner_ids: Iterable[int] | None = None
+) -> list[EnrollmentProgress]:
+    """Each enrolment in progress of the organisation (or of ``learner_ids``), with the figures
+    its learner's page shows, computed in the database (1 query, rows ordered by enrolment).
+    Runs inside the organisation's tenant context."""
+    ids = None if learner_ids is None else sorted(set(learner_ids))
+    if ids == []:
+        return []
+    scope = "" if ids is None else f"AND e.learner_id IN ({', '.join(['%s'] * len(ids))})"
+    sql = progress_sql_for_vendor(enrollment_progress_ctes(scope) + _PROGRESS_ROWS)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, enrollment_progress_params(org_id, today, ids or []))
+        return [
+            EnrollmentProgress(
+                enrollment_id=row[0],
+                learner_id=row[1],
+                cohort_id=row[2],
+                team_id=row[3],
+                steps_total=int(row[4]),
+                steps_done=int(row[5]),
+                steps_overdue=int(row[6]),
+                completion=float(row[7]),
+            )
+            for row in cursor.fetchall()
+        ]
