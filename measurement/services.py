@@ -76,9 +76,13 @@ class RollupResult:
 # enrolment is done), then the team rows in scope that no learner row backs any more are
 # deleted. Every statement is in PostgreSQL's dialect, translated for SQLite.
 
-_LEARNER_UPSERT = """
+# The WITH clause goes after INSERT: SQLite's driver reports the row count only of
+# statements that begin with INSERT.
+_LEARNER_INSERT = """
 INSERT INTO {rollup} (organization_id, enrollment_id, learner_id, cohort_id, team_id, period,
                       steps_total, steps_done, steps_overdue, completion, computed_at)
+"""
+_LEARNER_UPSERT = """
 SELECT %s, p.enrollment_id, p.learner_id, p.cohort_id, p.team_id, %s, p.steps_total,
        p.steps_done, p.steps_overdue, p.completion, %s
 FROM progress p
@@ -175,7 +179,8 @@ def learner_rollup_sql(learner_ids: Sequence[int] | None) -> str:
     """The upsert of the enrolment rows of ``learner_ids`` (None: every learner); parameters
     from ``learner_rollup_params``."""
     return progress_sql_for_vendor(
-        enrollment_progress_ctes(_in("e.learner_id", learner_ids))
+        _LEARNER_INSERT.format(**_tables())
+        + enrollment_progress_ctes(_in("e.learner_id", learner_ids))
         + _LEARNER_UPSERT.format(**_tables())
     )
 
