@@ -42,7 +42,9 @@ class LearnerProgressRollup(TenantModel):
             )
         ]
         indexes = [
-            models.Index(fields=["organization", "period", "cohort"], name="learnerrollup_cohort")
+            models.Index(fields=["organization", "period", "cohort"], name="learnerrollup_cohort"),
+            # A team's row is aggregated from its learners' rows of the period.
+            models.Index(fields=["organization", "period", "team"], name="learnerrollup_team"),
         ]
 
 

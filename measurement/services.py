@@ -63,7 +63,9 @@ class RollupResult:
     period: dt.date
     learners: int  # enrolment rows in the roll-up's scope after it ran
     teams: int  # team rows in its scope after it ran
-    written: int = 0  # enrolment rows inserted or changed (unchanged rows are not rewritten)
+    # Enrolment rows inserted or changed: the organisation's roll-up leaves unchanged rows as
+    # they are; one learner's rewrites their rows and those of the teammates it recomputes.
+    written: int = 0
 
 
 # --- Set-based progress roll-up --------------------------------------------------------------
@@ -82,17 +84,18 @@ _LEARNER_INSERT = """
 INSERT INTO {rollup} (organization_id, enrollment_id, learner_id, cohort_id, team_id, period,
                       steps_total, steps_done, steps_overdue, completion, computed_at)
 """
+_ONLY_CHANGED = """WHERE r.id IS NULL OR r.learner_id <> p.learner_id
+   OR r.cohort_id IS DISTINCT FROM p.cohort_id OR r.team_id IS DISTINCT FROM p.team_id
+   OR r.steps_total <> p.steps_total OR r.steps_done <> p.steps_done
+   OR r.steps_overdue <> p.steps_overdue OR r.completion <> p.completion
+"""
 _LEARNER_UPSERT = """
 SELECT %s, p.enrollment_id, p.learner_id, p.cohort_id, p.team_id, %s, p.steps_total,
        p.steps_done, p.steps_overdue, p.completion, %s
 FROM progress p
 LEFT JOIN {rollup} r ON r.organization_id = %s AND r.enrollment_id = p.enrollment_id
      AND r.period = %s
-WHERE r.id IS NULL OR r.learner_id <> p.learner_id OR r.cohort_id IS DISTINCT FROM p.cohort_id
-   OR r.team_id IS DISTINCT FROM p.team_id OR r.steps_total <> p.steps_total
-   OR r.steps_done <> p.steps_done OR r.steps_overdue <> p.steps_overdue
-   OR r.completion <> p.completion
-ON CONFLICT (organization_id, enrollment_id, period) DO UPDATE
+{only_changed}ON CONFLICT (organization_id, enrollment_id, period) DO UPDATE
 SET learner_id = excluded.learner_id, cohort_id = excluded.cohort_id, team_id = excluded.team_id,
     steps_total = excluded.steps_total, steps_done = excluded.steps_done,
     steps_overdue = excluded.steps_overdue, completion = excluded.completion,
@@ -133,9 +136,8 @@ WHERE organization_id = %s AND period = %s {teams}
                     AND l.period = {team_rollup}.period AND l.team_id = {team_rollup}.team_id)
 """
 
-_COUNTS = """
-SELECT (SELECT COUNT(*) FROM {rollup} WHERE organization_id = %s AND period = %s {scope}),
-       (SELECT COUNT(*) FROM {team_rollup} WHERE organization_id = %s AND period = %s {teams})
+_COUNT = """
+SELECT COUNT(*) FROM {rollup} WHERE organization_id = %s AND period = %s
 """
 
 # Teammates whose row the team's figure cannot rest on: a current member of the team with an
@@ -175,13 +177,16 @@ def _in(column: str, ids: Sequence[int] | None) -> str:
     return f"AND {column} IN ({', '.join(['%s'] * len(ids))})" if ids else "AND 1 = 0"
 
 
-def learner_rollup_sql(learner_ids: Sequence[int] | None) -> str:
-    """The upsert of the enrolment rows of ``learner_ids`` (None: every learner); parameters
-    from ``learner_rollup_params``."""
+def learner_rollup_sql(learner_ids: Sequence[int] | None, only_changed: bool = True) -> str:
+    """The upsert of the enrolment rows of ``learner_ids`` (None: every learner), writing only
+    new and changed rows unless ``only_changed`` is False; parameters from
+    ``learner_rollup_params``."""
+    # SQLite reads "ON CONFLICT" after a join as the join's condition unless a WHERE comes first.
+    where = _ONLY_CHANGED if only_changed else "WHERE true\n"
     return progress_sql_for_vendor(
         _LEARNER_INSERT.format(**_tables())
         + enrollment_progress_ctes(_in("e.learner_id", learner_ids))
-        + _LEARNER_UPSERT.format(**_tables())
+        + _LEARNER_UPSERT.format(only_changed=where, **_tables())
     )
 
 
@@ -211,33 +216,40 @@ def _write_rows(
     learner_ids: Sequence[int] | None,
     team_ids: Sequence[int] | None,
 ) -> RollupResult:
-    """Upsert the rows of ``learner_ids`` and of ``team_ids`` (None: all of them), delete the
-    rows in that scope that no longer qualify, and count what the scope holds (5 statements).
-    A team's row is aggregated from its learners' rows, so ``learner_ids`` must hold every
-    learner of ``team_ids`` whose row is missing or out of date."""
+    """Upsert the rows of ``learner_ids`` and of ``team_ids`` (None: all of them) and delete
+    the rows in that scope that no longer qualify. A team's row is aggregated from its
+    learners' rows, so ``learner_ids`` must hold every learner of ``team_ids`` whose row is
+    missing or out of date.
+
+    Every learner: only new and changed rows are written, and the rows are counted after (5
+    statements). A few learners: their rows are all written, so the upsert's row count is
+    theirs, and the team rows are deleted only when a team lost its last row (3 or 4)."""
+    every = learner_ids is None
     cursor.execute(
-        learner_rollup_sql(learner_ids),
+        learner_rollup_sql(learner_ids, only_changed=every),
         learner_rollup_params(org_id, period, today, now, learner_ids),
     )
-    written = max(cursor.rowcount, 0)
+    written = learners = max(cursor.rowcount, 0)
     scope, teams = _in("learner_id", learner_ids), _in("team_id", team_ids)
     cursor.execute(
         _LEARNER_DELETE.format(scope=scope, **_tables()),
         [org_id, period, *(learner_ids or []), True, Enrollment.Status.WITHDRAWN],
     )
+    n_teams = 0
     if team_ids != []:
         cursor.execute(
             _TEAM_UPSERT.format(teams=teams, **_tables()),
             [org_id, period, now, org_id, period, *(team_ids or [])],
         )
-        cursor.execute(
-            _TEAM_DELETE.format(teams=teams, **_tables()), [org_id, period, *(team_ids or [])]
-        )
-    cursor.execute(
-        _COUNTS.format(scope=scope, teams=teams, **_tables()),
-        [org_id, period, *(learner_ids or []), org_id, period, *(team_ids or [])],
-    )
-    learners, n_teams = cursor.fetchone()
+        n_teams = max(cursor.rowcount, 0)
+        if team_ids is None or n_teams < len(team_ids):
+            cursor.execute(
+                _TEAM_DELETE.format(teams=teams, **_tables()),
+                [org_id, period, *(team_ids or [])],
+            )
+    if every:
+        cursor.execute(_COUNT.format(**_tables()), [org_id, period])
+        (learners,) = cursor.fetchone()
     return RollupResult(period=period, learners=learners, teams=n_teams, written=written)
 
 
@@ -270,7 +282,9 @@ def do_rollup_learner_progress(
     month) and rows of teammates who left the team or were deactivated are recomputed too.
     Must run inside ``tenant_context(org)``. Locks the affected teams (in primary-key order),
     so two roll-ups for one team serialise and the later one reads the earlier one's rows.
-    A learner who left or was deactivated loses their rows. 7 statements.
+    A learner who left or was deactivated loses their rows. 5 statements: the lock, the
+    teammates to refresh, the learner rows' upsert and delete, the team upsert (and a delete
+    when a team lost its last learner); 3 for a learner in no team.
     """
     cache.delete(_pending_key(org.pk, learner_id))
     now = timezone.now()
