@@ -4,9 +4,10 @@ Seeds one organisation with 5,000 learners (``--learners``) and 200 modules (``-
 gives the demo learner a review card for every module's retrieval items, then measures the
 server time (median and p95 over ``--repeat`` requests, in process through Django's test
 client, one core) and the query count of the learner home, the review page, the sponsor
-home and the admin's programme health, plus the time of a full progress roll-up and of the
-one-learner roll-up a completed step queues; then the impact and team roll-ups against the
-bare SQL aggregates of their facts (bench/impact.py) and the team manager's page. Uses its own
+home and the admin's programme health; the organisation's progress roll-up and the
+one-learner roll-up a completed step queues against the bare SQL of the same figures
+(bench/rollup.py); then the impact and team roll-ups against the bare SQL aggregates of their
+facts (bench/impact.py) and the team manager's page. Uses its own
 database: ``BENCH_DATABASE_URL`` (e.g. a PostgreSQL URL for a non-superuser role), else a SQLite
 file in /tmp. ``--no-seed`` measures a database already migrated and seeded (seeding 5,000
 learners takes most of an hour on SQLite).
@@ -91,7 +92,8 @@ def main() -> None:
         measure_impact_rollup,
         measure_team_rollup,
     )
-    from bench.scenarios import add_library_and_cards, measure_pages, measure_rollup
+    from bench.rollup import measure_progress_rollup
+    from bench.scenarios import add_library_and_cards, measure_pages
 
     add_library_and_cards(args.modules)
     values = add_business_units(args.units)
@@ -101,7 +103,7 @@ def main() -> None:
         # metric values).
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    measure_rollup()
+    measure_progress_rollup()
     measure_impact_rollup(values)
     measure_team_rollup()
     measure_growth_rollup()

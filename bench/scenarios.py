@@ -15,7 +15,6 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from bench.run import summarise
-from measurement.services import do_rollup_learner_progress, do_rollup_progress
 from organizations.models import Membership, Organization, User
 from organizations.tenancy import tenant_context
 from pathways.models import (
@@ -178,33 +177,6 @@ def add_library_and_cards(n_modules: int) -> None:
     print(
         f"library: {len(modules)} modules, {cards} review cards for the demo learner "
         f"({time.perf_counter() - t0:.1f} s)"
-    )
-
-
-def measure_rollup() -> None:
-    org = Organization.objects.get(slug=ORG)
-    timings = []
-    for _ in range(3):
-        t0 = time.perf_counter()
-        with tenant_context(org):
-            result = do_rollup_progress(org)
-        timings.append(time.perf_counter() - t0)
-    print(
-        f"progress roll-up       {min(timings) * 1000:7.0f} ms best of 3 "
-        f"({result.learners} learners, {result.teams} teams)"
-    )
-    # What one completed step queues: the learner and everyone in their team, recomputed.
-    with tenant_context(org):  # both walls: on PostgreSQL, RLS hides rows outside a tenant
-        learner = Membership.objects.get(user__email=f"learner@{ORG}.test")
-    timings = []
-    for _ in range(3):
-        t0 = time.perf_counter()
-        with tenant_context(org):
-            result = do_rollup_learner_progress(org, learner.pk)
-        timings.append(time.perf_counter() - t0)
-    print(
-        f"one learner's roll-up  {min(timings) * 1000:7.0f} ms best of 3 "
-        f"({result.learners} learners recomputed: the demo learner's whole team)"
     )
 
 

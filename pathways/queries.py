@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import connection
 from django.db.models import CharField, Exists, IntegerField, OuterRef, QuerySet, Value
@@ -778,8 +778,8 @@ def enrollment_progress_ctes(scope: str = "") -> str:
 
 
 def enrollment_progress_params(
-    org_id: int, today: dt.date, scope_params: Iterable[object] = ()
-) -> list[object]:
+    org_id: int, today: dt.date, scope_params: Iterable[Any] = ()
+) -> list[Any]:
     """The parameters of ``enrollment_progress_ctes``, ``scope_params`` those of its
     ``scope``."""
     from measurement.feedback.models import Cycle  # noqa: PLC0415
