@@ -146,13 +146,11 @@ SELECT COUNT(*) FROM {rollup} WHERE organization_id = %s AND period = %s
 # learner left it or was deactivated.
 _TEAMMATES_TO_REFRESH = """
 SELECT m.id FROM {membership} m
-WHERE m.organization_id = %s AND m.is_active = %s {member_teams}
-  AND EXISTS (SELECT 1 FROM {enrollment} e
-              WHERE e.learner_id = m.id AND e.status <> %s
-                AND NOT EXISTS (SELECT 1 FROM {rollup} r
-                                WHERE r.organization_id = e.organization_id
-                                  AND r.enrollment_id = e.id AND r.period = %s
-                                  AND r.team_id = m.team_id))
+JOIN {enrollment} e ON e.learner_id = m.id AND e.organization_id = m.organization_id
+LEFT JOIN {rollup} r ON r.organization_id = e.organization_id AND r.enrollment_id = e.id
+     AND r.period = %s AND r.team_id = m.team_id
+WHERE m.organization_id = %s AND m.is_active = %s {member_teams} AND e.status <> %s
+  AND r.id IS NULL
 UNION
 SELECT r.learner_id FROM {rollup} r JOIN {membership} m ON m.id = r.learner_id
 WHERE r.organization_id = %s AND r.period = %s {row_teams}
@@ -315,11 +313,11 @@ def do_rollup_learner_progress(
                     )
                 ),
                 [
+                    period,
                     org.pk,
                     True,
                     *team_ids,
                     Enrollment.Status.WITHDRAWN,
-                    period,
                     org.pk,
                     period,
                     *team_ids,

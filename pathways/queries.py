@@ -643,7 +643,7 @@ class EnrollmentProgress:
 # Steps in play per enrolment are few (a version's steps), so the work grows with
 # enrolments × steps of a version, read through the unique keys of completions and choices.
 _PROGRESS_CTES = """
-WITH enr AS (
+WITH enr AS NOT MATERIALIZED (
     SELECT e.id AS enrollment_id, e.learner_id AS learner_id, e.cohort_id AS cohort_id,
            e.version_id AS version_id, m.team_id AS team_id, {days_in} AS days_in
     FROM {enrollment} e
