@@ -12,7 +12,7 @@ from organizations.tenancy import TenantModel
 
 class LearnerProgressRollup(TenantModel):
     """Per learner and enrolment, per period (month start): steps done of steps in scope, and
-    the steps in scope whose due date has passed undone (as of ``computed_at``)."""
+    the steps in scope whose due date has passed undone (as of the last roll-up)."""
 
     enrollment = models.ForeignKey(
         "pathways.Enrollment", on_delete=models.CASCADE, related_name="+"
@@ -33,6 +33,8 @@ class LearnerProgressRollup(TenantModel):
     steps_done = models.PositiveIntegerField()
     steps_overdue = models.PositiveIntegerField(default=0)
     completion = models.FloatField()
+    # When the figures last changed: the organisation's roll-up leaves a row whose figures it
+    # recomputed unchanged as it is (the team rows are rewritten on every run).
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
