@@ -11,8 +11,10 @@ number rows the same way and refuse the same broken files with the same messages
 - **Splitting** (``read_csv``): standard CSV (RFC 4180): a cell may be quoted with ``"``, and a
   quoted cell may hold the separator, line breaks and doubled quotes (``""``). The separator is
   the comma, the semicolon (Excel in locales with a decimal comma) or the tab, chosen by which
-  one splits the header row into the most cells *when quotes are respected*; rows are then read
-  with that separator and standard quoting, never with quoting rules guessed from a sample.
+  one splits the header row into the most cells *when quotes are respected* (or named by
+  Excel's ``sep=;`` first line); rows are then read with that separator and standard quoting,
+  never with quoting rules guessed from a sample. A quoting error (a quote never closed, text
+  after a closing quote) is reported on its row and reading goes on.
 - **Numbering and width**: rows are numbered like the spreadsheet (the header is row 1; a line
   break inside a quoted cell does not start a new row). Blank rows are skipped. A row with fewer
   or more cells than the header is reported (``TableRow.problem``), never padded: a missing cell
@@ -33,7 +35,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-DELIMITERS = (",", ";", "\t")
+# Excel reads (and some exports write) a first line "sep=;" naming the separator.
+_SEP_HINT = re.compile(r'"?sep=([,;\t|])"?[^\S\r\n]*(?:\r\n|\r|\n)', re.IGNORECASE)
 ZIP_MAGIC = b"PK\x03\x04"
 # C0 control characters other than tab, line feed and carriage return: no spreadsheet writes
 # them into a CSV file, and PostgreSQL cannot store NUL in a text column.
@@ -184,7 +187,11 @@ def read_csv(text: str) -> Table:
     ``FileRefused`` when there is no readable header; a row that breaks the CSV rules comes
     with its ``problem`` and reading goes on."""
     text = text.removeprefix("\ufeff")
-    delimiter = guess_delimiter(text)
+    hint = _SEP_HINT.match(text)
+    if hint:  # Excel's "sep=;" first line names the separator; Excel does not show it as a row
+        delimiter, text = hint.group(1), text[hint.end() :]
+    else:
+        delimiter = guess_delimiter(text)
     records = _reader(text, delimiter)
     number = 0
     header: list[str] | None = None
