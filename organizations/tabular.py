@@ -64,7 +64,7 @@ class TableRow:
 class Table:
     header: list[str]
     header_row: int
-    rows: Iterator[TableRow]  # data rows, read lazily; may raise FileRefused part-way
+    rows: Iterator[TableRow]  # data rows, read lazily; a broken row comes with its problem
     delimiter: str | None = None  # None for a workbook
 
 
