@@ -8,9 +8,7 @@ keyed by metric, team and month and replaced, never duplicated.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +23,7 @@ from measurement.impact import (
     upsert_metric_values,
 )
 from measurement.models import Metric, MetricImport
+from organizations import tabular
 from organizations.models import Membership, Team
 from organizations.tenancy import current_org
 
@@ -36,37 +35,38 @@ ROWS_PER_BATCH = 500
 MAX_ROWS = 100_000
 
 
+# Bytes read from one upload. 100,000 rows of a metric, team, month and value are about 5 MB of
+# CSV and less as XLSX.
+MAX_FILE_BYTES = 10 * 1024 * 1024
+
+
 class ImportRefused(ValueError):
-    pass
+    """The file is refused before any row is checked: ``problems`` names the rows, when the
+    reason is a row (cells that do not match the header), else it is the message alone."""
+
+    def __init__(self, message: str, problems: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or [{"row": None, "column": "", "message": message}]
 
 
 def read_rows(filename: str, data: bytes) -> list[list[str]]:
-    """The file's data rows as ``[metric, team, period, value]`` strings (header mapped)."""
-    if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
+    """The file's data rows as ``[metric, team, period, value]`` strings (header mapped).
 
-        try:
-            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
-        except Exception as exc:  # openpyxl raises many kinds on a broken file
-            raise ImportRefused("This is not a readable XLSX file.") from exc
-        if sheet is None:
-            raise ImportRefused("The workbook has no sheet.")
-        table = [
-            ["" if c is None else _cell(c) for c in row]
-            for row in sheet.iter_rows(values_only=True)
-        ]
-    elif filename.lower().endswith(".csv"):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise ImportRefused("Save the CSV as UTF-8 and upload it again.") from exc
-        table = list(csv.reader(io.StringIO(text)))
-    else:
-        raise ImportRefused("Upload a .csv or .xlsx file.")
-    table = [row for row in table if any(str(c).strip() for c in row)]
-    if not table:
-        raise ImportRefused("The file is empty.")
-    header = [str(c).strip().lower() for c in table[0]]
+    Decoding, CSV quoting and the row width rules are ``organizations.tabular``'s: a row with
+    fewer or more cells than the header is refused with its row number, never padded."""
+    too_big = tabular.size_problem(len(data), MAX_FILE_BYTES)
+    if too_big:
+        raise ImportRefused(too_big)
+    try:
+        if filename.lower().endswith(".xlsx"):
+            table = tabular.read_xlsx(data)
+        elif filename.lower().endswith(".csv"):
+            table = tabular.read_csv(tabular.decode_text(data))
+        else:
+            raise ImportRefused("Upload a .csv or .xlsx file.")
+    except tabular.FileRefused as refused:
+        raise ImportRefused(refused.message) from None
+    header = [cell.strip().lower() for cell in table.header]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise ImportRefused(
@@ -75,18 +75,20 @@ def read_rows(filename: str, data: bytes) -> list[list[str]]:
             + "."
         )
     index = [header.index(c) for c in COLUMNS]
-    rows = [[str(row[i]).strip() if i < len(row) else "" for i in index] for row in table[1:]]
-    if len(rows) > MAX_ROWS:
-        raise ImportRefused(f"At most {MAX_ROWS:,} rows per file.")
+    rows: list[list[str]] = []
+    problems: list[dict[str, Any]] = []
+    for row in table.rows:
+        if row.problem:
+            problems.append({"row": row.number, "column": "", "message": row.problem})
+            continue
+        rows.append([row.cells[i].strip() for i in index])
+        if len(rows) > MAX_ROWS:
+            raise ImportRefused(f"At most {MAX_ROWS:,} rows per file.")
+    if problems:
+        raise ImportRefused(
+            f"{len(problems)} row(s) cannot be matched to the header.", problems=problems
+        )
     return rows
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
 
 
 def parse_period(text: str) -> dt.date:
@@ -179,7 +181,7 @@ def do_start_import(filename: str, data: bytes, by: Membership | None) -> Metric
             created_by=by,
             filename=filename[:255],
             status=MetricImport.Status.REFUSED,
-            problems=[{"row": None, "column": "", "message": str(error)}],
+            problems=error.problems,
             finished_at=timezone.now(),
         )
     job = MetricImport.objects.create(

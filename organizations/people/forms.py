@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from organizations import tabular
 from organizations.forms import typed_field
 from organizations.models import Membership, Role, Team
 from organizations.people.queries import STATUS_LABELS, AuditChoices, FilterChoices
@@ -112,26 +113,22 @@ class ImportUploadForm(forms.Form):
         label=_("CSV file"),
         help_text=_(
             "A header row, then one person a row. Columns: email, name, title, function, team, "
-            "manager_email, roles (e.g. learner;coach). Up to 5 MB."
+            "manager_email, roles (e.g. learner;coach). Separated by commas, semicolons or tabs; "
+            "UTF-8, or Excel's Unicode Text. Up to 5 MB."
         ),
     )
 
     def clean_file(self) -> tuple[str, str]:
+        """The file's name and text: UTF-8 (with or without BOM), UTF-16 with BOM (Excel's
+        "Unicode Text") or Windows-1252; anything else is refused with what to do."""
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file is larger than 5 MB. Split it into parts."))
-        raw = upload.read()
-        if b"\x00" in raw:
-            # A NUL byte means a binary file or UTF-16 text; PostgreSQL stores neither as text.
-            raise forms.ValidationError(
-                _("The file is not plain text. Save it as CSV (UTF-8) and retry.")
-            )
-        for encoding in ("utf-8-sig", "cp1252"):
-            try:
-                return upload.name, raw.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-        raise forms.ValidationError(_("The file is not text. Save it as CSV (UTF-8) and retry."))
+        too_big = tabular.size_problem(upload.size, MAX_UPLOAD_BYTES)
+        if too_big:
+            raise forms.ValidationError(too_big)
+        try:
+            return upload.name, tabular.decode_text(upload.read())
+        except tabular.FileRefused as refused:
+            raise forms.ValidationError(refused.message) from None
 
 
 class PeopleFilterForm(forms.Form):

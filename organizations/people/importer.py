@@ -11,8 +11,6 @@ Row numbers follow the spreadsheet: the header is row 1, the first person is row
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -24,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from organizations import tabular
 from organizations.audit import record_change
 from organizations.integrity import refuse_duplicate
 from organizations.models import AuditEntry, Membership, Role, Team, User
@@ -144,26 +143,26 @@ def _split_roles(raw: str) -> list[str]:
 
 
 def parse_people_csv(content: str) -> ParsedFile:
-    """Read the header and rows. Problems with the file itself (empty, missing columns) stop
-    here; row-level checks are ``check_row``'s job so the background job can run them in
-    batches."""
+    """Read the header and rows (decoded text: see ``organizations.tabular``). Problems with the
+    file itself (empty, missing columns) and rows that cannot be matched to the header (too few
+    or too many cells, broken quoting) stop here; row-level checks of the values are
+    ``check_row``'s job so the background job can run them in batches.
+
+    A row with fewer cells than the header is refused, never padded: reading the missing cells
+    as empty would clear those fields of an existing person."""
     parsed = ParsedFile()
-    text = content.lstrip("\ufeff")
-    if not text.strip():
+    if not content.strip():
         parsed.problems.append(
             Problem(None, None, _("The file is empty: it needs a header row and one row a person."))
         )
         return parsed
     try:
-        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    try:
-        header = next(reader)
-    except (StopIteration, csv.Error) as exc:
-        parsed.problems.append(Problem(1, None, _("The header row cannot be read (%s).") % exc))
+        table = tabular.read_csv(content)
+    except tabular.FileRefused as refused:
+        parsed.problems.append(Problem(refused.row, None, refused.message))
         return parsed
+    header = table.header
+    header_row = table.header_row
     columns = [h.strip().lower().replace(" ", "_").replace("-", "_") for h in header]
     columns = ["email" if c in {"e_mail", "email_address"} else c for c in columns]
     parsed.columns = columns
@@ -171,7 +170,7 @@ def parse_people_csv(content: str) -> ParsedFile:
         if required not in columns:
             parsed.problems.append(
                 Problem(
-                    1,
+                    header_row,
                     required,
                     _("The required column “%(column)s” is missing. The header must name: %(all)s.")
                     % {"column": required, "all": ", ".join(KNOWN_COLUMNS)},
@@ -181,50 +180,40 @@ def parse_people_csv(content: str) -> ParsedFile:
         if column and column not in KNOWN_COLUMNS:
             parsed.warnings.append(
                 Problem(
-                    1,
+                    header_row,
                     header[index].strip(),
                     _("Unknown column, ignored. Known columns: %s.") % ", ".join(KNOWN_COLUMNS),
                 )
             )
         elif column and columns.index(column) != index:
-            parsed.problems.append(Problem(1, column, _("The column appears twice in the header.")))
+            parsed.problems.append(
+                Problem(header_row, column, _("The column appears twice in the header."))
+            )
     if parsed.problems:
         return parsed
     present = set(columns)
-    try:
-        for number, values in enumerate(reader, start=2):
-            if not any(v.strip() for v in values):
-                continue  # blank lines are common at the end of exported files
-            cells = {columns[i]: values[i].strip() for i in range(min(len(columns), len(values)))}
-            if len(values) > len(columns) and any(v.strip() for v in values[len(columns) :]):
-                parsed.problems.append(
-                    Problem(
-                        number,
-                        None,
-                        _("The row has %(got)s cells but the header has %(want)s columns.")
-                        % {"got": len(values), "want": len(columns)},
-                    )
-                )
-            parsed.rows.append(
-                PersonRow(
-                    number=number,
-                    email=cells.get("email", "").lower(),
-                    name=cells.get("name", ""),
-                    title=cells.get("title", "") if "title" in present else None,
-                    function=cells.get("function", "") if "function" in present else None,
-                    team=cells.get("team", "") if "team" in present else None,
-                    manager_email=(
-                        cells.get("manager_email", "").lower()
-                        if "manager_email" in present
-                        else None
-                    ),
-                    roles=(
-                        _split_roles(cells.get("roles", "")) or None if "roles" in present else None
-                    ),
-                )
+    for table_row in table.rows:
+        number = table_row.number
+        if table_row.problem:
+            parsed.problems.append(Problem(number, None, table_row.problem))
+            continue
+        cells = dict(zip(columns, (v.strip() for v in table_row.cells), strict=True))
+        parsed.rows.append(
+            PersonRow(
+                number=number,
+                email=cells.get("email", "").lower(),
+                name=cells.get("name", ""),
+                title=cells.get("title", "") if "title" in present else None,
+                function=cells.get("function", "") if "function" in present else None,
+                team=cells.get("team", "") if "team" in present else None,
+                manager_email=(
+                    cells.get("manager_email", "").lower() if "manager_email" in present else None
+                ),
+                roles=(
+                    _split_roles(cells.get("roles", "")) or None if "roles" in present else None
+                ),
             )
-    except csv.Error as exc:
-        parsed.problems.append(Problem(reader.line_num, None, _("Unreadable CSV: %s") % exc))
+        )
     if not parsed.rows and not parsed.problems:
         parsed.problems.append(
             Problem(None, None, _("The file has a header row but nobody in it."))
