@@ -394,7 +394,7 @@ def coach_home(coach: Membership, now: dt.datetime | None = None) -> CoachHome:
     """The coach's day: sessions today and in the next 7 days, sessions past their time and
     not logged, coachees who need attention (no session in four weeks, an overdue experiment,
     overdue pathway steps, a project milestone late) and the other organisations they coach in;
-    each list its first rows and a count (13 queries, whatever the number of sessions,
+    each list its first rows and a count (14 queries, whatever the number of sessions,
     engagements or coachees). The roster is ``roster_summary`` and ``roster_page``."""
     now = now or timezone.now()
     zone = timezone.get_current_timezone()
@@ -425,11 +425,9 @@ def coach_home(coach: Membership, now: dt.datetime | None = None) -> CoachHome:
         this_week=[s for s in upcoming[:SESSIONS_SHOWN] if s.starts_at >= day_end],
         upcoming_more=len(upcoming) > SESSIONS_SHOWN,
         to_log=to_log,
-        to_log_count=len(to_log) if len(to_log) < TO_LOG_SHOWN else unlogged.count(),
+        to_log_count=unlogged.count(),
         attention=_attention_rows(shown, now),
-        attention_count=(
-            len(shown) if len(shown) < ENGAGEMENT_ATTENTION_SHOWN else needing.count()
-        ),
+        attention_count=needing.count(),
         engagements=counts["n"],
         other_organisations=_other_organisations(coach),
     )
