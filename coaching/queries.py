@@ -302,6 +302,11 @@ class CoachHome:
     other_organisations: list[OtherOrganisation]
 
 
+def _or_none(period: dt.date | None) -> dt.date:
+    """``period``, or a date no roll-up has when there is none yet (so a filter matches none)."""
+    return period or dt.date.min
+
+
 def _latest_period() -> dt.date | None:
     """The organisation's latest progress roll-up period (1 query: an index's last entry)."""
     return LearnerProgressRollup.objects.aggregate(period=Max("period"))["period"]
@@ -321,7 +326,7 @@ def _needing_attention(
     )
     recently_held = held.filter(session__starts_at__gte=now - NO_SESSION_ATTENTION)
     late_experiments = Experiment.objects.filter(status=Experiment.Status.OPEN, due_on__lt=today)
-    behind = LearnerProgressRollup.objects.filter(period=period, steps_overdue__gt=0)
+    behind = LearnerProgressRollup.objects.filter(period=_or_none(period), steps_overdue__gt=0)
     return (
         CoachingEngagement.objects.filter(coach=coach, status=CoachingEngagement.Status.ACTIVE)
         .filter(
@@ -460,7 +465,7 @@ def _roster_progress(coach: Membership, period: dt.date | None) -> QuerySet[Any]
     """Roll-up rows of the period for the enrolments of the cohorts the coach is assigned to,
     not withdrawn (no query yet)."""
     return LearnerProgressRollup.objects.filter(
-        period=period,
+        period=_or_none(period),
         cohort__in=CohortCoach.objects.filter(membership=coach).values("cohort_id"),
     ).exclude(enrollment__status=Enrollment.Status.WITHDRAWN)
 

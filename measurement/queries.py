@@ -1013,7 +1013,8 @@ def data_quality() -> DataQuality:
     modules = list(
         Module.objects.annotate(
             ratings=Count("reactions"),
-            raters=Count("reactions__learner_id", distinct=True),
+            # One reaction per learner and module (modulereaction_unique): no DISTINCT needed.
+            raters=Count("reactions"),
             useful=Avg("reactions__useful"),
             relevant=Avg("reactions__relevant"),
         )

@@ -271,6 +271,11 @@ class LearnerRow:
         return not self.withdrawn and self.counted and self.steps_done == 0
 
 
+def _or_none(period: dt.date | None) -> dt.date:
+    """``period``, or a date no roll-up has when there is none yet (so a filter matches none)."""
+    return period or dt.date.min
+
+
 def _latest_period() -> dt.date | None:
     """The latest progress roll-up period of the organisation (1 query, an index's last entry)."""
     return LearnerProgressRollup.objects.aggregate(period=Max("period"))["period"]
@@ -304,7 +309,9 @@ def cohort_overview(cohort_id: int) -> tuple[CohortOverview, dt.date | None]:
     figures: dict[str, Any] = {}
     if period is not None:
         # One index range (organisation, period, cohort) of one table, no joins.
-        figures = LearnerProgressRollup.objects.filter(period=period, cohort=cohort).aggregate(
+        figures = LearnerProgressRollup.objects.filter(
+            period=_or_none(period), cohort=cohort
+        ).aggregate(
             counted=Count("id"),
             not_started=Count("id", filter=Q(steps_done=0)),
             done=Sum("steps_done"),
@@ -335,9 +342,9 @@ def cohort_overview(cohort_id: int) -> tuple[CohortOverview, dt.date | None]:
 def _rollup(period: dt.date | None, field: str) -> Subquery:
     """The enrolment's ``field`` in the roll-up of ``period`` (NULL when it has no row)."""
     return Subquery(
-        LearnerProgressRollup.objects.filter(enrollment_id=OuterRef("pk"), period=period).values(
-            field
-        )[:1]
+        LearnerProgressRollup.objects.filter(
+            enrollment_id=OuterRef("pk"), period=_or_none(period)
+        ).values(field)[:1]
     )
 
 
@@ -347,7 +354,7 @@ def _learner_rows(cohort: Cohort, period: dt.date | None, show: str, q: str) -> 
     steps of their version they had done (no query yet; one when evaluated)."""
     rows = Enrollment.objects.filter(cohort=cohort)
     if show in ("not_started", "overdue"):
-        counted = LearnerProgressRollup.objects.filter(period=period, cohort=cohort)
+        counted = LearnerProgressRollup.objects.filter(period=_or_none(period), cohort=cohort)
         counted = (
             counted.filter(steps_done=0)
             if show == "not_started"
