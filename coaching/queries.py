@@ -9,7 +9,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Avg, Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    Exists,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
@@ -35,10 +51,11 @@ from organizations.models import Membership
 from organizations.tenancy import current_org
 from pathways.learning import next_actions
 from pathways.learning.next_actions import NextAction
-from pathways.models import Enrollment, SelfAssessment, VersionCompetency
+from pathways.models import CohortCoach, Enrollment, SelfAssessment, VersionCompetency
 from projects.queries import (
     ProjectLink,
     late_milestones_by_learner,
+    learners_with_late_milestones,
     project_links,
     projects_of_learners,
 )
@@ -122,18 +139,20 @@ def coachee_enrollments(coach: Membership) -> QuerySet[Enrollment]:
     )
 
 
-def coachee_rows(enrollments: Sequence[Enrollment]) -> Roster:
+def coachee_rows(enrollments: Sequence[Enrollment], period: dt.date | None = None) -> Roster:
     """``enrollments`` (from ``coachee_enrollments``) as roster rows with their progress from the
-    roll-up table for the current period (1 query)."""
+    roll-up table for ``period`` (default: the current period; 1 query)."""
     org = current_org()
+    if period is None and org is not None:
+        period = period_for(org)
     progress = (
         {
             row.enrollment_id: row
             for row in LearnerProgressRollup.objects.filter(
-                period=period_for(org), enrollment_id__in=[e.pk for e in enrollments]
+                period=period, enrollment_id__in=[e.pk for e in enrollments]
             )
         }
-        if enrollments and org is not None
+        if enrollments and period is not None
         else {}
     )
     coachees = []
@@ -167,7 +186,8 @@ def coachees_of(coach: Membership) -> Roster:
             coachee_enrollments(coach).order_by(
                 "learner__user__full_name", "learner__user__email", "id"
             )
-        )
+        ),
+        period=_latest_period(),
     )
 
 
@@ -260,25 +280,127 @@ class OtherOrganisation:
     slug: str
 
 
+# How many rows each part of the coach's home shows; the rest are counted and one link away
+# (all sessions, the roster's pages), so the page stays the same size whatever the coach's load.
+SESSIONS_SHOWN = 10
+TO_LOG_SHOWN = 10
+ENGAGEMENT_ATTENTION_SHOWN = 10
+COACHEES_PER_PAGE = 25
+ROSTER_VIEWS = ("all", "overdue", "not_started", "not_counted")
+
+
 @dataclass(frozen=True)
 class CoachHome:
     today: list[SessionRow]
     this_week: list[SessionRow]
+    upcoming_more: bool  # more sessions this week than shown
     to_log: list[SessionRow]
+    to_log_count: int
     attention: list[AttentionRow]
+    attention_count: int
     engagements: int
-    roster: Roster
     other_organisations: list[OtherOrganisation]
+
+
+def _or_none(period: dt.date | None) -> dt.date:
+    """``period``, or a date no roll-up has when there is none yet (so a filter matches none)."""
+    return period or dt.date.min
+
+
+def _latest_period() -> dt.date | None:
+    """The organisation's latest progress roll-up period (1 query: an index's last entry)."""
+    return LearnerProgressRollup.objects.aggregate(period=Max("period"))["period"]
+
+
+def _needing_attention(
+    coach: Membership, now: dt.datetime, period: dt.date | None
+) -> QuerySet[CoachingEngagement]:
+    """The coach's active engagements whose coachee needs attention: no session held in four
+    weeks, an open experiment past its date, pathway steps overdue (roll-up) or a project
+    milestone late; annotated with what the reasons say (no query yet). Each condition is one
+    set of learners (a hashed subquery), so counting costs one pass over the engagements; the
+    annotations are computed for the rows fetched only."""
+    today = now.astimezone(timezone.get_current_timezone()).date()
+    held = SessionParticipant.objects.filter(
+        session__coach=coach, session__status=CoachingSession.Status.HELD
+    )
+    recently_held = held.filter(session__starts_at__gte=now - NO_SESSION_ATTENTION)
+    late_experiments = Experiment.objects.filter(status=Experiment.Status.OPEN, due_on__lt=today)
+    behind = LearnerProgressRollup.objects.filter(period=_or_none(period), steps_overdue__gt=0)
+    return (
+        CoachingEngagement.objects.filter(coach=coach, status=CoachingEngagement.Status.ACTIVE)
+        .filter(
+            ~Q(coachee_id__in=recently_held.values("learner_id"))
+            | Q(coachee_id__in=late_experiments.values("learner_id"))
+            | Q(coachee_id__in=behind.values("learner_id"))
+            | Q(coachee_id__in=learners_with_late_milestones().values("learner_id"))
+        )
+        .annotate(
+            last_held=Subquery(
+                held.filter(learner_id=OuterRef("coachee_id"))
+                .order_by("-session__starts_at")
+                .values("session__starts_at")[:1]
+            ),
+            late_experiments=Coalesce(
+                Subquery(
+                    late_experiments.filter(learner_id=OuterRef("coachee_id"))
+                    .order_by()
+                    .values("learner_id")
+                    .annotate(n=Count("id"))
+                    .values("n")
+                ),
+                0,
+            ),
+            steps_behind=Coalesce(
+                Subquery(
+                    behind.filter(learner_id=OuterRef("coachee_id"))
+                    .order_by()
+                    .values("learner_id")
+                    .annotate(n=Sum("steps_overdue"))
+                    .values("n")
+                ),
+                0,
+            ),
+        )
+    )
+
+
+def _attention_rows(
+    engagements: Sequence[CoachingEngagement], now: dt.datetime
+) -> list[AttentionRow]:
+    """The reasons of each engagement from ``_needing_attention`` (1 query: late milestones)."""
+    late = late_milestones_by_learner([e.coachee_id for e in engagements])
+    rows = []
+    for e in engagements:
+        reasons = []
+        last = e.last_held  # type: ignore[attr-defined]
+        if last is None or last < now - NO_SESSION_ATTENTION:
+            reasons.append(
+                gettext("no session in four weeks") if last else gettext("no session held yet")
+            )
+        if n := e.late_experiments:  # type: ignore[attr-defined]
+            reasons.append(
+                ngettext("%(n)s overdue experiment", "%(n)s overdue experiments", n) % {"n": n}
+            )
+        if n := e.steps_behind:  # type: ignore[attr-defined]
+            reasons.append(
+                ngettext("%(n)s pathway step overdue", "%(n)s pathway steps overdue", n) % {"n": n}
+            )
+        if n := late.get(e.coachee_id):
+            reasons.append(
+                ngettext("%(n)s project milestone late", "%(n)s project milestones late", n)
+                % {"n": n}
+            )
+        rows.append(AttentionRow(_name(e.coachee), e.pk, tuple(reasons)))
+    return rows
 
 
 def coach_home(coach: Membership, now: dt.datetime | None = None) -> CoachHome:
     """The coach's day: sessions today and in the next 7 days, sessions past their time and
     not logged, coachees who need attention (no session in four weeks, an overdue experiment,
-    overdue pathway steps, a project milestone late), the roster, and the other organisations
-    they coach in (11 queries
-    whatever the number of sessions or coachees)."""
-    from django.utils import timezone
-
+    overdue pathway steps, a project milestone late) and the other organisations they coach in;
+    each list its first rows and a count (14 queries, whatever the number of sessions,
+    engagements or coachees). The roster is ``roster_summary`` and ``roster_page``."""
     now = now or timezone.now()
     zone = timezone.get_current_timezone()
     day_start = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -290,79 +412,135 @@ def coach_home(coach: Membership, now: dt.datetime | None = None) -> CoachHome:
             status=CoachingSession.Status.SCHEDULED,
             starts_at__gte=day_start,
             starts_at__lt=week_end,
-        ).order_by("starts_at")
+        ).order_by("starts_at", "id")[: SESSIONS_SHOWN + 1]
     )
-    to_log = _session_rows(
-        mine.filter(status=CoachingSession.Status.SCHEDULED, starts_at__lt=now).order_by(
-            "starts_at"
-        )[:SESSIONS_PER_PAGE]
+    unlogged = mine.filter(status=CoachingSession.Status.SCHEDULED, starts_at__lt=now)
+    to_log = _session_rows(unlogged.order_by("starts_at", "id")[:TO_LOG_SHOWN])
+    needing = _needing_attention(coach, now, _latest_period())
+    shown = list(
+        needing.select_related("coachee__user").order_by(
+            "coachee__user__full_name", "coachee__user__email", "id"
+        )[:ENGAGEMENT_ATTENTION_SHOWN]
     )
-    engagements = list(
-        CoachingEngagement.objects.filter(
-            coach=coach, status=CoachingEngagement.Status.ACTIVE
-        ).select_related("coachee__user")
-    )
-    coachee_ids = [e.coachee_id for e in engagements]
-    last_session = dict(
-        SessionParticipant.objects.filter(
-            learner_id__in=coachee_ids,
-            session__coach=coach,
-            session__status=CoachingSession.Status.HELD,
-        )
-        .values("learner_id")
-        .annotate(last=Max("session__starts_at"))
-        .values_list("learner_id", "last")
-    )
-    overdue = dict(
-        Experiment.objects.filter(
-            learner_id__in=coachee_ids,
-            status=Experiment.Status.OPEN,
-            due_on__lt=now.astimezone(zone).date(),
-        )
-        .values("learner_id")
-        .annotate(n=Count("id"))
-        .values_list("learner_id", "n")
-    )
-    roster = coachees_of(coach)
-    behind = {c.email: c.steps_overdue for c in roster.coachees if c.steps_overdue}
-    late = late_milestones_by_learner(coachee_ids)
-    attention = []
-    for e in engagements:
-        reasons = []
-        last = last_session.get(e.coachee_id)
-        if last is None or last < now - NO_SESSION_ATTENTION:
-            reasons.append(
-                gettext("no session in four weeks") if last else gettext("no session held yet")
-            )
-        if overdue.get(e.coachee_id):
-            reasons.append(
-                ngettext(
-                    "%(n)s overdue experiment", "%(n)s overdue experiments", overdue[e.coachee_id]
-                )
-                % {"n": overdue[e.coachee_id]}
-            )
-        if behind.get(e.coachee.user.email):
-            n = behind[e.coachee.user.email]
-            reasons.append(
-                ngettext("%(n)s pathway step overdue", "%(n)s pathway steps overdue", n) % {"n": n}
-            )
-        if late.get(e.coachee_id):
-            n = late[e.coachee_id]
-            reasons.append(
-                ngettext("%(n)s project milestone late", "%(n)s project milestones late", n)
-                % {"n": n}
-            )
-        if reasons:
-            attention.append(AttentionRow(_name(e.coachee), e.pk, tuple(reasons)))
+    counts = CoachingEngagement.objects.filter(
+        coach=coach, status=CoachingEngagement.Status.ACTIVE
+    ).aggregate(n=Count("id"))
     return CoachHome(
-        today=[s for s in upcoming if s.starts_at < day_end],
-        this_week=[s for s in upcoming if s.starts_at >= day_end],
+        today=[s for s in upcoming[:SESSIONS_SHOWN] if s.starts_at < day_end],
+        this_week=[s for s in upcoming[:SESSIONS_SHOWN] if s.starts_at >= day_end],
+        upcoming_more=len(upcoming) > SESSIONS_SHOWN,
         to_log=to_log,
-        attention=attention,
-        engagements=len(engagements),
-        roster=roster,
+        to_log_count=unlogged.count(),
+        attention=_attention_rows(shown, now),
+        attention_count=needing.count(),
+        engagements=counts["n"],
         other_organisations=_other_organisations(coach),
     )
+
+
+@dataclass(frozen=True)
+class RosterSummary:
+    """The coach's roster in figures: enrolments now, progress as of the latest roll-up."""
+
+    enrolments: int
+    learners: int
+    counted: int
+    overdue: int  # enrolments with overdue steps
+    not_started: int
+    as_of: dt.datetime | None  # the oldest roll-up row counted: every figure is this fresh
+    attention: list[Coachee]  # overdue first, then not started, the first ``ATTENTION_SHOWN``
+    attention_total: int
+    period: dt.date | None
+
+    @property
+    def not_counted(self) -> int:
+        return max(0, self.enrolments - self.counted)
+
+    @property
+    def attention_more(self) -> int:
+        return max(0, self.attention_total - len(self.attention))
+
+
+def _roster_progress(coach: Membership, period: dt.date | None) -> QuerySet[Any]:
+    """Roll-up rows of the period for the enrolments of the cohorts the coach is assigned to,
+    not withdrawn (no query yet)."""
+    return LearnerProgressRollup.objects.filter(
+        period=_or_none(period),
+        cohort__in=CohortCoach.objects.filter(membership=coach).values("cohort_id"),
+    ).exclude(enrollment__status=Enrollment.Status.WITHDRAWN)
+
+
+def roster_summary(coach: Membership) -> RosterSummary:
+    """Counts of the coach's roster and the coachees to talk to first (4 queries, whatever the
+    number of coachees)."""
+    period = _latest_period()
+    enrolled = coachee_enrollments(coach).aggregate(
+        n=Count("id"), learners=Count("learner_id", distinct=True)
+    )
+    progress = _roster_progress(coach, period)
+    behind = Q(steps_overdue__gt=0) | Q(steps_done=0)
+    figures = progress.aggregate(
+        counted=Count("id"),
+        overdue=Count("id", filter=Q(steps_overdue__gt=0)),
+        not_started=Count("id", filter=Q(steps_done=0)),
+        attention=Count("id", filter=behind),
+        as_of=Min("computed_at"),
+    )
+    first = [
+        row.enrollment_id
+        for row in progress.filter(behind)
+        .annotate(started=Case(When(steps_done=0, then=Value(0)), default=Value(1)))
+        .order_by("-steps_overdue", "started", "learner__user__full_name", "enrollment_id")
+        .only("enrollment_id")[:ATTENTION_SHOWN]
+    ]
+    attention = coachee_rows(
+        list(coachee_enrollments(coach).filter(pk__in=first)), period=period
+    ).coachees
+    return RosterSummary(
+        enrolments=enrolled["n"],
+        learners=enrolled["learners"],
+        counted=figures["counted"],
+        overdue=figures["overdue"],
+        not_started=figures["not_started"],
+        as_of=figures["as_of"],
+        attention=sorted(attention, key=_attention_order),
+        attention_total=figures["attention"],
+        period=period,
+    )
+
+
+def roster_page(
+    coach: Membership, period: dt.date | None, view: str, q: str, page_number: Any
+) -> Page:
+    """One page of the coach's roster (``Coachee`` rows with progress from the roll-up of
+    ``period``), by name: ``view`` is one of ``ROSTER_VIEWS``, ``q`` part of a name or e-mail
+    (4 queries: count, the page's ids, its rows, their roll-up rows)."""
+    enrolments = coachee_enrollments(coach)
+    if view in ("overdue", "not_started", "not_counted"):
+        progress = _roster_progress(coach, period)
+        if view == "not_counted":
+            enrolments = enrolments.exclude(pk__in=progress.values("enrollment_id"))
+        else:
+            wanted = Q(steps_overdue__gt=0) if view == "overdue" else Q(steps_done=0)
+            enrolments = enrolments.filter(pk__in=progress.filter(wanted).values("enrollment_id"))
+    q = q.strip()
+    if q:
+        enrolments = enrolments.filter(
+            Q(learner__user__full_name__icontains=q) | Q(learner__user__email__icontains=q)
+        )
+    # Sort and page on ids alone (enrolment and name), then load the page's rows in full.
+    page = Paginator(
+        enrolments.order_by("learner__user__full_name", "learner__user__email", "id").values_list(
+            "id", flat=True
+        ),
+        COACHEES_PER_PAGE,
+    ).get_page(page_number)
+    ids = list(page.object_list)
+    rows = {e.pk: e for e in coachee_enrollments(coach).filter(pk__in=ids)}
+    page.object_list = coachee_rows(  # type: ignore[assignment]
+        [rows[pk] for pk in ids if pk in rows], period=period
+    ).coachees
+    return page
 
 
 def _other_organisations(coach: Membership) -> list[OtherOrganisation]:

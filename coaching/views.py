@@ -83,11 +83,32 @@ def _saved(form: Form, write: Callable[[], object]) -> bool:
 @role_required("coach")
 def coach_home(request: TenantRequest, org_slug: str) -> HttpResponse:
     fmt = requested_format(request)
-    if fmt:  # the roster table
+    if fmt:  # the roster table, every coachee
         rows = queries.roster_export_rows(queries.coachees_of(request.membership))
         return tabular_response(fmt, "coachees", queries.ROSTER_EXPORT_HEADERS, rows)
-    home = queries.coach_home(request.membership)
-    return render(request, "coaching/coach_home.html", {"home": home, "roster": home.roster})
+    show = request.GET.get("show", "all")
+    show = show if show in queries.ROSTER_VIEWS else "all"
+    q = request.GET.get("q", "").strip()[:100]
+    summary = queries.roster_summary(request.membership)
+    page = queries.roster_page(request.membership, summary.period, show, q, request.GET.get("page"))
+    context = {
+        "summary": summary,
+        "page": page,
+        "show": show,
+        "q": q,
+        "query": urlencode({"show": show, "q": q} if q else {"show": show}),
+        "roster_tabs": [
+            ("all", _("All"), summary.enrolments),
+            ("overdue", _("Overdue"), summary.overdue),
+            ("not_started", _("Not started"), summary.not_started),
+            ("not_counted", _("Not counted yet"), summary.not_counted),
+        ],
+    }
+    template = "coaching/coach_home.html"
+    if request.htmx:
+        return render(request, f"{template}#roster", context)
+    context["home"] = queries.coach_home(request.membership)
+    return render(request, template, context)
 
 
 @role_required("coach")

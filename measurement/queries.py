@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Avg, Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from competencies.models import Competency
@@ -125,12 +126,19 @@ def programme_health() -> ProgrammeHealth:
     elective choices, from ``enrollment_views`` via the roll-up), summed over the enrolments of
     the latest roll-up period, which leaves out withdrawn enrolments and deactivated people.
     """
-    active = ~Q(enrollments__status=Enrollment.Status.WITHDRAWN) & Q(
-        enrollments__learner__is_active=True
+    # Each cohort's enrolments counted in their own subquery (an index range per cohort), not
+    # by joining every enrolment to the cohorts and counting distinct ids.
+    enrolled = (
+        Enrollment.objects.filter(cohort_id=OuterRef("pk"), learner__is_active=True)
+        .exclude(status=Enrollment.Status.WITHDRAWN)
+        .order_by()
+        .values("cohort_id")
+        .annotate(n=Count("id"))
+        .values("n")
     )
     cohorts = list(
         Cohort.objects.select_related("version__pathway")
-        .annotate(n_learners=Count("enrollments", filter=active, distinct=True))
+        .annotate(n_learners=Coalesce(Subquery(enrolled), 0))
         .order_by("-start_date", "name")
     )
     if not cohorts:
@@ -1005,7 +1013,8 @@ def data_quality() -> DataQuality:
     modules = list(
         Module.objects.annotate(
             ratings=Count("reactions"),
-            raters=Count("reactions__learner_id", distinct=True),
+            # One reaction per learner and module (modulereaction_unique): no DISTINCT needed.
+            raters=Count("reactions"),
             useful=Avg("reactions__useful"),
             relevant=Avg("reactions__relevant"),
         )

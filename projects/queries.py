@@ -959,6 +959,16 @@ def late_milestones_by_learner(learner_ids: Sequence[int]) -> dict[int, int]:
     return {r["learner_id"]: r["n"] for r in rows if r["n"]}
 
 
+def learners_with_late_milestones() -> QuerySet[ProjectLearner]:
+    """Learners' places in running projects with an open milestone past its approved date:
+    what ``late_milestones_by_learner`` counts, as a subquery for another read (no query)."""
+    return ProjectLearner.objects.filter(
+        project__status=Project.Status.RUNNING,
+        project__milestones__done_on__isnull=True,
+        project__milestones__approved_on__lt=timezone.localdate(),
+    )
+
+
 # --- The contract coaching reads: a coachee's projects a session or experiment links -------
 
 

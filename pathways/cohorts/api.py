@@ -201,15 +201,18 @@ class CohortViewSet(
             enrollment = services.do_enrol_learner(
                 member(request).user, cohort, payload.validated_data["learner"]
             )
-            detail = queries.cohort_detail(cohort.pk)
-            row = next(lp for lp in detail.learners if lp.enrollment_id == enrollment.pk)
+            [row] = queries.cohort_detail(cohort.pk, enrollment_ids=[enrollment.pk]).learners
             return Response(_enrollment_row(row), status=status.HTTP_201_CREATED)
         # One page of enrolments by cursor; their progress from the cohort's read (fixed queries).
         paginator = TenantCursorPagination()
         page = paginator.paginate_queryset(
             Enrollment.objects.filter(cohort=cohort).only("pk"), request, view=self
         )
-        progress = {lp.enrollment_id: lp for lp in queries.cohort_detail(cohort.pk).learners}
+        ids = [e.pk for e in page or []]
+        progress = {
+            lp.enrollment_id: lp
+            for lp in queries.cohort_detail(cohort.pk, enrollment_ids=ids).learners
+        }
         rows = [_enrollment_row(progress[e.pk]) for e in page or [] if e.pk in progress]
         return paginator.get_paginated_response(rows)
 
@@ -229,8 +232,7 @@ class CohortViewSet(
         cohort = self.get_object()
         enrollment = get_object_or_404(Enrollment, pk=enrollment_id, cohort=cohort)
         services.do_withdraw(member(request).user, enrollment)
-        detail = queries.cohort_detail(cohort.pk)
-        row = next(lp for lp in detail.learners if lp.enrollment_id == enrollment.pk)
+        [row] = queries.cohort_detail(cohort.pk, enrollment_ids=[enrollment.pk]).learners
         return Response(_enrollment_row(row))
 
 

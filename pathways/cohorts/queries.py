@@ -9,13 +9,28 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.utils import timezone
 
+from measurement.models import LearnerProgressRollup
 from organizations.models import Membership, Role, Team
 from pathways.models import (
     Cohort,
@@ -91,17 +106,25 @@ class CohortDetail:
 SHOW_FILTERS = ("all", "not_started", "overdue", "withdrawn")
 
 
-def cohort_detail(cohort_id: int, today: dt.date | None = None) -> CohortDetail:
-    """A cohort with every learner's progress, its coaches and sponsors (11 queries).
+def cohort_detail(
+    cohort_id: int, today: dt.date | None = None, enrollment_ids: Collection[int] | None = None
+) -> CohortDetail:
+    """A cohort with its learners' progress worked out from the facts now, its coaches and
+    sponsors (11 queries). Every learner, or only those of ``enrollment_ids`` (one page of the
+    API): the time grows with the learners read, so pages read ``cohort_overview`` and
+    ``learner_page`` (the roll-up) instead; the totals cover the learners read.
 
     Raises ``Cohort.DoesNotExist`` for an id outside the organisation.
     """
     today = today or timezone.localdate()
     cohort = Cohort.objects.select_related("version__pathway").get(pk=cohort_id)
+    in_cohort = Enrollment.objects.filter(cohort=cohort)
+    if enrollment_ids is not None:
+        in_cohort = in_cohort.filter(pk__in=list(enrollment_ids))
     enrollments = list(
-        Enrollment.objects.filter(cohort=cohort)
-        .select_related("learner__user", "learner__team", "version")
-        .order_by("learner__user__full_name", "learner__user__email")
+        in_cohort.select_related("learner__user", "learner__team", "version").order_by(
+            "learner__user__full_name", "learner__user__email"
+        )
     )
     version_ids = {e.version_id for e in enrollments} | {cohort.version_id}
     steps: dict[int, list[Step]] = defaultdict(list)
@@ -110,19 +133,14 @@ def cohort_detail(cohort_id: int, today: dt.date | None = None) -> CohortDetail:
     done: dict[int, set[str]] = defaultdict(set)
     last: dict[int, dt.datetime] = {}
     for enrollment_id, key, when in StepCompletion.objects.filter(
-        enrollment__cohort=cohort
+        enrollment__in=in_cohort
     ).values_list("enrollment_id", "step_key", "completed_at"):
         done[enrollment_id].add(str(key))
         if enrollment_id not in last or when > last[enrollment_id]:
             last[enrollment_id] = when
     # Active learners' progress is what they see themselves: required steps after
     # personalisation and electives (pathways.queries.enrollment_views, 5 queries).
-    views = {
-        view.id: view
-        for view in enrollment_views(
-            enrollments_in_progress(Enrollment.objects.filter(cohort=cohort)), today
-        )
-    }
+    views = {view.id: view for view in enrollment_views(enrollments_in_progress(in_cohort), today)}
     learners = []
     for e in enrollments:
         version_steps = steps[e.version_id]
@@ -180,6 +198,243 @@ def cohort_detail(cohort_id: int, today: dt.date | None = None) -> CohortDetail:
     )
 
 
+# --- The cohort page: figures from the progress roll-up, learners a page at a time -----------
+#
+# ``cohort_detail`` above works every enrolment out from the facts, which the reminder e-mail and
+# the API (one page of enrolments at a time) need. The page reads the roll-up instead: a cohort
+# of 5,000 learners costs what a cohort of 5 does (a fixed number of queries, each using an
+# index on the organisation, the roll-up period and the cohort), and says how fresh it is.
+
+
+@dataclass(frozen=True)
+class CohortOverview:
+    """The cohort page's header: enrolments now, progress as of the latest roll-up."""
+
+    cohort: Cohort
+    pathway: str
+    version: int
+    coaches: list[StaffMember]
+    sponsors: list[StaffMember]
+    active: int  # enrolled now, not withdrawn, the person still active
+    withdrawn: int
+    counted: int  # of ``active``, in the latest roll-up
+    not_started: int
+    overdue_steps: int
+    learners_overdue: int
+    steps_done: int
+    steps_possible: int
+    # The oldest row of the cohort in the latest roll-up: every figure is at least this fresh.
+    as_of: dt.datetime | None
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.steps_done / self.steps_possible) if self.steps_possible else 0
+
+    @property
+    def pending(self) -> int:
+        """Active learners the roll-up has not counted yet (enrolled since it last ran)."""
+        return max(0, self.active - self.counted)
+
+
+@dataclass(frozen=True)
+class LearnerRow:
+    """One enrolment on the cohort page: progress from the latest roll-up (``None`` until the
+    learner is first counted); a withdrawn learner shows the steps done before leaving."""
+
+    enrollment_id: int
+    membership_id: int
+    name: str
+    email: str
+    team: str
+    status: str
+    status_label: str
+    version: int
+    steps_done: int | None
+    steps_total: int | None
+    steps_overdue: int
+    last_activity: dt.datetime | None
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.status == WITHDRAWN
+
+    @property
+    def counted(self) -> bool:
+        return self.steps_total is not None
+
+    @property
+    def percent(self) -> int:
+        return round(100 * (self.steps_done or 0) / self.steps_total) if self.steps_total else 0
+
+    @property
+    def not_started(self) -> bool:
+        return not self.withdrawn and self.counted and self.steps_done == 0
+
+
+def _or_none(period: dt.date | None) -> dt.date:
+    """``period``, or a date no roll-up has when there is none yet (so a filter matches none)."""
+    return period or dt.date.min
+
+
+def _latest_period() -> dt.date | None:
+    """The latest progress roll-up period of the organisation (1 query, an index's last entry)."""
+    return LearnerProgressRollup.objects.aggregate(period=Max("period"))["period"]
+
+
+def _staff(cohort: Cohort, model: type[CohortCoach] | type[CohortSponsor]) -> list[StaffMember]:
+    return [
+        StaffMember(
+            link.membership_id,
+            link.membership.user.full_name or link.membership.user.email,
+            link.membership.user.email,
+        )
+        for link in model.objects.filter(cohort=cohort)
+        .select_related("membership__user")
+        .order_by("membership__user__full_name")
+    ]
+
+
+def cohort_overview(cohort_id: int) -> tuple[CohortOverview, dt.date | None]:
+    """The cohort, its staff, its enrolment counts and its progress from the latest roll-up,
+    and that roll-up's period (6 queries, whatever the number of learners).
+
+    Raises ``Cohort.DoesNotExist`` for an id outside the organisation.
+    """
+    cohort = Cohort.objects.select_related("version__pathway").get(pk=cohort_id)
+    enrolled = Enrollment.objects.filter(cohort=cohort).aggregate(
+        active=Count("id", filter=~Q(status=WITHDRAWN) & Q(learner__is_active=True)),
+        withdrawn=Count("id", filter=Q(status=WITHDRAWN)),
+    )
+    period = _latest_period()
+    figures: dict[str, Any] = {}
+    if period is not None:
+        # One index range (organisation, period, cohort) of one table, no joins.
+        figures = LearnerProgressRollup.objects.filter(
+            period=_or_none(period), cohort=cohort
+        ).aggregate(
+            counted=Count("id"),
+            not_started=Count("id", filter=Q(steps_done=0)),
+            done=Sum("steps_done"),
+            total=Sum("steps_total"),
+            overdue=Sum("steps_overdue"),
+            learners_overdue=Count("id", filter=Q(steps_overdue__gt=0)),
+            as_of=Min("computed_at"),
+        )
+    overview = CohortOverview(
+        cohort=cohort,
+        pathway=cohort.version.pathway.name,
+        version=cohort.version.number,
+        coaches=_staff(cohort, CohortCoach),
+        sponsors=_staff(cohort, CohortSponsor),
+        active=enrolled["active"],
+        withdrawn=enrolled["withdrawn"],
+        counted=figures.get("counted") or 0,
+        not_started=figures.get("not_started") or 0,
+        overdue_steps=figures.get("overdue") or 0,
+        learners_overdue=figures.get("learners_overdue") or 0,
+        steps_done=figures.get("done") or 0,
+        steps_possible=figures.get("total") or 0,
+        as_of=figures.get("as_of"),
+    )
+    return overview, period
+
+
+def _rollup(period: dt.date | None, field: str) -> Subquery:
+    """The enrolment's ``field`` in the roll-up of ``period`` (NULL when it has no row)."""
+    return Subquery(
+        LearnerProgressRollup.objects.filter(
+            enrollment_id=OuterRef("pk"), period=_or_none(period)
+        ).values(field)[:1]
+    )
+
+
+def _learner_rows(cohort: Cohort, period: dt.date | None, show: str, q: str) -> QuerySet[Any]:
+    """The cohort's enrolments in the view ``show`` whose learner's name or e-mail contains
+    ``q``, by name, with their roll-up figures, last step done and (for a withdrawn learner) the
+    steps of their version they had done (no query yet; one when evaluated)."""
+    rows = Enrollment.objects.filter(cohort=cohort)
+    if show in ("not_started", "overdue"):
+        counted = LearnerProgressRollup.objects.filter(period=_or_none(period), cohort=cohort)
+        counted = (
+            counted.filter(steps_done=0)
+            if show == "not_started"
+            else counted.filter(steps_overdue__gt=0)
+        )
+        rows = rows.exclude(status=WITHDRAWN).filter(pk__in=counted.values("enrollment_id"))
+    elif show == "withdrawn":
+        rows = rows.filter(status=WITHDRAWN)
+    q = q.strip()
+    if q:
+        rows = rows.filter(
+            Q(learner__user__full_name__icontains=q) | Q(learner__user__email__icontains=q)
+        )
+    completions = StepCompletion.objects.filter(enrollment_id=OuterRef("pk"))
+    done_in_version = (
+        completions.filter(
+            step_key__in=Step.objects.filter(version_id=OuterRef(OuterRef("version_id"))).values(
+                "key"
+            )
+        )
+        .order_by()
+        .values("enrollment_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    steps_in_version = (
+        Step.objects.filter(version_id=OuterRef("version_id"))
+        .order_by()
+        .values("version_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return (
+        rows.select_related("learner__user", "learner__team", "version")
+        .annotate(
+            r_done=_rollup(period, "steps_done"),
+            r_total=_rollup(period, "steps_total"),
+            r_overdue=_rollup(period, "steps_overdue"),
+            last_done=Subquery(completions.order_by("-completed_at").values("completed_at")[:1]),
+            withdrawn_done=Case(
+                When(status=WITHDRAWN, then=Subquery(done_in_version)), default=Value(None)
+            ),
+            withdrawn_total=Case(
+                When(status=WITHDRAWN, then=Subquery(steps_in_version)), default=Value(None)
+            ),
+        )
+        .order_by("learner__user__full_name", "learner__user__email", "id")
+    )
+
+
+def _learner_row(e: Any) -> LearnerRow:
+    withdrawn = e.status == WITHDRAWN
+    return LearnerRow(
+        enrollment_id=e.pk,
+        membership_id=e.learner_id,
+        name=e.learner.user.full_name or e.learner.user.email,
+        email=e.learner.user.email,
+        team=e.learner.team.name if e.learner.team else "",
+        status=e.status,
+        status_label=e.get_status_display(),
+        version=e.version.number,
+        steps_done=(e.withdrawn_done or 0) if withdrawn else e.r_done,
+        steps_total=(e.withdrawn_total or 0) if withdrawn else e.r_total,
+        steps_overdue=0 if withdrawn else (e.r_overdue or 0),
+        last_activity=e.last_done,
+    )
+
+
+def learner_page(
+    cohort: Cohort, period: dt.date | None, show: str, q: str, page_number: Any
+) -> Page:
+    """One page of the cohort's learners in the view ``show`` matching the search ``q``, each a
+    ``LearnerRow`` (2 queries: the count and the page)."""
+    page = Paginator(_learner_rows(cohort, period, show, q), LEARNERS_PER_PAGE).get_page(
+        page_number
+    )
+    page.object_list = [_learner_row(e) for e in page.object_list]  # type: ignore[assignment]
+    return page
+
+
 @dataclass(frozen=True)
 class ReminderSent:
     """The latest reminder to a cohort's overdue learners, as its page shows it."""
@@ -201,23 +456,6 @@ def last_overdue_reminder(cohort_id: int) -> ReminderSent | None:
         learners=len(reminder.recipients),
         sent_at=reminder.sent_at,
     )
-
-
-def learners_shown(detail: CohortDetail, show: str) -> list[LearnerProgress]:
-    """The detail's learners for the chosen view (no queries)."""
-    rows = detail.learners
-    if show == "not_started":
-        rows = [lp for lp in rows if lp.not_started]
-    elif show == "overdue":
-        rows = [lp for lp in rows if lp.overdue]
-    elif show == "withdrawn":
-        rows = [lp for lp in rows if lp.status == WITHDRAWN]
-    return rows
-
-
-def filter_learners(detail: CohortDetail, show: str, page_number: Any) -> Page:
-    """One page of the detail's learners for the chosen view (no queries)."""
-    return Paginator(learners_shown(detail, show), LEARNERS_PER_PAGE).get_page(page_number)
 
 
 COHORT_EXPORT_HEADERS = (
@@ -269,29 +507,31 @@ PROGRESS_EXPORT_HEADERS = (
     "Steps done",
     "Steps total",
     "Percent done",
-    "Overdue steps",
+    "Steps overdue",
     "Last step done (UTC)",
     "Pathway version",
 )
 
 
-def progress_export_rows(detail: CohortDetail, show: str) -> list[tuple[Any, ...]]:
-    """The learners of the view as export rows (``PROGRESS_EXPORT_HEADERS``; no queries)."""
-    return [
-        (
+def progress_export_rows(
+    cohort: Cohort, period: dt.date | None, show: str, q: str = ""
+) -> Iterator[tuple[Any, ...]]:
+    """Every learner of the view as export rows (``PROGRESS_EXPORT_HEADERS``), the figures the
+    page shows, streamed from one query in chunks."""
+    for e in _learner_rows(cohort, period, show, q).iterator(chunk_size=2000):
+        lp = _learner_row(e)
+        yield (
             lp.name,
             lp.email,
             lp.team,
             lp.status_label,
             lp.steps_done,
             lp.steps_total,
-            lp.percent,
-            "; ".join(lp.overdue),
+            lp.percent if lp.counted else None,
+            lp.steps_overdue,
             lp.last_activity.astimezone(dt.UTC).replace(tzinfo=None) if lp.last_activity else None,
             lp.version,
         )
-        for lp in learners_shown(detail, show)
-    ]
 
 
 @dataclass

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -89,35 +90,47 @@ def cohort_edit(request: TenantRequest, org_slug: str, cohort_id: int) -> HttpRe
 @role_required("admin")
 def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> HttpResponse:
     try:
-        detail = queries.cohort_detail(cohort_id)
+        overview, period = queries.cohort_overview(cohort_id)
     except Cohort.DoesNotExist as exc:
         raise Http404 from exc
     show = request.GET.get("show", "all")
     show = show if show in queries.SHOW_FILTERS else "all"
+    q = request.GET.get("q", "").strip()[:100]
     fmt = requested_format(request)
     if fmt is not None:
-        rows = queries.progress_export_rows(detail, show)
-        name = f"{org_slug}-{detail.cohort.name}-progress"
+        rows = queries.progress_export_rows(overview.cohort, period, show, q)
+        name = f"{org_slug}-{overview.cohort.name}-progress"
         return tabular_response(fmt, name, queries.PROGRESS_EXPORT_HEADERS, rows)
-    page = queries.filter_learners(detail, show, request.GET.get("page"))
-    choices = queries.cohort_choices()
+    page = queries.learner_page(overview.cohort, period, show, q, request.GET.get("page"))
     context = {
-        "detail": detail,
-        "cohort": detail.cohort,
+        "detail": overview,
+        "cohort": overview.cohort,
         "page": page,
         "show": show,
-        "query": f"show={show}",
+        "q": q,
+        "query": urlencode({"show": show, "q": q} if q else {"show": show}),
+        "tabs": [
+            ("all", _("All"), None),
+            ("not_started", _("Not started"), overview.not_started),
+            ("overdue", _("Overdue"), overview.learners_overdue),
+            ("withdrawn", _("Withdrawn"), overview.withdrawn),
+        ],
+    }
+    template = "pathways/cohorts/cohort_detail.html"
+    if request.htmx:
+        return render(request, f"{template}#learners", context)
+    choices = queries.cohort_choices()
+    staff_forms = _staff_forms(choices)
+    context |= {
         "add_form": AddLearnerForm(),
         "filter_form": LearnerFilterForm(choices=choices),
-        "last_reminder": queries.last_overdue_reminder(detail.cohort.pk),
+        "last_reminder": queries.last_overdue_reminder(overview.cohort.pk),
+        "staff_sections": [
+            ("coach", overview.coaches, staff_forms["coach"]),
+            ("sponsor", overview.sponsors, staff_forms["sponsor"]),
+        ],
     }
-    staff_forms = _staff_forms(choices)
-    context["staff_sections"] = [
-        ("coach", detail.coaches, staff_forms["coach"]),
-        ("sponsor", detail.sponsors, staff_forms["sponsor"]),
-    ]
-    template = "pathways/cohorts/cohort_detail.html"
-    return render(request, f"{template}#learners" if request.htmx else template, context)
+    return render(request, template, context)
 
 
 @require_POST

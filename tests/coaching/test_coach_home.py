@@ -7,9 +7,12 @@ import datetime as dt
 
 from django.utils import timezone
 
+from coaching.models import CoachingEngagement
+from coaching.queries import COACHEES_PER_PAGE
 from measurement.services import do_rollup_progress
+from organizations.models import Membership, User
 from organizations.tenancy import tenant_context
-from pathways.models import CohortCoach, StepCompletion
+from pathways.models import CohortCoach, Enrollment, StepCompletion
 from tests.conftest import count_queries, enroll, make_member, make_pathway
 
 
@@ -78,3 +81,100 @@ def _queries(client, org, n):
 
 def test_it_reads_the_roster_in_constant_queries(client, org_a, org_b):
     assert _queries(client, org_a, 3) == _queries(client, org_b, 30)
+
+
+def _bulk_coachees(org, coach, fixture, start, stop):
+    """Coachees ``c{start}`` … ``c{stop - 1}`` in the coach's cohort, each with an active
+    engagement and no session held yet (bulk inserts)."""
+    emails = [f"c{i:04d}@{org.slug}.example" for i in range(start, stop)]
+    User.objects.bulk_create(
+        [User(email=e, full_name=f"Coachee {e[1:5]}", password="!") for e in emails]
+    )
+    with tenant_context(org):
+        Membership.objects.bulk_create(
+            [
+                Membership(organization=org, user=u, is_learner=True)
+                for u in User.objects.filter(email__in=emails)
+            ]
+        )
+        members = list(Membership.objects.filter(user__email__in=emails))
+        Enrollment.objects.bulk_create(
+            [
+                Enrollment(
+                    organization=org, cohort=fixture.cohort, learner=m, version=fixture.version
+                )
+                for m in members
+            ]
+        )
+        today = timezone.localdate()
+        CoachingEngagement.objects.bulk_create(
+            [
+                CoachingEngagement(
+                    organization=org,
+                    coach=coach,
+                    coachee=m,
+                    cohort=fixture.cohort,
+                    starts_on=today,
+                    ends_on=today + dt.timedelta(days=90),
+                )
+                for m in members
+            ]
+        )
+        do_rollup_progress(org)
+
+
+def _coach_with_cohort(org):
+    coach = make_member(org, f"coach@{org.slug}.example", is_coach=True)
+    fixture = make_pathway(org, start=timezone.localdate() - dt.timedelta(days=20))
+    with tenant_context(org):
+        CohortCoach.objects.create(cohort=fixture.cohort, membership=coach)
+    return coach, fixture
+
+
+def test_the_home_keeps_its_queries_and_size_with_5_and_220_coachees(client, org_a, org_b):
+    coach, fixture = _coach_with_cohort(org_a)
+    client.force_login(coach.user)
+    counts, sizes = [], []
+    for start, stop in ((0, 5), (5, 220)):
+        _bulk_coachees(org_a, coach, fixture, start, stop)
+        for query in ("", "?show=not_started&page=2", "?q=coachee"):
+            with count_queries() as ctx:
+                response = client.get(f"/o/{org_a.slug}/coaching/{query}")
+            assert response.status_code == 200
+            counts.append(len(ctx.app_queries))
+            sizes.append(len(response.content))
+    assert counts[:3] == counts[3:]
+    # A page of the roster and the first few who need attention: the same bound whatever the
+    # number of coachees.
+    assert max(sizes) < 60_000
+    page = client.get(f"/o/{org_a.slug}/").content.decode()
+    assert "220 coachees need attention" in page
+    assert "and 215 more in the table below" in page
+    assert page.count("<tr>") == 1 + COACHEES_PER_PAGE  # header row and one page
+
+
+def test_the_roster_pages_and_searches_in_the_database(client, org_a, org_b):
+    coach, fixture = _coach_with_cohort(org_a)
+    _bulk_coachees(org_a, coach, fixture, 0, COACHEES_PER_PAGE + 3)
+    client.force_login(coach.user)
+    url = f"/o/{org_a.slug}/coaching/"
+    second = client.get(url, {"show": "all", "page": 2}).content.decode()
+    assert second.count("<tr>") == 1 + 3 and f"Coachee {COACHEES_PER_PAGE:04d}" in second
+    found = client.get(url, {"q": "c0004"}).content.decode()
+    assert "1 enrolment matches “c0004”" in found and "Coachee 0004" in found
+    partial = client.get(url, {"q": "c0004"}, HTTP_HX_REQUEST="true").content.decode()
+    assert partial.lstrip().startswith('<section id="roster"') and "<html" not in partial
+    download = client.get(url, {"format": "csv"})
+    body = b"".join(download.streaming_content) if download.streaming else download.content
+    assert body.decode("utf-8-sig").count("@acme-t.example") == COACHEES_PER_PAGE + 3
+
+
+def test_another_organisations_coach_gets_404_on_every_view_of_the_roster(client, org_a, org_b):
+    coach, fixture = _coach_with_cohort(org_a)
+    _bulk_coachees(org_a, coach, fixture, 0, 3)
+    coach_b = make_member(org_b, "bea@b.example", is_coach=True)
+    client.force_login(coach_b.user)
+    for query in ("?q=c0001", "?show=overdue&page=2", "?format=csv"):
+        assert client.get(f"/o/{org_a.slug}/coaching/{query}").status_code == 404
+        own = client.get(f"/o/{org_b.slug}/coaching/{query}", HTTP_HX_REQUEST="true")
+        assert own.status_code == 200 and b"Coachee 0001" not in own.content

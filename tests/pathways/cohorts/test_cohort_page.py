@@ -1,0 +1,169 @@
+"""The cohort page at scale: figures from the progress roll-up with their freshness, learners
+searched and paged in the database (htmx swaps, plain links without JavaScript), the same
+queries and a bounded page whatever the cohort's size, downloads with every row."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from measurement.services import do_rollup_progress
+from organizations.models import Membership, User
+from organizations.tenancy import tenant_context
+from pathways.cohorts.queries import LEARNERS_PER_PAGE
+from pathways.models import Enrollment, StepCompletion
+from tests.conftest import count_queries, enroll, make_member, make_pathway
+
+
+@pytest.fixture
+def admin_a(org_a):
+    return make_member(org_a, "boss@acme.example", is_admin=True)
+
+
+def _learners(org, fixture, start, stop, done=1):
+    """Learners ``l{start}`` … ``l{stop - 1}`` enrolled in the fixture's cohort, each having
+    done ``done`` steps (bulk inserts: hundreds of learners in a moment)."""
+    emails = [f"l{i:04d}@{org.slug}.example" for i in range(start, stop)]
+    User.objects.bulk_create(
+        [User(email=e, full_name=f"Learner {e[1:5]}", password="!") for e in emails]
+    )
+    users = User.objects.filter(email__in=emails)
+    with tenant_context(org):
+        Membership.objects.bulk_create(
+            [Membership(organization=org, user=u, is_learner=True) for u in users]
+        )
+        members = list(Membership.objects.filter(user__email__in=emails))
+        Enrollment.objects.bulk_create(
+            [
+                Enrollment(
+                    organization=org, cohort=fixture.cohort, learner=m, version=fixture.version
+                )
+                for m in members
+            ]
+        )
+        StepCompletion.objects.bulk_create(
+            [
+                StepCompletion(
+                    organization=org, enrollment=e, learner_id=e.learner_id, step_key=s.key
+                )
+                for e in Enrollment.objects.filter(learner__in=members)
+                for s in fixture.steps[:done]
+            ]
+        )
+        do_rollup_progress(org)
+
+
+def _url(org, fixture, query=""):
+    return f"/o/{org.slug}/cohorts/{fixture.cohort.pk}/{query}"
+
+
+def test_it_reads_progress_from_the_rollup_and_says_how_fresh_it_is(client, org_a, org_b, admin_a):
+    fixture = make_pathway(org_a, n_steps=4)
+    _learners(org_a, fixture, 0, 3, done=2)
+    client.force_login(admin_a.user)
+    page = client.get(_url(org_a, fixture)).content.decode()
+    assert "Progress as of" in page and "6 of 12 required steps" in page
+    # A fact the roll-up has not counted yet and a learner enrolled since: the page says so
+    # rather than working every enrolment out again.
+    late = make_member(org_a, "late@acme.example", is_learner=True)
+    enroll(org_a, fixture, late)
+    page = client.get(_url(org_a, fixture)).content.decode()
+    assert "6 of 12 required steps" in page
+    assert "1 learner added since then is counted next time." in page
+    assert "not counted yet" in page
+    with tenant_context(org_a):
+        do_rollup_progress(org_a)
+    page = client.get(_url(org_a, fixture)).content.decode()
+    assert "6 of 16 required steps" in page and "added since then" not in page
+
+
+def test_it_pages_and_searches_learners_in_the_database(client, org_a, org_b, admin_a):
+    fixture = make_pathway(org_a)
+    _learners(org_a, fixture, 0, LEARNERS_PER_PAGE + 10)
+    client.force_login(admin_a.user)
+    first = client.get(_url(org_a, fixture)).content.decode()
+    assert first.count("/withdraw/") == LEARNERS_PER_PAGE
+    assert "l0000@" in first and f"l{LEARNERS_PER_PAGE:04d}@" not in first
+    assert 'rel="next" href="?show=all&amp;page=2"' in first  # a real link, no JavaScript
+    second = client.get(_url(org_a, fixture, "?show=all&page=2")).content.decode()
+    assert second.count("/withdraw/") == 10 and f"l{LEARNERS_PER_PAGE:04d}@" in second
+    found = client.get(_url(org_a, fixture, "?q=L0007")).content.decode()
+    assert found.count("/withdraw/") == 1 and "l0007@" in found
+    assert "1 learner matches “L0007”" in found
+    # htmx swaps the learners' section only.
+    partial = client.get(_url(org_a, fixture, "?q=l0007"), HTTP_HX_REQUEST="true").content.decode()
+    assert partial.lstrip().startswith('<section id="cohort-learners"') and "<html" not in partial
+    assert "l0007@" in partial
+    nobody = client.get(_url(org_a, fixture, "?q=nobody")).content.decode()
+    assert "Nobody matches this search" in nobody
+
+
+def test_the_overdue_and_not_started_views_come_from_the_rollup(client, org_a, org_b, admin_a):
+    fixture = make_pathway(org_a, n_steps=2)
+    _learners(org_a, fixture, 0, 2, done=0)
+    _learners(org_a, fixture, 2, 4, done=2)
+    client.force_login(admin_a.user)
+    not_started = client.get(_url(org_a, fixture, "?show=not_started")).content.decode()
+    assert "l0000@" in not_started and "l0001@" in not_started and "l0002@" not in not_started
+    assert "Not started (2)" in not_started
+
+
+def test_the_download_has_every_learner_of_the_view(client, org_a, org_b, admin_a):
+    fixture = make_pathway(org_a)
+    _learners(org_a, fixture, 0, LEARNERS_PER_PAGE + 10)
+    client.force_login(admin_a.user)
+    response = client.get(_url(org_a, fixture, "?show=all&format=csv"))
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                b"".join(response.streaming_content).decode("utf-8-sig")
+                if response.streaming
+                else response.content.decode("utf-8-sig")
+            )
+        )
+    )
+    assert rows[0][:2] == ["Learner", "E-mail"] and len(rows) == LEARNERS_PER_PAGE + 11
+    assert rows[1][4:7] == ["1", "4", "25"]  # steps done, steps total, percent (roll-up)
+    searched = client.get(_url(org_a, fixture, "?q=l0003&format=csv"))
+    body = b"".join(searched.streaming_content) if searched.streaming else searched.content
+    assert len(list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))) == 2
+
+
+@pytest.mark.parametrize(
+    "query", ["", "?show=overdue", "?show=not_started", "?q=learner", "?show=all&page=2"]
+)
+def test_the_page_runs_the_same_queries_and_stays_small_for_5_and_120_learners(
+    client, org_a, org_b, admin_a, query
+):
+    fixture = make_pathway(org_a)
+    client.force_login(admin_a.user)
+    counts, sizes = [], []
+    for start, stop in ((0, 5), (5, 120)):
+        _learners(org_a, fixture, start, stop)
+        for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+            with count_queries() as ctx:
+                response = client.get(_url(org_a, fixture, query), **headers)
+            assert response.status_code == 200
+            counts.append(len(ctx.app_queries))
+            sizes.append(len(response.content))
+    assert counts[:2] == counts[2:]
+    # One page of learners at most, whatever the cohort's size.
+    assert max(sizes) < 120_000
+
+
+def test_another_organisations_admin_gets_404_for_every_view_of_the_page(client, org_a, org_b):
+    fixture = make_pathway(org_a)
+    _learners(org_a, fixture, 0, 3)
+    intruder = make_member(org_b, "intruder@globex.example", is_admin=True)
+    make_pathway(org_b, name="Globex path")
+    client.force_login(intruder.user)
+    for query in ("", "?q=l0001", "?show=overdue&page=2", "?format=csv"):
+        assert client.get(f"/o/{org_b.slug}/cohorts/{fixture.cohort.pk}/{query}").status_code == 404
+        assert (
+            client.get(
+                f"/o/{org_a.slug}/cohorts/{fixture.cohort.pk}/{query}", HTTP_HX_REQUEST="true"
+            ).status_code
+            == 404
+        )
