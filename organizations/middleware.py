@@ -67,7 +67,7 @@ class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
 
     def process_request(self, request: HttpRequest) -> None:
         super().process_request(request)
-        request.user = SimpleLazyObject(lambda: _cached_signed_in_user(request))
+        request.user = SimpleLazyObject(lambda: _cached_signed_in_user(request))  # type: ignore[assignment]
 
 
 def _cached_signed_in_user(request: HttpRequest) -> Any:

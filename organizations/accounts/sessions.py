@@ -36,7 +36,7 @@ SESSION_DATA = "pathwise_session_data"
 
 def _session_with_account_sql(using: str) -> str:
     quote = connections[using].ops.quote_name
-    columns = ", ".join(f"u.{quote(f.column)}" for f in User._meta.concrete_fields)
+    columns = ", ".join(f"u.{quote(f.column)}" for f in User._meta.concrete_fields if f.column)
     # Identifiers from the models' own metadata, quoted; the values are parameters.
     return (
         f"SELECT {columns}, s.{quote('session_data')} AS {SESSION_DATA} "  # noqa: S608
@@ -78,7 +78,7 @@ def signed_in_user(request: HttpRequest) -> Any:
     with the account the session store read alongside the session (no second statement)."""
     session = request.session
     try:
-        user_id = auth._get_user_session_key(request)
+        user_id = auth._get_user_session_key(request)  # type: ignore[attr-defined]
         backend_path = session[auth.BACKEND_SESSION_KEY]
     except KeyError:
         return AnonymousUser()
