@@ -149,11 +149,16 @@ def _locust(
     ]
     run_env = {**env, "LOAD_THINK": str(think)}
     # Bounded twice: Locust's own --run-time, and a hard limit here.
-    subprocess.run(
-        command, env=run_env, check=False, timeout=seconds + 60, stdout=subprocess.DEVNULL
-    )
-    with open(f"{prefix}_stats.csv", newline="") as stats:
-        return list(csv.DictReader(stats))
+    with open(f"{prefix}.log", "w") as log:
+        subprocess.run(
+            command, env=run_env, check=False, timeout=seconds + 60, stdout=log, stderr=log
+        )
+    try:
+        with open(f"{prefix}_stats.csv", newline="") as stats:
+            return list(csv.DictReader(stats))
+    except OSError:
+        tail = Path(f"{prefix}.log").read_text()[-2000:]
+        raise SystemExit(f"make load: Locust wrote no figures for {phase}:\n{tail}") from None
 
 
 def _row(rows: list[dict[str, Any]], name: str) -> dict[str, Any] | None:
