@@ -107,7 +107,9 @@ class TenantMiddleware:
             org = next(
                 iter(
                     with_database_tenant(
-                        Organization.objects.filter(slug=match["slug"], is_active=True), user_id
+                        # Unique slug: no ordering needed (Meta orders by name).
+                        Organization.objects.filter(slug=match["slug"], is_active=True).order_by(),
+                        user_id,
                     )[:1]
                 ),
                 None,
@@ -142,12 +144,19 @@ class TenantMiddleware:
                     membership: Membership | None = key.created_by
                     request.api_key = key  # type: ignore[attr-defined]
                 else:
-                    membership = (
-                        Membership.objects.select_related("team")
-                        # For the navigation: a team manager's link to their teams' page.
-                        .annotate(manages_team=Exists(Team.objects.filter(manager=OuterRef("pk"))))
-                        .filter(user_id=request.user.pk or 0, is_active=True)
-                        .first()
+                    # One membership per (organisation, user): no ordering (Meta's would join
+                    # the user table to sort by e-mail).
+                    membership = next(
+                        iter(
+                            Membership.objects.select_related("team")
+                            # For the navigation: a team manager's link to their teams' page.
+                            .annotate(
+                                manages_team=Exists(Team.objects.filter(manager=OuterRef("pk")))
+                            )
+                            .filter(user_id=request.user.pk or 0, is_active=True)
+                            .order_by()[:1]
+                        ),
+                        None,
                     )
                 if membership is None:
                     if is_api:
