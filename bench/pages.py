@@ -247,14 +247,18 @@ def print_growth(results: dict[str, Any]) -> None:
         return
     a, b = results[str(small[0])], results[str(large[-1])]
     print(f"growth from {small[0]} to {large[-1]:,} learners (goal ≤ {GROWTH_GOAL:g}×):")
-    print(f"  {'page':<20} {'small':>8} {'large':>9}  {'time':>6}  {'× floor':>7}  stmts  goal")
+    print(
+        f"  {'page':<20} {'small':>8} {'large':>9}  {'time':>6}  {'× floor':>7}  stmts  "
+        "goal (on × floor)"
+    )
     for name, big in b.items():
         if name not in a:
             continue
         was = a[name]
         raw = big["median_ms"] / was["median_ms"]
         relative = (big["median_ms"] / big["floor_ms"]) / (was["median_ms"] / was["floor_ms"])
-        verdict = "ok" if min(raw, relative) <= GROWTH_GOAL else f"over {GROWTH_GOAL:g}×"
+        # Judged on the floor-relative growth: the raw one also carries the machine's load.
+        verdict = "ok" if relative <= GROWTH_GOAL else f"over {GROWTH_GOAL:g}×"
         print(
             f"  {name:<20} {was['median_ms']:6.2f}ms {big['median_ms']:7.2f}ms  {raw:5.2f}×  "
             f"{relative:6.2f}×  {was['statements']:2d}→{big['statements']:<2d} {verdict}"
