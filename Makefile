@@ -28,7 +28,7 @@ for cand in $$(ls -d "$$root"/versions/3.1[2-9]* 2>/dev/null | sort -rV); do \
 done
 endef
 
-.PHONY: help venv run debug test lint format worker bench clean
+.PHONY: help venv run debug test lint format worker bench load clean
 
 help:
 	@echo "Pathwise make targets:"
@@ -38,6 +38,7 @@ help:
 	@echo "  make test     ruff check, ruff format --check, mypy, pytest (PYTEST_ARGS=...)"
 	@echo "  make worker   Celery worker with beat (needs REDIS_URL)"
 	@echo "  make bench    run the benchmarks in bench/"
+	@echo "  make load     gunicorn + a bounded Locust profile on 127.0.0.1 (BENCH_DATABASE_URL)"
 	@echo "  make lint     ruff check, ruff format --check and mypy"
 	@echo "  make format   ruff format and ruff check --fix"
 	@echo "  make venv     create .venv and install pyproject.toml's dependencies (with dev)"
@@ -115,6 +116,12 @@ worker: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# gunicorn (one sync worker per core) against BENCH_DATABASE_URL, a PostgreSQL database seeded
+# by seed_demo, and Locust headless on loopback: 16 learners closed loop, then a 60 s mix of
+# 50 people at 1 s think time; prints a table per phase (bench/load.py).
+load: $(STAMP)
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache test-artifacts build *.egg-info

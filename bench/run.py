@@ -108,6 +108,9 @@ def main() -> None:
     measure_team_rollup()
     measure_growth_rollup()
     measure_pages(args.repeat)
+    from bench.pages import measure_pages_against_floor
+
+    measure_pages_against_floor()
 
 
 def summarise(name: str, timings: list[float], queries: int) -> None:

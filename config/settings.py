@@ -60,7 +60,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, with the account read in the same statement as the session.
+    "organizations.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "organizations.middleware.SignedInPagesMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -191,6 +192,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SAMESITE = "Lax"
+# Database sessions (revocable: ending a session deletes its row), read together with the
+# signed-in account in one statement (organizations/accounts/sessions.py).
+SESSION_ENGINE = "organizations.accounts.sessions"
 # Proxies in front of gunicorn whose X-Forwarded-For entries are trusted for the client address
 # (login throttling, security events): 1 behind the bundled nginx, 0 when exposed directly.
 PATHWISE_PROXY_COUNT = env_int("PATHWISE_PROXY_COUNT", 0)

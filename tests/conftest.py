@@ -114,7 +114,8 @@ def count_queries() -> Iterator[CaptureQueriesContext]:
     ctx.app_queries = [  # type: ignore[attr-defined]
         q
         for q in ctx.captured_queries
-        if not re.search(r"set_config\('app\.", q["sql"])
+        # The tenant SET on its own; a SELECT that also sets it (the organisation's) is counted.
+        if not re.match(r"select set_config\('app\.", q["sql"])
         and not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT"))
     ]
 
