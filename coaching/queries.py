@@ -15,7 +15,6 @@ from django.db.models import (
     Count,
     Exists,
     Max,
-    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -174,7 +173,7 @@ def coachee_rows(enrollments: Sequence[Enrollment], period: dt.date | None = Non
             )
         )
     computed = [row.computed_at for row in progress.values()]
-    return Roster(coachees=coachees, computed_at=min(computed) if computed else None)
+    return Roster(coachees=coachees, computed_at=max(computed) if computed else None)
 
 
 def coachees_of(coach: Membership) -> Roster:
@@ -447,7 +446,8 @@ class RosterSummary:
     counted: int
     overdue: int  # enrolments with overdue steps
     not_started: int
-    as_of: dt.datetime | None  # the oldest roll-up row counted: every figure is this fresh
+    as_of: dt.datetime | None  # the newest roll-up row counted: rows the roll-up left as they
+    # were (their figures did not change) keep the time they last changed
     attention: list[Coachee]  # overdue first, then not started, the first ``ATTENTION_SHOWN``
     attention_total: int
     period: dt.date | None
@@ -484,7 +484,7 @@ def roster_summary(coach: Membership) -> RosterSummary:
         overdue=Count("id", filter=Q(steps_overdue__gt=0)),
         not_started=Count("id", filter=Q(steps_done=0)),
         attention=Count("id", filter=behind),
-        as_of=Min("computed_at"),
+        as_of=Max("computed_at"),
     )
     first = [
         row.enrollment_id

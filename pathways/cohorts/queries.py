@@ -19,7 +19,6 @@ from django.db.models import (
     Count,
     Exists,
     Max,
-    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -318,7 +317,7 @@ def cohort_overview(cohort_id: int) -> tuple[CohortOverview, dt.date | None]:
             total=Sum("steps_total"),
             overdue=Sum("steps_overdue"),
             learners_overdue=Count("id", filter=Q(steps_overdue__gt=0)),
-            as_of=Min("computed_at"),
+            as_of=Max("computed_at"),
         )
     overview = CohortOverview(
         cohort=cohort,
