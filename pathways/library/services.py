@@ -451,6 +451,13 @@ def do_save_retrieval_item(
         options = check_retrieval_item(data)
         before = _item_snapshot(item) if item is not None else None
         if item is None:
+            # A double submit of the add form: the module row serialises the two, and the
+            # second finds the first's question instead of adding it again.
+            Module.objects.select_for_update().filter(pk=module.pk).first()
+            if RetrievalItem.objects.filter(
+                module=module, prompt__iexact=data.prompt.strip()
+            ).exists():
+                raise ValidationError({"prompt": [_("This module already asks this question.")]})
             last = RetrievalItem.objects.filter(module=module).order_by("-position").first()
             item = RetrievalItem(module=module, position=(last.position + 1) if last else 0)
         if item.pk is None or difficulty_level(item.difficulty) != data.level:
@@ -728,6 +735,11 @@ def do_save_choice(
         scores = check_choice(node, data)
         before = _choice_snapshot(choice) if choice is not None else None
         if choice is None:
+            # A double submit of the add form: the situation's row serialises the two, and the
+            # second finds the first's choice instead of adding it again.
+            ScenarioNode.objects.select_for_update().filter(pk=node.pk).first()
+            if ScenarioChoice.objects.filter(node=node, text__iexact=data.text.strip()).exists():
+                raise ValidationError({"text": [_("This situation already offers this choice.")]})
             last = ScenarioChoice.objects.filter(node=node).order_by("-position").first()
             choice = ScenarioChoice(node=node, position=(last.position + 1) if last else 0)
         choice.text = data.text.strip()
