@@ -91,9 +91,9 @@ def _queue_delivery(org_id: int, entry_id: int, when: dt.datetime) -> None:
     if time.monotonic() < _broker_down_until:
         logger.info("outbox %s: broker unreachable of late; left to the sweep", entry_id)
         return
-    eta = when if when > timezone.now() else None
+    options: dict[str, Any] = {"eta": when} if when > timezone.now() else {}
     try:
-        deliver_followup.apply_async((org_id, entry_id), eta=eta, retry=False)
+        deliver_followup.apply_async((org_id, entry_id), retry=False, **options)
     except Exception as exc:  # the broker's own errors (kombu, redis, socket) vary
         _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
         logger.warning(
