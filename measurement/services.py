@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -16,7 +15,7 @@ from django.utils import timezone
 from measurement.models import LearnerProgressRollup, TeamProgressRollup
 from organizations.models import Membership, Organization, Team
 from organizations.relative_dates import org_today, zone_named
-from organizations.tasking import enqueue_on_commit
+from organizations.tenancy import current_org
 from pathways.models import Enrollment
 from pathways.queries import (
     enrollment_progress_ctes,
@@ -24,9 +23,13 @@ from pathways.queries import (
     progress_sql_for_vendor,
 )
 
-# Facts that arrive close together share one roll-up: the first queues it this many seconds
-# ahead, later ones see the pending marker and do nothing.
+# Facts about one learner (or the whole organisation) that arrive within this window share one
+# roll-up: one outbox row per learner and window (its dedupe key), run at the window's end.
 ROLLUP_DEBOUNCE_SECONDS = 30
+# A roll-up runs this long after its window ends, so a fact whose transaction found the window's
+# row and committed just after the window closed is still seen by the roll-up.
+ROLLUP_GRACE_SECONDS = 5
+ROLLUP_HANDLER = "measurement.tasks.run_progress_rollup"
 
 
 def period_for(org: Organization, now: dt.datetime | None = None) -> dt.date:
@@ -36,26 +39,46 @@ def period_for(org: Organization, now: dt.datetime | None = None) -> dt.date:
 
 
 def _pending_key(org_id: int, learner_id: int | None = None) -> str:
+    """The outbox dedupe key prefix of a pending roll-up (the window number follows)."""
     if learner_id is None:
-        return f"pathwise:rollup-pending:{org_id}"
-    return f"pathwise:rollup-pending:{org_id}:{learner_id}"
+        return f"progress-rollup:{org_id}"
+    return f"progress-rollup:{org_id}:{learner_id}"
 
 
-def queue_progress_rollup(org_id: int, learner_id: int | None = None) -> None:
-    """Queue a progress roll-up after commit: one learner's (a fact about them changed), or the
-    whole organisation's (``learner_id`` None: a cohort or pathway version changed). Debounced
-    when a broker runs: facts that arrive close together share one roll-up."""
-    from measurement.tasks import rollup_learner_progress, rollup_progress
+def queue_progress_rollup(
+    org_id: int, learner_id: int | None = None, now: dt.datetime | None = None
+) -> None:
+    """Record a progress roll-up in the outbox, in the caller's transaction (the fact's): one
+    learner's (a fact about them changed), or the whole organisation's (``learner_id`` None: a
+    cohort or pathway version changed). Must run inside ``tenant_context`` of ``org_id``.
 
-    task, args = (
-        (rollup_progress, (org_id,))
-        if learner_id is None
-        else (rollup_learner_progress, (org_id, learner_id))
-    )
+    Only PostgreSQL is written here, never Redis or the broker: the fact commits whatever they
+    do, and the row commits with the fact or not at all. Facts that arrive close together
+    share one row (the dedupe key names the learner and the ``ROLLUP_DEBOUNCE_SECONDS``
+    window), delivered at the window's end by a worker or, when the broker was unreachable,
+    by the outbox sweep once it is back. Without a broker (tasks run eagerly, ``make run``) the
+    roll-up runs once, after commit.
+    """
+    from organizations.outbox.delivery import record_followup
+
+    org = current_org()
+    if org is None or org.pk != org_id:
+        raise RuntimeError("queue_progress_rollup must run inside its organisation's context.")
+    args = () if learner_id is None else (learner_id,)
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        enqueue_on_commit(task, *args)
-    elif cache.add(_pending_key(org_id, learner_id), 1, timeout=ROLLUP_DEBOUNCE_SECONDS * 4):
-        enqueue_on_commit(task, *args, countdown=ROLLUP_DEBOUNCE_SECONDS)
+        record_followup(ROLLUP_HANDLER, *args)
+        return
+    now = now or timezone.now()
+    window = int(now.timestamp() // ROLLUP_DEBOUNCE_SECONDS)
+    run_after = dt.datetime.fromtimestamp(
+        (window + 1) * ROLLUP_DEBOUNCE_SECONDS + ROLLUP_GRACE_SECONDS, tz=dt.UTC
+    )
+    record_followup(
+        ROLLUP_HANDLER,
+        *args,
+        dedupe_key=f"{_pending_key(org_id, learner_id)}:{window}",
+        run_after=run_after,
+    )
 
 
 @dataclass(frozen=True)
@@ -259,7 +282,6 @@ def do_rollup_progress(org: Organization, period: dt.date | None = None) -> Roll
     (the second run writes none); rows for enrolments or teams that no longer qualify are
     removed.
     """
-    cache.delete(_pending_key(org.pk))
     now = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
         return _write_rows(
@@ -284,7 +306,6 @@ def do_rollup_learner_progress(
     teammates to refresh, the learner rows' upsert and delete, the team upsert (and a delete
     when a team lost its last learner); 3 for a learner in no team.
     """
-    cache.delete(_pending_key(org.pk, learner_id))
     now = timezone.now()
     period = period or period_for(org, now)
     with transaction.atomic(), connection.cursor() as cursor:

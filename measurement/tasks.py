@@ -7,11 +7,52 @@ import logging
 from celery import shared_task
 
 from measurement import services
-from organizations.models import Organization
+from measurement.models import LearnerProgressRollup
+from organizations.models import Membership, Organization
+from organizations.outbox.delivery import record_followup
 from organizations.tasking import TenantTask, enqueue_on_commit
 from organizations.tenancy import current_org
 
 logger = logging.getLogger(__name__)
+
+TEAM_METRICS_HANDLER = "measurement.tasks.run_team_metrics_rollup"
+
+
+def run_progress_rollup(org: Organization, learner_id: int | None = None) -> None:
+    """Outbox handler of ``services.queue_progress_rollup``: one learner's roll-up (and their
+    team's), or the whole organisation's; the teams' metric roll-up follows through the outbox.
+    Runs in the delivery's transaction, so the outbox row is marked done with the rows written."""
+    from measurement import impact
+
+    if learner_id is None:
+        result = services.do_rollup_progress(org)
+        record_followup(TEAM_METRICS_HANDLER)
+    else:
+        # The teams the learner was counted in (they may have moved): their figures change too.
+        earlier = set(
+            LearnerProgressRollup.objects.filter(
+                learner_id=learner_id, team__isnull=False
+            ).values_list("team_id", flat=True)
+        )
+        result = services.do_rollup_learner_progress(org, learner_id)
+        impact.queue_team_rollups_for_learners([learner_id])
+        now_in = Membership.objects.filter(pk=learner_id).values_list("team_id", flat=True)
+        for team_id in sorted(earlier - set(now_in)):
+            impact.queue_team_rollup(team_id)
+    logger.info(
+        "progress roll-up for org %s (learner %s): %s learners, %s teams",
+        org.pk,
+        learner_id if learner_id is not None else "all",
+        result.learners,
+        result.teams,
+    )
+
+
+def run_team_metrics_rollup(org: Organization) -> None:
+    """Outbox handler: every team's metric roll-up, after the organisation's progress roll-up."""
+    from measurement import impact
+
+    impact.do_rollup_team_metrics()
 
 
 @shared_task(base=TenantTask, name="measurement.tasks.rollup_progress")
@@ -22,8 +63,9 @@ def rollup_progress(org_id: int) -> dict[str, object]:
     logger.info(
         "progress roll-up for org %s: %s learners, %s teams", org_id, result.learners, result.teams
     )
-    # The teams' roll-up reads the progress rows just written: queued once they commit.
-    enqueue_on_commit(rollup_team_metrics, org_id)
+    # The teams' roll-up reads the progress rows just written: recorded with them (outbox), so
+    # a broker that fails after this commit delays it and loses nothing.
+    record_followup(TEAM_METRICS_HANDLER)
     return {"period": result.period.isoformat(), "learners": result.learners, "teams": result.teams}
 
 

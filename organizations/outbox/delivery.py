@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,11 @@ logger = logging.getLogger(__name__)
 REDELIVER_AFTER = dt.timedelta(minutes=5)
 # Rows re-queued per organisation per sweep; each costs one small task.
 SWEEP_BATCH = 500
+# A row due within this time is queued on commit with its due time as the task's ETA, so a
+# debounced roll-up runs when its window ends rather than at the next sweep; later rows are
+# left to the sweep. A worker holds an ETA task unacknowledged until it runs, so this stays
+# well below the broker's visibility timeout (settings.CELERY_BROKER_TRANSPORT_OPTIONS).
+ETA_HORIZON = dt.timedelta(minutes=2)
 # After this many failed attempts a row stays in the table, undelivered, for a person to look at.
 MAX_ATTEMPTS = 8
 
@@ -39,8 +45,10 @@ def record_followup(
     Must be called inside ``tenant_context`` (the row belongs to the current organisation) and
     normally inside the transaction that writes the fact. ``args`` must be JSON values (ids, not
     model instances). Returns the new row, or ``None`` when ``dedupe_key`` was already recorded.
-    A ``run_after`` in the future is left to the beat sweep; otherwise delivery is queued on
-    commit (run eagerly, in process, when there is no broker).
+    Delivery is queued on commit (run eagerly, in process, when there is no broker), for
+    ``run_after`` when that is within ``ETA_HORIZON``; a later ``run_after`` is left to the
+    beat sweep, which also delivers any row whose queued delivery was lost (broker down, worker
+    killed).
     """
     import_string(handler)  # fail now, in the caller's transaction, on a typo
     when = run_after or timezone.now()
@@ -56,12 +64,44 @@ def record_followup(
             if dedupe_key:  # recorded concurrently by another transaction
                 return None
             raise
-    if when <= timezone.now():
-        from organizations.outbox.tasks import deliver_followup
-
+    if when - timezone.now() <= ETA_HORIZON:
         org_id, entry_id = entry.organization_id, entry.pk
-        transaction.on_commit(lambda: deliver_followup.delay(org_id, entry_id))
+        transaction.on_commit(lambda: _queue_delivery(org_id, entry_id, when))
     return entry
+
+
+# After a failed publish this process stops trying for this long: while the broker is down a
+# request pays for one failed attempt (about a second), not one per follow-up it records.
+BROKER_BACKOFF_SECONDS = 30.0
+_broker_down_until = 0.0
+
+
+def _queue_delivery(org_id: int, entry_id: int, when: dt.datetime) -> None:
+    """Queue one row's delivery (at ``when``); runs after the fact committed. A broker that
+    cannot be reached is logged, never raised: the fact is saved and the request succeeds, and
+    the beat sweep delivers the row once the broker is back."""
+    global _broker_down_until
+    from django.conf import settings
+
+    from organizations.outbox.tasks import deliver_followup
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:  # no broker: run now, errors surface
+        deliver_followup.delay(org_id, entry_id)
+        return
+    if time.monotonic() < _broker_down_until:
+        logger.info("outbox %s: broker unreachable of late; left to the sweep", entry_id)
+        return
+    options: dict[str, Any] = {"eta": when} if when > timezone.now() else {}
+    try:
+        deliver_followup.apply_async((org_id, entry_id), retry=False, **options)
+    except Exception as exc:  # the broker's own errors (kombu, redis, socket) vary
+        _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
+        logger.warning(
+            "outbox %s: delivery not queued (%s: %s); the sweep will deliver it",
+            entry_id,
+            type(exc).__name__,
+            exc,
+        )
 
 
 @dataclass(frozen=True)

@@ -588,6 +588,7 @@ def apply_plan(plan: ImportPlan, actor: User | None, *, job_id: int | None = Non
         # managers, and a CASE per row (bulk_update) grows with the file.
         reports_of: dict[int | None, list[int]] = defaultdict(list)
         audit: list[AuditEntry] = []
+        moves: dict[int, int | None] = {}  # people changing team: their team before
         for person in [*plan.new_people, *plan.updated_people]:
             membership = by_email[person.email]
             row = rows[person.email]
@@ -604,6 +605,7 @@ def apply_plan(plan: ImportPlan, actor: User | None, *, job_id: int | None = Non
                     membership.function = row.function or ""
                     changed_fields.add("function")
                 if "team" in person.changes:
+                    moves[membership.pk] = membership.team_id
                     membership.team = teams[row.team.lower()] if row.team else None
                     changed_fields.add("team")
                 if "roles" in person.changes:
@@ -638,6 +640,9 @@ def apply_plan(plan: ImportPlan, actor: User | None, *, job_id: int | None = Non
                 Membership.objects.filter(pk__in=report_ids[start : start + WRITE_BATCH]).update(
                     manager_id=manager_id
                 )
+        from organizations.people.services import queue_rollups_for_moves
+
+        queue_rollups_for_moves(moves)  # their progress and both teams' roll-ups (outbox)
         # Per-person entries in bulk (one record_change per person would cost a statement
         # each on a 5,000-row feed); the import itself goes through record_change below.
         AuditEntry.objects.bulk_create(audit, batch_size=WRITE_BATCH)

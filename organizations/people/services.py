@@ -245,6 +245,39 @@ def check_account_change(membership: Membership, email: str, name: str) -> None:
         )
 
 
+# More people than this moved at once (an import, a sync): one roll-up of the whole
+# organisation instead of one per person.
+MOVES_PER_PERSON_LIMIT = 200
+
+
+def queue_rollups_for_moves(moves: dict[int, int | None]) -> None:
+    """People changed team (``{membership id: team id before}``, read before the change): in
+    the caller's transaction, record each person's progress roll-up (it rewrites their rows and
+    both teams' rows, then queues both teams' metric roll-ups) and, now, the metric roll-ups of
+    the teams they left and joined. All through the outbox, debounced; nothing waits for the
+    nightly run. Must run inside ``tenant_context``."""
+    from measurement.impact import queue_team_rollup
+    from measurement.services import queue_progress_rollup
+    from organizations.tenancy import current_org_id
+
+    if not moves:
+        return
+    org_id = current_org_id()
+    assert org_id is not None
+    now_in = dict(Membership.objects.filter(pk__in=list(moves)).values_list("pk", "team_id"))
+    moved = {pk: old for pk, old in moves.items() if now_in.get(pk, old) != old}
+    if not moved:
+        return
+    if len(moved) > MOVES_PER_PERSON_LIMIT:
+        queue_progress_rollup(org_id)
+    else:
+        for membership_id in sorted(moved):
+            queue_progress_rollup(org_id, membership_id)
+    teams = {t for t in moved.values() if t} | {now_in[pk] for pk in moved if now_in.get(pk)}
+    for team_id in sorted(teams):
+        queue_team_rollup(team_id)
+
+
 def _apply_person_fields(
     membership: Membership,
     *,
@@ -281,6 +314,7 @@ def do_update_person(actor: User | None, membership: Membership, data: PersonDat
             Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
         )
         before = _person_snapshot(membership)
+        team_before = membership.team_id
         email = data.email.strip().lower()
         check_email_free(email, membership.user)
         check_account_change(membership, email, data.name)
@@ -298,6 +332,7 @@ def do_update_person(actor: User | None, membership: Membership, data: PersonDat
             roles=data.roles,
         )
         membership.save()
+        queue_rollups_for_moves({membership.pk: team_before})
         after = _person_snapshot(membership)
         if after != before:
             record_change(

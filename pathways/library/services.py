@@ -96,11 +96,28 @@ class ModuleData:
     impacts: Sequence[str] = ()
 
 
-def check_module(data: ModuleData) -> list[Competency]:
-    """Validate a module's fields; return its competencies. Raises ValidationError by field."""
+def _module_title_taken(title: str) -> str:
+    return _("Another module is called “%(title)s”.") % {"title": title}
+
+
+def check_module_title(title: str, module: Module | None) -> list[str]:
+    """What is wrong with ``title`` (stripped) for ``module`` (None: a new one), if anything:
+    titles are unique in the library whatever their case, so a second submit of the create
+    form is refused instead of making a second module."""
+    if not title:
+        return [_("Give the module a title.")]
+    same_title = Module.objects.filter(title__iexact=title)
+    if module is not None and module.pk is not None:
+        same_title = same_title.exclude(pk=module.pk)
+    return [_module_title_taken(title)] if same_title.exists() else []
+
+
+def check_module(data: ModuleData, module: Module | None = None) -> list[Competency]:
+    """Validate a module's fields (``module``: the one being edited, None when creating);
+    return its competencies. Raises ValidationError by field."""
     errors: dict[str, list[str]] = {}
-    if not data.title.strip():
-        errors.setdefault("title", []).append(_("Give the module a title."))
+    if title_problems := check_module_title(data.title.strip(), module):
+        errors["title"] = title_problems
     try:
         check_minutes(data.minutes)
     except ValidationError as exc:
@@ -144,9 +161,11 @@ def module_snapshot(module: Module) -> dict[str, Any]:
 
 
 def do_save_module(actor: User | None, module: Module | None, data: ModuleData) -> Module:
-    """Create (``module=None``) or update a module with its competencies and tags."""
-    with transaction.atomic():
-        competencies = check_module(data)
+    """Create (``module=None``) or update a module with its competencies and tags. A title
+    another module has (in any case) is refused, also when two saves race past the check."""
+    taken = ValidationError({"title": [_module_title_taken(data.title.strip())]})
+    with refuse_duplicate(Module, "module_unique_title_ci", taken):
+        competencies = check_module(data, module)
         before = module_snapshot(module) if module is not None else None
         if module is None:
             module = Module(status=Module.Status.DRAFT)
@@ -432,6 +451,13 @@ def do_save_retrieval_item(
         options = check_retrieval_item(data)
         before = _item_snapshot(item) if item is not None else None
         if item is None:
+            # A double submit of the add form: the module row serialises the two, and the
+            # second finds the first's question instead of adding it again.
+            Module.objects.select_for_update().filter(pk=module.pk).first()
+            if RetrievalItem.objects.filter(
+                module=module, prompt__iexact=data.prompt.strip()
+            ).exists():
+                raise ValidationError({"prompt": [_("This module already asks this question.")]})
             last = RetrievalItem.objects.filter(module=module).order_by("-position").first()
             item = RetrievalItem(module=module, position=(last.position + 1) if last else 0)
         if item.pk is None or difficulty_level(item.difficulty) != data.level:
@@ -709,6 +735,11 @@ def do_save_choice(
         scores = check_choice(node, data)
         before = _choice_snapshot(choice) if choice is not None else None
         if choice is None:
+            # A double submit of the add form: the situation's row serialises the two, and the
+            # second finds the first's choice instead of adding it again.
+            ScenarioNode.objects.select_for_update().filter(pk=node.pk).first()
+            if ScenarioChoice.objects.filter(node=node, text__iexact=data.text.strip()).exists():
+                raise ValidationError({"text": [_("This situation already offers this choice.")]})
             last = ScenarioChoice.objects.filter(node=node).order_by("-position").first()
             choice = ScenarioChoice(node=node, position=(last.position + 1) if last else 0)
         choice.text = data.text.strip()

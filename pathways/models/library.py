@@ -48,6 +48,13 @@ class Module(TenantModel):
     class Meta:
         ordering = ["title"]
         indexes = [models.Index(fields=["organization", "status"], name="module_org_status")]
+        constraints = [
+            # One module per title in the library, whatever its case: a double submit of the
+            # create form (or two admins at once) makes one module, the second is refused.
+            models.UniqueConstraint(
+                F("organization"), Lower("title"), name="module_unique_title_ci"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -118,3 +118,35 @@ def test_a_scheduled_followup_waits_until_it_is_due(org_a, django_capture_on_com
     with freeze_time(due + dt.timedelta(seconds=1)):
         requeue_overdue_followups.delay(org_a.pk)
     assert [(org_a.pk, (9,))] == CALLS
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unreachable_broker_neither_fails_the_fact_nor_loses_the_followup(org_a, caplog):
+    """Redis down: the publish after commit fails fast, is logged and not raised (the fact's
+    request succeeds); the next follow-ups within the back-off do not even try; once the broker
+    is back the sweep delivers every row."""
+    from tests.organizations.outbox.brokers import redis_unreachable
+
+    with redis_unreachable():
+        with tenant_context(org_a):  # commits at the end of the block: on_commit publishes
+            first = delivery.record_followup(HANDLER, 1)
+        with tenant_context(org_a):
+            second = delivery.record_followup(HANDLER, 2)
+    assert "delivery not queued" in caplog.text and "left to the sweep" in caplog.text
+    assert CALLS == []
+    with tenant_context(org_a):
+        assert OutboxEntry.objects.filter(done_at__isnull=True).count() == 2
+    later = timezone.now() + delivery.REDELIVER_AFTER + dt.timedelta(seconds=5)
+    with freeze_time(later):
+        requeue_overdue_followups.delay(org_a.pk)  # the broker is back (eager here)
+    assert sorted(CALLS) == [(org_a.pk, (1,)), (org_a.pk, (2,))]
+    with tenant_context(org_a):
+        assert {e.pk for e in OutboxEntry.objects.filter(done_at__isnull=False)} == {
+            first.pk,
+            second.pk,
+        }
+
+
+@pytest.fixture(autouse=True)
+def _broker_presumed_up(monkeypatch):
+    monkeypatch.setattr(delivery, "_broker_down_until", 0.0)
