@@ -53,7 +53,8 @@ def through_pgbouncer(blocker: Any) -> Iterator[None]:
             except OperationalError as exc:
                 first_line = str(exc).strip().splitlines()[0]
                 pytest.exit(
-                    f"PgBouncer at {host}:{port} refused the test database: {first_line}", 2
+                    f"cannot reach the test database through PgBouncer at {host}:{port}: {first_line}",
+                    2,
                 )
         yield
     finally:
