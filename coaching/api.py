@@ -69,6 +69,12 @@ class SessionSerializer(StrictSerializer):
     private_notes = serializers.CharField()
     shared_summary = serializers.CharField()
     participants = ParticipantSerializer(many=True)
+    project = serializers.IntegerField(
+        source="project_id",
+        allow_null=True,
+        help_text="The coachee's project this 1:1 works on (an id of the projects API), or null",
+    )
+    project_title = serializers.CharField(source="project.title", allow_null=True)
 
 
 class AttendanceSerializer(StrictSerializer):
@@ -96,6 +102,16 @@ class SessionLogSerializer(StrictSerializer):
     private_notes = serializers.CharField(max_length=20000, required=False, allow_blank=True)
     shared_summary = serializers.CharField(max_length=20000, required=False, allow_blank=True)
     agreed = AgreedSerializer(many=True, required=False, default=list)
+    project = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        allow_null=True,
+        required=False,
+        help_text=(
+            "A 1:1 only: the coachee's project the session worked on (one they work on, in this "
+            "organisation); null unlinks it; left out, the link stays as it is"
+        ),
+    )
 
     def to_log(self) -> services.SessionLog:
         d = self.validated_data
@@ -116,6 +132,7 @@ class SessionLogSerializer(StrictSerializer):
                 )
                 for a in d["agreed"]
             ],
+            project=d.get("project", services.Keep.KEEP),
         )
 
 
@@ -150,8 +167,10 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
     lookup_value_converter = "int"
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        queryset = queryset.filter(coach=member(self.request)).prefetch_related(
-            "participants__learner__user"
+        queryset = (
+            queryset.filter(coach=member(self.request))
+            .select_related("project")
+            .prefetch_related("participants__learner__user")
         )
         if self.action != "list":
             return queryset
@@ -167,7 +186,9 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
         return queryset
 
     @extend_schema(
-        summary="Log a session: attendance, actual length, notes, summary, experiments",
+        summary=(
+            "Log a session: attendance, actual length, notes, summary, experiments, the project"
+        ),
         request=SessionLogSerializer,
         examples=[
             OpenApiExample(
@@ -188,6 +209,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
                             "due_on": "2026-04-01",
                         }
                     ],
+                    "project": 8,
                 },
                 request_only=True,
             )

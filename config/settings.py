@@ -98,6 +98,10 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA foreign_keys=ON;"}
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
+elif env_bool("DATABASE_TRANSACTION_POOLING", False):
+    # DATABASE_URL is PgBouncer in transaction pooling mode: no server-side cursors, which outlive
+    # the transaction (prepared statements are off already; the tenant setting is transaction-local).
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "organizations.User"

@@ -17,6 +17,7 @@ from django.utils import timezone
 from organizations.models import Membership, Organization, Team, User
 from organizations.tenancy import tenant_context
 from pathways.models import Cohort, Enrollment, Module, Pathway, PathwayVersion, Stage, Step
+from tests.pgbouncer import PGBOUNCER_URL, through_pgbouncer
 
 PASSWORD = "correct-horse-battery"
 
@@ -24,6 +25,16 @@ requires_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="needs PostgreSQL (row-level security); set DATABASE_URL=postgres://…",
 )
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """With ``PGBOUNCER_URL``, the tests talk to the test database through PgBouncer."""
+    if not PGBOUNCER_URL:
+        yield
+        return
+    with through_pgbouncer(django_db_blocker):
+        yield
 
 
 @pytest.fixture

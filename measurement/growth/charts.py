@@ -66,6 +66,36 @@ def _finding(picture: GrowthPicture) -> str:
     return _("Colleagues' 360 ratings per competency")
 
 
+def _points(
+    label: str,
+    names: list[str],
+    values: list[float | None],
+    raters: list[int | None],
+    colour: str,
+    symbol: str,
+    *,
+    size: int = 13,
+    detail: tuple[list[list[Any]], str] | None = None,
+) -> go.Scatter:
+    """One series of colleagues' means, a marker per competency; the hover names the series,
+    the mean on the rating scale and the raters behind it, then ``detail``: more values per
+    competency and the hover text that shows them (``%{customdata[1]}`` onwards)."""
+    extra, extra_hover = detail if detail is not None else ([[] for _row in names], "")
+    marker: dict[str, Any] = {"color": colour, "size": size, "symbol": symbol}
+    if symbol.endswith("-open"):
+        marker["line"] = {"width": 3}  # an open marker needs a thick rim to be seen
+    return go.Scatter(
+        x=values,
+        y=names,
+        mode="markers",
+        name=label,
+        marker=marker,
+        customdata=[[n, *more] for n, more in zip(raters, extra, strict=True)],
+        hovertemplate=f"<b>%{{y}}</b><br>{label}: %{{x:.2f}} of {SCALE_MAX}<br>"
+        f"%{{customdata[0]}} raters{extra_hover}<extra></extra>",
+    )
+
+
 def growth_figure(picture: GrowthPicture) -> dict[str, Any]:
     """Colleagues' mean per competency at the baseline and the follow-up (a line between the
     two), and the latest pulse on the pulsed behaviours, on the 1–5 scale."""
@@ -91,75 +121,53 @@ def growth_figure(picture: GrowthPicture) -> dict[str, Any]:
             showlegend=False,
         )
     ]
-    baseline_label = _("Colleagues at the baseline")
     traces.append(
-        go.Scatter(
-            x=[c.baseline_others if c.has_baseline else None for c in rows],
-            y=names,
-            mode="markers",
-            name=baseline_label,
-            marker={"color": PALETTE[0], "size": 13, "symbol": "circle-open", "line": {"width": 3}},
-            customdata=[[c.baseline_others_n] for c in rows],
-            hovertemplate="<b>%{y}</b><br>"
-            + baseline_label
-            + ": %{x:.2f} of 5<br>%{customdata[0]} raters<extra></extra>",
+        _points(
+            _("Colleagues at the baseline"),
+            names,
+            [c.baseline_others if c.has_baseline else None for c in rows],
+            [c.baseline_others_n for c in rows],
+            PALETTE[0],
+            "circle-open",
         )
     )
     if any(c.has_follow_up for c in rows):
-        follow_label = _("Colleagues at the follow-up")
         traces.append(
-            go.Scatter(
-                x=[c.follow_up_others if c.has_follow_up else None for c in rows],
-                y=names,
-                mode="markers",
-                name=follow_label,
-                marker={"color": PALETTE[2], "size": 13, "symbol": "circle"},
-                customdata=[
-                    [c.follow_up_others_n, c.change or 0.0, c.rci or 0.0, c.reading or "–"]
-                    for c in rows
-                ],
-                hovertemplate="<b>%{y}</b><br>"
-                + follow_label
-                + ": %{x:.2f} of 5<br>%{customdata[0]} raters; change %{customdata[1]:+.2f}, "
-                "RCI %{customdata[2]:.2f}: %{customdata[3]}<extra></extra>",
+            _points(
+                _("Colleagues at the follow-up"),
+                names,
+                [c.follow_up_others if c.has_follow_up else None for c in rows],
+                [c.follow_up_others_n for c in rows],
+                PALETTE[2],
+                "circle",
+                detail=(
+                    [[c.change or 0.0, c.rci or 0.0, c.reading or "–"] for c in rows],
+                    "; change %{customdata[1]:+.2f}, RCI %{customdata[2]:.2f}: %{customdata[3]}",
+                ),
             )
         )
     if any(c.has_new_baseline for c in rows):
-        new_label = _("Colleagues at a new baseline")
         traces.append(
-            go.Scatter(
-                x=[c.new_baseline_others if c.has_new_baseline else None for c in rows],
-                y=names,
-                mode="markers",
-                name=new_label,
-                marker={
-                    "color": PALETTE[3],
-                    "size": 12,
-                    "symbol": "square-open",
-                    "line": {"width": 3},
-                },
-                customdata=[[c.new_baseline_others_n] for c in rows],
-                hovertemplate="<b>%{y}</b><br>"
-                + new_label
-                + ": %{x:.2f} of 5<br>%{customdata[0]} raters<extra></extra>",
+            _points(
+                _("Colleagues at a new baseline"),
+                names,
+                [c.new_baseline_others if c.has_new_baseline else None for c in rows],
+                [c.new_baseline_others_n for c in rows],
+                PALETTE[3],
+                "square-open",
+                size=12,
             )
         )
     if any(c.latest_pulse and c.latest_pulse.others_mean is not None for c in rows):
-        pulse_label = _("Latest pulse (pulsed behaviours only)")
         traces.append(
-            go.Scatter(
-                x=[
-                    c.latest_pulse.others_mean if c.latest_pulse else None  # type: ignore[union-attr]
-                    for c in rows
-                ],
-                y=names,
-                mode="markers",
-                name=pulse_label,
-                marker={"color": PALETTE[1], "size": 11, "symbol": "x"},
-                customdata=[[c.latest_pulse.others_n if c.latest_pulse else 0] for c in rows],
-                hovertemplate="<b>%{y}</b><br>"
-                + pulse_label
-                + ": %{x:.2f} of 5<br>%{customdata[0]} raters<extra></extra>",
+            _points(
+                _("Latest pulse (pulsed behaviours only)"),
+                names,
+                [c.latest_pulse.others_mean if c.latest_pulse else None for c in rows],
+                [c.latest_pulse.others_n if c.latest_pulse else 0 for c in rows],
+                PALETTE[1],
+                "x",
+                size=11,
             )
         )
     fig = go.Figure(traces)
