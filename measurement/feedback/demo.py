@@ -28,7 +28,7 @@ from measurement.feedback.models import (
     Relationship,
     Report,
 )
-from organizations.demo import DemoPeople
+from organizations.demo import DemoPeople, refresh_statistics
 from organizations.models import Membership
 from organizations.outbox.models import OutboxEntry
 from pathways.models import Cohort, Enrollment
@@ -75,6 +75,7 @@ def seed_feedback(people: DemoPeople, cohort: Cohort) -> None:
     baseline = launch(people, spec, today)
     skill = {m.pk: rng.uniform(2.4, 3.8) for m in people.learners}
     _run(people, baseline, rng, skill, everyone_answers=True)
+    refresh_statistics()  # the bulk-inserted answers, for the reads that follow
     close_and_freeze(people, baseline)
     _age(baseline, BASELINE_AGE)
     _send_pulses_in_bulk(people, baseline, today)
@@ -515,11 +516,16 @@ def _answer_pulses(
     answers: list[Answer] = []
     submitted: list[int] = []
     pulses = Pulse.objects.filter(participant__cycle=baseline).select_related("participant")
+    requests: dict[int, list[RaterRequest]] = defaultdict(list)
+    for request in (
+        RaterRequest.objects.filter(pulse__participant__cycle=baseline)
+        .select_related("participant__cycle", "pulse")
+        .order_by("id")
+    ):
+        requests[request.pulse_id].append(request)  # type: ignore[index]
     for pulse in pulses.order_by("number", "participant_id"):
         learner_id = pulse.participant.learner_id
-        for request in RaterRequest.objects.filter(pulse=pulse).select_related(
-            "participant__cycle", "pulse"
-        ):
+        for request in requests[pulse.pk]:
             scores = {
                 i: max(1, min(5, round(skill[learner_id] + 0.3 + rng.gauss(0, 0.6))))
                 for i in pulse.item_ids

@@ -30,6 +30,7 @@ from organizations.demo import (
     DEMO_PASSWORD,
     HAND_MADE_LEARNERS,
     ensure_org,
+    refresh_statistics,
     seed_people,
     seed_security,
 )
@@ -83,7 +84,9 @@ class Command(BaseCommand):
                 seed_scenario_plays(people)
                 seed_learning(people)  # last: builds on every other area's demo
                 seed_projects(people, cohort)
+                refresh_statistics()
                 seed_feedback(people, cohort)
+                refresh_statistics()
                 seed_api_keys(people.admin, org.slug)
                 seed_security(people)
                 seed_coaching(people)
