@@ -222,8 +222,8 @@ def seed_people(
         .select_related("user")
         .order_by("user__email")
     )
-    first = set(emails[: max(0, hand_made)])
-    chosen = frozenset([learner.pk] + [m.pk for m in all_learners if m.user.email in first])
+    by_hand = set(emails[: max(0, hand_made)])
+    chosen = frozenset([learner.pk] + [m.pk for m in all_learners if m.user.email in by_hand])
     return DemoPeople(
         org, admin, learner, coach, sponsor, all_learners, teams, consultant, hand_made=chosen
     )

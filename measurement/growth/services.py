@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from measurement import sources, stats
@@ -83,7 +83,15 @@ UPDATE_FIELDS = [
 ]
 # The figures of a row, compared with the stored ones to skip unchanged rows.
 FIGURES = UPDATE_FIELDS[:-1]
-_DEFAULTS = {f: LearnerCompetencyRollup._meta.get_field(f).get_default() for f in FIGURES}
+
+
+def _default(name: str) -> Any:
+    field = LearnerCompetencyRollup._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field.get_default()
+
+
+_DEFAULTS = {f: _default(f) for f in FIGURES}
 
 
 def queue_growth_rollup(learner_ids: Iterable[int], now: dt.datetime | None = None) -> None:
