@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import defaultdict
+from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from competencies.models import Competency
@@ -289,6 +290,44 @@ BULK_PARTICIPANTS = 500
 BULK_ROWS = 5000  # rows per INSERT
 
 
+# Columns and PostgreSQL types of the append-only facts written by ``insert_facts``.
+FACT_COLUMNS = {
+    Answer: (
+        ("organization_id", "request_id", "item_id", "score", "created_at"),
+        ("bigint", "bigint", "bigint", "smallint", "timestamptz"),
+    ),
+    Comment: (
+        ("organization_id", "request_id", "question", "text", "created_at"),
+        ("bigint", "bigint", "smallint", "text", "timestamptz"),
+    ),
+}
+
+
+def insert_facts(model: type[Answer] | type[Comment], rows: list[tuple[Any, ...]]) -> None:
+    """Append answers or comments, values in ``FACT_COLUMNS`` order as the database stores
+    them, without building a model instance per row (what makes ``bulk_create`` of a million
+    answers take many minutes): on PostgreSQL one ``INSERT … SELECT FROM unnest(…)`` per
+    ``BULK_ROWS`` rows, on SQLite ``executemany``. Ids follow the order of ``rows``. The
+    organisation is on every row (row-level security checks it on insert)."""
+    columns, types = FACT_COLUMNS[model]
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    # Table, column names and types are the model's own (FACT_COLUMNS), never input.
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{t}[]" for t in types)
+        sql = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608
+    else:
+        places = ", ".join(["%s"] * len(columns))
+        sql = f"INSERT INTO {table} ({names}) VALUES ({places})"  # noqa: S608
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BULK_ROWS):
+            chunk = rows[start : start + BULK_ROWS]
+            if connection.vendor == "postgresql":
+                cursor.execute(sql, [list(column) for column in zip(*chunk, strict=True)])
+            else:
+                cursor.executemany(sql, chunk)
+
+
 class _BulkRound:
     """The rows ``do_nominate``, ``do_submit_nominations``, ``do_approve_nominations`` and
     ``do_save_answers`` would write for participants who are not hand-made, held in memory and
@@ -448,32 +487,19 @@ class _BulkRound:
             RaterRequest.objects.filter(pk__in=self.invited).update(
                 status=RaterRequest.Status.INVITED, invited_at=now
             )
-            answers, comments, submitted = [], [], []
+            at = connection.ops.adapt_datetimefield_value(now)
+            answers: list[tuple[Any, ...]] = []
+            comments: list[tuple[Any, ...]] = []
+            submitted = []
             for request, scores, texts in self.answers:
                 answers += [
-                    Answer(
-                        organization_id=self.org_id,
-                        request_id=request.pk,
-                        item_id=item_id,
-                        score=score,
-                        created_at=now,
-                    )
+                    (self.org_id, request.pk, item_id, score, at)
                     for item_id, score in scores.items()
                 ]
-                comments += [
-                    Comment(
-                        organization_id=self.org_id,
-                        request_id=request.pk,
-                        question=q,
-                        text=t,
-                        created_at=now,
-                    )
-                    for q, t in texts.items()
-                    if t
-                ]
+                comments += [(self.org_id, request.pk, q, t, at) for q, t in texts.items() if t]
                 submitted.append(request.pk)
-            Answer.objects.bulk_create(answers, batch_size=BULK_ROWS)
-            Comment.objects.bulk_create(comments, batch_size=BULK_ROWS)
+            insert_facts(Answer, answers)
+            insert_facts(Comment, comments)
             for start in range(0, len(submitted), BULK_ROWS):
                 RaterRequest.objects.filter(
                     pk__in=submitted[start : start + BULK_ROWS],
@@ -513,7 +539,8 @@ def _answer_pulses(
     learners' through the service, the others' bulk-inserted as ``do_save_answers`` writes."""
     today = timezone.localdate()
     now = timezone.now()
-    answers: list[Answer] = []
+    at = connection.ops.adapt_datetimefield_value(now)
+    answers: list[tuple[Any, ...]] = []
     submitted: list[int] = []
     pulses = Pulse.objects.filter(participant__cycle=baseline).select_related("participant")
     requests: dict[int, list[RaterRequest]] = defaultdict(list)
@@ -535,19 +562,10 @@ def _answer_pulses(
                 continue
             if request.status != RaterRequest.Status.INVITED:
                 continue
-            answers += [
-                Answer(
-                    organization_id=people.org.pk,
-                    request_id=request.pk,
-                    item_id=i,
-                    score=score,
-                    created_at=now,
-                )
-                for i, score in scores.items()
-            ]
+            answers += [(people.org.pk, request.pk, i, score, at) for i, score in scores.items()]
             submitted.append(request.pk)
     with transaction.atomic():
-        Answer.objects.bulk_create(answers, batch_size=BULK_ROWS)
+        insert_facts(Answer, answers)
         for start in range(0, len(submitted), BULK_ROWS):
             RaterRequest.objects.filter(
                 pk__in=submitted[start : start + BULK_ROWS], status=RaterRequest.Status.INVITED
