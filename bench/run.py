@@ -1,16 +1,20 @@
 """Pathwise benchmarks: ``make bench`` (or ``.venv/bin/python bench/run.py``).
 
-Seeds one organisation with 5,000 learners (``--learners``) and 200 modules (``--modules``),
-gives the demo learner a review card for every module's retrieval items, then measures the
-server time (median and p95 over ``--repeat`` requests, in process through Django's test
-client, one core) and the query count of the learner home, the review page, the sponsor
-home and the admin's programme health; the organisation's progress roll-up and the
-one-learner roll-up a completed step queues against the bare SQL of the same figures
-(bench/rollup.py); then the impact and team roll-ups against the bare SQL aggregates of their
-facts (bench/impact.py) and the team manager's page. Uses its own
+Seeds both demo organisations with ``seed_demo --learners 5000`` (``--learners``: 5,000 learners
+per organisation, their 360s, pulses, practice and progress; the hand-made few through the
+services, the rest bulk-inserted) and adds 200 modules (``--modules``), gives the demo learner
+a review card for every module's retrieval items, then measures the server time (median and
+p95 over ``--repeat`` requests, in process through Django's test client, one core) and the
+query count of the learner home, the review page, the sponsor home and the admin's programme
+health; the organisation's progress roll-up and the one-learner roll-up a completed step
+queues against the bare SQL of the same figures (bench/rollup.py); then the impact, team and
+growth roll-ups against the bare SQL aggregates of their facts (bench/impact.py), the query
+count of every impact dashboard, and every role's pages against a floor behind the same
+middleware (bench/pages.py). Uses its own
 database: ``BENCH_DATABASE_URL`` (e.g. a PostgreSQL URL for a non-superuser role), else a SQLite
-file in /tmp. ``--no-seed`` measures a database already migrated and seeded (seeding 5,000
-learners takes most of an hour on SQLite).
+file in /tmp. ``--no-seed`` measures a database already migrated and seeded;
+``--seed-learners N`` seeds N learners with seed_demo and bulk-adds the rest to the demo
+organisation's running cohort only (no 360, a quicker and thinner data set).
 """
 
 from __future__ import annotations
@@ -39,7 +43,8 @@ def main() -> None:
         "--seed-learners",
         type=int,
         default=None,
-        help="seed_demo with this many learners, then bulk-add the rest of --learners",
+        help="seed_demo with this many learners, then bulk-add the rest of --learners to the "
+        "demo organisation's running cohort (default: seed_demo with all of them)",
     )
     args = parser.parse_args()
 
@@ -78,7 +83,10 @@ def main() -> None:
         seeded = min(args.learners, args.seed_learners or args.learners)
         with open(os.devnull, "w") as quiet:
             call_command("seed_demo", "--learners", str(seeded), stdout=quiet)
-        print(f"seed_demo --learners {seeded} (2 organisations): {time.perf_counter() - t0:.1f} s")
+        print(
+            f"seed_demo --learners {seeded} (2 organisations, {seeded:,} learners each): "
+            f"{time.perf_counter() - t0:.1f} s"
+        )
         if seeded < args.learners:
             from bench.scenarios import add_learners
 
@@ -88,6 +96,7 @@ def main() -> None:
 
     from bench.impact import (
         add_business_units,
+        measure_dashboards,
         measure_growth_rollup,
         measure_impact_rollup,
         measure_team_rollup,
@@ -107,6 +116,7 @@ def main() -> None:
     measure_impact_rollup(values)
     measure_team_rollup()
     measure_growth_rollup()
+    measure_dashboards(min(args.repeat, 20))
     measure_pages(args.repeat)
     from bench.pages import measure_pages_against_floor
 

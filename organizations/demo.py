@@ -107,6 +107,24 @@ class DemoPeople:
     learners: list[Membership]
     teams: dict[str, Team]
     consultant: Membership | None = None
+    # Learners whose facts go through the services (the demo's named people and the first
+    # learners); every other learner's facts are bulk-inserted in the shapes the services write.
+    hand_made: frozenset[int] = frozenset()
+
+    def is_hand_made(self, membership_id: int) -> bool:
+        return membership_id in self.hand_made
+
+
+def refresh_statistics() -> None:
+    """On PostgreSQL, ANALYZE after a bulk load, as autovacuum would on a live database: without
+    fresh statistics the planner takes the just-filled tables for what they were before (one
+    nested loop per row over 100,000 rater requests). Allowed inside the seed's transaction,
+    and it sees that transaction's rows. Does nothing on SQLite."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 def ensure_org(slug: str, name: str, tz: str) -> Organization:
@@ -114,8 +132,21 @@ def ensure_org(slug: str, name: str, tz: str) -> Organization:
     return org
 
 
-def seed_people(org: Organization, learners_count: int, rng: random.Random) -> DemoPeople:
-    """Must run inside tenant_context(org). Creates teams, the four demo logins and learners."""
+# Learners (besides the demo logins) whose facts go through the services by default; the rest
+# of a large organisation is bulk-inserted (``seed_demo --bulk-threshold``).
+HAND_MADE_LEARNERS = 60
+
+
+def seed_people(
+    org: Organization,
+    learners_count: int,
+    rng: random.Random,
+    hand_made: int = HAND_MADE_LEARNERS,
+) -> DemoPeople:
+    """Must run inside tenant_context(org). Creates teams, the four demo logins and learners.
+
+    The demo learner and the first ``hand_made`` learners (by e-mail) are the hand-made part of
+    the demo, whose facts the other seeders write through the services."""
     password_hash = make_password(DEMO_PASSWORD)
     teams = {}
     for name in TEAMS:
@@ -187,11 +218,15 @@ def seed_people(org: Organization, learners_count: int, rng: random.Random) -> D
     Membership.objects.bulk_create(memberships, batch_size=1000, ignore_conflicts=True)
     assign_team_managers(teams, sponsor)
     all_learners = list(
-        Membership.objects.filter(
-            is_learner=True, user__email__in=[*emails, learner.user.email]
-        ).order_by("user__email")
+        Membership.objects.filter(is_learner=True, user__email__in=[*emails, learner.user.email])
+        .select_related("user")
+        .order_by("user__email")
     )
-    return DemoPeople(org, admin, learner, coach, sponsor, all_learners, teams, consultant)
+    by_hand = set(emails[: max(0, hand_made)])
+    chosen = frozenset([learner.pk] + [m.pk for m in all_learners if m.user.email in by_hand])
+    return DemoPeople(
+        org, admin, learner, coach, sponsor, all_learners, teams, consultant, hand_made=chosen
+    )
 
 
 def assign_team_managers(teams: dict[str, Team], head: Membership) -> None:

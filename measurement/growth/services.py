@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from measurement import sources, stats
@@ -81,6 +81,17 @@ UPDATE_FIELDS = [
     "goals_achieved",
     "computed_at",
 ]
+# The figures of a row, compared with the stored ones to skip unchanged rows.
+FIGURES = UPDATE_FIELDS[:-1]
+
+
+def _default(name: str) -> Any:
+    field = LearnerCompetencyRollup._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field.get_default()
+
+
+_DEFAULTS = {f: _default(f) for f in FIGURES}
 
 
 def queue_growth_rollup(learner_ids: Iterable[int], now: dt.datetime | None = None) -> None:
@@ -120,8 +131,11 @@ def do_rollup_growth(
     learner_ids: Iterable[int] | None = None, now: dt.datetime | None = None
 ) -> GrowthRollupResult:
     """Recompute the current period's rows of ``learner_ids`` (None: every active learner) from
-    facts and upsert them; delete the period's rows in scope that no facts support any more
-    (and, for the full run, those of members who are no longer active learners).
+    facts; write the rows that are new or whose figures changed and delete the period's rows in
+    scope that no facts support any more (and, for the full run, those of members who are no
+    longer active learners). A row whose figures did not change is left as it is: re-running
+    over unchanged facts writes nothing, and ``computed_at`` is when a row's figures last
+    changed. ``rows`` of the result counts the rows inserted or changed.
 
     Must run inside ``tenant_context``. Idempotent; reads facts only and never edits one. A
     targeted run locks its learners' membership rows for its transaction.
@@ -144,20 +158,44 @@ def do_rollup_growth(
         scope = list(active.order_by("pk").values_list("pk", flat=True))
         for start in range(0, len(scope), LEARNER_BATCH):
             batch = scope[start : start + LEARNER_BATCH]
-            rows = learner_rows(org, batch, period, today, now)
+            cells = learner_cells(org, batch, today)
+            held = {
+                (learner_id, competency_id): (pk, tuple(figures))
+                for pk, learner_id, competency_id, *figures in LearnerCompetencyRollup.objects.filter(
+                    period=period, learner_id__in=batch
+                ).values_list("pk", "learner_id", "competency_id", *FIGURES)
+            }
+            changed = [
+                LearnerCompetencyRollup(
+                    organization_id=org.pk,
+                    learner_id=learner_id,
+                    competency_id=competency_id,
+                    period=period,
+                    computed_at=now,
+                    **dict(zip(FIGURES, figures, strict=True)),
+                )
+                for (learner_id, competency_id), figures in cells.items()
+                if (old := held.get((learner_id, competency_id))) is None or old[1] != figures
+            ]
             LearnerCompetencyRollup.objects.bulk_create(
-                rows,
+                changed,
                 batch_size=UPSERT_BATCH,
                 update_conflicts=True,
                 unique_fields=["organization", "learner", "competency", "period"],
                 update_fields=UPDATE_FIELDS,
             )
-            written += len(rows)
-        stale = LearnerCompetencyRollup.objects.filter(period=period, computed_at__lt=now)
+            written += len(changed)
+            gone = [pk for key, (pk, _figures) in held.items() if key not in cells]
+            if gone:
+                LearnerCompetencyRollup.objects.filter(pk__in=gone).delete()
         if learner_ids is None:
-            stale.delete()
+            LearnerCompetencyRollup.objects.filter(period=period).exclude(
+                learner_id__in=active.values("pk")
+            ).delete()
         else:
-            stale.filter(learner_id__in=wanted).delete()
+            LearnerCompetencyRollup.objects.filter(
+                period=period, learner_id__in=sorted(set(wanted) - set(scope))
+            ).delete()
     return GrowthRollupResult(period=period, learners=len(scope), rows=written)
 
 
@@ -182,6 +220,24 @@ def learner_rows(
     now: dt.datetime,
 ) -> list[LearnerCompetencyRollup]:
     """One unsaved row per learner and competency with any evidence (five queries)."""
+    return [
+        LearnerCompetencyRollup(
+            organization_id=org.pk,
+            learner_id=learner_id,
+            competency_id=competency_id,
+            period=period,
+            computed_at=now,
+            **dict(zip(FIGURES, figures, strict=True)),
+        )
+        for (learner_id, competency_id), figures in learner_cells(org, learner_ids, today).items()
+    ]
+
+
+def learner_cells(
+    org: Organization, learner_ids: Sequence[int], today: dt.date
+) -> dict[tuple[int, int], tuple[Any, ...]]:
+    """Per learner and competency with any evidence, sorted: the row's figures in ``FIGURES``
+    order, absent ones at the field's default (five queries)."""
     cells: dict[tuple[int, int], dict[str, Any]] = defaultdict(dict)
 
     # 360: the latest closed follow-up and its baseline, else the latest closed baseline; and the
@@ -274,17 +330,8 @@ def learner_rows(
             p_known=p_known, mastery_answers=answers, mastered=p_known >= MASTERED_AT
         )
 
-    rows = []
-    for (learner_id, competency_id), values in sorted(cells.items()):
+    out = {}
+    for key, values in sorted(cells.items()):
         values["pulses"] = sorted(values.get("pulses", []), key=lambda p: p["number"])
-        rows.append(
-            LearnerCompetencyRollup(
-                organization_id=org.pk,
-                learner_id=learner_id,
-                competency_id=competency_id,
-                period=period,
-                computed_at=now,
-                **values,
-            )
-        )
-    return rows
+        out[key] = tuple(values[f] if f in values else _DEFAULTS[f] for f in FIGURES)
+    return out

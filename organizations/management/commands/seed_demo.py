@@ -1,4 +1,10 @@
-"""``python manage.py seed_demo [--learners N]``: demo organisations with realistic data.
+"""``python manage.py seed_demo [--learners N] [--bulk-threshold K]``: demo organisations with
+realistic data.
+
+The demo's named people and the first ``K`` learners (default 60) are the hand-made part: their
+facts go through the services, so every page shows honest data. Every other learner's facts
+(360 nominations, answers and frozen reports, pulses) are bulk-inserted in fixed-size batches
+in the shapes the services write, so ``--learners 5000`` takes minutes, not hours.
 
 Idempotent: running it twice changes nothing. Runs each organisation inside its own tenant
 context (both walls), so it works as the application's non-superuser database role.
@@ -22,7 +28,9 @@ from organizations.demo import (
     CONSULTANT_EMAIL,
     DEMO_ORGS,
     DEMO_PASSWORD,
+    HAND_MADE_LEARNERS,
     ensure_org,
+    refresh_statistics,
     seed_people,
     seed_security,
 )
@@ -47,10 +55,20 @@ class Command(BaseCommand):
             default=36,
             help="Learners per organisation besides the demo logins (default 36).",
         )
+        parser.add_argument(
+            "--bulk-threshold",
+            type=int,
+            default=HAND_MADE_LEARNERS,
+            help="Learners whose facts go through the services; the rest are bulk-inserted "
+            f"(default {HAND_MADE_LEARNERS}).",
+        )
 
-    def handle(self, *args: object, learners: int, **options: object) -> None:
+    def handle(self, *args: object, learners: int, bulk_threshold: int, **options: object) -> None:
         if learners < 0:
             self.stderr.write("--learners must be zero or more.")
+            raise SystemExit(2)
+        if bulk_threshold < 0:
+            self.stderr.write("--bulk-threshold must be zero or more.")
             raise SystemExit(2)
         started = time.monotonic()
         for slug, name, tz in DEMO_ORGS:
@@ -59,14 +77,16 @@ class Command(BaseCommand):
                 rng = random.Random(slug)
                 seed_framework(org)
                 seed_library(org)  # before the pathways, so their steps use these modules
-                people = seed_people(org, learners, rng)
+                people = seed_people(org, learners, rng, hand_made=bulk_threshold)
                 cohort = seed_pathways(people, rng)
                 seed_builder(cohort, org.slug)
                 seed_social(org)
                 seed_scenario_plays(people)
                 seed_learning(people)  # last: builds on every other area's demo
                 seed_projects(people, cohort)
+                refresh_statistics()
                 seed_feedback(people, cohort)
+                refresh_statistics()
                 seed_api_keys(people.admin, org.slug)
                 seed_security(people)
                 seed_coaching(people)
