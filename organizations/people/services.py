@@ -571,8 +571,8 @@ def do_invite_everyone_not_invited(actor: User | None, base_url: str = "") -> in
     """Send an invitation to every active person who has no password and no pending invitation
     (typically people added by a CSV import). Returns how many were invited; the e-mails go out
     in background batches after commit."""
-    from organizations.people.queries import not_invited_people
     from organizations.outbox.delivery import record_followup
+    from organizations.people.queries import not_invited_people
     from organizations.people.tasks import INVITATIONS_HANDLER
 
     with transaction.atomic():
@@ -712,11 +712,14 @@ def do_confirm_import(actor: User | None, job: ImportJob) -> ImportJob:
         if job.total_rows > importer.SYNC_ROW_LIMIT:
             # The first batch's outbox row commits with the claim: the job never waits for a
             # task that was not queued. A job confirmed again (it failed) starts a new run.
-            run = 1 + OutboxEntry.objects.filter(
-                handler=IMPORT_BATCH_HANDLER,
-                dedupe_key__startswith=f"people-import:{job.pk}:",
-                dedupe_key__endswith=":0",
-            ).count()
+            run = (
+                1
+                + OutboxEntry.objects.filter(
+                    handler=IMPORT_BATCH_HANDLER,
+                    dedupe_key__startswith=f"people-import:{job.pk}:",
+                    dedupe_key__endswith=":0",
+                ).count()
+            )
             record_import_batch(job.pk, 0, run)
             return job
         apply_import_job(job, actor)

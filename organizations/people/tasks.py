@@ -66,9 +66,7 @@ def deliver_import_batch(org: Organization, job_id: int, offset: int, run: int =
             # Upsert this batch's problems: a batch checked again replaces, never duplicates,
             # them.
             kept = [p for p in job.problems if p.get("row") not in numbers]
-            found = importer.problems_as_json(
-                [p for row in batch for p in importer.check_row(row)]
-            )
+            found = importer.problems_as_json([p for row in batch for p in importer.check_row(row)])
             ImportJob.objects.filter(pk=job.pk).update(
                 status=ImportJob.Status.RUNNING,
                 total_rows=len(rows),
