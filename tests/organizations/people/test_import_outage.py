@@ -1,7 +1,7 @@
 """Redis down: a large people import is still accepted. The job and the outbox row of its first
 batch commit together; each batch commits its progress and the next batch's row; the outbox
 sweep carries the import on once the broker is back, and a batch delivered twice imports
-nothing twice."""
+nothing twice. Invitation e-mails likewise wait in the outbox."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from organizations.outbox.tasks import requeue_overdue_followups
 from organizations.people import services
 from organizations.people.tasks import (
     IMPORT_BATCH_HANDLER,
+    INVITATIONS_HANDLER,
     ROWS_PER_BATCH,
     deliver_import_batch,
     record_import_batch,
@@ -150,3 +151,25 @@ def _upload(content: str):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("hris.csv", content.encode(), content_type="text/csv")
+
+
+def test_invitations_are_recorded_during_a_redis_outage_and_sent_by_the_sweep(
+    client, org_a, org_b, mailoutbox
+):
+    admin = make_member(org_a, "boss@acme.example", is_admin=True)
+    content = "email,name\n" + "".join(f"p{i}@acme.example,Person {i}\n" for i in range(120))
+    with tenant_context(org_a):
+        job, _ = services.do_preview_import(admin.user, "p.csv", content)
+        services.do_confirm_import(admin.user, job)  # added, without a password
+    client.force_login(admin.user)
+    with redis_unreachable():
+        response = client.post(f"/o/{org_a.slug}/people/invite-all/")
+        assert response.status_code == 302
+    assert mailoutbox == []
+    with tenant_context(org_a):
+        batches = list(OutboxEntry.objects.filter(handler=INVITATIONS_HANDLER).order_by("pk"))
+    assert [len(e.args[0]) for e in batches] == [100, 20]
+    _swept(org_a)
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(f"p{i}@acme.example" for i in range(120))
+    _swept(org_a)  # delivered rows are not delivered again
+    assert len(mailoutbox) == 120
