@@ -126,3 +126,40 @@ def test_a_batch_delivered_twice_imports_nothing_twice(org_a, org_b, admin_a, te
         assert [(p["row"], p["column"]) for p in job.problems] == [(ROWS + 2, "team")]
         assert not MetricValue.objects.exists()
         assert deliver_import_batch(org_a, job.pk, ROWS + 1) == "nothing to do"
+
+
+def test_the_migration_carries_on_an_import_left_waiting_by_the_old_task_chain(
+    org_a, org_b, admin_a, teams_a
+):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db import connection, transaction
+    from django.db.migrations.loader import MigrationLoader
+
+    migration = importlib.import_module("measurement.migrations.0011_metric_imports_in_outbox")
+    apps = (
+        MigrationLoader(connection)
+        .project_state(
+            [
+                ("measurement", "0010_learner_rollup_fillfactor"),
+                ("outbox", "0002_row_level_security"),
+            ]
+        )
+        .apps
+    )
+    with redis_unreachable(), tenant_context(org_a):
+        job = importer.do_start_import("values.csv", _csv(), admin_a)
+        OutboxEntry.objects.all().delete()  # as before the outbox: a chain of tasks, lost
+        MetricImport.objects.filter(pk=job.pk).update(status="running", processed_rows=1000)
+    for _ in range(2):  # safe to run again
+        with transaction.atomic():  # as a migration runs
+            migration.record_pending_imports(apps, SimpleNamespace(connection=connection))
+    assert [(e.args, e.dedupe_key) for e in _entries(org_a)] == [
+        ([job.pk, 1000], f"metric-import:{job.pk}:1000")
+    ]
+    _swept(org_a)
+    with tenant_context(org_a):
+        job.refresh_from_db()
+        assert (job.status, job.processed_rows) == ("done", ROWS)
+        assert MetricValue.objects.count() == ROWS

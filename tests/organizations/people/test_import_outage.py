@@ -173,3 +173,44 @@ def test_invitations_are_recorded_during_a_redis_outage_and_sent_by_the_sweep(
     assert sorted(m.to[0] for m in mailoutbox) == sorted(f"p{i}@acme.example" for i in range(120))
     _swept(org_a)  # delivered rows are not delivered again
     assert len(mailoutbox) == 120
+
+
+def _migration_apps():
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    nodes = [
+        ("organizations", "0011_data_exports_in_outbox"),
+        ("outbox", "0002_row_level_security"),
+    ]
+    return MigrationLoader(connection).project_state(nodes).apps
+
+
+def test_the_migration_carries_on_an_import_left_waiting_by_the_old_task_chain(org_a, org_b):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db import connection, transaction
+
+    migration = importlib.import_module("organizations.migrations.0012_people_imports_in_outbox")
+    apps = _migration_apps()
+    admin = make_member(org_a, "boss@acme.example", is_admin=True)
+    with tenant_context(org_a):
+        job, _plan = services.do_preview_import(admin.user, "hris.csv", _large_file())
+        # Left by the old chain: the first batch checked, its next task lost with the broker.
+        ImportJob.objects.filter(pk=job.pk).update(status="running", processed_rows=500)
+        done, _plan = services.do_preview_import(admin.user, "old.csv", _large_file(10))
+        ImportJob.objects.filter(pk=done.pk).update(status="done")
+    for _ in range(2):  # safe to run again
+        with transaction.atomic():  # as a migration runs
+            migration.record_pending_imports(apps, SimpleNamespace(connection=connection))
+    assert [(e.args, e.dedupe_key) for e in _entries(org_a)] == [
+        ([job.pk, 500, 0], f"people-import:{job.pk}:0:500")
+    ]
+    _swept(org_a)
+    with tenant_context(org_a):
+        job.refresh_from_db()
+        assert (job.status, job.processed_rows) == ("done", ROWS)
+        assert Membership.objects.count() == ROWS + 1
+    with tenant_context(org_b):
+        assert not OutboxEntry.objects.exists()
