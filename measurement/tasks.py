@@ -10,7 +10,7 @@ from measurement import services
 from measurement.models import LearnerProgressRollup
 from organizations.models import Membership, Organization
 from organizations.outbox.delivery import record_followup
-from organizations.tasking import TenantTask, enqueue_on_commit
+from organizations.tasking import TenantTask
 from organizations.tenancy import current_org
 
 logger = logging.getLogger(__name__)
@@ -94,20 +94,48 @@ def fan_out_nightly_rollups() -> int:
     return len(org_ids)
 
 
-@shared_task(base=TenantTask, name="measurement.tasks.run_metric_import")
-def run_metric_import(org_id: int, import_id: int, offset: int) -> str:
-    """One batch of a large metric import; the last link writes everything or refuses it."""
+IMPORT_BATCH_HANDLER = "measurement.tasks.deliver_import_batch"
+
+
+def record_import_batch(import_id: int, offset: int) -> None:
+    """Record the link of a large metric import that checks rows from ``offset`` (past the last
+    row: writes everything or refuses it), in the caller's transaction, keyed by job and
+    offset. Must run inside the job's ``tenant_context``."""
+    record_followup(
+        IMPORT_BATCH_HANDLER,
+        import_id,
+        offset,
+        dedupe_key=f"metric-import:{import_id}:{offset}",
+    )
+
+
+def deliver_import_batch(org: Organization, import_id: int, offset: int) -> str:
+    """The outbox handler: one batch of a large metric import. Runs in the delivery's
+    transaction, so the batch's problems, its progress, the next batch's outbox row and this
+    row's "done" mark commit together. A job gone or finished, or already past ``offset`` (a
+    redelivered batch), is left alone; the last link writes everything or refuses it."""
     from measurement import importer
     from measurement.models import MetricImport
 
-    job = MetricImport.objects.filter(pk=import_id).first()
+    job = MetricImport.objects.select_for_update().filter(pk=import_id).first()
     if job is None or job.status not in {MetricImport.Status.QUEUED, MetricImport.Status.RUNNING}:
         return "nothing to do"
     if offset < job.total_rows:
+        if job.processed_rows > offset:
+            return "already checked"
         importer.run_import_batch(job, offset)
-        enqueue_on_commit(run_metric_import, org_id, import_id, offset + importer.ROWS_PER_BATCH)
+        record_import_batch(import_id, offset + importer.ROWS_PER_BATCH)
         return "checked"
     return importer.finish_import(job).status
+
+
+@shared_task(base=TenantTask, name="measurement.tasks.run_metric_import")
+def run_metric_import(org_id: int, import_id: int, offset: int) -> str:
+    """A batch queued before metric imports moved to the outbox, still in a broker: run it as
+    the outbox would (its next batch goes to the outbox)."""
+    org = current_org()
+    assert org is not None and org.pk == org_id
+    return deliver_import_batch(org, import_id, offset)
 
 
 @shared_task(base=TenantTask, name="measurement.tasks.rollup_impact")

@@ -1,4 +1,4 @@
-"""The tenant-aware Celery task base and on-commit enqueueing."""
+"""The tenant-aware Celery task base, and queueing for beat fan-outs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from celery import Task
 from celery.utils.time import get_exponential_backoff_interval
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError
 
 from organizations.models import Organization
 from organizations.tenancy import tenant_context
@@ -51,6 +51,20 @@ class TenantTask(Task):
             return super().__call__(org_id, *args, **kwargs)
 
 
-def enqueue_on_commit(task: Task, *args: Any, **options: Any) -> None:
-    """Queue ``task`` with ``args`` once the current transaction commits (never before)."""
-    transaction.on_commit(lambda: task.apply_async(args=args, **options))
+def delay_or_log(task: Task, *args: Any) -> bool:
+    """Queue ``task`` now, for a beat-driven fan-out that has no fact behind it (work that a
+    fact calls for is recorded in the outbox instead). A broker that cannot be reached is
+    logged, never raised: the next beat run queues the work again. Returns whether it was
+    queued."""
+    try:
+        task.apply_async(args=args, retry=False)
+    except Exception as exc:  # the broker's own errors (kombu, redis, socket) vary
+        logger.warning(
+            "%s%s not queued (%s: %s); the next run queues it again",
+            task.name,
+            args,
+            type(exc).__name__,
+            exc,
+        )
+        return False
+    return True

@@ -23,7 +23,6 @@ from organizations.integrity import refuse_duplicate, violates
 from organizations.models import ImportJob, Invitation, Membership, Role, Team, User
 from organizations.people import importer
 from organizations.people.invitations import read_token, send_invitation_email
-from organizations.tasking import enqueue_on_commit
 from organizations.tenancy import user_context
 
 logger = logging.getLogger(__name__)
@@ -572,8 +571,9 @@ def do_invite_everyone_not_invited(actor: User | None, base_url: str = "") -> in
     """Send an invitation to every active person who has no password and no pending invitation
     (typically people added by a CSV import). Returns how many were invited; the e-mails go out
     in background batches after commit."""
+    from organizations.outbox.delivery import record_followup
     from organizations.people.queries import not_invited_people
-    from organizations.people.tasks import send_invitations
+    from organizations.people.tasks import INVITATIONS_HANDLER
 
     with transaction.atomic():
         people = not_invited_people()
@@ -591,10 +591,12 @@ def do_invite_everyone_not_invited(actor: User | None, base_url: str = "") -> in
         if not invitations:
             return 0
         ids = [i.pk for i in invitations]
-        org_id = invitations[0].organization_id
+        # The e-mails are recorded in the outbox with the invitations: a broker outage delays
+        # them and loses none. One row per batch, keyed by its first invitation.
         for start in range(0, len(ids), INVITATIONS_PER_TASK):
-            enqueue_on_commit(
-                send_invitations, org_id, ids[start : start + INVITATIONS_PER_TASK], base_url
+            batch = ids[start : start + INVITATIONS_PER_TASK]
+            record_followup(
+                INVITATIONS_HANDLER, batch, base_url, dedupe_key=f"invitations:{batch[0]}"
             )
         record_change(
             actor,
@@ -695,7 +697,8 @@ def do_confirm_import(actor: User | None, job: ImportJob) -> ImportJob:
     The file is planned again against the organisation as it is now, so changes made since the
     preview are respected; a file that has become invalid is refused and nothing is written.
     """
-    from organizations.people.tasks import run_people_import
+    from organizations.outbox.models import OutboxEntry
+    from organizations.people.tasks import IMPORT_BATCH_HANDLER, record_import_batch
 
     with transaction.atomic():
         # Compare-and-set on the status: a double click starts one import.
@@ -707,7 +710,17 @@ def do_confirm_import(actor: User | None, job: ImportJob) -> ImportJob:
             check_can_apply(job)
         job.refresh_from_db()
         if job.total_rows > importer.SYNC_ROW_LIMIT:
-            enqueue_on_commit(run_people_import, job.organization_id, job.pk, 0)
+            # The first batch's outbox row commits with the claim: the job never waits for a
+            # task that was not queued. A job confirmed again (it failed) starts a new run.
+            run = (
+                1
+                + OutboxEntry.objects.filter(
+                    handler=IMPORT_BATCH_HANDLER,
+                    dedupe_key__startswith=f"people-import:{job.pk}:",
+                    dedupe_key__endswith=":0",
+                ).count()
+            )
+            record_import_batch(job.pk, 0, run)
             return job
         apply_import_job(job, actor)
     return job

@@ -467,3 +467,14 @@ def test_the_migration_restarts_exports_left_waiting_through_the_outbox(
         export.refresh_from_db()
         assert export.status == "done"
     assert bytes(done.content) == b"zip"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_retention_fan_out_logs_an_unreachable_broker_instead_of_raising(org_a, caplog):
+    from organizations.gdpr.tasks import fan_out_retention
+    from tests.organizations.outbox.brokers import redis_unreachable
+
+    Organization.objects.filter(pk=org_a.pk).update(retention_days=365)
+    with redis_unreachable():
+        assert fan_out_retention() == 0  # nothing queued, nothing raised: the next night retries
+    assert "not queued" in caplog.text
