@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 import pytest
@@ -127,6 +128,7 @@ def test_an_unreachable_broker_neither_fails_the_fact_nor_loses_the_followup(org
     is back the sweep delivers every row."""
     from tests.organizations.outbox.brokers import redis_unreachable
 
+    caplog.set_level(logging.INFO, logger="organizations.outbox.delivery")
     with redis_unreachable():
         with tenant_context(org_a):  # commits at the end of the block: on_commit publishes
             first = delivery.record_followup(HANDLER, 1)
