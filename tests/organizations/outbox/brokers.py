@@ -41,5 +41,10 @@ def redis_unreachable() -> Iterator[str]:
         try:
             yield url
         finally:
+            from organizations.outbox import delivery
+
             app.conf.update(saved)
             _reset_connections(app)
+            # The broker is back: later publishes in this process must not be skipped by the
+            # back-off the outage started (the next test would wait for a sweep instead).
+            delivery._broker_down_until = 0.0
