@@ -1,10 +1,20 @@
-"""Plotly figures built in Python; drawn by the locally served plotly.js."""
+"""Plotly figures as plain JSON-ready dicts; drawn by the locally served plotly.js.
+
+This module is the one place that builds figures (the growth pages' builders use its
+helpers). A figure is ``{"data": [trace, …], "layout": {…}}``, the structure plotly.js
+draws, built directly rather than through ``plotly.graph_objects``: the graph objects validate
+every property on every assignment, which cost a page tens of milliseconds per figure. The
+dicts are what the graph objects gave (tests/measurement/test_charts.py validates each
+through them and compares): the same traces, layout and Plotly's default ("plotly") template,
+whose per-trace defaults are kept for the trace types the figure draws (plotly.js applies no
+other).
+"""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
 from measurement.queries import (
@@ -20,8 +30,69 @@ from measurement.queries import (
 # Okabe–Ito: distinguishable with the common forms of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
 
+_FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 14}
 
-def team_completion_figure(report: TeamCompletionReport) -> dict[str, Any]:
+Figure = dict[str, Any]
+
+
+@functools.cache
+def _template() -> dict[str, Any]:
+    """Plotly's default template as JSON, computed once per process (the graph objects put it
+    into every figure)."""
+    import plotly.io as pio
+
+    template = pio.templates[pio.templates.default].to_plotly_json()
+    return {"data": template.get("data", {}), "layout": template.get("layout", {})}
+
+
+def trace(kind: str, **properties: Any) -> dict[str, Any]:
+    """One trace of type ``kind`` (a trace the served plotly.js bundle draws: bar, scatter;
+    tests/test_static_assets.py checks it)."""
+    return {**properties, "type": kind}
+
+
+def figure(traces: list[dict[str, Any]], layout: dict[str, Any]) -> Figure:
+    """The figure of ``traces`` with ``layout`` and the default template (its trace defaults
+    for the types drawn here)."""
+    base = _template()
+    kinds = {t["type"] for t in traces}
+    template = {
+        "data": {k: v for k, v in base["data"].items() if k in kinds},
+        "layout": base["layout"],
+    }
+    return {"data": traces, "layout": {**layout, "template": template}}
+
+
+def vline(x: Any, **line: Any) -> dict[str, Any]:
+    """A vertical line across the plot at ``x`` (what ``Figure.add_vline`` adds)."""
+    return {
+        "line": line,
+        "type": "line",
+        "x0": x,
+        "x1": x,
+        "xref": "x",
+        "y0": 0,
+        "y1": 1,
+        "yref": "y domain",
+    }
+
+
+def _layout(
+    title: str, height: int = 340, *, legend_y: float = -0.2, bottom: int = 50, **more: Any
+) -> dict[str, Any]:
+    return {
+        "title": {"text": title, "x": 0, "xanchor": "left"},
+        "margin": {"l": 10, "r": 10, "t": 70, "b": bottom},
+        "height": height,
+        "font": _FONT,
+        "plot_bgcolor": "#ffffff",
+        "paper_bgcolor": "#ffffff",
+        "legend": {"orientation": "h", "y": legend_y},
+        **more,
+    }
+
+
+def team_completion_figure(report: TeamCompletionReport) -> Figure:
     teams = list(reversed(report.teams))  # highest at the top of a horizontal bar chart
     leader = report.teams[0] if report.teams else None
     title = (
@@ -30,63 +101,49 @@ def team_completion_figure(report: TeamCompletionReport) -> dict[str, Any]:
         if leader
         else _("Completion by team")
     )
-    fig = go.Figure(
-        go.Bar(
-            x=[round(t.mean_completion * 100, 1) for t in teams],
-            y=[t.team for t in teams],
-            orientation="h",
-            marker_color=PALETTE[0],
-            customdata=[[t.learners, t.finished] for t in teams],
-            hovertemplate=(
-                "<b>%{y}</b><br>%{x:.1f}% of pathway steps completed"
-                "<br>%{customdata[0]} learners, %{customdata[1]} finished<extra></extra>"
-            ),
-        )
+    bars = trace(
+        "bar",
+        x=[round(t.mean_completion * 100, 1) for t in teams],
+        y=[t.team for t in teams],
+        orientation="h",
+        marker={"color": PALETTE[0]},
+        customdata=[[t.learners, t.finished] for t in teams],
+        hovertemplate=(
+            "<b>%{y}</b><br>%{x:.1f}% of pathway steps completed"
+            "<br>%{customdata[0]} learners, %{customdata[1]} finished<extra></extra>"
+        ),
     )
-    fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left"},
-        xaxis={
-            "title": {"text": _("Mean completion (% of pathway steps)")},
-            "range": [0, 102],
-            "ticksuffix": "%",
+    return figure(
+        [bars],
+        {
+            "title": {"text": title, "x": 0, "xanchor": "left"},
+            "xaxis": {
+                "title": {"text": _("Mean completion (% of pathway steps)")},
+                "range": [0, 102],
+                "ticksuffix": "%",
+            },
+            "yaxis": {"title": {"text": _("Team")}, "automargin": True},
+            "margin": {"l": 10, "r": 10, "t": 60, "b": 50},
+            "height": max(260, 60 + 44 * len(teams)),
+            "font": _FONT,
+            "plot_bgcolor": "#ffffff",
+            "paper_bgcolor": "#ffffff",
         },
-        yaxis={"title": {"text": _("Team")}, "automargin": True},
-        margin={"l": 10, "r": 10, "t": 60, "b": 50},
-        height=max(260, 60 + 44 * len(teams)),
-        font={"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 14},
-        plot_bgcolor="#ffffff",
-        paper_bgcolor="#ffffff",
     )
-    return fig.to_plotly_json()
 
 
-_FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 14}
-
-
-def _layout(fig: go.Figure, title: str, height: int = 340) -> dict[str, Any]:
-    fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left"},
-        margin={"l": 10, "r": 10, "t": 70, "b": 50},
-        height=height,
-        font=_FONT,
-        plot_bgcolor="#ffffff",
-        paper_bgcolor="#ffffff",
-        legend={"orientation": "h", "y": -0.2},
-    )
-    return fig.to_plotly_json()
-
-
-def metric_figure(metric: MetricResult, start: str) -> dict[str, Any]:
+def metric_figure(metric: MetricResult, start: str) -> Figure:
     """Participants vs comparison over time, the programme's start marked: pre-trends visible."""
-    fig = go.Figure()
+    traces = []
     for i, (group, label) in enumerate(
         (("participants", _("Participants' teams")), ("comparison", _("Comparison teams")))
     ):
         points = [p for p in metric.series if p.group == group]
         if not points:
             continue
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            trace(
+                "scatter",
                 x=[p.period.isoformat() for p in points],
                 y=[round(p.mean_value, 2) for p in points],
                 mode="lines+markers",
@@ -100,7 +157,6 @@ def metric_figure(metric: MetricResult, start: str) -> dict[str, Any]:
                 + "</extra>",
             )
         )
-    fig.add_vline(x=start, line_dash="dot", line_color="#555")
     if metric.did:
         effect = metric.effect_in_good_direction or 0.0
         low, high = metric.ci_in_good_direction or (0.0, 0.0)
@@ -122,55 +178,65 @@ def metric_figure(metric: MetricResult, start: str) -> dict[str, Any]:
         }
     else:
         title = metric.name
-    fig.update_yaxes(title={"text": metric.unit}, automargin=True)
-    fig.update_xaxes(title={"text": _("Month (dotted line: programme start)")})
-    return _layout(fig, title)
+    return figure(
+        traces,
+        _layout(
+            title,
+            shapes=[vline(start, color="#555", dash="dot")],
+            xaxis={"title": {"text": _("Month (dotted line: programme start)")}},
+            yaxis={"title": {"text": metric.unit}, "automargin": True},
+        ),
+    )
 
 
-def behaviour_figure(changes: list[CompetencyChange]) -> dict[str, Any]:
+def behaviour_figure(changes: list[CompetencyChange]) -> Figure:
     """Mean change in others' 360 ratings per competency with its 95 % CI."""
     shown = [c for c in changes if c.mean_change is not None]
-    fig = go.Figure(
-        go.Scatter(
-            x=[c.mean_change for c in shown],
-            y=[c.name for c in shown],
-            mode="markers",
-            marker={"color": PALETTE[2], "size": 12},
-            error_x={
-                "type": "data",
-                "symmetric": False,
-                "array": [(c.ci_high or 0) - (c.mean_change or 0) for c in shown],
-                "arrayminus": [(c.mean_change or 0) - (c.ci_low or 0) for c in shown],
-            },
-            customdata=[[c.n, c.d_av] for c in shown],
-            hovertemplate="<b>%{y}</b><br>mean change %{x:+.2f} points"
-            "<br>n = %{customdata[0]} learners, d_av %{customdata[1]:.2f}<extra></extra>",
-        )
+    points = trace(
+        "scatter",
+        x=[c.mean_change for c in shown],
+        y=[c.name for c in shown],
+        mode="markers",
+        marker={"color": PALETTE[2], "size": 12},
+        error_x={
+            "type": "data",
+            "symmetric": False,
+            "array": [(c.ci_high or 0) - (c.mean_change or 0) for c in shown],
+            "arrayminus": [(c.mean_change or 0) - (c.ci_low or 0) for c in shown],
+        },
+        customdata=[[c.n, c.d_av] for c in shown],
+        hovertemplate="<b>%{y}</b><br>mean change %{x:+.2f} points"
+        "<br>n = %{customdata[0]} learners, d_av %{customdata[1]:.2f}<extra></extra>",
     )
-    fig.add_vline(x=0, line_color="#555")
     up = sum(1 for c in shown if (c.ci_low or 0) > 0)
     title = _("Others' 360 ratings rose in %(up)s of %(n)s competencies (95%% CI above 0)") % {
         "up": up,
         "n": len(shown),
     }
-    fig.update_xaxes(title={"text": _("Mean change, points on the 5-point scale (95% CI)")})
-    fig.update_yaxes(automargin=True)
-    return _layout(fig, title, height=max(260, 100 + 50 * len(shown)))
+    return figure(
+        [points],
+        _layout(
+            title,
+            height=max(260, 100 + 50 * len(shown)),
+            shapes=[vline(0, color="#555")],
+            xaxis={"title": {"text": _("Mean change, points on the 5-point scale (95% CI)")}},
+            yaxis={"automargin": True},
+        ),
+    )
 
 
-def roi_figure(impact: CohortImpact) -> dict[str, Any]:
+def roi_figure(impact: CohortImpact) -> Figure:
     """Benefits by source against fully loaded costs."""
     labels = [b["label"] for b in impact.benefit_rows] + [_("Fully loaded costs")]
     values = [float(b["value"]) for b in impact.benefit_rows] + [float(impact.costs)]
     colours = [PALETTE[2]] * len(impact.benefit_rows) + [PALETTE[5]]
-    fig = go.Figure(
-        go.Bar(
-            x=values,
-            y=labels,
-            orientation="h",
-            marker_color=colours,
-            hovertemplate="<b>%{y}</b><br>%{x:,.0f} " + impact.currency + "<extra></extra>",
-        )
+    bars = trace(
+        "bar",
+        x=values,
+        y=labels,
+        orientation="h",
+        marker={"color": colours},
+        hovertemplate="<b>%{y}</b><br>%{x:,.0f} " + impact.currency + "<extra></extra>",
     )
     title = (
         _("Benefits of %(b)s against costs of %(c)s %(cur)s: ROI %(roi)s %%")
@@ -183,27 +249,34 @@ def roi_figure(impact: CohortImpact) -> dict[str, Any]:
         if impact.roi_pct is not None
         else _("Benefits and costs")
     )
-    fig.update_xaxes(title={"text": impact.currency + _(", first year")})
-    fig.update_yaxes(automargin=True)
-    return _layout(fig, title, height=max(240, 100 + 50 * len(labels)))
+    return figure(
+        [bars],
+        _layout(
+            title,
+            height=max(240, 100 + 50 * len(labels)),
+            xaxis={"title": {"text": impact.currency + _(", first year")}},
+            yaxis={"automargin": True},
+        ),
+    )
 
 
-def team_participation_figure(team: ManagedTeam) -> dict[str, Any]:
+def team_participation_figure(team: ManagedTeam) -> Figure:
     """A team's programme participation by month, in %: completion, milestones on time and
     coaching attendance; hidden months (fewer than five people) are gaps, not zeros."""
-    fig = go.Figure()
+    traces = []
     findings = []
-    traces = (
+    series = (
         ("completion", _("Pathway steps done"), _("%(v)s of pathway steps done")),
         ("milestones", _("Milestones on time"), _("%(v)s of milestones on time")),
         ("attendance", _("Coaching places attended"), _("%(v)s of coaching places attended")),
     )
-    for i, (name, label, phrase) in enumerate(traces):
+    for i, (name, label, phrase) in enumerate(series):
         cells = getattr(team, name)
         if not cells:
             continue
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            trace(
+                "scatter",
                 x=[c.period.isoformat() for c in cells],
                 y=[None if c.value is None else round(c.value * 100, 1) for c in cells],
                 mode="lines+markers",
@@ -226,24 +299,29 @@ def team_participation_figure(team: ManagedTeam) -> dict[str, Any]:
         else _("%(team)s: no programme figure with five or more people yet") % {"team": team.name}
     )
     # The months label themselves; the legend sits below their (on a phone, slanted) ticks.
-    fig.update_yaxes(title={"text": "%"}, range=[0, 102], ticksuffix="%")
-    _layout(fig, title, height=380)
-    fig.update_layout(legend={"y": -0.35}, margin={"b": 110})
-    return fig.to_plotly_json()
+    return figure(
+        traces,
+        _layout(
+            title,
+            height=380,
+            legend_y=-0.35,
+            bottom=110,
+            yaxis={"title": {"text": "%"}, "range": [0, 102], "ticksuffix": "%"},
+        ),
+    )
 
 
-def team_metric_figure(team: ManagedTeam, metric: TeamMetricSeries) -> dict[str, Any]:
+def team_metric_figure(team: ManagedTeam, metric: TeamMetricSeries) -> Figure:
     """One team metric by month; the title says how it moved over the window."""
     cells = metric.cells
-    fig = go.Figure(
-        go.Scatter(
-            x=[c.period.isoformat() for c in cells],
-            y=[None if c.value is None else round(c.value, 2) for c in cells],
-            mode="lines+markers",
-            connectgaps=False,
-            line={"color": PALETTE[0]},
-            hovertemplate="%{x|%b %Y}: %{y} " + metric.unit + "<extra></extra>",
-        )
+    line = trace(
+        "scatter",
+        x=[c.period.isoformat() for c in cells],
+        y=[None if c.value is None else round(c.value, 2) for c in cells],
+        mode="lines+markers",
+        connectgaps=False,
+        line={"color": PALETTE[0]},
+        hovertemplate="%{x|%b %Y}: %{y} " + metric.unit + "<extra></extra>",
     )
     points = metric.points
     unit = metric.change_unit
@@ -276,6 +354,12 @@ def team_metric_figure(team: ManagedTeam, metric: TeamMetricSeries) -> dict[str,
         }
     else:
         title = metric.name
-    fig.update_yaxes(title={"text": metric.unit}, automargin=True)
-    fig.update_xaxes(title={"text": _("Month")})
-    return _layout(fig, title, height=300)
+    return figure(
+        [line],
+        _layout(
+            title,
+            height=300,
+            xaxis={"title": {"text": _("Month")}},
+            yaxis={"title": {"text": metric.unit}, "automargin": True},
+        ),
+    )

@@ -60,21 +60,24 @@ def team_completion() -> TeamCompletionReport:
     latest = TeamProgressRollup.objects.aggregate(period=Max("period"))["period"]
     if latest is None:
         return TeamCompletionReport(period=None, teams=[], hidden_teams=0, computed_at=None)
+    # Plain rows, not model instances: a page reads every team's row.
     rows = list(
         TeamProgressRollup.objects.filter(period=latest)
-        .select_related("team")
         .order_by("-mean_completion", "team__name")
+        .values_list(
+            "team__name", "learners", "learners_finished", "mean_completion", "computed_at"
+        )
     )
     shown = [
-        TeamCompletion(r.team.name, r.learners, r.learners_finished, r.mean_completion)
-        for r in rows
-        if anonymity.cell_is_shown(r.learners)
+        TeamCompletion(name, learners, finished, mean)
+        for name, learners, finished, mean, _at in rows
+        if anonymity.cell_is_shown(learners)
     ]
     return TeamCompletionReport(
         period=latest,
         teams=shown,
         hidden_teams=len(rows) - len(shown),
-        computed_at=max((r.computed_at for r in rows), default=None),
+        computed_at=max((r[4] for r in rows), default=None),
     )
 
 
@@ -533,10 +536,13 @@ def cohort_impact(reader: Membership, cohort_id: int | None) -> SponsorImpact:
         return SponsorImpact(cohorts=cohorts, selected=None)
     row = ImpactRollup.objects.get(cohort_id=chosen)
     series: dict[int, list[GroupPoint]] = {}
-    for g in MetricGroupRollup.objects.filter(cohort_id=chosen).order_by("period", "group"):
-        series.setdefault(g.metric_id, []).append(
-            GroupPoint(g.period, g.group, g.teams, g.mean_value)
-        )
+    points = (
+        MetricGroupRollup.objects.filter(cohort_id=chosen)
+        .order_by("period", "group")
+        .values_list("metric_id", "period", "group", "teams", "mean_value")
+    )
+    for metric_id, period, group, teams, mean_value in points:
+        series.setdefault(metric_id, []).append(GroupPoint(period, group, teams, mean_value))
     ev = row.evidence
     comp_ids = [c["competency_id"] for c in ev.get("behaviour", {}).get("competencies", [])]
     names = dict(Competency.objects.filter(pk__in=comp_ids).values_list("pk", "name"))

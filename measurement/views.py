@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import Any
 
@@ -10,7 +9,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from plotly.utils import PlotlyJSONEncoder
 
 from measurement import charts, impact, importer, queries
 from measurement.forms import CostForm, MetricForm, MetricImportForm, MetricValueForm, PlanForm
@@ -30,10 +28,6 @@ from organizations.http import TenantRequest
 from organizations.relative_dates import org_today
 from organizations.roles import role_required
 from pathways.models import Cohort
-
-
-def _json(figure: dict[str, Any]) -> Any:
-    return json.loads(json.dumps(figure, cls=PlotlyJSONEncoder))
 
 
 def _cohort_param(request: TenantRequest) -> int | None:
@@ -62,17 +56,17 @@ def sponsor_home(request: TenantRequest, org_slug: str) -> HttpResponse:
         "page": page,
         "impact": impact,
         "report": report,
-        "figure": _json(charts.team_completion_figure(report)),
+        "figure": charts.team_completion_figure(report),
         "min_cell": queries.MIN_CELL_SIZE,
     }
     if impact is not None:
         context["cohort_query"] = f"cohort={impact.id}"
         context["metric_figures"] = [
-            (m, _json(charts.metric_figure(m, queries.start_of(impact))), f"metric-{m.metric_id}")
+            (m, charts.metric_figure(m, queries.start_of(impact)), f"metric-{m.metric_id}")
             for m in impact.metrics
         ]
-        context["behaviour_figure"] = _json(charts.behaviour_figure(impact.behaviour))
-        context["roi_figure"] = _json(charts.roi_figure(impact))
+        context["behaviour_figure"] = charts.behaviour_figure(impact.behaviour)
+        context["roi_figure"] = charts.roi_figure(impact)
     return render(request, "measurement/sponsor_home.html", context)
 
 
@@ -338,12 +332,9 @@ def team_dashboard(request: TenantRequest, org_slug: str) -> HttpResponse:
     sections = [
         (
             t,
-            _json(charts.team_participation_figure(t)) if t.shown and t.has_programme else None,
+            charts.team_participation_figure(t) if t.shown and t.has_programme else None,
             f"team-{t.id}-participation",
-            [
-                (m, _json(charts.team_metric_figure(t, m)), f"team-{t.id}-metric-{m.id}")
-                for m in t.metrics
-            ],
+            [(m, charts.team_metric_figure(t, m), f"team-{t.id}-metric-{m.id}") for m in t.metrics],
         )
         for t in teams
     ]

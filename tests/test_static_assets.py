@@ -47,6 +47,9 @@ def test_it_builds_only_traces_the_served_plotly_bundle_draws():
         for name in re.findall(r"\bgo\.([A-Z][A-Za-z0-9]*)\(", text):
             if name not in {"Figure", "Layout"}:
                 used[name.lower()] = str(path.relative_to(ROOT))
+        # measurement/charts.py builds traces as dicts: trace("bar", …)
+        for name in re.findall(r"\btrace\(\s*\"([a-z0-9]+)\"", text):
+            used[name] = str(path.relative_to(ROOT))
         for name in re.findall(r"\bpx\.([a-z_]+)\(", text):
             used[PLOTLY_EXPRESS.get(name, name)] = str(path.relative_to(ROOT))
     assert "bar" in used  # the scan finds the charts that exist today

@@ -6,11 +6,10 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from measurement.charts import _FONT, PALETTE
+from measurement.charts import _FONT, PALETTE, Figure, figure, trace
 from measurement.feedback.models import SCALE_MAX, SCALE_MIN
 from measurement.growth.queries import GrowthPicture, Patterns
 
@@ -76,7 +75,7 @@ def _points(
     *,
     size: int = 13,
     detail: tuple[list[list[Any]], str] | None = None,
-) -> go.Scatter:
+) -> dict[str, Any]:
     """One series of colleagues' means, a marker per competency; the hover names the series,
     the mean on the rating scale and the raters behind it, then ``detail``: more values per
     competency and the hover text that shows them (``%{customdata[1]}`` onwards)."""
@@ -84,7 +83,8 @@ def _points(
     marker: dict[str, Any] = {"color": colour, "size": size, "symbol": symbol}
     if symbol.endswith("-open"):
         marker["line"] = {"width": 3}  # an open marker needs a thick rim to be seen
-    return go.Scatter(
+    return trace(
+        "scatter",
         x=values,
         y=names,
         mode="markers",
@@ -96,7 +96,7 @@ def _points(
     )
 
 
-def growth_figure(picture: GrowthPicture) -> dict[str, Any]:
+def growth_figure(picture: GrowthPicture) -> Figure:
     """Colleagues' mean per competency at the baseline and the follow-up (a line between the
     two), and the latest pulse on the pulsed behaviours, on the 1–5 scale."""
     rows = list(reversed(picture.charted))  # the first competency at the top
@@ -111,8 +111,9 @@ def growth_figure(picture: GrowthPicture) -> dict[str, Any]:
         ):
             segments_x += [c.baseline_others, c.follow_up_others, None]
             segments_y += [_label(c.name), _label(c.name), None]
-    traces: list[go.Scatter] = [
-        go.Scatter(
+    traces: list[dict[str, Any]] = [
+        trace(
+            "scatter",
             x=segments_x,
             y=segments_y,
             mode="lines",
@@ -170,42 +171,40 @@ def growth_figure(picture: GrowthPicture) -> dict[str, Any]:
                 size=11,
             )
         )
-    fig = go.Figure(traces)
     title = _title(_finding(picture))
     top = _top_margin(title)
-    fig.update_layout(
-        title=title,
-        xaxis={
+    layout = {
+        "title": title,
+        "xaxis": {
             "title": {
                 "text": _("Mean rating (%(low)s–%(high)s)") % {"low": SCALE_MIN, "high": SCALE_MAX}
             },
             "range": [SCALE_MIN - 0.2, SCALE_MAX + 0.2],
         },
-        yaxis={"title": {"text": _("Competency")}, "automargin": True},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0},
-        margin={"l": 10, "r": 10, "t": top, "b": 150},
-        height=top + 150 + 64 * max(1, len(rows)),
-        font=_FONT,
-        plot_bgcolor="#ffffff",
-        paper_bgcolor="#ffffff",
-    )
-    return fig.to_plotly_json()
+        "yaxis": {"title": {"text": _("Competency")}, "automargin": True},
+        "legend": {"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0},
+        "margin": {"l": 10, "r": 10, "t": top, "b": 150},
+        "height": top + 150 + 64 * max(1, len(rows)),
+        "font": _FONT,
+        "plot_bgcolor": "#ffffff",
+        "paper_bgcolor": "#ffffff",
+    }
+    return figure(traces, layout)
 
 
-def patterns_figure(patterns: Patterns) -> dict[str, Any]:
+def patterns_figure(patterns: Patterns) -> Figure:
     """Share of coachees with a reliable improvement per competency (shown cells only)."""
     moving = patterns.moving
     rows = list(reversed(moving))
-    fig = go.Figure(
-        go.Bar(
-            x=[round(100 * (r.improved_share or 0), 1) for r in rows],
-            y=[_label(r.name) for r in rows],
-            orientation="h",
-            marker_color=PALETTE[2],
-            customdata=[[r.improved, r.pairs, r.mean_change or 0.0] for r in rows],
-            hovertemplate="<b>%{y}</b><br>%{customdata[0]} of %{customdata[1]} coachees: "
-            "reliable improvement<br>mean change %{customdata[2]:+.2f} points<extra></extra>",
-        )
+    bars = trace(
+        "bar",
+        x=[round(100 * (r.improved_share or 0), 1) for r in rows],
+        y=[_label(r.name) for r in rows],
+        orientation="h",
+        marker={"color": PALETTE[2]},
+        customdata=[[r.improved, r.pairs, r.mean_change or 0.0] for r in rows],
+        hovertemplate="<b>%{y}</b><br>%{customdata[0]} of %{customdata[1]} coachees: "
+        "reliable improvement<br>mean change %{customdata[2]:+.2f} points<extra></extra>",
     )
     if moving and (moving[0].improved or 0) > 0:
         top = moving[0]
@@ -220,18 +219,18 @@ def patterns_figure(patterns: Patterns) -> dict[str, Any]:
         title = _("Too few coachees a competency to show patterns")
     heading = _title(title)
     room = _top_margin(heading)
-    fig.update_layout(
-        title=heading,
-        xaxis={
+    layout = {
+        "title": heading,
+        "xaxis": {
             "title": {"text": _("Share of coachees")},
             "range": [0, 102],
             "ticksuffix": "%",
         },
-        yaxis={"title": {"text": _("Competency")}, "automargin": True},
-        margin={"l": 10, "r": 10, "t": room, "b": 60},
-        height=room + 60 + 56 * max(1, len(rows)),
-        font=_FONT,
-        plot_bgcolor="#ffffff",
-        paper_bgcolor="#ffffff",
-    )
-    return fig.to_plotly_json()
+        "yaxis": {"title": {"text": _("Competency")}, "automargin": True},
+        "margin": {"l": 10, "r": 10, "t": room, "b": 60},
+        "height": room + 60 + 56 * max(1, len(rows)),
+        "font": _FONT,
+        "plot_bgcolor": "#ffffff",
+        "paper_bgcolor": "#ffffff",
+    }
+    return figure([bars], layout)

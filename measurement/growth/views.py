@@ -7,13 +7,11 @@ coach's as far as the learner shares it.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
-from plotly.utils import PlotlyJSONEncoder
 
 from measurement.growth import charts, queries
 from organizations.exports import requested_format, tabular_response
@@ -21,15 +19,11 @@ from organizations.http import TenantRequest
 from organizations.roles import role_required
 
 
-def _json(figure: dict[str, Any]) -> Any:
-    return json.loads(json.dumps(figure, cls=PlotlyJSONEncoder))
-
-
 def _picture_page(request: TenantRequest, picture: queries.GrowthPicture, name: str) -> Any:
     fmt = requested_format(request)
     if fmt:
         return tabular_response(fmt, name, *queries.growth_table(picture))
-    figure = _json(charts.growth_figure(picture)) if picture.charted else None
+    figure = charts.growth_figure(picture) if picture.charted else None
     return render(request, "measurement/growth.html", {"picture": picture, "figure": figure})
 
 
@@ -60,7 +54,7 @@ def coach_patterns(request: TenantRequest, org_slug: str) -> HttpResponse:
     if fmt:
         name = f"patterns-{patterns.selected.name if patterns.selected else 'none'}"
         return tabular_response(fmt, name, *queries.patterns_table(patterns))
-    figure = _json(charts.patterns_figure(patterns)) if patterns.moving else None
+    figure = charts.patterns_figure(patterns) if patterns.moving else None
     query = f"cohort={patterns.selected.id}" if patterns.selected else ""
     return render(
         request,
