@@ -9,7 +9,23 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Avg, Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -978,6 +994,15 @@ class DataQuality:
 WEAKEST_MODULES = 8
 
 
+class _SumOverAll(Func):
+    """``SUM(expression) OVER ()``: a total over every row of a grouped query, beside each row
+    (Django's ``Window`` refuses an aggregate inside its expression)."""
+
+    template = "SUM(%(expressions)s) OVER ()"
+    output_field = IntegerField()
+    contains_over_clause = True
+
+
 def data_quality() -> DataQuality:
     """Programme health's data and content quality (3 queries): per cohort what the evidence
     lacks (from the impact roll-up), and the modules learners rate lowest, with how often each
@@ -1002,6 +1027,10 @@ def data_quality() -> DataQuality:
         .order_by("-start_date", "name")
         .values_list("pk", "name")[:20]
     ]
+    # Completions are counted for the shown modules only (at most WEAKEST_MODULES): the
+    # subquery sits above the sort and the limit, so PostgreSQL runs it once per row returned,
+    # each an index range of ``completion_step`` (organisation, step key) per step of the
+    # module, never over every completion of the organisation.
     completions = (
         StepCompletion.objects.filter(
             step_key__in=Step.objects.filter(module_id=OuterRef(OuterRef("pk"))).values("key")
@@ -1010,27 +1039,37 @@ def data_quality() -> DataQuality:
         .annotate(n=Count("id"))
         .values("n")
     )
+    shown_cell = Q(ratings__gte=anonymity.MIN_PEOPLE_PER_CELL)
+    # One reaction per learner and module (modulereaction_unique): ratings are raters. Every
+    # rated module's ratings are aggregated from the covering index ``modulereaction_module``
+    # (organisation, module; useful, relevant), an index-only scan; the modules below the cell
+    # size are counted over the grouped rows (a window) and sorted last, so that the first
+    # WEAKEST_MODULES rows are the weakest shown ones.
     modules = list(
         Module.objects.annotate(
             ratings=Count("reactions"),
-            # One reaction per learner and module (modulereaction_unique): no DISTINCT needed.
-            raters=Count("reactions"),
             useful=Avg("reactions__useful"),
             relevant=Avg("reactions__relevant"),
         )
         .filter(ratings__gt=0)
-        .order_by("useful", "title")
-        .annotate(completed=Subquery(completions[:1]))
+        .annotate(
+            score=(F("useful") + F("relevant")) / 2,
+            hidden=Case(When(shown_cell, then=Value(0)), default=Value(1)),
+            n_hidden=_SumOverAll(Case(When(shown_cell, then=Value(0)), default=Value(1))),
+        )
+        .order_by("hidden", "score", "title", "pk")
+        .annotate(completed=Subquery(completions[:1]))[:WEAKEST_MODULES]
     )
-    shown = [m for m in modules if anonymity.cell_is_shown(m.raters)]
-    weakest = sorted(shown, key=lambda m: ((m.useful + m.relevant) / 2, m.title))[:WEAKEST_MODULES]
+    unrated = modules[0].n_hidden if modules else 0
+    shown = [m for m in modules if anonymity.cell_is_shown(m.ratings)]
+    weakest = sorted(shown, key=lambda m: ((m.useful + m.relevant) / 2, m.title))
     return DataQuality(
         cohorts=cohorts,
         weakest_modules=[
             ModuleQuality(m.pk, m.title, m.ratings, m.useful, m.relevant, m.completed or 0)
             for m in weakest
         ],
-        unrated_modules=len(modules) - len(shown),
+        unrated_modules=int(unrated or 0),
     )
 
 
