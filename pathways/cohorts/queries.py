@@ -214,6 +214,7 @@ class CohortOverview:
     version: int
     coaches: list[StaffMember]
     sponsors: list[StaffMember]
+    enrolments: int  # every enrolment, withdrawn ones and deactivated people's included
     active: int  # enrolled now, not withdrawn, the person still active
     withdrawn: int
     counted: int  # of ``active``, in the latest roll-up
@@ -301,6 +302,7 @@ def cohort_overview(cohort_id: int) -> tuple[CohortOverview, dt.date | None]:
     """
     cohort = Cohort.objects.select_related("version__pathway").get(pk=cohort_id)
     enrolled = Enrollment.objects.filter(cohort=cohort).aggregate(
+        enrolments=Count("id"),
         active=Count("id", filter=~Q(status=WITHDRAWN) & Q(learner__is_active=True)),
         withdrawn=Count("id", filter=Q(status=WITHDRAWN)),
     )
@@ -325,6 +327,7 @@ def cohort_overview(cohort_id: int) -> tuple[CohortOverview, dt.date | None]:
         version=cohort.version.number,
         coaches=_staff(cohort, CohortCoach),
         sponsors=_staff(cohort, CohortSponsor),
+        enrolments=enrolled["enrolments"],
         active=enrolled["active"],
         withdrawn=enrolled["withdrawn"],
         counted=figures.get("counted") or 0,
@@ -423,13 +426,21 @@ def _learner_row(e: Any) -> LearnerRow:
 
 
 def learner_page(
-    cohort: Cohort, period: dt.date | None, show: str, q: str, page_number: Any
+    cohort: Cohort,
+    period: dt.date | None,
+    show: str,
+    q: str,
+    page_number: Any,
+    overview: CohortOverview | None = None,
 ) -> Page:
     """One page of the cohort's learners in the view ``show`` matching the search ``q``, each a
-    ``LearnerRow`` (2 queries: the count and the page)."""
-    page = Paginator(_learner_rows(cohort, period, show, q), LEARNERS_PER_PAGE).get_page(
-        page_number
-    )
+    ``LearnerRow`` (2 queries: the count and the page). Given the cohort's ``overview``, the
+    unsearched "all" and "withdrawn" views take their count from it (1 query: the page)."""
+    paginator = Paginator(_learner_rows(cohort, period, show, q), LEARNERS_PER_PAGE)
+    if overview is not None and not q.strip() and show in ("all", "withdrawn"):
+        # The overview has just counted these enrolments (the same filter, no search).
+        paginator.count = overview.enrolments if show == "all" else overview.withdrawn
+    page = paginator.get_page(page_number)
     page.object_list = [_learner_row(e) for e in page.object_list]  # type: ignore[assignment]
     return page
 
