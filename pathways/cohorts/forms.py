@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from organizations.forms import typed_field
@@ -26,15 +26,12 @@ class ListSelect(forms.Select):
     ) -> SafeString:
         selected = set(self.format_value(value))
         final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (choice, " selected" if str(choice) in selected else "", label)
-                for choice, label in self.choices
-            ),
+        options = "".join(
+            f'<option value="{escape(str(choice))}"'
+            f"{' selected' if str(choice) in selected else ''}>{escape(str(label))}</option>"
+            for choice, label in self.choices
         )
-        return format_html("<select{}>{}</select>", flatatt(final), options)
+        return mark_safe(f"<select{flatatt(final)}>{options}</select>")  # noqa: S308 - escaped
 
 
 class CohortForm(forms.Form):
