@@ -142,19 +142,30 @@ def programme_health() -> ProgrammeHealth:
     elective choices, from ``enrollment_views`` via the roll-up), summed over the enrolments of
     the latest roll-up period, which leaves out withdrawn enrolments and deactivated people.
     """
-    # Each cohort's enrolments counted in their own subquery (an index range per cohort), not
-    # by joining every enrolment to the cohorts and counting distinct ids.
-    enrolled = (
-        Enrollment.objects.filter(cohort_id=OuterRef("pk"), learner__is_active=True)
-        .exclude(status=Enrollment.Status.WITHDRAWN)
-        .order_by()
-        .values("cohort_id")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
+
+    # Each cohort's current enrolments counted in their own subquery (an index range per
+    # cohort), less those of deactivated people (found from the few of them, by the partial
+    # index ``membership_inactive``): no enrolment is joined to its person.
+    def per_cohort(enrolments: QuerySet[Enrollment]) -> Coalesce:
+        return Coalesce(
+            Subquery(
+                enrolments.filter(cohort_id=OuterRef("pk"))
+                .exclude(status=Enrollment.Status.WITHDRAWN)
+                .order_by()
+                .values("cohort_id")
+                .annotate(n=Count("id"))
+                .values("n")
+            ),
+            0,
+        )
+
+    inactive = Membership.objects.filter(is_active=False).values("pk")
     cohorts = list(
         Cohort.objects.select_related("version__pathway")
-        .annotate(n_learners=Coalesce(Subquery(enrolled), 0))
+        .annotate(
+            n_learners=per_cohort(Enrollment.objects.all())
+            - per_cohort(Enrollment.objects.filter(learner_id__in=inactive))
+        )
         .order_by("-start_date", "name")
     )
     if not cohorts:

@@ -301,9 +301,13 @@ def cohort_overview(cohort_id: int) -> tuple[CohortOverview, dt.date | None]:
     Raises ``Cohort.DoesNotExist`` for an id outside the organisation.
     """
     cohort = Cohort.objects.select_related("version__pathway").get(pk=cohort_id)
+    # Counted on the enrolments alone; the deactivated people's current enrolments are found
+    # from the few of them (the partial index ``membership_inactive``) and subtracted.
+    inactive = Membership.objects.filter(is_active=False).values("pk")
     enrolled = Enrollment.objects.filter(cohort=cohort).aggregate(
         enrolments=Count("id"),
-        active=Count("id", filter=~Q(status=WITHDRAWN) & Q(learner__is_active=True)),
+        current=Count("id", filter=~Q(status=WITHDRAWN)),
+        current_inactive=Count("id", filter=~Q(status=WITHDRAWN) & Q(learner_id__in=inactive)),
         withdrawn=Count("id", filter=Q(status=WITHDRAWN)),
     )
     period = _latest_period()
@@ -328,7 +332,7 @@ def cohort_overview(cohort_id: int) -> tuple[CohortOverview, dt.date | None]:
         coaches=_staff(cohort, CohortCoach),
         sponsors=_staff(cohort, CohortSponsor),
         enrolments=enrolled["enrolments"],
-        active=enrolled["active"],
+        active=enrolled["current"] - enrolled["current_inactive"],
         withdrawn=enrolled["withdrawn"],
         counted=figures.get("counted") or 0,
         not_started=figures.get("not_started") or 0,

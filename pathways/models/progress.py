@@ -105,7 +105,9 @@ class ActivityEvent(TenantModel):
     class Meta:
         ordering = ["-timestamp", "-id"]
         indexes = [
-            models.Index(fields=["organization", "actor", "-timestamp"], name="activity_actor_time"),
+            models.Index(
+                fields=["organization", "actor", "-timestamp"], name="activity_actor_time"
+            ),
             # The library's reach of a page of modules (learners who opened or completed each):
             # an index range per module, counted from the index alone.
             models.Index(
