@@ -1057,7 +1057,8 @@ def data_quality() -> DataQuality:
     # size are counted over the grouped rows (a window) and sorted last, so that the first
     # WEAKEST_MODULES rows are the weakest shown ones.
     modules = list(
-        Module.objects.annotate(
+        Module.objects.only("pk", "title")  # not the bodies through the aggregate
+        .annotate(
             ratings=Count("reactions"),
             useful=Avg("reactions__useful"),
             relevant=Avg("reactions__relevant"),
