@@ -9,7 +9,23 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Avg, Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -129,19 +145,30 @@ def programme_health() -> ProgrammeHealth:
     elective choices, from ``enrollment_views`` via the roll-up), summed over the enrolments of
     the latest roll-up period, which leaves out withdrawn enrolments and deactivated people.
     """
-    # Each cohort's enrolments counted in their own subquery (an index range per cohort), not
-    # by joining every enrolment to the cohorts and counting distinct ids.
-    enrolled = (
-        Enrollment.objects.filter(cohort_id=OuterRef("pk"), learner__is_active=True)
-        .exclude(status=Enrollment.Status.WITHDRAWN)
-        .order_by()
-        .values("cohort_id")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
+
+    # Each cohort's current enrolments counted in their own subquery (an index range per
+    # cohort), less those of deactivated people (found from the few of them, by the partial
+    # index ``membership_inactive``): no enrolment is joined to its person.
+    def per_cohort(enrolments: QuerySet[Enrollment]) -> Coalesce:
+        return Coalesce(
+            Subquery(
+                enrolments.filter(cohort_id=OuterRef("pk"))
+                .exclude(status=Enrollment.Status.WITHDRAWN)
+                .order_by()
+                .values("cohort_id")
+                .annotate(n=Count("id"))
+                .values("n")
+            ),
+            0,
+        )
+
+    inactive = Membership.objects.filter(is_active=False).values("pk")
     cohorts = list(
         Cohort.objects.select_related("version__pathway")
-        .annotate(n_learners=Coalesce(Subquery(enrolled), 0))
+        .annotate(
+            n_learners=per_cohort(Enrollment.objects.all())
+            - per_cohort(Enrollment.objects.filter(learner_id__in=inactive))
+        )
         .order_by("-start_date", "name")
     )
     if not cohorts:
@@ -984,6 +1011,15 @@ class DataQuality:
 WEAKEST_MODULES = 8
 
 
+class _SumOverAll(Func):
+    """``SUM(expression) OVER ()``: a total over every row of a grouped query, beside each row
+    (Django's ``Window`` refuses an aggregate inside its expression)."""
+
+    template = "SUM(%(expressions)s) OVER ()"
+    output_field = IntegerField()
+    contains_over_clause = True
+
+
 def data_quality() -> DataQuality:
     """Programme health's data and content quality (3 queries): per cohort what the evidence
     lacks (from the impact roll-up), and the modules learners rate lowest, with how often each
@@ -1008,6 +1044,10 @@ def data_quality() -> DataQuality:
         .order_by("-start_date", "name")
         .values_list("pk", "name")[:20]
     ]
+    # Completions are counted for the shown modules only (at most WEAKEST_MODULES): the
+    # subquery sits above the sort and the limit, so PostgreSQL runs it once per row returned,
+    # each an index range of ``completion_step`` (organisation, step key) per step of the
+    # module, never over every completion of the organisation.
     completions = (
         StepCompletion.objects.filter(
             step_key__in=Step.objects.filter(module_id=OuterRef(OuterRef("pk"))).values("key")
@@ -1016,27 +1056,38 @@ def data_quality() -> DataQuality:
         .annotate(n=Count("id"))
         .values("n")
     )
+    shown_cell = Q(ratings__gte=anonymity.MIN_PEOPLE_PER_CELL)
+    # One reaction per learner and module (modulereaction_unique): ratings are raters. Every
+    # rated module's ratings are aggregated from the covering index ``modulereaction_module``
+    # (organisation, module; useful, relevant), an index-only scan; the modules below the cell
+    # size are counted over the grouped rows (a window) and sorted last, so that the first
+    # WEAKEST_MODULES rows are the weakest shown ones.
     modules = list(
-        Module.objects.annotate(
+        Module.objects.only("pk", "title")  # not the bodies through the aggregate
+        .annotate(
             ratings=Count("reactions"),
-            # One reaction per learner and module (modulereaction_unique): no DISTINCT needed.
-            raters=Count("reactions"),
             useful=Avg("reactions__useful"),
             relevant=Avg("reactions__relevant"),
         )
         .filter(ratings__gt=0)
-        .order_by("useful", "title")
-        .annotate(completed=Subquery(completions[:1]))
+        .annotate(
+            score=(F("useful") + F("relevant")) / 2,
+            hidden=Case(When(shown_cell, then=Value(0)), default=Value(1)),
+            n_hidden=_SumOverAll(Case(When(shown_cell, then=Value(0)), default=Value(1))),
+        )
+        .order_by("hidden", "score", "title", "pk")
+        .annotate(completed=Subquery(completions[:1]))[:WEAKEST_MODULES]
     )
-    shown = [m for m in modules if anonymity.cell_is_shown(m.raters)]
-    weakest = sorted(shown, key=lambda m: ((m.useful + m.relevant) / 2, m.title))[:WEAKEST_MODULES]
+    unrated = modules[0].n_hidden if modules else 0
+    shown = [m for m in modules if anonymity.cell_is_shown(m.ratings)]
+    weakest = sorted(shown, key=lambda m: ((m.useful + m.relevant) / 2, m.title))
     return DataQuality(
         cohorts=cohorts,
         weakest_modules=[
             ModuleQuality(m.pk, m.title, m.ratings, m.useful, m.relevant, m.completed or 0)
             for m in weakest
         ],
-        unrated_modules=len(modules) - len(shown),
+        unrated_modules=int(unrated or 0),
     )
 
 

@@ -180,7 +180,16 @@ class Membership(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["organization", "user"], name="membership_unique_user")
         ]
-        indexes = [models.Index(fields=["organization", "team"], name="membership_org_team")]
+        indexes = [
+            models.Index(fields=["organization", "team"], name="membership_org_team"),
+            # The few deactivated people: programme health and the cohort page subtract their
+            # enrolments from a cohort's count instead of joining every enrolment to its person.
+            models.Index(
+                fields=["organization"],
+                condition=models.Q(is_active=False),
+                name="membership_inactive",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.organization_id}"

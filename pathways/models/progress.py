@@ -77,6 +77,14 @@ class ModuleReaction(TenantModel):
                 fields=["organization", "learner", "module"], name="modulereaction_unique"
             )
         ]
+        # A module's ratings (the admin home's weakest modules, the library's means) aggregate
+        # from this index alone: an index-only scan, no visit to the table.
+        indexes = [
+            models.Index(
+                fields=["organization", "module", "useful", "relevant"],
+                name="modulereaction_module",
+            )
+        ]
 
 
 class ActivityEvent(TenantModel):
@@ -97,7 +105,15 @@ class ActivityEvent(TenantModel):
     class Meta:
         ordering = ["-timestamp", "-id"]
         indexes = [
-            models.Index(fields=["organization", "actor", "-timestamp"], name="activity_actor_time")
+            models.Index(
+                fields=["organization", "actor", "-timestamp"], name="activity_actor_time"
+            ),
+            # The library's reach of a page of modules (learners who opened or completed each):
+            # an index range per module, counted from the index alone.
+            models.Index(
+                fields=["organization", "object_type", "object_id", "verb", "actor"],
+                name="activity_object",
+            ),
         ]
 
 

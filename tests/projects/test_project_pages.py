@@ -11,6 +11,7 @@ import re
 import openpyxl
 import pytest
 from django.core import signing
+from django.db.models import F
 from django.utils import timezone
 from freezegun import freeze_time
 
@@ -446,3 +447,49 @@ def test_a_refused_move_shows_why_next_to_the_field_and_keeps_the_date(client, o
     assert "The new date falls after the project's end" in page and "Supplier late" in page
     with tenant_context(org_a):
         assert Milestone.objects.get(pk=milestone.pk).due_on == milestone.due_on
+
+
+def test_the_list_pages_on_projects_and_works_out_figures_for_the_page_it_shows(
+    client, org_a, org_b
+):
+    """Counted and paged on the projects; each row's milestone figures are its own facts, on
+    every page and under the late filter (a semi-join: no project twice)."""
+    from projects.queries import PROJECTS_PER_PAGE, ProjectFilters, project_list
+
+    world = make_world(org_a)
+    _bulk_projects(world, PROJECTS_PER_PAGE + 5)
+    today = timezone.localdate()
+    with tenant_context(org_a):
+        on_time = Project.objects.get(title="Project 3")
+        Milestone.objects.filter(project=on_time).update(done_on=F("approved_on"))
+        extra = Project.objects.get(title="Project 7")
+        Milestone.objects.create(project=extra, title="x", due_on=today, approved_on=today)
+        late_ids = set(
+            Milestone.objects.filter(approved_on__lt=today, done_on__isnull=True).values_list(
+                "project_id", flat=True
+            )
+        )
+        seen = []
+        for number in (1, 2):
+            listing = project_list(world.admin, "admin", ProjectFilters(), number)
+            assert listing.total == Project.objects.count()
+            for row in listing.rows:
+                facts = Milestone.objects.filter(project_id=row.id)
+                assert row.milestones == facts.count()
+                assert row.on_time == facts.filter(done_on__lte=F("approved_on")).count()
+                assert row.latest_rag == (
+                    StatusUpdate.objects.filter(project_id=row.id)
+                    .order_by("-on", "-id")
+                    .values_list("rag", flat=True)
+                    .first()
+                    or ""
+                )
+                seen.append(row.id)
+        assert sorted(seen) == sorted(Project.objects.values_list("pk", flat=True))
+        late = project_list(world.admin, "admin", ProjectFilters(late_only=True))
+        assert late.total == len(late_ids) > PROJECTS_PER_PAGE
+        assert {r.id for r in late.rows} <= late_ids and len(late.rows) == PROJECTS_PER_PAGE
+        assert on_time.pk not in late_ids
+    client.force_login(world.admin.user)
+    page = client.get(f"/o/{org_a.slug}/projects/", {"late": "on"}).content.decode()
+    assert "Project 3<" not in page and "Project 4<" in page

@@ -167,3 +167,52 @@ def test_another_organisations_admin_gets_404_for_every_view_of_the_page(client,
             ).status_code
             == 404
         )
+
+
+def test_the_views_count_every_enrolment_they_list_withdrawn_and_deactivated_people_included(
+    client, org_a, org_b, admin_a
+):
+    """The unsearched "all" and "withdrawn" views take their count from the page's overview
+    (one query fewer than a search): it is the number of rows they list."""
+    fixture = make_pathway(org_a)
+    _learners(org_a, fixture, 0, 5)
+    with tenant_context(org_a):
+        Enrollment.objects.filter(learner__user__email__startswith="l0001@").update(
+            status=Enrollment.Status.WITHDRAWN
+        )
+        Membership.objects.filter(user__email__startswith="l0002@").update(is_active=False)
+    _learners(org_b, make_pathway(org_b, name="Globex path"), 0, 3)
+    client.force_login(admin_a.user)
+    with count_queries() as plain:
+        every = client.get(_url(org_a, fixture)).content.decode()
+    assert "5 learners in this view" in every and every.count("l000") >= 5
+    assert '<span class="stat__value">3</span> <span class="stat__label">learners' in every
+    with count_queries() as searched:
+        found = client.get(_url(org_a, fixture, "?q=l000")).content.decode()
+    assert "5 learners match" in found
+    assert len(plain.app_queries) == len(searched.app_queries) - 1
+    withdrawn = client.get(_url(org_a, fixture, "?show=withdrawn")).content.decode()
+    assert "1 learner in this view" in withdrawn and "l0001@" in withdrawn
+    assert "l0000@" not in withdrawn
+
+
+def test_the_add_by_filter_form_lists_every_team_and_keeps_the_choice(
+    client, org_a, org_b, admin_a
+):
+    """The team list is rendered without a template per option; the same select as Django's."""
+    from organizations.models import Team
+
+    fixture = make_pathway(org_a)
+    with tenant_context(org_a):
+        teams = [Team.objects.create(name=f"Team <{i:03d}> & co") for i in range(300)]
+    with tenant_context(org_b):
+        Team.objects.create(name="Globex secret team")
+    client.force_login(admin_a.user)
+    page = client.get(_url(org_a, fixture)).content.decode()
+    assert page.count("&lt;") >= 300 and "Team &lt;299&gt; &amp; co" in page
+    assert "Globex secret team" not in page
+    assert f'<option value="{teams[0].pk}">Team &lt;000&gt; &amp; co</option>' in page
+    preview = client.get(
+        _url(org_a, fixture, f"learners/add-matching/?team={teams[7].pk}")
+    ).content.decode()
+    assert f'<option value="{teams[7].pk}" selected>' in preview
