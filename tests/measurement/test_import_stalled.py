@@ -24,7 +24,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_stuck_metric_import_is_marked_failed_after_a_day_and_the_file_can_be_uploaded_again(
-    client, org_a, org_b, admin_a, teams_a  # noqa: F811
+    client,
+    org_a,
+    org_b,
+    admin_a,
+    teams_a,  # noqa: F811
 ):
     start = timezone.now()
     with redis_unreachable(), tenant_context(org_a):

@@ -38,9 +38,7 @@ def _stuck_job(org, admin):
     return job
 
 
-def test_a_stuck_import_is_marked_failed_after_a_day_and_can_be_applied_again(
-    client, org_a, org_b
-):
+def test_a_stuck_import_is_marked_failed_after_a_day_and_can_be_applied_again(client, org_a, org_b):
     admin = make_member(org_a, "boss@acme.example", is_admin=True)
     job = _stuck_job(org_a, admin)
     client.force_login(admin.user)
@@ -76,9 +74,7 @@ def test_a_stuck_import_is_marked_failed_after_a_day_and_can_be_applied_again(
         assert not ImportJob.objects.exists()
 
 
-def test_the_imports_list_marks_stalled_imports_failed_but_not_ones_that_move(
-    client, org_a, org_b
-):
+def test_the_imports_list_marks_stalled_imports_failed_but_not_ones_that_move(client, org_a, org_b):
     admin = make_member(org_a, "boss@acme.example", is_admin=True)
     job = _stuck_job(org_a, admin)
     with tenant_context(org_a):
