@@ -23,7 +23,7 @@ from organizations.audit import record_change, snapshot
 from organizations.integrity import refuse_duplicate, violates
 from organizations.models import ImportJob, Invitation, Membership, Role, Team, User
 from organizations.people import importer
-from organizations.people.invitations import read_token, send_invitation_email
+from organizations.people.invitations import read_token
 from organizations.tenancy import user_context
 
 logger = logging.getLogger(__name__)
@@ -412,8 +412,7 @@ def _ask_to_join(actor: User | None, user: User, data: PersonData, base_url: str
         object_type="Person",
         object_repr=user.email,
     )
-    org_id, invitation_id = invitation.organization_id, invitation.pk
-    transaction.on_commit(lambda: send_invitation_email(org_id, invitation_id, base_url))
+    record_invitation_email(invitation, base_url)
     return invitation
 
 
@@ -485,9 +484,21 @@ def _send_invitation(actor: User | None, membership: Membership, base_url: str) 
     invitation = Invitation.objects.create(
         membership=membership, email=membership.user.email, invited_by=actor
     )
-    org_id, invitation_id = invitation.organization_id, invitation.pk
-    transaction.on_commit(lambda: send_invitation_email(org_id, invitation_id, base_url))
+    record_invitation_email(invitation, base_url)
     return invitation
+
+
+def record_invitation_email(invitation: Invitation, base_url: str) -> None:
+    """Record the invitation's e-mail in the outbox, in the invitation's own transaction: an
+    e-mail server or broker that is down delays the e-mail and loses nothing, and the invitation
+    is saved whatever they do. Delivered once (the outbox row is marked done with the send; an
+    invitation accepted meanwhile is skipped), as the bulk invitations are."""
+    from organizations.outbox.delivery import record_followup
+    from organizations.people.tasks import INVITATIONS_HANDLER
+
+    record_followup(
+        INVITATIONS_HANDLER, [invitation.pk], base_url, dedupe_key=f"invitation:{invitation.pk}"
+    )
 
 
 def check_can_invite(membership: Membership) -> None:
