@@ -910,7 +910,18 @@ def do_add_three_way_note(author: Membership, engagement_id: int, text: str) -> 
         raise _fail(None, _("Name a sponsor for this engagement before writing three-way notes."))
     if not text.strip():
         raise _fail("text", _("Write the note first."))
-    return ThreeWayNote.objects.create(engagement=engagement, author=author, text=text.strip())
+    with transaction.atomic():
+        # A double submit: the engagement row serialises the two, and the second finds the
+        # first's note (the author's latest, with the same text) and returns it.
+        CoachingEngagement.objects.select_for_update().filter(pk=engagement.pk).first()
+        latest = (
+            ThreeWayNote.objects.filter(engagement=engagement, author=author)
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if latest is not None and latest.text == text.strip():
+            return latest
+        return ThreeWayNote.objects.create(engagement=engagement, author=author, text=text.strip())
 
 
 def do_assign_rehearsal(

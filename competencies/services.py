@@ -634,6 +634,11 @@ def check_indicator_text(text: str) -> str:
 def do_add_indicator(actor: User | None, competency: Competency, text: str) -> BehaviouralIndicator:
     text = check_indicator_text(text)
     with transaction.atomic():
+        # A double submit of the add form: the competency row serialises the two, and the
+        # second finds the first's indicator instead of adding it again.
+        Competency.objects.select_for_update().filter(pk=competency.pk).first()
+        if BehaviouralIndicator.objects.filter(competency=competency, text__iexact=text).exists():
+            raise ValidationError({"text": _("This competency already has this indicator.")})
         last = BehaviouralIndicator.objects.filter(competency=competency).aggregate(
             m=Max("position")
         )["m"]

@@ -401,6 +401,20 @@ def do_add_cost(cohort: Cohort, data: CostInput, by: Membership | None = None) -
     org = current_org()
     assert org is not None
     with transaction.atomic():
+        # A double submit of the add form: the cohort row serialises the two, and the second
+        # finds the first's line (same category, description and figures) instead of adding it.
+        Cohort.objects.select_for_update().filter(pk=cohort.pk).first()
+        if CostLine.objects.filter(
+            cohort=cohort,
+            category=data.category,
+            description__iexact=data.description.strip(),
+            amount=amount,
+            shared_by=data.shared_by,
+        ).exists():
+            raise ImpactError(
+                "description",
+                "This cohort already has this cost line; describe a second one differently.",
+            )
         line = CostLine.objects.create(
             organization=org,
             cohort=cohort,

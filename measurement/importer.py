@@ -9,6 +9,7 @@ keyed by metric, team and month and replaced, never duplicated.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,8 @@ from measurement.models import Metric, MetricImport
 from organizations import tabular
 from organizations.models import Membership, Team
 from organizations.tenancy import current_org
+
+logger = logging.getLogger(__name__)
 
 COLUMNS = ("metric", "team", "period", "value")
 # Files with more rows than this are checked in background batches with a progress bar.
@@ -211,8 +214,12 @@ def run_import_batch(job: MetricImport, offset: int, size: int = ROWS_PER_BATCH)
     job.problems = kept + found
     job.processed_rows = min(offset + len(batch), job.total_rows)
     job.status = MetricImport.Status.RUNNING
+    job.progress_at = timezone.now()
     MetricImport.objects.filter(pk=job.pk).update(
-        problems=job.problems, processed_rows=job.processed_rows, status=job.status
+        problems=job.problems,
+        processed_rows=job.processed_rows,
+        status=job.status,
+        progress_at=job.progress_at,
     )
 
 
@@ -233,4 +240,58 @@ def finish_import(job: MetricImport) -> MetricImport:
         job.processed_rows = job.total_rows
         job.finished_at = timezone.now()
         job.save()
+    return job
+
+
+# A background import that has not moved on for this long is given up (the outbox gave up on a
+# batch: its whole retry schedule takes about four hours; 100,000 rows take minutes), as a
+# person's data export is (``organizations.gdpr.services.ABANDONED_AFTER``). Nothing was
+# written (values are written only by the last link, all at once), so the admin uploads the
+# file again.
+STALLED_AFTER = dt.timedelta(hours=24)
+PENDING = (MetricImport.Status.QUEUED, MetricImport.Status.RUNNING)
+
+
+def _fail_stalled(pks: list[int] | None) -> list[int]:
+    from django.db.models import Q
+
+    from organizations.outbox.delivery import abandon_followups
+
+    cutoff = timezone.now() - STALLED_AFTER
+    stalled = MetricImport.objects.filter(status__in=PENDING).filter(
+        Q(progress_at__lt=cutoff) | Q(progress_at__isnull=True, created_at__lt=cutoff)
+    )
+    if pks is not None:
+        stalled = stalled.filter(pk__in=pks)
+    message = (
+        "The import stopped: it made no progress for a day and nothing was imported. "
+        "Upload the file again to start afresh."
+    )
+    failed = []
+    for pk in stalled.values_list("pk", flat=True):
+        # The same conditions again, on the row: a batch that moved the job on meanwhile wins.
+        if stalled.filter(pk=pk).update(
+            status=MetricImport.Status.FAILED,
+            problems=[{"row": None, "column": "", "message": message}],
+            finished_at=timezone.now(),
+        ):
+            abandon_followups(f"metric-import:{pk}:", "the import was marked failed")
+            logger.warning("Metric import %s made no progress for a day: marked failed", pk)
+            failed.append(pk)
+    return failed
+
+
+def fail_stalled_imports() -> int:
+    """Mark every stalled metric import of the organisation failed (one statement when none
+    is); returns how many. Called where imports are listed, so none shows "running" forever."""
+    return len(_fail_stalled(None))
+
+
+def fail_if_stalled(job: MetricImport) -> MetricImport:
+    """``job``, marked failed first if it is pending and has not moved on for
+    ``STALLED_AFTER`` (no query otherwise)."""
+    last = job.progress_at or job.created_at
+    stale = job.status in PENDING and last < timezone.now() - STALLED_AFTER
+    if stale and _fail_stalled([job.pk]):
+        job.refresh_from_db()
     return job

@@ -281,6 +281,7 @@ class MetricImport(TenantModel):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
         DONE = "done", "Done"
+        FAILED = "failed", "Failed: it stopped, nothing was imported"
 
     created_by = models.ForeignKey(
         "organizations.Membership",
@@ -298,6 +299,9 @@ class MetricImport(TenantModel):
     updated_values = models.PositiveIntegerField(default=0)
     problems = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # When a running import last moved on (a batch checked): one that has not moved for
+    # ``importer.STALLED_AFTER`` is marked failed, and the admin uploads the file again.
+    progress_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -195,13 +195,16 @@ def metric_import(request: TenantRequest, org_slug: str) -> HttpResponse:
         upload = form.cleaned_data["file"]
         job = importer.do_start_import(upload.name, upload.read(), request.membership)
         return redirect("metric_import_detail", org_slug, job.pk)
+    importer.fail_stalled_imports()  # none shows "running" forever
     recent = MetricImport.objects.defer("rows").order_by("-created_at")[:10]
     return render(request, "measurement/metric_import.html", {"form": form, "recent": recent})
 
 
 @role_required("admin")
 def metric_import_detail(request: TenantRequest, org_slug: str, import_id: int) -> HttpResponse:
-    job = get_object_or_404(MetricImport.objects.defer("rows"), pk=import_id)
+    job = importer.fail_if_stalled(
+        get_object_or_404(MetricImport.objects.defer("rows"), pk=import_id)
+    )
     fmt = requested_format(request)
     if fmt:
         headers = [_("Row"), _("Column"), _("Problem")]

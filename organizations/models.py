@@ -281,6 +281,9 @@ class ImportJob(TenantModel):
     problems = models.JSONField(default=list, blank=True)
     summary = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # When a running import last moved on (started, or a batch checked): one that has not moved
+    # for ``services.STALLED_AFTER`` is marked failed, and the admin can start it again.
+    progress_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

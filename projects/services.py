@@ -687,6 +687,9 @@ def do_post_update(
     on: dt.date | None = None,
 ) -> StatusUpdate:
     with transaction.atomic():
+        # A double submit: the project row serialises the two, and the second finds the
+        # first's update (the author's latest, identical) and returns it.
+        project = _lock(project)
         check_is_learner_on(actor, project)
         check_running(project)
         problems: dict[str, list[str]] = {}
@@ -695,16 +698,18 @@ def do_post_update(
         if not progress.strip():
             problems["progress"] = [_("Say what progress you made.")]
         _problems(problems)
-        update = StatusUpdate.objects.create(
-            project=project,
-            author=actor,
-            on=on or timezone.localdate(),
-            rag=rag,
-            progress=progress.strip(),
-            tried=tried.strip(),
-            blockers=blockers.strip(),
-            next_steps=next_steps.strip(),
-        )
+        fields = {
+            "on": on or timezone.localdate(),
+            "rag": rag,
+            "progress": progress.strip(),
+            "tried": tried.strip(),
+            "blockers": blockers.strip(),
+            "next_steps": next_steps.strip(),
+        }
+        latest = StatusUpdate.objects.filter(project=project, author=actor).order_by("-pk").first()
+        if latest is not None and all(getattr(latest, k) == v for k, v in fields.items()):
+            return latest
+        update = StatusUpdate.objects.create(project=project, author=actor, **fields)
         record_change(actor.user, "status update", project, after=snapshot(update))
     return update
 

@@ -626,23 +626,7 @@ def close_and_freeze(people: DemoPeople, cycle: Cycle) -> None:
             with transaction.atomic():
                 Report.objects.bulk_create(reports, batch_size=BULK_ROWS)
                 CompetencyScore.objects.bulk_create(
-                    [
-                        CompetencyScore(
-                            organization_id=org.pk,
-                            report=report,
-                            cycle=cycle,
-                            learner_id=report.learner_id,
-                            competency_id=c["competency_id"],
-                            self_score=c["self"],
-                            others_mean=c["others_mean"],
-                            others_n=c["others_n"],
-                            change=c["change"],
-                            rci=c["rci"],
-                            reading=c["reading"],
-                        )
-                        for report in reports
-                        for c in report.data["competencies"]
-                    ],
+                    [row for report in reports for row in services.competency_scores(report)],
                     batch_size=BULK_ROWS,
                 )
     services.do_compute_reports(org, cycle.pk)

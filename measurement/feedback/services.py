@@ -721,6 +721,28 @@ def _baseline_reliability(
     return per_learner, reporting.reliability_from_baseline(per_competency, matrices)
 
 
+def competency_scores(report: Report) -> list[CompetencyScore]:
+    """The frozen per-competency scores of a report just computed, one row per competency of
+    ``report.data`` (unsaved). The one builder of these rows: reports frozen here and the
+    demo's bulk reports (``measurement.feedback.demo``) both use it."""
+    return [
+        CompetencyScore(
+            organization_id=report.organization_id,
+            report=report,
+            cycle_id=report.cycle_id,
+            learner_id=report.learner_id,
+            competency_id=c["competency_id"],
+            self_score=c["self"],
+            others_mean=c["others_mean"],
+            others_n=c["others_n"],
+            change=c["change"],
+            rci=c["rci"],
+            reading=c["reading"],
+        )
+        for c in report.data["competencies"]
+    ]
+
+
 def do_compute_reports(org: Organization, cycle_id: int) -> int:
     """Compute and freeze the report of every participant of a closed cycle that has none yet.
 
@@ -765,24 +787,7 @@ def do_compute_reports(org: Organization, cycle_id: int) -> int:
                     )
             except IntegrityError:
                 continue  # computed concurrently: the first one stands
-            CompetencyScore.objects.bulk_create(
-                [
-                    CompetencyScore(
-                        organization_id=org.pk,
-                        report=report,
-                        cycle=cycle,
-                        learner_id=participant.learner_id,
-                        competency_id=c["competency_id"],
-                        self_score=c["self"],
-                        others_mean=c["others_mean"],
-                        others_n=c["others_n"],
-                        change=c["change"],
-                        rci=c["rci"],
-                        reading=c["reading"],
-                    )
-                    for c in data["competencies"]
-                ]
-            )
+            CompetencyScore.objects.bulk_create(competency_scores(report))
             record_followup(
                 f"{NOTIFY}.send_report_ready", report.pk, dedupe_key=f"fb-report-{report.pk}"
             )

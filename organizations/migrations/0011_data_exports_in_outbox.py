@@ -11,54 +11,45 @@ application role, so on PostgreSQL each organisation is set in turn.
 from __future__ import annotations
 
 from django.db import migrations
-from django.utils import timezone
+
+from organizations.outbox.migrating import PendingLink, record_pending_links
 
 HANDLER = "organizations.gdpr.services.deliver_export_part"
 PENDING = ["queued", "running"]
 
 
 def record_pending_exports(apps, schema_editor):
-    Organization = apps.get_model("organizations", "Organization")
     Membership = apps.get_model("organizations", "Membership")
     DataExport = apps.get_model("organizations", "DataExport")
-    OutboxEntry = apps.get_model("outbox", "OutboxEntry")
-    postgres = schema_editor.connection.vendor == "postgresql"
-    now = timezone.now()
     waiting = {e.pk: e for e in DataExport.objects.filter(status__in=PENDING).order_by("pk")}
-    with schema_editor.connection.cursor() as cursor:
-        for org_id in (
-            Organization.objects.filter(is_active=True)
-            .order_by("slug")
-            .values_list("pk", flat=True)
-        ):
-            if not waiting:
-                break
-            if postgres:
-                cursor.execute("select set_config('app.org_id', %s, true)", [str(org_id)])
-            users = set(
-                Membership.objects.filter(
-                    organization_id=org_id, user_id__in={e.user_id for e in waiting.values()}
-                ).values_list("user_id", flat=True)
-            )
-            for export in [e for e in waiting.values() if e.user_id in users]:
-                _entry, created = OutboxEntry.objects.get_or_create(
-                    organization_id=org_id,
-                    dedupe_key=f"data-export:{export.pk}:0",
-                    defaults={
-                        "handler": HANDLER,
-                        "args": [export.pk, 0, None],
-                        # Recorded for later than it was created: overdue at the next sweep.
-                        "created_at": export.created_at,
-                        "run_after": now,
-                    },
+
+    def start_over(export_id):
+        # What an old task gathered is left behind: start over.
+        return lambda: DataExport.objects.filter(pk=export_id).update(
+            status="queued", parts_done=0, parts_total=0, content=None
+        )
+
+    def links_of(org_id):
+        users = set(
+            Membership.objects.filter(
+                organization_id=org_id, user_id__in={e.user_id for e in waiting.values()}
+            ).values_list("user_id", flat=True)
+        )
+        links = []
+        for export in [e for e in waiting.values() if e.user_id in users]:
+            links.append(
+                PendingLink(
+                    f"data-export:{export.pk}:0",
+                    HANDLER,
+                    [export.pk, 0, None],
+                    export.created_at,
+                    on_recorded=start_over(export.pk),
                 )
-                if created:  # what an old task gathered is left behind: start over
-                    DataExport.objects.filter(pk=export.pk).update(
-                        status="queued", parts_done=0, parts_total=0, content=None
-                    )
-                del waiting[export.pk]
-        if postgres:
-            cursor.execute("select set_config('app.org_id', '', true)")
+            )
+            del waiting[export.pk]  # its home: the first active organisation by slug
+        return links
+
+    record_pending_links(apps, schema_editor, links_of, order_by="slug", until=lambda: not waiting)
     DataExport.objects.filter(pk__in=list(waiting)).update(status="failed")
 
 

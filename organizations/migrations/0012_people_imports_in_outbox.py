@@ -11,37 +11,26 @@ application role, so on PostgreSQL each organisation is set in turn.
 from __future__ import annotations
 
 from django.db import migrations
-from django.utils import timezone
+
+from organizations.outbox.migrating import PendingLink, record_pending_links
 
 HANDLER = "organizations.people.tasks.deliver_import_batch"
 PENDING = ["queued", "running"]
 
 
 def record_pending_imports(apps, schema_editor):
-    Organization = apps.get_model("organizations", "Organization")
     ImportJob = apps.get_model("organizations", "ImportJob")
-    OutboxEntry = apps.get_model("outbox", "OutboxEntry")
-    postgres = schema_editor.connection.vendor == "postgresql"
-    now = timezone.now()
-    with schema_editor.connection.cursor() as cursor:
-        for org_id in Organization.objects.filter(is_active=True).values_list("pk", flat=True):
-            if postgres:
-                cursor.execute("select set_config('app.org_id', %s, true)", [str(org_id)])
-            for job in ImportJob.objects.filter(organization_id=org_id, status__in=PENDING):
-                offset = job.processed_rows
-                OutboxEntry.objects.get_or_create(
-                    organization_id=org_id,
-                    dedupe_key=f"people-import:{job.pk}:0:{offset}",
-                    defaults={
-                        "handler": HANDLER,
-                        "args": [job.pk, offset, 0],
-                        # Recorded for later than it was created: overdue at the next sweep.
-                        "created_at": job.created_at,
-                        "run_after": now,
-                    },
-                )
-        if postgres:
-            cursor.execute("select set_config('app.org_id', '', true)")
+
+    def links_of(org_id):
+        for job in ImportJob.objects.filter(organization_id=org_id, status__in=PENDING).only(
+            "pk", "processed_rows", "created_at"
+        ):
+            offset = job.processed_rows
+            yield PendingLink(
+                f"people-import:{job.pk}:0:{offset}", HANDLER, [job.pk, offset, 0], job.created_at
+            )
+
+    record_pending_links(apps, schema_editor, links_of)
 
 
 class Migration(migrations.Migration):

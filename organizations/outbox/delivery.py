@@ -104,6 +104,17 @@ def _queue_delivery(org_id: int, entry_id: int, when: dt.datetime) -> None:
         )
 
 
+def abandon_followups(dedupe_prefix: str, reason: str) -> int:
+    """Give up on the current organisation's pending rows whose dedupe key starts with
+    ``dedupe_prefix`` (the links of a job that was marked failed): they are marked done with
+    ``reason`` and never delivered, so a job started again is not raced by its old links.
+    Returns how many were abandoned."""
+    assert dedupe_prefix, "an empty prefix would abandon every keyed row"
+    return OutboxEntry.objects.filter(
+        dedupe_key__startswith=dedupe_prefix, done_at__isnull=True
+    ).update(done_at=timezone.now(), last_error=f"abandoned: {reason}"[:2000])
+
+
 @dataclass(frozen=True)
 class Delivery:
     entry_id: int

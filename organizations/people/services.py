@@ -7,6 +7,7 @@ the tenant context (a request under ``/o/``, a task or a command).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from organizations.audit import record_change, snapshot
 from organizations.integrity import refuse_duplicate, violates
 from organizations.models import ImportJob, Invitation, Membership, Role, Team, User
 from organizations.people import importer
-from organizations.people.invitations import read_token, send_invitation_email
+from organizations.people.invitations import read_token
 from organizations.tenancy import user_context
 
 logger = logging.getLogger(__name__)
@@ -411,8 +412,7 @@ def _ask_to_join(actor: User | None, user: User, data: PersonData, base_url: str
         object_type="Person",
         object_repr=user.email,
     )
-    org_id, invitation_id = invitation.organization_id, invitation.pk
-    transaction.on_commit(lambda: send_invitation_email(org_id, invitation_id, base_url))
+    record_invitation_email(invitation, base_url)
     return invitation
 
 
@@ -484,9 +484,21 @@ def _send_invitation(actor: User | None, membership: Membership, base_url: str) 
     invitation = Invitation.objects.create(
         membership=membership, email=membership.user.email, invited_by=actor
     )
-    org_id, invitation_id = invitation.organization_id, invitation.pk
-    transaction.on_commit(lambda: send_invitation_email(org_id, invitation_id, base_url))
+    record_invitation_email(invitation, base_url)
     return invitation
+
+
+def record_invitation_email(invitation: Invitation, base_url: str) -> None:
+    """Record the invitation's e-mail in the outbox, in the invitation's own transaction: an
+    e-mail server or broker that is down delays the e-mail and loses nothing, and the invitation
+    is saved whatever they do. Delivered once (the outbox row is marked done with the send; an
+    invitation accepted meanwhile is skipped), as the bulk invitations are."""
+    from organizations.outbox.delivery import record_followup
+    from organizations.people.tasks import INVITATIONS_HANDLER
+
+    record_followup(
+        INVITATIONS_HANDLER, [invitation.pk], base_url, dedupe_key=f"invitation:{invitation.pk}"
+    )
 
 
 def check_can_invite(membership: Membership) -> None:
@@ -704,7 +716,7 @@ def do_confirm_import(actor: User | None, job: ImportJob) -> ImportJob:
         # Compare-and-set on the status: a double click starts one import.
         claimed = ImportJob.objects.filter(
             pk=job.pk, status__in=[ImportJob.Status.PREVIEW, ImportJob.Status.FAILED]
-        ).update(status=ImportJob.Status.QUEUED, processed_rows=0)
+        ).update(status=ImportJob.Status.QUEUED, processed_rows=0, progress_at=timezone.now())
         if not claimed:
             job.refresh_from_db()
             check_can_apply(job)
@@ -723,6 +735,68 @@ def do_confirm_import(actor: User | None, job: ImportJob) -> ImportJob:
             record_import_batch(job.pk, 0, run)
             return job
         apply_import_job(job, actor)
+    return job
+
+
+# A background import that has not moved on for this long is given up (the outbox gave up on a
+# batch: its whole retry schedule takes about four hours; a 100,000-row file takes minutes), as a
+# person's data export is (``organizations.gdpr.services.ABANDONED_AFTER``).
+STALLED_AFTER = dt.timedelta(hours=24)
+PENDING_IMPORT = (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING)
+
+
+def _stalled_message() -> dict[str, Any]:
+    return {
+        "row": None,
+        "column": None,
+        "message": _(
+            "The import stopped: it made no progress for a day and nothing was changed. "
+            "Apply it again to start it afresh, or upload the file again."
+        ),
+    }
+
+
+def _fail_stalled(pks: list[int] | None) -> list[int]:
+    """Mark the current organisation's pending imports that have not moved on for
+    ``STALLED_AFTER`` failed (compare-and-set: one that moves meanwhile is left alone), and
+    abandon their pending outbox links; ``pks`` limits it to those jobs."""
+    from django.db.models import Q
+
+    from organizations.outbox.delivery import abandon_followups
+
+    cutoff = timezone.now() - STALLED_AFTER
+    stalled = ImportJob.objects.filter(status__in=PENDING_IMPORT).filter(
+        Q(progress_at__lt=cutoff) | Q(progress_at__isnull=True, created_at__lt=cutoff)
+    )
+    if pks is not None:
+        stalled = stalled.filter(pk__in=pks)
+    failed = []
+    for pk in stalled.values_list("pk", flat=True):
+        # The same conditions again, on the row: a batch that moved the job on meanwhile wins.
+        if stalled.filter(pk=pk).update(
+            status=ImportJob.Status.FAILED,
+            problems=[_stalled_message()],
+            finished_at=timezone.now(),
+        ):
+            abandon_followups(f"people-import:{pk}:", "the import was marked failed")
+            logger.warning("People import %s made no progress for a day: marked failed", pk)
+            failed.append(pk)
+    return failed
+
+
+def fail_stalled_imports() -> int:
+    """Mark every stalled import of the organisation failed (one statement when none is);
+    returns how many. Called where imports are listed, so none shows "running" forever."""
+    return len(_fail_stalled(None))
+
+
+def fail_if_stalled(job: ImportJob) -> ImportJob:
+    """``job``, marked failed first if it is pending and has not moved on for
+    ``STALLED_AFTER`` (no query otherwise)."""
+    last = job.progress_at or job.created_at
+    stale = job.status in PENDING_IMPORT and last < timezone.now() - STALLED_AFTER
+    if stale and _fail_stalled([job.pk]):
+        job.refresh_from_db()
     return job
 
 

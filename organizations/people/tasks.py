@@ -72,6 +72,7 @@ def deliver_import_batch(org: Organization, job_id: int, offset: int, run: int =
                 total_rows=len(rows),
                 processed_rows=min(offset + len(batch), len(rows)),
                 problems=kept + found,
+                progress_at=timezone.now(),
             )
             record_import_batch(job_id, offset + ROWS_PER_BATCH, run)
             return "checked"

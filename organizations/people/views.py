@@ -279,6 +279,7 @@ def import_upload(request: TenantRequest, org_slug: str) -> HttpResponse:
         filename, content = form.cleaned_data["file"]
         job, _plan = services.do_preview_import(request.user, filename, content)
         return redirect("import_detail", org_slug=org_slug, job_id=job.pk)
+    services.fail_stalled_imports()  # none shows "running" forever
     jobs = queries.recent_imports()
     fmt = requested_format(request)
     if fmt is not None and request.method != "POST":
@@ -289,7 +290,7 @@ def import_upload(request: TenantRequest, org_slug: str) -> HttpResponse:
 
 @role_required("admin")
 def import_detail(request: TenantRequest, org_slug: str, job_id: int) -> HttpResponse:
-    job = get_object_or_404(ImportJob.objects.defer("content"), pk=job_id)
+    job = services.fail_if_stalled(get_object_or_404(ImportJob.objects.defer("content"), pk=job_id))
     fmt = requested_format(request)
     if fmt is not None and request.GET.get("table") == "changes":
         rows = queries.change_export_rows(job.summary)

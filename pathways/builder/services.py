@@ -364,6 +364,12 @@ def do_add_stage(actor: User | None, version: PathwayVersion, *, title: str) -> 
     with transaction.atomic():
         check_version_editable(version)
         title = _check_title(title, _("stage"))
+        # A double submit of the add form: ``check_version_editable`` locked the pathway row,
+        # so the second finds the first's stage instead of adding it again.
+        if Stage.objects.filter(version=version, title__iexact=title).exists():
+            raise ValidationError(
+                _("This pathway already has a stage called “%(title)s”.") % {"title": title}
+            )
         position = Stage.objects.filter(version=version).count()
         stage = Stage.objects.create(version=version, title=title, position=position)
         record_change(actor, "created", stage, after=snapshot(stage))
@@ -733,6 +739,16 @@ def do_save_elective_group(
         if group is not None and group.version_id != version.pk:
             raise ValidationError(_("This elective group belongs to another version."))
         before = None
+        # A double submit of the add form: ``check_version_editable`` locked the pathway row,
+        # so the second finds the first's group instead of adding it (and taking its steps).
+        duplicate = ElectiveGroup.objects.filter(version=version, title__iexact=title)
+        if group is not None:
+            duplicate = duplicate.exclude(pk=group.pk)
+        if group is None and duplicate.exists():
+            raise ValidationError(
+                _("This pathway already has an elective group called “%(title)s”.")
+                % {"title": title}
+            )
         if group is None:
             group = ElectiveGroup.objects.create(version=version, title=title, choose=choose)
             action = "created"
@@ -810,6 +826,12 @@ def do_add_rule(
         if source not in PersonalisationRule.Source.values:
             raise ValidationError(_("Choose which baseline the rule reads."))
         assert competency is not None  # check_rule refuses a missing competency
+        # A double submit of the add form: ``check_version_editable`` locked the pathway row,
+        # so the second finds the first's rule instead of adding it again.
+        if PersonalisationRule.objects.filter(
+            step=step, competency=competency, action=action, threshold=threshold, source=source
+        ).exists():
+            raise ValidationError(_("This step already has this rule."))
         rule = PersonalisationRule.objects.create(
             step=step, competency=competency, action=action, threshold=threshold, source=source
         )
