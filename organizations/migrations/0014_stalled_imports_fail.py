@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('organizations', '0012_people_imports_in_outbox'),
+        ('organizations', '0013_membership_inactive_index'),
     ]
 
     operations = [
