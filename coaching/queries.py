@@ -25,7 +25,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
@@ -209,12 +209,12 @@ def _labelled(enrollments: QuerySet[Enrollment], prefix: str = "") -> QuerySet[A
     planning an eight-table join than running it on a page of rows)."""
     return enrollments.select_related(f"{prefix}learner__user", f"{prefix}learner__team").annotate(
         pathway_name=Subquery(
-            PathwayVersion.objects.filter(pk=OuterRef(f"{prefix}version_id")).values(
-                "pathway__name"
-            )[:1]
+            PathwayVersion.objects.filter(pk=OuterRef(f"{prefix}version_id"))
+            .order_by()
+            .values("pathway__name")[:1]
         ),
         cohort_name=Subquery(
-            Cohort.objects.filter(pk=OuterRef(f"{prefix}cohort_id")).values("name")[:1]
+            Cohort.objects.filter(pk=OuterRef(f"{prefix}cohort_id")).order_by().values("name")[:1]
         ),
     )
 
@@ -610,11 +610,13 @@ def _coach_cohorts(coach: Membership) -> QuerySet[Any]:
 
 
 def _roster_progress(coach: Membership, period: dt.date | None) -> QuerySet[Any]:
-    """Roll-up rows of the period for the enrolments of the cohorts the coach is assigned to,
-    not withdrawn (no query yet): an index range (organisation, period, cohort)."""
+    """Roll-up rows of the period for the enrolments of the cohorts the coach is assigned to
+    (no query yet): an index range (organisation, period, cohort) of one table, no joins. The
+    roll-up already leaves out withdrawn enrolments and deactivated people (as the cohort page
+    relies on)."""
     return LearnerProgressRollup.objects.filter(
         period=_or_none(period), cohort__in=_coach_cohorts(coach)
-    ).exclude(enrollment__status=Enrollment.Status.WITHDRAWN)
+    )
 
 
 _BEHIND = Q(steps_overdue__gt=0) | Q(steps_done=0)
@@ -636,13 +638,23 @@ def roster_summary(
     now = now or timezone.now()
     enrolments = coachee_enrollments(coach).select_related(None)
     progress = _roster_progress(coach, period)
+    # One statement: the coach's own row carries every count as a scalar subquery, one pass
+    # over each table (its figures gathered into one JSON object).
     figures: dict[str, Any] = {
-        "enrolments": _aggregate(enrolments, n=Count("id")),
-        "learners": _aggregate(enrolments, n=Count("learner_id", distinct=True)),
-        "counted": _aggregate(progress, n=Count("id")),
-        "overdue": _aggregate(progress, n=Count("id", filter=Q(steps_overdue__gt=0))),
-        "not_started": _aggregate(progress, n=Count("id", filter=Q(steps_done=0))),
-        "attention": _aggregate(progress, n=Count("id", filter=_BEHIND)),
+        "enrolled": _aggregate(
+            enrolments,
+            n=JSONObject(n=Count("id"), learners=Count("learner_id", distinct=True)),
+        ),
+        "progress": _aggregate(
+            progress,
+            n=JSONObject(
+                counted=Count("id"),
+                overdue=Count("id", filter=Q(steps_overdue__gt=0)),
+                not_started=Count("id", filter=Q(steps_done=0)),
+                attention=Count("id", filter=_BEHIND),
+            ),
+        ),
+        "as_of": _aggregate(progress, n=Max("computed_at")),
     }
     if home_counts:
         active = CoachingEngagement.objects.filter(
@@ -658,16 +670,9 @@ def roster_summary(
                 n=Count("id"),
             ),
         }
-    # One statement: the coach's own row carries every count as a scalar subquery.
-    read = (
-        Membership.objects.filter(pk=coach.pk)
-        .annotate(
-            as_of=_aggregate(progress, n=Max("computed_at")),
-            **{name: Coalesce(value, 0) for name, value in figures.items()},
-        )
-        .values("as_of", *figures)
-        .get()
-    )
+    read = Membership.objects.filter(pk=coach.pk).annotate(**figures).values(*figures).get()
+    enrolled = read["enrolled"] or {}
+    counted = read["progress"] or {}
     attention = [
         _coachee(
             row.enrollment,
@@ -683,16 +688,16 @@ def roster_summary(
         )[:ATTENTION_SHOWN]
     ]
     return RosterSummary(
-        enrolments=read["enrolments"],
-        learners=read["learners"],
-        counted=read["counted"],
-        overdue=read["overdue"],
-        not_started=read["not_started"],
+        enrolments=enrolled.get("n", 0),
+        learners=enrolled.get("learners", 0),
+        counted=counted.get("counted", 0),
+        overdue=counted.get("overdue", 0),
+        not_started=counted.get("not_started", 0),
         as_of=read["as_of"],
         attention=attention,
-        attention_total=read["attention"],
+        attention_total=counted.get("attention", 0),
         period=period,
-        home=HomeCounts(read["engagements"], read["needing"], read["to_log"])
+        home=HomeCounts(read["engagements"] or 0, read["needing"] or 0, read["to_log"] or 0)
         if home_counts
         else None,
     )
@@ -757,17 +762,13 @@ def _other_organisations(coach: Membership) -> list[OtherOrganisation]:
 
 
 def coach_sessions(coach: Membership, page_number: str | int | None) -> Page:
-    """The coach's sessions, newest first, a page at a time (3 queries); each item a
-    ``SessionRow``."""
+    """The coach's sessions, newest first, a page at a time (3 queries: the count, the page's
+    rows along the (coach, start) index, their participants); each item a ``SessionRow``."""
     page = Paginator(
         CoachingSession.objects.filter(coach=coach).order_by("-starts_at", "-id"),
         SESSIONS_PER_PAGE,
     ).get_page(page_number)
-    page.object_list = _session_rows(  # type: ignore[assignment]
-        CoachingSession.objects.filter(pk__in=[s.pk for s in page.object_list]).order_by(
-            "-starts_at", "-id"
-        )
-    )
+    page.object_list = _session_rows(page.object_list)  # type: ignore[assignment,arg-type]
     return page
 
 
@@ -1450,13 +1451,10 @@ def _engagements_matching(query: str) -> QuerySet[CoachingEngagement]:
 
 def engagement_page(page_number: str | int | None, query: str = "") -> Page:
     """Admin list of engagements (names, cohort, contract, focus; no private text), a page at
-    a time, searchable by a name (4 queries)."""
+    a time, searchable by a name (4 queries: the count, the page's rows, their focus and their
+    sessions held)."""
     page = Paginator(_engagements_matching(query), ENGAGEMENTS_PER_PAGE).get_page(page_number)
-    page.object_list = _engagement_rows(  # type: ignore[assignment]
-        CoachingEngagement.objects.filter(pk__in=[e.pk for e in page.object_list]).order_by(
-            "-starts_on", "id"
-        )
-    )
+    page.object_list = _engagement_rows(page.object_list)  # type: ignore[assignment,arg-type]
     return page
 
 
