@@ -27,6 +27,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext, ngettext
 
 from coaching.models import (
@@ -664,9 +665,9 @@ def roster_summary(
                 overdue=Count("id", filter=Q(steps_overdue__gt=0)),
                 not_started=Count("id", filter=Q(steps_done=0)),
                 attention=Count("id", filter=_BEHIND),
+                as_of=Max("computed_at"),
             ),
         ),
-        "as_of": _aggregate(progress, n=Max("computed_at")),
     }
     if home_counts:
         active = CoachingEngagement.objects.filter(
@@ -705,7 +706,7 @@ def roster_summary(
         counted=counted.get("counted", 0),
         overdue=counted.get("overdue", 0),
         not_started=counted.get("not_started", 0),
-        as_of=read["as_of"],
+        as_of=_instant(counted.get("as_of")),
         attention=attention,
         attention_total=counted.get("attention", 0),
         period=period,
@@ -713,6 +714,16 @@ def roster_summary(
         if home_counts
         else None,
     )
+
+
+def _instant(value: Any) -> dt.datetime | None:
+    """A time read from a JSON aggregate (its text), as an aware datetime."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    moment = parse_datetime(value)
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, dt.UTC)
+    return moment
 
 
 def roster_page(
