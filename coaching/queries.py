@@ -23,9 +23,11 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext, ngettext
 
 from coaching.models import (
@@ -46,14 +48,20 @@ from coaching.models import (
 )
 from measurement.models import LearnerProgressRollup
 from measurement.services import period_for
-from organizations.models import Membership
+from organizations.models import Membership, Team
 from organizations.tenancy import current_org
 from pathways.learning import next_actions
 from pathways.learning.next_actions import NextAction
-from pathways.models import CohortCoach, Enrollment, SelfAssessment, VersionCompetency
+from pathways.models import (
+    Cohort,
+    CohortCoach,
+    Enrollment,
+    PathwayVersion,
+    SelfAssessment,
+    VersionCompetency,
+)
 from projects.queries import (
     ProjectLink,
-    late_milestones_by_learner,
     learners_with_late_milestones,
     project_links,
     projects_of_learners,
@@ -140,7 +148,8 @@ def coachee_enrollments(coach: Membership) -> QuerySet[Enrollment]:
 
 def coachee_rows(enrollments: Sequence[Enrollment], period: dt.date | None = None) -> Roster:
     """``enrollments`` (from ``coachee_enrollments``) as roster rows with their progress from the
-    roll-up table for ``period`` (default: the current period; 1 query)."""
+    roll-up table for ``period`` (default: the current period; 1 query, which also finds the
+    newest of the rows read with one ``Max`` over them)."""
     org = current_org()
     if period is None and org is not None:
         period = period_for(org)
@@ -149,7 +158,7 @@ def coachee_rows(enrollments: Sequence[Enrollment], period: dt.date | None = Non
             row.enrollment_id: row
             for row in LearnerProgressRollup.objects.filter(
                 period=period, enrollment_id__in=[e.pk for e in enrollments]
-            )
+            ).annotate(newest=Window(Max("computed_at")))
         }
         if enrollments and period is not None
         else {}
@@ -158,22 +167,98 @@ def coachee_rows(enrollments: Sequence[Enrollment], period: dt.date | None = Non
     for e in enrollments:
         row = progress.get(e.pk)
         coachees.append(
-            Coachee(
-                enrollment_id=e.pk,
-                learner_id=e.learner_id,
-                name=e.learner.user.display_name,
-                email=e.learner.user.email,
-                team=e.learner.team.name if e.learner.team else "",
-                pathway=e.version.pathway.name,
-                cohort=e.cohort.name,
-                status=e.get_status_display(),
-                steps_done=row.steps_done if row else None,
-                steps_total=row.steps_total if row else None,
-                steps_overdue=row.steps_overdue if row else 0,
+            _coachee(
+                e,
+                row.steps_done if row else None,
+                row.steps_total if row else None,
+                row.steps_overdue if row else 0,
             )
         )
-    computed = [row.computed_at for row in progress.values()]
-    return Roster(coachees=coachees, computed_at=max(computed) if computed else None)
+    newest = next(iter(progress.values())).newest if progress else None  # type: ignore[attr-defined]
+    return Roster(coachees=coachees, computed_at=newest)
+
+
+def _coachee(
+    e: Enrollment,
+    steps_done: int | None,
+    steps_total: int | None,
+    steps_overdue: int | None,
+    labels: tuple[str, str, str | None] | None = None,
+) -> Coachee:
+    """A roster row from an enrolment read with its learner and user joined; ``labels``
+    (pathway, cohort, team) when read as annotations, else from the enrolment's joined rows."""
+    pathway, cohort, team = labels or (
+        e.version.pathway.name,
+        e.cohort.name,
+        e.learner.team.name if e.learner.team else "",
+    )
+    return Coachee(
+        enrollment_id=e.pk,
+        learner_id=e.learner_id,
+        name=e.learner.user.display_name,
+        email=e.learner.user.email,
+        team=team or "",
+        pathway=pathway,
+        cohort=cohort,
+        status=e.get_status_display(),
+        steps_done=steps_done,
+        steps_total=steps_total,
+        steps_overdue=steps_overdue or 0,
+    )
+
+
+def _labelled(enrollments: QuerySet[Enrollment], prefix: str = "") -> QuerySet[Any]:
+    """``enrollments`` (or roll-up rows, with ``prefix`` "enrollment__") with the learner and
+    user joined and the pathway, cohort and team names as scalar subqueries (``pathway_name``,
+    ``cohort_name``, ``team_name``), computed for the rows fetched only: few joins keep the
+    planner's work small (PostgreSQL spends far longer planning an eight-table join than
+    running it on a page of rows) and the rows sorted narrow."""
+    return enrollments.select_related(f"{prefix}learner__user").annotate(
+        team_name=Subquery(
+            Team.objects.filter(pk=OuterRef(f"{prefix}learner__team_id"))
+            .order_by()
+            .values("name")[:1]
+        ),
+        pathway_name=Subquery(
+            PathwayVersion.objects.filter(pk=OuterRef(f"{prefix}version_id"))
+            .order_by()
+            .values("pathway__name")[:1]
+        ),
+        cohort_name=Subquery(
+            Cohort.objects.filter(pk=OuterRef(f"{prefix}cohort_id")).order_by().values("name")[:1]
+        ),
+    )
+
+
+def _roster_enrollments(coach: Membership) -> QuerySet[Enrollment]:
+    """The enrolments of ``coachee_enrollments`` with nothing joined: the cohorts are a
+    semi-join on the coach's assignments."""
+    return Enrollment.objects.filter(cohort_id__in=_coach_cohorts(coach)).exclude(
+        status=Enrollment.Status.WITHDRAWN
+    )
+
+
+def _with_progress(
+    enrollments: QuerySet[Enrollment], period: dt.date | None
+) -> QuerySet[Enrollment]:
+    """``enrollments`` annotated with their roll-up figures of ``period`` (``r_done``,
+    ``r_total``, ``r_overdue``; None when not counted): each a probe of the roll-up's unique
+    index for the rows fetched, so a page of the roster is one query."""
+    rollup = LearnerProgressRollup.objects.filter(
+        period=_or_none(period), enrollment_id=OuterRef("pk")
+    ).order_by()
+    return enrollments.annotate(
+        r_done=Subquery(rollup.values("steps_done")[:1]),
+        r_total=Subquery(rollup.values("steps_total")[:1]),
+        r_overdue=Subquery(rollup.values("steps_overdue")[:1]),
+    )
+
+
+def _annotated_coachee(e: Any) -> Coachee:
+    """A roster row from ``_labelled(_with_progress(…))``."""
+    return _coachee(
+        e, e.r_done, e.r_total, e.r_overdue, (e.pathway_name, e.cohort_name, e.team_name)
+    )
 
 
 def coachees_of(coach: Membership) -> Roster:
@@ -306,69 +391,104 @@ def _or_none(period: dt.date | None) -> dt.date:
     return period or dt.date.min
 
 
-def _latest_period() -> dt.date | None:
+def latest_period() -> dt.date | None:
     """The organisation's latest progress roll-up period (1 query: an index's last entry)."""
     return LearnerProgressRollup.objects.aggregate(period=Max("period"))["period"]
+
+
+_latest_period = latest_period
+
+
+def _needing_attention_filter(
+    coach: Membership, now: dt.datetime, period: dt.date | None
+) -> QuerySet[CoachingEngagement]:
+    """The coach's active engagements whose coachee needs attention: no session held in four
+    weeks, an open experiment past its date, pathway steps overdue (roll-up) or a project
+    milestone late (no query yet). Each condition is one set of learners (a hashed subquery),
+    so counting costs one pass over the engagements."""
+    today = now.astimezone(timezone.get_current_timezone()).date()
+    recently_held = SessionParticipant.objects.filter(
+        session__coach=coach,
+        session__status=CoachingSession.Status.HELD,
+        session__starts_at__gte=now - NO_SESSION_ATTENTION,
+    )
+    late_experiments = Experiment.objects.filter(status=Experiment.Status.OPEN, due_on__lt=today)
+    behind = LearnerProgressRollup.objects.filter(period=_or_none(period), steps_overdue__gt=0)
+    return CoachingEngagement.objects.filter(
+        coach=coach, status=CoachingEngagement.Status.ACTIVE
+    ).filter(
+        ~Q(coachee_id__in=recently_held.values("learner_id"))
+        | Q(coachee_id__in=late_experiments.values("learner_id"))
+        | Q(coachee_id__in=behind.values("learner_id"))
+        | Q(coachee_id__in=learners_with_late_milestones().values("learner_id"))
+    )
+
+
+def _aggregate(qs: QuerySet[Any], **aggregates: Any) -> Subquery:
+    """One aggregate of ``qs`` as a scalar subquery (all rows are the organisation's, so grouping
+    by it gives one row; an empty ``qs`` gives NULL)."""
+    ((name, aggregate),) = aggregates.items()
+    return Subquery(
+        qs.order_by().values("organization_id").annotate(**{name: aggregate}).values(name)[:1]
+    )
 
 
 def _needing_attention(
     coach: Membership, now: dt.datetime, period: dt.date | None
 ) -> QuerySet[CoachingEngagement]:
-    """The coach's active engagements whose coachee needs attention: no session held in four
-    weeks, an open experiment past its date, pathway steps overdue (roll-up) or a project
-    milestone late; annotated with what the reasons say (no query yet). Each condition is one
-    set of learners (a hashed subquery), so counting costs one pass over the engagements; the
-    annotations are computed for the rows fetched only."""
+    """``_needing_attention_filter``, each engagement annotated with what its reasons say: the
+    last session held, experiments overdue, steps overdue and project milestones late (no query
+    yet; the annotations are computed for the rows fetched only)."""
     today = now.astimezone(timezone.get_current_timezone()).date()
     held = SessionParticipant.objects.filter(
         session__coach=coach, session__status=CoachingSession.Status.HELD
     )
-    recently_held = held.filter(session__starts_at__gte=now - NO_SESSION_ATTENTION)
     late_experiments = Experiment.objects.filter(status=Experiment.Status.OPEN, due_on__lt=today)
     behind = LearnerProgressRollup.objects.filter(period=_or_none(period), steps_overdue__gt=0)
-    return (
-        CoachingEngagement.objects.filter(coach=coach, status=CoachingEngagement.Status.ACTIVE)
-        .filter(
-            ~Q(coachee_id__in=recently_held.values("learner_id"))
-            | Q(coachee_id__in=late_experiments.values("learner_id"))
-            | Q(coachee_id__in=behind.values("learner_id"))
-            | Q(coachee_id__in=learners_with_late_milestones().values("learner_id"))
-        )
-        .annotate(
-            last_held=Subquery(
-                held.filter(learner_id=OuterRef("coachee_id"))
-                .order_by("-session__starts_at")
-                .values("session__starts_at")[:1]
+    late_milestones = learners_with_late_milestones().filter(learner_id=OuterRef("coachee_id"))
+    return _needing_attention_filter(coach, now, period).annotate(
+        last_held=Subquery(
+            held.filter(learner_id=OuterRef("coachee_id"))
+            .order_by("-session__starts_at")
+            .values("session__starts_at")[:1]
+        ),
+        late_experiments=Coalesce(
+            Subquery(
+                late_experiments.filter(learner_id=OuterRef("coachee_id"))
+                .order_by()
+                .values("learner_id")
+                .annotate(n=Count("id"))
+                .values("n")
             ),
-            late_experiments=Coalesce(
-                Subquery(
-                    late_experiments.filter(learner_id=OuterRef("coachee_id"))
-                    .order_by()
-                    .values("learner_id")
-                    .annotate(n=Count("id"))
-                    .values("n")
-                ),
-                0,
+            0,
+        ),
+        steps_behind=Coalesce(
+            Subquery(
+                behind.filter(learner_id=OuterRef("coachee_id"))
+                .order_by()
+                .values("learner_id")
+                .annotate(n=Sum("steps_overdue"))
+                .values("n")
             ),
-            steps_behind=Coalesce(
-                Subquery(
-                    behind.filter(learner_id=OuterRef("coachee_id"))
-                    .order_by()
-                    .values("learner_id")
-                    .annotate(n=Sum("steps_overdue"))
-                    .values("n")
-                ),
-                0,
+            0,
+        ),
+        # What ``late_milestones_by_learner`` counts, for the rows fetched only.
+        late_milestones=Coalesce(
+            Subquery(
+                late_milestones.order_by()
+                .values("learner_id")
+                .annotate(n=Count("project__milestones", distinct=True))
+                .values("n")
             ),
-        )
+            0,
+        ),
     )
 
 
 def _attention_rows(
     engagements: Sequence[CoachingEngagement], now: dt.datetime
 ) -> list[AttentionRow]:
-    """The reasons of each engagement from ``_needing_attention`` (1 query: late milestones)."""
-    late = late_milestones_by_learner([e.coachee_id for e in engagements])
+    """The reasons of each engagement from ``_needing_attention`` (no query)."""
     rows = []
     for e in engagements:
         reasons = []
@@ -385,7 +505,7 @@ def _attention_rows(
             reasons.append(
                 ngettext("%(n)s pathway step overdue", "%(n)s pathway steps overdue", n) % {"n": n}
             )
-        if n := late.get(e.coachee_id):
+        if n := e.late_milestones:  # type: ignore[attr-defined]
             reasons.append(
                 ngettext("%(n)s project milestone late", "%(n)s project milestones late", n)
                 % {"n": n}
@@ -394,47 +514,74 @@ def _attention_rows(
     return rows
 
 
-def coach_home(coach: Membership, now: dt.datetime | None = None) -> CoachHome:
+_UNSET: Any = object()
+
+
+def coach_home(
+    coach: Membership,
+    now: dt.datetime | None = None,
+    *,
+    period: dt.date | None = _UNSET,
+    summary: RosterSummary | None = None,
+) -> CoachHome:
     """The coach's day: sessions today and in the next 7 days, sessions past their time and
     not logged, coachees who need attention (no session in four weeks, an overdue experiment,
     overdue pathway steps, a project milestone late) and the other organisations they coach in;
-    each list its first rows and a count (14 queries, whatever the number of sessions,
-    engagements or coachees). The roster is ``roster_summary`` and ``roster_page``."""
+    each list its first rows and a count. ``period`` is the latest roll-up's (read when not
+    given) and ``summary`` a ``roster_summary(…, home_counts=True)`` whose statement already
+    counted them (else one more statement counts them). 4 queries, whatever the number of
+    sessions, engagements or coachees: the sessions of both lists and their participants, the
+    first coachees needing attention with their reasons, the other organisations."""
     now = now or timezone.now()
+    if period is _UNSET:
+        period = _latest_period()
+    if summary is None or summary.home is None:
+        summary = roster_summary(coach, period, home_counts=True, now=now)
+    counts = summary.home
+    assert counts is not None
     zone = timezone.get_current_timezone()
     day_start = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
     day_end = day_start + dt.timedelta(days=1)
     week_end = day_start + dt.timedelta(days=7)
-    mine = CoachingSession.objects.filter(coach=coach)
-    upcoming = _session_rows(
-        mine.filter(
-            status=CoachingSession.Status.SCHEDULED,
-            starts_at__gte=day_start,
-            starts_at__lt=week_end,
-        ).order_by("starts_at", "id")[: SESSIONS_SHOWN + 1]
+    mine = CoachingSession.objects.filter(coach=coach, status=CoachingSession.Status.SCHEDULED)
+    # Both lists in one read: each is an index range of (coach, start), cut to what it shows.
+    upcoming = mine.filter(starts_at__gte=day_start, starts_at__lt=week_end).order_by(
+        "starts_at", "id"
+    )[: SESSIONS_SHOWN + 1]
+    unlogged = mine.filter(starts_at__lt=now).order_by("starts_at", "id")[:TO_LOG_SHOWN]
+    rows = _session_rows(
+        CoachingSession.objects.filter(
+            Q(pk__in=upcoming.values("pk")) | Q(pk__in=unlogged.values("pk"))
+        ).order_by("starts_at", "id")
     )
-    unlogged = mine.filter(status=CoachingSession.Status.SCHEDULED, starts_at__lt=now)
-    to_log = _session_rows(unlogged.order_by("starts_at", "id")[:TO_LOG_SHOWN])
-    needing = _needing_attention(coach, now, _latest_period())
+    upcoming_rows = [s for s in rows if day_start <= s.starts_at < week_end]
     shown = list(
-        needing.select_related("coachee__user").order_by(
-            "coachee__user__full_name", "coachee__user__email", "id"
-        )[:ENGAGEMENT_ATTENTION_SHOWN]
+        _needing_attention(coach, now, period)
+        .select_related("coachee__user")
+        .order_by("coachee__user__full_name", "coachee__user__email", "id")[
+            :ENGAGEMENT_ATTENTION_SHOWN
+        ]
     )
-    counts = CoachingEngagement.objects.filter(
-        coach=coach, status=CoachingEngagement.Status.ACTIVE
-    ).aggregate(n=Count("id"))
     return CoachHome(
-        today=[s for s in upcoming[:SESSIONS_SHOWN] if s.starts_at < day_end],
-        this_week=[s for s in upcoming[:SESSIONS_SHOWN] if s.starts_at >= day_end],
-        upcoming_more=len(upcoming) > SESSIONS_SHOWN,
-        to_log=to_log,
-        to_log_count=unlogged.count(),
+        today=[s for s in upcoming_rows[:SESSIONS_SHOWN] if s.starts_at < day_end],
+        this_week=[s for s in upcoming_rows[:SESSIONS_SHOWN] if s.starts_at >= day_end],
+        upcoming_more=len(upcoming_rows) > SESSIONS_SHOWN,
+        to_log=[s for s in rows if s.starts_at < now][:TO_LOG_SHOWN],
+        to_log_count=counts.to_log,
         attention=_attention_rows(shown, now),
-        attention_count=needing.count(),
-        engagements=counts["n"],
+        attention_count=counts.needing_attention,
+        engagements=counts.engagements,
         other_organisations=_other_organisations(coach),
     )
+
+
+@dataclass(frozen=True)
+class HomeCounts:
+    """What the coach's home counts besides the roster."""
+
+    engagements: int  # active
+    needing_attention: int  # active engagements whose coachee needs attention
+    to_log: int  # sessions past their time, not logged
 
 
 @dataclass(frozen=True)
@@ -451,6 +598,7 @@ class RosterSummary:
     attention: list[Coachee]  # overdue first, then not started, the first ``ATTENTION_SHOWN``
     attention_total: int
     period: dt.date | None
+    home: HomeCounts | None = None  # when asked for (``home_counts``)
 
     @property
     def not_counted(self) -> int:
@@ -460,62 +608,137 @@ class RosterSummary:
     def attention_more(self) -> int:
         return max(0, self.attention_total - len(self.attention))
 
+    def count_of(self, view: str) -> int:
+        """The number of enrolments in one of ``ROSTER_VIEWS``."""
+        return {
+            "all": self.enrolments,
+            "overdue": self.overdue,
+            "not_started": self.not_started,
+            "not_counted": self.not_counted,
+        }[view]
+
+
+def _coach_cohorts(coach: Membership) -> QuerySet[Any]:
+    return CohortCoach.objects.filter(membership=coach).values("cohort_id")
+
 
 def _roster_progress(coach: Membership, period: dt.date | None) -> QuerySet[Any]:
-    """Roll-up rows of the period for the enrolments of the cohorts the coach is assigned to,
-    not withdrawn (no query yet)."""
+    """Roll-up rows of the period for the enrolments of the cohorts the coach is assigned to
+    (no query yet): an index range (organisation, period, cohort) of one table, no joins. The
+    roll-up already leaves out withdrawn enrolments and deactivated people (as the cohort page
+    relies on)."""
     return LearnerProgressRollup.objects.filter(
-        period=_or_none(period),
-        cohort__in=CohortCoach.objects.filter(membership=coach).values("cohort_id"),
-    ).exclude(enrollment__status=Enrollment.Status.WITHDRAWN)
-
-
-def roster_summary(coach: Membership) -> RosterSummary:
-    """Counts of the coach's roster and the coachees to talk to first (4 queries, whatever the
-    number of coachees)."""
-    period = _latest_period()
-    enrolled = coachee_enrollments(coach).aggregate(
-        n=Count("id"), learners=Count("learner_id", distinct=True)
+        period=_or_none(period), cohort__in=_coach_cohorts(coach)
     )
+
+
+_BEHIND = Q(steps_overdue__gt=0) | Q(steps_done=0)
+
+
+def roster_summary(
+    coach: Membership,
+    period: dt.date | None = _UNSET,
+    *,
+    home_counts: bool = False,
+    now: dt.datetime | None = None,
+) -> RosterSummary:
+    """Counts of the coach's roster and the coachees to talk to first (2 queries whatever the
+    number of coachees, 3 when ``period`` is not given: every count in one statement, each
+    count a scalar subquery, and the first coachees needing attention with their rows).
+    ``home_counts`` adds the counts of the coach's home to the same statement (``home``)."""
+    if period is _UNSET:
+        period = _latest_period()
+    now = now or timezone.now()
+    enrolments = coachee_enrollments(coach).select_related(None)
     progress = _roster_progress(coach, period)
-    behind = Q(steps_overdue__gt=0) | Q(steps_done=0)
-    figures = progress.aggregate(
-        counted=Count("id"),
-        overdue=Count("id", filter=Q(steps_overdue__gt=0)),
-        not_started=Count("id", filter=Q(steps_done=0)),
-        attention=Count("id", filter=behind),
-        as_of=Max("computed_at"),
-    )
-    first = [
-        row.enrollment_id
-        for row in progress.filter(behind)
+    # One statement: the coach's own row carries every count as a scalar subquery, one pass
+    # over each table (its figures gathered into one JSON object).
+    figures: dict[str, Any] = {
+        "enrolled": _aggregate(
+            enrolments,
+            n=JSONObject(n=Count("id"), learners=Count("learner_id", distinct=True)),
+        ),
+        "progress": _aggregate(
+            progress,
+            n=JSONObject(
+                counted=Count("id"),
+                overdue=Count("id", filter=Q(steps_overdue__gt=0)),
+                not_started=Count("id", filter=Q(steps_done=0)),
+                attention=Count("id", filter=_BEHIND),
+                as_of=Max("computed_at"),
+            ),
+        ),
+    }
+    if home_counts:
+        active = CoachingEngagement.objects.filter(
+            coach=coach, status=CoachingEngagement.Status.ACTIVE
+        )
+        figures |= {
+            "engagements": _aggregate(active, n=Count("id")),
+            "needing": _aggregate(_needing_attention_filter(coach, now, period), n=Count("id")),
+            "to_log": _aggregate(
+                CoachingSession.objects.filter(
+                    coach=coach, status=CoachingSession.Status.SCHEDULED, starts_at__lt=now
+                ),
+                n=Count("id"),
+            ),
+        }
+    read = Membership.objects.filter(pk=coach.pk).annotate(**figures).values(*figures).get()
+    enrolled = read["enrolled"] or {}
+    counted = read["progress"] or {}
+    attention = [
+        _coachee(
+            row.enrollment,
+            row.steps_done,
+            row.steps_total,
+            row.steps_overdue,
+            (row.pathway_name, row.cohort_name, row.team_name),
+        )
+        for row in _labelled(progress.filter(_BEHIND), "enrollment__")
         .annotate(started=Case(When(steps_done=0, then=Value(0)), default=Value(1)))
-        .order_by("-steps_overdue", "started", "learner__user__full_name", "enrollment_id")
-        .only("enrollment_id")[:ATTENTION_SHOWN]
+        .order_by(
+            "-steps_overdue", "started", "enrollment__learner__user__full_name", "enrollment_id"
+        )[:ATTENTION_SHOWN]
     ]
-    attention = coachee_rows(
-        list(coachee_enrollments(coach).filter(pk__in=first)), period=period
-    ).coachees
     return RosterSummary(
-        enrolments=enrolled["n"],
-        learners=enrolled["learners"],
-        counted=figures["counted"],
-        overdue=figures["overdue"],
-        not_started=figures["not_started"],
-        as_of=figures["as_of"],
-        attention=sorted(attention, key=_attention_order),
-        attention_total=figures["attention"],
+        enrolments=enrolled.get("n", 0),
+        learners=enrolled.get("learners", 0),
+        counted=counted.get("counted", 0),
+        overdue=counted.get("overdue", 0),
+        not_started=counted.get("not_started", 0),
+        as_of=_instant(counted.get("as_of")),
+        attention=attention,
+        attention_total=counted.get("attention", 0),
         period=period,
+        home=HomeCounts(read["engagements"] or 0, read["needing"] or 0, read["to_log"] or 0)
+        if home_counts
+        else None,
     )
+
+
+def _instant(value: Any) -> dt.datetime | None:
+    """A time read from a JSON aggregate (its text), as an aware datetime."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    moment = parse_datetime(value)
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, dt.UTC)
+    return moment
 
 
 def roster_page(
-    coach: Membership, period: dt.date | None, view: str, q: str, page_number: Any
+    coach: Membership,
+    period: dt.date | None,
+    view: str,
+    q: str,
+    page_number: Any,
+    summary: RosterSummary | None = None,
 ) -> Page:
     """One page of the coach's roster (``Coachee`` rows with progress from the roll-up of
-    ``period``), by name: ``view`` is one of ``ROSTER_VIEWS``, ``q`` part of a name or e-mail
-    (4 queries: count, the page's ids, its rows, their roll-up rows)."""
-    enrolments = coachee_enrollments(coach)
+    ``period``), by name: ``view`` is one of ``ROSTER_VIEWS``, ``q`` part of a name or e-mail.
+    One query, the page's rows with their roll-up figures, when ``summary`` already counted
+    the view (no search); else one more, the count."""
+    enrolments = _roster_enrollments(coach)
     if view in ("overdue", "not_started", "not_counted"):
         progress = _roster_progress(coach, period)
         if view == "not_counted":
@@ -528,18 +751,19 @@ def roster_page(
         enrolments = enrolments.filter(
             Q(learner__user__full_name__icontains=q) | Q(learner__user__email__icontains=q)
         )
-    # Sort and page on ids alone (enrolment and name), then load the page's rows in full.
-    page = Paginator(
-        enrolments.order_by("learner__user__full_name", "learner__user__email", "id").values_list(
-            "id", flat=True
+    paginator = Paginator(
+        _labelled(
+            _with_progress(
+                enrolments.order_by("learner__user__full_name", "learner__user__email", "id"),
+                period,
+            )
         ),
         COACHEES_PER_PAGE,
-    ).get_page(page_number)
-    ids = list(page.object_list)
-    rows = {e.pk: e for e in coachee_enrollments(coach).filter(pk__in=ids)}
-    page.object_list = coachee_rows(  # type: ignore[assignment]
-        [rows[pk] for pk in ids if pk in rows], period=period
-    ).coachees
+    )
+    if summary is not None and not q:
+        paginator.count = summary.count_of(view)  # type: ignore[misc]
+    page = paginator.get_page(page_number)
+    page.object_list = [_annotated_coachee(e) for e in page.object_list]  # type: ignore[assignment]
     return page
 
 
@@ -561,17 +785,13 @@ def _other_organisations(coach: Membership) -> list[OtherOrganisation]:
 
 
 def coach_sessions(coach: Membership, page_number: str | int | None) -> Page:
-    """The coach's sessions, newest first, a page at a time (3 queries); each item a
-    ``SessionRow``."""
+    """The coach's sessions, newest first, a page at a time (3 queries: the count, the page's
+    rows along the (coach, start) index, their participants); each item a ``SessionRow``."""
     page = Paginator(
         CoachingSession.objects.filter(coach=coach).order_by("-starts_at", "-id"),
         SESSIONS_PER_PAGE,
     ).get_page(page_number)
-    page.object_list = _session_rows(  # type: ignore[assignment]
-        CoachingSession.objects.filter(pk__in=[s.pk for s in page.object_list]).order_by(
-            "-starts_at", "-id"
-        )
-    )
+    page.object_list = _session_rows(page.object_list)  # type: ignore[assignment,arg-type]
     return page
 
 
@@ -1254,13 +1474,10 @@ def _engagements_matching(query: str) -> QuerySet[CoachingEngagement]:
 
 def engagement_page(page_number: str | int | None, query: str = "") -> Page:
     """Admin list of engagements (names, cohort, contract, focus; no private text), a page at
-    a time, searchable by a name (4 queries)."""
+    a time, searchable by a name (4 queries: the count, the page's rows, their focus and their
+    sessions held)."""
     page = Paginator(_engagements_matching(query), ENGAGEMENTS_PER_PAGE).get_page(page_number)
-    page.object_list = _engagement_rows(  # type: ignore[assignment]
-        CoachingEngagement.objects.filter(pk__in=[e.pk for e in page.object_list]).order_by(
-            "-starts_on", "id"
-        )
-    )
+    page.object_list = _engagement_rows(page.object_list)  # type: ignore[assignment,arg-type]
     return page
 
 

@@ -89,8 +89,11 @@ def coach_home(request: TenantRequest, org_slug: str) -> HttpResponse:
     show = request.GET.get("show", "all")
     show = show if show in queries.ROSTER_VIEWS else "all"
     q = request.GET.get("q", "").strip()[:100]
-    summary = queries.roster_summary(request.membership)
-    page = queries.roster_page(request.membership, summary.period, show, q, request.GET.get("page"))
+    coach = request.membership
+    period = queries.latest_period()
+    # The home's own counts ride on the roster summary's one statement.
+    summary = queries.roster_summary(coach, period, home_counts=not request.htmx)
+    page = queries.roster_page(coach, period, show, q, request.GET.get("page"), summary)
     context = {
         "summary": summary,
         "page": page,
@@ -107,7 +110,7 @@ def coach_home(request: TenantRequest, org_slug: str) -> HttpResponse:
     template = "coaching/coach_home.html"
     if request.htmx:
         return render(request, f"{template}#roster", context)
-    context["home"] = queries.coach_home(request.membership)
+    context["home"] = queries.coach_home(coach, period=period, summary=summary)
     return render(request, template, context)
 
 
