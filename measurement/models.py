@@ -14,6 +14,16 @@ class LearnerProgressRollup(TenantModel):
     """Per learner and enrolment, per period (month start): steps done of steps in scope, and
     the steps in scope whose due date has passed undone (as of the last roll-up)."""
 
+    # The organisation's own index would repeat the unique key's first column: one index less
+    # for every row the roll-up inserts.
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.CASCADE,
+        related_name="+",
+        editable=False,
+        db_index=False,
+    )
+
     enrollment = models.ForeignKey(
         "pathways.Enrollment", on_delete=models.CASCADE, related_name="+"
     )
@@ -446,6 +456,15 @@ class TeamMetricRollup(TenantModel):
         ATTENDANCE = "attendance", "Coaching attendance"
         METRIC = "metric", "Team metric"
 
+    # The organisation's own index would repeat the unique key's first column: one index less
+    # for every row the roll-up inserts.
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.CASCADE,
+        related_name="+",
+        editable=False,
+        db_index=False,
+    )
     team = models.ForeignKey("organizations.Team", on_delete=models.CASCADE, related_name="+")
     period = models.DateField()
     measure = models.CharField(max_length=12, choices=Measure.choices)
