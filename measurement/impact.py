@@ -1379,7 +1379,7 @@ def do_rollup_team_metrics(
     those teams and months that no fact backs any more are deleted. Set-based for completion
     and the metric values, one batched upsert for the programme rows. Idempotent; never edits
     a fact. Runs in ``tenant_context``; 8 statements plus one per ``TEAM_UPSERT_BATCH``
-    programme rows. ``rows`` of the result counts the rows inserted or changed."""
+    programme rows, one more when a metric value of the scope was deleted since the last run. ``rows`` of the result counts the rows inserted or changed."""
     org = current_org()
     assert org is not None
     now = timezone.now()
