@@ -19,7 +19,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Avg, Count, F, Q, Sum
+from django.db.models import Avg, Count, F, Model, Q, Sum
 from django.utils import timezone
 
 from coaching.models import (
@@ -115,7 +115,7 @@ def _rounds(
     return [(min(t), statistics.median(t)) for t in timings]
 
 
-def _vacuum(*models: type) -> None:
+def _vacuum(*models: type[Model]) -> None:
     """Clear the dead row versions a setup's delete left (PostgreSQL; outside a transaction), so
     that "into an empty table" starts from an empty table, as a first roll-up does, and not
     from one holding every earlier round's deleted rows (each insert would otherwise check its
