@@ -186,11 +186,11 @@ SELECT 1, m.id FROM {membership} m
 JOIN {enrollment} e ON e.learner_id = m.id AND e.organization_id = m.organization_id
 LEFT JOIN {rollup} r ON r.organization_id = e.organization_id AND r.enrollment_id = e.id
      AND r.period = %s AND r.team_id = m.team_id
-WHERE m.organization_id = %s AND m.is_active = %s AND m.team_id IN (SELECT id FROM teams)
+WHERE m.organization_id = %s AND m.is_active = %s AND m.team_id {in_teams}
   AND e.status <> %s AND r.id IS NULL
 UNION ALL
 SELECT 1, r.learner_id FROM {rollup} r JOIN {membership} m ON m.id = r.learner_id
-WHERE r.organization_id = %s AND r.period = %s AND r.team_id IN (SELECT id FROM teams)
+WHERE r.organization_id = %s AND r.period = %s AND r.team_id {in_teams}
   AND (m.is_active <> %s OR m.team_id IS DISTINCT FROM r.team_id)
 UNION ALL
 SELECT 2, enrollment_id FROM {rollup}
@@ -339,10 +339,17 @@ def do_rollup_learner_progress(
     """
     now = timezone.now()
     period = period or period_for(org, now)
-    for_update = "" if connection.vendor == "sqlite" else " FOR UPDATE"
+    # PostgreSQL reads the teams' members and rows through their team indexes only when the
+    # locked teams come as an array (an index condition); as a semi-join it hashes the whole
+    # organisation's enrolments.
+    sqlite = connection.vendor == "sqlite"
+    for_update = "" if sqlite else " FOR UPDATE"
+    in_teams = "IN (SELECT id FROM teams)" if sqlite else "= ANY(ARRAY(SELECT id FROM teams))"
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(
-            progress_sql_for_vendor(_LEARNER_SCOPE.format(for_update=for_update, **_tables())),
+            progress_sql_for_vendor(
+                _LEARNER_SCOPE.format(for_update=for_update, in_teams=in_teams, **_tables())
+            ),
             [
                 org.pk,
                 org.pk,
