@@ -104,6 +104,7 @@ def measure_progress_rollup() -> None:
     def empty_period() -> None:  # the first roll-up of a month: every row new
         with tenant_context(org):
             LearnerProgressRollup.objects.filter(period=period).delete()
+        _vacuum()  # a new month's rows go into a table without this month's deleted rows
 
     def change_every_row() -> None:  # facts changed for everyone: every row rewritten
         with tenant_context(org):

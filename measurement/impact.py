@@ -1273,23 +1273,45 @@ def _for_vendor(sql: str) -> str:
     return re.sub(r" IS NOT (?=(excluded|f)\.)", " IS DISTINCT FROM ", sql)
 
 
+# After the metric upsert every metric value of the scope has its row (the row's key is the
+# value's own unique key), so the scope holds a row no value backs exactly when it has more
+# rows than values: two counts decide whether the anti-join delete is needed at all.
+_METRIC_COUNTS_SQL = """
+SELECT (SELECT COUNT(*) FROM {values}
+        WHERE organization_id = %s AND period >= %s AND period <= %s {teams}),
+       (SELECT COUNT(*) FROM {rollup}
+        WHERE organization_id = %s AND period >= %s AND period <= %s {teams}
+          AND metric_id IS NOT NULL)
+"""
+
+
 def _delete_stale_team_rows(
     cursor: Any, org_id: int, first: dt.date, last: dt.date, team_ids: Sequence[int] | None
 ) -> None:
-    """Delete the scope's metric and completion rows whose facts are gone (2 statements)."""
+    """Delete the scope's metric and completion rows whose facts are gone (2 statements, 3 when
+    a metric value of the scope was deleted since the last run)."""
     rollup = TeamMetricRollup._meta.db_table
     teams = "" if team_ids is None else f"AND team_id IN ({', '.join(['%s'] * len(team_ids))})"
-    for which, facts, match in (
-        (
-            "metric_id IS NOT NULL",
-            MetricValue._meta.db_table,
-            f"AND f.metric_id = {rollup}.metric_id",
-        ),
-        ("measure = 'completion'", LearnerProgressRollup._meta.db_table, ""),
-    ):
+    scope = [org_id, first, last, *(team_ids or [])]
+    cursor.execute(
+        _METRIC_COUNTS_SQL.format(values=MetricValue._meta.db_table, rollup=rollup, teams=teams),
+        scope + scope,
+    )
+    values, rows = cursor.fetchone()
+    stale = []
+    if rows > values:
+        stale.append(
+            (
+                "metric_id IS NOT NULL",
+                MetricValue._meta.db_table,
+                f"AND f.metric_id = {rollup}.metric_id",
+            )
+        )
+    stale.append(("measure = 'completion'", LearnerProgressRollup._meta.db_table, ""))
+    for which, facts, match in stale:
         cursor.execute(
             _STALE_SQL.format(rollup=rollup, teams=teams, which=which, facts=facts, match=match),
-            [org_id, first, last, *(team_ids or [])],
+            scope,
         )
 
 
@@ -1371,7 +1393,7 @@ def do_rollup_team_metrics(
     those teams and months that no fact backs any more are deleted. Set-based for completion
     and the metric values, one batched upsert for the programme rows. Idempotent; never edits
     a fact. Runs in ``tenant_context``; 8 statements plus one per ``TEAM_UPSERT_BATCH``
-    programme rows. ``rows`` of the result counts the rows inserted or changed."""
+    programme rows, one more when a metric value of the scope was deleted since the last run. ``rows`` of the result counts the rows inserted or changed."""
     org = current_org()
     assert org is not None
     now = timezone.now()
@@ -1405,9 +1427,11 @@ def do_rollup_team_metrics(
         _delete_stale_team_rows(cursor, org.pk, first, last, ids)
         fresh = {(team, month, str(measure)) for team, month, measure, *_rest in programme}
         M = TeamMetricRollup.Measure
+        # (no metric: the partial unique index of the programme rows answers it)
         earlier = TeamMetricRollup.objects.filter(
             period__gte=first,
             period__lte=last,
+            metric__isnull=True,
             measure__in=[M.MILESTONES, M.SATISFACTION, M.ATTENDANCE],
         )
         if ids is not None:

@@ -14,6 +14,16 @@ class LearnerProgressRollup(TenantModel):
     """Per learner and enrolment, per period (month start): steps done of steps in scope, and
     the steps in scope whose due date has passed undone (as of the last roll-up)."""
 
+    # The organisation's own index would repeat the unique key's first column: one index less
+    # for every row the roll-up inserts.
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.CASCADE,
+        related_name="+",
+        editable=False,
+        db_index=False,
+    )
+
     enrollment = models.ForeignKey(
         "pathways.Enrollment", on_delete=models.CASCADE, related_name="+"
     )
@@ -450,11 +460,30 @@ class TeamMetricRollup(TenantModel):
         ATTENDANCE = "attendance", "Coaching attendance"
         METRIC = "metric", "Team metric"
 
-    team = models.ForeignKey("organizations.Team", on_delete=models.CASCADE, related_name="+")
+    # Derived rows, rewritten from facts by every roll-up: no foreign-key constraints in the
+    # database (Django still cascades deletes of an organisation, team or metric to them).
+    # Checking three keys of each of ~40,000 rows cost a first fill more than its inserts.
+    # No organisation index either: the unique key leads with it.
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.CASCADE,
+        related_name="+",
+        editable=False,
+        db_index=False,
+        db_constraint=False,
+    )
+    team = models.ForeignKey(
+        "organizations.Team", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     period = models.DateField()
     measure = models.CharField(max_length=12, choices=Measure.choices)
     metric = models.ForeignKey(
-        Metric, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        Metric,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
     )
     value = models.FloatField()
     base = models.PositiveIntegerField()

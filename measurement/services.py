@@ -9,7 +9,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from measurement.models import LearnerProgressRollup, TeamProgressRollup
@@ -163,21 +162,39 @@ _COUNT = """
 SELECT COUNT(*) FROM {rollup} WHERE organization_id = %s AND period = %s
 """
 
-# Teammates whose row the team's figure cannot rest on: a current member of the team with an
-# enrolment in progress but no row counted in this team for the period (enrolled, joined or
-# reactivated since the last roll-up, or a new month), and a row counted in the team whose
-# learner left it or was deactivated.
-_TEAMMATES_TO_REFRESH = """
-SELECT m.id FROM {membership} m
+# One learner's scope in one statement: the teams they are in and were counted in, locked (in
+# primary-key order, so two roll-ups for one team serialise and the later one reads the earlier
+# one's rows); the teammates whose row the team's figure cannot rest on: a current member of
+# the team with an enrolment in progress but no row counted in this team for the period
+# (enrolled, joined or reactivated since the last roll-up, or a new month), and a row counted
+# in the team whose learner left it or was deactivated; and the enrolments the learner's rows
+# of the period stand for now, so that the delete of rows that no longer qualify runs only
+# when there is one. ``kind`` tells the three apart.
+_LEARNER_SCOPE = """
+WITH teams AS (
+    SELECT t.id AS id FROM {team} t
+    WHERE t.organization_id = %s
+      AND (t.id IN (SELECT m0.team_id FROM {membership} m0
+                    WHERE m0.organization_id = %s AND m0.id = %s AND m0.is_active = %s)
+           OR t.id IN (SELECT r0.team_id FROM {rollup} r0
+                       WHERE r0.organization_id = %s AND r0.period = %s AND r0.learner_id = %s))
+    ORDER BY t.id{for_update}
+)
+SELECT 0 AS kind, id FROM teams
+UNION ALL
+SELECT 1, m.id FROM {membership} m
 JOIN {enrollment} e ON e.learner_id = m.id AND e.organization_id = m.organization_id
 LEFT JOIN {rollup} r ON r.organization_id = e.organization_id AND r.enrollment_id = e.id
      AND r.period = %s AND r.team_id = m.team_id
-WHERE m.organization_id = %s AND m.is_active = %s {member_teams} AND e.status <> %s
-  AND r.id IS NULL
-UNION
-SELECT r.learner_id FROM {rollup} r JOIN {membership} m ON m.id = r.learner_id
-WHERE r.organization_id = %s AND r.period = %s {row_teams}
+WHERE m.organization_id = %s AND m.is_active = %s AND m.team_id {in_teams}
+  AND e.status <> %s AND r.id IS NULL
+UNION ALL
+SELECT 1, r.learner_id FROM {rollup} r JOIN {membership} m ON m.id = r.learner_id
+WHERE r.organization_id = %s AND r.period = %s AND r.team_id {in_teams}
   AND (m.is_active <> %s OR m.team_id IS DISTINCT FROM r.team_id)
+UNION ALL
+SELECT 2, enrollment_id FROM {rollup}
+WHERE organization_id = %s AND period = %s AND learner_id = %s
 """
 
 
@@ -187,6 +204,7 @@ def _tables(**extra: str) -> dict[str, str]:
         "team_rollup": TeamProgressRollup._meta.db_table,
         "enrollment": Enrollment._meta.db_table,
         "membership": Membership._meta.db_table,
+        "team": Team._meta.db_table,
         **extra,
     }
 
@@ -236,26 +254,37 @@ def _write_rows(
     now: dt.datetime,
     learner_ids: Sequence[int] | None,
     team_ids: Sequence[int] | None,
+    existing: set[int] | None = None,
 ) -> RollupResult:
     """Upsert the rows of ``learner_ids`` and of ``team_ids`` (None: all of them) and delete
     the rows in that scope that no longer qualify. A team's row is aggregated from its
     learners' rows, so ``learner_ids`` must hold every learner of ``team_ids`` whose row is
-    missing or out of date.
+    missing or out of date. ``existing``: the enrolments of the scope's rows before the upsert
+    when known; then the delete runs only when one of them no longer qualifies.
 
     Every learner: only new and changed rows are written, and the rows are counted after (5
-    statements). A few learners: their rows are all written, so the upsert's row count is
-    theirs, and the team rows are deleted only when a team lost its last row (3 or 4)."""
+    statements). A few learners: their rows are all written (the upsert returns their
+    enrolments), and the team rows are deleted only when a team lost its last row (2, 3 when
+    a row no longer qualifies, 4 when a team also lost its last learner)."""
     every = learner_ids is None
+    sql = learner_rollup_sql(learner_ids, only_changed=every)
     cursor.execute(
-        learner_rollup_sql(learner_ids, only_changed=every),
+        sql if every else sql + "RETURNING enrollment_id\n",
         learner_rollup_params(org_id, period, today, now, learner_ids),
     )
-    written = learners = max(cursor.rowcount, 0)
+    if every:
+        written = learners = max(cursor.rowcount, 0)
+        stale = True
+    else:
+        qualifying = {row[0] for row in cursor.fetchall()}
+        written = learners = len(qualifying)
+        stale = existing is None or not existing <= qualifying
     scope, teams = _in("learner_id", learner_ids), _in("team_id", team_ids)
-    cursor.execute(
-        _LEARNER_DELETE.format(scope=scope, **_tables()),
-        [org_id, period, *(learner_ids or []), True, Enrollment.Status.WITHDRAWN],
-    )
+    if stale:
+        cursor.execute(
+            _LEARNER_DELETE.format(scope=scope, **_tables()),
+            [org_id, period, *(learner_ids or []), True, Enrollment.Status.WITHDRAWN],
+        )
     n_teams = 0
     if team_ids != []:
         cursor.execute(
@@ -283,7 +312,7 @@ def do_rollup_progress(org: Organization, period: dt.date | None = None) -> Roll
     removed.
     """
     now = timezone.now()
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         return _write_rows(
             cursor, org.pk, period or period_for(org, now), org_today(now), now, None, None
         )
@@ -300,50 +329,60 @@ def do_rollup_learner_progress(
     A team's figure never rests on rows that were not written yet: teammates with no row
     counted in the team for the period (enrolled or joined since the last roll-up, a new
     month) and rows of teammates who left the team or were deactivated are recomputed too.
-    Must run inside ``tenant_context(org)``. Locks the affected teams (in primary-key order),
-    so two roll-ups for one team serialise and the later one reads the earlier one's rows.
-    A learner who left or was deactivated loses their rows. 5 statements: the lock, the
-    teammates to refresh, the learner rows' upsert and delete, the team upsert (and a delete
-    when a team lost its last learner); 3 for a learner in no team.
+    Must run inside ``tenant_context(org)``, in its transaction (no savepoint of its own).
+    Locks the affected teams (in primary-key order), so two roll-ups for one team serialise and
+    the later one reads the earlier one's rows. A learner who left or was deactivated loses
+    their rows. 3 statements: the scope (the teams locked, the teammates to refresh, the
+    learner's rows), the learner rows' upsert, the team upsert; one more to delete rows that
+    no longer qualify (a withdrawn enrolment, a learner deactivated, teammates recomputed) and
+    one when a team lost its last learner.
     """
     now = timezone.now()
     period = period or period_for(org, now)
-    with transaction.atomic(), connection.cursor() as cursor:
-        # The teams they are in and were counted in, locked in one statement.
-        team_ids = list(
-            Team.objects.select_for_update()
-            .filter(
-                Q(pk__in=Membership.objects.filter(pk=learner_id, is_active=True).values("team"))
-                | Q(
-                    pk__in=LearnerProgressRollup.objects.filter(
-                        period=period, learner_id=learner_id
-                    ).values("team")
-                )
-            )
-            .order_by("pk")
-            .values_list("pk", flat=True)
+    # PostgreSQL reads the teams' members and rows through their team indexes only when the
+    # locked teams come as an array (an index condition); as a semi-join it hashes the whole
+    # organisation's enrolments.
+    sqlite = connection.vendor == "sqlite"
+    for_update = "" if sqlite else " FOR UPDATE"
+    in_teams = "IN (SELECT id FROM teams)" if sqlite else "= ANY(ARRAY(SELECT id FROM teams))"
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(
+            progress_sql_for_vendor(
+                _LEARNER_SCOPE.format(for_update=for_update, in_teams=in_teams, **_tables())
+            ),
+            [
+                org.pk,
+                org.pk,
+                learner_id,
+                True,
+                org.pk,
+                period,
+                learner_id,
+                period,
+                org.pk,
+                True,
+                Enrollment.Status.WITHDRAWN,
+                org.pk,
+                period,
+                True,
+                org.pk,
+                period,
+                learner_id,
+            ],
         )
+        team_ids: set[int] = set()
         scope = {learner_id}
-        if team_ids:
-            cursor.execute(
-                progress_sql_for_vendor(
-                    _TEAMMATES_TO_REFRESH.format(
-                        member_teams=_in("m.team_id", team_ids),
-                        row_teams=_in("r.team_id", team_ids),
-                        **_tables(),
-                    )
-                ),
-                [
-                    period,
-                    org.pk,
-                    True,
-                    *team_ids,
-                    Enrollment.Status.WITHDRAWN,
-                    org.pk,
-                    period,
-                    *team_ids,
-                    True,
-                ],
-            )
-            scope.update(row[0] for row in cursor.fetchall())
-        return _write_rows(cursor, org.pk, period, org_today(now), now, sorted(scope), team_ids)
+        existing: set[int] = set()
+        for kind, pk in cursor.fetchall():
+            (team_ids, scope, existing)[kind].add(pk)
+        return _write_rows(
+            cursor,
+            org.pk,
+            period,
+            org_today(now),
+            now,
+            sorted(scope),
+            sorted(team_ids),
+            # Teammates' rows are not listed: with any in scope the delete runs.
+            existing if scope == {learner_id} else None,
+        )

@@ -7,6 +7,7 @@ too few pairs is returned as ``TooFew`` with the number needed instead of a numb
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -113,8 +114,11 @@ def pairs_needed(d_z: float, power: float = POWER, alpha: float = ALPHA) -> int:
     return int(math.ceil(float(n)))
 
 
+@functools.lru_cache(maxsize=4096)
 def minimum_detectable_d_z(n: int, power: float = POWER, alpha: float = ALPHA) -> float:
-    """The smallest paired effect ``d_z`` that ``n`` pairs detect with ``power``."""
+    """The smallest paired effect ``d_z`` that ``n`` pairs detect with ``power``. A function of
+    its arguments alone, found by root-finding (most of a roll-up's statistics time): computed
+    once per ``n`` in a process, the same figure every time."""
     if n < 2:
         return math.inf
     return float(

@@ -153,6 +153,40 @@ def test_it_rolls_up_one_learner_in_queries_that_do_not_grow_with_the_team(org_a
     assert _learner_rollup_queries(org_a, 3) == _learner_rollup_queries(org_b, 30)
 
 
+def test_it_deletes_a_row_only_when_one_no_longer_qualifies(org_a, org_b):
+    """The upsert returns the enrolments it wrote; the learner's rows of the period that are not
+    among them are deleted, and the delete is not even sent when every row still qualifies. A
+    withdrawn enrolment and a new one in the same roll-up (as many rows as before) included."""
+    fixture = make_pathway(org_a)
+    other = make_pathway(org_a, name="Second Pathway")
+    alpha = _team(org_a, "Alpha")
+    ana, bo = _learners(org_a, fixture, alpha, 2, 1, "del")
+    with tenant_context(org_a):
+        do_rollup_progress(org_a)
+
+    def deletes(ctx):
+        return [q for q in ctx.app_queries if q["sql"].lstrip().startswith("DELETE")]
+
+    with tenant_context(org_a):
+        with count_queries() as ctx:
+            do_rollup_learner_progress(org_a, ana.pk)
+        assert (len(ctx.app_queries), deletes(ctx)) == (3, [])
+        [first] = Enrollment.objects.filter(learner=ana)
+        Enrollment.objects.filter(pk=first.pk).update(status=Enrollment.Status.WITHDRAWN)
+    second = enroll(org_a, other, ana)
+    with tenant_context(org_a):
+        with count_queries() as ctx:
+            result = do_rollup_learner_progress(org_a, ana.pk)
+        assert len(deletes(ctx)) == 1
+        rows = set(LearnerProgressRollup.objects.filter(learner=ana).values_list("enrollment"))
+        assert rows == {(second.pk,)}
+        assert (result.learners, result.teams) == (1, 1)
+    incremental = _snapshot(org_a)
+    with tenant_context(org_a):
+        do_rollup_progress(org_a)
+    assert incremental == _snapshot(org_a)
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL for a real broker")
 def test_it_reaches_a_real_worker_from_a_completed_step_after_commit(settings, monkeypatch):

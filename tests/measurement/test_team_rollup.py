@@ -293,3 +293,42 @@ def test_cohort_project_facts_count_each_project_once_in_its_cohorts_window(org_
     # the second cohort's only milestone is dated before its window
     assert (b.teams, b.projects, b.milestones_due, b.satisfaction_mean) == (1, 1, 0, None)
     assert two.cohort_id == second.cohort.pk
+
+
+def test_the_metric_rows_anti_join_runs_only_when_a_value_is_gone(org_a, org_b):
+    """After the upsert every metric value has its row, so the scope holds a row that no value
+    backs exactly when it has more rows than values: the delete's anti-join is skipped
+    otherwise, and still removes the row of a deleted value, in a one-team run too."""
+    teams, metric = _teams(org_a)
+    _teams(org_b)
+    with tenant_context(org_b):
+        impact.do_rollup_team_metrics()
+
+    def metric_deletes(ctx):
+        return [
+            q["sql"]
+            for q in ctx.app_queries
+            if q["sql"].lstrip().startswith("DELETE") and "metric_id IS NOT NULL" in q["sql"]
+        ]
+
+    with tenant_context(org_a):
+        impact.do_rollup_team_metrics()
+        with count_queries() as unchanged:
+            impact.do_rollup_team_metrics()
+        assert metric_deletes(unchanged) == []
+        alpha = teams["Alpha"].pk
+        MetricValue.objects.filter(team_id=alpha).delete()
+        with count_queries() as one_team:
+            impact.do_rollup_team_metrics([alpha])
+        assert len(metric_deletes(one_team)) == 1
+        assert not TeamMetricRollup.objects.filter(team_id=alpha, measure=M.METRIC).exists()
+        assert TeamMetricRollup.objects.filter(team=teams["Beta"], measure=M.METRIC).exists()
+        # A value of the other team, deleted too, is not in a one-team run's scope.
+        beta = teams["Beta"].pk
+        MetricValue.objects.filter(team_id=beta).delete()
+        impact.do_rollup_team_metrics([alpha])
+        assert TeamMetricRollup.objects.filter(team_id=beta, measure=M.METRIC).exists()
+        impact.do_rollup_team_metrics()
+        assert not TeamMetricRollup.objects.filter(measure=M.METRIC).exists()
+    with tenant_context(org_b):  # the other organisation keeps its rows
+        assert TeamMetricRollup.objects.filter(measure=M.METRIC).count() == 2
