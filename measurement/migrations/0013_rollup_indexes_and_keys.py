@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("measurement", "0011_metric_imports_in_outbox"),
+        ("measurement", "0012_stalled_imports_fail"),
         ("organizations", "0012_people_imports_in_outbox"),
     ]
 
