@@ -151,6 +151,10 @@ class PeopleFilterForm(forms.Form):
         )
 
 
+class TeamFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search teams"), required=False, max_length=200)
+
+
 class AuditFilterForm(forms.Form):
     actor = forms.TypedChoiceField(label=_("Who"), required=False, coerce=int, empty_value=None)
     object_type = forms.ChoiceField(label=_("What"), required=False)

@@ -236,8 +236,11 @@ def test_teams_nest_refuse_loops_and_refuse_deleting_with_members(client, org_a,
     assert "cannot sit under its own sub-team" in page
     duplicate = client.post(f"{base}/new/", {"name": "sales"}).content.decode()
     assert "already a team called" in duplicate
-    tree = client.get(f"{base}/").content.decode()
-    assert tree.index("Commercial") < tree.index("Sales")
+    top = client.get(f"{base}/").content.decode()
+    assert "Commercial" in top and ">Sales<" not in top
+    assert f'href="?parent={commercial.pk}">1</a>' in top  # one sub-team, a link to it
+    inside = client.get(f"{base}/", {"parent": commercial.pk}).content.decode()
+    assert ">Sales<" in inside and "Teams in Commercial" in inside
     make_member(org_a, "ana@acme.example", team=sales, is_learner=True)
     refused = client.post(f"{base}/{sales.pk}/delete/", follow=True).content.decode()
     assert "still has 1 member(s)" in refused
@@ -525,3 +528,70 @@ def test_the_audit_log_names_rows_instead_of_ids_and_hides_internal_keys(
     )
     assert "opens (days after the cohort starts)" in html
     assert str(step.key) not in html and "[15]" not in html
+
+
+def test_the_team_list_pages_searches_and_counts_per_team(client, org_a, org_b, admin_a):
+    """Top-level teams by name, 50 a page; a team's sub-teams; a search at every level; each
+    row's active members and sub-teams counted for the page's teams only."""
+    client.force_login(admin_a.user)
+    url = f"/o/{org_a.slug}/teams/"
+    with tenant_context(org_a):
+        units = Team.objects.bulk_create(
+            [Team(organization=org_a, name=f"Unit {i:03d}") for i in range(60)]
+        )
+    ops = units[0]
+    north = _team(org_a, "North desk", parent=ops)
+    _team(org_a, "South desk", parent=ops)
+    make_member(org_a, "ana@acme.example", team=ops, is_learner=True)
+    make_member(org_a, "ben@acme.example", team=ops, is_learner=True)
+    gone = make_member(org_a, "gone@acme.example", team=ops, is_learner=True)
+    with tenant_context(org_a):
+        services.do_deactivate_person(admin_a.user, gone)
+    make_member(org_a, "cal@acme.example", team=north, is_learner=True)
+    _team(org_b, "Unit 999 Globex")
+
+    first = client.get(url).content.decode()
+    assert "60 top-level teams" in first
+    assert "Unit 000" in first and "Unit 049" in first and "Unit 050" not in first
+    assert "North desk" not in first and "Globex" not in first
+    assert f'href="/o/{org_a.slug}/people/?team={ops.pk}">2</a>' in first  # active only
+    assert f'href="?parent={ops.pk}">2</a>' in first  # two sub-teams
+    second = client.get(url, {"page": 2}).content.decode()
+    assert "Unit 050" in second and "Unit 059" in second and "Unit 049" not in second
+    assert "51–60 of 60" in second
+
+    inside = client.get(url, {"parent": ops.pk}).content.decode()
+    assert "North desk" in inside and "South desk" in inside and "Unit 001" not in inside
+    assert f'href="/o/{org_a.slug}/people/?team={north.pk}">1</a>' in inside
+
+    found = client.get(url, {"q": "desk"}).content.decode()
+    assert "2 teams' names contain" in found
+    assert "North desk" in found and "Unit 001" not in found
+    assert f'href="?parent={ops.pk}">Unit 000</a>' in found  # the team it is part of
+    assert "No team matches" in client.get(url, {"q": "Globex"}).content.decode()
+    partial = client.get(url, {"q": "desk"}, HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="team-results"' in partial and "<html" not in partial
+
+    with tenant_context(org_b):
+        globex = Team.objects.get()
+    assert client.get(url, {"parent": globex.pk}).status_code == 404
+    assert client.get(url, {"parent": "x"}).status_code == 404
+    other_admin = make_member(org_b, "admin@globex.example", is_admin=True)
+    client.force_login(other_admin.user)
+    assert client.get(url).status_code == 404
+
+
+def test_the_team_list_runs_the_same_queries_for_a_team_with_3_and_60_sub_teams(
+    client, org_a, org_b, admin_a
+):
+    client.force_login(admin_a.user)
+    ops = _team(org_a, "Ops")
+    counts = []
+    for start, stop in ((0, 3), (3, 60)):
+        for i in range(start, stop):
+            team = _team(org_a, f"Desk {i:02d}", parent=ops)
+            make_member(org_a, f"m{i:02d}@acme.example", team=team, is_learner=True)
+        with count_queries() as ctx:
+            assert client.get(f"/o/{org_a.slug}/teams/", {"parent": ops.pk}).status_code == 200
+        counts.append(len(ctx.app_queries))
+    assert counts[0] == counts[1]
