@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.apps import apps
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -18,7 +19,9 @@ from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import AuditEntry, ImportJob, Invitation, Membership, Role, Team, User
+from organizations.paging import NextPage, next_page
 from organizations.people.invitations import INVITATION_MAX_AGE
+from organizations.tenancy import current_org_id
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -217,23 +220,71 @@ def not_invited_people() -> list[Membership]:
     return list(_not_invited().select_related("user").order_by("pk"))
 
 
+# The team filter lists the teams up to this many; beyond it (an organisation of a thousand
+# units) it offers the team already chosen, and teams are chosen from the teams page (each
+# team's member count links to the people filtered by it).
+TEAM_CHOICES_MAX = 100
+FUNCTION_CHOICES_MAX = 200
+
+
 @dataclass
 class FilterChoices:
     teams: list[tuple[int, str]]
     functions: list[str]
+    # More teams than the filter lists: ``teams`` holds the chosen one only.
+    many_teams: bool = False
 
 
-def filter_choices() -> FilterChoices:
-    """Teams and functions for the filter drop-downs (2 queries)."""
-    return FilterChoices(
-        teams=list(Team.objects.order_by("name").values_list("pk", "name")),
-        functions=list(
-            Membership.objects.exclude(function="")
-            .order_by("function")
-            .values_list("function", flat=True)
-            .distinct()
-        ),
+def filter_choices(team: Any = None) -> FilterChoices:
+    """Teams and functions for the filter drop-downs, bounded whatever the organisation's size
+    (2 queries, 3 with a team chosen among many): the first teams by name (the
+    ``team_org_parent_name`` index is not needed: a team's name is unique in its organisation),
+    and the distinct functions read by skipping through the ``membership_org_function`` index
+    rather than reading every member."""
+    teams = list(
+        Team.objects.order_by("name", "pk").values_list("pk", "name")[: TEAM_CHOICES_MAX + 1]
     )
+    many = len(teams) > TEAM_CHOICES_MAX
+    if many:
+        chosen = int(team) if isinstance(team, str) and team.isdigit() else None
+        teams = list(Team.objects.filter(pk=chosen).values_list("pk", "name")) if chosen else []
+    return FilterChoices(
+        teams=teams,
+        functions=distinct_values(Membership, "function", "", FUNCTION_CHOICES_MAX),
+        many_teams=many,
+    )
+
+
+def distinct_values(model: Any, column: str, after: Any, limit: int) -> list[Any]:
+    """The distinct values of ``column`` greater than ``after`` in the current organisation's
+    rows of ``model``, in order, at most ``limit`` (1 query). On PostgreSQL a recursive query
+    skips from each value to the next through an index on (organization, column): as many
+    index look-ups as there are values, not a read of every row."""
+    if connection.vendor != "postgresql":
+        return list(
+            model.objects.filter(**{f"{column}__gt": after})
+            .order_by(column)
+            .values_list(column, flat=True)
+            .distinct()[:limit]
+        )
+    table = connection.ops.quote_name(model._meta.db_table)
+    col = connection.ops.quote_name(model._meta.get_field(column).column)
+    org = current_org_id()
+    # Table and column are this code's own, quoted; the values are parameters.
+    sql = f"""
+        WITH RECURSIVE v(value, n) AS (
+            (SELECT {col}, 1 FROM {table}
+             WHERE organization_id = %s AND {col} > %s ORDER BY {col} LIMIT 1)
+            UNION ALL
+            SELECT (SELECT t.{col} FROM {table} t
+                    WHERE t.organization_id = %s AND t.{col} > v.value
+                    ORDER BY t.{col} LIMIT 1), v.n + 1
+            FROM v WHERE v.value IS NOT NULL AND v.n < %s
+        )
+        SELECT value FROM v WHERE value IS NOT NULL"""  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [org, after, org, limit])
+        return [row[0] for row in cursor.fetchall()]
 
 
 @dataclass
@@ -664,10 +715,12 @@ def _audit_matching(filters: AuditFilters) -> QuerySet[AuditEntry]:
     return entries.order_by("-created_at", "-id")
 
 
-def audit_page(filters: AuditFilters, page_number: Any = 1) -> tuple[Page, list[AuditRow]]:
-    """Newest first (2 queries: count and page)."""
-    page = Paginator(_audit_matching(filters), AUDIT_PER_PAGE).get_page(page_number)
-    rows = list(page.object_list)
+def audit_page(filters: AuditFilters, page_number: Any = 1) -> tuple[NextPage, list[AuditRow]]:
+    """Newest first, a page at a time through the ``audit_org_time`` index, not counted: the
+    log only grows, and its total would mean reading all of it (1 query, plus one per kind of
+    row the page's entries name)."""
+    page = next_page(_audit_matching(filters), page_number, AUDIT_PER_PAGE)
+    rows = page.object_list
     names = _reference_names(rows)
     return page, [_audit_row(e, names) for e in rows]
 
@@ -745,21 +798,19 @@ class AuditChoices:
     actions: list[str]
 
 
+AUDIT_CHOICES_MAX = 200
+
+
 def audit_choices() -> AuditChoices:
-    """Values present in the log, for the filter drop-downs (3 queries)."""
-    actor_ids = AuditEntry.objects.exclude(actor=None).values("actor_id").distinct()
+    """Values present in the log, for the filter drop-downs (3 queries), each read by skipping
+    through its index value by value (``distinct_values``) rather than reading the whole log."""
+    actor_ids = distinct_values(AuditEntry, "actor", 0, AUDIT_CHOICES_MAX)
     actors = [
         (u.pk, u.full_name or u.email)
         for u in User.objects.filter(pk__in=actor_ids).order_by("full_name", "email")
     ]
     return AuditChoices(
         actors=actors,
-        object_types=list(
-            AuditEntry.objects.order_by("object_type")
-            .values_list("object_type", flat=True)
-            .distinct()
-        ),
-        actions=list(
-            AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
-        ),
+        object_types=distinct_values(AuditEntry, "object_type", "", AUDIT_CHOICES_MAX),
+        actions=distinct_values(AuditEntry, "action", "", AUDIT_CHOICES_MAX),
     )

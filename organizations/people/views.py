@@ -59,7 +59,7 @@ def _base_url(request: TenantRequest) -> str:
 
 @role_required("admin")
 def people_list(request: TenantRequest, org_slug: str) -> HttpResponse:
-    choices = queries.filter_choices()
+    choices = queries.filter_choices(request.GET.get("team"))
     form = PeopleFilterForm(request.GET or None, choices=choices)
     filters = (
         queries.PeopleFilters(**form.cleaned_data) if form.is_valid() else queries.PeopleFilters()
@@ -216,7 +216,9 @@ def team_list(request: TenantRequest, org_slug: str) -> HttpResponse:
             raise Http404
         # Another organisation's team is not found: the team table is scoped to this one.
         parent = get_object_or_404(Team.objects.select_related("parent"), pk=int(parent_id))
-    page, teams = queries.team_page(queries.TeamFilters(q=q, parent=parent), request.GET.get("page"))
+    page, teams = queries.team_page(
+        queries.TeamFilters(q=q, parent=parent), request.GET.get("page")
+    )
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("format", None)
