@@ -13,7 +13,7 @@ from django.apps import apps
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
@@ -185,9 +185,15 @@ def _not_invited() -> QuerySet[Membership]:
     )
 
 
+# Beyond this many, the people page says "more than" rather than count every one of them.
+NOT_INVITED_COUNTED = 1000
+
+
 def not_invited_count() -> int:
-    """Active people with no password and no pending invitation (1 query)."""
-    return _not_invited().count()
+    """Active people with no password and no pending invitation, counted up to
+    ``NOT_INVITED_COUNTED`` + 1 (1 query reading at most that many rows): the page says "more
+    than 1,000" beyond it."""
+    return _not_invited().order_by()[: NOT_INVITED_COUNTED + 1].count()
 
 
 PENDING_JOINS_SHOWN = 10
@@ -237,12 +243,11 @@ class FilterChoices:
 
 def filter_choices(team: Any = None) -> FilterChoices:
     """Teams and functions for the filter drop-downs, bounded whatever the organisation's size
-    (2 queries, 3 with a team chosen among many): the first teams by name (the
-    ``team_org_parent_name`` index is not needed: a team's name is unique in its organisation),
-    and the distinct functions read by skipping through the ``membership_org_function`` index
+    (2 queries, 3 with a team chosen among many): the first teams by name, and the distinct functions read by skipping through the ``membership_org_function`` index
     rather than reading every member."""
+    # By the case-blind name, unique in the organisation: read from ``team_unique_name_ci``.
     teams = list(
-        Team.objects.order_by("name", "pk").values_list("pk", "name")[: TEAM_CHOICES_MAX + 1]
+        Team.objects.order_by(Lower("name")).values_list("pk", "name")[: TEAM_CHOICES_MAX + 1]
     )
     many = len(teams) > TEAM_CHOICES_MAX
     if many:

@@ -73,13 +73,15 @@ def people_list(request: TenantRequest, org_slug: str) -> HttpResponse:
     query.pop("page", None)
     query.pop("format", None)
     filtered = form.is_valid() and any(form.cleaned_data.values())
+    not_invited = queries.not_invited_count()
     context = {
         "form": form,
         "page": page,
         "people": people,
         "query": query.urlencode(),
         "filtered": filtered,
-        "not_invited": queries.not_invited_count(),
+        "not_invited": min(not_invited, queries.NOT_INVITED_COUNTED),
+        "not_invited_more": not_invited > queries.NOT_INVITED_COUNTED,
         "pending_joins": queries.pending_joins(),
         "pending_joins_shown": queries.PENDING_JOINS_SHOWN,
     }

@@ -595,3 +595,39 @@ def test_the_team_list_runs_the_same_queries_for_a_team_with_3_and_60_sub_teams(
             assert client.get(f"/o/{org_a.slug}/teams/", {"parent": ops.pk}).status_code == 200
         counts.append(len(ctx.app_queries))
     assert counts[0] == counts[1]
+
+
+def test_the_people_filters_stay_bounded_in_a_large_organisation(
+    client, org_a, org_b, admin_a, monkeypatch
+):
+    """Beyond ``TEAM_CHOICES_MAX`` teams the filter offers the chosen team only (teams are
+    chosen from the teams page), and beyond ``NOT_INVITED_COUNTED`` people not invited the page
+    says "more than" instead of counting them all."""
+    from organizations.people import queries
+
+    monkeypatch.setattr(queries, "TEAM_CHOICES_MAX", 2)
+    monkeypatch.setattr(queries, "NOT_INVITED_COUNTED", 2)
+    teams = [_team(org_a, name) for name in ("Alpha", "Beta", "Gamma")]
+    for i, team in enumerate(teams):
+        make_member(org_a, f"p{i}@acme.example", team=team, is_learner=True, is_active=True)
+    with tenant_context(org_a):
+        Membership.objects.filter(user__email__startswith="p").update(is_active=True)
+        from organizations.models import User
+
+        User.objects.filter(email__startswith="p", email__endswith="@acme.example").update(
+            password="!unusable"
+        )
+    client.force_login(admin_a.user)
+    url = f"/o/{org_a.slug}/people/"
+    page = client.get(url).content.decode()
+    assert "Too many teams to list here" in page
+    assert ">Alpha</option>" not in page
+    assert "More than 2 people have not been invited yet" in page and "Invite them all" in page
+    chosen = client.get(url, {"team": teams[2].pk}).content.decode()
+    assert ">Gamma</option>" in chosen and ">Alpha</option>" not in chosen
+    assert "p2@acme.example" in chosen and "p0@acme.example" not in chosen
+    monkeypatch.setattr(queries, "TEAM_CHOICES_MAX", 100)
+    monkeypatch.setattr(queries, "NOT_INVITED_COUNTED", 1000)
+    page = client.get(url).content.decode()
+    assert ">Alpha</option>" in page and "Too many teams" not in page
+    assert "3 people have not been invited yet" in page
