@@ -6,9 +6,10 @@ events and the audit log; the order must be served by an index so that a page re
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from django.db.models import QuerySet
 
 # Beyond this page the offset would walk too many rows: a filter narrows the list instead.
 MAX_PAGE = 200
@@ -63,7 +64,7 @@ def page_number(number: Any) -> int:
     return min(max(n, 1), MAX_PAGE)
 
 
-def next_page(rows: Sequence[Any], number: Any, per_page: int) -> NextPage:
+def next_page(rows: QuerySet[Any], number: Any, per_page: int) -> NextPage:
     """Page ``number`` of ``rows`` (a queryset: one query, LIMIT per_page + 1 with its offset)."""
     n = page_number(number)
     start = (n - 1) * per_page

@@ -393,6 +393,7 @@ def team_page(filters: TeamFilters, page_number: Any = 1) -> tuple[Page, list[Te
     rows = {
         t.pk: t
         for t in Team.objects.filter(pk__in=ids)
+        .order_by()  # the page's order is ``ids``
         .select_related("parent", "manager__user")
         .annotate(
             members_n=Coalesce(Subquery(members), 0),

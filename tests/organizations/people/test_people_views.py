@@ -631,3 +631,19 @@ def test_the_people_filters_stay_bounded_in_a_large_organisation(
     page = client.get(url).content.decode()
     assert ">Alpha</option>" in page and "Too many teams" not in page
     assert "3 people have not been invited yet" in page
+
+
+def test_the_audit_log_pages_newest_first_without_counting_the_log(client, org_a, org_b, admin_a):
+    _audit(org_a, admin_a, 55)
+    client.force_login(admin_a.user)
+    url = f"/o/{org_a.slug}/audit/"
+    first = client.get(url).content.decode()
+    assert 'rel="next"' in first and "1–50 · page 1" in first
+    assert "Person 54</span>" in first and "Person 5</span>" in first
+    assert "Person 4</span>" not in first
+    second = client.get(url, {"page": 2}).content.decode()
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+    assert "Person 4</span>" in second and "Person 0</span>" in second
+    assert "Person 5</span>" not in second
+    filtered = client.get(url, {"action": "updated", "page": 2}).content.decode()
+    assert "action=updated&amp;page=1" in filtered and "Person 0</span>" in filtered
