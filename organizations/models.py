@@ -150,6 +150,12 @@ class Team(TenantModel):
         constraints = [
             models.UniqueConstraint(F("organization"), Lower("name"), name="team_unique_name_ci")
         ]
+        # The teams page: a level's teams by name, a page at a time, and each team's sub-teams.
+        indexes = [
+            models.Index(
+                fields=["organization", "parent", "name", "id"], name="team_org_parent_name"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -189,6 +195,14 @@ class Membership(TenantModel):
                 condition=models.Q(is_active=False),
                 name="membership_inactive",
             ),
+            # A page of teams counts its teams' active members from this index alone.
+            models.Index(
+                fields=["organization", "team"],
+                condition=models.Q(is_active=True),
+                name="membership_org_team_active",
+            ),
+            # The people filter's functions, skipped through value by value.
+            models.Index(fields=["organization", "function"], name="membership_org_function"),
         ]
 
     def __str__(self) -> str:
@@ -225,7 +239,13 @@ class AuditEntry(TenantModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["organization", "-created_at"], name="audit_org_time")]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"], name="audit_org_time"),
+            # The audit log's filter choices, skipped through value by value.
+            models.Index(fields=["organization", "actor"], name="audit_org_actor"),
+            models.Index(fields=["organization", "object_type"], name="audit_org_object_type"),
+            models.Index(fields=["organization", "action"], name="audit_org_action"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type} {self.object_repr}"
@@ -387,6 +407,8 @@ class SecurityEvent(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["user", "-created_at"], name="secevent_user_time"),
+            # An organisation's events, newest first, a page at a time.
+            models.Index(fields=["-created_at", "-id"], name="secevent_time"),
             models.Index(fields=["email", "kind", "created_at"], name="secevent_email_kind"),
             models.Index(fields=["ip_address", "kind", "created_at"], name="secevent_ip_kind"),
         ]

@@ -293,3 +293,24 @@ class CompetencyScore(TenantModel):
             )
         ]
         indexes = [models.Index(fields=["organization", "cycle"], name="fb_score_cycle")]
+
+
+class CycleCounts(TenantModel):
+    """Per cycle, what the list of cycles shows: its learners, the raters invited and the raters
+    who answered (the cycle's own requests: not pulses, not the learner's self-assessment).
+
+    Kept by PostgreSQL statement triggers on cycles, participants and rater requests
+    (migration 0003), in the same transaction as the change, whatever code makes it (a form,
+    a bulk update, the demo), so the list reads one row per cycle instead of counting every
+    request. Elsewhere (SQLite) the list counts the requests instead.
+    """
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="+")
+    learners = models.IntegerField(default=0)
+    invited = models.IntegerField(default=0)
+    responded = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "cycle"], name="fb_cyclecounts_unique")
+        ]

@@ -15,13 +15,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db import connection
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from measurement.feedback.models import (
     NOMINATED_GROUPS,
     CompetencyScore,
     Cycle,
+    CycleCounts,
     Item,
     Participant,
     Pulse,
@@ -323,40 +326,72 @@ class CycleRow:
     responses_close_on: dt.date
 
 
+CYCLES_PER_PAGE = 25
+
+
+def _counted_cycles() -> QuerySet[Cycle]:
+    """Cycles newest first with their counts (no query yet). On PostgreSQL the counts are each
+    cycle's ``CycleCounts`` row, kept by triggers in the transaction of every change, so a
+    cycle costs one index look-up whatever its number of learners and raters; elsewhere they
+    are counted here."""
+    cycles = Cycle.objects.select_related("cohort").order_by("-created_at", "-id")
+    if connection.vendor != "postgresql":
+        return cycles.annotate(
+            learners=Count("participants", distinct=True),
+            invited=Count(
+                "participants__requests",
+                filter=_COUNTED & ~Q(participants__requests__status=RaterRequest.Status.NOMINATED),
+                distinct=True,
+            ),
+            responded=Count(
+                "participants__requests",
+                filter=_COUNTED & Q(participants__requests__status=RaterRequest.Status.SUBMITTED),
+                distinct=True,
+            ),
+        )
+    counts = CycleCounts.objects.filter(cycle=OuterRef("pk"))
+    return cycles.annotate(
+        learners=Coalesce(Subquery(counts.values("learners")[:1]), 0),
+        invited=Coalesce(Subquery(counts.values("invited")[:1]), 0),
+        responded=Coalesce(Subquery(counts.values("responded")[:1]), 0),
+    )
+
+
+_COUNTED = Q(participants__requests__pulse__isnull=True) & ~Q(
+    participants__requests__relationship=Relationship.SELF
+)
+
+
+def _cycle_row(c: Any) -> CycleRow:
+    return CycleRow(
+        c.pk,
+        c.title,
+        c.kind,
+        c.get_kind_display(),
+        c.status,
+        c.get_status_display(),
+        c.cohort.name,
+        c.learners,
+        c.invited,
+        c.responded,
+        c.responses_close_on,
+    )
+
+
 def cycle_list(cycles_in: Sequence[Cycle] | None = None) -> list[CycleRow]:
-    """Cycles (all, or the given page of them) with counts (two queries)."""
-    base = Cycle.objects.all()
+    """Cycles (all, or the given ones), newest first, with their learners and raters invited
+    and answered (1 query)."""
+    cycles = _counted_cycles()
     if cycles_in is not None:
-        base = base.filter(pk__in=[c.pk for c in cycles_in])
-    cycles = list(base.select_related("cohort").annotate(learners=Count("participants")))
-    counts: dict[int, dict[str, int]] = {
-        row["participant__cycle_id"]: {"invited": row["invited"], "responded": row["responded"]}
-        for row in RaterRequest.objects.filter(
-            pulse__isnull=True, participant__cycle__in=[c.pk for c in cycles]
-        )
-        .exclude(relationship=Relationship.SELF)
-        .values("participant__cycle_id")
-        .annotate(
-            invited=Count("id", filter=~Q(status=RaterRequest.Status.NOMINATED)),
-            responded=Count("id", filter=Q(status=RaterRequest.Status.SUBMITTED)),
-        )
-    }
-    return [
-        CycleRow(
-            c.pk,
-            c.title,
-            c.kind,
-            c.get_kind_display(),
-            c.status,
-            c.get_status_display(),
-            c.cohort.name,
-            c.learners,  # type: ignore[attr-defined]
-            counts.get(c.pk, {}).get("invited", 0),
-            counts.get(c.pk, {}).get("responded", 0),
-            c.responses_close_on,
-        )
-        for c in cycles
-    ]
+        cycles = cycles.filter(pk__in=[c.pk for c in cycles_in])
+    return [_cycle_row(c) for c in cycles]
+
+
+def cycle_page(page_number: Any = 1) -> tuple[Page[Any], list[CycleRow]]:
+    """A page of cycles, newest first, with their counts (2 queries: the count of cycles and
+    the page)."""
+    page = Paginator(_counted_cycles(), CYCLES_PER_PAGE).get_page(page_number)
+    return page, [_cycle_row(c) for c in page.object_list]
 
 
 @dataclass(frozen=True)

@@ -31,12 +31,12 @@ def _figure(data: dict) -> dict:  # type: ignore[type-arg]
 
 @role_required("admin")
 def cycle_list(request: TenantRequest, org_slug: str) -> HttpResponse:
-    cycles = queries.cycle_list()
     fmt = requested_format(request)
     if fmt is not None:
-        rows = queries.cycle_export_rows(cycles)
+        rows = queries.cycle_export_rows(queries.cycle_list())
         return tabular_response(fmt, f"{org_slug}-360-cycles", queries.CYCLE_EXPORT_HEADERS, rows)
-    return render(request, "feedback/cycle_list.html", {"cycles": cycles})
+    page, cycles = queries.cycle_page(request.GET.get("page"))
+    return render(request, "feedback/cycle_list.html", {"cycles": cycles, "page": page})
 
 
 @role_required("admin")

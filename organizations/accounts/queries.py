@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -18,6 +17,7 @@ from organizations.models import (
     User,
     UserSession,
 )
+from organizations.paging import NextPage, next_page
 
 EVENTS_PER_PAGE = 50
 
@@ -73,9 +73,11 @@ def _rows(events: list[SecurityEvent]) -> list[EventRow]:
     ]
 
 
-def _page(events: QuerySet[SecurityEvent], number: str | None) -> tuple[Page, list[EventRow]]:
-    page: Page = Paginator(events, EVENTS_PER_PAGE).get_page(number)
-    return page, _rows(list(page.object_list))
+def _page(events: QuerySet[SecurityEvent], number: str | None) -> tuple[NextPage, list[EventRow]]:
+    """A page of ``events``, newest first, not counted: the total would mean reading every
+    event of every member (1 query: the page's rows and one more)."""
+    page = next_page(events, number, EVENTS_PER_PAGE)
+    return page, _rows(page.object_list)
 
 
 def own_events(user: User) -> QuerySet[SecurityEvent]:
@@ -84,8 +86,8 @@ def own_events(user: User) -> QuerySet[SecurityEvent]:
     return events.order_by("-created_at", "-id")
 
 
-def own_events_page(user: User, number: str | None) -> tuple[Page, list[EventRow]]:
-    """The person's own security events, newest first (2 queries: count and page)."""
+def own_events_page(user: User, number: str | None) -> tuple[NextPage, list[EventRow]]:
+    """The person's own security events, newest first (1 query)."""
     return _page(own_events(user), number)
 
 
@@ -104,8 +106,10 @@ def organization_events(org: Organization) -> QuerySet[SecurityEvent]:
     )
 
 
-def organization_events_page(org: Organization, number: str | None) -> tuple[Page, list[EventRow]]:
-    """``organization_events`` a page at a time (2 queries)."""
+def organization_events_page(
+    org: Organization, number: str | None
+) -> tuple[NextPage, list[EventRow]]:
+    """``organization_events`` a page at a time (1 query)."""
     return _page(organization_events(org), number)
 
 

@@ -142,6 +142,11 @@ class PeopleFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         anything: list[tuple[object, object]] = [("", _("Any"))]
         typed_field(self, "team", forms.ChoiceField).choices = anything + choices.teams
+        if choices.many_teams:
+            self.fields["team"].help_text = _(
+                "Too many teams to list here: on the Teams page, search for the team and "
+                "follow its number of members."
+            )
         typed_field(self, "role", forms.ChoiceField).choices = anything + ROLE_CHOICES
         typed_field(self, "function", forms.ChoiceField).choices = anything + [
             (f, f) for f in choices.functions
@@ -149,6 +154,10 @@ class PeopleFilterForm(forms.Form):
         typed_field(self, "status", forms.ChoiceField).choices = anything + list(
             STATUS_LABELS.items()
         )
+
+
+class TeamFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search teams"), required=False, max_length=200)
 
 
 class AuditFilterForm(forms.Form):

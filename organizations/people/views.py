@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -25,6 +25,7 @@ from organizations.people.forms import (
     ImportUploadForm,
     PeopleFilterForm,
     PersonForm,
+    TeamFilterForm,
     TeamForm,
 )
 from organizations.people.invitations import InvitationInvalid, ValidInvitation, read_token
@@ -58,7 +59,7 @@ def _base_url(request: TenantRequest) -> str:
 
 @role_required("admin")
 def people_list(request: TenantRequest, org_slug: str) -> HttpResponse:
-    choices = queries.filter_choices()
+    choices = queries.filter_choices(request.GET.get("team"))
     form = PeopleFilterForm(request.GET or None, choices=choices)
     filters = (
         queries.PeopleFilters(**form.cleaned_data) if form.is_valid() else queries.PeopleFilters()
@@ -72,13 +73,15 @@ def people_list(request: TenantRequest, org_slug: str) -> HttpResponse:
     query.pop("page", None)
     query.pop("format", None)
     filtered = form.is_valid() and any(form.cleaned_data.values())
+    not_invited = queries.not_invited_count()
     context = {
         "form": form,
         "page": page,
         "people": people,
         "query": query.urlencode(),
         "filtered": filtered,
-        "not_invited": queries.not_invited_count(),
+        "not_invited": min(not_invited, queries.NOT_INVITED_COUNTED),
+        "not_invited_more": not_invited > queries.NOT_INVITED_COUNTED,
         "pending_joins": queries.pending_joins(),
         "pending_joins_shown": queries.PENDING_JOINS_SHOWN,
     }
@@ -202,16 +205,35 @@ def people_invite_all(request: TenantRequest, org_slug: str) -> HttpResponse:
 
 @role_required("admin")
 def team_list(request: TenantRequest, org_slug: str) -> HttpResponse:
-    teams = queries.team_tree()
     fmt = requested_format(request)
     if fmt is not None:
-        rows = queries.team_export_rows(teams)
+        rows = queries.team_export_rows(queries.team_tree())
         return tabular_response(fmt, f"{org_slug}-teams", queries.TEAM_EXPORT_HEADERS, rows)
-    return render(
-        request,
-        "organizations/people/team_list.html",
-        {"teams": teams, "form": TeamForm()},
+    form = TeamFilterForm(request.GET or None)
+    q = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    parent = None
+    parent_id = request.GET.get("parent")
+    if parent_id and not q:
+        if not parent_id.isdigit():
+            raise Http404
+        # Another organisation's team is not found: the team table is scoped to this one.
+        parent = get_object_or_404(Team.objects.select_related("parent"), pk=int(parent_id))
+    page, teams = queries.team_page(
+        queries.TeamFilters(q=q, parent=parent), request.GET.get("page")
     )
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("format", None)
+    context = {
+        "form": form,
+        "page": page,
+        "teams": teams,
+        "q": q,
+        "parent": parent,
+        "query": query.urlencode(),
+    }
+    template = "organizations/people/team_list.html"
+    return render(request, f"{template}#results" if request.htmx else template, context)
 
 
 def _save_team(request: TenantRequest, org_slug: str, team: Team | None) -> HttpResponse:

@@ -174,3 +174,40 @@ def test_the_demo_security_data_is_idempotent(org_a, org_b):
         assert SecurityEvent.objects.filter(detail={"demo": True}).count() == 8
     acme = Organization.objects.get(slug="acme")
     assert (acme.session_idle_minutes, acme.retention_days) == (240, 730)
+
+
+def test_the_organisations_events_page_newest_first_without_counting_them(
+    client, org_a, org_b, admin_a
+):
+    """50 a page through the time index: a next page exists when a 51st row does; no total."""
+    leo = make_member(org_a, "leo@acme.example", is_learner=True)
+    eve = make_member(org_b, "eve@globex.example", is_learner=True)
+    start = timezone.now() - dt.timedelta(days=1)
+    SecurityEvent.objects.bulk_create(
+        [
+            SecurityEvent(
+                kind="signed_in",
+                user=leo.user,
+                ip_address=f"192.0.2.{i}",
+                created_at=start + dt.timedelta(minutes=i),
+            )
+            for i in range(55)
+        ]
+        + [SecurityEvent(kind="signed_in", user=eve.user, ip_address="198.51.100.9")]
+    )
+    client.force_login(admin_a.user)
+    url = f"/o/{org_a.slug}/security/events/"
+    with count_queries() as first_queries:
+        first = client.get(url).content.decode()
+    assert "192.0.2.54<" in first and "192.0.2.0<" not in first  # newest first
+    assert "198.51.100.9" not in first
+    assert 'rel="next"' in first and "page=2" in first and "1–50 · page 1" in first
+    second = client.get(url, {"page": 2}).content.decode()
+    assert "192.0.2.0<" in second and "192.0.2.54<" not in second
+    assert 'rel="prev"' in second and 'rel="next"' not in second and "51–" in second
+    # A stale link past the end shows the first page; nonsense is page 1.
+    assert "192.0.2.54" in client.get(url, {"page": 9}).content.decode()
+    assert "192.0.2.54" in client.get(url, {"page": "x"}).content.decode()
+    with count_queries() as second_queries:
+        client.get(url, {"page": 2})
+    assert len(second_queries.app_queries) == len(first_queries.app_queries)

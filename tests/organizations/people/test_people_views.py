@@ -236,8 +236,11 @@ def test_teams_nest_refuse_loops_and_refuse_deleting_with_members(client, org_a,
     assert "cannot sit under its own sub-team" in page
     duplicate = client.post(f"{base}/new/", {"name": "sales"}).content.decode()
     assert "already a team called" in duplicate
-    tree = client.get(f"{base}/").content.decode()
-    assert tree.index("Commercial") < tree.index("Sales")
+    top = client.get(f"{base}/").content.decode()
+    assert "Commercial" in top and ">Sales<" not in top
+    assert f'href="?parent={commercial.pk}">1</a>' in top  # one sub-team, a link to it
+    inside = client.get(f"{base}/", {"parent": commercial.pk}).content.decode()
+    assert ">Sales<" in inside and "Teams in Commercial" in inside
     make_member(org_a, "ana@acme.example", team=sales, is_learner=True)
     refused = client.post(f"{base}/{sales.pk}/delete/", follow=True).content.decode()
     assert "still has 1 member(s)" in refused
@@ -525,3 +528,122 @@ def test_the_audit_log_names_rows_instead_of_ids_and_hides_internal_keys(
     )
     assert "opens (days after the cohort starts)" in html
     assert str(step.key) not in html and "[15]" not in html
+
+
+def test_the_team_list_pages_searches_and_counts_per_team(client, org_a, org_b, admin_a):
+    """Top-level teams by name, 50 a page; a team's sub-teams; a search at every level; each
+    row's active members and sub-teams counted for the page's teams only."""
+    client.force_login(admin_a.user)
+    url = f"/o/{org_a.slug}/teams/"
+    with tenant_context(org_a):
+        units = Team.objects.bulk_create(
+            [Team(organization=org_a, name=f"Unit {i:03d}") for i in range(60)]
+        )
+    ops = units[0]
+    north = _team(org_a, "North desk", parent=ops)
+    _team(org_a, "South desk", parent=ops)
+    make_member(org_a, "ana@acme.example", team=ops, is_learner=True)
+    make_member(org_a, "ben@acme.example", team=ops, is_learner=True)
+    gone = make_member(org_a, "gone@acme.example", team=ops, is_learner=True)
+    with tenant_context(org_a):
+        services.do_deactivate_person(admin_a.user, gone)
+    make_member(org_a, "cal@acme.example", team=north, is_learner=True)
+    _team(org_b, "Unit 999 Globex")
+
+    first = client.get(url).content.decode()
+    assert "60 top-level teams" in first
+    assert "Unit 000" in first and "Unit 049" in first and "Unit 050" not in first
+    assert "North desk" not in first and "Globex" not in first
+    assert f'href="/o/{org_a.slug}/people/?team={ops.pk}">2</a>' in first  # active only
+    assert f'href="?parent={ops.pk}">2</a>' in first  # two sub-teams
+    second = client.get(url, {"page": 2}).content.decode()
+    assert "Unit 050" in second and "Unit 059" in second and "Unit 049" not in second
+    assert "51–60 of 60" in second
+
+    inside = client.get(url, {"parent": ops.pk}).content.decode()
+    assert "North desk" in inside and "South desk" in inside and "Unit 001" not in inside
+    assert f'href="/o/{org_a.slug}/people/?team={north.pk}">1</a>' in inside
+
+    found = client.get(url, {"q": "desk"}).content.decode()
+    assert "2 teams' names contain" in found
+    assert "North desk" in found and "Unit 001" not in found
+    assert f'href="?parent={ops.pk}">Unit 000</a>' in found  # the team it is part of
+    assert "No team matches" in client.get(url, {"q": "Globex"}).content.decode()
+    partial = client.get(url, {"q": "desk"}, HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="team-results"' in partial and "<html" not in partial
+
+    with tenant_context(org_b):
+        globex = Team.objects.get()
+    assert client.get(url, {"parent": globex.pk}).status_code == 404
+    assert client.get(url, {"parent": "x"}).status_code == 404
+    other_admin = make_member(org_b, "admin@globex.example", is_admin=True)
+    client.force_login(other_admin.user)
+    assert client.get(url).status_code == 404
+
+
+def test_the_team_list_runs_the_same_queries_for_a_team_with_3_and_60_sub_teams(
+    client, org_a, org_b, admin_a
+):
+    client.force_login(admin_a.user)
+    ops = _team(org_a, "Ops")
+    counts = []
+    for start, stop in ((0, 3), (3, 60)):
+        for i in range(start, stop):
+            team = _team(org_a, f"Desk {i:02d}", parent=ops)
+            make_member(org_a, f"m{i:02d}@acme.example", team=team, is_learner=True)
+        with count_queries() as ctx:
+            assert client.get(f"/o/{org_a.slug}/teams/", {"parent": ops.pk}).status_code == 200
+        counts.append(len(ctx.app_queries))
+    assert counts[0] == counts[1]
+
+
+def test_the_people_filters_stay_bounded_in_a_large_organisation(
+    client, org_a, org_b, admin_a, monkeypatch
+):
+    """Beyond ``TEAM_CHOICES_MAX`` teams the filter offers the chosen team only (teams are
+    chosen from the teams page), and beyond ``NOT_INVITED_COUNTED`` people not invited the page
+    says "more than" instead of counting them all."""
+    from organizations.people import queries
+
+    monkeypatch.setattr(queries, "TEAM_CHOICES_MAX", 2)
+    monkeypatch.setattr(queries, "NOT_INVITED_COUNTED", 2)
+    teams = [_team(org_a, name) for name in ("Alpha", "Beta", "Gamma")]
+    for i, team in enumerate(teams):
+        make_member(org_a, f"p{i}@acme.example", team=team, is_learner=True, is_active=True)
+    with tenant_context(org_a):
+        Membership.objects.filter(user__email__startswith="p").update(is_active=True)
+        from organizations.models import User
+
+        User.objects.filter(email__startswith="p", email__endswith="@acme.example").update(
+            password="!unusable"
+        )
+    client.force_login(admin_a.user)
+    url = f"/o/{org_a.slug}/people/"
+    page = client.get(url).content.decode()
+    assert "Too many teams to list here" in page
+    assert ">Alpha</option>" not in page
+    assert "More than 2 people have not been invited yet" in page and "Invite them all" in page
+    chosen = client.get(url, {"team": teams[2].pk}).content.decode()
+    assert ">Gamma</option>" in chosen and ">Alpha</option>" not in chosen
+    assert "p2@acme.example" in chosen and "p0@acme.example" not in chosen
+    monkeypatch.setattr(queries, "TEAM_CHOICES_MAX", 100)
+    monkeypatch.setattr(queries, "NOT_INVITED_COUNTED", 1000)
+    page = client.get(url).content.decode()
+    assert ">Alpha</option>" in page and "Too many teams" not in page
+    assert "3 people have not been invited yet" in page
+
+
+def test_the_audit_log_pages_newest_first_without_counting_the_log(client, org_a, org_b, admin_a):
+    _audit(org_a, admin_a, 55)
+    client.force_login(admin_a.user)
+    url = f"/o/{org_a.slug}/audit/"
+    first = client.get(url).content.decode()
+    assert 'rel="next"' in first and "1–50 · page 1" in first
+    assert "Person 54</span>" in first and "Person 5</span>" in first
+    assert "Person 4</span>" not in first
+    second = client.get(url, {"page": 2}).content.decode()
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+    assert "Person 4</span>" in second and "Person 0</span>" in second
+    assert "Person 5</span>" not in second
+    filtered = client.get(url, {"action": "updated", "page": 2}).content.decode()
+    assert "action=updated&amp;page=1" in filtered and "Person 0</span>" in filtered
