@@ -59,9 +59,7 @@ def test_the_kept_navigation_is_the_template_and_follows_the_page(client, org_a,
 
 
 @override_settings(DEBUG=False)
-def test_the_navigation_follows_the_role_the_organisation_and_team_managers(
-    client, org_a, org_b
-):
+def test_the_navigation_follows_the_role_the_organisation_and_team_managers(client, org_a, org_b):
     ada = make_member(org_a, "ada@example.com", is_admin=True, is_learner=True)
     client.force_login(ada.user)
     as_admin = _nav(client.get(f"/o/{org_a.slug}/").content.decode())
