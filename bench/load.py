@@ -104,7 +104,7 @@ def _sign_in(env: dict[str, str], learners: int, others: int) -> dict[str, list[
     return sessions
 
 
-def _wait_until_up(port: int, server: subprocess.Popen[bytes], seconds: float = 60) -> None:
+def _wait_until_up(port: int, server: subprocess.Popen[bytes], seconds: float = 180) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
