@@ -9,7 +9,17 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import connection
-from django.db.models import CharField, Exists, IntegerField, OuterRef, QuerySet, Value
+from django.db.models import (
+    CharField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    UUIDField,
+    Value,
+)
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -462,8 +472,8 @@ def _enrollment_view(
 def learner_enrollments(
     membership: Membership, today: dt.date | None = None, enrollment_id: int | None = None
 ) -> list[EnrollmentView]:
-    """The learner's active and completed enrolments with per-step state (5 queries: enrolments,
-    steps, completions + elective choices, prerequisites + rules, self-assessments).
+    """The learner's active and completed enrolments with per-step state (4 queries: enrolments,
+    steps, completions + elective choices + self-assessments, prerequisites + rules).
     ``enrollment_id`` narrows the read to one enrolment."""
     today = today or org_today()
     queryset = Enrollment.objects.filter(learner=membership)
@@ -488,7 +498,7 @@ def enrollments_in_progress(queryset: QuerySet[Enrollment]) -> list[LoadedEnroll
 
 
 def enrollment_views(enrollments: list[LoadedEnrollment], today: dt.date) -> list[EnrollmentView]:
-    """Per-step state of each enrolment (4 queries whatever their number): the one definition
+    """Per-step state of each enrolment (3 queries whatever their number): the one definition
     of done, required and skipped steps, shared by the learner's pages and the roll-ups.
     ``enrollments`` come from ``enrollments_in_progress``."""
     if not enrollments:
@@ -506,28 +516,62 @@ def enrollment_views(enrollments: list[LoadedEnrollment], today: dt.date) -> lis
     ):
         steps_by_version[step.version_id].append(step)
 
-    # Facts keyed by step identity, in one round trip: completions and elective choices.
+    # The learner's facts in one round trip: completions and elective choices (keyed by step
+    # identity) and self-assessment ratings (keyed by competency).
     done: dict[int, dict[str, dt.datetime]] = defaultdict(dict)
     chosen: dict[int, set[str]] = defaultdict(set)
+    baselines: dict[int, dict[int, int]] = defaultdict(dict)
+    # Typed NULLs: PostgreSQL types a UNION's columns pair by pair, and two untyped NULLs
+    # would make a text column.
+    no_number = Cast(Value(None), IntegerField())
     completions = (
         StepCompletion.objects.filter(enrollment_id__in=enrollment_ids)
         .order_by()
         .values_list(
-            "enrollment_id", "step_key", "completed_at", Value("done", output_field=CharField())
+            "enrollment_id",
+            "step_key",
+            "completed_at",
+            Value("done", output_field=CharField()),
+            no_number,
+            no_number,
         )
     )
     choices = (
         ElectiveChoice.objects.filter(enrollment_id__in=enrollment_ids)
         .order_by()
         .values_list(
-            "enrollment_id", "step_key", "chosen_at", Value("chosen", output_field=CharField())
+            "enrollment_id",
+            "step_key",
+            "chosen_at",
+            Value("chosen", output_field=CharField()),
+            no_number,
+            no_number,
         )
     )
-    for enrollment_id_, key, when, kind in completions.union(choices, all=True):
+    # Every column an annotation, so that the columns keep this order (Django puts model
+    # fields before annotations).
+    ratings = (
+        SelfAssessment.objects.filter(enrollment_id__in=enrollment_ids)
+        .order_by()
+        .annotate(
+            e=F("enrollment_id"),
+            k=Cast(Value(None), UUIDField()),
+            t=F("created_at"),
+            v=Value("rated", output_field=CharField()),
+            c=F("competency_id"),
+            r=F("rating"),
+        )
+        .values_list("e", "k", "t", "v", "c", "r")
+    )
+    for enrollment_id_, key, when, kind, competency_id, rating in completions.union(
+        choices, ratings, all=True
+    ):
         if kind == "done":
             done[enrollment_id_][str(key)] = when
-        else:
+        elif kind == "chosen":
             chosen[enrollment_id_].add(str(key))
+        else:
+            baselines[enrollment_id_][competency_id] = rating
 
     # The versions' structure in one round trip: explicit prerequisites and personalisation.
     prerequisites: dict[int, list[int]] = defaultdict(list)
@@ -559,11 +603,6 @@ def enrollment_views(enrollments: list[LoadedEnrollment], today: dt.date) -> lis
         else:
             prerequisites[step_id].append(other_id)
 
-    baselines: dict[int, dict[int, int]] = defaultdict(dict)
-    for enrollment_id_, competency_id, rating in SelfAssessment.objects.filter(
-        enrollment_id__in=enrollment_ids
-    ).values_list("enrollment_id", "competency_id", "rating"):
-        baselines[enrollment_id_][competency_id] = rating
     # Rules that read the 360 baseline need others' means (one more query, only then).
     from measurement.feedback.queries import baseline_others_means_for  # noqa: PLC0415
 

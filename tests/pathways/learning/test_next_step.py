@@ -11,7 +11,14 @@ from freezegun import freeze_time
 from organizations.tenancy import tenant_context
 from pathways import queries
 from pathways.learning.queries import learner_home
-from pathways.models import ElectiveChoice, SelfAssessment, Step, StepCompletion, StepPrerequisite
+from pathways.models import (
+    ElectiveChoice,
+    ReviewCard,
+    SelfAssessment,
+    Step,
+    StepCompletion,
+    StepPrerequisite,
+)
 from tests.conftest import enroll, make_member, make_pathway
 from tests.pathways.learning.factories import (
     add_rule,
@@ -276,3 +283,46 @@ def test_the_home_words_due_and_opening_dates_by_the_organisations_day(client, o
     bob = make_member(org_b, "bob@example.com", is_learner=True)
     client.force_login(bob.user)
     assert client.get(f"/o/{org_a.slug}/").status_code == 404
+
+
+def test_due_reviews_ride_on_the_enrolments_and_count_without_them(org_a, org_b):
+    """The due reviews are read with the enrolments (one statement less); a learner without an
+    enrolment (modules taken on their own) still has theirs counted, and only due ones."""
+    fixture = make_pathway(org_a)
+    leo = make_member(org_a, "leo@example.com", is_learner=True)
+    ann = make_member(org_a, "ann@example.com", is_learner=True)
+    enroll(org_a, fixture, leo)
+    enroll(org_a, make_pathway(org_a, name="Second pathway"), leo)
+    due_cards(org_a, leo, fixture.steps[1].module_id, 2)
+    due_cards(org_a, ann, fixture.steps[1].module_id, 1)
+    with tenant_context(org_a):
+        later = ReviewCard.objects.filter(learner=leo).order_by("pk").first()
+        ReviewCard.objects.filter(pk=later.pk).update(due=timezone.now() + dt.timedelta(days=2))
+    assert _home(org_a, leo).reviews_due == 1  # one due, one later, counted once over 2 rows
+    assert len(_home(org_a, leo).enrollments) == 2
+    assert _home(org_a, ann).reviews_due == 1 and _home(org_a, ann).enrollments == []
+    # Another organisation's learner sees none of them.
+    bea = make_member(org_b, "bea@example.com", is_learner=True)
+    assert _home(org_b, bea).reviews_due == 0
+
+
+def test_self_assessments_read_with_the_facts_still_personalise(org_a, org_b):
+    """Ratings come in the same round trip as completions and choices: a rating below the
+    threshold still keeps the step, one above it still skips it, and a rated pathway no
+    longer asks for the diagnostic."""
+    fixture = make_pathway(org_a, n_steps=3)
+    [comp] = make_framework(org_a, ["Delegation"])
+    link_competencies(org_a, fixture, [comp])
+    add_rule(org_a, fixture.steps[1], comp)
+    leo = make_member(org_a, "leo@example.com", is_learner=True)
+    enrollment = enroll(org_a, fixture, leo)
+    with tenant_context(org_a):
+        StepCompletion.objects.create(
+            enrollment=enrollment, learner=leo, step_key=fixture.steps[0].key
+        )
+    assert _home(org_a, leo).next_step.kind == "diagnostic"
+    with tenant_context(org_a):
+        SelfAssessment.objects.create(enrollment=enrollment, competency=comp, rating=5)
+    [view] = _home(org_a, leo).enrollments
+    assert not view.needs_diagnostic
+    assert [s.state for s in view.steps] == ["done", "skipped", "available"]

@@ -1,0 +1,93 @@
+"""The navigation of every signed-in page is rendered once per kind of page and kept
+(organizations/templatetags/site_nav.py): the kept copy must be exactly what the template
+renders, follow the page, the role and the organisation, and carry nothing personal."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from organizations.models import Team
+from organizations.templatetags import site_nav
+from organizations.tenancy import tenant_context
+from tests.conftest import make_member
+
+
+@pytest.fixture(autouse=True)
+def _fresh_store():
+    site_nav._rendered.clear()
+    yield
+    site_nav._rendered.clear()
+
+
+def _nav(html: str) -> str:
+    return re.search(r'<nav class="site-nav".*?</nav>', html, re.S).group(0)
+
+
+def _current(html: str) -> list[str]:
+    return re.findall(r'<a href="([^"]+)" aria-current="page"', _nav(html))
+
+
+@override_settings(DEBUG=False)
+def test_the_kept_navigation_is_the_template_and_follows_the_page(client, org_a, org_b):
+    leo = make_member(org_a, "leo@example.com", is_learner=True)
+    client.force_login(leo.user)
+    home = client.get(f"/o/{org_a.slug}/").content.decode()
+    assert _current(home) == [f"/o/{org_a.slug}/"]
+    practice_url = reverse("review_session", args=[org_a.slug])
+    practice = client.get(practice_url).content.decode()
+    assert _current(practice) == [practice_url]
+    # Kept: a second home is the first one's navigation, without rendering it again.
+    kept = len(site_nav._rendered)
+    calls = []
+    original = site_nav.render_nav
+    site_nav.render_nav = lambda key: calls.append(key) or original(key)
+    try:
+        again = client.get(f"/o/{org_a.slug}/").content.decode()
+    finally:
+        site_nav.render_nav = original
+    assert calls == [] and len(site_nav._rendered) == kept
+    assert _nav(again) == _nav(home)
+    # What the template renders for the same page, with nothing kept.
+    site_nav._rendered.clear()
+    with override_settings(DEBUG=True):
+        fresh = client.get(f"/o/{org_a.slug}/").content.decode()
+    assert _nav(fresh) == _nav(home)
+
+
+@override_settings(DEBUG=False)
+def test_the_navigation_follows_the_role_the_organisation_and_team_managers(client, org_a, org_b):
+    ada = make_member(org_a, "ada@example.com", is_admin=True, is_learner=True)
+    client.force_login(ada.user)
+    as_admin = _nav(client.get(f"/o/{org_a.slug}/").content.decode())
+    assert reverse("people_list", args=[org_a.slug]) in as_admin
+    client.post(reverse("switch_role", args=[org_a.slug]), {"role": "learner"})
+    as_learner = _nav(client.get(f"/o/{org_a.slug}/").content.decode())
+    assert reverse("people_list", args=[org_a.slug]) not in as_learner
+    assert reverse("learner_growth", args=[org_a.slug]) in as_learner
+    assert "My teams" not in as_learner
+    # Another organisation's member gets their own organisation's addresses.
+    bea = make_member(org_b, "bea@example.com", is_learner=True)
+    client.force_login(bea.user)
+    other = _nav(client.get(f"/o/{org_b.slug}/").content.decode())
+    assert f"/o/{org_a.slug}/" not in other and f"/o/{org_b.slug}/" in other
+    # A team manager's navigation has their teams' page; the kept learner one does not.
+    with tenant_context(org_a):
+        Team.objects.create(name="Sales", manager=ada)
+    client.force_login(ada.user)
+    client.post(reverse("switch_role", args=[org_a.slug]), {"role": "learner"})
+    managing = _nav(client.get(f"/o/{org_a.slug}/").content.decode())
+    assert reverse("team_dashboard", args=[org_a.slug]) in managing
+
+
+@override_settings(DEBUG=False)
+def test_nothing_personal_is_kept(client, org_a, org_b):
+    leo = make_member(org_a, "leo@example.com", is_learner=True)
+    client.force_login(leo.user)
+    client.get(f"/o/{org_a.slug}/")
+    kept = "".join(site_nav._rendered.values())
+    assert "Leo" not in kept and "leo@example.com" not in kept
+    assert "csrfmiddlewaretoken" not in kept
