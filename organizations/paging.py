@@ -48,6 +48,12 @@ class NextPage:
     def end_index(self) -> int:
         return (self.number - 1) * self.per_page + len(self.object_list)
 
+    @property
+    def total(self) -> int | None:
+        """The list's length when this page reaches its end (no next page), known without
+        counting; ``None`` while more pages follow."""
+        return None if self.has_next else self.end_index
+
     def __len__(self) -> int:
         return len(self.object_list)
 

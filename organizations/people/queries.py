@@ -675,9 +675,9 @@ def _reference_names(entries: list[AuditEntry]) -> dict[str, dict[Any, str]]:
             model = apps.get_model(label)
         except LookupError:
             continue
-        rows = model.objects.filter(pk__in=wanted_ids).select_related(
-            *AUDIT_NAME_JOINS.get(label, ())
-        )
+        rows = model.objects.filter(pk__in=wanted_ids)
+        if joins := AUDIT_NAME_JOINS.get(label, ()):
+            rows = rows.select_related(*joins)
         names[label] = {obj.pk: str(obj) for obj in rows}
     return names
 

@@ -639,11 +639,13 @@ def test_the_audit_log_pages_newest_first_without_counting_the_log(client, org_a
     url = f"/o/{org_a.slug}/audit/"
     first = client.get(url).content.decode()
     assert 'rel="next"' in first and "1–50 · page 1" in first
+    assert "More than 50 entries" in first  # not counted while more pages follow
     assert "Person 54</span>" in first and "Person 5</span>" in first
     assert "Person 4</span>" not in first
     second = client.get(url, {"page": 2}).content.decode()
     assert 'rel="prev"' in second and 'rel="next"' not in second
     assert "Person 4</span>" in second and "Person 0</span>" in second
     assert "Person 5</span>" not in second
+    assert "55 entries" in second  # the last page knows the total without counting
     filtered = client.get(url, {"action": "updated", "page": 2}).content.decode()
     assert "action=updated&amp;page=1" in filtered and "Person 0</span>" in filtered
