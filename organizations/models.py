@@ -121,6 +121,9 @@ class User(AbstractBaseUser, PermissionsMixin):
             # Addresses are stored in lower case; this keeps a second spelling of one out too.
             models.UniqueConstraint(Lower("email"), name="user_unique_email_ci")
         ]
+        # Lists of people by name (people, a cohort's learners, a coach's roster) walk this
+        # index in order and stop at their page, whatever the number of people.
+        indexes = [models.Index(fields=["full_name", "email", "id"], name="user_name_order")]
 
     def __str__(self) -> str:
         return self.full_name or self.email
