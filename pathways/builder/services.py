@@ -720,6 +720,10 @@ def check_elective_group(version: PathwayVersion, choose: int, steps: list[Step]
         )
 
 
+def _elective_group_title_taken(version: PathwayVersion, title: str) -> bool:
+    return ElectiveGroup.objects.filter(version=version, title__iexact=title).exists()
+
+
 def do_save_elective_group(
     actor: User | None,
     version: PathwayVersion,
@@ -741,10 +745,7 @@ def do_save_elective_group(
         before = None
         # A double submit of the add form: ``check_version_editable`` locked the pathway row,
         # so the second finds the first's group instead of adding it (and taking its steps).
-        duplicate = ElectiveGroup.objects.filter(version=version, title__iexact=title)
-        if group is not None:
-            duplicate = duplicate.exclude(pk=group.pk)
-        if group is None and duplicate.exists():
+        if group is None and _elective_group_title_taken(version, title):
             raise ValidationError(
                 _("This pathway already has an elective group called “%(title)s”.")
                 % {"title": title}
