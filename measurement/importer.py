@@ -243,55 +243,25 @@ def finish_import(job: MetricImport) -> MetricImport:
     return job
 
 
-# A background import that has not moved on for this long is given up (the outbox gave up on a
-# batch: its whole retry schedule takes about four hours; 100,000 rows take minutes), as a
-# person's data export is (``organizations.gdpr.services.ABANDONED_AFTER``). Nothing was
-# written (values are written only by the last link, all at once), so the admin uploads the
-# file again.
-STALLED_AFTER = dt.timedelta(hours=24)
 PENDING = (MetricImport.Status.QUEUED, MetricImport.Status.RUNNING)
 
 
-def _fail_stalled(pks: list[int] | None) -> list[int]:
-    from django.db.models import Q
+def fail_stalled_imports() -> int:
+    """Mark the organisation's metric imports that made no progress for
+    ``organizations.outbox.delivery.ABANDONED_AFTER`` failed and abandon their pending batches
+    (one statement when none is); returns how many. Run by the outbox sweep. Nothing was
+    written (values are written only by the last batch, all at once), so the admin uploads the
+    file again."""
+    from organizations.outbox.delivery import fail_stalled
 
-    from organizations.outbox.delivery import abandon_followups
-
-    cutoff = timezone.now() - STALLED_AFTER
-    stalled = MetricImport.objects.filter(status__in=PENDING).filter(
-        Q(progress_at__lt=cutoff) | Q(progress_at__isnull=True, created_at__lt=cutoff)
-    )
-    if pks is not None:
-        stalled = stalled.filter(pk__in=pks)
     message = (
         "The import stopped: it made no progress for a day and nothing was imported. "
         "Upload the file again to start afresh."
     )
-    failed = []
-    for pk in stalled.values_list("pk", flat=True):
-        # The same conditions again, on the row: a batch that moved the job on meanwhile wins.
-        if stalled.filter(pk=pk).update(
-            status=MetricImport.Status.FAILED,
-            problems=[{"row": None, "column": "", "message": message}],
-            finished_at=timezone.now(),
-        ):
-            abandon_followups(f"metric-import:{pk}:", "the import was marked failed")
-            logger.warning("Metric import %s made no progress for a day: marked failed", pk)
-            failed.append(pk)
-    return failed
-
-
-def fail_stalled_imports() -> int:
-    """Mark every stalled metric import of the organisation failed (one statement when none
-    is); returns how many. Called where imports are listed, so none shows "running" forever."""
-    return len(_fail_stalled(None))
-
-
-def fail_if_stalled(job: MetricImport) -> MetricImport:
-    """``job``, marked failed first if it is pending and has not moved on for
-    ``STALLED_AFTER`` (no query otherwise)."""
-    last = job.progress_at or job.created_at
-    stale = job.status in PENDING and last < timezone.now() - STALLED_AFTER
-    if stale and _fail_stalled([job.pk]):
-        job.refresh_from_db()
-    return job
+    failed = fail_stalled(
+        MetricImport.objects.filter(status__in=PENDING),
+        "metric-import",
+        {"row": None, "column": "", "message": message},
+        failed_status=MetricImport.Status.FAILED,
+    )
+    return len(failed)

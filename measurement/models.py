@@ -310,7 +310,7 @@ class MetricImport(TenantModel):
     problems = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     # When a running import last moved on (a batch checked): one that has not moved for
-    # ``importer.STALLED_AFTER`` is marked failed, and the admin uploads the file again.
+    # ``outbox.delivery.ABANDONED_AFTER`` is marked failed by the outbox sweep, and the admin uploads the file again.
     progress_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

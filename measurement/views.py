@@ -25,6 +25,7 @@ from measurement.models import (
 from measurement.pdf import impact_summary_pdf
 from organizations.exports import requested_format, tabular_response
 from organizations.http import TenantRequest
+from organizations.outbox.delivery import is_stalled
 from organizations.relative_dates import org_today
 from organizations.roles import role_required
 from pathways.models import Cohort
@@ -195,16 +196,13 @@ def metric_import(request: TenantRequest, org_slug: str) -> HttpResponse:
         upload = form.cleaned_data["file"]
         job = importer.do_start_import(upload.name, upload.read(), request.membership)
         return redirect("metric_import_detail", org_slug, job.pk)
-    importer.fail_stalled_imports()  # none shows "running" forever
     recent = MetricImport.objects.defer("rows").order_by("-created_at")[:10]
     return render(request, "measurement/metric_import.html", {"form": form, "recent": recent})
 
 
 @role_required("admin")
 def metric_import_detail(request: TenantRequest, org_slug: str, import_id: int) -> HttpResponse:
-    job = importer.fail_if_stalled(
-        get_object_or_404(MetricImport.objects.defer("rows"), pk=import_id)
-    )
+    job = get_object_or_404(MetricImport.objects.defer("rows"), pk=import_id)
     fmt = requested_format(request)
     if fmt:
         headers = [_("Row"), _("Column"), _("Problem")]
@@ -212,7 +210,8 @@ def metric_import_detail(request: TenantRequest, org_slug: str, import_id: int) 
         return tabular_response(fmt, f"{job.filename} problems", headers, rows)
     polling = bool(request.htmx and request.GET.get("progress"))
     template = "measurement/metric_import_detail.html"
-    response = render(request, f"{template}#progress" if polling else template, {"job": job})
+    context = {"job": job, "stalled": is_stalled(job)}
+    response = render(request, f"{template}#progress" if polling else template, context)
     if polling and job.status not in {MetricImport.Status.QUEUED, MetricImport.Status.RUNNING}:
         response["HX-Refresh"] = "true"
     return response

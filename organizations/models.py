@@ -305,7 +305,7 @@ class ImportJob(TenantModel):
     summary = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     # When a running import last moved on (started, or a batch checked): one that has not moved
-    # for ``services.STALLED_AFTER`` is marked failed, and the admin can start it again.
+    # for ``outbox.delivery.ABANDONED_AFTER`` is marked failed by the outbox sweep, and the admin can start it again.
     progress_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -29,7 +29,7 @@ from organizations.models import (
     User,
     UserSession,
 )
-from organizations.outbox.delivery import record_followup
+from organizations.outbox.delivery import ABANDONED_AFTER, record_followup
 from organizations.tenancy import tenant_context, user_context
 
 logger = logging.getLogger(__name__)
@@ -38,10 +38,8 @@ ERASED_LABEL = "(erased)"
 # An export's parts after the account: [membership id, app label] each, fixed by part 0.
 ExportPlan = list[list[Any]]
 PENDING = {DataExport.Status.QUEUED, DataExport.Status.RUNNING}
-# A request still pending this long after it was made is abandoned (the outbox gave up on a
-# part: its whole retry schedule takes about four hours), so a new request replaces it instead
-# of pointing the person at an export that will never finish.
-ABANDONED_AFTER = dt.timedelta(hours=24)
+# A request still pending ``ABANDONED_AFTER`` (the outbox's) after it was made is abandoned, so
+# a new request replaces it instead of pointing the person at an export that will never finish.
 
 
 # --- Export ------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -32,6 +32,10 @@ SWEEP_BATCH = 500
 ETA_HORIZON = dt.timedelta(minutes=2)
 # After this many failed attempts a row stays in the table, undelivered, for a person to look at.
 MAX_ATTEMPTS = 8
+# A job carried by follow-ups (an import's batches, an export's parts) that has not moved on for
+# this long is given up: the outbox's whole retry schedule for one row takes about four hours,
+# and a large job takes minutes, so a day without progress means nothing will move it on.
+ABANDONED_AFTER = dt.timedelta(hours=24)
 
 
 def record_followup(
@@ -113,6 +117,49 @@ def abandon_followups(dedupe_prefix: str, reason: str) -> int:
     return OutboxEntry.objects.filter(
         dedupe_key__startswith=dedupe_prefix, done_at__isnull=True
     ).update(done_at=timezone.now(), last_error=f"abandoned: {reason}"[:2000])
+
+
+def last_progress(job: Model) -> dt.datetime:
+    """When ``job`` (a model with ``progress_at`` and ``created_at``) last moved on."""
+    return job.progress_at or job.created_at  # type: ignore[attr-defined]
+
+
+def is_stalled(job: Model, now: dt.datetime | None = None) -> bool:
+    """Whether ``job``, if still pending, has not moved on for ``ABANDONED_AFTER`` (no query):
+    the sweep will mark it failed. For pages, which only read."""
+    return last_progress(job) < (now or timezone.now()) - ABANDONED_AFTER
+
+
+def fail_stalled(
+    pending: QuerySet[Any],
+    dedupe_prefix: str,
+    problem: dict[str, Any],
+    *,
+    failed_status: str,
+) -> list[int]:
+    """Mark the jobs of ``pending`` (the current organisation's queued or running jobs of a
+    model with ``status``, ``problems``, ``progress_at``, ``created_at`` and ``finished_at``)
+    that have not moved on for ``ABANDONED_AFTER`` failed, with ``problem`` as their only
+    problem, and abandon their pending follow-ups (dedupe keys ``{dedupe_prefix}:{pk}:…``), so
+    a job started again is not raced by its old links. Returns the ids marked failed.
+
+    Compare-and-set per job: one that a follow-up moved on meanwhile is left alone. One
+    statement when no job is stalled. Called by the outbox sweep (``tasks``), never by a page.
+    """
+    cutoff = timezone.now() - ABANDONED_AFTER
+    stalled = pending.filter(
+        Q(progress_at__lt=cutoff) | Q(progress_at__isnull=True, created_at__lt=cutoff)
+    )
+    failed = []
+    for pk in stalled.order_by("pk").values_list("pk", flat=True):
+        # The same conditions again, on the row: a follow-up that moved the job on meanwhile wins.
+        if stalled.filter(pk=pk).update(
+            status=failed_status, problems=[problem], finished_at=timezone.now()
+        ):
+            abandon_followups(f"{dedupe_prefix}:{pk}:", "the job was marked failed")
+            logger.warning("%s %s made no progress for a day: marked failed", dedupe_prefix, pk)
+            failed.append(pk)
+    return failed
 
 
 @dataclass(frozen=True)

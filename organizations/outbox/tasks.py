@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.utils.module_loading import import_string
 
 from organizations.models import Organization
 from organizations.outbox import delivery
@@ -19,9 +20,22 @@ def deliver_followup(org_id: int, entry_id: int) -> str:
     return delivery.do_deliver_followup(org, entry_id).outcome
 
 
+# Jobs carried by follow-ups (large imports) that the sweep marks failed once they have made no
+# progress for ``delivery.ABANDONED_AFTER``, so none shows "running" forever and the admin can
+# start it again. Each takes no argument, runs in the organisation's context and returns how
+# many it marked failed (one query when none is stalled); pages only read the jobs.
+STALLED_JOB_CHECKS = (
+    "organizations.people.services.fail_stalled_imports",
+    "measurement.importer.fail_stalled_imports",
+)
+
+
 @shared_task(base=TenantTask, name="outbox.tasks.requeue_overdue_followups")
 def requeue_overdue_followups(org_id: int) -> int:
-    """Queue delivery of this organisation's overdue rows; returns how many were queued."""
+    """Mark this organisation's stalled jobs failed (their pending rows are abandoned, not
+    re-queued), then queue delivery of its overdue rows; returns how many were queued."""
+    for check in STALLED_JOB_CHECKS:
+        import_string(check)()
     ids = delivery.overdue_followups()
     for entry_id in ids:
         deliver_followup.delay(org_id, entry_id)

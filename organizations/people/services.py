@@ -7,7 +7,6 @@ the tenant context (a request under ``/o/``, a task or a command).
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -738,10 +737,6 @@ def do_confirm_import(actor: User | None, job: ImportJob) -> ImportJob:
     return job
 
 
-# A background import that has not moved on for this long is given up (the outbox gave up on a
-# batch: its whole retry schedule takes about four hours; a 100,000-row file takes minutes), as a
-# person's data export is (``organizations.gdpr.services.ABANDONED_AFTER``).
-STALLED_AFTER = dt.timedelta(hours=24)
 PENDING_IMPORT = (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING)
 
 
@@ -756,48 +751,18 @@ def _stalled_message() -> dict[str, Any]:
     }
 
 
-def _fail_stalled(pks: list[int] | None) -> list[int]:
-    """Mark the current organisation's pending imports that have not moved on for
-    ``STALLED_AFTER`` failed (compare-and-set: one that moves meanwhile is left alone), and
-    abandon their pending outbox links; ``pks`` limits it to those jobs."""
-    from django.db.models import Q
-
-    from organizations.outbox.delivery import abandon_followups
-
-    cutoff = timezone.now() - STALLED_AFTER
-    stalled = ImportJob.objects.filter(status__in=PENDING_IMPORT).filter(
-        Q(progress_at__lt=cutoff) | Q(progress_at__isnull=True, created_at__lt=cutoff)
-    )
-    if pks is not None:
-        stalled = stalled.filter(pk__in=pks)
-    failed = []
-    for pk in stalled.values_list("pk", flat=True):
-        # The same conditions again, on the row: a batch that moved the job on meanwhile wins.
-        if stalled.filter(pk=pk).update(
-            status=ImportJob.Status.FAILED,
-            problems=[_stalled_message()],
-            finished_at=timezone.now(),
-        ):
-            abandon_followups(f"people-import:{pk}:", "the import was marked failed")
-            logger.warning("People import %s made no progress for a day: marked failed", pk)
-            failed.append(pk)
-    return failed
-
-
 def fail_stalled_imports() -> int:
-    """Mark every stalled import of the organisation failed (one statement when none is);
-    returns how many. Called where imports are listed, so none shows "running" forever."""
-    return len(_fail_stalled(None))
+    """Mark the organisation's background imports that made no progress for
+    ``organizations.outbox.delivery.ABANDONED_AFTER`` failed and abandon their pending batches
+    (one statement when none is); returns how many. Run by the outbox sweep, so none shows
+    "running" forever and the admin can apply it again."""
+    from organizations.outbox.delivery import fail_stalled
 
-
-def fail_if_stalled(job: ImportJob) -> ImportJob:
-    """``job``, marked failed first if it is pending and has not moved on for
-    ``STALLED_AFTER`` (no query otherwise)."""
-    last = job.progress_at or job.created_at
-    stale = job.status in PENDING_IMPORT and last < timezone.now() - STALLED_AFTER
-    if stale and _fail_stalled([job.pk]):
-        job.refresh_from_db()
-    return job
+    pending = ImportJob.objects.filter(status__in=PENDING_IMPORT)
+    failed = fail_stalled(
+        pending, "people-import", _stalled_message(), failed_status=ImportJob.Status.FAILED
+    )
+    return len(failed)
 
 
 def apply_import_job(

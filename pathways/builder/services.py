@@ -360,18 +360,24 @@ def _check_title(title: str, what: str) -> str:
     return title
 
 
+def _stage_title_taken(title: str) -> ValidationError:
+    return ValidationError(
+        _("This pathway already has a stage called “%(title)s”.") % {"title": title}
+    )
+
+
 def do_add_stage(actor: User | None, version: PathwayVersion, *, title: str) -> Stage:
     with transaction.atomic():
         check_version_editable(version)
         title = _check_title(title, _("stage"))
         # A double submit of the add form: ``check_version_editable`` locked the pathway row,
         # so the second finds the first's stage instead of adding it again.
+        taken = _stage_title_taken(title)
         if Stage.objects.filter(version=version, title__iexact=title).exists():
-            raise ValidationError(
-                _("This pathway already has a stage called “%(title)s”.") % {"title": title}
-            )
+            raise taken
         position = Stage.objects.filter(version=version).count()
-        stage = Stage.objects.create(version=version, title=title, position=position)
+        with refuse_duplicate(Stage, "stage_unique_title_ci", taken):
+            stage = Stage.objects.create(version=version, title=title, position=position)
         record_change(actor, "created", stage, after=snapshot(stage))
     return stage
 
@@ -380,9 +386,14 @@ def do_rename_stage(actor: User | None, stage: Stage, *, title: str) -> Stage:
     with transaction.atomic():
         check_version_editable(stage.version)
         title = _check_title(title, _("stage"))
+        taken = _stage_title_taken(title)
+        others = Stage.objects.filter(version=stage.version_id).exclude(pk=stage.pk)
+        if others.filter(title__iexact=title).exists():
+            raise taken
         before = snapshot(stage, ["title"])
         stage.title = title
-        stage.save(update_fields=["title"])
+        with refuse_duplicate(Stage, "stage_unique_title_ci", taken):
+            stage.save(update_fields=["title"])
         record_change(actor, "updated", stage, before=before, after=snapshot(stage, ["title"]))
     return stage
 
@@ -720,6 +731,12 @@ def check_elective_group(version: PathwayVersion, choose: int, steps: list[Step]
         )
 
 
+def _elective_group_title_taken(title: str) -> ValidationError:
+    return ValidationError(
+        _("This pathway already has an elective group called “%(title)s”.") % {"title": title}
+    )
+
+
 def do_save_elective_group(
     actor: User | None,
     version: PathwayVersion,
@@ -741,16 +758,16 @@ def do_save_elective_group(
         before = None
         # A double submit of the add form: ``check_version_editable`` locked the pathway row,
         # so the second finds the first's group instead of adding it (and taking its steps).
-        duplicate = ElectiveGroup.objects.filter(version=version, title__iexact=title)
+        # A rename may not take another group's title either.
+        taken = _elective_group_title_taken(title)
+        others = ElectiveGroup.objects.filter(version=version)
         if group is not None:
-            duplicate = duplicate.exclude(pk=group.pk)
-        if group is None and duplicate.exists():
-            raise ValidationError(
-                _("This pathway already has an elective group called “%(title)s”.")
-                % {"title": title}
-            )
+            others = others.exclude(pk=group.pk)
+        if others.filter(title__iexact=title).exists():
+            raise taken
         if group is None:
-            group = ElectiveGroup.objects.create(version=version, title=title, choose=choose)
+            with refuse_duplicate(ElectiveGroup, "electivegroup_unique_title_ci", taken):
+                group = ElectiveGroup.objects.create(version=version, title=title, choose=choose)
             action = "created"
         else:
             before = {
@@ -760,7 +777,8 @@ def do_save_elective_group(
                 ),
             }
             group.title, group.choose = title, choose
-            group.save(update_fields=["title", "choose"])
+            with refuse_duplicate(ElectiveGroup, "electivegroup_unique_title_ci", taken):
+                group.save(update_fields=["title", "choose"])
             action = "updated"
         ids = [s.pk for s in steps]
         Step.objects.filter(elective_group=group).exclude(pk__in=ids).update(elective_group=None)
@@ -828,13 +846,12 @@ def do_add_rule(
         assert competency is not None  # check_rule refuses a missing competency
         # A double submit of the add form: ``check_version_editable`` locked the pathway row,
         # so the second finds the first's rule instead of adding it again.
-        if PersonalisationRule.objects.filter(
-            step=step, competency=competency, action=action, threshold=threshold, source=source
-        ).exists():
-            raise ValidationError(_("This step already has this rule."))
-        rule = PersonalisationRule.objects.create(
-            step=step, competency=competency, action=action, threshold=threshold, source=source
-        )
+        fields = {"competency": competency, "action": action, "threshold": threshold}
+        taken = ValidationError(_("This step already has this rule."))
+        if PersonalisationRule.objects.filter(step=step, source=source, **fields).exists():
+            raise taken
+        with refuse_duplicate(PersonalisationRule, "personalisationrule_unique", taken):
+            rule = PersonalisationRule.objects.create(step=step, source=source, **fields)
         record_change(
             actor,
             "created",

@@ -136,6 +136,16 @@ def _queue_rollup(cohort: Cohort) -> None:
     queue_progress_rollup(cohort.organization_id)
 
 
+def _queue_learner_rollup(enrollment: Enrollment) -> None:
+    """One learner was withdrawn, restored or enrolled: their progress rows (and their team's)
+    are recomputed through the outbox, recorded in this transaction, so a coach's home, the
+    cohort page and programme health stop (or start) counting them within the roll-up's
+    debounce window, in a time that does not grow with the organisation."""
+    from measurement.services import queue_progress_rollup
+
+    queue_progress_rollup(enrollment.organization_id, enrollment.learner_id)
+
+
 def _enrollment_repr(cohort: Cohort, membership: Membership) -> str:
     return f"{membership.user.full_name or membership.user.email} in {cohort.name}"
 
@@ -173,7 +183,7 @@ def do_enrol_learner(actor: User | None, cohort: Cohort, membership: Membership)
                 object_type="Enrolment",
                 object_repr=_enrollment_repr(cohort, membership),
             )
-            _queue_rollup(cohort)
+            _queue_learner_rollup(existing)
             return existing
         try:
             with transaction.atomic():
@@ -192,7 +202,7 @@ def do_enrol_learner(actor: User | None, cohort: Cohort, membership: Membership)
             object_type="Enrolment",
             object_repr=_enrollment_repr(cohort, membership),
         )
-        _queue_rollup(cohort)
+        _queue_learner_rollup(enrollment)
     return enrollment
 
 
@@ -255,7 +265,7 @@ def do_withdraw(actor: User | None, enrollment: Enrollment) -> Enrollment:
             object_type="Enrolment",
             object_repr=_enrollment_repr(enrollment.cohort, enrollment.learner),
         )
-        _queue_rollup(enrollment.cohort)
+        _queue_learner_rollup(enrollment)
     return enrollment
 
 

@@ -68,6 +68,11 @@ class Stage(TenantModel):
 
     class Meta:
         ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                F("organization"), F("version"), Lower("title"), name="stage_unique_title_ci"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -260,6 +265,14 @@ class ElectiveGroup(TenantModel):
 
     class Meta:
         ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                F("organization"),
+                F("version"),
+                Lower("title"),
+                name="electivegroup_unique_title_ci",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -306,6 +319,12 @@ class PersonalisationRule(TenantModel):
 
     class Meta:
         ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "step", "competency", "action", "source", "threshold"],
+                name="personalisationrule_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.threshold}"

@@ -1,6 +1,7 @@
 """A background metric import whose batches failed every outbox attempt does not stay
-"running" forever: with no progress for a day it is marked failed with a message the admin
-sees, its old links are abandoned, and a new upload of the file imports it."""
+"running" forever: with no progress for a day the outbox sweep marks it failed with a message
+the admin sees, its old links are abandoned, and a new upload of the file imports it. Pages
+only read: they may say a job has stalled, never mark it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import datetime as dt
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from freezegun import freeze_time
 
@@ -16,11 +19,29 @@ from measurement.models import MetricImport, MetricValue
 from measurement.tasks import IMPORT_BATCH_HANDLER
 from organizations.outbox import delivery
 from organizations.outbox.models import OutboxEntry
+from organizations.outbox.tasks import requeue_overdue_followups
 from organizations.tenancy import tenant_context
 from tests.measurement.test_import_outage import ROWS, _csv, _swept, teams_a  # noqa: F401
 from tests.organizations.outbox.brokers import redis_unreachable
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _sweep(org, at):
+    """The beat's outbox sweep for ``org`` at time ``at`` (run eagerly here)."""
+    with freeze_time(at):
+        requeue_overdue_followups.delay(org.pk)
+
+
+def _writes(queries):
+    """The statements that wrote to an import or the outbox (the session's own bookkeeping
+    aside)."""
+    return [
+        q["sql"]
+        for q in queries
+        if q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE"))
+        and ("import" in q["sql"] or "outbox" in q["sql"])
+    ]
 
 
 def test_a_stuck_metric_import_is_marked_failed_after_a_day_and_the_file_can_be_uploaded_again(
@@ -51,7 +72,17 @@ def test_a_stuck_metric_import_is_marked_failed_after_a_day_and_the_file_can_be_
         job.refresh_from_db()
         assert job.status == MetricImport.Status.RUNNING
 
-    with freeze_time(start + dt.timedelta(hours=25)):
+    later = start + dt.timedelta(hours=25)
+    with freeze_time(later), CaptureQueriesContext(connection) as ctx:
+        page = client.get(url).content.decode()
+        client.get(f"/o/{org_a.slug}/impact/metrics/import/")
+    assert "No progress since" in page and "will be marked failed within minutes" in page
+    assert _writes(ctx.captured_queries) == []  # pages only read: the sweep marks it
+    with tenant_context(org_a):
+        assert MetricImport.objects.get(pk=job.pk).status == MetricImport.Status.RUNNING
+
+    _sweep(org_a, later)
+    with freeze_time(later):
         page = client.get(url).content.decode()
         listing = client.get(f"/o/{org_a.slug}/impact/metrics/import/").content.decode()
     assert "The import stopped" in page and "Upload the file again" in page
@@ -78,7 +109,7 @@ def test_a_stuck_metric_import_is_marked_failed_after_a_day_and_the_file_can_be_
         assert not MetricImport.objects.exists()
 
 
-def test_the_imports_list_leaves_a_moving_import_and_other_organisations_alone(
+def test_the_sweep_leaves_a_moving_import_and_other_organisations_alone(
     client, org_a, org_b, admin_a
 ):
     old = timezone.now() - dt.timedelta(days=3)
@@ -91,6 +122,9 @@ def test_the_imports_list_leaves_a_moving_import_and_other_organisations_alone(
         other = MetricImport.objects.create(filename="o.csv", status="queued", created_at=old)
     client.force_login(admin_a.user)
     assert client.get(f"/o/{org_a.slug}/impact/metrics/import/").status_code == 200
+    with tenant_context(org_a):  # the list only reads
+        assert MetricImport.objects.get(pk=stuck.pk).status == "queued"
+    _sweep(org_a, timezone.now())
     with tenant_context(org_a):
         assert MetricImport.objects.get(pk=moving.pk).status == "running"
         assert MetricImport.objects.get(pk=stuck.pk).status == "failed"

@@ -1,18 +1,22 @@
 """A background people import whose batches failed every outbox attempt does not stay
-"running" forever: with no progress for a day it is marked failed with a message the admin
-sees, its old links are abandoned, and the admin can apply it again (a new run)."""
+"running" forever: with no progress for a day the outbox sweep marks it failed with a message
+the admin sees, its old links are abandoned, and the admin can apply it again (a new run).
+Pages only read: they may say a job has stalled, never mark it."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from freezegun import freeze_time
 
 from organizations.models import ImportJob, Membership
 from organizations.outbox import delivery
 from organizations.outbox.models import OutboxEntry
+from organizations.outbox.tasks import requeue_overdue_followups
 from organizations.people import services
 from organizations.people.tasks import IMPORT_BATCH_HANDLER
 from organizations.tenancy import tenant_context
@@ -38,6 +42,23 @@ def _stuck_job(org, admin):
     return job
 
 
+def _sweep(org, at):
+    """The beat's outbox sweep for ``org`` at time ``at`` (run eagerly here)."""
+    with freeze_time(at):
+        requeue_overdue_followups.delay(org.pk)
+
+
+def _writes(queries):
+    """The statements that wrote to an import or the outbox (the session's own bookkeeping
+    aside)."""
+    return [
+        q["sql"]
+        for q in queries
+        if q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE"))
+        and ("import" in q["sql"] or "outbox" in q["sql"])
+    ]
+
+
 def test_a_stuck_import_is_marked_failed_after_a_day_and_can_be_applied_again(client, org_a, org_b):
     admin = make_member(org_a, "boss@acme.example", is_admin=True)
     job = _stuck_job(org_a, admin)
@@ -51,7 +72,17 @@ def test_a_stuck_import_is_marked_failed_after_a_day_and_can_be_applied_again(cl
     with tenant_context(org_a):
         assert ImportJob.objects.get().status == ImportJob.Status.QUEUED
 
-    with freeze_time(timezone.now() + dt.timedelta(hours=25)):
+    # A day on, the page says it stalled but does not mark it: that is the sweep's work.
+    later = timezone.now() + dt.timedelta(hours=25)
+    with freeze_time(later), CaptureQueriesContext(connection) as ctx:
+        page = client.get(url).content.decode()
+    assert "No progress since" in page and "will be marked failed within minutes" in page
+    assert _writes(ctx.captured_queries) == []
+    with tenant_context(org_a):
+        assert ImportJob.objects.get().status == ImportJob.Status.QUEUED
+
+    _sweep(org_a, later)
+    with freeze_time(later):
         page = client.get(url).content.decode()
     assert "The import stopped: it made no progress for a day" in page
     assert f"/people/import/{job.pk}/confirm/" in page  # the admin can apply it again
@@ -74,7 +105,7 @@ def test_a_stuck_import_is_marked_failed_after_a_day_and_can_be_applied_again(cl
         assert not ImportJob.objects.exists()
 
 
-def test_the_imports_list_marks_stalled_imports_failed_but_not_ones_that_move(client, org_a, org_b):
+def test_the_sweep_marks_stalled_imports_failed_but_not_ones_that_move(client, org_a, org_b):
     admin = make_member(org_a, "boss@acme.example", is_admin=True)
     job = _stuck_job(org_a, admin)
     with tenant_context(org_a):
@@ -93,7 +124,15 @@ def test_the_imports_list_marks_stalled_imports_failed_but_not_ones_that_move(cl
             created_at=timezone.now() - dt.timedelta(days=3),
         )
     client.force_login(admin.user)
-    with freeze_time(timezone.now() + dt.timedelta(hours=25)):
+    later = timezone.now() + dt.timedelta(hours=25)
+    with freeze_time(later), CaptureQueriesContext(connection) as ctx:
+        page = client.get(f"/o/{org_a.slug}/people/import/").content.decode()
+    assert _writes(ctx.captured_queries) == []  # the list only reads
+    with tenant_context(org_a):
+        assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.QUEUED
+
+    _sweep(org_a, later)
+    with freeze_time(later):
         page = client.get(f"/o/{org_a.slug}/people/import/").content.decode()
     assert "Failed" in page
     with tenant_context(org_a):
@@ -116,8 +155,8 @@ def test_a_batch_that_moves_the_job_on_resets_the_clock(org_a):
         with freeze_time(start + dt.timedelta(hours=20)), redis_unreachable():
             assert delivery.do_deliver_followup(org_a, first.pk).outcome == "done"
         with freeze_time(start + dt.timedelta(hours=30)):
-            job = services.fail_if_stalled(ImportJob.objects.get(pk=job.pk))
-            assert job.status == ImportJob.Status.RUNNING
+            assert services.fail_stalled_imports() == 0
+            assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.RUNNING
         with freeze_time(start + dt.timedelta(hours=45)):
-            job = services.fail_if_stalled(ImportJob.objects.get(pk=job.pk))
-            assert job.status == ImportJob.Status.FAILED
+            assert services.fail_stalled_imports() == 1
+            assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.FAILED
