@@ -49,6 +49,7 @@ from coaching.models import (
 from measurement.models import LearnerProgressRollup
 from measurement.services import period_for
 from organizations.models import Membership, Team
+from organizations.raw_queries import date_of, fetch_rows, moment_of, moment_param, tenant_id
 from organizations.tenancy import current_org
 from pathways.learning import next_actions
 from pathways.learning.next_actions import NextAction
@@ -1837,49 +1838,82 @@ def observations_by_competency(learner: Membership) -> dict[int, list[Observatio
 # --- The learner's next step -------------------------------------------------------------------
 
 
+# The learner home's coaching facts, read on every visit: written once as SQL, no queryset to
+# compile. Open experiments due soon (at most 3), then held sessions attended since a day and
+# not rated (at most 2), each ordered by date; the base tables filtered on the organisation.
+# Typed NULLs: PostgreSQL types a UNION's columns pair by pair.
+_NEXT_ACTIONS_SQL = """
+SELECT * FROM (
+    SELECT 0 AS part, x.id, x.action AS text, x.due_on,
+        CAST(NULL AS timestamptz) AS starts_at, CAST(NULL AS integer) AS session_id
+    FROM coaching_experiment x
+    WHERE x.organization_id = %s AND x.learner_id = %s AND x.status = %s AND x.due_on <= %s
+    ORDER BY x.due_on, x.id
+    LIMIT 3
+) experiments
+UNION ALL
+SELECT * FROM (
+    SELECT 1, p.id, s.title, CAST(NULL AS date), s.starts_at, s.id
+    FROM coaching_sessionparticipant p
+    JOIN coaching_coachingsession s ON s.id = p.session_id
+    WHERE p.organization_id = %s AND p.learner_id = %s AND p.rating IS NULL
+        AND p.attendance = %s AND s.status = %s AND s.starts_at >= %s
+    ORDER BY s.starts_at, p.id
+    LIMIT 2
+) sessions
+ORDER BY 1, 4, 5, 2
+"""
+
+
 def next_actions_for(membership: Membership, org_slug: str, today: dt.date) -> list[NextAction]:
     """Open experiments due within a week (or overdue) and held sessions the learner attended
-    in the last week but has not rated (2 queries)."""
+    in the last week but has not rated (1 query)."""
     from django.urls import reverse
 
     # getattr: the registry's own tests call every source without a member.
     if not getattr(membership, "is_learner", False):
         return []
-    url = reverse("my_coaching", args=[org_slug])
-    actions = [
-        NextAction(
-            kind="experiment",
-            title=x.action if len(x.action) <= 80 else x.action[:79] + "…",
-            reason=gettext("The experiment you agreed with your coach: note what happened."),
-            url=f"{url}#experiment-{x.pk}",
-            due_on=x.due_on,
-        )
-        for x in Experiment.objects.filter(
-            learner=membership,
-            status=Experiment.Status.OPEN,
-            due_on__lte=today + next_actions.SOON,
-        ).order_by("due_on")[:3]
-    ]
     # Asked for a week after the session, never overdue: a rating must not push aside a step.
+    # "Since" is a day of the active time zone: from its first moment.
     since = today - dt.timedelta(days=7)
-    for p in (
-        SessionParticipant.objects.filter(
-            learner=membership,
-            rating__isnull=True,
-            attendance=SessionParticipant.Attendance.ATTENDED,
-            session__status=CoachingSession.Status.HELD,
-            session__starts_at__date__gte=since,
-        )
-        .select_related("session")
-        .order_by("session__starts_at")[:2]
-    ):
+    first_moment = timezone.make_aware(dt.datetime.combine(since, dt.time.min))
+    rows = fetch_rows(
+        _NEXT_ACTIONS_SQL,
+        [
+            tenant_id(),
+            membership.pk,
+            Experiment.Status.OPEN,
+            today + next_actions.SOON,
+            tenant_id(),
+            membership.pk,
+            SessionParticipant.Attendance.ATTENDED,
+            CoachingSession.Status.HELD,
+            moment_param(first_moment),
+        ],
+    )
+    url = reverse("my_coaching", args=[org_slug])
+    actions = []
+    for part, pk, text, due_on, starts_at, session_id in rows:
+        if part == 0:
+            actions.append(
+                NextAction(
+                    kind="experiment",
+                    title=text if len(text) <= 80 else text[:79] + "…",
+                    reason=gettext(
+                        "The experiment you agreed with your coach: note what happened."
+                    ),
+                    url=f"{url}#experiment-{pk}",
+                    due_on=date_of(due_on),
+                )
+            )
+            continue
         actions.append(
             NextAction(
                 kind="rate_session",
-                title=gettext("Rate “%(title)s”") % {"title": p.session.title},
+                title=gettext("Rate “%(title)s”") % {"title": text},
                 reason=gettext("One click: how useful was this session? It helps your coach."),
-                url=reverse("session_detail", args=[org_slug, p.session_id]),
-                due_on=p.session.starts_at.date() + dt.timedelta(days=7),
+                url=reverse("session_detail", args=[org_slug, session_id]),
+                due_on=moment_of(starts_at).date() + dt.timedelta(days=7),
             )
         )
     return actions

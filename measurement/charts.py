@@ -1,7 +1,7 @@
 """Plotly figures as plain JSON-ready dicts; drawn by the locally served plotly.js.
 
-This module is the one place that builds figures (the growth pages' builders use its
-helpers). A figure is ``{"data": [trace, …], "layout": {…}}``, the structure plotly.js
+This module is the one place that builds figures (the growth pages', the 360 report's and the
+knowledge estimate's builders use its helpers). A figure is ``{"data": [trace, …], "layout": {…}}``, the structure plotly.js
 draws, built directly rather than through ``plotly.graph_objects``: the graph objects validate
 every property on every assignment, which cost a page tens of milliseconds per figure. The
 dicts are what the graph objects gave (tests/measurement/test_charts.py validates each

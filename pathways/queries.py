@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -10,20 +11,15 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import connection
 from django.db.models import (
-    CharField,
     Exists,
-    F,
-    IntegerField,
     OuterRef,
     QuerySet,
-    UUIDField,
-    Value,
 )
-from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organizations.models import Membership
+from organizations.raw_queries import fetch_rows, moment_of, tenant_id
 from organizations.relative_dates import org_today, relative_day_with_date
 from pathways.models import (
     Cohort,
@@ -34,7 +30,6 @@ from pathways.models import (
     SelfAssessment,
     Step,
     StepCompletion,
-    StepPrerequisite,
     VersionCompetency,
 )
 from pathways.rules import (
@@ -497,6 +492,42 @@ def enrollments_in_progress(queryset: QuerySet[Enrollment]) -> list[LoadedEnroll
     )
 
 
+# ``enrollment_views`` reads its facts and the versions' structure on every learner page: as
+# SQL text, no queryset to compile; the base tables filtered on the organisation. Typed NULLs:
+# PostgreSQL types a UNION's columns pair by pair.
+_FACTS_SQL = """
+SELECT enrollment_id, step_key, completed_at, 'done', CAST(NULL AS integer),
+    CAST(NULL AS integer)
+FROM pathways_stepcompletion WHERE organization_id = %s AND enrollment_id IN ({enrollments})
+UNION ALL
+SELECT enrollment_id, step_key, chosen_at, 'chosen', NULL, NULL
+FROM pathways_electivechoice WHERE organization_id = %s AND enrollment_id IN ({enrollments})
+UNION ALL
+SELECT enrollment_id, NULL, created_at, 'rated', competency_id, rating
+FROM pathways_selfassessment WHERE organization_id = %s AND enrollment_id IN ({enrollments})
+"""
+_STRUCTURE_SQL = """
+SELECT p.step_id, p.requires_id, '', 0, '', ''
+FROM pathways_stepprerequisite p JOIN pathways_step s ON s.id = p.step_id
+WHERE p.organization_id = %s AND s.version_id IN ({versions})
+UNION ALL
+SELECT r.step_id, r.competency_id, r.action, r.threshold, c.name, r.source
+FROM pathways_personalisationrule r
+JOIN pathways_step s ON s.id = r.step_id
+JOIN competencies_competency c ON c.id = r.competency_id
+WHERE r.organization_id = %s AND s.version_id IN ({versions})
+"""
+
+
+def _placeholders(values: Iterable[Any]) -> str:
+    return ", ".join("%s" for _ in values)
+
+
+def _step_key(value: Any) -> str:
+    """A step key as ``str(step.key)`` spells it (SQLite gives the UUID as 32 hex digits)."""
+    return str(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
+
+
 def enrollment_views(enrollments: list[LoadedEnrollment], today: dt.date) -> list[EnrollmentView]:
     """Per-step state of each enrolment (3 queries whatever their number): the one definition
     of done, required and skipped steps, shared by the learner's pages and the roll-ups.
@@ -521,82 +552,26 @@ def enrollment_views(enrollments: list[LoadedEnrollment], today: dt.date) -> lis
     done: dict[int, dict[str, dt.datetime]] = defaultdict(dict)
     chosen: dict[int, set[str]] = defaultdict(set)
     baselines: dict[int, dict[int, int]] = defaultdict(dict)
-    # Typed NULLs: PostgreSQL types a UNION's columns pair by pair, and two untyped NULLs
-    # would make a text column.
-    no_number = Cast(Value(None), IntegerField())
-    completions = (
-        StepCompletion.objects.filter(enrollment_id__in=enrollment_ids)
-        .order_by()
-        .values_list(
-            "enrollment_id",
-            "step_key",
-            "completed_at",
-            Value("done", output_field=CharField()),
-            no_number,
-            no_number,
-        )
-    )
-    choices = (
-        ElectiveChoice.objects.filter(enrollment_id__in=enrollment_ids)
-        .order_by()
-        .values_list(
-            "enrollment_id",
-            "step_key",
-            "chosen_at",
-            Value("chosen", output_field=CharField()),
-            no_number,
-            no_number,
-        )
-    )
-    # Every column an annotation, so that the columns keep this order (Django puts model
-    # fields before annotations).
-    ratings = (
-        SelfAssessment.objects.filter(enrollment_id__in=enrollment_ids)
-        .order_by()
-        .annotate(
-            e=F("enrollment_id"),
-            k=Cast(Value(None), UUIDField()),
-            t=F("created_at"),
-            v=Value("rated", output_field=CharField()),
-            c=F("competency_id"),
-            r=F("rating"),
-        )
-        .values_list("e", "k", "t", "v", "c", "r")
-    )
-    for enrollment_id_, key, when, kind, competency_id, rating in completions.union(
-        choices, ratings, all=True
+    org_id = tenant_id()
+    enrollment_list = _placeholders(enrollment_ids)
+    facts = _FACTS_SQL.format(enrollments=enrollment_list)
+    for enrollment_id_, key, when, kind, competency_id, rating in fetch_rows(
+        facts, [org_id, *enrollment_ids] * 3
     ):
         if kind == "done":
-            done[enrollment_id_][str(key)] = when
+            done[enrollment_id_][_step_key(key)] = moment_of(when)
         elif kind == "chosen":
-            chosen[enrollment_id_].add(str(key))
+            chosen[enrollment_id_].add(_step_key(key))
         else:
             baselines[enrollment_id_][competency_id] = rating
 
     # The versions' structure in one round trip: explicit prerequisites and personalisation.
     prerequisites: dict[int, list[int]] = defaultdict(list)
     rules: dict[int, list[RuleView]] = defaultdict(list)
-    prereq_rows = (
-        StepPrerequisite.objects.filter(step__version_id__in=version_ids)
-        .order_by()
-        .values_list(
-            "step_id",
-            "requires_id",
-            Value("", output_field=CharField()),
-            Value(0, output_field=IntegerField()),
-            Value("", output_field=CharField()),
-            Value("", output_field=CharField()),
-        )
-    )
-    rule_rows = (
-        PersonalisationRule.objects.filter(step__version_id__in=version_ids)
-        .order_by()
-        .values_list(
-            "step_id", "competency_id", "action", "threshold", "competency__name", "source"
-        )
-    )
+    versions = sorted(version_ids)
+    structure = _STRUCTURE_SQL.format(versions=_placeholders(versions))
     for step_id, other_id, action, threshold, name, source in sorted(
-        prereq_rows.union(rule_rows, all=True), key=lambda row: (row[0], row[1])
+        fetch_rows(structure, [org_id, *versions] * 2), key=lambda row: (row[0], row[1])
     ):
         if action:
             rules[step_id].append(RuleView(Rule(other_id, action, threshold, source), name))

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from measurement.anonymity import comments_are_shown, stakeholder_aggregate_is_shown
 from organizations.models import Membership
+from organizations.raw_queries import date_of, fetch_rows, tenant_id
 from organizations.tenancy import current_org
 from projects.models import (
     BenefitClaim,
@@ -871,78 +872,93 @@ def export_rows(rows: list[ProjectRow]) -> list[list[object]]:
 # --- The learner's next step and the coach ---------------------------------------------------
 
 
+# The learner home's project facts, read on every visit: written once as SQL, no queryset to
+# compile. The learner's open projects (their own drafts and charters sent back, and running
+# ones), each with its first open milestone when it runs (by due date, position, id); the base
+# table filtered on the organisation.
+_NEXT_ACTIONS_SQL = """
+SELECT p.id, p.status, p.owner_id, p.title, p.start_date, p.end_date,
+    m.title, m.due_on, m.approved_on
+FROM projects_project p
+LEFT JOIN projects_milestone m ON p.status = %s AND m.id = (
+    SELECT o.id FROM projects_milestone o
+    WHERE o.project_id = p.id AND o.done_on IS NULL
+    ORDER BY o.due_on, o.position, o.id
+    LIMIT 1
+)
+WHERE p.organization_id = %s
+    AND p.id IN (SELECT l.project_id FROM projects_projectlearner l WHERE l.learner_id = %s)
+    AND p.status IN (%s, %s, %s)
+ORDER BY p.id
+"""
+
+
 def next_actions_for(membership: Membership, org_slug: str, today: dt.date) -> list[Any]:
     """Project actions for the learner's home: finish or fix a charter, a milestone due or
-    late, a closing report due (2 queries)."""
+    late, a closing report due (1 query)."""
     from pathways.learning.next_actions import NextAction
 
     if membership is None or not membership.is_learner:
         return []
-    projects = list(
-        Project.objects.filter(
-            pk__in=ProjectLearner.objects.filter(learner=membership).values("project_id"),
-            status__in=[Project.Status.DRAFT, Project.Status.SENT_BACK, Project.Status.RUNNING],
-        ).order_by("id")
+    running, draft, sent_back = (
+        Project.Status.RUNNING,
+        Project.Status.DRAFT,
+        Project.Status.SENT_BACK,
     )
-    if not projects:
-        return []
-    running = [p.pk for p in projects if p.status == Project.Status.RUNNING]
-    first_open: dict[int, Milestone] = {}
-    open_left: dict[int, int] = defaultdict(int)
-    for row in Milestone.objects.filter(project_id__in=running, done_on__isnull=True).order_by(
-        "due_on", "position", "id"
-    ):
-        first_open.setdefault(row.project_id, row)
-        open_left[row.project_id] += 1
+    rows = fetch_rows(
+        _NEXT_ACTIONS_SQL,
+        [running, tenant_id(), membership.pk, draft, sent_back, running],
+    )
+    soon = today + dt.timedelta(days=SOON_DAYS)
     actions = []
-    for p in projects:
-        url = reverse("project_detail", args=[org_slug, p.pk])
-        if p.status == Project.Status.SENT_BACK and p.owner_id == membership.pk:
+    for pk, status, owner_id, title, start_date, end_date, m_title, m_due, m_approved in rows:
+        url = reverse("project_detail", args=[org_slug, pk])
+        if status == sent_back and owner_id == membership.pk:
             actions.append(
                 NextAction(
                     "project_charter",
-                    _("Fix your project charter: %(title)s") % {"title": p.title},
+                    _("Fix your project charter: %(title)s") % {"title": title},
                     _("Your sponsor sent it back with a comment."),
                     url,
                     today,
                 )
             )
-        elif p.status == Project.Status.DRAFT and p.owner_id == membership.pk:
+        elif status == draft and owner_id == membership.pk:
             actions.append(
                 NextAction(
                     "project_charter",
-                    _("Finish and submit your project charter: %(title)s") % {"title": p.title},
+                    _("Finish and submit your project charter: %(title)s") % {"title": title},
                     _("The project starts when your sponsor approves it."),
                     url,
-                    p.start_date,
+                    date_of(start_date),
                 )
             )
-        elif p.status == Project.Status.RUNNING:
-            m: Milestone | None = first_open.get(p.pk)
-            late = m is not None and m.approved_on is not None and m.approved_on < today
-            if m is not None and (late or m.due_on <= today + dt.timedelta(days=SOON_DAYS)):
+        elif status == running:
+            due_on, approved_on, end_on = date_of(m_due), date_of(m_approved), date_of(end_date)
+            late = approved_on is not None and approved_on < today
+            if due_on is not None and (late or due_on <= soon):
                 actions.append(
                     NextAction(
                         "milestone",
-                        _("Milestone: %(milestone)s") % {"milestone": m.title},
+                        _("Milestone: %(milestone)s") % {"milestone": m_title},
                         (
                             _("Late: it was due %(date)s. Mark it done or move it with a reason.")
-                            % {"date": m.approved_on}
+                            % {"date": approved_on}
                             if late
-                            else _("Due in %(title)s.") % {"title": p.title}
+                            else _("Due in %(title)s.") % {"title": title}
                         ),
                         url,
-                        m.approved_on if late else m.due_on,
+                        approved_on if late else due_on,
                     )
                 )
-            elif m is None or p.end_date <= today + dt.timedelta(days=SOON_DAYS):
+            elif due_on is None or end_on is None or end_on <= soon:
                 actions.append(
                     NextAction(
                         "project_close",
-                        _("Write the closing report: %(title)s") % {"title": p.title},
+                        _("Write the closing report: %(title)s") % {"title": title},
                         _("Record what was achieved and any business benefit."),
                         url + "close/",
-                        p.end_date,
+                        end_on,
                     )
                 )
     return actions

@@ -1,17 +1,17 @@
-"""The report's Plotly figure (drawn by the locally served plotly.js) and its PDF (fpdf2)."""
+"""The report's Plotly figure (drawn by the locally served plotly.js), built as a plain dict with
+the helpers of measurement/charts.py, and its PDF (fpdf2)."""
 
 from __future__ import annotations
 
 import textwrap
 from typing import Any
 
-import plotly.graph_objects as go
 from fpdf import FPDF
 
-from measurement.charts import PALETTE
+from measurement.charts import _FONT, PALETTE, Figure, figure, trace
 
 
-def report_figure(data: dict[str, Any]) -> dict[str, Any]:
+def report_figure(data: dict[str, Any]) -> Figure:
     """Self vs others per competency, as a horizontal dot plot on the 1–5 scale."""
     rows = list(reversed(data["competencies"]))
     names = [c["name"] for c in rows]
@@ -21,7 +21,8 @@ def report_figure(data: dict[str, Any]) -> dict[str, Any]:
         ("self", "Self", PALETTE[1], "diamond"),
     ):
         traces.append(
-            go.Scatter(
+            trace(
+                "scatter",
                 x=[c[key] for c in rows],
                 y=names,
                 mode="markers",
@@ -39,20 +40,21 @@ def report_figure(data: dict[str, Any]) -> dict[str, Any]:
         if blind
         else "How you and others rate each competency"
     )
-    fig = go.Figure(traces)
-    fig.update_layout(
-        # Plotly does not wrap titles: break them so a phone shows the whole finding.
-        title={"text": "<br>".join(textwrap.wrap(title, 34)), "x": 0, "xanchor": "left"},
-        xaxis={"title": {"text": "Mean rating (1–5)"}, "range": [0.8, 5.2]},
-        yaxis={"title": {"text": "Competency"}, "automargin": True},
-        legend={"orientation": "h", "y": -0.5},
-        margin={"l": 10, "r": 10, "t": 80, "b": 110},
-        height=max(280, 120 + 50 * len(rows)),
-        font={"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 14},
-        plot_bgcolor="#ffffff",
-        paper_bgcolor="#ffffff",
+    return figure(
+        traces,
+        {
+            # Plotly does not wrap titles: break them so a phone shows the whole finding.
+            "title": {"text": "<br>".join(textwrap.wrap(title, 34)), "x": 0, "xanchor": "left"},
+            "xaxis": {"title": {"text": "Mean rating (1–5)"}, "range": [0.8, 5.2]},
+            "yaxis": {"title": {"text": "Competency"}, "automargin": True},
+            "legend": {"orientation": "h", "y": -0.5},
+            "margin": {"l": 10, "r": 10, "t": 80, "b": 110},
+            "height": max(280, 120 + 50 * len(rows)),
+            "font": _FONT,
+            "plot_bgcolor": "#ffffff",
+            "paper_bgcolor": "#ffffff",
+        },
     )
-    return fig.to_plotly_json()
 
 
 def _fmt(value: float | None) -> str:

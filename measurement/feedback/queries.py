@@ -34,6 +34,7 @@ from measurement.feedback.models import (
 )
 from measurement.feedback.reporting import GROUP_LABELS
 from organizations.models import Membership
+from organizations.raw_queries import date_of, fetch_rows, tenant_id
 from pathways.learning.next_actions import NextAction
 from pathways.models import CohortCoach
 
@@ -230,79 +231,105 @@ def baseline_others_means(learner_id: int) -> dict[int, float]:
 # --- the learner's next step ----------------------------------------------------------------
 
 
+# The learner home's 360 facts, read on every visit: written once as SQL, no queryset to
+# compile. The member's own participations and those of their reports whose nominations wait
+# for approval, in a cycle still open or with a report not yet read; the base table filtered on
+# the organisation.
+_NEXT_ACTIONS_SQL = """
+SELECT p.id, p.learner_id, p.nominations, c.title, c.status, c.nominations_close_on,
+    c.responses_close_on, u.full_name, u.email,
+    (SELECT r.id FROM feedback_report r
+        WHERE r.participant_id = p.id AND r.read_at IS NULL ORDER BY r.id LIMIT 1),
+    (SELECT COUNT(*) FROM feedback_raterrequest q
+        WHERE q.participant_id = p.id AND q.relationship = %s AND q.status = %s
+            AND q.pulse_id IS NULL)
+FROM feedback_participant p
+JOIN feedback_cycle c ON c.id = p.cycle_id
+JOIN organizations_membership l ON l.id = p.learner_id
+JOIN organizations_user u ON u.id = l.user_id
+WHERE p.organization_id = %s
+    AND (p.learner_id = %s OR (l.manager_id = %s AND p.nominations = %s))
+    AND (c.status <> %s OR EXISTS (
+        SELECT 1 FROM feedback_report o WHERE o.participant_id = p.id AND o.read_at IS NULL
+    ))
+ORDER BY p.id
+"""
+
+
 def next_actions_for(membership: Membership, org_slug: str, today: dt.date) -> list[NextAction]:
     """Nominate raters, rate yourself, approve a report's raters, read a new report (one
     query)."""
     if membership is None:  # no member, nothing to do
         return []
-    unread = Report.objects.filter(participant=OuterRef("pk"), read_at__isnull=True).values("pk")[
-        :1
-    ]
-    rows = (
-        Participant.objects.filter(
-            Q(learner=membership)
-            | Q(learner__manager=membership, nominations=Participant.Nominations.SUBMITTED)
-        )
-        .annotate(
-            unread_report=Subquery(unread),
-            self_pending=Count(
-                "requests",
-                filter=Q(
-                    requests__relationship=Relationship.SELF,
-                    requests__status=RaterRequest.Status.INVITED,
-                    requests__pulse__isnull=True,
-                ),
-            ),
-        )
-        .filter(~Q(cycle__status=Cycle.Status.CLOSED) | Q(unread_report__isnull=False))
-        .select_related("cycle", "learner__user")
-        .order_by("pk")
+    rows = fetch_rows(
+        _NEXT_ACTIONS_SQL,
+        [
+            Relationship.SELF,
+            RaterRequest.Status.INVITED,
+            tenant_id(),
+            membership.pk,
+            membership.pk,
+            Participant.Nominations.SUBMITTED,
+            Cycle.Status.CLOSED,
+        ],
     )
     actions: list[NextAction] = []
-    for p in rows:
-        cycle = p.cycle
-        if p.learner_id != membership.pk:
+    for (
+        pk,
+        learner_id,
+        nominations,
+        title,
+        status,
+        nominations_close_on,
+        responses_close_on,
+        full_name,
+        email,
+        unread_report,
+        self_pending,
+    ) in rows:
+        if learner_id != membership.pk:
+            name = full_name or email.split("@")[0]  # User.display_name
             actions.append(
                 NextAction(
                     "approve_raters",
-                    f"Approve {p.learner.user.display_name}'s raters",
+                    f"Approve {name}'s raters",
                     "Their invitations go out once you approve the list.",
-                    reverse("feedback_participant", args=[org_slug, p.pk]),
-                    cycle.nominations_close_on,
+                    reverse("feedback_participant", args=[org_slug, pk]),
+                    date_of(nominations_close_on),
                 )
             )
             continue
-        if p.unread_report:
+        if unread_report:
             actions.append(
                 NextAction(
                     "read_report",
-                    f"Read your 360 report: {cycle.title}",
+                    f"Read your 360 report: {title}",
                     "It is ready, and only you can see it.",
-                    reverse("feedback_report", args=[org_slug, p.unread_report]),
+                    reverse("feedback_report", args=[org_slug, unread_report]),
                     today,
                 )
             )
-        if cycle.status == Cycle.Status.CLOSED:
+        if status == Cycle.Status.CLOSED:
             continue
-        if p.nominations == Participant.Nominations.DRAFT:
+        if nominations == Participant.Nominations.DRAFT:
             actions.append(
                 NextAction(
                     "nominate_raters",
-                    f"Choose your raters for {cycle.title}",
+                    f"Choose your raters for {title}",
                     "Your manager, peers and others rate you on the same statements you rate "
                     "yourself on.",
-                    reverse("feedback_participant", args=[org_slug, p.pk]),
-                    cycle.nominations_close_on,
+                    reverse("feedback_participant", args=[org_slug, pk]),
+                    date_of(nominations_close_on),
                 )
             )
-        if p.self_pending:
+        if self_pending:
             actions.append(
                 NextAction(
                     "rate_yourself",
-                    f"Rate yourself for {cycle.title}",
+                    f"Rate yourself for {title}",
                     "About 10 minutes; your report compares your view with others'.",
-                    reverse("feedback_self", args=[org_slug, p.pk]),
-                    cycle.responses_close_on,
+                    reverse("feedback_self", args=[org_slug, pk]),
+                    date_of(responses_close_on),
                 )
             )
     return actions

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from plotly.utils import PlotlyJSONEncoder
 
 from measurement.feedback import charts, queries, services
 from measurement.feedback.forms import AddRaterForm, LaunchCycleForm, NominationForm
@@ -20,11 +17,6 @@ from organizations.http import TenantRequest
 from organizations.models import Organization
 from organizations.roles import role_required
 from organizations.tenancy import tenant_context
-
-
-def _figure(data: dict) -> dict:  # type: ignore[type-arg]
-    return json.loads(json.dumps(charts.report_figure(data), cls=PlotlyJSONEncoder))
-
 
 # --- admin ------------------------------------------------------------------------------------
 
@@ -285,7 +277,7 @@ def report_detail(request: TenantRequest, org_slug: str, report_id: int) -> Http
             "data": report.data,
             "highest": [items[i] for i in report.data["highest"] if i in items],
             "lowest": [items[i] for i in report.data["lowest"] if i in items],
-            "figure": _figure(report.data),
+            "figure": charts.report_figure(report.data),
             "is_learner": report.learner_id == request.membership.pk,
             "trends": trends,
             "z": rci_critical(),

@@ -1,13 +1,11 @@
 """The growth chart: the knowledge estimate (BKT p(known)) per competency, from quiz answers,
-built in Python, drawn by plotly.js."""
+built in Python as a plain dict with the helpers of measurement/charts.py, drawn by plotly.js."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
+from measurement.charts import _FONT, Figure, figure, trace
 from pathways.scenarios.queries import GrowthReport
 
 # Okabe–Ito: distinguishable with the common forms of colour blindness.
@@ -37,58 +35,64 @@ def growth_title(report: GrowthReport) -> str:
     return _("Highest so far: %(name)s at %(percent)s, from %(n)s answers") % values
 
 
-def growth_figure(report: GrowthReport) -> dict[str, Any]:
+def growth_figure(report: GrowthReport) -> Figure:
     rows = list(reversed(report.estimated))  # strongest at the top of a horizontal bar chart
     threshold = report.mastered_at * 100
-    fig = go.Figure(
-        go.Bar(
-            x=[c.percent for c in rows],
-            y=[c.name for c in rows],
-            orientation="h",
-            marker_color=[MASTERED_COLOUR if c.strong_evidence else LEARNING_COLOUR for c in rows],
-            marker_pattern_shape=["/" if c.strong_evidence else "" for c in rows],
-            text=[f"{c.whole_percent}%" for c in rows],
-            textposition="outside",
-            customdata=[[c.answers, c.status] for c in rows],
-            hovertemplate=(
-                "<b>%{y}</b><br>"
-                + _("knowledge estimate %{x:.1f}%")
-                + "<br>%{customdata[1]} · "
-                + _("based on %{customdata[0]} answers")
-                + "<extra></extra>"
-            ),
-        )
-    )
-    fig.add_shape(
-        type="line",
-        x0=threshold,
-        x1=threshold,
-        y0=-0.5,
-        y1=len(rows) - 0.5,
-        line={"color": THRESHOLD_COLOUR, "dash": "dash", "width": 2},
-    )
-    fig.add_annotation(
-        x=threshold,
-        y=len(rows) - 0.5,
-        text=_("strong at %(threshold)s%%") % {"threshold": f"{threshold:.0f}"},
-        showarrow=False,
-        yanchor="bottom",
-        xanchor="right",
-        font={"color": THRESHOLD_COLOUR},
-    )
-    fig.update_layout(
-        title={"text": growth_title(report), "x": 0, "xanchor": "left"},
-        xaxis={
-            "title": {"text": _("Knowledge estimate from quiz answers (%)")},
-            "range": [0, 105],
-            "ticksuffix": "%",
+    bars = trace(
+        "bar",
+        x=[c.percent for c in rows],
+        y=[c.name for c in rows],
+        orientation="h",
+        marker={
+            "color": [MASTERED_COLOUR if c.strong_evidence else LEARNING_COLOUR for c in rows],
+            "pattern": {"shape": ["/" if c.strong_evidence else "" for c in rows]},
         },
-        yaxis={"title": {"text": _("Competency")}, "automargin": True},
-        margin={"l": 10, "r": 10, "t": 70, "b": 50},
-        height=max(260, 90 + 44 * len(rows)),
-        font={"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 14},
-        plot_bgcolor="#ffffff",
-        paper_bgcolor="#ffffff",
-        showlegend=False,
+        text=[f"{c.whole_percent}%" for c in rows],
+        textposition="outside",
+        customdata=[[c.answers, c.status] for c in rows],
+        hovertemplate=(
+            "<b>%{y}</b><br>"
+            + _("knowledge estimate %{x:.1f}%")
+            + "<br>%{customdata[1]} · "
+            + _("based on %{customdata[0]} answers")
+            + "<extra></extra>"
+        ),
     )
-    return fig.to_plotly_json()
+    # The threshold across the bars, in data coordinates (half a bar beyond the outer ones).
+    line = {
+        "type": "line",
+        "x0": threshold,
+        "x1": threshold,
+        "y0": -0.5,
+        "y1": len(rows) - 0.5,
+        "line": {"color": THRESHOLD_COLOUR, "dash": "dash", "width": 2},
+    }
+    label = {
+        "x": threshold,
+        "y": len(rows) - 0.5,
+        "text": _("strong at %(threshold)s%%") % {"threshold": f"{threshold:.0f}"},
+        "showarrow": False,
+        "yanchor": "bottom",
+        "xanchor": "right",
+        "font": {"color": THRESHOLD_COLOUR},
+    }
+    return figure(
+        [bars],
+        {
+            "title": {"text": growth_title(report), "x": 0, "xanchor": "left"},
+            "xaxis": {
+                "title": {"text": _("Knowledge estimate from quiz answers (%)")},
+                "range": [0, 105],
+                "ticksuffix": "%",
+            },
+            "yaxis": {"title": {"text": _("Competency")}, "automargin": True},
+            "margin": {"l": 10, "r": 10, "t": 70, "b": 50},
+            "height": max(260, 90 + 44 * len(rows)),
+            "font": _FONT,
+            "plot_bgcolor": "#ffffff",
+            "paper_bgcolor": "#ffffff",
+            "showlegend": False,
+            "shapes": [line],
+            "annotations": [label],
+        },
+    )

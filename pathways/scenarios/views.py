@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import replace
 
@@ -13,7 +12,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from plotly.utils import PlotlyJSONEncoder
 
 from competencies.models import Competency
 from organizations.exports import requested_format, tabular_response
@@ -187,5 +185,5 @@ def my_growth(request: TenantRequest, org_slug: str) -> HttpResponse:
         return tabular_response(fmt, "my-growth", queries.GROWTH_EXPORT_HEADERS, rows)
     figure = None
     if report.estimated:
-        figure = json.loads(json.dumps(charts.growth_figure(report), cls=PlotlyJSONEncoder))
+        figure = charts.growth_figure(report)
     return render(request, "pathways/growth/my_growth.html", {"report": report, "figure": figure})

@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 
 from competencies.models import Competency
 from organizations.models import Membership
+from organizations.raw_queries import fetch_rows, moment_of, tenant_id
 from pathways.library.search import search_modules
 from pathways.models import (
     Comment,
@@ -21,7 +22,6 @@ from pathways.models import (
     Module,
     ModuleCompetency,
     ModuleTag,
-    Recommendation,
     SavedModule,
 )
 from pathways.social.matching import MentorSuggestion, suggest_mentors
@@ -42,26 +42,36 @@ class RecommendationView:
     created_at: dt.datetime
 
 
+# Read on every visit of the learner's home: written once as SQL, no queryset to compile.
+_RECOMMENDATIONS_SQL = """
+SELECT r.id, r.module_id, m.title, m.minutes, u.full_name, u.email, r.note, r.created_at
+FROM pathways_recommendation r
+JOIN pathways_module m ON m.id = r.module_id
+JOIN organizations_membership s ON s.id = r.sender_id
+JOIN organizations_user u ON u.id = s.user_id
+WHERE r.organization_id = %s AND r.recipient_id = %s AND r.dismissed_at IS NULL
+    AND m.status = %s
+ORDER BY r.created_at DESC, r.id DESC
+LIMIT %s
+"""
+
+
 def recommendations_for(learner: Membership, limit: int = 5) -> list[RecommendationView]:
     """Modules colleagues recommended to ``learner`` and not yet dismissed (1 query)."""
-    rows = (
-        Recommendation.objects.filter(
-            recipient=learner, dismissed_at__isnull=True, module__status=Module.Status.PUBLISHED
-        )
-        .select_related("module", "sender__user")
-        .order_by("-created_at")[:limit]
+    rows = fetch_rows(
+        _RECOMMENDATIONS_SQL, [tenant_id(), learner.pk, Module.Status.PUBLISHED, limit]
     )
     return [
         RecommendationView(
-            id=r.pk,
-            module_id=r.module_id,
-            module_title=r.module.title,
-            module_minutes=r.module.minutes,
-            sender=r.sender.user.display_name,
-            note=r.note,
-            created_at=r.created_at,
+            id=pk,
+            module_id=module_id,
+            module_title=title,
+            module_minutes=minutes,
+            sender=full_name or email.split("@")[0],  # User.display_name
+            note=note,
+            created_at=moment_of(created_at),
         )
-        for r in rows
+        for pk, module_id, title, minutes, full_name, email, note, created_at in rows
     ]
 
 

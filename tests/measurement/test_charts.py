@@ -1,4 +1,5 @@
-"""The chart pages' figures, built as plain dicts (measurement/charts.py), are what Plotly's graph
+"""The chart pages' figures, built as plain dicts (measurement/charts.py and the builders that use
+its helpers: the growth pages, the 360 report, the knowledge estimate), are what Plotly's graph
 objects make of the same properties: every property valid, the default template, nothing lost;
 and the page embeds them as Django's ``json_script`` would, faster."""
 
@@ -17,6 +18,7 @@ from django.utils.html import json_script
 from plotly.utils import PlotlyJSONEncoder
 
 from measurement import charts, impact
+from measurement.feedback import charts as feedback_charts
 from measurement.growth import services as growth
 from measurement.queries import CompetencyChange, TeamCompletionReport
 from measurement.services import do_rollup_progress
@@ -24,9 +26,19 @@ from measurement.templatetags.figures import figure_json, figure_script
 from organizations.models import Team
 from organizations.tenancy import tenant_context
 from pathways.models import CohortSponsor
+from pathways.scenarios import charts as scenario_charts
+from pathways.scenarios import queries as scenario_queries
 from tests.conftest import enroll, make_member, make_pathway
+from tests.feedback.helpers import (
+    answer_all,
+    build_scene,
+    close_and_compute,
+    launch,
+    nominate_and_approve,
+)
 from tests.measurement.growth_helpers import build_growth_scene, peers, run_cycle
 from tests.measurement.impact_fixtures import build_example
+from tests.pathways.scenarios.test_growth import build_known_data
 
 SCRIPT = re.compile(r'<script id="([^"]+)" type="application/json">(.*?)</script>', re.S)
 
@@ -111,12 +123,49 @@ def test_the_team_and_growth_pages_embed_the_figures_the_graph_objects_gave(org_
     assert [t["type"] for t in figure["data"]] == ["scatter"] * 3
 
 
+def test_the_360_report_and_knowledge_pages_embed_the_figures_the_graph_objects_gave(
+    org_a, org_b, client
+):
+    scene = build_scene(org_a)
+    build_scene(org_b, prefix="b-")
+    cycle = launch(scene)
+    participant = nominate_and_approve(scene, cycle, peers=3)
+    # self above others everywhere: blind spots, and a title long enough to be wrapped
+    answer_all(scene, participant, lambda r, i: 5 if r.relationship == "self" else 2)
+    (report,) = close_and_compute(scene, cycle)
+    client.force_login(scene.learner.user)
+    url = reverse("feedback_report", args=[org_a.slug, report.pk])
+    html = client.get(url).content.decode()
+    figure = embedded(html)["report-figure"]
+    assert_as_graph_objects_make_it(figure)
+    assert [(t["type"], t["name"]) for t in figure["data"]] == [
+        ("scatter", "Others (mean of shown groups)"),
+        ("scatter", "Self"),
+    ]
+    assert "<br>" in figure["layout"]["title"]["text"] and "\\u003Cbr\\u003E" in html
+    assert figure["data"][1]["x"] == [5.0] * len(figure["data"][1]["y"])
+
+    leo = make_member(org_a, "leo@a.example", is_learner=True)
+    build_known_data(org_a, leo)
+    client.force_login(leo.user)
+    html = client.get(reverse("my_growth", args=[org_a.slug])).content.decode()
+    figure = embedded(html)["growth-figure"]
+    assert_as_graph_objects_make_it(figure)
+    (bar,) = figure["data"]
+    assert bar["type"] == "bar" and bar["marker"]["pattern"]["shape"]
+    assert [s["type"] for s in figure["layout"]["shapes"]] == ["line"]
+    assert figure["layout"]["annotations"][0]["text"].startswith("strong at ")
+
+
 def test_figures_without_data_are_still_what_the_graph_objects_gave():
     empty = TeamCompletionReport(period=None, teams=[], hidden_teams=0, computed_at=None)
     assert_as_graph_objects_make_it(charts.team_completion_figure(empty))
     assert_as_graph_objects_make_it(charts.behaviour_figure([]))
     hidden = CompetencyChange("Listening", 3, True, "", None, None, None, None, None, 0)
     assert charts.behaviour_figure([hidden])["data"][0]["x"] == []
+    assert_as_graph_objects_make_it(feedback_charts.report_figure({"competencies": []}))
+    nothing = scenario_queries.GrowthReport(competencies=[])
+    assert_as_graph_objects_make_it(scenario_charts.growth_figure(nothing))
 
 
 def test_figure_script_gives_what_json_script_gave_for_the_old_figures():

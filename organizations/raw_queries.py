@@ -1,0 +1,54 @@
+"""Hot, fixed reads as SQL text, for pages whose Python time matters (the learner's home).
+
+Compiling a queryset costs about a millisecond of Python on every request; a fixed read
+written once as SQL costs none. Such SQL must keep both tenancy walls: it filters its base
+table on ``organization_id`` itself (what the scoped manager adds) and runs under row-level
+security like every query. Values come back as each backend gives them: SQLite hands out dates
+and times as text where it cannot tell a column's type (a ``UNION``, an expression), hence the
+readers below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from organizations.tenancy import TenantContextMissing, current_org_id
+
+
+def fetch_rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Every row of ``sql`` (``%s`` placeholders) with ``params``, in one round trip."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def tenant_id() -> int:
+    """The organisation in context, which such SQL filters on (what the scoped manager does);
+    raises like the manager without one."""
+    org_id = current_org_id()
+    if org_id is None:
+        raise TenantContextMissing("A tenant read ran outside tenant_context().")
+    return org_id
+
+
+def moment_param(value: dt.datetime) -> Any:
+    """An aware moment as the backend compares it with a stored one (naive UTC on SQLite)."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def date_of(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def moment_of(value: Any) -> dt.datetime:
+    """A stored moment (not NULL), aware (SQLite keeps them as naive UTC text)."""
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime.fromisoformat(str(value))
+    return value if timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)
