@@ -18,18 +18,18 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
     Max,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
     When,
 )
 from django.utils import timezone
 
-from measurement.models import LearnerProgressRollup
+from measurement.models import CohortProgressRollup, LearnerProgressRollup
 from organizations.models import Membership, Role, Team
 from pathways.models import (
     Cohort,
@@ -313,17 +313,20 @@ def cohort_overview(cohort_id: int) -> tuple[CohortOverview, dt.date | None]:
     period = _latest_period()
     figures: dict[str, Any] = {}
     if period is not None:
-        # One index range (organisation, period, cohort) of one table, no joins.
-        figures = LearnerProgressRollup.objects.filter(
-            period=_or_none(period), cohort=cohort
-        ).aggregate(
-            counted=Count("id"),
-            not_started=Count("id", filter=Q(steps_done=0)),
-            done=Sum("steps_done"),
-            total=Sum("steps_total"),
-            overdue=Sum("steps_overdue"),
-            learners_overdue=Count("id", filter=Q(steps_overdue__gt=0)),
-            as_of=Max("computed_at"),
+        # The cohort's one row of the period, kept by the roll-up from its learners' rows.
+        figures = dict(
+            CohortProgressRollup.objects.filter(period=_or_none(period), cohort=cohort)
+            .values(
+                "counted",
+                "not_started",
+                "learners_overdue",
+                "computed_at",
+                done=F("steps_done"),
+                total=F("steps_total"),
+                overdue=F("steps_overdue"),
+            )
+            .first()
+            or {}
         )
     overview = CohortOverview(
         cohort=cohort,
@@ -340,7 +343,7 @@ def cohort_overview(cohort_id: int) -> tuple[CohortOverview, dt.date | None]:
         learners_overdue=figures.get("learners_overdue") or 0,
         steps_done=figures.get("done") or 0,
         steps_possible=figures.get("total") or 0,
-        as_of=figures.get("as_of"),
+        as_of=figures.get("computed_at"),
     )
     return overview, period
 
@@ -407,7 +410,7 @@ def _learner_rows(cohort: Cohort, period: dt.date | None, show: str, q: str) -> 
                 When(status=WITHDRAWN, then=Subquery(steps_in_version)), default=Value(None)
             ),
         )
-        .order_by("learner__user__full_name", "learner__user__email", "id")
+        .order_by("learner__user__full_name", "learner__user__email", "learner__user__id")
     )
 
 
