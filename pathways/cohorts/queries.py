@@ -359,10 +359,18 @@ def _rollup(period: dt.date | None, field: str) -> Subquery:
     )
 
 
+BY_NAME = ("learner__user__full_name", "learner__user__email", "learner__user__id")
+
+
 def _learner_rows(cohort: Cohort, period: dt.date | None, show: str, q: str) -> QuerySet[Any]:
     """The cohort's enrolments in the view ``show`` whose learner's name or e-mail contains
     ``q``, by name, with their roll-up figures, last step done and (for a withdrawn learner) the
     steps of their version they had done (no query yet; one when evaluated)."""
+    return _with_figures(_chosen_rows(cohort, period, show, q), period)
+
+
+def _chosen_rows(cohort: Cohort, period: dt.date | None, show: str, q: str) -> QuerySet[Any]:
+    """The enrolments of the view ``show`` matching ``q``, by name, without their figures."""
     rows = Enrollment.objects.filter(cohort=cohort)
     if show in ("not_started", "overdue"):
         counted = LearnerProgressRollup.objects.filter(period=_or_none(period), cohort=cohort)
@@ -379,6 +387,12 @@ def _learner_rows(cohort: Cohort, period: dt.date | None, show: str, q: str) -> 
         rows = rows.filter(
             Q(learner__user__full_name__icontains=q) | Q(learner__user__email__icontains=q)
         )
+    return rows.order_by(*BY_NAME)
+
+
+def _with_figures(rows: QuerySet[Any], period: dt.date | None) -> QuerySet[Any]:
+    """``rows`` with their people, roll-up figures, last step done and (withdrawn learners)
+    the steps of their version they had done, by name."""
     completions = StepCompletion.objects.filter(enrollment_id=OuterRef("pk"))
     done_in_version = (
         completions.filter(
@@ -412,7 +426,7 @@ def _learner_rows(cohort: Cohort, period: dt.date | None, show: str, q: str) -> 
                 When(status=WITHDRAWN, then=Subquery(steps_in_version)), default=Value(None)
             ),
         )
-        .order_by("learner__user__full_name", "learner__user__email", "learner__user__id")
+        .order_by(*BY_NAME)
     )
 
 
@@ -445,12 +459,19 @@ def learner_page(
     """One page of the cohort's learners in the view ``show`` matching the search ``q``, each a
     ``LearnerRow`` (2 queries: the count and the page). Given the cohort's ``overview``, the
     unsearched "all" and "withdrawn" views take their count from it (1 query: the page)."""
-    paginator = Paginator(_learner_rows(cohort, period, show, q), LEARNERS_PER_PAGE)
+    paginator = Paginator(_chosen_rows(cohort, period, show, q), LEARNERS_PER_PAGE)
     if overview is not None and not q.strip() and show in ("all", "withdrawn"):
         # The overview has just counted these enrolments (the same filter, no search).
         paginator.count = overview.enrolments if show == "all" else overview.withdrawn
     page = paginator.get_page(page_number)
-    page.object_list = [_learner_row(e) for e in page.object_list]  # type: ignore[assignment]
+    if page.number == 1:
+        rows = _with_figures(paginator.object_list, period)[:LEARNERS_PER_PAGE]  # type: ignore[arg-type]
+    else:
+        # A later page's enrolments are chosen in a subquery, so the figures are worked out for
+        # its rows only, not for the rows skipped to get there (still one query).
+        chosen = page.object_list.values("pk")  # type: ignore[attr-defined]
+        rows = _with_figures(Enrollment.objects.filter(pk__in=chosen), period)
+    page.object_list = [_learner_row(e) for e in rows]  # type: ignore[assignment]
     return page
 
 
