@@ -60,6 +60,30 @@ class LearnerProgressRollup(TenantModel):
         ]
 
 
+class CohortProgressRollup(TenantModel):
+    """Per cohort, per period: the sums of its learners' ``LearnerProgressRollup`` rows of the
+    period, written in the same transaction as those rows by every progress roll-up (the
+    organisation's and one learner's), so that programme health reads one row per cohort."""
+
+    cohort = models.ForeignKey("pathways.Cohort", on_delete=models.CASCADE, related_name="+")
+    period = models.DateField()
+    counted = models.PositiveIntegerField()  # learner rows of the cohort in the period
+    not_started = models.PositiveIntegerField()  # of those, rows with no step done
+    steps_done = models.PositiveIntegerField()
+    steps_total = models.PositiveIntegerField()
+    steps_overdue = models.PositiveIntegerField()
+    learners_overdue = models.PositiveIntegerField()  # rows with an overdue step
+    # The latest ``computed_at`` of the cohort's learner rows: when a figure last changed.
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "period", "cohort"], name="cohortrollup_unique"
+            )
+        ]
+
+
 class TeamProgressRollup(TenantModel):
     """Per team, per period: mean completion of its enrolled learners."""
 

@@ -32,9 +32,9 @@ from django.utils.translation import gettext as _
 from competencies.models import Competency
 from measurement import anonymity
 from measurement.models import (
+    CohortProgressRollup,
     CostLine,
     ImpactRollup,
-    LearnerProgressRollup,
     MeasurementPlan,
     Metric,
     MetricGroupRollup,
@@ -173,38 +173,32 @@ def programme_health() -> ProgrammeHealth:
     )
     if not cohorts:
         return ProgrammeHealth(cohorts=[], period=None, computed_at=None)
-    latest = LearnerProgressRollup.objects.aggregate(period=Max("period"))["period"]
+    latest = CohortProgressRollup.objects.aggregate(period=Max("period"))["period"]
     figures: dict[int, dict[str, int]] = {}
     computed_at = None
     if latest is not None:
-        # One table, no joins: the roll-up already leaves out withdrawn enrolments and
-        # deactivated people, and is queued again whenever an enrolment changes.
-        rows = (
-            LearnerProgressRollup.objects.filter(
-                period=latest, cohort_id__in=[c.pk for c in cohorts]
-            )
-            .values("cohort_id")
-            .annotate(
-                counted=Count("id"),
-                not_started=Count("id", filter=Q(steps_done=0)),
-                done=Sum("steps_done"),
-                total=Sum("steps_total"),
-                overdue=Sum("steps_overdue"),
-                learners_overdue=Count("id", filter=Q(steps_overdue__gt=0)),
-                computed_at=Max("computed_at"),
-            )
+        # One row per cohort, kept by the progress roll-ups from their learners' rows (which
+        # already leave out withdrawn enrolments and deactivated people).
+        rows = CohortProgressRollup.objects.filter(
+            period=latest, cohort_id__in=[c.pk for c in cohorts]
+        ).values(
+            "cohort_id",
+            "counted",
+            "not_started",
+            "steps_done",
+            "steps_total",
+            "steps_overdue",
+            "learners_overdue",
+            "computed_at",
         )
         for row in rows:
             figures[row["cohort_id"]] = {
-                name: int(row[name] or 0)
-                for name in (
-                    "counted",
-                    "not_started",
-                    "done",
-                    "total",
-                    "overdue",
-                    "learners_overdue",
-                )
+                "counted": row["counted"],
+                "not_started": row["not_started"],
+                "done": row["steps_done"],
+                "total": row["steps_total"],
+                "overdue": row["steps_overdue"],
+                "learners_overdue": row["learners_overdue"],
             }
             if computed_at is None or row["computed_at"] > computed_at:
                 computed_at = row["computed_at"]

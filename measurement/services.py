@@ -11,11 +11,11 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from measurement.models import LearnerProgressRollup, TeamProgressRollup
+from measurement.models import CohortProgressRollup, LearnerProgressRollup, TeamProgressRollup
 from organizations.models import Membership, Organization, Team
 from organizations.relative_dates import org_today, zone_named
 from organizations.tenancy import current_org
-from pathways.models import Enrollment
+from pathways.models import Cohort, Enrollment
 from pathways.queries import (
     enrollment_progress_ctes,
     enrollment_progress_params,
@@ -98,7 +98,9 @@ class RollupResult:
 # withdrawn enrolment, a deactivated learner) are deleted. Per team: one upsert aggregating the
 # learners' rows just written (per person: the mean of their enrolments; finished when every
 # enrolment is done), then the team rows in scope that no learner row backs any more are
-# deleted. Every statement is in PostgreSQL's dialect, translated for SQLite.
+# deleted. Per cohort: the same, summing the learners' rows of the cohorts written or deleted
+# (every cohort for the organisation's roll-up), so programme health reads one row a cohort.
+# Every statement is in PostgreSQL's dialect, translated for SQLite.
 
 # The WITH clause goes after INSERT: SQLite's driver reports the row count only of
 # statements that begin with INSERT.
@@ -158,6 +160,40 @@ WHERE organization_id = %s AND period = %s {teams}
                     AND l.period = {team_rollup}.period AND l.team_id = {team_rollup}.team_id)
 """
 
+# A cohort's row sums its learners' rows of the period, as programme health shows them. It is
+# aggregated afresh (never by deltas), after the cohorts are locked in primary-key order: two
+# roll-ups touching one cohort serialise, and the later one's aggregate, a statement begun
+# after the lock, reads the earlier one's rows.
+_COHORT_LOCK = """
+SELECT id FROM {cohort} WHERE organization_id = %s {cohorts} ORDER BY id FOR NO KEY UPDATE
+"""
+
+_COHORT_UPSERT = """
+INSERT INTO {cohort_rollup} (organization_id, cohort_id, period, counted, not_started,
+                             steps_done, steps_total, steps_overdue, learners_overdue,
+                             computed_at)
+SELECT %s, cohort_id, %s, COUNT(*), SUM(CASE WHEN steps_done = 0 THEN 1 ELSE 0 END),
+       SUM(steps_done), SUM(steps_total), SUM(steps_overdue),
+       SUM(CASE WHEN steps_overdue > 0 THEN 1 ELSE 0 END), MAX(computed_at)
+FROM {rollup}
+WHERE organization_id = %s AND period = %s AND cohort_id IS NOT NULL {cohorts}
+GROUP BY cohort_id
+ON CONFLICT (organization_id, period, cohort_id) DO UPDATE
+SET counted = excluded.counted, not_started = excluded.not_started,
+    steps_done = excluded.steps_done, steps_total = excluded.steps_total,
+    steps_overdue = excluded.steps_overdue, learners_overdue = excluded.learners_overdue,
+    computed_at = excluded.computed_at
+"""
+
+_COHORT_DELETE = """
+DELETE FROM {cohort_rollup}
+WHERE organization_id = %s AND period = %s {cohorts}
+  AND NOT EXISTS (SELECT 1 FROM {rollup} l
+                  WHERE l.organization_id = {cohort_rollup}.organization_id
+                    AND l.period = {cohort_rollup}.period
+                    AND l.cohort_id = {cohort_rollup}.cohort_id)
+"""
+
 _COUNT = """
 SELECT COUNT(*) FROM {rollup} WHERE organization_id = %s AND period = %s
 """
@@ -202,6 +238,8 @@ def _tables(**extra: str) -> dict[str, str]:
     return {
         "rollup": LearnerProgressRollup._meta.db_table,
         "team_rollup": TeamProgressRollup._meta.db_table,
+        "cohort_rollup": CohortProgressRollup._meta.db_table,
+        "cohort": Cohort._meta.db_table,
         "enrollment": Enrollment._meta.db_table,
         "membership": Membership._meta.db_table,
         "team": Team._meta.db_table,
@@ -246,6 +284,32 @@ def learner_rollup_params(
     ]
 
 
+def _write_cohort_rows(
+    cursor: Any, org_id: int, period: dt.date, cohort_ids: Sequence[int] | None
+) -> None:
+    """Aggregate the rows of ``cohort_ids`` (None: every cohort) from their learners' rows of
+    the period, after locking the cohorts (PostgreSQL), and delete those no learner row backs
+    any more (2 statements, 3 on PostgreSQL; none for no cohort)."""
+    if cohort_ids == []:
+        return
+    cohorts = _in("cohort_id", cohort_ids)
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            _COHORT_LOCK.format(cohorts=_in("id", cohort_ids), **_tables()),
+            [org_id, *(cohort_ids or [])],
+        )
+    cursor.execute(
+        _COHORT_UPSERT.format(cohorts=cohorts, **_tables()),
+        [org_id, period, org_id, period, *(cohort_ids or [])],
+    )
+    written = max(cursor.rowcount, 0)
+    if cohort_ids is None or written < len(cohort_ids):
+        cursor.execute(
+            _COHORT_DELETE.format(cohorts=cohorts, **_tables()),
+            [org_id, period, *(cohort_ids or [])],
+        )
+
+
 def _write_rows(
     cursor: Any,
     org_id: int,
@@ -257,34 +321,43 @@ def _write_rows(
     existing: set[int] | None = None,
 ) -> RollupResult:
     """Upsert the rows of ``learner_ids`` and of ``team_ids`` (None: all of them) and delete
-    the rows in that scope that no longer qualify. A team's row is aggregated from its
-    learners' rows, so ``learner_ids`` must hold every learner of ``team_ids`` whose row is
-    missing or out of date. ``existing``: the enrolments of the scope's rows before the upsert
-    when known; then the delete runs only when one of them no longer qualifies.
+    the rows in that scope that no longer qualify; then the rows of the cohorts whose learner
+    rows were written or deleted. A team's row is aggregated from its learners' rows, so
+    ``learner_ids`` must hold every learner of ``team_ids`` whose row is missing or out of
+    date. ``existing``: the enrolments of the scope's rows before the upsert when known; then
+    the delete runs only when one of them no longer qualifies.
 
-    Every learner: only new and changed rows are written, and the rows are counted after (5
-    statements). A few learners: their rows are all written (the upsert returns their
-    enrolments), and the team rows are deleted only when a team lost its last row (2, 3 when
-    a row no longer qualifies, 4 when a team also lost its last learner)."""
+    Every learner: only new and changed rows are written, every cohort row is aggregated
+    again, and the rows are counted after (8 statements on PostgreSQL). A few learners: their
+    rows are all written (the upsert returns their enrolments and cohorts), and the team rows
+    are deleted only when a team lost its last row (2, 3 when a row no longer qualifies, 4
+    when a team also lost its last learner), plus their cohorts' rows (2 on SQLite, 3 on
+    PostgreSQL, 4 when a cohort lost its last learner)."""
     every = learner_ids is None
     sql = learner_rollup_sql(learner_ids, only_changed=every)
     cursor.execute(
-        sql if every else sql + "RETURNING enrollment_id\n",
+        sql if every else sql + "RETURNING enrollment_id, cohort_id\n",
         learner_rollup_params(org_id, period, today, now, learner_ids),
     )
+    cohort_ids: set[int] = set()
     if every:
         written = learners = max(cursor.rowcount, 0)
         stale = True
     else:
-        qualifying = {row[0] for row in cursor.fetchall()}
+        returned = cursor.fetchall()
+        qualifying = {row[0] for row in returned}
+        cohort_ids |= {row[1] for row in returned if row[1] is not None}
         written = learners = len(qualifying)
         stale = existing is None or not existing <= qualifying
     scope, teams = _in("learner_id", learner_ids), _in("team_id", team_ids)
     if stale:
+        delete = _LEARNER_DELETE.format(scope=scope, **_tables())
         cursor.execute(
-            _LEARNER_DELETE.format(scope=scope, **_tables()),
+            delete if every else delete + "RETURNING cohort_id\n",
             [org_id, period, *(learner_ids or []), True, Enrollment.Status.WITHDRAWN],
         )
+        if not every:
+            cohort_ids |= {row[0] for row in cursor.fetchall() if row[0] is not None}
     n_teams = 0
     if team_ids != []:
         cursor.execute(
@@ -297,6 +370,7 @@ def _write_rows(
                 _TEAM_DELETE.format(teams=teams, **_tables()),
                 [org_id, period, *(team_ids or [])],
             )
+    _write_cohort_rows(cursor, org_id, period, None if every else sorted(cohort_ids))
     if every:
         cursor.execute(_COUNT.format(**_tables()), [org_id, period])
         (learners,) = cursor.fetchone()
@@ -304,8 +378,8 @@ def _write_rows(
 
 
 def do_rollup_progress(org: Organization, period: dt.date | None = None) -> RollupResult:
-    """Recompute per-learner and per-team completion for ``period`` and upsert it (5
-    statements, set-based).
+    """Recompute per-learner, per-team and per-cohort progress for ``period`` and upsert it
+    (8 statements on PostgreSQL, set-based).
 
     Must run inside ``tenant_context(org)``. Idempotent: running it twice leaves the same rows
     (the second run writes none); rows for enrolments or teams that no longer qualify are
@@ -335,7 +409,11 @@ def do_rollup_learner_progress(
     their rows. 3 statements: the scope (the teams locked, the teammates to refresh, the
     learner's rows), the learner rows' upsert, the team upsert; one more to delete rows that
     no longer qualify (a withdrawn enrolment, a learner deactivated, teammates recomputed) and
-    one when a team lost its last learner.
+    one when a team lost its last learner. Then the rows of the cohorts of the learner rows
+    written or deleted, each aggregated from its learners' rows after the cohorts are locked
+    (in primary-key order): 2 statements more, 3 on PostgreSQL, and one when a cohort lost its
+    last learner. A cohort's aggregate reads its learners' rows of the period (an index range
+    of the cohort), once per roll-up.
     """
     now = timezone.now()
     period = period or period_for(org, now)

@@ -14,23 +14,25 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
     Max,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
     When,
 )
 from django.utils import timezone
 
-from measurement.models import LearnerProgressRollup
+from measurement.models import CohortProgressRollup, LearnerProgressRollup
 from organizations.models import Membership, Role, Team
+from organizations.tenancy import current_org_id
 from pathways.models import (
     Cohort,
     CohortCoach,
@@ -313,17 +315,20 @@ def cohort_overview(cohort_id: int) -> tuple[CohortOverview, dt.date | None]:
     period = _latest_period()
     figures: dict[str, Any] = {}
     if period is not None:
-        # One index range (organisation, period, cohort) of one table, no joins.
-        figures = LearnerProgressRollup.objects.filter(
-            period=_or_none(period), cohort=cohort
-        ).aggregate(
-            counted=Count("id"),
-            not_started=Count("id", filter=Q(steps_done=0)),
-            done=Sum("steps_done"),
-            total=Sum("steps_total"),
-            overdue=Sum("steps_overdue"),
-            learners_overdue=Count("id", filter=Q(steps_overdue__gt=0)),
-            as_of=Max("computed_at"),
+        # The cohort's one row of the period, kept by the roll-up from its learners' rows.
+        figures = dict(
+            CohortProgressRollup.objects.filter(period=_or_none(period), cohort=cohort)
+            .values(
+                "counted",
+                "not_started",
+                "learners_overdue",
+                "computed_at",
+                done=F("steps_done"),
+                total=F("steps_total"),
+                overdue=F("steps_overdue"),
+            )
+            .first()
+            or {}
         )
     overview = CohortOverview(
         cohort=cohort,
@@ -340,7 +345,7 @@ def cohort_overview(cohort_id: int) -> tuple[CohortOverview, dt.date | None]:
         learners_overdue=figures.get("learners_overdue") or 0,
         steps_done=figures.get("done") or 0,
         steps_possible=figures.get("total") or 0,
-        as_of=figures.get("as_of"),
+        as_of=figures.get("computed_at"),
     )
     return overview, period
 
@@ -354,10 +359,18 @@ def _rollup(period: dt.date | None, field: str) -> Subquery:
     )
 
 
+BY_NAME = ("learner__user__full_name", "learner__user__email", "learner__user__id")
+
+
 def _learner_rows(cohort: Cohort, period: dt.date | None, show: str, q: str) -> QuerySet[Any]:
     """The cohort's enrolments in the view ``show`` whose learner's name or e-mail contains
     ``q``, by name, with their roll-up figures, last step done and (for a withdrawn learner) the
     steps of their version they had done (no query yet; one when evaluated)."""
+    return _with_figures(_chosen_rows(cohort, period, show, q), period)
+
+
+def _chosen_rows(cohort: Cohort, period: dt.date | None, show: str, q: str) -> QuerySet[Any]:
+    """The enrolments of the view ``show`` matching ``q``, by name, without their figures."""
     rows = Enrollment.objects.filter(cohort=cohort)
     if show in ("not_started", "overdue"):
         counted = LearnerProgressRollup.objects.filter(period=_or_none(period), cohort=cohort)
@@ -374,6 +387,12 @@ def _learner_rows(cohort: Cohort, period: dt.date | None, show: str, q: str) -> 
         rows = rows.filter(
             Q(learner__user__full_name__icontains=q) | Q(learner__user__email__icontains=q)
         )
+    return rows.order_by(*BY_NAME)
+
+
+def _with_figures(rows: QuerySet[Any], period: dt.date | None) -> QuerySet[Any]:
+    """``rows`` with their people, roll-up figures, last step done and (withdrawn learners)
+    the steps of their version they had done, by name."""
     completions = StepCompletion.objects.filter(enrollment_id=OuterRef("pk"))
     done_in_version = (
         completions.filter(
@@ -407,7 +426,7 @@ def _learner_rows(cohort: Cohort, period: dt.date | None, show: str, q: str) -> 
                 When(status=WITHDRAWN, then=Subquery(steps_in_version)), default=Value(None)
             ),
         )
-        .order_by("learner__user__full_name", "learner__user__email", "id")
+        .order_by(*BY_NAME)
     )
 
 
@@ -440,12 +459,19 @@ def learner_page(
     """One page of the cohort's learners in the view ``show`` matching the search ``q``, each a
     ``LearnerRow`` (2 queries: the count and the page). Given the cohort's ``overview``, the
     unsearched "all" and "withdrawn" views take their count from it (1 query: the page)."""
-    paginator = Paginator(_learner_rows(cohort, period, show, q), LEARNERS_PER_PAGE)
+    paginator = Paginator(_chosen_rows(cohort, period, show, q), LEARNERS_PER_PAGE)
     if overview is not None and not q.strip() and show in ("all", "withdrawn"):
         # The overview has just counted these enrolments (the same filter, no search).
         paginator.count = overview.enrolments if show == "all" else overview.withdrawn
     page = paginator.get_page(page_number)
-    page.object_list = [_learner_row(e) for e in page.object_list]  # type: ignore[assignment]
+    if page.number == 1:
+        rows = _with_figures(paginator.object_list, period)[:LEARNERS_PER_PAGE]  # type: ignore[arg-type]
+    else:
+        # A later page's enrolments are chosen in a subquery, so the figures are worked out for
+        # its rows only, not for the rows skipped to get there (still one query).
+        chosen = page.object_list.values("pk")  # type: ignore[attr-defined]
+        rows = _with_figures(Enrollment.objects.filter(pk__in=chosen), period)
+    page.object_list = [_learner_row(e) for e in rows]  # type: ignore[assignment]
     return page
 
 
@@ -556,6 +582,33 @@ class Choices:
     sponsors: list[tuple[int, str]]
 
 
+# The organisation's functions in order, each found from the previous one by one step of the
+# index ``membership_org_function`` (a loose index scan): a few functions cost a few index
+# probes, not a read of every membership.
+_FUNCTIONS_SQL = """
+WITH RECURSIVE f (name) AS (
+    SELECT MIN(function) FROM {membership} WHERE organization_id = %s AND function > ''
+    UNION ALL
+    SELECT (SELECT MIN(m.function) FROM {membership} m
+            WHERE m.organization_id = %s AND m.function > f.name)
+    FROM f WHERE f.name IS NOT NULL
+)
+SELECT name FROM f WHERE name IS NOT NULL
+"""
+
+
+def _functions() -> list[str]:
+    """The distinct non-empty functions of the organisation's members, in order (1 query)."""
+    org_id = current_org_id()
+    if org_id is None:
+        raise RuntimeError("The functions of an organisation are read in its context only.")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _FUNCTIONS_SQL.format(membership=Membership._meta.db_table), [org_id, org_id]
+        )
+        return [name for (name,) in cursor.fetchall()]
+
+
 def cohort_choices() -> Choices:
     """Teams, functions, coaches and sponsors for the cohort page's forms (4 queries)."""
 
@@ -569,12 +622,7 @@ def cohort_choices() -> Choices:
 
     return Choices(
         teams=list(Team.objects.order_by("name").values_list("pk", "name")),
-        functions=list(
-            Membership.objects.exclude(function="")
-            .order_by("function")
-            .values_list("function", flat=True)
-            .distinct()
-        ),
+        functions=_functions(),
         coaches=people(is_coach=True),
         sponsors=people(is_sponsor=True),
     )
