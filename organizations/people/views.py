@@ -85,6 +85,8 @@ def people_list(request: TenantRequest, org_slug: str) -> HttpResponse:
         "not_invited_more": not_invited > queries.NOT_INVITED_COUNTED,
         "pending_joins": queries.pending_joins(),
         "pending_joins_shown": queries.PENDING_JOINS_SHOWN,
+        # A person's page is the list's address and their id (reversed once, not per row).
+        "people_url": reverse("people_list", args=[org_slug]),
     }
     template = "organizations/people/people_list.html"
     return render(request, f"{template}#results" if request.htmx else template, context)
