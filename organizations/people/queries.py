@@ -119,16 +119,39 @@ class PeopleFilters:
     status: str = ""
 
 
-def people_page(filters: PeopleFilters, page_number: Any = 1) -> tuple[Page, list[PersonRow]]:
-    """One page of people matching the filters (3 queries: the count, the page's ids by name,
-    their rows). Sorting ids alone keeps a large organisation's page cheap: the team, manager
-    and invitation of the page's people only are read, as plain values (no model instances)."""
-    page = Paginator(
-        people_matching(filters).values_list("pk", flat=True), PEOPLE_PER_PAGE
-    ).get_page(page_number)
+# Beyond this many matches the page says "more than" rather than count every one of them.
+PEOPLE_COUNTED = 1000
+
+
+@dataclass
+class PeoplePage:
+    page: NextPage
+    people: list[PersonRow]
+    # The matches, exact up to ``PEOPLE_COUNTED``; ``more`` when there are more than that.
+    total: int
+    more: bool
+
+
+def people_page(filters: PeopleFilters, page_number: Any = 1) -> PeoplePage:
+    """One page of people matching the filters, by name (2 queries on the last page, 3 before
+    it): the page's ids and one more, walked in name order through ``user_name_order`` and
+    stopping at the page; their rows as plain values; and, while more pages follow, the
+    matches counted up to ``PEOPLE_COUNTED`` + 1. No statement reads every person of a large
+    organisation: the last page knows the total without counting, the others count at most
+    ``PEOPLE_COUNTED`` + 1 rows."""
+    matching = people_matching(filters)
+    page = next_page(matching.values_list("pk", flat=True), page_number, PEOPLE_PER_PAGE)
     ids = list(page.object_list)
-    people = {r.id: r for r in person_rows(Membership.objects.filter(pk__in=ids))}
-    return page, [people[pk] for pk in ids if pk in people]
+    rows = {r.id: r for r in person_rows(Membership.objects.filter(pk__in=ids).order_by())}
+    total = page.total
+    if total is None:
+        total = matching.order_by().values("pk")[: PEOPLE_COUNTED + 1].count()
+    return PeoplePage(
+        page=page,
+        people=[rows[pk] for pk in ids if pk in rows],
+        total=min(total, PEOPLE_COUNTED),
+        more=total > PEOPLE_COUNTED,
+    )
 
 
 # What a ``PersonRow`` is built from: one row of values a person, joined in the same query.

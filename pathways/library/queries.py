@@ -273,7 +273,7 @@ def _library_export(modules: list[Module]) -> Iterator[tuple[object, ...]]:
 def library_page(filters: LibraryFilters, page_number: int | str | None = 1) -> LibraryPage:
     """One page of matching modules with their competencies, tags, question counts, practice
     tasks and learners' reach and ratings, and the filter options (11 queries whatever the
-    library's size)."""
+    library's size, 10 unfiltered)."""
     page = Paginator(_matching(filters), PAGE_SIZE).get_page(page_number)
     rows = _module_rows(list(page.object_list))
     options: dict[str, list[str]] = defaultdict(list)
@@ -282,15 +282,17 @@ def library_page(filters: LibraryFilters, page_number: int | str | None = 1) -> 
     ):
         if value not in options[kind]:
             options[kind].append(value)
+    total = page.paginator.count
     return LibraryPage(
         rows=rows,
         page=page,
-        total=page.paginator.count,
+        total=total,
         competencies=list(Competency.objects.order_by("name").values_list("id", "name")),
         roles=options[ModuleTag.Kind.ROLE],
         functions=options[ModuleTag.Kind.FUNCTION],
         impacts=options[ModuleTag.Kind.IMPACT],
-        library_size=Module.objects.count(),
+        # Unfiltered, the matches are the library: not counted twice.
+        library_size=Module.objects.count() if filters.active else total,
     )
 
 
