@@ -58,7 +58,7 @@ def fill_module_reach(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("organizations", "0016_user_name_order"),
-        ("pathways", "0022_admin_page_indexes"),
+        ("pathways", "0023_stage_group_titles_unique"),
     ]
 
     operations = [
