@@ -10,9 +10,19 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.apps import apps
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from django.utils.translation import gettext as gettext_now
@@ -109,16 +119,113 @@ class PeopleFilters:
     status: str = ""
 
 
-def people_page(filters: PeopleFilters, page_number: Any = 1) -> tuple[Page, list[PersonRow]]:
-    """One page of people matching the filters (3 queries: the count, the page's ids by name,
-    their rows). Sorting ids alone keeps a large organisation's page cheap: the team, manager
-    and invitation of the page's people only are read."""
-    page = Paginator(
-        people_matching(filters).values_list("pk", flat=True), PEOPLE_PER_PAGE
-    ).get_page(page_number)
+# Beyond this many matches the page says "more than" rather than count every one of them.
+PEOPLE_COUNTED = 1000
+
+
+@dataclass
+class PeoplePage:
+    page: NextPage
+    people: list[PersonRow]
+    # The matches, exact up to ``PEOPLE_COUNTED``; ``more`` when there are more than that.
+    total: int
+    more: bool
+
+
+def people_page(filters: PeopleFilters, page_number: Any = 1) -> PeoplePage:
+    """One page of people matching the filters, by name (2 queries on the last page, 3 before
+    it): the page's ids and one more, walked in name order through ``user_name_order`` and
+    stopping at the page; their rows as plain values; and, while more pages follow, the
+    matches counted up to ``PEOPLE_COUNTED`` + 1. No statement reads every person of a large
+    organisation: the last page knows the total without counting, the others count at most
+    ``PEOPLE_COUNTED`` + 1 rows."""
+    matching = people_matching(filters)
+    page = next_page(matching.values_list("pk", flat=True), page_number, PEOPLE_PER_PAGE)
     ids = list(page.object_list)
-    people = {m.pk: m for m in people_matching(PeopleFilters()).filter(pk__in=ids)}
-    return page, [person_row(people[pk]) for pk in ids if pk in people]
+    rows = {r.id: r for r in person_rows(Membership.objects.filter(pk__in=ids).order_by())}
+    total = page.total
+    if total is None:
+        total = matching.order_by().values("pk")[: PEOPLE_COUNTED + 1].count()
+    return PeoplePage(
+        page=page,
+        people=[rows[pk] for pk in ids if pk in rows],
+        total=min(total, PEOPLE_COUNTED),
+        more=total > PEOPLE_COUNTED,
+    )
+
+
+# What a ``PersonRow`` is built from: one row of values a person, joined in the same query.
+_PERSON_VALUES = (
+    "pk",
+    "user__full_name",
+    "user__email",
+    "job_title",
+    "function",
+    "team__name",
+    "manager__user__full_name",
+    "manager__user__email",
+    "is_admin",
+    "is_sponsor",
+    "is_coach",
+    "is_learner",
+    "is_active",
+    "has_password",
+    "has_pending_invitation",
+)
+
+
+def person_rows(people: QuerySet[Membership]) -> Iterator[PersonRow]:
+    """``people`` as rows, from one query of values (no model instances: a page of people
+    costs its rows, not 250 objects)."""
+    values = people.annotate(
+        has_pending_invitation=_pending_invitation(),
+        has_password=ExpressionWrapper(
+            ~Q(user__password__startswith=UNUSABLE_PASSWORD_PREFIX), output_field=BooleanField()
+        ),
+    ).values_list(*_PERSON_VALUES)
+    for (
+        pk,
+        name,
+        email,
+        job_title,
+        function,
+        team,
+        manager_name,
+        manager_email,
+        is_admin,
+        is_sponsor,
+        is_coach,
+        is_learner,
+        is_active,
+        has_password,
+        pending,
+    ) in values:
+        if not is_active:
+            status = Status.DEACTIVATED
+        elif has_password:
+            status = Status.ACTIVE
+        else:
+            status = Status.INVITED if pending else Status.NOT_INVITED
+        yield PersonRow(
+            id=pk,
+            name=name or email,
+            email=email,
+            job_title=job_title,
+            function=function,
+            team=team or "",
+            manager=(manager_name or manager_email or ""),
+            roles=[
+                role
+                for role, held in (
+                    (Role.ADMIN, is_admin),
+                    (Role.SPONSOR, is_sponsor),
+                    (Role.COACH, is_coach),
+                    (Role.LEARNER, is_learner),
+                )
+                if held
+            ],
+            status=status,
+        )
 
 
 PEOPLE_EXPORT_HEADERS = (

@@ -69,7 +69,7 @@ def people_list(request: TenantRequest, org_slug: str) -> HttpResponse:
     if fmt is not None:
         rows = queries.people_export_rows(filters)
         return tabular_response(fmt, f"{org_slug}-people", queries.PEOPLE_EXPORT_HEADERS, rows)
-    page, people = queries.people_page(filters, request.GET.get("page"))
+    listing = queries.people_page(filters, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("format", None)
@@ -77,14 +77,18 @@ def people_list(request: TenantRequest, org_slug: str) -> HttpResponse:
     not_invited = queries.not_invited_count()
     context = {
         "form": form,
-        "page": page,
-        "people": people,
+        "page": listing.page,
+        "people": listing.people,
+        "total": listing.total,
+        "total_more": listing.more,
         "query": query.urlencode(),
         "filtered": filtered,
         "not_invited": min(not_invited, queries.NOT_INVITED_COUNTED),
         "not_invited_more": not_invited > queries.NOT_INVITED_COUNTED,
         "pending_joins": queries.pending_joins(),
         "pending_joins_shown": queries.PENDING_JOINS_SHOWN,
+        # A person's page is the list's address and their id (reversed once, not per row).
+        "people_url": reverse("people_list", args=[org_slug]),
     }
     template = "organizations/people/people_list.html"
     return render(request, f"{template}#results" if request.htmx else template, context)

@@ -31,6 +31,7 @@ from pathways.models import (
     VersionCompetency,
 )
 from pathways.practice.services import do_review, issue_ticket
+from pathways.services import refresh_module_reach
 
 # Colleagues of the demo learner who also get a review history (each review is a few queries).
 REVIEWERS = 12
@@ -401,6 +402,7 @@ def seed_learning(people: DemoPeople) -> None:
     PracticeAnswer.objects.bulk_create(answers, ignore_conflicts=True, batch_size=1000)
     ModuleReaction.objects.bulk_create(reactions, ignore_conflicts=True, batch_size=1000)
     ActivityEvent.objects.bulk_create(events, batch_size=1000)
+    refresh_module_reach({int(e.object_id) for e in events if e.object_type == "module"})
     _seed_reviews(people, now)
 
 

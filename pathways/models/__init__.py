@@ -39,6 +39,7 @@ from pathways.models.practice import (
 )
 from pathways.models.progress import (
     ActivityEvent,
+    ModuleReach,
     ModuleReaction,
     OverdueReminder,
     PracticeAnswer,
@@ -69,6 +70,7 @@ __all__ = [
     "MentoringRequest",
     "Module",
     "ModuleCompetency",
+    "ModuleReach",
     "ModuleReaction",
     "OverdueReminder",
     "ModuleTag",

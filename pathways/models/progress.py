@@ -117,6 +117,24 @@ class ActivityEvent(TenantModel):
         ]
 
 
+class ModuleReach(TenantModel):
+    """Roll-up of a module's activity facts: how many learners opened it (``experienced``) and
+    completed it, recomputed from ``ActivityEvent`` in the transaction of the fact that changes
+    them (``pathways.services.refresh_module_reach``), so the library reads a row per module
+    whatever the number of learners."""
+
+    module = models.ForeignKey("pathways.Module", on_delete=models.CASCADE, related_name="+")
+    opened = models.PositiveIntegerField(default=0)
+    completed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "module"], name="modulereach_unique_module"
+            )
+        ]
+
+
 class OverdueReminder(TenantModel):
     """An admin's reminder to a cohort's overdue learners: at most one a day per cohort.
 

@@ -13,7 +13,7 @@ from freezegun import freeze_time
 
 from organizations.audit import record_change
 from organizations.models import AuditEntry, ImportJob, Membership, Team
-from organizations.people import services
+from organizations.people import queries, services
 from organizations.tenancy import tenant_context
 from tests.conftest import count_queries, make_member
 
@@ -56,7 +56,11 @@ def test_it_filters_people_by_status(client, org_a, org_b, admin_a):
     assert "gone@acme.example" in page and "boss@acme.example" not in page
 
 
-def test_the_people_list_runs_the_same_queries_for_5_and_50_people(client, org_a, org_b, admin_a):
+def test_the_people_list_runs_the_same_queries_for_5_and_50_people(
+    client, org_a, org_b, admin_a, monkeypatch
+):
+    # Pages of 4: both sizes have a next page, so both count their matches.
+    monkeypatch.setattr(queries, "PEOPLE_PER_PAGE", 4)
     team = _team(org_a, "Ops")
     client.force_login(admin_a.user)
     url = f"/o/{org_a.slug}/people/"
@@ -70,6 +74,25 @@ def test_the_people_list_runs_the_same_queries_for_5_and_50_people(client, org_a
             assert client.get(url).status_code == 200
         counts.append(len(ctx.app_queries))
     assert counts[0] == counts[1]
+
+
+def test_the_people_list_counts_up_to_a_bound_and_pages_by_name(
+    client, org_a, org_b, admin_a, monkeypatch
+):
+    monkeypatch.setattr(queries, "PEOPLE_PER_PAGE", 2)
+    people = [make_member(org_a, f"p{i}@acme.example", is_learner=True) for i in range(5)]
+    make_member(org_b, "b-person@globex.example", is_learner=True)
+    client.force_login(admin_a.user)
+    url = f"/o/{org_a.slug}/people/"
+    first = client.get(url).content.decode()
+    assert "6 people" in first and "page=2" in first
+    assert f'href="/o/{org_a.slug}/people/{people[0].pk}/"' in first
+    # The last page knows the total from its own rows; no count reads past the bound.
+    last = client.get(url, {"page": 3}).content.decode()
+    assert "6 people" in last and "page=4" not in last and "p4@acme.example" in last
+    monkeypatch.setattr(queries, "PEOPLE_COUNTED", 3)
+    assert "More than 3 people" in client.get(url).content.decode()
+    assert "b-person" not in first + last
 
 
 def test_admins_edit_a_person_and_the_change_is_audited(client, org_a, org_b, admin_a):

@@ -10,7 +10,14 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from organizations.tenancy import tenant_context
-from pathways.models import ActivityEvent, Enrollment, ReviewCard, Step, StepCompletion
+from pathways.models import (
+    ActivityEvent,
+    Enrollment,
+    ModuleReach,
+    ReviewCard,
+    Step,
+    StepCompletion,
+)
 from pathways.queries import UNDO_WINDOW
 from tests.conftest import enroll, make_member, make_pathway
 from tests.pathways.learning.factories import add_items, add_task, extra_module
@@ -87,15 +94,23 @@ def test_it_undoes_a_slip_and_withdraws_what_it_queued(client, org_a, org_b):
     client.get(page)
     body = client.post(done, follow=True).content.decode()
     assert f'action="{undo}"' in body and "You can undo it until" in body
+    module = fixture.steps[0].module_id
+
+    def reach():
+        # The library's roll-up, kept in the transaction of each fact.
+        return ModuleReach.objects.filter(module_id=module).values_list("opened", "completed")
+
     with tenant_context(org_a):
         assert Enrollment.objects.get().status == Enrollment.Status.COMPLETED
         assert ReviewCard.objects.filter(learner=leo).count() == 2
+        assert list(reach()) == [(1, 1)]
     body = client.post(undo, follow=True).content.decode()
     assert "is no longer marked done" in body and f'action="{done}"' in body
     with tenant_context(org_a):
         assert not StepCompletion.objects.exists()
         assert not ReviewCard.objects.exists()
         assert Enrollment.objects.get().status == Enrollment.Status.ACTIVE
+        assert list(reach()) == [(1, 0)]
         verbs = list(ActivityEvent.objects.filter(actor=leo).values_list("verb", flat=True))
     assert "voided" in verbs and "completed" not in verbs
 
