@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -58,25 +57,19 @@ def queue_progress_rollup(
     by the outbox sweep once it is back. Without a broker (tasks run eagerly, ``make run``) the
     roll-up runs once, after commit.
     """
-    from organizations.outbox.delivery import record_followup
+    from organizations.outbox.delivery import record_debounced
 
     org = current_org()
     if org is None or org.pk != org_id:
         raise RuntimeError("queue_progress_rollup must run inside its organisation's context.")
     args = () if learner_id is None else (learner_id,)
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        record_followup(ROLLUP_HANDLER, *args)
-        return
-    now = now or timezone.now()
-    window = int(now.timestamp() // ROLLUP_DEBOUNCE_SECONDS)
-    run_after = dt.datetime.fromtimestamp(
-        (window + 1) * ROLLUP_DEBOUNCE_SECONDS + ROLLUP_GRACE_SECONDS, tz=dt.UTC
-    )
-    record_followup(
+    record_debounced(
         ROLLUP_HANDLER,
         *args,
-        dedupe_key=f"{_pending_key(org_id, learner_id)}:{window}",
-        run_after=run_after,
+        key=_pending_key(org_id, learner_id),
+        seconds=ROLLUP_DEBOUNCE_SECONDS,
+        grace=ROLLUP_GRACE_SECONDS,
+        now=now,
     )
 
 

@@ -11,7 +11,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from organizations.models import Membership
+from organizations.models import Membership, Organization
 from organizations.tenancy import current_org_id
 from pathways import queries
 from pathways.models import (
@@ -107,7 +107,7 @@ def do_complete_step(
             timestamp=completion.completed_at,
         )
         if step.module_id is not None:
-            refresh_module_reach([step.module_id])
+            queue_module_reach(step.module_id)
             ensure_review_cards(membership, step.module_id)
         [view] = queries.learner_enrollments(membership, enrollment_id=enrollment.pk)
         if view.completed:
@@ -127,15 +127,42 @@ def do_complete_step(
 REACH_VERBS = {"experienced": "opened", "completed": "completed"}
 
 
+# Facts about one module within this window share one refresh of its reach (like roll-ups).
+REACH_DEBOUNCE_SECONDS = 30
+REACH_GRACE_SECONDS = 5
+REACH_HANDLER = "pathways.services.deliver_module_reach"
+
+
+def queue_module_reach(module_id: int) -> None:
+    """Record, in the transaction of a fact that changes it (a module opened, completed or a
+    completion undone), that the module's ``ModuleReach`` row is due: the outbox refreshes it
+    after commit, once per module and window, so the learner's request neither counts the
+    module's events nor waits on its row."""
+    from organizations.outbox.delivery import record_debounced
+
+    record_debounced(
+        REACH_HANDLER,
+        module_id,
+        key=f"module-reach:{module_id}",
+        seconds=REACH_DEBOUNCE_SECONDS,
+        grace=REACH_GRACE_SECONDS,
+    )
+
+
+def deliver_module_reach(org: Organization, module_id: int) -> None:
+    """The outbox handler of ``queue_module_reach`` (runs in the organisation's context)."""
+    refresh_module_reach([module_id])
+
+
 def refresh_module_reach(module_ids: Iterable[int]) -> None:
     """Recompute the ``ModuleReach`` rows of these modules from their ``experienced`` and
-    ``completed`` events (distinct learners), in the caller's transaction: 4 statements
-    whatever the number of modules. Call it in the transaction of the fact that changes them.
+    ``completed`` events (distinct learners): 4 statements whatever the number of modules. Run
+    by the outbox after the facts commit (``queue_module_reach``), and by the demo's bulk path.
 
-    The rows are locked in module order before counting, so two facts of one module written at
-    once are both counted: the second transaction waits for the first and, counting in a
-    statement that starts after its commit, sees both. Idempotent: any run leaves the counts
-    the facts give."""
+    The rows are locked in module order before counting, so two refreshes of one module at
+    once both count what the facts say: the second waits for the first and counts in a
+    statement that starts after its commit. Idempotent: any run leaves the counts the facts
+    give."""
     ids = sorted(set(module_ids))
     if not ids:
         return
@@ -179,7 +206,7 @@ def do_record_module_opened(membership: Membership, module_id: int) -> bool:
         ActivityEvent.objects.create(
             actor=membership, verb="experienced", object_type="module", object_id=str(module_id)
         )
-        refresh_module_reach([module_id])
+        queue_module_reach(module_id)
     return True
 
 
@@ -273,7 +300,7 @@ def do_undo_step_completion(membership: Membership, enrollment_id: int, step_id:
             result={"step_key": str(step.key)},
             registration=enrollment,
         )
-        refresh_module_reach([step.module_id])
+        queue_module_reach(step.module_id)
         Enrollment.objects.filter(pk=enrollment.pk, status=Enrollment.Status.COMPLETED).update(
             status=Enrollment.Status.ACTIVE, completed_at=None
         )

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Model, Q, QuerySet
 from django.utils import timezone
@@ -106,6 +107,27 @@ def _queue_delivery(org_id: int, entry_id: int, when: dt.datetime) -> None:
             type(exc).__name__,
             exc,
         )
+
+
+def record_debounced(
+    handler: str,
+    *args: Any,
+    key: str,
+    seconds: int,
+    grace: int,
+    now: dt.datetime | None = None,
+) -> OutboxEntry | None:
+    """Record ``handler(org, *args)`` once per window of ``seconds`` for ``key``: facts that
+    arrive within one window share one row (its dedupe key is ``key`` and the window's number),
+    run ``grace`` seconds after the window ends, so a fact whose transaction found the window's
+    row and committed just after the window closed is still seen. Without a broker (tasks run
+    eagerly) the handler runs once, after commit. Call it in the fact's transaction."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return record_followup(handler, *args)
+    now = now or timezone.now()
+    window = int(now.timestamp() // seconds)
+    run_after = dt.datetime.fromtimestamp((window + 1) * seconds + grace, tz=dt.UTC)
+    return record_followup(handler, *args, dedupe_key=f"{key}:{window}", run_after=run_after)
 
 
 def abandon_followups(dedupe_prefix: str, reason: str) -> int:

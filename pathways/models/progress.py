@@ -119,9 +119,9 @@ class ActivityEvent(TenantModel):
 
 class ModuleReach(TenantModel):
     """Roll-up of a module's activity facts: how many learners opened it (``experienced``) and
-    completed it, recomputed from ``ActivityEvent`` in the transaction of the fact that changes
-    them (``pathways.services.refresh_module_reach``), so the library reads a row per module
-    whatever the number of learners."""
+    completed it, recomputed from ``ActivityEvent`` by the outbox after each fact that changes
+    them commits (``pathways.services.queue_module_reach``, recorded in the fact's transaction),
+    so the library reads a row per module whatever the number of learners."""
 
     module = models.ForeignKey("pathways.Module", on_delete=models.CASCADE, related_name="+")
     opened = models.PositiveIntegerField(default=0)

@@ -114,8 +114,9 @@ def test_it_gives_the_rows_the_full_rollup_gives(org_a, org_b, django_capture_on
     with tenant_context(org_a), django_capture_on_commit_callbacks(execute=True) as queued:
         [enrollment] = Enrollment.objects.filter(learner=ana)
         do_complete_step(ana, enrollment.pk, fixture.steps[1].id)  # eager: rolls up Ana alone
-    # Ana's progress roll-up, then (through the outbox) her team's metric roll-up
-    assert len(queued) == 2
+    # Ana's progress roll-up and the module's reach, then (through the outbox) her team's
+    # metric roll-up
+    assert len(queued) == 3
     with tenant_context(org_a):
         assert set(TeamMetricRollup.objects.values_list("team_id", flat=True)) == {alpha.pk}
     incremental = _snapshot(org_a)
