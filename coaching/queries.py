@@ -434,6 +434,21 @@ def _aggregate(qs: QuerySet[Any], **aggregates: Any) -> Subquery:
     )
 
 
+def _per_coachee(qs: QuerySet[Any], aggregate: Any) -> Coalesce:
+    """``aggregate`` over the rows of ``qs`` of the engagement's coachee, as a scalar subquery
+    of an engagement (0 when there are none)."""
+    return Coalesce(
+        Subquery(
+            qs.filter(learner_id=OuterRef("coachee_id"))
+            .order_by()
+            .values("learner_id")
+            .annotate(n=aggregate)
+            .values("n")
+        ),
+        0,
+    )
+
+
 def _needing_attention(
     coach: Membership, now: dt.datetime, period: dt.date | None
 ) -> QuerySet[CoachingEngagement]:
@@ -446,42 +461,17 @@ def _needing_attention(
     )
     late_experiments = Experiment.objects.filter(status=Experiment.Status.OPEN, due_on__lt=today)
     behind = LearnerProgressRollup.objects.filter(period=_or_none(period), steps_overdue__gt=0)
-    late_milestones = learners_with_late_milestones().filter(learner_id=OuterRef("coachee_id"))
     return _needing_attention_filter(coach, now, period).annotate(
         last_held=Subquery(
             held.filter(learner_id=OuterRef("coachee_id"))
             .order_by("-session__starts_at")
             .values("session__starts_at")[:1]
         ),
-        late_experiments=Coalesce(
-            Subquery(
-                late_experiments.filter(learner_id=OuterRef("coachee_id"))
-                .order_by()
-                .values("learner_id")
-                .annotate(n=Count("id"))
-                .values("n")
-            ),
-            0,
-        ),
-        steps_behind=Coalesce(
-            Subquery(
-                behind.filter(learner_id=OuterRef("coachee_id"))
-                .order_by()
-                .values("learner_id")
-                .annotate(n=Sum("steps_overdue"))
-                .values("n")
-            ),
-            0,
-        ),
+        late_experiments=_per_coachee(late_experiments, Count("id")),
+        steps_behind=_per_coachee(behind, Sum("steps_overdue")),
         # What ``late_milestones_by_learner`` counts, for the rows fetched only.
-        late_milestones=Coalesce(
-            Subquery(
-                late_milestones.order_by()
-                .values("learner_id")
-                .annotate(n=Count("project__milestones", distinct=True))
-                .values("n")
-            ),
-            0,
+        late_milestones=_per_coachee(
+            learners_with_late_milestones(), Count("project__milestones", distinct=True)
         ),
     )
 
