@@ -11,7 +11,6 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Avg,
-    Case,
     Count,
     Exists,
     Max,
@@ -21,8 +20,6 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
-    Value,
-    When,
     Window,
 )
 from django.db.models.functions import Coalesce, JSONObject
@@ -46,7 +43,7 @@ from coaching.models import (
     SessionParticipant,
     ThreeWayNote,
 )
-from measurement.models import LearnerProgressRollup
+from measurement.models import BEHIND, NOT_STARTED_FIRST, LearnerProgressRollup
 from measurement.services import period_for
 from organizations.models import Membership, Team
 from organizations.raw_queries import date_of, fetch_rows, moment_of, moment_param, tenant_id
@@ -405,8 +402,8 @@ def _needing_attention_filter(
 ) -> QuerySet[CoachingEngagement]:
     """The coach's active engagements whose coachee needs attention: no session held in four
     weeks, an open experiment past its date, pathway steps overdue (roll-up) or a project
-    milestone late (no query yet). Each condition is one set of learners (a hashed subquery),
-    so counting costs one pass over the engagements."""
+    milestone late (no query yet). Each condition but the roll-up's is one set of learners (a
+    hashed subquery), so counting costs one pass over the engagements."""
     today = now.astimezone(timezone.get_current_timezone()).date()
     recently_held = SessionParticipant.objects.filter(
         session__coach=coach,
@@ -414,13 +411,17 @@ def _needing_attention_filter(
         session__starts_at__gte=now - NO_SESSION_ATTENTION,
     )
     late_experiments = Experiment.objects.filter(status=Experiment.Status.OPEN, due_on__lt=today)
-    behind = LearnerProgressRollup.objects.filter(period=_or_none(period), steps_overdue__gt=0)
+    # Probed per engagement (the roll-up's learner index): the rows behind grow with the
+    # organisation, a coach's engagements do not.
+    behind = LearnerProgressRollup.objects.filter(
+        period=_or_none(period), steps_overdue__gt=0, learner_id=OuterRef("coachee_id")
+    )
     return CoachingEngagement.objects.filter(
         coach=coach, status=CoachingEngagement.Status.ACTIVE
     ).filter(
         ~Q(coachee_id__in=recently_held.values("learner_id"))
         | Q(coachee_id__in=late_experiments.values("learner_id"))
-        | Q(coachee_id__in=behind.values("learner_id"))
+        | Exists(behind)
         | Q(coachee_id__in=learners_with_late_milestones().values("learner_id"))
     )
 
@@ -431,6 +432,21 @@ def _aggregate(qs: QuerySet[Any], **aggregates: Any) -> Subquery:
     ((name, aggregate),) = aggregates.items()
     return Subquery(
         qs.order_by().values("organization_id").annotate(**{name: aggregate}).values(name)[:1]
+    )
+
+
+def _per_coachee(qs: QuerySet[Any], aggregate: Any) -> Coalesce:
+    """``aggregate`` over the rows of ``qs`` of the engagement's coachee, as a scalar subquery
+    of an engagement (0 when there are none)."""
+    return Coalesce(
+        Subquery(
+            qs.filter(learner_id=OuterRef("coachee_id"))
+            .order_by()
+            .values("learner_id")
+            .annotate(n=aggregate)
+            .values("n")
+        ),
+        0,
     )
 
 
@@ -446,42 +462,17 @@ def _needing_attention(
     )
     late_experiments = Experiment.objects.filter(status=Experiment.Status.OPEN, due_on__lt=today)
     behind = LearnerProgressRollup.objects.filter(period=_or_none(period), steps_overdue__gt=0)
-    late_milestones = learners_with_late_milestones().filter(learner_id=OuterRef("coachee_id"))
     return _needing_attention_filter(coach, now, period).annotate(
         last_held=Subquery(
             held.filter(learner_id=OuterRef("coachee_id"))
             .order_by("-session__starts_at")
             .values("session__starts_at")[:1]
         ),
-        late_experiments=Coalesce(
-            Subquery(
-                late_experiments.filter(learner_id=OuterRef("coachee_id"))
-                .order_by()
-                .values("learner_id")
-                .annotate(n=Count("id"))
-                .values("n")
-            ),
-            0,
-        ),
-        steps_behind=Coalesce(
-            Subquery(
-                behind.filter(learner_id=OuterRef("coachee_id"))
-                .order_by()
-                .values("learner_id")
-                .annotate(n=Sum("steps_overdue"))
-                .values("n")
-            ),
-            0,
-        ),
+        late_experiments=_per_coachee(late_experiments, Count("id")),
+        steps_behind=_per_coachee(behind, Sum("steps_overdue")),
         # What ``late_milestones_by_learner`` counts, for the rows fetched only.
-        late_milestones=Coalesce(
-            Subquery(
-                late_milestones.order_by()
-                .values("learner_id")
-                .annotate(n=Count("project__milestones", distinct=True))
-                .values("n")
-            ),
-            0,
+        late_milestones=_per_coachee(
+            learners_with_late_milestones(), Count("project__milestones", distinct=True)
         ),
     )
 
@@ -633,9 +624,6 @@ def _roster_progress(coach: Membership, period: dt.date | None) -> QuerySet[Any]
     )
 
 
-_BEHIND = Q(steps_overdue__gt=0) | Q(steps_done=0)
-
-
 def roster_summary(
     coach: Membership,
     period: dt.date | None = _UNSET,
@@ -650,22 +638,23 @@ def roster_summary(
     if period is _UNSET:
         period = _latest_period()
     now = now or timezone.now()
-    enrolments = coachee_enrollments(coach).select_related(None)
     progress = _roster_progress(coach, period)
     # One statement: the coach's own row carries every count as a scalar subquery, one pass
-    # over each table (its figures gathered into one JSON object).
+    # over each table's index (its figures gathered into one JSON object): the enrolments'
+    # ``enrollment_cohort_current``, the roll-up's ``learnerrollup_cohort_figures``.
     figures: dict[str, Any] = {
         "enrolled": _aggregate(
-            enrolments,
-            n=JSONObject(n=Count("id"), learners=Count("learner_id", distinct=True)),
+            _roster_enrollments(coach),
+            n=JSONObject(n=Count("*"), learners=Count("learner_id", distinct=True)),
         ),
         "progress": _aggregate(
             progress,
             n=JSONObject(
-                counted=Count("id"),
-                overdue=Count("id", filter=Q(steps_overdue__gt=0)),
-                not_started=Count("id", filter=Q(steps_done=0)),
-                attention=Count("id", filter=_BEHIND),
+                # Rows counted by a column of the index (never empty), not by the id.
+                counted=Count("period"),
+                overdue=Count("period", filter=Q(steps_overdue__gt=0)),
+                not_started=Count("period", filter=Q(steps_done=0)),
+                attention=Count("period", filter=BEHIND),
                 as_of=Max("computed_at"),
             ),
         ),
@@ -695,8 +684,9 @@ def roster_summary(
             row.steps_overdue,
             (row.pathway_name, row.cohort_name, row.team_name),
         )
-        for row in _labelled(progress.filter(_BEHIND), "enrollment__")
-        .annotate(started=Case(When(steps_done=0, then=Value(0)), default=Value(1)))
+        # Along ``learnerrollup_attention``: the names of the first tie only are joined.
+        for row in _labelled(progress.filter(BEHIND), "enrollment__")
+        .annotate(started=NOT_STARTED_FIRST)
         .order_by(
             "-steps_overdue", "started", "enrollment__learner__user__full_name", "enrollment_id"
         )[:ATTENTION_SHOWN]

@@ -5,9 +5,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import models
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from organizations.tenancy import TenantModel
+
+# Rows behind: steps overdue, or none done yet.
+BEHIND = Q(steps_overdue__gt=0) | Q(steps_done=0)
+# Those not started before those who started (an order; ``learnerrollup_attention`` indexes it).
+NOT_STARTED_FIRST = Case(When(steps_done=0, then=Value(0)), default=Value(1))
 
 
 class LearnerProgressRollup(TenantModel):
@@ -54,7 +60,31 @@ class LearnerProgressRollup(TenantModel):
             )
         ]
         indexes = [
-            models.Index(fields=["organization", "period", "cohort"], name="learnerrollup_cohort"),
+            # A coach's or a cohort's figures (counts of the rows of some cohorts) read from
+            # the index alone.
+            models.Index(
+                fields=[
+                    "organization",
+                    "period",
+                    "cohort",
+                    "steps_done",
+                    "steps_overdue",
+                    "computed_at",
+                ],
+                name="learnerrollup_cohort_figures",
+            ),
+            # Who to talk to first: the rows behind, most overdue first, then those not started
+            # (``NOT_STARTED_FIRST``), so that a list of the first few by name joins the names of
+            # one tie only, not of every row behind.
+            models.Index(
+                F("organization"),
+                F("period"),
+                F("steps_overdue").desc(),
+                NOT_STARTED_FIRST,
+                F("cohort"),
+                condition=BEHIND,
+                name="learnerrollup_attention",
+            ),
             # A team's row is aggregated from its learners' rows of the period.
             models.Index(fields=["organization", "period", "team"], name="learnerrollup_team"),
         ]

@@ -202,6 +202,12 @@ class Enrollment(TenantModel):
         ]
         indexes = [
             models.Index(fields=["organization", "learner"], name="enrollment_learner"),
+            # A coach's enrolments and learners counted from this index alone.
+            models.Index(
+                fields=["organization", "cohort", "learner"],
+                condition=~models.Q(status="withdrawn"),
+                name="enrollment_cohort_current",
+            ),
             # The pathway list's active learners per version: counted from this index alone.
             models.Index(
                 fields=["organization", "version"],
