@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -303,6 +303,35 @@ def _write_cohort_rows(
         )
 
 
+COHORT_ROLLUP_HANDLER = "measurement.services.deliver_cohort_rollup"
+
+
+def queue_cohort_rollups(org_id: int, period: dt.date, cohort_ids: Iterable[int]) -> None:
+    """Record, in the transaction of a roll-up that wrote or deleted learner rows of these
+    cohorts, that their cohort rows are due: the outbox aggregates each cohort once per
+    ``ROLLUP_DEBOUNCE_SECONDS`` window, after commit, whatever the number of its learners'
+    roll-ups in the window. A learner's roll-up then neither reads their whole cohort's rows nor
+    waits on the cohort's row behind their cohort-mates' roll-ups."""
+    from organizations.outbox.delivery import record_debounced
+
+    for cohort_id in sorted(cohort_ids):
+        record_debounced(
+            COHORT_ROLLUP_HANDLER,
+            cohort_id,
+            period.isoformat(),
+            key=f"cohort-rollup:{org_id}:{cohort_id}:{period.isoformat()}",
+            seconds=ROLLUP_DEBOUNCE_SECONDS,
+            grace=ROLLUP_GRACE_SECONDS,
+        )
+
+
+def deliver_cohort_rollup(org: Organization, cohort_id: int, period: str) -> None:
+    """The outbox handler of ``queue_cohort_rollups``: the cohort's row of ``period`` (ISO date)
+    aggregated afresh from its learners' rows (idempotent)."""
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        _write_cohort_rows(cursor, org.pk, dt.date.fromisoformat(period), [cohort_id])
+
+
 def _write_rows(
     cursor: Any,
     org_id: int,
@@ -324,8 +353,8 @@ def _write_rows(
     again, and the rows are counted after (8 statements on PostgreSQL). A few learners: their
     rows are all written (the upsert returns their enrolments and cohorts), and the team rows
     are deleted only when a team lost its last row (2, 3 when a row no longer qualifies, 4
-    when a team also lost its last learner), plus their cohorts' rows (2 on SQLite, 3 on
-    PostgreSQL, 4 when a cohort lost its last learner)."""
+    when a team also lost its last learner); their cohorts' rows are queued through the outbox
+    (``queue_cohort_rollups``)."""
     every = learner_ids is None
     sql = learner_rollup_sql(learner_ids, only_changed=every)
     cursor.execute(
@@ -363,7 +392,10 @@ def _write_rows(
                 _TEAM_DELETE.format(teams=teams, **_tables()),
                 [org_id, period, *(team_ids or [])],
             )
-    _write_cohort_rows(cursor, org_id, period, None if every else sorted(cohort_ids))
+    if every:
+        _write_cohort_rows(cursor, org_id, period, None)
+    else:
+        queue_cohort_rollups(org_id, period, cohort_ids)
     if every:
         cursor.execute(_COUNT.format(**_tables()), [org_id, period])
         (learners,) = cursor.fetchone()
@@ -402,11 +434,9 @@ def do_rollup_learner_progress(
     their rows. 3 statements: the scope (the teams locked, the teammates to refresh, the
     learner's rows), the learner rows' upsert, the team upsert; one more to delete rows that
     no longer qualify (a withdrawn enrolment, a learner deactivated, teammates recomputed) and
-    one when a team lost its last learner. Then the rows of the cohorts of the learner rows
-    written or deleted, each aggregated from its learners' rows after the cohorts are locked
-    (in primary-key order): 2 statements more, 3 on PostgreSQL, and one when a cohort lost its
-    last learner. A cohort's aggregate reads its learners' rows of the period (an index range
-    of the cohort), once per roll-up.
+    one when a team lost its last learner. The rows of the cohorts of the learner rows written
+    or deleted are queued through the outbox in the same transaction (``queue_cohort_rollups``):
+    each cohort is aggregated once per window, not once per learner's roll-up.
     """
     now = timezone.now()
     period = period or period_for(org, now)

@@ -1,6 +1,7 @@
-"""The per-cohort progress roll-up: one row per cohort and period, always the sum of its
-learners' rows, written by the organisation's and by one learner's roll-up in their own
-transaction; programme health and the cohort page read it."""
+"""The per-cohort progress roll-up: one row per cohort and period, the sum of its learners'
+rows, written by the organisation's roll-up in its transaction and, after one learner's
+roll-up, by the cohort roll-up it queues in the outbox; programme health and the cohort page
+read it."""
 
 from __future__ import annotations
 
@@ -18,7 +19,11 @@ from pathways.cohorts import services as cohort_services
 from pathways.models import Enrollment, Step, StepCompletion
 from pathways.services import do_complete_step
 from tests.conftest import count_queries, enroll, make_member, make_pathway
-from tests.measurement.test_learner_rollup import _cohort_rows, _cohort_sums
+from tests.measurement.test_learner_rollup import (
+    _cohort_rows,
+    _cohort_sums,
+    _deliver_cohort_rollups,
+)
 
 
 def _cohort_of(org, n, done, prefix, start=None):
@@ -39,6 +44,7 @@ def _cohort_of(org, n, done, prefix, start=None):
 
 
 def _row(org, fixture):
+    _deliver_cohort_rollups(org)
     with tenant_context(org):
         return CohortProgressRollup.objects.filter(cohort=fixture.cohort).first()
 
