@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,6 +108,15 @@ class Coachee:
     def overdue_label(self) -> str:
         n = self.steps_overdue
         return ngettext("%(n)s step", "%(n)s steps", n) % {"n": n}
+
+    @property
+    def steps_overdue_label(self) -> str:
+        n = self.steps_overdue
+        return ngettext("%(n)s step overdue", "%(n)s steps overdue", n) % {"n": n}
+
+    @property
+    def email_label(self) -> str:
+        return mark_safe(gettext("E-mail %(name)s") % {"name": conditional_escape(self.name)})  # noqa: S308
 
 
 # How many coachees the "talk to these first" list names; the rest are counted.
@@ -329,6 +338,7 @@ class SessionRow:
     coach: str
     participants: tuple[str, ...]
     cohort: str
+    log_url: str = ""  # where to log it (the coach's home only)
 
     @property
     def is_group(self) -> bool:
@@ -372,6 +382,7 @@ class AttentionRow:
     name: str
     engagement_id: int
     reasons: tuple[str, ...]
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -610,6 +621,18 @@ LIMIT %s
 """
 
 
+def _url_maker(name: str) -> Callable[[int], str]:
+    """The URL of ``name`` for the organisation in context and an id, from one ``reverse``
+    (a template's ``{% url %}`` per row costs far more)."""
+    from django.urls import reverse
+
+    org = current_org()
+    assert org is not None
+    sentinel = "2147483647"
+    prefix, _, suffix = reverse(name, args=[org.slug, int(sentinel)]).rpartition(sentinel)
+    return lambda pk: f"{prefix}{pk}{suffix}"
+
+
 def _display_name(full_name: str, email: str) -> str:
     """``User.display_name`` of a row's two columns."""
     return full_name or email.split("@")[0]
@@ -622,6 +645,7 @@ def _label(choices: Any, value: str) -> str:
 def _attention_rows(rows: Sequence[tuple[Any, ...]], now: dt.datetime) -> list[AttentionRow]:
     """The reasons of each row of ``_ATTENTION_SQL`` (no query)."""
     attention = []
+    url = _url_maker("engagement_detail")
     for pk, full_name, email, last, experiments, steps, milestones in rows:
         reasons = []
         last = moment_of(last) if last is not None else None
@@ -642,7 +666,7 @@ def _attention_rows(rows: Sequence[tuple[Any, ...]], now: dt.datetime) -> list[A
                 ngettext("%(n)s project milestone late", "%(n)s project milestones late", n)
                 % {"n": n}
             )
-        attention.append(AttentionRow(_display_name(full_name, email), pk, tuple(reasons)))
+        attention.append(AttentionRow(_display_name(full_name, email), pk, tuple(reasons), url(pk)))
     return attention
 
 
@@ -657,6 +681,7 @@ def _home_session_rows(rows: Sequence[tuple[Any, ...]]) -> list[SessionRow]:
         if row[12] is not None:
             names.append(_display_name(row[11], row[12]))
     result = []
+    log_url = _url_maker("session_log")
     for (
         pk,
         title,
@@ -686,6 +711,7 @@ def _home_session_rows(rows: Sequence[tuple[Any, ...]]) -> list[SessionRow]:
                 coach=_display_name(coach_name, coach_email),
                 participants=tuple(names),
                 cohort=cohort or "",
+                log_url=log_url(pk),
             )
         )
     return result
