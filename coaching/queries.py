@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,9 +22,9 @@ from django.db.models import (
     Sum,
     Window,
 )
-from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 
 from coaching.models import (
@@ -43,7 +43,7 @@ from coaching.models import (
     SessionParticipant,
     ThreeWayNote,
 )
-from measurement.models import BEHIND, NOT_STARTED_FIRST, LearnerProgressRollup
+from measurement.models import LearnerProgressRollup
 from measurement.services import period_for
 from organizations.models import Membership, Team
 from organizations.raw_queries import date_of, fetch_rows, moment_of, moment_param, tenant_id
@@ -60,7 +60,6 @@ from pathways.models import (
 )
 from projects.queries import (
     ProjectLink,
-    learners_with_late_milestones,
     project_links,
     projects_of_learners,
 )
@@ -90,6 +89,34 @@ class Coachee:
     @property
     def not_started(self) -> bool:
         return self.steps_done == 0
+
+    # The roster table's texts, as its template would translate them: computed in Python, a
+    # fraction of the cost of a ``blocktranslate`` per row (the names escaped, as it does).
+    @property
+    def progress_aria(self) -> str:
+        return mark_safe(gettext("Progress of %(name)s") % {"name": conditional_escape(self.name)})  # noqa: S308
+
+    @property
+    def progress_label(self) -> str:
+        return gettext("%(percent)s%% · %(done)s of %(possible)s required steps") % {
+            "percent": self.percent,
+            "done": self.steps_done,
+            "possible": self.steps_total,
+        }
+
+    @property
+    def overdue_label(self) -> str:
+        n = self.steps_overdue
+        return ngettext("%(n)s step", "%(n)s steps", n) % {"n": n}
+
+    @property
+    def steps_overdue_label(self) -> str:
+        n = self.steps_overdue
+        return ngettext("%(n)s step overdue", "%(n)s steps overdue", n) % {"n": n}
+
+    @property
+    def email_label(self) -> str:
+        return mark_safe(gettext("E-mail %(name)s") % {"name": conditional_escape(self.name)})  # noqa: S308
 
 
 # How many coachees the "talk to these first" list names; the rest are counted.
@@ -311,6 +338,7 @@ class SessionRow:
     coach: str
     participants: tuple[str, ...]
     cohort: str
+    log_url: str = ""  # where to log it (the coach's home only)
 
     @property
     def is_group(self) -> bool:
@@ -354,6 +382,7 @@ class AttentionRow:
     name: str
     engagement_id: int
     reasons: tuple[str, ...]
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -397,116 +426,313 @@ def latest_period() -> dt.date | None:
 _latest_period = latest_period
 
 
-def _needing_attention_filter(
-    coach: Membership, now: dt.datetime, period: dt.date | None
-) -> QuerySet[CoachingEngagement]:
-    """The coach's active engagements whose coachee needs attention: no session held in four
-    weeks, an open experiment past its date, pathway steps overdue (roll-up) or a project
-    milestone late (no query yet). Each condition but the roll-up's is one set of learners (a
-    hashed subquery), so counting costs one pass over the engagements."""
+_UNSET: Any = object()
+
+
+# The coach's home, read on every visit: its fixed reads written once as SQL (no queryset to
+# compile), each base table filtered on the organisation (what the scoped manager adds) and
+# run under row-level security like every query. ``{period}`` is the latest roll-up's period:
+# a parameter when known, else the last entry of the roll-up's index, read in the statement.
+_PERIOD_READ = (
+    "(SELECT MAX(lp.period) FROM measurement_learnerprogressrollup lp"
+    " WHERE lp.organization_id = %s)"
+)
+_COACH_COHORTS = (
+    "SELECT cc.cohort_id FROM pathways_cohortcoach cc"
+    " WHERE cc.organization_id = %s AND cc.membership_id = %s"
+)
+# The coach's active engagements whose coachee needs attention (``_needing_attention_filter``):
+# no session held in four weeks, an open experiment past its date, pathway steps overdue, a
+# project milestone late. Parameters: organisation, coach, organisation, coach, since, then
+# organisation, today; organisation, period; organisation, today.
+_NEEDING_ATTENTION_WHERE = """
+    e.organization_id = %s AND e.coach_id = %s AND e.status = 'active' AND (
+        NOT (e.coachee_id IN (
+            SELECT hp.learner_id FROM coaching_sessionparticipant hp
+            JOIN coaching_coachingsession hs ON hs.id = hp.session_id
+            WHERE hp.organization_id = %s AND hs.coach_id = %s AND hs.starts_at >= %s
+                AND hs.status = 'held'))
+        OR e.coachee_id IN (
+            SELECT lx.learner_id FROM coaching_experiment lx
+            WHERE lx.organization_id = %s AND lx.due_on < %s AND lx.status = 'open')
+        OR EXISTS (
+            SELECT 1 FROM measurement_learnerprogressrollup br
+            WHERE br.organization_id = %s AND br.learner_id = e.coachee_id
+                AND br.period = {period} AND br.steps_overdue > 0)
+        OR e.coachee_id IN (
+            SELECT lp.learner_id FROM projects_projectlearner lp
+            JOIN projects_project lpr ON lpr.id = lp.project_id
+            JOIN projects_milestone lm ON lm.project_id = lpr.id
+            WHERE lp.organization_id = %s AND lm.approved_on < %s AND lm.done_on IS NULL
+                AND lpr.status = 'running')
+    )"""
+
+
+def _needing_params(
+    org: int, coach: Membership, now: dt.datetime, period_params: list[Any]
+) -> list[Any]:
     today = now.astimezone(timezone.get_current_timezone()).date()
-    recently_held = SessionParticipant.objects.filter(
-        session__coach=coach,
-        session__status=CoachingSession.Status.HELD,
-        session__starts_at__gte=now - NO_SESSION_ATTENTION,
-    )
-    late_experiments = Experiment.objects.filter(status=Experiment.Status.OPEN, due_on__lt=today)
-    # Probed per engagement (the roll-up's learner index): the rows behind grow with the
-    # organisation, a coach's engagements do not.
-    behind = LearnerProgressRollup.objects.filter(
-        period=_or_none(period), steps_overdue__gt=0, learner_id=OuterRef("coachee_id")
-    )
-    return CoachingEngagement.objects.filter(
-        coach=coach, status=CoachingEngagement.Status.ACTIVE
-    ).filter(
-        ~Q(coachee_id__in=recently_held.values("learner_id"))
-        | Q(coachee_id__in=late_experiments.values("learner_id"))
-        | Exists(behind)
-        | Q(coachee_id__in=learners_with_late_milestones().values("learner_id"))
-    )
+    return [
+        org, coach.pk, org, coach.pk, moment_param(now - NO_SESSION_ATTENTION),
+        org, today, org, *period_params, org, timezone.localdate(),
+    ]  # fmt: skip
 
 
-def _aggregate(qs: QuerySet[Any], **aggregates: Any) -> Subquery:
-    """One aggregate of ``qs`` as a scalar subquery (all rows are the organisation's, so grouping
-    by it gives one row; an empty ``qs`` gives NULL)."""
-    ((name, aggregate),) = aggregates.items()
-    return Subquery(
-        qs.order_by().values("organization_id").annotate(**{name: aggregate}).values(name)[:1]
-    )
+def _period_sql(period: dt.date | None | Any, org: int) -> tuple[str, list[Any]]:
+    """``{period}`` of the statements above and its parameters."""
+    if period is _UNSET:
+        return _PERIOD_READ, [org]
+    return "%s", [_or_none(period)]
 
 
-def _per_coachee(qs: QuerySet[Any], aggregate: Any) -> Coalesce:
-    """``aggregate`` over the rows of ``qs`` of the engagement's coachee, as a scalar subquery
-    of an engagement (0 when there are none)."""
-    return Coalesce(
-        Subquery(
-            qs.filter(learner_id=OuterRef("coachee_id"))
-            .order_by()
-            .values("learner_id")
-            .annotate(n=aggregate)
-            .values("n")
-        ),
-        0,
-    )
+# Every count of the roster and of the home in one row: the enrolments along
+# ``enrollment_cohort_current``, the roll-up's figures along ``learnerrollup_cohort_figures``.
+_SUMMARY_SQL = """
+SELECT {period}, en.n, en.learners, pr.counted, pr.overdue, pr.not_started, pr.attention,
+    pr.as_of{home_columns}
+FROM (
+    SELECT COUNT(*) AS n, COUNT(DISTINCT se.learner_id) AS learners
+    FROM pathways_enrollment se
+    WHERE se.organization_id = %s AND se.cohort_id IN ({cohorts}) AND NOT (se.status = 'withdrawn')
+) en CROSS JOIN (
+    SELECT COUNT(sr.period) AS counted,
+        COUNT(CASE WHEN sr.steps_overdue > 0 THEN 1 END) AS overdue,
+        COUNT(CASE WHEN sr.steps_done = 0 THEN 1 END) AS not_started,
+        COUNT(CASE WHEN sr.steps_overdue > 0 OR sr.steps_done = 0 THEN 1 END) AS attention,
+        MAX(sr.computed_at) AS as_of
+    FROM measurement_learnerprogressrollup sr
+    WHERE sr.organization_id = %s AND sr.cohort_id IN ({cohorts}) AND sr.period = {period}
+) pr
+"""
+_HOME_COLUMNS = """,
+    (SELECT COUNT(*) FROM coaching_coachingengagement ae
+        WHERE ae.organization_id = %s AND ae.coach_id = %s AND ae.status = 'active'),
+    (SELECT COUNT(*) FROM coaching_coachingengagement e WHERE {needing}),
+    (SELECT COUNT(*) FROM coaching_coachingsession ls
+        WHERE ls.organization_id = %s AND ls.coach_id = %s AND ls.starts_at < %s
+            AND ls.status = 'scheduled')"""
+
+# A coachee's row (``Coachee``): the enrolment ``ce``, its learner ``cm`` and user ``cu``
+# joined, the names as probes for the rows read only (few joins keep planning short).
+_COACHEE_COLUMNS = """ce.id, ce.learner_id, cu.full_name, cu.email, ce.status,
+    (SELECT ct.name FROM organizations_team ct
+        WHERE ct.organization_id = ce.organization_id AND ct.id = cm.team_id),
+    (SELECT cpw.name FROM pathways_pathwayversion cv
+        JOIN pathways_pathway cpw ON cpw.id = cv.pathway_id
+        WHERE cv.organization_id = ce.organization_id AND cv.id = ce.version_id),
+    (SELECT cco.name FROM pathways_cohort cco
+        WHERE cco.organization_id = ce.organization_id AND cco.id = ce.cohort_id)"""
+
+# The first coachees to talk to, along ``learnerrollup_attention``.
+_ROSTER_ATTENTION_SQL = f"""
+SELECT {_COACHEE_COLUMNS}, r.steps_done, r.steps_total, r.steps_overdue
+FROM measurement_learnerprogressrollup r
+JOIN pathways_enrollment ce ON ce.id = r.enrollment_id
+JOIN organizations_membership cm ON cm.id = ce.learner_id
+JOIN organizations_user cu ON cu.id = cm.user_id
+WHERE r.organization_id = %s AND r.cohort_id IN ({_COACH_COHORTS}) AND r.period = %s
+    AND (r.steps_overdue > 0 OR r.steps_done = 0)
+ORDER BY r.steps_overdue DESC, CASE WHEN r.steps_done = 0 THEN 0 ELSE 1 END, cu.full_name,
+    r.enrollment_id
+LIMIT {ATTENTION_SHOWN}
+"""  # noqa: S608 - fixed text
+
+# One page of the roster by name, each row's roll-up figures a probe of its unique index.
+_ROSTER_FIGURE = """(SELECT rr.{column} FROM measurement_learnerprogressrollup rr
+        WHERE rr.organization_id = ce.organization_id AND rr.enrollment_id = ce.id
+            AND rr.period = %s)"""
+_ROSTER_PAGE_SQL = f"""
+SELECT {_COACHEE_COLUMNS}, {_ROSTER_FIGURE.format(column="steps_done")},
+    {_ROSTER_FIGURE.format(column="steps_total")},
+    {_ROSTER_FIGURE.format(column="steps_overdue")}
+FROM pathways_enrollment ce
+JOIN organizations_membership cm ON cm.id = ce.learner_id
+JOIN organizations_user cu ON cu.id = cm.user_id
+WHERE ce.organization_id = %s AND ce.cohort_id IN ({_COACH_COHORTS})
+    AND NOT (ce.status = 'withdrawn'){{view}}
+ORDER BY cu.full_name, cu.email, ce.id
+LIMIT %s OFFSET %s
+"""  # noqa: S608 - fixed text
+_ROSTER_VIEW_SQL = f"""
+    AND {{negate}}(ce.id IN (
+        SELECT vr.enrollment_id FROM measurement_learnerprogressrollup vr
+        WHERE vr.organization_id = %s AND vr.cohort_id IN ({_COACH_COHORTS})
+            AND vr.period = %s{{wanted}}))"""  # noqa: S608 - fixed text
+_ROSTER_VIEW_WHERE = {
+    "overdue": _ROSTER_VIEW_SQL.format(negate="", wanted=" AND vr.steps_overdue > 0"),
+    "not_started": _ROSTER_VIEW_SQL.format(negate="", wanted=" AND vr.steps_done = 0"),
+    "not_counted": _ROSTER_VIEW_SQL.format(negate="NOT ", wanted=""),
+}
+
+# Both session lists of the home in one read (each an index range of (coach, start), cut to
+# what it shows), with the coach, the cohort and every participant (one row each, by id).
+_HOME_SESSIONS_SQL = """
+SELECT s.id, s.title, s.kind, s.starts_at, s.minutes, s.mode, s.location, s.status,
+    su.full_name, su.email, sco.name, pu.full_name, pu.email
+FROM coaching_coachingsession s
+JOIN organizations_membership sm ON sm.id = s.coach_id
+JOIN organizations_user su ON su.id = sm.user_id
+LEFT JOIN pathways_cohort sco ON sco.id = s.cohort_id
+LEFT JOIN coaching_sessionparticipant sp
+    ON sp.organization_id = s.organization_id AND sp.session_id = s.id
+LEFT JOIN organizations_membership pm ON pm.id = sp.learner_id
+LEFT JOIN organizations_user pu ON pu.id = pm.user_id
+WHERE s.organization_id = %s AND (
+    s.id IN (
+        SELECT us.id FROM coaching_coachingsession us
+        WHERE us.organization_id = %s AND us.coach_id = %s AND us.status = 'scheduled'
+            AND us.starts_at >= %s AND us.starts_at < %s
+        ORDER BY us.starts_at, us.id
+        LIMIT %s)
+    OR s.id IN (
+        SELECT ns.id FROM coaching_coachingsession ns
+        WHERE ns.organization_id = %s AND ns.coach_id = %s AND ns.status = 'scheduled'
+            AND ns.starts_at < %s
+        ORDER BY ns.starts_at, ns.id
+        LIMIT %s))
+ORDER BY s.starts_at, s.id, sp.id
+"""
+
+# The first engagements needing attention by name, with what their reasons say.
+_ATTENTION_SQL = """
+SELECT e.id, au.full_name, au.email,
+    (SELECT rs.starts_at FROM coaching_sessionparticipant rp
+        JOIN coaching_coachingsession rs ON rs.id = rp.session_id
+        WHERE rp.organization_id = %s AND rs.coach_id = %s AND rs.status = 'held'
+            AND rp.learner_id = e.coachee_id
+        ORDER BY rs.starts_at DESC LIMIT 1),
+    (SELECT COUNT(*) FROM coaching_experiment rx
+        WHERE rx.organization_id = %s AND rx.due_on < %s AND rx.status = 'open'
+            AND rx.learner_id = e.coachee_id),
+    (SELECT SUM(rr.steps_overdue) FROM measurement_learnerprogressrollup rr
+        WHERE rr.organization_id = %s AND rr.period = {period} AND rr.steps_overdue > 0
+            AND rr.learner_id = e.coachee_id),
+    (SELECT COUNT(DISTINCT rm.id) FROM projects_projectlearner rpl
+        JOIN projects_project rpr ON rpr.id = rpl.project_id
+        JOIN projects_milestone rm ON rm.project_id = rpr.id
+        WHERE rpl.organization_id = %s AND rm.approved_on < %s AND rm.done_on IS NULL
+            AND rpr.status = 'running' AND rpl.learner_id = e.coachee_id)
+FROM coaching_coachingengagement e
+JOIN organizations_membership am ON am.id = e.coachee_id
+JOIN organizations_user au ON au.id = am.user_id
+WHERE {needing}
+ORDER BY au.full_name, au.email, e.id
+LIMIT %s
+"""
 
 
-def _needing_attention(
-    coach: Membership, now: dt.datetime, period: dt.date | None
-) -> QuerySet[CoachingEngagement]:
-    """``_needing_attention_filter``, each engagement annotated with what its reasons say: the
-    last session held, experiments overdue, steps overdue and project milestones late (no query
-    yet; the annotations are computed for the rows fetched only)."""
-    today = now.astimezone(timezone.get_current_timezone()).date()
-    held = SessionParticipant.objects.filter(
-        session__coach=coach, session__status=CoachingSession.Status.HELD
-    )
-    late_experiments = Experiment.objects.filter(status=Experiment.Status.OPEN, due_on__lt=today)
-    behind = LearnerProgressRollup.objects.filter(period=_or_none(period), steps_overdue__gt=0)
-    return _needing_attention_filter(coach, now, period).annotate(
-        last_held=Subquery(
-            held.filter(learner_id=OuterRef("coachee_id"))
-            .order_by("-session__starts_at")
-            .values("session__starts_at")[:1]
-        ),
-        late_experiments=_per_coachee(late_experiments, Count("id")),
-        steps_behind=_per_coachee(behind, Sum("steps_overdue")),
-        # What ``late_milestones_by_learner`` counts, for the rows fetched only.
-        late_milestones=_per_coachee(
-            learners_with_late_milestones(), Count("project__milestones", distinct=True)
-        ),
-    )
+def _url_maker(name: str) -> Callable[[int], str]:
+    """The URL of ``name`` for the organisation in context and an id, from one ``reverse``
+    (a template's ``{% url %}`` per row costs far more)."""
+    from django.urls import reverse
+
+    org = current_org()
+    assert org is not None
+    sentinel = "2147483647"
+    prefix, _, suffix = reverse(name, args=[org.slug, int(sentinel)]).rpartition(sentinel)
+    return lambda pk: f"{prefix}{pk}{suffix}"
 
 
-def _attention_rows(
-    engagements: Sequence[CoachingEngagement], now: dt.datetime
-) -> list[AttentionRow]:
-    """The reasons of each engagement from ``_needing_attention`` (no query)."""
-    rows = []
-    for e in engagements:
+def _display_name(full_name: str, email: str) -> str:
+    """``User.display_name`` of a row's two columns."""
+    return full_name or email.split("@")[0]
+
+
+def _label(choices: Any, value: str) -> str:
+    return str(dict(choices).get(value, value))
+
+
+def _attention_rows(rows: Sequence[tuple[Any, ...]], now: dt.datetime) -> list[AttentionRow]:
+    """The reasons of each row of ``_ATTENTION_SQL`` (no query)."""
+    attention = []
+    url = _url_maker("engagement_detail")
+    for pk, full_name, email, last, experiments, steps, milestones in rows:
         reasons = []
-        last = e.last_held  # type: ignore[attr-defined]
+        last = moment_of(last) if last is not None else None
         if last is None or last < now - NO_SESSION_ATTENTION:
             reasons.append(
                 gettext("no session in four weeks") if last else gettext("no session held yet")
             )
-        if n := e.late_experiments:  # type: ignore[attr-defined]
+        if n := experiments:
             reasons.append(
                 ngettext("%(n)s overdue experiment", "%(n)s overdue experiments", n) % {"n": n}
             )
-        if n := e.steps_behind:  # type: ignore[attr-defined]
+        if n := steps:
             reasons.append(
                 ngettext("%(n)s pathway step overdue", "%(n)s pathway steps overdue", n) % {"n": n}
             )
-        if n := e.late_milestones:  # type: ignore[attr-defined]
+        if n := milestones:
             reasons.append(
                 ngettext("%(n)s project milestone late", "%(n)s project milestones late", n)
                 % {"n": n}
             )
-        rows.append(AttentionRow(_name(e.coachee), e.pk, tuple(reasons)))
-    return rows
+        attention.append(AttentionRow(_display_name(full_name, email), pk, tuple(reasons), url(pk)))
+    return attention
 
 
-_UNSET: Any = object()
+def _home_session_rows(rows: Sequence[tuple[Any, ...]]) -> list[SessionRow]:
+    """``SessionRow`` of the rows of ``_HOME_SESSIONS_SQL`` (one per participant; no query)."""
+    kinds = dict(CoachingSession.Kind.choices)
+    modes = dict(CoachingSession.Mode.choices)
+    statuses = dict(CoachingSession.Status.choices)
+    sessions: dict[int, tuple[tuple[Any, ...], list[str]]] = {}
+    for row in rows:
+        first, names = sessions.setdefault(row[0], (row, []))
+        if row[12] is not None:
+            names.append(_display_name(row[11], row[12]))
+    result = []
+    log_url = _url_maker("session_log")
+    for (
+        pk,
+        title,
+        kind,
+        starts_at,
+        minutes,
+        mode,
+        location,
+        status,
+        *rest,
+    ), names in sessions.values():
+        coach_name, coach_email, cohort = rest[:3]
+        starts = moment_of(starts_at)
+        result.append(
+            SessionRow(
+                id=pk,
+                title=title,
+                kind=kind,
+                kind_label=str(kinds.get(kind, kind)),
+                starts_at=starts,
+                ends_at=starts + dt.timedelta(minutes=minutes),
+                minutes=minutes,
+                mode_label=str(modes.get(mode, mode)),
+                location=location,
+                status=status,
+                status_label=str(statuses.get(status, status)),
+                coach=_display_name(coach_name, coach_email),
+                participants=tuple(names),
+                cohort=cohort or "",
+                log_url=log_url(pk),
+            )
+        )
+    return result
+
+
+def _coachee_of(row: Sequence[Any], statuses: dict[str, Any]) -> Coachee:
+    """A ``Coachee`` of a row of ``_COACHEE_COLUMNS`` and its roll-up figures."""
+    pk, learner_id, full_name, email, status, team, pathway, cohort, done, total, overdue = row
+    return Coachee(
+        enrollment_id=pk,
+        learner_id=learner_id,
+        name=_display_name(full_name, email),
+        email=email,
+        team=team or "",
+        pathway=pathway,
+        cohort=cohort,
+        status=str(statuses.get(status, status)),
+        steps_done=done,
+        steps_total=total,
+        steps_overdue=overdue or 0,
+    )
 
 
 def coach_home(
@@ -521,39 +747,52 @@ def coach_home(
     overdue pathway steps, a project milestone late) and the other organisations they coach in;
     each list its first rows and a count. ``period`` is the latest roll-up's (read when not
     given) and ``summary`` a ``roster_summary(…, home_counts=True)`` whose statement already
-    counted them (else one more statement counts them). 4 queries, whatever the number of
-    sessions, engagements or coachees: the sessions of both lists and their participants, the
+    counted them (else one more statement counts them). 3 queries, whatever the number of
+    sessions, engagements or coachees: the sessions of both lists with their participants, the
     first coachees needing attention with their reasons, the other organisations."""
     now = now or timezone.now()
-    if period is _UNSET:
-        period = _latest_period()
     if summary is None or summary.home is None:
         summary = roster_summary(coach, period, home_counts=True, now=now)
+    period = summary.period
     counts = summary.home
     assert counts is not None
+    org = tenant_id()
     zone = timezone.get_current_timezone()
     day_start = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
     day_end = day_start + dt.timedelta(days=1)
     week_end = day_start + dt.timedelta(days=7)
-    mine = CoachingSession.objects.filter(coach=coach, status=CoachingSession.Status.SCHEDULED)
-    # Both lists in one read: each is an index range of (coach, start), cut to what it shows.
-    upcoming = mine.filter(starts_at__gte=day_start, starts_at__lt=week_end).order_by(
-        "starts_at", "id"
-    )[: SESSIONS_SHOWN + 1]
-    unlogged = mine.filter(starts_at__lt=now).order_by("starts_at", "id")[:TO_LOG_SHOWN]
-    rows = _session_rows(
-        CoachingSession.objects.filter(
-            Q(pk__in=upcoming.values("pk")) | Q(pk__in=unlogged.values("pk"))
-        ).order_by("starts_at", "id")
+    rows = _home_session_rows(
+        fetch_rows(
+            _HOME_SESSIONS_SQL,
+            [
+                org,
+                org,
+                coach.pk,
+                moment_param(day_start),
+                moment_param(week_end),
+                SESSIONS_SHOWN + 1,
+                org,
+                coach.pk,
+                moment_param(now),
+                TO_LOG_SHOWN,
+            ],
+        )  # fmt: skip
     )
     upcoming_rows = [s for s in rows if day_start <= s.starts_at < week_end]
-    shown = list(
-        _needing_attention(coach, now, period)
-        .select_related("coachee__user")
-        .order_by("coachee__user__full_name", "coachee__user__email", "id")[
-            :ENGAGEMENT_ATTENTION_SHOWN
-        ]
-    )
+    period_sql, period_params = _period_sql(period, org)
+    shown = fetch_rows(
+        _ATTENTION_SQL.format(
+            period=period_sql, needing=_NEEDING_ATTENTION_WHERE.format(period=period_sql)
+        ),
+        [
+            org, coach.pk,
+            org, now.astimezone(zone).date(),
+            org, *period_params,
+            org, timezone.localdate(),
+            *_needing_params(org, coach, now, period_params),
+            ENGAGEMENT_ATTENTION_SHOWN,
+        ],
+    )  # fmt: skip
     return CoachHome(
         today=[s for s in upcoming_rows[:SESSIONS_SHOWN] if s.starts_at < day_end],
         this_week=[s for s in upcoming_rows[:SESSIONS_SHOWN] if s.starts_at >= day_end],
@@ -632,89 +871,76 @@ def roster_summary(
     now: dt.datetime | None = None,
 ) -> RosterSummary:
     """Counts of the coach's roster and the coachees to talk to first (2 queries whatever the
-    number of coachees, 3 when ``period`` is not given: every count in one statement, each
-    count a scalar subquery, and the first coachees needing attention with their rows).
+    number of coachees: every count in one statement, which also reads the latest period when
+    ``period`` is not given, and the first coachees needing attention with their rows).
     ``home_counts`` adds the counts of the coach's home to the same statement (``home``)."""
-    if period is _UNSET:
-        period = _latest_period()
     now = now or timezone.now()
-    progress = _roster_progress(coach, period)
-    # One statement: the coach's own row carries every count as a scalar subquery, one pass
-    # over each table's index (its figures gathered into one JSON object): the enrolments'
-    # ``enrollment_cohort_current``, the roll-up's ``learnerrollup_cohort_figures``.
-    figures: dict[str, Any] = {
-        "enrolled": _aggregate(
-            _roster_enrollments(coach),
-            n=JSONObject(n=Count("*"), learners=Count("learner_id", distinct=True)),
-        ),
-        "progress": _aggregate(
-            progress,
-            n=JSONObject(
-                # Rows counted by a column of the index (never empty), not by the id.
-                counted=Count("period"),
-                overdue=Count("period", filter=Q(steps_overdue__gt=0)),
-                not_started=Count("period", filter=Q(steps_done=0)),
-                attention=Count("period", filter=BEHIND),
-                as_of=Max("computed_at"),
-            ),
-        ),
-    }
+    org = tenant_id()
+    period_sql, period_params = _period_sql(period, org)
+    cohorts = [org, coach.pk]
+    home_columns, home_params = "", []
     if home_counts:
-        active = CoachingEngagement.objects.filter(
-            coach=coach, status=CoachingEngagement.Status.ACTIVE
+        home_columns = _HOME_COLUMNS.format(
+            needing=_NEEDING_ATTENTION_WHERE.format(period=period_sql)
         )
-        figures |= {
-            "engagements": _aggregate(active, n=Count("id")),
-            "needing": _aggregate(_needing_attention_filter(coach, now, period), n=Count("id")),
-            "to_log": _aggregate(
-                CoachingSession.objects.filter(
-                    coach=coach, status=CoachingSession.Status.SCHEDULED, starts_at__lt=now
-                ),
-                n=Count("id"),
-            ),
-        }
-    read = Membership.objects.filter(pk=coach.pk).annotate(**figures).values(*figures).get()
-    enrolled = read["enrolled"] or {}
-    counted = read["progress"] or {}
-    attention = [
-        _coachee(
-            row.enrollment,
-            row.steps_done,
-            row.steps_total,
-            row.steps_overdue,
-            (row.pathway_name, row.cohort_name, row.team_name),
-        )
-        # Along ``learnerrollup_attention``: the names of the first tie only are joined.
-        for row in _labelled(progress.filter(BEHIND), "enrollment__")
-        .annotate(started=NOT_STARTED_FIRST)
-        .order_by(
-            "-steps_overdue", "started", "enrollment__learner__user__full_name", "enrollment_id"
-        )[:ATTENTION_SHOWN]
-    ]
+        home_params = [
+            org, coach.pk,
+            *_needing_params(org, coach, now, period_params),
+            org, coach.pk, moment_param(now),
+        ]  # fmt: skip
+    params = [*period_params, *home_params, org, *cohorts, org, *cohorts, *period_params]
+    sql = _SUMMARY_SQL.format(period=period_sql, cohorts=_COACH_COHORTS, home_columns=home_columns)
+    ((read_period, enrolments, learners, counted, overdue, not_started, attention_total, as_of,
+      *home),) = fetch_rows(sql, params)  # fmt: skip
+    if period is _UNSET:
+        period = date_of(read_period)
+    statuses = dict(Enrollment.Status.choices)
+    attention = (
+        [
+            _coachee_of(row, statuses)
+            for row in fetch_rows(_ROSTER_ATTENTION_SQL, [org, org, coach.pk, period])
+        ]
+        if period is not None and attention_total
+        else []
+    )
     return RosterSummary(
-        enrolments=enrolled.get("n", 0),
-        learners=enrolled.get("learners", 0),
-        counted=counted.get("counted", 0),
-        overdue=counted.get("overdue", 0),
-        not_started=counted.get("not_started", 0),
-        as_of=_instant(counted.get("as_of")),
+        enrolments=enrolments or 0,
+        learners=learners or 0,
+        counted=counted or 0,
+        overdue=overdue or 0,
+        not_started=not_started or 0,
+        as_of=moment_of(as_of) if as_of is not None else None,
         attention=attention,
-        attention_total=counted.get("attention", 0),
+        attention_total=attention_total or 0,
         period=period,
-        home=HomeCounts(read["engagements"] or 0, read["needing"] or 0, read["to_log"] or 0)
-        if home_counts
-        else None,
+        home=HomeCounts(*(n or 0 for n in home)) if home_counts else None,
     )
 
 
-def _instant(value: Any) -> dt.datetime | None:
-    """A time read from a JSON aggregate (its text), as an aware datetime."""
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    moment = parse_datetime(value)
-    if moment is not None and timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, dt.UTC)
-    return moment
+class _RosterRows:
+    """One roster view's rows by name, read a page at a time (``_ROSTER_PAGE_SQL``) when the
+    paginator slices them; their number is the summary's."""
+
+    def __init__(self, coach: Membership, period: dt.date | None, view: str, count: int):
+        self.coach, self.period, self.view, self._count = coach, period, view, count
+
+    def count(self) -> int:
+        return self._count
+
+    def __getitem__(self, window: slice) -> list[Coachee]:
+        org = tenant_id()
+        period = _or_none(self.period)
+        view_sql, view_params = "", []
+        if self.view in _ROSTER_VIEW_WHERE:
+            view_sql, view_params = _ROSTER_VIEW_WHERE[self.view], [org, org, self.coach.pk, period]
+        start = window.start or 0
+        rows = fetch_rows(
+            _ROSTER_PAGE_SQL.format(view=view_sql),
+            [period, period, period, org, org, self.coach.pk, *view_params,
+             window.stop - start, start],
+        )  # fmt: skip
+        statuses = dict(Enrollment.Status.choices)
+        return [_coachee_of(row, statuses) for row in rows]
 
 
 def roster_page(
@@ -738,6 +964,9 @@ def roster_page(
             wanted = Q(steps_overdue__gt=0) if view == "overdue" else Q(steps_done=0)
             enrolments = enrolments.filter(pk__in=progress.filter(wanted).values("enrollment_id"))
     q = q.strip()
+    if summary is not None and not q:
+        rows = _RosterRows(coach, period, view, summary.count_of(view))
+        return Paginator(rows, COACHEES_PER_PAGE).get_page(page_number)  # type: ignore[arg-type]
     if q:
         enrolments = enrolments.filter(
             Q(learner__user__full_name__icontains=q) | Q(learner__user__email__icontains=q)
@@ -751,27 +980,31 @@ def roster_page(
         ),
         COACHEES_PER_PAGE,
     )
-    if summary is not None and not q:
-        paginator.count = summary.count_of(view)  # type: ignore[misc]
     page = paginator.get_page(page_number)
     page.object_list = [_annotated_coachee(e) for e in page.object_list]  # type: ignore[assignment]
     return page
 
 
+_OTHER_ORGANISATIONS_SQL = """
+SELECT oo.name, oo.slug
+FROM organizations_membership om
+JOIN organizations_organization oo ON oo.id = om.organization_id
+WHERE om.user_id = %s AND om.is_coach AND om.is_active AND NOT (om.organization_id = %s)
+ORDER BY oo.name
+"""
+
+
 def _other_organisations(coach: Membership) -> list[OtherOrganisation]:
-    """The other organisations this user coaches in (the membership table's own-user policy
-    lets a user see their memberships elsewhere; 1 query)."""
+    """The other organisations this user coaches in (1 query). The one read of the home not
+    filtered on the organisation in context, by design: the membership table's own-user policy
+    lets a user see their own memberships elsewhere, and nothing else of them."""
     from organizations.tenancy import _current_user_id
 
     if _current_user_id.get() is None:
         return []
     return [
-        OtherOrganisation(m.organization.name, m.organization.slug)
-        for m in Membership.objects.unscoped()
-        .filter(user_id=coach.user_id, is_coach=True, is_active=True)
-        .exclude(organization_id=coach.organization_id)
-        .select_related("organization")
-        .order_by("organization__name")
+        OtherOrganisation(name, slug)
+        for name, slug in fetch_rows(_OTHER_ORGANISATIONS_SQL, [coach.user_id, tenant_id()])
     ]
 
 

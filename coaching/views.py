@@ -90,9 +90,10 @@ def coach_home(request: TenantRequest, org_slug: str) -> HttpResponse:
     show = show if show in queries.ROSTER_VIEWS else "all"
     q = request.GET.get("q", "").strip()[:100]
     coach = request.membership
-    period = queries.latest_period()
-    # The home's own counts ride on the roster summary's one statement.
-    summary = queries.roster_summary(coach, period, home_counts=not request.htmx)
+    # The latest roll-up period and the home's own counts ride on the roster summary's one
+    # statement.
+    summary = queries.roster_summary(coach, home_counts=not request.htmx)
+    period = summary.period
     page = queries.roster_page(coach, period, show, q, request.GET.get("page"), summary)
     context = {
         "summary": summary,
