@@ -617,10 +617,10 @@ def cohort_choices() -> Choices:
 
     def people(**role: bool) -> list[tuple[int, str]]:
         return [
-            (m.pk, f"{m.user.full_name or m.user.email} ({m.user.email})")
-            for m in Membership.objects.filter(is_active=True, **role)
-            .select_related("user")
+            (pk, f"{name or email} ({email})")
+            for pk, name, email in Membership.objects.filter(is_active=True, **role)
             .order_by("user__full_name", "user__email")
+            .values_list("pk", "user__full_name", "user__email")
         ]
 
     return Choices(
