@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -104,7 +105,7 @@ def _url_with_id(name: str, *args: Any) -> tuple[str, str]:
 
 
 def _learner_table(
-    request: TenantRequest, org_slug: str, cohort_id: int, version: int, rows: list[Any]
+    request: TenantRequest, org_slug: str, cohort_id: int, version: int, rows: Iterable[Any]
 ) -> list[dict[str, Any]]:
     """The learners table's cells, worked out in Python once per page: the template joins
     ready strings instead of resolving, translating and reversing in every row (what the
