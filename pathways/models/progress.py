@@ -77,8 +77,9 @@ class ModuleReaction(TenantModel):
                 fields=["organization", "learner", "module"], name="modulereaction_unique"
             )
         ]
-        # A module's ratings (the admin home's weakest modules, the library's means) aggregate
-        # from this index alone: an index-only scan, no visit to the table.
+        # A module's ratings (raters and sums, kept in its ``ModuleReach`` row for the admin
+        # home's weakest modules and the library's means) are recounted from this index alone:
+        # an index-only scan, no visit to the table.
         indexes = [
             models.Index(
                 fields=["organization", "module", "useful", "relevant"],
