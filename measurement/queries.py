@@ -10,11 +10,11 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
-    Avg,
     Case,
     Count,
     Exists,
     F,
+    FloatField,
     Func,
     IntegerField,
     Max,
@@ -26,7 +26,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import gettext as _
 
 from competencies.models import Competency
@@ -44,7 +44,14 @@ from measurement.models import (
     TeamProgressRollup,
 )
 from organizations.models import Membership, Team
-from pathways.models import Cohort, CohortSponsor, Enrollment, Module, Step, StepCompletion
+from pathways.models import (
+    Cohort,
+    CohortSponsor,
+    Enrollment,
+    ModuleReach,
+    Step,
+    StepCompletion,
+)
 
 # Aggregates across learners are shown only for cells of at least this many people.
 MIN_CELL_SIZE = anonymity.MIN_PEOPLE_PER_CELL
@@ -1044,45 +1051,49 @@ def data_quality() -> DataQuality:
     # module, never over every completion of the organisation.
     completions = (
         StepCompletion.objects.filter(
-            step_key__in=Step.objects.filter(module_id=OuterRef(OuterRef("pk"))).values("key")
+            step_key__in=Step.objects.filter(module_id=OuterRef(OuterRef("module_id"))).values(
+                "key"
+            )
         )
         .values("organization_id")
         .annotate(n=Count("id"))
         .values("n")
     )
     shown_cell = Q(ratings__gte=anonymity.MIN_PEOPLE_PER_CELL)
-    # One reaction per learner and module (modulereaction_unique): ratings are raters. Every
-    # rated module's ratings are aggregated from the covering index ``modulereaction_module``
-    # (organisation, module; useful, relevant), an index-only scan; the modules below the cell
-    # size are counted over the grouped rows (a window) and sorted last, so that the first
-    # WEAKEST_MODULES rows are the weakest shown ones.
+    # Each module's raters and rating sums are kept in its ``ModuleReach`` roll-up row (one
+    # reaction per learner and module, so ratings are raters): a row per rated module,
+    # whatever the number of learners who rated. The modules below the cell size are counted
+    # over the rows (a window) and sorted last, so that the first WEAKEST_MODULES rows are
+    # the weakest shown ones.
     modules = list(
-        Module.objects.only("pk", "title")  # not the bodies through the aggregate
+        ModuleReach.objects.filter(ratings__gt=0)
         .annotate(
-            ratings=Count("reactions"),
-            useful=Avg("reactions__useful"),
-            relevant=Avg("reactions__relevant"),
-        )
-        .filter(ratings__gt=0)
-        .annotate(
-            score=(F("useful") + F("relevant")) / 2,
+            score=Cast(F("useful_sum") + F("relevant_sum"), FloatField()) / F("ratings"),
             hidden=Case(When(shown_cell, then=Value(0)), default=Value(1)),
             n_hidden=_SumOverAll(Case(When(shown_cell, then=Value(0)), default=Value(1))),
         )
-        .order_by("hidden", "score", "title", "pk")
-        .annotate(completed=Subquery(completions[:1]))[:WEAKEST_MODULES]
+        .order_by("hidden", "score", "module__title", "module_id")
+        .annotate(step_completions=Subquery(completions[:1]))
+        .values_list(
+            "module_id",
+            "module__title",
+            "ratings",
+            "useful_sum",
+            "relevant_sum",
+            "step_completions",
+            "n_hidden",
+        )[:WEAKEST_MODULES]
     )
-    unrated = modules[0].n_hidden if modules else 0
-    shown = [m for m in modules if anonymity.cell_is_shown(m.ratings)]
-    weakest = sorted(shown, key=lambda m: ((m.useful + m.relevant) / 2, m.title))
-    return DataQuality(
-        cohorts=cohorts,
-        weakest_modules=[
-            ModuleQuality(m.pk, m.title, m.ratings, m.useful, m.relevant, m.completed or 0)
-            for m in weakest
-        ],
-        unrated_modules=int(unrated or 0),
+    unrated = modules[0][-1] if modules else 0
+    weakest = sorted(
+        (
+            ModuleQuality(pk, title, n, useful / n, relevant / n, completed or 0)
+            for pk, title, n, useful, relevant, completed, _hidden in modules
+            if anonymity.cell_is_shown(n)
+        ),
+        key=lambda m: ((m.useful + m.relevant) / 2, m.title),  # type: ignore[operator]
     )
+    return DataQuality(cohorts=cohorts, weakest_modules=weakest, unrated_modules=int(unrated or 0))
 
 
 def _round(value: float | None) -> float | None:

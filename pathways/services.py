@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +18,7 @@ from pathways.models import (
     ActivityEvent,
     Enrollment,
     ModuleReach,
+    ModuleReaction,
     PracticeAnswer,
     PracticeTask,
     RetrievalItem,
@@ -134,8 +135,8 @@ REACH_HANDLER = "pathways.services.deliver_module_reach"
 
 
 def queue_module_reach(module_id: int) -> None:
-    """Record, in the transaction of a fact that changes it (a module opened, completed or a
-    completion undone), that the module's ``ModuleReach`` row is due: the outbox refreshes it
+    """Record, in the transaction of a fact that changes it (a module opened, completed, a
+    completion undone, a rating saved or changed), that the module's ``ModuleReach`` row is due: the outbox refreshes it
     after commit, once per module and window, so the learner's request neither counts the
     module's events nor waits on its row."""
     from organizations.outbox.delivery import record_debounced
@@ -156,7 +157,9 @@ def deliver_module_reach(org: Organization, module_id: int) -> None:
 
 def refresh_module_reach(module_ids: Iterable[int]) -> None:
     """Recompute the ``ModuleReach`` rows of these modules from their ``experienced`` and
-    ``completed`` events (distinct learners): 4 statements whatever the number of modules. Run
+    ``completed`` events (distinct learners) and their learners' ratings (``ModuleReaction``,
+    one per learner: the raters and the sums, from the covering index
+    ``modulereaction_module``): 5 statements whatever the number of modules. Run
     by the outbox after the facts commit (``queue_module_reach``), and by the demo's bulk path.
 
     The rows are locked in module order before counting, so two refreshes of one module at
@@ -188,10 +191,21 @@ def refresh_module_reach(module_ids: Iterable[int]) -> None:
             .annotate(n=Count("actor_id", distinct=True))
             .values_list("object_id", "verb", "n")
         }
+        ratings = {
+            module_id: (n, useful or 0, relevant or 0)
+            for module_id, n, useful, relevant in ModuleReaction.objects.filter(module_id__in=ids)
+            .values("module_id")
+            # Columns of the index (never null), so that the scan is index-only.
+            .annotate(n=Count("useful"), useful=Sum("useful"), relevant=Sum("relevant"))
+            .values_list("module_id", "n", "useful", "relevant")
+        }
         for row in rows:
             for verb, column in REACH_VERBS.items():
                 setattr(row, column, counts.get((str(row.module_id), verb), 0))
-        ModuleReach.objects.bulk_update(rows, list(REACH_VERBS.values()))
+            row.ratings, row.useful_sum, row.relevant_sum = ratings.get(row.module_id, (0, 0, 0))
+        ModuleReach.objects.bulk_update(
+            rows, [*REACH_VERBS.values(), "ratings", "useful_sum", "relevant_sum"]
+        )
 
 
 def do_record_module_opened(membership: Membership, module_id: int) -> bool:

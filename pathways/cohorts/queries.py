@@ -430,6 +430,9 @@ def _with_figures(rows: QuerySet[Any], period: dt.date | None) -> QuerySet[Any]:
     )
 
 
+_STATUS_LABELS = dict(Enrollment.Status.choices)
+
+
 def _learner_row(e: Any) -> LearnerRow:
     withdrawn = e.status == WITHDRAWN
     return LearnerRow(
@@ -439,7 +442,7 @@ def _learner_row(e: Any) -> LearnerRow:
         email=e.learner.user.email,
         team=e.learner.team.name if e.learner.team else "",
         status=e.status,
-        status_label=e.get_status_display(),
+        status_label=str(_STATUS_LABELS.get(e.status, e.status)),
         version=e.version.number,
         steps_done=(e.withdrawn_done or 0) if withdrawn else e.r_done,
         steps_total=(e.withdrawn_total or 0) if withdrawn else e.r_total,
@@ -614,10 +617,10 @@ def cohort_choices() -> Choices:
 
     def people(**role: bool) -> list[tuple[int, str]]:
         return [
-            (m.pk, f"{m.user.full_name or m.user.email} ({m.user.email})")
-            for m in Membership.objects.filter(is_active=True, **role)
-            .select_related("user")
+            (pk, f"{name or email} ({email})")
+            for pk, name, email in Membership.objects.filter(is_active=True, **role)
             .order_by("user__full_name", "user__email")
+            .values_list("pk", "user__full_name", "user__email")
         ]
 
     return Choices(

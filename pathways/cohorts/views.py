@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import escape, format_html
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -18,6 +23,7 @@ from organizations.exports import requested_format, tabular_response
 from organizations.http import TenantRequest
 from organizations.models import Membership
 from organizations.roles import role_required
+from organizations.templatetags.relative_dates import relative_time
 from pathways.cohorts import queries, services
 from pathways.cohorts.forms import AddLearnerForm, CohortForm, LearnerFilterForm, StaffForm
 from pathways.cohorts.queries import COHORT_EXPORT_HEADERS, cohort_export_rows
@@ -87,6 +93,77 @@ def cohort_edit(request: TenantRequest, org_slug: str, cohort_id: int) -> HttpRe
     return render(request, "pathways/cohorts/cohort_form.html", {"form": form, "cohort": cohort})
 
 
+# A number no URL argument takes, reversed in place of an id and replaced by each row's id.
+_ID_MARK = 987654321987
+
+
+def _url_with_id(name: str, *args: Any) -> tuple[str, str]:
+    """The URL ``name`` for ``args`` and a last id argument, split around that id: the table's
+    fifty rows join their id in rather than reversing the URL fifty times."""
+    before, after = reverse(name, args=[*args, _ID_MARK]).split(str(_ID_MARK))
+    return before, after
+
+
+def _learner_table(
+    request: TenantRequest, org_slug: str, cohort_id: int, version: int, rows: Iterable[Any]
+) -> list[dict[str, Any]]:
+    """The learners table's cells, worked out in Python once per page: the template joins
+    ready strings instead of resolving, translating and reversing in every row (what the
+    rows show is the template's before: the same words, links and forms)."""
+    person = _url_with_id("person_detail", org_slug)
+    withdraw = _url_with_id("enrollment_withdraw", org_slug, cohort_id)
+    csrf = format_html(
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
+    )
+    steps_of = _("%(done)s of %(total)s steps")
+    progress_of = _("Progress of %(name)s")
+    confirm = _(
+        "Withdraw %(name)s from this cohort? Their steps stop appearing on their home page; "
+        "their progress is kept and comes back if you add them again."
+    )
+    overdue_labels: dict[int, str] = {}
+    table = []
+    for lp in rows:
+        name = escape(lp.name)
+        overdue = lp.steps_overdue
+        if overdue and overdue not in overdue_labels:
+            overdue_labels[overdue] = escape(
+                ngettext("%(n)s step overdue", "%(n)s steps overdue", overdue) % {"n": overdue}
+            )
+        if lp.withdrawn:
+            kind = "withdrawn"
+        elif not lp.counted:
+            kind = "uncounted"
+        elif lp.not_started:
+            kind = "not_started"
+        else:
+            kind = "progress"
+        table.append(
+            {
+                "person_url": f"{person[0]}{lp.membership_id}{person[1]}",
+                "name": name,
+                "email": escape(lp.email),
+                "version": lp.version if lp.version != version else None,
+                "team": escape(lp.team) if lp.team else "—",
+                "kind": kind,
+                "steps": escape(steps_of % {"done": lp.steps_done, "total": lp.steps_total}),
+                "max": lp.steps_total or 1,
+                "value": lp.steps_done,
+                "done": lp.status == Enrollment.Status.COMPLETED,
+                "aria": escape(progress_of % {"name": lp.name}),
+                "overdue": overdue_labels[overdue] if overdue else "",
+                "last": relative_time(lp.last_activity) if lp.last_activity else "—",
+                "withdraw": None
+                if lp.withdrawn
+                else SafeString(
+                    f'<form method="post" action="{withdraw[0]}{lp.enrollment_id}{withdraw[1]}"'
+                    f' data-confirm="{escape(confirm % {"name": lp.name})}">{csrf}'
+                ),
+            }
+        )
+    return table
+
+
 @role_required("admin")
 def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> HttpResponse:
     try:
@@ -108,6 +185,15 @@ def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> Http
         "detail": overview,
         "cohort": overview.cohort,
         "page": page,
+        "rows": _learner_table(
+            request, org_slug, overview.cohort.pk, overview.version, page.object_list
+        ),
+        "row_words": {
+            "withdrawn": _("Withdrawn"),
+            "uncounted": _("not counted yet"),
+            "not_started": _("Not started"),
+            "withdraw": _("Withdraw"),
+        },
         "show": show,
         "q": q,
         "query": urlencode({"show": show, "q": q} if q else {"show": show}),

@@ -402,7 +402,10 @@ def seed_learning(people: DemoPeople) -> None:
     PracticeAnswer.objects.bulk_create(answers, ignore_conflicts=True, batch_size=1000)
     ModuleReaction.objects.bulk_create(reactions, ignore_conflicts=True, batch_size=1000)
     ActivityEvent.objects.bulk_create(events, batch_size=1000)
-    refresh_module_reach({int(e.object_id) for e in events if e.object_type == "module"})
+    refresh_module_reach(
+        {int(e.object_id) for e in events if e.object_type == "module"}
+        | {r.module_id for r in reactions}
+    )
     _seed_reviews(people, now)
 
 

@@ -38,6 +38,7 @@ from pathways.services import (
     check_can_undo,
     check_module_taken,
     do_learner_complete_step,
+    queue_module_reach,
     withdraw_review_cards,
 )
 
@@ -253,6 +254,7 @@ def do_save_reaction(
             module=module,
             defaults={"useful": int(str(useful)), "relevant": int(str(relevant))},
         )
+        queue_module_reach(module.pk)  # the module's ratings in its roll-up row
     return reaction
 
 

@@ -77,8 +77,9 @@ class ModuleReaction(TenantModel):
                 fields=["organization", "learner", "module"], name="modulereaction_unique"
             )
         ]
-        # A module's ratings (the admin home's weakest modules, the library's means) aggregate
-        # from this index alone: an index-only scan, no visit to the table.
+        # A module's ratings (raters and sums, kept in its ``ModuleReach`` row for the admin
+        # home's weakest modules and the library's means) are recounted from this index alone:
+        # an index-only scan, no visit to the table.
         indexes = [
             models.Index(
                 fields=["organization", "module", "useful", "relevant"],
@@ -118,14 +119,28 @@ class ActivityEvent(TenantModel):
 
 
 class ModuleReach(TenantModel):
-    """Roll-up of a module's activity facts: how many learners opened it (``experienced``) and
-    completed it, recomputed from ``ActivityEvent`` by the outbox after each fact that changes
-    them commits (``pathways.services.queue_module_reach``, recorded in the fact's transaction),
-    so the library reads a row per module whatever the number of learners."""
+    """Roll-up of a module's learner facts: how many learners opened it (``experienced``) and
+    completed it (from ``ActivityEvent``), how many rated it and the sums of their ratings
+    (from ``ModuleReaction``, one per learner), recomputed by the outbox after each fact that
+    changes them commits (``pathways.services.queue_module_reach``, recorded in the fact's
+    transaction), so the library and the admin home read a row per module whatever the number
+    of learners."""
 
     module = models.ForeignKey("pathways.Module", on_delete=models.CASCADE, related_name="+")
     opened = models.PositiveIntegerField(default=0)
     completed = models.PositiveIntegerField(default=0)
+    # Level-1 reactions: raters, and the sums of their 1-5 ratings (a mean is sum / ratings).
+    ratings = models.PositiveIntegerField(default=0)
+    useful_sum = models.PositiveIntegerField(default=0)
+    relevant_sum = models.PositiveIntegerField(default=0)
+
+    @property
+    def useful(self) -> float | None:
+        return self.useful_sum / self.ratings if self.ratings else None
+
+    @property
+    def relevant(self) -> float | None:
+        return self.relevant_sum / self.ratings if self.ratings else None
 
     class Meta:
         constraints = [

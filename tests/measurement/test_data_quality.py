@@ -12,6 +12,7 @@ from measurement.models import MetricValue
 from measurement.queries import WEAKEST_MODULES, data_quality
 from organizations.tenancy import tenant_context
 from pathways.models import ModuleReaction, Step, StepCompletion
+from pathways.services import refresh_module_reach
 from tests.conftest import count_queries, enroll, make_member, make_pathway
 from tests.measurement.impact_fixtures import build_example
 
@@ -46,6 +47,8 @@ def test_it_lists_weak_modules_only_from_five_raters(org_a, org_b, admin_a, logi
             ModuleReaction.objects.create(learner=person, module=weak, useful=2, relevant=3)
         for person in people[:4]:
             ModuleReaction.objects.create(learner=person, module=few, useful=1, relevant=1)
+        # Facts written outside the services: their roll-up is recomputed from them.
+        refresh_module_reach([weak.pk, few.pk])
         quality = data_quality()
     assert [m.title for m in quality.weakest_modules] == [weak.title]
     assert quality.weakest_modules[0].useful == 2.0
@@ -61,6 +64,7 @@ def test_it_lists_weak_modules_only_from_five_raters(org_a, org_b, admin_a, logi
                 ModuleReaction.objects.create(
                     learner=person, module=step.module, useful=4, relevant=4
                 )
+        refresh_module_reach([step.module_id for step in more.steps])
     with count_queries() as big:
         client.get(f"/o/{org_a.slug}/")
     assert len(small.app_queries) == len(big.app_queries)
@@ -99,6 +103,7 @@ def test_the_weakest_modules_are_the_lowest_rated_shown_ones_with_their_completi
         for person in people[:4]:  # two modules below the cell size
             for module in modules[n:]:
                 ModuleReaction.objects.create(learner=person, module=module, useful=1, relevant=1)
+        refresh_module_reach([m.pk for m in modules])
         for i, step in enumerate(fixture.steps):
             for e in enrolments[: i % 6]:
                 StepCompletion.objects.create(

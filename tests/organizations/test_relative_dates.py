@@ -220,3 +220,16 @@ def test_the_filters_escape_nothing_they_should_not_and_refuse_unknown_styles(or
         assert html.startswith('due <time datetime="') and html.endswith(">today</time>")
         with pytest.raises(TemplateSyntaxError, match="Unknown relative date style"):
             _render('{{ d|relative_date:"soon" }}', d=org_today())
+
+
+@pytest.mark.parametrize("language", ["en-gb", "fr", "de"])
+def test_the_long_moment_is_what_the_date_format_writes(language):
+    from django.utils import formats, translation
+
+    zone = zoneinfo.ZoneInfo("Europe/Paris")
+    start = dt.datetime(2026, 1, 4, 0, 5, tzinfo=dt.UTC)
+    with translation.override(language):
+        for days in range(0, 366, 17):
+            moment = start + dt.timedelta(days=days, minutes=37 * days)
+            local = timezone.localtime(moment, zone)
+            assert long_datetime(moment, zone) == formats.date_format(local, "D j M Y, H:i")

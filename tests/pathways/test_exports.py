@@ -15,6 +15,7 @@ from pathways.builder import services as builder_services
 from pathways.learning.services import do_save_practice_answer
 from pathways.models import Ability, BadgeAssertion, Cohort, Enrollment, ModuleReaction
 from pathways.scenarios import services as scenario_services
+from pathways.services import refresh_module_reach
 from pathways.social import services as social_services
 from tests.conftest import enroll, make_member, make_pathway
 from tests.downloads import assert_constant_queries, column, download, rename
@@ -108,6 +109,7 @@ def test_library_ratings_stay_hidden_below_five_learners(org_a, org_b, admin_a, 
         for i in range(4):
             learner = make_member(org_a, f"r{i}@a.example", is_learner=True)
             ModuleReaction.objects.create(module=module, learner=learner, useful=1, relevant=1)
+        refresh_module_reach([module.pk])  # facts written outside the services
     rows, _ = download(login(admin_a), reverse("module_library", args=[org_a.slug]))
     row = dict(zip(rows[0], rows[1], strict=True))
     assert row["Ratings"] == "" and row["Relevant (of 5)"] == ""

@@ -16,6 +16,7 @@ from pathways.learning.services import (
 from pathways.models import (
     ActivityEvent,
     Module,
+    ModuleReach,
     ModuleReaction,
     PracticeAnswer,
     ReviewCard,
@@ -124,6 +125,46 @@ def test_it_keeps_one_reaction_per_learner_and_module(client, org_a, org_b):
     with tenant_context(org_a):
         reaction = ModuleReaction.objects.get()
     assert (reaction.useful, reaction.relevant) == (5, 3)
+
+
+def test_the_module_roll_up_keeps_its_ratings_equal_to_the_facts(
+    client, org_a, org_b, django_capture_on_commit_callbacks
+):
+    """A rating saved, then changed, refreshes the module's ``ModuleReach`` row through the
+    outbox after the fact commits: raters and sums equal the reactions (the library's and the
+    admin home's means are read from it)."""
+    module = extra_module(org_a, "Feedback that lands")
+    leo = make_member(org_a, "leo@example.com", is_learner=True)
+    mia = make_member(org_a, "mia@example.com", is_learner=True)
+    url = f"/o/{org_a.slug}/learn/modules/{module.pk}/reaction/"
+
+    def rate(member, useful, relevant):
+        client.force_login(member.user)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(url, {"useful": useful, "relevant": relevant})
+        assert response.status_code == 302
+
+    def rollup_and_facts():
+        with tenant_context(org_a):
+            row = ModuleReach.objects.filter(module_id=module.pk).values_list(
+                "ratings", "useful_sum", "relevant_sum"
+            )
+            facts = ModuleReaction.objects.filter(module_id=module.pk).values_list(
+                "useful", "relevant"
+            )
+            return list(row), [(len(facts), sum(u for u, _ in facts), sum(r for _, r in facts))]
+
+    rate(leo, "4", "2")
+    assert rollup_and_facts() == ([(1, 4, 2)], [(1, 4, 2)])
+    rate(mia, "1", "5")
+    assert rollup_and_facts() == ([(2, 5, 7)], [(2, 5, 7)])
+    rate(leo, "5", "3")  # a changed rating replaces the learner's first one
+    assert rollup_and_facts() == ([(2, 6, 8)], [(2, 6, 8)])
+    with tenant_context(org_a):
+        reach = ModuleReach.objects.get(module_id=module.pk)
+    assert (reach.useful, reach.relevant) == (3.0, 4.0)
+    with tenant_context(org_b):
+        assert not ModuleReach.objects.exists()
 
 
 def test_it_turns_retrieval_items_into_review_cards_once(org_a, org_b):
