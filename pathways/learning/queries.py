@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
-from django.db.models import CharField, Count, F, IntegerField, Q, QuerySet, Subquery, Value
+from django.db.models import CharField, Count, F, IntegerField, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -223,21 +223,10 @@ def learner_home(membership: Membership, org_slug: str, now: dt.datetime | None 
     the recommendations; a learner without an enrolment counts their due reviews apart)."""
     now = now or timezone.now()
     today = queries.org_today(now)
-    due_cards = (
-        ReviewCard.objects.filter(learner=membership, due__lte=now)
-        .order_by()
-        .values("learner_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    loaded = queries.enrollments_in_progress(
-        Enrollment.objects.filter(learner=membership).annotate(
-            reviews_due=Coalesce(Subquery(due_cards), 0)
-        )
-    )
+    loaded = queries.learner_enrollment_rows(membership.pk, now)
     enrollments = queries.enrollment_views(loaded, today)
     reviews_due = (
-        loaded[0].reviews_due  # type: ignore[attr-defined]
+        loaded[0].reviews_due
         if loaded
         else ReviewCard.objects.filter(learner=membership, due__lte=now).count()
     )
