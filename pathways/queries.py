@@ -85,6 +85,11 @@ class StepView:
     overdue: bool = False
     elective_group_id: int | None = None
     completed_at: dt.datetime | None = None
+    # What the pathway card shows, filled by ``pathways.learning.queries.with_card_text``.
+    url: str = ""
+    project_url: str = ""
+    due_note: str = ""
+    open_label: str = ""
 
     @property
     def required(self) -> bool:
@@ -96,6 +101,7 @@ class StageView:
     title: str
     steps: list[StepView] = field(default_factory=list)
     id: int | None = None
+    progress_label: str = ""  # filled by ``pathways.learning.queries.with_card_text``
 
     @property
     def done(self) -> int:
@@ -172,6 +178,9 @@ class EnrollmentView:
     elective_groups: list[ElectiveGroupView] = field(default_factory=list)
     needs_diagnostic: bool = False
     finished_at: dt.datetime | None = None
+    # Filled by ``pathways.learning.queries.with_card_text``.
+    diagnostic_url: str = ""
+    electives_url: str = ""
 
     @property
     def percent(self) -> int:

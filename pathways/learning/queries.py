@@ -7,7 +7,7 @@ number of modules, cards and enrolments.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
@@ -15,12 +15,15 @@ from django.db.models import CharField, Count, F, IntegerField, Q, QuerySet, Val
 from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from competencies.models import Competency, ProficiencyLevel
 from organizations.models import Membership
 from organizations.relative_dates import relative_day_with_date
+from organizations.templatetags.relative_dates import relative_date
 from pathways import queries
 from pathways.learning import next_actions
 from pathways.markdown import render_markdown
@@ -107,6 +110,57 @@ def step_url(org_slug: str, enrollment_id: int, step_id: int) -> str:
         "learning_step",
         kwargs={"org_slug": org_slug, "enrollment_id": enrollment_id, "step_id": step_id},
     )
+
+
+def _url_former(name: str, org_slug: str, *args: str) -> Callable[..., str]:
+    """``reverse(name)`` for the organisation and integer ``args``, reversed once: the returned
+    function fills in the values (keyword ``args``) by formatting, not by reversing again."""
+    markers = {arg: str(987_654_300 + i) for i, arg in enumerate(args)}
+    url = reverse(name, kwargs={"org_slug": org_slug, **markers}).replace("%", "%%")
+    for arg, marker in markers.items():
+        url = url.replace(marker, f"%({arg})d")
+    return lambda **values: url % values
+
+
+def _blocktranslate(message: str, **values: str | int) -> SafeString:
+    """``{% blocktranslate %}`` in Python: the translated ``message`` with the values escaped."""
+    return mark_safe(  # noqa: S308 - the values are escaped, the message is the catalogue's
+        _(message) % {key: conditional_escape(str(value)) for key, value in values.items()}
+    )
+
+
+def with_card_text(
+    org_slug: str, enrollments: list[queries.EnrollmentView]
+) -> list[queries.EnrollmentView]:
+    """``enrollments`` with the links and words of their pathway cards (the home's
+    ``enrollment-card``): built once per page here rather than per step in the template. No
+    query."""
+    step_url_of = _url_former("learning_step", org_slug, "enrollment_id", "step_id")
+    project_url_of = _url_former("project_for_step", org_slug, "enrollment_id", "step_id")
+    diagnostic_url_of = _url_former("learning_diagnostic", org_slug, "enrollment_id")
+    electives_url_of = _url_former("learning_electives", org_slug, "enrollment_id")
+    for e in enrollments:
+        e.diagnostic_url = diagnostic_url_of(enrollment_id=e.id)
+        e.electives_url = electives_url_of(enrollment_id=e.id)
+        for stage in e.stages:
+            stage.progress_label = _blocktranslate(
+                "%(done)s/%(total)s done", done=stage.done, total=stage.required
+            )
+            for s in stage.steps:
+                s.url = step_url_of(enrollment_id=e.id, step_id=s.id)
+                if s.kind == "project":
+                    s.project_url = project_url_of(enrollment_id=e.id, step_id=s.id)
+                if s.overdue:
+                    s.due_note = SafeString(" · ") + _blocktranslate(
+                        "was due %(when)s", when=relative_date(s.due_on, "dated")
+                    )
+                elif s.due_on and s.state != queries.DONE and s.required:
+                    s.due_note = SafeString(" · ") + _blocktranslate(
+                        "due %(when)s", when=relative_date(s.due_on, "dated")
+                    )
+                if s.state == queries.AVAILABLE:
+                    s.open_label = _blocktranslate("Open: %(title)s", title=s.title)
+    return enrollments
 
 
 def _action_step(action: next_actions.NextAction, today: dt.date) -> NextStep:
@@ -224,7 +278,7 @@ def learner_home(membership: Membership, org_slug: str, now: dt.datetime | None 
     now = now or timezone.now()
     today = queries.org_today(now)
     loaded = queries.learner_enrollment_rows(membership.pk, now)
-    enrollments = queries.enrollment_views(loaded, today)
+    enrollments = with_card_text(org_slug, queries.enrollment_views(loaded, today))
     reviews_due = (
         loaded[0].reviews_due
         if loaded
