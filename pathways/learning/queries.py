@@ -7,6 +7,7 @@ number of modules, cards and enrolments.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -17,13 +18,13 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 
 from competencies.models import Competency, ProficiencyLevel
 from organizations.models import Membership
-from organizations.relative_dates import relative_day_with_date
-from organizations.templatetags.relative_dates import relative_date
+from organizations.relative_dates import local_today, relative_day_with_date
+from organizations.templatetags.relative_dates import relative_date_against
 from pathways import queries
 from pathways.learning import next_actions
 from pathways.markdown import render_markdown
@@ -129,6 +130,13 @@ def _blocktranslate(message: str, **values: str | int) -> SafeString:
     )
 
 
+@functools.lru_cache(maxsize=4096)
+def _due_words(value: dt.date, today: dt.date, language: str | None) -> str:
+    """``value|relative_date:"dated"`` on ``today`` in ``language``: the same for every learner
+    of a cohort, so formed once per process (the due dates of a day are few)."""
+    return relative_date_against(value, today, "dated")
+
+
 def with_card_text(
     org_slug: str, enrollments: list[queries.EnrollmentView]
 ) -> list[queries.EnrollmentView]:
@@ -139,6 +147,7 @@ def with_card_text(
     project_url_of = _url_former("project_for_step", org_slug, "enrollment_id", "step_id")
     diagnostic_url_of = _url_former("learning_diagnostic", org_slug, "enrollment_id")
     electives_url_of = _url_former("learning_electives", org_slug, "enrollment_id")
+    today, language = local_today(), get_language()
     for e in enrollments:
         e.diagnostic_url = diagnostic_url_of(enrollment_id=e.id)
         e.electives_url = electives_url_of(enrollment_id=e.id)
@@ -152,11 +161,11 @@ def with_card_text(
                     s.project_url = project_url_of(enrollment_id=e.id, step_id=s.id)
                 if s.overdue:
                     s.due_note = SafeString(" · ") + _blocktranslate(
-                        "was due %(when)s", when=relative_date(s.due_on, "dated")
+                        "was due %(when)s", when=_due_words(s.due_on, today, language)
                     )
                 elif s.due_on and s.state != queries.DONE and s.required:
                     s.due_note = SafeString(" · ") + _blocktranslate(
-                        "due %(when)s", when=relative_date(s.due_on, "dated")
+                        "due %(when)s", when=_due_words(s.due_on, today, language)
                     )
                 if s.state == queries.AVAILABLE:
                     s.open_label = _blocktranslate("Open: %(title)s", title=s.title)
