@@ -92,6 +92,16 @@ class NextStep:
     step: queries.StepView | None = None
 
 
+@dataclass(frozen=True)
+class RecommendationCard(RecommendationView):
+    """A recommendation as the home shows it, with its links and words."""
+
+    module_url: str = ""
+    dismiss_url: str = ""
+    from_label: str = ""
+    dismiss_label: str = ""
+
+
 @dataclass
 class HomeView:
     enrollments: list[queries.EnrollmentView]
@@ -170,6 +180,30 @@ def with_card_text(
                 if s.state == queries.AVAILABLE:
                     s.open_label = _blocktranslate("Open: %(title)s", title=s.title)
     return enrollments
+
+
+def recommendation_cards(
+    org_slug: str, recommendations: list[RecommendationView]
+) -> list[RecommendationView]:
+    """``recommendations`` with their links and words, each route reversed once (no query)."""
+    if not recommendations:
+        return []
+    module_url_of = _url_former("learning_module", org_slug, "module_id")
+    dismiss_url_of = _url_former("dismiss_recommendation", org_slug, "recommendation_id")
+    return [
+        RecommendationCard(
+            **vars(r),
+            module_url=module_url_of(module_id=r.module_id),
+            dismiss_url=dismiss_url_of(recommendation_id=r.id),
+            from_label=_blocktranslate(
+                "From %(sender)s · %(minutes)s min", sender=r.sender, minutes=r.module_minutes
+            ),
+            dismiss_label=_blocktranslate(
+                "Dismiss the recommendation of %(title)s", title=r.module_title
+            ),
+        )
+        for r in recommendations
+    ]
 
 
 def _action_step(action: next_actions.NextAction, today: dt.date) -> NextStep:
@@ -307,7 +341,7 @@ def learner_home(membership: Membership, org_slug: str, now: dt.datetime | None 
         reviews_due=reviews_due,
         review_url=review_url,
         celebrations=queries.celebrations_for(enrollments, now),
-        recommendations=recommendations_for(membership),
+        recommendations=recommendation_cards(org_slug, recommendations_for(membership)),
     )
 
 
