@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organizations.models import Membership
-from organizations.raw_queries import fetch_rows, moment_of, tenant_id
+from organizations.raw_queries import date_of, fetch_rows, moment_of, moment_param, tenant_id
 from organizations.relative_dates import org_today, relative_day_with_date
 from pathways.models import (
     Cohort,
@@ -85,6 +85,11 @@ class StepView:
     overdue: bool = False
     elective_group_id: int | None = None
     completed_at: dt.datetime | None = None
+    # What the pathway card shows, filled by ``pathways.learning.queries.with_card_text``.
+    url: str = ""
+    project_url: str = ""
+    due_note: str = ""
+    open_label: str = ""
 
     @property
     def required(self) -> bool:
@@ -96,6 +101,7 @@ class StageView:
     title: str
     steps: list[StepView] = field(default_factory=list)
     id: int | None = None
+    progress_label: str = ""  # filled by ``pathways.learning.queries.with_card_text``
 
     @property
     def done(self) -> int:
@@ -172,6 +178,9 @@ class EnrollmentView:
     elective_groups: list[ElectiveGroupView] = field(default_factory=list)
     needs_diagnostic: bool = False
     finished_at: dt.datetime | None = None
+    # Filled by ``pathways.learning.queries.with_card_text``.
+    diagnostic_url: str = ""
+    electives_url: str = ""
 
     @property
     def percent(self) -> int:
@@ -223,8 +232,30 @@ def _skip_reason(
     return None
 
 
+@dataclass(slots=True)
+class StepRow:
+    """A step of a version as the learner's pages read it (``_STEPS_SQL``): its own columns
+    and what they show of its stage, module, template and elective group."""
+
+    pk: int
+    version_id: int
+    key: str
+    kind: str
+    kind_label: str
+    display_title: str
+    stage_id: int | None
+    stage_title: str
+    module_id: int | None
+    minutes: int | None
+    elective_group_id: int | None
+    group_title: str
+    group_choose: int
+    available_offset_days: int
+    due_offset_days: int | None
+
+
 def step_states(
-    steps: list[Step],
+    steps: list[StepRow],
     done_keys: Iterable[str] | Mapping[str, dt.datetime | None],
     start: dt.date,
     today: dt.date,
@@ -254,33 +285,29 @@ def step_states(
     skip_reasons: dict[int, str] = {}
     for step in steps:
         reason = _skip_reason(rules.get(step.pk, ()), baseline, others)
-        if reason is not None and str(step.key) not in done:
+        if reason is not None and step.key not in done:
             skip_reasons[step.pk] = reason
 
     # Elective groups: picks are chosen-and-applicable or done steps.
-    groups: dict[int, ElectiveGroup] = {
-        s.pk: s.elective_group for s in steps if s.elective_group is not None
-    }
-    group_steps: dict[int, list[Step]] = defaultdict(list)
+    group_steps: dict[int, list[StepRow]] = defaultdict(list)
     for step in steps:
         if step.elective_group_id is not None:
             group_steps[step.elective_group_id].append(step)
     group_open: dict[int, bool] = {}
     picked: set[int] = set()
     for group_id, members in group_steps.items():
-        group = groups[members[0].pk]
         picks = [
             s
             for s in members
-            if str(s.key) in done or (str(s.key) in chosen_keys and s.pk not in skip_reasons)
+            if s.key in done or (s.key in chosen_keys and s.pk not in skip_reasons)
         ]
         picked.update(s.pk for s in picks)
-        needed = min(group.choose, sum(1 for s in members if s.pk not in skip_reasons))
+        needed = min(members[0].group_choose, sum(1 for s in members if s.pk not in skip_reasons))
         group_open[group_id] = len(picks) < needed
 
     status: dict[int, str] = {}
     for step in steps:
-        if str(step.key) in done or step.pk in picked:
+        if step.key in done or step.pk in picked:
             status[step.pk] = "required"
         elif step.pk in skip_reasons:
             status[step.pk] = SKIPPED
@@ -289,7 +316,7 @@ def step_states(
         else:
             status[step.pk] = "required"
 
-    titles = {s.pk: s.display_title for s in steps}
+    by_id = {s.pk: s for s in steps}
 
     def satisfied(step_id: int) -> bool:
         step_status = status.get(step_id)
@@ -299,10 +326,10 @@ def step_states(
 
     def blocker_text(step_id: int) -> str:
         if status[step_id] == CHOOSE:
-            return _("After you choose in “%(group)s”") % {"group": groups[step_id].title}
-        return _("After “%(step)s”") % {"step": titles[step_id]}
+            return _("After you choose in “%(group)s”") % {"group": by_id[step_id].group_title}
+        return _("After “%(step)s”") % {"step": by_id[step_id].display_title}
 
-    keys = {s.pk: str(s.key) for s in steps}
+    keys = {s.pk: s.key for s in steps}
     views: list[StepView] = []
     previous_in_play: int | None = None
     for step in steps:
@@ -319,9 +346,8 @@ def step_states(
         elif step_status == SKIPPED:
             state, reason = SKIPPED, skip_reasons[step.pk]
         elif step_status == NOT_CHOSEN:
-            group = groups[step.pk]
             state = NOT_CHOSEN
-            reason = _("Not chosen in “%(group)s”") % {"group": group.title}
+            reason = _("Not chosen in “%(group)s”") % {"group": step.group_title}
         else:
             explicit = prerequisites.get(step.pk)
             if explicit:
@@ -331,12 +357,11 @@ def step_states(
             else:
                 blockers = []
             if step_status == CHOOSE:
-                group = groups[step.pk]
                 state = CHOOSE
                 reason = _("Choose %(k)s of %(n)s in “%(group)s”") % {
-                    "k": group.choose,
-                    "n": sum(1 for s in steps if s.elective_group_id == group.pk),
-                    "group": group.title,
+                    "k": step.group_choose,
+                    "n": sum(1 for s in steps if s.elective_group_id == step.elective_group_id),
+                    "group": step.group_title,
                 }
             elif opens_on > today:
                 state = LOCKED
@@ -349,18 +374,17 @@ def step_states(
         if step_status != SKIPPED and step_status != NOT_CHOSEN:
             previous_in_play = step.pk
         overdue = state in (AVAILABLE, LOCKED, CHOOSE) and due_on is not None and due_on < today
-        module = step.module
         views.append(
             StepView(
                 id=step.pk,
                 key=key,
                 title=step.display_title,
                 kind=step.kind,
-                kind_label=step.get_kind_display(),
-                minutes=module.minutes if module is not None else None,
+                kind_label=step.kind_label,
+                minutes=step.minutes,
                 state=state,
                 reason=reason,
-                stage=step.stage.title if step.stage is not None else "",
+                stage=step.stage_title,
                 stage_id=step.stage_id,
                 opens_on=opens_on,
                 module_id=step.module_id,
@@ -374,18 +398,18 @@ def step_states(
 
 
 def _elective_groups(
-    steps: list[Step], views: list[StepView], chosen: set[str]
+    steps: list[StepRow], views: list[StepView], chosen: set[str]
 ) -> list[ElectiveGroupView]:
     by_group: dict[int, ElectiveGroupView] = {}
     for step, view in zip(steps, views, strict=True):
-        group = step.elective_group
-        if group is None:
+        group_id = step.elective_group_id
+        if group_id is None:
             continue
-        if group.pk not in by_group:
-            by_group[group.pk] = ElectiveGroupView(
-                id=group.pk, title=group.title, choose=group.choose, options=[]
+        if group_id not in by_group:
+            by_group[group_id] = ElectiveGroupView(
+                id=group_id, title=step.group_title, choose=step.group_choose, options=[]
             )
-        by_group[group.pk].options.append(
+        by_group[group_id].options.append(
             ElectiveOption(
                 key=view.key,
                 step_id=view.id,
@@ -399,21 +423,20 @@ def _elective_groups(
 
 
 def _enrollment_view(
-    enrollment: Enrollment,
-    steps: list[Step],
+    enrollment: EnrollmentRow,
+    steps: list[StepRow],
     done: dict[str, dt.datetime],
     chosen: set[str],
     prerequisites: Mapping[int, list[int]],
     rules: Mapping[int, list[RuleView]],
     baseline: dict[int, int],
-    has_competencies: bool,
     today: dt.date,
     others: Mapping[int, float] | None = None,
 ) -> EnrollmentView:
     step_views = step_states(
         steps,
         done,
-        enrollment.cohort.start_date,
+        enrollment.start_date,
         today,
         prerequisites=prerequisites,
         rules=rules,
@@ -444,8 +467,8 @@ def _enrollment_view(
     has_rules = any(rules.get(s.pk) for s in steps)
     return EnrollmentView(
         id=enrollment.pk,
-        pathway=enrollment.version.pathway.name,
-        cohort=enrollment.cohort.name,
+        pathway=enrollment.pathway,
+        cohort=enrollment.cohort,
         stages=stages,
         steps_total=steps_total,
         steps_done=steps_done,
@@ -456,12 +479,100 @@ def _enrollment_view(
         needs_diagnostic=(
             enrollment.status == Enrollment.Status.ACTIVE
             and not baseline
-            and (has_competencies or has_rules)
+            and (enrollment.has_competencies or has_rules)
         ),
         finished_at=(
             max((t for t in done.values() if t is not None), default=None) if completed else None
         ),
     )
+
+
+@dataclass(slots=True)
+class EnrollmentRow:
+    """An enrolment as ``enrollment_views`` reads it, with its cohort and pathway's names;
+    ``reviews_due`` is filled by ``learner_enrollment_rows`` only."""
+
+    pk: int
+    learner_id: int
+    version_id: int
+    status: str
+    start_date: dt.date
+    cohort: str
+    pathway: str
+    has_competencies: bool
+    reviews_due: int = 0
+
+
+def _enrollment_row(enrollment: LoadedEnrollment | EnrollmentRow) -> EnrollmentRow:
+    if isinstance(enrollment, EnrollmentRow):
+        return enrollment
+    return EnrollmentRow(
+        pk=enrollment.pk,
+        learner_id=enrollment.learner_id,
+        version_id=enrollment.version_id,
+        status=enrollment.status,
+        start_date=enrollment.cohort.start_date,
+        cohort=enrollment.cohort.name,
+        pathway=enrollment.version.pathway.name,
+        has_competencies=enrollment.has_competencies,
+    )
+
+
+# The learner's own enrolments in progress, what ``enrollments_in_progress`` loads, with the
+# number of their review cards due riding on each row (the learner's home).
+_LEARNER_ENROLLMENTS_SQL = """
+SELECT e.id, e.learner_id, e.version_id, e.status, c.start_date, c.name, p.name,
+    EXISTS (SELECT 1 FROM pathways_versioncompetency vc
+            WHERE vc.organization_id = %s AND vc.version_id = e.version_id),
+    (SELECT COUNT(*) FROM pathways_reviewcard rc
+     WHERE rc.organization_id = %s AND rc.learner_id = e.learner_id AND rc.due <= %s)
+FROM pathways_enrollment e
+JOIN pathways_cohort c ON c.id = e.cohort_id
+JOIN pathways_pathwayversion v ON v.id = e.version_id
+JOIN pathways_pathway p ON p.id = v.pathway_id
+WHERE e.organization_id = %s AND e.learner_id = %s AND e.status <> %s
+ORDER BY e.enrolled_at, e.id
+"""
+
+
+def learner_enrollment_rows(membership_id: int, now: dt.datetime) -> list[EnrollmentRow]:
+    """The learner's enrolments that are not withdrawn, in enrolment order, each with the
+    number of the learner's review cards due at ``now`` (1 query)."""
+    org_id = tenant_id()
+    return [
+        EnrollmentRow(
+            pk=pk,
+            learner_id=learner_id,
+            version_id=version_id,
+            status=status,
+            start_date=date_of(start_date),  # type: ignore[arg-type]
+            cohort=cohort,
+            pathway=pathway,
+            has_competencies=bool(has_competencies),
+            reviews_due=int(reviews_due),
+        )
+        for (
+            pk,
+            learner_id,
+            version_id,
+            status,
+            start_date,
+            cohort,
+            pathway,
+            has_competencies,
+            reviews_due,
+        ) in fetch_rows(
+            _LEARNER_ENROLLMENTS_SQL,
+            [
+                org_id,
+                org_id,
+                moment_param(now),
+                org_id,
+                membership_id,
+                Enrollment.Status.WITHDRAWN,
+            ],
+        )
+    ]
 
 
 def learner_enrollments(
@@ -517,6 +628,21 @@ JOIN pathways_step s ON s.id = r.step_id
 JOIN competencies_competency c ON c.id = r.competency_id
 WHERE r.organization_id = %s AND s.version_id IN ({versions})
 """
+# The versions' steps in pathway order (stage, position), with what the pages show of their
+# stage, module, template and elective group.
+_STEPS_SQL = """
+SELECT s.id, s.version_id, s.key, s.kind, s.title, s.stage_id, st.title, s.module_id, m.title,
+    m.minutes, s.project_template_id, pt.title, s.conversation_template_id, ct.title,
+    s.elective_group_id, g.title, g.choose, s.available_offset_days, s.due_offset_days
+FROM pathways_step s
+LEFT JOIN pathways_stage st ON st.id = s.stage_id
+LEFT JOIN pathways_module m ON m.id = s.module_id
+LEFT JOIN projects_projecttemplate pt ON pt.id = s.project_template_id
+LEFT JOIN coaching_conversationtemplate ct ON ct.id = s.conversation_template_id
+LEFT JOIN pathways_electivegroup g ON g.id = s.elective_group_id
+WHERE s.organization_id = %s AND s.version_id IN ({versions})
+ORDER BY st.position, s.stage_id, s.position, s.id
+"""
 
 
 def _placeholders(values: Iterable[Any]) -> str:
@@ -528,24 +654,84 @@ def _step_key(value: Any) -> str:
     return str(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
 
 
-def enrollment_views(enrollments: list[LoadedEnrollment], today: dt.date) -> list[EnrollmentView]:
+def _kind_labels() -> dict[str, str]:
+    """Each step kind's label in the active language."""
+    return {value: str(label) for value, label in Step.Kind.choices}
+
+
+def version_steps(version_ids: Iterable[int]) -> dict[int, list[StepRow]]:
+    """The versions' steps in pathway order, by version (1 query)."""
+    versions = sorted(set(version_ids))
+    labels = _kind_labels()
+    steps_by_version: dict[int, list[StepRow]] = defaultdict(list)
+    for (
+        pk,
+        version_id,
+        key,
+        kind,
+        title,
+        stage_id,
+        stage_title,
+        module_id,
+        module_title,
+        minutes,
+        project_id,
+        project_title,
+        conversation_id,
+        conversation_title,
+        group_id,
+        group_title,
+        group_choose,
+        available_offset_days,
+        due_offset_days,
+    ) in fetch_rows(_STEPS_SQL.format(versions=_placeholders(versions)), [tenant_id(), *versions]):
+        kind_label = labels.get(kind, kind)
+        # ``Step.display_title``: its own title, else its module's or template's, else its kind.
+        if title:
+            display_title = title
+        elif module_id is not None:
+            display_title = module_title
+        elif project_id is not None:
+            display_title = project_title
+        elif conversation_id is not None:
+            display_title = conversation_title
+        else:
+            display_title = kind_label
+        steps_by_version[version_id].append(
+            StepRow(
+                pk=pk,
+                version_id=version_id,
+                key=_step_key(key),
+                kind=kind,
+                kind_label=kind_label,
+                display_title=display_title,
+                stage_id=stage_id,
+                stage_title=stage_title if stage_title is not None else "",
+                module_id=module_id,
+                minutes=minutes,
+                elective_group_id=group_id,
+                group_title=group_title if group_title is not None else "",
+                group_choose=group_choose if group_choose is not None else 0,
+                available_offset_days=available_offset_days,
+                due_offset_days=due_offset_days,
+            )
+        )
+    return steps_by_version
+
+
+def enrollment_views(
+    loaded: Sequence[LoadedEnrollment | EnrollmentRow], today: dt.date
+) -> list[EnrollmentView]:
     """Per-step state of each enrolment (3 queries whatever their number): the one definition
     of done, required and skipped steps, shared by the learner's pages and the roll-ups.
-    ``enrollments`` come from ``enrollments_in_progress``."""
-    if not enrollments:
+    ``loaded`` come from ``enrollments_in_progress`` or ``learner_enrollment_rows``."""
+    if not loaded:
         return []
+    enrollments = [_enrollment_row(e) for e in loaded]
     enrollment_ids = [e.pk for e in enrollments]
     version_ids = {e.version_id for e in enrollments}
 
-    steps_by_version: dict[int, list[Step]] = defaultdict(list)
-    for step in (
-        Step.objects.filter(version_id__in=version_ids)
-        .select_related(
-            "stage", "module", "project_template", "conversation_template", "elective_group"
-        )
-        .order_by("stage__position", "stage_id", "position", "id")
-    ):
-        steps_by_version[step.version_id].append(step)
+    steps_by_version = version_steps(version_ids)
 
     # The learner's facts in one round trip: completions and elective choices (keyed by step
     # identity) and self-assessment ratings (keyed by competency).
@@ -596,7 +782,6 @@ def enrollment_views(enrollments: list[LoadedEnrollment], today: dt.date) -> lis
             prerequisites,
             rules,
             baselines[enrollment.pk],
-            enrollment.has_competencies,
             today,
             others=others_by_learner.get(enrollment.learner_id),
         )

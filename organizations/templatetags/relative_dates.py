@@ -41,7 +41,11 @@ def relative_date(value: dt.date | None, style: str = "") -> str:
         return ""
     if isinstance(value, dt.datetime):
         value = timezone.localdate(value) if timezone.is_aware(value) else value.date()
-    today = words.local_today()
+    return relative_date_against(value, words.local_today(), style)
+
+
+def relative_date_against(value: dt.date, today: dt.date, style: str = "") -> str:
+    """``relative_date`` of a calendar date against a given ``today``."""
     text = words.relative_day(value, today)
     if style == "text":
         return text

@@ -7,20 +7,24 @@ number of modules, cards and enrolments.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
-from django.db.models import CharField, Count, F, IntegerField, Q, QuerySet, Subquery, Value
+from django.db.models import CharField, Count, F, IntegerField, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 
 from competencies.models import Competency, ProficiencyLevel
 from organizations.models import Membership
-from organizations.relative_dates import relative_day_with_date
+from organizations.relative_dates import local_today, relative_day_with_date
+from organizations.templatetags.relative_dates import relative_date_against
 from pathways import queries
 from pathways.learning import next_actions
 from pathways.markdown import render_markdown
@@ -88,6 +92,16 @@ class NextStep:
     step: queries.StepView | None = None
 
 
+@dataclass(frozen=True)
+class RecommendationCard(RecommendationView):
+    """A recommendation as the home shows it, with its links and words."""
+
+    module_url: str = ""
+    dismiss_url: str = ""
+    from_label: str = ""
+    dismiss_label: str = ""
+
+
 @dataclass
 class HomeView:
     enrollments: list[queries.EnrollmentView]
@@ -107,6 +121,89 @@ def step_url(org_slug: str, enrollment_id: int, step_id: int) -> str:
         "learning_step",
         kwargs={"org_slug": org_slug, "enrollment_id": enrollment_id, "step_id": step_id},
     )
+
+
+def _url_former(name: str, org_slug: str, *args: str) -> Callable[..., str]:
+    """``reverse(name)`` for the organisation and integer ``args``, reversed once: the returned
+    function fills in the values (keyword ``args``) by formatting, not by reversing again."""
+    markers = {arg: str(987_654_300 + i) for i, arg in enumerate(args)}
+    url = reverse(name, kwargs={"org_slug": org_slug, **markers}).replace("%", "%%")
+    for arg, marker in markers.items():
+        url = url.replace(marker, f"%({arg})d")
+    return lambda **values: url % values
+
+
+def _blocktranslate(message: str, **values: str | int) -> SafeString:
+    """``{% blocktranslate %}`` in Python: the translated ``message`` with the values escaped."""
+    return mark_safe(  # noqa: S308 - the values are escaped, the message is the catalogue's
+        _(message) % {key: conditional_escape(str(value)) for key, value in values.items()}
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _due_words(value: dt.date, today: dt.date, language: str | None) -> str:
+    """``value|relative_date:"dated"`` on ``today`` in ``language``: the same for every learner
+    of a cohort, so formed once per process (the due dates of a day are few)."""
+    return relative_date_against(value, today, "dated")
+
+
+def with_card_text(
+    org_slug: str, enrollments: list[queries.EnrollmentView]
+) -> list[queries.EnrollmentView]:
+    """``enrollments`` with the links and words of their pathway cards (the home's
+    ``enrollment-card``): built once per page here rather than per step in the template. No
+    query."""
+    step_url_of = _url_former("learning_step", org_slug, "enrollment_id", "step_id")
+    project_url_of = _url_former("project_for_step", org_slug, "enrollment_id", "step_id")
+    diagnostic_url_of = _url_former("learning_diagnostic", org_slug, "enrollment_id")
+    electives_url_of = _url_former("learning_electives", org_slug, "enrollment_id")
+    today, language = local_today(), get_language()
+    for e in enrollments:
+        e.diagnostic_url = diagnostic_url_of(enrollment_id=e.id)
+        e.electives_url = electives_url_of(enrollment_id=e.id)
+        for stage in e.stages:
+            stage.progress_label = _blocktranslate(
+                "%(done)s/%(total)s done", done=stage.done, total=stage.required
+            )
+            for s in stage.steps:
+                s.url = step_url_of(enrollment_id=e.id, step_id=s.id)
+                if s.kind == "project":
+                    s.project_url = project_url_of(enrollment_id=e.id, step_id=s.id)
+                if s.overdue:
+                    s.due_note = SafeString(" · ") + _blocktranslate(
+                        "was due %(when)s", when=_due_words(s.due_on, today, language)
+                    )
+                elif s.due_on and s.state != queries.DONE and s.required:
+                    s.due_note = SafeString(" · ") + _blocktranslate(
+                        "due %(when)s", when=_due_words(s.due_on, today, language)
+                    )
+                if s.state == queries.AVAILABLE:
+                    s.open_label = _blocktranslate("Open: %(title)s", title=s.title)
+    return enrollments
+
+
+def recommendation_cards(
+    org_slug: str, recommendations: list[RecommendationView]
+) -> list[RecommendationView]:
+    """``recommendations`` with their links and words, each route reversed once (no query)."""
+    if not recommendations:
+        return []
+    module_url_of = _url_former("learning_module", org_slug, "module_id")
+    dismiss_url_of = _url_former("dismiss_recommendation", org_slug, "recommendation_id")
+    return [
+        RecommendationCard(
+            **vars(r),
+            module_url=module_url_of(module_id=r.module_id),
+            dismiss_url=dismiss_url_of(recommendation_id=r.id),
+            from_label=_blocktranslate(
+                "From %(sender)s · %(minutes)s min", sender=r.sender, minutes=r.module_minutes
+            ),
+            dismiss_label=_blocktranslate(
+                "Dismiss the recommendation of %(title)s", title=r.module_title
+            ),
+        )
+        for r in recommendations
+    ]
 
 
 def _action_step(action: next_actions.NextAction, today: dt.date) -> NextStep:
@@ -223,21 +320,10 @@ def learner_home(membership: Membership, org_slug: str, now: dt.datetime | None 
     the recommendations; a learner without an enrolment counts their due reviews apart)."""
     now = now or timezone.now()
     today = queries.org_today(now)
-    due_cards = (
-        ReviewCard.objects.filter(learner=membership, due__lte=now)
-        .order_by()
-        .values("learner_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    loaded = queries.enrollments_in_progress(
-        Enrollment.objects.filter(learner=membership).annotate(
-            reviews_due=Coalesce(Subquery(due_cards), 0)
-        )
-    )
-    enrollments = queries.enrollment_views(loaded, today)
+    loaded = queries.learner_enrollment_rows(membership.pk, now)
+    enrollments = with_card_text(org_slug, queries.enrollment_views(loaded, today))
     reviews_due = (
-        loaded[0].reviews_due  # type: ignore[attr-defined]
+        loaded[0].reviews_due
         if loaded
         else ReviewCard.objects.filter(learner=membership, due__lte=now).count()
     )
@@ -255,7 +341,7 @@ def learner_home(membership: Membership, org_slug: str, now: dt.datetime | None 
         reviews_due=reviews_due,
         review_url=review_url,
         celebrations=queries.celebrations_for(enrollments, now),
-        recommendations=recommendations_for(membership),
+        recommendations=recommendation_cards(org_slug, recommendations_for(membership)),
     )
 
 

@@ -270,6 +270,7 @@ def _enrollment_card(
         [enrollment] = learner_enrollments(request.membership, enrollment_id=enrollment_id)
     except ValueError as exc:  # no such enrolment of the learner's
         raise Http404(_("No such step in your pathways.")) from exc
+    [enrollment] = queries.with_card_text(request.org.slug, [enrollment])
     context = {"enrollment": enrollment, "just_finished": celebration, "card_error": error}
     response = render(request, "pathways/learner_home.html#enrollment-card", context)
     if celebration is not None or error:
