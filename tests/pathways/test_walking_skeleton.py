@@ -42,8 +42,9 @@ def test_it_records_a_completion_once_and_rolls_up_after_commit(
     url = f"/o/{org_a.slug}/learn/enrollments/{enrollment.pk}/steps/{fixture.steps[0].pk}/done/"
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         assert client.post(url).status_code == 302
-    # The learner's progress roll-up, and the team roll-up that it records in its turn.
-    assert len(callbacks) == 2
+    # The learner's progress roll-up and the module's reach; the team and cohort roll-ups that
+    # the progress roll-up records in its turn.
+    assert len(callbacks) == 4
     with django_capture_on_commit_callbacks(execute=True) as again:
         client.post(url)  # a double submit records nothing new
     assert again == []
