@@ -92,6 +92,36 @@ def _layout(
     }
 
 
+def percent_bars_layout(
+    title: str,
+    value_title: str,
+    category_title: str,
+    bars: int,
+    *,
+    top: int = 60,
+    header: int = 60,
+    most: int = 102,
+    **more: Any,
+) -> dict[str, Any]:
+    """The layout of a horizontal bar chart of percentages (one bar per category, 0 to
+    ``most`` %): 44 pixels a bar below a ``header`` of title and axis, 260 at least."""
+    return {
+        "title": {"text": title, "x": 0, "xanchor": "left"},
+        "xaxis": {
+            "title": {"text": value_title},
+            "range": [0, most],
+            "ticksuffix": "%",
+        },
+        "yaxis": {"title": {"text": category_title}, "automargin": True},
+        "margin": {"l": 10, "r": 10, "t": top, "b": 50},
+        "height": max(260, header + 44 * bars),
+        "font": _FONT,
+        "plot_bgcolor": "#ffffff",
+        "paper_bgcolor": "#ffffff",
+        **more,
+    }
+
+
 def team_completion_figure(report: TeamCompletionReport) -> Figure:
     teams = list(reversed(report.teams))  # highest at the top of a horizontal bar chart
     leader = report.teams[0] if report.teams else None
@@ -115,20 +145,9 @@ def team_completion_figure(report: TeamCompletionReport) -> Figure:
     )
     return figure(
         [bars],
-        {
-            "title": {"text": title, "x": 0, "xanchor": "left"},
-            "xaxis": {
-                "title": {"text": _("Mean completion (% of pathway steps)")},
-                "range": [0, 102],
-                "ticksuffix": "%",
-            },
-            "yaxis": {"title": {"text": _("Team")}, "automargin": True},
-            "margin": {"l": 10, "r": 10, "t": 60, "b": 50},
-            "height": max(260, 60 + 44 * len(teams)),
-            "font": _FONT,
-            "plot_bgcolor": "#ffffff",
-            "paper_bgcolor": "#ffffff",
-        },
+        percent_bars_layout(
+            title, _("Mean completion (% of pathway steps)"), _("Team"), len(teams)
+        ),
     )
 
 

@@ -146,16 +146,16 @@ def _learner_reach(module_ids: list[int]) -> dict[int, Reach]:
     ratings (hidden below ``MIN_RATINGS``), from the ``ModuleReach`` roll-up: a row per
     module, whatever the number of learners. 1 query."""
     reach: dict[int, Reach] = dict.fromkeys(module_ids, (0, 0, 0, None, None))
-    for module_id, opened, completed, n, useful, relevant in ModuleReach.objects.filter(
-        module_id__in=module_ids
-    ).values_list("module_id", "opened", "completed", "ratings", "useful_sum", "relevant_sum"):
-        shown = n >= MIN_RATINGS
-        reach[module_id] = (
-            opened,
-            completed,
-            n,
-            useful / n if shown else None,
-            relevant / n if shown else None,
+    for row in ModuleReach.objects.filter(module_id__in=module_ids).only(
+        "module_id", "opened", "completed", "ratings", "useful_sum", "relevant_sum"
+    ):
+        shown = row.ratings >= MIN_RATINGS
+        reach[row.module_id] = (
+            row.opened,
+            row.completed,
+            row.ratings,
+            row.useful if shown else None,
+            row.relevant if shown else None,
         )
     return reach
 

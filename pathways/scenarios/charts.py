@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from measurement.charts import _FONT, Figure, figure, trace
+from measurement.charts import Figure, figure, percent_bars_layout, trace
 from pathways.scenarios.queries import GrowthReport
 
 # Okabe–Ito: distinguishable with the common forms of colour blindness.
@@ -78,21 +78,16 @@ def growth_figure(report: GrowthReport) -> Figure:
     }
     return figure(
         [bars],
-        {
-            "title": {"text": growth_title(report), "x": 0, "xanchor": "left"},
-            "xaxis": {
-                "title": {"text": _("Knowledge estimate from quiz answers (%)")},
-                "range": [0, 105],
-                "ticksuffix": "%",
-            },
-            "yaxis": {"title": {"text": _("Competency")}, "automargin": True},
-            "margin": {"l": 10, "r": 10, "t": 70, "b": 50},
-            "height": max(260, 90 + 44 * len(rows)),
-            "font": _FONT,
-            "plot_bgcolor": "#ffffff",
-            "paper_bgcolor": "#ffffff",
-            "showlegend": False,
-            "shapes": [line],
-            "annotations": [label],
-        },
+        percent_bars_layout(
+            growth_title(report),
+            _("Knowledge estimate from quiz answers (%)"),
+            _("Competency"),
+            len(rows),
+            top=70,
+            header=90,
+            most=105,
+            showlegend=False,
+            shapes=[line],
+            annotations=[label],
+        ),
     )
