@@ -197,6 +197,7 @@ def measure_progress_rollup() -> None:
             .values_list("cohort_id", flat=True)
             .first()
         )
+        assert cohort_id is not None, "the demo learner is enrolled in a cohort"
         cohort_size = LearnerProgressRollup.objects.filter(
             period=period, cohort_id=cohort_id
         ).count()
