@@ -91,7 +91,28 @@ def fan_out_nightly_rollups() -> int:
         rollup_progress.delay(org_id)
         rollup_impact.delay(org_id)
         rollup_growth.delay(org_id)
+        rollup_module_reach.delay(org_id)
     return len(org_ids)
+
+
+# Modules whose reach is recomputed in one transaction by the nightly run (five statements each
+# chunk, whatever its size).
+REACH_CHUNK = 500
+
+
+@shared_task(base=TenantTask, name="measurement.tasks.rollup_module_reach")
+def rollup_module_reach(org_id: int) -> dict[str, int]:
+    """Nightly: every module's ``ModuleReach`` row recomputed from its facts (learners' events
+    and ratings), ``REACH_CHUNK`` modules a transaction. Each fact queues its module's refresh
+    when it commits; this picks up a refresh that was given up on and facts written outside the
+    services (a data fix), as the nightly progress roll-up does for progress. Idempotent."""
+    from pathways.models import Module
+    from pathways.services import refresh_module_reach
+
+    ids = list(Module.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), REACH_CHUNK):
+        refresh_module_reach(ids[start : start + REACH_CHUNK])
+    return {"modules": len(ids)}
 
 
 IMPORT_BATCH_HANDLER = "measurement.tasks.deliver_import_batch"
