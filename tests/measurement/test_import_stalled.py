@@ -77,6 +77,8 @@ def test_a_stuck_metric_import_is_marked_failed_after_a_day_and_the_file_can_be_
         page = client.get(url).content.decode()
         client.get(f"/o/{org_a.slug}/impact/metrics/import/")
     assert "No progress since" in page and "will be marked failed within minutes" in page
+    # Both importers say when in the same words: a <time> with its date, relative to now.
+    assert '<p role="status">No progress since <time datetime="' in page
     assert _writes(ctx.captured_queries) == []  # pages only read: the sweep marks it
     with tenant_context(org_a):
         assert MetricImport.objects.get(pk=job.pk).status == MetricImport.Status.RUNNING

@@ -77,6 +77,8 @@ def test_a_stuck_import_is_marked_failed_after_a_day_and_can_be_applied_again(cl
     with freeze_time(later), CaptureQueriesContext(connection) as ctx:
         page = client.get(url).content.decode()
     assert "No progress since" in page and "will be marked failed within minutes" in page
+    # Both importers say when in the same words: a <time> with its date, relative to now.
+    assert '<p role="status">No progress since <time datetime="' in page
     assert _writes(ctx.captured_queries) == []
     with tenant_context(org_a):
         assert ImportJob.objects.get().status == ImportJob.Status.QUEUED
