@@ -9,6 +9,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+# pandas defines C types deriving from datetime.datetime when it is first imported; imported
+# under a frozen clock (freezegun swaps datetime.datetime for a subclass of its own, and a test
+# that sweeps the outbox "later" can be the first to reach the statistics code), those types
+# send the garbage collector into endless recursion. Imported here, before any test freezes
+# time, whatever the order the tests run in.
+import pandas  # noqa: F401
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext

@@ -57,18 +57,18 @@ def record_followup(
     """
     import_string(handler)  # fail now, in the caller's transaction, on a typo
     when = run_after or timezone.now()
-    with transaction.atomic():
-        if dedupe_key and OutboxEntry.objects.filter(dedupe_key=dedupe_key).exists():
+    # A key already recorded (a debounced window's later facts) costs one read, no savepoint.
+    if dedupe_key and OutboxEntry.objects.filter(dedupe_key=dedupe_key).exists():
+        return None
+    try:
+        with transaction.atomic():
+            entry = OutboxEntry.objects.create(
+                handler=handler, args=list(args), dedupe_key=dedupe_key, run_after=when
+            )
+    except IntegrityError:
+        if dedupe_key:  # recorded concurrently by another transaction
             return None
-        try:
-            with transaction.atomic():
-                entry = OutboxEntry.objects.create(
-                    handler=handler, args=list(args), dedupe_key=dedupe_key, run_after=when
-                )
-        except IntegrityError:
-            if dedupe_key:  # recorded concurrently by another transaction
-                return None
-            raise
+        raise
     if when - timezone.now() <= ETA_HORIZON:
         org_id, entry_id = entry.organization_id, entry.pk
         transaction.on_commit(lambda: _queue_delivery(org_id, entry_id, when))
