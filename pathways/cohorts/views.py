@@ -167,7 +167,7 @@ def _learner_table(
 @role_required("admin")
 def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> HttpResponse:
     try:
-        overview, period = queries.cohort_overview(cohort_id)
+        overview, period, last_reminder = queries.cohort_page(cohort_id)
     except Cohort.DoesNotExist as exc:
         raise Http404 from exc
     show = request.GET.get("show", "all")
@@ -207,15 +207,15 @@ def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> Http
     template = "pathways/cohorts/cohort_detail.html"
     if request.htmx:
         return render(request, f"{template}#learners", context)
-    choices = queries.cohort_choices()
+    choices, coaches, sponsors = queries.cohort_choices_and_staff(overview.cohort.pk)
     staff_forms = _staff_forms(choices)
     context |= {
         "add_form": AddLearnerForm(),
         "filter_form": LearnerFilterForm(choices=choices),
-        "last_reminder": queries.last_overdue_reminder(overview.cohort.pk),
+        "last_reminder": last_reminder,
         "staff_sections": [
-            ("coach", overview.coaches, staff_forms["coach"]),
-            ("sponsor", overview.sponsors, staff_forms["sponsor"]),
+            ("coach", coaches, staff_forms["coach"]),
+            ("sponsor", sponsors, staff_forms["sponsor"]),
         ],
     }
     return render(request, template, context)
