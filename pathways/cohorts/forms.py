@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from html import escape
 from typing import Any
 
 from django import forms
 from django.forms.utils import flatatt
+from django.utils.choices import BaseChoiceIterator
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -32,6 +34,21 @@ class ListSelect(forms.Select):
             for choice, label in self.choices
         )
         return mark_safe(f"<select{flatatt(final)}>{options}</select>")  # noqa: S308 - escaped
+
+
+class FlatChoices(BaseChoiceIterator):
+    """Choices that are already flat ``(value, label)`` pairs (our own reads): a field keeps
+    them as they are, where it would otherwise normalise a list of a thousand teams again on
+    every page (Django leaves a choice iterator alone)."""
+
+    def __init__(self, pairs: list[tuple[Any, Any]]) -> None:
+        self.pairs = pairs
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        return iter(self.pairs)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
 
 
 class CohortForm(forms.Form):
@@ -109,13 +126,15 @@ class LearnerFilterForm(forms.Form):
     def __init__(self, *args: Any, choices: Choices, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         anything = [("", _("Any"))]
-        typed_field(self, "team", forms.ChoiceField).choices = [*anything, *choices.teams]
+        typed_field(self, "team", forms.ChoiceField).choices = FlatChoices(
+            [*anything, *choices.teams]
+        )
         typed_field(self, "role", forms.ChoiceField).choices = anything + [
             (r, label) for r, label in Role.choices if r != Role.LEARNER
         ]
-        typed_field(self, "function", forms.ChoiceField).choices = anything + [
-            (f, f) for f in choices.functions
-        ]
+        typed_field(self, "function", forms.ChoiceField).choices = FlatChoices(
+            anything + [(f, f) for f in choices.functions]
+        )
 
 
 class StaffForm(forms.Form):
@@ -125,8 +144,7 @@ class StaffForm(forms.Form):
         self, *args: Any, people: list[tuple[int, str]], label: str, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        typed_field(self, "membership", forms.ChoiceField).choices = [
-            ("", _("— choose —")),
-            *people,
-        ]
+        typed_field(self, "membership", forms.ChoiceField).choices = FlatChoices(
+            [("", _("— choose —")), *people]
+        )
         self.fields["membership"].label = label
