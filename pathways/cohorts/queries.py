@@ -276,39 +276,38 @@ def _or_none(period: dt.date | None) -> dt.date:
     return period or dt.date.min
 
 
-# The cohort page's header in one statement: the cohort, its pathway, its enrolments counted
-# (deactivated people's current enrolments found from the few of them, the partial index
-# ``membership_inactive``), the organisation's latest roll-up period, the cohort's row of that
+# The cohort page's header in one statement: its enrolments counted in one pass (deactivated
+# people's current enrolments found from the few of them, the partial index
+# ``membership_inactive``) and beside them (outer joins, so the counting runs once) the cohort,
+# its pathway, the organisation's latest roll-up period, the cohort's row of that
 # period and its latest reminder to overdue learners. Written as SQL text: the page is read
 # often and compiling querysets cost more than the database's work.
 _OVERVIEW_SQL = """
 SELECT c.id, c.name, c.version_id, c.start_date, c.end_date, c.status, c.created_at, v.number,
-    p.name, n.enrolments, n.current_, n.current_inactive, n.withdrawn, latest.period,
+    p.name, n.enrolments, n.current_, n.current_inactive, latest.period,
     r.counted, r.not_started, r.learners_overdue, r.computed_at, r.steps_done, r.steps_total,
     r.steps_overdue, o.local_date, {recipients}, o.sent_at
-FROM pathways_cohort c
-JOIN pathways_pathwayversion v ON v.id = c.version_id
-JOIN pathways_pathway p ON p.id = v.pathway_id
-CROSS JOIN (
+FROM (
     SELECT COUNT(*) AS enrolments,
         COUNT(CASE WHEN e.status <> %s THEN 1 END) AS current_,
         COUNT(CASE WHEN e.status <> %s AND e.learner_id IN (
             SELECT m.id FROM organizations_membership m
-            WHERE m.organization_id = %s AND NOT m.is_active) THEN 1 END) AS current_inactive,
-        COUNT(CASE WHEN e.status = %s THEN 1 END) AS withdrawn
+            WHERE m.organization_id = %s AND NOT m.is_active) THEN 1 END) AS current_inactive
     FROM pathways_enrollment e WHERE e.organization_id = %s AND e.cohort_id = %s
 ) n
-CROSS JOIN (
+LEFT JOIN pathways_cohort c ON c.organization_id = %s AND c.id = %s
+LEFT JOIN pathways_pathwayversion v ON v.id = c.version_id
+LEFT JOIN pathways_pathway p ON p.id = v.pathway_id
+LEFT JOIN (
     SELECT MAX(lr.period) AS period FROM measurement_learnerprogressrollup lr
     WHERE lr.organization_id = %s
-) latest
+) latest ON 1 = 1
 LEFT JOIN measurement_cohortprogressrollup r
     ON r.organization_id = c.organization_id AND r.period = latest.period AND r.cohort_id = c.id
 LEFT JOIN pathways_overduereminder o ON o.id = (
     SELECT o2.id FROM pathways_overduereminder o2
     WHERE o2.organization_id = %s AND o2.cohort_id = c.id
     ORDER BY o2.local_date DESC, o2.id DESC LIMIT 1)
-WHERE c.organization_id = %s AND c.id = %s
 """
 
 # The cohort's coaches and sponsors (with ``cohort_id``; none for 0) and the forms' choices:
@@ -367,10 +366,9 @@ def cohort_page(cohort_id: int) -> tuple[CohortOverview, dt.date | None, Reminde
     org_id = tenant_id()
     rows = fetch_rows(
         _OVERVIEW_SQL.format(recipients=_recipients_count()),
-        [WITHDRAWN, WITHDRAWN, org_id, WITHDRAWN, org_id, cohort_id]
-        + [org_id, org_id, org_id, cohort_id],
+        [WITHDRAWN, WITHDRAWN, org_id, org_id, cohort_id, org_id, cohort_id, org_id, org_id],
     )
-    if not rows:
+    if rows[0][0] is None:  # the counts' one row, and no cohort beside it
         raise Cohort.DoesNotExist(f"No cohort {cohort_id} in the organisation.")
     (
         pk,
@@ -385,7 +383,6 @@ def cohort_page(cohort_id: int) -> tuple[CohortOverview, dt.date | None, Reminde
         enrolments,
         current,
         current_inactive,
-        withdrawn,
         period,
         counted,
         not_started,
@@ -417,7 +414,7 @@ def cohort_page(cohort_id: int) -> tuple[CohortOverview, dt.date | None, Reminde
         sponsors=[],
         enrolments=enrolments,
         active=current - current_inactive,
-        withdrawn=withdrawn,
+        withdrawn=enrolments - current,
         counted=counted or 0,
         not_started=not_started or 0,
         overdue_steps=steps_overdue or 0,
