@@ -550,33 +550,32 @@ def _learner_row(e: Any) -> LearnerRow:
 # figures, last step done and, for a withdrawn learner, the steps of their version done before
 # leaving, for the page's rows only.
 _LEARNER_PAGE_SQL = """
-SELECT e.id, e.learner_id, u.full_name, u.email, t.name, e.status, v.number,
+SELECT p.id, p.learner_id, p.full_name, p.email, t.name, p.status, v.number,
     r.steps_done, r.steps_total, r.steps_overdue,
     (SELECT MAX(sc.completed_at) FROM pathways_stepcompletion sc
-     WHERE sc.organization_id = %s AND sc.enrollment_id = e.id),
-    CASE WHEN e.status = %s THEN (
+     WHERE sc.organization_id = %s AND sc.enrollment_id = p.id),
+    CASE WHEN p.status = %s THEN (
         SELECT COUNT(*) FROM pathways_stepcompletion sc
-        WHERE sc.organization_id = %s AND sc.enrollment_id = e.id AND sc.step_key IN (
+        WHERE sc.organization_id = %s AND sc.enrollment_id = p.id AND sc.step_key IN (
             SELECT s.key FROM pathways_step s
-            WHERE s.organization_id = %s AND s.version_id = e.version_id)) END,
-    CASE WHEN e.status = %s THEN (
+            WHERE s.organization_id = %s AND s.version_id = p.version_id)) END,
+    CASE WHEN p.status = %s THEN (
         SELECT COUNT(*) FROM pathways_step s
-        WHERE s.organization_id = %s AND s.version_id = e.version_id) END
+        WHERE s.organization_id = %s AND s.version_id = p.version_id) END
 FROM (
-    SELECT e.id FROM pathways_enrollment e
+    SELECT e.id, e.learner_id, e.status, e.version_id, m.team_id, u.full_name, u.email,
+        u.id AS user_id
+    FROM pathways_enrollment e
     JOIN organizations_membership m ON m.id = e.learner_id
     JOIN organizations_user u ON u.id = m.user_id
     WHERE e.organization_id = %s AND e.cohort_id = %s{where}
     ORDER BY u.full_name, u.email, u.id LIMIT %s OFFSET %s
-) chosen
-JOIN pathways_enrollment e ON e.id = chosen.id
-JOIN organizations_membership m ON m.id = e.learner_id
-JOIN organizations_user u ON u.id = m.user_id
-JOIN pathways_pathwayversion v ON v.id = e.version_id
-LEFT JOIN organizations_team t ON t.id = m.team_id
+) p
+JOIN pathways_pathwayversion v ON v.id = p.version_id
+LEFT JOIN organizations_team t ON t.id = p.team_id
 LEFT JOIN measurement_learnerprogressrollup r
-    ON r.organization_id = %s AND r.enrollment_id = e.id AND r.period = %s
-ORDER BY u.full_name, u.email, u.id
+    ON r.organization_id = %s AND r.enrollment_id = p.id AND r.period = %s
+ORDER BY p.full_name, p.email, p.user_id
 """
 _LEARNER_COUNT_SQL = """
 SELECT COUNT(*) FROM pathways_enrollment e
