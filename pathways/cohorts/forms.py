@@ -60,18 +60,42 @@ class PlainInput(forms.TextInput):
     ) -> SafeString:
         widget = self.get_context(name, value, attrs)["widget"]
         shown = "" if widget["value"] is None else f' value="{conditional_escape(widget["value"])}"'
-        listed = "".join(
-            f" {key}" if item is True else f' {key}="{conditional_escape(item)}"'
-            for key, item in widget["attrs"].items()
-            if item is not False
-        )
         return mark_safe(  # noqa: S308 - escaped
-            f'<input type="{widget["type"]}" name="{conditional_escape(name)}"{shown}{listed}>'
+            f'<input type="{widget["type"]}" name="{conditional_escape(name)}"{shown}'
+            f"{_listed(widget['attrs'])}>"
         )
 
 
 class PlainEmailInput(PlainInput):
     input_type = "email"
+
+
+class PlainSelect(forms.Select):
+    """A short select written in Python, not through the form renderer's templates: exactly
+    Django's ``select.html`` for flat choices (its line breaks included)."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = "".join(
+            f'\n  <option value="{conditional_escape(option["value"])}"'
+            f"{_listed(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
+            for _group, group, _index in widget["optgroups"]
+            for option in group
+        )
+        return mark_safe(  # noqa: S308 - escaped
+            f'<select name="{conditional_escape(name)}"{_listed(widget["attrs"])}>{options}\n</select>'
+        )
+
+
+def _listed(attrs: dict[str, Any]) -> str:
+    """Django's ``attrs.html``: the attributes in order, ``True`` ones bare, ``False`` left out."""
+    return "".join(
+        f" {key}" if item is True else f' {key}="{conditional_escape(item)}"'
+        for key, item in attrs.items()
+        if item is not False
+    )
 
 
 class FlatChoices(BaseChoiceIterator):
@@ -159,7 +183,9 @@ class LearnerFilterForm(forms.Form):
         widget=PlainInput,
         help_text=_("Any part of the title, e.g. “manager”; capitals do not matter."),
     )
-    role = forms.ChoiceField(label=_("Also holds the platform role"), required=False)
+    role = forms.ChoiceField(
+        label=_("Also holds the platform role"), required=False, widget=PlainSelect
+    )
     function = forms.ChoiceField(label=_("Function"), required=False, widget=ListSelect)
 
     def __init__(self, *args: Any, choices: Choices, **kwargs: Any) -> None:
