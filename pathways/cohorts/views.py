@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from html import escape  # the standard library's: Django's wraps it for lazy text, per call
 from typing import Any
@@ -12,6 +13,7 @@ from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
@@ -20,11 +22,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from measurement.queries import programme_health
+from organizations import relative_dates as words
 from organizations.exports import requested_format, tabular_response
 from organizations.http import TenantRequest
 from organizations.models import Membership
 from organizations.roles import role_required
-from organizations.templatetags.relative_dates import relative_time
 from pathways.cohorts import queries, services
 from pathways.cohorts.forms import AddLearnerForm, CohortForm, LearnerFilterForm, StaffForm
 from pathways.cohorts.queries import COHORT_EXPORT_HEADERS, cohort_export_rows
@@ -126,6 +128,8 @@ def _learner_table(
     uncounted = f'<span class="muted">{escape(_("not counted yet"))}</span>'
     not_started = f'<span class="badge badge--locked">{escape(_("Not started"))}</span>'
     withdraw_word = escape(_("Withdraw"))
+    # The ``relative_time`` filter's markup with one "now" and one time zone for the page.
+    now, zone = timezone.now(), timezone.get_current_timezone()
     overdue_badges: dict[int, str] = {}
     html = []
     for lp in rows:
@@ -178,11 +182,20 @@ def _learner_table(
             f"        <td>{escape(lp.team) if lp.team else '—'}</td>\n"
             f"        <td>{progress}</td>\n"
             f"        <td>{overdue_cell}</td>\n"
-            f"        <td>{relative_time(lp.last_activity) if lp.last_activity else '—'}</td>\n"
+            f"        <td>{_moment(lp.last_activity, now, zone) if lp.last_activity else '—'}</td>\n"
             f"        <td>{action}</td>\n"
             "      </tr>\n    "
         )
     return SafeString("".join(html))
+
+
+def _moment(value: dt.datetime, now: dt.datetime, zone: dt.tzinfo) -> str:
+    """What ``{{ value|relative_time }}`` writes, for a given now and time zone."""
+    return (
+        f'<time datetime="{value.astimezone(zone).isoformat(timespec="seconds")}"'
+        f' title="{escape(words.long_datetime(value, zone))}">'
+        f"{escape(words.relative_time(value, now, zone))}</time>"
+    )
 
 
 @role_required("admin")

@@ -70,3 +70,24 @@ def test_the_forms_validate_against_flat_choices():
     staff = StaffForm({"membership": "3"}, people=choices.coaches, label="Coach")
     assert staff.is_valid() and staff.cleaned_data["membership"] == 3
     assert not StaffForm({"membership": "4"}, people=choices.coaches, label="Coach").is_valid()
+
+
+@pytest.mark.parametrize("zone_name", ["UTC", "Europe/Paris", "America/Los_Angeles"])
+def test_the_rows_last_step_is_written_as_the_relative_time_filter_writes_it(zone_name):
+    """The learners' table writes "Last step done" itself, once per page's now and zone."""
+    import datetime as dt
+    import zoneinfo
+
+    from django.utils import timezone
+    from freezegun import freeze_time
+
+    from organizations.templatetags.relative_dates import relative_time
+    from pathways.cohorts.views import _moment
+
+    now = dt.datetime(2026, 3, 29, 9, 0, tzinfo=dt.UTC)  # a DST change in Europe
+    moments = [now - dt.timedelta(seconds=s) for s in (5, 90, 3 * 3600, 30 * 3600, 9 * 86400)]
+    moments += [now - dt.timedelta(days=400), now + dt.timedelta(minutes=10)]
+    with freeze_time(now), timezone.override(zoneinfo.ZoneInfo(zone_name)):
+        zone = timezone.get_current_timezone()
+        for moment in moments:
+            assert _moment(moment, timezone.now(), zone) == relative_time(moment)
