@@ -284,7 +284,7 @@ _OVERVIEW_SQL = """
 SELECT c.id, c.name, c.version_id, c.start_date, c.end_date, c.status, c.created_at, v.number,
     p.name, n.enrolments, n.current_, n.current_inactive, latest.period,
     r.counted, r.not_started, r.learners_overdue, r.computed_at, r.steps_done, r.steps_total,
-    r.steps_overdue, o.local_date, {recipients}, o.sent_at
+    r.steps_overdue, o.local_date, o.recipients, o.sent_at
 FROM (
     SELECT COUNT(*) AS enrolments,
         COUNT(CASE WHEN e.status <> %s THEN 1 END) AS current_,
@@ -302,10 +302,11 @@ LEFT JOIN (
 ) latest ON 1 = 1
 LEFT JOIN measurement_cohortprogressrollup r
     ON r.organization_id = c.organization_id AND r.period = latest.period AND r.cohort_id = c.id
-LEFT JOIN pathways_overduereminder o ON o.id = (
-    SELECT o2.id FROM pathways_overduereminder o2
-    WHERE o2.organization_id = %s AND o2.cohort_id = c.id
-    ORDER BY o2.local_date DESC, o2.id DESC LIMIT 1)
+LEFT JOIN (
+    SELECT o.local_date, {recipients} AS recipients, o.sent_at
+    FROM pathways_overduereminder o WHERE o.organization_id = %s AND o.cohort_id = %s
+    ORDER BY o.local_date DESC, o.id DESC LIMIT 1
+) o ON 1 = 1
 """
 
 # The cohort's coaches and sponsors (with ``cohort_id``; none for 0) and the forms' choices:
@@ -364,7 +365,8 @@ def cohort_page(cohort_id: int) -> tuple[CohortOverview, dt.date | None, Reminde
     org_id = tenant_id()
     rows = fetch_rows(
         _OVERVIEW_SQL.format(recipients=_recipients_count()),
-        [WITHDRAWN, WITHDRAWN, org_id, org_id, cohort_id, org_id, cohort_id, org_id, org_id],
+        [WITHDRAWN, WITHDRAWN, org_id, org_id, cohort_id, org_id, cohort_id, org_id, org_id]
+        + [cohort_id],
     )
     if rows[0][0] is None:  # the counts' one row, and no cohort beside it
         raise Cohort.DoesNotExist(f"No cohort {cohort_id} in the organisation.")
@@ -649,6 +651,7 @@ def learner_page(
         [org_id, WITHDRAWN, org_id, org_id, WITHDRAWN, org_id, org_id, cohort.pk, *params]
         + [LEARNERS_PER_PAGE, (page.number - 1) * LEARNERS_PER_PAGE, org_id, period],
     )
+    labels = {status: str(label) for status, label in _STATUS_LABELS.items()}  # once a page
     page.object_list = [  # type: ignore[assignment]
         LearnerRow(
             enrollment_id=pk,
@@ -657,7 +660,7 @@ def learner_page(
             email=email,
             team=team or "",
             status=status,
-            status_label=str(_STATUS_LABELS.get(status, status)),
+            status_label=labels.get(status, status),
             version=version,
             steps_done=(withdrawn_done or 0) if status == WITHDRAWN else done,
             steps_total=(withdrawn_total or 0) if status == WITHDRAWN else total,

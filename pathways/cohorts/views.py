@@ -14,6 +14,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
@@ -127,8 +128,7 @@ def _learner_table(
     uncounted = f'<span class="muted">{escape(_("not counted yet"))}</span>'
     not_started = f'<span class="badge badge--locked">{escape(_("Not started"))}</span>'
     withdraw_word = escape(_("Withdraw"))
-    # The ``relative_time`` filter's markup with one "now" and one time zone for the page.
-    now, zone = timezone.now(), timezone.get_current_timezone()
+    moment = _Moments()
     overdue_badges: dict[int, str] = {}
     html = []
     for lp in rows:
@@ -181,20 +181,32 @@ def _learner_table(
             f"        <td>{escape(lp.team) if lp.team else '—'}</td>\n"
             f"        <td>{progress}</td>\n"
             f"        <td>{overdue_cell}</td>\n"
-            f"        <td>{_moment(lp.last_activity, now, zone) if lp.last_activity else '—'}</td>\n"
+            f"        <td>{moment(lp.last_activity) if lp.last_activity else '—'}</td>\n"
             f"        <td>{action}</td>\n"
             "      </tr>\n    "
         )
     return SafeString("".join(html))
 
 
-def _moment(value: dt.datetime, now: dt.datetime, zone: dt.tzinfo) -> str:
-    """What ``{{ value|relative_time }}`` writes, for a given now and time zone."""
-    return (
-        f'<time datetime="{value.astimezone(zone).isoformat(timespec="seconds")}"'
-        f' title="{escape(words.long_datetime(value, zone))}">'
-        f"{escape(words.relative_time(value, now, zone))}</time>"
-    )
+class _Moments:
+    """What ``{{ value|relative_time }}`` writes, for one now and time zone (a page's): the
+    day and month names of ``relative_dates.long_datetime`` translated once, not per row."""
+
+    def __init__(self) -> None:
+        self.now, self.zone = timezone.now(), timezone.get_current_timezone()
+        self.days = [str(day) for _n, day in sorted(WEEKDAYS_ABBR.items())]
+        self.months = {n: str(month).title() for n, month in MONTHS_3.items()}
+
+    def __call__(self, value: dt.datetime) -> str:
+        local = value.astimezone(self.zone)
+        exact = (
+            f"{self.days[local.weekday()]} {local.day} {self.months[local.month]} "
+            f"{local.year:04d}, {local.hour:02d}:{local.minute:02d}"
+        )
+        return (
+            f'<time datetime="{local.isoformat(timespec="seconds")}" title="{escape(exact)}">'
+            f"{escape(words.relative_time(value, self.now, self.zone))}</time>"
+        )
 
 
 @role_required("admin")
