@@ -395,13 +395,15 @@ def cohort_page(cohort_id: int) -> tuple[CohortOverview, dt.date | None, Reminde
         reminded,
         reminder_sent_at,
     ) = rows[0]
+    start = date_of(start_date)
+    assert start is not None  # a cohort's start date is required
     # A model instance from the row, no query: the page and its download read its fields.
     cohort = Cohort(
         id=pk,
         organization_id=org_id,
         name=name,
         version_id=version_id,
-        start_date=date_of(start_date),
+        start_date=start,
         end_date=date_of(end_date),
         status=status,
         created_at=moment_of(created_at),
