@@ -13,7 +13,7 @@ from measurement.services import do_rollup_progress
 from organizations.models import Membership, User
 from organizations.tenancy import tenant_context
 from pathways.cohorts.queries import LEARNERS_PER_PAGE
-from pathways.models import Enrollment, StepCompletion
+from pathways.models import Enrollment, PathwayVersion, StepCompletion
 from tests.conftest import count_queries, enroll, make_member, make_pathway
 
 
@@ -235,12 +235,24 @@ def test_the_rows_show_each_kind_of_learner_escaped_and_searches_take_wildcards_
         Enrollment.objects.filter(learner__user__email="l0001@acme-t.example").update(
             status=Enrollment.Status.WITHDRAWN
         )
+        moved_to = PathwayVersion.objects.create(
+            pathway=fixture.version.pathway, number=2, status=PathwayVersion.Status.PUBLISHED
+        )
+        Enrollment.objects.filter(learner__user__email="l0000@acme-t.example").update(
+            version=moved_to
+        )
     late = make_member(org_a, "late_one@acme.example", is_learner=True)
     enroll(org_a, fixture, late)
     _learners(org_b, make_pathway(org_b, name="Globex path"), 0, 2)
     client.force_login(admin_a.user)
     page = client.get(_url(org_a, fixture)).content.decode()
     assert "Ann &lt;b&gt;100%&lt;/b&gt;" in page and "<b>100%" not in page
+    # Only the learner following another version than the cohort's has its badge.
+    assert page.count('<span class="badge badge--draft">v') == 1
+    assert (
+        '<span class="muted">l0000@acme-t.example</span> <span class="badge badge--draft">v2'
+        in page
+    )
     assert "<td>Ops &lt;&amp;&gt; Co</td>" in page
     assert 'aria-label="Progress of Ann &lt;b&gt;100%&lt;/b&gt;"' in page
     assert '<span class="visually-hidden"> Ann &lt;b&gt;100%&lt;/b&gt;</span>' in page
