@@ -7,11 +7,12 @@ is overdue when its ``due_offset_days`` have passed since the cohort start and i
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
@@ -19,8 +20,6 @@ from django.db.models import (
     Case,
     Count,
     Exists,
-    F,
-    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -30,23 +29,20 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from measurement.models import CohortProgressRollup, LearnerProgressRollup
-from organizations.models import Membership, Role, Team
-from organizations.tenancy import current_org_id
+from measurement.models import LearnerProgressRollup
+from measurement.queries import CohortHealth, ProgrammeHealth
+from organizations.models import Membership, Role
+from organizations.raw_queries import date_of, fetch_rows, moment_of, tenant_id
 from pathways.models import (
     Cohort,
     CohortCoach,
     CohortSponsor,
     Enrollment,
-    OverdueReminder,
     PathwayVersion,
     Step,
     StepCompletion,
 )
 from pathways.queries import enrollment_views, enrollments_in_progress
-
-if TYPE_CHECKING:
-    from measurement.queries import CohortHealth
 
 LEARNERS_PER_PAGE = 50
 WITHDRAWN = Enrollment.Status.WITHDRAWN
@@ -278,76 +274,176 @@ def _or_none(period: dt.date | None) -> dt.date:
     return period or dt.date.min
 
 
-def _latest_period() -> dt.date | None:
-    """The latest progress roll-up period of the organisation (1 query, an index's last entry)."""
-    return LearnerProgressRollup.objects.aggregate(period=Max("period"))["period"]
+# The cohort page's header in one statement: its enrolments counted in one pass (deactivated
+# people's current enrolments found from the few of them, the partial index
+# ``membership_inactive``) and beside them (outer joins, so the counting runs once) the cohort,
+# its pathway, the organisation's latest roll-up period, the cohort's row of that
+# period and its latest reminder to overdue learners. Written as SQL text: the page is read
+# often and compiling querysets cost more than the database's work.
+_OVERVIEW_SQL = """
+SELECT c.id, c.name, c.version_id, c.start_date, c.end_date, c.status, c.created_at, v.number,
+    p.name, n.enrolments, n.current_, n.current_inactive, latest.period,
+    r.counted, r.not_started, r.learners_overdue, r.computed_at, r.steps_done, r.steps_total,
+    r.steps_overdue, o.local_date, o.recipients, o.sent_at
+FROM (
+    SELECT COUNT(*) AS enrolments,
+        COUNT(CASE WHEN e.status <> %s THEN 1 END) AS current_,
+        COUNT(CASE WHEN e.status <> %s AND e.learner_id IN (
+            SELECT m.id FROM organizations_membership m
+            WHERE m.organization_id = %s AND NOT m.is_active) THEN 1 END) AS current_inactive
+    FROM pathways_enrollment e WHERE e.organization_id = %s AND e.cohort_id = %s
+) n
+LEFT JOIN pathways_cohort c ON c.organization_id = %s AND c.id = %s
+LEFT JOIN pathways_pathwayversion v ON v.id = c.version_id
+LEFT JOIN pathways_pathway p ON p.id = v.pathway_id
+LEFT JOIN (
+    SELECT MAX(lr.period) AS period FROM measurement_learnerprogressrollup lr
+    WHERE lr.organization_id = %s
+) latest ON 1 = 1
+LEFT JOIN measurement_cohortprogressrollup r
+    ON r.organization_id = c.organization_id AND r.period = latest.period AND r.cohort_id = c.id
+LEFT JOIN (
+    SELECT o.local_date, {recipients} AS recipients, o.sent_at
+    FROM pathways_overduereminder o WHERE o.organization_id = %s AND o.cohort_id = %s
+    ORDER BY o.local_date DESC, o.id DESC LIMIT 1
+) o ON 1 = 1
+"""
+
+# The cohort's coaches and sponsors (with ``cohort_id``; none for 0) and the forms' choices:
+# the organisation's teams, its members' distinct functions (each found from the previous one
+# by one step of the index ``membership_org_function``, a loose index scan: a few functions
+# cost a few index probes, not a read of every membership) and its active coaches and
+# sponsors, in one statement. Rows: (kind, id, text, e-mail, is coach, is sponsor).
+_CHOICES_SQL = """
+WITH RECURSIVE f (name) AS (
+    SELECT MIN(function) FROM organizations_membership WHERE organization_id = %s AND function > ''
+    UNION ALL
+    SELECT (SELECT MIN(m.function) FROM organizations_membership m
+            WHERE m.organization_id = %s AND m.function > f.name)
+    FROM f WHERE f.name IS NOT NULL
+)
+SELECT 1 AS kind, t.id, t.name, '' AS email, 0 AS coach, 0 AS sponsor
+FROM organizations_team t WHERE t.organization_id = %s
+UNION ALL
+SELECT 2, 0, f.name, '', 0, 0 FROM f WHERE f.name IS NOT NULL
+UNION ALL
+SELECT 3, m.id, u.full_name, u.email, CASE WHEN m.is_coach THEN 1 ELSE 0 END,
+    CASE WHEN m.is_sponsor THEN 1 ELSE 0 END
+FROM organizations_membership m JOIN organizations_user u ON u.id = m.user_id
+WHERE m.organization_id = %s AND m.is_active AND (m.is_coach OR m.is_sponsor)
+UNION ALL
+SELECT 4, cc.membership_id, u.full_name, u.email, 1, 0
+FROM pathways_cohortcoach cc
+JOIN organizations_membership m ON m.id = cc.membership_id
+JOIN organizations_user u ON u.id = m.user_id
+WHERE cc.organization_id = %s AND cc.cohort_id = %s
+UNION ALL
+SELECT 5, cs.membership_id, u.full_name, u.email, 0, 1
+FROM pathways_cohortsponsor cs
+JOIN organizations_membership m ON m.id = cs.membership_id
+JOIN organizations_user u ON u.id = m.user_id
+WHERE cs.organization_id = %s AND cs.cohort_id = %s
+ORDER BY 1, 3, 4, 2
+"""
 
 
-def _staff(cohort: Cohort, model: type[CohortCoach] | type[CohortSponsor]) -> list[StaffMember]:
-    return [
-        StaffMember(
-            link.membership_id,
-            link.membership.user.full_name or link.membership.user.email,
-            link.membership.user.email,
+def _recipients_count() -> str:
+    """The SQL of the number of learners a reminder went to (its ``recipients`` list)."""
+    if connection.vendor == "postgresql":
+        return "jsonb_array_length(o.recipients)"
+    return "json_array_length(o.recipients)"
+
+
+def cohort_page(cohort_id: int) -> tuple[CohortOverview, dt.date | None, ReminderSent | None]:
+    """The cohort page's header: the cohort with its counts and progress as of the latest
+    roll-up (as ``cohort_overview``, without its staff, whom ``cohort_choices_and_staff``
+    reads), that roll-up's period and the cohort's latest reminder to overdue learners
+    (1 query, whatever the number of learners).
+
+    Raises ``Cohort.DoesNotExist`` for an id outside the organisation.
+    """
+    org_id = tenant_id()
+    rows = fetch_rows(
+        _OVERVIEW_SQL.format(recipients=_recipients_count()),
+        [WITHDRAWN, WITHDRAWN, org_id, org_id, cohort_id, org_id, cohort_id, org_id, org_id]
+        + [cohort_id],
+    )
+    if rows[0][0] is None:  # the counts' one row, and no cohort beside it
+        raise Cohort.DoesNotExist(f"No cohort {cohort_id} in the organisation.")
+    (
+        pk,
+        name,
+        version_id,
+        start_date,
+        end_date,
+        status,
+        created_at,
+        version,
+        pathway,
+        enrolments,
+        current,
+        current_inactive,
+        period,
+        counted,
+        not_started,
+        learners_overdue,
+        computed_at,
+        steps_done,
+        steps_total,
+        steps_overdue,
+        reminded_on,
+        reminded,
+        reminder_sent_at,
+    ) = rows[0]
+    start = date_of(start_date)
+    assert start is not None  # a cohort's start date is required
+    # A model instance from the row, no query: the page and its download read its fields.
+    cohort = Cohort(
+        id=pk,
+        organization_id=org_id,
+        name=name,
+        version_id=version_id,
+        start_date=start,
+        end_date=date_of(end_date),
+        status=status,
+        created_at=moment_of(created_at),
+    )
+    overview = CohortOverview(
+        cohort=cohort,
+        pathway=pathway,
+        version=version,
+        coaches=[],
+        sponsors=[],
+        enrolments=enrolments,
+        active=current - current_inactive,
+        withdrawn=enrolments - current,
+        counted=counted or 0,
+        not_started=not_started or 0,
+        overdue_steps=steps_overdue or 0,
+        learners_overdue=learners_overdue or 0,
+        steps_done=steps_done or 0,
+        steps_possible=steps_total or 0,
+        as_of=moment_of(computed_at) if computed_at is not None else None,
+    )
+    reminder = None
+    if reminded_on is not None:
+        reminder = ReminderSent(
+            local_date=date_of(reminded_on),  # type: ignore[arg-type]
+            learners=reminded or 0,
+            sent_at=moment_of(reminder_sent_at) if reminder_sent_at is not None else None,
         )
-        for link in model.objects.filter(cohort=cohort)
-        .select_related("membership__user")
-        .order_by("membership__user__full_name")
-    ]
+    return overview, date_of(period), reminder
 
 
 def cohort_overview(cohort_id: int) -> tuple[CohortOverview, dt.date | None]:
     """The cohort, its staff, its enrolment counts and its progress from the latest roll-up,
-    and that roll-up's period (6 queries, whatever the number of learners).
+    and that roll-up's period (2 queries, whatever the number of learners).
 
     Raises ``Cohort.DoesNotExist`` for an id outside the organisation.
     """
-    cohort = Cohort.objects.select_related("version__pathway").get(pk=cohort_id)
-    # Counted on the enrolments alone; the deactivated people's current enrolments are found
-    # from the few of them (the partial index ``membership_inactive``) and subtracted.
-    inactive = Membership.objects.filter(is_active=False).values("pk")
-    enrolled = Enrollment.objects.filter(cohort=cohort).aggregate(
-        enrolments=Count("id"),
-        current=Count("id", filter=~Q(status=WITHDRAWN)),
-        current_inactive=Count("id", filter=~Q(status=WITHDRAWN) & Q(learner_id__in=inactive)),
-        withdrawn=Count("id", filter=Q(status=WITHDRAWN)),
-    )
-    period = _latest_period()
-    figures: dict[str, Any] = {}
-    if period is not None:
-        # The cohort's one row of the period, kept by the roll-up from its learners' rows.
-        figures = dict(
-            CohortProgressRollup.objects.filter(period=_or_none(period), cohort=cohort)
-            .values(
-                "counted",
-                "not_started",
-                "learners_overdue",
-                "computed_at",
-                done=F("steps_done"),
-                total=F("steps_total"),
-                overdue=F("steps_overdue"),
-            )
-            .first()
-            or {}
-        )
-    overview = CohortOverview(
-        cohort=cohort,
-        pathway=cohort.version.pathway.name,
-        version=cohort.version.number,
-        coaches=_staff(cohort, CohortCoach),
-        sponsors=_staff(cohort, CohortSponsor),
-        enrolments=enrolled["enrolments"],
-        active=enrolled["current"] - enrolled["current_inactive"],
-        withdrawn=enrolled["withdrawn"],
-        counted=figures.get("counted") or 0,
-        not_started=figures.get("not_started") or 0,
-        overdue_steps=figures.get("overdue") or 0,
-        learners_overdue=figures.get("learners_overdue") or 0,
-        steps_done=figures.get("done") or 0,
-        steps_possible=figures.get("total") or 0,
-        as_of=figures.get("computed_at"),
-    )
-    return overview, period
+    overview, period, _reminder = cohort_page(cohort_id)
+    _choices, coaches, sponsors = cohort_choices_and_staff(cohort_id)
+    return dataclasses.replace(overview, coaches=coaches, sponsors=sponsors), period
 
 
 def _rollup(period: dt.date | None, field: str) -> Subquery:
@@ -451,6 +547,86 @@ def _learner_row(e: Any) -> LearnerRow:
     )
 
 
+# One page of a cohort's enrolments in the page's order (the learner's name, e-mail and id):
+# chosen first (``{where}``: the view's filters and the search), then their people, roll-up
+# figures, last step done and, for a withdrawn learner, the steps of their version done before
+# leaving, for the page's rows only.
+_LEARNER_PAGE_SQL = """
+SELECT p.id, p.learner_id, p.full_name, p.email, t.name, p.status, v.number,
+    r.steps_done, r.steps_total, r.steps_overdue,
+    (SELECT MAX(sc.completed_at) FROM pathways_stepcompletion sc
+     WHERE sc.organization_id = %s AND sc.enrollment_id = p.id),
+    CASE WHEN p.status = %s THEN (
+        SELECT COUNT(*) FROM pathways_stepcompletion sc
+        WHERE sc.organization_id = %s AND sc.enrollment_id = p.id AND sc.step_key IN (
+            SELECT s.key FROM pathways_step s
+            WHERE s.organization_id = %s AND s.version_id = p.version_id)) END,
+    CASE WHEN p.status = %s THEN (
+        SELECT COUNT(*) FROM pathways_step s
+        WHERE s.organization_id = %s AND s.version_id = p.version_id) END
+FROM (
+    SELECT e.id, e.learner_id, e.status, e.version_id, m.team_id, u.full_name, u.email,
+        u.id AS user_id
+    FROM pathways_enrollment e
+    JOIN organizations_membership m ON m.id = e.learner_id
+    JOIN organizations_user u ON u.id = m.user_id
+    WHERE e.organization_id = %s AND e.cohort_id = %s{where}
+    ORDER BY u.full_name, u.email, u.id LIMIT %s OFFSET %s
+) p
+JOIN pathways_pathwayversion v ON v.id = p.version_id
+LEFT JOIN organizations_team t ON t.id = p.team_id
+LEFT JOIN measurement_learnerprogressrollup r
+    ON r.organization_id = %s AND r.enrollment_id = p.id AND r.period = %s
+ORDER BY p.full_name, p.email, p.user_id
+"""
+_LEARNER_COUNT_SQL = """
+SELECT COUNT(*) FROM pathways_enrollment e
+JOIN organizations_membership m ON m.id = e.learner_id
+JOIN organizations_user u ON u.id = m.user_id
+WHERE e.organization_id = %s AND e.cohort_id = %s{where}
+"""
+_COUNTED_SQL = """ AND e.status <> %s AND e.id IN (SELECT lr.enrollment_id
+    FROM measurement_learnerprogressrollup lr
+    WHERE lr.organization_id = %s AND lr.period = %s AND lr.cohort_id = %s AND {figure})"""
+_NOT_STARTED_SQL = _COUNTED_SQL.format(figure="lr.steps_done = 0")
+_OVERDUE_SQL = _COUNTED_SQL.format(figure="lr.steps_overdue > 0")
+
+
+def _view_filter(
+    org_id: int, cohort_id: int, period: dt.date | None, show: str, q: str
+) -> tuple[str, list[Any]]:
+    """The SQL (``AND …``) and parameters that keep the enrolments of the view ``show`` whose
+    learner's name or e-mail contains ``q`` (what ``_chosen_rows`` filters)."""
+    where, params = "", []
+    if show in ("not_started", "overdue"):
+        where += _NOT_STARTED_SQL if show == "not_started" else _OVERDUE_SQL
+        params += [WITHDRAWN, org_id, period, cohort_id]
+    elif show == "withdrawn":
+        where += " AND e.status = %s"
+        params.append(WITHDRAWN)
+    q = q.strip()
+    if q:
+        # Django's ``icontains``: the pattern's own wildcards escaped, capitals ignored.
+        pattern = f"%{connection.ops.prep_for_like_query(q)}%"
+        where += (
+            " AND (UPPER(u.full_name) LIKE UPPER(%s) ESCAPE '\\'"
+            " OR UPPER(u.email) LIKE UPPER(%s) ESCAPE '\\')"
+        )
+        params += [pattern, pattern]
+    return where, params
+
+
+class _Unread(list[Any]):
+    """The paginator's object list when the page's rows are read apart: it has the count."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__()
+        self.total = count
+
+    def count(self, *args: Any) -> int:  # type: ignore[override]
+        return self.total
+
+
 def learner_page(
     cohort: Cohort,
     period: dt.date | None,
@@ -462,19 +638,53 @@ def learner_page(
     """One page of the cohort's learners in the view ``show`` matching the search ``q``, each a
     ``LearnerRow`` (2 queries: the count and the page). Given the cohort's ``overview``, the
     unsearched "all" and "withdrawn" views take their count from it (1 query: the page)."""
-    paginator = Paginator(_chosen_rows(cohort, period, show, q), LEARNERS_PER_PAGE)
+    org_id = tenant_id()
+    where, params = _view_filter(org_id, cohort.pk, period, show, q)
     if overview is not None and not q.strip() and show in ("all", "withdrawn"):
         # The overview has just counted these enrolments (the same filter, no search).
-        paginator.count = overview.enrolments if show == "all" else overview.withdrawn
-    page = paginator.get_page(page_number)
-    if page.number == 1:
-        rows = _with_figures(paginator.object_list, period)[:LEARNERS_PER_PAGE]  # type: ignore[arg-type]
+        count = overview.enrolments if show == "all" else overview.withdrawn
     else:
-        # A later page's enrolments are chosen in a subquery, so the figures are worked out for
-        # its rows only, not for the rows skipped to get there (still one query).
-        chosen = page.object_list.values("pk")  # type: ignore[attr-defined]
-        rows = _with_figures(Enrollment.objects.filter(pk__in=chosen), period)
-    page.object_list = [_learner_row(e) for e in rows]  # type: ignore[assignment]
+        [(count,)] = fetch_rows(
+            _LEARNER_COUNT_SQL.format(where=where), [org_id, cohort.pk, *params]
+        )
+    page = Paginator(_Unread(count), LEARNERS_PER_PAGE).get_page(page_number)
+    rows = fetch_rows(
+        _LEARNER_PAGE_SQL.format(where=where),
+        [org_id, WITHDRAWN, org_id, org_id, WITHDRAWN, org_id, org_id, cohort.pk, *params]
+        + [LEARNERS_PER_PAGE, (page.number - 1) * LEARNERS_PER_PAGE, org_id, period],
+    )
+    labels = {status: str(label) for status, label in _STATUS_LABELS.items()}  # once a page
+    page.object_list = [  # type: ignore[assignment]
+        LearnerRow(
+            enrollment_id=pk,
+            membership_id=membership_id,
+            name=full_name or email,
+            email=email,
+            team=team or "",
+            status=status,
+            status_label=labels.get(status, status),
+            version=version,
+            steps_done=(withdrawn_done or 0) if status == WITHDRAWN else done,
+            steps_total=(withdrawn_total or 0) if status == WITHDRAWN else total,
+            steps_overdue=0 if status == WITHDRAWN else (overdue or 0),
+            last_activity=moment_of(last) if last is not None else None,
+        )
+        for (
+            pk,
+            membership_id,
+            full_name,
+            email,
+            team,
+            status,
+            version,
+            done,
+            total,
+            overdue,
+            last,
+            withdrawn_done,
+            withdrawn_total,
+        ) in rows
+    ]
     return page
 
 
@@ -487,18 +697,85 @@ class ReminderSent:
     sent_at: dt.datetime | None  # None while its e-mails are on their way
 
 
-def last_overdue_reminder(cohort_id: int) -> ReminderSent | None:
-    """The cohort's latest reminder to overdue learners, if any (1 query)."""
-    reminder = (
-        OverdueReminder.objects.filter(cohort_id=cohort_id).order_by("-local_date", "-id").first()
+# The cohorts list: each cohort with its pathway, its current enrolments less those of
+# deactivated people (each counted in its own subquery, an index range per cohort; the
+# deactivated found from the few of them, the partial index ``membership_inactive``) and its
+# row of the latest cohort roll-up period: ``measurement.queries.programme_health`` as SQL text.
+_COHORT_LIST_SQL = """
+SELECT c.id, c.name, p.name, v.number, c.start_date, c.end_date, c.status,
+    (SELECT COUNT(*) FROM pathways_enrollment e
+     WHERE e.organization_id = %s AND e.cohort_id = c.id AND e.status <> %s),
+    (SELECT COUNT(*) FROM pathways_enrollment e
+     WHERE e.organization_id = %s AND e.cohort_id = c.id AND e.status <> %s
+        AND e.learner_id IN (SELECT m.id FROM organizations_membership m
+                             WHERE m.organization_id = %s AND NOT m.is_active)),
+    latest.period, r.counted, r.not_started, r.steps_done, r.steps_total, r.steps_overdue,
+    r.learners_overdue, r.computed_at
+FROM pathways_cohort c
+JOIN pathways_pathwayversion v ON v.id = c.version_id
+JOIN pathways_pathway p ON p.id = v.pathway_id
+LEFT JOIN (
+    SELECT MAX(cr.period) AS period FROM measurement_cohortprogressrollup cr
+    WHERE cr.organization_id = %s
+) latest ON 1 = 1
+LEFT JOIN measurement_cohortprogressrollup r
+    ON r.organization_id = %s AND r.period = latest.period AND r.cohort_id = c.id
+WHERE c.organization_id = %s
+ORDER BY c.start_date DESC, c.name
+"""
+
+
+def cohort_list_health() -> ProgrammeHealth:
+    """What ``programme_health`` returns (each cohort's size, progress, overdue steps and
+    learners not started), read in 1 query whatever the number of cohorts and learners."""
+    org_id = tenant_id()
+    rows = fetch_rows(
+        _COHORT_LIST_SQL, [org_id, WITHDRAWN, org_id, WITHDRAWN, org_id, org_id, org_id, org_id]
     )
-    if reminder is None:
-        return None
-    return ReminderSent(
-        local_date=reminder.local_date,
-        learners=len(reminder.recipients),
-        sent_at=reminder.sent_at,
-    )
+    statuses = dict(Cohort.Status.choices)
+    cohorts, period, computed_at = [], None, None
+    for (
+        pk,
+        name,
+        pathway,
+        version,
+        start_date,
+        end_date,
+        status,
+        current,
+        current_inactive,
+        latest,
+        counted,
+        not_started,
+        steps_done,
+        steps_total,
+        steps_overdue,
+        learners_overdue,
+        row_computed_at,
+    ) in rows:
+        period = date_of(latest)
+        if row_computed_at is not None:
+            moment = moment_of(row_computed_at)
+            computed_at = moment if computed_at is None or moment > computed_at else computed_at
+        cohorts.append(
+            CohortHealth(
+                id=pk,
+                name=name,
+                pathway=pathway,
+                version=version,
+                start_date=date_of(start_date),  # type: ignore[arg-type]
+                end_date=date_of(end_date),
+                status=str(statuses.get(status, status)),
+                learners=current - current_inactive,
+                counted=counted or 0,
+                not_started=not_started or 0,
+                steps_done=steps_done or 0,
+                steps_total=steps_total or 0,
+                overdue_steps=steps_overdue or 0,
+                learners_overdue=learners_overdue or 0,
+            )
+        )
+    return ProgrammeHealth(cohorts=cohorts, period=period, computed_at=computed_at)
 
 
 COHORT_EXPORT_HEADERS = (
@@ -585,50 +862,36 @@ class Choices:
     sponsors: list[tuple[int, str]]
 
 
-# The organisation's functions in order, each found from the previous one by one step of the
-# index ``membership_org_function`` (a loose index scan): a few functions cost a few index
-# probes, not a read of every membership.
-_FUNCTIONS_SQL = """
-WITH RECURSIVE f (name) AS (
-    SELECT MIN(function) FROM {membership} WHERE organization_id = %s AND function > ''
-    UNION ALL
-    SELECT (SELECT MIN(m.function) FROM {membership} m
-            WHERE m.organization_id = %s AND m.function > f.name)
-    FROM f WHERE f.name IS NOT NULL
-)
-SELECT name FROM f WHERE name IS NOT NULL
-"""
-
-
-def _functions() -> list[str]:
-    """The distinct non-empty functions of the organisation's members, in order (1 query)."""
-    org_id = current_org_id()
-    if org_id is None:
-        raise RuntimeError("The functions of an organisation are read in its context only.")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _FUNCTIONS_SQL.format(membership=Membership._meta.db_table), [org_id, org_id]
-        )
-        return [name for (name,) in cursor.fetchall()]
+def cohort_choices_and_staff(
+    cohort_id: int = 0,
+) -> tuple[Choices, list[StaffMember], list[StaffMember]]:
+    """Teams, functions, coaches and sponsors for the cohort page's forms, and the coaches and
+    sponsors of the cohort ``cohort_id`` (none for 0), by name (1 query)."""
+    org_id = tenant_id()
+    choices = Choices(teams=[], functions=[], coaches=[], sponsors=[])
+    coaches: list[StaffMember] = []
+    sponsors: list[StaffMember] = []
+    for kind, pk, text, email, coach, sponsor in fetch_rows(
+        _CHOICES_SQL, [org_id, org_id, org_id, org_id, org_id, cohort_id, org_id, cohort_id]
+    ):
+        if kind == 1:
+            choices.teams.append((pk, text))
+        elif kind == 2:
+            choices.functions.append(text)
+        elif kind == 3:
+            person = (pk, f"{text or email} ({email})")
+            if coach:
+                choices.coaches.append(person)
+            if sponsor:
+                choices.sponsors.append(person)
+        else:
+            (coaches if kind == 4 else sponsors).append(StaffMember(pk, text or email, email))
+    return choices, coaches, sponsors
 
 
 def cohort_choices() -> Choices:
-    """Teams, functions, coaches and sponsors for the cohort page's forms (4 queries)."""
-
-    def people(**role: bool) -> list[tuple[int, str]]:
-        return [
-            (pk, f"{name or email} ({email})")
-            for pk, name, email in Membership.objects.filter(is_active=True, **role)
-            .order_by("user__full_name", "user__email")
-            .values_list("pk", "user__full_name", "user__email")
-        ]
-
-    return Choices(
-        teams=list(Team.objects.order_by("name").values_list("pk", "name")),
-        functions=_functions(),
-        coaches=people(is_coach=True),
-        sponsors=people(is_sponsor=True),
-    )
+    """Teams, functions, coaches and sponsors for the cohort page's forms (1 query)."""
+    return cohort_choices_and_staff()[0]
 
 
 @dataclass

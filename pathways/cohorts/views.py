@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
+from html import escape  # the standard library's: Django's wraps it for lazy text, per call
 from typing import Any
 
 from django.contrib import messages
@@ -11,19 +13,20 @@ from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.html import escape, format_html
+from django.utils import timezone
+from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
+from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from measurement.queries import programme_health
+from organizations import relative_dates as words
 from organizations.exports import requested_format, tabular_response
 from organizations.http import TenantRequest
 from organizations.models import Membership
 from organizations.roles import role_required
-from organizations.templatetags.relative_dates import relative_time
 from pathways.cohorts import queries, services
 from pathways.cohorts.forms import AddLearnerForm, CohortForm, LearnerFilterForm, StaffForm
 from pathways.cohorts.queries import COHORT_EXPORT_HEADERS, cohort_export_rows
@@ -43,7 +46,7 @@ def _staff_forms(choices: queries.Choices, data: Any = None) -> dict[str, StaffF
 
 @role_required("admin")
 def cohort_list(request: TenantRequest, org_slug: str) -> HttpResponse:
-    health = programme_health()
+    health = queries.cohort_list_health()
     fmt = requested_format(request)
     if fmt is not None:
         rows = cohort_export_rows(health.cohorts)
@@ -106,10 +109,10 @@ def _url_with_id(name: str, *args: Any) -> tuple[str, str]:
 
 def _learner_table(
     request: TenantRequest, org_slug: str, cohort_id: int, version: int, rows: Iterable[Any]
-) -> list[dict[str, Any]]:
-    """The learners table's cells, worked out in Python once per page: the template joins
-    ready strings instead of resolving, translating and reversing in every row (what the
-    rows show is the template's before: the same words, links and forms)."""
+) -> SafeString:
+    """The learners table's rows as HTML, put together in Python once per page: a template
+    would resolve, translate and reverse in every row (the rows are what the template wrote:
+    the same words, links, forms and accessible names). Empty without rows."""
     person = _url_with_id("person_detail", org_slug)
     withdraw = _url_with_id("enrollment_withdraw", org_slug, cohort_id)
     csrf = format_html(
@@ -121,53 +124,95 @@ def _learner_table(
         "Withdraw %(name)s from this cohort? Their steps stop appearing on their home page; "
         "their progress is kept and comes back if you add them again."
     )
-    overdue_labels: dict[int, str] = {}
-    table = []
+    withdrawn_badge = f'<span class="badge badge--retired">{escape(_("Withdrawn"))}</span>'
+    uncounted = f'<span class="muted">{escape(_("not counted yet"))}</span>'
+    not_started = f'<span class="badge badge--locked">{escape(_("Not started"))}</span>'
+    withdraw_word = escape(_("Withdraw"))
+    moment = _Moments()
+    overdue_badges: dict[int, str] = {}
+    html = []
     for lp in rows:
         name = escape(lp.name)
-        overdue = lp.steps_overdue
-        if overdue and overdue not in overdue_labels:
-            overdue_labels[overdue] = escape(
-                ngettext("%(n)s step overdue", "%(n)s steps overdue", overdue) % {"n": overdue}
-            )
+        steps = escape(steps_of % {"done": lp.steps_done, "total": lp.steps_total})
         if lp.withdrawn:
-            kind = "withdrawn"
+            progress = (
+                f'{withdrawn_badge}\n          <span class="progress-label">{steps}</span>\n'
+                "          "
+            )
         elif not lp.counted:
-            kind = "uncounted"
-        elif lp.not_started:
-            kind = "not_started"
+            progress = f"{uncounted}\n          "
         else:
-            kind = "progress"
-        table.append(
-            {
-                "person_url": f"{person[0]}{lp.membership_id}{person[1]}",
-                "name": name,
-                "email": escape(lp.email),
-                "version": lp.version if lp.version != version else None,
-                "team": escape(lp.team) if lp.team else "—",
-                "kind": kind,
-                "steps": escape(steps_of % {"done": lp.steps_done, "total": lp.steps_total}),
-                "max": lp.steps_total or 1,
-                "value": lp.steps_done,
-                "done": lp.status == Enrollment.Status.COMPLETED,
-                "aria": escape(progress_of % {"name": lp.name}),
-                "overdue": overdue_labels[overdue] if overdue else "",
-                "last": relative_time(lp.last_activity) if lp.last_activity else "—",
-                "withdraw": None
-                if lp.withdrawn
-                else SafeString(
-                    f'<form method="post" action="{withdraw[0]}{lp.enrollment_id}{withdraw[1]}"'
-                    f' data-confirm="{escape(confirm % {"name": lp.name})}">{csrf}'
-                ),
-            }
+            if lp.not_started:
+                bar = not_started
+            else:
+                done = " progress--done" if lp.status == Enrollment.Status.COMPLETED else ""
+                bar = (
+                    f'<progress class="progress progress--small{done}"'
+                    f' max="{lp.steps_total or 1}" value="{lp.steps_done}"'
+                    f' aria-label="{escape(progress_of % {"name": lp.name})}"></progress>'
+                )
+            progress = f'{bar}\n          <span class="progress-label">{steps}</span>'
+        overdue = lp.steps_overdue
+        if not overdue:
+            overdue_cell = "—"
+        elif (overdue_cell := overdue_badges.get(overdue, "")) == "":
+            words = ngettext("%(n)s step overdue", "%(n)s steps overdue", overdue) % {"n": overdue}
+            overdue_cell = f'<span class="badge badge--overdue">{escape(words)}</span>'
+            overdue_badges[overdue] = overdue_cell
+        badge = (
+            f' <span class="badge badge--draft">v{lp.version}</span>'
+            if lp.version != version
+            else ""
         )
-    return table
+        action = (
+            ""
+            if lp.withdrawn
+            else (
+                f'<form method="post" action="{withdraw[0]}{lp.enrollment_id}{withdraw[1]}"'
+                f' data-confirm="{escape(confirm % {"name": lp.name})}">{csrf}'
+                f'<button class="btn btn--link btn--small" type="submit">{withdraw_word}'
+                f'<span class="visually-hidden"> {name}</span></button></form>'
+            )
+        )
+        html.append(
+            "\n      <tr>\n"
+            f'        <th scope="row"><a href="{person[0]}{lp.membership_id}{person[1]}">{name}</a>'
+            f'<br><span class="muted">{escape(lp.email)}</span>{badge}</th>\n'
+            f"        <td>{escape(lp.team) if lp.team else '—'}</td>\n"
+            f"        <td>{progress}</td>\n"
+            f"        <td>{overdue_cell}</td>\n"
+            f"        <td>{moment(lp.last_activity) if lp.last_activity else '—'}</td>\n"
+            f"        <td>{action}</td>\n"
+            "      </tr>\n    "
+        )
+    return SafeString("".join(html))
+
+
+class _Moments:
+    """What ``{{ value|relative_time }}`` writes, for one now and time zone (a page's): the
+    day and month names of ``relative_dates.long_datetime`` translated once, not per row."""
+
+    def __init__(self) -> None:
+        self.now, self.zone = timezone.now(), timezone.get_current_timezone()
+        self.days = [str(day) for _n, day in sorted(WEEKDAYS_ABBR.items())]
+        self.months = {n: str(month).title() for n, month in MONTHS_3.items()}
+
+    def __call__(self, value: dt.datetime) -> str:
+        local = value.astimezone(self.zone)
+        exact = (
+            f"{self.days[local.weekday()]} {local.day} {self.months[local.month]} "
+            f"{local.year:04d}, {local.hour:02d}:{local.minute:02d}"
+        )
+        return (
+            f'<time datetime="{local.isoformat(timespec="seconds")}" title="{escape(exact)}">'
+            f"{escape(words.relative_time(value, self.now, self.zone))}</time>"
+        )
 
 
 @role_required("admin")
 def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> HttpResponse:
     try:
-        overview, period = queries.cohort_overview(cohort_id)
+        overview, period, last_reminder = queries.cohort_page(cohort_id)
     except Cohort.DoesNotExist as exc:
         raise Http404 from exc
     show = request.GET.get("show", "all")
@@ -188,12 +233,6 @@ def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> Http
         "rows": _learner_table(
             request, org_slug, overview.cohort.pk, overview.version, page.object_list
         ),
-        "row_words": {
-            "withdrawn": _("Withdrawn"),
-            "uncounted": _("not counted yet"),
-            "not_started": _("Not started"),
-            "withdraw": _("Withdraw"),
-        },
         "show": show,
         "q": q,
         "query": urlencode({"show": show, "q": q} if q else {"show": show}),
@@ -207,15 +246,15 @@ def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> Http
     template = "pathways/cohorts/cohort_detail.html"
     if request.htmx:
         return render(request, f"{template}#learners", context)
-    choices = queries.cohort_choices()
+    choices, coaches, sponsors = queries.cohort_choices_and_staff(overview.cohort.pk)
     staff_forms = _staff_forms(choices)
     context |= {
         "add_form": AddLearnerForm(),
         "filter_form": LearnerFilterForm(choices=choices),
-        "last_reminder": queries.last_overdue_reminder(overview.cohort.pk),
+        "last_reminder": last_reminder,
         "staff_sections": [
-            ("coach", overview.coaches, staff_forms["coach"]),
-            ("sponsor", overview.sponsors, staff_forms["sponsor"]),
+            ("coach", coaches, staff_forms["coach"]),
+            ("sponsor", sponsors, staff_forms["sponsor"]),
         ],
     }
     return render(request, template, context)

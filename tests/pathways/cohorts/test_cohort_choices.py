@@ -1,11 +1,13 @@
-"""The cohort page's choices: the organisation's functions, each once, in order."""
+"""The cohort page's choices (the organisation's teams, functions, coaches and sponsors) and the
+cohort's own coaches and sponsors, read in one statement, each list in order."""
 
 from __future__ import annotations
 
-from organizations.models import Membership
+from organizations.models import Membership, Team
 from organizations.tenancy import tenant_context
-from pathways.cohorts.queries import cohort_choices
-from tests.conftest import count_queries, make_member
+from pathways.cohorts.queries import StaffMember, cohort_choices, cohort_choices_and_staff
+from pathways.models import CohortCoach, CohortSponsor
+from tests.conftest import count_queries, make_member, make_pathway
 
 
 def test_it_lists_each_function_of_the_organisation_once_in_order(org_a, org_b):
@@ -20,6 +22,41 @@ def test_it_lists_each_function_of_the_organisation_once_in_order(org_a, org_b):
         with count_queries() as ctx:
             choices = cohort_choices()
     assert choices.functions == ["Finance", "Operations", "Sales"]
-    assert len(ctx.app_queries) == 4
+    assert len(ctx.app_queries) == 1
     with tenant_context(org_b):
         assert cohort_choices().functions == ["Legal"]
+
+
+def test_it_reads_teams_people_and_the_cohorts_staff_in_one_statement(org_a, org_b):
+    fixture = make_pathway(org_a)
+    with tenant_context(org_a):
+        ops, board = Team.objects.create(name="Operations"), Team.objects.create(name="Board")
+    zoe = make_member(org_a, "zoe@a.example", is_coach=True, is_sponsor=True)
+    amy = make_member(org_a, "amy@a.example", is_coach=True)
+    ben = make_member(org_a, "ben@a.example", is_sponsor=True)
+    gone = make_member(org_a, "gone@a.example", is_coach=True, is_active=False)
+    make_member(org_a, "learner@a.example", is_learner=True)
+    other_fixture = make_pathway(org_b, name="Globex path")
+    stranger = make_member(org_b, "stranger@b.example", is_coach=True, is_sponsor=True)
+    with tenant_context(org_b):
+        Team.objects.create(name="Globex team")
+        CohortCoach.objects.create(cohort=other_fixture.cohort, membership=stranger)
+    with tenant_context(org_a):
+        CohortCoach.objects.create(cohort=fixture.cohort, membership=zoe)
+        CohortCoach.objects.create(cohort=fixture.cohort, membership=amy)
+        CohortSponsor.objects.create(cohort=fixture.cohort, membership=ben)
+        with count_queries() as ctx:
+            choices, coaches, sponsors = cohort_choices_and_staff(fixture.cohort.pk)
+        # Another organisation's cohort id finds no staff here (both walls).
+        _choices, foreign, _sponsors = cohort_choices_and_staff(other_fixture.cohort.pk)
+    assert len(ctx.app_queries) == 1
+    assert choices.teams == [(board.pk, "Board"), (ops.pk, "Operations")]
+    assert choices.coaches == [(amy.pk, "Amy (amy@a.example)"), (zoe.pk, "Zoe (zoe@a.example)")]
+    assert choices.sponsors == [(ben.pk, "Ben (ben@a.example)"), (zoe.pk, "Zoe (zoe@a.example)")]
+    assert gone.pk not in {pk for pk, _label in choices.coaches}
+    assert coaches == [
+        StaffMember(amy.pk, "Amy", "amy@a.example"),
+        StaffMember(zoe.pk, "Zoe", "zoe@a.example"),
+    ]
+    assert sponsors == [StaffMember(ben.pk, "Ben", "ben@a.example")]
+    assert foreign == []

@@ -13,7 +13,7 @@ from measurement.services import do_rollup_progress
 from organizations.models import Membership, User
 from organizations.tenancy import tenant_context
 from pathways.cohorts.queries import LEARNERS_PER_PAGE
-from pathways.models import Enrollment, StepCompletion
+from pathways.models import Enrollment, PathwayVersion, StepCompletion
 from tests.conftest import count_queries, enroll, make_member, make_pathway
 
 
@@ -216,3 +216,57 @@ def test_the_add_by_filter_form_lists_every_team_and_keeps_the_choice(
         _url(org_a, fixture, f"learners/add-matching/?team={teams[7].pk}")
     ).content.decode()
     assert f'<option value="{teams[7].pk}" selected>' in preview
+
+
+def test_the_rows_show_each_kind_of_learner_escaped_and_searches_take_wildcards_literally(
+    client, org_a, org_b, admin_a
+):
+    """The rows written in Python: a withdrawn learner keeps the steps they had done and has
+    no withdraw form, an uncounted one says so, names are escaped everywhere they appear, and a
+    search for ``%`` or ``_`` finds those characters, not everyone."""
+    from organizations.models import Team
+
+    fixture = make_pathway(org_a, n_steps=4)
+    _learners(org_a, fixture, 0, 2, done=2)
+    with tenant_context(org_a):
+        team = Team.objects.create(name="Ops <&> Co")
+        User.objects.filter(email="l0000@acme-t.example").update(full_name="Ann <b>100%</b>")
+        Membership.objects.filter(user__email="l0000@acme-t.example").update(team=team)
+        Enrollment.objects.filter(learner__user__email="l0001@acme-t.example").update(
+            status=Enrollment.Status.WITHDRAWN
+        )
+        moved_to = PathwayVersion.objects.create(
+            pathway=fixture.version.pathway, number=2, status=PathwayVersion.Status.PUBLISHED
+        )
+        Enrollment.objects.filter(learner__user__email="l0000@acme-t.example").update(
+            version=moved_to
+        )
+    late = make_member(org_a, "late_one@acme.example", is_learner=True)
+    enroll(org_a, fixture, late)
+    _learners(org_b, make_pathway(org_b, name="Globex path"), 0, 2)
+    client.force_login(admin_a.user)
+    page = client.get(_url(org_a, fixture)).content.decode()
+    assert "Ann &lt;b&gt;100%&lt;/b&gt;" in page and "<b>100%" not in page
+    # Only the learner following another version than the cohort's has its badge.
+    assert page.count('<span class="badge badge--draft">v') == 1
+    assert (
+        '<span class="muted">l0000@acme-t.example</span> <span class="badge badge--draft">v2'
+        in page
+    )
+    assert "<td>Ops &lt;&amp;&gt; Co</td>" in page
+    assert 'aria-label="Progress of Ann &lt;b&gt;100%&lt;/b&gt;"' in page
+    assert '<span class="visually-hidden"> Ann &lt;b&gt;100%&lt;/b&gt;</span>' in page
+    withdrawn = page.split("l0001@acme-t.example")[1].split("</tr>")[0]
+    assert '<span class="badge badge--retired">Withdrawn</span>' in withdrawn
+    assert "2 of 4 steps" in withdrawn and "/withdraw/" not in withdrawn
+    uncounted = page.split("late_one@acme.example")[1].split("</tr>")[0]
+    assert '<span class="muted">not counted yet</span>' in uncounted and "/withdraw/" in uncounted
+    assert page.count("/withdraw/") == 2
+    assert "globex" not in page.lower()
+    percent = client.get(_url(org_a, fixture, "?q=100%25")).content.decode()
+    assert "1 learner matches “100%”" in percent and "Ann &lt;b&gt;" in percent
+    underscore = client.get(_url(org_a, fixture, "?q=late_")).content.decode()
+    assert "1 learner matches “late_”" in underscore
+    assert "0 learners match" in client.get(_url(org_a, fixture, "?q=_x%25")).content.decode()
+    withdrawn_view = client.get(_url(org_a, fixture, "?show=withdrawn&q=L000")).content.decode()
+    assert "1 learner matches" in withdrawn_view and "l0001@" in withdrawn_view

@@ -1,0 +1,93 @@
+"""The cohort page's widgets written in Python give the HTML Django's templates give."""
+
+from __future__ import annotations
+
+import pytest
+from django import forms
+
+from pathways.cohorts.forms import (
+    FlatChoices,
+    LearnerFilterForm,
+    ListSelect,
+    PlainEmailInput,
+    PlainInput,
+    PlainSelect,
+    StaffForm,
+)
+from pathways.cohorts.queries import Choices
+
+ATTRS = [
+    {"id": "id_x"},
+    {"maxlength": "200", "required": True, "id": "id_x", "aria-describedby": "id_x_helptext"},
+    {"disabled": False, "data-note": 'a "quoted" <b>&</b>', "id": "id_x"},
+]
+
+
+@pytest.mark.parametrize("value", [None, "", "manager", 'a "b" <c> & d', 42])
+@pytest.mark.parametrize("attrs", ATTRS)
+def test_the_plain_inputs_write_what_djangos_inputs_write(value, attrs):
+    assert PlainInput().render("job_title", value, attrs) == forms.TextInput().render(
+        "job_title", value, attrs
+    )
+    assert PlainEmailInput().render("email", value, attrs) == forms.EmailInput().render(
+        "email", value, attrs
+    )
+
+
+@pytest.mark.parametrize("value", [None, "", "coach", "x<y>", ["coach"]])
+@pytest.mark.parametrize("attrs", ATTRS)
+def test_the_plain_select_writes_what_djangos_select_writes(value, attrs):
+    choices = [("", "Any"), ("admin", "HR admin"), ("coach", "Coach & <co>"), ("x<y>", "Odd")]
+    ours, django = PlainSelect(choices=choices), forms.Select(choices=choices)
+    assert ours.render("role", value, attrs) == django.render("role", value, attrs)
+
+
+def test_the_list_select_escapes_every_option_and_marks_the_chosen_one():
+    teams = FlatChoices([("", "Any"), (1, "Ops <&> Co"), (2, 'The "B" team'), (3, "Plain")])
+    html = ListSelect(choices=teams).render("team", 2, {"id": "id_team"})
+    assert html == (
+        '<select id="id_team" name="team"><option value="">Any</option>'
+        '<option value="1">Ops &lt;&amp;&gt; Co</option>'
+        '<option value="2" selected>The &quot;B&quot; team</option>'
+        '<option value="3">Plain</option></select>'
+    )
+    # Text values are escaped too; a label holding the separator used to escape them all at
+    # once is still escaped on its own.
+    functions = FlatChoices([("", "Any"), ("R&D", "R&D"), ("a\x00<b>", "a\x00<b>")])
+    html = ListSelect(choices=functions).render("function", "R&D", {})
+    assert '<option value="R&amp;D" selected>R&amp;D</option>' in html
+    assert '<option value="a\x00&lt;b&gt;">a\x00&lt;b&gt;</option>' in html
+
+
+def test_the_forms_validate_against_flat_choices():
+    choices = Choices(
+        teams=[(7, "Ops")], functions=["Sales"], coaches=[(3, "C (c@x)")], sponsors=[]
+    )
+    form = LearnerFilterForm({"team": "7", "function": "Sales", "role": "coach"}, choices=choices)
+    assert form.is_valid() and form.cleaned_data["team"] == 7
+    assert not LearnerFilterForm({"team": "8"}, choices=choices).is_valid()
+    assert not LearnerFilterForm({"function": "Legal"}, choices=choices).is_valid()
+    staff = StaffForm({"membership": "3"}, people=choices.coaches, label="Coach")
+    assert staff.is_valid() and staff.cleaned_data["membership"] == 3
+    assert not StaffForm({"membership": "4"}, people=choices.coaches, label="Coach").is_valid()
+
+
+@pytest.mark.parametrize("zone_name", ["UTC", "Europe/Paris", "America/Los_Angeles"])
+def test_the_rows_last_step_is_written_as_the_relative_time_filter_writes_it(zone_name):
+    """The learners' table writes "Last step done" itself, once per page's now and zone."""
+    import datetime as dt
+    import zoneinfo
+
+    from django.utils import timezone
+    from freezegun import freeze_time
+
+    from organizations.templatetags.relative_dates import relative_time
+    from pathways.cohorts.views import _Moments
+
+    now = dt.datetime(2026, 3, 29, 9, 0, tzinfo=dt.UTC)  # a DST change in Europe
+    moments = [now - dt.timedelta(seconds=s) for s in (5, 90, 3 * 3600, 30 * 3600, 9 * 86400)]
+    moments += [now - dt.timedelta(days=400), now + dt.timedelta(minutes=10)]
+    with freeze_time(now), timezone.override(zoneinfo.ZoneInfo(zone_name)):
+        written = _Moments()
+        for moment in moments:
+            assert written(moment) == relative_time(moment)
