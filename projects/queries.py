@@ -155,7 +155,8 @@ def _coached_cohorts(reader: Membership) -> QuerySet[Any]:
 
 
 def visible_projects(reader: Membership, role: str) -> QuerySet[Project]:
-    """The projects ``reader`` sees acting as ``role`` (no query runs until evaluated)."""
+    """The projects ``reader`` sees acting as ``role`` (no query runs until evaluated). The
+    lists write the same rule as SQL (``_visible_where``); the tests hold one to the other."""
     projects = Project.objects.all()
     if role == "admin" and reader.is_admin:
         return projects
