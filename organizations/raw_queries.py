@@ -74,6 +74,11 @@ def contains_param(text: str) -> str:
     return f"%{connection.ops.prep_for_like_query(text)}%"
 
 
+# A page number past any list's end (whose offset the database might not even take) is read
+# as this one, then corrected to the last page like any number past the end.
+_FAR_PAGE = 1_000_000
+
+
 def counted_page(
     read: Callable[[int, int], tuple[list[Any], int]], number: Any, per_page: int
 ) -> Page:
@@ -84,7 +89,7 @@ def counted_page(
     from django.core.paginator import Paginator
 
     try:
-        asked = max(int(number), 1)
+        asked = min(max(int(number), 1), _FAR_PAGE)
     except (TypeError, ValueError):
         asked = 1
     rows, total = read((asked - 1) * per_page, per_page)

@@ -92,7 +92,9 @@ def test_it_lists_each_page_as_the_models_say(worlds):
         assert last[a.engagements[1].pk].sessions == "1 / 6"
 
 
-@pytest.mark.parametrize("number", [1, 2, "2", 3, 999, 0, -1, "x", None, "1.5", ""])
+@pytest.mark.parametrize(
+    "number", [1, 2, "2", 3, 999, 0, -1, "99999999999999999999", "x", None, "1.5", ""]
+)
 def test_it_pages_as_djangos_paginator_does(worlds, number):
     a, _b = worlds
     _more_engagements(a, 30)
@@ -110,7 +112,9 @@ def test_it_pages_as_djangos_paginator_does(worlds, number):
             expected.has_next(),
         )
         # A page past the end or below 1 costs one more read (not a number reads page 1).
-        assert len(ctx.app_queries) == (2 if number in (3, 999, 0, -1) else 1)
+        assert len(ctx.app_queries) == (
+            2 if number in (3, 999, 0, -1, "99999999999999999999") else 1
+        )
 
 
 def test_an_empty_list_and_an_empty_search_count_nothing(org_a, org_b):
