@@ -121,6 +121,11 @@ class CoachingEngagement(TenantModel):
         indexes = [
             models.Index(fields=["organization", "coach"], name="engagement_coach"),
             models.Index(fields=["organization", "coachee"], name="engagement_coachee"),
+            # The admin's list, newest start first: a page reads its rows in this order and
+            # stops, whatever the number of engagements.
+            models.Index(
+                fields=["organization", "-starts_on", "id"], name="engagement_start_order"
+            ),
         ]
 
 

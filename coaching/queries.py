@@ -22,7 +22,7 @@ from django.db.models import (
     Sum,
     Window,
 )
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
@@ -46,7 +46,16 @@ from coaching.models import (
 from measurement.models import LearnerProgressRollup
 from measurement.services import period_for
 from organizations.models import Membership, Team
-from organizations.raw_queries import date_of, fetch_rows, moment_of, moment_param, tenant_id
+from organizations.raw_queries import (
+    contains_param,
+    contains_sql,
+    counted_page,
+    date_of,
+    fetch_rows,
+    moment_of,
+    moment_param,
+    tenant_id,
+)
 from organizations.tenancy import current_org
 from pathways.learning import next_actions
 from pathways.learning.next_actions import NextAction
@@ -1696,13 +1705,122 @@ def _engagements_matching(query: str) -> QuerySet[CoachingEngagement]:
     return qs
 
 
+@dataclass(frozen=True)
+class EngagementListRow:
+    """A row of the admin's list of engagements, each cell the text the page shows (the
+    template escapes it): names, cohort, contract, dates and focus, never what was said."""
+
+    id: int
+    coachee: str
+    coach: str
+    cohort: str  # "—" without a cohort
+    sessions: str  # held / contracted
+    dates: str  # starts – ends
+    focus: str  # the focus competencies, or "—"
+
+
+# The admin's list of engagements, read on every visit: written once as SQL, no queryset to
+# compile. The list's length (also on a page past its end), then a page of engagements (newest
+# start first, along ``engagement_start_order``) with their people and cohort, the sessions the
+# coachee attended with the coach, and one row per focus competency (in the framework's order).
+_ENGAGEMENT_LIST_SQL = """
+SELECT e.id, e.starts_on, e.ends_on, e.sessions_contracted, eu.full_name, eu.email,
+    cu.full_name, cu.email, eco.name,
+    (SELECT COUNT(*) FROM coaching_sessionparticipant hp
+        JOIN coaching_coachingsession hs ON hs.id = hp.session_id
+        WHERE hp.organization_id = %s AND hp.learner_id = e.coachee_id
+            AND hp.attendance = 'attended' AND hs.coach_id = e.coach_id AND hs.status = 'held'),
+    fc.name, t.n
+FROM (
+    SELECT COUNT(*) AS n FROM coaching_coachingengagement ne{search_join}
+    WHERE ne.organization_id = %s{search}
+) t
+LEFT JOIN (
+    SELECT ne.id, ne.coach_id, ne.coachee_id, ne.cohort_id, ne.starts_on, ne.ends_on,
+        ne.sessions_contracted
+    FROM coaching_coachingengagement ne{search_join}
+    WHERE ne.organization_id = %s{search}
+    ORDER BY ne.starts_on DESC, ne.id
+    LIMIT %s OFFSET %s
+) e ON 1 = 1
+LEFT JOIN organizations_membership em ON em.id = e.coachee_id
+LEFT JOIN organizations_user eu ON eu.id = em.user_id
+LEFT JOIN organizations_membership cm ON cm.id = e.coach_id
+LEFT JOIN organizations_user cu ON cu.id = cm.user_id
+LEFT JOIN pathways_cohort eco ON eco.id = e.cohort_id
+LEFT JOIN coaching_engagementfocus f ON f.organization_id = %s AND f.engagement_id = e.id
+LEFT JOIN competencies_competency fc ON fc.id = f.competency_id
+ORDER BY e.starts_on DESC, e.id, fc.position, fc.name
+"""
+# The search of the list (as ``_engagements_matching``): the coach's or coachee's name, or the
+# coachee's e-mail.
+_ENGAGEMENT_SEARCH_JOIN = """
+    JOIN organizations_membership nem ON nem.id = ne.coachee_id
+    JOIN organizations_user neu ON neu.id = nem.user_id
+    JOIN organizations_membership ncm ON ncm.id = ne.coach_id
+    JOIN organizations_user ncu ON ncu.id = ncm.user_id"""
+
+
+def _engagement_list_read(query: str) -> Callable[[int, int], tuple[list[EngagementListRow], int]]:
+    """``read(offset, limit)`` of the admin's list for the search ``query`` (one statement)."""
+    org = tenant_id()
+    search_join, search, search_params = "", "", []
+    if query:
+        search_join = _ENGAGEMENT_SEARCH_JOIN
+        search = (
+            f" AND ({contains_sql('ncu.full_name')} OR {contains_sql('neu.full_name')}"
+            f" OR {contains_sql('neu.email')})"
+        )
+        search_params = [contains_param(query)] * 3
+    sql = _ENGAGEMENT_LIST_SQL.format(search_join=search_join, search=search)
+
+    def read(offset: int, limit: int) -> tuple[list[EngagementListRow], int]:
+        rows = fetch_rows(sql, [org, org, *search_params, org, *search_params, limit, offset, org])
+        # One row without an engagement when the page is empty: the length alone.
+        return _engagement_list_rows([r for r in rows if r[0] is not None]), rows[0][11]
+
+    return read
+
+
+def _engagement_list_rows(rows: Sequence[tuple[Any, ...]]) -> list[EngagementListRow]:
+    """The ``EngagementListRow`` of ``_ENGAGEMENT_LIST_SQL``'s rows (one per focus; no query)."""
+    engagements: dict[int, tuple[tuple[Any, ...], list[str]]] = {}
+    for row in rows:
+        _first, focus = engagements.setdefault(row[0], (row, []))
+        if row[10] is not None:
+            focus.append(row[10])
+    days: dict[Any, str] = {}
+
+    def day(value: Any) -> str:
+        # The words of the template's ``date:"j M Y"``, formed once per date on the page.
+        if value not in days:
+            when = date_of(value)
+            assert when is not None  # both dates of an engagement are required
+            days[value] = dateformat.format(when, "j M Y")
+        return days[value]
+
+    return [
+        EngagementListRow(
+            id=pk,
+            coachee=_display_name(coachee_name, coachee_email),
+            coach=_display_name(coach_name, coach_email),
+            cohort=cohort or "—",
+            sessions=f"{held} / {contracted}",
+            dates=f"{day(starts_on)} – {day(ends_on)}",
+            focus=", ".join(focus) or "—",
+        )
+        for (
+            pk, starts_on, ends_on, contracted, coachee_name, coachee_email,
+            coach_name, coach_email, cohort, held, *_rest,
+        ), focus in engagements.values()
+    ]  # fmt: skip
+
+
 def engagement_page(page_number: str | int | None, query: str = "") -> Page:
-    """Admin list of engagements (names, cohort, contract, focus; no private text), a page at
-    a time, searchable by a name (4 queries: the count, the page's rows, their focus and their
-    sessions held)."""
-    page = Paginator(_engagements_matching(query), ENGAGEMENTS_PER_PAGE).get_page(page_number)
-    page.object_list = _engagement_rows(page.object_list)  # type: ignore[assignment,arg-type]
-    return page
+    """Admin list of engagements (``EngagementListRow``: names, cohort, contract, focus; no
+    private text), a page at a time, searchable by a name: one query, the page's rows with
+    the list's length; one more only for a page number the paginator corrects."""
+    return counted_page(_engagement_list_read(query), page_number, ENGAGEMENTS_PER_PAGE)
 
 
 ENGAGEMENT_EXPORT_HEADERS = (

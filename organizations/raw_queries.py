@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.utils import timezone
@@ -52,3 +52,51 @@ def moment_of(value: Any) -> dt.datetime:
     if not isinstance(value, dt.datetime):
         value = dt.datetime.fromisoformat(str(value))
     return value if timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)
+
+
+# Reads of a page of a list as SQL text (below): the search written as Django writes it, the
+# page cut as Django's paginator cuts it.
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from django.core.paginator import Page
+
+
+def contains_sql(column: str) -> str:
+    """``column`` contains the next parameter (``contains_param``), ignoring case, written as
+    the backend writes Django's ``icontains``: the same rows as the ORM's search."""
+    operator = connection.operators["icontains"]  # type: ignore[attr-defined]
+    return f"{connection.ops.lookup_cast('icontains') % column} {operator}"
+
+
+def contains_param(text: str) -> str:
+    """The parameter of ``contains_sql`` for ``text`` (its wildcards escaped, as Django does)."""
+    return f"%{connection.ops.prep_for_like_query(text)}%"
+
+
+# A page number past any list's end (whose offset the database might not even take) is read
+# as this one, then corrected to the last page like any number past the end.
+_FAR_PAGE = 1_000_000
+
+
+def counted_page(
+    read: Callable[[int, int], tuple[list[Any], int]], number: Any, per_page: int
+) -> Page:
+    """Page ``number`` of a list read by ``read(offset, limit)``, which returns that window's
+    rows and the list's length (also when the window is empty) from one statement. The page
+    asked for is read first; a number the paginator corrects (not a number, past the end,
+    below 1) costs one more read. The same page as ``Paginator.get_page`` gives."""
+    from django.core.paginator import Paginator
+
+    try:
+        asked = min(max(int(number), 1), _FAR_PAGE)
+    except (TypeError, ValueError):
+        asked = 1
+    rows, total = read((asked - 1) * per_page, per_page)
+    # A paginator over a range of the list's length counts nothing and corrects the number
+    # as it would for the list itself.
+    page = Paginator(range(total), per_page).get_page(number)
+    if page.number != asked:
+        rows, total = read((page.number - 1) * per_page, per_page)
+    page.object_list = rows  # type: ignore[assignment]
+    return page

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +25,14 @@ from django.utils.translation import gettext as _
 
 from measurement.anonymity import comments_are_shown, stakeholder_aggregate_is_shown
 from organizations.models import Membership
-from organizations.raw_queries import date_of, fetch_rows, tenant_id
+from organizations.raw_queries import (
+    contains_param,
+    contains_sql,
+    counted_page,
+    date_of,
+    fetch_rows,
+    tenant_id,
+)
 from organizations.tenancy import current_org
 from projects.models import (
     BenefitClaim,
@@ -148,7 +155,8 @@ def _coached_cohorts(reader: Membership) -> QuerySet[Any]:
 
 
 def visible_projects(reader: Membership, role: str) -> QuerySet[Project]:
-    """The projects ``reader`` sees acting as ``role`` (no query runs until evaluated)."""
+    """The projects ``reader`` sees acting as ``role`` (no query runs until evaluated). The
+    lists write the same rule as SQL (``_visible_where``); the tests hold one to the other."""
     projects = Project.objects.all()
     if role == "admin" and reader.is_admin:
         return projects
@@ -769,6 +777,182 @@ class ProjectListPage:
     waiting: int  # charters and sign-offs waiting for a sponsor (sponsor's list)
 
 
+# The lists of projects (every role's, the admin's per cohort), read on every visit: written
+# once as SQL, no queryset to compile. The list's length and how many wait for a sponsor (also
+# on a page past the end), then one page of projects ("waiting for the reader" first, as
+# ``_STATUS_ORDER``) with their cohort and sponsor, their milestone figures, latest status
+# update, stakeholder ratings and claims worked out for the page's projects only, and one row
+# per learner (in the order they joined). ``{where}`` is the reader's projects and the filters.
+_STATUS_RANK = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(_STATUS_ORDER))
+_PROJECT_LIST_SQL = f"""
+WITH page AS (
+    SELECT p.id, p.title, p.status, p.start_date, p.end_date, p.cohort_id, p.sponsor_id,
+        CASE p.status {_STATUS_RANK} END AS status_rank
+    FROM projects_project p
+    WHERE p.organization_id = %s{{where}}
+    ORDER BY status_rank, p.end_date, p.id
+    LIMIT %s OFFSET %s
+)
+SELECT p.id, p.title, p.status, p.start_date, p.end_date, pco.name, psu.full_name, psu.email,
+    ms.n, ms.on_time, ms.late, ms.at_risk, ms.due_soon, lu.rag, lu."on",
+    ra.people, ra.oq, ra.col, ra.com, cl.n, cl.confirmed, cl.pending, cl.confirmed_value,
+    lru.full_name, lru.email, t.n, t.waiting
+FROM (
+    SELECT COUNT(*) AS n,
+        SUM(CASE WHEN p.status IN ('submitted', 'closing') THEN 1 ELSE 0 END) AS waiting
+    FROM projects_project p
+    WHERE p.organization_id = %s{{where}}
+) t
+LEFT JOIN page p ON 1 = 1
+LEFT JOIN pathways_cohort pco ON pco.id = p.cohort_id
+LEFT JOIN organizations_membership psm ON psm.id = p.sponsor_id
+LEFT JOIN organizations_user psu ON psu.id = psm.user_id
+LEFT JOIN (
+    SELECT m.project_id, COUNT(*) AS n,
+        SUM(CASE WHEN m.done_on <= m.approved_on THEN 1 ELSE 0 END) AS on_time,
+        SUM(CASE WHEN m.done_on > m.approved_on
+            OR (m.done_on IS NULL AND m.approved_on < %s) THEN 1 ELSE 0 END) AS late,
+        SUM(CASE WHEN m.done_on IS NULL AND m.approved_on >= %s AND m.due_on > m.approved_on
+            THEN 1 ELSE 0 END) AS at_risk,
+        SUM(CASE WHEN m.approved_on IS NOT NULL AND m.done_on IS NULL AND m.due_on >= %s
+            AND m.due_on <= %s THEN 1 ELSE 0 END) AS due_soon
+    FROM projects_milestone m
+    WHERE m.organization_id = %s AND m.project_id IN (SELECT id FROM page)
+    GROUP BY m.project_id
+) ms ON ms.project_id = p.id
+LEFT JOIN (
+    SELECT u.project_id, u.rag, u."on",
+        ROW_NUMBER() OVER (PARTITION BY u.project_id ORDER BY u."on" DESC, u.id DESC) AS k
+    FROM projects_statusupdate u
+    WHERE u.organization_id = %s AND u.project_id IN (SELECT id FROM page)
+) lu ON lu.project_id = p.id AND lu.k = 1
+LEFT JOIN (
+    SELECT r.project_id, COUNT(DISTINCT rq.stakeholder_id) AS people,
+        AVG(r.outcome_quality) AS oq, AVG(r.collaboration) AS col, AVG(r.communication) AS com
+    FROM projects_stakeholderrating r
+    JOIN projects_ratingrequest rq ON rq.id = r.request_id
+    WHERE r.organization_id = %s AND r.project_id IN (SELECT id FROM page)
+    GROUP BY r.project_id
+) ra ON ra.project_id = p.id
+LEFT JOIN (
+    SELECT c.project_id, COUNT(*) AS n,
+        SUM(CASE WHEN c.status = 'confirmed' THEN 1 ELSE 0 END) AS confirmed,
+        SUM(CASE WHEN c.status = 'pending' THEN 1 ELSE 0 END) AS pending,
+        SUM(CASE WHEN c.status <> 'confirmed' THEN 0
+            WHEN c.adjusted_value < c.annual_value THEN c.adjusted_value
+            ELSE c.annual_value END) AS confirmed_value
+    FROM projects_benefitclaim c
+    WHERE c.organization_id = %s AND c.project_id IN (SELECT id FROM page)
+    GROUP BY c.project_id
+) cl ON cl.project_id = p.id
+LEFT JOIN projects_projectlearner pl ON pl.organization_id = %s AND pl.project_id = p.id
+LEFT JOIN organizations_membership lrm ON lrm.id = pl.learner_id
+LEFT JOIN organizations_user lru ON lru.id = lrm.user_id
+ORDER BY p.status_rank, p.end_date, p.id, pl.id
+"""  # noqa: S608 - fixed text
+# Late: an approved milestone done after its approved date, or open past it.
+_LATE_SQL = """
+    AND EXISTS (SELECT 1 FROM projects_milestone lm
+        WHERE lm.organization_id = p.organization_id AND lm.project_id = p.id
+            AND lm.approved_on IS NOT NULL
+            AND (lm.done_on > lm.approved_on OR (lm.done_on IS NULL AND lm.approved_on < %s)))"""
+
+
+def _visible_where(reader: Membership, role: str) -> tuple[str, list[Any]]:
+    """``visible_projects`` as SQL on ``projects_project p``: the condition and its parameters."""
+    org = tenant_id()
+    if role == "admin" and reader.is_admin:
+        return "", []
+    if role == "sponsor":
+        # Also a member without the sponsor role whom a colleague chose for one project.
+        return " AND p.sponsor_id = %s", [reader.pk]
+    if role == "coach" and reader.is_coach:
+        return (
+            " AND p.cohort_id IN (SELECT vc.cohort_id FROM pathways_cohortcoach vc"
+            " WHERE vc.organization_id = %s AND vc.membership_id = %s)",
+            [org, reader.pk],
+        )
+    if role == "learner" and reader.is_learner:
+        return (
+            " AND p.id IN (SELECT vl.project_id FROM projects_projectlearner vl"
+            " WHERE vl.organization_id = %s AND vl.learner_id = %s)",
+            [org, reader.pk],
+        )
+    return " AND 1 = 0", []
+
+
+def _list_where(
+    reader: Membership, role: str, filters: ProjectFilters, today: dt.date
+) -> tuple[str, list[Any]]:
+    """The reader's projects (``_visible_where``) and ``filters`` (as ``_filtered``) as SQL."""
+    where, params = _visible_where(reader, role)
+    if filters.cohort_id is not None:
+        where, params = f"{where} AND p.cohort_id = %s", [*params, filters.cohort_id]
+    if filters.status:
+        where, params = f"{where} AND p.status = %s", [*params, filters.status]
+    if filters.sponsor_id is not None:
+        where, params = f"{where} AND p.sponsor_id = %s", [*params, filters.sponsor_id]
+    if filters.search:
+        where = f"{where} AND {contains_sql('p.title')}"
+        params = [*params, contains_param(filters.search)]
+    if filters.late_only:
+        where, params = f"{where}{_LATE_SQL}", [*params, today]
+    return where, params
+
+
+_STATUS_LABELS = dict(Project.Status.choices)
+_RAG_LABELS = dict(StatusUpdate.Rag.choices)
+
+
+def _list_rows(rows: Sequence[tuple[Any, ...]]) -> list[ProjectRow]:
+    """The ``ProjectRow`` of ``_PROJECT_LIST_SQL``'s rows (one per learner; no query)."""
+    org = current_org()
+    assert org is not None
+    projects: dict[int, tuple[tuple[Any, ...], list[str]]] = {}
+    for row in rows:
+        _first, names = projects.setdefault(row[0], (row, []))
+        if row[24] is not None:
+            names.append(row[23] or row[24].split("@")[0])
+    result = []
+    for (
+        pk, title, status, start_date, end_date, cohort, sponsor_name, sponsor_email,
+        n, on_time, late, at_risk, due_soon, rag, rag_on,
+        people, oq, col, com, claims, confirmed, pending, confirmed_value, *_rest,
+    ), names in projects.values():  # fmt: skip
+        people = people or 0
+        shown = people and stakeholder_aggregate_is_shown(org, people)
+        result.append(
+            ProjectRow(
+                id=pk,
+                title=title,
+                status=status,
+                status_label=str(_STATUS_LABELS.get(status, status)),
+                cohort=cohort or "",
+                learners=names,
+                sponsor=(sponsor_name or sponsor_email.split("@")[0]) if sponsor_email else "",
+                start_date=date_of(start_date),  # type: ignore[arg-type]
+                end_date=date_of(end_date),  # type: ignore[arg-type]
+                milestones=n or 0,
+                on_time=on_time or 0,
+                late=late or 0,
+                at_risk=at_risk or 0,
+                due_soon=due_soon or 0,
+                latest_rag=rag or "",
+                latest_rag_label=str(_RAG_LABELS.get(rag, "")) if rag else "",
+                latest_update_on=date_of(rag_on),
+                satisfaction=(
+                    round((float(oq) + float(col) + float(com)) / 3, 1) if shown else None
+                ),
+                satisfaction_n=people,
+                claims=claims or 0,
+                claims_confirmed=confirmed or 0,
+                claims_pending=pending or 0,
+                confirmed_value=Decimal(str(confirmed_value or 0)),
+            )
+        )
+    return result
+
+
 def project_list(
     reader: Membership,
     role: str,
@@ -776,42 +960,55 @@ def project_list(
     page_number: int | str | None = 1,
     today: dt.date | None = None,
 ) -> ProjectListPage:
-    """One page of the projects ``reader`` sees as ``role`` (6 queries whatever the rows)."""
+    """One page of the projects ``reader`` sees as ``role``: one query, the page's rows with
+    the list's length and the projects waiting for a sponsor (one more only for a page number
+    the paginator corrects). Counted and paged on the projects alone; the milestone figures,
+    latest status, ratings and claims are worked out for the page's projects only."""
     today = today or timezone.localdate()
-    projects = _filtered(visible_projects(reader, role), filters, today)
-    waiting = 0
-    if role == "sponsor":
-        waiting = projects.filter(
-            status__in=[Project.Status.SUBMITTED, Project.Status.CLOSING]
-        ).count()
-    # Counted and paged on the projects alone; the milestone counts and latest status are
-    # worked out for the page's projects only (the page's ids are a subquery of the same
-    # query), not for every project before the page is cut.
-    ordered = _ordered(projects)
-    page = Paginator(ordered, PROJECTS_PER_PAGE).get_page(page_number)
-    first = (page.number - 1) * PROJECTS_PER_PAGE
-    on_page = ordered.values("pk")[first : first + PROJECTS_PER_PAGE]
-    page.object_list = list(  # type: ignore[assignment]
-        _ordered(_annotated(Project.objects.filter(pk__in=on_page), today))
+    org = tenant_id()
+    where, where_params = _list_where(reader, role, filters, today)
+    sql = _PROJECT_LIST_SQL.format(where=where)
+    soon = today + dt.timedelta(days=SOON_DAYS)
+    counts: list[int] = []
+
+    def read(offset: int, limit: int) -> tuple[list[ProjectRow], int]:
+        rows = fetch_rows(
+            sql,
+            [
+                org, *where_params, limit, offset,
+                org, *where_params,
+                today, today, today, soon, org,
+                org, org, org, org,
+            ],
+        )  # fmt: skip
+        counts[:] = [rows[0][25], rows[0][26] or 0]
+        # One row without a project when the page is empty: the counts alone.
+        return _list_rows([r for r in rows if r[0] is not None]), rows[0][25]
+
+    page = counted_page(read, page_number, PROJECTS_PER_PAGE)
+    total, waiting = counts
+    rows: list[ProjectRow] = list(page.object_list)
+    return ProjectListPage(
+        page=page, rows=rows, total=total, waiting=waiting if role == "sponsor" else 0
     )
-    rows = _rows(list(page.object_list))
-    return ProjectListPage(page=page, rows=rows, total=page.paginator.count, waiting=waiting)
+
+
+_COHORT_CHOICES_SQL = """
+SELECT co.id, co.name, n.n
+FROM (
+    SELECT p.cohort_id, COUNT(*) AS n FROM projects_project p
+    WHERE p.organization_id = %s AND p.cohort_id IS NOT NULL
+    GROUP BY p.cohort_id
+) n
+JOIN pathways_cohort co ON co.id = n.cohort_id
+ORDER BY co.start_date DESC, co.id
+"""
 
 
 def cohort_choices() -> list[tuple[int, str, int]]:
-    """Cohorts with at least one project: (id, name, projects), newest first (2 queries)."""
-    from pathways.models import Cohort
-
-    counts = dict(
-        Project.objects.filter(cohort__isnull=False)
-        .values("cohort_id")
-        .annotate(n=Count("id"))
-        .values_list("cohort_id", "n")
-    )
-    return [
-        (c.pk, c.name, counts[c.pk])
-        for c in Cohort.objects.filter(pk__in=list(counts)).order_by("-start_date")
-    ]
+    """Cohorts with at least one project: (id, name, projects), newest first (1 query, along
+    ``project_cohort``)."""
+    return [(pk, name, n) for pk, name, n in fetch_rows(_COHORT_CHOICES_SQL, [tenant_id()])]
 
 
 def cohort_project_rows(filters: ProjectFilters, today: dt.date | None = None) -> list[ProjectRow]:

@@ -11,8 +11,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import dateformat, timezone
+from django.utils.formats import localize
+from django.utils.html import escape
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from coaching import queries as coaching_queries
@@ -555,6 +560,7 @@ def project_list(request: TenantRequest, org_slug: str) -> HttpResponse:
     query.pop("page", None)
     context = {
         "listing": listing,
+        "rows": _project_table(listing.rows, org_slug, in_cohort=False),
         "role": role,
         "form": form,
         "query": query.urlencode(),
@@ -562,6 +568,80 @@ def project_list(request: TenantRequest, org_slug: str) -> HttpResponse:
         "cohorts": queries.cohort_choices() if role == "admin" else [],
     }
     return render(request, "projects/project_list.html", context)
+
+
+# A number no URL argument takes, reversed in place of an id and replaced by each row's id.
+_ID_MARK = 987654321987
+# The status badges of projects/_status_badge.html, by status ("info" for the others).
+_BADGES: dict[str, str] = {
+    Project.Status.SIGNED_OFF: "done",
+    Project.Status.CLOSED: "done",
+    Project.Status.RUNNING: "available",
+    Project.Status.SENT_BACK: "overdue",
+    Project.Status.DRAFT: "draft",
+}
+
+
+def _project_table(
+    rows: list[queries.ProjectRow], org_slug: str, in_cohort: bool
+) -> list[dict[str, Any]]:
+    """The list's cells, worked out in Python once per page (the words translated once, the
+    link joined to one reversed URL): the template's words and markup before, escaped here."""
+    before, after = reverse("project_detail", args=[org_slug, _ID_MARK]).split(str(_ID_MARK))
+    of = _("%(on_time)s of %(n)s")
+    sponsor_of = _("sponsor %(s)s")
+    hidden = _("hidden (n=%(n)s)")
+    confirmed_of = _("%(c)s of %(n)s confirmed")
+    waiting = _("%(p)s waiting")
+    muted_dash = '<span class="muted">—</span>'
+    days: dict[dt.date, str] = {}
+    table = []
+    for r in rows:
+        people: str = escape(", ".join(r.learners))
+        if r.sponsor:
+            people += " · " + sponsor_of % {"s": escape(r.sponsor)}
+        if r.cohort and not in_cohort:
+            people += " · " + escape(r.cohort)
+        milestones = of % {"on_time": r.on_time, "n": r.milestones}
+        if r.late:
+            late = ngettext("%(n)s late", "%(n)s late", r.late) % {"n": r.late}
+            milestones += f' · <span class="badge badge--overdue">{late}</span>'
+        if r.at_risk:
+            risk = ngettext("%(n)s at risk", "%(n)s at risk", r.at_risk) % {"n": r.at_risk}
+            milestones += f' · <span class="badge badge--locked">{risk}</span>'
+        latest = muted_dash
+        if r.latest_update_on:
+            day = r.latest_update_on
+            if day not in days:
+                days[day] = dateformat.format(day, "j M")
+            latest = f"{escape(r.latest_rag_label)}, {days[day]}"
+        if r.satisfaction is not None:
+            satisfaction = (
+                f'{localize(r.satisfaction)} <span class="muted">(n={r.satisfaction_n})</span>'
+            )
+        else:
+            satisfaction = f'<span class="muted">{hidden % {"n": r.satisfaction_n}}</span>'
+        claims = muted_dash
+        if r.claims:
+            claims = confirmed_of % {"c": r.claims_confirmed, "n": r.claims}
+            if r.claims_pending:
+                claims += " · " + waiting % {"p": r.claims_pending}
+        badge = _BADGES.get(r.status, "info")
+        table.append(
+            {
+                "url": f"{before}{r.id}{after}",
+                "title": escape(r.title),
+                "people": SafeString(people),
+                "status": SafeString(
+                    f'<span class="badge badge--{badge}">{escape(r.status_label)}</span>\n'
+                ),
+                "milestones": SafeString(milestones),
+                "latest": SafeString(latest),
+                "satisfaction": SafeString(satisfaction),
+                "claims": SafeString(claims),
+            }
+        )
+    return table
 
 
 @role_required("admin")
@@ -591,6 +671,7 @@ def cohort_projects(request: TenantRequest, org_slug: str, cohort_id: int) -> Ht
     query.pop("format", None)
     context = {
         "listing": listing,
+        "rows": _project_table(listing.rows, org_slug, in_cohort=True),
         "role": "admin",
         "form": form,
         "cohort": cohort,
