@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -28,9 +28,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
-from organizations.models import AuditEntry, ImportJob, Invitation, Membership, Role, Team, User
-from organizations.paging import NextPage, next_page
+from organizations.models import AuditEntry, ImportJob, Invitation, Membership, Role, Team
+from organizations.paging import NextPage, next_page, next_page_of
 from organizations.people.invitations import INVITATION_MAX_AGE
+from organizations.raw_queries import fetch_rows, moment_of, moment_param, tenant_id
 from organizations.tenancy import current_org_id
 
 if TYPE_CHECKING:
@@ -764,28 +765,106 @@ def _plain_repr(object_repr: str, object_type: str) -> str:
 
 def _reference_names(entries: list[AuditEntry]) -> dict[str, dict[Any, str]]:
     """Names of every row the entries' snapshots refer to by id, per model label (one query
-    per model that occurs)."""
+    whatever the models that occur, none when no snapshot refers to a row)."""
+    return reference_names(snap for e in entries for snap in (e.before, e.after))
+
+
+# How each model an audit snapshot refers to is named, as SQL text: its table's name column
+# (what the model's ``__str__`` returns). Steps and pathway versions are named from joined
+# rows (``_reference_name``); every read filters on the organisation like the scoped manager.
+_NAME_COLUMNS: dict[str, str] = {
+    "pathways.Stage": "title",
+    "pathways.Module": "title",
+    "pathways.ElectiveGroup": "title",
+    "pathways.Cohort": "name",
+    "competencies.Competency": "name",
+    "competencies.Framework": "name",
+    "organizations.Team": "name",
+    "projects.ProjectTemplate": "title",
+    "coaching.ConversationTemplate": "title",
+}
+
+
+def _names_sql(label: str, n: int) -> str:
+    """A ``SELECT label, id, name, extra`` of ``n`` ids (``%s``: the organisation, then them)
+    of the model ``label``, whose name (``str(row)``) ``_reference_name`` puts together."""
+    model = apps.get_model(label)
+    table = connection.ops.quote_name(model._meta.db_table)
+    ids = ", ".join(["%s"] * n)
+    if label == "pathways.Step":
+        # ``Step.display_title``: its title, else its module's, project's or conversation's,
+        # else the kind's label (in Python, translated).
+        module = connection.ops.quote_name(apps.get_model("pathways.Module")._meta.db_table)
+        project = connection.ops.quote_name(
+            apps.get_model("projects.ProjectTemplate")._meta.db_table
+        )
+        talk = connection.ops.quote_name(
+            apps.get_model("coaching.ConversationTemplate")._meta.db_table
+        )
+        return f"""
+            SELECT 'pathways.Step', s.id,
+                   CASE WHEN s.title <> '' THEN s.title
+                        WHEN s.module_id IS NOT NULL THEN m.title
+                        WHEN s.project_template_id IS NOT NULL THEN p.title
+                        WHEN s.conversation_template_id IS NOT NULL THEN c.title END,
+                   s.kind
+            FROM {table} s
+            LEFT JOIN {module} m ON m.id = s.module_id
+            LEFT JOIN {project} p ON p.id = s.project_template_id
+            LEFT JOIN {talk} c ON c.id = s.conversation_template_id
+            WHERE s.organization_id = %s AND s.id IN ({ids})"""  # noqa: S608
+    if label == "pathways.PathwayVersion":
+        pathway = connection.ops.quote_name(apps.get_model("pathways.Pathway")._meta.db_table)
+        return f"""
+            SELECT 'pathways.PathwayVersion', v.id, p.name, CAST(v.number AS TEXT)
+            FROM {table} v JOIN {pathway} p ON p.id = v.pathway_id
+            WHERE v.organization_id = %s AND v.id IN ({ids})"""  # noqa: S608
+    column = connection.ops.quote_name(_NAME_COLUMNS[label])
+    return f"""
+        SELECT '{label}', t.id, t.{column}, NULL
+        FROM {table} t WHERE t.organization_id = %s AND t.id IN ({ids})"""  # noqa: S608
+
+
+def _reference_name(label: str, name: Any, extra: Any) -> str:
+    if label == "pathways.PathwayVersion":
+        return f"{name} v{extra}"
+    if label == "pathways.Step" and name is None:
+        return str(dict(_step_kinds()).get(extra, extra))
+    return str(name)
+
+
+def _step_kinds() -> Any:
+    from pathways.models import Step
+
+    return Step.Kind.choices
+
+
+def reference_names(snapshots: Iterable[Any]) -> dict[str, dict[Any, str]]:
+    """Names of every row ``snapshots`` (audit ``before``/``after`` values) refer to by id
+    (``AUDIT_REFERENCES``), per model label: one query for every model at once, as SQL text;
+    none when no snapshot refers to a row."""
     wanted: dict[str, set[int]] = {}
-    for e in entries:
-        for snap in (e.before, e.after):
-            if not isinstance(snap, dict):
-                continue
-            for key, value in snap.items():
-                label = AUDIT_REFERENCES.get(key)
-                if label is None or value is None:
-                    continue
-                ids = value if isinstance(value, list) else [value]
-                wanted.setdefault(label, set()).update(v for v in ids if isinstance(v, int))
-    names: dict[str, dict[Any, str]] = {}
-    for label, wanted_ids in wanted.items():
-        try:
-            model = apps.get_model(label)
-        except LookupError:
+    for snap in snapshots:
+        if not isinstance(snap, dict):
             continue
-        rows = model.objects.filter(pk__in=wanted_ids)
-        if joins := AUDIT_NAME_JOINS.get(label, ()):
-            rows = rows.select_related(*joins)
-        names[label] = {obj.pk: str(obj) for obj in rows}
+        for key, value in snap.items():
+            label = AUDIT_REFERENCES.get(key)
+            if label is None or value is None:
+                continue
+            ids = value if isinstance(value, list) else [value]
+            wanted.setdefault(label, set()).update(v for v in ids if isinstance(v, int))
+    parts: list[str] = []
+    params: list[Any] = []
+    org = tenant_id()
+    for label, wanted_ids in sorted(wanted.items()):
+        if not wanted_ids:
+            continue
+        parts.append(_names_sql(label, len(wanted_ids)))
+        params += [org, *sorted(wanted_ids)]
+    names: dict[str, dict[Any, str]] = {label: {} for label in wanted}
+    if parts:
+        for label, pk, name, extra in fetch_rows(" UNION ALL ".join(parts), params):
+            names[label][pk] = _reference_name(label, name, extra)
     return names
 
 
@@ -828,14 +907,114 @@ def _audit_matching(filters: AuditFilters) -> QuerySet[AuditEntry]:
     return entries.order_by("-created_at", "-id")
 
 
-def audit_page(filters: AuditFilters, page_number: Any = 1) -> tuple[NextPage, list[AuditRow]]:
+@dataclass(frozen=True)
+class AuditLine:
+    """An entry of the audit page as read: its actor's name (or the system's), and its
+    snapshots decoded."""
+
+    id: int
+    created_at: dt.datetime
+    actor: str
+    action: str
+    object_type: str
+    object_repr: str
+    before: Any
+    after: Any
+
+
+def _json_of(value: Any) -> Any:
+    """A JSON column as read through a cursor: text on both backends (Django decodes it in
+    the field), already decoded by a driver that does so."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _moment_bound(day: dt.date) -> dt.datetime | None:
+    """The first moment of ``day`` in the active time zone (the organisation's), where the
+    page's days begin; ``None`` beyond the calendar's ends."""
+    try:
+        start = dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+        return start.astimezone(dt.UTC)
+    except OverflowError:
+        return None
+
+
+_AUDIT_PAGE_SQL = """
+    SELECT e.id, e.created_at, u.full_name, u.email, e.actor_id, e.action, e.object_type,
+           e.object_repr, e.before, e.after
+    FROM organizations_auditentry e
+    LEFT JOIN organizations_user u ON u.id = e.actor_id
+    WHERE e.organization_id = %s{where}
+    ORDER BY e.created_at DESC, e.id DESC
+    LIMIT %s OFFSET %s"""
+
+
+def _audit_where(filters: AuditFilters) -> tuple[str, list[Any]]:
+    """The filters as SQL conditions on ``e`` and their parameters. A day filter compares the
+    moment with the day's first moment in the organisation's zone (what ``created_at__date``
+    means), so that the ``audit_org_time`` index serves it."""
+    where, params = [], []
+    if filters.actor:
+        where.append("e.actor_id = %s")
+        params.append(filters.actor)
+    if filters.object_type:
+        where.append("e.object_type = %s")
+        params.append(filters.object_type)
+    if filters.action:
+        where.append("e.action = %s")
+        params.append(filters.action)
+    if filters.date_from and (start := _moment_bound(filters.date_from)) is not None:
+        where.append("e.created_at >= %s")
+        params.append(moment_param(start))
+    if filters.date_to:
+        try:
+            after = filters.date_to + dt.timedelta(days=1)
+        except OverflowError:
+            after = None
+        if after is not None and (end := _moment_bound(after)) is not None:
+            where.append("e.created_at < %s")
+            params.append(moment_param(end))
+    return "".join(f" AND {w}" for w in where), params
+
+
+def audit_page(filters: AuditFilters, page_number: Any = 1) -> tuple[NextPage, list[AuditLine]]:
     """Newest first, a page at a time through the ``audit_org_time`` index, not counted: the
-    log only grows, and its total would mean reading all of it (1 query, plus one per kind of
-    row the page's entries name)."""
-    page = next_page(_audit_matching(filters), page_number, AUDIT_PER_PAGE)
-    rows = page.object_list
-    names = _reference_names(rows)
-    return page, [_audit_row(e, names) for e in rows]
+    log only grows, and its total would mean reading all of it. One statement as SQL text
+    (the entries with their actors' names), plus one naming every row the page's snapshots
+    refer to (``reference_names``); the diffs are worked out by the caller (``audit_diff``)."""
+    where, params = _audit_where(filters)
+    sql = _AUDIT_PAGE_SQL.format(where=where)
+    org = tenant_id()
+
+    def fetch(limit: int, offset: int) -> list[tuple[Any, ...]]:
+        return fetch_rows(sql, [org, *params, limit, offset])
+
+    page = next_page_of(fetch, page_number, AUDIT_PER_PAGE)
+    system = gettext_now("Pathwise (system)")
+    lines = [
+        AuditLine(
+            id=pk,
+            created_at=moment_of(created_at),
+            actor=(full_name or email) if actor_id is not None else system,
+            action=action,
+            object_type=object_type,
+            object_repr=_plain_repr(object_repr, object_type),
+            before=_json_of(before),
+            after=_json_of(after),
+        )
+        for (
+            pk,
+            created_at,
+            full_name,
+            email,
+            actor_id,
+            action,
+            object_type,
+            object_repr,
+            before,
+            after,
+        ) in page.object_list
+    ]
+    return page, lines
 
 
 AUDIT_EXPORT_HEADERS = ("When", "Who", "Action", "What", "Object", "Changes")
@@ -914,16 +1093,60 @@ class AuditChoices:
 AUDIT_CHOICES_MAX = 200
 
 
-def audit_choices() -> AuditChoices:
-    """Values present in the log, for the filter drop-downs (3 queries), each read by skipping
-    through its index value by value (``distinct_values``) rather than reading the whole log."""
-    actor_ids = distinct_values(AuditEntry, "actor", 0, AUDIT_CHOICES_MAX)
-    actors = [
-        (u.pk, u.full_name or u.email)
-        for u in User.objects.filter(pk__in=actor_ids).order_by("full_name", "email")
-    ]
-    return AuditChoices(
-        actors=actors,
-        object_types=distinct_values(AuditEntry, "object_type", "", AUDIT_CHOICES_MAX),
-        actions=distinct_values(AuditEntry, "action", "", AUDIT_CHOICES_MAX),
+# Each recursive part skips through an (organization, column) index from one value to the next
+# (a scalar sub-select per value), so the choices cost as many index probes as there are values,
+# not a read of the log; the actors' names are joined in. The same text runs on SQLite.
+_AUDIT_CHOICES_SQL = """
+    WITH RECURSIVE
+    a(value, n) AS (
+        SELECT (SELECT actor_id FROM organizations_auditentry
+                WHERE organization_id = %s AND actor_id > 0
+                ORDER BY actor_id LIMIT 1), 1
+        UNION ALL
+        SELECT (SELECT t.actor_id FROM organizations_auditentry t
+                WHERE t.organization_id = %s AND t.actor_id > a.value
+                ORDER BY t.actor_id LIMIT 1), a.n + 1
+        FROM a WHERE a.value IS NOT NULL AND a.n < %s
+    ),
+    o(value, n) AS (
+        SELECT (SELECT object_type FROM organizations_auditentry
+                WHERE organization_id = %s AND object_type > ''
+                ORDER BY object_type LIMIT 1), 1
+        UNION ALL
+        SELECT (SELECT t.object_type FROM organizations_auditentry t
+                WHERE t.organization_id = %s AND t.object_type > o.value
+                ORDER BY t.object_type LIMIT 1), o.n + 1
+        FROM o WHERE o.value IS NOT NULL AND o.n < %s
+    ),
+    c(value, n) AS (
+        SELECT (SELECT action FROM organizations_auditentry
+                WHERE organization_id = %s AND action > ''
+                ORDER BY action LIMIT 1), 1
+        UNION ALL
+        SELECT (SELECT t.action FROM organizations_auditentry t
+                WHERE t.organization_id = %s AND t.action > c.value
+                ORDER BY t.action LIMIT 1), c.n + 1
+        FROM c WHERE c.value IS NOT NULL AND c.n < %s
     )
+    SELECT 1, u.id, u.full_name, u.email, NULL
+    FROM a JOIN organizations_user u ON u.id = a.value
+    UNION ALL SELECT 2, NULL, NULL, NULL, o.value FROM o WHERE o.value IS NOT NULL
+    UNION ALL SELECT 3, NULL, NULL, NULL, c.value FROM c WHERE c.value IS NOT NULL
+    ORDER BY 1, 3, 4, 5"""
+
+
+def audit_choices() -> AuditChoices:
+    """Values present in the log, for the filter drop-downs: who (by name), what and which
+    action, each at most ``AUDIT_CHOICES_MAX``, in one statement that skips through each
+    value's index value by value rather than reading the whole log."""
+    choices = AuditChoices(actors=[], object_types=[], actions=[])
+    org, most = tenant_id(), AUDIT_CHOICES_MAX
+    rows = fetch_rows(_AUDIT_CHOICES_SQL, [org, org, most] * 3)
+    for kind, pk, full_name, email, value in rows:
+        if kind == 1:
+            choices.actors.append((pk, full_name or email))
+        elif kind == 2:
+            choices.object_types.append(value)
+        else:
+            choices.actions.append(value)
+    return choices

@@ -20,7 +20,7 @@ from organizations.exports import requested_format, tabular_response
 from organizations.http import TenantRequest
 from organizations.models import ImportJob, Membership, Team
 from organizations.outbox.delivery import is_stalled
-from organizations.people import queries, services
+from organizations.people import queries, services, tables
 from organizations.people.forms import (
     AuditFilterForm,
     ImportUploadForm,
@@ -375,12 +375,17 @@ def audit_log(request: TenantRequest, org_slug: str) -> HttpResponse:
     if fmt is not None:
         rows = queries.audit_export_rows(filters)
         return tabular_response(fmt, f"{org_slug}-audit-log", queries.AUDIT_EXPORT_HEADERS, rows)
-    page, entries = queries.audit_page(filters, request.GET.get("page"))
+    page, lines = queries.audit_page(filters, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("format", None)
     template = "organizations/people/audit_log.html"
-    context = {"form": form, "page": page, "entries": entries, "query": query.urlencode()}
+    context = {
+        "form": form,
+        "page": page,
+        "entries": tables.audit_table(lines),
+        "query": query.urlencode(),
+    }
     return render(request, f"{template}#results" if request.htmx else template, context)
 
 
