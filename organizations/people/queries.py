@@ -334,6 +334,259 @@ def not_invited_people() -> list[Membership]:
     return list(_not_invited().select_related("user").order_by("pk"))
 
 
+# --- The people page as SQL text -----------------------------------------------------------
+
+# Whether a person has a password: ``has_usable_password`` (Django marks an unusable one with
+# this prefix). Written into the SQL text, not passed, so that the planner sees the pattern.
+_NO_PASSWORD = f"u.password LIKE '{UNUSABLE_PASSWORD_PREFIX}%%'"
+_PENDING = (
+    "EXISTS (SELECT 1 FROM organizations_invitation i WHERE i.organization_id = %s"
+    " AND i.membership_id = m.id AND i.accepted_at IS NULL)"
+)
+# ``icontains``: the text between wildcards, with the wildcards in it escaped; ``ILIKE`` on
+# PostgreSQL (a trigram index serves it when there is one), ``LIKE`` on SQLite (which ignores
+# the case of ASCII letters, as Django's own lookup does there).
+_ESCAPE = "ESCAPE '\\'"
+
+
+def _contains_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _like() -> str:
+    return "ILIKE" if connection.vendor == "postgresql" else "LIKE"
+
+
+def _people_where(filters: PeopleFilters, org: int) -> tuple[str, list[Any]]:
+    """``filters`` as SQL conditions on ``m`` (the membership) and ``u`` (its user), and their
+    parameters: what ``people_matching`` filters on."""
+    where, params = [], []
+    if filters.q:
+        like = _like()
+        where.append(f"(u.full_name {like} %s {_ESCAPE} OR u.email {like} %s {_ESCAPE})")
+        params += [_contains_pattern(filters.q)] * 2
+    if filters.team:
+        where.append("m.team_id = %s")
+        params.append(filters.team)
+    if filters.role in Role.values:
+        where.append(f"m.is_{filters.role}")  # one of four column names, checked just above
+    if filters.function:
+        where.append("m.function = %s")
+        params.append(filters.function)
+    if filters.status == Status.ACTIVE:
+        where.append(f"m.is_active AND NOT {_NO_PASSWORD}")
+    elif filters.status in (Status.INVITED, Status.NOT_INVITED):
+        pending = _PENDING if filters.status == Status.INVITED else f"NOT {_PENDING}"
+        where.append(f"m.is_active AND {_NO_PASSWORD} AND {pending}")
+        params.append(org)
+    elif filters.status == Status.DEACTIVATED:
+        where.append("NOT m.is_active")
+    return "".join(f" AND {w}" for w in where), params
+
+
+_PEOPLE_PAGE_SQL = """
+    SELECT p.id, p.full_name, p.email, p.job_title, p.function, t.name, mu.full_name,
+           mu.email, p.is_admin, p.is_sponsor, p.is_coach, p.is_learner, p.is_active,
+           p.has_password,
+           EXISTS (SELECT 1 FROM organizations_invitation i WHERE i.organization_id = %s
+                   AND i.membership_id = p.id AND i.accepted_at IS NULL),
+           (SELECT COUNT(*) FROM (
+                SELECT 1 FROM organizations_membership m
+                JOIN organizations_user u ON u.id = m.user_id
+                WHERE m.organization_id = %s{where} LIMIT %s) counted)
+    FROM (
+        SELECT m.id, u.full_name, u.email, m.job_title, m.function, m.team_id, m.manager_id,
+               m.is_admin, m.is_sponsor, m.is_coach, m.is_learner, m.is_active,
+               NOT {no_password} AS has_password
+        FROM organizations_membership m
+        JOIN organizations_user u ON u.id = m.user_id
+        WHERE m.organization_id = %s{where}
+        ORDER BY u.full_name, u.email, m.id
+        LIMIT %s OFFSET %s
+    ) p
+    LEFT JOIN organizations_team t ON t.id = p.team_id
+    LEFT JOIN organizations_membership mm ON mm.id = p.manager_id
+    LEFT JOIN organizations_user mu ON mu.id = mm.user_id
+    ORDER BY p.full_name, p.email, p.id"""
+
+
+def people_list_page(filters: PeopleFilters, page_number: Any = 1) -> PeoplePage:
+    """One page of people matching the filters, by name, in one statement as SQL text: the
+    page's members walked in name order through ``user_name_order`` and stopping at the page,
+    joined to their team and manager, and the matches counted up to ``PEOPLE_COUNTED`` + 1
+    (used while more pages follow: the last page knows the total from its own rows). No
+    statement reads every person of a large organisation."""
+    org = tenant_id()
+    where, params = _people_where(filters, org)
+    sql = _PEOPLE_PAGE_SQL.format(where=where, no_password=_NO_PASSWORD)
+    counted = PEOPLE_COUNTED + 1
+
+    def fetch(limit: int, offset: int) -> list[tuple[Any, ...]]:
+        return fetch_rows(sql, [org, org, *params, counted, org, *params, limit, offset])
+
+    page = next_page_of(fetch, page_number, PEOPLE_PER_PAGE)
+    people = []
+    for (
+        pk,
+        name,
+        email,
+        job_title,
+        function,
+        team,
+        manager_name,
+        manager_email,
+        is_admin,
+        is_sponsor,
+        is_coach,
+        is_learner,
+        is_active,
+        has_password,
+        pending,
+        _matches,
+    ) in page.object_list:
+        if not is_active:
+            status = Status.DEACTIVATED
+        elif has_password:
+            status = Status.ACTIVE
+        else:
+            status = Status.INVITED if pending else Status.NOT_INVITED
+        people.append(
+            PersonRow(
+                id=pk,
+                name=name or email,
+                email=email,
+                job_title=job_title,
+                function=function,
+                team=team or "",
+                manager=(manager_name or manager_email or ""),
+                roles=[
+                    role
+                    for role, held in (
+                        (Role.ADMIN, is_admin),
+                        (Role.SPONSOR, is_sponsor),
+                        (Role.COACH, is_coach),
+                        (Role.LEARNER, is_learner),
+                    )
+                    if held
+                ],
+                status=status,
+            )
+        )
+    # Every row carries the matches counted up to the bound; the last page knows its own.
+    total = page.total if page.total is not None else page.object_list[0][-1]
+    return PeoplePage(
+        page=page, people=people, total=min(total, PEOPLE_COUNTED), more=total > PEOPLE_COUNTED
+    )
+
+
+@dataclass
+class PeopleOverview:
+    """What the people page shows besides its list: the filters' choices, the people not
+    invited yet (counted up to ``NOT_INVITED_COUNTED`` + 1) and the accounts asked to join."""
+
+    choices: FilterChoices
+    not_invited: int
+    pending_joins: list[PendingJoin]
+
+
+# The page's fixed reads in one statement (the same text on SQLite): the first teams by their
+# case-blind name (``team_unique_name_ci``) and the team chosen; the functions, skipping
+# through ``membership_org_function`` value by value; the people not invited yet, counted up to
+# a bound from the users without a password (``user_no_password``) rather than from every
+# member; the newest accounts asked to join. The invitations come first: PostgreSQL types the
+# NULLs of a union's later branches from the earlier ones (jsonb, a moment).
+_PEOPLE_OVERVIEW_SQL = """
+    WITH RECURSIVE f(value, n) AS (
+        SELECT (SELECT function FROM organizations_membership
+                WHERE organization_id = %s AND function > ''
+                ORDER BY function LIMIT 1), 1
+        UNION ALL
+        SELECT (SELECT t.function FROM organizations_membership t
+                WHERE t.organization_id = %s AND t.function > f.value
+                ORDER BY t.function LIMIT 1), f.n + 1
+        FROM f WHERE f.value IS NOT NULL AND f.n < %s
+    )
+    SELECT 5, id, email, terms, sent_at, NULL FROM (
+        SELECT id, email, terms, sent_at FROM organizations_invitation
+        WHERE organization_id = %s AND accepted_at IS NULL AND membership_id IS NULL
+          AND user_id IS NOT NULL
+        ORDER BY sent_at DESC, id DESC LIMIT %s) joins
+    UNION ALL
+    SELECT 1, id, name, NULL, NULL, LOWER(name) FROM (
+        SELECT id, name FROM organizations_team WHERE organization_id = %s
+        ORDER BY LOWER(name) LIMIT %s) teams
+    UNION ALL
+    SELECT 2, id, name, NULL, NULL, NULL FROM organizations_team
+    WHERE organization_id = %s AND id = %s
+    UNION ALL
+    SELECT 3, NULL, value, NULL, NULL, value FROM f WHERE value IS NOT NULL
+    UNION ALL
+    SELECT 4, (SELECT COUNT(*) FROM (
+        SELECT 1 FROM organizations_user u
+        JOIN organizations_membership m ON m.user_id = u.id AND m.organization_id = %s
+        WHERE {no_password} AND m.is_active AND NOT {pending} LIMIT %s) counted),
+        NULL, NULL, NULL, NULL
+    ORDER BY 1, 6, 5 DESC, 2 DESC"""
+
+
+def people_overview(team: Any = None) -> PeopleOverview:
+    """The people page's fixed reads (``PeopleOverview``) in one statement as SQL text. The
+    team filter lists the first ``TEAM_CHOICES_MAX`` teams by name; beyond that many (an
+    organisation of a thousand units) it offers the team already chosen (``team``, as the
+    page's parameter) only, and teams are chosen from the teams page."""
+    org = tenant_id()
+    chosen = int(team) if isinstance(team, str) and team.isdigit() else None
+    rows = fetch_rows(
+        _PEOPLE_OVERVIEW_SQL.format(no_password=_NO_PASSWORD, pending=_PENDING),
+        [
+            org,
+            org,
+            FUNCTION_CHOICES_MAX,
+            org,
+            PENDING_JOINS_SHOWN + 1,
+            org,
+            TEAM_CHOICES_MAX + 1,
+            org,
+            chosen if chosen is not None and chosen < 2**63 else 0,
+            org,
+            org,
+            NOT_INVITED_COUNTED + 1,
+        ],
+    )
+    teams: list[tuple[int, str]] = []
+    chosen_team: list[tuple[int, str]] = []
+    functions: list[str] = []
+    not_invited = 0
+    joins = []
+    for kind, pk, text, terms, sent_at, _sort in rows:
+        if kind == 1:
+            teams.append((pk, text))
+        elif kind == 2:
+            chosen_team.append((pk, text))
+        elif kind == 3:
+            functions.append(text)
+        elif kind == 4:
+            not_invited = pk
+        else:
+            roles = (_json_of(terms) or {}).get("roles", [])
+            joins.append(
+                PendingJoin(
+                    text,
+                    [str(ROLE_LABELS[r]) for r in roles if r in ROLE_LABELS],
+                    moment_of(sent_at),
+                )
+            )
+    many = len(teams) > TEAM_CHOICES_MAX
+    return PeopleOverview(
+        choices=FilterChoices(
+            teams=chosen_team if many else teams, functions=functions, many_teams=many
+        ),
+        not_invited=not_invited,
+        pending_joins=joins,
+    )
+
+
 # The team filter lists the teams up to this many; beyond it (an organisation of a thousand
 # units) it offers the team already chosen, and teams are chosen from the teams page (each
 # team's member count links to the people filtered by it).

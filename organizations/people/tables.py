@@ -18,7 +18,16 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from organizations import relative_dates as words
-from organizations.people.queries import AuditLine, DiffLine, audit_diff, reference_names
+from organizations.people.queries import (
+    ROLE_LABELS,
+    STATUS_LABELS,
+    AuditLine,
+    DiffLine,
+    PersonRow,
+    Status,
+    audit_diff,
+    reference_names,
+)
 
 
 @dataclass(frozen=True)
@@ -91,6 +100,54 @@ def audit_table(lines: Iterable[AuditLine], now: dt.datetime | None = None) -> l
                 kind=escape(line.object_type.lower()),
                 object_repr=escape(line.object_repr),
                 changes=_diff_html(audit_diff(line.before, line.after, names), none),
+            )
+        )
+    return cells
+
+
+@dataclass(frozen=True)
+class PersonCells:
+    """One row of the people table: each cell's text, escaped."""
+
+    url: str
+    name: SafeString
+    email: SafeString
+    job: SafeString  # the job title (or "—"), and the function below it
+    team: SafeString
+    manager: SafeString
+    roles: SafeString
+    badge: str  # the status badge's modifier class
+    status: SafeString
+
+
+_BADGES = {
+    Status.ACTIVE: "badge--done",
+    Status.DEACTIVATED: "badge--retired",
+    Status.INVITED: "badge--info",
+    Status.NOT_INVITED: "badge--draft",
+}
+
+
+def people_table(people: Iterable[PersonRow], people_url: str) -> list[PersonCells]:
+    """The people page's rows as cells; a person's page is ``people_url`` and their id."""
+    roles = {role: escape(str(label)) for role, label in ROLE_LABELS.items()}
+    statuses = {status: escape(str(label)) for status, label in STATUS_LABELS.items()}
+    cells = []
+    for p in people:
+        job = escape(p.job_title) if p.job_title else "—"
+        if p.function:
+            job = f'{job}<br><span class="muted">{escape(p.function)}</span>'
+        cells.append(
+            PersonCells(
+                url=f"{people_url}{p.id}/",
+                name=escape(p.name),
+                email=escape(p.email),
+                job=SafeString(job),
+                team=escape(p.team) if p.team else SafeString("—"),
+                manager=escape(p.manager) if p.manager else SafeString("—"),
+                roles=SafeString(", ".join(roles[r] for r in p.roles)),
+                badge=_BADGES[p.status],
+                status=statuses[p.status],
             )
         )
     return cells
