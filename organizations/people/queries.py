@@ -14,25 +14,22 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
-    BooleanField,
     Count,
     Exists,
-    ExpressionWrapper,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
 )
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import AuditEntry, ImportJob, Invitation, Membership, Role, Team
-from organizations.paging import NextPage, next_page, next_page_of
+from organizations.paging import NextPage, next_page_of
 from organizations.people.invitations import INVITATION_MAX_AGE
 from organizations.raw_queries import fetch_rows, moment_of, moment_param, tenant_id
-from organizations.tenancy import current_org_id
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -133,102 +130,6 @@ class PeoplePage:
     more: bool
 
 
-def people_page(filters: PeopleFilters, page_number: Any = 1) -> PeoplePage:
-    """One page of people matching the filters, by name (2 queries on the last page, 3 before
-    it): the page's ids and one more, walked in name order through ``user_name_order`` and
-    stopping at the page; their rows as plain values; and, while more pages follow, the
-    matches counted up to ``PEOPLE_COUNTED`` + 1. No statement reads every person of a large
-    organisation: the last page knows the total without counting, the others count at most
-    ``PEOPLE_COUNTED`` + 1 rows."""
-    matching = people_matching(filters)
-    page = next_page(matching.values_list("pk", flat=True), page_number, PEOPLE_PER_PAGE)
-    ids = list(page.object_list)
-    rows = {r.id: r for r in person_rows(Membership.objects.filter(pk__in=ids).order_by())}
-    total = page.total
-    if total is None:
-        total = matching.order_by().values("pk")[: PEOPLE_COUNTED + 1].count()
-    return PeoplePage(
-        page=page,
-        people=[rows[pk] for pk in ids if pk in rows],
-        total=min(total, PEOPLE_COUNTED),
-        more=total > PEOPLE_COUNTED,
-    )
-
-
-# What a ``PersonRow`` is built from: one row of values a person, joined in the same query.
-_PERSON_VALUES = (
-    "pk",
-    "user__full_name",
-    "user__email",
-    "job_title",
-    "function",
-    "team__name",
-    "manager__user__full_name",
-    "manager__user__email",
-    "is_admin",
-    "is_sponsor",
-    "is_coach",
-    "is_learner",
-    "is_active",
-    "has_password",
-    "has_pending_invitation",
-)
-
-
-def person_rows(people: QuerySet[Membership]) -> Iterator[PersonRow]:
-    """``people`` as rows, from one query of values (no model instances: a page of people
-    costs its rows, not 250 objects)."""
-    values = people.annotate(
-        has_pending_invitation=_pending_invitation(),
-        has_password=ExpressionWrapper(
-            ~Q(user__password__startswith=UNUSABLE_PASSWORD_PREFIX), output_field=BooleanField()
-        ),
-    ).values_list(*_PERSON_VALUES)
-    for (
-        pk,
-        name,
-        email,
-        job_title,
-        function,
-        team,
-        manager_name,
-        manager_email,
-        is_admin,
-        is_sponsor,
-        is_coach,
-        is_learner,
-        is_active,
-        has_password,
-        pending,
-    ) in values:
-        if not is_active:
-            status = Status.DEACTIVATED
-        elif has_password:
-            status = Status.ACTIVE
-        else:
-            status = Status.INVITED if pending else Status.NOT_INVITED
-        yield PersonRow(
-            id=pk,
-            name=name or email,
-            email=email,
-            job_title=job_title,
-            function=function,
-            team=team or "",
-            manager=(manager_name or manager_email or ""),
-            roles=[
-                role
-                for role, held in (
-                    (Role.ADMIN, is_admin),
-                    (Role.SPONSOR, is_sponsor),
-                    (Role.COACH, is_coach),
-                    (Role.LEARNER, is_learner),
-                )
-                if held
-            ],
-            status=status,
-        )
-
-
 PEOPLE_EXPORT_HEADERS = (
     "Name",
     "E-mail",
@@ -297,13 +198,6 @@ def _not_invited() -> QuerySet[Membership]:
 NOT_INVITED_COUNTED = 1000
 
 
-def not_invited_count() -> int:
-    """Active people with no password and no pending invitation, counted up to
-    ``NOT_INVITED_COUNTED`` + 1 (1 query reading at most that many rows): the page says "more
-    than 1,000" beyond it."""
-    return _not_invited().order_by()[: NOT_INVITED_COUNTED + 1].count()
-
-
 PENDING_JOINS_SHOWN = 10
 
 
@@ -312,22 +206,6 @@ class PendingJoin:
     email: str
     roles: list[str]
     sent_at: dt.datetime
-
-
-def pending_joins() -> list[PendingJoin]:
-    """Existing Pathwise accounts asked to join and not yet answered, newest first: at most
-    ``PENDING_JOINS_SHOWN`` + 1 rows, so the page can say there are more (1 query)."""
-    invitations = Invitation.objects.filter(
-        membership__isnull=True, accepted_at__isnull=True, user__isnull=False
-    ).order_by("-sent_at", "-id")[: PENDING_JOINS_SHOWN + 1]
-    return [
-        PendingJoin(
-            i.email,
-            [str(ROLE_LABELS[r]) for r in i.terms.get("roles", []) if r in ROLE_LABELS],
-            i.sent_at,
-        )
-        for i in invitations
-    ]
 
 
 def not_invited_people() -> list[Membership]:
@@ -392,8 +270,7 @@ _PEOPLE_PAGE_SQL = """
            EXISTS (SELECT 1 FROM organizations_invitation i WHERE i.organization_id = %s
                    AND i.membership_id = p.id AND i.accepted_at IS NULL),
            (SELECT COUNT(*) FROM (
-                SELECT 1 FROM organizations_membership m
-                JOIN organizations_user u ON u.id = m.user_id
+                SELECT 1 FROM organizations_membership m{count_join}
                 WHERE m.organization_id = %s{where} LIMIT %s) counted)
     FROM (
         SELECT m.id, u.full_name, u.email, m.job_title, m.function, m.team_id, m.manager_id,
@@ -419,7 +296,10 @@ def people_list_page(filters: PeopleFilters, page_number: Any = 1) -> PeoplePage
     statement reads every person of a large organisation."""
     org = tenant_id()
     where, params = _people_where(filters, org)
-    sql = _PEOPLE_PAGE_SQL.format(where=where, no_password=_NO_PASSWORD)
+    # The count joins the users only when a filter is on them: a count of members alone reads
+    # the membership index up to the bound.
+    count_join = " JOIN organizations_user u ON u.id = m.user_id" if "u." in where else ""
+    sql = _PEOPLE_PAGE_SQL.format(where=where, no_password=_NO_PASSWORD, count_join=count_join)
     counted = PEOPLE_COUNTED + 1
 
     def fetch(limit: int, offset: int) -> list[tuple[Any, ...]]:
@@ -600,57 +480,6 @@ class FilterChoices:
     functions: list[str]
     # More teams than the filter lists: ``teams`` holds the chosen one only.
     many_teams: bool = False
-
-
-def filter_choices(team: Any = None) -> FilterChoices:
-    """Teams and functions for the filter drop-downs, bounded whatever the organisation's size
-    (2 queries, 3 with a team chosen among many): the first teams by name, and the distinct functions read by skipping through the ``membership_org_function`` index
-    rather than reading every member."""
-    # By the case-blind name, unique in the organisation: read from ``team_unique_name_ci``.
-    teams = list(
-        Team.objects.order_by(Lower("name")).values_list("pk", "name")[: TEAM_CHOICES_MAX + 1]
-    )
-    many = len(teams) > TEAM_CHOICES_MAX
-    if many:
-        chosen = int(team) if isinstance(team, str) and team.isdigit() else None
-        teams = list(Team.objects.filter(pk=chosen).values_list("pk", "name")) if chosen else []
-    return FilterChoices(
-        teams=teams,
-        functions=distinct_values(Membership, "function", "", FUNCTION_CHOICES_MAX),
-        many_teams=many,
-    )
-
-
-def distinct_values(model: Any, column: str, after: Any, limit: int) -> list[Any]:
-    """The distinct values of ``column`` greater than ``after`` in the current organisation's
-    rows of ``model``, in order, at most ``limit`` (1 query). On PostgreSQL a recursive query
-    skips from each value to the next through an index on (organization, column): as many
-    index look-ups as there are values, not a read of every row."""
-    if connection.vendor != "postgresql":
-        return list(
-            model.objects.filter(**{f"{column}__gt": after})
-            .order_by(column)
-            .values_list(column, flat=True)
-            .distinct()[:limit]
-        )
-    table = connection.ops.quote_name(model._meta.db_table)
-    col = connection.ops.quote_name(model._meta.get_field(column).column)
-    org = current_org_id()
-    # Table and column are this code's own, quoted; the values are parameters.
-    sql = f"""
-        WITH RECURSIVE v(value, n) AS (
-            (SELECT {col}, 1 FROM {table}
-             WHERE organization_id = %s AND {col} > %s ORDER BY {col} LIMIT 1)
-            UNION ALL
-            SELECT (SELECT t.{col} FROM {table} t
-                    WHERE t.organization_id = %s AND t.{col} > v.value
-                    ORDER BY t.{col} LIMIT 1), v.n + 1
-            FROM v WHERE v.value IS NOT NULL AND v.n < %s
-        )
-        SELECT value FROM v WHERE value IS NOT NULL"""  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [org, after, org, limit])
-        return [row[0] for row in cursor.fetchall()]
 
 
 @dataclass
