@@ -8,9 +8,11 @@ show is what the templates wrote before: the same words, links, dates and markup
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
 from django.utils.html import escape
@@ -25,6 +27,7 @@ from organizations.people.queries import (
     DiffLine,
     PersonRow,
     Status,
+    TeamRow,
     audit_diff,
     reference_names,
 )
@@ -148,6 +151,58 @@ def people_table(people: Iterable[PersonRow], people_url: str) -> list[PersonCel
                 roles=SafeString(", ".join(roles[r] for r in p.roles)),
                 badge=_BADGES[p.status],
                 status=statuses[p.status],
+            )
+        )
+    return cells
+
+
+@dataclass(frozen=True)
+class TeamCells:
+    """One row of the teams table: each cell's text, escaped, and its links."""
+
+    edit_url: str
+    name: SafeString
+    part_of: SafeString  # the team it is part of (a search lists every level)
+    manager: SafeString
+    people_url: str  # its active members, the people page filtered by it
+    members: int
+    subteams: SafeString
+
+
+# A number no URL argument takes, reversed in place of an id and replaced by each row's id.
+_ID_MARK = "2147483647"
+
+
+def url_with_id(name: str, *args: Any) -> Callable[[int], str]:
+    """The URL ``name`` for ``args`` and a last id argument, from one ``reverse``: a table's
+    rows join their id in rather than reversing the URL once each."""
+    before, _mark, after = reverse(name, args=[*args, int(_ID_MARK)]).rpartition(_ID_MARK)
+    return lambda pk: f"{before}{pk}{after}"
+
+
+def team_table(
+    teams: Iterable[TeamRow], edit_url: Callable[[int], str], people_url: str
+) -> list[TeamCells]:
+    """The teams page's rows as cells; a team's edit page is ``edit_url(id)``, its members
+    ``people_url`` filtered by it."""
+    top = escape(_("— top level —"))
+    cells = []
+    for t in teams:
+        cells.append(
+            TeamCells(
+                edit_url=edit_url(t.id),
+                name=escape(t.name),
+                part_of=SafeString(
+                    f'<a href="?parent={t.parent_id}">{escape(t.parent)}</a>'
+                    if t.parent_id
+                    else top
+                ),
+                manager=escape(t.manager) if t.manager else SafeString("—"),
+                people_url=f"{people_url}?team={t.id}",
+                members=t.members,
+                subteams=SafeString(
+                    f'<a href="?parent={t.id}">{t.subteams}</a>' if t.subteams else "0"
+                ),
             )
         )
     return cells

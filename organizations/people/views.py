@@ -228,10 +228,19 @@ def team_list(request: TenantRequest, org_slug: str) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("format", None)
+    # Each team's links from one reversal per route, its cells' words translated once.
+    edit_url = tables.url_with_id("team_edit", org_slug)
+    people_url = reverse("people_list", args=[org_slug])
     context = {
         "form": form,
         "page": page,
-        "teams": teams,
+        "teams": tables.team_table(teams, edit_url, people_url),
+        "words": {
+            "part_of": _("Part of"),
+            "manager": _("Manager"),
+            "members": _("Active members"),
+            "subteams": _("Sub-teams"),
+        },
         "q": q,
         "parent": parent,
         "query": query.urlencode(),
