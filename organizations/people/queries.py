@@ -840,7 +840,7 @@ def _readable(value: Any, names: dict[Any, str] | None = None) -> str:
         return gettext_now("yes") if value else gettext_now("no")
     if names is not None:
         ids = value if isinstance(value, list) else [value]
-        return ", ".join(names.get(v, gettext_now("a deleted item")) for v in ids)
+        return ", ".join(names[v] if v in names else gettext_now("a deleted item") for v in ids)
     if isinstance(value, list) and all(not isinstance(v, dict | list) for v in value):
         return ", ".join(str(v) for v in value)
     if isinstance(value, dict | list):
