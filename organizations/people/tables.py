@@ -1,8 +1,9 @@
-"""The people, teams and audit tables' cells, worked out in Python once per page.
+"""The people, teams and audit tables' rows, written in Python once per page.
 
-A template that resolves, filters, translates and reverses in every one of fifty rows costs
-more than the page's reads; these helpers hand it ready, escaped strings instead. What the rows
-show is what the templates wrote before: the same words, links, dates and markup.
+A template that resolves, filters, translates and reverses in every cell of fifty rows costs
+more than the page's reads; these helpers hand it each row's HTML instead (the template loops
+over them and writes the table around them). What the rows show is what the templates wrote
+before, byte for byte: the same words, links, dates, markup and whitespace.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from django.urls import reverse
@@ -37,20 +37,6 @@ def escape(text: str) -> SafeString:
     """``django.utils.html.escape`` of a str (the same characters), without its wrapper for
     lazy strings: a page escapes hundreds of cells."""
     return SafeString(html.escape(text))
-
-
-@dataclass(frozen=True)
-class AuditCells:
-    """One row of the audit table: each cell's text, escaped."""
-
-    iso: str  # the moment in the organisation's zone, ISO 8601 (``|date:'c'``)
-    exact: SafeString  # "2 Mar 2026, 11:00:00 CET" (``|date:"j M Y, H:i:s T"``)
-    ago: str  # "2 hours ago"
-    actor: SafeString
-    action: SafeString
-    kind: SafeString  # the object's type in lower case
-    object_repr: SafeString
-    changes: SafeString
 
 
 def _zone_abbreviation(local: dt.datetime) -> str:
@@ -89,8 +75,9 @@ def _diff_html(lines: list[DiffLine], none: str) -> SafeString:
     return SafeString("".join(parts))
 
 
-def audit_table(lines: Iterable[AuditLine], now: dt.datetime | None = None) -> list[AuditCells]:
-    """The audit page's rows (``queries.audit_page``) as cells: times in the active zone (the
+def audit_table(lines: Iterable[AuditLine], now: dt.datetime | None = None) -> list[SafeString]:
+    """The audit page's rows (``queries.audit_page``) as the table's rows of HTML, each with
+    the whitespace the template's loop wrote around it: times in the active zone (the
     organisation's), the diffs in the admin's words with the rows they refer to named (one
     query for the page, none when no snapshot refers to a row)."""
     lines = list(lines)
@@ -98,37 +85,25 @@ def audit_table(lines: Iterable[AuditLine], now: dt.datetime | None = None) -> l
     now = now or timezone.now()
     zone = timezone.get_current_timezone()
     none = escape(_("no field changes"))
-    cells = []
+    rows = []
     for line in lines:
         local = timezone.localtime(line.created_at, zone)
-        cells.append(
-            AuditCells(
-                iso=local.isoformat(),
-                exact=escape(exact_moment(local)),
-                ago=escape(words.relative_time(line.created_at, now, zone)),
-                actor=escape(line.actor),
-                action=escape(line.action),
-                kind=escape(line.object_type.lower()),
-                object_repr=escape(line.object_repr),
-                changes=_diff_html(audit_diff(line.before, line.after, names), none),
+        rows.append(
+            SafeString(
+                "\n      <tr>\n"
+                f'        <td><time datetime="{local.isoformat()}">'
+                f"{escape(exact_moment(local))}</time><br>"
+                f'<span class="muted">{escape(words.relative_time(line.created_at, now, zone))}'
+                "</span></td>\n"
+                f"        <td>{escape(line.actor)}</td>\n"
+                f"        <td><strong>{escape(line.action)}</strong> "
+                f"{escape(line.object_type.lower())}<br>"
+                f'<span class="muted">{escape(line.object_repr)}</span></td>\n'
+                f"        <td>{_diff_html(audit_diff(line.before, line.after, names), none)}</td>\n"
+                "      </tr>\n    "
             )
         )
-    return cells
-
-
-@dataclass(frozen=True)
-class PersonCells:
-    """One row of the people table: each cell's text, escaped."""
-
-    url: str
-    name: SafeString
-    email: SafeString
-    job: SafeString  # the job title (or "—"), and the function below it
-    team: SafeString
-    manager: SafeString
-    roles: SafeString
-    badge: str  # the status badge's modifier class
-    status: SafeString
+    return rows
 
 
 _BADGES = {
@@ -139,42 +114,31 @@ _BADGES = {
 }
 
 
-def people_table(people: Iterable[PersonRow], people_url: str) -> list[PersonCells]:
-    """The people page's rows as cells; a person's page is ``people_url`` and their id."""
+def people_table(people: Iterable[PersonRow], people_url: str) -> list[SafeString]:
+    """The people page's rows as the table's rows of HTML, each with the whitespace the
+    template's loop wrote around it; a person's page is ``people_url`` and their id."""
     roles = {role: escape(str(label)) for role, label in ROLE_LABELS.items()}
     statuses = {status: escape(str(label)) for status, label in STATUS_LABELS.items()}
-    cells = []
+    rows = []
     for p in people:
         job = escape(p.job_title) if p.job_title else "—"
         if p.function:
             job = f'{job}<br><span class="muted">{escape(p.function)}</span>'
-        cells.append(
-            PersonCells(
-                url=f"{people_url}{p.id}/",
-                name=escape(p.name),
-                email=escape(p.email),
-                job=SafeString(job),
-                team=escape(p.team) if p.team else SafeString("—"),
-                manager=escape(p.manager) if p.manager else SafeString("—"),
-                roles=SafeString(", ".join(roles[r] for r in p.roles)),
-                badge=_BADGES[p.status],
-                status=statuses[p.status],
+        rows.append(
+            SafeString(
+                "\n        <tr>\n"
+                f'          <th scope="row"><a href="{people_url}{p.id}/">{escape(p.name)}</a>'
+                f'<br><span class="muted">{escape(p.email)}</span></th>\n'
+                f"          <td>{job}</td>\n"
+                f"          <td>{escape(p.team) if p.team else '—'}</td>\n"
+                f"          <td>{escape(p.manager) if p.manager else '—'}</td>\n"
+                f"          <td>{', '.join(roles[r] for r in p.roles)}</td>\n"
+                f'          <td><span class="badge {_BADGES[p.status]}">{statuses[p.status]}'
+                "</span></td>\n"
+                "        </tr>\n      "
             )
         )
-    return cells
-
-
-@dataclass(frozen=True)
-class TeamCells:
-    """One row of the teams table: each cell's text, escaped, and its links."""
-
-    edit_url: str
-    name: SafeString
-    part_of: SafeString  # the team it is part of (a search lists every level)
-    manager: SafeString
-    people_url: str  # its active members, the people page filtered by it
-    members: int
-    subteams: SafeString
+    return rows
 
 
 # A number no URL argument takes, reversed in place of an id and replaced by each row's id.
@@ -189,28 +153,37 @@ def url_with_id(name: str, *args: Any) -> Callable[[int], str]:
 
 
 def team_table(
-    teams: Iterable[TeamRow], edit_url: Callable[[int], str], people_url: str
-) -> list[TeamCells]:
-    """The teams page's rows as cells; a team's edit page is ``edit_url(id)``, its members
-    ``people_url`` filtered by it."""
+    teams: Iterable[TeamRow], edit_url: Callable[[int], str], people_url: str, search: bool
+) -> list[SafeString]:
+    """The teams page's rows as the table's rows of HTML, each with the whitespace the
+    template's loop wrote around it; a team's edit page is ``edit_url(id)``, its members
+    ``people_url`` filtered by it; a ``search`` lists every level, so each row says which team
+    it is part of."""
     top = escape(_("— top level —"))
-    cells = []
+    part_of = escape(_("Part of"))
+    manager = escape(_("Manager"))
+    members = escape(_("Active members"))
+    subteams = escape(_("Sub-teams"))
+    rows = []
     for t in teams:
-        cells.append(
-            TeamCells(
-                edit_url=edit_url(t.id),
-                name=escape(t.name),
-                part_of=SafeString(
-                    f'<a href="?parent={t.parent_id}">{escape(t.parent)}</a>'
-                    if t.parent_id
-                    else top
-                ),
-                manager=escape(t.manager) if t.manager else SafeString("—"),
-                people_url=f"{people_url}?team={t.id}",
-                members=t.members,
-                subteams=SafeString(
-                    f'<a href="?parent={t.id}">{t.subteams}</a>' if t.subteams else "0"
-                ),
+        cell = ""
+        if search:
+            parent = (
+                f'<a href="?parent={t.parent_id}">{escape(t.parent)}</a>' if t.parent_id else top
+            )
+            cell = f'<td data-label="{part_of}">{parent}</td>'
+        sub = f'<a href="?parent={t.id}">{t.subteams}</a>' if t.subteams else "0"
+        rows.append(
+            SafeString(
+                "\n        <tr>\n"
+                f'          <th scope="row"><a href="{edit_url(t.id)}">{escape(t.name)}</a></th>\n'
+                f"          {cell}\n"
+                f'          <td data-label="{manager}">{escape(t.manager) if t.manager else "—"}'
+                "</td>\n"
+                f'          <td class="num" data-label="{members}">'
+                f'<a href="{people_url}?team={t.id}">{t.members}</a></td>\n'
+                f'          <td class="num" data-label="{subteams}">{sub}</td>\n'
+                "        </tr>\n      "
             )
         )
-    return cells
+    return rows

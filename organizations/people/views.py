@@ -234,13 +234,7 @@ def team_list(request: TenantRequest, org_slug: str) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
-        "teams": tables.team_table(teams, edit_url, people_url),
-        "words": {
-            "part_of": _("Part of"),
-            "manager": _("Manager"),
-            "members": _("Active members"),
-            "subteams": _("Sub-teams"),
-        },
+        "teams": tables.team_table(teams, edit_url, people_url, search=bool(q)),
         "q": q,
         "parent": parent,
         "query": query.urlencode(),
