@@ -237,7 +237,8 @@ def _like() -> str:
 def _people_where(filters: PeopleFilters, org: int) -> tuple[str, list[Any]]:
     """``filters`` as SQL conditions on ``m`` (the membership) and ``u`` (its user), and their
     parameters: what ``people_matching`` filters on."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     if filters.q:
         like = _like()
         where.append(f"(u.full_name {like} %s {_ESCAPE} OR u.email {like} %s {_ESCAPE})")
@@ -592,7 +593,7 @@ def team_page(filters: TeamFilters, page_number: Any = 1) -> tuple[Page, list[Te
         offset = (number - 1) * TEAMS_PER_PAGE
         return fetch_rows(sql, [org, org, org, *params, org, *params, TEAMS_PER_PAGE, offset])
 
-    paginator = Paginator([], TEAMS_PER_PAGE)
+    paginator: Paginator[TeamRow] = Paginator([], TEAMS_PER_PAGE)
     try:
         number = int(page_number)
     except (TypeError, ValueError):
@@ -1049,7 +1050,8 @@ def _audit_where(filters: AuditFilters) -> tuple[str, list[Any]]:
     """The filters as SQL conditions on ``e`` and their parameters. A day filter compares the
     moment with the day's first moment in the organisation's zone (what ``created_at__date``
     means), so that the ``audit_org_time`` index serves it."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     if filters.actor:
         where.append("e.actor_id = %s")
         params.append(filters.actor)
