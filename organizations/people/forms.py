@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from django import forms
@@ -171,8 +172,68 @@ class ListedSelect(forms.Select):
         return mark_safe("".join(parts))  # noqa: S308 (each value escaped above)
 
 
-class PeopleFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search name or e-mail"), required=False, max_length=200)
+class _ListedInput(forms.Widget):
+    """``django/forms/widgets/input.html``, written directly (see ``ListedSelect``)."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        shown = widget["value"]
+        value_html = "" if shown is None else f' value="{conditional_escape(str(shown))}"'
+        return mark_safe(  # noqa: S308 (each value escaped)
+            f'<input type="{conditional_escape(widget["type"])}"'
+            f' name="{conditional_escape(widget["name"])}"{value_html}'
+            f"{_attrs_html(widget['attrs'])}>"
+        )
+
+
+class ListedTextInput(_ListedInput, forms.TextInput):
+    pass
+
+
+class ListedDateInput(_ListedInput, forms.DateInput):
+    pass
+
+
+def field_html(field: forms.BoundField) -> SafeString:
+    """What ``{% include "includes/field.html" %}`` writes for ``field`` (its label, widget,
+    help and errors), put together directly: a list page's filters are drawn on every
+    request, and an included template per field costs more than its list's rows."""
+    auto_id = conditional_escape(field.auto_id)
+    required = ' <span aria-hidden="true">*</span>' if field.field.required else ""
+    help_text = (
+        f'<p class="field__help" id="{auto_id}_helptext">{conditional_escape(field.help_text)}</p>'
+        if field.help_text
+        else ""
+    )
+    errors = "".join(
+        f'<p class="field__error" id="{auto_id}_error">{conditional_escape(str(error))}</p>'
+        for error in field.errors
+    )
+    return mark_safe(  # noqa: S308 (each value escaped)
+        f'<div class="field{" field--invalid" if field.errors else ""}">\n'
+        f'  <label for="{conditional_escape(field.id_for_label)}">'
+        f"{conditional_escape(field.label)}{required}</label>\n"
+        f"  {field}\n"
+        f"  {help_text}\n"
+        f"  {errors}\n"
+        "</div>\n"
+    )
+
+
+class _ListedFields:
+    """A filter form whose fields the page draws with ``field_html``: ``form.listed.<name>``."""
+
+    @cached_property
+    def listed(self) -> dict[str, SafeString]:
+        return {name: field_html(self[name]) for name in self.fields}  # type: ignore[attr-defined,index]
+
+
+class PeopleFilterForm(_ListedFields, forms.Form):
+    q = forms.CharField(
+        label=_("Search name or e-mail"), required=False, max_length=200, widget=ListedTextInput
+    )
     team = forms.TypedChoiceField(
         label=_("Team"), required=False, coerce=int, empty_value=None, widget=ListedSelect
     )
@@ -198,21 +259,23 @@ class PeopleFilterForm(forms.Form):
         )
 
 
-class TeamFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search teams"), required=False, max_length=200)
+class TeamFilterForm(_ListedFields, forms.Form):
+    q = forms.CharField(
+        label=_("Search teams"), required=False, max_length=200, widget=ListedTextInput
+    )
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(_ListedFields, forms.Form):
     actor = forms.TypedChoiceField(
         label=_("Who"), required=False, coerce=int, empty_value=None, widget=ListedSelect
     )
     object_type = forms.ChoiceField(label=_("What"), required=False, widget=ListedSelect)
     action = forms.ChoiceField(label=_("Action"), required=False, widget=ListedSelect)
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"), required=False, widget=ListedDateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"), required=False, widget=ListedDateInput(attrs={"type": "date"})
     )
 
     def __init__(self, *args: Any, choices: AuditChoices, **kwargs: Any) -> None:

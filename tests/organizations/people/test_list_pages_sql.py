@@ -261,3 +261,50 @@ def test_the_migration_indexes_the_people_search(db):
             cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
             if cursor.fetchone():
                 assert {"user_full_name_trgm", "user_email_trgm"} <= set(constraints)
+
+
+@pytest.mark.parametrize("value", [None, "", 'a "quoted" <b> & c', 42])
+def test_the_listed_inputs_write_what_djangos_inputs_write(value):
+    from organizations.people.forms import ListedDateInput, ListedTextInput
+
+    attrs = {"id": "id_q", "maxlength": "200", "aria-invalid": True, "disabled": False}
+    assert str(ListedTextInput().render("q", value, attrs=dict(attrs))) == str(
+        forms.TextInput().render("q", value, attrs=dict(attrs))
+    )
+    date = dt.date(2026, 3, 2) if value == 42 else value
+    ours = ListedDateInput(attrs={"type": "date"}).render("d", date, attrs={"id": "id_d"})
+    theirs = forms.DateInput(attrs={"type": "date"}).render("d", date, attrs={"id": "id_d"})
+    assert str(ours) == str(theirs)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {"date_from": "2026-02-02", "date_to": "2026-01-01", "actor": "7", "action": "x"},
+        {"date_from": "not a date", "object_type": "Person"},
+    ],
+)
+def test_a_listed_field_is_what_the_field_include_writes(data):
+    """``form.listed`` against ``includes/field.html`` for every field, with and without
+    errors, help text and a required mark."""
+    from django.template.loader import get_template
+
+    from organizations.people.forms import AuditFilterForm, PeopleFilterForm
+
+    include = get_template("includes/field.html")
+    audit = AuditFilterForm(
+        data,
+        choices=queries.AuditChoices(
+            actors=[(7, "Zoë & co")], object_types=["Person"], actions=["x"]
+        ),
+    )
+    people = PeopleFilterForm(
+        data and {"q": '<script>"', "team": "x"},
+        choices=queries.FilterChoices(teams=[(1, "Ops")], functions=["Sales"], many_teams=True),
+    )
+    people.fields["q"].required = True  # the required mark, which no filter has yet
+    for form in (audit, people):
+        form.is_valid()
+        for name in form.fields:
+            assert form.listed[name] == include.render({"field": form[name]})
