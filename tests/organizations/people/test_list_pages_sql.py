@@ -308,3 +308,28 @@ def test_a_listed_field_is_what_the_field_include_writes(data):
         form.is_valid()
         for name in form.fields:
             assert form.listed[name] == include.render({"field": form[name]})
+
+
+@pytest.mark.parametrize(
+    ("moment", "zone"),
+    [
+        (dt.datetime(2026, 3, 2, 10, 0, 5, 123456, tzinfo=dt.UTC), "Europe/Paris"),
+        (dt.datetime(2026, 7, 9, 23, 59, 59, tzinfo=dt.UTC), "Europe/Paris"),
+        (dt.datetime(2026, 10, 25, 0, 30, tzinfo=dt.UTC), "Europe/Paris"),  # 02:30, twice
+        (dt.datetime(2026, 10, 25, 1, 30, tzinfo=dt.UTC), "Europe/Paris"),
+        (dt.datetime(2026, 1, 1, 0, 0, tzinfo=dt.UTC), "Asia/Kolkata"),
+        (dt.datetime(2026, 1, 1, 0, 0, tzinfo=dt.UTC), "UTC"),
+    ],
+)
+def test_the_audit_times_are_what_the_date_filter_writes(moment, zone):
+    import zoneinfo
+
+    from django.template.defaultfilters import date as date_filter
+
+    from organizations.people.tables import exact_moment
+
+    local = timezone.localtime(moment, zoneinfo.ZoneInfo(zone))
+    with timezone.override(zone):
+        shown = timezone.template_localtime(moment)  # what a template hands its filters
+        assert exact_moment(local) == date_filter(shown, "j M Y, H:i:s T")
+        assert local.isoformat() == date_filter(shown, "c")
