@@ -123,7 +123,19 @@ class User(AbstractBaseUser, PermissionsMixin):
         ]
         # Lists of people by name (people, a cohort's learners, a coach's roster) walk this
         # index in order and stop at their page, whatever the number of people.
-        indexes = [models.Index(fields=["full_name", "email", "id"], name="user_name_order")]
+        indexes = [
+            models.Index(fields=["full_name", "email", "id"], name="user_name_order"),
+            # The people not invited or invited but not joined yet (no usable password): the
+            # people page counts them and lists them by name from this index alone, not by
+            # reading every person. Few rows: people leave it when they set a password.
+            models.Index(
+                fields=["full_name", "email", "id"],
+                condition=models.Q(password__startswith="!"),
+                name="user_no_password",
+            ),
+        ]
+        # On PostgreSQL, migration 0017 also adds trigram indexes on full_name and email for the
+        # people search (``ILIKE '%text%'``), where the pg_trgm extension can be created.
 
     def __str__(self) -> str:
         return self.full_name or self.email

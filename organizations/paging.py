@@ -6,6 +6,7 @@ events and the audit log; the order must be served by an index so that a page re
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,10 +73,17 @@ def page_number(number: Any) -> int:
 
 def next_page(rows: QuerySet[Any], number: Any, per_page: int) -> NextPage:
     """Page ``number`` of ``rows`` (a queryset: one query, LIMIT per_page + 1 with its offset)."""
+    return next_page_of(lambda limit, offset: list(rows[offset : offset + limit]), number, per_page)
+
+
+def next_page_of(
+    fetch: Callable[[int, int], Sequence[Any]], number: Any, per_page: int
+) -> NextPage:
+    """Page ``number`` of the rows ``fetch(limit, offset)`` returns (a read written as SQL
+    text, say: one query, ``per_page`` + 1 rows from ``offset``)."""
     n = page_number(number)
-    start = (n - 1) * per_page
-    found = list(rows[start : start + per_page + 1])
+    found = list(fetch(per_page + 1, (n - 1) * per_page))
     if not found and n > 1:
         # Past the end (a stale link): the first page rather than an empty one.
-        return next_page(rows, 1, per_page)
+        return next_page_of(fetch, 1, per_page)
     return NextPage(found[:per_page], n, per_page, len(found) > per_page)

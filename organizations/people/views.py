@@ -20,7 +20,7 @@ from organizations.exports import requested_format, tabular_response
 from organizations.http import TenantRequest
 from organizations.models import ImportJob, Membership, Team
 from organizations.outbox.delivery import is_stalled
-from organizations.people import queries, services
+from organizations.people import queries, services, tables
 from organizations.people.forms import (
     AuditFilterForm,
     ImportUploadForm,
@@ -60,8 +60,8 @@ def _base_url(request: TenantRequest) -> str:
 
 @role_required("admin")
 def people_list(request: TenantRequest, org_slug: str) -> HttpResponse:
-    choices = queries.filter_choices(request.GET.get("team"))
-    form = PeopleFilterForm(request.GET or None, choices=choices)
+    overview = queries.people_overview(request.GET.get("team"))
+    form = PeopleFilterForm(request.GET or None, choices=overview.choices)
     filters = (
         queries.PeopleFilters(**form.cleaned_data) if form.is_valid() else queries.PeopleFilters()
     )
@@ -69,26 +69,25 @@ def people_list(request: TenantRequest, org_slug: str) -> HttpResponse:
     if fmt is not None:
         rows = queries.people_export_rows(filters)
         return tabular_response(fmt, f"{org_slug}-people", queries.PEOPLE_EXPORT_HEADERS, rows)
-    listing = queries.people_page(filters, request.GET.get("page"))
+    listing = queries.people_list_page(filters, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("format", None)
     filtered = form.is_valid() and any(form.cleaned_data.values())
-    not_invited = queries.not_invited_count()
+    not_invited = overview.not_invited
     context = {
         "form": form,
         "page": listing.page,
-        "people": listing.people,
+        # A person's page is the list's address and their id (reversed once, not per row).
+        "people": tables.people_table(listing.people, reverse("people_list", args=[org_slug])),
         "total": listing.total,
         "total_more": listing.more,
         "query": query.urlencode(),
         "filtered": filtered,
         "not_invited": min(not_invited, queries.NOT_INVITED_COUNTED),
         "not_invited_more": not_invited > queries.NOT_INVITED_COUNTED,
-        "pending_joins": queries.pending_joins(),
+        "pending_joins": overview.pending_joins,
         "pending_joins_shown": queries.PENDING_JOINS_SHOWN,
-        # A person's page is the list's address and their id (reversed once, not per row).
-        "people_url": reverse("people_list", args=[org_slug]),
     }
     template = "organizations/people/people_list.html"
     return render(request, f"{template}#results" if request.htmx else template, context)
@@ -229,10 +228,13 @@ def team_list(request: TenantRequest, org_slug: str) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("format", None)
+    # Each team's links from one reversal per route, its cells' words translated once.
+    edit_url = tables.url_with_id("team_edit", org_slug)
+    people_url = reverse("people_list", args=[org_slug])
     context = {
         "form": form,
         "page": page,
-        "teams": teams,
+        "teams": tables.team_table(teams, edit_url, people_url, search=bool(q)),
         "q": q,
         "parent": parent,
         "query": query.urlencode(),
@@ -375,12 +377,17 @@ def audit_log(request: TenantRequest, org_slug: str) -> HttpResponse:
     if fmt is not None:
         rows = queries.audit_export_rows(filters)
         return tabular_response(fmt, f"{org_slug}-audit-log", queries.AUDIT_EXPORT_HEADERS, rows)
-    page, entries = queries.audit_page(filters, request.GET.get("page"))
+    page, lines = queries.audit_page(filters, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("format", None)
     template = "organizations/people/audit_log.html"
-    context = {"form": form, "page": page, "entries": entries, "query": query.urlencode()}
+    context = {
+        "form": form,
+        "page": page,
+        "entries": tables.audit_table(lines),
+        "query": query.urlencode(),
+    }
     return render(request, f"{template}#results" if request.htmx else template, context)
 
 
