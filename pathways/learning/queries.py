@@ -8,21 +8,25 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.core.paginator import Paginator
-from django.db.models import CharField, Count, F, IntegerField, Q, QuerySet, Value
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.html import conditional_escape
+from django.utils.dates import MONTHS_3
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
 from competencies.models import Competency, ProficiencyLevel
 from organizations.models import Membership
+from organizations.raw_queries import fetch_rows, moment_of, tenant_id
 from organizations.relative_dates import local_today, relative_day_with_date
 from organizations.templatetags.relative_dates import relative_date_against
 from pathways import queries
@@ -38,11 +42,8 @@ from pathways.models import (
     PracticeTask,
     RetrievalItem,
     ReviewCard,
-    ReviewLog,
-    ScenarioPlay,
     SelfAssessment,
     Step,
-    StepCompletion,
     VersionCompetency,
 )
 from pathways.scenarios.queries import first_line
@@ -658,6 +659,7 @@ class HistoryPage:
     total: int = 0
     has_previous: bool = False
     has_next: bool = False
+    rows_html: SafeString = field(default_factory=SafeString)  # the table's rows, when asked
 
 
 RATING_LABELS = {
@@ -667,211 +669,297 @@ RATING_LABELS = {
     4: gettext_lazy("Easy"),
 }
 
+# Everything the learner did, newest first, one page of it with its titles and details and the
+# number of entries in all, in one statement: the history is read as SQL text, no queryset to
+# compile. Each kind's base table is filtered on the organisation and the learner (their
+# indexes lead with both); the page's rows are then joined to their titles kind by kind (a
+# small join each: one join of every title table would cost more to plan than to run). Typed
+# NULLs: PostgreSQL types a UNION's columns pair by pair. A module taken on its own is an
+# event whose object id is the module's id as text ({event_module_id}: the id when the text is
+# a number, per backend).
+_HISTORY_SQL = """
+WITH entries AS (
+    SELECT 'step' AS kind, completed_at AS at, id AS ref
+    FROM pathways_stepcompletion WHERE organization_id = %s AND learner_id = %s
+    UNION ALL
+    SELECT 'module', "timestamp", id
+    FROM pathways_activityevent
+    WHERE organization_id = %s AND actor_id = %s AND verb = 'completed'
+        AND object_type = 'module' AND registration_id IS NULL
+    UNION ALL
+    SELECT 'answer', updated_at, id
+    FROM pathways_practiceanswer WHERE organization_id = %s AND learner_id = %s
+    UNION ALL
+    SELECT 'review', reviewed_at, id
+    FROM pathways_reviewlog WHERE organization_id = %s AND learner_id = %s
+    UNION ALL
+    SELECT 'play', COALESCE(finished_at, started_at), id
+    FROM pathways_scenarioplay WHERE organization_id = %s AND learner_id = %s
+),
+shown AS (
+    SELECT kind, at, ref, COUNT(*) OVER () AS total
+    FROM entries ORDER BY at DESC, ref DESC LIMIT %s OFFSET %s
+)
+SELECT shown.kind, shown.at, shown.ref, shown.total,
+    (SELECT pw.name FROM pathways_pathwayversion pv
+        JOIN pathways_pathway pw ON pw.id = pv.pathway_id WHERE pv.id = en.version_id),
+    COALESCE(
+        NULLIF(st.title, ''),
+        (SELECT title FROM pathways_module WHERE id = st.module_id),
+        (SELECT title FROM projects_projecttemplate WHERE id = st.project_template_id),
+        (SELECT title FROM coaching_conversationtemplate WHERE id = st.conversation_template_id)
+    ),
+    st.kind, st.id, st.module_id, CAST(NULL AS bigint)
+FROM shown
+JOIN pathways_stepcompletion sc ON sc.id = shown.ref
+JOIN pathways_enrollment en ON en.id = sc.enrollment_id
+LEFT JOIN pathways_step st ON st.version_id = en.version_id AND st.key = sc.step_key
+WHERE shown.kind = 'step'
+UNION ALL
+SELECT shown.kind, shown.at, shown.ref, shown.total, ev.object_id,
+    (SELECT title FROM pathways_module WHERE id = {event_module_id}),
+    NULL, NULL, NULL, NULL
+FROM shown
+JOIN pathways_activityevent ev ON ev.id = shown.ref
+WHERE shown.kind = 'module'
+UNION ALL
+SELECT shown.kind, shown.at, shown.ref, shown.total, pa.text, am.title, NULL, am.id, NULL,
+    NULL
+FROM shown
+JOIN pathways_practiceanswer pa ON pa.id = shown.ref
+JOIN pathways_practicetask task ON task.id = pa.task_id
+JOIN pathways_module am ON am.id = task.module_id
+WHERE shown.kind = 'answer'
+UNION ALL
+SELECT shown.kind, shown.at, shown.ref, shown.total, item.prompt, NULL, NULL, rl.rating,
+    rl.duration_ms, item.module_id
+FROM shown
+JOIN pathways_reviewlog rl ON rl.id = shown.ref
+JOIN pathways_reviewcard card ON card.id = rl.card_id
+JOIN pathways_retrievalitem item ON item.id = card.item_id
+WHERE shown.kind = 'review'
+UNION ALL
+SELECT shown.kind, shown.at, shown.ref, shown.total, scenario.title, node.text,
+    CASE WHEN play.finished_at IS NULL THEN NULL ELSE 'finished' END, play.scenario_id,
+    (SELECT COUNT(*) FROM pathways_scenariodecision d WHERE d.play_id = play.id),
+    (SELECT COUNT(*) FROM pathways_scenariodecision d
+        JOIN pathways_scenariochoice c ON c.id = d.choice_id
+        WHERE d.play_id = play.id AND c.is_effective)
+FROM shown
+JOIN pathways_scenarioplay play ON play.id = shown.ref
+JOIN pathways_scenario scenario ON scenario.id = play.scenario_id
+LEFT JOIN pathways_scenarionode node ON node.id = play.current_node_id
+WHERE shown.kind = 'play'
+ORDER BY 2 DESC, 3 DESC
+"""
+_EVENT_MODULE_ID = {
+    "postgresql": "CASE WHEN ev.object_id ~ '^[0-9]{1,18}$' THEN CAST(ev.object_id AS bigint) END",
+    "sqlite": "CASE WHEN ev.object_id <> '' AND ev.object_id NOT GLOB '*[^0-9]*' "
+    "THEN CAST(ev.object_id AS integer) END",
+}
 
-def _plays_in_history(play_ids: list[int]) -> dict[int, HistoryEntry]:
-    """History entries for the given scenario plays: the ending reached, or how far an
-    unfinished play got (1 query, none without plays)."""
-    if not play_ids:
-        return {}
-    entries = {}
-    for play in (
-        ScenarioPlay.objects.filter(pk__in=play_ids)
-        .select_related("scenario", "current_node")
-        .annotate(
-            choices=Count("decisions"),
-            effective=Count("decisions", filter=Q(decisions__choice__is_effective=True)),
-        )
-    ):
-        counts = {"n": play.choices, "effective": play.effective}
-        if play.finished_at is not None:
-            ending = play.current_node.text if play.current_node is not None else ""
-            detail = ngettext(
-                "Ending reached: %(ending)s (%(n)s choice, %(effective)s the most effective)",
-                "Ending reached: %(ending)s (%(n)s choices, %(effective)s the most effective)",
-                play.choices,
-            ) % {**counts, "ending": first_line(ending, 90)}
-        else:
-            detail = (
-                ngettext(
-                    "Started, not finished yet: %(n)s choice so far",
-                    "Started, not finished yet: %(n)s choices so far",
-                    play.choices,
-                )
-                % counts
-            )
-        entries[play.pk] = HistoryEntry(
-            kind="scenario",
-            when=play.finished_at or play.started_at,
-            title=play.scenario.title,
-            detail=detail,
-            scenario_id=play.scenario_id,
-            play_id=play.pk,
-            finished=play.finished_at is not None,
-        )
-    return entries
+
+@functools.cache
+def _history_sql(vendor: str) -> str:
+    return _HISTORY_SQL.format(event_module_id=_EVENT_MODULE_ID[vendor])
 
 
-def _history_rows(membership: Membership) -> QuerySet:
-    """(kind, when, ref, 0) of everything the learner did, newest first (no query yet)."""
-
-    def rows(qs: QuerySet, kind: str, when: str | Coalesce) -> QuerySet:
-        return (
-            qs.order_by()
-            .annotate(
-                kind=Value(kind, output_field=CharField()),
-                when=F(when) if isinstance(when, str) else when,
-                ref=F("pk"),
-                n=Value(0, output_field=IntegerField()),
-            )
-            .values_list("kind", "when", "ref", "n")
-        )
-
+def _play_detail(finished: bool, ending: str | None, choices: int, effective: int) -> str:
+    counts = {"n": choices, "effective": effective}
+    if finished:
+        return ngettext(
+            "Ending reached: %(ending)s (%(n)s choice, %(effective)s the most effective)",
+            "Ending reached: %(ending)s (%(n)s choices, %(effective)s the most effective)",
+            choices,
+        ) % {**counts, "ending": first_line(ending or "", 90)}
     return (
-        rows(StepCompletion.objects.filter(learner=membership), "step", "completed_at")
-        .union(
-            rows(
-                ActivityEvent.objects.filter(
-                    actor=membership,
-                    verb="completed",
-                    object_type="module",
-                    registration__isnull=True,
-                ),
-                "module",
-                "timestamp",
-            ),
-            rows(PracticeAnswer.objects.filter(learner=membership), "answer", "updated_at"),
-            rows(ReviewLog.objects.filter(learner=membership), "review", "reviewed_at"),
-            rows(
-                ScenarioPlay.objects.filter(learner=membership),
-                "play",
-                Coalesce("finished_at", "started_at"),
-            ),
-            all=True,
+        ngettext(
+            "Started, not finished yet: %(n)s choice so far",
+            "Started, not finished yet: %(n)s choices so far",
+            choices,
         )
-        .order_by("-when", "-ref")
+        % counts
     )
 
 
-def _history_entries(page_rows: list[tuple[str, dt.datetime, int, int]]) -> list[HistoryEntry]:
-    """``page_rows`` (from ``_history_rows``) with their titles and details: one or two
-    queries per kind of entry among them."""
-    ids: dict[str, list[int]] = {"step": [], "module": [], "answer": [], "review": [], "play": []}
-    for kind, _when, ref, _n in page_rows:
-        ids[kind].append(ref)
-
-    titles: dict[tuple[str, int], tuple[str, str, int | None]] = {}
-    if ids["step"]:
-        completions = list(
-            StepCompletion.objects.filter(pk__in=ids["step"]).select_related(
-                "enrollment__version__pathway"
-            )
+def _history_entry(row: tuple[Any, ...]) -> HistoryEntry:
+    """One row of ``_HISTORY_SQL`` as an entry with its title and detail."""
+    kind, at, ref, _total, text1, text2, text3, n1, n2, n3 = row
+    when = moment_of(at)
+    if kind == "step":  # the pathway, the step's title (its own or its target's) and kind
+        if n1 is None:
+            return HistoryEntry("completion", when, _("A step of an earlier version"), text1)
+        title = text2 if text2 is not None else str(Step.Kind(text3).label)
+        return HistoryEntry("completion", when, title, text1, n2)
+    if kind == "module":  # the event's object id, the module's title
+        module_id = int(text1) if text1.isdigit() else None
+        title = text2 if text2 is not None else _("A removed module")
+        return HistoryEntry("completion", when, title, _("Taken outside a pathway"), module_id)
+    if kind == "answer":  # the answer, the module's title and id
+        return HistoryEntry("answer", when, text2, text1, n1)
+    if kind == "review":  # the prompt; rating, duration, the item's module
+        label = RATING_LABELS.get(n1, str(n1))
+        detail = (
+            _("Answered %(rating)s in %(seconds)s s")
+            % {"rating": label, "seconds": round(n2 / 1000)}
+            if n2
+            else _("Answered %(rating)s") % {"rating": label}
         )
-        steps = {
-            (s.version_id, str(s.key)): s
-            for s in Step.objects.filter(
-                key__in=[c.step_key for c in completions],
-                version_id__in={c.enrollment.version_id for c in completions},
-            ).select_related("module", "project_template", "conversation_template")
-        }
-        for c in completions:
-            step = steps.get((c.enrollment.version_id, str(c.step_key)))
-            titles[("step", c.pk)] = (
-                step.display_title if step is not None else _("A step of an earlier version"),
-                c.enrollment.version.pathway.name,
-                step.module_id if step is not None else None,
-            )
-    if ids["module"]:
-        events = list(ActivityEvent.objects.filter(pk__in=ids["module"]))
-        modules = dict(
-            Module.objects.filter(
-                pk__in=[int(e.object_id) for e in events if e.object_id.isdigit()]
-            ).values_list("pk", "title")
+        return HistoryEntry("review", when, text1, detail, n3)
+    # A scenario play (the scenario's title, the node reached, whether finished; the scenario,
+    # choices made, effective ones): when it reached its ending, or, while unfinished, when it
+    # was started.
+    finished = text3 is not None
+    return HistoryEntry(
+        kind="scenario",
+        when=when,
+        title=text1,
+        detail=_play_detail(finished, text2, int(n2), int(n3)),
+        scenario_id=n1,
+        play_id=ref,
+        finished=finished,
+    )
+
+
+def _history_read(membership_id: int, limit: int, offset: int) -> tuple[list[HistoryEntry], int]:
+    """``limit`` entries of the learner's history from ``offset``, newest first, and the
+    number of entries in all (0 when the page is past the end). 1 query."""
+    org_id = tenant_id()
+    params = [org_id, membership_id] * 5 + [limit, offset]
+    rows = fetch_rows(_history_sql(connection.vendor), params)
+    return [_history_entry(row) for row in rows], int(rows[0][3]) if rows else 0
+
+
+def _page_number(number: int | str | None) -> int | None:
+    """The page asked for as ``Paginator.get_page`` reads it: page 1 for anything but a whole
+    number, ``None`` (the last page) below 1 or absurdly far."""
+    try:
+        n = int(number)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 1
+    return n if 1 <= n <= 10**9 else None
+
+
+def _truncated(text: str, length: int) -> str:
+    """``text|truncatechars:length``."""
+    if len(text) > length:
+        return Truncator(text).chars(length)
+    return unicodedata.normalize("NFC", text)  # what Truncator hands back when it fits
+
+
+def _moment_html(value: dt.datetime) -> str:
+    """``<time datetime="{{ value|date:'c' }}">{{ value|date:"j M Y, H:i T" }}</time>`` in the
+    active time zone, put together directly."""
+    local = timezone.localtime(value)
+    zone = local.tzinfo
+    # Django's date format leaves the zone's name out in a repeated or skipped hour.
+    ambiguous = zone is None or zone.utcoffset(
+        local.replace(fold=not local.fold)
+    ) != zone.utcoffset(local)
+    name = "" if ambiguous or zone is None else zone.tzname(local)
+    return (
+        f'<time datetime="{local.isoformat()}">{local.day} {MONTHS_3[local.month].title()} '
+        f"{local.year:04d}, {local.hour:02d}:{local.minute:02d} {name}</time>"
+    )
+
+
+def _history_rows_html(org_slug: str, entries: list[HistoryEntry]) -> SafeString:
+    """The history table's rows, as its template wrote them, built once per page: each link
+    formed from one reversed URL, each word translated once (no query)."""
+    module_url = _url_former("learning_module", org_slug, "module_id")
+    debrief_url = _url_former("scenario_debrief", org_slug, "play_id")
+    play_url = _url_former("scenario_play", org_slug, "scenario_id")
+    badges = {
+        "completion": f'<span class="badge badge--done">{escape(_("Completed"))}</span>',
+        "answer": f'<span class="badge badge--info">{escape(_("Practice"))}</span>',
+        "finished": f'<span class="badge badge--info">{escape(_("Scenario finished"))}</span>',
+        "started": f'<span class="badge badge--info">{escape(_("Scenario started"))}</span>',
+        "review": f'<span class="badge badge--available">{escape(_("Review"))}</span>',
+    }
+    rows = []
+    for e in entries:
+        title = escape(_truncated(e.title, 90))
+        if e.module_id:
+            item = f'<a href="{module_url(module_id=e.module_id)}">{title}</a>'
+        elif e.play_id and e.finished:
+            item = f'<a href="{debrief_url(play_id=e.play_id)}">{title}</a>'
+        elif e.scenario_id:
+            item = f'<a href="{play_url(scenario_id=e.scenario_id)}">{title}</a>'
+        else:
+            item = title
+        if e.kind == "scenario":
+            badge = badges["finished" if e.finished else "started"]
+        else:
+            badge = badges.get(e.kind, badges["review"])
+        rows.append(
+            f"\n    <tr>\n      <td>{_moment_html(e.when)}</td>\n      <td>{badge}</td>"
+            f"\n      <td>{item}</td>\n      <td>{escape(_truncated(e.detail, 140))}</td>"
+            "\n    </tr>\n  "
         )
-        for e in events:
-            module_id = int(e.object_id) if e.object_id.isdigit() else None
-            title = modules.get(module_id) if module_id is not None else None
-            titles[("module", e.pk)] = (
-                title if title is not None else _("A removed module"),
-                _("Taken outside a pathway"),
-                module_id,
-            )
-    if ids["answer"]:
-        for a in PracticeAnswer.objects.filter(pk__in=ids["answer"]).select_related("task__module"):
-            titles[("answer", a.pk)] = (a.task.module.title, a.text, a.task.module_id)
-    if ids["review"]:
-        for r in ReviewLog.objects.filter(pk__in=ids["review"]).select_related("card__item"):
-            rating = RATING_LABELS.get(r.rating, str(r.rating))
-            detail = (
-                _("Answered %(rating)s in %(seconds)s s")
-                % {"rating": rating, "seconds": round(r.duration_ms / 1000)}
-                if r.duration_ms
-                else _("Answered %(rating)s") % {"rating": rating}
-            )
-            titles[("review", r.pk)] = (r.card.item.prompt, detail, r.card.item.module_id)
-
-    plays = _plays_in_history(ids["play"])
-
-    kinds = {"step": "completion", "module": "completion", "answer": "answer", "review": "review"}
-    entries = []
-    for kind, when, ref, _n in page_rows:
-        if kind == "play":
-            entries.append(plays.get(ref) or HistoryEntry("scenario", when, "", ""))
-            continue
-        title, detail, module_id = titles.get((kind, ref), ("", "", None))
-        entries.append(HistoryEntry(kinds[kind], when, title, detail, module_id))
-    return entries
+    return mark_safe("".join(rows))  # noqa: S308 - every value is escaped above
 
 
-def history_page(membership: Membership, page: int | str | None = 1) -> HistoryPage:
+def history_page(
+    membership: Membership, page: int | str | None = 1, org_slug: str | None = None
+) -> HistoryPage:
     """Completions (pathway steps and modules taken on their own), practice answers, reviews
-    and scenario plays, newest first, ``HISTORY_PAGE_SIZE`` a page (at most 9 queries: count,
-    page, and one or two detail queries per kind of entry on the page).
+    and scenario plays, newest first, ``HISTORY_PAGE_SIZE`` a page: 1 query (2 or 3 for a page
+    past the end or below 1, which shows the last page as ``Paginator.get_page`` does). With
+    ``org_slug``, the table's rows as HTML (``rows_html``).
 
     A scenario play is one entry: when it reached its ending, or, while unfinished, when it
     was started."""
-    paginator = Paginator(_history_rows(membership), HISTORY_PAGE_SIZE)
-    current = paginator.get_page(page)
-    entries = _history_entries(list(current.object_list))
+    asked = _page_number(page)
+    entries: list[HistoryEntry] = []
+    total = 0
+    if asked is not None:
+        entries, total = _history_read(
+            membership.pk, HISTORY_PAGE_SIZE, (asked - 1) * HISTORY_PAGE_SIZE
+        )
+    number = asked or 1
+    if not entries and asked != 1:  # past the end or below 1: the last page
+        entries, total = _history_read(membership.pk, HISTORY_PAGE_SIZE, 0)
+        number = max(1, -(-total // HISTORY_PAGE_SIZE))
+        if number > 1:
+            entries, total = _history_read(
+                membership.pk, HISTORY_PAGE_SIZE, (number - 1) * HISTORY_PAGE_SIZE
+            )
+    num_pages = max(1, -(-total // HISTORY_PAGE_SIZE))
     return HistoryPage(
         entries=entries,
-        number=current.number,
-        num_pages=paginator.num_pages,
-        total=paginator.count,
-        has_previous=current.has_previous(),
-        has_next=current.has_next(),
+        number=number,
+        num_pages=num_pages,
+        total=total,
+        has_previous=number > 1,
+        has_next=number < num_pages,
+        rows_html=_history_rows_html(org_slug, entries) if org_slug else SafeString(),
     )
 
 
 HISTORY_EXPORT_HEADERS = ("When", "What", "Item", "Detail")
-# Entries read per batch of the download; each batch costs the detail queries of
-# ``_history_entries`` (at most 7).
+# Entries read per batch of the download: one query each.
 HISTORY_EXPORT_BATCH = 1000
 
 
 def history_export_rows(membership: Membership) -> Iterator[tuple[object, ...]]:
     """Everything the learner did, newest first, as export rows (``HISTORY_EXPORT_HEADERS``;
     times in the organisation's time zone, titles and details in full). Only for the learner
-    themselves: their practice answers are theirs. One query streamed in batches, plus the
-    detail queries of each batch."""
+    themselves: their practice answers are theirs. One query per ``HISTORY_EXPORT_BATCH``
+    entries."""
     labels = {
         "completion": _("Completed"),
         "answer": _("Practice"),
         "review": _("Review"),
     }
-    batch: list[tuple[str, dt.datetime, int, int]] = []
-
-    def rows_of(rows: list[tuple[str, dt.datetime, int, int]]) -> Iterator[tuple[object, ...]]:
-        for e in _history_entries(rows):
+    offset = 0
+    while True:
+        entries, _total = _history_read(membership.pk, HISTORY_EXPORT_BATCH, offset)
+        for e in entries:
             if e.kind == "scenario":
                 what = _("Scenario finished") if e.finished else _("Scenario started")
             else:
                 what = labels.get(e.kind, e.kind)
             yield (timezone.localtime(e.when), what, e.title, e.detail)
-
-    for row in _history_rows(membership).iterator(chunk_size=HISTORY_EXPORT_BATCH):
-        batch.append(row)
-        if len(batch) == HISTORY_EXPORT_BATCH:
-            yield from rows_of(batch)
-            batch = []
-    if batch:
-        yield from rows_of(batch)
+        if len(entries) < HISTORY_EXPORT_BATCH:
+            return
+        offset += HISTORY_EXPORT_BATCH

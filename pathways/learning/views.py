@@ -340,5 +340,5 @@ def history(request: TenantRequest, org_slug: str) -> HttpResponse:
     if fmt is not None:  # the learner's own history, all of it
         rows = queries.history_export_rows(request.membership)
         return tabular_response(fmt, "my-history", queries.HISTORY_EXPORT_HEADERS, rows)
-    page = queries.history_page(request.membership, request.GET.get("page"))
+    page = queries.history_page(request.membership, request.GET.get("page"), org_slug)
     return render(request, "pathways/learning/history.html", {"page": page})

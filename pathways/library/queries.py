@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
-from django.utils.safestring import SafeString
+from django.db.models import Count, Q
+from django.template.defaultfilters import floatformat
+from django.urls import reverse
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from competencies.models import Competency
+from organizations.raw_queries import fetch_rows, tenant_id
 from pathways.library.scenario_checks import TreeProblem, find_tree_problems
-from pathways.library.search import search_modules
+from pathways.library.search import MatchingSql, matching_sql
 from pathways.library.services import difficulty_level
 from pathways.markdown import render_markdown
 from pathways.models import (
     ChoiceScore,
     Module,
     ModuleCompetency,
-    ModuleReach,
     ModuleTag,
     PracticeTask,
     RetrievalItem,
@@ -82,16 +85,45 @@ class LibraryFilters:
         ) or bool(self.status)
 
 
+@dataclass(frozen=True)
+class PageNumbers:
+    """Where a page of the library sits, as ``Paginator.get_page`` would place it."""
+
+    number: int
+    num_pages: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.num_pages > 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
 @dataclass
 class LibraryPage:
     rows: list[ModuleRow]
-    page: Page
+    page: PageNumbers
     total: int
     competencies: list[tuple[int, str]]
     roles: list[str]
     functions: list[str]
     impacts: list[str]
     library_size: int
+    rows_html: SafeString = field(default_factory=SafeString)  # the table's rows, when asked
 
 
 def _competency_names(module_ids: list[int]) -> dict[int, list[str]]:
@@ -138,56 +170,166 @@ MIN_RATINGS = 5
 # A mean usefulness below this (on 1-5) marks the module as one to refresh or retire.
 WEAK_RATING = 3.0
 
-Reach = tuple[int, int, int, float | None, float | None]
+# The library page reads as SQL text (no queryset to compile on every request): one page of
+# the matching modules with the number of matches, each row's question count, practice task
+# and learners' reach and ratings (the ``ModuleReach`` roll-up: a row per module, whatever the
+# number of learners), and with filters on, the library's size. The base table is filtered on
+# the organisation; {conditions} and {rank} come from ``matching_sql``.
+_LIBRARY_SQL = """
+WITH shown AS (
+    SELECT m.id, m.title, m.summary, m.format, m.minutes, m.difficulty, m.status, m.is_core,
+        {rank} AS rank, COUNT(*) OVER () AS total
+    FROM pathways_module m
+    WHERE m.organization_id = %s{conditions}
+    ORDER BY 9 DESC, m.title, m.id LIMIT %s OFFSET %s
+)
+SELECT shown.id, shown.title, shown.summary, shown.format, shown.minutes, shown.difficulty,
+    shown.status, shown.is_core, shown.total, {library_size},
+    (SELECT COUNT(*) FROM pathways_retrievalitem ri WHERE ri.module_id = shown.id),
+    EXISTS (SELECT 1 FROM pathways_practicetask pt WHERE pt.module_id = shown.id),
+    r.opened, r.completed, r.ratings, r.useful_sum, r.relevant_sum
+FROM shown
+LEFT JOIN pathways_modulereach r ON r.module_id = shown.id
+ORDER BY shown.rank DESC, shown.title, shown.id
+"""
+_LIBRARY_SIZE = "(SELECT COUNT(*) FROM pathways_module WHERE organization_id = %s)"
+_LIBRARY_SIZE_ALONE = "SELECT COUNT(*) FROM pathways_module WHERE organization_id = %s"
+
+# The shown modules' competencies (by position and name) and tags (by kind and value), and
+# with ``options``, the filter's choices: the tags in use and the competencies (by name). One
+# statement: (part, module, kind, position, text, id) ordered within each part.
+_LOOKUPS_SQL = """
+SELECT 'competency', mc.module_id, '', c.position, c.name, c.id
+FROM pathways_modulecompetency mc
+JOIN competencies_competency c ON c.id = mc.competency_id
+WHERE mc.organization_id = %s AND mc.module_id IN ({ids})
+UNION ALL
+SELECT 'tag', module_id, kind, 0, value, id
+FROM pathways_moduletag WHERE organization_id = %s AND module_id IN ({ids})
+"""
+_OPTIONS_SQL = """
+UNION ALL
+SELECT DISTINCT 'option', CAST(NULL AS bigint), kind, 0, value, CAST(NULL AS bigint)
+FROM pathways_moduletag WHERE organization_id = %s
+UNION ALL
+SELECT 'choice', CAST(NULL AS bigint), '', 0, name, id
+FROM competencies_competency WHERE organization_id = %s
+"""
+_LOOKUPS_ORDER = "ORDER BY 1, 2, 3, 4, 5"
 
 
-def _learner_reach(module_ids: list[int]) -> dict[int, Reach]:
-    """Per module: learners who opened it, who completed it, how many rated it and the mean
-    ratings (hidden below ``MIN_RATINGS``), from the ``ModuleReach`` roll-up: a row per
-    module, whatever the number of learners. 1 query."""
-    reach: dict[int, Reach] = dict.fromkeys(module_ids, (0, 0, 0, None, None))
-    for row in ModuleReach.objects.filter(module_id__in=module_ids).only(
-        "module_id", "opened", "completed", "ratings", "useful_sum", "relevant_sum"
-    ):
-        shown = row.ratings >= MIN_RATINGS
-        reach[row.module_id] = (
-            row.opened,
-            row.completed,
-            row.ratings,
-            row.useful if shown else None,
-            row.relevant if shown else None,
+@dataclass
+class _Lookups:
+    competencies: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    tags: dict[int, dict[str, list[str]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(list))
+    )
+    options: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    choices: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _lookups(org_id: int, module_ids: list[int], options: bool) -> _Lookups:
+    """The competencies and tags of ``module_ids`` and, with ``options``, the filter's
+    choices (1 query; none without modules or options)."""
+    found = _Lookups()
+    if not module_ids and not options:
+        return found
+    ids = ", ".join(["%s"] * len(module_ids)) or "NULL"
+    sql = _LOOKUPS_SQL.format(ids=ids) + (_OPTIONS_SQL if options else "") + _LOOKUPS_ORDER
+    params = [org_id, *module_ids, org_id, *module_ids] + ([org_id, org_id] if options else [])
+    for part, module_id, kind, _position, text, pk in fetch_rows(sql, params):
+        if part == "competency":
+            found.competencies[module_id].append(text)
+        elif part == "tag":
+            found.tags[module_id][kind].append(text)
+        elif part == "option":
+            found.options[kind].append(text)
+        else:
+            found.choices.append((pk, text))
+    return found
+
+
+def _library_rows(
+    filters: LibraryFilters, limit: int, offset: int
+) -> tuple[list[ModuleRow], int, int | None]:
+    """``limit`` matching modules from ``offset`` in the page's order (no competencies or tags
+    yet), the number of matches and, with filters on, the library's size (``None`` off). 1
+    query; no rows past the end."""
+    org_id = tenant_id()
+    matching = _matching_sql(filters)
+    sql = _LIBRARY_SQL.format(
+        rank=matching.rank,
+        conditions=matching.conditions,
+        library_size=_LIBRARY_SIZE if filters.active else "NULL",
+    )
+    params = [
+        *matching.rank_params,
+        org_id,
+        *matching.params,
+        limit,
+        offset,
+        *([org_id] if filters.active else []),
+    ]
+    formats, statuses = dict(Module.Format.choices), dict(Module.Status.choices)
+    found = fetch_rows(sql, params)
+    rows = []
+    for (
+        pk,
+        title,
+        summary,
+        fmt,
+        minutes,
+        difficulty,
+        status,
+        is_core,
+        _total,
+        _size,
+        questions,
+        has_practice,
+        opened,
+        completed,
+        ratings,
+        useful_sum,
+        relevant_sum,
+    ) in found:
+        shown = (ratings or 0) >= MIN_RATINGS
+        rows.append(
+            ModuleRow(
+                id=pk,
+                title=title,
+                summary=summary,
+                format=fmt,
+                format_label=str(formats.get(fmt, fmt)),
+                minutes=minutes,
+                difficulty=difficulty,
+                status=status,
+                status_label=str(statuses.get(status, status)),
+                is_core=bool(is_core),
+                questions=int(questions),
+                has_practice=bool(has_practice),
+                opened=opened or 0,
+                completed=completed or 0,
+                ratings=ratings or 0,
+                useful=useful_sum / ratings if shown else None,
+                relevant=relevant_sum / ratings if shown else None,
+            )
         )
-    return reach
+    if not found:
+        return [], 0, None
+    total, size = found[0][8], found[0][9]
+    return rows, int(total), None if size is None else int(size)
 
 
-def _module_rows(modules: list[Module]) -> list[ModuleRow]:
-    """``modules`` as rows with competencies, tags, questions, practice task and learners'
-    reach and ratings (5 queries whatever their number)."""
-    ids = [m.pk for m in modules]
-    names = _competency_names(ids)
-    tags = _tags(ids)
-    questions = dict(
-        RetrievalItem.objects.filter(module_id__in=ids)
-        .values("module_id")
-        .annotate(n=Count("id"))
-        .values_list("module_id", "n")
-    )
-    practised = set(
-        PracticeTask.objects.filter(module_id__in=ids).values_list("module_id", flat=True)
-    )
-    rows = [_row(m, names, tags) for m in modules]
-    reach = _learner_reach(ids)
+def _with_lookups(rows: list[ModuleRow], lookups: _Lookups) -> list[ModuleRow]:
     for row in rows:
-        row.questions = questions.get(row.id, 0)
-        row.has_practice = row.id in practised
-        row.opened, row.completed, row.ratings, row.useful, row.relevant = reach.get(
-            row.id, (0, 0, 0, None, None)
-        )
+        row.competencies = lookups.competencies.get(row.id, [])
+        tags = lookups.tags.get(row.id)
+        row.tags = dict(tags) if tags else {}
     return rows
 
 
-def _matching(filters: LibraryFilters) -> QuerySet[Module]:
-    return search_modules(
+def _matching_sql(filters: LibraryFilters) -> MatchingSql:
+    return matching_sql(
         text=filters.text,
         competency_id=filters.competency_id,
         role=filters.role,
@@ -217,27 +359,29 @@ LIBRARY_EXPORT_HEADERS = (
     "Relevant (of 5)",
     "Status",
 )
-# Modules read per batch of the download: each batch costs the 5 look-ups of ``_module_rows``.
+# Modules read per batch of the download: each batch costs 2 queries (the modules, then their
+# competencies and tags).
 LIBRARY_EXPORT_BATCH = 1000
 
 
 def library_export_rows(filters: LibraryFilters) -> Iterator[tuple[object, ...]]:
     """Every module matching the filters, in the page's order, as export rows
     (``LIBRARY_EXPORT_HEADERS``). Mean ratings only from ``MIN_RATINGS`` learners, as on the
-    page. One query streamed in batches, plus the look-ups of each batch."""
-    batch: list[Module] = []
-    for module in _matching(filters).iterator(chunk_size=LIBRARY_EXPORT_BATCH):
-        batch.append(module)
-        if len(batch) == LIBRARY_EXPORT_BATCH:
-            yield from _library_export(batch)
-            batch = []
-    if batch:
-        yield from _library_export(batch)
+    page. Two queries per ``LIBRARY_EXPORT_BATCH`` modules."""
+    org_id = tenant_id()
+    offset = 0
+    while True:
+        rows, _total, _size = _library_rows(filters, LIBRARY_EXPORT_BATCH, offset)
+        lookups = _lookups(org_id, [r.id for r in rows], options=False)
+        yield from _library_export(_with_lookups(rows, lookups))
+        if len(rows) < LIBRARY_EXPORT_BATCH:
+            return
+        offset += LIBRARY_EXPORT_BATCH
 
 
-def _library_export(modules: list[Module]) -> Iterator[tuple[object, ...]]:
+def _library_export(rows: list[ModuleRow]) -> Iterator[tuple[object, ...]]:
     hidden = _("hidden: fewer than %(n)s learners rated it") % {"n": MIN_RATINGS}
-    for r in _module_rows(modules):
+    for r in rows:
         yield (
             r.title,
             r.summary,
@@ -259,29 +403,137 @@ def _library_export(modules: list[Module]) -> Iterator[tuple[object, ...]]:
         )
 
 
-def library_page(filters: LibraryFilters, page_number: int | str | None = 1) -> LibraryPage:
+def _page_number(number: int | str | None) -> int | None:
+    """The page asked for as ``Paginator.get_page`` reads it: page 1 for anything but a whole
+    number, ``None`` (the last page) below 1 or absurdly far."""
+    try:
+        n = int(number)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 1
+    return n if 1 <= n <= 10**9 else None
+
+
+def _edit_url_former(org_slug: str) -> Callable[[int], str]:
+    """``{% url 'library_module_edit' org_slug module_id %}``, reversed once: the returned
+    function fills in the module's id by formatting."""
+    marker = "987654321"
+    url = reverse("library_module_edit", kwargs={"org_slug": org_slug, "module_id": marker})
+    head, tail = url.rsplit(marker, 1)
+    return lambda module_id: f"{head}{module_id}{tail}"
+
+
+def _blocktranslate(
+    message: str, plural: str | None = None, count: int = 0, **values: object
+) -> str:
+    """``{% blocktranslate %}`` in Python: the catalogue's message (``plural`` by ``count``)
+    with the values escaped."""
+    text = ngettext(message, plural, count) if plural is not None else _(message)
+    return text % {key: conditional_escape(str(value)) for key, value in values.items()}
+
+
+def _rows_html(org_slug: str, rows: list[ModuleRow]) -> SafeString:
+    """The library table's rows, as its template wrote them, built once per page: the edit
+    links formed from one reversed URL, fixed words translated once (no query)."""
+    edit_url = _edit_url_former(org_slug)
+    elective = f'<br><span class="badge badge--info">{escape(_("Elective"))}</span>'
+    task = escape(_("Task"))
+    no_task = f'<span class="badge badge--overdue">{escape(_("No task"))}</span>'
+    none = escape(_("—"))
+    not_opened = f'<span class="muted">{escape(_("not opened yet"))}</span>'
+    weak = (
+        ' <span class="badge badge--overdue">'
+        f"{escape(_('rated of little use: refresh or retire'))}</span>"
+    )
+    hidden = (
+        '<span class="muted">'
+        + _blocktranslate(
+            "ratings hidden: fewer than %(min)s learners rated it", None, 0, min=MIN_RATINGS
+        )
+        + "</span>"
+    )
+    no_ratings = f'<span class="muted">{escape(_("no ratings yet"))}</span>'
+    html = []
+    for m in rows:
+        summary = f'<br><span class="muted">{escape(m.summary)}</span>' if m.summary else ""
+        minutes = _blocktranslate(
+            "%(minutes)s min", "%(minutes)s min", m.minutes, minutes=m.minutes
+        )
+        questions = _blocktranslate("%(n)s question", "%(n)s questions", m.questions, n=m.questions)
+        if m.opened:
+            reach = _blocktranslate(
+                "completed by %(done)s of %(n)s learner who opened it",
+                "completed by %(done)s of %(n)s learners who opened it",
+                m.opened,
+                done=m.completed,
+                n=m.opened,
+            )
+        else:
+            reach = not_opened
+        if m.useful is not None:
+            ratings = _blocktranslate(
+                "useful %(useful)s/5, relevant %(relevant)s/5 (n = %(n)s ratings)",
+                None,
+                0,
+                useful=floatformat(m.useful, 1),
+                relevant=floatformat(m.relevant, 1),
+                n=m.ratings,
+            ) + (weak if m.weak else "")
+        elif m.ratings_hidden:
+            ratings = hidden
+        else:
+            ratings = no_ratings
+        html.append(
+            "\n      <tr>\n"
+            f'        <th scope="row"><a href="{edit_url(m.id)}">{escape(m.title)}</a>\n'
+            f"          {summary}\n"
+            f"          {'' if m.is_core else elective}</th>\n"
+            f"        <td>{escape(m.format_label)}</td>\n"
+            f'        <td class="num">{minutes}</td>\n'
+            f"        <td>{', '.join(escape(c) for c in m.competencies) or none}</td>\n"
+            f"        <td>{task if m.has_practice else no_task} · {questions}</td>\n"
+            f"        <td>{reach}<br>\n"
+            f"          {ratings}</td>\n"
+            f'        <td><span class="badge badge--{escape(m.status)}">{escape(m.status_label)}'
+            "</span></td>\n"
+            "      </tr>\n    "
+        )
+    return mark_safe("".join(html))  # noqa: S308 - every value is escaped above
+
+
+def library_page(
+    filters: LibraryFilters, page_number: int | str | None = 1, org_slug: str | None = None
+) -> LibraryPage:
     """One page of matching modules with their competencies, tags, question counts, practice
-    tasks and learners' reach and ratings, and the filter options (10 queries whatever the
-    library's size, 9 unfiltered)."""
-    page = Paginator(_matching(filters), PAGE_SIZE).get_page(page_number)
-    rows = _module_rows(list(page.object_list))
-    options: dict[str, list[str]] = defaultdict(list)
-    for kind, value in (
-        ModuleTag.objects.order_by("kind", "value").values_list("kind", "value").distinct()
-    ):
-        if value not in options[kind]:
-            options[kind].append(value)
-    total = page.paginator.count
+    tasks and learners' reach and ratings, and the filter options: 2 queries whatever the
+    library's size (3 for an empty page with filters on, up to 4 past the last page, which
+    shows the last page as ``Paginator.get_page`` does). With ``org_slug``, the table's rows as
+    HTML (``rows_html``)."""
+    org_id = tenant_id()
+    asked = _page_number(page_number)
+    rows: list[ModuleRow] = []
+    total, size = 0, None
+    if asked is not None:
+        rows, total, size = _library_rows(filters, PAGE_SIZE, (asked - 1) * PAGE_SIZE)
+    number = asked or 1
+    if not rows and asked != 1:  # past the end or below 1: the last page
+        rows, total, size = _library_rows(filters, PAGE_SIZE, 0)
+        number = max(1, -(-total // PAGE_SIZE))
+        if number > 1:
+            rows, total, size = _library_rows(filters, PAGE_SIZE, (number - 1) * PAGE_SIZE)
+    if size is None:  # unfiltered, the matches are the library; else no match at all
+        size = fetch_rows(_LIBRARY_SIZE_ALONE, [org_id])[0][0] if filters.active else total
+    lookups = _lookups(org_id, [r.id for r in rows], options=True)
+    _with_lookups(rows, lookups)
     return LibraryPage(
         rows=rows,
-        page=page,
+        page=PageNumbers(number, max(1, -(-total // PAGE_SIZE))),
         total=total,
-        competencies=list(Competency.objects.order_by("name").values_list("id", "name")),
-        roles=options[ModuleTag.Kind.ROLE],
-        functions=options[ModuleTag.Kind.FUNCTION],
-        impacts=options[ModuleTag.Kind.IMPACT],
-        # Unfiltered, the matches are the library: not counted twice.
-        library_size=Module.objects.count() if filters.active else total,
+        competencies=lookups.choices,
+        roles=lookups.options[ModuleTag.Kind.ROLE],
+        functions=lookups.options[ModuleTag.Kind.FUNCTION],
+        impacts=lookups.options[ModuleTag.Kind.IMPACT],
+        library_size=int(size),
+        rows_html=_rows_html(org_slug, rows) if org_slug else SafeString(),
     )
 
 

@@ -11,6 +11,9 @@ body.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -101,3 +104,97 @@ def search_modules(
     if connection.vendor == "postgresql":
         return _postgres_text_search(queryset, text)
     return _fallback_text_search(queryset, text).order_by("title", "id")
+
+
+# The same filters as SQL text, for the admin's library page (no queryset to compile on every
+# request). The text search uses the GIN index's expression (migration 0005) on PostgreSQL.
+_DOCUMENT = (
+    "to_tsvector('english'::regconfig, COALESCE(m.title, '') || ' ' || COALESCE(m.summary, '') "
+    "|| ' ' || COALESCE(m.body, ''))"
+)
+_QUERY = "websearch_to_tsquery('english'::regconfig, %s)"
+_RANK = (
+    "ts_rank(setweight(to_tsvector('english'::regconfig, COALESCE(m.title, '')), 'A') "
+    "|| setweight(to_tsvector('english'::regconfig, COALESCE(m.summary, '')), 'B') "
+    "|| setweight(to_tsvector('english'::regconfig, COALESCE(m.body, '')), 'C'), " + _QUERY + ")"
+)
+
+# A tag of a kind, its value compared as ``value__iexact`` is on each backend.
+_TAGGED_POSTGRES = (
+    " AND EXISTS (SELECT 1 FROM pathways_moduletag t"
+    " WHERE t.organization_id = m.organization_id AND t.module_id = m.id AND t.kind = %s"
+    " AND UPPER(t.value) = UPPER(%s))"
+)
+_TAGGED_LIKE = (
+    " AND EXISTS (SELECT 1 FROM pathways_moduletag t"
+    " WHERE t.organization_id = m.organization_id AND t.module_id = m.id AND t.kind = %s"
+    " AND t.value LIKE %s ESCAPE '\\')"
+)
+
+
+@dataclass(frozen=True)
+class MatchingSql:
+    """Conditions on the modules table aliased ``m`` (each starts with `` AND``), their
+    parameters, and the rank to order by (best first, then title and id)."""
+
+    conditions: str
+    params: list[Any]
+    rank: str
+    rank_params: list[Any]
+
+
+def matching_sql(
+    *,
+    text: str = "",
+    competency_id: int | None = None,
+    role: str = "",
+    function: str = "",
+    impact: str = "",
+    format: str = "",  # noqa: A002 - the library's own word for a module's medium
+    status: str | None = None,
+) -> MatchingSql:
+    """``search_modules``'s filters (every one must hold) as SQL text; the rank is 0 without
+    text, and off PostgreSQL, where every word must occur in the title, summary or body."""
+    conditions: list[str] = []
+    params: list[Any] = []
+    if status:
+        conditions.append(" AND m.status = %s")
+        params.append(status)
+    if format:
+        conditions.append(" AND m.format = %s")
+        params.append(format)
+    if competency_id:
+        conditions.append(
+            " AND EXISTS (SELECT 1 FROM pathways_modulecompetency mc"
+            " WHERE mc.organization_id = m.organization_id AND mc.module_id = m.id"
+            " AND mc.competency_id = %s)"
+        )
+        params.append(competency_id)
+    postgres = connection.vendor == "postgresql"
+    for kind, value in (
+        (ModuleTag.Kind.ROLE, role),
+        (ModuleTag.Kind.FUNCTION, function),
+        (ModuleTag.Kind.IMPACT, impact),
+    ):
+        if value and value.strip():
+            conditions.append(_TAGGED_POSTGRES if postgres else _TAGGED_LIKE)
+            stripped = value.strip()
+            params += [
+                str(kind),
+                stripped if postgres else connection.ops.prep_for_like_query(stripped),
+            ]
+    text = (text or "").strip()
+    if not _words(text):
+        return MatchingSql("".join(conditions), params, "0", [])
+    if postgres:
+        conditions.append(f" AND {_DOCUMENT} @@ {_QUERY}")
+        params.append(text)
+        return MatchingSql("".join(conditions), params, _RANK, [text])
+    for word in _words(text):
+        pattern = f"%{connection.ops.prep_for_like_query(word)}%"
+        conditions.append(
+            " AND (m.title LIKE %s ESCAPE '\\' OR m.summary LIKE %s ESCAPE '\\'"
+            " OR m.body LIKE %s ESCAPE '\\')"
+        )
+        params += [pattern] * 3
+    return MatchingSql("".join(conditions), params, "0", [])

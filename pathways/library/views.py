@@ -56,7 +56,7 @@ def module_library(request: TenantRequest, org_slug: str) -> HttpResponse:
     if fmt is not None:
         rows = queries.library_export_rows(filters)
         return tabular_response(fmt, f"{org_slug}-modules", queries.LIBRARY_EXPORT_HEADERS, rows)
-    data = queries.library_page(filters, request.GET.get("page"))
+    data = queries.library_page(filters, request.GET.get("page"), org_slug)
     form = LibraryFilterForm(
         request.GET or None, data.competencies, data.roles, data.functions, data.impacts
     )

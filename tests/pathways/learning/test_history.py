@@ -9,9 +9,16 @@ import uuid
 from django.utils import timezone
 
 from organizations.tenancy import tenant_context
-from pathways.learning.queries import HISTORY_PAGE_SIZE, history_page
+from pathways.learning.queries import HISTORY_PAGE_SIZE, history_export_rows, history_page
 from pathways.learning.services import do_mark_module_done, do_save_practice_answer
-from pathways.models import ReviewCard, ReviewLog, ScenarioPlay, StepCompletion
+from pathways.models import (
+    ActivityEvent,
+    ReviewCard,
+    ReviewLog,
+    ScenarioPlay,
+    Step,
+    StepCompletion,
+)
 from pathways.scenarios.services import do_choose, do_start_play
 from tests.conftest import count_queries, enroll, make_member, make_pathway
 from tests.pathways.learning.factories import add_items, add_task, extra_module, open_modules
@@ -156,3 +163,145 @@ def test_it_reads_scenario_plays_in_history_in_constant_queries(client, org_a, o
         assert shown == min(plays, HISTORY_PAGE_SIZE - 3)  # the newest three are not plays
         counts.append(len(ctx.app_queries))
     assert counts[0] == counts[1], counts
+
+
+def test_it_names_steps_modules_and_reviews_as_their_rows_say(client, org_a, org_b):
+    """Each kind's title and detail from the one statement: a step's own title, its target's,
+    its kind's, a step of an earlier version, a module taken alone (kept, removed, or an event
+    whose object is not an id), and a review without a duration; escaped and shortened in the
+    table, in full in the download."""
+    fixture = make_pathway(org_a, n_steps=3, name="Lead <&> change")
+    leo = make_member(org_a, "leo@example.com", is_learner=True)
+    enrollment = enroll(org_a, fixture, leo)
+    long_title = "Energy & <focus>, " + "not hours " * 10
+    module = extra_module(org_a, long_title)
+    [item] = add_items(org_a, module.pk, 1)
+    base = dt.datetime(2026, 10, 23, 8, 0, tzinfo=dt.UTC)
+    with tenant_context(org_a):
+        Step.objects.filter(pk=fixture.steps[1].pk).update(title="Own <title>")
+        Step.objects.filter(pk=fixture.steps[2].pk).update(module=None, kind=Step.Kind.PROJECT)
+        for i, (step_key) in enumerate([s.key for s in fixture.steps] + [uuid.uuid4()]):
+            StepCompletion.objects.create(
+                enrollment=enrollment,
+                learner=leo,
+                step_key=step_key,
+                completed_at=base + dt.timedelta(hours=i),
+            )
+        for i, object_id in enumerate([str(module.pk), "abc", "99999999"]):
+            event = ActivityEvent.objects.create(
+                actor=leo, verb="completed", object_type="module", object_id=object_id
+            )
+            ActivityEvent.objects.filter(pk=event.pk).update(
+                timestamp=base + dt.timedelta(days=1, hours=i)
+            )
+    _review(org_a, leo, item, base + dt.timedelta(days=2))
+    with tenant_context(org_a):
+        ReviewLog.objects.filter(learner=leo).update(duration_ms=0, rating=4)
+        page = history_page(leo)
+    assert [(e.kind, e.title, e.detail, e.module_id) for e in page.entries] == [
+        ("review", f"Question 1 of module {module.pk}", "Answered Easy", module.pk),
+        ("completion", "A removed module", "Taken outside a pathway", 99999999),
+        ("completion", "A removed module", "Taken outside a pathway", None),
+        ("completion", long_title, "Taken outside a pathway", module.pk),
+        ("completion", "A step of an earlier version", "Lead <&> change", None),
+        ("completion", "Project", "Lead <&> change", None),
+        ("completion", "Own <title>", "Lead <&> change", fixture.steps[1].module_id),
+        ("completion", "Lead <&> change module 1", "Lead <&> change", fixture.steps[0].module_id),
+    ]
+    assert page.total == 8 and page.num_pages == 1 and not page.has_next
+
+    client.force_login(leo.user)
+    body = client.get(f"/o/{org_a.slug}/learn/history/").content.decode()
+    assert "<td>Own &lt;title&gt;</td>" not in body  # a module step links to its module
+    assert (
+        f'<a href="/o/{org_a.slug}/learn/modules/{fixture.steps[1].module_id}/">Own &lt;title&gt;</a>'
+        in body
+    )
+    assert "<td>Lead &lt;&amp;&gt; change</td>" in body
+    shortened = "Energy &amp; &lt;focus&gt;, " + ("not hours " * 7) + "n…"  # 89 and …
+    assert f'<a href="/o/{org_a.slug}/learn/modules/{module.pk}/">{shortened}</a>' in body
+    assert "<td>A removed module</td>" in body  # no id, no link
+    assert f'<a href="/o/{org_a.slug}/learn/modules/99999999/">A removed module</a>' in body
+    download = client.get(f"/o/{org_a.slug}/learn/history/?format=csv").content.decode()
+    assert long_title.strip() in download
+
+
+def test_it_writes_when_in_the_organisations_time_zone(client, org_a, org_b):
+    leo = make_member(org_a, "leo@example.com", is_learner=True)
+    module = extra_module(org_a, "Energy, not hours")
+    [item] = add_items(org_a, module.pk, 1)
+    org_a.time_zone = "Europe/Paris"
+    org_a.save()
+    # Summer time, winter time, and the hour that happens twice when clocks go back.
+    for when in (
+        "2026-10-24T08:05:00.5+00:00",
+        "2026-10-26T08:05:00+00:00",
+        "2026-10-25T00:30:00+00:00",
+    ):
+        _review(org_a, leo, item, dt.datetime.fromisoformat(when))
+    client.force_login(leo.user)
+    body = client.get(f"/o/{org_a.slug}/learn/history/").content.decode()
+    assert '<time datetime="2026-10-26T09:05:00+01:00">26 Oct 2026, 09:05 CET</time>' in body
+    assert (
+        '<time datetime="2026-10-24T10:05:00.500000+02:00">24 Oct 2026, 10:05 CEST</time>' in body
+    )
+    # As Django's date format writes it: no zone name for an hour that is ambiguous.
+    assert '<time datetime="2026-10-25T02:30:00+02:00">25 Oct 2026, 02:30 </time>' in body
+
+
+def test_it_shows_the_last_page_for_a_page_past_the_end_or_below_one(client, org_a, org_b):
+    leo = make_member(org_a, "leo@example.com", is_learner=True)
+    module = extra_module(org_a, "Energy, not hours")
+    [item] = add_items(org_a, module.pk, 1)
+    now = timezone.now()
+    for i in range(HISTORY_PAGE_SIZE * 2 + 1):
+        _review(org_a, leo, item, now - dt.timedelta(minutes=i))
+    with tenant_context(org_a):
+        pages = {n: history_page(leo, n) for n in ("9", "0", "-2", "x", None, "2", "3")}
+    for n in ("9", "0", "-2", "3"):
+        assert (pages[n].number, len(pages[n].entries), pages[n].has_next) == (3, 1, False), n
+        assert pages[n].has_previous and pages[n].total == HISTORY_PAGE_SIZE * 2 + 1
+    for n in ("x", None):
+        assert (pages[n].number, len(pages[n].entries), pages[n].has_previous) == (1, 25, False)
+    assert pages["2"].number == 2 and pages["2"].has_next and pages["2"].has_previous
+    assert pages["2"].entries[0].when < pages["x"].entries[-1].when
+
+
+def test_it_reads_the_history_in_one_statement(client, org_a, org_b):
+    """The page's entries, their titles and the total come in one query whatever the mix."""
+    leo = make_member(org_a, "leo@example.com", is_learner=True)
+    client.force_login(leo.user)
+    with count_queries() as empty:
+        client.get(f"/o/{org_a.slug}/learn/history/")
+    fx = make_scenario(org_a)
+    _play(org_a, leo, fx, [fx.ask, fx.plan])
+    module = extra_module(org_a, "Energy, not hours")
+    add_task(org_a, module.pk)
+    [item] = add_items(org_a, module.pk, 1)
+    open_modules(org_a, leo, module.pk)
+    with tenant_context(org_a):
+        do_save_practice_answer(leo, module.pk, "Block two hours on Monday")
+        do_mark_module_done(leo, module.pk)
+    _review(org_a, leo, item, timezone.now())
+    with count_queries() as full:
+        body = client.get(f"/o/{org_a.slug}/learn/history/").content.decode()
+    assert "Scenario finished" in body and "Practice" in body and "Review" in body
+    assert len(full.app_queries) == len(empty.app_queries)
+    with tenant_context(org_a), count_queries() as ctx:
+        history_page(leo)
+    assert len(ctx.app_queries) == 1
+
+
+def test_it_downloads_the_whole_history_in_batches(client, org_a, org_b, monkeypatch):
+    monkeypatch.setattr("pathways.learning.queries.HISTORY_EXPORT_BATCH", 4)
+    leo = make_member(org_a, "leo@example.com", is_learner=True)
+    module = extra_module(org_a, "Energy, not hours")
+    [item] = add_items(org_a, module.pk, 1)
+    now = timezone.now()
+    for i in range(9):
+        _review(org_a, leo, item, now - dt.timedelta(minutes=i))
+    with tenant_context(org_a), count_queries() as ctx:
+        rows = list(history_export_rows(leo))
+    assert len(rows) == 9 and len(ctx.app_queries) == 3
+    assert [r[0] for r in rows] == sorted((r[0] for r in rows), reverse=True)
+    assert {r[1] for r in rows} == {"Review"}
