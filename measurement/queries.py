@@ -3,36 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import (
-    Case,
     Count,
     Exists,
     F,
-    FloatField,
-    Func,
-    IntegerField,
     Max,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
-    Value,
-    When,
 )
-from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import gettext as _
 
 from competencies.models import Competency
 from measurement import anonymity
 from measurement.models import (
-    CohortProgressRollup,
     CostLine,
     ImpactRollup,
     MeasurementPlan,
@@ -44,13 +38,10 @@ from measurement.models import (
     TeamProgressRollup,
 )
 from organizations.models import Membership, Team
+from organizations.raw_queries import date_of, fetch_rows, moment_of, tenant_id
 from pathways.models import (
     Cohort,
     CohortSponsor,
-    Enrollment,
-    ModuleReach,
-    Step,
-    StepCompletion,
 )
 
 # Aggregates across learners are shown only for cells of at least this many people.
@@ -144,98 +135,100 @@ class ProgrammeHealth:
     computed_at: dt.datetime | None
 
 
+# Each cohort with its pathway, its current learners and its row of the latest progress
+# roll-up period. Each cohort's current enrolments are counted in their own subquery (an index
+# range per cohort), less those of deactivated people (found from the few of them, by the
+# partial index ``membership_inactive``): no enrolment is joined to its person. ``{quality}``
+# adds, for the admin home, what the cohort's impact roll-up says its evidence lacks.
+_COHORT_HEALTH_SQL = """
+SELECT c.id, c.name, p.name, v.number, c.start_date, c.end_date, c.status,
+       (SELECT count(*) FROM pathways_enrollment e
+         WHERE e.organization_id = %s AND e.cohort_id = c.id AND e.status <> 'withdrawn')
+       - (SELECT count(*) FROM pathways_enrollment e
+           WHERE e.organization_id = %s AND e.cohort_id = c.id AND e.status <> 'withdrawn'
+             AND e.learner_id IN (SELECT m.id FROM organizations_membership m
+                                   WHERE m.organization_id = %s AND NOT m.is_active)),
+       latest.period, r.counted, r.not_started, r.steps_done, r.steps_total, r.steps_overdue,
+       r.learners_overdue, r.computed_at{quality_columns}
+  FROM pathways_cohort c
+  JOIN pathways_pathwayversion v ON v.id = c.version_id
+  JOIN pathways_pathway p ON p.id = v.pathway_id
+ CROSS JOIN (SELECT max(period) AS period FROM measurement_cohortprogressrollup
+              WHERE organization_id = %s) latest
+  LEFT JOIN measurement_cohortprogressrollup r
+    ON r.organization_id = %s AND r.cohort_id = c.id AND r.period = latest.period{quality_join}
+ WHERE c.organization_id = %s
+ ORDER BY c.start_date DESC, c.name
+"""
+
+
+def _quality_of_evidence() -> str:
+    """The SQL of an impact roll-up's ``data_quality`` evidence as JSON text (NULL without)."""
+    if connection.vendor == "postgresql":
+        return "(ir.evidence -> 'data_quality')::text"
+    return "json_extract(ir.evidence, '$.data_quality')"
+
+
+def _cohort_health_rows(with_quality: bool) -> list[tuple[Any, ...]]:
+    """The rows of ``_COHORT_HEALTH_SQL`` for the organisation in context (1 statement)."""
+    org = tenant_id()
+    if with_quality:
+        sql = _COHORT_HEALTH_SQL.format(
+            quality_columns=f", ir.id IS NOT NULL, {_quality_of_evidence()}",
+            quality_join="\n  LEFT JOIN measurement_impactrollup ir"
+            " ON ir.organization_id = %s AND ir.cohort_id = c.id",
+        )
+        return fetch_rows(sql, [org, org, org, org, org, org, org])
+    sql = _COHORT_HEALTH_SQL.format(quality_columns="", quality_join="")
+    return fetch_rows(sql, [org, org, org, org, org, org])
+
+
+def _programme_health(rows: list[tuple[Any, ...]]) -> ProgrammeHealth:
+    """Programme health from the rows of ``_COHORT_HEALTH_SQL`` (no query)."""
+    if not rows:
+        return ProgrammeHealth(cohorts=[], period=None, computed_at=None)
+    labels = dict(Cohort.Status.choices)
+    cohorts = []
+    computed_at = None
+    for row in rows:
+        (pk, name, pathway, version, start, end, status, learners, _period) = row[:9]
+        (counted, not_started, done, total, overdue, learners_overdue, at) = row[9:16]
+        if at is not None:
+            at = moment_of(at)
+            if computed_at is None or at > computed_at:
+                computed_at = at
+        cohorts.append(
+            CohortHealth(
+                id=pk,
+                name=name,
+                pathway=pathway,
+                version=version,
+                start_date=date_of(start),  # type: ignore[arg-type]
+                end_date=date_of(end),
+                status=str(labels.get(status, status)),
+                learners=learners,
+                counted=counted or 0,
+                not_started=not_started or 0,
+                steps_done=done or 0,
+                steps_total=total or 0,
+                overdue_steps=overdue or 0,
+                learners_overdue=learners_overdue or 0,
+            )
+        )
+    return ProgrammeHealth(cohorts=cohorts, period=date_of(rows[0][8]), computed_at=computed_at)
+
+
 def programme_health() -> ProgrammeHealth:
-    """Each cohort's size, progress, overdue steps and learners not started (3 queries,
+    """Each cohort's size, progress, overdue steps and learners not started (1 statement,
     whatever the number of cohorts and learners).
 
     Progress is the learners' own definition (required steps after personalisation and
     elective choices, from ``enrollment_views`` via the roll-up), summed over the enrolments of
-    the latest roll-up period, which leaves out withdrawn enrolments and deactivated people.
+    the latest roll-up period, which leaves out withdrawn enrolments and deactivated people
+    (one ``CohortProgressRollup`` row per cohort, kept by the progress roll-ups from their
+    learners' rows).
     """
-
-    # Each cohort's current enrolments counted in their own subquery (an index range per
-    # cohort), less those of deactivated people (found from the few of them, by the partial
-    # index ``membership_inactive``): no enrolment is joined to its person.
-    def per_cohort(enrolments: QuerySet[Enrollment]) -> Coalesce:
-        return Coalesce(
-            Subquery(
-                enrolments.filter(cohort_id=OuterRef("pk"))
-                .exclude(status=Enrollment.Status.WITHDRAWN)
-                .order_by()
-                .values("cohort_id")
-                .annotate(n=Count("id"))
-                .values("n")
-            ),
-            0,
-        )
-
-    inactive = Membership.objects.filter(is_active=False).values("pk")
-    cohorts = list(
-        Cohort.objects.select_related("version__pathway")
-        .annotate(
-            n_learners=per_cohort(Enrollment.objects.all())
-            - per_cohort(Enrollment.objects.filter(learner_id__in=inactive))
-        )
-        .order_by("-start_date", "name")
-    )
-    if not cohorts:
-        return ProgrammeHealth(cohorts=[], period=None, computed_at=None)
-    latest = CohortProgressRollup.objects.aggregate(period=Max("period"))["period"]
-    figures: dict[int, dict[str, int]] = {}
-    computed_at = None
-    if latest is not None:
-        # One row per cohort, kept by the progress roll-ups from their learners' rows (which
-        # already leave out withdrawn enrolments and deactivated people).
-        rows = CohortProgressRollup.objects.filter(
-            period=latest, cohort_id__in=[c.pk for c in cohorts]
-        ).values(
-            "cohort_id",
-            "counted",
-            "not_started",
-            "steps_done",
-            "steps_total",
-            "steps_overdue",
-            "learners_overdue",
-            "computed_at",
-        )
-        for row in rows:
-            figures[row["cohort_id"]] = {
-                "counted": row["counted"],
-                "not_started": row["not_started"],
-                "done": row["steps_done"],
-                "total": row["steps_total"],
-                "overdue": row["steps_overdue"],
-                "learners_overdue": row["learners_overdue"],
-            }
-            if computed_at is None or row["computed_at"] > computed_at:
-                computed_at = row["computed_at"]
-
-    def figure(cohort_id: int, name: str) -> int:
-        return figures.get(cohort_id, {}).get(name, 0)
-
-    return ProgrammeHealth(
-        cohorts=[
-            CohortHealth(
-                id=c.pk,
-                name=c.name,
-                pathway=c.version.pathway.name,
-                version=c.version.number,
-                start_date=c.start_date,
-                end_date=c.end_date,
-                status=c.get_status_display(),
-                learners=c.n_learners,
-                counted=figure(c.pk, "counted"),
-                not_started=figure(c.pk, "not_started"),
-                steps_done=figure(c.pk, "done"),
-                steps_total=figure(c.pk, "total"),
-                overdue_steps=figure(c.pk, "overdue"),
-                learners_overdue=figure(c.pk, "learners_overdue"),
-            )
-            for c in cohorts
-        ],
-        period=latest,
-        computed_at=computed_at,
-    )
+    return _programme_health(_cohort_health_rows(with_quality=False))
 
 
 # --- Impact (sponsor, admin): read ImpactRollup and MetricGroupRollup only -------------------
@@ -999,7 +992,7 @@ class ModuleQuality:
     ratings: int
     useful: float | None  # None below the cell size
     relevant: float | None
-    completions: int
+    completions: int  # learners who completed it (its ``ModuleReach`` row)
 
 
 @dataclass(frozen=True)
@@ -1010,80 +1003,33 @@ class DataQuality:
 
 
 WEAKEST_MODULES = 8
+DATA_QUALITY_COHORTS = 20  # the latest started cohorts
 
 
-class _SumOverAll(Func):
-    """``SUM(expression) OVER ()``: a total over every row of a grouped query, beside each row
-    (Django's ``Window`` refuses an aggregate inside its expression)."""
+# The rated modules, the shown ones (from MIN_CELL_SIZE raters) first and the weakest of them
+# first, with the number of modules below the cell size counted over all rows (a window):
+# the first WEAKEST_MODULES rows are the weakest shown ones. Each module's raters, rating sums
+# and completions are kept in its ``ModuleReach`` roll-up row (one reaction per learner and
+# module, so ratings are raters; completions are the learners with a ``completed`` event of
+# the module, as the module library counts them): a row per rated module, whatever the number
+# of learners who rated or completed it.
+_WEAKEST_MODULES_SQL = """
+SELECT r.module_id, m.title, r.ratings, r.useful_sum, r.relevant_sum, r.completed,
+       SUM(CASE WHEN r.ratings >= %s THEN 0 ELSE 1 END) OVER ()
+  FROM pathways_modulereach r
+  JOIN pathways_module m ON m.id = r.module_id
+ WHERE r.organization_id = %s AND r.ratings > 0
+ ORDER BY CASE WHEN r.ratings >= %s THEN 0 ELSE 1 END,
+          (r.useful_sum + r.relevant_sum) * 1.0 / r.ratings, m.title, r.module_id
+ LIMIT %s
+"""
 
-    template = "SUM(%(expressions)s) OVER ()"
-    output_field = IntegerField()
-    contains_over_clause = True
 
-
-def data_quality() -> DataQuality:
-    """Programme health's data and content quality (3 queries): per cohort what the evidence
-    lacks (from the impact roll-up), and the modules learners rate lowest, with how often each
-    is completed. A module's ratings show only from MIN_CELL_SIZE raters."""
-    rollups = {
-        r.cohort_id: r.evidence.get("data_quality", {})
-        for r in ImpactRollup.objects.only("cohort_id", "evidence")
-    }
-    cohorts = [
-        CohortDataQuality(
-            id=pk,
-            name=name,
-            has_plan=pk in rollups,
-            participants=rollups.get(pk, {}).get("participants", 0),
-            comparison=rollups.get(pk, {}).get("comparison", False),
-            baselines=rollups.get(pk, {}).get("baselines", 0),
-            baseline_planned=rollups.get(pk, {}).get("baseline_planned", False),
-            claimants=rollups.get(pk, {}).get("claimants", 0),
-            metrics_missing=[m for m in rollups.get(pk, {}).get("metrics", []) if m["missing"]],
-        )
-        for pk, name in Cohort.objects.exclude(status=Cohort.Status.PLANNED)
-        .order_by("-start_date", "name")
-        .values_list("pk", "name")[:20]
-    ]
-    # Completions are counted for the shown modules only (at most WEAKEST_MODULES): the
-    # subquery sits above the sort and the limit, so PostgreSQL runs it once per row returned,
-    # each an index range of ``completion_step`` (organisation, step key) per step of the
-    # module, never over every completion of the organisation.
-    completions = (
-        StepCompletion.objects.filter(
-            step_key__in=Step.objects.filter(module_id=OuterRef(OuterRef("module_id"))).values(
-                "key"
-            )
-        )
-        .values("organization_id")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    shown_cell = Q(ratings__gte=anonymity.MIN_PEOPLE_PER_CELL)
-    # Each module's raters and rating sums are kept in its ``ModuleReach`` roll-up row (one
-    # reaction per learner and module, so ratings are raters): a row per rated module,
-    # whatever the number of learners who rated. The modules below the cell size are counted
-    # over the rows (a window) and sorted last, so that the first WEAKEST_MODULES rows are
-    # the weakest shown ones.
-    modules = list(
-        ModuleReach.objects.filter(ratings__gt=0)
-        .annotate(
-            score=Cast(F("useful_sum") + F("relevant_sum"), FloatField()) / F("ratings"),
-            hidden=Case(When(shown_cell, then=Value(0)), default=Value(1)),
-            n_hidden=_SumOverAll(Case(When(shown_cell, then=Value(0)), default=Value(1))),
-        )
-        .order_by("hidden", "score", "module__title", "module_id")
-        .annotate(step_completions=Subquery(completions[:1]))
-        .values_list(
-            "module_id",
-            "module__title",
-            "ratings",
-            "useful_sum",
-            "relevant_sum",
-            "step_completions",
-            "n_hidden",
-        )[:WEAKEST_MODULES]
-    )
+def _weakest_modules() -> tuple[list[ModuleQuality], int]:
+    """The weakest shown modules, weakest first, and the number of rated modules below the
+    cell size (1 statement)."""
+    org, cell = tenant_id(), anonymity.MIN_PEOPLE_PER_CELL
+    modules = fetch_rows(_WEAKEST_MODULES_SQL, [cell, org, cell, WEAKEST_MODULES])
     unrated = modules[0][-1] if modules else 0
     weakest = sorted(
         (
@@ -1093,7 +1039,58 @@ def data_quality() -> DataQuality:
         ),
         key=lambda m: ((m.useful + m.relevant) / 2, m.title),  # type: ignore[operator]
     )
-    return DataQuality(cohorts=cohorts, weakest_modules=weakest, unrated_modules=int(unrated or 0))
+    return weakest, int(unrated or 0)
+
+
+def _data_quality(rows: list[tuple[Any, ...]]) -> DataQuality:
+    """Data quality from the rows of ``_COHORT_HEALTH_SQL`` with quality (1 more statement):
+    per started cohort (the latest 20) what the evidence lacks, from the impact roll-up."""
+    cohorts = []
+    planned = Cohort.Status.PLANNED
+    for row in rows:
+        if row[6] == planned:
+            continue
+        has_plan, evidence = bool(row[16]), row[17]
+        quality: dict[str, Any] = json.loads(evidence) if evidence else {}
+        if not isinstance(quality, dict):
+            quality = {}
+        cohorts.append(
+            CohortDataQuality(
+                id=row[0],
+                name=row[1],
+                has_plan=has_plan,
+                participants=quality.get("participants", 0),
+                comparison=quality.get("comparison", False),
+                baselines=quality.get("baselines", 0),
+                baseline_planned=quality.get("baseline_planned", False),
+                claimants=quality.get("claimants", 0),
+                metrics_missing=[m for m in quality.get("metrics", []) if m["missing"]],
+            )
+        )
+        if len(cohorts) == DATA_QUALITY_COHORTS:
+            break
+    weakest, unrated = _weakest_modules()
+    return DataQuality(cohorts=cohorts, weakest_modules=weakest, unrated_modules=unrated)
+
+
+def data_quality() -> DataQuality:
+    """Programme health's data and content quality (2 statements): per cohort what the
+    evidence lacks (from the impact roll-up), and the modules learners rate lowest, with how
+    many learners completed each. A module's ratings show only from MIN_CELL_SIZE raters."""
+    return _data_quality(_cohort_health_rows(with_quality=True))
+
+
+@dataclass(frozen=True)
+class AdminHome:
+    health: ProgrammeHealth
+    quality: DataQuality
+
+
+def admin_home() -> AdminHome:
+    """The admin home's programme health and data quality (2 statements, whatever the number
+    of cohorts, learners and modules)."""
+    rows = _cohort_health_rows(with_quality=True)
+    return AdminHome(health=_programme_health(rows), quality=_data_quality(rows))
 
 
 def _round(value: float | None) -> float | None:
