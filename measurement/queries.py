@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import json
 from collections import defaultdict
 from dataclasses import dataclass
@@ -13,7 +14,6 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
     Count,
-    Exists,
     F,
     Max,
     OuterRef,
@@ -24,24 +24,20 @@ from django.db.models import (
 )
 from django.utils.translation import gettext as _
 
-from competencies.models import Competency
 from measurement import anonymity
 from measurement.models import (
     CostLine,
     ImpactRollup,
     MeasurementPlan,
     Metric,
-    MetricGroupRollup,
     MetricValue,
     PlanTeam,
     TeamMetricRollup,
-    TeamProgressRollup,
 )
 from organizations.models import Membership, Team
 from organizations.raw_queries import date_of, fetch_rows, moment_of, tenant_id
 from pathways.models import (
     Cohort,
-    CohortSponsor,
 )
 
 # Aggregates across learners are shown only for cells of at least this many people.
@@ -68,30 +64,35 @@ class TeamCompletionReport:
         return sum(t.learners for t in self.teams)
 
 
+# The teams' rows of the latest period, the best completion first.
+_TEAM_COMPLETION_SQL = """
+SELECT t.name, r.learners, r.learners_finished, r.mean_completion, r.computed_at, r.period
+  FROM measurement_teamprogressrollup r
+  JOIN organizations_team t ON t.id = r.team_id
+ WHERE r.organization_id = %s
+   AND r.period = (SELECT max(period) FROM measurement_teamprogressrollup
+                    WHERE organization_id = %s)
+ ORDER BY r.mean_completion DESC, t.name
+"""
+
+
 def team_completion() -> TeamCompletionReport:
-    """Completion by team for the latest roll-up period (2 queries). Teams with fewer than
+    """Completion by team for the latest roll-up period (1 statement). Teams with fewer than
     MIN_CELL_SIZE learners are dropped, not folded into another figure."""
-    latest = TeamProgressRollup.objects.aggregate(period=Max("period"))["period"]
-    if latest is None:
+    org = tenant_id()
+    rows = fetch_rows(_TEAM_COMPLETION_SQL, [org, org])
+    if not rows:
         return TeamCompletionReport(period=None, teams=[], hidden_teams=0, computed_at=None)
-    # Plain rows, not model instances: a page reads every team's row.
-    rows = list(
-        TeamProgressRollup.objects.filter(period=latest)
-        .order_by("-mean_completion", "team__name")
-        .values_list(
-            "team__name", "learners", "learners_finished", "mean_completion", "computed_at"
-        )
-    )
     shown = [
         TeamCompletion(name, learners, finished, mean)
-        for name, learners, finished, mean, _at in rows
+        for name, learners, finished, mean, _at, _period in rows
         if anonymity.cell_is_shown(learners)
     ]
     return TeamCompletionReport(
-        period=latest,
+        period=date_of(rows[0][5]),
         teams=shown,
         hidden_teams=len(rows) - len(shown),
-        computed_at=max((r[4] for r in rows), default=None),
+        computed_at=max(moment_of(r[4]) for r in rows),
     )
 
 
@@ -347,18 +348,34 @@ class SponsorImpact:
         return [c for c in self.cohorts if c.has_rollup]
 
 
+# The cohorts a reader may see, newest first, each with whether it has an impact roll-up;
+# ``{sponsored}`` keeps a sponsor's own.
+_VISIBLE_COHORTS_SQL = """
+SELECT c.id, c.name, c.start_date,
+       EXISTS (SELECT 1 FROM measurement_impactrollup ir
+                WHERE ir.organization_id = %s AND ir.cohort_id = c.id)
+  FROM pathways_cohort c
+ WHERE c.organization_id = %s{sponsored}
+ ORDER BY c.start_date DESC, c.name
+"""
+_SPONSORED = """
+   AND c.id IN (SELECT cs.cohort_id FROM pathways_cohortsponsor cs
+                 WHERE cs.organization_id = %s AND cs.membership_id = %s)"""
+
+
 def visible_cohorts(reader: Membership) -> list[CohortChoice]:
     """The cohorts whose impact ``reader`` may see: an admin all, a sponsor the cohorts they
-    sponsor (1 query)."""
-    cohorts = Cohort.objects.all()
-    if not reader.is_admin:
-        cohorts = cohorts.filter(
-            pk__in=CohortSponsor.objects.filter(membership=reader).values("cohort_id")
-        )
-    rows = cohorts.annotate(
-        rolled=Exists(ImpactRollup.objects.filter(cohort_id=OuterRef("pk")))
-    ).values_list("pk", "name", "start_date", "rolled")
-    return [CohortChoice(pk, name, start, rolled) for pk, name, start, rolled in rows]
+    sponsor (1 statement)."""
+    org = tenant_id()
+    if reader.is_admin:
+        rows = fetch_rows(_VISIBLE_COHORTS_SQL.format(sponsored=""), [org, org])
+    else:
+        sql = _VISIBLE_COHORTS_SQL.format(sponsored=_SPONSORED)
+        rows = fetch_rows(sql, [org, org, org, reader.pk])
+    return [
+        CohortChoice(pk, name, date_of(start), bool(rolled))  # type: ignore[arg-type]
+        for pk, name, start, rolled in rows
+    ]
 
 
 def _money(text: str | None) -> Decimal | None:
@@ -370,7 +387,7 @@ def _pct(part: int, whole: int) -> str:
 
 
 def _levels(
-    row: ImpactRollup, metrics: list[MetricResult], behaviour: list[CompetencyChange]
+    row: _ImpactRow, metrics: list[MetricResult], behaviour: list[CompetencyChange]
 ) -> list[Level]:
     ev = row.evidence
     reaction = ev.get("reaction")
@@ -544,10 +561,96 @@ def _metric_phrase(m: MetricResult) -> str:
     return m.name
 
 
+# The cohort's impact roll-up (kind 0), its group means per metric and month (kind 1), and
+# the names of the competencies its behaviour evidence names (kind 2), in one round trip: the
+# kinds fill different columns. ``{competency_ids}`` reads the ids from the evidence.
+_IMPACT_SQL = """
+SELECT 0, ir.costs, ir.benefits, ir.bcr, ir.roi_pct, ir.payback_months, ir.evidence,
+       ir.computed_at, NULL, NULL, NULL, NULL, NULL
+  FROM measurement_impactrollup ir
+ WHERE ir.organization_id = %s AND ir.cohort_id = %s
+ UNION ALL
+SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       g.metric_id, g.period, g."group", g.teams, g.mean_value
+  FROM measurement_metricgrouprollup g
+ WHERE g.organization_id = %s AND g.cohort_id = %s
+ UNION ALL
+SELECT 2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, co.id, NULL, co.name, NULL, NULL
+  FROM competencies_competency co
+ WHERE co.organization_id = %s AND co.id IN ({competency_ids})
+ ORDER BY 1, 10, 11
+"""
+_COMPETENCY_IDS = {
+    "postgresql": (
+        "SELECT (x ->> 'competency_id')::bigint FROM measurement_impactrollup ir,"
+        " jsonb_array_elements(ir.evidence -> 'behaviour' -> 'competencies') x"
+        " WHERE ir.organization_id = %s AND ir.cohort_id = %s"
+    ),
+    "sqlite": (
+        "SELECT json_extract(x.value, '$.competency_id') FROM measurement_impactrollup ir,"
+        " json_each(ir.evidence, '$.behaviour.competencies') x"
+        " WHERE ir.organization_id = %s AND ir.cohort_id = %s"
+    ),
+}
+# What Django's SQLite backend makes of a stored decimal (PostgreSQL hands out Decimals).
+_FLOAT_TO_DECIMAL = decimal.Context(prec=15).create_decimal_from_float
+_CENTS = Decimal("0.01")
+
+
+def _cents(value: Any) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    return _FLOAT_TO_DECIMAL(value).quantize(_CENTS, context=decimal.Context(prec=16))
+
+
+@dataclass(frozen=True)
+class _ImpactRow:
+    """A cohort's ``ImpactRollup`` row, as ``_IMPACT_SQL`` reads it."""
+
+    costs: Decimal
+    benefits: Decimal
+    bcr: float | None
+    roi_pct: float | None
+    payback_months: float | None
+    evidence: dict[str, Any]
+    computed_at: dt.datetime
+
+
+def _impact_rows(
+    cohort_id: int,
+) -> tuple[_ImpactRow | None, dict[int, list[GroupPoint]], dict[int, str]]:
+    """The cohort's impact roll-up row, its series per metric and the names of the
+    competencies of its evidence (1 statement)."""
+    org = tenant_id()
+    sql = _IMPACT_SQL.format(competency_ids=_COMPETENCY_IDS[connection.vendor])
+    row = None
+    series: dict[int, list[GroupPoint]] = {}
+    names: dict[int, str] = {}
+    for kind, *cells in fetch_rows(sql, [org, cohort_id, org, cohort_id, org, org, cohort_id]):
+        if kind == 1:
+            metric_id, period, group, teams, mean_value = cells[7:]
+            point = GroupPoint(date_of(period), group, teams, mean_value)  # type: ignore[arg-type]
+            series.setdefault(metric_id, []).append(point)
+        elif kind == 2:
+            names[cells[7]] = cells[9]
+        else:
+            costs, benefits, bcr, roi_pct, payback, evidence, computed_at = cells[:7]
+            row = _ImpactRow(
+                costs=_cents(costs),
+                benefits=_cents(benefits),
+                bcr=bcr,
+                roi_pct=roi_pct,
+                payback_months=payback,
+                evidence=json.loads(evidence),
+                computed_at=moment_of(computed_at),
+            )
+    return row, series, names
+
+
 def cohort_impact(reader: Membership, cohort_id: int | None) -> SponsorImpact:
     """The impact page of ``cohort_id`` (or of the first visible cohort with a roll-up) for
-    ``reader``: 4 queries whatever the number of learners, teams or claims. A cohort the reader
-    may not see reads as absent."""
+    ``reader``: 2 statements whatever the number of learners, teams or claims. A cohort the
+    reader may not see reads as absent."""
     cohorts = visible_cohorts(reader)
     allowed = {c.id for c in cohorts if c.has_rollup}
     chosen = (
@@ -555,18 +658,10 @@ def cohort_impact(reader: Membership, cohort_id: int | None) -> SponsorImpact:
     )
     if chosen is None:
         return SponsorImpact(cohorts=cohorts, selected=None)
-    row = ImpactRollup.objects.get(cohort_id=chosen)
-    series: dict[int, list[GroupPoint]] = {}
-    points = (
-        MetricGroupRollup.objects.filter(cohort_id=chosen)
-        .order_by("period", "group")
-        .values_list("metric_id", "period", "group", "teams", "mean_value")
-    )
-    for metric_id, period, group, teams, mean_value in points:
-        series.setdefault(metric_id, []).append(GroupPoint(period, group, teams, mean_value))
+    row, series, names = _impact_rows(chosen)
+    if row is None:  # the roll-up was replaced between the two statements
+        return SponsorImpact(cohorts=cohorts, selected=None)
     ev = row.evidence
-    comp_ids = [c["competency_id"] for c in ev.get("behaviour", {}).get("competencies", [])]
-    names = dict(Competency.objects.filter(pk__in=comp_ids).values_list("pk", "name"))
     metrics = [
         MetricResult(
             metric_id=m["metric_id"],
