@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from measurement import charts, impact, importer, queries
+from measurement import charts, impact, impact_page, importer, queries
 from measurement.forms import CostForm, MetricForm, MetricImportForm, MetricValueForm, PlanForm
 from measurement.impact import ImpactError
 from measurement.models import (
@@ -58,16 +58,24 @@ def sponsor_home(request: TenantRequest, org_slug: str) -> HttpResponse:
         "impact": impact,
         "report": report,
         "figure": charts.team_completion_figure(report),
+        "team_rows": impact_page.team_rows(report),
         "min_cell": queries.MIN_CELL_SIZE,
     }
     if impact is not None:
-        context["cohort_query"] = f"cohort={impact.id}"
-        context["metric_figures"] = [
+        figures = [
             (m, charts.metric_figure(m, queries.start_of(impact)), f"metric-{m.metric_id}")
             for m in impact.metrics
         ]
-        context["behaviour_figure"] = charts.behaviour_figure(impact.behaviour)
-        context["roi_figure"] = charts.roi_figure(impact)
+        context.update(
+            cohort_query=f"cohort={impact.id}",
+            metric_cards=impact_page.metric_cards(impact, figures, org_slug),
+            level_rows=impact_page.level_rows(impact),
+            behaviour_rows=impact_page.behaviour_rows(impact, queries.MIN_CELL_SIZE),
+            benefit_rows=impact_page.benefit_rows(impact, org_slug),
+            cost_rows=impact_page.cost_rows(impact),
+            behaviour_figure=charts.behaviour_figure(impact.behaviour),
+            roi_figure=charts.roi_figure(impact),
+        )
     return render(request, "measurement/sponsor_home.html", context)
 
 
