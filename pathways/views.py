@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.shortcuts import render
 
+from measurement import home_rows
 from measurement import queries as measurement_queries
 from measurement.queries import data_quality, data_quality_table, weakest_modules_table
 from organizations.exports import requested_format, tabular_response
@@ -30,8 +31,12 @@ def admin_home(request: TenantRequest, org_slug: str) -> HttpResponse:
             )
         return tabular_response(fmt, f"{org_slug}-data-quality", *data_quality_table(quality))
     home = measurement_queries.admin_home()
-    return render(
-        request,
-        "pathways/admin_home.html",
-        {"cohorts": home.health.cohorts, "health": home.health, "quality": home.quality},
-    )
+    context = {
+        "cohorts": home.health.cohorts,
+        "health": home.health,
+        "health_rows": home_rows.health_rows(home.health.cohorts, org_slug),
+        "quality": home.quality,
+        "quality_rows": home_rows.quality_rows(home.quality, org_slug),
+        "module_rows": home_rows.module_rows(home.quality),
+    }
+    return render(request, "pathways/admin_home.html", context)
