@@ -76,11 +76,8 @@ SELECT t.name, r.learners, r.learners_finished, r.mean_completion, r.computed_at
 """
 
 
-def team_completion() -> TeamCompletionReport:
-    """Completion by team for the latest roll-up period (1 statement). Teams with fewer than
-    MIN_CELL_SIZE learners are dropped, not folded into another figure."""
-    org = tenant_id()
-    rows = fetch_rows(_TEAM_COMPLETION_SQL, [org, org])
+def _team_report(rows: list[tuple[Any, ...]]) -> TeamCompletionReport:
+    """The report of the rows of ``_TEAM_COMPLETION_SQL`` (no query)."""
     if not rows:
         return TeamCompletionReport(period=None, teams=[], hidden_teams=0, computed_at=None)
     shown = [
@@ -94,6 +91,13 @@ def team_completion() -> TeamCompletionReport:
         hidden_teams=len(rows) - len(shown),
         computed_at=max(moment_of(r[4]) for r in rows),
     )
+
+
+def team_completion() -> TeamCompletionReport:
+    """Completion by team for the latest roll-up period (1 statement). Teams with fewer than
+    MIN_CELL_SIZE learners are dropped, not folded into another figure."""
+    org = tenant_id()
+    return _team_report(fetch_rows(_TEAM_COMPLETION_SQL, [org, org]))
 
 
 @dataclass(frozen=True)
@@ -363,19 +367,47 @@ _SPONSORED = """
                  WHERE cs.organization_id = %s AND cs.membership_id = %s)"""
 
 
-def visible_cohorts(reader: Membership) -> list[CohortChoice]:
-    """The cohorts whose impact ``reader`` may see: an admin all, a sponsor the cohorts they
-    sponsor (1 statement)."""
+def _visible_cohorts_sql(reader: Membership) -> tuple[str, list[Any]]:
     org = tenant_id()
     if reader.is_admin:
-        rows = fetch_rows(_VISIBLE_COHORTS_SQL.format(sponsored=""), [org, org])
-    else:
-        sql = _VISIBLE_COHORTS_SQL.format(sponsored=_SPONSORED)
-        rows = fetch_rows(sql, [org, org, org, reader.pk])
+        return _VISIBLE_COHORTS_SQL.format(sponsored=""), [org, org]
+    return _VISIBLE_COHORTS_SQL.format(sponsored=_SPONSORED), [org, org, org, reader.pk]
+
+
+def _cohort_choices(rows: list[tuple[Any, ...]]) -> list[CohortChoice]:
     return [
         CohortChoice(pk, name, date_of(start), bool(rolled))  # type: ignore[arg-type]
         for pk, name, start, rolled in rows
     ]
+
+
+def visible_cohorts(reader: Membership) -> list[CohortChoice]:
+    """The cohorts whose impact ``reader`` may see: an admin all, a sponsor the cohorts they
+    sponsor (1 statement)."""
+    return _cohort_choices(fetch_rows(*_visible_cohorts_sql(reader)))
+
+
+# Cohorts (kind 0: id, name, start date, rolled) in their order, then teams (kind 1: the
+# columns of ``_TEAM_COMPLETION_SQL``) in theirs.
+_COHORTS_AND_TEAMS_SQL = """
+SELECT 0, q.*, NULL, NULL, NULL, NULL, NULL, NULL FROM ({cohorts}) q
+ UNION ALL
+SELECT 1, NULL, NULL, NULL, NULL, t.* FROM ({teams}) t
+ ORDER BY 1, 4 DESC, 3, 9 DESC, 6
+"""
+
+
+def _visible_cohorts_and_teams(
+    reader: Membership,
+) -> tuple[list[CohortChoice], TeamCompletionReport]:
+    """``visible_cohorts`` and ``team_completion`` in one round trip: the two reads side by
+    side (``UNION ALL``), each row filling its own columns."""
+    org = tenant_id()
+    cohorts_sql, cohorts_params = _visible_cohorts_sql(reader)
+    sql = _COHORTS_AND_TEAMS_SQL.format(cohorts=cohorts_sql, teams=_TEAM_COMPLETION_SQL)
+    rows = fetch_rows(sql, [*cohorts_params, org, org])
+    cohorts = _cohort_choices([r[1:5] for r in rows if r[0] == 0])
+    return cohorts, _team_report([r[5:] for r in rows if r[0] == 1])
 
 
 def _money(text: str | None) -> Decimal | None:
@@ -651,7 +683,21 @@ def cohort_impact(reader: Membership, cohort_id: int | None) -> SponsorImpact:
     """The impact page of ``cohort_id`` (or of the first visible cohort with a roll-up) for
     ``reader``: 2 statements whatever the number of learners, teams or claims. A cohort the
     reader may not see reads as absent."""
-    cohorts = visible_cohorts(reader)
+    return _cohort_impact(visible_cohorts(reader), cohort_id)
+
+
+def impact_page(
+    reader: Membership, cohort_id: int | None
+) -> tuple[SponsorImpact, TeamCompletionReport]:
+    """``cohort_impact`` and ``team_completion``, as the impact page shows them: 2 statements
+    whatever the number of learners, teams or claims."""
+    cohorts, report = _visible_cohorts_and_teams(reader)
+    return _cohort_impact(cohorts, cohort_id), report
+
+
+def _cohort_impact(cohorts: list[CohortChoice], cohort_id: int | None) -> SponsorImpact:
+    """The impact of ``cohort_id`` if it is one of ``cohorts`` (those the reader may see) with
+    a roll-up, else of the first such (1 statement)."""
     allowed = {c.id for c in cohorts if c.has_rollup}
     chosen = (
         cohort_id if cohort_id in allowed else next((c.id for c in cohorts if c.has_rollup), None)

@@ -47,12 +47,12 @@ def _impact_for(request: TenantRequest, cohort_id: int) -> queries.CohortImpact:
 @role_required("sponsor", "admin")
 def sponsor_home(request: TenantRequest, org_slug: str) -> HttpResponse:
     """The sponsor's question first: did the programme they fund pay off, and how sure are we?"""
-    page = queries.cohort_impact(request.membership, _cohort_param(request))
-    impact = page.selected
     fmt = requested_format(request)
     if fmt:
-        return _sponsor_download(fmt, request.GET.get("table", ""), impact)
-    report = queries.team_completion()
+        selected = queries.cohort_impact(request.membership, _cohort_param(request)).selected
+        return _sponsor_download(fmt, request.GET.get("table", ""), selected)
+    page, report = queries.impact_page(request.membership, _cohort_param(request))
+    impact = page.selected
     context: dict[str, Any] = {
         "page": page,
         "impact": impact,

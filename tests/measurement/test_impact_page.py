@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.urls import reverse
 
-from measurement import impact, impact_page
+from measurement import impact, impact_page, queries
 from measurement.queries import (
     CohortImpact,
     CompetencyChange,
@@ -20,10 +20,12 @@ from measurement.queries import (
     TeamCompletion,
     TeamCompletionReport,
 )
+from measurement.services import do_rollup_progress
+from organizations.models import Membership
 from organizations.tenancy import tenant_context
-from pathways.models import CohortSponsor
+from pathways.models import Cohort, CohortSponsor
 from tests.conftest import count_queries, make_member
-from tests.measurement.impact_fixtures import build_example
+from tests.measurement.impact_fixtures import START, build_example
 
 DID = {
     "estimate": -3.0,
@@ -191,23 +193,54 @@ def test_level_and_team_rows():
 
 
 def test_the_page_shows_the_built_parts_to_its_sponsor_only(org_a, org_b, monkeypatch, login):
-    cohort_id = build_example(org_a, monkeypatch, learners_n=12)
+    cohort_id = build_example(org_a, monkeypatch, learners_n=40)
     sponsor = make_member(org_a, "sponsor@a.example", is_sponsor=True)
     with tenant_context(org_a):
         impact.do_rollup_impact()
+        do_rollup_progress(org_a)
         CohortSponsor.objects.create(cohort_id=cohort_id, membership=sponsor)
+        teams = queries.team_completion().teams
+    assert len(teams) == 4  # ten learners in each participants' team
     url = reverse("sponsor_home", args=[org_a.slug])
     client = login(sponsor)
     client.get(url)
     with count_queries() as ctx:
         html = client.get(url).content.decode()
-    assert len(ctx.app_queries) == 6
+    assert len(ctx.app_queries) == 5
     assert "Difference-in-differences:" in html
     assert reverse("impact_claims", args=[org_a.slug, cohort_id]) in html
     assert "Download the monthly means of the chart:" in html
+    assert impact_page.team_rows(queries.TeamCompletionReport(None, teams, 0, None)) in html
     outsider = login(make_member(org_b, "sponsor@b.example", is_sponsor=True))
     assert outsider.get(url).status_code == 404
     assert (
         "Difference-in-differences:"
         not in outsider.get(reverse("sponsor_home", args=[org_b.slug])).content.decode()
     )
+
+
+def test_an_admin_chooses_among_all_cohorts_newest_first(org_a, org_b, monkeypatch, login):
+    older = build_example(org_a, monkeypatch, learners_n=6)
+    with tenant_context(org_a):
+        newer = Cohort.objects.create(
+            name="Autumn",
+            version=Cohort.objects.get(pk=older).version,
+            start_date=START.replace(month=9),
+        )
+        Cohort.objects.create(
+            name="Later, no plan", version=newer.version, start_date=dt.date(2026, 10, 1)
+        )
+        impact.do_rollup_impact()
+        page, report = queries.impact_page(
+            make_member(org_a, "boss@a.example", is_admin=True), None
+        )
+        assert [c.name for c in page.cohorts] == [
+            c.name
+            for c in queries.visible_cohorts(Membership.objects.get(user__email="boss@a.example"))
+        ]
+        assert [c.start_date for c in page.cohorts] == sorted(
+            (c.start_date for c in page.cohorts), reverse=True
+        )
+        assert [c.has_rollup for c in page.cohorts] == [False, False, True]
+        assert page.selected is not None and page.selected.id == older
+        assert report == queries.team_completion()
