@@ -174,8 +174,8 @@ def _quality_of_evidence() -> str:
     return "json_extract(ir.evidence, '$.data_quality')"
 
 
-def _cohort_health_rows(with_quality: bool) -> list[tuple[Any, ...]]:
-    """The rows of ``_COHORT_HEALTH_SQL`` for the organisation in context (1 statement)."""
+def _cohort_health_sql(with_quality: bool) -> tuple[str, list[Any]]:
+    """``_COHORT_HEALTH_SQL`` for the organisation in context, and its parameters."""
     org = tenant_id()
     if with_quality:
         sql = _COHORT_HEALTH_SQL.format(
@@ -183,9 +183,14 @@ def _cohort_health_rows(with_quality: bool) -> list[tuple[Any, ...]]:
             quality_join="\n  LEFT JOIN measurement_impactrollup ir"
             " ON ir.organization_id = %s AND ir.cohort_id = c.id",
         )
-        return fetch_rows(sql, [org, org, org, org, org, org, org])
+        return sql, [org, org, org, org, org, org, org]
     sql = _COHORT_HEALTH_SQL.format(quality_columns="", quality_join="")
-    return fetch_rows(sql, [org, org, org, org, org, org])
+    return sql, [org, org, org, org, org, org]
+
+
+def _cohort_health_rows(with_quality: bool) -> list[tuple[Any, ...]]:
+    """The rows of ``_COHORT_HEALTH_SQL`` (1 statement)."""
+    return fetch_rows(*_cohort_health_sql(with_quality))
 
 
 def _programme_health(rows: list[tuple[Any, ...]]) -> ProgrammeHealth:
@@ -1166,11 +1171,14 @@ SELECT r.module_id, m.title, r.ratings, r.useful_sum, r.relevant_sum, r.complete
 """
 
 
-def _weakest_modules() -> tuple[list[ModuleQuality], int]:
+def _weakest_modules_params() -> list[Any]:
+    cell = anonymity.MIN_PEOPLE_PER_CELL
+    return [cell, tenant_id(), cell, WEAKEST_MODULES]
+
+
+def _weakest_modules(modules: list[tuple[Any, ...]]) -> tuple[list[ModuleQuality], int]:
     """The weakest shown modules, weakest first, and the number of rated modules below the
-    cell size (1 statement)."""
-    org, cell = tenant_id(), anonymity.MIN_PEOPLE_PER_CELL
-    modules = fetch_rows(_WEAKEST_MODULES_SQL, [cell, org, cell, WEAKEST_MODULES])
+    cell size, from the rows of ``_WEAKEST_MODULES_SQL`` in any order (no query)."""
     unrated = modules[0][-1] if modules else 0
     weakest = sorted(
         (
@@ -1183,9 +1191,10 @@ def _weakest_modules() -> tuple[list[ModuleQuality], int]:
     return weakest, int(unrated or 0)
 
 
-def _data_quality(rows: list[tuple[Any, ...]]) -> DataQuality:
-    """Data quality from the rows of ``_COHORT_HEALTH_SQL`` with quality (1 more statement):
-    per started cohort (the latest 20) what the evidence lacks, from the impact roll-up."""
+def _data_quality(rows: list[tuple[Any, ...]], modules: list[tuple[Any, ...]]) -> DataQuality:
+    """Data quality from the rows of ``_COHORT_HEALTH_SQL`` with quality and those of
+    ``_WEAKEST_MODULES_SQL`` (no query): per started cohort (the latest 20) what the evidence
+    lacks, from the impact roll-up, and the weakest modules."""
     cohorts = []
     planned = Cohort.Status.PLANNED
     for row in rows:
@@ -1210,7 +1219,7 @@ def _data_quality(rows: list[tuple[Any, ...]]) -> DataQuality:
         )
         if len(cohorts) == DATA_QUALITY_COHORTS:
             break
-    weakest, unrated = _weakest_modules()
+    weakest, unrated = _weakest_modules(modules)
     return DataQuality(cohorts=cohorts, weakest_modules=weakest, unrated_modules=unrated)
 
 
@@ -1218,7 +1227,8 @@ def data_quality() -> DataQuality:
     """Programme health's data and content quality (2 statements): per cohort what the
     evidence lacks (from the impact roll-up), and the modules learners rate lowest, with how
     many learners completed each. A module's ratings show only from MIN_CELL_SIZE raters."""
-    return _data_quality(_cohort_health_rows(with_quality=True))
+    modules = fetch_rows(_WEAKEST_MODULES_SQL, _weakest_modules_params())
+    return _data_quality(_cohort_health_rows(with_quality=True), modules)
 
 
 @dataclass(frozen=True)
@@ -1227,11 +1237,27 @@ class AdminHome:
     quality: DataQuality
 
 
+# The cohorts (kind 0: the columns of ``_COHORT_HEALTH_SQL`` with quality) in their order,
+# then the weakest modules (kind 1: the columns of ``_WEAKEST_MODULES_SQL``, by title and id:
+# they are sorted by their ratings in Python, which keeps this order among ties).
+_ADMIN_HOME_SQL = """
+SELECT 0, h.*, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM ({cohorts}) h
+ UNION ALL
+SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       NULL, NULL, NULL, NULL, w.* FROM ({modules}) w
+ ORDER BY 1, 6 DESC, 3, 21, 20
+"""
+
+
 def admin_home() -> AdminHome:
-    """The admin home's programme health and data quality (2 statements, whatever the number
+    """The admin home's programme health and data quality (1 statement, whatever the number
     of cohorts, learners and modules)."""
-    rows = _cohort_health_rows(with_quality=True)
-    return AdminHome(health=_programme_health(rows), quality=_data_quality(rows))
+    cohorts_sql, cohorts_params = _cohort_health_sql(with_quality=True)
+    sql = _ADMIN_HOME_SQL.format(cohorts=cohorts_sql, modules=_WEAKEST_MODULES_SQL)
+    rows = fetch_rows(sql, [*cohorts_params, *_weakest_modules_params()])
+    cohorts = [r[1:19] for r in rows if r[0] == 0]
+    modules = [r[19:] for r in rows if r[0] == 1]
+    return AdminHome(health=_programme_health(cohorts), quality=_data_quality(cohorts, modules))
 
 
 def _round(value: float | None) -> float | None:

@@ -9,6 +9,7 @@ import re
 
 from django.utils import timezone
 
+from measurement import queries as measurement_queries
 from measurement.services import do_rollup_progress
 from organizations.tenancy import tenant_context
 from pathways.models import Cohort, ModuleReaction, Step, StepCompletion
@@ -77,3 +78,23 @@ def test_the_admin_home_reads_in_constant_statements_and_only_its_organisation(
     outsider = login(make_member(org_b, "admin@b.example", is_admin=True))
     assert outsider.get(f"/o/{org_a.slug}/").status_code == 404
     assert "spring" not in outsider.get(f"/o/{org_b.slug}/").content.decode()
+
+
+def test_one_statement_reads_what_programme_health_and_data_quality_read(org_a, org_b):
+    _programme(org_a, "spring", 5, timezone.localdate() - dt.timedelta(days=10))
+    _programme(org_a, "autumn", 6, timezone.localdate() - dt.timedelta(days=40))
+    _programme(org_b, "globex", 5, timezone.localdate() - dt.timedelta(days=10))
+    with tenant_context(org_a):
+        with count_queries() as ctx:
+            home = measurement_queries.admin_home()
+        assert len(ctx.app_queries) == 1
+        assert home.health == measurement_queries.programme_health()
+        assert home.quality == measurement_queries.data_quality()
+    assert [c.name for c in home.health.cohorts] == [
+        "spring & <path> cohort",
+        "autumn & <path> cohort",
+    ]
+    assert [m.title for m in home.quality.weakest_modules] == [
+        "autumn & <path> module 1",
+        "spring & <path> module 1",
+    ]
