@@ -691,7 +691,7 @@ def cohort_impact(reader: Membership, cohort_id: int | None) -> SponsorImpact:
     return _cohort_impact(visible_cohorts(reader), cohort_id)
 
 
-def impact_page(
+def impact_page_data(
     reader: Membership, cohort_id: int | None
 ) -> tuple[SponsorImpact, TeamCompletionReport]:
     """``cohort_impact`` and ``team_completion``, as the impact page shows them: 2 statements

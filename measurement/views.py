@@ -51,7 +51,7 @@ def sponsor_home(request: TenantRequest, org_slug: str) -> HttpResponse:
     if fmt:
         selected = queries.cohort_impact(request.membership, _cohort_param(request)).selected
         return _sponsor_download(fmt, request.GET.get("table", ""), selected)
-    page, report = queries.impact_page(request.membership, _cohort_param(request))
+    page, report = queries.impact_page_data(request.membership, _cohort_param(request))
     impact = page.selected
     context: dict[str, Any] = {
         "page": page,

@@ -231,7 +231,7 @@ def test_an_admin_chooses_among_all_cohorts_newest_first(org_a, org_b, monkeypat
             name="Later, no plan", version=newer.version, start_date=dt.date(2026, 10, 1)
         )
         impact.do_rollup_impact()
-        page, report = queries.impact_page(
+        page, report = queries.impact_page_data(
             make_member(org_a, "boss@a.example", is_admin=True), None
         )
         assert [c.name for c in page.cohorts] == [
