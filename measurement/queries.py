@@ -3,54 +3,41 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import (
-    Case,
     Count,
-    Exists,
     F,
-    FloatField,
-    Func,
-    IntegerField,
     Max,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
-    Value,
-    When,
 )
-from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import gettext as _
 
-from competencies.models import Competency
 from measurement import anonymity
 from measurement.models import (
-    CohortProgressRollup,
     CostLine,
     ImpactRollup,
     MeasurementPlan,
     Metric,
-    MetricGroupRollup,
     MetricValue,
     PlanTeam,
     TeamMetricRollup,
-    TeamProgressRollup,
 )
 from organizations.models import Membership, Team
+from organizations.raw_queries import date_of, fetch_rows, moment_of, tenant_id
 from pathways.models import (
     Cohort,
-    CohortSponsor,
-    Enrollment,
-    ModuleReach,
-    Step,
-    StepCompletion,
 )
 
 # Aggregates across learners are shown only for cells of at least this many people.
@@ -77,31 +64,40 @@ class TeamCompletionReport:
         return sum(t.learners for t in self.teams)
 
 
-def team_completion() -> TeamCompletionReport:
-    """Completion by team for the latest roll-up period (2 queries). Teams with fewer than
-    MIN_CELL_SIZE learners are dropped, not folded into another figure."""
-    latest = TeamProgressRollup.objects.aggregate(period=Max("period"))["period"]
-    if latest is None:
+# The teams' rows of the latest period, the best completion first.
+_TEAM_COMPLETION_SQL = """
+SELECT t.name, r.learners, r.learners_finished, r.mean_completion, r.computed_at, r.period
+  FROM measurement_teamprogressrollup r
+  JOIN organizations_team t ON t.id = r.team_id
+ WHERE r.organization_id = %s
+   AND r.period = (SELECT max(period) FROM measurement_teamprogressrollup
+                    WHERE organization_id = %s)
+ ORDER BY r.mean_completion DESC, t.name
+"""
+
+
+def _team_report(rows: list[tuple[Any, ...]]) -> TeamCompletionReport:
+    """The report of the rows of ``_TEAM_COMPLETION_SQL`` (no query)."""
+    if not rows:
         return TeamCompletionReport(period=None, teams=[], hidden_teams=0, computed_at=None)
-    # Plain rows, not model instances: a page reads every team's row.
-    rows = list(
-        TeamProgressRollup.objects.filter(period=latest)
-        .order_by("-mean_completion", "team__name")
-        .values_list(
-            "team__name", "learners", "learners_finished", "mean_completion", "computed_at"
-        )
-    )
     shown = [
         TeamCompletion(name, learners, finished, mean)
-        for name, learners, finished, mean, _at in rows
+        for name, learners, finished, mean, _at, _period in rows
         if anonymity.cell_is_shown(learners)
     ]
     return TeamCompletionReport(
-        period=latest,
+        period=date_of(rows[0][5]),
         teams=shown,
         hidden_teams=len(rows) - len(shown),
-        computed_at=max((r[4] for r in rows), default=None),
+        computed_at=max(moment_of(r[4]) for r in rows),
     )
+
+
+def team_completion() -> TeamCompletionReport:
+    """Completion by team for the latest roll-up period (1 statement). Teams with fewer than
+    MIN_CELL_SIZE learners are dropped, not folded into another figure."""
+    org = tenant_id()
+    return _team_report(fetch_rows(_TEAM_COMPLETION_SQL, [org, org]))
 
 
 @dataclass(frozen=True)
@@ -144,98 +140,105 @@ class ProgrammeHealth:
     computed_at: dt.datetime | None
 
 
+# Each cohort with its pathway, its current learners and its row of the latest progress
+# roll-up period. Each cohort's current enrolments are counted in their own subquery (an index
+# range per cohort), less those of deactivated people (found from the few of them, by the
+# partial index ``membership_inactive``): no enrolment is joined to its person. ``{quality}``
+# adds, for the admin home, what the cohort's impact roll-up says its evidence lacks.
+_COHORT_HEALTH_SQL = """
+SELECT c.id, c.name, p.name, v.number, c.start_date, c.end_date, c.status,
+       (SELECT count(*) FROM pathways_enrollment e
+         WHERE e.organization_id = %s AND e.cohort_id = c.id AND e.status <> 'withdrawn')
+       - (SELECT count(*) FROM pathways_enrollment e
+           WHERE e.organization_id = %s AND e.cohort_id = c.id AND e.status <> 'withdrawn'
+             AND e.learner_id IN (SELECT m.id FROM organizations_membership m
+                                   WHERE m.organization_id = %s AND NOT m.is_active)),
+       latest.period, r.counted, r.not_started, r.steps_done, r.steps_total, r.steps_overdue,
+       r.learners_overdue, r.computed_at{quality_columns}
+  FROM pathways_cohort c
+  JOIN pathways_pathwayversion v ON v.id = c.version_id
+  JOIN pathways_pathway p ON p.id = v.pathway_id
+ CROSS JOIN (SELECT max(period) AS period FROM measurement_cohortprogressrollup
+              WHERE organization_id = %s) latest
+  LEFT JOIN measurement_cohortprogressrollup r
+    ON r.organization_id = %s AND r.cohort_id = c.id AND r.period = latest.period{quality_join}
+ WHERE c.organization_id = %s
+ ORDER BY c.start_date DESC, c.name
+"""
+
+
+def _quality_of_evidence() -> str:
+    """The SQL of an impact roll-up's ``data_quality`` evidence as JSON text (NULL without)."""
+    if connection.vendor == "postgresql":
+        return "(ir.evidence -> 'data_quality')::text"
+    return "json_extract(ir.evidence, '$.data_quality')"
+
+
+def _cohort_health_sql(with_quality: bool) -> tuple[str, list[Any]]:
+    """``_COHORT_HEALTH_SQL`` for the organisation in context, and its parameters."""
+    org = tenant_id()
+    if with_quality:
+        sql = _COHORT_HEALTH_SQL.format(
+            quality_columns=f", ir.id IS NOT NULL, {_quality_of_evidence()}",
+            quality_join="\n  LEFT JOIN measurement_impactrollup ir"
+            " ON ir.organization_id = %s AND ir.cohort_id = c.id",
+        )
+        return sql, [org, org, org, org, org, org, org]
+    sql = _COHORT_HEALTH_SQL.format(quality_columns="", quality_join="")
+    return sql, [org, org, org, org, org, org]
+
+
+def _cohort_health_rows(with_quality: bool) -> list[tuple[Any, ...]]:
+    """The rows of ``_COHORT_HEALTH_SQL`` (1 statement)."""
+    return fetch_rows(*_cohort_health_sql(with_quality))
+
+
+def _programme_health(rows: list[tuple[Any, ...]]) -> ProgrammeHealth:
+    """Programme health from the rows of ``_COHORT_HEALTH_SQL`` (no query)."""
+    if not rows:
+        return ProgrammeHealth(cohorts=[], period=None, computed_at=None)
+    labels = dict(Cohort.Status.choices)
+    cohorts = []
+    computed_at = None
+    for row in rows:
+        (pk, name, pathway, version, start, end, status, learners, _period) = row[:9]
+        (counted, not_started, done, total, overdue, learners_overdue, at) = row[9:16]
+        if at is not None:
+            at = moment_of(at)
+            if computed_at is None or at > computed_at:
+                computed_at = at
+        cohorts.append(
+            CohortHealth(
+                id=pk,
+                name=name,
+                pathway=pathway,
+                version=version,
+                start_date=date_of(start),  # type: ignore[arg-type]
+                end_date=date_of(end),
+                status=str(labels.get(status, status)),
+                learners=learners,
+                counted=counted or 0,
+                not_started=not_started or 0,
+                steps_done=done or 0,
+                steps_total=total or 0,
+                overdue_steps=overdue or 0,
+                learners_overdue=learners_overdue or 0,
+            )
+        )
+    return ProgrammeHealth(cohorts=cohorts, period=date_of(rows[0][8]), computed_at=computed_at)
+
+
 def programme_health() -> ProgrammeHealth:
-    """Each cohort's size, progress, overdue steps and learners not started (3 queries,
+    """Each cohort's size, progress, overdue steps and learners not started (1 statement,
     whatever the number of cohorts and learners).
 
     Progress is the learners' own definition (required steps after personalisation and
     elective choices, from ``enrollment_views`` via the roll-up), summed over the enrolments of
-    the latest roll-up period, which leaves out withdrawn enrolments and deactivated people.
+    the latest roll-up period, which leaves out withdrawn enrolments and deactivated people
+    (one ``CohortProgressRollup`` row per cohort, kept by the progress roll-ups from their
+    learners' rows).
     """
-
-    # Each cohort's current enrolments counted in their own subquery (an index range per
-    # cohort), less those of deactivated people (found from the few of them, by the partial
-    # index ``membership_inactive``): no enrolment is joined to its person.
-    def per_cohort(enrolments: QuerySet[Enrollment]) -> Coalesce:
-        return Coalesce(
-            Subquery(
-                enrolments.filter(cohort_id=OuterRef("pk"))
-                .exclude(status=Enrollment.Status.WITHDRAWN)
-                .order_by()
-                .values("cohort_id")
-                .annotate(n=Count("id"))
-                .values("n")
-            ),
-            0,
-        )
-
-    inactive = Membership.objects.filter(is_active=False).values("pk")
-    cohorts = list(
-        Cohort.objects.select_related("version__pathway")
-        .annotate(
-            n_learners=per_cohort(Enrollment.objects.all())
-            - per_cohort(Enrollment.objects.filter(learner_id__in=inactive))
-        )
-        .order_by("-start_date", "name")
-    )
-    if not cohorts:
-        return ProgrammeHealth(cohorts=[], period=None, computed_at=None)
-    latest = CohortProgressRollup.objects.aggregate(period=Max("period"))["period"]
-    figures: dict[int, dict[str, int]] = {}
-    computed_at = None
-    if latest is not None:
-        # One row per cohort, kept by the progress roll-ups from their learners' rows (which
-        # already leave out withdrawn enrolments and deactivated people).
-        rows = CohortProgressRollup.objects.filter(
-            period=latest, cohort_id__in=[c.pk for c in cohorts]
-        ).values(
-            "cohort_id",
-            "counted",
-            "not_started",
-            "steps_done",
-            "steps_total",
-            "steps_overdue",
-            "learners_overdue",
-            "computed_at",
-        )
-        for row in rows:
-            figures[row["cohort_id"]] = {
-                "counted": row["counted"],
-                "not_started": row["not_started"],
-                "done": row["steps_done"],
-                "total": row["steps_total"],
-                "overdue": row["steps_overdue"],
-                "learners_overdue": row["learners_overdue"],
-            }
-            if computed_at is None or row["computed_at"] > computed_at:
-                computed_at = row["computed_at"]
-
-    def figure(cohort_id: int, name: str) -> int:
-        return figures.get(cohort_id, {}).get(name, 0)
-
-    return ProgrammeHealth(
-        cohorts=[
-            CohortHealth(
-                id=c.pk,
-                name=c.name,
-                pathway=c.version.pathway.name,
-                version=c.version.number,
-                start_date=c.start_date,
-                end_date=c.end_date,
-                status=c.get_status_display(),
-                learners=c.n_learners,
-                counted=figure(c.pk, "counted"),
-                not_started=figure(c.pk, "not_started"),
-                steps_done=figure(c.pk, "done"),
-                steps_total=figure(c.pk, "total"),
-                overdue_steps=figure(c.pk, "overdue"),
-                learners_overdue=figure(c.pk, "learners_overdue"),
-            )
-            for c in cohorts
-        ],
-        period=latest,
-        computed_at=computed_at,
-    )
+    return _programme_health(_cohort_health_rows(with_quality=False))
 
 
 # --- Impact (sponsor, admin): read ImpactRollup and MetricGroupRollup only -------------------
@@ -354,18 +357,62 @@ class SponsorImpact:
         return [c for c in self.cohorts if c.has_rollup]
 
 
+# The cohorts a reader may see, newest first, each with whether it has an impact roll-up;
+# ``{sponsored}`` keeps a sponsor's own.
+_VISIBLE_COHORTS_SQL = """
+SELECT c.id, c.name, c.start_date,
+       EXISTS (SELECT 1 FROM measurement_impactrollup ir
+                WHERE ir.organization_id = %s AND ir.cohort_id = c.id)
+  FROM pathways_cohort c
+ WHERE c.organization_id = %s{sponsored}
+ ORDER BY c.start_date DESC, c.name
+"""
+_SPONSORED = """
+   AND c.id IN (SELECT cs.cohort_id FROM pathways_cohortsponsor cs
+                 WHERE cs.organization_id = %s AND cs.membership_id = %s)"""
+
+
+def _visible_cohorts_sql(reader: Membership) -> tuple[str, list[Any]]:
+    org = tenant_id()
+    if reader.is_admin:
+        return _VISIBLE_COHORTS_SQL.format(sponsored=""), [org, org]
+    return _VISIBLE_COHORTS_SQL.format(sponsored=_SPONSORED), [org, org, org, reader.pk]
+
+
+def _cohort_choices(rows: list[tuple[Any, ...]]) -> list[CohortChoice]:
+    return [
+        CohortChoice(pk, name, date_of(start), bool(rolled))  # type: ignore[arg-type]
+        for pk, name, start, rolled in rows
+    ]
+
+
 def visible_cohorts(reader: Membership) -> list[CohortChoice]:
     """The cohorts whose impact ``reader`` may see: an admin all, a sponsor the cohorts they
-    sponsor (1 query)."""
-    cohorts = Cohort.objects.all()
-    if not reader.is_admin:
-        cohorts = cohorts.filter(
-            pk__in=CohortSponsor.objects.filter(membership=reader).values("cohort_id")
-        )
-    rows = cohorts.annotate(
-        rolled=Exists(ImpactRollup.objects.filter(cohort_id=OuterRef("pk")))
-    ).values_list("pk", "name", "start_date", "rolled")
-    return [CohortChoice(pk, name, start, rolled) for pk, name, start, rolled in rows]
+    sponsor (1 statement)."""
+    return _cohort_choices(fetch_rows(*_visible_cohorts_sql(reader)))
+
+
+# Cohorts (kind 0: id, name, start date, rolled) in their order, then teams (kind 1: the
+# columns of ``_TEAM_COMPLETION_SQL``) in theirs.
+_COHORTS_AND_TEAMS_SQL = """
+SELECT 0, q.*, NULL, NULL, NULL, NULL, NULL, NULL FROM ({cohorts}) q
+ UNION ALL
+SELECT 1, NULL, NULL, NULL, NULL, t.* FROM ({teams}) t
+ ORDER BY 1, 4 DESC, 3, 9 DESC, 6
+"""
+
+
+def _visible_cohorts_and_teams(
+    reader: Membership,
+) -> tuple[list[CohortChoice], TeamCompletionReport]:
+    """``visible_cohorts`` and ``team_completion`` in one round trip: the two reads side by
+    side (``UNION ALL``), each row filling its own columns."""
+    org = tenant_id()
+    cohorts_sql, cohorts_params = _visible_cohorts_sql(reader)
+    sql = _COHORTS_AND_TEAMS_SQL.format(cohorts=cohorts_sql, teams=_TEAM_COMPLETION_SQL)
+    rows = fetch_rows(sql, [*cohorts_params, org, org])
+    cohorts = _cohort_choices([r[1:5] for r in rows if r[0] == 0])
+    return cohorts, _team_report([r[5:] for r in rows if r[0] == 1])
 
 
 def _money(text: str | None) -> Decimal | None:
@@ -377,7 +424,7 @@ def _pct(part: int, whole: int) -> str:
 
 
 def _levels(
-    row: ImpactRollup, metrics: list[MetricResult], behaviour: list[CompetencyChange]
+    row: _ImpactRow, metrics: list[MetricResult], behaviour: list[CompetencyChange]
 ) -> list[Level]:
     ev = row.evidence
     reaction = ev.get("reaction")
@@ -551,29 +598,121 @@ def _metric_phrase(m: MetricResult) -> str:
     return m.name
 
 
+# The cohort's impact roll-up (kind 0), its group means per metric and month (kind 1), and
+# the names of the competencies its behaviour evidence names (kind 2), in one round trip: the
+# kinds fill different columns. ``{competency_ids}`` reads the ids from the evidence.
+_IMPACT_SQL = """
+SELECT 0, ir.costs, ir.benefits, ir.bcr, ir.roi_pct, ir.payback_months, ir.evidence,
+       ir.computed_at, NULL, NULL, NULL, NULL, NULL
+  FROM measurement_impactrollup ir
+ WHERE ir.organization_id = %s AND ir.cohort_id = %s
+ UNION ALL
+SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       g.metric_id, g.period, g."group", g.teams, g.mean_value
+  FROM measurement_metricgrouprollup g
+ WHERE g.organization_id = %s AND g.cohort_id = %s
+ UNION ALL
+SELECT 2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, co.id, NULL, co.name, NULL, NULL
+  FROM competencies_competency co
+ WHERE co.organization_id = %s AND co.id IN ({competency_ids})
+ ORDER BY 1, 10, 11
+"""
+_COMPETENCY_IDS = {
+    "postgresql": (
+        "SELECT (x ->> 'competency_id')::bigint FROM measurement_impactrollup ir,"
+        " jsonb_array_elements(ir.evidence -> 'behaviour' -> 'competencies') x"
+        " WHERE ir.organization_id = %s AND ir.cohort_id = %s"
+    ),
+    "sqlite": (
+        "SELECT json_extract(x.value, '$.competency_id') FROM measurement_impactrollup ir,"
+        " json_each(ir.evidence, '$.behaviour.competencies') x"
+        " WHERE ir.organization_id = %s AND ir.cohort_id = %s"
+    ),
+}
+# What Django's SQLite backend makes of a stored decimal (PostgreSQL hands out Decimals).
+_FLOAT_TO_DECIMAL = decimal.Context(prec=15).create_decimal_from_float
+_CENTS = Decimal("0.01")
+
+
+def _cents(value: Any) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    return _FLOAT_TO_DECIMAL(value).quantize(_CENTS, context=decimal.Context(prec=16))
+
+
+@dataclass(frozen=True)
+class _ImpactRow:
+    """A cohort's ``ImpactRollup`` row, as ``_IMPACT_SQL`` reads it."""
+
+    costs: Decimal
+    benefits: Decimal
+    bcr: float | None
+    roi_pct: float | None
+    payback_months: float | None
+    evidence: dict[str, Any]
+    computed_at: dt.datetime
+
+
+def _impact_rows(
+    cohort_id: int,
+) -> tuple[_ImpactRow | None, dict[int, list[GroupPoint]], dict[int, str]]:
+    """The cohort's impact roll-up row, its series per metric and the names of the
+    competencies of its evidence (1 statement)."""
+    org = tenant_id()
+    sql = _IMPACT_SQL.format(competency_ids=_COMPETENCY_IDS[connection.vendor])
+    row = None
+    series: dict[int, list[GroupPoint]] = {}
+    names: dict[int, str] = {}
+    for kind, *cells in fetch_rows(sql, [org, cohort_id, org, cohort_id, org, org, cohort_id]):
+        if kind == 1:
+            metric_id, period, group, teams, mean_value = cells[7:]
+            point = GroupPoint(date_of(period), group, teams, mean_value)  # type: ignore[arg-type]
+            series.setdefault(metric_id, []).append(point)
+        elif kind == 2:
+            names[cells[7]] = cells[9]
+        else:
+            costs, benefits, bcr, roi_pct, payback, evidence, computed_at = cells[:7]
+            row = _ImpactRow(
+                costs=_cents(costs),
+                benefits=_cents(benefits),
+                bcr=bcr,
+                roi_pct=roi_pct,
+                payback_months=payback,
+                evidence=json.loads(evidence),
+                computed_at=moment_of(computed_at),
+            )
+    return row, series, names
+
+
 def cohort_impact(reader: Membership, cohort_id: int | None) -> SponsorImpact:
     """The impact page of ``cohort_id`` (or of the first visible cohort with a roll-up) for
-    ``reader``: 4 queries whatever the number of learners, teams or claims. A cohort the reader
-    may not see reads as absent."""
-    cohorts = visible_cohorts(reader)
+    ``reader``: 2 statements whatever the number of learners, teams or claims. A cohort the
+    reader may not see reads as absent."""
+    return _cohort_impact(visible_cohorts(reader), cohort_id)
+
+
+def impact_page_data(
+    reader: Membership, cohort_id: int | None
+) -> tuple[SponsorImpact, TeamCompletionReport]:
+    """``cohort_impact`` and ``team_completion``, as the impact page shows them: 2 statements
+    whatever the number of learners, teams or claims."""
+    cohorts, report = _visible_cohorts_and_teams(reader)
+    return _cohort_impact(cohorts, cohort_id), report
+
+
+def _cohort_impact(cohorts: list[CohortChoice], cohort_id: int | None) -> SponsorImpact:
+    """The impact of ``cohort_id`` if it is one of ``cohorts`` (those the reader may see) with
+    a roll-up, else of the first such (1 statement)."""
     allowed = {c.id for c in cohorts if c.has_rollup}
     chosen = (
         cohort_id if cohort_id in allowed else next((c.id for c in cohorts if c.has_rollup), None)
     )
     if chosen is None:
         return SponsorImpact(cohorts=cohorts, selected=None)
-    row = ImpactRollup.objects.get(cohort_id=chosen)
-    series: dict[int, list[GroupPoint]] = {}
-    points = (
-        MetricGroupRollup.objects.filter(cohort_id=chosen)
-        .order_by("period", "group")
-        .values_list("metric_id", "period", "group", "teams", "mean_value")
-    )
-    for metric_id, period, group, teams, mean_value in points:
-        series.setdefault(metric_id, []).append(GroupPoint(period, group, teams, mean_value))
+    row, series, names = _impact_rows(chosen)
+    if row is None:  # the roll-up was replaced between the two statements
+        return SponsorImpact(cohorts=cohorts, selected=None)
     ev = row.evidence
-    comp_ids = [c["competency_id"] for c in ev.get("behaviour", {}).get("competencies", [])]
-    names = dict(Competency.objects.filter(pk__in=comp_ids).values_list("pk", "name"))
     metrics = [
         MetricResult(
             metric_id=m["metric_id"],
@@ -999,7 +1138,7 @@ class ModuleQuality:
     ratings: int
     useful: float | None  # None below the cell size
     relevant: float | None
-    completions: int
+    completions: int  # learners who completed it (its ``ModuleReach`` row)
 
 
 @dataclass(frozen=True)
@@ -1010,80 +1149,36 @@ class DataQuality:
 
 
 WEAKEST_MODULES = 8
+DATA_QUALITY_COHORTS = 20  # the latest started cohorts
 
 
-class _SumOverAll(Func):
-    """``SUM(expression) OVER ()``: a total over every row of a grouped query, beside each row
-    (Django's ``Window`` refuses an aggregate inside its expression)."""
+# The rated modules, the shown ones (from MIN_CELL_SIZE raters) first and the weakest of them
+# first, with the number of modules below the cell size counted over all rows (a window):
+# the first WEAKEST_MODULES rows are the weakest shown ones. Each module's raters, rating sums
+# and completions are kept in its ``ModuleReach`` roll-up row (one reaction per learner and
+# module, so ratings are raters; completions are the learners with a ``completed`` event of
+# the module, as the module library counts them): a row per rated module, whatever the number
+# of learners who rated or completed it.
+_WEAKEST_MODULES_SQL = """
+SELECT r.module_id, m.title, r.ratings, r.useful_sum, r.relevant_sum, r.completed,
+       SUM(CASE WHEN r.ratings >= %s THEN 0 ELSE 1 END) OVER ()
+  FROM pathways_modulereach r
+  JOIN pathways_module m ON m.id = r.module_id
+ WHERE r.organization_id = %s AND r.ratings > 0
+ ORDER BY CASE WHEN r.ratings >= %s THEN 0 ELSE 1 END,
+          (r.useful_sum + r.relevant_sum) * 1.0 / r.ratings, m.title, r.module_id
+ LIMIT %s
+"""
 
-    template = "SUM(%(expressions)s) OVER ()"
-    output_field = IntegerField()
-    contains_over_clause = True
+
+def _weakest_modules_params() -> list[Any]:
+    cell = anonymity.MIN_PEOPLE_PER_CELL
+    return [cell, tenant_id(), cell, WEAKEST_MODULES]
 
 
-def data_quality() -> DataQuality:
-    """Programme health's data and content quality (3 queries): per cohort what the evidence
-    lacks (from the impact roll-up), and the modules learners rate lowest, with how often each
-    is completed. A module's ratings show only from MIN_CELL_SIZE raters."""
-    rollups = {
-        r.cohort_id: r.evidence.get("data_quality", {})
-        for r in ImpactRollup.objects.only("cohort_id", "evidence")
-    }
-    cohorts = [
-        CohortDataQuality(
-            id=pk,
-            name=name,
-            has_plan=pk in rollups,
-            participants=rollups.get(pk, {}).get("participants", 0),
-            comparison=rollups.get(pk, {}).get("comparison", False),
-            baselines=rollups.get(pk, {}).get("baselines", 0),
-            baseline_planned=rollups.get(pk, {}).get("baseline_planned", False),
-            claimants=rollups.get(pk, {}).get("claimants", 0),
-            metrics_missing=[m for m in rollups.get(pk, {}).get("metrics", []) if m["missing"]],
-        )
-        for pk, name in Cohort.objects.exclude(status=Cohort.Status.PLANNED)
-        .order_by("-start_date", "name")
-        .values_list("pk", "name")[:20]
-    ]
-    # Completions are counted for the shown modules only (at most WEAKEST_MODULES): the
-    # subquery sits above the sort and the limit, so PostgreSQL runs it once per row returned,
-    # each an index range of ``completion_step`` (organisation, step key) per step of the
-    # module, never over every completion of the organisation.
-    completions = (
-        StepCompletion.objects.filter(
-            step_key__in=Step.objects.filter(module_id=OuterRef(OuterRef("module_id"))).values(
-                "key"
-            )
-        )
-        .values("organization_id")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    shown_cell = Q(ratings__gte=anonymity.MIN_PEOPLE_PER_CELL)
-    # Each module's raters and rating sums are kept in its ``ModuleReach`` roll-up row (one
-    # reaction per learner and module, so ratings are raters): a row per rated module,
-    # whatever the number of learners who rated. The modules below the cell size are counted
-    # over the rows (a window) and sorted last, so that the first WEAKEST_MODULES rows are
-    # the weakest shown ones.
-    modules = list(
-        ModuleReach.objects.filter(ratings__gt=0)
-        .annotate(
-            score=Cast(F("useful_sum") + F("relevant_sum"), FloatField()) / F("ratings"),
-            hidden=Case(When(shown_cell, then=Value(0)), default=Value(1)),
-            n_hidden=_SumOverAll(Case(When(shown_cell, then=Value(0)), default=Value(1))),
-        )
-        .order_by("hidden", "score", "module__title", "module_id")
-        .annotate(step_completions=Subquery(completions[:1]))
-        .values_list(
-            "module_id",
-            "module__title",
-            "ratings",
-            "useful_sum",
-            "relevant_sum",
-            "step_completions",
-            "n_hidden",
-        )[:WEAKEST_MODULES]
-    )
+def _weakest_modules(modules: list[tuple[Any, ...]]) -> tuple[list[ModuleQuality], int]:
+    """The weakest shown modules, weakest first, and the number of rated modules below the
+    cell size, from the rows of ``_WEAKEST_MODULES_SQL`` in any order (no query)."""
     unrated = modules[0][-1] if modules else 0
     weakest = sorted(
         (
@@ -1093,7 +1188,76 @@ def data_quality() -> DataQuality:
         ),
         key=lambda m: ((m.useful + m.relevant) / 2, m.title),  # type: ignore[operator]
     )
-    return DataQuality(cohorts=cohorts, weakest_modules=weakest, unrated_modules=int(unrated or 0))
+    return weakest, int(unrated or 0)
+
+
+def _data_quality(rows: list[tuple[Any, ...]], modules: list[tuple[Any, ...]]) -> DataQuality:
+    """Data quality from the rows of ``_COHORT_HEALTH_SQL`` with quality and those of
+    ``_WEAKEST_MODULES_SQL`` (no query): per started cohort (the latest 20) what the evidence
+    lacks, from the impact roll-up, and the weakest modules."""
+    cohorts = []
+    planned = Cohort.Status.PLANNED
+    for row in rows:
+        if row[6] == planned:
+            continue
+        has_plan, evidence = bool(row[16]), row[17]
+        quality: dict[str, Any] = json.loads(evidence) if evidence else {}
+        if not isinstance(quality, dict):
+            quality = {}
+        cohorts.append(
+            CohortDataQuality(
+                id=row[0],
+                name=row[1],
+                has_plan=has_plan,
+                participants=quality.get("participants", 0),
+                comparison=quality.get("comparison", False),
+                baselines=quality.get("baselines", 0),
+                baseline_planned=quality.get("baseline_planned", False),
+                claimants=quality.get("claimants", 0),
+                metrics_missing=[m for m in quality.get("metrics", []) if m["missing"]],
+            )
+        )
+        if len(cohorts) == DATA_QUALITY_COHORTS:
+            break
+    weakest, unrated = _weakest_modules(modules)
+    return DataQuality(cohorts=cohorts, weakest_modules=weakest, unrated_modules=unrated)
+
+
+def data_quality() -> DataQuality:
+    """Programme health's data and content quality (2 statements): per cohort what the
+    evidence lacks (from the impact roll-up), and the modules learners rate lowest, with how
+    many learners completed each. A module's ratings show only from MIN_CELL_SIZE raters."""
+    modules = fetch_rows(_WEAKEST_MODULES_SQL, _weakest_modules_params())
+    return _data_quality(_cohort_health_rows(with_quality=True), modules)
+
+
+@dataclass(frozen=True)
+class AdminHome:
+    health: ProgrammeHealth
+    quality: DataQuality
+
+
+# The cohorts (kind 0: the columns of ``_COHORT_HEALTH_SQL`` with quality) in their order,
+# then the weakest modules (kind 1: the columns of ``_WEAKEST_MODULES_SQL``, by title and id:
+# they are sorted by their ratings in Python, which keeps this order among ties).
+_ADMIN_HOME_SQL = """
+SELECT 0, h.*, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM ({cohorts}) h
+ UNION ALL
+SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       NULL, NULL, NULL, NULL, w.* FROM ({modules}) w
+ ORDER BY 1, 6 DESC, 3, 21, 20
+"""
+
+
+def admin_home() -> AdminHome:
+    """The admin home's programme health and data quality (1 statement, whatever the number
+    of cohorts, learners and modules)."""
+    cohorts_sql, cohorts_params = _cohort_health_sql(with_quality=True)
+    sql = _ADMIN_HOME_SQL.format(cohorts=cohorts_sql, modules=_WEAKEST_MODULES_SQL)
+    rows = fetch_rows(sql, [*cohorts_params, *_weakest_modules_params()])
+    cohorts = [r[1:19] for r in rows if r[0] == 0]
+    modules = [r[19:] for r in rows if r[0] == 1]
+    return AdminHome(health=_programme_health(cohorts), quality=_data_quality(cohorts, modules))
 
 
 def _round(value: float | None) -> float | None:

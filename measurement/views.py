@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from measurement import charts, impact, importer, queries
+from measurement import charts, impact, impact_page, importer, queries
 from measurement.forms import CostForm, MetricForm, MetricImportForm, MetricValueForm, PlanForm
 from measurement.impact import ImpactError
 from measurement.models import (
@@ -47,27 +47,35 @@ def _impact_for(request: TenantRequest, cohort_id: int) -> queries.CohortImpact:
 @role_required("sponsor", "admin")
 def sponsor_home(request: TenantRequest, org_slug: str) -> HttpResponse:
     """The sponsor's question first: did the programme they fund pay off, and how sure are we?"""
-    page = queries.cohort_impact(request.membership, _cohort_param(request))
-    impact = page.selected
     fmt = requested_format(request)
     if fmt:
-        return _sponsor_download(fmt, request.GET.get("table", ""), impact)
-    report = queries.team_completion()
+        selected = queries.cohort_impact(request.membership, _cohort_param(request)).selected
+        return _sponsor_download(fmt, request.GET.get("table", ""), selected)
+    page, report = queries.impact_page_data(request.membership, _cohort_param(request))
+    impact = page.selected
     context: dict[str, Any] = {
         "page": page,
         "impact": impact,
         "report": report,
         "figure": charts.team_completion_figure(report),
+        "team_rows": impact_page.team_rows(report),
         "min_cell": queries.MIN_CELL_SIZE,
     }
     if impact is not None:
-        context["cohort_query"] = f"cohort={impact.id}"
-        context["metric_figures"] = [
+        figures = [
             (m, charts.metric_figure(m, queries.start_of(impact)), f"metric-{m.metric_id}")
             for m in impact.metrics
         ]
-        context["behaviour_figure"] = charts.behaviour_figure(impact.behaviour)
-        context["roi_figure"] = charts.roi_figure(impact)
+        context.update(
+            cohort_query=f"cohort={impact.id}",
+            metric_cards=impact_page.metric_cards(impact, figures, org_slug),
+            level_rows=impact_page.level_rows(impact),
+            behaviour_rows=impact_page.behaviour_rows(impact, queries.MIN_CELL_SIZE),
+            benefit_rows=impact_page.benefit_rows(impact, org_slug),
+            cost_rows=impact_page.cost_rows(impact),
+            behaviour_figure=charts.behaviour_figure(impact.behaviour),
+            roi_figure=charts.roi_figure(impact),
+        )
     return render(request, "measurement/sponsor_home.html", context)
 
 

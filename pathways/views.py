@@ -5,12 +5,9 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from measurement.queries import (
-    data_quality,
-    data_quality_table,
-    programme_health,
-    weakest_modules_table,
-)
+from measurement import home_rows
+from measurement import queries as measurement_queries
+from measurement.queries import data_quality, data_quality_table, weakest_modules_table
 from organizations.exports import requested_format, tabular_response
 from organizations.http import TenantRequest
 from organizations.roles import role_required
@@ -33,9 +30,13 @@ def admin_home(request: TenantRequest, org_slug: str) -> HttpResponse:
                 fmt, f"{org_slug}-weakest-modules", *weakest_modules_table(quality)
             )
         return tabular_response(fmt, f"{org_slug}-data-quality", *data_quality_table(quality))
-    health = programme_health()
-    return render(
-        request,
-        "pathways/admin_home.html",
-        {"cohorts": health.cohorts, "health": health, "quality": data_quality()},
-    )
+    home = measurement_queries.admin_home()
+    context = {
+        "cohorts": home.health.cohorts,
+        "health": home.health,
+        "health_rows": home_rows.health_rows(home.health.cohorts, org_slug),
+        "quality": home.quality,
+        "quality_rows": home_rows.quality_rows(home.quality, org_slug),
+        "module_rows": home_rows.module_rows(home.quality),
+    }
+    return render(request, "pathways/admin_home.html", context)

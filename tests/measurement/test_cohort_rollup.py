@@ -124,7 +124,7 @@ def test_programme_health_and_the_cohort_page_read_the_cohorts_row(org_a, org_b)
         with count_queries() as ctx:
             [health] = programme_health().cohorts
         overview, _period = cohort_queries.cohort_overview(fixture.cohort.pk)
-    assert len(ctx.app_queries) == 3
+    assert len(ctx.app_queries) == 1
     assert (health.steps_done, health.counted, health.steps_total) == (11, 3, 12)
     assert (overview.steps_done, overview.counted, overview.steps_possible) == (11, 3, 12)
 

@@ -11,7 +11,7 @@ from measurement import impact
 from measurement.models import MetricValue
 from measurement.queries import WEAKEST_MODULES, data_quality
 from organizations.tenancy import tenant_context
-from pathways.models import ModuleReaction, Step, StepCompletion
+from pathways.models import ActivityEvent, Enrollment, ModuleReaction, Step, StepCompletion
 from pathways.services import refresh_module_reach
 from tests.conftest import count_queries, enroll, make_member, make_pathway
 from tests.measurement.impact_fixtures import build_example
@@ -72,27 +72,49 @@ def test_it_lists_weak_modules_only_from_five_raters(org_a, org_b, admin_a, logi
     assert weak.title not in other.get(f"/o/{org_b.slug}/").content.decode()
 
 
+def _complete(enrolment: Enrollment, step: Step) -> None:
+    """The facts ``do_complete_step`` records for a module step (in any order of steps)."""
+    StepCompletion.objects.create(
+        enrollment=enrolment, learner_id=enrolment.learner_id, step_key=step.key
+    )
+    ActivityEvent.objects.create(
+        actor_id=enrolment.learner_id,
+        verb="completed",
+        object_type="module",
+        object_id=str(step.module_id),
+        result={"completion": True, "step_key": str(step.key)},
+        registration=enrolment,
+    )
+
+
 def test_the_weakest_modules_are_the_lowest_rated_shown_ones_with_their_completions_counted(
     org_a, org_b, admin_a, login
 ):
     """More shown modules than the table holds: the lowest rated come first, each module's
-    completions equal the facts (counted for the modules shown only), and the modules below
-    five raters are counted, not shown."""
+    completions are the learners who completed it (from its ``ModuleReach`` roll-up, in any
+    pathway or version), and the modules below five raters are counted, not shown."""
     n = WEAKEST_MODULES + 3
     fixture = make_pathway(org_a, n_steps=n + 2)
-    # The same step key in a second version, on the same module: both versions' completions
-    # count for the module.
-    later = make_pathway(org_a, n_steps=1, name="Later path")
-    with tenant_context(org_a):
-        Step.objects.filter(pk=later.steps[0].pk).update(
-            module=fixture.steps[0].module, key=fixture.steps[0].key
-        )
     people = [make_member(org_a, f"r{i}@a.example", is_learner=True) for i in range(6)]
     enrolments = [enroll(org_a, fixture, p) for p in people]
+    modules = [s.module for s in fixture.steps]
+    # The same step key in a second version, on the same module: its completions count for
+    # the module. A third pathway holds the second module again: a learner who completes it
+    # there too is one learner who completed it.
+    later = make_pathway(org_a, n_steps=1, name="Later path")
+    again = make_pathway(org_a, n_steps=1, name="Again path")
+    with tenant_context(org_a):
+        Step.objects.filter(pk=later.steps[0].pk).update(
+            module=modules[0], key=fixture.steps[0].key
+        )
+        Step.objects.filter(pk=again.steps[0].pk).update(module=modules[1])
     other = make_pathway(org_b, n_steps=1, name="Globex path")
     outsider = make_member(org_b, "o@b.example", is_learner=True)
     outsider_enrolment = enroll(org_b, other, outsider)
-    modules = [s.module for s in fixture.steps]
+    with tenant_context(org_b):
+        Step.objects.filter(pk=other.steps[0].pk).update(key=fixture.steps[1].key)
+        _complete(outsider_enrolment, Step.objects.get(pk=other.steps[0].pk))
+        refresh_module_reach([other.steps[0].module_id])
     with tenant_context(org_a):
         for i, module in enumerate(modules[:n]):
             for person in people:
@@ -103,18 +125,15 @@ def test_the_weakest_modules_are_the_lowest_rated_shown_ones_with_their_completi
         for person in people[:4]:  # two modules below the cell size
             for module in modules[n:]:
                 ModuleReaction.objects.create(learner=person, module=module, useful=1, relevant=1)
-        refresh_module_reach([m.pk for m in modules])
         for i, step in enumerate(fixture.steps):
             for e in enrolments[: i % 6]:
-                StepCompletion.objects.create(
-                    enrollment=e, learner_id=e.learner_id, step_key=step.key
-                )
-    with tenant_context(org_b):
-        StepCompletion.objects.create(
-            enrollment=outsider_enrolment,
-            learner=outsider,
-            step_key=fixture.steps[1].key,  # the same key in another organisation: not counted
-        )
+                _complete(e, step)
+        for person in people[:2]:
+            _complete(enroll(org_a, later, person), Step.objects.get(pk=later.steps[0].pk))
+        _complete(enroll(org_a, again, people[0]), Step.objects.get(pk=again.steps[0].pk))
+        refresh_module_reach([m.pk for m in modules])
+    learners_done = {m.pk: i % 6 for i, m in enumerate(modules)}
+    learners_done[modules[0].pk] = 2  # in the later version only
     with tenant_context(org_a):
         quality = data_quality()
         expected = sorted(
@@ -124,9 +143,24 @@ def test_the_weakest_modules_are_the_lowest_rated_shown_ones_with_their_completi
         assert [m.id for m in quality.weakest_modules] == [m.pk for m in expected]
         assert quality.unrated_modules == 2
         for shown in quality.weakest_modules:
-            facts = StepCompletion.objects.filter(
-                step_key__in=Step.objects.filter(module_id=shown.id).values("key")
-            ).count()
-            assert shown.completions == facts == [m.pk for m in modules].index(shown.id) % 6
+            facts = (
+                StepCompletion.objects.filter(
+                    step_key__in=Step.objects.filter(module_id=shown.id).values("key")
+                )
+                .values("learner_id")
+                .distinct()
+                .count()
+            )
+            assert shown.completions == facts == learners_done[shown.id]
             assert shown.ratings == 6
+        # The second module was completed twice by one learner: one learner completed it.
+        assert [m.completions for m in quality.weakest_modules if m.id == modules[1].pk] == [1]
+        assert (
+            StepCompletion.objects.filter(
+                step_key__in=Step.objects.filter(module_id=modules[1].pk).values("key")
+            ).count()
+            == 2
+        )
     assert any(m.completions for m in quality.weakest_modules)
+    page = login(admin_a).get(f"/o/{org_a.slug}/").content.decode()
+    assert modules[0].title in page and modules[n].title not in page

@@ -121,6 +121,6 @@ def test_the_page_takes_the_same_queries_whatever_the_cohort_size(org_a, org_b, 
     with count_queries() as many:
         assert client_b.get(reverse("sponsor_home", args=[org_b.slug])).status_code == 200
     assert len(few.app_queries) == len(many.app_queries)
-    assert len(few.app_queries) == 7, [q["sql"][:90] for q in few.app_queries]
+    assert len(few.app_queries) == 5, [q["sql"][:90] for q in few.app_queries]
     with tenant_context(org_a):
         assert Cohort.objects.count() == 1
