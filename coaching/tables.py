@@ -1,4 +1,4 @@
-"""The coach's roster rows, written in Python once per page.
+"""The coach's roster and sessions table rows, written in Python once per page.
 
 A template that resolves, translates and escapes in every cell of a page of coachees costs
 more than the page's reads; this hands it each row's HTML instead (the template loops over
@@ -8,13 +8,16 @@ byte for byte: the same words, markup and whitespace.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from collections.abc import Iterable
 
+from django.utils import timezone
+from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 
-from coaching.queries import Coachee
+from coaching.queries import Coachee, SessionRow, _url_maker
 
 
 def roster_rows(coachees: Iterable[Coachee]) -> list[SafeString]:
@@ -54,3 +57,28 @@ def roster_rows(coachees: Iterable[Coachee]) -> list[SafeString]:
             )
         )
     return rows
+
+
+def _when(local: dt.datetime) -> str:
+    """What ``|date:"D j M Y, H:i"`` writes for a local moment, put together directly."""
+    return (
+        f"{WEEKDAYS_ABBR[local.weekday()]} {local.day} {MONTHS_3[local.month].title()} "
+        f"{local.year:04d}, {local.hour:02d}:{local.minute:02d}"
+    )
+
+
+def session_rows(sessions: Iterable[SessionRow]) -> list[SafeString]:
+    """The coach's sessions table's rows (``<tr>`` … ``</tr>``): the session's link, kind,
+    start in the active time zone, length, participants and status, escaped."""
+    url = _url_maker("session_detail")
+    zone = timezone.get_current_timezone()
+    return [
+        SafeString(
+            f'<tr><th scope="row"><a href="{url(s.id)}">{html.escape(s.title)}</a>'
+            f' <span class="badge badge--info">{html.escape(s.kind_label)}</span></th>'
+            f"<td>{html.escape(_when(s.starts_at.astimezone(zone)))} · {s.minutes} min</td>"
+            f"<td>{', '.join(html.escape(name) for name in s.participants)}</td>"
+            f"<td>{html.escape(s.status_label)}</td></tr>"
+        )
+        for s in sessions
+    ]
