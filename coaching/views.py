@@ -123,8 +123,11 @@ def coach_sessions(request: TenantRequest, org_slug: str) -> HttpResponse:
         rows = queries.coach_session_export_rows(request.membership)
         return tabular_response(fmt, "coaching-sessions", queries.SESSION_EXPORT_HEADERS, rows)
     page = queries.coach_sessions(request.membership, request.GET.get("page"))
-    rows = tables.session_rows(page.object_list)
-    return render(request, "coaching/session_list.html", {"page": page, "rows": rows})
+    return render(
+        request,
+        "coaching/session_list.html",
+        {"page": page, "rows": tables.session_rows(page.object_list)},
+    )
 
 
 @role_required("coach")
