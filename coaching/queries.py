@@ -516,7 +516,6 @@ FROM (
 _HOME_COLUMNS = """,
     (SELECT COUNT(*) FROM coaching_coachingengagement ae
         WHERE ae.organization_id = %s AND ae.coach_id = %s AND ae.status = 'active'),
-    (SELECT COUNT(*) FROM coaching_coachingengagement e WHERE {needing}),
     (SELECT COUNT(*) FROM coaching_coachingsession ls
         WHERE ls.organization_id = %s AND ls.coach_id = %s AND ls.starts_at < %s
             AND ls.status = 'scheduled')"""
@@ -602,7 +601,8 @@ WHERE s.organization_id = %s AND (
 ORDER BY s.starts_at, s.id, sp.id
 """
 
-# The first engagements needing attention by name, with what their reasons say.
+# The first engagements needing attention by name, with what their reasons say; each row also
+# counts all of them (the window is taken before the limit).
 _ATTENTION_SQL = """
 SELECT e.id, au.full_name, au.email,
     (SELECT rs.starts_at FROM coaching_sessionparticipant rp
@@ -620,7 +620,8 @@ SELECT e.id, au.full_name, au.email,
         JOIN projects_project rpr ON rpr.id = rpl.project_id
         JOIN projects_milestone rm ON rm.project_id = rpr.id
         WHERE rpl.organization_id = %s AND rm.approved_on < %s AND rm.done_on IS NULL
-            AND rpr.status = 'running' AND rpl.learner_id = e.coachee_id)
+            AND rpr.status = 'running' AND rpl.learner_id = e.coachee_id),
+    COUNT(*) OVER ()
 FROM coaching_coachingengagement e
 JOIN organizations_membership am ON am.id = e.coachee_id
 JOIN organizations_user au ON au.id = am.user_id
@@ -655,7 +656,7 @@ def _attention_rows(rows: Sequence[tuple[Any, ...]], now: dt.datetime) -> list[A
     """The reasons of each row of ``_ATTENTION_SQL`` (no query)."""
     attention = []
     url = _url_maker("engagement_detail")
-    for pk, full_name, email, last, experiments, steps, milestones in rows:
+    for pk, full_name, email, last, experiments, steps, milestones, *_ in rows:
         reasons = []
         last = moment_of(last) if last is not None else None
         if last is None or last < now - NO_SESSION_ATTENTION:
@@ -756,9 +757,10 @@ def coach_home(
     overdue pathway steps, a project milestone late) and the other organisations they coach in;
     each list its first rows and a count. ``period`` is the latest roll-up's (read when not
     given) and ``summary`` a ``roster_summary(…, home_counts=True)`` whose statement already
-    counted them (else one more statement counts them). 3 queries, whatever the number of
-    sessions, engagements or coachees: the sessions of both lists with their participants, the
-    first coachees needing attention with their reasons, the other organisations."""
+    counted the engagements and the sessions to log (else one more statement counts them).
+    3 queries, whatever the number of sessions, engagements or coachees: the sessions of both
+    lists with their participants, the first coachees needing attention with their reasons and
+    their number, the other organisations."""
     now = now or timezone.now()
     if summary is None or summary.home is None:
         summary = roster_summary(coach, period, home_counts=True, now=now)
@@ -809,7 +811,7 @@ def coach_home(
         to_log=[s for s in rows if s.starts_at < now][:TO_LOG_SHOWN],
         to_log_count=counts.to_log,
         attention=_attention_rows(shown, now),
-        attention_count=counts.needing_attention,
+        attention_count=shown[0][-1] if shown else 0,
         engagements=counts.engagements,
         other_organisations=_other_organisations(coach),
     )
@@ -820,7 +822,6 @@ class HomeCounts:
     """What the coach's home counts besides the roster."""
 
     engagements: int  # active
-    needing_attention: int  # active engagements whose coachee needs attention
     to_log: int  # sessions past their time, not logged
 
 
@@ -889,14 +890,8 @@ def roster_summary(
     cohorts = [org, coach.pk]
     home_columns, home_params = "", []
     if home_counts:
-        home_columns = _HOME_COLUMNS.format(
-            needing=_NEEDING_ATTENTION_WHERE.format(period=period_sql)
-        )
-        home_params = [
-            org, coach.pk,
-            *_needing_params(org, coach, now, period_params),
-            org, coach.pk, moment_param(now),
-        ]  # fmt: skip
+        home_columns = _HOME_COLUMNS
+        home_params = [org, coach.pk, org, coach.pk, moment_param(now)]
     params = [*period_params, *home_params, org, *cohorts, org, *cohorts, *period_params]
     sql = _SUMMARY_SQL.format(period=period_sql, cohorts=_COACH_COHORTS, home_columns=home_columns)
     ((read_period, enrolments, learners, counted, overdue, not_started, attention_total, as_of,
@@ -1017,15 +1012,55 @@ def _other_organisations(coach: Membership) -> list[OtherOrganisation]:
     ]
 
 
+_SESSION_COUNT_SQL = """
+SELECT COUNT(*) FROM coaching_coachingsession cs WHERE cs.organization_id = %s AND cs.coach_id = %s
+"""
+# One page of the coach's sessions, newest first (an index range of (coach, start)), with the
+# coach, the cohort and every participant (one row each, by id): ``_HOME_SESSIONS_SQL``'s rows.
+_SESSION_PAGE_SQL = """
+SELECT s.id, s.title, s.kind, s.starts_at, s.minutes, s.mode, s.location, s.status,
+    su.full_name, su.email, sco.name, pu.full_name, pu.email
+FROM coaching_coachingsession s
+JOIN organizations_membership sm ON sm.id = s.coach_id
+JOIN organizations_user su ON su.id = sm.user_id
+LEFT JOIN pathways_cohort sco ON sco.id = s.cohort_id
+LEFT JOIN coaching_sessionparticipant sp
+    ON sp.organization_id = s.organization_id AND sp.session_id = s.id
+LEFT JOIN organizations_membership pm ON pm.id = sp.learner_id
+LEFT JOIN organizations_user pu ON pu.id = pm.user_id
+WHERE s.organization_id = %s AND s.id IN (
+    SELECT ps.id FROM coaching_coachingsession ps
+    WHERE ps.organization_id = %s AND ps.coach_id = %s
+    ORDER BY ps.starts_at DESC, ps.id DESC
+    LIMIT %s OFFSET %s)
+ORDER BY s.starts_at DESC, s.id DESC, sp.id
+"""
+
+
+class _CoachSessions:
+    """The coach's sessions newest first, counted and read a page at a time (as SQL text) when
+    the paginator asks."""
+
+    def __init__(self, coach: Membership):
+        self.coach = coach
+
+    def count(self) -> int:
+        ((n,),) = fetch_rows(_SESSION_COUNT_SQL, [tenant_id(), self.coach.pk])
+        return int(n)
+
+    def __getitem__(self, window: slice) -> list[SessionRow]:
+        org = tenant_id()
+        start = window.start or 0
+        return _home_session_rows(
+            fetch_rows(_SESSION_PAGE_SQL, [org, org, self.coach.pk, window.stop - start, start])
+        )
+
+
 def coach_sessions(coach: Membership, page_number: str | int | None) -> Page:
-    """The coach's sessions, newest first, a page at a time (3 queries: the count, the page's
-    rows along the (coach, start) index, their participants); each item a ``SessionRow``."""
-    page = Paginator(
-        CoachingSession.objects.filter(coach=coach).order_by("-starts_at", "-id"),
-        SESSIONS_PER_PAGE,
-    ).get_page(page_number)
-    page.object_list = _session_rows(page.object_list)  # type: ignore[assignment,arg-type]
-    return page
+    """The coach's sessions, newest first, a page at a time (2 queries: the count, the page's
+    rows along the (coach, start) index with their participants); each item a ``SessionRow``."""
+    rows = _CoachSessions(coach)
+    return Paginator(rows, SESSIONS_PER_PAGE).get_page(page_number)  # type: ignore[arg-type]
 
 
 SESSION_EXPORT_HEADERS = (

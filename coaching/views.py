@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from coaching import queries, services
+from coaching import queries, services, tables
 from coaching.forms import (
     EVERY_PARTICIPANT,
     EngagementForm,
@@ -98,6 +98,7 @@ def coach_home(request: TenantRequest, org_slug: str) -> HttpResponse:
     context = {
         "summary": summary,
         "page": page,
+        "roster_rows": tables.roster_rows(page.object_list),
         "show": show,
         "q": q,
         "query": urlencode({"show": show, "q": q} if q else {"show": show}),
@@ -122,7 +123,11 @@ def coach_sessions(request: TenantRequest, org_slug: str) -> HttpResponse:
         rows = queries.coach_session_export_rows(request.membership)
         return tabular_response(fmt, "coaching-sessions", queries.SESSION_EXPORT_HEADERS, rows)
     page = queries.coach_sessions(request.membership, request.GET.get("page"))
-    return render(request, "coaching/session_list.html", {"page": page})
+    return render(
+        request,
+        "coaching/session_list.html",
+        {"page": page, "rows": tables.session_rows(page.object_list)},
+    )
 
 
 @role_required("coach")
