@@ -549,11 +549,12 @@ def _latest_rows(learner_ids: Sequence[int]) -> list[LearnerCompetencyRollup]:
     )
 
 
-def learner_growth(learner: Membership) -> GrowthPicture:
-    """The learner's own picture, every figure theirs to see (one query)."""
+def learner_growth(learner: Membership, person: str | None = None) -> GrowthPicture:
+    """The learner's own picture, every figure theirs to see (one query; one more for their
+    name unless ``person`` gives it, as the page does from the signed-in user)."""
     rows = _latest_rows([learner.pk])
     return GrowthPicture(
-        person=learner.user.display_name,
+        person=learner.user.display_name if person is None else person,
         learner_view=True,
         competencies=[_with_words(_row(r), True) for r in rows],
         computed_at=min((r.computed_at for r in rows), default=None),
