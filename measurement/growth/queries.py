@@ -18,7 +18,7 @@ from typing import Any
 
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from coaching.queries import CoachedLearner, coached_learners
 from measurement import anonymity
@@ -34,6 +34,15 @@ WITHIN = "within measurement error"
 # The knowledge estimate is only called strong from this many graded answers (as on the
 # knowledge page: a few lucky answers lift BKT above 95 % quickly).
 STRONG_EVIDENCE_MIN_ANSWERS = 8
+# Each 360 status in words (``CompetencyGrowth.status_label``).
+_STATUS_LABELS = {
+    "improved": gettext_lazy("Reliable improvement"),
+    "declined": gettext_lazy("Reliable decline"),
+    "steady": gettext_lazy("Within rater noise"),
+    "baseline": gettext_lazy("Baseline only"),
+    "hidden": gettext_lazy("360 not shared"),
+    "none": gettext_lazy("No 360 yet"),
+}
 SCALE = f"{SCALE_MIN}–{SCALE_MAX}"
 
 
@@ -124,14 +133,7 @@ class CompetencyGrowth:
 
     @property
     def status_label(self) -> str:
-        return {
-            "improved": _("Reliable improvement"),
-            "declined": _("Reliable decline"),
-            "steady": _("Within rater noise"),
-            "baseline": _("Baseline only"),
-            "hidden": _("360 not shared"),
-            "none": _("No 360 yet"),
-        }[self.status]
+        return str(_STATUS_LABELS[self.status])  # the one label, translated on use
 
     @property
     def badge(self) -> str:
@@ -547,11 +549,12 @@ def _latest_rows(learner_ids: Sequence[int]) -> list[LearnerCompetencyRollup]:
     )
 
 
-def learner_growth(learner: Membership) -> GrowthPicture:
-    """The learner's own picture, every figure theirs to see (one query)."""
+def learner_growth(learner: Membership, person: str | None = None) -> GrowthPicture:
+    """The learner's own picture, every figure theirs to see (one query; one more for their
+    name unless ``person`` gives it, as the page does from the signed-in user)."""
     rows = _latest_rows([learner.pk])
     return GrowthPicture(
-        person=learner.user.display_name,
+        person=learner.user.display_name if person is None else person,
         learner_view=True,
         competencies=[_with_words(_row(r), True) for r in rows],
         computed_at=min((r.computed_at for r in rows), default=None),

@@ -31,7 +31,9 @@ def _picture_page(request: TenantRequest, picture: queries.GrowthPicture, name: 
 @role_required("learner")
 def my_growth(request: TenantRequest, org_slug: str) -> HttpResponse:
     """Am I growing, and where: 360 change, pulses, observations, knowledge and goals."""
-    return _picture_page(request, queries.learner_growth(request.membership), "my-growth")
+    # The member is the signed-in user: their name needs no read of its own.
+    picture = queries.learner_growth(request.membership, request.user.display_name)
+    return _picture_page(request, picture, "my-growth")
 
 
 @require_GET

@@ -159,6 +159,7 @@ def with_card_text(
     diagnostic_url_of = _url_former("learning_diagnostic", org_slug, "enrollment_id")
     electives_url_of = _url_former("learning_electives", org_slug, "enrollment_id")
     today, language = local_today(), get_language()
+    words = _step_words()
     for e in enrollments:
         e.diagnostic_url = diagnostic_url_of(enrollment_id=e.id)
         e.electives_url = electives_url_of(enrollment_id=e.id)
@@ -180,7 +181,71 @@ def with_card_text(
                     )
                 if s.state == queries.AVAILABLE:
                     s.open_label = _blocktranslate("Open: %(title)s", title=s.title)
+                s.row_html = _step_row(s, e.electives_url, words)
     return enrollments
+
+
+def _step_words() -> dict[str, str]:
+    """The fixed words of the step rows, translated and escaped once per page."""
+    return {
+        key: conditional_escape(_(message))
+        for key, message in (
+            ("done", "Done"),
+            ("open_project", "Open project"),
+            ("overdue", "Overdue"),
+            ("open", "Open"),
+            ("skipped", "Skipped"),
+            ("not_chosen", "Not chosen"),
+            ("choose", "Choose"),
+            ("locked", "Locked"),
+        )
+    }
+
+
+def _step_row(s: queries.StepView, electives_url: str, words: dict[str, str]) -> SafeString:
+    """The step's ``<li>`` on the pathway card, as the template wrote it before (same bytes),
+    formed here once per step instead of a dozen template conditions."""
+    e = conditional_escape
+    opened = s.state in (queries.DONE, queries.AVAILABLE)
+    title = f'<a href="{e(s.url)}">{e(s.title)}</a>' if opened else e(s.title)
+    meta = str(e(s.kind_label))
+    if s.minutes:
+        meta += f" · {s.minutes} min"
+    if s.reason:
+        meta += f" · {e(s.reason)}"
+    meta += e(s.due_note)
+    if s.state == queries.DONE:
+        action = f'<span class="badge badge--done">{words["done"]}</span>\n          '
+    elif s.state == queries.AVAILABLE and s.kind == "project":
+        action = (
+            '\n            <a class="btn btn--secondary btn--small" '
+            f'href="{e(s.project_url)}">{words["open_project"]}</a>\n          '
+        )
+    elif s.state == queries.AVAILABLE:
+        overdue = (
+            f'<span class="badge badge--overdue">{words["overdue"]}</span>' if s.overdue else ""
+        )
+        action = (
+            f'\n            {overdue}\n            <a class="btn btn--secondary btn--small" '
+            f'href="{e(s.url)}" aria-label="{e(s.open_label)}">{words["open"]}</a>\n          '
+        )
+    elif s.state == queries.SKIPPED:
+        action = f'<span class="badge badge--info">{words["skipped"]}</span>\n          '
+    elif s.state == queries.NOT_CHOSEN:
+        action = f'<span class="badge badge--info">{words["not_chosen"]}</span>\n          '
+    elif s.state == queries.CHOOSE:
+        action = (
+            f'<a class="badge badge--available" href="{e(electives_url)}">'
+            f"{words['choose']}</a>\n          "
+        )
+    else:
+        action = f'<span class="badge badge--locked">{words["locked"]}</span>'
+    return mark_safe(  # noqa: S308 - every value above is escaped
+        f'<li class="step step--{s.state if opened else "locked"}">\n        <div>\n'
+        f'          <p class="step__title">{title}</p>\n'
+        f'          <p class="step__meta">{meta}</p>\n        </div>\n'
+        f'        <div class="step__action">\n          {action}\n        </div>\n      </li>'
+    )
 
 
 def recommendation_cards(
