@@ -71,6 +71,16 @@ def page_number(number: Any) -> int:
     return min(max(n, 1), MAX_PAGE)
 
 
+def requested_page(number: Any) -> int | None:
+    """The page asked for as ``Paginator.get_page`` reads it, for lists that count their rows:
+    page 1 for anything but a whole number, ``None`` (the last page) below 1 or absurdly far."""
+    try:
+        n = int(number)
+    except (TypeError, ValueError):
+        return 1
+    return n if 1 <= n <= 10**9 else None
+
+
 def next_page(rows: QuerySet[Any], number: Any, per_page: int) -> NextPage:
     """Page ``number`` of ``rows`` (a queryset: one query, LIMIT per_page + 1 with its offset)."""
     return next_page_of(lambda limit, offset: list(rows[offset : offset + limit]), number, per_page)

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from competencies.models import Competency, ProficiencyLevel
 from organizations.models import Membership
+from organizations.paging import requested_page
 from organizations.raw_queries import fetch_rows, moment_of, tenant_id
 from organizations.relative_dates import local_today, relative_day_with_date
 from organizations.templatetags.relative_dates import relative_date_against
@@ -895,16 +896,6 @@ def _history_read(membership_id: int, limit: int, offset: int) -> tuple[list[His
     return [_history_entry(row) for row in rows], int(rows[0][3]) if rows else 0
 
 
-def _page_number(number: int | str | None) -> int | None:
-    """The page asked for as ``Paginator.get_page`` reads it: page 1 for anything but a whole
-    number, ``None`` (the last page) below 1 or absurdly far."""
-    try:
-        n = int(number)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return 1
-    return n if 1 <= n <= 10**9 else None
-
-
 def _truncated(text: str, length: int) -> str:
     """``text|truncatechars:length``."""
     if len(text) > length:
@@ -974,7 +965,7 @@ def history_page(
 
     A scenario play is one entry: when it reached its ending, or, while unfinished, when it
     was started."""
-    asked = _page_number(page)
+    asked = requested_page(page)
     entries: list[HistoryEntry] = []
     total = 0
     if asked is not None:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from competencies.models import Competency
+from organizations.paging import requested_page
 from organizations.raw_queries import fetch_rows, tenant_id
 from pathways.library.scenario_checks import TreeProblem, find_tree_problems
 from pathways.library.search import MatchingSql, matching_sql
@@ -403,16 +404,6 @@ def _library_export(rows: list[ModuleRow]) -> Iterator[tuple[object, ...]]:
         )
 
 
-def _page_number(number: int | str | None) -> int | None:
-    """The page asked for as ``Paginator.get_page`` reads it: page 1 for anything but a whole
-    number, ``None`` (the last page) below 1 or absurdly far."""
-    try:
-        n = int(number)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return 1
-    return n if 1 <= n <= 10**9 else None
-
-
 def _edit_url_former(org_slug: str) -> Callable[[int], str]:
     """``{% url 'library_module_edit' org_slug module_id %}``, reversed once: the returned
     function fills in the module's id by formatting."""
@@ -509,7 +500,7 @@ def library_page(
     shows the last page as ``Paginator.get_page`` does). With ``org_slug``, the table's rows as
     HTML (``rows_html``)."""
     org_id = tenant_id()
-    asked = _page_number(page_number)
+    asked = requested_page(page_number)
     rows: list[ModuleRow] = []
     total, size = 0, None
     if asked is not None:
