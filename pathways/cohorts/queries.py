@@ -30,7 +30,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from measurement.models import LearnerProgressRollup
-from measurement.queries import CohortHealth, ProgrammeHealth
+from measurement.queries import CohortHealth
 from organizations.models import Membership, Role
 from organizations.raw_queries import date_of, fetch_rows, moment_of, tenant_id
 from pathways.models import (
@@ -695,87 +695,6 @@ class ReminderSent:
     local_date: dt.date
     learners: int
     sent_at: dt.datetime | None  # None while its e-mails are on their way
-
-
-# The cohorts list: each cohort with its pathway, its current enrolments less those of
-# deactivated people (each counted in its own subquery, an index range per cohort; the
-# deactivated found from the few of them, the partial index ``membership_inactive``) and its
-# row of the latest cohort roll-up period: ``measurement.queries.programme_health`` as SQL text.
-_COHORT_LIST_SQL = """
-SELECT c.id, c.name, p.name, v.number, c.start_date, c.end_date, c.status,
-    (SELECT COUNT(*) FROM pathways_enrollment e
-     WHERE e.organization_id = %s AND e.cohort_id = c.id AND e.status <> %s),
-    (SELECT COUNT(*) FROM pathways_enrollment e
-     WHERE e.organization_id = %s AND e.cohort_id = c.id AND e.status <> %s
-        AND e.learner_id IN (SELECT m.id FROM organizations_membership m
-                             WHERE m.organization_id = %s AND NOT m.is_active)),
-    latest.period, r.counted, r.not_started, r.steps_done, r.steps_total, r.steps_overdue,
-    r.learners_overdue, r.computed_at
-FROM pathways_cohort c
-JOIN pathways_pathwayversion v ON v.id = c.version_id
-JOIN pathways_pathway p ON p.id = v.pathway_id
-LEFT JOIN (
-    SELECT MAX(cr.period) AS period FROM measurement_cohortprogressrollup cr
-    WHERE cr.organization_id = %s
-) latest ON 1 = 1
-LEFT JOIN measurement_cohortprogressrollup r
-    ON r.organization_id = %s AND r.period = latest.period AND r.cohort_id = c.id
-WHERE c.organization_id = %s
-ORDER BY c.start_date DESC, c.name
-"""
-
-
-def cohort_list_health() -> ProgrammeHealth:
-    """What ``programme_health`` returns (each cohort's size, progress, overdue steps and
-    learners not started), read in 1 query whatever the number of cohorts and learners."""
-    org_id = tenant_id()
-    rows = fetch_rows(
-        _COHORT_LIST_SQL, [org_id, WITHDRAWN, org_id, WITHDRAWN, org_id, org_id, org_id, org_id]
-    )
-    statuses = dict(Cohort.Status.choices)
-    cohorts, period, computed_at = [], None, None
-    for (
-        pk,
-        name,
-        pathway,
-        version,
-        start_date,
-        end_date,
-        status,
-        current,
-        current_inactive,
-        latest,
-        counted,
-        not_started,
-        steps_done,
-        steps_total,
-        steps_overdue,
-        learners_overdue,
-        row_computed_at,
-    ) in rows:
-        period = date_of(latest)
-        if row_computed_at is not None:
-            moment = moment_of(row_computed_at)
-            computed_at = moment if computed_at is None or moment > computed_at else computed_at
-        cohorts.append(
-            CohortHealth(
-                id=pk,
-                name=name,
-                pathway=pathway,
-                version=version,
-                start_date=date_of(start_date),  # type: ignore[arg-type]
-                end_date=date_of(end_date),
-                status=str(statuses.get(status, status)),
-                learners=current - current_inactive,
-                counted=counted or 0,
-                not_started=not_started or 0,
-                steps_done=steps_done or 0,
-                steps_total=steps_total or 0,
-                overdue_steps=steps_overdue or 0,
-                learners_overdue=learners_overdue or 0,
-            )
-        )
-    return ProgrammeHealth(cohorts=cohorts, period=period, computed_at=computed_at)
 
 
 COHORT_EXPORT_HEADERS = (

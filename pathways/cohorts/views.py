@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from measurement.queries import programme_health
 from organizations import relative_dates as words
 from organizations.exports import requested_format, tabular_response
 from organizations.http import TenantRequest
@@ -46,7 +47,7 @@ def _staff_forms(choices: queries.Choices, data: Any = None) -> dict[str, StaffF
 
 @role_required("admin")
 def cohort_list(request: TenantRequest, org_slug: str) -> HttpResponse:
-    health = queries.cohort_list_health()
+    health = programme_health()
     fmt = requested_format(request)
     if fmt is not None:
         rows = cohort_export_rows(health.cohorts)
