@@ -169,7 +169,7 @@ def learner_count() -> int:
         return Membership.objects.filter(is_learner=True, is_active=True).count()
 
 
-def measure(repeat: int = 20) -> list[PageFigure]:
+def measure(repeat: int = 20, only: tuple[str, ...] = ()) -> list[PageFigure]:
     from django.test import Client, override_settings
     from django.urls import NoReverseMatch, reverse
 
@@ -180,6 +180,8 @@ def measure(repeat: int = 20) -> list[PageFigure]:
     with override_settings(ROOT_URLCONF="bench.pages"):
         floor_url = reverse(FLOOR_NAME, args=[ORG])
         for name, email, url_name, kwargs in _pages():
+            if only and name not in only and name != "learner home":
+                continue
             try:
                 url = reverse(url_name, kwargs={"org_slug": ORG, **kwargs})
             except NoReverseMatch:
@@ -265,11 +267,11 @@ def print_growth(results: dict[str, Any]) -> None:
         )
 
 
-def measure_pages_against_floor(repeat: int = 20) -> list[PageFigure]:
+def measure_pages_against_floor(repeat: int = 20, only: tuple[str, ...] = ()) -> list[PageFigure]:
     """Measure, print, keep this run's figures and print the growth when both sizes are kept."""
     learners = learner_count()
     print(f"pages against the floor ({ORG}: {learners:,} learners; median of {repeat}):")
-    figures = measure(repeat)
+    figures = measure(repeat, only)
     print_growth(_record(learners, figures))
     return figures
 
@@ -281,6 +283,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument(
         "--grow-to", type=int, default=None, help="then bulk-add learners to this many, again"
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="PAGE",
+        help="measure only this page (its printed name; repeatable) and the learner home",
     )
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL")
@@ -304,7 +313,8 @@ def main() -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    measure_pages_against_floor(args.repeat)
+    only = tuple(args.only)
+    measure_pages_against_floor(args.repeat, only)
     if args.grow_to:
         from django.db import connection
 
@@ -316,7 +326,7 @@ def main() -> None:
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     cursor.execute("ANALYZE")
-        measure_pages_against_floor(args.repeat)
+        measure_pages_against_floor(args.repeat, only)
 
 
 if __name__ == "__main__":
