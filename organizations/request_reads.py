@@ -22,9 +22,7 @@ from organizations.models import Membership, Organization, Team
 
 def _columns(model: type[Model], alias: str) -> str:
     quote = connection.ops.quote_name
-    return ", ".join(
-        f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields if f.column
-    )
+    return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields if f.column)
 
 
 def _field_names(model: type[Model]) -> list[str]:
