@@ -27,12 +27,17 @@ def event_table(
     in the active zone (the organisation's on its page), who only with ``show_person``."""
     now = now or timezone.now()
     zone = timezone.get_current_timezone()
+    browsers: dict[str, str] = {}  # a page's events come from a few browsers
     rows = []
     for e in events:
         local = timezone.localtime(e.created_at, zone)
         person = f"<td>{escape(e.person)}</td>" if show_person else ""
         where = f'<br><span class="muted">{escape(e.organization)}</span>' if e.organization else ""
-        browser = escape(Truncator(e.user_agent).chars(USER_AGENT_SHOWN))
+        browser = browsers.get(e.user_agent)
+        if browser is None:
+            browser = browsers[e.user_agent] = escape(
+                Truncator(e.user_agent).chars(USER_AGENT_SHOWN)
+            )
         rows.append(
             SafeString(
                 "\n    <tr>\n"
