@@ -60,11 +60,19 @@ def own_sessions(user: User, current_key: str | None) -> list[SessionRow]:
     ]
 
 
-def _rows(events: list[SecurityEvent]) -> list[EventRow]:
+def _kind_labels() -> dict[str, str]:
+    """Each kind's label in the active language, looked up once for a list of events (what
+    ``get_kind_display`` gives, which translates every kind on each call); a kind no longer
+    listed reads as itself."""
+    return {kind: str(label) for kind, label in SecurityEvent.Kind.choices}
+
+
+def _rows(events: list[SecurityEvent], labels: dict[str, str] | None = None) -> list[EventRow]:
+    labels = _kind_labels() if labels is None else labels
     return [
         EventRow(
             e.kind,
-            e.get_kind_display(),
+            labels.get(e.kind, e.kind),
             (e.user.full_name or e.user.email) if e.user else e.email,
             e.ip_address or "",
             e.user_agent,
@@ -135,7 +143,7 @@ def organization_events_page(
         return fetch_rows(_ORGANIZATION_EVENTS_SQL, [*params, limit, offset])
 
     page = next_page_of(fetch, number, EVENTS_PER_PAGE)
-    labels = {kind: str(label) for kind, label in SecurityEvent.Kind.choices}
+    labels = _kind_labels()
     rows = [
         EventRow(
             kind,
@@ -165,8 +173,9 @@ EVENT_EXPORT_HEADERS = ("When", "Who", "What", "Organisation", "IP address", "Br
 def event_export_rows(events: QuerySet[SecurityEvent]) -> Iterator[tuple[object, ...]]:
     """``events`` (``own_events`` or ``organization_events``) as export rows, all of them,
     streamed from one query (times in the reader's time zone)."""
+    labels = _kind_labels()
     for e in events.iterator(chunk_size=2000):
-        (row,) = _rows([e])
+        (row,) = _rows([e], labels)
         yield (
             timezone.localtime(row.created_at),
             row.person,
