@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -17,7 +18,8 @@ from organizations.models import (
     User,
     UserSession,
 )
-from organizations.paging import NextPage, next_page
+from organizations.paging import NextPage, next_page, next_page_of
+from organizations.raw_queries import fetch_rows, moment_of, tenant_id
 
 EVENTS_PER_PAGE = 50
 
@@ -58,11 +60,19 @@ def own_sessions(user: User, current_key: str | None) -> list[SessionRow]:
     ]
 
 
-def _rows(events: list[SecurityEvent]) -> list[EventRow]:
+def _kind_labels() -> dict[str, str]:
+    """Each kind's label in the active language, looked up once for a list of events (what
+    ``get_kind_display`` gives, which translates every kind on each call); a kind no longer
+    listed reads as itself."""
+    return {kind: str(label) for kind, label in SecurityEvent.Kind.choices}
+
+
+def _rows(events: list[SecurityEvent], labels: dict[str, str] | None = None) -> list[EventRow]:
+    labels = _kind_labels() if labels is None else labels
     return [
         EventRow(
             e.kind,
-            e.get_kind_display(),
+            labels.get(e.kind, e.kind),
             (e.user.full_name or e.user.email) if e.user else e.email,
             e.ip_address or "",
             e.user_agent,
@@ -106,11 +116,55 @@ def organization_events(org: Organization) -> QuerySet[SecurityEvent]:
     )
 
 
+# The organisation's events as ``organization_events`` reads them, a page at a time: its
+# members' events (the membership sub-query filters on the organisation in context) that
+# happened outside any organisation or in this one.
+_ORGANIZATION_EVENTS_SQL = """
+    SELECT e.kind, u.full_name, u.email, e.ip_address, e.user_agent, e.created_at,
+           e.organization_id
+    FROM organizations_securityevent e
+    JOIN organizations_user u ON u.id = e.user_id
+    WHERE e.user_id IN (SELECT m.user_id FROM organizations_membership m
+                        WHERE m.organization_id = %s)
+      AND (e.organization_id IS NULL OR e.organization_id = %s)
+    ORDER BY e.created_at DESC, e.id DESC
+    LIMIT %s OFFSET %s"""
+
+
 def organization_events_page(
     org: Organization, number: str | None
 ) -> tuple[NextPage, list[EventRow]]:
-    """``organization_events`` a page at a time (1 query)."""
-    return _page(organization_events(org), number)
+    """``organization_events`` a page at a time, in one statement as SQL text (the page's rows
+    and one more, the members' names joined in; an event's organisation can only be ``org``).
+    Runs in ``org``'s tenant context."""
+    params = [tenant_id(), org.pk]
+
+    def fetch(limit: int, offset: int) -> list[tuple[Any, ...]]:
+        return fetch_rows(_ORGANIZATION_EVENTS_SQL, [*params, limit, offset])
+
+    page = next_page_of(fetch, number, EVENTS_PER_PAGE)
+    labels = _kind_labels()
+    rows = [
+        EventRow(
+            kind,
+            labels.get(kind, kind),
+            full_name or email,
+            ip_address or "",
+            user_agent,
+            moment_of(created_at),
+            org.name if organization_id is not None else "",
+        )
+        for (
+            kind,
+            full_name,
+            email,
+            ip_address,
+            user_agent,
+            created_at,
+            organization_id,
+        ) in page.object_list
+    ]
+    return page, rows
 
 
 EVENT_EXPORT_HEADERS = ("When", "Who", "What", "Organisation", "IP address", "Browser")
@@ -119,8 +173,9 @@ EVENT_EXPORT_HEADERS = ("When", "Who", "What", "Organisation", "IP address", "Br
 def event_export_rows(events: QuerySet[SecurityEvent]) -> Iterator[tuple[object, ...]]:
     """``events`` (``own_events`` or ``organization_events``) as export rows, all of them,
     streamed from one query (times in the reader's time zone)."""
+    labels = _kind_labels()
     for e in events.iterator(chunk_size=2000):
-        (row,) = _rows([e])
+        (row,) = _rows([e], labels)
         yield (
             timezone.localtime(row.created_at),
             row.person,

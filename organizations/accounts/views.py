@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from organizations.accounts import mfa, queries, services, sso
+from organizations.accounts import mfa, queries, services, sso, tables
 from organizations.accounts.forms import (
     CodeForm,
     OwnNameForm,
@@ -183,7 +183,7 @@ def my_security(request: AuthenticatedRequest) -> HttpResponse:
         {
             "sessions": sessions,
             "page": page,
-            "events": events,
+            "events": tables.event_table(events, show_person=False),
             "mfa_on": mfa.has_totp(request.user),
             "name_form": OwnNameForm(initial={"full_name": request.user.full_name}),
         },
@@ -230,9 +230,8 @@ def organization_events(request: TenantRequest, org_slug: str) -> HttpResponse:
         name = f"{org_slug}-security-events"
         return tabular_response(fmt, name, queries.EVENT_EXPORT_HEADERS, rows)
     page, events = queries.organization_events_page(request.org, request.GET.get("page"))
-    return render(
-        request, "organizations/accounts/org_events.html", {"page": page, "events": events}
-    )
+    context = {"page": page, "events": tables.event_table(events, show_person=True)}
+    return render(request, "organizations/accounts/org_events.html", context)
 
 
 @role_required("admin")

@@ -1192,46 +1192,40 @@ class AuditChoices:
 AUDIT_CHOICES_MAX = 200
 
 
-# Each recursive part skips through an (organization, column) index from one value to the next
-# (a scalar sub-select per value), so the choices cost as many index probes as there are values,
-# not a read of the log; the actors' names are joined in. The same text runs on SQLite.
-_AUDIT_CHOICES_SQL = """
-    WITH RECURSIVE
-    a(value, n) AS (
-        SELECT (SELECT actor_id FROM organizations_auditentry
-                WHERE organization_id = %s AND actor_id > 0
-                ORDER BY actor_id LIMIT 1), 1
+def _index_skip(name: str, column: str, least: str) -> str:
+    """A recursive part ``name(value, n)`` that skips through the ``(organization, column)``
+    index of the log from one value of ``column`` to the next (a scalar sub-select per value,
+    above ``least``): as many index probes as there are values, not a read of the log. Its
+    parameters: the organisation, the organisation again, and the most values to list."""
+    return f"""
+    {name}(value, n) AS (
+        SELECT (SELECT {column} FROM organizations_auditentry
+                WHERE organization_id = %s AND {column} > {least}
+                ORDER BY {column} LIMIT 1), 1
         UNION ALL
-        SELECT (SELECT t.actor_id FROM organizations_auditentry t
-                WHERE t.organization_id = %s AND t.actor_id > a.value
-                ORDER BY t.actor_id LIMIT 1), a.n + 1
-        FROM a WHERE a.value IS NOT NULL AND a.n < %s
-    ),
-    o(value, n) AS (
-        SELECT (SELECT object_type FROM organizations_auditentry
-                WHERE organization_id = %s AND object_type > ''
-                ORDER BY object_type LIMIT 1), 1
-        UNION ALL
-        SELECT (SELECT t.object_type FROM organizations_auditentry t
-                WHERE t.organization_id = %s AND t.object_type > o.value
-                ORDER BY t.object_type LIMIT 1), o.n + 1
-        FROM o WHERE o.value IS NOT NULL AND o.n < %s
-    ),
-    c(value, n) AS (
-        SELECT (SELECT action FROM organizations_auditentry
-                WHERE organization_id = %s AND action > ''
-                ORDER BY action LIMIT 1), 1
-        UNION ALL
-        SELECT (SELECT t.action FROM organizations_auditentry t
-                WHERE t.organization_id = %s AND t.action > c.value
-                ORDER BY t.action LIMIT 1), c.n + 1
-        FROM c WHERE c.value IS NOT NULL AND c.n < %s
-    )
+        SELECT (SELECT t.{column} FROM organizations_auditentry t
+                WHERE t.organization_id = %s AND t.{column} > {name}.value
+                ORDER BY t.{column} LIMIT 1), {name}.n + 1
+        FROM {name} WHERE {name}.value IS NOT NULL AND {name}.n < %s
+    )"""  # noqa: S608 - fixed text
+
+
+# Who (the actors' names joined in), what and which action, each skipped through its own
+# index; the same text runs on SQLite.
+_AUDIT_CHOICES_SKIPS = ",".join(
+    [
+        _index_skip("a", "actor_id", "0"),
+        _index_skip("o", "object_type", "''"),
+        _index_skip("c", "action", "''"),
+    ]
+)
+_AUDIT_CHOICES_SQL = f"""
+    WITH RECURSIVE{_AUDIT_CHOICES_SKIPS}
     SELECT 1, u.id, u.full_name, u.email, NULL
     FROM a JOIN organizations_user u ON u.id = a.value
     UNION ALL SELECT 2, NULL, NULL, NULL, o.value FROM o WHERE o.value IS NOT NULL
     UNION ALL SELECT 3, NULL, NULL, NULL, c.value FROM c WHERE c.value IS NOT NULL
-    ORDER BY 1, 3, 4, 5"""
+    ORDER BY 1, 3, 4, 5"""  # noqa: S608 - fixed text
 
 
 def audit_choices() -> AuditChoices:

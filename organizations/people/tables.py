@@ -48,11 +48,15 @@ def _zone_abbreviation(local: dt.datetime) -> str:
     return str(zone.tzname(local))
 
 
-def exact_moment(local: dt.datetime) -> str:
-    """What ``|date:"j M Y, H:i:s T"`` writes for a local moment, put together directly."""
+def exact_moment(local: dt.datetime, seconds: bool = True) -> str:
+    """What ``|date:"j M Y, H:i:s T"`` writes for a local moment, put together directly
+    (``|date:"j M Y, H:i T"`` without ``seconds``)."""
+    clock = f"{local.hour:02d}:{local.minute:02d}"
+    if seconds:
+        clock = f"{clock}:{local.second:02d}"
     return (
         f"{local.day} {MONTHS_3[local.month].title()} {local.year:04d}, "
-        f"{local.hour:02d}:{local.minute:02d}:{local.second:02d} {_zone_abbreviation(local)}"
+        f"{clock} {_zone_abbreviation(local)}"
     )
 
 

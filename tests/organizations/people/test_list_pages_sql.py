@@ -236,6 +236,40 @@ def test_the_audit_choices_list_who_by_name_in_one_statement(client, org_a, org_
     assert choices.actions == ["created", "imported", "updated"]
 
 
+def test_the_audit_choices_are_the_logs_distinct_values_up_to_the_most(
+    monkeypatch, org_a, org_b, admin_a
+):
+    """Each index skip (actor, object type, action) lists what the ORM's ``distinct()`` lists,
+    cut at ``AUDIT_CHOICES_MAX`` values each."""
+    people = [admin_a.user] + [
+        make_member(org_a, f"p{i}@acme.example", is_learner=True).user for i in range(4)
+    ]
+    now = timezone.now()
+    for i in range(12):
+        _entry(org_a, people[i % 5], now, object_type=f"Type {i % 4}", action=f"act{i % 3}")
+    _entry(org_a, None, now, object_type="Type 9", action="imported")
+    other = make_member(org_b, "b-admin@globex.example", is_admin=True)
+    _entry(org_b, other.user, now, object_type="Globex thing", action="exported")
+
+    def distinct(column: str, most: int) -> list:
+        values = AuditEntry.objects.exclude(**{f"{column}__isnull": True}).order_by(column)
+        return list(values.values_list(column, flat=True).distinct()[:most])
+
+    for most in (queries.AUDIT_CHOICES_MAX, 2):
+        monkeypatch.setattr(queries, "AUDIT_CHOICES_MAX", most)
+        with tenant_context(org_a):
+            with count_queries() as ctx:
+                choices = queries.audit_choices()
+            actors = distinct("actor_id", most)
+            names = {u.pk: u.full_name or u.email for u in User.objects.filter(pk__in=actors)}
+            assert sorted(pk for pk, _name in choices.actors) == actors
+            assert choices.actors == sorted(((pk, names[pk]) for pk in actors), key=lambda a: a[1])
+            assert choices.object_types == distinct("object_type", most)
+            assert choices.actions == distinct("action", most)
+        assert len(ctx.app_queries) == 1
+    assert "Globex thing" not in choices.object_types
+
+
 @pytest.mark.parametrize(
     ("choices", "value", "attrs"),
     [
