@@ -467,41 +467,6 @@ _COACH_COHORTS = (
     "SELECT cc.cohort_id FROM pathways_cohortcoach cc"
     " WHERE cc.organization_id = %s AND cc.membership_id = %s"
 )
-# The coach's active engagements whose coachee needs attention (``_needing_attention_filter``):
-# no session held in four weeks, an open experiment past its date, pathway steps overdue, a
-# project milestone late. Parameters: organisation, coach, organisation, coach, since, then
-# organisation, today; organisation, period; organisation, today.
-_NEEDING_ATTENTION_WHERE = f"""
-    e.organization_id = %s AND e.coach_id = %s AND e.status = {_ACTIVE_ENGAGEMENT} AND (
-        NOT (e.coachee_id IN (
-            SELECT hp.learner_id FROM coaching_sessionparticipant hp
-            JOIN coaching_coachingsession hs ON hs.id = hp.session_id
-            WHERE hp.organization_id = %s AND hs.coach_id = %s AND hs.starts_at >= %s
-                AND hs.status = {_HELD}))
-        OR e.coachee_id IN (
-            SELECT lx.learner_id FROM coaching_experiment lx
-            WHERE lx.organization_id = %s AND lx.due_on < %s AND lx.status = {_OPEN_EXPERIMENT})
-        OR EXISTS (
-            SELECT 1 FROM measurement_learnerprogressrollup br
-            WHERE br.organization_id = %s AND br.learner_id = e.coachee_id
-                AND br.period = {{period}} AND br.steps_overdue > 0)
-        OR e.coachee_id IN (
-            SELECT lp.learner_id FROM projects_projectlearner lp
-            JOIN projects_project lpr ON lpr.id = lp.project_id
-            JOIN projects_milestone lm ON lm.project_id = lpr.id
-            WHERE lp.organization_id = %s AND lm.approved_on < %s AND lm.done_on IS NULL
-                AND lpr.status = {_RUNNING_PROJECT})
-    )"""  # noqa: S608 - fixed text
-
-
-def _needing_params(
-    org: int, coach: Membership, now: dt.datetime, period_params: list[Any]
-) -> list[Any]:
-    today = now.astimezone(timezone.get_current_timezone()).date()
-    return [
-        org, coach.pk, org, coach.pk, moment_param(now - NO_SESSION_ATTENTION),
-        org, today, org, *period_params, org, timezone.localdate(),
-    ]  # fmt: skip
 
 
 def _period_sql(period: dt.date | None | Any, org: int) -> tuple[str, list[Any]]:
@@ -646,8 +611,10 @@ ORDER BY s.starts_at DESC, s.id DESC, sp.id
 """
 _SESSION_PAGE_SQL = _SESSIONS_HEAD + _SESSION_PAGE_TAIL
 
-# The first engagements needing attention by name, with what their reasons say; each row also
-# counts all of them (the window is taken before the limit).
+# The coach's active engagements by name with what would make their coachee need attention
+# (``_attention_rows``): the last session held, open experiments past their date, pathway
+# steps overdue, project milestones late. Each figure is read once, for the coach's own
+# engagements, and judged in Python (a filter in SQL would compute them again).
 _ATTENTION_SQL = f"""
 SELECT e.id, au.full_name, au.email,
     (SELECT rs.starts_at FROM coaching_sessionparticipant rp
@@ -665,14 +632,12 @@ SELECT e.id, au.full_name, au.email,
         JOIN projects_project rpr ON rpr.id = rpl.project_id
         JOIN projects_milestone rm ON rm.project_id = rpr.id
         WHERE rpl.organization_id = %s AND rm.approved_on < %s AND rm.done_on IS NULL
-            AND rpr.status = {_RUNNING_PROJECT} AND rpl.learner_id = e.coachee_id),
-    COUNT(*) OVER ()
+            AND rpr.status = {_RUNNING_PROJECT} AND rpl.learner_id = e.coachee_id)
 FROM coaching_coachingengagement e
 JOIN organizations_membership am ON am.id = e.coachee_id
 JOIN organizations_user au ON au.id = am.user_id
-WHERE {{needing}}
+WHERE e.organization_id = %s AND e.coach_id = %s AND e.status = {_ACTIVE_ENGAGEMENT}
 ORDER BY au.full_name, au.email, e.id
-LIMIT %s
 """  # noqa: S608 - fixed text
 
 
@@ -698,10 +663,12 @@ def _label(choices: Any, value: str) -> str:
 
 
 def _attention_rows(rows: Sequence[tuple[Any, ...]], now: dt.datetime) -> list[AttentionRow]:
-    """The reasons of each row of ``_ATTENTION_SQL`` (no query)."""
+    """The engagements of ``_ATTENTION_SQL``'s rows whose coachee needs attention, with the
+    reasons (no query): no session held in four weeks, an open experiment past its date,
+    pathway steps overdue, a project milestone late."""
     attention = []
     url = _url_maker("engagement_detail")
-    for pk, full_name, email, last, experiments, steps, milestones, *_ in rows:
+    for pk, full_name, email, last, experiments, steps, milestones in rows:
         reasons = []
         last = moment_of(last) if last is not None else None
         if last is None or last < now - NO_SESSION_ATTENTION:
@@ -721,7 +688,9 @@ def _attention_rows(rows: Sequence[tuple[Any, ...]], now: dt.datetime) -> list[A
                 ngettext("%(n)s project milestone late", "%(n)s project milestones late", n)
                 % {"n": n}
             )
-        attention.append(AttentionRow(_display_name(full_name, email), pk, tuple(reasons), url(pk)))
+        if reasons:
+            name = _display_name(full_name, email)
+            attention.append(AttentionRow(name, pk, tuple(reasons), url(pk)))
     return attention
 
 
@@ -808,8 +777,9 @@ def coach_home(
     given) and ``summary`` a ``roster_summary(…, home_counts=True)`` whose statement already
     counted the engagements and the sessions to log (else one more statement counts them).
     3 queries, whatever the number of sessions, engagements or coachees: the sessions of both
-    lists with their participants, the first coachees needing attention with their reasons and
-    their number, the other organisations."""
+    lists with their participants, the coach's active engagements with what their coachees'
+    reasons for attention would say (one row each; those with a reason are counted and the
+    first shown), the other organisations."""
     now = now or timezone.now()
     if summary is None or summary.home is None:
         summary = roster_summary(coach, period, home_counts=True, now=now, attention=False)
@@ -840,18 +810,18 @@ def coach_home(
     )
     upcoming_rows = [s for s in rows if day_start <= s.starts_at < week_end]
     period_sql, period_params = _period_sql(period, org)
-    shown = fetch_rows(
-        _ATTENTION_SQL.format(
-            period=period_sql, needing=_NEEDING_ATTENTION_WHERE.format(period=period_sql)
+    attention = _attention_rows(
+        fetch_rows(
+            _ATTENTION_SQL.format(period=period_sql),
+            [
+                org, coach.pk,
+                org, now.astimezone(zone).date(),
+                org, *period_params,
+                org, timezone.localdate(),
+                org, coach.pk,
+            ],
         ),
-        [
-            org, coach.pk,
-            org, now.astimezone(zone).date(),
-            org, *period_params,
-            org, timezone.localdate(),
-            *_needing_params(org, coach, now, period_params),
-            ENGAGEMENT_ATTENTION_SHOWN,
-        ],
+        now,
     )  # fmt: skip
     return CoachHome(
         today=[s for s in upcoming_rows[:SESSIONS_SHOWN] if s.starts_at < day_end],
@@ -859,8 +829,8 @@ def coach_home(
         upcoming_more=len(upcoming_rows) > SESSIONS_SHOWN,
         to_log=[s for s in rows if s.starts_at < now][:TO_LOG_SHOWN],
         to_log_count=counts.to_log,
-        attention=_attention_rows(shown, now),
-        attention_count=shown[0][-1] if shown else 0,
+        attention=attention[:ENGAGEMENT_ATTENTION_SHOWN],
+        attention_count=len(attention),
         engagements=counts.engagements,
         other_organisations=_other_organisations(coach),
     )
