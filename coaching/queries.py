@@ -937,9 +937,16 @@ def roster_summary(
         home=HomeCounts(*(int(n or 0) for n in home)) if home_counts else None,
     )
     if attention and summary.has_attention:
-        rows = fetch_rows(_ROSTER_ATTENTION_SQL, [org, org, coach.pk, period])
-        summary = replace(summary, attention=[_coachee_of(row) for row in rows])
+        summary = replace(summary, attention=_roster_attention(coach, period))
     return summary
+
+
+def _roster_attention(coach: Membership, period: dt.date | None) -> list[Coachee]:
+    """The first coachees to talk to (``_ROSTER_ATTENTION_SQL``; 1 query)."""
+    org = tenant_id()
+    return [
+        _coachee_of(row) for row in fetch_rows(_ROSTER_ATTENTION_SQL, [org, org, coach.pk, period])
+    ]
 
 
 class _RosterRows:
@@ -1000,13 +1007,11 @@ def coach_roster(
     if q.strip():
         page = roster_page(coach, summary.period, view, q, page_number)
         if wanted:
-            org = tenant_id()
-            rows = fetch_rows(_ROSTER_ATTENTION_SQL, [org, org, coach.pk, summary.period])
-            summary = replace(summary, attention=[_coachee_of(row) for row in rows])
+            summary = replace(summary, attention=_roster_attention(coach, summary.period))
         return summary, page
-    rows = _RosterRows(coach, summary.period, view, summary.count_of(view), attention=wanted)
-    page = Paginator(rows, COACHEES_PER_PAGE).get_page(page_number)  # type: ignore[arg-type]
-    return replace(summary, attention=rows.attention), page
+    roster = _RosterRows(coach, summary.period, view, summary.count_of(view), attention=wanted)
+    page = Paginator(roster, COACHEES_PER_PAGE).get_page(page_number)  # type: ignore[arg-type]
+    return replace(summary, attention=roster.attention), page
 
 
 def roster_page(
