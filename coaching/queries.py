@@ -521,11 +521,9 @@ _COACHEE_COLUMNS = """ce.id, ce.learner_id, cu.full_name, cu.email, ce.status,
     (SELECT cco.name FROM pathways_cohort cco
         WHERE cco.organization_id = ce.organization_id AND cco.id = ce.cohort_id)"""
 
-# The roster's two reads, each row led by its part (``_ATTENTION_PART``, ``_PAGE_PART``).
-_ATTENTION_PART, _PAGE_PART = 0, 1
 # The first coachees to talk to, along ``learnerrollup_attention``.
 _ROSTER_ATTENTION_SQL = f"""
-SELECT {_ATTENTION_PART}, {_COACHEE_COLUMNS}, r.steps_done, r.steps_total, r.steps_overdue
+SELECT {_COACHEE_COLUMNS}, r.steps_done, r.steps_total, r.steps_overdue
 FROM measurement_learnerprogressrollup r
 JOIN pathways_enrollment ce ON ce.id = r.enrollment_id
 JOIN organizations_membership cm ON cm.id = ce.learner_id
@@ -542,7 +540,7 @@ _ROSTER_FIGURE = """(SELECT rr.{column} FROM measurement_learnerprogressrollup r
         WHERE rr.organization_id = ce.organization_id AND rr.enrollment_id = ce.id
             AND rr.period = %s)"""
 _ROSTER_PAGE_SQL = f"""
-SELECT {_PAGE_PART}, {_COACHEE_COLUMNS}, {_ROSTER_FIGURE.format(column="steps_done")},
+SELECT {_COACHEE_COLUMNS}, {_ROSTER_FIGURE.format(column="steps_done")},
     {_ROSTER_FIGURE.format(column="steps_total")},
     {_ROSTER_FIGURE.format(column="steps_overdue")}
 FROM pathways_enrollment ce
@@ -553,11 +551,6 @@ WHERE ce.organization_id = %s AND ce.cohort_id IN ({_COACH_COHORTS})
 ORDER BY cu.full_name, cu.email, ce.id
 LIMIT %s OFFSET %s
 """  # noqa: S608 - fixed text
-# The home's roster in one statement: the first coachees to talk to, then the page (each part
-# keeps its own order: ``UNION ALL`` appends the second to the first).
-_ROSTER_WITH_ATTENTION_SQL = (
-    f"SELECT * FROM ({_ROSTER_ATTENTION_SQL}) ra\nUNION ALL\nSELECT * FROM ({_ROSTER_PAGE_SQL}) rp"  # noqa: S608 - fixed text
-)
 _ROSTER_VIEW_SQL = f"""
     AND {{negate}}(ce.id IN (
         SELECT vr.enrollment_id FROM measurement_learnerprogressrollup vr
@@ -745,9 +738,8 @@ _ENROLMENT_STATUSES = dict(Enrollment.Status.choices)  # lazy labels, translated
 
 
 def _coachee_of(row: Sequence[Any]) -> Coachee:
-    """A ``Coachee`` of a row of the roster's reads: its part, ``_COACHEE_COLUMNS`` and its
-    roll-up figures."""
-    _, pk, learner_id, full_name, email, status, team, pathway, cohort, done, total, overdue = row
+    """A ``Coachee`` of a row of ``_COACHEE_COLUMNS`` and its roll-up figures."""
+    pk, learner_id, full_name, email, status, team, pathway, cohort, done, total, overdue = row
     return Coachee(
         enrollment_id=pk,
         learner_id=learner_id,
@@ -908,7 +900,7 @@ def roster_summary(
     """Counts of the coach's roster and the coachees to talk to first (2 queries whatever the
     number of coachees: every count in one statement, which also reads the latest period when
     ``period`` is not given, and the first coachees needing attention with their rows; the
-    latter not without ``attention``, which leaves ``attention`` empty for the caller to read).
+    latter not without ``attention``, which leaves ``attention`` empty).
     ``home_counts`` adds the counts of the coach's home to the same statement (``home``)."""
     now = now or timezone.now()
     org = tenant_id()
@@ -951,21 +943,10 @@ def _roster_attention(coach: Membership, period: dt.date | None) -> list[Coachee
 
 class _RosterRows:
     """One roster view's rows by name, read a page at a time (``_ROSTER_PAGE_SQL``) when the
-    paginator slices them; their number is the summary's. With ``attention``, the same
-    statement also reads the first coachees to talk to (``_ROSTER_WITH_ATTENTION_SQL``), kept
-    in ``attention``."""
+    paginator slices them; their number is the summary's."""
 
-    def __init__(
-        self,
-        coach: Membership,
-        period: dt.date | None,
-        view: str,
-        count: int,
-        attention: bool = False,
-    ):
+    def __init__(self, coach: Membership, period: dt.date | None, view: str, count: int):
         self.coach, self.period, self.view, self._count = coach, period, view, count
-        self.with_attention = attention
-        self.attention: list[Coachee] = []
 
     def count(self) -> int:
         return self._count
@@ -977,41 +958,12 @@ class _RosterRows:
         if self.view in _ROSTER_VIEW_WHERE:
             view_sql, view_params = _ROSTER_VIEW_WHERE[self.view], [org, org, self.coach.pk, period]
         start = window.start or 0
-        sql, params = _ROSTER_PAGE_SQL, [
-            period, period, period, org, org, self.coach.pk, *view_params,
-            window.stop - start, start,
-        ]  # fmt: skip
-        if self.with_attention:
-            sql, params = _ROSTER_WITH_ATTENTION_SQL, [org, org, self.coach.pk, period, *params]
-        rows = fetch_rows(sql.format(view=view_sql), params)
-        self.attention = [_coachee_of(row) for row in rows if row[0] == _ATTENTION_PART]
-        return [_coachee_of(row) for row in rows if row[0] == _PAGE_PART]
-
-
-def coach_roster(
-    coach: Membership,
-    view: str,
-    q: str,
-    page_number: Any,
-    *,
-    home: bool = True,
-    now: dt.datetime | None = None,
-) -> tuple[RosterSummary, Page]:
-    """The coach's roster: its summary (``roster_summary``; with the home's counts and the
-    first coachees to talk to when ``home``) and one page of ``view`` found by ``q``
-    (``roster_page``). 2 queries without a search, the figures and one statement of the page
-    with the first coachees to talk to; a search reads its count and page, and the coachees to
-    talk to apart."""
-    summary = roster_summary(coach, home_counts=home, now=now, attention=False)
-    wanted = home and summary.has_attention
-    if q.strip():
-        page = roster_page(coach, summary.period, view, q, page_number)
-        if wanted:
-            summary = replace(summary, attention=_roster_attention(coach, summary.period))
-        return summary, page
-    roster = _RosterRows(coach, summary.period, view, summary.count_of(view), attention=wanted)
-    page = Paginator(roster, COACHEES_PER_PAGE).get_page(page_number)  # type: ignore[arg-type]
-    return replace(summary, attention=roster.attention), page
+        rows = fetch_rows(
+            _ROSTER_PAGE_SQL.format(view=view_sql),
+            [period, period, period, org, org, self.coach.pk, *view_params,
+             window.stop - start, start],
+        )  # fmt: skip
+        return [_coachee_of(row) for row in rows]
 
 
 def roster_page(

@@ -91,11 +91,12 @@ def coach_home(request: TenantRequest, org_slug: str) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:100]
     coach = request.membership
     # The latest roll-up period and the home's own counts ride on the roster summary's one
-    # statement; the first coachees to talk to on the page's.
-    summary, page = queries.coach_roster(
-        coach, show, q, request.GET.get("page"), home=not request.htmx
-    )
+    # statement; the roster's partial shows neither those counts nor the first coachees to
+    # talk to.
+    home = not request.htmx
+    summary = queries.roster_summary(coach, home_counts=home, attention=home)
     period = summary.period
+    page = queries.roster_page(coach, period, show, q, request.GET.get("page"), summary)
     context = {
         "summary": summary,
         "page": page,
