@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -67,6 +67,7 @@ from pathways.models import (
     SelfAssessment,
     VersionCompetency,
 )
+from projects.models import Project
 from projects.queries import (
     ProjectLink,
     project_links,
@@ -442,6 +443,22 @@ _UNSET: Any = object()
 # compile), each base table filtered on the organisation (what the scoped manager adds) and
 # run under row-level security like every query. ``{period}`` is the latest roll-up's period:
 # a parameter when known, else the last entry of the roll-up's index, read in the statement.
+# Statuses are the models' choices, written into the texts (``_is``), so that they cannot drift.
+def _is(choice: Any) -> str:
+    """``choice`` (a model's ``TextChoices`` member) as an SQL string literal."""
+    value = str(choice.value)
+    assert value.replace("_", "").isalnum(), value  # a fixed word: nothing to escape
+    return f"'{value}'"
+
+
+_WITHDRAWN = _is(Enrollment.Status.WITHDRAWN)
+_ACTIVE_ENGAGEMENT = _is(CoachingEngagement.Status.ACTIVE)
+_SCHEDULED = _is(CoachingSession.Status.SCHEDULED)
+_HELD = _is(CoachingSession.Status.HELD)
+_ATTENDED = _is(SessionParticipant.Attendance.ATTENDED)
+_OPEN_EXPERIMENT = _is(Experiment.Status.OPEN)
+_RUNNING_PROJECT = _is(Project.Status.RUNNING)
+
 _PERIOD_READ = (
     "(SELECT MAX(lp.period) FROM measurement_learnerprogressrollup lp"
     " WHERE lp.organization_id = %s)"
@@ -450,41 +467,6 @@ _COACH_COHORTS = (
     "SELECT cc.cohort_id FROM pathways_cohortcoach cc"
     " WHERE cc.organization_id = %s AND cc.membership_id = %s"
 )
-# The coach's active engagements whose coachee needs attention (``_needing_attention_filter``):
-# no session held in four weeks, an open experiment past its date, pathway steps overdue, a
-# project milestone late. Parameters: organisation, coach, organisation, coach, since, then
-# organisation, today; organisation, period; organisation, today.
-_NEEDING_ATTENTION_WHERE = """
-    e.organization_id = %s AND e.coach_id = %s AND e.status = 'active' AND (
-        NOT (e.coachee_id IN (
-            SELECT hp.learner_id FROM coaching_sessionparticipant hp
-            JOIN coaching_coachingsession hs ON hs.id = hp.session_id
-            WHERE hp.organization_id = %s AND hs.coach_id = %s AND hs.starts_at >= %s
-                AND hs.status = 'held'))
-        OR e.coachee_id IN (
-            SELECT lx.learner_id FROM coaching_experiment lx
-            WHERE lx.organization_id = %s AND lx.due_on < %s AND lx.status = 'open')
-        OR EXISTS (
-            SELECT 1 FROM measurement_learnerprogressrollup br
-            WHERE br.organization_id = %s AND br.learner_id = e.coachee_id
-                AND br.period = {period} AND br.steps_overdue > 0)
-        OR e.coachee_id IN (
-            SELECT lp.learner_id FROM projects_projectlearner lp
-            JOIN projects_project lpr ON lpr.id = lp.project_id
-            JOIN projects_milestone lm ON lm.project_id = lpr.id
-            WHERE lp.organization_id = %s AND lm.approved_on < %s AND lm.done_on IS NULL
-                AND lpr.status = 'running')
-    )"""
-
-
-def _needing_params(
-    org: int, coach: Membership, now: dt.datetime, period_params: list[Any]
-) -> list[Any]:
-    today = now.astimezone(timezone.get_current_timezone()).date()
-    return [
-        org, coach.pk, org, coach.pk, moment_param(now - NO_SESSION_ATTENTION),
-        org, today, org, *period_params, org, timezone.localdate(),
-    ]  # fmt: skip
 
 
 def _period_sql(period: dt.date | None | Any, org: int) -> tuple[str, list[Any]]:
@@ -495,30 +477,38 @@ def _period_sql(period: dt.date | None | Any, org: int) -> tuple[str, list[Any]]
 
 
 # Every count of the roster and of the home in one row: the enrolments along
-# ``enrollment_cohort_current``, the roll-up's figures along ``learnerrollup_cohort_figures``.
-_SUMMARY_SQL = """
-SELECT {period}, en.n, en.learners, pr.counted, pr.overdue, pr.not_started, pr.attention,
-    pr.as_of{home_columns}
+# ``enrollment_cohort_current``; the progress figures from the coach's cohorts' roll-up rows
+# (``CohortProgressRollup``, one a cohort), not counted from their learners' rows. Coachees to
+# talk to first are those overdue and those not started with nothing overdue: the latter an
+# equality range of ``learnerrollup_attention`` (its order and condition written as it is
+# indexed), read only for a cohort with someone not started.
+_SUMMARY_SQL = f"""
+SELECT {{period}}, en.n, en.learners, pr.counted, pr.overdue, pr.not_started, pr.attention,
+    pr.as_of{{home_columns}}
 FROM (
     SELECT COUNT(*) AS n, COUNT(DISTINCT se.learner_id) AS learners
     FROM pathways_enrollment se
-    WHERE se.organization_id = %s AND se.cohort_id IN ({cohorts}) AND NOT (se.status = 'withdrawn')
+    WHERE se.organization_id = %s AND se.cohort_id IN ({{cohorts}})
+        AND NOT (se.status = {_WITHDRAWN})
 ) en CROSS JOIN (
-    SELECT COUNT(sr.period) AS counted,
-        COUNT(CASE WHEN sr.steps_overdue > 0 THEN 1 END) AS overdue,
-        COUNT(CASE WHEN sr.steps_done = 0 THEN 1 END) AS not_started,
-        COUNT(CASE WHEN sr.steps_overdue > 0 OR sr.steps_done = 0 THEN 1 END) AS attention,
-        MAX(sr.computed_at) AS as_of
-    FROM measurement_learnerprogressrollup sr
-    WHERE sr.organization_id = %s AND sr.cohort_id IN ({cohorts}) AND sr.period = {period}
+    SELECT SUM(sr.counted) AS counted, SUM(sr.learners_overdue) AS overdue,
+        SUM(sr.not_started) AS not_started, MAX(sr.computed_at) AS as_of,
+        SUM(sr.learners_overdue + CASE WHEN sr.not_started > 0 THEN (
+            SELECT COUNT(*) FROM measurement_learnerprogressrollup nr
+            WHERE nr.organization_id = sr.organization_id AND nr.period = sr.period
+                AND nr.steps_overdue = 0 AND CASE WHEN nr.steps_done = 0 THEN 0 ELSE 1 END = 0
+                AND nr.cohort_id = sr.cohort_id AND (nr.steps_overdue > 0 OR nr.steps_done = 0))
+            ELSE 0 END) AS attention
+    FROM measurement_cohortprogressrollup sr
+    WHERE sr.organization_id = %s AND sr.cohort_id IN ({{cohorts}}) AND sr.period = {{period}}
 ) pr
-"""
-_HOME_COLUMNS = """,
+"""  # noqa: S608 - fixed text
+_HOME_COLUMNS = f""",
     (SELECT COUNT(*) FROM coaching_coachingengagement ae
-        WHERE ae.organization_id = %s AND ae.coach_id = %s AND ae.status = 'active'),
+        WHERE ae.organization_id = %s AND ae.coach_id = %s AND ae.status = {_ACTIVE_ENGAGEMENT}),
     (SELECT COUNT(*) FROM coaching_coachingsession ls
         WHERE ls.organization_id = %s AND ls.coach_id = %s AND ls.starts_at < %s
-            AND ls.status = 'scheduled')"""
+            AND ls.status = {_SCHEDULED})"""  # noqa: S608 - fixed text
 
 # A coachee's row (``Coachee``): the enrolment ``ce``, its learner ``cm`` and user ``cu``
 # joined, the names as probes for the rows read only (few joins keep planning short).
@@ -557,7 +547,7 @@ FROM pathways_enrollment ce
 JOIN organizations_membership cm ON cm.id = ce.learner_id
 JOIN organizations_user cu ON cu.id = cm.user_id
 WHERE ce.organization_id = %s AND ce.cohort_id IN ({_COACH_COHORTS})
-    AND NOT (ce.status = 'withdrawn'){{view}}
+    AND NOT (ce.status = {_WITHDRAWN}){{view}}
 ORDER BY cu.full_name, cu.email, ce.id
 LIMIT %s OFFSET %s
 """  # noqa: S608 - fixed text
@@ -572,9 +562,10 @@ _ROSTER_VIEW_WHERE = {
     "not_counted": _ROSTER_VIEW_SQL.format(negate="NOT ", wanted=""),
 }
 
-# Both session lists of the home in one read (each an index range of (coach, start), cut to
-# what it shows), with the coach, the cohort and every participant (one row each, by id).
-_HOME_SESSIONS_SQL = """
+# The coach's sessions with the coach, the cohort and every participant (one row each, by
+# id), for ``_home_session_rows``: one head, and the sessions each read wants as its tail
+# (an index range of (coach, start) cut to what it shows, and the order).
+_SESSIONS_HEAD = """
 SELECT s.id, s.title, s.kind, s.starts_at, s.minutes, s.mode, s.location, s.status,
     su.full_name, su.email, sco.name, pu.full_name, pu.email
 FROM coaching_coachingsession s
@@ -585,50 +576,62 @@ LEFT JOIN coaching_sessionparticipant sp
     ON sp.organization_id = s.organization_id AND sp.session_id = s.id
 LEFT JOIN organizations_membership pm ON pm.id = sp.learner_id
 LEFT JOIN organizations_user pu ON pu.id = pm.user_id
-WHERE s.organization_id = %s AND (
+WHERE s.organization_id = %s AND """
+# Both session lists of the home: scheduled this week from today, and past their time.
+_HOME_SESSIONS_TAIL = f"""(
     s.id IN (
         SELECT us.id FROM coaching_coachingsession us
-        WHERE us.organization_id = %s AND us.coach_id = %s AND us.status = 'scheduled'
+        WHERE us.organization_id = %s AND us.coach_id = %s AND us.status = {_SCHEDULED}
             AND us.starts_at >= %s AND us.starts_at < %s
         ORDER BY us.starts_at, us.id
         LIMIT %s)
     OR s.id IN (
         SELECT ns.id FROM coaching_coachingsession ns
-        WHERE ns.organization_id = %s AND ns.coach_id = %s AND ns.status = 'scheduled'
+        WHERE ns.organization_id = %s AND ns.coach_id = %s AND ns.status = {_SCHEDULED}
             AND ns.starts_at < %s
         ORDER BY ns.starts_at, ns.id
         LIMIT %s))
 ORDER BY s.starts_at, s.id, sp.id
+"""  # noqa: S608 - fixed text
+_HOME_SESSIONS_SQL = _SESSIONS_HEAD + _HOME_SESSIONS_TAIL
+# One page of the coach's sessions, newest first.
+_SESSION_PAGE_TAIL = """s.id IN (
+    SELECT ps.id FROM coaching_coachingsession ps
+    WHERE ps.organization_id = %s AND ps.coach_id = %s
+    ORDER BY ps.starts_at DESC, ps.id DESC
+    LIMIT %s OFFSET %s)
+ORDER BY s.starts_at DESC, s.id DESC, sp.id
 """
+_SESSION_PAGE_SQL = _SESSIONS_HEAD + _SESSION_PAGE_TAIL
 
-# The first engagements needing attention by name, with what their reasons say; each row also
-# counts all of them (the window is taken before the limit).
-_ATTENTION_SQL = """
+# The coach's active engagements by name with what would make their coachee need attention
+# (``_attention_rows``): the last session held, open experiments past their date, pathway
+# steps overdue, project milestones late. Each figure is read once, for the coach's own
+# engagements, and judged in Python (a filter in SQL would compute them again).
+_ATTENTION_SQL = f"""
 SELECT e.id, au.full_name, au.email,
     (SELECT rs.starts_at FROM coaching_sessionparticipant rp
         JOIN coaching_coachingsession rs ON rs.id = rp.session_id
-        WHERE rp.organization_id = %s AND rs.coach_id = %s AND rs.status = 'held'
+        WHERE rp.organization_id = %s AND rs.coach_id = %s AND rs.status = {_HELD}
             AND rp.learner_id = e.coachee_id
         ORDER BY rs.starts_at DESC LIMIT 1),
     (SELECT COUNT(*) FROM coaching_experiment rx
-        WHERE rx.organization_id = %s AND rx.due_on < %s AND rx.status = 'open'
+        WHERE rx.organization_id = %s AND rx.due_on < %s AND rx.status = {_OPEN_EXPERIMENT}
             AND rx.learner_id = e.coachee_id),
     (SELECT SUM(rr.steps_overdue) FROM measurement_learnerprogressrollup rr
-        WHERE rr.organization_id = %s AND rr.period = {period} AND rr.steps_overdue > 0
+        WHERE rr.organization_id = %s AND rr.period = {{period}} AND rr.steps_overdue > 0
             AND rr.learner_id = e.coachee_id),
     (SELECT COUNT(DISTINCT rm.id) FROM projects_projectlearner rpl
         JOIN projects_project rpr ON rpr.id = rpl.project_id
         JOIN projects_milestone rm ON rm.project_id = rpr.id
         WHERE rpl.organization_id = %s AND rm.approved_on < %s AND rm.done_on IS NULL
-            AND rpr.status = 'running' AND rpl.learner_id = e.coachee_id),
-    COUNT(*) OVER ()
+            AND rpr.status = {_RUNNING_PROJECT} AND rpl.learner_id = e.coachee_id)
 FROM coaching_coachingengagement e
 JOIN organizations_membership am ON am.id = e.coachee_id
 JOIN organizations_user au ON au.id = am.user_id
-WHERE {needing}
+WHERE e.organization_id = %s AND e.coach_id = %s AND e.status = {_ACTIVE_ENGAGEMENT}
 ORDER BY au.full_name, au.email, e.id
-LIMIT %s
-"""
+"""  # noqa: S608 - fixed text
 
 
 def _url_maker(name: str) -> Callable[[int], str]:
@@ -653,10 +656,12 @@ def _label(choices: Any, value: str) -> str:
 
 
 def _attention_rows(rows: Sequence[tuple[Any, ...]], now: dt.datetime) -> list[AttentionRow]:
-    """The reasons of each row of ``_ATTENTION_SQL`` (no query)."""
+    """The engagements of ``_ATTENTION_SQL``'s rows whose coachee needs attention, with the
+    reasons (no query): no session held in four weeks, an open experiment past its date,
+    pathway steps overdue, a project milestone late."""
     attention = []
     url = _url_maker("engagement_detail")
-    for pk, full_name, email, last, experiments, steps, milestones, *_ in rows:
+    for pk, full_name, email, last, experiments, steps, milestones in rows:
         reasons = []
         last = moment_of(last) if last is not None else None
         if last is None or last < now - NO_SESSION_ATTENTION:
@@ -676,7 +681,9 @@ def _attention_rows(rows: Sequence[tuple[Any, ...]], now: dt.datetime) -> list[A
                 ngettext("%(n)s project milestone late", "%(n)s project milestones late", n)
                 % {"n": n}
             )
-        attention.append(AttentionRow(_display_name(full_name, email), pk, tuple(reasons), url(pk)))
+        if reasons:
+            name = _display_name(full_name, email)
+            attention.append(AttentionRow(name, pk, tuple(reasons), url(pk)))
     return attention
 
 
@@ -727,7 +734,10 @@ def _home_session_rows(rows: Sequence[tuple[Any, ...]]) -> list[SessionRow]:
     return result
 
 
-def _coachee_of(row: Sequence[Any], statuses: dict[str, Any]) -> Coachee:
+_ENROLMENT_STATUSES = dict(Enrollment.Status.choices)  # lazy labels, translated when shown
+
+
+def _coachee_of(row: Sequence[Any]) -> Coachee:
     """A ``Coachee`` of a row of ``_COACHEE_COLUMNS`` and its roll-up figures."""
     pk, learner_id, full_name, email, status, team, pathway, cohort, done, total, overdue = row
     return Coachee(
@@ -738,7 +748,7 @@ def _coachee_of(row: Sequence[Any], statuses: dict[str, Any]) -> Coachee:
         team=team or "",
         pathway=pathway,
         cohort=cohort,
-        status=str(statuses.get(status, status)),
+        status=str(_ENROLMENT_STATUSES.get(status, status)),
         steps_done=done,
         steps_total=total,
         steps_overdue=overdue or 0,
@@ -759,11 +769,12 @@ def coach_home(
     given) and ``summary`` a ``roster_summary(…, home_counts=True)`` whose statement already
     counted the engagements and the sessions to log (else one more statement counts them).
     3 queries, whatever the number of sessions, engagements or coachees: the sessions of both
-    lists with their participants, the first coachees needing attention with their reasons and
-    their number, the other organisations."""
+    lists with their participants, the coach's active engagements with what their coachees'
+    reasons for attention would say (one row each; those with a reason are counted and the
+    first shown), the other organisations."""
     now = now or timezone.now()
     if summary is None or summary.home is None:
-        summary = roster_summary(coach, period, home_counts=True, now=now)
+        summary = roster_summary(coach, period, home_counts=True, now=now, attention=False)
     period = summary.period
     counts = summary.home
     assert counts is not None
@@ -791,18 +802,18 @@ def coach_home(
     )
     upcoming_rows = [s for s in rows if day_start <= s.starts_at < week_end]
     period_sql, period_params = _period_sql(period, org)
-    shown = fetch_rows(
-        _ATTENTION_SQL.format(
-            period=period_sql, needing=_NEEDING_ATTENTION_WHERE.format(period=period_sql)
+    attention = _attention_rows(
+        fetch_rows(
+            _ATTENTION_SQL.format(period=period_sql),
+            [
+                org, coach.pk,
+                org, now.astimezone(zone).date(),
+                org, *period_params,
+                org, timezone.localdate(),
+                org, coach.pk,
+            ],
         ),
-        [
-            org, coach.pk,
-            org, now.astimezone(zone).date(),
-            org, *period_params,
-            org, timezone.localdate(),
-            *_needing_params(org, coach, now, period_params),
-            ENGAGEMENT_ATTENTION_SHOWN,
-        ],
+        now,
     )  # fmt: skip
     return CoachHome(
         today=[s for s in upcoming_rows[:SESSIONS_SHOWN] if s.starts_at < day_end],
@@ -810,8 +821,8 @@ def coach_home(
         upcoming_more=len(upcoming_rows) > SESSIONS_SHOWN,
         to_log=[s for s in rows if s.starts_at < now][:TO_LOG_SHOWN],
         to_log_count=counts.to_log,
-        attention=_attention_rows(shown, now),
-        attention_count=shown[0][-1] if shown else 0,
+        attention=attention[:ENGAGEMENT_ATTENTION_SHOWN],
+        attention_count=len(attention),
         engagements=counts.engagements,
         other_organisations=_other_organisations(coach),
     )
@@ -849,6 +860,11 @@ class RosterSummary:
     def attention_more(self) -> int:
         return max(0, self.attention_total - len(self.attention))
 
+    @property
+    def has_attention(self) -> bool:
+        """Whether there are coachees to talk to first (a roll-up counted some)."""
+        return self.period is not None and self.attention_total > 0
+
     def count_of(self, view: str) -> int:
         """The number of enrolments in one of ``ROSTER_VIEWS``."""
         return {
@@ -879,10 +895,12 @@ def roster_summary(
     *,
     home_counts: bool = False,
     now: dt.datetime | None = None,
+    attention: bool = True,
 ) -> RosterSummary:
     """Counts of the coach's roster and the coachees to talk to first (2 queries whatever the
     number of coachees: every count in one statement, which also reads the latest period when
-    ``period`` is not given, and the first coachees needing attention with their rows).
+    ``period`` is not given, and the first coachees needing attention with their rows; the
+    latter not without ``attention``, which leaves ``attention`` empty).
     ``home_counts`` adds the counts of the coach's home to the same statement (``home``)."""
     now = now or timezone.now()
     org = tenant_id()
@@ -898,27 +916,29 @@ def roster_summary(
       *home),) = fetch_rows(sql, params)  # fmt: skip
     if period is _UNSET:
         period = date_of(read_period)
-    statuses = dict(Enrollment.Status.choices)
-    attention = (
-        [
-            _coachee_of(row, statuses)
-            for row in fetch_rows(_ROSTER_ATTENTION_SQL, [org, org, coach.pk, period])
-        ]
-        if period is not None and attention_total
-        else []
-    )
-    return RosterSummary(
-        enrolments=enrolments or 0,
-        learners=learners or 0,
-        counted=counted or 0,
-        overdue=overdue or 0,
-        not_started=not_started or 0,
+    summary = RosterSummary(
+        enrolments=int(enrolments or 0),
+        learners=int(learners or 0),
+        counted=int(counted or 0),
+        overdue=int(overdue or 0),
+        not_started=int(not_started or 0),
         as_of=moment_of(as_of) if as_of is not None else None,
-        attention=attention,
-        attention_total=attention_total or 0,
+        attention=[],
+        attention_total=int(attention_total or 0),
         period=period,
-        home=HomeCounts(*(n or 0 for n in home)) if home_counts else None,
+        home=HomeCounts(*(int(n or 0) for n in home)) if home_counts else None,
     )
+    if attention and summary.has_attention:
+        summary = replace(summary, attention=_roster_attention(coach, period))
+    return summary
+
+
+def _roster_attention(coach: Membership, period: dt.date | None) -> list[Coachee]:
+    """The first coachees to talk to (``_ROSTER_ATTENTION_SQL``; 1 query)."""
+    org = tenant_id()
+    return [
+        _coachee_of(row) for row in fetch_rows(_ROSTER_ATTENTION_SQL, [org, org, coach.pk, period])
+    ]
 
 
 class _RosterRows:
@@ -943,8 +963,7 @@ class _RosterRows:
             [period, period, period, org, org, self.coach.pk, *view_params,
              window.stop - start, start],
         )  # fmt: skip
-        statuses = dict(Enrollment.Status.choices)
-        return [_coachee_of(row, statuses) for row in rows]
+        return [_coachee_of(row) for row in rows]
 
 
 def roster_page(
@@ -1014,26 +1033,6 @@ def _other_organisations(coach: Membership) -> list[OtherOrganisation]:
 
 _SESSION_COUNT_SQL = """
 SELECT COUNT(*) FROM coaching_coachingsession cs WHERE cs.organization_id = %s AND cs.coach_id = %s
-"""
-# One page of the coach's sessions, newest first (an index range of (coach, start)), with the
-# coach, the cohort and every participant (one row each, by id): ``_HOME_SESSIONS_SQL``'s rows.
-_SESSION_PAGE_SQL = """
-SELECT s.id, s.title, s.kind, s.starts_at, s.minutes, s.mode, s.location, s.status,
-    su.full_name, su.email, sco.name, pu.full_name, pu.email
-FROM coaching_coachingsession s
-JOIN organizations_membership sm ON sm.id = s.coach_id
-JOIN organizations_user su ON su.id = sm.user_id
-LEFT JOIN pathways_cohort sco ON sco.id = s.cohort_id
-LEFT JOIN coaching_sessionparticipant sp
-    ON sp.organization_id = s.organization_id AND sp.session_id = s.id
-LEFT JOIN organizations_membership pm ON pm.id = sp.learner_id
-LEFT JOIN organizations_user pu ON pu.id = pm.user_id
-WHERE s.organization_id = %s AND s.id IN (
-    SELECT ps.id FROM coaching_coachingsession ps
-    WHERE ps.organization_id = %s AND ps.coach_id = %s
-    ORDER BY ps.starts_at DESC, ps.id DESC
-    LIMIT %s OFFSET %s)
-ORDER BY s.starts_at DESC, s.id DESC, sp.id
 """
 
 
@@ -1758,23 +1757,23 @@ class EngagementListRow:
 # compile. The list's length (also on a page past its end), then a page of engagements (newest
 # start first, along ``engagement_start_order``) with their people and cohort, the sessions the
 # coachee attended with the coach, and one row per focus competency (in the framework's order).
-_ENGAGEMENT_LIST_SQL = """
+_ENGAGEMENT_LIST_SQL = f"""
 SELECT e.id, e.starts_on, e.ends_on, e.sessions_contracted, eu.full_name, eu.email,
     cu.full_name, cu.email, eco.name,
     (SELECT COUNT(*) FROM coaching_sessionparticipant hp
         JOIN coaching_coachingsession hs ON hs.id = hp.session_id
         WHERE hp.organization_id = %s AND hp.learner_id = e.coachee_id
-            AND hp.attendance = 'attended' AND hs.coach_id = e.coach_id AND hs.status = 'held'),
+            AND hp.attendance = {_ATTENDED} AND hs.coach_id = e.coach_id AND hs.status = {_HELD}),
     fc.name, t.n
 FROM (
-    SELECT COUNT(*) AS n FROM coaching_coachingengagement ne{search_join}
-    WHERE ne.organization_id = %s{search}
+    SELECT COUNT(*) AS n FROM coaching_coachingengagement ne{{search_join}}
+    WHERE ne.organization_id = %s{{search}}
 ) t
 LEFT JOIN (
     SELECT ne.id, ne.coach_id, ne.coachee_id, ne.cohort_id, ne.starts_on, ne.ends_on,
         ne.sessions_contracted
-    FROM coaching_coachingengagement ne{search_join}
-    WHERE ne.organization_id = %s{search}
+    FROM coaching_coachingengagement ne{{search_join}}
+    WHERE ne.organization_id = %s{{search}}
     ORDER BY ne.starts_on DESC, ne.id
     LIMIT %s OFFSET %s
 ) e ON 1 = 1
@@ -1786,7 +1785,7 @@ LEFT JOIN pathways_cohort eco ON eco.id = e.cohort_id
 LEFT JOIN coaching_engagementfocus f ON f.organization_id = %s AND f.engagement_id = e.id
 LEFT JOIN competencies_competency fc ON fc.id = f.competency_id
 ORDER BY e.starts_on DESC, e.id, fc.position, fc.name
-"""
+"""  # noqa: S608 - fixed text
 # The search of the list (as ``_engagements_matching``): the coach's or coachee's name, or the
 # coachee's e-mail.
 _ENGAGEMENT_SEARCH_JOIN = """

@@ -91,8 +91,10 @@ def coach_home(request: TenantRequest, org_slug: str) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:100]
     coach = request.membership
     # The latest roll-up period and the home's own counts ride on the roster summary's one
-    # statement.
-    summary = queries.roster_summary(coach, home_counts=not request.htmx)
+    # statement; the roster's partial shows neither those counts nor the first coachees to
+    # talk to.
+    home = not request.htmx
+    summary = queries.roster_summary(coach, home_counts=home, attention=home)
     period = summary.period
     page = queries.roster_page(coach, period, show, q, request.GET.get("page"), summary)
     context = {
