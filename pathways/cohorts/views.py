@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from html import escape  # the standard library's: Django's wraps it for lazy text, per call
-from urllib.parse import quote
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -353,9 +353,9 @@ def _learners_top(
             "%(n)s learner matches “%(q)s”", "%(n)s learners match “%(q)s”", count
         ) % {"n": count, "q": escape(q)}
     else:
-        matches = ngettext(
-            "%(n)s learner in this view", "%(n)s learners in this view", count
-        ) % {"n": count}
+        matches = ngettext("%(n)s learner in this view", "%(n)s learners in this view", count) % {
+            "n": count
+        }
     here = escape(here)
     return SafeString(
         '<section id="cohort-learners" class="stack" aria-labelledby="learners-title"'
