@@ -463,14 +463,20 @@ def _forms(
 
 @role_required("admin")
 def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> HttpResponse:
+    fmt = requested_format(request)
+    whole = fmt is None and not request.htmx  # the whole page, with its forms' choices
     try:
-        overview, period, last_reminder = queries.cohort_page(cohort_id)
+        if whole:
+            overview, period, last_reminder, (choices, coaches, sponsors) = (
+                queries.cohort_page_and_choices(cohort_id)
+            )
+        else:
+            overview, period, last_reminder = queries.cohort_page(cohort_id)
     except Cohort.DoesNotExist as exc:
         raise Http404 from exc
     show = request.GET.get("show", "all")
     show = show if show in queries.SHOW_FILTERS else "all"
     q = request.GET.get("q", "").strip()[:100]
-    fmt = requested_format(request)
     if fmt is not None:
         rows = queries.progress_export_rows(overview.cohort, period, show, q)
         name = f"{org_slug}-{overview.cohort.name}-progress"
@@ -497,9 +503,8 @@ def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> Http
         "query": urlencode({"show": show, "q": q} if q else {"show": show}),
     }
     template = "pathways/cohorts/cohort_detail.html"
-    if request.htmx:
+    if not whole:
         return render(request, f"{template}#learners", context)
-    choices, coaches, sponsors = queries.cohort_choices_and_staff(cohort.pk)
     staff_forms = _staff_forms(choices)
     context |= {
         "header": _header(org_slug, overview, last_reminder, csrf),
