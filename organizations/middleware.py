@@ -19,7 +19,6 @@ from django.contrib.auth.middleware import (
 )
 from django.contrib.auth.views import redirect_to_login
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
 from django.http import (
     Http404,
     HttpRequest,
@@ -45,9 +44,10 @@ from organizations.api_keys.services import (
     presented_api_key,
     record_key_write,
 )
-from organizations.models import ApiKey, Membership, Organization, Team
+from organizations.models import ApiKey, Membership
 from organizations.relative_dates import zone_named
-from organizations.tenancy import request_tenant_context, with_database_tenant
+from organizations.request_reads import active_membership, active_organization
+from organizations.tenancy import request_tenant_context
 
 TENANT_PATH = re.compile(r"^/(?:o|api/v1/orgs)/(?P<slug>[-a-zA-Z0-9_]+)/")
 
@@ -103,17 +103,9 @@ class TenantMiddleware:
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
         user_id = request.user.pk
         with transaction.atomic():
-            # One statement: the organisation, and (PostgreSQL) both tenant settings with it.
-            org = next(
-                iter(
-                    with_database_tenant(
-                        # Unique slug: no ordering needed (Meta orders by name).
-                        Organization.objects.filter(slug=match["slug"], is_active=True).order_by(),
-                        user_id,
-                    )[:1]
-                ),
-                None,
-            )
+            # One statement: the organisation, and (PostgreSQL) both tenant settings with it
+            # (organizations.request_reads: SQL text, no queryset compiled on every request).
+            org = active_organization(match["slug"], user_id)
             if org is None:
                 if is_api:
                     return _api_not_found()
@@ -144,20 +136,9 @@ class TenantMiddleware:
                     membership: Membership | None = key.created_by
                     request.api_key = key  # type: ignore[attr-defined]
                 else:
-                    # One membership per (organisation, user): no ordering (Meta's would join
-                    # the user table to sort by e-mail).
-                    membership = next(
-                        iter(
-                            Membership.objects.select_related("team")
-                            # For the navigation: a team manager's link to their teams' page.
-                            .annotate(
-                                manages_team=Exists(Team.objects.filter(manager=OuterRef("pk")))
-                            )
-                            .filter(user_id=request.user.pk or 0, is_active=True)
-                            .order_by()[:1]
-                        ),
-                        None,
-                    )
+                    # One membership per (organisation, user), with its team and whether they
+                    # manage one (the navigation's link to their teams' page).
+                    membership = active_membership(org.pk, request.user.pk or 0)
                 if membership is None:
                     if is_api:
                         return _api_not_found()

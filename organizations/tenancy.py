@@ -14,8 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import connection, models, transaction
 from django.db.migrations.operations.base import Operation
-from django.db.models import Func, TextField, Value
-from django.db.models.functions import Cast
 
 if TYPE_CHECKING:
     from organizations.models import Organization
@@ -69,29 +67,6 @@ def tenant_context(org: Organization, *, user_id: int | None = None) -> Iterator
                 )
 
 
-def with_database_tenant(
-    organizations: models.QuerySet[Organization], user_id: int | None
-) -> models.QuerySet[Organization]:
-    """``organizations`` reading also, on PostgreSQL, ``set_config`` of both tenant settings for
-    the organisation it returns: the tenant SET travels in the organisation's own SELECT (one
-    statement instead of two). Only for a lookup that returns at most one organisation (by its
-    unique slug), inside the transaction the settings are meant for; a lookup that finds
-    nothing sets nothing. Elsewhere ``organizations`` unchanged."""
-    if connection.vendor != "postgresql":
-        return organizations
-
-    def set_config(name: str, value: models.Expression | Value) -> Func:
-        return Func(
-            Value(name), value, Value(True), function="set_config", output_field=TextField()
-        )
-
-    user = Value("" if user_id is None else str(user_id))
-    return organizations.annotate(
-        tenant_org_setting=set_config("app.org_id", Cast("pk", TextField())),
-        tenant_user_setting=set_config("app.user_id", user),
-    )
-
-
 @contextmanager
 def request_tenant_context(
     org: Organization, *, user_id: int | None, database_tenant_set: bool
@@ -102,8 +77,9 @@ def request_tenant_context(
     error inside rolls the request's transaction back anyway; the settings need no resetting
     because they are transaction-local and the transaction ends with the request. They are
     reset only when the request's transaction is itself nested in another (a test's).
-    ``database_tenant_set``: the organisation was read through ``with_database_tenant``, which
-    set the database settings already."""
+    ``database_tenant_set``: the organisation was read through
+    ``organizations.request_reads.active_organization``, which set the database settings in
+    the same statement."""
     conn = transaction.get_connection()
     if not conn.in_atomic_block:
         raise TenantContextMissing("request_tenant_context() needs the request's transaction.")
