@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -279,10 +279,11 @@ def _or_none(period: dt.date | None) -> dt.date:
 # ``membership_inactive``) and beside them (outer joins, so the counting runs once) the cohort,
 # its pathway, the organisation's latest roll-up period, the cohort's row of that
 # period and its latest reminder to overdue learners. Written as SQL text: the page is read
-# often and compiling querysets cost more than the database's work.
+# often and compiling querysets cost more than the database's work. Its first six columns line
+# up with the rows of ``_CHOICE_ROWS`` (kind 0), so that the page reads both in one statement.
 _OVERVIEW_SQL = """
-SELECT c.id, c.name, c.version_id, c.start_date, c.end_date, c.status, c.created_at, v.number,
-    p.name, n.enrolments, n.current_, n.current_inactive, latest.period,
+SELECT 0 AS kind, c.id, c.name, p.name, v.number, n.enrolments, c.version_id, c.start_date,
+    c.end_date, c.status, c.created_at, n.current_, n.current_inactive, latest.period,
     r.counted, r.not_started, r.learners_overdue, r.computed_at, r.steps_done, r.steps_total,
     r.steps_overdue, o.local_date, o.recipients, o.sent_at
 FROM (
@@ -313,8 +314,9 @@ LEFT JOIN (
 # the organisation's teams, its members' distinct functions (each found from the previous one
 # by one step of the index ``membership_org_function``, a loose index scan: a few functions
 # cost a few index probes, not a read of every membership) and its active coaches and
-# sponsors, in one statement. Rows: (kind, id, text, e-mail, is coach, is sponsor).
-_CHOICES_SQL = """
+# sponsors, in one statement. Rows: (kind, id, text, e-mail, is coach, is sponsor), each
+# followed by ``{pad}`` (more columns, to line up with another statement's).
+_FUNCTIONS_CTE = """
 WITH RECURSIVE f (name) AS (
     SELECT MIN(function) FROM organizations_membership WHERE organization_id = %s AND function > ''
     UNION ALL
@@ -322,29 +324,40 @@ WITH RECURSIVE f (name) AS (
             WHERE m.organization_id = %s AND m.function > f.name)
     FROM f WHERE f.name IS NOT NULL
 )
-SELECT 1 AS kind, t.id, t.name, '' AS email, 0 AS coach, 0 AS sponsor
+"""
+_CHOICE_ROWS = """SELECT 1 AS kind, t.id, t.name, '' AS email, 0 AS coach, 0 AS sponsor{pad}
 FROM organizations_team t WHERE t.organization_id = %s
 UNION ALL
-SELECT 2, 0, f.name, '', 0, 0 FROM f WHERE f.name IS NOT NULL
+SELECT 2, 0, f.name, '', 0, 0{pad} FROM f WHERE f.name IS NOT NULL
 UNION ALL
 SELECT 3, m.id, u.full_name, u.email, CASE WHEN m.is_coach THEN 1 ELSE 0 END,
-    CASE WHEN m.is_sponsor THEN 1 ELSE 0 END
+    CASE WHEN m.is_sponsor THEN 1 ELSE 0 END{pad}
 FROM organizations_membership m JOIN organizations_user u ON u.id = m.user_id
 WHERE m.organization_id = %s AND m.is_active AND (m.is_coach OR m.is_sponsor)
 UNION ALL
-SELECT 4, cc.membership_id, u.full_name, u.email, 1, 0
+SELECT 4, cc.membership_id, u.full_name, u.email, 1, 0{pad}
 FROM pathways_cohortcoach cc
 JOIN organizations_membership m ON m.id = cc.membership_id
 JOIN organizations_user u ON u.id = m.user_id
 WHERE cc.organization_id = %s AND cc.cohort_id = %s
 UNION ALL
-SELECT 5, cs.membership_id, u.full_name, u.email, 0, 1
+SELECT 5, cs.membership_id, u.full_name, u.email, 0, 1{pad}
 FROM pathways_cohortsponsor cs
 JOIN organizations_membership m ON m.id = cs.membership_id
 JOIN organizations_user u ON u.id = m.user_id
 WHERE cs.organization_id = %s AND cs.cohort_id = %s
-ORDER BY 1, 3, 4, 2
 """
+_CHOICES_ORDER = "ORDER BY 1, 3, 4, 2\n"
+_CHOICES_SQL = _FUNCTIONS_CTE + _CHOICE_ROWS.format(pad="") + _CHOICES_ORDER
+# The whole page's header and choices: the header's row first (kind 0), each choice's row
+# padded with NULLs to its width.
+_PAGE_SQL = (
+    _FUNCTIONS_CTE
+    + _OVERVIEW_SQL
+    + "UNION ALL\n"
+    + _CHOICE_ROWS.format(pad=", NULL" * 18)
+    + _CHOICES_ORDER
+)
 
 
 def _recipients_count() -> str:
@@ -352,6 +365,16 @@ def _recipients_count() -> str:
     if connection.vendor == "postgresql":
         return "jsonb_array_length(o.recipients)"
     return "json_array_length(o.recipients)"
+
+
+def _overview_params(org_id: int, cohort_id: int) -> list[Any]:
+    return [WITHDRAWN, WITHDRAWN, org_id, org_id, cohort_id, org_id, cohort_id, org_id, org_id] + [
+        cohort_id
+    ]
+
+
+def _choice_params(org_id: int, cohort_id: int) -> list[Any]:
+    return [org_id, org_id, org_id, cohort_id, org_id, cohort_id]
 
 
 def cohort_page(cohort_id: int) -> tuple[CohortOverview, dt.date | None, ReminderSent | None]:
@@ -364,23 +387,49 @@ def cohort_page(cohort_id: int) -> tuple[CohortOverview, dt.date | None, Reminde
     """
     org_id = tenant_id()
     rows = fetch_rows(
-        _OVERVIEW_SQL.format(recipients=_recipients_count()),
-        [WITHDRAWN, WITHDRAWN, org_id, org_id, cohort_id, org_id, cohort_id, org_id, org_id]
-        + [cohort_id],
+        _OVERVIEW_SQL.format(recipients=_recipients_count()), _overview_params(org_id, cohort_id)
     )
-    if rows[0][0] is None:  # the counts' one row, and no cohort beside it
-        raise Cohort.DoesNotExist(f"No cohort {cohort_id} in the organisation.")
+    return _overview_of(rows[0], org_id, cohort_id)
+
+
+def cohort_page_and_choices(
+    cohort_id: int,
+) -> tuple[
+    CohortOverview,
+    dt.date | None,
+    ReminderSent | None,
+    tuple[Choices, list[StaffMember], list[StaffMember]],
+]:
+    """``cohort_page`` and ``cohort_choices_and_staff`` of the cohort in one statement (1 query,
+    whatever the number of learners).
+
+    Raises ``Cohort.DoesNotExist`` for an id outside the organisation.
+    """
+    org_id = tenant_id()
+    rows = fetch_rows(
+        _PAGE_SQL.format(recipients=_recipients_count()),
+        [org_id, org_id, *_overview_params(org_id, cohort_id), *_choice_params(org_id, cohort_id)],
+    )
+    overview, period, reminder = _overview_of(rows[0], org_id, cohort_id)
+    return overview, period, reminder, _choices_of(row[:6] for row in rows[1:])
+
+
+def _overview_of(
+    row: tuple[Any, ...], org_id: int, cohort_id: int
+) -> tuple[CohortOverview, dt.date | None, ReminderSent | None]:
+    """The header's row (``_OVERVIEW_SQL``) read."""
     (
+        _kind,
         pk,
         name,
+        pathway,
+        version,
+        enrolments,
         version_id,
         start_date,
         end_date,
         status,
         created_at,
-        version,
-        pathway,
-        enrolments,
         current,
         current_inactive,
         period,
@@ -394,7 +443,9 @@ def cohort_page(cohort_id: int) -> tuple[CohortOverview, dt.date | None, Reminde
         reminded_on,
         reminded,
         reminder_sent_at,
-    ) = rows[0]
+    ) = row
+    if pk is None:  # the counts' one row, and no cohort beside it
+        raise Cohort.DoesNotExist(f"No cohort {cohort_id} in the organisation.")
     start = date_of(start_date)
     assert start is not None  # a cohort's start date is required
     # A model instance from the row, no query: the page and its download read its fields.
@@ -787,12 +838,19 @@ def cohort_choices_and_staff(
     """Teams, functions, coaches and sponsors for the cohort page's forms, and the coaches and
     sponsors of the cohort ``cohort_id`` (none for 0), by name (1 query)."""
     org_id = tenant_id()
+    return _choices_of(
+        fetch_rows(_CHOICES_SQL, [org_id, org_id, *_choice_params(org_id, cohort_id)])
+    )
+
+
+def _choices_of(
+    rows: Iterable[tuple[Any, ...]],
+) -> tuple[Choices, list[StaffMember], list[StaffMember]]:
+    """The choices' rows (``_CHOICE_ROWS``, by kind and name) read."""
     choices = Choices(teams=[], functions=[], coaches=[], sponsors=[])
     coaches: list[StaffMember] = []
     sponsors: list[StaffMember] = []
-    for kind, pk, text, email, coach, sponsor in fetch_rows(
-        _CHOICES_SQL, [org_id, org_id, org_id, org_id, org_id, cohort_id, org_id, cohort_id]
-    ):
+    for kind, pk, text, email, coach, sponsor in rows:
         if kind == 1:
             choices.teams.append((pk, text))
         elif kind == 2:

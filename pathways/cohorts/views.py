@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from html import escape  # the standard library's: Django's wraps it for lazy text, per call
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -15,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
-from django.utils.html import format_html
+from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -27,7 +28,9 @@ from organizations import relative_dates as words
 from organizations.exports import requested_format, tabular_response
 from organizations.http import TenantRequest
 from organizations.models import Membership
+from organizations.people.forms import field_html
 from organizations.roles import role_required
+from organizations.templatetags.relative_dates import relative_time
 from pathways.cohorts import queries, services
 from pathways.cohorts.forms import AddLearnerForm, CohortForm, LearnerFilterForm, StaffForm
 from pathways.cohorts.queries import COHORT_EXPORT_HEADERS, cohort_export_rows
@@ -108,6 +111,11 @@ def _url_with_id(name: str, *args: Any) -> tuple[str, str]:
     return before, after
 
 
+def _csrf_input(request: TenantRequest) -> str:
+    """What ``{% csrf_token %}`` writes."""
+    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(get_token(request))}">'
+
+
 def _learner_table(
     request: TenantRequest, org_slug: str, cohort_id: int, version: int, rows: Iterable[Any]
 ) -> SafeString:
@@ -116,9 +124,7 @@ def _learner_table(
     the same words, links, forms and accessible names). Empty without rows."""
     person = _url_with_id("person_detail", org_slug)
     withdraw = _url_with_id("enrollment_withdraw", org_slug, cohort_id)
-    csrf = format_html(
-        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
-    )
+    csrf = _csrf_input(request)
     steps_of = _("%(done)s of %(total)s steps")
     progress_of = _("Progress of %(name)s")
     confirm = _(
@@ -210,16 +216,267 @@ class _Moments:
         )
 
 
+def _header(
+    org_slug: str,
+    detail: queries.CohortOverview,
+    last_reminder: queries.ReminderSent | None,
+    csrf: str,
+) -> SafeString:
+    """The page's header, its figures and their freshness: what the template wrote, put
+    together in Python (the same words, links and forms)."""
+    cohort = detail.cohort
+    args = (org_slug, cohort.pk)
+    lead = _("%(pathway)s (version %(version)s), from %(start)s") % {
+        "pathway": escape(detail.pathway),
+        "version": detail.version,
+        "start": escape(date_format(cohort.start_date, "j M Y")),
+    }
+    if cohort.end_date:
+        lead += " " + _("to %(end)s") % {"end": escape(date_format(cohort.end_date, "j M Y"))}
+    withdrawn = ""
+    if detail.withdrawn:
+        n = detail.withdrawn
+        words_ = ngettext("plus %(n)s withdrawn", "plus %(n)s withdrawn", n) % {"n": n}
+        withdrawn = f'<span class="stat__base">{words_}</span>'
+    overdue = detail.learners_overdue
+    remind = ""
+    if overdue:
+        confirm = ngettext(
+            "E-mail a reminder to %(n)s overdue learner, listing their overdue steps? "
+            "You can send one reminder a day.",
+            "E-mail a reminder to %(n)s overdue learners, each listing their overdue steps? "
+            "You can send one reminder a day.",
+            overdue,
+        ) % {"n": overdue}
+        remind = (
+            f'<form method="post" action="{escape(reverse("cohort_remind_overdue", args=args))}"'
+            f' data-confirm="{confirm}">{csrf}<button class="btn btn--secondary btn--small"'
+            f' type="submit">{_("Remind overdue learners")}</button></form>'
+        )
+    reminded = ""
+    if last_reminder:
+        n = last_reminder.learners
+        if last_reminder.sent_at:
+            sent = ngettext(
+                "Last reminder e-mailed %(when)s to %(n)s learner",
+                "Last reminder e-mailed %(when)s to %(n)s learners",
+                n,
+            ) % {"when": relative_time(last_reminder.sent_at, "dated"), "n": n}
+        else:
+            sent = ngettext(
+                "A reminder to %(n)s learner is on its way.",
+                "A reminder to %(n)s learners is on its way.",
+                n,
+            ) % {"n": n}
+        reminded = f'<p class="stat__base">{sent}</p>'
+    if detail.as_of:
+        fresh = _(
+            "Progress as of %(when)s: it is counted again whenever a learner completes a step, "
+            "and every night."
+        ) % {"when": relative_time(detail.as_of, "dated")}
+    else:
+        fresh = _(
+            "Progress has not been counted yet: it appears within a minute of the first "
+            "learner's activity, and every night."
+        )
+    if detail.pending:
+        fresh += " " + ngettext(
+            "%(n)s learner added since then is counted next time.",
+            "%(n)s learners added since then are counted next time.",
+            detail.pending,
+        ) % {"n": detail.pending}
+    behind = ngettext("%(n)s learner behind", "%(n)s learners behind", overdue) % {"n": overdue}
+    steps = _("%(done)s of %(possible)s required steps") % {
+        "done": detail.steps_done,
+        "possible": detail.steps_possible,
+    }
+    counted = _("of %(n)s learners counted") % {"n": detail.counted}
+    return SafeString(
+        '<header class="page-header split">\n  <div>\n'
+        f'    <p><a href="{escape(reverse("cohort_list", args=[org_slug]))}">← {_("Cohorts")}'
+        "</a></p>\n"
+        f'    <h1 class="page-header__title">{escape(cohort.name)}</h1>\n'
+        f'    <p class="page-header__lead">{lead} · <span class="badge badge--info">'
+        f"{escape(cohort.get_status_display())}</span></p>\n"
+        "  </div>\n"
+        '  <div class="page-header__actions cluster">\n'
+        f'    <a class="btn btn--primary" href="#add-learners">{_("Add learners")}</a>\n'
+        f'    <a class="btn btn--secondary" href="{escape(reverse("cohort_edit", args=args))}">'
+        f"{_('Edit')}</a>\n"
+        f'    <a class="btn btn--link" href="{escape(reverse("cohort_statements", args=args))}"'
+        f" download>{_('Completions as xAPI (JSON)')}</a>\n"
+        "  </div>\n</header>\n\n"
+        '<div class="grid">\n'
+        f'  <div class="stat"><span class="stat__value">{detail.active}</span>'
+        f' <span class="stat__label">{_("learners")}</span>{withdrawn}</div>\n'
+        f'  <div class="stat"><span class="stat__value">{detail.percent}%</span>'
+        f' <span class="stat__label">{_("of steps done")}</span>'
+        f'<span class="stat__base">{steps}</span></div>\n'
+        f'  <div class="stat"><span class="stat__value">{detail.overdue_steps}</span>'
+        f' <span class="stat__label">{_("overdue steps")}</span>'
+        f'<span class="stat__base">{behind}</span>\n'
+        f"    {remind}\n"
+        f"    {reminded}</div>\n"
+        f'  <div class="stat"><span class="stat__value">{detail.not_started}</span>'
+        f' <span class="stat__label">{_("not started")}</span>'
+        f'<span class="stat__base">{counted}</span></div>\n'
+        "</div>\n"
+        f'<p class="muted" id="progress-freshness">{fresh}</p>'
+    )
+
+
+def _learners_top(
+    here: str, show: str, q: str, tabs: list[tuple[str, str, int | None]], count: int
+) -> SafeString:
+    """The learners section's opening: its search, its views (tabs) and how many learners
+    the view holds, as the template wrote them."""
+    hx = 'hx-target="#cohort-learners" hx-swap="outerHTML" hx-push-url="true"'
+    show_html = escape(show)
+    clear = ""
+    if q:
+        clear = (
+            f'<a class="btn btn--link btn--small" href="?show={show_html}"'
+            f' hx-get="?show={show_html}" {hx}>{_("Clear search")}</a>'
+        )
+    searched = f"&amp;q={escape(quote(q, safe='/'))}" if q else ""
+    links = []
+    for key, label, n in tabs:
+        target = f"?show={escape(key)}{searched}"
+        current = 'aria-current="page"' if show == key else ""
+        counted = f" ({n})" if n is not None else ""
+        links.append(
+            f'<a href="{target}" hx-get="{target}" {hx} {current}>{escape(label)}{counted}</a>\n'
+            "    "
+        )
+    if q:
+        matches = ngettext(
+            "%(n)s learner matches “%(q)s”", "%(n)s learners match “%(q)s”", count
+        ) % {"n": count, "q": escape(q)}
+    else:
+        matches = ngettext("%(n)s learner in this view", "%(n)s learners in this view", count) % {
+            "n": count
+        }
+    here = escape(here)
+    return SafeString(
+        '<section id="cohort-learners" class="stack" aria-labelledby="learners-title"'
+        ' aria-live="polite">\n'
+        f'  <h2 id="learners-title">{_("Learners")}</h2>\n'
+        f'  <form method="get" action="{here}" role="search" class="cluster" hx-get="{here}"'
+        f' {hx} hx-trigger="input changed delay:300ms from:#learner-search, submit">\n'
+        f'    <input type="hidden" name="show" value="{show_html}">\n'
+        '    <div class="field"><label for="learner-search">'
+        f"{_('Find a learner by name or e-mail')}</label>\n"
+        '      <input type="search" id="learner-search" name="q"'
+        f' value="{escape(q)}" maxlength="100" autocomplete="off"></div>\n'
+        f'    <button class="btn btn--secondary btn--small" type="submit">{_("Search")}</button>\n'
+        f"    {clear}\n"
+        "  </form>\n"
+        f'  <nav class="tabs" aria-label="{_("Show learners")}">\n'
+        f"    {''.join(links)}\n"
+        "  </nav>\n"
+        f'  <p class="muted">{matches}</p>\n  '
+    )
+
+
+def _forms(
+    org_slug: str,
+    cohort_id: int,
+    csrf: str,
+    add_form: AddLearnerForm,
+    filter_form: LearnerFilterForm,
+    staff_sections: list[tuple[str, list[queries.StaffMember], StaffForm]],
+) -> SafeString:
+    """The page's forms (add learners; assign and remove coaches and sponsors), as the
+    template wrote them, each field as ``includes/field.html`` writes it."""
+    args = (org_slug, cohort_id)
+    matching = escape(reverse("cohort_add_matching", args=args))
+    filters = "\n    ".join(
+        field_html(filter_form[name]) for name in ("team", "job_title", "role", "function")
+    )
+    cards = []
+    for kind, people, form in staff_sections:
+        coach = kind == "coach"
+        if people:
+            remove = _("Remove")
+            items = "".join(
+                f'<li class="split"><span>{(name := escape(s.name))} <span class="muted">'
+                f"{escape(s.email)}</span></span>\n"
+                '      <form method="post" action="'
+                f'{escape(reverse("cohort_staff_remove", args=[*args, kind, s.membership_id]))}"'
+                f' data-confirm="{_("Remove %(name)s from this cohort?") % {"name": name}}">'
+                f'{csrf}<button class="btn btn--link btn--small" type="submit">{remove}'
+                f'<span class="visually-hidden"> {name}</span></button></form></li>'
+                for s in people
+            )
+            listed = f"<ul>{items}</ul>\n    "
+        else:
+            none = (
+                _("No coach assigned. Coaches see this cohort's learners on their roster.")
+                if coach
+                else _("No sponsor assigned. Sponsors follow this cohort's progress and impact.")
+            )
+            listed = f'<p class="muted">{none}</p>'
+        cards.append(
+            "\n  "
+            '<div class="card stack">\n'
+            f'    <h2 class="card__title">{_("Coaches") if coach else _("Sponsors")}</h2>\n'
+            f"    {listed}\n"
+            '    <form method="post" action="'
+            f'{escape(reverse("cohort_staff_add", args=[*args, kind]))}" class="cluster"'
+            f" novalidate>{csrf}\n"
+            f"      {field_html(form['membership'])}\n"
+            '      <button class="btn btn--secondary btn--small" type="submit">'
+            f"{_('Assign')}</button>\n"
+            "    </form>\n"
+            "  </div>\n  "
+        )
+    return SafeString(
+        '<section class="grid grid--2" id="add-learners" aria-labelledby="add-title">\n'
+        f'  <h2 id="add-title" class="visually-hidden">{_("Add learners")}</h2>\n'
+        '  <form method="post" action="'
+        f'{escape(reverse("cohort_add_learner", args=args))}" class="card stack" novalidate>'
+        f"{csrf}\n"
+        f'    <h3 class="card__title">{_("Add one learner")}</h3>\n'
+        f"    {field_html(add_form['email'])}\n"
+        '    <div class="form-actions"><button class="btn btn--secondary" type="submit">'
+        f"{_('Add learner')}</button></div>\n"
+        "  </form>\n"
+        f'  <form method="post" action="{matching}" class="card stack" novalidate\n'
+        f'        hx-get="{matching}" hx-trigger="change, input delay:400ms"'
+        f' hx-target="#matching-preview" hx-swap="outerHTML">{csrf}\n'
+        f'    <h3 class="card__title">{_("Add by team, job title, role or function")}</h3>\n'
+        '    <p class="muted">'
+        f"{_('Active learners who match every filter you set; anyone already in the cohort is skipped.')}"
+        "</p>\n"
+        f"    {filters}\n"
+        '    <p id="matching-preview" class="muted" aria-live="polite">'
+        f"{_('Choose filters to see how many learners will be added.')}</p>\n"
+        '    <div class="form-actions"><button class="btn btn--secondary" type="submit"'
+        f' formmethod="get">{_("Check how many")}</button></div>\n'
+        "  </form>\n"
+        "</section>\n\n"
+        f'<section class="grid grid--2" aria-label="{_("Coaches and sponsors")}">\n'
+        f"  {''.join(cards)}\n"
+        "</section>"
+    )
+
+
 @role_required("admin")
 def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> HttpResponse:
+    fmt = requested_format(request)
+    whole = fmt is None and not request.htmx  # the whole page, with its forms' choices
     try:
-        overview, period, last_reminder = queries.cohort_page(cohort_id)
+        if whole:
+            overview, period, last_reminder, (choices, coaches, sponsors) = (
+                queries.cohort_page_and_choices(cohort_id)
+            )
+        else:
+            overview, period, last_reminder = queries.cohort_page(cohort_id)
     except Cohort.DoesNotExist as exc:
         raise Http404 from exc
     show = request.GET.get("show", "all")
     show = show if show in queries.SHOW_FILTERS else "all"
     q = request.GET.get("q", "").strip()[:100]
-    fmt = requested_format(request)
     if fmt is not None:
         rows = queries.progress_export_rows(overview.cohort, period, show, q)
         name = f"{org_slug}-{overview.cohort.name}-progress"
@@ -227,36 +484,41 @@ def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> Http
     page = queries.learner_page(
         overview.cohort, period, show, q, request.GET.get("page"), overview=overview
     )
+    cohort = overview.cohort
+    csrf = _csrf_input(request)
+    tabs = [
+        ("all", _("All"), None),
+        ("not_started", _("Not started"), overview.not_started),
+        ("overdue", _("Overdue"), overview.learners_overdue),
+        ("withdrawn", _("Withdrawn"), overview.withdrawn),
+    ]
+    here = reverse("cohort_detail", args=[org_slug, cohort.pk])
     context = {
-        "detail": overview,
-        "cohort": overview.cohort,
+        "cohort": cohort,
         "page": page,
-        "rows": _learner_table(
-            request, org_slug, overview.cohort.pk, overview.version, page.object_list
-        ),
+        "learners_top": _learners_top(here, show, q, tabs, page.paginator.count),
+        "rows": _learner_table(request, org_slug, cohort.pk, overview.version, page.object_list),
         "show": show,
         "q": q,
         "query": urlencode({"show": show, "q": q} if q else {"show": show}),
-        "tabs": [
-            ("all", _("All"), None),
-            ("not_started", _("Not started"), overview.not_started),
-            ("overdue", _("Overdue"), overview.learners_overdue),
-            ("withdrawn", _("Withdrawn"), overview.withdrawn),
-        ],
     }
     template = "pathways/cohorts/cohort_detail.html"
-    if request.htmx:
+    if not whole:
         return render(request, f"{template}#learners", context)
-    choices, coaches, sponsors = queries.cohort_choices_and_staff(overview.cohort.pk)
     staff_forms = _staff_forms(choices)
     context |= {
-        "add_form": AddLearnerForm(),
-        "filter_form": LearnerFilterForm(choices=choices),
-        "last_reminder": last_reminder,
-        "staff_sections": [
-            ("coach", coaches, staff_forms["coach"]),
-            ("sponsor", sponsors, staff_forms["sponsor"]),
-        ],
+        "header": _header(org_slug, overview, last_reminder, csrf),
+        "forms": _forms(
+            org_slug,
+            cohort.pk,
+            csrf,
+            AddLearnerForm(),
+            LearnerFilterForm(choices=choices),
+            [
+                ("coach", coaches, staff_forms["coach"]),
+                ("sponsor", sponsors, staff_forms["sponsor"]),
+            ],
+        ),
     }
     return render(request, template, context)
 

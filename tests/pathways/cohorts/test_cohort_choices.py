@@ -3,10 +3,18 @@ cohort's own coaches and sponsors, read in one statement, each list in order."""
 
 from __future__ import annotations
 
+import pytest
+
 from organizations.models import Membership, Team
 from organizations.tenancy import tenant_context
-from pathways.cohorts.queries import StaffMember, cohort_choices, cohort_choices_and_staff
-from pathways.models import CohortCoach, CohortSponsor
+from pathways.cohorts.queries import (
+    StaffMember,
+    cohort_choices,
+    cohort_choices_and_staff,
+    cohort_page,
+    cohort_page_and_choices,
+)
+from pathways.models import Cohort, CohortCoach, CohortSponsor
 from tests.conftest import count_queries, make_member, make_pathway
 
 
@@ -60,3 +68,24 @@ def test_it_reads_teams_people_and_the_cohorts_staff_in_one_statement(org_a, org
     ]
     assert sponsors == [StaffMember(ben.pk, "Ben", "ben@a.example")]
     assert foreign == []
+
+
+def test_the_page_reads_its_header_and_its_choices_in_one_statement(org_a, org_b):
+    fixture = make_pathway(org_a)
+    with tenant_context(org_a):
+        Team.objects.create(name="Operations")
+    coach = make_member(org_a, "zoe@a.example", is_coach=True)
+    other_fixture = make_pathway(org_b, name="Globex path")
+    with tenant_context(org_a):
+        CohortCoach.objects.create(cohort=fixture.cohort, membership=coach)
+        with count_queries() as ctx:
+            overview, period, reminder, staff = cohort_page_and_choices(fixture.cohort.pk)
+        # The same as the header and the choices read apart.
+        assert (overview, period, reminder) == cohort_page(fixture.cohort.pk)
+        assert staff == cohort_choices_and_staff(fixture.cohort.pk)
+        # Another organisation's cohort is not found here.
+        with pytest.raises(Cohort.DoesNotExist):
+            cohort_page_and_choices(other_fixture.cohort.pk)
+    assert len(ctx.app_queries) == 1
+    assert "Operations" in {name for _pk, name in staff[0].teams}
+    assert staff[1] == [StaffMember(coach.pk, "Zoe", "zoe@a.example")]
