@@ -218,6 +218,13 @@ class Membership(TenantModel):
             ),
             # The people filter's functions, skipped through value by value.
             models.Index(fields=["organization", "function"], name="membership_org_function"),
+            # The few coaches and sponsors (a cohort's staff choices), without reading everyone.
+            models.Index(
+                fields=["organization"],
+                condition=models.Q(is_active=True)
+                & (models.Q(is_coach=True) | models.Q(is_sponsor=True)),
+                name="membership_staff",
+            ),
         ]
 
     def __str__(self) -> str:
