@@ -3,8 +3,9 @@
 pytest-django creates and drops the test database directly on PostgreSQL (``DATABASE_URL``):
 CREATE and DROP DATABASE through a pooler would meet the pool's own server connections. Between
 the two, every connection the tests open goes to PgBouncer instead, for the same test database,
-with the settings an app behind transaction pooling needs (no server-side cursors, which
-outlive a transaction; prepared statements are already off in Django's psycopg backend).
+with the settings an app behind transaction pooling needs (``DATABASE_TRANSACTION_POOLING``: no
+server-side cursors, which outlive a transaction, and no prepared statements, which a direct
+connection keeps and a pooled one would look for on another server connection).
 """
 
 from __future__ import annotations
@@ -41,11 +42,23 @@ def through_pgbouncer(blocker: Any) -> Iterator[None]:
         raise pytest.UsageError("PGBOUNCER_URL needs DATABASE_URL=postgres://… behind it")
     host, port, user = pgbouncer_address()
     saved = {
-        key: direct.get(key) for key in ("HOST", "PORT", "USER", "DISABLE_SERVER_SIDE_CURSORS")
+        key: direct.get(key)
+        for key in ("HOST", "PORT", "USER", "DISABLE_SERVER_SIDE_CURSORS", "OPTIONS")
+    }
+    pooled_options = {
+        key: value
+        for key, value in direct["OPTIONS"].items()
+        if key not in {"server_side_binding", "prepare_threshold"}
     }
     connections.close_all()
     # Connections made later, in any thread, read this same dict (settings.DATABASES).
-    direct.update(HOST=host, PORT=str(port), USER=user, DISABLE_SERVER_SIDE_CURSORS=True)
+    direct.update(
+        HOST=host,
+        PORT=str(port),
+        USER=user,
+        DISABLE_SERVER_SIDE_CURSORS=True,
+        OPTIONS=pooled_options,
+    )
     try:
         with blocker.unblock():
             try:

@@ -233,8 +233,10 @@ def baseline_others_means(learner_id: int) -> dict[int, float]:
 
 # The learner home's 360 facts, read on every visit: written once as SQL, no queryset to
 # compile. The member's own participations and those of their reports whose nominations wait
-# for approval, in a cycle still open or with a report not yet read; the base table filtered on
-# the organisation.
+# for approval, in a cycle still open or with a report not yet read. The member and their reports
+# are found first (by primary key and the manager index), so only their participations are
+# probed, not every participant of the organisation; both base tables filtered on the
+# organisation.
 _NEXT_ACTIONS_SQL = """
 SELECT p.id, p.learner_id, p.nominations, c.title, c.status, c.nominations_close_on,
     c.responses_close_on, u.full_name, u.email,
@@ -243,12 +245,13 @@ SELECT p.id, p.learner_id, p.nominations, c.title, c.status, c.nominations_close
     (SELECT COUNT(*) FROM feedback_raterrequest q
         WHERE q.participant_id = p.id AND q.relationship = %s AND q.status = %s
             AND q.pulse_id IS NULL)
-FROM feedback_participant p
+FROM organizations_membership l
+JOIN feedback_participant p ON p.learner_id = l.id
 JOIN feedback_cycle c ON c.id = p.cycle_id
-JOIN organizations_membership l ON l.id = p.learner_id
 JOIN organizations_user u ON u.id = l.user_id
-WHERE p.organization_id = %s
-    AND (p.learner_id = %s OR (l.manager_id = %s AND p.nominations = %s))
+WHERE l.organization_id = %s AND (l.id = %s OR l.manager_id = %s)
+    AND p.organization_id = %s
+    AND (p.learner_id = %s OR p.nominations = %s)
     AND (c.status <> %s OR EXISTS (
         SELECT 1 FROM feedback_report o WHERE o.participant_id = p.id AND o.read_at IS NULL
     ))
@@ -268,6 +271,8 @@ def next_actions_for(membership: Membership, org_slug: str, today: dt.date) -> l
             RaterRequest.Status.INVITED,
             tenant_id(),
             membership.pk,
+            membership.pk,
+            tenant_id(),
             membership.pk,
             Participant.Nominations.SUBMITTED,
             Cycle.Status.CLOSED,
