@@ -242,13 +242,12 @@ WITH teams AS (
     ORDER BY t.id{for_update}
 ),
 members AS MATERIALIZED (
-    SELECT m.id AS id, m.team_id AS team_id FROM {membership} m
-    WHERE m.organization_id = %s AND m.is_active = %s AND m.team_id {in_teams}
+    SELECT m.id AS id, m.team_id AS team_id
+    FROM {members}
 ),
 counted AS MATERIALIZED (
     SELECT r.learner_id AS learner_id, r.enrollment_id AS enrollment_id, r.team_id AS team_id
-    FROM {rollup} r
-    WHERE r.organization_id = %s AND r.period = %s AND r.team_id {in_teams}
+    FROM {counted}
 )
 SELECT 0 AS kind, id FROM teams
 UNION ALL
@@ -263,6 +262,17 @@ UNION ALL
 SELECT 2, enrollment_id FROM {rollup}
 WHERE organization_id = %s AND period = %s AND learner_id = %s
 """
+
+# The rows of ``table`` (alias ``alias``, condition ``where``) of the locked teams, in
+# ``_LEARNER_SCOPE``. PostgreSQL reads them through the table's team index, one team after the
+# other, only when told so (LATERAL, OFFSET 0): as a join or semi-join with the teams, or with
+# the teams as an array, a plan (a prepared statement's generic plan, or a custom one) can read
+# every row of the organisation and hash it.
+_OF_TEAMS = {
+    "postgresql": "teams t CROSS JOIN LATERAL (SELECT * FROM {table} {alias} WHERE {where}"
+    " AND {alias}.team_id = t.id OFFSET 0) {alias}",
+    "sqlite": "{table} {alias} WHERE {where} AND {alias}.team_id IN (SELECT id FROM teams)",
+}
 
 
 def _tables(**extra: str) -> dict[str, str]:
@@ -505,16 +515,24 @@ def do_rollup_learner_progress(
     """
     now = timezone.now()
     period = period or period_for(org, now)
-    # PostgreSQL reads the teams' members and rows through their team indexes only when the
-    # locked teams come as an array (an index condition); as a semi-join it hashes the whole
-    # organisation's enrolments.
     sqlite = connection.vendor == "sqlite"
-    for_update = "" if sqlite else " FOR UPDATE"
-    in_teams = "IN (SELECT id FROM teams)" if sqlite else "= ANY(ARRAY(SELECT id FROM teams))"
+    of_teams = _OF_TEAMS["sqlite" if sqlite else "postgresql"]
+    tables = _tables()
+    members = of_teams.format(
+        table=tables["membership"], alias="m", where="m.organization_id = %s AND m.is_active = %s"
+    )
+    counted = of_teams.format(
+        table=tables["rollup"], alias="r", where="r.organization_id = %s AND r.period = %s"
+    )
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(
             progress_sql_for_vendor(
-                _LEARNER_SCOPE.format(for_update=for_update, in_teams=in_teams, **_tables())
+                _LEARNER_SCOPE.format(
+                    for_update="" if sqlite else " FOR UPDATE",
+                    members=members,
+                    counted=counted,
+                    **tables,
+                )
             ),
             [
                 *(org.pk, org.pk, learner_id, True, org.pk, period, learner_id),  # teams
