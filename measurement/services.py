@@ -243,18 +243,16 @@ WITH teams AS (
 ),
 members AS MATERIALIZED (
     SELECT m.id AS id, m.team_id AS team_id
-    FROM {members}
+    FROM teams t {members}
 ),
 counted AS MATERIALIZED (
     SELECT r.learner_id AS learner_id, r.enrollment_id AS enrollment_id, r.team_id AS team_id
-    FROM {counted}
+    FROM teams t {counted}
 )
 SELECT 0 AS kind, id FROM teams
 UNION ALL
-SELECT 1, m.id FROM members m
-JOIN {enrollment} e ON e.organization_id = %s AND e.learner_id = m.id
-WHERE e.status <> %s
-  AND NOT EXISTS (SELECT 1 FROM counted r WHERE r.enrollment_id = e.id AND r.team_id = m.team_id)
+SELECT 1, m.id FROM members m {enrolments}
+WHERE NOT EXISTS (SELECT 1 FROM counted r WHERE r.enrollment_id = e.id AND r.team_id = m.team_id)
 UNION ALL
 SELECT 1, r.learner_id FROM counted r
 WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.id = r.learner_id AND m.team_id = r.team_id)
@@ -263,15 +261,14 @@ SELECT 2, enrollment_id FROM {rollup}
 WHERE organization_id = %s AND period = %s AND learner_id = %s
 """
 
-# The rows of ``table`` (alias ``alias``, condition ``where``) of the locked teams, in
-# ``_LEARNER_SCOPE``. PostgreSQL reads them through the table's team index, one team after the
-# other, only when told so (LATERAL, OFFSET 0): as a join or semi-join with the teams, or with
-# the teams as an array, a plan (a prepared statement's generic plan, or a custom one) can read
-# every row of the organisation and hash it.
-_OF_TEAMS = {
-    "postgresql": "teams t CROSS JOIN LATERAL (SELECT * FROM {table} {alias} WHERE {where}"
-    " AND {alias}.team_id = t.id OFFSET 0) {alias}",
-    "sqlite": "{table} {alias} WHERE {where} AND {alias}.team_id IN (SELECT id FROM teams)",
+# A join in ``_LEARNER_SCOPE`` of the rows of ``table`` (alias ``alias``) that meet ``where``,
+# for each row before it (a locked team, a member). PostgreSQL reads them through the index
+# ``where`` names, row after row, only when told so (LATERAL, OFFSET 0): otherwise a plan (a
+# prepared statement's generic plan, or a custom one) can read every row of the organisation
+# and hash it, a time that grows with the organisation.
+_EACH = {
+    "postgresql": "CROSS JOIN LATERAL (SELECT * FROM {table} {alias} WHERE {where} OFFSET 0) {alias}",
+    "sqlite": "JOIN {table} {alias} ON {where}",
 }
 
 
@@ -516,21 +513,20 @@ def do_rollup_learner_progress(
     now = timezone.now()
     period = period or period_for(org, now)
     sqlite = connection.vendor == "sqlite"
-    of_teams = _OF_TEAMS["sqlite" if sqlite else "postgresql"]
-    tables = _tables()
-    members = of_teams.format(
-        table=tables["membership"], alias="m", where="m.organization_id = %s AND m.is_active = %s"
-    )
-    counted = of_teams.format(
-        table=tables["rollup"], alias="r", where="r.organization_id = %s AND r.period = %s"
-    )
+    each, tables = _EACH[connection.vendor], _tables()
+    # The teams' active members, the teams' rows of the period, the members' enrolments in
+    # progress.
+    members = "m.organization_id = %s AND m.is_active = %s AND m.team_id = t.id"
+    counted = "r.organization_id = %s AND r.period = %s AND r.team_id = t.id"
+    enrolments = "e.organization_id = %s AND e.learner_id = m.id AND e.status <> %s"
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(
             progress_sql_for_vendor(
                 _LEARNER_SCOPE.format(
                     for_update="" if sqlite else " FOR UPDATE",
-                    members=members,
-                    counted=counted,
+                    members=each.format(table=tables["membership"], alias="m", where=members),
+                    counted=each.format(table=tables["rollup"], alias="r", where=counted),
+                    enrolments=each.format(table=tables["enrollment"], alias="e", where=enrolments),
                     **tables,
                 )
             ),
