@@ -128,21 +128,50 @@ WHERE organization_id = %s AND period = %s {scope}
 
 # Team figures are per person (the minimum cell size counts people, and someone in two
 # pathways must not weigh twice): a learner's completion is the mean over their enrolments;
-# finished means all of them done.
+# finished means all of them done. ``rows`` is the learner rows aggregated (``_TEAM_ROWS``, or
+# ``_TEAM_ROWS_WRITTEN`` in the statement that writes the learner rows).
 _TEAM_UPSERT = """
 INSERT INTO {team_rollup} (organization_id, team_id, period, learners, learners_finished,
                            mean_completion, computed_at)
 SELECT %s, l.team_id, %s, COUNT(*), SUM(CASE WHEN l.lowest >= 1.0 THEN 1 ELSE 0 END),
        AVG(l.completion), %s
 FROM (SELECT team_id, learner_id, AVG(completion) AS completion, MIN(completion) AS lowest
-      FROM {rollup}
-      WHERE organization_id = %s AND period = %s AND team_id IS NOT NULL {teams}
+      FROM {rows}
       GROUP BY team_id, learner_id) l
 WHERE l.team_id IS NOT NULL
 GROUP BY l.team_id
 ON CONFLICT (organization_id, team_id, period) DO UPDATE
 SET learners = excluded.learners, learners_finished = excluded.learners_finished,
     mean_completion = excluded.mean_completion, computed_at = excluded.computed_at
+"""
+
+_TEAM_ROWS = """{rollup}
+      WHERE organization_id = %s AND period = %s AND team_id IS NOT NULL {teams}"""
+
+# The teams' rows as the learner rows' upsert (``written``, in the same statement) leaves them:
+# the rows of the learners it wrote are those it returns, their earlier rows left out (a row
+# that no longer qualifies is deleted after).
+_TEAM_ROWS_WRITTEN = """(
+        SELECT team_id, learner_id, completion FROM {rollup}
+        WHERE organization_id = %s AND period = %s AND team_id IS NOT NULL {teams} {others}
+        UNION ALL
+        SELECT team_id, learner_id, completion FROM written
+        WHERE team_id IS NOT NULL {teams}) r"""
+
+# One statement on PostgreSQL: the rows of some learners upserted (``learner_rollup_sql``'s
+# statement as the data-modifying ``written``), then their teams' rows aggregated from them;
+# returns the enrolments written with their cohort (kind 0) and the number of team rows
+# written (kind 1). The teams' rows are read in the snapshot the statement began with, taken
+# after the teams were locked, so the later of two roll-ups for a team reads the earlier one's
+# rows, as the team upsert does when it is a statement of its own.
+_LEARNER_AND_TEAM_UPSERT = """, written AS (
+{learners}RETURNING enrollment_id, cohort_id, team_id, learner_id, completion
+), teams_written AS (
+{teams}RETURNING team_id
+)
+SELECT 0, enrollment_id, cohort_id FROM written
+UNION ALL
+SELECT 1, COUNT(*), NULL FROM teams_written
 """
 
 _TEAM_DELETE = """
@@ -198,33 +227,49 @@ SELECT COUNT(*) FROM {rollup} WHERE organization_id = %s AND period = %s
 # (enrolled, joined or reactivated since the last roll-up, or a new month), and a row counted
 # in the team whose learner left it or was deactivated; and the enrolments the learner's rows
 # of the period stand for now, so that the delete of rows that no longer qualify runs only
-# when there is one. ``kind`` tells the three apart.
+# when there is one. ``kind`` tells the three apart. The teams' members and their rows are read
+# once each, through their team indexes (``members``, ``counted``), and compared with each
+# other; the members' enrolments are the only other fact read.
 _LEARNER_SCOPE = """
 WITH teams AS (
     SELECT t.id AS id FROM {team} t
     WHERE t.organization_id = %s
-      AND (t.id IN (SELECT m0.team_id FROM {membership} m0
-                    WHERE m0.organization_id = %s AND m0.id = %s AND m0.is_active = %s)
-           OR t.id IN (SELECT r0.team_id FROM {rollup} r0
-                       WHERE r0.organization_id = %s AND r0.period = %s AND r0.learner_id = %s))
+      AND t.id IN (SELECT m0.team_id FROM {membership} m0
+                   WHERE m0.organization_id = %s AND m0.id = %s AND m0.is_active = %s
+                   UNION
+                   SELECT r0.team_id FROM {rollup} r0
+                   WHERE r0.organization_id = %s AND r0.period = %s AND r0.learner_id = %s)
     ORDER BY t.id{for_update}
+),
+members AS MATERIALIZED (
+    SELECT m.id AS id, m.team_id AS team_id
+    FROM teams t {members}
+),
+counted AS MATERIALIZED (
+    SELECT r.learner_id AS learner_id, r.enrollment_id AS enrollment_id, r.team_id AS team_id
+    FROM teams t {counted}
 )
 SELECT 0 AS kind, id FROM teams
 UNION ALL
-SELECT 1, m.id FROM {membership} m
-JOIN {enrollment} e ON e.learner_id = m.id AND e.organization_id = m.organization_id
-LEFT JOIN {rollup} r ON r.organization_id = e.organization_id AND r.enrollment_id = e.id
-     AND r.period = %s AND r.team_id = m.team_id
-WHERE m.organization_id = %s AND m.is_active = %s AND m.team_id {in_teams}
-  AND e.status <> %s AND r.id IS NULL
+SELECT 1, m.id FROM members m {enrolments}
+WHERE NOT EXISTS (SELECT 1 FROM counted r WHERE r.enrollment_id = e.id AND r.team_id = m.team_id)
 UNION ALL
-SELECT 1, r.learner_id FROM {rollup} r JOIN {membership} m ON m.id = r.learner_id
-WHERE r.organization_id = %s AND r.period = %s AND r.team_id {in_teams}
-  AND (m.is_active <> %s OR m.team_id IS DISTINCT FROM r.team_id)
+SELECT 1, r.learner_id FROM counted r
+WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.id = r.learner_id AND m.team_id = r.team_id)
 UNION ALL
 SELECT 2, enrollment_id FROM {rollup}
 WHERE organization_id = %s AND period = %s AND learner_id = %s
 """
+
+# A join in ``_LEARNER_SCOPE`` of the rows of ``table`` (alias ``alias``) that meet ``where``,
+# for each row before it (a locked team, a member). PostgreSQL reads them through the index
+# ``where`` names, row after row, only when told so (LATERAL, OFFSET 0): otherwise a plan (a
+# prepared statement's generic plan, or a custom one) can read every row of the organisation
+# and hash it, a time that grows with the organisation.
+_EACH = {
+    "postgresql": "CROSS JOIN LATERAL (SELECT * FROM {table} {alias} WHERE {where} OFFSET 0) {alias}",
+    "sqlite": "JOIN {table} {alias} ON {where}",
+}
 
 
 def _tables(**extra: str) -> dict[str, str]:
@@ -251,12 +296,17 @@ def learner_rollup_sql(learner_ids: Sequence[int] | None, only_changed: bool = T
     """The upsert of the enrolment rows of ``learner_ids`` (None: every learner), writing only
     new and changed rows unless ``only_changed`` is False; parameters from
     ``learner_rollup_params``."""
+    ctes, select = _learner_rollup_parts(learner_ids, only_changed)
+    return progress_sql_for_vendor(_LEARNER_INSERT.format(**_tables()) + ctes + select)
+
+
+def _learner_rollup_parts(learner_ids: Sequence[int] | None, only_changed: bool) -> tuple[str, str]:
+    """``learner_rollup_sql``'s WITH clause and the ``SELECT … ON CONFLICT`` after it."""
     # SQLite reads "ON CONFLICT" after a join as the join's condition unless a WHERE comes first.
     where = _ONLY_CHANGED if only_changed else "WHERE true\n"
-    return progress_sql_for_vendor(
-        _LEARNER_INSERT.format(**_tables())
-        + enrollment_progress_ctes(_in("e.learner_id", learner_ids))
-        + _LEARNER_UPSERT.format(only_changed=where, **_tables())
+    return (
+        enrollment_progress_ctes(_in("e.learner_id", learner_ids)),
+        _LEARNER_UPSERT.format(only_changed=where, **_tables()),
     )
 
 
@@ -351,27 +401,50 @@ def _write_rows(
 
     Every learner: only new and changed rows are written, every cohort row is aggregated
     again, and the rows are counted after (8 statements on PostgreSQL). A few learners: their
-    rows are all written (the upsert returns their enrolments and cohorts), and the team rows
-    are deleted only when a team lost its last row (2, 3 when a row no longer qualifies, 4
-    when a team also lost its last learner); their cohorts' rows are queued through the outbox
-    (``queue_cohort_rollups``)."""
+    rows are all written (the upsert returns their enrolments and cohorts; on PostgreSQL the
+    team upsert is part of its statement, ``_LEARNER_AND_TEAM_UPSERT``), and the team rows are
+    deleted only when a team lost its last row (1 on PostgreSQL, 2 on SQLite; one more when a
+    row no longer qualifies, and one when a team also lost its last learner); their cohorts'
+    rows are queued through the outbox (``queue_cohort_rollups``)."""
     every = learner_ids is None
-    sql = learner_rollup_sql(learner_ids, only_changed=every)
-    cursor.execute(
-        sql if every else sql + "RETURNING enrollment_id, cohort_id\n",
-        learner_rollup_params(org_id, period, today, now, learner_ids),
-    )
+    params = learner_rollup_params(org_id, period, today, now, learner_ids)
+    scope, teams = _in("learner_id", learner_ids), _in("team_id", team_ids)
+    team_params = [org_id, period, now, org_id, period, *(team_ids or [])]
+    # A few learners' rows and their teams' in one statement (PostgreSQL writes both from one).
+    together = bool(learner_ids) and bool(team_ids) and connection.vendor == "postgresql"
+    n_teams = 0
+    if together:
+        ctes, select = _learner_rollup_parts(learner_ids, only_changed=False)
+        # Their earlier rows left out (``learner_ids`` is not empty here).
+        others = _in("learner_id NOT", learner_ids)
+        team_rows = _TEAM_ROWS_WRITTEN.format(teams=teams, others=others, **_tables())
+        cursor.execute(
+            ctes
+            + _LEARNER_AND_TEAM_UPSERT.format(
+                learners=_LEARNER_INSERT.format(**_tables()) + select,
+                teams=_TEAM_UPSERT.format(rows=team_rows, **_tables()),
+            ),
+            [*params, *team_params, *(learner_ids or []), *(team_ids or [])],
+        )
+        returned = []
+        for kind, pk, cohort_id in cursor.fetchall():
+            if kind == 0:
+                returned.append((pk, cohort_id))
+            else:
+                n_teams = pk
+    else:
+        sql = learner_rollup_sql(learner_ids, only_changed=every)
+        cursor.execute(sql if every else sql + "RETURNING enrollment_id, cohort_id\n", params)
+        returned = [] if every else cursor.fetchall()
     cohort_ids: set[int] = set()
     if every:
         written = learners = max(cursor.rowcount, 0)
         stale = True
     else:
-        returned = cursor.fetchall()
         qualifying = {row[0] for row in returned}
         cohort_ids |= {row[1] for row in returned if row[1] is not None}
         written = learners = len(qualifying)
         stale = existing is None or not existing <= qualifying
-    scope, teams = _in("learner_id", learner_ids), _in("team_id", team_ids)
     if stale:
         delete = _LEARNER_DELETE.format(scope=scope, **_tables())
         cursor.execute(
@@ -380,13 +453,11 @@ def _write_rows(
         )
         if not every:
             cohort_ids |= {row[0] for row in cursor.fetchall() if row[0] is not None}
-    n_teams = 0
     if team_ids != []:
-        cursor.execute(
-            _TEAM_UPSERT.format(teams=teams, **_tables()),
-            [org_id, period, now, org_id, period, *(team_ids or [])],
-        )
-        n_teams = max(cursor.rowcount, 0)
+        if not together:
+            rows = _TEAM_ROWS.format(teams=teams, **_tables())
+            cursor.execute(_TEAM_UPSERT.format(rows=rows, **_tables()), team_params)
+            n_teams = max(cursor.rowcount, 0)
         if team_ids is None or n_teams < len(team_ids):
             cursor.execute(
                 _TEAM_DELETE.format(teams=teams, **_tables()),
@@ -431,44 +502,38 @@ def do_rollup_learner_progress(
     Must run inside ``tenant_context(org)``, in its transaction (no savepoint of its own).
     Locks the affected teams (in primary-key order), so two roll-ups for one team serialise and
     the later one reads the earlier one's rows. A learner who left or was deactivated loses
-    their rows. 3 statements: the scope (the teams locked, the teammates to refresh, the
-    learner's rows), the learner rows' upsert, the team upsert; one more to delete rows that
-    no longer qualify (a withdrawn enrolment, a learner deactivated, teammates recomputed) and
-    one when a team lost its last learner. The rows of the cohorts of the learner rows written
+    their rows. 2 statements on PostgreSQL: the scope (the teams locked, the teammates to
+    refresh, the learner's rows), then the learner rows' upsert and the team upsert in one (3
+    on SQLite, where they are two); one more to delete rows that no longer qualify (a withdrawn
+    enrolment, a learner deactivated, teammates recomputed) and one when a team lost its last
+    learner. The rows of the cohorts of the learner rows written
     or deleted are queued through the outbox in the same transaction (``queue_cohort_rollups``):
     each cohort is aggregated once per window, not once per learner's roll-up.
     """
     now = timezone.now()
     period = period or period_for(org, now)
-    # PostgreSQL reads the teams' members and rows through their team indexes only when the
-    # locked teams come as an array (an index condition); as a semi-join it hashes the whole
-    # organisation's enrolments.
     sqlite = connection.vendor == "sqlite"
-    for_update = "" if sqlite else " FOR UPDATE"
-    in_teams = "IN (SELECT id FROM teams)" if sqlite else "= ANY(ARRAY(SELECT id FROM teams))"
+    each, tables = _EACH[connection.vendor], _tables()
+    # The teams' active members, the teams' rows of the period, the members' enrolments in
+    # progress.
+    members = "m.organization_id = %s AND m.is_active = %s AND m.team_id = t.id"
+    counted = "r.organization_id = %s AND r.period = %s AND r.team_id = t.id"
+    enrolments = "e.organization_id = %s AND e.learner_id = m.id AND e.status <> %s"
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(
             progress_sql_for_vendor(
-                _LEARNER_SCOPE.format(for_update=for_update, in_teams=in_teams, **_tables())
+                _LEARNER_SCOPE.format(
+                    for_update="" if sqlite else " FOR UPDATE",
+                    members=each.format(table=tables["membership"], alias="m", where=members),
+                    counted=each.format(table=tables["rollup"], alias="r", where=counted),
+                    enrolments=each.format(table=tables["enrollment"], alias="e", where=enrolments),
+                    **tables,
+                )
             ),
             [
-                org.pk,
-                org.pk,
-                learner_id,
-                True,
-                org.pk,
-                period,
-                learner_id,
-                period,
-                org.pk,
-                True,
-                Enrollment.Status.WITHDRAWN,
-                org.pk,
-                period,
-                True,
-                org.pk,
-                period,
-                learner_id,
+                *(org.pk, org.pk, learner_id, True, org.pk, period, learner_id),  # teams
+                *(org.pk, True, org.pk, period),  # members, counted
+                *(org.pk, Enrollment.Status.WITHDRAWN, org.pk, period, learner_id),
             ],
         )
         team_ids: set[int] = set()

@@ -9,6 +9,7 @@ import time
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
 from measurement import services
 from measurement.models import (
@@ -232,9 +233,11 @@ def test_it_deletes_a_row_only_when_one_no_longer_qualifies(org_a, org_b):
     with tenant_context(org_a):
         with count_queries() as ctx:
             do_rollup_learner_progress(org_a, ana.pk)
-        # the scope, the learner rows, the team row; the cohort's roll-up recorded in the
-        # outbox (with a broker, after looking for the window's row)
+        # the scope, the learner rows, the team row (one statement with the learner rows on
+        # PostgreSQL); the cohort's roll-up recorded in the outbox (with a broker, after
+        # looking for the window's row)
         expected = 4 if settings.CELERY_TASK_ALWAYS_EAGER else 5
+        expected -= connection.vendor == "postgresql"
         assert (len(ctx.app_queries), deletes(ctx)) == (expected, [])
         [first] = Enrollment.objects.filter(learner=ana)
         Enrollment.objects.filter(pk=first.pk).update(status=Enrollment.Status.WITHDRAWN)
@@ -327,3 +330,62 @@ def test_it_retries_a_transient_failure_of_the_organisation_lookup(org_a, org_b,
     assert 0 <= retry.value.when <= rollup_learner_progress.retry_backoff_max
     # Once the database answers again, the same task runs.
     assert rollup_learner_progress.apply(args=(org_a.pk, learner.pk)).get()["learners"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks between connections: PostgreSQL"
+)
+def test_two_teammates_rolled_up_at_once_give_the_team_both_their_rows():
+    """Two teammates' roll-ups at once: the second waits for the team's lock and, once the
+    first commits, reads the first one's rows, so the team's row counts both new figures (the
+    team's figure is aggregated in a statement begun after the lock was taken)."""
+    import threading
+
+    from django.db import connections
+
+    from organizations.models import Organization
+
+    org = Organization.objects.create(name="Lock Org", slug="lock-org")
+    fixture = make_pathway(org)
+    team = _team(org, "Alpha")
+    ana, bo = _learners(org, fixture, team, 2, 0, "lock")
+    with tenant_context(org):
+        do_rollup_progress(org)
+        for learner in (ana, bo):
+            enrollment = Enrollment.objects.get(learner=learner)
+            StepCompletion.objects.create(
+                enrollment=enrollment, learner=learner, step_key=fixture.steps[0].key
+            )
+
+    ana_rolled, release, errors = threading.Event(), threading.Event(), []
+
+    def roll_up(learner, rolled=None, wait=None):
+        try:
+            with tenant_context(org):
+                do_rollup_learner_progress(org, learner.pk)
+                if rolled is not None:
+                    rolled.set()
+                    assert wait is not None and wait.wait(30)
+        except Exception as exc:  # reported by the test's thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    first = threading.Thread(target=roll_up, args=(ana, ana_rolled, release))
+    first.start()
+    assert ana_rolled.wait(30)  # Ana's rows and team row written, the team locked, not committed
+    second = threading.Thread(target=roll_up, args=(bo,))
+    second.start()
+    second.join(1.0)
+    assert second.is_alive(), "Bo's roll-up waits for the team Ana's roll-up locked"
+    release.set()
+    first.join(30)
+    second.join(30)
+    assert not errors and not first.is_alive() and not second.is_alive()
+    with tenant_context(org):
+        row = TeamProgressRollup.objects.get(team=team)
+        assert (row.learners, row.mean_completion) == (2, pytest.approx(0.25))
+        incremental = _snapshot(org)
+        do_rollup_progress(org)
+    assert incremental == _snapshot(org)
