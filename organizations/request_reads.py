@@ -20,13 +20,14 @@ from django.db.models import Model
 from organizations.models import Membership, Organization, Team
 
 
+def _fields(model: type[Model]) -> list[Any]:
+    """The concrete fields of ``model`` in the order its SQL selects them and its rows read."""
+    return list(model._meta.concrete_fields)
+
+
 def _columns(model: type[Model], alias: str) -> str:
     quote = connection.ops.quote_name
-    return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields if f.column)
-
-
-def _field_names(model: type[Model]) -> list[str]:
-    return [f.attname for f in model._meta.concrete_fields]
+    return ", ".join(f"{alias}.{quote(f.column)}" for f in _fields(model))
 
 
 def _instance(model: type[Model], values: tuple[Any, ...]) -> Any:
@@ -34,27 +35,24 @@ def _instance(model: type[Model], values: tuple[Any, ...]) -> Any:
     (the backend's converters, then the field's ``from_db_value``: SQLite's booleans and
     moments, say) and built with ``from_db``."""
     converted = list(values)
-    for index, converters, column in _converters(model):
+    for index, converters, column in _converters(model, connection.vendor):
         value = converted[index]
         for converter in converters:
             value = converter(value, column, connection)
         converted[index] = value
-    return model.from_db(connection.alias, _field_names(model), converted)
+    return model.from_db(connection.alias, [f.attname for f in _fields(model)], converted)
 
 
 @cache
-def _converters_for(model: type[Model], vendor: str) -> list[tuple[int, list[Any], Any]]:
+def _converters(model: type[Model], vendor: str) -> list[tuple[int, list[Any], Any]]:
+    """Each field's converters that are not empty, by position (once per model and backend)."""
     found = []
-    for index, field in enumerate(model._meta.concrete_fields):
+    for index, field in enumerate(_fields(model)):
         column = field.get_col(model._meta.db_table)
         converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
         if converters:
             found.append((index, converters, column))
     return found
-
-
-def _converters(model: type[Model]) -> list[tuple[int, list[Any], Any]]:
-    return _converters_for(model, connection.vendor)
 
 
 @cache
@@ -100,7 +98,7 @@ def active_organization(slug: str, user_id: int | None) -> Organization | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    return _instance(Organization, row[: len(Organization._meta.concrete_fields)])  # type: ignore[no-any-return]
+    return _instance(Organization, row[: len(_fields(Organization))])  # type: ignore[no-any-return]
 
 
 def active_membership(org_id: int, user_id: int) -> Membership | None:
@@ -111,7 +109,7 @@ def active_membership(org_id: int, user_id: int) -> Membership | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    width = len(Membership._meta.concrete_fields)
+    width = len(_fields(Membership))
     membership: Membership = _instance(Membership, row[:width])
     membership.manages_team = bool(row[width])  # type: ignore[attr-defined]
     team_values = row[width + 1 :]
