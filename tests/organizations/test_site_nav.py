@@ -1,6 +1,7 @@
-"""The navigation of every signed-in page is rendered once per kind of page and kept
-(organizations/templatetags/site_nav.py): the kept copy must be exactly what the template
-renders, follow the page, the role and the organisation, and carry nothing personal."""
+"""The navigation of every signed-in page, and the header around it, are rendered once per kind
+of page and kept (organizations/templatetags/site_nav.py): the kept copy must be exactly what
+the template renders, follow the page, the role and the organisation, and carry nothing
+personal."""
 
 from __future__ import annotations
 
@@ -19,12 +20,20 @@ from tests.conftest import make_member
 @pytest.fixture(autouse=True)
 def _fresh_store():
     site_nav._rendered.clear()
+    site_nav._headers.clear()
     yield
     site_nav._rendered.clear()
+    site_nav._headers.clear()
 
 
 def _nav(html: str) -> str:
     return re.search(r'<nav class="site-nav".*?</nav>', html, re.S).group(0)
+
+
+def _header(html: str) -> str:
+    header = re.search(r'<header class="site-header">.*?</header>', html, re.S).group(0)
+    # The CSRF token is masked anew on every page.
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', 'name="csrfmiddlewaretoken"', header)
 
 
 def _current(html: str) -> list[str]:
@@ -91,3 +100,45 @@ def test_nothing_personal_is_kept(client, org_a, org_b):
     kept = "".join(site_nav._rendered.values())
     assert "Leo" not in kept and "leo@example.com" not in kept
     assert "csrfmiddlewaretoken" not in kept
+
+
+@override_settings(DEBUG=False)
+def test_the_kept_header_is_the_template_with_the_person_filled_in(client, org_a, org_b):
+    # A name that escaping changes, and that holds the marks' own text.
+    ada = make_member(org_a, "ada@example.com", is_admin=True, is_learner=True, is_coach=True)
+    ada.user.full_name = 'Ada "<pathwise:name>" & <b>Co</b>'
+    ada.user.save(update_fields=["full_name"])
+    bea = make_member(org_a, "bea@example.com", is_learner=True)
+    pages = [f"/o/{org_a.slug}/", reverse("profile", args=[org_a.slug]), "/o/"]
+    seen: dict[tuple[str, str], str] = {}
+    for member in (ada, bea):
+        client.force_login(member.user)
+        for page in pages:
+            response = client.get(page, follow=True)
+            html = response.content.decode()
+            token = response.wsgi_request.META["CSRF_COOKIE"]
+            assert html.count('name="csrfmiddlewaretoken"') >= 1 and token
+            seen[(member.user.email, page)] = _header(html)
+    kept = len(site_nav._headers)
+    assert kept >= 3
+    # The same pages rendered by the template itself, with nothing kept.
+    for member in (ada, bea):
+        client.force_login(member.user)
+        for page in pages:
+            with override_settings(DEBUG=True):
+                fresh = client.get(page, follow=True).content.decode()
+            assert _header(fresh) == seen[(member.user.email, page)]
+    ada_home = seen[("ada@example.com", f"/o/{org_a.slug}/")]
+    assert "Ada &quot;&lt;pathwise:name&gt;&quot; &amp; &lt;b&gt;Co&lt;/b&gt;" in ada_home
+    assert 'class="role-switch"' in ada_home
+    assert 'class="role-switch"' not in seen[("bea@example.com", f"/o/{org_a.slug}/")]
+    # Nothing personal, and no token, is kept: only the marks.
+    stored = "".join(site_nav._headers.values())
+    assert "Ada" not in stored and "Bea" not in stored and "example.com" not in stored
+    assert stored.count(site_nav.NAME_MARK) >= kept and "<pathwise:csrf>" in stored
+    # Another organisation's member gets their organisation's header, not a kept one of org_a.
+    cy = make_member(org_b, "cy@example.com", is_learner=True)
+    client.force_login(cy.user)
+    other = _header(client.get(f"/o/{org_b.slug}/").content.decode())
+    assert org_b.name in other and f"/o/{org_a.slug}/" not in other
+    assert org_a.name not in other
