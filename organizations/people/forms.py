@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Any
 
 from django import forms
-from django.utils.html import conditional_escape
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from organizations import tabular
 from organizations.forms import typed_field
+from organizations.listed_fields import (
+    ListedDateInput,
+    ListedFields,
+    ListedSelect,
+    ListedTextInput,
+)
 from organizations.models import Membership, Role, Team
 from organizations.people.queries import STATUS_LABELS, AuditChoices, FilterChoices
 
@@ -134,103 +137,7 @@ class ImportUploadForm(forms.Form):
             raise forms.ValidationError(refused.message) from None
 
 
-def _attrs_html(attrs: dict[str, Any]) -> str:
-    """``django/forms/widgets/attrs.html``, written directly."""
-    return "".join(
-        f" {name}" if value is True else f' {name}="{conditional_escape(str(value))}"'
-        for name, value in attrs.items()
-        if value is not False
-    )
-
-
-class ListedSelect(forms.Select):
-    """A drop-down whose options Django works out as for any ``Select`` (which one is chosen,
-    the attributes) but whose HTML is written here rather than by the form renderer's
-    templates, one included template per option: the same markup, for the filters of lists
-    that are drawn on every request."""
-
-    def render(
-        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
-    ) -> SafeString:
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = [
-            f'<select name="{conditional_escape(widget["name"])}"{_attrs_html(widget["attrs"])}>'
-        ]
-        for group_name, options, _index in widget["optgroups"]:
-            if group_name:
-                parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
-            for option in options:
-                parts.append(
-                    f'\n  <option value="{conditional_escape(str(option["value"]))}"'
-                    f"{_attrs_html(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
-                )
-            if group_name:
-                parts.append("\n  </optgroup>")
-        # Each option's own template ends in a line break; the whole is stripped, as the
-        # form renderer does.
-        parts.append("\n</select>")
-        return mark_safe("".join(parts))  # noqa: S308 (each value escaped above)
-
-
-class _ListedInput(forms.Widget):
-    """``django/forms/widgets/input.html``, written directly (see ``ListedSelect``)."""
-
-    def render(
-        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
-    ) -> SafeString:
-        widget = self.get_context(name, value, attrs)["widget"]
-        shown = widget["value"]
-        value_html = "" if shown is None else f' value="{conditional_escape(str(shown))}"'
-        return mark_safe(  # noqa: S308 (each value escaped)
-            f'<input type="{conditional_escape(widget["type"])}"'
-            f' name="{conditional_escape(widget["name"])}"{value_html}'
-            f"{_attrs_html(widget['attrs'])}>"
-        )
-
-
-class ListedTextInput(_ListedInput, forms.TextInput):
-    pass
-
-
-class ListedDateInput(_ListedInput, forms.DateInput):
-    pass
-
-
-def field_html(field: forms.BoundField) -> SafeString:
-    """What ``{% include "includes/field.html" %}`` writes for ``field`` (its label, widget,
-    help and errors), put together directly: a list page's filters are drawn on every
-    request, and an included template per field costs more than its list's rows."""
-    auto_id = conditional_escape(field.auto_id)
-    required = ' <span aria-hidden="true">*</span>' if field.field.required else ""
-    help_text = (
-        f'<p class="field__help" id="{auto_id}_helptext">{conditional_escape(field.help_text)}</p>'
-        if field.help_text
-        else ""
-    )
-    errors = "".join(
-        f'<p class="field__error" id="{auto_id}_error">{conditional_escape(str(error))}</p>'
-        for error in field.errors
-    )
-    return mark_safe(  # noqa: S308 (each value escaped)
-        f'<div class="field{" field--invalid" if field.errors else ""}">\n'
-        f'  <label for="{conditional_escape(field.id_for_label)}">'
-        f"{conditional_escape(field.label)}{required}</label>\n"
-        f"  {field}\n"
-        f"  {help_text}\n"
-        f"  {errors}\n"
-        "</div>\n"
-    )
-
-
-class _ListedFields:
-    """A filter form whose fields the page draws with ``field_html``: ``form.listed.<name>``."""
-
-    @cached_property
-    def listed(self) -> dict[str, SafeString]:
-        return {name: field_html(self[name]) for name in self.fields}  # type: ignore[attr-defined,index]
-
-
-class PeopleFilterForm(_ListedFields, forms.Form):
+class PeopleFilterForm(ListedFields, forms.Form):
     q = forms.CharField(
         label=_("Search name or e-mail"), required=False, max_length=200, widget=ListedTextInput
     )
@@ -259,13 +166,13 @@ class PeopleFilterForm(_ListedFields, forms.Form):
         )
 
 
-class TeamFilterForm(_ListedFields, forms.Form):
+class TeamFilterForm(ListedFields, forms.Form):
     q = forms.CharField(
         label=_("Search teams"), required=False, max_length=200, widget=ListedTextInput
     )
 
 
-class AuditFilterForm(_ListedFields, forms.Form):
+class AuditFilterForm(ListedFields, forms.Form):
     actor = forms.TypedChoiceField(
         label=_("Who"), required=False, coerce=int, empty_value=None, widget=ListedSelect
     )

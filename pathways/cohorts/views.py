@@ -27,8 +27,8 @@ from measurement.queries import programme_health
 from organizations import relative_dates as words
 from organizations.exports import requested_format, tabular_response
 from organizations.http import TenantRequest
+from organizations.listed_fields import field_html
 from organizations.models import Membership
-from organizations.people.forms import field_html
 from organizations.roles import role_required
 from organizations.templatetags.relative_dates import relative_time
 from pathways.cohorts import queries, services

@@ -6,12 +6,11 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.html import conditional_escape, escape
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from competencies.models import Competency
 from organizations.forms import typed_field
+from organizations.listed_fields import ListedFields, ListedSelect
 from pathways.library import services
 from pathways.models import Module, PracticeTask, RetrievalItem, ScenarioNode
 
@@ -26,55 +25,25 @@ LEVEL_CHOICES = [
 SCORE_CHOICES = [("", _("not scored"))] + [(str(s), f"{s:+d}") for s in range(-2, 3) if s != 0]
 
 
-class PlainSelect(forms.Select):
-    """A select of flat choices rendered in Python rather than one template per option (the
-    library's filters list every competency and tag): Django's ``Select`` HTML, byte for
-    byte."""
-
-    def render(
-        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
-    ) -> SafeString:
-        if any(isinstance(label, (list, tuple)) for _value, label in self.choices):
-            return super().render(name, value, attrs, renderer)  # option groups: Django's
-        chosen = self.format_value(value)
-        attributes = "".join(
-            f" {escape(key)}" if given is True else f' {escape(key)}="{escape(str(given))}"'
-            for key, given in self.build_attrs(self.attrs, attrs).items()
-            if given is not False
-        )
-        options, has_selected = [], False
-        for option_value, label in self.choices:
-            option_value = "" if option_value is None else str(option_value)
-            selected = not has_selected and option_value in chosen
-            has_selected |= selected
-            text = conditional_escape(label)  # type: ignore[arg-type] # flat: a label
-            options.append(
-                f'\n  <option value="{escape(option_value)}"{" selected" if selected else ""}>'
-                f"{text}</option>\n"  # the option template's own line end
-            )
-        html = f'<select name="{escape(name)}"{attributes}>{"".join(options)}\n</select>'
-        return mark_safe(html)  # noqa: S308 - every value is escaped above
-
-
-class LibraryFilterForm(forms.Form):
+class LibraryFilterForm(ListedFields, forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     competency = forms.TypedChoiceField(
-        label=_("Competency"), required=False, coerce=int, empty_value=None, widget=PlainSelect
+        label=_("Competency"), required=False, coerce=int, empty_value=None, widget=ListedSelect
     )
-    role = forms.ChoiceField(label=_("Role"), required=False, widget=PlainSelect)
-    function = forms.ChoiceField(label=_("Function"), required=False, widget=PlainSelect)
-    impact = forms.ChoiceField(label=_("Impact area"), required=False, widget=PlainSelect)
+    role = forms.ChoiceField(label=_("Role"), required=False, widget=ListedSelect)
+    function = forms.ChoiceField(label=_("Function"), required=False, widget=ListedSelect)
+    impact = forms.ChoiceField(label=_("Impact area"), required=False, widget=ListedSelect)
     format = forms.ChoiceField(
         label=_("Format"),
         required=False,
         choices=[("", _("Any format")), *Module.Format.choices],
-        widget=PlainSelect,
+        widget=ListedSelect,
     )
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
         choices=[("", _("Any status")), *Module.Status.choices],
-        widget=PlainSelect,
+        widget=ListedSelect,
     )
 
     def __init__(

@@ -13,9 +13,9 @@ from django.db import connection
 from django.utils import timezone
 
 from organizations.audit import record_change
+from organizations.listed_fields import ListedSelect
 from organizations.models import AuditEntry, Invitation, Membership, Team, User
 from organizations.people import queries
-from organizations.people.forms import ListedSelect
 from organizations.tenancy import tenant_context
 from tests.conftest import count_queries, make_member
 
@@ -299,7 +299,7 @@ def test_the_migration_indexes_the_people_search(db):
 
 @pytest.mark.parametrize("value", [None, "", 'a "quoted" <b> & c', 42])
 def test_the_listed_inputs_write_what_djangos_inputs_write(value):
-    from organizations.people.forms import ListedDateInput, ListedTextInput
+    from organizations.listed_fields import ListedDateInput, ListedTextInput
 
     attrs = {"id": "id_q", "maxlength": "200", "aria-invalid": True, "disabled": False}
     assert str(ListedTextInput().render("q", value, attrs=dict(attrs))) == str(

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from django import forms
 
+from organizations.listed_fields import ListedSelect
 from organizations.tenancy import tenant_context
-from pathways.library.forms import LibraryFilterForm, PlainSelect
+from pathways.library.forms import LibraryFilterForm
 from pathways.library.queries import (
     PAGE_SIZE,
     LibraryFilters,
@@ -221,12 +222,12 @@ def test_it_renders_the_filter_selects_as_djangos_select(org_a, org_b, data):
             data, [(3, "Coaching <others>"), (1, "Feedback")], ["Team lead", "A & B"], [], ["x"]
         )
         for field in made.fields.values():
-            if isinstance(field.widget, PlainSelect):
+            if isinstance(field.widget, ListedSelect):
                 choices = field.widget.choices
                 field.widget = widget()
                 field.widget.choices = choices
         return made
 
-    plain, django = form(PlainSelect), form(forms.Select)
+    plain, django = form(ListedSelect), form(forms.Select)
     for name in ("competency", "role", "function", "impact", "format", "status"):
         assert str(plain[name]) == str(django[name]), name

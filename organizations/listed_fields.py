@@ -1,0 +1,124 @@
+"""Form fields drawn in Python with the markup Django's form renderer gives them: for the
+filters of list pages, drawn on every request, where an included template per field (and one
+per option of a select) costs more than the list's own rows. Each writes exactly what Django's
+templates write (tests/organizations/people/test_list_pages_sql.py compares them)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from django import forms
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+
+
+def attrs_html(attrs: dict[str, Any]) -> str:
+    """``django/forms/widgets/attrs.html``, written directly."""
+    return "".join(
+        f" {name}" if value is True else f' {name}="{conditional_escape(str(value))}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+class ListedSelect(forms.Select):
+    """A drop-down whose HTML is written here rather than by the form renderer's templates, one
+    included template per option: the same markup. Flat choices (every filter's, with every
+    competency or tag of the organisation) are written straight from the choices, chosen as
+    Django chooses (the first option whose value matches); option groups go through Django's
+    own ``optgroups``."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        parts: list[str] = []
+        if any(isinstance(label, (list, tuple)) for _value, label in self.choices):
+            widget = self.get_context(name, value, attrs)["widget"]
+            for group_name, options, _index in widget["optgroups"]:
+                if group_name:
+                    parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+                for option in options:
+                    parts.append(
+                        f'\n  <option value="{conditional_escape(str(option["value"]))}"'
+                        f"{attrs_html(option['attrs'])}>{conditional_escape(option['label'])}"
+                        "</option>\n"
+                    )
+                if group_name:
+                    parts.append("\n  </optgroup>")
+            attributes = attrs_html(widget["attrs"])
+        else:
+            chosen, has_selected = self.format_value(value), False
+            for option_value, label in self.choices:
+                option_value = "" if option_value is None else str(option_value)
+                selected = not has_selected and option_value in chosen
+                has_selected |= selected
+                text = conditional_escape(label)  # type: ignore[arg-type] # flat: a label
+                parts.append(
+                    f'\n  <option value="{conditional_escape(option_value)}"'
+                    f"{' selected' if selected else ''}>{text}</option>\n"
+                )
+            attributes = attrs_html(self.build_attrs(self.attrs, attrs))
+        # Each option's own template ends in a line break; the whole is stripped, as the form
+        # renderer does.
+        return mark_safe(  # noqa: S308 (each value escaped above)
+            f'<select name="{conditional_escape(name)}"{attributes}>{"".join(parts)}\n</select>'
+        )
+
+
+class _ListedInput(forms.Widget):
+    """``django/forms/widgets/input.html``, written directly (see ``ListedSelect``)."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        shown = widget["value"]
+        value_html = "" if shown is None else f' value="{conditional_escape(str(shown))}"'
+        return mark_safe(  # noqa: S308 (each value escaped)
+            f'<input type="{conditional_escape(widget["type"])}"'
+            f' name="{conditional_escape(widget["name"])}"{value_html}'
+            f"{attrs_html(widget['attrs'])}>"
+        )
+
+
+class ListedTextInput(_ListedInput, forms.TextInput):
+    pass
+
+
+class ListedDateInput(_ListedInput, forms.DateInput):
+    pass
+
+
+def field_html(field: forms.BoundField) -> SafeString:
+    """What ``{% include "includes/field.html" %}`` writes for ``field`` (its label, widget,
+    help and errors), put together directly: a list page's filters are drawn on every
+    request, and an included template per field costs more than its list's rows."""
+    auto_id = conditional_escape(field.auto_id)
+    required = ' <span aria-hidden="true">*</span>' if field.field.required else ""
+    help_text = (
+        f'<p class="field__help" id="{auto_id}_helptext">{conditional_escape(field.help_text)}</p>'
+        if field.help_text
+        else ""
+    )
+    errors = "".join(
+        f'<p class="field__error" id="{auto_id}_error">{conditional_escape(str(error))}</p>'
+        for error in field.errors
+    )
+    return mark_safe(  # noqa: S308 (each value escaped)
+        f'<div class="field{" field--invalid" if field.errors else ""}">\n'
+        f'  <label for="{conditional_escape(field.id_for_label)}">'
+        f"{conditional_escape(field.label)}{required}</label>\n"
+        f"  {field}\n"
+        f"  {help_text}\n"
+        f"  {errors}\n"
+        "</div>\n"
+    )
+
+
+class ListedFields:
+    """A filter form whose fields the page draws with ``field_html``: ``form.listed.<name>``."""
+
+    @cached_property
+    def listed(self) -> dict[str, SafeString]:
+        return {name: field_html(self[name]) for name in self.fields}  # type: ignore[attr-defined,index]
