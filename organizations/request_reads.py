@@ -18,6 +18,7 @@ from django.db import connection
 from django.db.models import Model
 
 from organizations.models import Membership, Organization, Team
+from organizations.tenancy import set_tenant_sql
 
 
 def _fields(model: type[Model]) -> list[Any]:
@@ -60,11 +61,7 @@ def _organization_sql(vendor: str) -> str:
     quote = connection.ops.quote_name
     # On PostgreSQL both tenant settings travel in the organisation's own SELECT: transaction-
     # local, set only when a row is found, inside the request's transaction.
-    settings = (
-        ", set_config('app.org_id', CAST(o.id AS text), true), set_config('app.user_id', %s, true)"
-        if vendor == "postgresql"
-        else ""
-    )
+    settings = ", " + set_tenant_sql("CAST(o.id AS text)", "%s") if vendor == "postgresql" else ""
     return (
         f"SELECT {_columns(Organization, 'o')}{settings} "  # noqa: S608 - identifiers from metadata
         f"FROM {quote(Organization._meta.db_table)} o "

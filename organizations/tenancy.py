@@ -21,7 +21,14 @@ if TYPE_CHECKING:
 _current_org: ContextVar[Organization | None] = ContextVar("pathwise_org", default=None)
 _current_user_id: ContextVar[int | None] = ContextVar("pathwise_user_id", default=None)
 
-SET_TENANT_SQL = "select set_config('app.org_id', %s, true), set_config('app.user_id', %s, true)"
+
+def set_tenant_sql(org_id: str, user_id: str) -> str:
+    """Both transaction-local tenant settings as SQL expressions, from the SQL of their values
+    (text): the one place that names them for a statement."""
+    return f"set_config('app.org_id', {org_id}, true), set_config('app.user_id', {user_id}, true)"
+
+
+SET_TENANT_SQL = "select " + set_tenant_sql("%s", "%s")
 
 
 class TenantContextMissing(RuntimeError):
