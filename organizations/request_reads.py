@@ -21,17 +21,18 @@ from organizations.models import Membership, Organization, Team
 from organizations.tenancy import set_tenant_sql
 
 
-def _fields(model: type[Model]) -> list[Any]:
+def model_fields(model: type[Model]) -> list[Any]:
     """The concrete fields of ``model`` in the order its SQL selects them and its rows read."""
     return list(model._meta.concrete_fields)
 
 
-def _columns(model: type[Model], alias: str) -> str:
+def model_columns(model: type[Model], alias: str) -> str:
+    """The columns of ``model_fields`` on the table under ``alias``, quoted."""
     quote = connection.ops.quote_name
-    return ", ".join(f"{alias}.{quote(f.column)}" for f in _fields(model))
+    return ", ".join(f"{alias}.{quote(f.column)}" for f in model_fields(model))
 
 
-def _instance(model: type[Model], values: tuple[Any, ...]) -> Any:
+def model_instance(model: type[Model], values: tuple[Any, ...]) -> Any:
     """``model`` from its concrete fields' column values, converted as the ORM converts them
     (the backend's converters, then the field's ``from_db_value``: SQLite's booleans and
     moments, say) and built with ``from_db``."""
@@ -41,14 +42,14 @@ def _instance(model: type[Model], values: tuple[Any, ...]) -> Any:
         for converter in converters:
             value = converter(value, column, connection)
         converted[index] = value
-    return model.from_db(connection.alias, [f.attname for f in _fields(model)], converted)
+    return model.from_db(connection.alias, [f.attname for f in model_fields(model)], converted)
 
 
 @cache
 def _converters(model: type[Model], vendor: str) -> list[tuple[int, list[Any], Any]]:
     """Each field's converters that are not empty, by position (once per model and backend)."""
     found = []
-    for index, field in enumerate(_fields(model)):
+    for index, field in enumerate(model_fields(model)):
         column = field.get_col(model._meta.db_table)
         converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
         if converters:
@@ -63,7 +64,7 @@ def _organization_sql(vendor: str) -> str:
     # local, set only when a row is found, inside the request's transaction.
     settings = ", " + set_tenant_sql("CAST(o.id AS text)", "%s") if vendor == "postgresql" else ""
     return (
-        f"SELECT {_columns(Organization, 'o')}{settings} "  # noqa: S608 - identifiers from metadata
+        f"SELECT {model_columns(Organization, 'o')}{settings} "  # noqa: S608 - identifiers from metadata
         f"FROM {quote(Organization._meta.db_table)} o "
         "WHERE o.is_active AND o.slug = %s LIMIT 1"
     )
@@ -74,10 +75,10 @@ def _membership_sql(vendor: str) -> str:
     quote = connection.ops.quote_name
     team = quote(Team._meta.db_table)
     return (
-        f"SELECT {_columns(Membership, 'm')}, "  # noqa: S608 - identifiers from metadata
+        f"SELECT {model_columns(Membership, 'm')}, "  # noqa: S608 - identifiers from metadata
         f"EXISTS (SELECT 1 FROM {team} mt "
         "WHERE mt.organization_id = %s AND mt.manager_id = m.id), "
-        f"{_columns(Team, 't')} "
+        f"{model_columns(Team, 't')} "
         f"FROM {quote(Membership._meta.db_table)} m "
         f"LEFT JOIN {team} t ON t.id = m.team_id "
         "WHERE m.organization_id = %s AND m.is_active AND m.user_id = %s LIMIT 1"
@@ -95,7 +96,7 @@ def active_organization(slug: str, user_id: int | None) -> Organization | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    return _instance(Organization, row[: len(_fields(Organization))])  # type: ignore[no-any-return]
+    return model_instance(Organization, row[: len(model_fields(Organization))])  # type: ignore[no-any-return]
 
 
 def active_membership(org_id: int, user_id: int) -> Membership | None:
@@ -106,10 +107,10 @@ def active_membership(org_id: int, user_id: int) -> Membership | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    width = len(_fields(Membership))
-    membership: Membership = _instance(Membership, row[:width])
+    width = len(model_fields(Membership))
+    membership: Membership = model_instance(Membership, row[:width])
     membership.manages_team = bool(row[width])  # type: ignore[attr-defined]
     team_values = row[width + 1 :]
-    team = None if team_values[0] is None else _instance(Team, team_values)
+    team = None if team_values[0] is None else model_instance(Team, team_values)
     Membership.team.field.set_cached_value(membership, team)  # type: ignore[attr-defined]
     return membership

@@ -14,6 +14,7 @@ a password change still fails the session hash check. A session with no ``UserSe
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -21,25 +22,25 @@ from django.contrib import auth
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.contrib.sessions.models import Session
-from django.db import connections, router
+from django.db import connection
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from organizations.models import User, UserSession
+from organizations.request_reads import model_columns, model_fields, model_instance
 
 # The one backend whose ``get_user`` is a primary-key read with an is_active check, which the
 # joined account replaces. Sessions of any other backend are read the way Django reads them.
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
-SESSION_DATA = "pathwise_session_data"
 
 
-def _session_with_account_sql(using: str) -> str:
-    quote = connections[using].ops.quote_name
-    columns = ", ".join(f"u.{quote(f.column)}" for f in User._meta.concrete_fields if f.column)
+@cache
+def _session_with_account_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
     # Identifiers from the models' own metadata, quoted; the values are parameters.
     return (
-        f"SELECT {columns}, s.{quote('session_data')} AS {SESSION_DATA} "  # noqa: S608
+        f"SELECT {model_columns(User, 'u')}, s.{quote('session_data')} "  # noqa: S608
         f"FROM {quote(Session._meta.db_table)} s "
         f"LEFT JOIN {quote(UserSession._meta.db_table)} us "
         f"ON us.{quote('session_key')} = s.{quote('session_key')} "
@@ -56,21 +57,22 @@ class SessionStore(DatabaseSessionStore):
 
     def load(self) -> dict[str, Any]:
         self.account = None
-        using = router.db_for_read(Session)
-        connection = connections[using]
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        rows = list(
-            User.objects.db_manager(using).raw(
-                _session_with_account_sql(using), [self.session_key, now]
-            )
-        )
-        if not rows:
+        with connection.cursor() as cursor:
+            cursor.execute(_session_with_account_sql(connection.vendor), [self.session_key, now])
+            row = cursor.fetchone()
+        if row is None:
             self._session_key = None
             return {}
-        row = rows[0]
-        if row.pk is not None:
-            self.account = row
-        return self.decode(getattr(row, SESSION_DATA))  # type: ignore[no-any-return]
+        width = len(model_fields(User))
+        if row[_user_pk_index()] is not None:
+            self.account = model_instance(User, row[:width])
+        return self.decode(row[width])  # type: ignore[no-any-return]
+
+
+@cache
+def _user_pk_index() -> int:
+    return [f.attname for f in model_fields(User)].index(User._meta.pk.attname)  # type: ignore[union-attr]
 
 
 def signed_in_user(request: HttpRequest) -> Any:
