@@ -7,6 +7,9 @@ whether they manage one). The statements and the rows are the ones those queryse
 columns, the same filters (the membership's base table and the managed-team check on the
 organisation, as the scoped manager adds), one round trip each, under row-level security like
 every statement. Instances are built with ``Model.from_db``, as the ORM builds them.
+
+The session store (``organizations.accounts.sessions``) reads the session and its account with the
+same column and instance helpers.
 """
 
 from __future__ import annotations
