@@ -473,9 +473,17 @@ def _write_rows(
     return RollupResult(period=period, learners=learners, teams=n_teams, written=written)
 
 
+# The organisation's teams locked in primary-key order before the organisation's roll-up writes
+# a row, as a learner's roll-up locks its teams before writing theirs (``_LEARNER_SCOPE``): both
+# take their team locks first and in one order, so they cannot wait on each other's rows in a
+# cycle (a deadlock). NO KEY UPDATE conflicts with a learner's roll-up's lock, not with the key
+# share that adding or moving a person to a team takes.
+_LOCK_TEAMS = "SELECT id FROM {team} WHERE organization_id = %s ORDER BY id FOR NO KEY UPDATE"
+
+
 def do_rollup_progress(org: Organization, period: dt.date | None = None) -> RollupResult:
     """Recompute per-learner, per-team and per-cohort progress for ``period`` and upsert it
-    (8 statements on PostgreSQL, set-based).
+    (9 statements on PostgreSQL, set-based, the first locking the organisation's teams).
 
     Must run inside ``tenant_context(org)``. Idempotent: running it twice leaves the same rows
     (the second run writes none); rows for enrolments or teams that no longer qualify are
@@ -483,6 +491,8 @@ def do_rollup_progress(org: Organization, period: dt.date | None = None) -> Roll
     """
     now = timezone.now()
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(_LOCK_TEAMS.format(team=Team._meta.db_table), [org.pk])
         return _write_rows(
             cursor, org.pk, period or period_for(org, now), org_today(now), now, None, None
         )

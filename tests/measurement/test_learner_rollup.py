@@ -389,3 +389,70 @@ def test_two_teammates_rolled_up_at_once_give_the_team_both_their_rows():
         incremental = _snapshot(org)
         do_rollup_progress(org)
     assert incremental == _snapshot(org)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks between connections: PostgreSQL"
+)
+def test_the_organisations_roll_up_locks_the_teams_before_any_row_so_it_cannot_deadlock():
+    """A learner's roll-up locks its teams, then writes rows; the organisation's roll-up writes
+    every row. If the organisation's took row locks first, each could wait on the other (a
+    deadlock, seen when a nightly roll-up met a learner's). It takes the teams first, in the
+    same order: while a learner's roll-up holds a team it waits on that first statement,
+    holding no row, and finishes once the learner's commits."""
+    import threading
+
+    from django.db import connections
+
+    from organizations.models import Organization
+
+    org = Organization.objects.create(name="Order Org", slug="order-org")
+    fixture = make_pathway(org)
+    team = _team(org, "Alpha")
+    ana, _bo = _learners(org, fixture, team, 2, 1, "order")
+    held, release, errors = threading.Event(), threading.Event(), []
+
+    def learner_roll_up():
+        try:
+            with tenant_context(org):
+                do_rollup_learner_progress(org, ana.pk)
+                held.set()
+                assert release.wait(30)
+        except Exception as exc:  # reported by the test's thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def organisation_roll_up():
+        try:
+            with tenant_context(org):
+                do_rollup_progress(org)
+        except Exception as exc:  # reported by the test's thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    first = threading.Thread(target=learner_roll_up)
+    first.start()
+    assert held.wait(30)  # the team locked and Ana's rows written, not committed
+    second = threading.Thread(target=organisation_roll_up)
+    second.start()
+    waiting: list[str] = []
+    for _ in range(100):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT query FROM pg_stat_activity WHERE datname = current_database()"
+                " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+            waiting = [row[0] for row in cursor.fetchall()]
+        if waiting:
+            break
+        time.sleep(0.05)
+    release.set()
+    first.join(30)
+    second.join(30)
+    assert not errors and not first.is_alive() and not second.is_alive()
+    assert len(waiting) == 1 and "FOR NO KEY UPDATE" in waiting[0], waiting
+    with tenant_context(org):
+        assert TeamProgressRollup.objects.get(team=team).learners == 2
