@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from measurement.models import CohortProgressRollup, LearnerProgressRollup, TeamProgressRollup
 from organizations.models import Membership, Organization, Team
+from organizations.outbox.models import OutboxEntry
 from organizations.relative_dates import org_today, zone_named
 from organizations.tenancy import current_org
 from pathways.models import Cohort, Enrollment
@@ -224,12 +225,24 @@ SELECT COUNT(*) FROM {rollup} WHERE organization_id = %s AND period = %s
 # primary-key order, so two roll-ups for one team serialise and the later one reads the earlier
 # one's rows); the teammates whose row the team's figure cannot rest on: a current member of
 # the team with an enrolment in progress but no row counted in this team for the period
-# (enrolled, joined or reactivated since the last roll-up, or a new month), and a row counted
+# (enrolled, joined or reactivated since their last roll-up, or a new month), and a row counted
 # in the team whose learner left it or was deactivated; and the enrolments the learner's rows
 # of the period stand for now, so that the delete of rows that no longer qualify runs only
-# when there is one. ``kind`` tells the three apart. The teams' members and their rows are read
-# once each, through their team indexes (``members``, ``counted``), and compared with each
-# other; the members' enrolments are the only other fact read.
+# when there is one. ``kind`` tells the three apart.
+#
+# Which teammates are compared rests on an invariant kept where the facts are written: every
+# fact that changes whom a team counts (an enrolment made, withdrawn or restored, a person who
+# joins, leaves, is deactivated or reactivated) records that person's roll-up in the outbox in
+# its own transaction (``queue_progress_rollup``), and that roll-up marks its outbox row done
+# in the transaction that writes their rows. So once a team has its row for the period, a
+# teammate whose rows do not match their memberships and enrolments has a roll-up pending
+# (``pending``): only those are compared (``members``, ``counted`` hold them alone). A team
+# with no row for the period yet (its first roll-up of a month, a team never rolled up), an
+# organisation's roll-up pending (facts recorded for everyone at once: a bulk enrolment, many
+# moves) or a period other than the current one leave nothing to rest on (``unsure``): then
+# every member of the teams and every row counted in them is compared, read once each through
+# their team indexes. The members' enrolments are the only other fact read, and only for the
+# members compared. The nightly organisation's roll-up rewrites every row whatever happened.
 _LEARNER_SCOPE = """
 WITH teams AS (
     SELECT t.id AS id FROM {team} t
@@ -241,13 +254,40 @@ WITH teams AS (
                    WHERE r0.organization_id = %s AND r0.period = %s AND r0.learner_id = %s)
     ORDER BY t.id{for_update}
 ),
+unsure AS MATERIALIZED (
+    SELECT 1 AS unsure WHERE %s
+    UNION ALL
+    SELECT 1 FROM teams t
+    WHERE NOT EXISTS (SELECT 1 FROM {team_rollup} tr
+                      WHERE tr.organization_id = %s AND tr.period = %s AND tr.team_id = t.id)
+    UNION ALL
+    SELECT 1 FROM {outbox} o
+    WHERE o.organization_id = %s AND o.done_at IS NULL AND o.handler = %s
+      AND {first_arg} IS NULL
+),
+pending AS MATERIALIZED (
+    SELECT DISTINCT {first_arg} AS id FROM {outbox} o
+    WHERE o.organization_id = %s AND o.done_at IS NULL AND o.handler = %s
+      AND {first_arg} IS NOT NULL
+),
 members AS MATERIALIZED (
     SELECT m.id AS id, m.team_id AS team_id
     FROM teams t {members}
+    WHERE EXISTS (SELECT 1 FROM unsure)
+    UNION ALL
+    SELECT m.id, m.team_id FROM pending p JOIN {membership} m ON m.id = p.id
+    WHERE m.organization_id = %s AND m.is_active = %s AND m.team_id IN (SELECT id FROM teams)
+      AND NOT EXISTS (SELECT 1 FROM unsure)
 ),
 counted AS MATERIALIZED (
     SELECT r.learner_id AS learner_id, r.enrollment_id AS enrollment_id, r.team_id AS team_id
     FROM teams t {counted}
+    WHERE EXISTS (SELECT 1 FROM unsure)
+    UNION ALL
+    SELECT r.learner_id, r.enrollment_id, r.team_id FROM pending p JOIN {rollup} r
+         ON r.learner_id = p.id
+    WHERE r.organization_id = %s AND r.period = %s AND r.team_id IN (SELECT id FROM teams)
+      AND NOT EXISTS (SELECT 1 FROM unsure)
 )
 SELECT 0 AS kind, id FROM teams
 UNION ALL
@@ -260,6 +300,13 @@ UNION ALL
 SELECT 2, enrollment_id FROM {rollup}
 WHERE organization_id = %s AND period = %s AND learner_id = %s
 """
+
+# The learner a pending roll-up's outbox row names (its first argument; NULL for the
+# organisation's roll-up, which has none).
+_FIRST_ARG = {
+    "postgresql": "CAST(o.args ->> 0 AS BIGINT)",
+    "sqlite": "json_extract(o.args, '$[0]')",
+}
 
 # A join in ``_LEARNER_SCOPE`` of the rows of ``table`` (alias ``alias``) that meet ``where``,
 # for each row before it (a locked team, a member). PostgreSQL reads them through the index
@@ -281,6 +328,7 @@ def _tables(**extra: str) -> dict[str, str]:
         "enrollment": Enrollment._meta.db_table,
         "membership": Membership._meta.db_table,
         "team": Team._meta.db_table,
+        "outbox": OutboxEntry._meta.db_table,
         **extra,
     }
 
@@ -509,6 +557,11 @@ def do_rollup_learner_progress(
     A team's figure never rests on rows that were not written yet: teammates with no row
     counted in the team for the period (enrolled or joined since the last roll-up, a new
     month) and rows of teammates who left the team or were deactivated are recomputed too.
+    Once the team has its row for the period, only the teammates with a roll-up pending in the
+    outbox are compared (every fact that changes whom a team counts records one in its own
+    transaction, see ``_LEARNER_SCOPE``): the scope reads neither the team's members nor their
+    enrolments nor the team's rows, unless the team has no row for the period yet, the
+    organisation's roll-up is pending or ``period`` is not the current one.
     Must run inside ``tenant_context(org)``, in its transaction (no savepoint of its own).
     Locks the affected teams (in primary-key order), so two roll-ups for one team serialise and
     the later one reads the earlier one's rows. A learner who left or was deactivated loses
@@ -521,7 +574,8 @@ def do_rollup_learner_progress(
     each cohort is aggregated once per window, not once per learner's roll-up.
     """
     now = timezone.now()
-    period = period or period_for(org, now)
+    current = period_for(org, now)
+    period = period or current
     sqlite = connection.vendor == "sqlite"
     each, tables = _EACH[connection.vendor], _tables()
     # The teams' active members, the teams' rows of the period, the members' enrolments in
@@ -537,12 +591,16 @@ def do_rollup_learner_progress(
                     members=each.format(table=tables["membership"], alias="m", where=members),
                     counted=each.format(table=tables["rollup"], alias="r", where=counted),
                     enrolments=each.format(table=tables["enrollment"], alias="e", where=enrolments),
+                    first_arg=_FIRST_ARG[connection.vendor],
                     **tables,
                 )
             ),
             [
                 *(org.pk, org.pk, learner_id, True, org.pk, period, learner_id),  # teams
-                *(org.pk, True, org.pk, period),  # members, counted
+                *(period != current, org.pk, period, org.pk, ROLLUP_HANDLER),  # unsure
+                *(org.pk, ROLLUP_HANDLER),  # pending
+                *(org.pk, True, org.pk, True),  # members
+                *(org.pk, period, org.pk, period),  # counted
                 *(org.pk, Enrollment.Status.WITHDRAWN, org.pk, period, learner_id),
             ],
         )

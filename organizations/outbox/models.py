@@ -30,6 +30,13 @@ class OutboxEntry(TenantModel):
             models.Index(
                 fields=["organization", "done_at", "run_after"], name="outbox_org_pending_idx"
             ),
+            # One handler's pending rows (a learner's roll-up reads its teammates' pending
+            # roll-ups), whatever the number of rows of other handlers recorded for later.
+            models.Index(
+                fields=["organization", "handler"],
+                condition=Q(done_at__isnull=True),
+                name="outbox_org_pending_handler",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -456,3 +456,97 @@ def test_the_organisations_roll_up_locks_the_teams_before_any_row_so_it_cannot_d
     assert len(waiting) == 1 and "FOR NO KEY UPDATE" in waiting[0], waiting
     with tenant_context(org):
         assert TeamProgressRollup.objects.get(team=team).learners == 2
+
+
+def test_a_teammate_enrolled_then_another_rolled_up_at_once_gives_the_full_rollups_rows(
+    org_a, org_b
+):
+    """The team's row rests on its teammates' rows: a learner enrolled since (their roll-up
+    recorded in the outbox with the enrolment, not run yet) is counted by the next roll-up of
+    any teammate, as the organisation's roll-up counts them."""
+    from pathways.cohorts.services import do_enrol_learner
+
+    fixture = make_pathway(org_a)
+    alpha = _team(org_a, "Alpha")
+    ana, _bo = _learners(org_a, fixture, alpha, 2, 1, "enr")
+    newcomer = make_member(org_a, f"newcomer@{org_a.slug}.example", is_learner=True, team=alpha)
+    with tenant_context(org_a):
+        do_rollup_progress(org_a)
+        do_enrol_learner(None, fixture.cohort, newcomer)
+        result = do_rollup_learner_progress(org_a, ana.pk)
+        assert (result.learners, result.teams) == (2, 1)  # Ana and the newcomer
+        row = TeamProgressRollup.objects.get(team=alpha)
+        assert (row.learners, row.mean_completion) == (3, pytest.approx(0.5 / 3))
+    incremental = _snapshot(org_a)
+    with tenant_context(org_a):
+        do_rollup_progress(org_a)
+    assert incremental == _snapshot(org_a)
+
+
+def test_a_teammate_who_moved_is_counted_in_the_team_they_joined_and_left(org_a, org_b):
+    """A person moved (their roll-up recorded with the move): a roll-up of a teammate in the
+    team they joined counts them there, one in the team they left no longer counts them."""
+    from organizations.people.services import queue_rollups_for_moves
+
+    fixture = make_pathway(org_a)
+    alpha, beta = _team(org_a, "Alpha"), _team(org_a, "Beta")
+    mover, stayer = _learners(org_a, fixture, alpha, 2, 4, "mov")
+    [joined] = _learners(org_a, fixture, beta, 1, 0, "joi")
+    with tenant_context(org_a):
+        do_rollup_progress(org_a)
+        Membership.objects.filter(pk=mover.pk).update(team=beta)
+        queue_rollups_for_moves({mover.pk: alpha.pk})
+        do_rollup_learner_progress(org_a, joined.pk)
+        row = TeamProgressRollup.objects.get(team=beta)
+        assert (row.learners, row.learners_finished) == (2, 1)
+        do_rollup_learner_progress(org_a, stayer.pk)
+        row = TeamProgressRollup.objects.get(team=alpha)
+        assert (row.learners, row.learners_finished) == (1, 1)
+    incremental = _snapshot(org_a)
+    with tenant_context(org_a):
+        do_rollup_progress(org_a)
+    assert incremental == _snapshot(org_a)
+
+
+def test_teammates_enrolled_with_the_organisations_rollup_pending_are_counted(org_a, org_b):
+    """Facts recorded for everyone at once (a bulk enrolment records the organisation's
+    roll-up, not one per learner): a teammate's roll-up compares every member of the team with
+    the team's rows, as it does for a team with no row yet this month."""
+    from measurement.services import queue_progress_rollup
+
+    fixture = make_pathway(org_a)
+    alpha = _team(org_a, "Alpha")
+    [ana] = _learners(org_a, fixture, alpha, 1, 2, "bulk")
+    with tenant_context(org_a):
+        do_rollup_progress(org_a)
+    _learners(org_a, fixture, alpha, 3, 0, "late")  # enrolled with no roll-up recorded
+    with tenant_context(org_a):
+        do_rollup_learner_progress(org_a, ana.pk)
+        assert TeamProgressRollup.objects.get(team=alpha).learners == 1  # nothing recorded
+        queue_progress_rollup(org_a.pk)  # as a bulk enrolment records it
+        result = do_rollup_learner_progress(org_a, ana.pk)
+        assert (result.learners, result.teams) == (4, 1)
+        row = TeamProgressRollup.objects.get(team=alpha)
+        assert (row.learners, row.mean_completion) == (4, pytest.approx(0.5 / 4))
+    incremental = _snapshot(org_a)
+    with tenant_context(org_a):
+        do_rollup_progress(org_a)
+    assert incremental == _snapshot(org_a)
+
+
+def test_a_past_period_compares_every_member_of_the_team(org_a, org_b):
+    """A period other than the current one: the pending roll-ups are for the current one, so
+    the team's members are all compared with its rows of that period."""
+    import datetime as dt
+
+    fixture = make_pathway(org_a)
+    alpha = _team(org_a, "Alpha")
+    [ana] = _learners(org_a, fixture, alpha, 1, 2, "past")
+    last = dt.date(2020, 1, 1)
+    with tenant_context(org_a):
+        do_rollup_progress(org_a, last)
+    _learners(org_a, fixture, alpha, 2, 0, "pastlate")
+    with tenant_context(org_a):
+        result = do_rollup_learner_progress(org_a, ana.pk, last)
+        assert (result.learners, result.teams) == (3, 1)
+        assert TeamProgressRollup.objects.get(team=alpha, period=last).learners == 3
