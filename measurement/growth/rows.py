@@ -11,6 +11,7 @@ what the picture holds (``queries.learner_growth``, ``queries.coachee_growth`` d
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from django.template.defaultfilters import floatformat
@@ -23,9 +24,9 @@ from measurement.impact_page import _blocktranslate, _text
 from organizations.people.tables import url_with_id
 
 
-def _day(value: object) -> str:
+def _day(value: dt.date | None) -> str:
     """``|date:"j M Y"``."""
-    return date_format(value, "j M Y")
+    return "" if value is None else date_format(value, "j M Y")
 
 
 def _figure_or_dash(value: float | None) -> str:

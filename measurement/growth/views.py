@@ -26,7 +26,7 @@ def _picture_page(
     if fmt:
         return tabular_response(fmt, name, *queries.growth_table(picture))
     figure = charts.growth_figure(picture) if picture.charted else None
-    context = {"picture": picture, "figure": figure}
+    context: dict[str, Any] = {"picture": picture, "figure": figure}
     if picture.competencies:
         context.update(
             chart_rows=rows.chart_rows(picture) if figure else "",
