@@ -1326,10 +1326,13 @@ class TeamCell:
         return self.value is None
 
 
-def _cell(row: TeamMetricRollup) -> TeamCell:
-    if not anonymity.cell_is_shown(row.people):
-        return TeamCell(row.period, None, None, None, None)
-    return TeamCell(row.period, row.value, row.base, row.part, row.people)
+def _cell(
+    period: dt.date, value: float, base: int | None, part: int | None, people: int
+) -> TeamCell:
+    """A team roll-up row's figure, or a hidden one below MIN_CELL_SIZE people."""
+    if not anonymity.cell_is_shown(people):
+        return TeamCell(period, None, None, None, None)
+    return TeamCell(period, value, base, part, people)
 
 
 def latest_shown(cells: list[TeamCell]) -> TeamCell | None:
@@ -1456,23 +1459,37 @@ def managed_teams(manager: Membership, today: dt.date) -> list[ManagedTeam]:
     months = team_window(today)
     cells: dict[int, dict[str, list[TeamCell]]] = {t: defaultdict(list) for t in ids}
     series: dict[int, dict[int, TeamMetricSeries]] = {t: {} for t in ids}
+    # Plain tuples, not model instances: a team's year is dozens of rows.
     rows = (
         TeamMetricRollup.objects.filter(team_id__in=ids, period__gte=months[0])
-        .select_related("metric")
         .order_by("period", "pk")
+        .values_list(
+            "team_id",
+            "measure",
+            "metric_id",
+            "metric__name",
+            "metric__unit",
+            "metric__direction",
+            "period",
+            "value",
+            "base",
+            "part",
+            "people",
+        )
         if ids
         else []
     )
     for row in rows:
-        if row.metric is None:
-            cells[row.team_id][row.measure].append(_cell(row))
+        team_id, measure, metric_id, name, unit, direction = row[:6]
+        cell = _cell(*row[6:])
+        if metric_id is None:
+            cells[team_id][measure].append(cell)
             continue
-        metric = row.metric
-        entry = series[row.team_id].setdefault(
-            metric.pk,
-            TeamMetricSeries(metric.pk, metric.name, metric.unit, metric.higher_is_better, []),
-        )
-        entry.cells.append(_cell(row))
+        entry = series[team_id].get(metric_id)
+        if entry is None:
+            up = direction == Metric.Direction.UP  # ``Metric.higher_is_better``
+            entry = series[team_id][metric_id] = TeamMetricSeries(metric_id, name, unit, up, [])
+        entry.cells.append(cell)
     M = TeamMetricRollup.Measure
     out = []
     for t in teams:

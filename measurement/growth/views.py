@@ -13,18 +13,26 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from measurement.growth import charts, queries
+from measurement.growth import charts, queries, rows
 from organizations.exports import requested_format, tabular_response
 from organizations.http import TenantRequest
 from organizations.roles import role_required
 
 
-def _picture_page(request: TenantRequest, picture: queries.GrowthPicture, name: str) -> Any:
+def _picture_page(
+    request: TenantRequest, org_slug: str, picture: queries.GrowthPicture, name: str
+) -> Any:
     fmt = requested_format(request)
     if fmt:
         return tabular_response(fmt, name, *queries.growth_table(picture))
     figure = charts.growth_figure(picture) if picture.charted else None
-    return render(request, "measurement/growth.html", {"picture": picture, "figure": figure})
+    context: dict[str, Any] = {"picture": picture, "figure": figure}
+    if picture.competencies:
+        context.update(
+            chart_rows=rows.chart_rows(picture) if figure else "",
+            competency_cards=rows.competency_cards(picture, org_slug),
+        )
+    return render(request, "measurement/growth.html", context)
 
 
 @require_GET
@@ -33,7 +41,7 @@ def my_growth(request: TenantRequest, org_slug: str) -> HttpResponse:
     """Am I growing, and where: 360 change, pulses, observations, knowledge and goals."""
     # The member is the signed-in user: their name needs no read of its own.
     picture = queries.learner_growth(request.membership, request.user.display_name)
-    return _picture_page(request, picture, "my-growth")
+    return _picture_page(request, org_slug, picture, "my-growth")
 
 
 @require_GET
@@ -43,7 +51,7 @@ def coachee_growth(request: TenantRequest, org_slug: str, engagement_id: int) ->
     picture = queries.coachee_growth(request.membership, engagement_id)
     if picture is None:
         raise Http404("Not your coachee.")
-    return _picture_page(request, picture, f"growth-{picture.person}")
+    return _picture_page(request, org_slug, picture, f"growth-{picture.person}")
 
 
 @require_GET

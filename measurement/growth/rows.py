@@ -1,0 +1,244 @@
+"""The growth page's repeated parts as HTML, built once per page in Python (as the impact
+page's are, ``measurement.impact_page``): the data table's rows and the card of each
+competency.
+
+The template resolved, filtered, translated and reversed in every cell of every competency:
+most of the page's time. Here the same markup comes from string formatting, with the same
+message ids (so translations apply alike), the same filters (``floatformat``, ``date``) and
+the same escaping: byte for byte what the template wrote. No queries. What a reader sees is
+what the picture holds (``queries.learner_growth``, ``queries.coachee_growth`` decide it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.template.defaultfilters import floatformat
+from django.utils.formats import date_format
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext, ngettext
+
+from measurement.growth.queries import STRONG_EVIDENCE_MIN_ANSWERS, CompetencyGrowth, GrowthPicture
+from measurement.impact_page import _blocktranslate, _text
+from organizations.people.tables import url_with_id
+
+
+def _day(value: dt.date | None) -> str:
+    """``|date:"j M Y"``."""
+    return "" if value is None else date_format(value, "j M Y")
+
+
+def _figure_or_dash(value: float | None) -> str:
+    """``|floatformat:2|default:"–"``."""
+    return floatformat(value, 2) or "–"
+
+
+def _others_cell(label: str, shown: bool, mean: float | None, n: int) -> str:
+    if shown and mean is not None:
+        figure = f'{floatformat(mean, 2)} <span class="muted">(n={_text(n)})</span>'
+    else:
+        figure = "–"
+    return f'\n        <td class="num" data-label="{label}">{figure}</td>'
+
+
+def _pulse_cell(c: CompetencyGrowth, label: str) -> str:
+    p = c.latest_pulse
+    if not p or p.others_mean is None:
+        return f'\n        <td data-label="{label}">–</td>'
+    text = _blocktranslate(
+        "pulse %(number)s: %(mean)s (n=%(n)s)",
+        number=p.number,
+        mean=floatformat(p.others_mean, 2),
+        n=p.others_n,
+    )
+    if p.baseline_items_mean is not None:
+        before = _blocktranslate(
+            "vs %(before)s at the baseline on the same behaviours",
+            before=floatformat(p.baseline_items_mean, 2),
+        )
+        text = f'{text} <span class="muted">{before}</span>'
+    return f'\n        <td data-label="{label}">{text}</td>'
+
+
+def chart_rows(picture: GrowthPicture) -> SafeString:
+    """The rows of the chart's data table (``picture.charted``), with the whitespace the
+    template's loop wrote around them."""
+    new_baseline, learner_view = picture.has_new_baseline, picture.learner_view
+    t_change, t_baseline = _text(gettext("Change and reading")), _text(gettext("Baseline"))
+    t_follow_up, t_self = _text(gettext("Follow-up")), _text(gettext("Self (latest)"))
+    t_new_baseline = _text(gettext("New baseline"))
+    t_pulse = _text(gettext("Latest pulse"))
+    rows = []
+    for c in picture.charted:
+        if c.rci is not None and c.has_follow_up:
+            reading = (
+                f"{_text(c.change_text)} · RCI {floatformat(c.rci, 2)}: "
+                f"<strong>{_text(c.status_label.lower())}</strong>"
+            )
+        else:
+            reading = _text(c.status_label)
+        new_cell = "\n        "
+        if new_baseline:
+            new_cell += _others_cell(
+                t_new_baseline, c.has_new_baseline, c.new_baseline_others, c.new_baseline_others_n
+            ).lstrip("\n ")
+        pulse = _pulse_cell(c, t_pulse) if learner_view else "\n        "
+        rows.append(
+            "<tr>\n"
+            f'        <th scope="row">{_text(c.name)}</th>\n'
+            f'        <td data-label="{t_change}">{reading}</td>'
+            + _others_cell(t_baseline, c.has_baseline, c.baseline_others, c.baseline_others_n)
+            + _others_cell(t_follow_up, c.has_follow_up, c.follow_up_others, c.follow_up_others_n)
+            + new_cell
+            + f'\n        <td class="num" data-label="{t_self}">'
+            f"{_figure_or_dash(c.latest_self)}</td>" + pulse + "\n      </tr>"
+        )
+    return SafeString("".join(rows))
+
+
+def _others_line(c: CompetencyGrowth) -> str:
+    """The card's "360, colleagues" figures: baseline → follow-up · new baseline."""
+    text = ""
+    if c.has_baseline:
+        if c.baseline_others is not None:
+            text = _blocktranslate(
+                "baseline %(mean)s (n=%(n)s, %(when)s)",
+                mean=floatformat(c.baseline_others, 2),
+                n=c.baseline_others_n,
+                when=_day(c.baseline_on),
+            )
+        else:
+            text = _blocktranslate(
+                "baseline hidden: too few colleagues answered (%(when)s)", when=_day(c.baseline_on)
+            )
+    if c.has_follow_up:
+        if c.follow_up_others is not None:
+            later = _blocktranslate(
+                "follow-up %(mean)s (n=%(n)s, %(when)s)",
+                mean=floatformat(c.follow_up_others, 2),
+                n=c.follow_up_others_n,
+                when=_day(c.follow_up_on),
+            )
+        else:
+            later = _text(gettext("follow-up hidden: too few colleagues answered"))
+        text += f" → {later}"
+    if c.has_new_baseline:
+        if c.new_baseline_others is not None:
+            later = _blocktranslate(
+                "new baseline %(mean)s (n=%(n)s, %(when)s)",
+                mean=floatformat(c.new_baseline_others, 2),
+                n=c.new_baseline_others_n,
+                when=_day(c.new_baseline_on),
+            )
+        else:
+            later = _text(gettext("new baseline hidden: too few colleagues answered"))
+        text += f" · {later}"
+    return text
+
+
+def _self_line(c: CompetencyGrowth) -> str:
+    """The card's self-ratings: baseline → follow-up · new baseline · gap."""
+    text = ""
+    if c.has_baseline:
+        text = _blocktranslate("baseline %(v)s", v=_figure_or_dash(c.baseline_self))
+    if c.has_follow_up:
+        text += " → " + _blocktranslate("follow-up %(v)s", v=_figure_or_dash(c.follow_up_self))
+    if c.has_new_baseline:
+        text += " · " + _blocktranslate(
+            "new baseline %(v)s", v=_figure_or_dash(c.new_baseline_self)
+        )
+    gap_label = c.gap_label
+    if gap_label:
+        text += f" · {_blocktranslate('gap %(gap)s', gap=c.gap_text)}: {_text(gap_label)}"
+    return text
+
+
+def _knowledge(c: CompetencyGrowth) -> str:
+    percent = c.knowledge_percent
+    if percent is None:
+        return _text(gettext("no practice answers yet"))
+    n = c.mastery_answers
+    text = ngettext(
+        "estimate %(pct)s%% from %(n)s answer", "estimate %(pct)s%% from %(n)s answers", n
+    ) % {"pct": _text(percent), "n": _text(n)}
+    if c.strong_evidence:
+        text += f" · {_text(gettext('strong quiz evidence'))}"
+    elif n < STRONG_EVIDENCE_MIN_ANSWERS:
+        text += f" · {_text(gettext('too few answers to tell'))}"
+    return text
+
+
+def _report_links(
+    c: CompetencyGrowth, report_url: Callable[[int], str], labels: tuple[str, str, str]
+) -> str:
+    """Links to the card's 360 reports, newest first (``labels`` name them in that order)."""
+    ids = (c.new_baseline_report_id, c.follow_up_report_id, c.baseline_report_id)
+    links = "".join(
+        f'<a href="{report_url(pk)}">{label}</a>'
+        for pk, label in zip(ids, labels, strict=True)
+        if pk
+    )
+    return f'<p class="cluster">{links}</p>' if links else ""
+
+
+def competency_cards(picture: GrowthPicture, org_slug: str) -> SafeString:
+    """The card of each competency, with the whitespace the template's loop wrote around
+    them."""
+    report_url = url_with_id("feedback_report", org_slug)
+    t_self = gettext("360, you") if picture.learner_view else gettext("360, self-rating")
+    t_others, t_self = _text(gettext("360, colleagues")), _text(t_self)
+    t_observations, t_knowledge = (
+        _text(gettext("Observations")),
+        _text(gettext("Knowledge from practice")),
+    )
+    t_goals = _text(gettext("Goals"))
+    report_labels = (
+        _text(gettext("New baseline report")),
+        _text(gettext("Follow-up report")),
+        _text(gettext("Baseline report")),
+    )
+    cards = []
+    for c in picture.competencies:
+        since = f"<p>{_text(c.since_sentence)}</p>" if c.since_sentence else ""
+        pulse = f'<p class="muted">{_text(c.pulse_sentence)}</p>' if c.pulse_sentence else ""
+        the_360 = ""
+        if c.has_360:
+            the_360 = (
+                f"\n      <dt>{t_others}</dt>\n      <dd>{_others_line(c)}</dd>\n"
+                f"      <dt>{t_self}</dt>\n      <dd>{_self_line(c)}</dd>\n      "
+            )
+        if c.observations:
+            seen = _text(c.observation_label)
+            if c.last_observed_on:
+                seen += " · " + _blocktranslate("latest %(when)s", when=_day(c.last_observed_on))
+        else:
+            seen = _text(gettext("none yet"))
+        if c.goals:
+            goals = ngettext(
+                "%(achieved)s of %(n)s goal achieved",
+                "%(achieved)s of %(n)s goals achieved",
+                c.goals,
+            ) % {"achieved": _text(c.goals_achieved), "n": _text(c.goals)}
+        else:
+            goals = _text(gettext("none on this competency"))
+        cards.append(
+            f'\n  <li class="card stack" id="competency-{c.competency_id}">\n'
+            f'    <div class="split"><h3 class="card__title">{_text(c.name)}</h3>'
+            f'<span class="badge {c.badge}">{_text(c.status_label)}</span></div>\n'
+            f"    <p>{_text(c.sentence)}</p>\n"
+            f"    {since}\n"
+            f"    {pulse}\n"
+            '    <dl class="kv">\n'
+            f"      {the_360}\n"
+            f"      <dt>{t_observations}</dt>\n"
+            f"      <dd>{seen}</dd>\n"
+            f"      <dt>{t_knowledge}</dt>\n"
+            f"      <dd>{_knowledge(c)}</dd>\n"
+            f"      <dt>{t_goals}</dt>\n"
+            f"      <dd>{goals}</dd>\n"
+            "    </dl>\n"
+            f"    {_report_links(c, report_url, report_labels)}\n"
+            "  </li>\n"
+        )
+    return SafeString("".join(cards))
