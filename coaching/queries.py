@@ -999,6 +999,10 @@ def roster_page(
     ``period``), by name: ``view`` is one of ``ROSTER_VIEWS``, ``q`` part of a name or e-mail.
     One query, the page's rows with their roll-up figures, when ``summary`` already counted
     the view (no search); else one more, the count."""
+    q = q.strip()
+    if summary is not None and not q:
+        rows = _RosterRows(coach, period, view, summary.count_of(view))
+        return Paginator(rows, COACHEES_PER_PAGE).get_page(page_number)  # type: ignore[arg-type]
     enrolments = _roster_enrollments(coach)
     if view in ("overdue", "not_started", "not_counted"):
         progress = _roster_progress(coach, period)
@@ -1007,10 +1011,6 @@ def roster_page(
         else:
             wanted = Q(steps_overdue__gt=0) if view == "overdue" else Q(steps_done=0)
             enrolments = enrolments.filter(pk__in=progress.filter(wanted).values("enrollment_id"))
-    q = q.strip()
-    if summary is not None and not q:
-        rows = _RosterRows(coach, period, view, summary.count_of(view))
-        return Paginator(rows, COACHEES_PER_PAGE).get_page(page_number)  # type: ignore[arg-type]
     if q:
         enrolments = enrolments.filter(
             Q(learner__user__full_name__icontains=q) | Q(learner__user__email__icontains=q)
