@@ -708,11 +708,24 @@ def _attention_rows(rows: Sequence[tuple[Any, ...]], now: dt.datetime) -> list[A
     return attention
 
 
+# Lazy labels, translated when shown.
+_SESSION_KINDS = dict(CoachingSession.Kind.choices)
+_SESSION_MODES = dict(CoachingSession.Mode.choices)
+_SESSION_STATUSES = dict(CoachingSession.Status.choices)
+
+
 def _home_session_rows(rows: Sequence[tuple[Any, ...]]) -> list[SessionRow]:
     """``SessionRow`` of the rows of ``_HOME_SESSIONS_SQL`` (one per participant; no query)."""
-    kinds = dict(CoachingSession.Kind.choices)
-    modes = dict(CoachingSession.Mode.choices)
-    statuses = dict(CoachingSession.Status.choices)
+    # Each label translated once a call (a page's sessions share a few kinds, modes and
+    # statuses; a lazy label's every ``str`` is a catalogue look-up).
+    labels: dict[tuple[int, str], str] = {}
+
+    def label(choices: dict[str, Any], value: str) -> str:
+        key = (id(choices), value)
+        if (text := labels.get(key)) is None:
+            text = labels[key] = str(choices.get(value, value))
+        return text
+
     sessions: dict[int, tuple[tuple[Any, ...], list[str]]] = {}
     for row in rows:
         first, names = sessions.setdefault(row[0], (row, []))
@@ -738,14 +751,14 @@ def _home_session_rows(rows: Sequence[tuple[Any, ...]]) -> list[SessionRow]:
                 id=pk,
                 title=title,
                 kind=kind,
-                kind_label=str(kinds.get(kind, kind)),
+                kind_label=label(_SESSION_KINDS, kind),
                 starts_at=starts,
                 ends_at=starts + dt.timedelta(minutes=minutes),
                 minutes=minutes,
-                mode_label=str(modes.get(mode, mode)),
+                mode_label=label(_SESSION_MODES, mode),
                 location=location,
                 status=status,
-                status_label=str(statuses.get(status, status)),
+                status_label=label(_SESSION_STATUSES, status),
                 coach=_display_name(coach_name, coach_email),
                 participants=tuple(names),
                 cohort=cohort or "",
