@@ -535,7 +535,13 @@ ORDER BY r.steps_overdue DESC, CASE WHEN r.steps_done = 0 THEN 0 ELSE 1 END, cu.
 LIMIT {ATTENTION_SHOWN}
 """  # noqa: S608 - fixed text
 
-# One page of the roster by name, each row's roll-up figures a probe of its unique index.
+# One page of the roster by name: the page's enrolments found on narrow rows (the name, e-mail
+# and id), then each of those 25 read with its names and roll-up figures (each a probe of its
+# unique index). Probes in the paging query itself would run for every row an offset skips (a
+# deep page's 2,500 rows). The page's size is written into the text, and the first page, the
+# one every visit shows, has a text of its own without an offset: its prepared statement's
+# generic plan walks the names in order for a page (planned once) rather than sorting the
+# roster, where an unknown offset would have PostgreSQL plan every request again.
 _ROSTER_FIGURE = """(SELECT rr.{column} FROM measurement_learnerprogressrollup rr
         WHERE rr.organization_id = ce.organization_id AND rr.enrollment_id = ce.id
             AND rr.period = %s)"""
@@ -543,23 +549,38 @@ _ROSTER_PAGE_SQL = f"""
 SELECT {_COACHEE_COLUMNS}, {_ROSTER_FIGURE.format(column="steps_done")},
     {_ROSTER_FIGURE.format(column="steps_total")},
     {_ROSTER_FIGURE.format(column="steps_overdue")}
-FROM pathways_enrollment ce
+FROM (
+    SELECT pe.id, pu.full_name, pu.email
+    FROM pathways_enrollment pe
+    JOIN organizations_membership pm ON pm.id = pe.learner_id
+    JOIN organizations_user pu ON pu.id = pm.user_id
+    WHERE pe.organization_id = %s AND pe.cohort_id IN ({_COACH_COHORTS})
+        AND NOT (pe.status = {_WITHDRAWN}){{view}}
+    ORDER BY pu.full_name, pu.email, pe.id
+    LIMIT {COACHEES_PER_PAGE}{{offset}}
+) pg
+JOIN pathways_enrollment ce ON ce.id = pg.id
 JOIN organizations_membership cm ON cm.id = ce.learner_id
 JOIN organizations_user cu ON cu.id = cm.user_id
-WHERE ce.organization_id = %s AND ce.cohort_id IN ({_COACH_COHORTS})
-    AND NOT (ce.status = {_WITHDRAWN}){{view}}
-ORDER BY cu.full_name, cu.email, ce.id
-LIMIT %s OFFSET %s
+WHERE ce.organization_id = %s
+ORDER BY pg.full_name, pg.email, pg.id
 """  # noqa: S608 - fixed text
 _ROSTER_VIEW_SQL = f"""
-    AND {{negate}}(ce.id IN (
+    AND {{negate}}(pe.id IN (
         SELECT vr.enrollment_id FROM measurement_learnerprogressrollup vr
         WHERE vr.organization_id = %s AND vr.cohort_id IN ({_COACH_COHORTS})
             AND vr.period = %s{{wanted}}))"""  # noqa: S608 - fixed text
 _ROSTER_VIEW_WHERE = {
+    "all": "",
     "overdue": _ROSTER_VIEW_SQL.format(negate="", wanted=" AND vr.steps_overdue > 0"),
     "not_started": _ROSTER_VIEW_SQL.format(negate="", wanted=" AND vr.steps_done = 0"),
     "not_counted": _ROSTER_VIEW_SQL.format(negate="NOT ", wanted=""),
+}
+# Each view's page texts: (view, first page) -> SQL.
+_ROSTER_PAGE_TEXTS = {
+    (view, first): _ROSTER_PAGE_SQL.format(view=where, offset="" if first else " OFFSET %s")
+    for view, where in _ROSTER_VIEW_WHERE.items()
+    for first in (True, False)
 }
 
 # The coach's sessions with the coach, the cohort and every participant (one row each, by
@@ -687,11 +708,24 @@ def _attention_rows(rows: Sequence[tuple[Any, ...]], now: dt.datetime) -> list[A
     return attention
 
 
+# Lazy labels, translated when shown.
+_SESSION_KINDS = dict(CoachingSession.Kind.choices)
+_SESSION_MODES = dict(CoachingSession.Mode.choices)
+_SESSION_STATUSES = dict(CoachingSession.Status.choices)
+
+
 def _home_session_rows(rows: Sequence[tuple[Any, ...]]) -> list[SessionRow]:
     """``SessionRow`` of the rows of ``_HOME_SESSIONS_SQL`` (one per participant; no query)."""
-    kinds = dict(CoachingSession.Kind.choices)
-    modes = dict(CoachingSession.Mode.choices)
-    statuses = dict(CoachingSession.Status.choices)
+    # Each label translated once a call (a page's sessions share a few kinds, modes and
+    # statuses; a lazy label's every ``str`` is a catalogue look-up).
+    labels: dict[tuple[int, str], str] = {}
+
+    def label(choices: dict[str, Any], value: str) -> str:
+        key = (id(choices), value)
+        if (text := labels.get(key)) is None:
+            text = labels[key] = str(choices.get(value, value))
+        return text
+
     sessions: dict[int, tuple[tuple[Any, ...], list[str]]] = {}
     for row in rows:
         first, names = sessions.setdefault(row[0], (row, []))
@@ -717,14 +751,14 @@ def _home_session_rows(rows: Sequence[tuple[Any, ...]]) -> list[SessionRow]:
                 id=pk,
                 title=title,
                 kind=kind,
-                kind_label=str(kinds.get(kind, kind)),
+                kind_label=label(_SESSION_KINDS, kind),
                 starts_at=starts,
                 ends_at=starts + dt.timedelta(minutes=minutes),
                 minutes=minutes,
-                mode_label=str(modes.get(mode, mode)),
+                mode_label=label(_SESSION_MODES, mode),
                 location=location,
                 status=status,
-                status_label=str(statuses.get(status, status)),
+                status_label=label(_SESSION_STATUSES, status),
                 coach=_display_name(coach_name, coach_email),
                 participants=tuple(names),
                 cohort=cohort or "",
@@ -954,16 +988,16 @@ class _RosterRows:
     def __getitem__(self, window: slice) -> list[Coachee]:
         org = tenant_id()
         period = _or_none(self.period)
-        view_sql, view_params = "", []
-        if self.view in _ROSTER_VIEW_WHERE:
-            view_sql, view_params = _ROSTER_VIEW_WHERE[self.view], [org, org, self.coach.pk, period]
+        view_params = [org, org, self.coach.pk, period] if _ROSTER_VIEW_WHERE[self.view] else []
         start = window.start or 0
+        # The paginator asks for one page at most: ``COACHEES_PER_PAGE`` rows, fewer on the last.
+        assert window.stop - start <= COACHEES_PER_PAGE, window
         rows = fetch_rows(
-            _ROSTER_PAGE_SQL.format(view=view_sql),
+            _ROSTER_PAGE_TEXTS[self.view, start == 0],
             [period, period, period, org, org, self.coach.pk, *view_params,
-             window.stop - start, start],
+             *([start] if start else []), org],
         )  # fmt: skip
-        return [_coachee_of(row) for row in rows]
+        return [_coachee_of(row) for row in rows[: window.stop - start]]
 
 
 def roster_page(
@@ -978,6 +1012,10 @@ def roster_page(
     ``period``), by name: ``view`` is one of ``ROSTER_VIEWS``, ``q`` part of a name or e-mail.
     One query, the page's rows with their roll-up figures, when ``summary`` already counted
     the view (no search); else one more, the count."""
+    q = q.strip()
+    if summary is not None and not q:
+        rows = _RosterRows(coach, period, view, summary.count_of(view))
+        return Paginator(rows, COACHEES_PER_PAGE).get_page(page_number)  # type: ignore[arg-type]
     enrolments = _roster_enrollments(coach)
     if view in ("overdue", "not_started", "not_counted"):
         progress = _roster_progress(coach, period)
@@ -986,10 +1024,6 @@ def roster_page(
         else:
             wanted = Q(steps_overdue__gt=0) if view == "overdue" else Q(steps_done=0)
             enrolments = enrolments.filter(pk__in=progress.filter(wanted).values("enrollment_id"))
-    q = q.strip()
-    if summary is not None and not q:
-        rows = _RosterRows(coach, period, view, summary.count_of(view))
-        return Paginator(rows, COACHEES_PER_PAGE).get_page(page_number)  # type: ignore[arg-type]
     if q:
         enrolments = enrolments.filter(
             Q(learner__user__full_name__icontains=q) | Q(learner__user__email__icontains=q)
