@@ -285,7 +285,7 @@ _OVERVIEW_SQL = """
 SELECT 0 AS kind, c.id, c.name, p.name, v.number, n.enrolments, c.version_id, c.start_date,
     c.end_date, c.status, c.created_at, n.current_, n.current_inactive, latest.period,
     r.counted, r.not_started, r.learners_overdue, r.computed_at, r.steps_done, r.steps_total,
-    r.steps_overdue, o.local_date, o.recipients, o.sent_at
+    r.steps_overdue, o.local_date, o.recipients, o.sent_at{pad}
 FROM (
     SELECT COUNT(*) AS enrolments,
         COUNT(CASE WHEN e.status <> %s THEN 1 END) AS current_,
@@ -297,10 +297,7 @@ FROM (
 LEFT JOIN pathways_cohort c ON c.organization_id = %s AND c.id = %s
 LEFT JOIN pathways_pathwayversion v ON v.id = c.version_id
 LEFT JOIN pathways_pathway p ON p.id = v.pathway_id
-LEFT JOIN (
-    SELECT MAX(lr.period) AS period FROM measurement_learnerprogressrollup lr
-    WHERE lr.organization_id = %s
-) latest ON 1 = 1
+LEFT JOIN (SELECT {latest} AS period) latest ON 1 = 1
 LEFT JOIN measurement_cohortprogressrollup r
     ON r.organization_id = c.organization_id AND r.period = latest.period AND r.cohort_id = c.id
 LEFT JOIN (
@@ -309,6 +306,12 @@ LEFT JOIN (
     ORDER BY o.local_date DESC, o.id DESC LIMIT 1
 ) o ON 1 = 1
 """
+
+# The organisation's latest progress roll-up period (one probe of ``learnerrollup_cohort_figures``
+# from its end), with the organisation as its parameter.
+_LATEST_PERIOD = """(SELECT MAX(lp.period) FROM measurement_learnerprogressrollup lp
+    WHERE lp.organization_id = %s)"""
+_OVERVIEW_SQL = _OVERVIEW_SQL.replace("{latest}", _LATEST_PERIOD)
 
 # The cohort's coaches and sponsors (with ``cohort_id``; none for 0) and the forms' choices:
 # the organisation's teams, its members' distinct functions (each found from the previous one
@@ -349,15 +352,6 @@ WHERE cs.organization_id = %s AND cs.cohort_id = %s
 """
 _CHOICES_ORDER = "ORDER BY 1, 3, 4, 2\n"
 _CHOICES_SQL = _FUNCTIONS_CTE + _CHOICE_ROWS.format(pad="") + _CHOICES_ORDER
-# The whole page's header and choices: the header's row first (kind 0), each choice's row
-# padded with NULLs to its width.
-_PAGE_SQL = (
-    _FUNCTIONS_CTE
-    + _OVERVIEW_SQL
-    + "UNION ALL\n"
-    + _CHOICE_ROWS.format(pad=", NULL" * 18)
-    + _CHOICES_ORDER
-)
 
 
 def _recipients_count() -> str:
@@ -387,31 +381,10 @@ def cohort_page(cohort_id: int) -> tuple[CohortOverview, dt.date | None, Reminde
     """
     org_id = tenant_id()
     rows = fetch_rows(
-        _OVERVIEW_SQL.format(recipients=_recipients_count()), _overview_params(org_id, cohort_id)
+        _OVERVIEW_SQL.format(recipients=_recipients_count(), pad=""),
+        _overview_params(org_id, cohort_id),
     )
     return _overview_of(rows[0], org_id, cohort_id)
-
-
-def cohort_page_and_choices(
-    cohort_id: int,
-) -> tuple[
-    CohortOverview,
-    dt.date | None,
-    ReminderSent | None,
-    tuple[Choices, list[StaffMember], list[StaffMember]],
-]:
-    """``cohort_page`` and ``cohort_choices_and_staff`` of the cohort in one statement (1 query,
-    whatever the number of learners).
-
-    Raises ``Cohort.DoesNotExist`` for an id outside the organisation.
-    """
-    org_id = tenant_id()
-    rows = fetch_rows(
-        _PAGE_SQL.format(recipients=_recipients_count()),
-        [org_id, org_id, *_overview_params(org_id, cohort_id), *_choice_params(org_id, cohort_id)],
-    )
-    overview, period, reminder = _overview_of(rows[0], org_id, cohort_id)
-    return overview, period, reminder, _choices_of(row[:6] for row in rows[1:])
 
 
 def _overview_of(
@@ -630,28 +603,30 @@ LEFT JOIN measurement_learnerprogressrollup r
     ON r.organization_id = %s AND r.enrollment_id = p.id AND r.period = %s
 ORDER BY p.full_name, p.email, p.user_id
 """
-_LEARNER_COUNT_SQL = """
-SELECT COUNT(*) FROM pathways_enrollment e
+# The enrolments of the view (``{where}``) counted; ``{lead}`` and ``{pad}``: columns around.
+_LEARNER_COUNT_SQL = """SELECT {lead}COUNT(*){pad} FROM pathways_enrollment e
 JOIN organizations_membership m ON m.id = e.learner_id
 JOIN organizations_user u ON u.id = m.user_id
 WHERE e.organization_id = %s AND e.cohort_id = %s{where}
 """
 _COUNTED_SQL = """ AND e.status <> %s AND e.id IN (SELECT lr.enrollment_id
     FROM measurement_learnerprogressrollup lr
-    WHERE lr.organization_id = %s AND lr.period = %s AND lr.cohort_id = %s AND {figure})"""
-_NOT_STARTED_SQL = _COUNTED_SQL.format(figure="lr.steps_done = 0")
-_OVERDUE_SQL = _COUNTED_SQL.format(figure="lr.steps_overdue > 0")
+    WHERE lr.organization_id = %s AND lr.period = {period} AND lr.cohort_id = %s AND {figure})"""
+_NOT_STARTED_SQL = _COUNTED_SQL.replace("{figure}", "lr.steps_done = 0")
+_OVERDUE_SQL = _COUNTED_SQL.replace("{figure}", "lr.steps_overdue > 0")
 
 
 def _view_filter(
-    org_id: int, cohort_id: int, period: dt.date | None, show: str, q: str
+    org_id: int, cohort_id: int, period: dt.date | None, show: str, q: str, latest: bool = False
 ) -> tuple[str, list[Any]]:
     """The SQL (``AND …``) and parameters that keep the enrolments of the view ``show`` whose
-    learner's name or e-mail contains ``q`` (what ``_chosen_rows`` filters)."""
+    learner's name or e-mail contains ``q`` (what ``_chosen_rows`` filters): the roll-up
+    figures of ``period``, or with ``latest`` of the latest period (``_LATEST_PERIOD``)."""
     where, params = "", []
     if show in ("not_started", "overdue"):
-        where += _NOT_STARTED_SQL if show == "not_started" else _OVERDUE_SQL
-        params += [WITHDRAWN, org_id, period, cohort_id]
+        counted = _NOT_STARTED_SQL if show == "not_started" else _OVERDUE_SQL
+        where += counted.replace("{period}", _LATEST_PERIOD if latest else "%s")
+        params += [WITHDRAWN, org_id, org_id if latest else period, cohort_id]
     elif show == "withdrawn":
         where += " AND e.status = %s"
         params.append(WITHDRAWN)
@@ -678,34 +653,23 @@ class _Unread(list[Any]):
         return self.total
 
 
-def learner_page(
-    cohort: Cohort,
-    period: dt.date | None,
-    show: str,
-    q: str,
-    page_number: Any,
-    overview: CohortOverview | None = None,
-) -> Page:
-    """One page of the cohort's learners in the view ``show`` matching the search ``q``, each a
-    ``LearnerRow`` (2 queries: the count and the page). Given the cohort's ``overview``, the
-    unsearched "all" and "withdrawn" views take their count from it (1 query: the page)."""
-    org_id = tenant_id()
-    where, params = _view_filter(org_id, cohort.pk, period, show, q)
-    if overview is not None and not q.strip() and show in ("all", "withdrawn"):
-        # The overview has just counted these enrolments (the same filter, no search).
-        count = overview.enrolments if show == "all" else overview.withdrawn
-    else:
-        [(count,)] = fetch_rows(
-            _LEARNER_COUNT_SQL.format(where=where), [org_id, cohort.pk, *params]
-        )
-    page = Paginator(_Unread(count), LEARNERS_PER_PAGE).get_page(page_number)
-    rows = fetch_rows(
-        _LEARNER_PAGE_SQL.format(where=where),
-        [org_id, WITHDRAWN, org_id, org_id, WITHDRAWN, org_id, org_id, cohort.pk, *params]
-        + [LEARNERS_PER_PAGE, (page.number - 1) * LEARNERS_PER_PAGE, org_id, period],
-    )
+def _page_params(
+    org_id: int, cohort_id: int, where_params: list[Any], number: int, period: Any
+) -> list[Any]:
+    """The parameters of ``_LEARNER_PAGE_SQL`` for the page ``number`` and the roll-up period."""
+    return [org_id, WITHDRAWN, org_id, org_id, WITHDRAWN, org_id, org_id, cohort_id] + [
+        *where_params,
+        LEARNERS_PER_PAGE,
+        (number - 1) * LEARNERS_PER_PAGE,
+        org_id,
+        period,
+    ]
+
+
+def _learner_rows_of(rows: Iterable[tuple[Any, ...]]) -> list[LearnerRow]:
+    """The rows of ``_LEARNER_PAGE_SQL`` read."""
     labels = {status: str(label) for status, label in _STATUS_LABELS.items()}  # once a page
-    page.object_list = [  # type: ignore[assignment]
+    return [
         LearnerRow(
             enrollment_id=pk,
             membership_id=membership_id,
@@ -736,7 +700,77 @@ def learner_page(
             withdrawn_total,
         ) in rows
     ]
-    return page
+
+
+# The cohort page's header (kind 0) and, for the whole page, the forms' choices and the cohort's
+# staff (kinds 1 to 5, ``_CHOICE_ROWS``) and, for a view the header does not count (a search,
+# the not started and overdue views), the count of its learners (kind 7), in one statement,
+# each row padded with NULLs to the header's width. The page's learners are read apart
+# (``_LEARNER_PAGE_SQL``): which rows a page holds depends on the count, and their best plan on
+# the cohort (walking the people by name for a cohort of most of the organisation, sorting the
+# few enrolments of a small one), which a prepared statement's generic plan cannot tell.
+_HEADER_WIDTH = 24
+
+
+def _header_sql(with_choices: bool, count_where: str | None) -> str:
+    """The SQL of ``cohort_page_with_learners``' first statement."""
+    parts = [_OVERVIEW_SQL.format(recipients=_recipients_count(), pad="")]
+    if with_choices:
+        parts.append(_CHOICE_ROWS.format(pad=", NULL" * (_HEADER_WIDTH - 6)))
+    if count_where is not None:
+        parts.append(
+            _LEARNER_COUNT_SQL.format(
+                lead="7, ", pad=", NULL" * (_HEADER_WIDTH - 2), where=count_where
+            )
+        )
+    return (_FUNCTIONS_CTE if with_choices else "") + "UNION ALL\n".join(parts) + _CHOICES_ORDER
+
+
+def cohort_page_with_learners(
+    cohort_id: int, show: str, q: str, page_number: Any, with_choices: bool = True
+) -> tuple[
+    CohortOverview,
+    dt.date | None,
+    ReminderSent | None,
+    tuple[Choices, list[StaffMember], list[StaffMember]] | None,
+    Page,
+]:
+    """The cohort page: ``cohort_page``, with ``with_choices`` ``cohort_choices_and_staff`` of
+    the cohort, and the page ``page_number`` of its learners in the view ``show`` matching the
+    search ``q``, each a ``LearnerRow`` (2 queries, whatever the number of learners: the header
+    with the choices and the view's count, then the page's learners). The unsearched "all" and
+    "withdrawn" views take their count from the header's.
+
+    Raises ``Cohort.DoesNotExist`` for an id outside the organisation.
+    """
+    org_id = tenant_id()
+    q = q.strip()
+    counted_by_header = not q and show in ("all", "withdrawn")
+    params: list[Any] = [org_id, org_id] if with_choices else []
+    params += _overview_params(org_id, cohort_id)
+    if with_choices:
+        params += _choice_params(org_id, cohort_id)
+    count_where = None
+    if not counted_by_header:
+        # The view's count, of the roll-up's latest period (the header's, in the same snapshot).
+        count_where, count_params = _view_filter(org_id, cohort_id, None, show, q, latest=True)
+        params += [org_id, cohort_id, *count_params]
+    rows = fetch_rows(_header_sql(with_choices, count_where), params)
+    overview, period, reminder = _overview_of(rows[0], org_id, cohort_id)
+    staff = _choices_of(row[:6] for row in rows if 1 <= row[0] <= 5) if with_choices else None
+    if counted_by_header:
+        count = overview.enrolments if show == "all" else overview.withdrawn
+    else:
+        count = rows[-1][1]  # kind 7, the last row
+    page = Paginator(_Unread(count), LEARNERS_PER_PAGE).get_page(page_number)
+    where, where_params = _view_filter(org_id, cohort_id, period, show, q)
+    page.object_list = _learner_rows_of(  # type: ignore[assignment]
+        fetch_rows(
+            _LEARNER_PAGE_SQL.format(where=where),
+            _page_params(org_id, cohort_id, where_params, page.number, period),
+        )
+    )
+    return overview, period, reminder, staff, page
 
 
 @dataclass(frozen=True)

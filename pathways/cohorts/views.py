@@ -465,25 +465,20 @@ def _forms(
 def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> HttpResponse:
     fmt = requested_format(request)
     whole = fmt is None and not request.htmx  # the whole page, with its forms' choices
-    try:
-        if whole:
-            overview, period, last_reminder, (choices, coaches, sponsors) = (
-                queries.cohort_page_and_choices(cohort_id)
-            )
-        else:
-            overview, period, last_reminder = queries.cohort_page(cohort_id)
-    except Cohort.DoesNotExist as exc:
-        raise Http404 from exc
     show = request.GET.get("show", "all")
     show = show if show in queries.SHOW_FILTERS else "all"
     q = request.GET.get("q", "").strip()[:100]
-    if fmt is not None:
-        rows = queries.progress_export_rows(overview.cohort, period, show, q)
-        name = f"{org_slug}-{overview.cohort.name}-progress"
-        return tabular_response(fmt, name, queries.PROGRESS_EXPORT_HEADERS, rows)
-    page = queries.learner_page(
-        overview.cohort, period, show, q, request.GET.get("page"), overview=overview
-    )
+    try:
+        if fmt is not None:
+            overview, period, _reminder = queries.cohort_page(cohort_id)
+            rows = queries.progress_export_rows(overview.cohort, period, show, q)
+            name = f"{org_slug}-{overview.cohort.name}-progress"
+            return tabular_response(fmt, name, queries.PROGRESS_EXPORT_HEADERS, rows)
+        overview, _period, last_reminder, staff, page = queries.cohort_page_with_learners(
+            cohort_id, show, q, request.GET.get("page"), with_choices=whole
+        )
+    except Cohort.DoesNotExist as exc:
+        raise Http404 from exc
     cohort = overview.cohort
     csrf = _csrf_input(request)
     tabs = [
@@ -505,6 +500,8 @@ def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> Http
     template = "pathways/cohorts/cohort_detail.html"
     if not whole:
         return render(request, f"{template}#learners", context)
+    assert staff is not None  # read with the whole page
+    choices, coaches, sponsors = staff
     staff_forms = _staff_forms(choices)
     context |= {
         "header": _header(org_slug, overview, last_reminder, csrf),

@@ -12,7 +12,7 @@ from pathways.cohorts.queries import (
     cohort_choices,
     cohort_choices_and_staff,
     cohort_page,
-    cohort_page_and_choices,
+    cohort_page_with_learners,
 )
 from pathways.models import Cohort, CohortCoach, CohortSponsor
 from tests.conftest import count_queries, make_member, make_pathway
@@ -79,13 +79,31 @@ def test_the_page_reads_its_header_and_its_choices_in_one_statement(org_a, org_b
     with tenant_context(org_a):
         CohortCoach.objects.create(cohort=fixture.cohort, membership=coach)
         with count_queries() as ctx:
-            overview, period, reminder, staff = cohort_page_and_choices(fixture.cohort.pk)
+            overview, period, reminder, staff, _page = cohort_page_with_learners(
+                fixture.cohort.pk, "all", "", None
+            )
         # The same as the header and the choices read apart.
         assert (overview, period, reminder) == cohort_page(fixture.cohort.pk)
         assert staff == cohort_choices_and_staff(fixture.cohort.pk)
+        # A view the header does not count has its count in the header's statement too: the
+        # header and the choices, then the page's learners, whatever the view.
+        for show, q, with_choices in [
+            ("all", "zoe", True),
+            ("overdue", "", False),
+            ("not_started", "", True),
+            ("withdrawn", "x", False),
+        ]:
+            with count_queries() as viewed:
+                read = cohort_page_with_learners(fixture.cohort.pk, show, q, None, with_choices)
+            assert len(viewed.app_queries) == 2
+            assert read[:3] == (overview, period, reminder)
+            assert read[3] == (staff if with_choices else None)
         # Another organisation's cohort is not found here.
         with pytest.raises(Cohort.DoesNotExist):
-            cohort_page_and_choices(other_fixture.cohort.pk)
-    assert len(ctx.app_queries) == 1
+            cohort_page_with_learners(other_fixture.cohort.pk, "all", "", None)
+        with pytest.raises(Cohort.DoesNotExist):
+            cohort_page_with_learners(other_fixture.cohort.pk, "overdue", "a", "2", False)
+    assert len(ctx.app_queries) == 2  # the header and the choices, then the learners
+    assert staff is not None
     assert "Operations" in {name for _pk, name in staff[0].teams}
     assert staff[1] == [StaffMember(coach.pk, "Zoe", "zoe@a.example")]
