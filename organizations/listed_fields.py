@@ -90,6 +90,10 @@ class ListedDateInput(_ListedInput, forms.DateInput):
     pass
 
 
+class ListedEmailInput(_ListedInput, forms.EmailInput):
+    pass
+
+
 def field_html(field: forms.BoundField) -> SafeString:
     """What ``{% include "includes/field.html" %}`` writes for ``field`` (its label, widget,
     help and errors), put together directly: a list page's filters are drawn on every

@@ -9,11 +9,11 @@ from typing import Any
 from django import forms
 from django.forms.utils import flatatt
 from django.utils.choices import BaseChoiceIterator
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from organizations.forms import typed_field
+from organizations.listed_fields import ListedEmailInput, ListedSelect, ListedTextInput
 from organizations.models import Membership, Role
 from pathways.cohorts.queries import Choices
 from pathways.models import Cohort, PathwayVersion
@@ -49,53 +49,6 @@ def _escape_each(texts: list[str]) -> list[str]:
     if len(parts) != len(texts):  # a text holding the separator itself
         return [escape(text) for text in texts]
     return parts
-
-
-class PlainInput(forms.TextInput):
-    """A text or e-mail input written in Python, not through the form renderer's templates:
-    the same HTML as Django's ``input.html`` (name, value, then the attributes in order)."""
-
-    def render(
-        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
-    ) -> SafeString:
-        widget = self.get_context(name, value, attrs)["widget"]
-        shown = "" if widget["value"] is None else f' value="{conditional_escape(widget["value"])}"'
-        return mark_safe(  # noqa: S308 - escaped
-            f'<input type="{widget["type"]}" name="{conditional_escape(name)}"{shown}'
-            f"{_listed(widget['attrs'])}>"
-        )
-
-
-class PlainEmailInput(PlainInput):
-    input_type = "email"
-
-
-class PlainSelect(forms.Select):
-    """A short select written in Python, not through the form renderer's templates: exactly
-    Django's ``select.html`` for flat choices (its line breaks included)."""
-
-    def render(
-        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
-    ) -> SafeString:
-        widget = self.get_context(name, value, attrs)["widget"]
-        options = "".join(
-            f'\n  <option value="{conditional_escape(option["value"])}"'
-            f"{_listed(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
-            for _group, group, _index in widget["optgroups"]
-            for option in group
-        )
-        return mark_safe(  # noqa: S308 - escaped
-            f'<select name="{conditional_escape(name)}"{_listed(widget["attrs"])}>{options}\n</select>'
-        )
-
-
-def _listed(attrs: dict[str, Any]) -> str:
-    """Django's ``attrs.html``: the attributes in order, ``True`` ones bare, ``False`` left out."""
-    return "".join(
-        f" {key}" if item is True else f' {key}="{conditional_escape(item)}"'
-        for key, item in attrs.items()
-        if item is not False
-    )
 
 
 class FlatChoices(BaseChoiceIterator):
@@ -159,7 +112,7 @@ class CohortForm(forms.Form):
 
 
 class AddLearnerForm(forms.Form):
-    email = forms.EmailField(label=_("Learner's e-mail"), widget=PlainEmailInput)
+    email = forms.EmailField(label=_("Learner's e-mail"), widget=ListedEmailInput)
 
     def clean_email(self) -> Membership:
         email = self.cleaned_data["email"].strip()
@@ -180,11 +133,11 @@ class LearnerFilterForm(forms.Form):
         label=_("Job title contains"),
         required=False,
         max_length=200,
-        widget=PlainInput,
+        widget=ListedTextInput,
         help_text=_("Any part of the title, e.g. “manager”; capitals do not matter."),
     )
     role = forms.ChoiceField(
-        label=_("Also holds the platform role"), required=False, widget=PlainSelect
+        label=_("Also holds the platform role"), required=False, widget=ListedSelect
     )
     function = forms.ChoiceField(label=_("Function"), required=False, widget=ListSelect)
 

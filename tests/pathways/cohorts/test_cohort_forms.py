@@ -5,15 +5,8 @@ from __future__ import annotations
 import pytest
 from django import forms
 
-from pathways.cohorts.forms import (
-    FlatChoices,
-    LearnerFilterForm,
-    ListSelect,
-    PlainEmailInput,
-    PlainInput,
-    PlainSelect,
-    StaffForm,
-)
+from organizations.listed_fields import ListedEmailInput, ListedSelect, ListedTextInput
+from pathways.cohorts.forms import FlatChoices, LearnerFilterForm, ListSelect, StaffForm
 from pathways.cohorts.queries import Choices
 
 ATTRS = [
@@ -25,20 +18,20 @@ ATTRS = [
 
 @pytest.mark.parametrize("value", [None, "", "manager", 'a "b" <c> & d', 42])
 @pytest.mark.parametrize("attrs", ATTRS)
-def test_the_plain_inputs_write_what_djangos_inputs_write(value, attrs):
-    assert PlainInput().render("job_title", value, attrs) == forms.TextInput().render(
+def test_the_listed_inputs_write_what_djangos_inputs_write(value, attrs):
+    assert ListedTextInput().render("job_title", value, attrs) == forms.TextInput().render(
         "job_title", value, attrs
     )
-    assert PlainEmailInput().render("email", value, attrs) == forms.EmailInput().render(
+    assert ListedEmailInput().render("email", value, attrs) == forms.EmailInput().render(
         "email", value, attrs
     )
 
 
 @pytest.mark.parametrize("value", [None, "", "coach", "x<y>", ["coach"]])
 @pytest.mark.parametrize("attrs", ATTRS)
-def test_the_plain_select_writes_what_djangos_select_writes(value, attrs):
+def test_the_listed_select_writes_what_djangos_select_writes(value, attrs):
     choices = [("", "Any"), ("admin", "HR admin"), ("coach", "Coach & <co>"), ("x<y>", "Odd")]
-    ours, django = PlainSelect(choices=choices), forms.Select(choices=choices)
+    ours, django = ListedSelect(choices=choices), forms.Select(choices=choices)
     assert ours.render("role", value, attrs) == django.render("role", value, attrs)
 
 
