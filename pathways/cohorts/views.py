@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from measurement import home_rows
 from measurement.queries import programme_health
 from organizations import relative_dates as words
 from organizations.exports import requested_format, tabular_response
@@ -55,9 +56,12 @@ def cohort_list(request: TenantRequest, org_slug: str) -> HttpResponse:
     if fmt is not None:
         rows = cohort_export_rows(health.cohorts)
         return tabular_response(fmt, f"{org_slug}-cohorts", COHORT_EXPORT_HEADERS, rows)
-    return render(
-        request, "pathways/cohorts/cohort_list.html", {"cohorts": health.cohorts, "health": health}
-    )
+    context = {
+        "cohorts": health.cohorts,
+        "health": health,
+        "health_rows": home_rows.health_rows(health.cohorts, org_slug),
+    }
+    return render(request, "pathways/cohorts/cohort_list.html", context)
 
 
 @role_required("admin")
