@@ -49,7 +49,7 @@ def _step(pk: int, state: str, **extra: object) -> queries.StepView:
     values: dict[str, object] = {
         "id": pk,
         "key": f"key-{pk}",
-        "title": f"Step <{pk}> & \"{pk}\"",
+        "title": f'Step <{pk}> & "{pk}"',
         "kind": "module",
         "kind_label": "Module",
         "minutes": 10,
