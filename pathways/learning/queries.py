@@ -160,7 +160,7 @@ def with_card_text(
     diagnostic_url_of = _url_former("learning_diagnostic", org_slug, "enrollment_id")
     electives_url_of = _url_former("learning_electives", org_slug, "enrollment_id")
     today, language = local_today(), get_language()
-    words = _step_words()
+    words = _card_words(language)
     for e in enrollments:
         e.diagnostic_url = diagnostic_url_of(enrollment_id=e.id)
         e.electives_url = electives_url_of(enrollment_id=e.id)
@@ -187,8 +187,10 @@ def with_card_text(
     return enrollments
 
 
-def _step_words() -> dict[str, str]:
-    """The fixed words of the step rows, translated and escaped once per page."""
+@functools.lru_cache(maxsize=16)
+def _card_words(language: str | None) -> dict[str, str]:
+    """The fixed words of the pathway cards and their step rows in ``language`` (the active
+    one), translated and escaped once per process: the catalogue does not change."""
     return {
         key: conditional_escape(_(message))
         for key, message in (
