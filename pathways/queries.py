@@ -182,6 +182,7 @@ class EnrollmentView:
     # Filled by ``pathways.learning.queries.with_card_text``.
     diagnostic_url: str = ""
     electives_url: str = ""
+    card_html: str = ""  # the home's pathway card below its news (``with_card_text``)
 
     @property
     def percent(self) -> int:
@@ -580,8 +581,8 @@ def learner_enrollment_rows(membership_id: int, now: dt.datetime) -> list[Enroll
 def learner_enrollments(
     membership: Membership, today: dt.date | None = None, enrollment_id: int | None = None
 ) -> list[EnrollmentView]:
-    """The learner's active and completed enrolments with per-step state (4 queries: enrolments,
-    steps, completions + elective choices + self-assessments, prerequisites + rules).
+    """The learner's active and completed enrolments with per-step state (3 queries: enrolments,
+    steps, completions + elective choices + self-assessments + prerequisites + rules).
     ``enrollment_id`` narrows the read to one enrolment."""
     today = today or org_today()
     queryset = Enrollment.objects.filter(learner=membership)
@@ -606,25 +607,27 @@ def enrollments_in_progress(queryset: QuerySet[Enrollment]) -> list[LoadedEnroll
 
 
 # ``enrollment_views`` reads its facts and the versions' structure on every learner page: as
-# SQL text, no queryset to compile; the base tables filtered on the organisation. Typed NULLs:
-# PostgreSQL types a UNION's columns pair by pair.
-_FACTS_SQL = """
-SELECT enrollment_id, step_key, completed_at, 'done', CAST(NULL AS integer),
-    CAST(NULL AS integer)
+# SQL text, no queryset to compile, in one round trip; the base tables filtered on the
+# organisation. The learner's facts: completions and elective choices (keyed by step identity)
+# and self-assessment ratings (keyed by competency), by enrolment. The versions' structure:
+# explicit prerequisites and personalisation rules, by step. Typed NULLs: PostgreSQL types a
+# UNION's columns pair by pair.
+_FACTS_AND_STRUCTURE_SQL = """
+SELECT 'done', enrollment_id, CAST(NULL AS bigint), step_key, completed_at,
+    CAST(NULL AS integer), CAST(NULL AS text), CAST(NULL AS text), CAST(NULL AS text)
 FROM pathways_stepcompletion WHERE organization_id = %s AND enrollment_id IN ({enrollments})
 UNION ALL
-SELECT enrollment_id, step_key, chosen_at, 'chosen', NULL, NULL
+SELECT 'chosen', enrollment_id, NULL, step_key, chosen_at, NULL, NULL, NULL, NULL
 FROM pathways_electivechoice WHERE organization_id = %s AND enrollment_id IN ({enrollments})
 UNION ALL
-SELECT enrollment_id, NULL, created_at, 'rated', competency_id, rating
+SELECT 'rated', enrollment_id, competency_id, NULL, NULL, rating, NULL, NULL, NULL
 FROM pathways_selfassessment WHERE organization_id = %s AND enrollment_id IN ({enrollments})
-"""
-_STRUCTURE_SQL = """
-SELECT p.step_id, p.requires_id, '', 0, '', ''
+UNION ALL
+SELECT 'requires', p.step_id, p.requires_id, NULL, NULL, NULL, NULL, NULL, NULL
 FROM pathways_stepprerequisite p JOIN pathways_step s ON s.id = p.step_id
 WHERE p.organization_id = %s AND s.version_id IN ({versions})
 UNION ALL
-SELECT r.step_id, r.competency_id, r.action, r.threshold, c.name, r.source
+SELECT 'rule', r.step_id, r.competency_id, NULL, NULL, r.threshold, r.action, c.name, r.source
 FROM pathways_personalisationrule r
 JOIN pathways_step s ON s.id = r.step_id
 JOIN competencies_competency c ON c.id = r.competency_id
@@ -727,7 +730,7 @@ def version_steps(version_ids: Iterable[int]) -> dict[int, list[StepRow]]:
 def enrollment_views(
     loaded: Sequence[LoadedEnrollment | EnrollmentRow], today: dt.date
 ) -> list[EnrollmentView]:
-    """Per-step state of each enrolment (3 queries whatever their number): the one definition
+    """Per-step state of each enrolment (2 queries whatever their number): the one definition
     of done, required and skipped steps, shared by the learner's pages and the roll-ups.
     ``loaded`` come from ``enrollments_in_progress`` or ``learner_enrollment_rows``."""
     if not loaded:
@@ -738,31 +741,32 @@ def enrollment_views(
 
     steps_by_version = version_steps(version_ids)
 
-    # The learner's facts in one round trip: completions and elective choices (keyed by step
-    # identity) and self-assessment ratings (keyed by competency).
+    # The learner's facts and the versions' structure in one round trip.
     done: dict[int, dict[str, dt.datetime]] = defaultdict(dict)
     chosen: dict[int, set[str]] = defaultdict(set)
     baselines: dict[int, dict[int, int]] = defaultdict(dict)
+    structure: list[tuple[int, int, int, str, str, str]] = []
     org_id = tenant_id()
-    enrollment_list = _placeholders(enrollment_ids)
-    facts = _FACTS_SQL.format(enrollments=enrollment_list)
-    for enrollment_id_, key, when, kind, competency_id, rating in fetch_rows(
-        facts, [org_id, *enrollment_ids] * 3
+    versions = sorted(version_ids)
+    sql = _FACTS_AND_STRUCTURE_SQL.format(
+        enrollments=_placeholders(enrollment_ids), versions=_placeholders(versions)
+    )
+    for part, owner_id, other_id, key, when, number, action, name, source in fetch_rows(
+        sql, [org_id, *enrollment_ids] * 3 + [org_id, *versions] * 2
     ):
-        if kind == "done":
-            done[enrollment_id_][_step_key(key)] = moment_of(when)
-        elif kind == "chosen":
-            chosen[enrollment_id_].add(_step_key(key))
-        else:
-            baselines[enrollment_id_][competency_id] = rating
+        if part == "done":
+            done[owner_id][_step_key(key)] = moment_of(when)
+        elif part == "chosen":
+            chosen[owner_id].add(_step_key(key))
+        elif part == "rated":
+            baselines[owner_id][other_id] = number
+        else:  # a step's prerequisite or rule
+            structure.append((owner_id, other_id, number, action, name, source))
 
-    # The versions' structure in one round trip: explicit prerequisites and personalisation.
     prerequisites: dict[int, list[int]] = defaultdict(list)
     rules: dict[int, list[RuleView]] = defaultdict(list)
-    versions = sorted(version_ids)
-    structure = _STRUCTURE_SQL.format(versions=_placeholders(versions))
-    for step_id, other_id, action, threshold, name, source in sorted(
-        fetch_rows(structure, [org_id, *versions] * 2), key=lambda row: (row[0], row[1])
+    for step_id, other_id, threshold, action, name, source in sorted(
+        structure, key=lambda row: (row[0], row[1])
     ):
         if action:
             rules[step_id].append(RuleView(Rule(other_id, action, threshold, source), name))

@@ -136,7 +136,7 @@ def cohort_detail(
         if enrollment_id not in last or when > last[enrollment_id]:
             last[enrollment_id] = when
     # Active learners' progress is what they see themselves: required steps after
-    # personalisation and electives (pathways.queries.enrollment_views, 5 queries).
+    # personalisation and electives (pathways.queries.enrollment_views, 4 queries).
     views = {view.id: view for view in enrollment_views(enrollments_in_progress(in_cohort), today)}
     learners = []
     for e in enrollments:

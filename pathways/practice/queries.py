@@ -10,13 +10,14 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organizations.models import Membership
+from organizations.raw_queries import fetch_rows, moment_of, moment_param, tenant_id
 from organizations.relative_dates import zone_named
-from pathways.models import RetrievalItem, RetrievalOption, ReviewCard, ReviewLog
+from pathways.models import RetrievalItem, RetrievalOption, ReviewCard
 
 
 def rating_label(rating: int) -> str:
@@ -118,6 +119,50 @@ class ReviewPage:
         return self.answered + self.due
 
 
+# The review page's read, on every card of a sitting: written once as SQL, no queryset to
+# compile, one round trip. A counts row (due now, cards in all, the next due moment, reviews
+# since the start of the day), then the oldest due card with its item, module and competency,
+# then that item's options when it is a multiple-choice one, in order. Every base table is
+# filtered on the organisation (and the learner: their indexes lead with both). Typed NULLs:
+# PostgreSQL types a UNION's columns pair by pair.
+_REVIEW_PAGE_SQL = """
+WITH card AS (
+    SELECT rc.id, rc.item_id, rc.last_review
+    FROM pathways_reviewcard rc
+    WHERE rc.organization_id = %s AND rc.learner_id = %s AND rc.due <= %s AND %s
+    ORDER BY rc.due, rc.id
+    LIMIT 1
+)
+SELECT 0 AS part, CAST(NULL AS bigint) AS id,
+    (SELECT COUNT(*) FROM pathways_reviewcard d
+        WHERE d.organization_id = %s AND d.learner_id = %s AND d.due <= %s) AS n1,
+    (SELECT COUNT(*) FROM pathways_reviewcard a
+        WHERE a.organization_id = %s AND a.learner_id = %s) AS n2,
+    (SELECT COUNT(*) FROM pathways_reviewlog l
+        WHERE l.organization_id = %s AND l.learner_id = %s
+            AND l.reviewed_at >= %s AND l.reviewed_at <= %s) AS n3,
+    (SELECT MIN(n.due) FROM pathways_reviewcard n
+        WHERE n.organization_id = %s AND n.learner_id = %s AND n.due > %s) AS at,
+    CAST(NULL AS text) AS t1, CAST(NULL AS text) AS t2, CAST(NULL AS text) AS t3,
+    CAST(NULL AS text) AS t4, CAST(NULL AS text) AS t5, CAST(NULL AS boolean) AS flag
+UNION ALL
+SELECT 1, card.id, NULL, NULL, NULL, card.last_review, item.prompt, item.kind, m.title, c.name,
+    item.model_answer, NULL
+FROM card
+JOIN pathways_retrievalitem item ON item.id = card.item_id
+JOIN pathways_module m ON m.id = item.module_id
+LEFT JOIN competencies_competency c ON c.id = item.competency_id
+UNION ALL
+SELECT 2, o.id, o.position, NULL, NULL, NULL, o.text, NULL, NULL, NULL, o.feedback,
+    o.is_correct
+FROM card
+JOIN pathways_retrievalitem item ON item.id = card.item_id
+JOIN pathways_retrievaloption o ON o.item_id = item.id
+WHERE o.organization_id = %s AND item.kind = %s
+ORDER BY 1, 3, 2
+"""
+
+
 def review_page(
     learner: Membership,
     answered: int = 0,
@@ -125,42 +170,50 @@ def review_page(
     day_start: dt.datetime | None = None,
     include_card: bool = True,
 ) -> ReviewPage:
-    """The oldest due card and the counts around it (at most 4 queries, whatever the cards).
+    """The oldest due card and the counts around it (1 query, whatever the cards).
 
     ``day_start`` is the start of the learner's local day (for "reviewed today");
-    ``include_card=False`` gives only the counts (2 queries).
+    ``include_card=False`` gives only the counts.
     """
     now = now or timezone.now()
     day_start = day_start or now - dt.timedelta(hours=24)
-    counts = ReviewCard.objects.filter(learner=learner).aggregate(
-        n_due=Count("id", filter=Q(due__lte=now)),
-        n_total=Count("id"),
-        next_at=Min("due", filter=Q(due__gt=now)),
+    org_id, learner_id, at = tenant_id(), learner.pk, moment_param(now)
+    rows = fetch_rows(
+        _REVIEW_PAGE_SQL,
+        [
+            *(org_id, learner_id, at, include_card),
+            *(org_id, learner_id, at),
+            *(org_id, learner_id),
+            *(org_id, learner_id, moment_param(day_start), at),
+            *(org_id, learner_id, at),
+            *(org_id, RetrievalItem.Kind.MULTIPLE_CHOICE.value),
+        ],
     )
-    reviewed_today = ReviewLog.objects.filter(
-        learner=learner, reviewed_at__gte=day_start, reviewed_at__lte=now
-    ).count()
+    _part, _id, n_due, n_total, reviewed_today, next_at, *_rest = rows[0]
     view = None
-    if include_card and counts["n_due"]:
-        card = (
-            ReviewCard.objects.filter(learner=learner, due__lte=now)
-            .select_related("item__module", "item__competency")
-            .order_by("due", "id")
-            .first()
+    if len(rows) > 1:
+        _part, card_id, _n1, _n2, _n3, last_review, prompt, kind, module, competency, model = rows[
+            1
+        ][:11]
+        view = CardView(
+            id=card_id,
+            prompt=prompt,
+            kind=kind,
+            module=module,
+            competency=competency if competency is not None else "",
+            model_answer=model,
+            is_new=last_review is None,
+            options=[
+                OptionView(id=row[1], text=row[6], is_correct=bool(row[11]), feedback=row[10])
+                for row in rows[2:]
+            ],
         )
-        if card is not None:
-            options = (
-                item_options(card.item_id)
-                if card.item.kind == RetrievalItem.Kind.MULTIPLE_CHOICE
-                else []
-            )
-            view = card_view(card, options)
     return ReviewPage(
         card=view,
-        due=counts["n_due"],
-        total_cards=counts["n_total"],
-        next_due=counts["next_at"],
-        reviewed_today=reviewed_today,
+        due=int(n_due),
+        total_cards=int(n_total),
+        next_due=moment_of(next_at) if next_at is not None else None,
+        reviewed_today=int(reviewed_today),
         answered=max(0, answered),
         now=now,
     )

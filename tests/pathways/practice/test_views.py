@@ -190,6 +190,25 @@ def test_it_uses_the_same_number_of_queries_for_3_and_30_due_cards(client, org_a
     assert counts[0] == counts[1]
 
 
+def test_it_reads_the_review_page_in_one_query(org_a, org_b, leo):
+    """The counts, the oldest due card and its options: one statement (SQL text); the counts
+    alone likewise. Another organisation's cards stay out."""
+    from pathways.practice import queries  # noqa: PLC0415
+
+    make_cards(org_a, leo, n=3)
+    other = make_member(org_b, "leo@b.example", is_learner=True)
+    make_cards(org_b, other, n=5)
+    with tenant_context(org_a):
+        with count_queries() as ctx:
+            page = queries.review_page(leo)
+        assert len(ctx.app_queries) == 1
+        assert (page.due, page.total_cards) == (3, 3)
+        assert page.card is not None and page.card.options
+        with count_queries() as ctx:
+            counts = queries.review_page(leo, include_card=False)
+        assert len(ctx.app_queries) == 1 and counts.card is None and counts.due == 3
+
+
 def test_it_uses_the_same_number_of_queries_to_answer_with_few_or_many_cards(client, org_a, org_b):
     counts = []
     for n, email in ((3, "few@a.example"), (30, "many@a.example")):
