@@ -137,6 +137,15 @@ class Participant(TenantModel):
                 fields=["organization", "cycle", "learner"], name="fb_participant_unique"
             )
         ]
+        indexes = [
+            # Nominations waiting for a manager's approval (the learner home's next actions):
+            # a transient few, whatever the organisation's size.
+            models.Index(
+                fields=["organization", "learner"],
+                condition=models.Q(nominations="submitted"),
+                name="fb_participant_waiting",
+            )
+        ]
 
 
 class Pulse(TenantModel):

@@ -134,7 +134,8 @@ def site_header(context: template.Context) -> SafeString:
     if not token or str(token) == "NOTPROVIDED":
         # No token to fill in (a template rendered without its request): the template itself,
         # in this page's context.
-        return mark_safe(get_template(HEADER_TEMPLATE).template.render(context))  # noqa: S308
+        header = get_template(HEADER_TEMPLATE).template  # type: ignore[attr-defined]
+        return mark_safe(header.render(context))  # noqa: S308 - the template's own output
     key = header_key(context)
     header = _kept(_headers, key, render_header)
     name = conditional_escape(context["user"].display_name) if key[-1] else ""
