@@ -628,6 +628,19 @@ def check_can_deactivate(actor: User | None, membership: Membership) -> None:
         check_not_last_admin(membership)
 
 
+def _queue_rollups_for_status(membership: Membership) -> None:
+    """A person switched off or on changes whom their team counts: their progress roll-up
+    (which drops or restores their rows and rewrites their team's) and their team's metric
+    roll-up, recorded in the outbox in the same transaction as the change, as a move's are
+    (one learner's roll-up relies on it to know which teammates to look at)."""
+    from measurement.impact import queue_team_rollup
+    from measurement.services import queue_progress_rollup
+
+    queue_progress_rollup(membership.organization_id, membership.pk)
+    if membership.team_id:
+        queue_team_rollup(membership.team_id)
+
+
 def do_deactivate_person(actor: User | None, membership: Membership) -> Membership:
     """Switch off a person's access here; their enrolments, progress and history stay."""
     with transaction.atomic():
@@ -638,6 +651,7 @@ def do_deactivate_person(actor: User | None, membership: Membership) -> Membersh
             is_active=False, deactivated_at=now
         )
         membership.is_active, membership.deactivated_at = False, now
+        _queue_rollups_for_status(membership)
         record_change(
             actor,
             "deactivated",
@@ -659,6 +673,7 @@ def do_reactivate_person(actor: User | None, membership: Membership) -> Membersh
             is_active=True, deactivated_at=None
         )
         membership.is_active, membership.deactivated_at = True, None
+        _queue_rollups_for_status(membership)
         record_change(
             actor,
             "reactivated",

@@ -550,3 +550,33 @@ def test_a_past_period_compares_every_member_of_the_team(org_a, org_b):
         result = do_rollup_learner_progress(org_a, ana.pk, last)
         assert (result.learners, result.teams) == (3, 1)
         assert TeamProgressRollup.objects.get(team=alpha, period=last).learners == 3
+
+
+def test_a_teammate_deactivated_or_reactivated_then_another_rolled_up_gives_the_full_rollups_rows(
+    org_a, org_b
+):
+    """Switching a person off or on records their roll-up in the same transaction, as a move
+    does: a teammate's roll-up straight after drops or counts them again in the team."""
+    from organizations.people.services import do_deactivate_person, do_reactivate_person
+
+    fixture = make_pathway(org_a)
+    alpha = _team(org_a, "Alpha")
+    leaving, staying = _learners(org_a, fixture, alpha, 2, 2, "off")
+    with tenant_context(org_a):
+        do_rollup_progress(org_a)
+        do_deactivate_person(None, leaving)
+        assert OutboxEntry.objects.filter(done_at__isnull=True, args=[leaving.pk]).exists()
+        do_rollup_learner_progress(org_a, staying.pk)
+        assert TeamProgressRollup.objects.get(team=alpha).learners == 1
+    incremental = _snapshot(org_a)
+    with tenant_context(org_a):
+        do_rollup_progress(org_a)
+    assert incremental == _snapshot(org_a)
+    with tenant_context(org_a):
+        do_reactivate_person(None, Membership.objects.get(pk=leaving.pk))
+        do_rollup_learner_progress(org_a, staying.pk)
+        assert TeamProgressRollup.objects.get(team=alpha).learners == 2
+    incremental = _snapshot(org_a)
+    with tenant_context(org_a):
+        do_rollup_progress(org_a)
+    assert incremental == _snapshot(org_a)
