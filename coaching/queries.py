@@ -45,6 +45,7 @@ from coaching.models import (
 )
 from measurement.models import LearnerProgressRollup
 from measurement.services import period_for
+from organizations.html_parts import url_with_id
 from organizations.models import Membership, Team
 from organizations.raw_queries import (
     contains_param,
@@ -656,15 +657,10 @@ ORDER BY au.full_name, au.email, e.id
 
 
 def _url_maker(name: str) -> Callable[[int], str]:
-    """The URL of ``name`` for the organisation in context and an id, from one ``reverse``
-    (a template's ``{% url %}`` per row costs far more)."""
-    from django.urls import reverse
-
+    """The URL of ``name`` for the organisation in context and an id, from one ``reverse``."""
     org = current_org()
     assert org is not None
-    sentinel = "2147483647"
-    prefix, _, suffix = reverse(name, args=[org.slug, int(sentinel)]).rpartition(sentinel)
-    return lambda pk: f"{prefix}{pk}{suffix}"
+    return url_with_id(name, org.slug)
 
 
 def _display_name(full_name: str, email: str) -> str:

@@ -7,42 +7,19 @@ escaped, translated text as the template inserts it. No queries.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import floatformat
-from django.urls import reverse
-from django.utils.formats import localize
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
 from measurement.queries import CohortHealth, DataQuality
-
-_SENTINEL = "2147483647"
-
-
-def url_maker(name: str, *args: Any) -> Callable[[int], str]:
-    """The URL of ``name`` for ``args`` and a last id, from one ``reverse``."""
-    prefix, _, suffix = reverse(name, args=[*args, int(_SENTINEL)]).rpartition(_SENTINEL)
-    return lambda pk: f"{prefix}{pk}{suffix}"
-
-
-def _text(value: Any) -> str:
-    """A value as ``{{ value }}`` shows it: localised, escaped."""
-    return conditional_escape(value if isinstance(value, str) else localize(value))
-
-
-def _interpolate(text: str, values: dict[str, Any]) -> str:
-    """A translated ``{% blocktranslate %}`` text with its values escaped."""
-    return text % {k: _text(v) for k, v in values.items()}
+from organizations.html_parts import interpolate, url_with_id, value_html
 
 
 def quality_rows(quality: DataQuality, org_slug: str) -> SafeString:
     """The rows of "Data quality for impact": each started cohort's plan, missing metric values,
     360 baselines and benefit claims."""
-    plan_url = url_maker("plan_edit", org_slug)
+    plan_url = url_with_id("plan_edit", org_slug)
     rows = []
     for c in quality.cohorts:
         if not c.has_plan:
@@ -52,7 +29,7 @@ def quality_rows(quality: DataQuality, org_slug: str) -> SafeString:
         else:
             plan = f'<span class="badge badge--info">{gettext("no comparison group")}</span>'
         missing = "; ".join(
-            _interpolate(
+            interpolate(
                 gettext("%(name)s: %(missing)s of %(expected)s team-months"),
                 {"name": m["name"], "missing": m["missing"], "expected": m["expected"]},
             )
@@ -61,13 +38,15 @@ def quality_rows(quality: DataQuality, org_slug: str) -> SafeString:
         if not c.metrics_missing:
             missing = gettext("none") if c.has_plan else "—"
         if c.has_plan:
-            participants = _text(c.participants)
-            baselines = f"{_text(c.baselines)} / {participants} ({_text(c.baseline_rate)})"
-            claims = f"{_text(c.claimants)} / {participants} ({_text(c.claim_rate)})"
+            participants = value_html(c.participants)
+            baselines = (
+                f"{value_html(c.baselines)} / {participants} ({value_html(c.baseline_rate)})"
+            )
+            claims = f"{value_html(c.claimants)} / {participants} ({value_html(c.claim_rate)})"
         else:
             baselines = claims = "—"
         rows.append(
-            f'<tr>\n      <th scope="row">{_text(c.name)}</th>\n      <td>{plan}</td>\n'
+            f'<tr>\n      <th scope="row">{value_html(c.name)}</th>\n      <td>{plan}</td>\n'
             f"      <td>{missing}</td>\n"
             f'      <td class="num">{baselines}</td>\n'
             f'      <td class="num">{claims}</td>\n    </tr>'
@@ -79,10 +58,10 @@ def module_rows(quality: DataQuality) -> SafeString:
     """The rows of "Weakest modules": ratings (shown modules only) and completions."""
     return mark_safe(
         "".join(
-            f'<tr><th scope="row">{_text(m.title)}</th>'
+            f'<tr><th scope="row">{value_html(m.title)}</th>'
             f'<td class="num">{floatformat(m.useful, 2)}</td>'
             f'<td class="num">{floatformat(m.relevant, 2)}</td>'
-            f'<td class="num">{_text(m.ratings)}</td><td class="num">{_text(m.completions)}</td>'
+            f'<td class="num">{value_html(m.ratings)}</td><td class="num">{value_html(m.completions)}</td>'
             "</tr>"
             for m in quality.weakest_modules
         )
@@ -93,16 +72,16 @@ def health_rows(cohorts: list[CohortHealth], org_slug: str) -> SafeString:
     """The rows of the programme-health table (``pathways/cohorts/_summary_table.html``):
     each cohort's pathway, dates, status, learners, progress, overdue steps and learners not
     started, linked to the cohort page."""
-    cohort_url = url_maker("cohort_detail", org_slug)
+    cohort_url = url_with_id("cohort_detail", org_slug)
     rows = []
     for c in cohorts:
         url = cohort_url(c.id)
-        name = _text(c.name)
-        dates = _text(date_filter(c.start_date, "j M Y"))
+        name = value_html(c.name)
+        dates = value_html(date_filter(c.start_date, "j M Y"))
         if c.end_date:
-            dates += " – " + _text(date_filter(c.end_date, "j M Y"))
-        progress_label = _interpolate(gettext("Progress of %(name)s"), {"name": c.name})
-        progress = _interpolate(
+            dates += " – " + value_html(date_filter(c.end_date, "j M Y"))
+        progress_label = interpolate(gettext("Progress of %(name)s"), {"name": c.name})
+        progress = interpolate(
             gettext("%(percent)s%% · %(done)s of %(possible)s required steps"),
             {"percent": c.percent, "done": c.steps_done, "possible": c.steps_total},
         )
@@ -113,7 +92,7 @@ def health_rows(cohorts: list[CohortHealth], org_slug: str) -> SafeString:
                 "(%(n)s new learners not counted yet)",
                 c.pending,
             )
-            pending = f'\n        <span class="muted">{_interpolate(text, {"n": c.pending})}</span>'
+            pending = f'\n        <span class="muted">{interpolate(text, {"n": c.pending})}</span>'
         if c.overdue_steps:
             n = c.learners_overdue
             label = ngettext(
@@ -124,24 +103,26 @@ def health_rows(cohorts: list[CohortHealth], org_slug: str) -> SafeString:
             learners = ngettext("%(n)s learner", "%(n)s learners", n)
             overdue = (
                 f'<a href="{url}?show=overdue" aria-label="'
-                f'{_interpolate(label, {"steps": c.overdue_steps, "n": n})}">'
-                f'<span class="badge badge--overdue">{_text(c.overdue_steps)}</span></a> '
-                f'<span class="muted">{_interpolate(learners, {"n": n})}</span>'
+                f'{interpolate(label, {"steps": c.overdue_steps, "n": n})}">'
+                f'<span class="badge badge--overdue">{value_html(c.overdue_steps)}</span></a> '
+                f'<span class="muted">{interpolate(learners, {"n": n})}</span>'
             )
         else:
             overdue = "0"
         not_started = (
-            f'<a href="{url}?show=not_started">{_text(c.not_started)}</a>' if c.not_started else "0"
+            f'<a href="{url}?show=not_started">{value_html(c.not_started)}</a>'
+            if c.not_started
+            else "0"
         )
         rows.append(
             "\n    <tr>\n"
             f'      <th scope="row"><a href="{url}">{name}</a></th>\n'
-            f'      <td>{_text(c.pathway)} <span class="muted">v{_text(c.version)}</span></td>\n'
+            f'      <td>{value_html(c.pathway)} <span class="muted">v{value_html(c.version)}</span></td>\n'
             f"      <td>{dates}</td>\n"
-            f'      <td><span class="badge badge--info">{_text(c.status)}</span></td>\n'
-            f'      <td class="num">{_text(c.learners)}</td>\n'
+            f'      <td><span class="badge badge--info">{value_html(c.status)}</span></td>\n'
+            f'      <td class="num">{value_html(c.learners)}</td>\n'
             '      <td><progress class="progress progress--small" max="100" '
-            f'value="{_text(c.percent)}" aria-label="{progress_label}"></progress>\n'
+            f'value="{value_html(c.percent)}" aria-label="{progress_label}"></progress>\n'
             f'        <span class="progress-label">{progress}</span>{pending}</td>\n'
             f'      <td class="num">{overdue}</td>\n'
             f'      <td class="num">{not_started}</td>\n'

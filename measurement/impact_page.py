@@ -9,45 +9,24 @@ escaped, translated text as the template inserts it). No queries.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
-from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from measurement.queries import CohortImpact, MetricResult, TeamCompletionReport
 from measurement.templatetags.figures import figure_script
+from organizations.html_parts import blocktranslate, url_with_id, value_html
 
 CLAIMS_SOURCE = "participants' estimates"
 
 
-def _text(value: Any) -> str:
-    """A value as ``{{ value }}`` shows it: localised, escaped."""
-    if value is None:
-        return "None"
-    return conditional_escape(value if isinstance(value, str) else localize(value))
-
-
-def _blocktranslate(msgid: str, **values: Any) -> str:
-    """``{% blocktranslate with … %}``: the translated text as it is, the values escaped."""
-    return gettext(msgid) % {k: _text(v) for k, v in values.items()}
-
-
-def _url_maker(name: str, org_slug: str, cohort_id: int) -> Callable[[int], str]:
-    """The URL of ``name`` for the cohort and an id, from one ``reverse``."""
-    sentinel = "2147483647"
-    url = reverse(name, args=[org_slug, cohort_id, int(sentinel)])
-    prefix, _, suffix = url.rpartition(sentinel)
-    return lambda pk: f"{prefix}{pk}{suffix}"
-
-
 def downloads(download_url: str, what: str) -> str:
     """``includes/table_downloads.html`` with no query, ``what`` and ``download_url``."""
-    label = _blocktranslate("Download %(what)s:", what=mark_safe(what))
+    label = blocktranslate("Download %(what)s:", what=mark_safe(what))
     url = conditional_escape(download_url)
     return (
         f'\n<p class="muted table-downloads">{label}\n'
@@ -65,11 +44,11 @@ def _did_rows(metric: MetricResult) -> str:
             f'      <tr><th scope="row">{participants}</th>'
             f'<td class="num">{floatformat(did["treated_pre"], 2)}</td>'
             f'<td class="num">{floatformat(did["treated_post"], 2)}</td>'
-            f'<td class="num">{_text(metric.participant_teams)}</td></tr>\n'
+            f'<td class="num">{value_html(metric.participant_teams)}</td></tr>\n'
             f'      <tr><th scope="row">{gettext("Comparison teams")}</th>'
             f'<td class="num">{floatformat(did["comparison_pre"], 2)}</td>'
             f'<td class="num">{floatformat(did["comparison_post"], 2)}</td>'
-            f'<td class="num">{_text(metric.comparison_teams)}</td></tr>\n'
+            f'<td class="num">{value_html(metric.comparison_teams)}</td></tr>\n'
             "      \n      "
         )
     if pre_post:
@@ -78,7 +57,7 @@ def _did_rows(metric: MetricResult) -> str:
             f'      <tr><th scope="row">{participants}</th>'
             f'<td class="num">{floatformat(pre_post["pre"], 2)}</td>'
             f'<td class="num">{floatformat(pre_post["post"], 2)}</td>'
-            f'<td class="num">{_text(metric.participant_teams)}</td></tr>\n'
+            f'<td class="num">{value_html(metric.participant_teams)}</td></tr>\n'
             "      \n      "
         )
     return "\n      \n      "
@@ -87,7 +66,7 @@ def _did_rows(metric: MetricResult) -> str:
 def _evidence(metric: MetricResult, currency: str) -> str:
     did = metric.did
     if did:
-        text = _blocktranslate(
+        text = blocktranslate(
             "Difference-in-differences: %(est)s %(unit)s (95%% CI %(lo)s to %(hi)s, standard "
             "errors clustered by team). A before/after of participants alone would have said "
             "%(naive)s %(unit)s.",
@@ -99,7 +78,7 @@ def _evidence(metric: MetricResult, currency: str) -> str:
         )
         money = ""
         if metric.money is not None:
-            money = _blocktranslate(
+            money = blocktranslate(
                 "Worth %(m)s %(cur)s a year (the naive figure would claim %(n)s %(cur)s).",
                 m=floatformat(metric.money, "0g"),
                 n=floatformat(metric.naive_money, "0g"),
@@ -119,7 +98,9 @@ def _evidence(metric: MetricResult, currency: str) -> str:
                 )
             trend = f'<p class="muted">{said}</p>'
         elif pre_trend.get("too_few"):
-            trend = f'<p class="muted">{gettext("Pre-trends:")} {_text(pre_trend["too_few"])}</p>'
+            trend = (
+                f'<p class="muted">{gettext("Pre-trends:")} {value_html(pre_trend["too_few"])}</p>'
+            )
         return f"\n    <p>{text}\n    {money}</p>\n    {trend}\n    "
     if metric.pre_post:
         return (
@@ -131,7 +112,7 @@ def _evidence(metric: MetricResult, currency: str) -> str:
             + "</p>\n    "
         )
     if metric.too_few:
-        return f'<p class="muted">{_text(metric.too_few)}</p>'
+        return f'<p class="muted">{value_html(metric.too_few)}</p>'
     return ""
 
 
@@ -140,13 +121,13 @@ def metric_cards(
 ) -> list[SafeString]:
     """One card per plan metric (its chart, group means, estimate and links), as the
     template's loop wrote it, whitespace included."""
-    metric_url = _url_maker("impact_metric", org_slug, impact.id)
+    metric_url = url_with_id("impact_metric", org_slug, impact.id)
     what = gettext("the monthly means of the chart")
     cards = []
     for metric, fig, fig_id in figures:
         chart = ""
         if metric.series:
-            label = _blocktranslate(
+            label = blocktranslate(
                 "Monthly %(name)s of participants' and comparison teams; figures in the table "
                 "below.",
                 name=metric.name,
@@ -157,12 +138,12 @@ def metric_cards(
                 mark_safe(label),
             ) + figure_script(fig, fig_id)
         url = metric_url(metric.metric_id)
-        values = _blocktranslate("See the %(n)s team values behind this", n=metric.values)
+        values = blocktranslate("See the %(n)s team values behind this", n=metric.values)
         cards.append(
             mark_safe(
                 f'\n  <div class="card stack">\n    {chart}\n'
                 '    <div class="table-wrap"><table class="table">\n'
-                f'      <thead><tr><th scope="col">{_text(metric.name)} ({_text(metric.unit)})'
+                f'      <thead><tr><th scope="col">{value_html(metric.name)} ({value_html(metric.unit)})'
                 f'</th><th scope="col" class="num">{gettext("Before")}</th>'
                 f'<th scope="col" class="num">{gettext("During evaluation")}</th>'
                 f'<th scope="col" class="num">{gettext("Teams")}</th></tr></thead>\n'
@@ -196,22 +177,22 @@ def behaviour_rows(impact: CohortImpact, min_cell: int) -> SafeString:
     """The rows of the behaviour-change table: a competency's change, or why it is hidden."""
     rows = []
     for c in impact.behaviour:
-        head = f'<tr><th scope="row">{_text(c.name)}</th><td class="num">{_text(c.n)}</td>\n    '
+        head = f'<tr><th scope="row">{value_html(c.name)}</th><td class="num">{value_html(c.n)}</td>\n    '
         if c.hidden:
-            why = _blocktranslate(
+            why = blocktranslate(
                 "hidden: fewer than %(min_cell)s learners, so it could identify people",
                 min_cell=min_cell,
             )
             rows.append(f'{head}<td colspan="4">{why}</td>\n    </tr>')
         elif c.too_few:
-            rows.append(f'{head}<td colspan="4">{_text(c.too_few)}</td>\n    </tr>')
+            rows.append(f'{head}<td colspan="4">{value_html(c.too_few)}</td>\n    </tr>')
         else:
             rows.append(
                 f'{head}<td class="num">{floatformat(c.mean_change, 2)} '
                 f"({floatformat(c.ci_low, 2)} to {floatformat(c.ci_high, 2)})</td>"
                 f'<td class="num">{floatformat(c.d_av, 2)}</td>'
                 f'<td class="num">{floatformat(c.d_z, 2)}</td>'
-                f'<td class="num">{_text(c.reliable)} / {_text(c.n)}</td></tr>'
+                f'<td class="num">{value_html(c.reliable)} / {value_html(c.n)}</td></tr>'
             )
     return mark_safe("".join(rows))
 
@@ -220,15 +201,15 @@ def benefit_rows(impact: CohortImpact, org_slug: str) -> SafeString:
     """The ROI table's benefit rows, each linked to its evidence (empty without benefits)."""
     if not impact.benefit_rows:
         return mark_safe("")
-    metric_url = _url_maker("impact_metric", org_slug, impact.id)
+    metric_url = url_with_id("impact_metric", org_slug, impact.id)
     claims_url = reverse("impact_claims", args=[org_slug, impact.id])
     rows = []
     for b in impact.benefit_rows:
         facts = b.get("facts") or {}
-        label = _text(b.get("label"))
+        label = value_html(b.get("label"))
         if b.get("source") == CLAIMS_SOURCE:
             head = f'<a href="{claims_url}">{label}</a>'
-            claimed = " — " + _blocktranslate(
+            claimed = " — " + blocktranslate(
                 "%(r)s of %(p)s participants claimed (the others count zero); %(e)s excluded",
                 r=facts.get("respondents"),
                 p=facts.get("participants"),
@@ -238,7 +219,7 @@ def benefit_rows(impact: CohortImpact, org_slug: str) -> SafeString:
             head = f'<a href="{metric_url(facts.get("metric_id"))}">{label}</a>'  # type: ignore[arg-type]
             claimed = ""
         rows.append(
-            f'<tr><th scope="row">{head}</th><td>{_text(b.get("source"))}{claimed}</td>'
+            f'<tr><th scope="row">{head}</th><td>{value_html(b.get("source"))}{claimed}</td>'
             f'<td class="num">{floatformat(b.get("gross"), "0g")}</td>'
             f'<td class="num">{floatformat(b.get("value"), "0g")}</td></tr>\n    '
         )
@@ -251,12 +232,12 @@ def cost_rows(impact: CohortImpact) -> SafeString:
     for c in impact.cost_rows:
         shared = ""
         if (c.get("shared_by") or 0) > 1:
-            shared = " (%s)" % _blocktranslate(
+            shared = " (%s)" % blocktranslate(
                 "1/%(n)s of %(a)s", a=c.get("amount"), n=c.get("shared_by")
             )
         rows.append(
-            f'<tr><th scope="row">{_text(c.get("label"))}</th>'
-            f"<td>{_text(c.get('description'))}{shared}</td>"
+            f'<tr><th scope="row">{value_html(c.get("label"))}</th>'
+            f"<td>{value_html(c.get('description'))}{shared}</td>"
             f'<td class="num">{floatformat(c.get("allocated"), "0g")}</td></tr>\n    '
         )
     return mark_safe("".join(rows))
@@ -266,8 +247,8 @@ def team_rows(report: TeamCompletionReport) -> SafeString:
     """The rows of the progress-by-team data table (only teams shown)."""
     return mark_safe(
         "".join(
-            f'<tr><th scope="row">{_text(t.team)}</th><td class="num">{_text(t.learners)}</td>'
-            f'<td class="num">{_text(t.finished)}</td>'
+            f'<tr><th scope="row">{value_html(t.team)}</th><td class="num">{value_html(t.learners)}</td>'
+            f'<td class="num">{value_html(t.finished)}</td>'
             f'<td class="num">{round(t.mean_completion * 100)}%</td></tr>'
             for t in report.teams
         )

@@ -11,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.formats import localize
 from django.utils.html import escape
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from coaching import queries as coaching_queries
 from organizations.exports import requested_format, tabular_response
+from organizations.html_parts import url_with_id
 from organizations.http import TenantRequest
 from organizations.roles import active_role, role_required
 from organizations.tenancy import tenant_context
@@ -570,8 +570,6 @@ def project_list(request: TenantRequest, org_slug: str) -> HttpResponse:
     return render(request, "projects/project_list.html", context)
 
 
-# A number no URL argument takes, reversed in place of an id and replaced by each row's id.
-_ID_MARK = 987654321987
 # The status badges of projects/_status_badge.html, by status ("info" for the others).
 _BADGES: dict[str, str] = {
     Project.Status.SIGNED_OFF: "done",
@@ -587,7 +585,7 @@ def _project_table(
 ) -> list[dict[str, Any]]:
     """The list's cells, worked out in Python once per page (the words translated once, the
     link joined to one reversed URL): the template's words and markup before, escaped here."""
-    before, after = reverse("project_detail", args=[org_slug, _ID_MARK]).split(str(_ID_MARK))
+    project_url = url_with_id("project_detail", org_slug)
     of = _("%(on_time)s of %(n)s")
     sponsor_of = _("sponsor %(s)s")
     hidden = _("hidden (n=%(n)s)")
@@ -629,7 +627,7 @@ def _project_table(
         badge = _BADGES.get(r.status, "info")
         table.append(
             {
-                "url": f"{before}{r.id}{after}",
+                "url": project_url(r.id),
                 "title": escape(r.title),
                 "people": SafeString(people),
                 "status": SafeString(

@@ -20,8 +20,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 
 from measurement.growth.queries import STRONG_EVIDENCE_MIN_ANSWERS, CompetencyGrowth, GrowthPicture
-from measurement.impact_page import _blocktranslate, _text
-from organizations.people.tables import url_with_id
+from organizations.html_parts import blocktranslate, url_with_id, value_html
 
 
 def _day(value: dt.date | None) -> str:
@@ -36,7 +35,7 @@ def _figure_or_dash(value: float | None) -> str:
 
 def _others_cell(label: str, shown: bool, mean: float | None, n: int) -> str:
     if shown and mean is not None:
-        figure = f'{floatformat(mean, 2)} <span class="muted">(n={_text(n)})</span>'
+        figure = f'{floatformat(mean, 2)} <span class="muted">(n={value_html(n)})</span>'
     else:
         figure = "–"
     return f'\n        <td class="num" data-label="{label}">{figure}</td>'
@@ -46,14 +45,14 @@ def _pulse_cell(c: CompetencyGrowth, label: str) -> str:
     p = c.latest_pulse
     if not p or p.others_mean is None:
         return f'\n        <td data-label="{label}">–</td>'
-    text = _blocktranslate(
+    text = blocktranslate(
         "pulse %(number)s: %(mean)s (n=%(n)s)",
         number=p.number,
         mean=floatformat(p.others_mean, 2),
         n=p.others_n,
     )
     if p.baseline_items_mean is not None:
-        before = _blocktranslate(
+        before = blocktranslate(
             "vs %(before)s at the baseline on the same behaviours",
             before=floatformat(p.baseline_items_mean, 2),
         )
@@ -65,19 +64,22 @@ def chart_rows(picture: GrowthPicture) -> SafeString:
     """The rows of the chart's data table (``picture.charted``), with the whitespace the
     template's loop wrote around them."""
     new_baseline, learner_view = picture.has_new_baseline, picture.learner_view
-    t_change, t_baseline = _text(gettext("Change and reading")), _text(gettext("Baseline"))
-    t_follow_up, t_self = _text(gettext("Follow-up")), _text(gettext("Self (latest)"))
-    t_new_baseline = _text(gettext("New baseline"))
-    t_pulse = _text(gettext("Latest pulse"))
+    t_change, t_baseline = (
+        value_html(gettext("Change and reading")),
+        value_html(gettext("Baseline")),
+    )
+    t_follow_up, t_self = value_html(gettext("Follow-up")), value_html(gettext("Self (latest)"))
+    t_new_baseline = value_html(gettext("New baseline"))
+    t_pulse = value_html(gettext("Latest pulse"))
     rows = []
     for c in picture.charted:
         if c.rci is not None and c.has_follow_up:
             reading = (
-                f"{_text(c.change_text)} · RCI {floatformat(c.rci, 2)}: "
-                f"<strong>{_text(c.status_label.lower())}</strong>"
+                f"{value_html(c.change_text)} · RCI {floatformat(c.rci, 2)}: "
+                f"<strong>{value_html(c.status_label.lower())}</strong>"
             )
         else:
-            reading = _text(c.status_label)
+            reading = value_html(c.status_label)
         new_cell = "\n        "
         if new_baseline:
             new_cell += _others_cell(
@@ -86,7 +88,7 @@ def chart_rows(picture: GrowthPicture) -> SafeString:
         pulse = _pulse_cell(c, t_pulse) if learner_view else "\n        "
         rows.append(
             "<tr>\n"
-            f'        <th scope="row">{_text(c.name)}</th>\n'
+            f'        <th scope="row">{value_html(c.name)}</th>\n'
             f'        <td data-label="{t_change}">{reading}</td>'
             + _others_cell(t_baseline, c.has_baseline, c.baseline_others, c.baseline_others_n)
             + _others_cell(t_follow_up, c.has_follow_up, c.follow_up_others, c.follow_up_others_n)
@@ -102,37 +104,37 @@ def _others_line(c: CompetencyGrowth) -> str:
     text = ""
     if c.has_baseline:
         if c.baseline_others is not None:
-            text = _blocktranslate(
+            text = blocktranslate(
                 "baseline %(mean)s (n=%(n)s, %(when)s)",
                 mean=floatformat(c.baseline_others, 2),
                 n=c.baseline_others_n,
                 when=_day(c.baseline_on),
             )
         else:
-            text = _blocktranslate(
+            text = blocktranslate(
                 "baseline hidden: too few colleagues answered (%(when)s)", when=_day(c.baseline_on)
             )
     if c.has_follow_up:
         if c.follow_up_others is not None:
-            later = _blocktranslate(
+            later = blocktranslate(
                 "follow-up %(mean)s (n=%(n)s, %(when)s)",
                 mean=floatformat(c.follow_up_others, 2),
                 n=c.follow_up_others_n,
                 when=_day(c.follow_up_on),
             )
         else:
-            later = _text(gettext("follow-up hidden: too few colleagues answered"))
+            later = value_html(gettext("follow-up hidden: too few colleagues answered"))
         text += f" → {later}"
     if c.has_new_baseline:
         if c.new_baseline_others is not None:
-            later = _blocktranslate(
+            later = blocktranslate(
                 "new baseline %(mean)s (n=%(n)s, %(when)s)",
                 mean=floatformat(c.new_baseline_others, 2),
                 n=c.new_baseline_others_n,
                 when=_day(c.new_baseline_on),
             )
         else:
-            later = _text(gettext("new baseline hidden: too few colleagues answered"))
+            later = value_html(gettext("new baseline hidden: too few colleagues answered"))
         text += f" · {later}"
     return text
 
@@ -141,31 +143,29 @@ def _self_line(c: CompetencyGrowth) -> str:
     """The card's self-ratings: baseline → follow-up · new baseline · gap."""
     text = ""
     if c.has_baseline:
-        text = _blocktranslate("baseline %(v)s", v=_figure_or_dash(c.baseline_self))
+        text = blocktranslate("baseline %(v)s", v=_figure_or_dash(c.baseline_self))
     if c.has_follow_up:
-        text += " → " + _blocktranslate("follow-up %(v)s", v=_figure_or_dash(c.follow_up_self))
+        text += " → " + blocktranslate("follow-up %(v)s", v=_figure_or_dash(c.follow_up_self))
     if c.has_new_baseline:
-        text += " · " + _blocktranslate(
-            "new baseline %(v)s", v=_figure_or_dash(c.new_baseline_self)
-        )
+        text += " · " + blocktranslate("new baseline %(v)s", v=_figure_or_dash(c.new_baseline_self))
     gap_label = c.gap_label
     if gap_label:
-        text += f" · {_blocktranslate('gap %(gap)s', gap=c.gap_text)}: {_text(gap_label)}"
+        text += f" · {blocktranslate('gap %(gap)s', gap=c.gap_text)}: {value_html(gap_label)}"
     return text
 
 
 def _knowledge(c: CompetencyGrowth) -> str:
     percent = c.knowledge_percent
     if percent is None:
-        return _text(gettext("no practice answers yet"))
+        return value_html(gettext("no practice answers yet"))
     n = c.mastery_answers
     text = ngettext(
         "estimate %(pct)s%% from %(n)s answer", "estimate %(pct)s%% from %(n)s answers", n
-    ) % {"pct": _text(percent), "n": _text(n)}
+    ) % {"pct": value_html(percent), "n": value_html(n)}
     if c.strong_evidence:
-        text += f" · {_text(gettext('strong quiz evidence'))}"
+        text += f" · {value_html(gettext('strong quiz evidence'))}"
     elif n < STRONG_EVIDENCE_MIN_ANSWERS:
-        text += f" · {_text(gettext('too few answers to tell'))}"
+        text += f" · {value_html(gettext('too few answers to tell'))}"
     return text
 
 
@@ -187,21 +187,21 @@ def competency_cards(picture: GrowthPicture, org_slug: str) -> SafeString:
     them."""
     report_url = url_with_id("feedback_report", org_slug)
     t_self = gettext("360, you") if picture.learner_view else gettext("360, self-rating")
-    t_others, t_self = _text(gettext("360, colleagues")), _text(t_self)
+    t_others, t_self = value_html(gettext("360, colleagues")), value_html(t_self)
     t_observations, t_knowledge = (
-        _text(gettext("Observations")),
-        _text(gettext("Knowledge from practice")),
+        value_html(gettext("Observations")),
+        value_html(gettext("Knowledge from practice")),
     )
-    t_goals = _text(gettext("Goals"))
+    t_goals = value_html(gettext("Goals"))
     report_labels = (
-        _text(gettext("New baseline report")),
-        _text(gettext("Follow-up report")),
-        _text(gettext("Baseline report")),
+        value_html(gettext("New baseline report")),
+        value_html(gettext("Follow-up report")),
+        value_html(gettext("Baseline report")),
     )
     cards = []
     for c in picture.competencies:
-        since = f"<p>{_text(c.since_sentence)}</p>" if c.since_sentence else ""
-        pulse = f'<p class="muted">{_text(c.pulse_sentence)}</p>' if c.pulse_sentence else ""
+        since = f"<p>{value_html(c.since_sentence)}</p>" if c.since_sentence else ""
+        pulse = f'<p class="muted">{value_html(c.pulse_sentence)}</p>' if c.pulse_sentence else ""
         the_360 = ""
         if c.has_360:
             the_360 = (
@@ -209,24 +209,24 @@ def competency_cards(picture: GrowthPicture, org_slug: str) -> SafeString:
                 f"      <dt>{t_self}</dt>\n      <dd>{_self_line(c)}</dd>\n      "
             )
         if c.observations:
-            seen = _text(c.observation_label)
+            seen = value_html(c.observation_label)
             if c.last_observed_on:
-                seen += " · " + _blocktranslate("latest %(when)s", when=_day(c.last_observed_on))
+                seen += " · " + blocktranslate("latest %(when)s", when=_day(c.last_observed_on))
         else:
-            seen = _text(gettext("none yet"))
+            seen = value_html(gettext("none yet"))
         if c.goals:
             goals = ngettext(
                 "%(achieved)s of %(n)s goal achieved",
                 "%(achieved)s of %(n)s goals achieved",
                 c.goals,
-            ) % {"achieved": _text(c.goals_achieved), "n": _text(c.goals)}
+            ) % {"achieved": value_html(c.goals_achieved), "n": value_html(c.goals)}
         else:
-            goals = _text(gettext("none on this competency"))
+            goals = value_html(gettext("none on this competency"))
         cards.append(
             f'\n  <li class="card stack" id="competency-{c.competency_id}">\n'
-            f'    <div class="split"><h3 class="card__title">{_text(c.name)}</h3>'
-            f'<span class="badge {c.badge}">{_text(c.status_label)}</span></div>\n'
-            f"    <p>{_text(c.sentence)}</p>\n"
+            f'    <div class="split"><h3 class="card__title">{value_html(c.name)}</h3>'
+            f'<span class="badge {c.badge}">{value_html(c.status_label)}</span></div>\n'
+            f"    <p>{value_html(c.sentence)}</p>\n"
             f"    {since}\n"
             f"    {pulse}\n"
             '    <dl class="kv">\n'

@@ -11,9 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Callable, Iterable
-from typing import Any
 
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
 from django.utils.safestring import SafeString
@@ -143,17 +141,6 @@ def people_table(people: Iterable[PersonRow], people_url: str) -> list[SafeStrin
             )
         )
     return rows
-
-
-# A number no URL argument takes, reversed in place of an id and replaced by each row's id.
-_ID_MARK = "2147483647"
-
-
-def url_with_id(name: str, *args: Any) -> Callable[[int], str]:
-    """The URL ``name`` for ``args`` and a last id argument, from one ``reverse``: a table's
-    rows join their id in rather than reversing the URL once each."""
-    before, _mark, after = reverse(name, args=[*args, int(_ID_MARK)]).rpartition(_ID_MARK)
-    return lambda pk: f"{before}{pk}{after}"
 
 
 def team_table(

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from organizations.exports import requested_format, tabular_response
+from organizations.html_parts import url_with_id
 from organizations.http import TenantRequest
 from organizations.models import ImportJob, Membership, Team
 from organizations.outbox.delivery import is_stalled
@@ -229,7 +230,7 @@ def team_list(request: TenantRequest, org_slug: str) -> HttpResponse:
     query.pop("page", None)
     query.pop("format", None)
     # Each team's links from one reversal per route, its cells' words translated once.
-    edit_url = tables.url_with_id("team_edit", org_slug)
+    edit_url = url_with_id("team_edit", org_slug)
     people_url = reverse("people_list", args=[org_slug])
     context = {
         "form": form,

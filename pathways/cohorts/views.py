@@ -27,6 +27,7 @@ from measurement import home_rows
 from measurement.queries import programme_health
 from organizations import relative_dates as words
 from organizations.exports import requested_format, tabular_response
+from organizations.html_parts import url_with_id
 from organizations.http import TenantRequest
 from organizations.listed_fields import field_html
 from organizations.models import Membership
@@ -104,17 +105,6 @@ def cohort_edit(request: TenantRequest, org_slug: str, cohort_id: int) -> HttpRe
     return render(request, "pathways/cohorts/cohort_form.html", {"form": form, "cohort": cohort})
 
 
-# A number no URL argument takes, reversed in place of an id and replaced by each row's id.
-_ID_MARK = 987654321987
-
-
-def _url_with_id(name: str, *args: Any) -> tuple[str, str]:
-    """The URL ``name`` for ``args`` and a last id argument, split around that id: the table's
-    fifty rows join their id in rather than reversing the URL fifty times."""
-    before, after = reverse(name, args=[*args, _ID_MARK]).split(str(_ID_MARK))
-    return before, after
-
-
 def _csrf_input(request: TenantRequest) -> str:
     """What ``{% csrf_token %}`` writes."""
     return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(get_token(request))}">'
@@ -126,8 +116,8 @@ def _learner_table(
     """The learners table's rows as HTML, put together in Python once per page: a template
     would resolve, translate and reverse in every row (the rows are what the template wrote:
     the same words, links, forms and accessible names). Empty without rows."""
-    person = _url_with_id("person_detail", org_slug)
-    withdraw = _url_with_id("enrollment_withdraw", org_slug, cohort_id)
+    person = url_with_id("person_detail", org_slug)
+    withdraw = url_with_id("enrollment_withdraw", org_slug, cohort_id)
     csrf = _csrf_input(request)
     steps_of = _("%(done)s of %(total)s steps")
     progress_of = _("Progress of %(name)s")
@@ -179,7 +169,7 @@ def _learner_table(
             ""
             if lp.withdrawn
             else (
-                f'<form method="post" action="{withdraw[0]}{lp.enrollment_id}{withdraw[1]}"'
+                f'<form method="post" action="{withdraw(lp.enrollment_id)}"'
                 f' data-confirm="{escape(confirm % {"name": lp.name})}">{csrf}'
                 f'<button class="btn btn--link btn--small" type="submit">{withdraw_word}'
                 f'<span class="visually-hidden"> {name}</span></button></form>'
@@ -187,7 +177,7 @@ def _learner_table(
         )
         html.append(
             "\n      <tr>\n"
-            f'        <th scope="row"><a href="{person[0]}{lp.membership_id}{person[1]}">{name}</a>'
+            f'        <th scope="row"><a href="{person(lp.membership_id)}">{name}</a>'
             f'<br><span class="muted">{escape(lp.email)}</span>{badge}</th>\n'
             f"        <td>{escape(lp.team) if lp.team else '—'}</td>\n"
             f"        <td>{progress}</td>\n"
