@@ -74,11 +74,13 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 # The demo runs as the product does (DEBUG off: the product's own 404 and 500 pages, hashed and
-# compressed static files served by WhiteNoise); a local key and plain-http cookies, since it
-# only listens on 127.0.0.1. `make debug` is for development.
+# compressed static files served by WhiteNoise); a local key, plain HTTP (no redirect to HTTPS,
+# no HSTS) and plain-http cookies, since it only listens on 127.0.0.1. `make debug` is for
+# development.
 run: export DJANGO_DEBUG ?= 0
 run: export DJANGO_SECRET_KEY ?= pathwise-local-demo-key-not-for-production
 run: export DJANGO_SECURE_COOKIES ?= 0
+run: export DJANGO_HTTPS ?= 0
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
