@@ -143,6 +143,12 @@ LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 
 LANGUAGE_CODE = "en-gb"
+# The languages Pathwise's own text is written in. Without this Django offers every language it
+# ships a catalogue for: a browser asking for German got Django's own messages ("Dieses Feld ist
+# zwingend erforderlich.") inside English pages, and LocaleMiddleware compared every request's
+# Accept-Language with about a hundred codes. Any English variant is served en-gb; any other
+# language falls back to it.
+LANGUAGES = [("en-gb", "English")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -106,13 +106,18 @@ class Item(TenantModel):
         ]
 
 
+class NominationState(models.TextChoices):
+    """Where a participant's nomination list stands (``Participant.Nominations``)."""
+
+    DRAFT = "draft", _("Being drafted")
+    SUBMITTED = "submitted", _("Waiting for approval")
+    APPROVED = "approved", _("Approved, invitations sent")
+
+
 class Participant(TenantModel):
     """A learner rated in a cycle, with their nomination list's state."""
 
-    class Nominations(models.TextChoices):
-        DRAFT = "draft", _("Being drafted")
-        SUBMITTED = "submitted", _("Waiting for approval")
-        APPROVED = "approved", _("Approved, invitations sent")
+    Nominations = NominationState
 
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="participants")
     learner = models.ForeignKey(
@@ -142,7 +147,7 @@ class Participant(TenantModel):
             # a transient few, whatever the organisation's size.
             models.Index(
                 fields=["organization", "learner"],
-                condition=models.Q(nominations="submitted"),
+                condition=models.Q(nominations=NominationState.SUBMITTED),
                 name="fb_participant_waiting",
             )
         ]

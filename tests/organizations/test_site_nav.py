@@ -142,3 +142,25 @@ def test_the_kept_header_is_the_template_with_the_person_filled_in(client, org_a
     other = _header(client.get(f"/o/{org_b.slug}/").content.decode())
     assert org_b.name in other and f"/o/{org_a.slug}/" not in other
     assert org_a.name not in other
+
+
+@override_settings(DEBUG=False)
+def test_a_page_rendered_without_its_request_gets_the_templates_header(org_a):
+    # No CSRF token to fill in (a page rendered outside a request, as an error page can be):
+    # the header is the template's own render in the page's context, and nothing is kept.
+    from django.contrib.auth.models import AnonymousUser
+    from django.template.loader import render_to_string
+
+    anonymous = render_to_string("base.html", {"user": AnonymousUser()})
+    assert '<header class="site-header">' in anonymous
+    ada = make_member(org_a, "ada@example.com", is_admin=True, is_learner=True)
+    ada.user.full_name = "Ada <b>Co</b>"
+    member = render_to_string(
+        "base.html",
+        {"user": ada.user, "org": org_a, "membership": ada, "active_role": "admin"},
+    )
+    assert "Ada &lt;b&gt;Co&lt;/b&gt;" in _header(member)
+    assert reverse("people_list", args=[org_a.slug]) in _header(member)
+    for html in (anonymous, member):
+        assert "<pathwise:" not in html
+    assert site_nav._headers == {}
