@@ -33,6 +33,7 @@ from measurement.models import LearnerProgressRollup
 from measurement.queries import CohortHealth
 from organizations.models import Membership, Role
 from organizations.raw_queries import date_of, fetch_rows, moment_of, tenant_id
+from pathways.cohorts import counts
 from pathways.models import (
     Cohort,
     CohortCoach,
@@ -42,7 +43,6 @@ from pathways.models import (
     Step,
     StepCompletion,
 )
-from pathways.cohorts import counts
 from pathways.queries import enrollment_views, enrollments_in_progress
 
 LEARNERS_PER_PAGE = 50
