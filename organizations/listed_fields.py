@@ -34,7 +34,9 @@ class ListedSelect(forms.Select):
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
         parts: list[str] = []
-        if any(isinstance(label, (list, tuple)) for _value, label in self.choices):
+        pairs = self.choices if isinstance(self.choices, list) else list(self.choices)
+        # Option groups have a list of options for a label (a few kinds of label looked at).
+        if any(issubclass(kind, (list, tuple)) for kind in {type(label) for _v, label in pairs}):
             widget = self.get_context(name, value, attrs)["widget"]
             for group_name, options, _index in widget["optgroups"]:
                 if group_name:
@@ -49,11 +51,10 @@ class ListedSelect(forms.Select):
                     parts.append("\n  </optgroup>")
             attributes = attrs_html(widget["attrs"])
         else:
-            pairs = self.choices if isinstance(self.choices, list) else list(self.choices)
             values = ["" if v is None else str(v) for v, _label in pairs]
             # The first option whose value is chosen is marked, as Django marks it.
-            chosen = set(self.format_value(value))
-            first = next((i for i, v in enumerate(values) if v in chosen), -1)
+            chosen = [values.index(v) for v in self.format_value(value) if v in values]
+            first = min(chosen, default=-1)
             labels = [label for _value, label in pairs]
             escaped_values, texts = _escape_each(values), _escape_each(labels)
             parts = [
@@ -69,16 +70,17 @@ class ListedSelect(forms.Select):
 
 
 def _escape_each(texts: list[Any]) -> list[str]:
-    """``conditional_escape`` of each text (a list of a thousand teams' names): plain texts
-    escaped together, one ``html.escape`` over them joined, rather than one call each; text
-    already safe (``__html__``) is kept as it is."""
-    if any(hasattr(text, "__html__") for text in texts):
+    """``conditional_escape`` of each text (a list of a thousand teams' names): the plain texts
+    escaped together, one ``html.escape`` over them joined, rather than a call each; any other
+    (a lazy translation, text already safe) on its own."""
+    joined = "\x00".join([text if type(text) is str else "" for text in texts])
+    parts = html.escape(joined).split("\x00")
+    if len(parts) != len(texts):  # a text holding the separator itself
         return [str(conditional_escape(text)) for text in texts]
-    plain = [str(text) for text in texts]
-    parts = html.escape("\x00".join(plain)).split("\x00")
-    if len(parts) != len(plain):  # a text holding the separator itself
-        return [html.escape(text) for text in plain]
-    return parts
+    return [
+        part if type(text) is str else str(conditional_escape(text))
+        for part, text in zip(parts, texts, strict=True)
+    ]
 
 
 class _ListedInput(forms.Widget):
