@@ -5,6 +5,7 @@ templates write (tests/organizations/people/test_list_pages_sql.py compares them
 
 from __future__ import annotations
 
+import html
 from functools import cached_property
 from typing import Any
 
@@ -33,7 +34,9 @@ class ListedSelect(forms.Select):
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
         parts: list[str] = []
-        if any(isinstance(label, (list, tuple)) for _value, label in self.choices):
+        pairs = self.choices if isinstance(self.choices, list) else list(self.choices)
+        # Option groups have a list of options for a label (a few kinds of label looked at).
+        if any(issubclass(kind, (list, tuple)) for kind in {type(label) for _v, label in pairs}):
             widget = self.get_context(name, value, attrs)["widget"]
             for group_name, options, _index in widget["optgroups"]:
                 if group_name:
@@ -48,22 +51,36 @@ class ListedSelect(forms.Select):
                     parts.append("\n  </optgroup>")
             attributes = attrs_html(widget["attrs"])
         else:
-            chosen, has_selected = self.format_value(value), False
-            for option_value, label in self.choices:
-                option_value = "" if option_value is None else str(option_value)
-                selected = not has_selected and option_value in chosen
-                has_selected |= selected
-                text = conditional_escape(label)  # type: ignore[arg-type] # flat: a label
-                parts.append(
-                    f'\n  <option value="{conditional_escape(option_value)}"'
-                    f"{' selected' if selected else ''}>{text}</option>\n"
-                )
+            values = ["" if v is None else str(v) for v, _label in pairs]
+            # The first option whose value is chosen is marked, as Django marks it.
+            chosen = [values.index(v) for v in self.format_value(value) if v in values]
+            first = min(chosen, default=-1)
+            labels = [label for _value, label in pairs]
+            escaped_values, texts = _escape_each(values), _escape_each(labels)
+            parts = [
+                f'\n  <option value="{v}"{" selected" if i == first else ""}>{text}</option>\n'
+                for i, (v, text) in enumerate(zip(escaped_values, texts, strict=True))
+            ]
             attributes = attrs_html(self.build_attrs(self.attrs, attrs))
         # Each option's own template ends in a line break; the whole is stripped, as the form
         # renderer does.
         return mark_safe(  # noqa: S308 (each value escaped above)
             f'<select name="{conditional_escape(name)}"{attributes}>{"".join(parts)}\n</select>'
         )
+
+
+def _escape_each(texts: list[Any]) -> list[str]:
+    """``conditional_escape`` of each text (a list of a thousand teams' names): the plain texts
+    escaped together, one ``html.escape`` over them joined, rather than a call each; any other
+    (a lazy translation, text already safe) on its own."""
+    joined = "\x00".join([text if type(text) is str else "" for text in texts])
+    parts = html.escape(joined).split("\x00")
+    if len(parts) != len(texts):  # a text holding the separator itself
+        return [str(conditional_escape(text)) for text in texts]
+    return [
+        part if type(text) is str else str(conditional_escape(text))
+        for part, text in zip(parts, texts, strict=True)
+    ]
 
 
 class _ListedInput(forms.Widget):

@@ -33,6 +33,7 @@ from measurement.models import LearnerProgressRollup
 from measurement.queries import CohortHealth
 from organizations.models import Membership, Role
 from organizations.raw_queries import date_of, fetch_rows, moment_of, tenant_id
+from pathways.cohorts import counts
 from pathways.models import (
     Cohort,
     CohortCoach,
@@ -274,9 +275,9 @@ def _or_none(period: dt.date | None) -> dt.date:
     return period or dt.date.min
 
 
-# The cohort page's header in one statement: its enrolments counted in one pass (deactivated
-# people's current enrolments found from the few of them, the partial index
-# ``membership_inactive``) and beside them (outer joins, so the counting runs once) the cohort,
+# The cohort page's header in one statement: its enrolments' counts (``{counts}``: the cohort's
+# ``CohortCounts`` row, kept exact by triggers, or on SQLite counted, ``pathways.cohorts.counts``)
+# and beside them (outer joins, so the counting runs once) the cohort,
 # its pathway, the organisation's latest roll-up period, the cohort's row of that
 # period and its latest reminder to overdue learners. Written as SQL text: the page is read
 # often and compiling querysets cost more than the database's work. Its first six columns line
@@ -287,12 +288,7 @@ SELECT 0 AS kind, c.id, c.name, p.name, v.number, n.enrolments, c.version_id, c.
     r.counted, r.not_started, r.learners_overdue, r.computed_at, r.steps_done, r.steps_total,
     r.steps_overdue, o.local_date, o.recipients, o.sent_at{pad}
 FROM (
-    SELECT COUNT(*) AS enrolments,
-        COUNT(CASE WHEN e.status <> %s THEN 1 END) AS current_,
-        COUNT(CASE WHEN e.status <> %s AND e.learner_id IN (
-            SELECT m.id FROM organizations_membership m
-            WHERE m.organization_id = %s AND NOT m.is_active) THEN 1 END) AS current_inactive
-    FROM pathways_enrollment e WHERE e.organization_id = %s AND e.cohort_id = %s
+    {counts}
 ) n
 LEFT JOIN pathways_cohort c ON c.organization_id = %s AND c.id = %s
 LEFT JOIN pathways_pathwayversion v ON v.id = c.version_id
@@ -361,9 +357,17 @@ def _recipients_count() -> str:
     return "json_array_length(o.recipients)"
 
 
+def _overview_sql(pad: str = "") -> str:
+    """``_OVERVIEW_SQL`` for this database (``_overview_params``)."""
+    return _OVERVIEW_SQL.format(
+        counts=counts.header_counts_sql(), recipients=_recipients_count(), pad=pad
+    )
+
+
 def _overview_params(org_id: int, cohort_id: int) -> list[Any]:
-    return [WITHDRAWN, WITHDRAWN, org_id, org_id, cohort_id, org_id, cohort_id, org_id, org_id] + [
-        cohort_id
+    return [
+        *counts.header_counts_params(org_id, cohort_id),
+        *[org_id, cohort_id, org_id, org_id, cohort_id],
     ]
 
 
@@ -381,7 +385,7 @@ def cohort_page(cohort_id: int) -> tuple[CohortOverview, dt.date | None, Reminde
     """
     org_id = tenant_id()
     rows = fetch_rows(
-        _OVERVIEW_SQL.format(recipients=_recipients_count(), pad=""),
+        _overview_sql(),
         _overview_params(org_id, cohort_id),
     )
     return _overview_of(rows[0], org_id, cohort_id)
@@ -714,7 +718,7 @@ _HEADER_WIDTH = 24
 
 def _header_sql(with_choices: bool, count_where: str | None) -> str:
     """The SQL of ``cohort_page_with_learners``' first statement."""
-    parts = [_OVERVIEW_SQL.format(recipients=_recipients_count(), pad="")]
+    parts = [_overview_sql()]
     if with_choices:
         parts.append(_CHOICE_ROWS.format(pad=", NULL" * (_HEADER_WIDTH - 6)))
     if count_where is not None:

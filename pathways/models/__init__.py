@@ -4,6 +4,7 @@ from pathways.models.badges import BadgeAssertion
 from pathways.models.builder import (
     Cohort,
     CohortCoach,
+    CohortCounts,
     CohortSponsor,
     ElectiveChoice,
     ElectiveGroup,
@@ -60,6 +61,7 @@ __all__ = [
     "ChoiceScore",
     "Cohort",
     "CohortCoach",
+    "CohortCounts",
     "CohortSponsor",
     "Comment",
     "ElectiveChoice",

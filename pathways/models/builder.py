@@ -217,6 +217,30 @@ class Enrollment(TenantModel):
         ]
 
 
+class CohortCounts(TenantModel):
+    """A cohort's enrolments counted, as its page shows them: every enrolment, the withdrawn
+    ones, and the current (not withdrawn) enrolments of people now deactivated.
+
+    Kept by PostgreSQL statement triggers on cohorts, enrolments and memberships (migration
+    0027), in the same transaction as the change, whatever code makes it (a form, a bulk
+    enrolment, a people import that switches people off, an erasure, the demo), each change
+    an ``n = n + delta``, so that two enrolments at once both count. The page and coach home
+    read one row a cohort (``pathways.cohorts.counts``) instead of counting every enrolment;
+    the nightly roll-up repairs any drift. Elsewhere (SQLite) the enrolments are counted.
+    """
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="+")
+    enrolments = models.IntegerField(default=0)
+    withdrawn = models.IntegerField(default=0)
+    # Current enrolments (not withdrawn) of deactivated people.
+    inactive = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "cohort"], name="cohortcounts_unique")
+        ]
+
+
 # Explicit link tables: every tenant table carries organization_id (RLS, Citus co-location).
 class VersionCompetency(TenantModel):
     version = models.ForeignKey(PathwayVersion, on_delete=models.CASCADE, related_name="+")
