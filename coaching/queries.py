@@ -45,7 +45,6 @@ from coaching.models import (
 )
 from measurement.models import LearnerProgressRollup
 from measurement.services import period_for
-from organizations.html_parts import url_with_id
 from organizations.models import Membership, Team
 from organizations.raw_queries import (
     contains_param,
@@ -349,7 +348,6 @@ class SessionRow:
     coach: str
     participants: tuple[str, ...]
     cohort: str
-    log_url: str = ""  # where to log it (the coach's home only)
 
     @property
     def is_group(self) -> bool:
@@ -393,7 +391,6 @@ class AttentionRow:
     name: str
     engagement_id: int
     reasons: tuple[str, ...]
-    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -656,13 +653,6 @@ ORDER BY au.full_name, au.email, e.id
 """  # noqa: S608 - fixed text
 
 
-def _url_maker(name: str) -> Callable[[int], str]:
-    """The URL of ``name`` for the organisation in context and an id, from one ``reverse``."""
-    org = current_org()
-    assert org is not None
-    return url_with_id(name, org.slug)
-
-
 def _display_name(full_name: str, email: str) -> str:
     """``User.display_name`` of a row's two columns."""
     return full_name or email.split("@")[0]
@@ -677,7 +667,6 @@ def _attention_rows(rows: Sequence[tuple[Any, ...]], now: dt.datetime) -> list[A
     reasons (no query): no session held in four weeks, an open experiment past its date,
     pathway steps overdue, a project milestone late."""
     attention = []
-    url = _url_maker("engagement_detail")
     for pk, full_name, email, last, experiments, steps, milestones in rows:
         reasons = []
         last = moment_of(last) if last is not None else None
@@ -700,7 +689,7 @@ def _attention_rows(rows: Sequence[tuple[Any, ...]], now: dt.datetime) -> list[A
             )
         if reasons:
             name = _display_name(full_name, email)
-            attention.append(AttentionRow(name, pk, tuple(reasons), url(pk)))
+            attention.append(AttentionRow(name, pk, tuple(reasons)))
     return attention
 
 
@@ -728,7 +717,6 @@ def _home_session_rows(rows: Sequence[tuple[Any, ...]]) -> list[SessionRow]:
         if row[12] is not None:
             names.append(_display_name(row[11], row[12]))
     result = []
-    log_url = _url_maker("session_log")
     for (
         pk,
         title,
@@ -758,7 +746,6 @@ def _home_session_rows(rows: Sequence[tuple[Any, ...]]) -> list[SessionRow]:
                 coach=_display_name(coach_name, coach_email),
                 participants=tuple(names),
                 cohort=cohort or "",
-                log_url=log_url(pk),
             )
         )
     return result
@@ -767,22 +754,42 @@ def _home_session_rows(rows: Sequence[tuple[Any, ...]]) -> list[SessionRow]:
 _ENROLMENT_STATUSES = dict(Enrollment.Status.choices)  # lazy labels, translated when shown
 
 
-def _coachee_of(row: Sequence[Any]) -> Coachee:
-    """A ``Coachee`` of a row of ``_COACHEE_COLUMNS`` and its roll-up figures."""
-    pk, learner_id, full_name, email, status, team, pathway, cohort, done, total, overdue = row
-    return Coachee(
-        enrollment_id=pk,
-        learner_id=learner_id,
-        name=_display_name(full_name, email),
-        email=email,
-        team=team or "",
-        pathway=pathway,
-        cohort=cohort,
-        status=str(_ENROLMENT_STATUSES.get(status, status)),
-        steps_done=done,
-        steps_total=total,
-        steps_overdue=overdue or 0,
-    )
+def _coachees_of(rows: Sequence[Sequence[Any]]) -> list[Coachee]:
+    """``Coachee`` of rows of ``_COACHEE_COLUMNS`` and their roll-up figures (no query); each
+    status translated once (a lazy label's every ``str`` is a catalogue look-up)."""
+    statuses: dict[str, str] = {}
+    coachees = []
+    for (
+        pk,
+        learner_id,
+        full_name,
+        email,
+        status,
+        team,
+        pathway,
+        cohort,
+        done,
+        total,
+        overdue,
+    ) in rows:
+        if (label := statuses.get(status)) is None:
+            label = statuses[status] = str(_ENROLMENT_STATUSES.get(status, status))
+        coachees.append(
+            Coachee(
+                enrollment_id=pk,
+                learner_id=learner_id,
+                name=_display_name(full_name, email),
+                email=email,
+                team=team or "",
+                pathway=pathway,
+                cohort=cohort,
+                status=label,
+                steps_done=done,
+                steps_total=total,
+                steps_overdue=overdue or 0,
+            )
+        )
+    return coachees
 
 
 def coach_home(
@@ -966,9 +973,7 @@ def roster_summary(
 def _roster_attention(coach: Membership, period: dt.date | None) -> list[Coachee]:
     """The first coachees to talk to (``_ROSTER_ATTENTION_SQL``; 1 query)."""
     org = tenant_id()
-    return [
-        _coachee_of(row) for row in fetch_rows(_ROSTER_ATTENTION_SQL, [org, org, coach.pk, period])
-    ]
+    return _coachees_of(fetch_rows(_ROSTER_ATTENTION_SQL, [org, org, coach.pk, period]))
 
 
 class _RosterRows:
@@ -993,7 +998,7 @@ class _RosterRows:
             [period, period, period, org, org, self.coach.pk, *view_params,
              *([start] if start else []), org],
         )  # fmt: skip
-        return [_coachee_of(row) for row in rows[: window.stop - start]]
+        return _coachees_of(rows[: window.stop - start])
 
 
 def roster_page(

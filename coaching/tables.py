@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.utils import timezone
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 
-from coaching.queries import Coachee, SessionRow, _url_maker
+from coaching.queries import Coachee, SessionRow
 
 
 def roster_rows(coachees: Iterable[Coachee]) -> list[SafeString]:
@@ -26,6 +26,16 @@ def roster_rows(coachees: Iterable[Coachee]) -> list[SafeString]:
     not_started = html.escape(gettext("Not started"))
     aria = gettext("Progress of %(name)s")
     label = gettext("%(percent)s%% · %(done)s of %(possible)s required steps")
+    # A page's rows share a few teams, pathways, cohorts, statuses and overdue counts: each
+    # escaped (and the count's label translated) once.
+    escaped: dict[str, str] = {}
+    overdue_labels: dict[int, str] = {}
+
+    def esc(text: str) -> str:
+        if (html_text := escaped.get(text)) is None:
+            html_text = escaped[text] = html.escape(text)
+        return html_text
+
     rows = []
     for c in coachees:
         name = html.escape(c.name)
@@ -42,17 +52,18 @@ def roster_rows(coachees: Iterable[Coachee]) -> list[SafeString]:
                 f'        <span class="progress-label">{html.escape(text)}</span>'
             )
         if n := c.steps_overdue:
-            steps = html.escape(ngettext("%(n)s step", "%(n)s steps", n) % {"n": n})
-            overdue = f'<span class="badge badge--overdue">{steps}</span>'
+            if (overdue := overdue_labels.get(n)) is None:
+                steps = html.escape(ngettext("%(n)s step", "%(n)s steps", n) % {"n": n})
+                overdue = overdue_labels[n] = f'<span class="badge badge--overdue">{steps}</span>'
         else:
             overdue = "—"
         rows.append(
             SafeString(
-                f'<tr>\n      <th scope="row">{name}</th><td>{html.escape(c.team) or "—"}</td>'
-                f"<td>{html.escape(c.pathway)}</td><td>{html.escape(c.cohort)}</td>\n"
+                f'<tr>\n      <th scope="row">{name}</th><td>{esc(c.team) or "—"}</td>'
+                f"<td>{esc(c.pathway)}</td><td>{esc(c.cohort)}</td>\n"
                 f"      <td>{progress}</td>\n"
                 f"      <td>{overdue}</td>\n"
-                f'      <td><span class="badge badge--info">{html.escape(c.status)}</span></td>'
+                f'      <td><span class="badge badge--info">{esc(c.status)}</span></td>'
                 f"</tr>"
             )
         )
@@ -67,10 +78,10 @@ def _when(local: dt.datetime) -> str:
     )
 
 
-def session_rows(sessions: Iterable[SessionRow]) -> list[SafeString]:
-    """The coach's sessions table's rows (``<tr>`` … ``</tr>``): the session's link, kind,
+def session_rows(sessions: Iterable[SessionRow], url: Callable[[int], str]) -> list[SafeString]:
+    """The coach's sessions table's rows (``<tr>`` … ``</tr>``): the session's link (``url``
+    of its id: ``organizations.html_parts.url_with_id("session_detail", org_slug)``), kind,
     start in the active time zone, length, participants and status, escaped."""
-    url = _url_maker("session_detail")
     zone = timezone.get_current_timezone()
     return [
         SafeString(

@@ -13,10 +13,11 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from coaching import queries, services, tables
+from coaching import home_parts, queries, services, tables
 from coaching.forms import (
     EVERY_PARTICIPANT,
     EngagementForm,
@@ -40,6 +41,7 @@ from coaching.ics import calendar
 from coaching.models import CoachingSession, SessionParticipant
 from coaching.notifications import session_event
 from organizations.exports import requested_format, tabular_response
+from organizations.html_parts import url_with_id
 from organizations.http import TenantRequest
 from organizations.models import Membership, Organization
 from organizations.roles import role_required
@@ -97,24 +99,21 @@ def coach_home(request: TenantRequest, org_slug: str) -> HttpResponse:
     summary = queries.roster_summary(coach, home_counts=home, attention=home)
     period = summary.period
     page = queries.roster_page(coach, period, show, q, request.GET.get("page"), summary)
+    urls = home_parts.HomeUrls.of(org_slug) if home else None
+    here = urls.home if urls else escape(reverse("coach_home", args=[org_slug]))
     context = {
         "summary": summary,
         "page": page,
-        "roster_rows": tables.roster_rows(page.object_list),
-        "show": show,
-        "q": q,
         "query": urlencode({"show": show, "q": q} if q else {"show": show}),
-        "roster_tabs": [
-            ("all", _("All"), summary.enrolments),
-            ("overdue", _("Overdue"), summary.overdue),
-            ("not_started", _("Not started"), summary.not_started),
-            ("not_counted", _("Not counted yet"), summary.not_counted),
-        ],
+        "roster": home_parts.roster_parts(summary, page, page.object_list, show, q, here),
     }
     template = "coaching/coach_home.html"
-    if request.htmx:
+    if urls is None:
         return render(request, f"{template}#roster", context)
-    context["home"] = queries.coach_home(coach, period=period, summary=summary)
+    context["top"] = home_parts.home_top(
+        queries.coach_home(coach, period=period, summary=summary), urls
+    )
+    context["roster_summary"] = home_parts.roster_summary(summary)
     return render(request, template, context)
 
 
@@ -128,7 +127,10 @@ def coach_sessions(request: TenantRequest, org_slug: str) -> HttpResponse:
     return render(
         request,
         "coaching/session_list.html",
-        {"page": page, "rows": tables.session_rows(page.object_list)},
+        {
+            "page": page,
+            "rows": tables.session_rows(page.object_list, url_with_id("session_detail", org_slug)),
+        },
     )
 
 
