@@ -17,7 +17,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from coaching import home_parts, queries, services, tables
+from coaching import page_parts, queries, services
 from coaching.forms import (
     EVERY_PARTICIPANT,
     EngagementForm,
@@ -41,7 +41,6 @@ from coaching.ics import calendar
 from coaching.models import CoachingSession, SessionParticipant
 from coaching.notifications import session_event
 from organizations.exports import requested_format, tabular_response
-from organizations.html_parts import url_with_id
 from organizations.http import TenantRequest
 from organizations.models import Membership, Organization
 from organizations.roles import role_required
@@ -99,21 +98,21 @@ def coach_home(request: TenantRequest, org_slug: str) -> HttpResponse:
     summary = queries.roster_summary(coach, home_counts=home, attention=home)
     period = summary.period
     page = queries.roster_page(coach, period, show, q, request.GET.get("page"), summary)
-    urls = home_parts.HomeUrls.of(org_slug) if home else None
+    urls = page_parts.HomeUrls.of(org_slug) if home else None
     here = urls.home if urls else escape(reverse("coach_home", args=[org_slug]))
     context = {
         "summary": summary,
         "page": page,
         "query": urlencode({"show": show, "q": q} if q else {"show": show}),
-        "roster": home_parts.roster_parts(summary, page, page.object_list, show, q, here),
+        "roster": page_parts.roster_parts(summary, page, page.object_list, show, q, here),
     }
     template = "coaching/coach_home.html"
     if urls is None:
         return render(request, f"{template}#roster", context)
-    context["top"] = home_parts.home_top(
+    context["top"] = page_parts.home_top(
         queries.coach_home(coach, period=period, summary=summary), urls
     )
-    context["roster_summary"] = home_parts.roster_summary(summary)
+    context["roster_summary"] = page_parts.roster_summary(summary)
     return render(request, template, context)
 
 
@@ -127,10 +126,7 @@ def coach_sessions(request: TenantRequest, org_slug: str) -> HttpResponse:
     return render(
         request,
         "coaching/session_list.html",
-        {
-            "page": page,
-            "rows": tables.session_rows(page.object_list, url_with_id("session_detail", org_slug)),
-        },
+        {"page": page, "content": page_parts.session_list(page, org_slug)},
     )
 
 
@@ -341,7 +337,13 @@ def engagement_list(request: TenantRequest, org_slug: str) -> HttpResponse:
         name = f"{org_slug}-coaching-engagements"
         return tabular_response(fmt, name, queries.ENGAGEMENT_EXPORT_HEADERS, rows)
     page = queries.engagement_page(request.GET.get("page"), query)
-    context = {"page": page, "q": query, "query": urlencode({"q": query}) if query else ""}
+    context = {
+        "page": page,
+        "content": page_parts.engagement_list(page, query, org_slug),
+        "pager": page_parts.engagement_pager(page, query),
+        "q": query,
+        "query": urlencode({"q": query}) if query else "",
+    }
     return render(request, "coaching/engagement_list.html", context)
 
 

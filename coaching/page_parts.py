@@ -1,19 +1,21 @@
-"""The coach's home as HTML built once per page in Python: its header, the sessions to log,
+"""The coach's home, the coach's sessions and the admin's engagements as HTML built once per
+page in Python. The home: its header, the sessions to log,
 today's and the week's sessions, the coachees who need attention, the roster's figures, its
 first coachees to talk to, and the roster's search, tabs and table (``coach_home.html`` keeps
-the page's frame, the shared pagination and the empty roster).
+the page's frame, the shared pagination and the empty roster). The sessions and engagements
+lists: their header and table (the templates keep the frame, the empty list and the shared
+downloads with a search).
 
 The template resolved, translated and reversed in every list item, tab and card: more Python
 than the page's reads. Here the same markup comes from string formatting, with the same
 message ids (so translations apply alike), the same filters (``date``, ``urlencode``,
 ``relative_time``) and the same escaping (values escaped, translated text as the template
-inserts it): byte for byte what the template wrote (tests/coaching/test_home_parts.py holds
+inserts it): byte for byte what the template wrote (tests/coaching/test_page_parts.py holds
 them to the template's fragments). No queries.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,38 +23,14 @@ from typing import Any
 
 from django.template.defaultfilters import urlencode
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 
 from coaching.queries import Coachee, CoachHome, RosterSummary, SessionRow
-from coaching.tables import roster_rows
+from coaching.tables import Moments, engagement_rows, roster_rows, session_rows
 from measurement.impact_page import downloads
 from organizations.html_parts import interpolate, url_with_id, value_html
 from organizations.templatetags.relative_dates import relative_time
-
-
-class _Moments:
-    """``|date:"D j M, H:i"`` and ``|date:"H:i"`` of moments in the active time zone, each day
-    and month name translated once a page (when first shown)."""
-
-    def __init__(self) -> None:
-        self.zone = timezone.get_current_timezone()
-        self.days: dict[int, str] = {}
-        self.months: dict[int, str] = {}
-
-    def day_time(self, value: dt.datetime) -> str:
-        local = value.astimezone(self.zone)
-        if (day := self.days.get(weekday := local.weekday())) is None:
-            day = self.days[weekday] = str(WEEKDAYS_ABBR[weekday])
-        if (month := self.months.get(local.month)) is None:
-            month = self.months[local.month] = str(MONTHS_3[local.month]).title()
-        return html.escape(f"{day} {local.day} {month}, {local.hour:02d}:{local.minute:02d}")
-
-    def time(self, value: dt.datetime) -> str:
-        local = value.astimezone(self.zone)
-        return f"{local.hour:02d}:{local.minute:02d}"
 
 
 def _count(singular: str, plural: str, n: int, **values: Any) -> str:
@@ -66,7 +44,7 @@ def _names(names: Sequence[str]) -> str:
 
 
 def session_items(
-    sessions: Sequence[SessionRow], detail_url: Callable[[int], str], moments: _Moments
+    sessions: Sequence[SessionRow], detail_url: Callable[[int], str], moments: Moments
 ) -> str:
     """``coaching/_session_rows.html`` of ``sessions`` (a list of links to each session)."""
     items = []
@@ -114,7 +92,7 @@ class HomeUrls:
         )
 
 
-def _to_log(home: CoachHome, urls: HomeUrls, moments: _Moments) -> str:
+def _to_log(home: CoachHome, urls: HomeUrls, moments: Moments) -> str:
     if not home.to_log:
         return ""
     items = []
@@ -147,7 +125,7 @@ def _to_log(home: CoachHome, urls: HomeUrls, moments: _Moments) -> str:
     )
 
 
-def _sessions_cards(home: CoachHome, urls: HomeUrls, moments: _Moments) -> str:
+def _sessions_cards(home: CoachHome, urls: HomeUrls, moments: Moments) -> str:
     if home.today:
         today = session_items(home.today, urls.session, moments)
     else:
@@ -248,7 +226,7 @@ def home_top(home: CoachHome, urls: HomeUrls) -> SafeString:
         f' <a class="btn btn--link" href="{urls.patterns}">{gettext("Growth patterns")}</a>'
         "</div></header>\n"
     )
-    moments = _Moments()
+    moments = Moments()
     return SafeString(
         f"{header}{_to_log(home, urls, moments)}\n"
         f"{_sessions_cards(home, urls, moments)}"
@@ -420,3 +398,93 @@ def roster_parts(
     else:
         empty = f'\n  <p class="muted">{gettext("Nobody in this view.")}</p>\n  '
     return RosterParts(SafeString(head), SafeString(f"{empty}\n  {downloads_html}\n</section>\n"))
+
+
+def _pager(page: Any, previous: str, next_: str, query: str = "") -> str:
+    """The lists' own pager (``?page=`` links, ``query`` after each number, escaped)."""
+    if not page.has_other_pages():
+        return ""
+    back = forward = ""
+    if page.has_previous():
+        back = f'<a href="?page={page.previous_page_number()}{query}">{gettext(previous)}</a>'
+    if page.has_next():
+        forward = f'<a href="?page={page.next_page_number()}{query}">{gettext(next_)}</a>'
+    where = interpolate(
+        gettext("Page %(n)s of %(total)s"), {"n": page.number, "total": page.paginator.num_pages}
+    )
+    return (
+        f'<nav class="cluster" aria-label="{gettext("Pages")}">{back}<span>{where}</span>'
+        f"{forward}</nav>"
+    )
+
+
+def session_list(page: Any, org_slug: str) -> SafeString:
+    """The coach's sessions page's header and, with sessions, their table (its rows links to
+    each session), downloads and pager."""
+    header = (
+        '\n<header class="page-header"><h1 class="page-header__title">'
+        f"{gettext('Your sessions')}</h1>\n"
+        '<div class="page-header__actions"><a class="btn btn--primary"'
+        f' href="{html.escape(reverse("session_new", args=[org_slug]))}">'
+        f"{gettext('Schedule a session')}</a></div></header>\n"
+    )
+    if not page.object_list:
+        return SafeString(header)
+    caption = _count(
+        "%(n)s session, newest first", "%(n)s sessions, newest first", page.paginator.count
+    )
+    heads = "".join(
+        f'<th scope="col">{gettext(h)}</th>' for h in ("Session", "When", "Who", "Status")
+    )
+    rows = session_rows(page.object_list, url_with_id("session_detail", org_slug))
+    return SafeString(
+        f'{header}\n<div class="table-wrap"><table class="table"><caption>{caption}</caption>\n'
+        f"<thead><tr>{heads}</tr></thead>\n"
+        f"<tbody>{''.join(rows)}</tbody></table></div>\n"
+        f"{downloads('', gettext('all your sessions'))}\n"
+        f"{_pager(page, 'Newer', 'Older')}\n"
+    )
+
+
+def engagement_list(page: Any, q: str, org_slug: str) -> SafeString:
+    """The admin's engagements page's header, search and, with engagements, their table (the
+    template adds the downloads and the pager)."""
+    args = [org_slug]
+    lead = gettext(
+        "Who coaches whom, for which cohort, and what was contracted. What is said in "
+        "coaching is never shown here."
+    )
+    header = (
+        '\n<header class="page-header"><h1 class="page-header__title">'
+        f"{gettext('Coaching engagements')}</h1>\n"
+        f'<p class="page-header__lead">{lead}</p>\n'
+        '<div class="page-header__actions cluster"><a class="btn btn--primary"'
+        f' href="{html.escape(reverse("engagement_new", args=args))}">'
+        f"{gettext('Pair a coach and a coachee')}</a> "
+        '<a class="btn btn--secondary"'
+        f' href="{html.escape(reverse("engagement_pair_cohort", args=args))}">'
+        f"{gettext('Pair a whole cohort')}</a> "
+        f'<a class="btn btn--link" href="{html.escape(reverse("coaching_report", args=args))}">'
+        f"{gettext('Coaching summary')}</a></div></header>\n"
+        f'<form method="get" class="cluster" role="search"><label for="q">'
+        f"{gettext('Search by name')}</label>"
+        f'<input id="q" name="q" value="{html.escape(q)}" type="search">'
+        f'<button class="btn btn--secondary" type="submit">{gettext("Search")}</button></form>\n'
+    )
+    if not page.object_list:
+        return SafeString(header)
+    caption = _count("%(n)s engagement", "%(n)s engagements", page.paginator.count)
+    heads = "".join(
+        f'<th scope="col">{gettext(h)}</th>'
+        for h in ("Coachee", "Coach", "Cohort", "Sessions held / contracted", "Dates", "Focus")
+    )
+    return SafeString(
+        f'{header}\n<div class="table-wrap"><table class="table"><caption>{caption}</caption>\n'
+        f"<thead><tr>{heads}</tr></thead>\n"
+        f"<tbody>{engagement_rows(page.object_list)}</tbody></table></div>\n"
+    )
+
+
+def engagement_pager(page: Any, q: str) -> SafeString:
+    """The engagements' pager (the search kept in each link)."""
+    return SafeString(_pager(page, "Previous", "Next", f"&amp;q={html.escape(urlencode(q))}"))
