@@ -121,7 +121,7 @@ def _summary(shape: str) -> RosterSummary:
         attention=[] if shape == "on track" else attention,
         attention_total=9 if shape == "full" else 5,
         period=dt.date(2026, 3, 1),
-        home=HomeCounts(20, 14),
+        home=HomeCounts(20, 14, 1),
     )
 
 
