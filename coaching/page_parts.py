@@ -101,8 +101,8 @@ def _to_log(home: CoachHome, urls: HomeUrls, moments: Moments) -> str:
         participants = ""
         if s.participants:
             participants = f" · {_names(s.participants[:3])}"
-            if (more := len(s.participants) - 3) > 0:
-                participants += " " + _count("and %(n)s more", "and %(n)s more", more)
+            if (others := len(s.participants) - 3) > 0:
+                participants += " " + _count("and %(n)s more", "and %(n)s more", others)
         items.append(
             f"<li><strong>{html.escape(s.title)}</strong> · {moments.day_time(s.starts_at)}"
             f"{participants} · "
@@ -322,12 +322,13 @@ class RosterParts:
 def roster_parts(
     summary: RosterSummary,
     page: Any,
-    coachees: Sequence[Coachee],
     show: str,
     q: str,
     home_url: str,
 ) -> RosterParts:
-    """The roster's partial (its view ``show``, search ``q`` and page) but the pagination."""
+    """The roster's partial (its view ``show``, search ``q`` and ``page`` of ``Coachee``) but
+    the pagination."""
+    coachees: Sequence[Coachee] = page.object_list
     here, show_html = home_url, html.escape(show)
     q_html = html.escape(q)
     q_param = f"&amp;q={html.escape(urlencode(q))}" if q else ""

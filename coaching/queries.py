@@ -627,15 +627,30 @@ _HOME_SESSIONS_TAIL = f"""(
 ORDER BY s.starts_at, s.id, sp.id
 """  # noqa: S608 - fixed text
 _HOME_SESSIONS_SQL = _SESSIONS_HEAD + _HOME_SESSIONS_TAIL
-# One page of the coach's sessions, newest first.
-_SESSION_PAGE_TAIL = """s.id IN (
+# One page of the coach's sessions, newest first, with how many there are (for
+# ``counted_page``): the count's one row joined to the page's sessions (the head's columns and
+# the count last), so that a page past the end still says how many.
+_SESSION_PAGE_SQL = """
+SELECT s.id, s.title, s.kind, s.starts_at, s.minutes, s.mode, s.location, s.status,
+    su.full_name, su.email, sco.name, pu.full_name, pu.email, t.n
+FROM (
+    SELECT COUNT(*) AS n FROM coaching_coachingsession cs
+    WHERE cs.organization_id = %s AND cs.coach_id = %s
+) t
+LEFT JOIN coaching_coachingsession s ON s.organization_id = %s AND s.id IN (
     SELECT ps.id FROM coaching_coachingsession ps
     WHERE ps.organization_id = %s AND ps.coach_id = %s
     ORDER BY ps.starts_at DESC, ps.id DESC
     LIMIT %s OFFSET %s)
+LEFT JOIN organizations_membership sm ON sm.id = s.coach_id
+LEFT JOIN organizations_user su ON su.id = sm.user_id
+LEFT JOIN pathways_cohort sco ON sco.id = s.cohort_id
+LEFT JOIN coaching_sessionparticipant sp
+    ON sp.organization_id = s.organization_id AND sp.session_id = s.id
+LEFT JOIN organizations_membership pm ON pm.id = sp.learner_id
+LEFT JOIN organizations_user pu ON pu.id = pm.user_id
 ORDER BY s.starts_at DESC, s.id DESC, sp.id
 """
-_SESSION_PAGE_SQL = _SESSIONS_HEAD + _SESSION_PAGE_TAIL
 
 # The coach's active engagements by name with what would make their coachee need attention
 # (``_attention_rows``): the last session held, open experiments past their date, pathway
@@ -1097,35 +1112,18 @@ def _other_organisations(coach: Membership) -> list[OtherOrganisation]:
     ]
 
 
-_SESSION_COUNT_SQL = """
-SELECT COUNT(*) FROM coaching_coachingsession cs WHERE cs.organization_id = %s AND cs.coach_id = %s
-"""
-
-
-class _CoachSessions:
-    """The coach's sessions newest first, counted and read a page at a time (as SQL text) when
-    the paginator asks."""
-
-    def __init__(self, coach: Membership):
-        self.coach = coach
-
-    def count(self) -> int:
-        ((n,),) = fetch_rows(_SESSION_COUNT_SQL, [tenant_id(), self.coach.pk])
-        return int(n)
-
-    def __getitem__(self, window: slice) -> list[SessionRow]:
-        org = tenant_id()
-        start = window.start or 0
-        return _home_session_rows(
-            fetch_rows(_SESSION_PAGE_SQL, [org, org, self.coach.pk, window.stop - start, start])
-        )
-
-
 def coach_sessions(coach: Membership, page_number: str | int | None) -> Page:
-    """The coach's sessions, newest first, a page at a time (2 queries: the count, the page's
-    rows along the (coach, start) index with their participants); each item a ``SessionRow``."""
-    rows = _CoachSessions(coach)
-    return Paginator(rows, SESSIONS_PER_PAGE).get_page(page_number)  # type: ignore[arg-type]
+    """The coach's sessions, newest first, a page at a time: one query, the page's rows along
+    the (coach, start) index with their participants and the number of sessions (one more
+    only for a page number the paginator corrects); each item a ``SessionRow``."""
+    org = tenant_id()
+
+    def read(offset: int, limit: int) -> tuple[list[SessionRow], int]:
+        rows = fetch_rows(_SESSION_PAGE_SQL, [org, coach.pk, org, org, coach.pk, limit, offset])
+        # One row without a session when the page is empty: the number alone.
+        return _home_session_rows([r for r in rows if r[0] is not None]), int(rows[0][13])
+
+    return counted_page(read, page_number, SESSIONS_PER_PAGE)
 
 
 SESSION_EXPORT_HEADERS = (

@@ -104,7 +104,7 @@ def coach_home(request: TenantRequest, org_slug: str) -> HttpResponse:
         "summary": summary,
         "page": page,
         "query": urlencode({"show": show, "q": q} if q else {"show": show}),
-        "roster": page_parts.roster_parts(summary, page, page.object_list, show, q, here),
+        "roster": page_parts.roster_parts(summary, page, show, q, here),
     }
     template = "coaching/coach_home.html"
     if urls is None:

@@ -187,9 +187,7 @@ def test_the_coach_home_is_what_its_template_wrote(language, shape, show, q, pag
                 "summary": summary,
                 "page": page,
                 "query": query,
-                "roster": page_parts.roster_parts(
-                    summary, page, page.object_list, show, q, urls.home
-                ),
+                "roster": page_parts.roster_parts(summary, page, show, q, urls.home),
             },
         )
     assert written == expected
