@@ -16,13 +16,14 @@ them to the template's fragments). No queries.
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.template.defaultfilters import urlencode
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 
@@ -79,17 +80,24 @@ class HomeUrls:
 
     @classmethod
     def of(cls, org_slug: str) -> HomeUrls:
-        args = [org_slug]
-        return cls(
-            home=html.escape(reverse("coach_home", args=args)),
-            sessions=html.escape(reverse("coach_sessions", args=args)),
-            new_session=html.escape(reverse("session_new", args=args)),
-            calendar=html.escape(reverse("my_calendar", args=args)),
-            patterns=html.escape(reverse("coach_patterns", args=args)),
-            session=url_with_id("session_detail", org_slug),
-            log=url_with_id("session_log", org_slug),
-            engagement=url_with_id("engagement_detail", org_slug),
-        )
+        # Reversed once per process for each organisation (and URL prefix and URLconf, which
+        # the links depend on too): eight ``reverse`` cost more than the page's lists.
+        return _home_urls(org_slug, get_script_prefix(), get_urlconf())
+
+
+@functools.lru_cache(maxsize=1024)
+def _home_urls(org_slug: str, _prefix: str, _urlconf: Any) -> HomeUrls:
+    args = [org_slug]
+    return HomeUrls(
+        home=html.escape(reverse("coach_home", args=args)),
+        sessions=html.escape(reverse("coach_sessions", args=args)),
+        new_session=html.escape(reverse("session_new", args=args)),
+        calendar=html.escape(reverse("my_calendar", args=args)),
+        patterns=html.escape(reverse("coach_patterns", args=args)),
+        session=url_with_id("session_detail", org_slug),
+        log=url_with_id("session_log", org_slug),
+        engagement=url_with_id("engagement_detail", org_slug),
+    )
 
 
 def _to_log(home: CoachHome, urls: HomeUrls, moments: Moments) -> str:

@@ -13,7 +13,6 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -98,16 +97,15 @@ def coach_home(request: TenantRequest, org_slug: str) -> HttpResponse:
     summary = queries.roster_summary(coach, home_counts=home, attention=home)
     period = summary.period
     page = queries.roster_page(coach, period, show, q, request.GET.get("page"), summary)
-    urls = page_parts.HomeUrls.of(org_slug) if home else None
-    here = urls.home if urls else escape(reverse("coach_home", args=[org_slug]))
+    urls = page_parts.HomeUrls.of(org_slug)
     context = {
         "summary": summary,
         "page": page,
         "query": urlencode({"show": show, "q": q} if q else {"show": show}),
-        "roster": page_parts.roster_parts(summary, page, show, q, here),
+        "roster": page_parts.roster_parts(summary, page, show, q, urls.home),
     }
     template = "coaching/coach_home.html"
-    if urls is None:
+    if not home:
         return render(request, f"{template}#roster", context)
     context["top"] = page_parts.home_top(
         queries.coach_home(coach, period=period, summary=summary), urls
