@@ -45,7 +45,6 @@ from coaching.models import (
 )
 from measurement.models import LearnerProgressRollup
 from measurement.services import period_for
-from organizations.html_parts import url_with_id
 from organizations.models import Membership, Team
 from organizations.raw_queries import (
     contains_param,
@@ -349,7 +348,6 @@ class SessionRow:
     coach: str
     participants: tuple[str, ...]
     cohort: str
-    log_url: str = ""  # where to log it (the coach's home only)
 
     @property
     def is_group(self) -> bool:
@@ -393,7 +391,6 @@ class AttentionRow:
     name: str
     engagement_id: int
     reasons: tuple[str, ...]
-    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -485,7 +482,7 @@ def _period_sql(period: dt.date | None | Any, org: int) -> tuple[str, list[Any]]
 # indexed), read only for a cohort with someone not started.
 _SUMMARY_SQL = f"""
 SELECT {{period}}, en.n, en.learners, pr.counted, pr.overdue, pr.not_started, pr.attention,
-    pr.as_of{{home_columns}}
+    pr.as_of{{home_columns}}{{attention_columns}}
 FROM (
     SELECT COUNT(*) AS n, COUNT(DISTINCT se.learner_id) AS learners
     FROM pathways_enrollment se
@@ -502,39 +499,53 @@ FROM (
             ELSE 0 END) AS attention
     FROM measurement_cohortprogressrollup sr
     WHERE sr.organization_id = %s AND sr.cohort_id IN ({{cohorts}}) AND sr.period = {{period}}
-) pr
+) pr{{attention}}
 """  # noqa: S608 - fixed text
 _HOME_COLUMNS = f""",
     (SELECT COUNT(*) FROM coaching_coachingengagement ae
         WHERE ae.organization_id = %s AND ae.coach_id = %s AND ae.status = {_ACTIVE_ENGAGEMENT}),
     (SELECT COUNT(*) FROM coaching_coachingsession ls
         WHERE ls.organization_id = %s AND ls.coach_id = %s AND ls.starts_at < %s
-            AND ls.status = {_SCHEDULED})"""  # noqa: S608 - fixed text
+            AND ls.status = {_SCHEDULED}),
+    (SELECT COUNT(*) FROM organizations_membership om
+        WHERE om.user_id = %s AND om.is_coach AND om.is_active
+            AND NOT (om.organization_id = %s))"""  # noqa: S608 - fixed text
 
 # A coachee's row (``Coachee``): the enrolment ``ce``, its learner ``cm`` and user ``cu``
 # joined, the names as probes for the rows read only (few joins keep planning short).
-_COACHEE_COLUMNS = """ce.id, ce.learner_id, cu.full_name, cu.email, ce.status,
+_COACHEE_COLUMNS = """ce.id AS c_id, ce.learner_id AS c_learner, cu.full_name AS c_name,
+    cu.email AS c_email, ce.status AS c_status,
     (SELECT ct.name FROM organizations_team ct
-        WHERE ct.organization_id = ce.organization_id AND ct.id = cm.team_id),
+        WHERE ct.organization_id = ce.organization_id AND ct.id = cm.team_id) AS c_team,
     (SELECT cpw.name FROM pathways_pathwayversion cv
         JOIN pathways_pathway cpw ON cpw.id = cv.pathway_id
-        WHERE cv.organization_id = ce.organization_id AND cv.id = ce.version_id),
+        WHERE cv.organization_id = ce.organization_id AND cv.id = ce.version_id) AS c_pathway,
     (SELECT cco.name FROM pathways_cohort cco
-        WHERE cco.organization_id = ce.organization_id AND cco.id = ce.cohort_id)"""
+        WHERE cco.organization_id = ce.organization_id AND cco.id = ce.cohort_id) AS c_cohort"""
 
-# The first coachees to talk to, along ``learnerrollup_attention``.
+# The first coachees to talk to, along ``learnerrollup_attention``: joined to the summary's
+# one row (``_SUMMARY_SQL``'s ``{attention}``), whose ``{period}`` it reads too, and put back in
+# their order there (one round trip less than a statement of their own).
 _ROSTER_ATTENTION_SQL = f"""
-SELECT {_COACHEE_COLUMNS}, r.steps_done, r.steps_total, r.steps_overdue
-FROM measurement_learnerprogressrollup r
-JOIN pathways_enrollment ce ON ce.id = r.enrollment_id
-JOIN organizations_membership cm ON cm.id = ce.learner_id
-JOIN organizations_user cu ON cu.id = cm.user_id
-WHERE r.organization_id = %s AND r.cohort_id IN ({_COACH_COHORTS}) AND r.period = %s
-    AND (r.steps_overdue > 0 OR r.steps_done = 0)
-ORDER BY r.steps_overdue DESC, CASE WHEN r.steps_done = 0 THEN 0 ELSE 1 END, cu.full_name,
-    r.enrollment_id
-LIMIT {ATTENTION_SHOWN}
-"""  # noqa: S608 - fixed text
+    SELECT {_COACHEE_COLUMNS}, r.steps_done AS c_done, r.steps_total AS c_total,
+        r.steps_overdue AS c_overdue, CASE WHEN r.steps_done = 0 THEN 0 ELSE 1 END AS c_started
+    FROM measurement_learnerprogressrollup r
+    JOIN pathways_enrollment ce ON ce.id = r.enrollment_id
+    JOIN organizations_membership cm ON cm.id = ce.learner_id
+    JOIN organizations_user cu ON cu.id = cm.user_id
+    WHERE r.organization_id = %s AND r.cohort_id IN ({_COACH_COHORTS}) AND r.period = {{period}}
+        AND (r.steps_overdue > 0 OR r.steps_done = 0)
+    ORDER BY r.steps_overdue DESC, CASE WHEN r.steps_done = 0 THEN 0 ELSE 1 END, cu.full_name,
+        r.enrollment_id
+    LIMIT {ATTENTION_SHOWN}"""  # noqa: S608 - fixed text
+_ROSTER_ATTENTION_COLUMNS = (
+    ", at.c_id, at.c_learner, at.c_name, at.c_email, at.c_status, at.c_team, at.c_pathway,"
+    " at.c_cohort, at.c_done, at.c_total, at.c_overdue"
+)
+_ROSTER_ATTENTION_JOIN = f"""
+LEFT JOIN ({_ROSTER_ATTENTION_SQL}
+) at ON 1 = 1
+ORDER BY at.c_overdue DESC, at.c_started, at.c_name, at.c_id"""
 
 # One page of the roster by name: the page's enrolments found on narrow rows (the name, e-mail
 # and id), then each of those 25 read with its names and roll-up figures (each a probe of its
@@ -616,15 +627,30 @@ _HOME_SESSIONS_TAIL = f"""(
 ORDER BY s.starts_at, s.id, sp.id
 """  # noqa: S608 - fixed text
 _HOME_SESSIONS_SQL = _SESSIONS_HEAD + _HOME_SESSIONS_TAIL
-# One page of the coach's sessions, newest first.
-_SESSION_PAGE_TAIL = """s.id IN (
+# One page of the coach's sessions, newest first, with how many there are (for
+# ``counted_page``): the count's one row joined to the page's sessions (the head's columns and
+# the count last), so that a page past the end still says how many.
+_SESSION_PAGE_SQL = """
+SELECT s.id, s.title, s.kind, s.starts_at, s.minutes, s.mode, s.location, s.status,
+    su.full_name, su.email, sco.name, pu.full_name, pu.email, t.n
+FROM (
+    SELECT COUNT(*) AS n FROM coaching_coachingsession cs
+    WHERE cs.organization_id = %s AND cs.coach_id = %s
+) t
+LEFT JOIN coaching_coachingsession s ON s.organization_id = %s AND s.id IN (
     SELECT ps.id FROM coaching_coachingsession ps
     WHERE ps.organization_id = %s AND ps.coach_id = %s
     ORDER BY ps.starts_at DESC, ps.id DESC
     LIMIT %s OFFSET %s)
+LEFT JOIN organizations_membership sm ON sm.id = s.coach_id
+LEFT JOIN organizations_user su ON su.id = sm.user_id
+LEFT JOIN pathways_cohort sco ON sco.id = s.cohort_id
+LEFT JOIN coaching_sessionparticipant sp
+    ON sp.organization_id = s.organization_id AND sp.session_id = s.id
+LEFT JOIN organizations_membership pm ON pm.id = sp.learner_id
+LEFT JOIN organizations_user pu ON pu.id = pm.user_id
 ORDER BY s.starts_at DESC, s.id DESC, sp.id
 """
-_SESSION_PAGE_SQL = _SESSIONS_HEAD + _SESSION_PAGE_TAIL
 
 # The coach's active engagements by name with what would make their coachee need attention
 # (``_attention_rows``): the last session held, open experiments past their date, pathway
@@ -656,13 +682,6 @@ ORDER BY au.full_name, au.email, e.id
 """  # noqa: S608 - fixed text
 
 
-def _url_maker(name: str) -> Callable[[int], str]:
-    """The URL of ``name`` for the organisation in context and an id, from one ``reverse``."""
-    org = current_org()
-    assert org is not None
-    return url_with_id(name, org.slug)
-
-
 def _display_name(full_name: str, email: str) -> str:
     """``User.display_name`` of a row's two columns."""
     return full_name or email.split("@")[0]
@@ -677,7 +696,6 @@ def _attention_rows(rows: Sequence[tuple[Any, ...]], now: dt.datetime) -> list[A
     reasons (no query): no session held in four weeks, an open experiment past its date,
     pathway steps overdue, a project milestone late."""
     attention = []
-    url = _url_maker("engagement_detail")
     for pk, full_name, email, last, experiments, steps, milestones in rows:
         reasons = []
         last = moment_of(last) if last is not None else None
@@ -700,7 +718,7 @@ def _attention_rows(rows: Sequence[tuple[Any, ...]], now: dt.datetime) -> list[A
             )
         if reasons:
             name = _display_name(full_name, email)
-            attention.append(AttentionRow(name, pk, tuple(reasons), url(pk)))
+            attention.append(AttentionRow(name, pk, tuple(reasons)))
     return attention
 
 
@@ -728,7 +746,6 @@ def _home_session_rows(rows: Sequence[tuple[Any, ...]]) -> list[SessionRow]:
         if row[12] is not None:
             names.append(_display_name(row[11], row[12]))
     result = []
-    log_url = _url_maker("session_log")
     for (
         pk,
         title,
@@ -758,7 +775,6 @@ def _home_session_rows(rows: Sequence[tuple[Any, ...]]) -> list[SessionRow]:
                 coach=_display_name(coach_name, coach_email),
                 participants=tuple(names),
                 cohort=cohort or "",
-                log_url=log_url(pk),
             )
         )
     return result
@@ -767,22 +783,42 @@ def _home_session_rows(rows: Sequence[tuple[Any, ...]]) -> list[SessionRow]:
 _ENROLMENT_STATUSES = dict(Enrollment.Status.choices)  # lazy labels, translated when shown
 
 
-def _coachee_of(row: Sequence[Any]) -> Coachee:
-    """A ``Coachee`` of a row of ``_COACHEE_COLUMNS`` and its roll-up figures."""
-    pk, learner_id, full_name, email, status, team, pathway, cohort, done, total, overdue = row
-    return Coachee(
-        enrollment_id=pk,
-        learner_id=learner_id,
-        name=_display_name(full_name, email),
-        email=email,
-        team=team or "",
-        pathway=pathway,
-        cohort=cohort,
-        status=str(_ENROLMENT_STATUSES.get(status, status)),
-        steps_done=done,
-        steps_total=total,
-        steps_overdue=overdue or 0,
-    )
+def _coachees_of(rows: Sequence[Sequence[Any]]) -> list[Coachee]:
+    """``Coachee`` of rows of ``_COACHEE_COLUMNS`` and their roll-up figures (no query); each
+    status translated once (a lazy label's every ``str`` is a catalogue look-up)."""
+    statuses: dict[str, str] = {}
+    coachees = []
+    for (
+        pk,
+        learner_id,
+        full_name,
+        email,
+        status,
+        team,
+        pathway,
+        cohort,
+        done,
+        total,
+        overdue,
+    ) in rows:
+        if (label := statuses.get(status)) is None:
+            label = statuses[status] = str(_ENROLMENT_STATUSES.get(status, status))
+        coachees.append(
+            Coachee(
+                enrollment_id=pk,
+                learner_id=learner_id,
+                name=_display_name(full_name, email),
+                email=email,
+                team=team or "",
+                pathway=pathway,
+                cohort=cohort,
+                status=label,
+                steps_done=done,
+                steps_total=total,
+                steps_overdue=overdue or 0,
+            )
+        )
+    return coachees
 
 
 def coach_home(
@@ -797,11 +833,12 @@ def coach_home(
     overdue pathway steps, a project milestone late) and the other organisations they coach in;
     each list its first rows and a count. ``period`` is the latest roll-up's (read when not
     given) and ``summary`` a ``roster_summary(…, home_counts=True)`` whose statement already
-    counted the engagements and the sessions to log (else one more statement counts them).
-    3 queries, whatever the number of sessions, engagements or coachees: the sessions of both
-    lists with their participants, the coach's active engagements with what their coachees'
-    reasons for attention would say (one row each; those with a reason are counted and the
-    first shown), the other organisations."""
+    counted the engagements, the sessions to log and the other organisations (else one more
+    statement counts them). 2 queries, whatever the number of sessions, engagements or
+    coachees: the sessions of both lists with their participants, the coach's active
+    engagements with what their coachees' reasons for attention would say (one row each; those
+    with a reason are counted and the first shown); a third, the other organisations' names,
+    only when the summary counted some."""
     now = now or timezone.now()
     if summary is None or summary.home is None:
         summary = roster_summary(coach, period, home_counts=True, now=now, attention=False)
@@ -854,7 +891,8 @@ def coach_home(
         attention=attention[:ENGAGEMENT_ATTENTION_SHOWN],
         attention_count=len(attention),
         engagements=counts.engagements,
-        other_organisations=_other_organisations(coach),
+        # Named only when the summary counted some: most coaches coach in one organisation.
+        other_organisations=_other_organisations(coach) if counts.other_organisations else [],
     )
 
 
@@ -864,6 +902,10 @@ class HomeCounts:
 
     engagements: int  # active
     to_log: int  # sessions past their time, not logged
+    other_organisations: int  # the others this user coaches in (``_other_organisations``)
+
+
+_HOME_COUNTS = 3  # the columns of ``_HOME_COLUMNS``, ``HomeCounts``'s fields
 
 
 @dataclass(frozen=True)
@@ -927,10 +969,10 @@ def roster_summary(
     now: dt.datetime | None = None,
     attention: bool = True,
 ) -> RosterSummary:
-    """Counts of the coach's roster and the coachees to talk to first (2 queries whatever the
-    number of coachees: every count in one statement, which also reads the latest period when
-    ``period`` is not given, and the first coachees needing attention with their rows; the
-    latter not without ``attention``, which leaves ``attention`` empty).
+    """Counts of the coach's roster and the coachees to talk to first (1 query whatever the
+    number of coachees: every count in one row, which also reads the latest period when
+    ``period`` is not given, joined to the first coachees needing attention with their rows;
+    not those without ``attention``, which leaves ``attention`` empty).
     ``home_counts`` adds the counts of the coach's home to the same statement (``home``)."""
     now = now or timezone.now()
     org = tenant_id()
@@ -939,11 +981,27 @@ def roster_summary(
     home_columns, home_params = "", []
     if home_counts:
         home_columns = _HOME_COLUMNS
-        home_params = [org, coach.pk, org, coach.pk, moment_param(now)]
-    params = [*period_params, *home_params, org, *cohorts, org, *cohorts, *period_params]
-    sql = _SUMMARY_SQL.format(period=period_sql, cohorts=_COACH_COHORTS, home_columns=home_columns)
-    ((read_period, enrolments, learners, counted, overdue, not_started, attention_total, as_of,
-      *home),) = fetch_rows(sql, params)  # fmt: skip
+        home_params = [org, coach.pk, org, coach.pk, moment_param(now), coach.user_id, org]
+    attention_columns, attention_join, attention_params = "", "", []
+    if attention:
+        attention_columns = _ROSTER_ATTENTION_COLUMNS
+        attention_join = _ROSTER_ATTENTION_JOIN.format(period=period_sql)
+        attention_params = [org, *cohorts, *period_params]
+    params = [*period_params, *home_params, org, *cohorts, org, *cohorts, *period_params,
+              *attention_params]  # fmt: skip
+    sql = _SUMMARY_SQL.format(
+        period=period_sql,
+        cohorts=_COACH_COHORTS,
+        home_columns=home_columns,
+        attention_columns=attention_columns,
+        attention=attention_join,
+    )
+    rows = fetch_rows(sql, params)
+    read_period, enrolments, learners, counted, overdue, not_started, attention_total, as_of = rows[
+        0
+    ][:8]
+    home = rows[0][8 : 8 + _HOME_COUNTS] if home_counts else None
+    coachees = 8 + (_HOME_COUNTS if home_counts else 0)
     if period is _UNSET:
         period = date_of(read_period)
     summary = RosterSummary(
@@ -956,19 +1014,12 @@ def roster_summary(
         attention=[],
         attention_total=int(attention_total or 0),
         period=period,
-        home=HomeCounts(*(int(n or 0) for n in home)) if home_counts else None,
+        home=HomeCounts(*(int(n or 0) for n in home)) if home is not None else None,
     )
     if attention and summary.has_attention:
-        summary = replace(summary, attention=_roster_attention(coach, period))
+        first = [row[coachees:] for row in rows if row[coachees] is not None]
+        summary = replace(summary, attention=_coachees_of(first))
     return summary
-
-
-def _roster_attention(coach: Membership, period: dt.date | None) -> list[Coachee]:
-    """The first coachees to talk to (``_ROSTER_ATTENTION_SQL``; 1 query)."""
-    org = tenant_id()
-    return [
-        _coachee_of(row) for row in fetch_rows(_ROSTER_ATTENTION_SQL, [org, org, coach.pk, period])
-    ]
 
 
 class _RosterRows:
@@ -993,7 +1044,7 @@ class _RosterRows:
             [period, period, period, org, org, self.coach.pk, *view_params,
              *([start] if start else []), org],
         )  # fmt: skip
-        return [_coachee_of(row) for row in rows[: window.stop - start]]
+        return _coachees_of(rows[: window.stop - start])
 
 
 def roster_page(
@@ -1061,35 +1112,18 @@ def _other_organisations(coach: Membership) -> list[OtherOrganisation]:
     ]
 
 
-_SESSION_COUNT_SQL = """
-SELECT COUNT(*) FROM coaching_coachingsession cs WHERE cs.organization_id = %s AND cs.coach_id = %s
-"""
-
-
-class _CoachSessions:
-    """The coach's sessions newest first, counted and read a page at a time (as SQL text) when
-    the paginator asks."""
-
-    def __init__(self, coach: Membership):
-        self.coach = coach
-
-    def count(self) -> int:
-        ((n,),) = fetch_rows(_SESSION_COUNT_SQL, [tenant_id(), self.coach.pk])
-        return int(n)
-
-    def __getitem__(self, window: slice) -> list[SessionRow]:
-        org = tenant_id()
-        start = window.start or 0
-        return _home_session_rows(
-            fetch_rows(_SESSION_PAGE_SQL, [org, org, self.coach.pk, window.stop - start, start])
-        )
-
-
 def coach_sessions(coach: Membership, page_number: str | int | None) -> Page:
-    """The coach's sessions, newest first, a page at a time (2 queries: the count, the page's
-    rows along the (coach, start) index with their participants); each item a ``SessionRow``."""
-    rows = _CoachSessions(coach)
-    return Paginator(rows, SESSIONS_PER_PAGE).get_page(page_number)  # type: ignore[arg-type]
+    """The coach's sessions, newest first, a page at a time: one query, the page's rows along
+    the (coach, start) index with their participants and the number of sessions (one more
+    only for a page number the paginator corrects); each item a ``SessionRow``."""
+    org = tenant_id()
+
+    def read(offset: int, limit: int) -> tuple[list[SessionRow], int]:
+        rows = fetch_rows(_SESSION_PAGE_SQL, [org, coach.pk, org, org, coach.pk, limit, offset])
+        # One row without a session when the page is empty: the number alone.
+        return _home_session_rows([r for r in rows if r[0] is not None]), int(rows[0][13])
+
+    return counted_page(read, page_number, SESSIONS_PER_PAGE)
 
 
 SESSION_EXPORT_HEADERS = (

@@ -1,4 +1,5 @@
-"""The coach's roster and sessions table rows, written in Python once per page.
+"""The coach's roster and sessions table rows and the admin's engagements, written in Python
+once per page.
 
 A template that resolves, translates and escapes in every cell of a page of coachees costs
 more than the page's reads; this hands it each row's HTML instead (the template loops over
@@ -10,14 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.utils import timezone
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 
-from coaching.queries import Coachee, SessionRow, _url_maker
+from coaching.queries import Coachee, EngagementListRow, SessionRow
 
 
 def roster_rows(coachees: Iterable[Coachee]) -> list[SafeString]:
@@ -26,6 +27,16 @@ def roster_rows(coachees: Iterable[Coachee]) -> list[SafeString]:
     not_started = html.escape(gettext("Not started"))
     aria = gettext("Progress of %(name)s")
     label = gettext("%(percent)s%% · %(done)s of %(possible)s required steps")
+    # A page's rows share a few teams, pathways, cohorts, statuses and overdue counts: each
+    # escaped (and the count's label translated) once.
+    escaped: dict[str, str] = {}
+    overdue_labels: dict[int, str] = {}
+
+    def esc(text: str) -> str:
+        if (html_text := escaped.get(text)) is None:
+            html_text = escaped[text] = html.escape(text)
+        return html_text
+
     rows = []
     for c in coachees:
         name = html.escape(c.name)
@@ -42,43 +53,84 @@ def roster_rows(coachees: Iterable[Coachee]) -> list[SafeString]:
                 f'        <span class="progress-label">{html.escape(text)}</span>'
             )
         if n := c.steps_overdue:
-            steps = html.escape(ngettext("%(n)s step", "%(n)s steps", n) % {"n": n})
-            overdue = f'<span class="badge badge--overdue">{steps}</span>'
+            if (overdue := overdue_labels.get(n)) is None:
+                steps = html.escape(ngettext("%(n)s step", "%(n)s steps", n) % {"n": n})
+                overdue = overdue_labels[n] = f'<span class="badge badge--overdue">{steps}</span>'
         else:
             overdue = "—"
         rows.append(
             SafeString(
-                f'<tr>\n      <th scope="row">{name}</th><td>{html.escape(c.team) or "—"}</td>'
-                f"<td>{html.escape(c.pathway)}</td><td>{html.escape(c.cohort)}</td>\n"
+                f'<tr>\n      <th scope="row">{name}</th><td>{esc(c.team) or "—"}</td>'
+                f"<td>{esc(c.pathway)}</td><td>{esc(c.cohort)}</td>\n"
                 f"      <td>{progress}</td>\n"
                 f"      <td>{overdue}</td>\n"
-                f'      <td><span class="badge badge--info">{html.escape(c.status)}</span></td>'
+                f'      <td><span class="badge badge--info">{esc(c.status)}</span></td>'
                 f"</tr>"
             )
         )
     return rows
 
 
-def _when(local: dt.datetime) -> str:
-    """What ``|date:"D j M Y, H:i"`` writes for a local moment, put together directly."""
-    return (
-        f"{WEEKDAYS_ABBR[local.weekday()]} {local.day} {MONTHS_3[local.month].title()} "
-        f"{local.year:04d}, {local.hour:02d}:{local.minute:02d}"
-    )
+class Moments:
+    """What ``|date`` writes for moments in the active time zone, put together directly; each
+    day and month name translated once a page (when first shown)."""
+
+    def __init__(self) -> None:
+        self.zone = timezone.get_current_timezone()
+        self.days: dict[int, str] = {}
+        self.months: dict[int, str] = {}
+
+    def _local(self, value: dt.datetime) -> tuple[dt.datetime, str, str]:
+        local = value.astimezone(self.zone)
+        if (day := self.days.get(weekday := local.weekday())) is None:
+            day = self.days[weekday] = str(WEEKDAYS_ABBR[weekday])
+        if (month := self.months.get(local.month)) is None:
+            month = self.months[local.month] = str(MONTHS_3[local.month]).title()
+        return local, day, month
+
+    def date_time(self, value: dt.datetime) -> str:
+        """``|date:"D j M Y, H:i"``, escaped."""
+        local, day, month = self._local(value)
+        return html.escape(
+            f"{day} {local.day} {month} {local.year:04d}, {local.hour:02d}:{local.minute:02d}"
+        )
+
+    def day_time(self, value: dt.datetime) -> str:
+        """``|date:"D j M, H:i"``, escaped."""
+        local, day, month = self._local(value)
+        return html.escape(f"{day} {local.day} {month}, {local.hour:02d}:{local.minute:02d}")
+
+    def time(self, value: dt.datetime) -> str:
+        """``|date:"H:i"``."""
+        local = value.astimezone(self.zone)
+        return f"{local.hour:02d}:{local.minute:02d}"
 
 
-def session_rows(sessions: Iterable[SessionRow]) -> list[SafeString]:
-    """The coach's sessions table's rows (``<tr>`` … ``</tr>``): the session's link, kind,
+def session_rows(sessions: Iterable[SessionRow], url: Callable[[int], str]) -> list[SafeString]:
+    """The coach's sessions table's rows (``<tr>`` … ``</tr>``): the session's link (``url``
+    of its id: ``organizations.html_parts.url_with_id("session_detail", org_slug)``), kind,
     start in the active time zone, length, participants and status, escaped."""
-    url = _url_maker("session_detail")
-    zone = timezone.get_current_timezone()
+    moments = Moments()
     return [
         SafeString(
             f'<tr><th scope="row"><a href="{url(s.id)}">{html.escape(s.title)}</a>'
             f' <span class="badge badge--info">{html.escape(s.kind_label)}</span></th>'
-            f"<td>{html.escape(_when(s.starts_at.astimezone(zone)))} · {s.minutes} min</td>"
+            f"<td>{moments.date_time(s.starts_at)} · {s.minutes} min</td>"
             f"<td>{', '.join(html.escape(name) for name in s.participants)}</td>"
             f"<td>{html.escape(s.status_label)}</td></tr>"
         )
         for s in sessions
     ]
+
+
+def engagement_rows(engagements: Iterable[EngagementListRow]) -> SafeString:
+    """The admin's engagements table's rows, as the template's loop wrote them (each cell
+    escaped)."""
+    return SafeString(
+        "".join(
+            f'<tr><th scope="row">{html.escape(e.coachee)}</th><td>{html.escape(e.coach)}</td>'
+            f"<td>{html.escape(e.cohort)}</td><td>{html.escape(e.sessions)}</td>"
+            f"<td>{html.escape(e.dates)}</td><td>{html.escape(e.focus)}</td></tr>"
+            for e in engagements
+        )
+    )

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from coaching import queries, services, tables
+from coaching import page_parts, queries, services
 from coaching.forms import (
     EVERY_PARTICIPANT,
     EngagementForm,
@@ -97,24 +97,20 @@ def coach_home(request: TenantRequest, org_slug: str) -> HttpResponse:
     summary = queries.roster_summary(coach, home_counts=home, attention=home)
     period = summary.period
     page = queries.roster_page(coach, period, show, q, request.GET.get("page"), summary)
+    urls = page_parts.HomeUrls.of(org_slug)
     context = {
         "summary": summary,
         "page": page,
-        "roster_rows": tables.roster_rows(page.object_list),
-        "show": show,
-        "q": q,
         "query": urlencode({"show": show, "q": q} if q else {"show": show}),
-        "roster_tabs": [
-            ("all", _("All"), summary.enrolments),
-            ("overdue", _("Overdue"), summary.overdue),
-            ("not_started", _("Not started"), summary.not_started),
-            ("not_counted", _("Not counted yet"), summary.not_counted),
-        ],
+        "roster": page_parts.roster_parts(summary, page, show, q, urls.home),
     }
     template = "coaching/coach_home.html"
-    if request.htmx:
+    if not home:
         return render(request, f"{template}#roster", context)
-    context["home"] = queries.coach_home(coach, period=period, summary=summary)
+    context["top"] = page_parts.home_top(
+        queries.coach_home(coach, period=period, summary=summary), urls
+    )
+    context["roster_summary"] = page_parts.roster_summary(summary)
     return render(request, template, context)
 
 
@@ -128,7 +124,7 @@ def coach_sessions(request: TenantRequest, org_slug: str) -> HttpResponse:
     return render(
         request,
         "coaching/session_list.html",
-        {"page": page, "rows": tables.session_rows(page.object_list)},
+        {"page": page, "content": page_parts.session_list(page, org_slug)},
     )
 
 
@@ -339,7 +335,13 @@ def engagement_list(request: TenantRequest, org_slug: str) -> HttpResponse:
         name = f"{org_slug}-coaching-engagements"
         return tabular_response(fmt, name, queries.ENGAGEMENT_EXPORT_HEADERS, rows)
     page = queries.engagement_page(request.GET.get("page"), query)
-    context = {"page": page, "q": query, "query": urlencode({"q": query}) if query else ""}
+    context = {
+        "page": page,
+        "content": page_parts.engagement_list(page, query, org_slug),
+        "pager": page_parts.engagement_pager(page, query),
+        "q": query,
+        "query": urlencode({"q": query}) if query else "",
+    }
     return render(request, "coaching/engagement_list.html", context)
 
 

@@ -17,6 +17,7 @@ from organizations.tenancy import tenant_context
 from pathways.models import StepCompletion
 from pathways.services import do_complete_step
 from tests.coaching.helpers import build_world, held_session, plan
+from tests.conftest import count_queries
 
 
 @pytest.fixture
@@ -273,3 +274,29 @@ def test_only_a_logged_session_can_be_rated(w):
         )
         with pytest.raises(ValidationError, match="once your coach has logged it"):
             services.do_rate_session(w.learners[0], session.pk, 5)
+
+
+def test_the_coach_sessions_page_reads_one_query_whatever_the_number_of_sessions(client, w):
+    """Besides the 3 every signed-in page pays: the page's sessions with their participants and
+    how many there are, in one statement (was 2: the count, then the page); a page number past
+    the end is read again as the last page (one more). Newest first, 25 a page."""
+    with tenant_context(w.org):
+        for i in range(30):
+            services.do_schedule_session(
+                w.coach,
+                plan(dt.timedelta(days=2 + i), title=f"Talk {i:02d}"),
+                engagement=w.engagements[i % len(w.engagements)],
+            )
+    client.force_login(w.coach.user)
+    url = f"/o/{w.org.slug}/coaching/sessions/"
+    client.get(url)
+    pages = {}
+    for number, queries in (("1", 4), ("2", 4), ("9", 5)):
+        with count_queries() as ctx:
+            pages[number] = client.get(url, {"page": number}).content.decode()
+        assert len(ctx.app_queries) == queries, [q["sql"][:80] for q in ctx.app_queries]
+    assert "30 sessions, newest first" in pages["1"]
+    assert "Talk 29" in pages["1"] and "Talk 05" in pages["1"] and "Talk 04" not in pages["1"]
+    assert "Talk 04" in pages["2"] and "Talk 00" in pages["2"] and "Talk 05" not in pages["2"]
+    rows = [page[page.index("<tbody>") : page.index("</tbody>")] for page in pages.values()]
+    assert rows[2] == rows[1] and "Page 2 of 2" in pages["9"]
