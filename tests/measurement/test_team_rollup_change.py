@@ -296,3 +296,78 @@ def test_a_team_the_rollup_did_not_lock_is_marked_for_a_fresh_aggregate(scene):
     with tenant_context(org):
         assert TeamProgressRollup.objects.get(team=gamma).learners == 1
     _same_as_full(org)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks between connections: PostgreSQL"
+)
+def test_a_learners_rollup_waiting_on_the_organisations_adjusts_the_rows_it_wrote():
+    """The organisation's roll-up holds the teams and rewrote every row (facts had changed for
+    several learners); a learner's roll-up waits for the team, then adjusts the team's row by
+    the difference from the rows the organisation's wrote (read after the lock), not from the
+    rows before it: the team's row is the full roll-up's, to the last bit."""
+    import threading
+    import time
+
+    from django.db import connections
+
+    from organizations.models import Organization
+
+    org = Organization.objects.create(name="Wait Org", slug="wait-org")
+    three = make_pathway(org, n_steps=3)
+    with tenant_context(org):
+        alpha = Team.objects.create(name="Alpha")
+    people = [
+        make_member(org, f"w{i}@{org.slug}.example", is_learner=True, team=alpha) for i in range(3)
+    ]
+    enrolments = [enroll(org, three, member) for member in people]
+    with tenant_context(org):
+        do_rollup_progress(org)
+        for member, enrolment in zip(people, enrolments, strict=True):  # no roll-up recorded
+            StepCompletion.objects.create(
+                enrollment=enrolment, learner=member, step_key=three.steps[0].key
+            )
+    held, release, errors = threading.Event(), threading.Event(), []
+
+    def organisation_roll_up():
+        try:
+            with tenant_context(org):
+                do_rollup_progress(org)
+                held.set()
+                assert release.wait(30)
+        except Exception as exc:  # reported by the test's thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def learner_roll_up():
+        try:
+            with tenant_context(org):
+                do_rollup_learner_progress(org, people[0].pk)
+        except Exception as exc:  # reported by the test's thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    first = threading.Thread(target=organisation_roll_up)
+    first.start()
+    assert held.wait(30)
+    with tenant_context(org):  # a fact the organisation's roll-up did not see
+        StepCompletion.objects.create(
+            enrollment=enrolments[0], learner=people[0], step_key=three.steps[1].key
+        )
+    second = threading.Thread(target=learner_roll_up)
+    second.start()
+    second.join(1.0)
+    assert second.is_alive(), "the learner's roll-up waits for the team"
+    time.sleep(0.1)
+    release.set()
+    first.join(30)
+    second.join(30)
+    assert not errors and not first.is_alive() and not second.is_alive()
+    rows = _team_rows(org)
+    assert [row[2:4] for row in rows] == [(3, 0)]
+    units = 10**14
+    assert rows[0][4] == round(2 * units / 3) + 2 * round(units / 3)
+    assert _same_as_full(org) == rows
