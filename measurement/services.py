@@ -284,14 +284,18 @@ _COUNT = """
 SELECT COUNT(*) FROM {rollup} WHERE organization_id = %s AND period = %s
 """
 
-# One learner's scope in one statement: the teams they are in and were counted in, locked (in
-# primary-key order, so two roll-ups for one team serialise and the later one reads the earlier
-# one's rows); the teammates whose row the team's figure cannot rest on: a current member of
+# One learner's scope in one statement: the teams they are in and were counted in (``own``),
+# and the teams a teammate with a roll-up pending moves between (a pending member of one of
+# those teams whose rows are counted elsewhere, a pending learner counted in one of them who is
+# now in another team), locked (in primary-key order, so two roll-ups for one team serialise
+# and the later one reads the earlier one's rows: both teams of a move are locked and
+# adjusted); the teammates whose row the team's figure cannot rest on: a current member of
 # the team with an enrolment in progress but no row counted in this team for the period
 # (enrolled, joined or reactivated since their last roll-up, or a new month), and a row counted
-# in the team whose learner left it or was deactivated; and the enrolments the learner's rows
+# in the team whose learner left it or was deactivated; the enrolments the learner's rows
 # of the period stand for now, so that the delete of rows that no longer qualify runs only
-# when there is one. ``kind`` tells the three apart.
+# when there is one; and whether the teams' rows must be aggregated afresh (``unsure``).
+# ``kind`` tells the four apart.
 #
 # Which teammates are compared rests on an invariant kept where the facts are written: every
 # fact that changes whom a team counts (an enrolment made, withdrawn or restored, a person who
@@ -304,8 +308,12 @@ SELECT COUNT(*) FROM {rollup} WHERE organization_id = %s AND period = %s
 # organisation's roll-up pending (facts recorded for everyone at once: a bulk enrolment, many
 # moves) or a period other than the current one leave nothing to rest on (``unsure``): then
 # every member of the teams and every row counted in them is compared, read once each through
-# their team indexes. The members' enrolments are the only other fact read, and only for the
-# members compared. The nightly organisation's roll-up rewrites every row whatever happened.
+# their team indexes, and the teams' rows are aggregated afresh from their learners' rows; so
+# are they when a team's row has no sum (``completion_sum`` emptied: a roll-up changed it
+# without its lock). Otherwise each team's row is the sum of its learners' rows and is adjusted
+# by the change in the rows written (``_TEAM_CHANGE``). The members' enrolments are the only
+# other fact read, and only for the members compared. The nightly organisation's roll-up
+# rewrites every row whatever happened.
 _LEARNER_SCOPE = """
 WITH pending AS MATERIALIZED (
     SELECT DISTINCT {first_arg} AS id FROM {outbox} o
@@ -533,7 +541,10 @@ def _write_rows(
     the rows in that scope that no longer qualify; then the rows of the cohorts whose learner
     rows were written or deleted. A team's row is aggregated from its learners' rows, so
     ``learner_ids`` must hold every learner of ``team_ids`` whose row is missing or out of
-    date. ``existing``: the enrolments of the scope's rows before the upsert when known; then
+    date; with ``delta`` (PostgreSQL, a few learners) it is instead adjusted by the change
+    between those learners' rows before and after (``_TEAM_CHANGE``), which needs every row
+    of ``team_ids`` to be the sum of its learners' rows (its ``completion_sum`` kept), and a
+    team not in ``team_ids`` whose row the change touches has its sum emptied. ``existing``: the enrolments of the scope's rows before the upsert when known; then
     the delete runs only when one of them no longer qualifies.
 
     Every learner: only new and changed rows are written, every cohort row is aggregated
@@ -679,7 +690,7 @@ def do_rollup_learner_progress(
     org: Organization, learner_id: int, period: dt.date | None = None
 ) -> RollupResult:
     """Recompute, for ``period``, the rows of one learner, then the rows of the teams they are
-    or were counted in, aggregated from those teams' learner rows: what a fact about one
+    or were counted in, as those teams' learner rows give them: what a fact about one
     learner changes, in a time that does not grow with the organisation. Gives the rows
     ``do_rollup_progress`` gives for them.
 
@@ -691,14 +702,22 @@ def do_rollup_learner_progress(
     transaction, see ``_LEARNER_SCOPE``): the scope reads neither the team's members nor their
     enrolments nor the team's rows, unless the team has no row for the period yet, the
     organisation's roll-up is pending or ``period`` is not the current one.
+    The team's row is then adjusted by the difference between the rows written and the rows
+    they replace (counts and an integer sum of completions, ``completion_sum``, so the mean
+    never drifts): the team's rows are not read. It is aggregated afresh from them where it
+    cannot be trusted to be their sum: the team has no row for the period or none with its sum,
+    the organisation's roll-up is pending, or ``period`` is not the current one.
     Must run inside ``tenant_context(org)``, in its transaction (no savepoint of its own).
     Locks the affected teams (in primary-key order), so two roll-ups for one team serialise and
-    the later one reads the earlier one's rows. A learner who left or was deactivated loses
+    the later one reads the earlier one's rows; a teammate with a roll-up pending who moved
+    has both teams locked and adjusted. A learner who left or was deactivated loses
     their rows. 2 statements on PostgreSQL: the scope (the teams locked, the teammates to
-    refresh, the learner's rows), then the learner rows' upsert and the team upsert in one (3
-    on SQLite, where they are two); one more to delete rows that no longer qualify (a withdrawn
-    enrolment, a learner deactivated, teammates recomputed) and one when a team lost its last
-    learner. The rows of the cohorts of the learner rows written
+    refresh, the learner's rows), then the learner rows' upsert and the teams' rows adjusted
+    (or aggregated) in one (3 on SQLite, where the teams' rows are always aggregated, in a
+    statement of their own); one more to delete rows that no longer qualify (a withdrawn
+    enrolment, a learner deactivated, teammates recomputed), one when a team lost its last
+    learner, and one, rarely, when a team's row changed between the scope and the lock (it is
+    aggregated afresh). The rows of the cohorts of the learner rows written
     or deleted are queued through the outbox in the same transaction (``queue_cohort_rollups``):
     each cohort is aggregated once per window, not once per learner's roll-up.
     """
