@@ -227,7 +227,9 @@ SELECT 3, COUNT(*), NULL FROM flagged
 
 # The locked teams' rows adjusted by their learners' ``change`` (in ``_LEARNER_AND_TEAM_UPSERT``):
 # what ``_TEAM_UPSERT`` would give them, when each row was the aggregate of its learners' rows
-# before (a row emptied of its sum is left for a fresh aggregate).
+# before. A row emptied of its sum, or one the change would take below zero (it was not the
+# sum of its rows: rows deleted or written behind the roll-ups' back), is left for a fresh
+# aggregate.
 _TEAM_CHANGE = """UPDATE {team_rollup} tr
 SET learners = tr.learners + c.learners, learners_finished = tr.learners_finished + c.finished,
     completion_sum = tr.completion_sum + c.units,
@@ -236,6 +238,8 @@ SET learners = tr.learners + c.learners, learners_finished = tr.learners_finishe
 FROM change c
 WHERE tr.organization_id = %s AND tr.period = %s AND tr.team_id = c.team_id
   AND tr.completion_sum IS NOT NULL {locked}
+  AND tr.learners + c.learners >= 0 AND tr.learners_finished + c.finished >= 0
+  AND tr.completion_sum + c.units >= 0
 """
 
 _TEAM_DELETE = """
