@@ -5,8 +5,10 @@ bare SQL that computes the same figures from the same facts, side by side in one
 "Bare" is the per-enrolment figures (steps owed after personalisation and elective choices,
 steps done, steps overdue, completion) computed by one ``SELECT`` over the facts and fetched:
 nothing written, no team figure. For one learner it is the same statement for their
-enrolments; "bare + team read" adds the read of their team's learner rows that the team figure
-aggregates. The plain aggregates (one ``GROUP BY`` per fact table the rule reads, fetched) are
+enrolments; "bare + team read" adds the read of their team's learner rows that an aggregate of
+the team's figure reads (the learner's roll-up adjusts the team's row by the learner's change
+instead, and reads those rows only where the row cannot be trusted: a team with no row for the
+month, the organisation's roll-up pending, a past month). The plain aggregates (one ``GROUP BY`` per fact table the rule reads, fetched) are
 printed too, as the floor of reading those facts at all.
 """
 

@@ -114,6 +114,11 @@ class CohortProgressRollup(TenantModel):
         ]
 
 
+# A learner's completion in a team's ``completion_sum``: 10⁻¹⁴ (a team of up to 92,000 learners
+# fits a 64-bit sum).
+COMPLETION_UNITS = 100_000_000_000_000
+
+
 class TeamProgressRollup(TenantModel):
     """Per team, per period: mean completion of its enrolled learners."""
 
@@ -121,6 +126,15 @@ class TeamProgressRollup(TenantModel):
     period = models.DateField()
     learners = models.PositiveIntegerField()
     learners_finished = models.PositiveIntegerField()
+    # The sum over its learners of their completion in units of ``1 / COMPLETION_UNITS`` (each
+    # learner's mean over their enrolments, every enrolment's completion rounded to a unit
+    # first): integers, so that a learner's roll-up can add
+    # their new figure and take away their old one without the sum drifting through float
+    # rounding; ``mean_completion`` is this sum over ``learners`` units. Empty when the row may
+    # no longer be the sum of its learners' rows (a roll-up that held no lock on the team moved
+    # rows out of it or into it, or a row written before the sum was kept): the team's next
+    # roll-up aggregates it afresh.
+    completion_sum = models.BigIntegerField(null=True, blank=True)
     mean_completion = models.FloatField()
     computed_at = models.DateTimeField(default=timezone.now)
 

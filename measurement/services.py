@@ -10,7 +10,12 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from measurement.models import CohortProgressRollup, LearnerProgressRollup, TeamProgressRollup
+from measurement.models import (
+    COMPLETION_UNITS,
+    CohortProgressRollup,
+    LearnerProgressRollup,
+    TeamProgressRollup,
+)
 from organizations.models import Membership, Organization, Team
 from organizations.outbox.models import OutboxEntry
 from organizations.relative_dates import org_today, zone_named
@@ -130,20 +135,36 @@ WHERE organization_id = %s AND period = %s {scope}
 # Team figures are per person (the minimum cell size counts people, and someone in two
 # pathways must not weigh twice): a learner's completion is the mean over their enrolments;
 # finished means all of them done. ``rows`` is the learner rows aggregated (``_TEAM_ROWS``, or
-# ``_TEAM_ROWS_WRITTEN`` in the statement that writes the learner rows).
+# ``_TEAM_ROWS_WRITTEN`` in the statement that writes the learner rows). The completions are
+# summed as integers (``_UNITS``, ``TeamProgressRollup.completion_sum``) and the mean is that
+# exact sum over the learners (``_MEAN``), so a team's row adjusted by one learner's old and
+# new figures (``_TEAM_CHANGE``) is the row this aggregate gives.
+_UNITS = f"CAST(SUM(CAST(ROUND(completion * {COMPLETION_UNITS}) AS BIGINT)) AS BIGINT) / COUNT(*)"
+_MEAN = "CAST({total} AS DOUBLE PRECISION) / (CAST({learners} AS DOUBLE PRECISION) * {units})"
+
+_TEAM_MEAN = _MEAN.format(
+    total="CAST(SUM(l.units) AS BIGINT)", learners="COUNT(*)", units=COMPLETION_UNITS
+)
+_CHANGED_MEAN = _MEAN.format(
+    total="(tr.completion_sum + c.units)",
+    learners="(tr.learners + c.learners)",
+    units=COMPLETION_UNITS,
+)
+
 _TEAM_UPSERT = """
 INSERT INTO {team_rollup} (organization_id, team_id, period, learners, learners_finished,
-                           mean_completion, computed_at)
+                           completion_sum, mean_completion, computed_at)
 SELECT %s, l.team_id, %s, COUNT(*), SUM(CASE WHEN l.lowest >= 1.0 THEN 1 ELSE 0 END),
-       AVG(l.completion), %s
-FROM (SELECT team_id, learner_id, AVG(completion) AS completion, MIN(completion) AS lowest
+       CAST(SUM(l.units) AS BIGINT), {team_mean}, %s
+FROM (SELECT team_id, learner_id, {units} AS units, MIN(completion) AS lowest
       FROM {rows}
       GROUP BY team_id, learner_id) l
 WHERE l.team_id IS NOT NULL
 GROUP BY l.team_id
 ON CONFLICT (organization_id, team_id, period) DO UPDATE
 SET learners = excluded.learners, learners_finished = excluded.learners_finished,
-    mean_completion = excluded.mean_completion, computed_at = excluded.computed_at
+    completion_sum = excluded.completion_sum, mean_completion = excluded.mean_completion,
+    computed_at = excluded.computed_at
 """
 
 _TEAM_ROWS = """{rollup}
@@ -160,19 +181,65 @@ _TEAM_ROWS_WRITTEN = """(
         WHERE team_id IS NOT NULL {teams}) r"""
 
 # One statement on PostgreSQL: the rows of some learners upserted (``learner_rollup_sql``'s
-# statement as the data-modifying ``written``), then their teams' rows aggregated from them;
-# returns the enrolments written with their cohort (kind 0) and the number of team rows
-# written (kind 1). The teams' rows are read in the snapshot the statement began with, taken
-# after the teams were locked, so the later of two roll-ups for a team reads the earlier one's
-# rows, as the team upsert does when it is a statement of its own.
-_LEARNER_AND_TEAM_UPSERT = """, written AS (
+# statement as the data-modifying ``written``), then their teams' rows written from them
+# (``teams``: aggregated afresh, ``_TEAM_UPSERT``, or adjusted by the learners' change,
+# ``_TEAM_CHANGE``). ``old`` is the learners' rows counted in a team before the statement and
+# ``change`` the difference per team, learner by learner, between what ``written`` and ``old``
+# count (people, people finished, completion units). A team the roll-up did not lock whose row
+# this changes is marked for a fresh aggregate (``flagged``: its ``completion_sum`` emptied).
+# Returns the enrolments written with their cohort (kind 0), the team rows written with their
+# learners (1), the locked teams with a change (2) and the number of rows flagged (3). Every
+# row is read in the snapshot the statement began with, taken after the teams were locked, so
+# the later of two roll-ups for a team reads the earlier one's rows, and its ``old`` rows are
+# those the team's row sums.
+_LEARNER_AND_TEAM_UPSERT = """, old AS MATERIALIZED (
+SELECT team_id, learner_id, completion FROM {rollup}
+WHERE organization_id = %s AND period = %s AND team_id IS NOT NULL {scope}
+), written AS (
 {learners}RETURNING enrollment_id, cohort_id, team_id, learner_id, completion
+), change AS (
+SELECT team_id, SUM(sign) AS learners, SUM(sign * finished) AS finished,
+       SUM(sign * units) AS units
+FROM (SELECT team_id, 1 AS sign, CASE WHEN MIN(completion) >= 1.0 THEN 1 ELSE 0 END AS finished,
+             {units} AS units
+      FROM written WHERE team_id IS NOT NULL GROUP BY team_id, learner_id
+      UNION ALL
+      SELECT team_id, -1, CASE WHEN MIN(completion) >= 1.0 THEN 1 ELSE 0 END, {units}
+      FROM old GROUP BY team_id, learner_id) c
+GROUP BY team_id
 ), teams_written AS (
-{teams}RETURNING team_id
+{teams}), flagged AS (
+UPDATE {team_rollup} tr SET completion_sum = NULL
+FROM change c
+WHERE tr.organization_id = %s AND tr.period = %s AND tr.team_id = c.team_id
+  AND tr.completion_sum IS NOT NULL {not_locked}
+  AND (c.learners <> 0 OR c.finished <> 0 OR c.units <> 0)
+RETURNING tr.team_id
 )
 SELECT 0, enrollment_id, cohort_id FROM written
 UNION ALL
-SELECT 1, COUNT(*), NULL FROM teams_written
+SELECT 1, team_id, learners FROM teams_written
+UNION ALL
+SELECT 2, team_id, NULL FROM change WHERE true {locked}
+UNION ALL
+SELECT 3, COUNT(*), NULL FROM flagged
+"""
+
+# The locked teams' rows adjusted by their learners' ``change`` (in ``_LEARNER_AND_TEAM_UPSERT``):
+# what ``_TEAM_UPSERT`` would give them, when each row was the aggregate of its learners' rows
+# before. A row emptied of its sum, or one the change would take below zero (it was not the
+# sum of its rows: rows deleted or written behind the roll-ups' back), is left for a fresh
+# aggregate.
+_TEAM_CHANGE = """UPDATE {team_rollup} tr
+SET learners = tr.learners + c.learners, learners_finished = tr.learners_finished + c.finished,
+    completion_sum = tr.completion_sum + c.units,
+    mean_completion = CASE WHEN tr.learners + c.learners > 0 THEN {changed_mean} ELSE 0 END,
+    computed_at = %s
+FROM change c
+WHERE tr.organization_id = %s AND tr.period = %s AND tr.team_id = c.team_id
+  AND tr.completion_sum IS NOT NULL {locked}
+  AND tr.learners + c.learners >= 0 AND tr.learners_finished + c.finished >= 0
+  AND tr.completion_sum + c.units >= 0
 """
 
 _TEAM_DELETE = """
@@ -221,14 +288,18 @@ _COUNT = """
 SELECT COUNT(*) FROM {rollup} WHERE organization_id = %s AND period = %s
 """
 
-# One learner's scope in one statement: the teams they are in and were counted in, locked (in
-# primary-key order, so two roll-ups for one team serialise and the later one reads the earlier
-# one's rows); the teammates whose row the team's figure cannot rest on: a current member of
+# One learner's scope in one statement: the teams they are in and were counted in (``own``),
+# and the teams a teammate with a roll-up pending moves between (a pending member of one of
+# those teams whose rows are counted elsewhere, a pending learner counted in one of them who is
+# now in another team), locked (in primary-key order, so two roll-ups for one team serialise
+# and the later one reads the earlier one's rows: both teams of a move are locked and
+# adjusted); the teammates whose row the team's figure cannot rest on: a current member of
 # the team with an enrolment in progress but no row counted in this team for the period
 # (enrolled, joined or reactivated since their last roll-up, or a new month), and a row counted
-# in the team whose learner left it or was deactivated; and the enrolments the learner's rows
+# in the team whose learner left it or was deactivated; the enrolments the learner's rows
 # of the period stand for now, so that the delete of rows that no longer qualify runs only
-# when there is one. ``kind`` tells the three apart.
+# when there is one; and whether the teams' rows must be aggregated afresh (``unsure``).
+# ``kind`` tells the four apart.
 #
 # Which teammates are compared rests on an invariant kept where the facts are written: every
 # fact that changes whom a team counts (an enrolment made, withdrawn or restored, a person who
@@ -241,17 +312,43 @@ SELECT COUNT(*) FROM {rollup} WHERE organization_id = %s AND period = %s
 # organisation's roll-up pending (facts recorded for everyone at once: a bulk enrolment, many
 # moves) or a period other than the current one leave nothing to rest on (``unsure``): then
 # every member of the teams and every row counted in them is compared, read once each through
-# their team indexes. The members' enrolments are the only other fact read, and only for the
-# members compared. The nightly organisation's roll-up rewrites every row whatever happened.
+# their team indexes, and the teams' rows are aggregated afresh from their learners' rows; so
+# are they when a team's row has no sum (``completion_sum`` emptied: a roll-up changed it
+# without its lock). Otherwise each team's row is the sum of its learners' rows and is adjusted
+# by the change in the rows written (``_TEAM_CHANGE``). The members' enrolments are the only
+# other fact read, and only for the members compared. The nightly organisation's roll-up
+# rewrites every row whatever happened.
 _LEARNER_SCOPE = """
-WITH teams AS (
+WITH pending AS MATERIALIZED (
+    SELECT DISTINCT {first_arg} AS id FROM {outbox} o
+    WHERE o.organization_id = %s AND o.done_at IS NULL AND o.handler = %s
+      AND {first_arg} IS NOT NULL
+),
+own AS MATERIALIZED (
+    SELECT m0.team_id AS id FROM {membership} m0
+    WHERE m0.organization_id = %s AND m0.id = %s AND m0.is_active = %s
+    UNION
+    SELECT r0.team_id FROM {rollup} r0
+    WHERE r0.organization_id = %s AND r0.period = %s AND r0.learner_id = %s
+),
+teams AS (
     SELECT t.id AS id FROM {team} t
     WHERE t.organization_id = %s
-      AND t.id IN (SELECT m0.team_id FROM {membership} m0
-                   WHERE m0.organization_id = %s AND m0.id = %s AND m0.is_active = %s
+      AND t.id IN (SELECT id FROM own
                    UNION
-                   SELECT r0.team_id FROM {rollup} r0
-                   WHERE r0.organization_id = %s AND r0.period = %s AND r0.learner_id = %s)
+                   SELECT r1.team_id FROM pending p
+                   JOIN {membership} m1 ON m1.id = p.id
+                   JOIN {rollup} r1 ON r1.learner_id = p.id
+                   WHERE m1.organization_id = %s AND m1.is_active = %s
+                     AND m1.team_id IN (SELECT id FROM own)
+                     AND r1.organization_id = %s AND r1.period = %s
+                   UNION
+                   SELECT m2.team_id FROM pending p
+                   JOIN {rollup} r2 ON r2.learner_id = p.id
+                   JOIN {membership} m2 ON m2.id = p.id
+                   WHERE r2.organization_id = %s AND r2.period = %s
+                     AND r2.team_id IN (SELECT id FROM own)
+                     AND m2.organization_id = %s AND m2.is_active = %s)
     ORDER BY t.id{for_update}
 ),
 unsure AS MATERIALIZED (
@@ -259,16 +356,12 @@ unsure AS MATERIALIZED (
     UNION ALL
     SELECT 1 FROM teams t
     WHERE NOT EXISTS (SELECT 1 FROM {team_rollup} tr
-                      WHERE tr.organization_id = %s AND tr.period = %s AND tr.team_id = t.id)
+                      WHERE tr.organization_id = %s AND tr.period = %s AND tr.team_id = t.id
+                        AND tr.completion_sum IS NOT NULL)
     UNION ALL
     SELECT 1 FROM {outbox} o
     WHERE o.organization_id = %s AND o.done_at IS NULL AND o.handler = %s
       AND {first_arg} IS NULL
-),
-pending AS MATERIALIZED (
-    SELECT DISTINCT {first_arg} AS id FROM {outbox} o
-    WHERE o.organization_id = %s AND o.done_at IS NULL AND o.handler = %s
-      AND {first_arg} IS NOT NULL
 ),
 members AS MATERIALIZED (
     SELECT m.id AS id, m.team_id AS team_id
@@ -299,6 +392,8 @@ WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.id = r.learner_id AND m.team_i
 UNION ALL
 SELECT 2, enrollment_id FROM {rollup}
 WHERE organization_id = %s AND period = %s AND learner_id = %s
+UNION ALL
+SELECT 3, 1 WHERE EXISTS (SELECT 1 FROM unsure)
 """
 
 # The learner a pending roll-up's outbox row names (its first argument; NULL for the
@@ -329,6 +424,11 @@ def _tables(**extra: str) -> dict[str, str]:
         "membership": Membership._meta.db_table,
         "team": Team._meta.db_table,
         "outbox": OutboxEntry._meta.db_table,
+        # A learner's completion units, and a team's mean from its sum (``_TEAM_UPSERT``,
+        # ``_TEAM_CHANGE``).
+        "units": _UNITS,
+        "team_mean": _TEAM_MEAN,
+        "changed_mean": _CHANGED_MEAN,
         **extra,
     }
 
@@ -439,12 +539,16 @@ def _write_rows(
     learner_ids: Sequence[int] | None,
     team_ids: Sequence[int] | None,
     existing: set[int] | None = None,
+    delta: bool = False,
 ) -> RollupResult:
     """Upsert the rows of ``learner_ids`` and of ``team_ids`` (None: all of them) and delete
     the rows in that scope that no longer qualify; then the rows of the cohorts whose learner
     rows were written or deleted. A team's row is aggregated from its learners' rows, so
     ``learner_ids`` must hold every learner of ``team_ids`` whose row is missing or out of
-    date. ``existing``: the enrolments of the scope's rows before the upsert when known; then
+    date; with ``delta`` (PostgreSQL, a few learners) it is instead adjusted by the change
+    between those learners' rows before and after (``_TEAM_CHANGE``), which needs every row
+    of ``team_ids`` to be the sum of its learners' rows (its ``completion_sum`` kept), and a
+    team not in ``team_ids`` whose row the change touches has its sum emptied. ``existing``: the enrolments of the scope's rows before the upsert when known; then
     the delete runs only when one of them no longer qualifies.
 
     Every learner: only new and changed rows are written, every cohort row is aggregated
@@ -461,25 +565,59 @@ def _write_rows(
     # A few learners' rows and their teams' in one statement (PostgreSQL writes both from one).
     together = bool(learner_ids) and bool(team_ids) and connection.vendor == "postgresql"
     n_teams = 0
+    again: list[int] = []  # teams to aggregate afresh after all
     if together:
+        assert learner_ids and team_ids
         ctes, select = _learner_rollup_parts(learner_ids, only_changed=False)
-        # Their earlier rows left out (``learner_ids`` is not empty here).
-        others = _in("learner_id NOT", learner_ids)
-        team_rows = _TEAM_ROWS_WRITTEN.format(teams=teams, others=others, **_tables())
+        progress_params = enrollment_progress_params(org_id, today, learner_ids)
+        locked = _in("team_id", team_ids)
+        if delta:
+            team_sql = _TEAM_CHANGE.format(locked=_in("tr.team_id", team_ids), **_tables())
+            team_sql += "RETURNING tr.team_id, tr.learners\n"
+            team_sql_params = [now, org_id, period, *team_ids]
+        else:
+            # Their earlier rows left out (``learner_ids`` is not empty here).
+            others = _in("learner_id NOT", learner_ids)
+            team_rows = _TEAM_ROWS_WRITTEN.format(teams=teams, others=others, **_tables())
+            team_sql = _TEAM_UPSERT.format(rows=team_rows, **_tables())
+            team_sql += "RETURNING team_id, learners\n"
+            team_sql_params = [*team_params, *learner_ids, *team_ids]
         cursor.execute(
             ctes
             + _LEARNER_AND_TEAM_UPSERT.format(
+                scope=scope,
                 learners=_LEARNER_INSERT.format(**_tables()) + select,
-                teams=_TEAM_UPSERT.format(rows=team_rows, **_tables()),
+                teams=team_sql,
+                not_locked=_in("tr.team_id NOT", team_ids),
+                locked=locked,
+                **_tables(),
             ),
-            [*params, *team_params, *(learner_ids or []), *(team_ids or [])],
+            [
+                *progress_params,
+                *(org_id, period, *learner_ids),  # old
+                *params[len(progress_params) :],  # written
+                *team_sql_params,
+                *(org_id, period, *team_ids),  # flagged
+                *team_ids,  # the locked teams' change
+            ],
         )
         returned = []
-        for kind, pk, cohort_id in cursor.fetchall():
+        updated: dict[int, int] = {}
+        changed: set[int] = set()
+        for kind, pk, value in cursor.fetchall():
             if kind == 0:
-                returned.append((pk, cohort_id))
-            else:
-                n_teams = pk
+                returned.append((pk, value))
+            elif kind == 1:
+                updated[pk] = value
+            elif kind == 2:
+                changed.add(pk)
+        n_teams = sum(1 for n in updated.values() if n > 0)
+        if delta:
+            # Locked teams with no change keep their row; a changed one whose row was not
+            # adjusted (deleted or emptied of its sum since the scope was read) is aggregated
+            # afresh, the lock still held.
+            n_teams += len(set(team_ids) - changed)
+            again = sorted(changed - set(updated))
     else:
         sql = learner_rollup_sql(learner_ids, only_changed=every)
         cursor.execute(sql if every else sql + "RETURNING enrollment_id, cohort_id\n", params)
@@ -502,10 +640,16 @@ def _write_rows(
         if not every:
             cohort_ids |= {row[0] for row in cursor.fetchall() if row[0] is not None}
     if team_ids != []:
-        if not together:
-            rows = _TEAM_ROWS.format(teams=teams, **_tables())
-            cursor.execute(_TEAM_UPSERT.format(rows=rows, **_tables()), team_params)
-            n_teams = max(cursor.rowcount, 0)
+        if not together or again:
+            # Every team of the scope, or the locked teams whose row a change could not adjust
+            # (deleted or emptied of its sum since the scope was read), the lock still held.
+            ids = again if together else team_ids
+            rows = _TEAM_ROWS.format(teams=_in("team_id", ids), **_tables())
+            cursor.execute(
+                _TEAM_UPSERT.format(rows=rows, **_tables()),
+                [org_id, period, now, org_id, period, *(ids or [])],
+            )
+            n_teams += max(cursor.rowcount, 0)
         if team_ids is None or n_teams < len(team_ids):
             cursor.execute(
                 _TEAM_DELETE.format(teams=teams, **_tables()),
@@ -550,7 +694,7 @@ def do_rollup_learner_progress(
     org: Organization, learner_id: int, period: dt.date | None = None
 ) -> RollupResult:
     """Recompute, for ``period``, the rows of one learner, then the rows of the teams they are
-    or were counted in, aggregated from those teams' learner rows: what a fact about one
+    or were counted in, as those teams' learner rows give them: what a fact about one
     learner changes, in a time that does not grow with the organisation. Gives the rows
     ``do_rollup_progress`` gives for them.
 
@@ -562,14 +706,22 @@ def do_rollup_learner_progress(
     transaction, see ``_LEARNER_SCOPE``): the scope reads neither the team's members nor their
     enrolments nor the team's rows, unless the team has no row for the period yet, the
     organisation's roll-up is pending or ``period`` is not the current one.
+    The team's row is then adjusted by the difference between the rows written and the rows
+    they replace (counts and an integer sum of completions, ``completion_sum``, so the mean
+    never drifts): the team's rows are not read. It is aggregated afresh from them where it
+    cannot be trusted to be their sum: the team has no row for the period or none with its sum,
+    the organisation's roll-up is pending, or ``period`` is not the current one.
     Must run inside ``tenant_context(org)``, in its transaction (no savepoint of its own).
     Locks the affected teams (in primary-key order), so two roll-ups for one team serialise and
-    the later one reads the earlier one's rows. A learner who left or was deactivated loses
+    the later one reads the earlier one's rows; a teammate with a roll-up pending who moved
+    has both teams locked and adjusted. A learner who left or was deactivated loses
     their rows. 2 statements on PostgreSQL: the scope (the teams locked, the teammates to
-    refresh, the learner's rows), then the learner rows' upsert and the team upsert in one (3
-    on SQLite, where they are two); one more to delete rows that no longer qualify (a withdrawn
-    enrolment, a learner deactivated, teammates recomputed) and one when a team lost its last
-    learner. The rows of the cohorts of the learner rows written
+    refresh, the learner's rows), then the learner rows' upsert and the teams' rows adjusted
+    (or aggregated) in one (3 on SQLite, where the teams' rows are always aggregated, in a
+    statement of their own); one more to delete rows that no longer qualify (a withdrawn
+    enrolment, a learner deactivated, teammates recomputed), one when a team lost its last
+    learner, and one, rarely, when a team's row changed between the scope and the lock (it is
+    aggregated afresh). The rows of the cohorts of the learner rows written
     or deleted are queued through the outbox in the same transaction (``queue_cohort_rollups``):
     each cohort is aggregated once per window, not once per learner's roll-up.
     """
@@ -596,9 +748,10 @@ def do_rollup_learner_progress(
                 )
             ),
             [
-                *(org.pk, org.pk, learner_id, True, org.pk, period, learner_id),  # teams
-                *(period != current, org.pk, period, org.pk, ROLLUP_HANDLER),  # unsure
                 *(org.pk, ROLLUP_HANDLER),  # pending
+                *(org.pk, learner_id, True, org.pk, period, learner_id),  # own
+                *(org.pk, org.pk, True, org.pk, period, org.pk, period, org.pk, True),  # teams
+                *(period != current, org.pk, period, org.pk, ROLLUP_HANDLER),  # unsure
                 *(org.pk, True, org.pk, True),  # members
                 *(org.pk, period, org.pk, period),  # counted
                 *(org.pk, Enrollment.Status.WITHDRAWN, org.pk, period, learner_id),
@@ -607,8 +760,9 @@ def do_rollup_learner_progress(
         team_ids: set[int] = set()
         scope = {learner_id}
         existing: set[int] = set()
+        unsure: set[int] = set()
         for kind, pk in cursor.fetchall():
-            (team_ids, scope, existing)[kind].add(pk)
+            (team_ids, scope, existing, unsure)[kind].add(pk)
         return _write_rows(
             cursor,
             org.pk,
@@ -619,4 +773,6 @@ def do_rollup_learner_progress(
             sorted(team_ids),
             # Teammates' rows are not listed: with any in scope the delete runs.
             existing if scope == {learner_id} else None,
+            # Every locked team has a row summing its learners' rows: adjusted by the change.
+            delta=not unsure,
         )
