@@ -57,6 +57,7 @@ from organizations.raw_queries import (
     tenant_id,
 )
 from organizations.tenancy import current_org
+from pathways.cohorts import counts as cohort_counts
 from pathways.learning import next_actions
 from pathways.learning.next_actions import NextAction
 from pathways.models import (
@@ -474,20 +475,49 @@ def _period_sql(period: dt.date | None | Any, org: int) -> tuple[str, list[Any]]
     return "%s", [_or_none(period)]
 
 
+# The coach's current enrolments and the people they are (``en`` below), counted from the
+# enrolments; parameters: the organisation, then the cohorts'.
+_ENROLMENTS_COUNTED = f"""SELECT COUNT(*) AS n, COUNT(DISTINCT se.learner_id) AS learners
+    FROM pathways_enrollment se
+    WHERE se.organization_id = %s AND se.cohort_id IN ({{cohorts}})
+        AND NOT (se.status = {_WITHDRAWN})"""  # noqa: S608 - fixed text
+# The same on PostgreSQL, where each cohort's enrolments are kept counted at write time
+# (``pathways.cohorts.counts``): the enrolments are the sum of the kept counts, and since a
+# person is enrolled in a cohort once, the people are the enrolments when the coach has one
+# cohort; only for a coach of several are the people among the enrolments counted (the ``CASE``
+# runs that subquery only then). Parameters: the organisation and the cohorts', the
+# organisation and the cohorts' for the kept counts, the cohorts'.
+_ENROLMENTS_KEPT = f"""SELECT k.n, CASE WHEN k.cohorts <= 1 THEN k.n ELSE (
+        SELECT COUNT(DISTINCT se.learner_id) FROM pathways_enrollment se
+        WHERE se.organization_id = %s AND se.cohort_id IN ({{cohorts}})
+            AND NOT (se.status = {_WITHDRAWN})
+    ) END AS learners
+    FROM (SELECT ({{counted}}) AS n, (SELECT COUNT(*) FROM ({{cohorts}}) c) AS cohorts) k"""  # noqa: S608 - fixed text
+
+
+def _enrolments_sql(org: int, cohort_params: list[Any]) -> tuple[str, list[Any]]:
+    """``{enrolments}`` of ``_SUMMARY_SQL`` with its parameters: from the kept counts where
+    they are kept, else counted."""
+    if not cohort_counts.stored():
+        return _ENROLMENTS_COUNTED.format(cohorts=_COACH_COHORTS), [org, *cohort_params]
+    counted = cohort_counts.CURRENT_ENROLMENTS_SQL.format(cohorts=_COACH_COHORTS)
+    return (
+        _ENROLMENTS_KEPT.format(cohorts=_COACH_COHORTS, counted=counted),
+        [org, *cohort_params, org, *cohort_params, *cohort_params],
+    )
+
+
 # Every count of the roster and of the home in one row: the enrolments along
 # ``enrollment_cohort_current``; the progress figures from the coach's cohorts' roll-up rows
 # (``CohortProgressRollup``, one a cohort), not counted from their learners' rows. Coachees to
 # talk to first are those overdue and those not started with nothing overdue: the latter an
 # equality range of ``learnerrollup_attention`` (its order and condition written as it is
 # indexed), read only for a cohort with someone not started.
-_SUMMARY_SQL = f"""
-SELECT {{period}}, en.n, en.learners, pr.counted, pr.overdue, pr.not_started, pr.attention,
-    pr.as_of{{home_columns}}{{attention_columns}}
+_SUMMARY_SQL = """
+SELECT {period}, en.n, en.learners, pr.counted, pr.overdue, pr.not_started, pr.attention,
+    pr.as_of{home_columns}{attention_columns}
 FROM (
-    SELECT COUNT(*) AS n, COUNT(DISTINCT se.learner_id) AS learners
-    FROM pathways_enrollment se
-    WHERE se.organization_id = %s AND se.cohort_id IN ({{cohorts}})
-        AND NOT (se.status = {_WITHDRAWN})
+    {enrolments}
 ) en CROSS JOIN (
     SELECT SUM(sr.counted) AS counted, SUM(sr.learners_overdue) AS overdue,
         SUM(sr.not_started) AS not_started, MAX(sr.computed_at) AS as_of,
@@ -498,8 +528,8 @@ FROM (
                 AND nr.cohort_id = sr.cohort_id AND (nr.steps_overdue > 0 OR nr.steps_done = 0))
             ELSE 0 END) AS attention
     FROM measurement_cohortprogressrollup sr
-    WHERE sr.organization_id = %s AND sr.cohort_id IN ({{cohorts}}) AND sr.period = {{period}}
-) pr{{attention}}
+    WHERE sr.organization_id = %s AND sr.cohort_id IN ({cohorts}) AND sr.period = {period}
+) pr{attention}
 """  # noqa: S608 - fixed text
 _HOME_COLUMNS = f""",
     (SELECT COUNT(*) FROM coaching_coachingengagement ae
@@ -987,9 +1017,11 @@ def roster_summary(
         attention_columns = _ROSTER_ATTENTION_COLUMNS
         attention_join = _ROSTER_ATTENTION_JOIN.format(period=period_sql)
         attention_params = [org, *cohorts, *period_params]
-    params = [*period_params, *home_params, org, *cohorts, org, *cohorts, *period_params,
+    enrolments_sql, enrolments_params = _enrolments_sql(org, cohorts)
+    params = [*period_params, *home_params, *enrolments_params, org, *cohorts, *period_params,
               *attention_params]  # fmt: skip
     sql = _SUMMARY_SQL.format(
+        enrolments=enrolments_sql,
         period=period_sql,
         cohorts=_COACH_COHORTS,
         home_columns=home_columns,

@@ -114,9 +114,9 @@ class CohortProgressRollup(TenantModel):
         ]
 
 
-# A learner's completion in a team's ``completion_sum``: 10⁻¹⁴ (a team of up to 92,000 learners
+# A learner's completion in a team's ``completion_sum``: 10⁻¹² (a team of up to 9.2 million learners
 # fits a 64-bit sum).
-COMPLETION_UNITS = 100_000_000_000_000
+COMPLETION_UNITS = 1_000_000_000_000
 
 
 class TeamProgressRollup(TenantModel):

@@ -137,8 +137,8 @@ def test_the_organisations_rollup_keeps_an_exact_sum_and_the_mean_follows_from_i
     org, alpha = scene["org"], scene["alpha"]
     with tenant_context(org):
         row = TeamProgressRollup.objects.get(team=alpha)
-    # Ana 1/3 and 2/3 (mean 1/2), Bo 2/3, Cy finished: in units of 10⁻¹⁴.
-    units = 10**14
+    # Ana 1/3 and 2/3 (mean 1/2), Bo 2/3, Cy finished: in units of 10⁻¹².
+    units = 10**12
     ana = (round(units / 3) + round(2 * units / 3)) // 2
     assert row.completion_sum == ana + round(2 * units / 3) + units
     assert (row.learners, row.learners_finished) == (3, 1)
@@ -369,7 +369,7 @@ def test_a_learners_rollup_waiting_on_the_organisations_adjusts_the_rows_it_wrot
     assert not errors and not first.is_alive() and not second.is_alive()
     rows = _team_rows(org)
     assert [row[2:4] for row in rows] == [(3, 0)]
-    units = 10**14
+    units = 10**12
     assert rows[0][4] == round(2 * units / 3) + 2 * round(units / 3)
     assert _same_as_full(org) == rows
 

@@ -1,0 +1,64 @@
+"""The coach's enrolments and the people they are: read from the cohorts' kept counts on
+PostgreSQL (``pathways.cohorts.counts``), counted from the enrolments elsewhere; the same
+figures either way, a person in two of the coach's cohorts counted once among the people."""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from coaching import queries
+from organizations.tenancy import tenant_context
+from pathways.models import CohortCoach, Enrollment
+from tests.conftest import count_queries, enroll, make_member, make_pathway
+
+
+def _figures(org, coach):
+    with tenant_context(org):
+        summary = queries.roster_summary(coach)
+        cohorts = CohortCoach.objects.filter(membership=coach).values("cohort_id")
+        live = Enrollment.objects.filter(cohort_id__in=cohorts).exclude(
+            status=Enrollment.Status.WITHDRAWN
+        )
+        return (
+            (summary.enrolments, summary.learners),
+            (live.count(), live.values("learner_id").distinct().count()),
+        )
+
+
+def test_one_cohort_and_two_with_a_person_in_both(org_a, org_b):
+    coach = make_member(org_a, "coach@a.example", is_coach=True)
+    people = [make_member(org_a, f"p{i}@a.example", is_learner=True) for i in range(4)]
+    first = make_pathway(org_a, n_steps=1, name="First")
+    for person in people:
+        enroll(org_a, first, person)
+    with tenant_context(org_a):
+        CohortCoach.objects.create(cohort=first.cohort, membership=coach)
+        Enrollment.objects.filter(learner=people[3]).update(status=Enrollment.Status.WITHDRAWN)
+    # Another organisation's enrolments are never counted.
+    other = make_pathway(org_b, n_steps=1, name="Elsewhere")
+    enroll(org_b, other, make_member(org_b, "q@b.example", is_learner=True))
+    read, live = _figures(org_a, coach)
+    assert read == live == (3, 3)
+
+    second = make_pathway(org_a, n_steps=1, name="Second")
+    enroll(org_a, second, people[0])  # in both of the coach's cohorts
+    enroll(org_a, second, make_member(org_a, "new@a.example", is_learner=True))
+    with tenant_context(org_a):
+        CohortCoach.objects.create(cohort=second.cohort, membership=coach)
+    read, live = _figures(org_a, coach)
+    assert read == live == (5, 4)
+
+
+def test_with_one_cohort_the_people_are_not_counted_from_the_enrolments(org_a):
+    coach = make_member(org_a, "coach@a.example", is_coach=True)
+    fixture = make_pathway(org_a, n_steps=1)
+    enroll(org_a, fixture, make_member(org_a, "p@a.example", is_learner=True))
+    with tenant_context(org_a):
+        CohortCoach.objects.create(cohort=fixture.cohort, membership=coach)
+        with count_queries() as ctx:
+            queries.roster_summary(coach)
+    (summary,) = [q["sql"] for q in ctx.captured_queries if "en CROSS JOIN" in q["sql"]]
+    if connection.vendor == "postgresql":
+        assert "pathways_cohortcounts" in summary and "CASE WHEN k.cohorts <= 1" in summary
+    else:
+        assert "pathways_cohortcounts" not in summary
