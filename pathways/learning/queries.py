@@ -28,7 +28,7 @@ from competencies.models import Competency, ProficiencyLevel
 from organizations.html_parts import blocktranslate
 from organizations.models import Membership
 from organizations.paging import requested_page
-from organizations.raw_queries import fetch_rows, moment_of, tenant_id
+from organizations.raw_queries import fetch_row_sets, fetch_rows, moment_of, tenant_id
 from organizations.relative_dates import local_today, relative_day_with_date
 from organizations.templatetags.relative_dates import relative_date_against
 from pathways import queries
@@ -49,7 +49,11 @@ from pathways.models import (
     VersionCompetency,
 )
 from pathways.scenarios.queries import first_line
-from pathways.social.queries import RecommendationView, recommendations_for
+from pathways.social.queries import (
+    RecommendationView,
+    recommendations_from,
+    recommendations_statement,
+)
 
 HISTORY_PAGE_SIZE = 25
 # Used when a framework has no proficiency scale of its own.
@@ -446,20 +450,20 @@ def learner_home(membership: Membership, org_slug: str, now: dt.datetime | None 
         else ReviewCard.objects.filter(learner=membership, due__lte=now).count()
     )
     review_url = review_session_url(org_slug)
+    # The other areas' reads and the recommendations: one statement.
+    pending = next_actions.pending_for(membership, org_slug, today)
+    *action_rows, recommendation_rows = fetch_row_sets(
+        [*pending.statements, recommendations_statement(membership)]
+    )
     return HomeView(
         enrollments=enrollments,
         next_step=choose_next_step(
-            org_slug,
-            enrollments,
-            reviews_due,
-            review_url,
-            today,
-            next_actions.actions_for(membership, org_slug, today),
+            org_slug, enrollments, reviews_due, review_url, today, pending.actions(action_rows)
         ),
         reviews_due=reviews_due,
         review_url=review_url,
         celebrations=queries.celebrations_for(enrollments, now),
-        recommendations=recommendation_cards(org_slug, recommendations_for(membership)),
+        recommendations=recommendation_cards(org_slug, recommendations_from(recommendation_rows)),
     )
 
 
