@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from measurement import charts, impact, impact_page, importer, queries
+from measurement import charts, impact, impact_page, importer, queries, team_page
 from measurement.forms import CostForm, MetricForm, MetricImportForm, MetricValueForm, PlanForm
 from measurement.impact import ImpactError
 from measurement.models import (
@@ -345,6 +345,8 @@ def team_dashboard(request: TenantRequest, org_slug: str) -> HttpResponse:
             charts.team_participation_figure(t) if t.shown and t.has_programme else None,
             f"team-{t.id}-participation",
             [(m, charts.team_metric_figure(t, m), f"team-{t.id}-metric-{m.id}") for m in t.metrics],
+            team_page.programme_rows(t) if t.shown and t.has_programme else "",
+            team_page.metric_rows(t) if t.shown else "",
         )
         for t in teams
     ]
