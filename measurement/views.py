@@ -59,6 +59,7 @@ def sponsor_home(request: TenantRequest, org_slug: str) -> HttpResponse:
         "report": report,
         "figure": charts.team_completion_figure(report),
         "team_rows": impact_page.team_rows(report),
+        "progress_downloads": impact_page.table_downloads("table=progress"),
         "min_cell": queries.MIN_CELL_SIZE,
     }
     if impact is not None:
@@ -67,7 +68,8 @@ def sponsor_home(request: TenantRequest, org_slug: str) -> HttpResponse:
             for m in impact.metrics
         ]
         context.update(
-            cohort_query=f"cohort={impact.id}",
+            level_downloads=impact_page.table_downloads(f"cohort={impact.id}&table=levels"),
+            behaviour_downloads=impact_page.table_downloads(f"cohort={impact.id}&table=behaviour"),
             metric_cards=impact_page.metric_cards(impact, figures, org_slug),
             level_rows=impact_page.level_rows(impact),
             behaviour_rows=impact_page.behaviour_rows(impact, queries.MIN_CELL_SIZE),
