@@ -8,7 +8,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
@@ -1487,7 +1487,7 @@ def managed_teams(manager: Membership, today: dt.date) -> list[ManagedTeam]:
         if team_id not in cells:  # a team too small to show: its figures go no further
             continue
         period, value, base, part, people = row[6:]
-        cell = _cell(date_of(period), value, base, part, people)
+        cell = _cell(cast(dt.date, date_of(period)), value, base, part, people)  # NOT NULL
         if metric_id is None:
             cells[team_id][measure].append(cell)
             continue

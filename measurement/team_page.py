@@ -10,7 +10,9 @@ let through (a hidden cell carries no figure).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from typing import cast
 
 from django.template.defaultfilters import floatformat
 from django.utils.formats import date_format
@@ -54,7 +56,7 @@ def programme_rows(team: ManagedTeam) -> SafeString:
     hidden = value_html(gettext("hidden"))
     rows = []
     for row in team.programme_rows():
-        month = row["month"]
+        month = cast(dt.date, row["month"])  # ``programme_rows`` keys every row by its month
         cells = []
         for name, shown in _COLUMNS:
             c = row.get(name)

@@ -51,7 +51,8 @@ def fetch_row_sets(
     the hundreds of thousands would bring JIT compilation on), so long reads go alone."""
     if len(statements) <= 1:
         return [fetch_rows(sql, params) for sql, params in statements]
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     for i, (sql, read_params) in enumerate(statements):
         # The reads' own text, from their modules; no input.
         parts.append(f"(SELECT row_number() OVER () AS read_{i}, q.* FROM ({sql}) q) r{i}")  # noqa: S608
