@@ -35,6 +35,17 @@ def downloads(download_url: str, what: str) -> str:
     )
 
 
+def table_downloads(query: str) -> SafeString:
+    """``includes/table_downloads.html`` with ``query`` alone (this page's URL, no ``what``)."""
+    filters = f"{conditional_escape(query)}&amp;" if query else ""
+    return SafeString(
+        f'\n<p class="muted table-downloads">{value_html(gettext("Download this table:"))}\n'
+        f'  <a href="?{filters}format=csv" download>CSV</a> ·\n'
+        f'  <a href="?{filters}format=xlsx" download>{value_html(gettext("Excel (XLSX)"))}</a>'
+        "</p>\n"
+    )
+
+
 def _did_rows(metric: MetricResult) -> str:
     did, pre_post = metric.did, metric.pre_post
     participants = gettext("Participants' teams")

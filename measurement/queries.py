@@ -8,7 +8,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
@@ -17,7 +17,6 @@ from django.db.models import (
     F,
     Max,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -34,8 +33,8 @@ from measurement.models import (
     PlanTeam,
     TeamMetricRollup,
 )
-from organizations.models import Membership, Team
-from organizations.raw_queries import date_of, fetch_rows, moment_of, tenant_id
+from organizations.models import Membership
+from organizations.raw_queries import date_of, fetch_row_sets, fetch_rows, moment_of, tenant_id
 from pathways.models import (
     Cohort,
 )
@@ -1444,44 +1443,51 @@ def team_window(today: dt.date) -> list[dt.date]:
     return months
 
 
+# The team page's two reads, as SQL text sent in one statement (no querysets to compile): the
+# manager's teams with their active people, and the roll-up rows of the window of those teams
+# (a team too small to show is dropped in Python, as soon as its rows arrive); every base
+# table filtered on the organisation.
+_MANAGED_TEAMS_SQL = """
+SELECT t.id, t.name, COUNT(m.id) FILTER (WHERE m.is_active)
+FROM organizations_team t LEFT JOIN organizations_membership m ON m.team_id = t.id
+WHERE t.organization_id = %s AND t.manager_id = %s
+GROUP BY t.id ORDER BY t.name
+"""
+_MANAGED_TEAM_ROLLUPS_SQL = """
+SELECT r.team_id, r.measure, r.metric_id, x.name, x.unit, x.direction, r.period, r.value,
+    r.base, r.part, r.people
+FROM measurement_teammetricrollup r LEFT JOIN measurement_metric x ON x.id = r.metric_id
+WHERE r.organization_id = %s AND r.period >= %s AND r.team_id IN (
+    SELECT t.id FROM organizations_team t WHERE t.organization_id = %s AND t.manager_id = %s
+)
+ORDER BY r.period, r.id
+"""
+
+
 def managed_teams(manager: Membership, today: dt.date) -> list[ManagedTeam]:
     """The teams ``manager`` manages, with the team roll-up of the last twelve months: the
     programme's participation (completion, milestones on time, stakeholder satisfaction,
     coaching attendance) and the team metrics. Aggregates only: nothing for a team of fewer
     than MIN_CELL_SIZE active people, and each month's figure only when at least
-    MIN_CELL_SIZE people stand behind it. 2 queries, whatever the size of the teams."""
-    teams = list(
-        Team.objects.filter(manager=manager)
-        .annotate(people=Count("members", filter=Q(members__is_active=True)))
-        .order_by("name")
-    )
-    ids = [t.pk for t in teams if anonymity.cell_is_shown(t.people)]
+    MIN_CELL_SIZE people stand behind it. 1 query, whatever the size of the teams."""
     months = team_window(today)
+    org_id = tenant_id()
+    team_rows, rows = fetch_row_sets(
+        [
+            (_MANAGED_TEAMS_SQL, [org_id, manager.pk]),
+            (_MANAGED_TEAM_ROLLUPS_SQL, [org_id, months[0], org_id, manager.pk]),
+        ]
+    )
+    teams = [(pk, name, people) for pk, name, people in team_rows]
+    ids = [pk for pk, _name, people in teams if anonymity.cell_is_shown(people)]
     cells: dict[int, dict[str, list[TeamCell]]] = {t: defaultdict(list) for t in ids}
     series: dict[int, dict[int, TeamMetricSeries]] = {t: {} for t in ids}
-    # Plain tuples, not model instances: a team's year is dozens of rows.
-    rows = (
-        TeamMetricRollup.objects.filter(team_id__in=ids, period__gte=months[0])
-        .order_by("period", "pk")
-        .values_list(
-            "team_id",
-            "measure",
-            "metric_id",
-            "metric__name",
-            "metric__unit",
-            "metric__direction",
-            "period",
-            "value",
-            "base",
-            "part",
-            "people",
-        )
-        if ids
-        else []
-    )
     for row in rows:
         team_id, measure, metric_id, name, unit, direction = row[:6]
-        cell = _cell(*row[6:])
+        if team_id not in cells:  # a team too small to show: its figures go no further
+            continue
+        period, value, base, part, people = row[6:]
+        cell = _cell(cast(dt.date, date_of(period)), value, base, part, people)  # NOT NULL
         if metric_id is None:
             cells[team_id][measure].append(cell)
             continue
@@ -1492,20 +1498,20 @@ def managed_teams(manager: Membership, today: dt.date) -> list[ManagedTeam]:
         entry.cells.append(cell)
     M = TeamMetricRollup.Measure
     out = []
-    for t in teams:
-        mine = cells.get(t.pk, {})
+    for pk, team_name, people in teams:
+        mine = cells.get(pk, {})
         out.append(
             ManagedTeam(
-                id=t.pk,
-                name=t.name,
-                people=t.people,
-                shown=t.pk in cells,
+                id=pk,
+                name=team_name,
+                people=people,
+                shown=pk in cells,
                 months=months,
                 completion=list(mine.get(M.COMPLETION, [])),
                 milestones=list(mine.get(M.MILESTONES, [])),
                 satisfaction=list(mine.get(M.SATISFACTION, [])),
                 attendance=list(mine.get(M.ATTENDANCE, [])),
-                metrics=sorted(series.get(t.pk, {}).values(), key=lambda m: m.name.lower()),
+                metrics=sorted(series.get(pk, {}).values(), key=lambda m: m.name.lower()),
             )
         )
     return out

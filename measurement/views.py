@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from measurement import charts, impact, impact_page, importer, queries
+from measurement import charts, impact, impact_page, importer, queries, team_page
 from measurement.forms import CostForm, MetricForm, MetricImportForm, MetricValueForm, PlanForm
 from measurement.impact import ImpactError
 from measurement.models import (
@@ -59,6 +59,7 @@ def sponsor_home(request: TenantRequest, org_slug: str) -> HttpResponse:
         "report": report,
         "figure": charts.team_completion_figure(report),
         "team_rows": impact_page.team_rows(report),
+        "progress_downloads": impact_page.table_downloads("table=progress"),
         "min_cell": queries.MIN_CELL_SIZE,
     }
     if impact is not None:
@@ -67,7 +68,8 @@ def sponsor_home(request: TenantRequest, org_slug: str) -> HttpResponse:
             for m in impact.metrics
         ]
         context.update(
-            cohort_query=f"cohort={impact.id}",
+            level_downloads=impact_page.table_downloads(f"cohort={impact.id}&table=levels"),
+            behaviour_downloads=impact_page.table_downloads(f"cohort={impact.id}&table=behaviour"),
             metric_cards=impact_page.metric_cards(impact, figures, org_slug),
             level_rows=impact_page.level_rows(impact),
             behaviour_rows=impact_page.behaviour_rows(impact, queries.MIN_CELL_SIZE),
@@ -345,6 +347,8 @@ def team_dashboard(request: TenantRequest, org_slug: str) -> HttpResponse:
             charts.team_participation_figure(t) if t.shown and t.has_programme else None,
             f"team-{t.id}-participation",
             [(m, charts.team_metric_figure(t, m), f"team-{t.id}-metric-{m.id}") for m in t.metrics],
+            team_page.programme_rows(t) if t.shown and t.has_programme else "",
+            team_page.metric_rows(t) if t.shown else "",
         )
         for t in teams
     ]

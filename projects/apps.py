@@ -12,4 +12,6 @@ class ProjectsConfig(AppConfig):
         from projects import queries
 
         # Charter to finish or fix, a milestone due or late, a closing report due.
-        next_actions.register(queries.next_actions_for)
+        next_actions.register(
+            next_actions.Read(queries.next_actions_statement, queries.next_actions_from)
+        )

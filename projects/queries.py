@@ -1090,21 +1090,37 @@ ORDER BY p.id
 """
 
 
-def next_actions_for(membership: Membership, org_slug: str, today: dt.date) -> list[Any]:
-    """Project actions for the learner's home: finish or fix a charter, a milestone due or
-    late, a closing report due (1 query)."""
-    from pathways.learning.next_actions import NextAction
-
+def next_actions_statement(membership: Membership, today: dt.date) -> tuple[str, list[Any]] | None:
+    """The learner home's read of the member's projects (``next_actions_from`` words it), sent
+    with the home's other reads; None for a member who is not a learner."""
     if membership is None or not membership.is_learner:
-        return []
+        return None
     running, draft, sent_back = (
         Project.Status.RUNNING,
         Project.Status.DRAFT,
         Project.Status.SENT_BACK,
     )
-    rows = fetch_rows(
-        _NEXT_ACTIONS_SQL,
-        [running, tenant_id(), membership.pk, draft, sent_back, running],
+    return _NEXT_ACTIONS_SQL, [running, tenant_id(), membership.pk, draft, sent_back, running]
+
+
+def next_actions_for(membership: Membership, org_slug: str, today: dt.date) -> list[Any]:
+    """Project actions for the learner's home: finish or fix a charter, a milestone due or
+    late, a closing report due (1 query)."""
+    from pathways.learning.next_actions import Read
+
+    return Read(next_actions_statement, next_actions_from).alone(membership, org_slug, today)
+
+
+def next_actions_from(
+    rows: list[tuple[Any, ...]], membership: Membership, org_slug: str, today: dt.date
+) -> list[Any]:
+    """The actions of ``next_actions_statement``'s rows (no query)."""
+    from pathways.learning.next_actions import NextAction
+
+    running, draft, sent_back = (
+        Project.Status.RUNNING,
+        Project.Status.DRAFT,
+        Project.Status.SENT_BACK,
     )
     soon = today + dt.timedelta(days=SOON_DAYS)
     actions = []

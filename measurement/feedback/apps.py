@@ -13,4 +13,6 @@ class FeedbackConfig(AppConfig):
         from measurement.feedback import queries  # noqa: PLC0415
         from pathways.learning import next_actions
 
-        next_actions.register(queries.next_actions_for)
+        next_actions.register(
+            next_actions.Read(queries.next_actions_statement, queries.next_actions_from)
+        )

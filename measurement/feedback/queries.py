@@ -34,8 +34,8 @@ from measurement.feedback.models import (
 )
 from measurement.feedback.reporting import GROUP_LABELS
 from organizations.models import Membership
-from organizations.raw_queries import date_of, fetch_rows, tenant_id
-from pathways.learning.next_actions import NextAction
+from organizations.raw_queries import date_of, tenant_id
+from pathways.learning.next_actions import NextAction, Read
 from pathways.models import CohortCoach
 
 PROGRESS_PAGE_SIZE = 25
@@ -269,22 +269,31 @@ ORDER BY p.id
 """  # noqa: S608 - a choice's value from the model, no input
 
 
+def next_actions_statement(membership: Membership, today: dt.date) -> tuple[str, list[Any]] | None:
+    """The learner home's read of the member's 360 participations and their reports' waiting
+    nominations (``next_actions_from`` words it), sent with the home's other reads."""
+    if membership is None:  # no member, nothing to do
+        return None
+    return _NEXT_ACTIONS_SQL, [
+        Relationship.SELF,
+        RaterRequest.Status.INVITED,
+        *(tenant_id(), membership.pk),  # the member
+        *(tenant_id(), tenant_id(), membership.pk, membership.pk),  # their reports waiting
+        *(tenant_id(), membership.pk),
+        Cycle.Status.CLOSED,
+    ]
+
+
 def next_actions_for(membership: Membership, org_slug: str, today: dt.date) -> list[NextAction]:
     """Nominate raters, rate yourself, approve a report's raters, read a new report (one
     query)."""
-    if membership is None:  # no member, nothing to do
-        return []
-    rows = fetch_rows(
-        _NEXT_ACTIONS_SQL,
-        [
-            Relationship.SELF,
-            RaterRequest.Status.INVITED,
-            *(tenant_id(), membership.pk),  # the member
-            *(tenant_id(), tenant_id(), membership.pk, membership.pk),  # their reports waiting
-            *(tenant_id(), membership.pk),
-            Cycle.Status.CLOSED,
-        ],
-    )
+    return Read(next_actions_statement, next_actions_from).alone(membership, org_slug, today)
+
+
+def next_actions_from(
+    rows: list[tuple[Any, ...]], membership: Membership, org_slug: str, today: dt.date
+) -> list[NextAction]:
+    """The actions of ``next_actions_statement``'s rows (no query)."""
     actions: list[NextAction] = []
     for (
         pk,

@@ -11,22 +11,25 @@ Across coachees a coach sees aggregates of at least ``MIN_PEOPLE_PER_CELL`` lear
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from coaching.queries import CoachedLearner, coached_learners
+from competencies.models import Competency
 from measurement import anonymity
 from measurement.feedback.models import SCALE_MAX, SCALE_MIN
 from measurement.feedback.queries import readable_report_ids
 from measurement.feedback.reporting import GAP_THRESHOLD
 from measurement.models import LearnerCompetencyRollup
 from organizations.models import Membership
+from organizations.raw_queries import fetch_rows, tenant_id
+from organizations.request_reads import model_columns, model_fields, model_instance
 
 IMPROVEMENT = "reliable improvement"
 DECLINE = "reliable decline"
@@ -533,20 +536,41 @@ def _row(r: LearnerCompetencyRollup) -> CompetencyGrowth:
     )
 
 
+# ``_latest_rows``' read, as SQL text (no queryset to compile: most of the growth page's
+# Python): the rows and their competency with every column the models hold, as the queryset
+# with ``select_related`` read them; both base tables filtered on the organisation.
+@functools.lru_cache(maxsize=64)  # by the number of learners
+def _latest_rows_sql(learners: int) -> str:
+    rollup, competency = LearnerCompetencyRollup._meta.db_table, Competency._meta.db_table
+    return (
+        f"SELECT {model_columns(LearnerCompetencyRollup, 'r')}, "  # noqa: S608 - from metadata
+        f"{model_columns(Competency, 'c')} "
+        f"FROM {rollup} r JOIN {competency} c ON c.id = r.competency_id "
+        f"WHERE r.organization_id = %s AND r.learner_id IN ({', '.join(['%s'] * learners)}) "
+        f"AND r.period = (SELECT u.period FROM {rollup} u "
+        "WHERE u.organization_id = %s AND u.learner_id = r.learner_id "
+        "ORDER BY u.period DESC LIMIT 1) "
+        "ORDER BY r.learner_id, c.position, c.name, r.competency_id"
+    )
+
+
 def _latest_rows(learner_ids: Sequence[int]) -> list[LearnerCompetencyRollup]:
-    """Each learner's rows of their latest period (one query): the current month once the
-    roll-up ran in it, else the month before (the nightly run fills the new one)."""
-    latest = (
-        LearnerCompetencyRollup.objects.filter(learner_id=OuterRef("learner_id"))
-        .order_by("-period")
-        .values("period")[:1]
-    )
-    return list(
-        LearnerCompetencyRollup.objects.filter(learner_id__in=list(learner_ids))
-        .filter(period=Subquery(latest))
-        .select_related("competency")
-        .order_by("learner_id", "competency__position", "competency__name", "competency_id")
-    )
+    """Each learner's rows of their latest period (one query), their competency loaded: the
+    current month once the roll-up ran in it, else the month before (the nightly run fills the
+    new one)."""
+    learners = list(learner_ids)
+    if not learners:
+        return []
+    org_id = tenant_id()
+    width = len(model_fields(LearnerCompetencyRollup))
+    found = []
+    for values in fetch_rows(_latest_rows_sql(len(learners)), [org_id, *learners, org_id]):
+        row: LearnerCompetencyRollup = model_instance(LearnerCompetencyRollup, values[:width])
+        LearnerCompetencyRollup.competency.field.set_cached_value(  # type: ignore[attr-defined]
+            row, model_instance(Competency, values[width:])
+        )
+        found.append(row)
+    return found
 
 
 def learner_growth(learner: Membership, person: str | None = None) -> GrowthPicture:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from django.template.defaultfilters import floatformat
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from measurement.growth.queries import STRONG_EVIDENCE_MIN_ANSWERS, CompetencyGrowth, GrowthPicture
 from organizations.html_parts import blocktranslate, url_with_id, value_html
@@ -115,28 +115,31 @@ def _others_line(c: CompetencyGrowth) -> str:
                 "baseline hidden: too few colleagues answered (%(when)s)", when=_day(c.baseline_on)
             )
     if c.has_follow_up:
-        if c.follow_up_others is not None:
-            later = blocktranslate(
-                "follow-up %(mean)s (n=%(n)s, %(when)s)",
-                mean=floatformat(c.follow_up_others, 2),
-                n=c.follow_up_others_n,
-                when=_day(c.follow_up_on),
-            )
-        else:
-            later = value_html(gettext("follow-up hidden: too few colleagues answered"))
-        text += f" → {later}"
+        text += " → " + _later_reading(
+            c.follow_up_others,
+            c.follow_up_others_n,
+            c.follow_up_on,
+            gettext_noop("follow-up %(mean)s (n=%(n)s, %(when)s)"),
+            gettext_noop("follow-up hidden: too few colleagues answered"),
+        )
     if c.has_new_baseline:
-        if c.new_baseline_others is not None:
-            later = blocktranslate(
-                "new baseline %(mean)s (n=%(n)s, %(when)s)",
-                mean=floatformat(c.new_baseline_others, 2),
-                n=c.new_baseline_others_n,
-                when=_day(c.new_baseline_on),
-            )
-        else:
-            later = value_html(gettext("new baseline hidden: too few colleagues answered"))
-        text += f" · {later}"
+        text += " · " + _later_reading(
+            c.new_baseline_others,
+            c.new_baseline_others_n,
+            c.new_baseline_on,
+            gettext_noop("new baseline %(mean)s (n=%(n)s, %(when)s)"),
+            gettext_noop("new baseline hidden: too few colleagues answered"),
+        )
     return text
+
+
+def _later_reading(mean: float | None, n: int, on: dt.date | None, shown: str, hidden: str) -> str:
+    """A later reading of the colleagues' mean: ``shown`` (message id with the mean, n and
+    date) or, below the anonymity threshold, ``hidden``. The ids are literal at the call
+    (``gettext_noop``) so that makemessages finds them."""
+    if mean is None:
+        return value_html(gettext(hidden))
+    return blocktranslate(shown, mean=floatformat(mean, 2), n=n, when=_day(on))
 
 
 def _self_line(c: CompetencyGrowth) -> str:

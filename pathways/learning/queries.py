@@ -25,9 +25,10 @@ from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
 from competencies.models import Competency, ProficiencyLevel
+from organizations.html_parts import blocktranslate
 from organizations.models import Membership
 from organizations.paging import requested_page
-from organizations.raw_queries import fetch_rows, moment_of, tenant_id
+from organizations.raw_queries import fetch_row_sets, fetch_rows, moment_of, tenant_id
 from organizations.relative_dates import local_today, relative_day_with_date
 from organizations.templatetags.relative_dates import relative_date_against
 from pathways import queries
@@ -48,7 +49,11 @@ from pathways.models import (
     VersionCompetency,
 )
 from pathways.scenarios.queries import first_line
-from pathways.social.queries import RecommendationView, recommendations_for
+from pathways.social.queries import (
+    RecommendationView,
+    recommendations_from,
+    recommendations_statement,
+)
 
 HISTORY_PAGE_SIZE = 25
 # Used when a framework has no proficiency scale of its own.
@@ -135,13 +140,6 @@ def _url_former(name: str, org_slug: str, *args: str) -> Callable[..., str]:
     return lambda **values: url % values
 
 
-def _blocktranslate(message: str, **values: str | int) -> SafeString:
-    """``{% blocktranslate %}`` in Python: the translated ``message`` with the values escaped."""
-    return mark_safe(  # noqa: S308 - the values are escaped, the message is the catalogue's
-        _(message) % {key: conditional_escape(str(value)) for key, value in values.items()}
-    )
-
-
 @functools.lru_cache(maxsize=4096)
 def _due_words(value: dt.date, today: dt.date, language: str | None) -> str:
     """``value|relative_date:"dated"`` on ``today`` in ``language``: the same for every learner
@@ -165,7 +163,7 @@ def with_card_text(
         e.diagnostic_url = diagnostic_url_of(enrollment_id=e.id)
         e.electives_url = electives_url_of(enrollment_id=e.id)
         for stage in e.stages:
-            stage.progress_label = _blocktranslate(
+            stage.progress_label = blocktranslate(
                 "%(done)s/%(total)s done", done=stage.done, total=stage.required
             )
             for s in stage.steps:
@@ -173,15 +171,15 @@ def with_card_text(
                 if s.kind == "project":
                     s.project_url = project_url_of(enrollment_id=e.id, step_id=s.id)
                 if s.overdue:
-                    s.due_note = SafeString(" · ") + _blocktranslate(
+                    s.due_note = " · " + blocktranslate(
                         "was due %(when)s", when=_due_words(s.due_on, today, language)
                     )
                 elif s.due_on and s.state != queries.DONE and s.required:
-                    s.due_note = SafeString(" · ") + _blocktranslate(
+                    s.due_note = " · " + blocktranslate(
                         "due %(when)s", when=_due_words(s.due_on, today, language)
                     )
                 if s.state == queries.AVAILABLE:
-                    s.open_label = _blocktranslate("Open: %(title)s", title=s.title)
+                    s.open_label = blocktranslate("Open: %(title)s", title=s.title)
                 s.row_html = _step_row(s, e.electives_url, words)
         e.card_html = _card_body(e, words)
     return enrollments
@@ -222,7 +220,7 @@ def _card_body(e: queries.EnrollmentView, words: dict[str, str]) -> SafeString:
         badge = f'<span class="badge badge--done">{words["completed"]}</span>'
     else:
         badge = f'<span class="badge badge--info">{esc(e.cohort)}</span>'
-    progress = _blocktranslate(
+    progress = blocktranslate(
         "%(done)s of %(total)s steps done (%(percent)s%%)",
         done=e.steps_done,
         total=e.steps_total,
@@ -249,7 +247,7 @@ def _card_body(e: queries.EnrollmentView, words: dict[str, str]) -> SafeString:
         )
         title = esc(stage.title) if stage.title else words["steps"]
         parts.append(
-            f'\n    <h3 class="stage">{title} <span class="muted">{esc(stage.progress_label)}'
+            f'\n    <h3 class="stage">{title} <span class="muted">{stage.progress_label}'
             f'</span>{finished}</h3>\n    <ol class="steps">\n      '
         )
         parts.extend(f"\n      {s.row_html}\n      " for s in stage.steps)
@@ -268,7 +266,7 @@ def _step_row(s: queries.StepView, electives_url: str, words: dict[str, str]) ->
         meta += f" · {s.minutes} min"
     if s.reason:
         meta += f" · {e(s.reason)}"
-    meta += e(s.due_note)
+    meta += s.due_note
     if s.state == queries.DONE:
         action = f'<span class="badge badge--done">{words["done"]}</span>\n          '
     elif s.state == queries.AVAILABLE and s.kind == "project":
@@ -282,7 +280,7 @@ def _step_row(s: queries.StepView, electives_url: str, words: dict[str, str]) ->
         )
         action = (
             f'\n            {overdue}\n            <a class="btn btn--secondary btn--small" '
-            f'href="{e(s.url)}" aria-label="{e(s.open_label)}">{words["open"]}</a>\n          '
+            f'href="{e(s.url)}" aria-label="{s.open_label}">{words["open"]}</a>\n          '
         )
     elif s.state == queries.SKIPPED:
         action = f'<span class="badge badge--info">{words["skipped"]}</span>\n          '
@@ -316,11 +314,14 @@ def recommendation_cards(
             **vars(r),
             module_url=module_url_of(module_id=r.module_id),
             dismiss_url=dismiss_url_of(recommendation_id=r.id),
-            from_label=_blocktranslate(
-                "From %(sender)s · %(minutes)s min", sender=r.sender, minutes=r.module_minutes
+            # Escaped HTML: the template writes them as they are.
+            from_label=mark_safe(  # noqa: S308 - blocktranslate escapes the values
+                blocktranslate(
+                    "From %(sender)s · %(minutes)s min", sender=r.sender, minutes=r.module_minutes
+                )
             ),
-            dismiss_label=_blocktranslate(
-                "Dismiss the recommendation of %(title)s", title=r.module_title
+            dismiss_label=mark_safe(  # noqa: S308 - blocktranslate escapes the values
+                blocktranslate("Dismiss the recommendation of %(title)s", title=r.module_title)
             ),
         )
         for r in recommendations
@@ -449,20 +450,20 @@ def learner_home(membership: Membership, org_slug: str, now: dt.datetime | None 
         else ReviewCard.objects.filter(learner=membership, due__lte=now).count()
     )
     review_url = review_session_url(org_slug)
+    # The other areas' reads and the recommendations: one statement.
+    pending = next_actions.pending_for(membership, org_slug, today)
+    *action_rows, recommendation_rows = fetch_row_sets(
+        [*pending.statements, recommendations_statement(membership)]
+    )
     return HomeView(
         enrollments=enrollments,
         next_step=choose_next_step(
-            org_slug,
-            enrollments,
-            reviews_due,
-            review_url,
-            today,
-            next_actions.actions_for(membership, org_slug, today),
+            org_slug, enrollments, reviews_due, review_url, today, pending.actions(action_rows)
         ),
         reviews_due=reviews_due,
         review_url=review_url,
         celebrations=queries.celebrations_for(enrollments, now),
-        recommendations=recommendation_cards(org_slug, recommendations_for(membership)),
+        recommendations=recommendation_cards(org_slug, recommendations_from(recommendation_rows)),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 from django.utils import timezone
@@ -58,9 +58,16 @@ LIMIT %s
 
 def recommendations_for(learner: Membership, limit: int = 5) -> list[RecommendationView]:
     """Modules colleagues recommended to ``learner`` and not yet dismissed (1 query)."""
-    rows = fetch_rows(
-        _RECOMMENDATIONS_SQL, [tenant_id(), learner.pk, Module.Status.PUBLISHED, limit]
-    )
+    return recommendations_from(fetch_rows(*recommendations_statement(learner, limit)))
+
+
+def recommendations_statement(learner: Membership, limit: int = 5) -> tuple[str, list[Any]]:
+    """``recommendations_for``'s read, for a page that sends it with others."""
+    return _RECOMMENDATIONS_SQL, [tenant_id(), learner.pk, Module.Status.PUBLISHED, limit]
+
+
+def recommendations_from(rows: list[tuple[Any, ...]]) -> list[RecommendationView]:
+    """The recommendations of ``recommendations_statement``'s rows (no query)."""
     return [
         RecommendationView(
             id=pk,

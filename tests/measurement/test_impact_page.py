@@ -244,3 +244,11 @@ def test_an_admin_chooses_among_all_cohorts_newest_first(org_a, org_b, monkeypat
         assert [c.has_rollup for c in page.cohorts] == [False, False, True]
         assert page.selected is not None and page.selected.id == older
         assert report == queries.team_completion()
+
+
+def test_table_downloads_are_the_include():
+    from django.template.loader import render_to_string
+
+    for query in ("cohort=7&table=levels", "table=progress", 'a=<b>&c="d"', ""):
+        expected = render_to_string("includes/table_downloads.html", {"query": query})
+        assert str(impact_page.table_downloads(query)) == expected

@@ -160,6 +160,9 @@ def test_the_page_takes_the_same_queries_for_a_team_of_5_and_of_60(org_a, org_b,
     assert len(large.app_queries) == len(small.app_queries)
     ours = [q for q in large.app_queries if "teammetricrollup" in q["sql"].lower()]
     assert len(ours) == 1
+    # The session, organisation and membership, then the teams with their roll-up rows in
+    # one statement.
+    assert len(large.app_queries) == 4
 
 
 def test_others_get_404(org_a, org_b, login):

@@ -49,3 +49,38 @@ def test_registered_sources_are_asked_once_each(org_a):
     finally:
         next_actions._sources.remove(source)
     assert calls == ["acme"] and [a.kind for a in got] == ["nominate_raters"]
+
+
+def test_reads_travel_in_one_statement_and_keep_the_registration_order(org_a):
+    from organizations.raw_queries import tenant_id
+    from organizations.tenancy import tenant_context
+    from tests.conftest import count_queries
+
+    def statement(word: str):
+        def read(membership, today):
+            return "SELECT %s AS word, %s AS org", [word, tenant_id()]
+
+        return read
+
+    def actions(rows, membership, org_slug, today):
+        return [action(word, today) for word, _org in rows]
+
+    def source(membership, org_slug, today):
+        return [action("function", None)]
+
+    first = next_actions.Read(statement("first"), actions)
+    silent = next_actions.Read(lambda membership, today: None, actions)
+    last = next_actions.Read(statement("last"), actions)
+    registered = list(next_actions._sources)
+    next_actions._sources[:] = []
+    for s in (first, source, silent, last):
+        next_actions.register(s)
+    try:
+        with tenant_context(org_a), count_queries() as ctx:
+            got = next_actions.actions_for(None, "acme", TODAY)  # type: ignore[arg-type]
+            alone = last.alone(None, "acme", TODAY)  # type: ignore[arg-type]
+    finally:
+        next_actions._sources[:] = registered
+    assert [a.kind for a in got] == ["first", "function", "last"]
+    assert [a.kind for a in alone] == ["last"]
+    assert len(ctx.app_queries) == 2  # the two reads together, then one alone
