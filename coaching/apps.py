@@ -12,4 +12,6 @@ class CoachingConfig(AppConfig):
         from pathways.learning import next_actions
 
         # Experiments due and sessions to rate compete with the learner's pathway steps.
-        next_actions.register(queries.next_actions_for)
+        next_actions.register(
+            next_actions.Read(queries.next_actions_statement, queries.next_actions_from)
+        )

@@ -2336,32 +2336,39 @@ ORDER BY 1, 4, 5, 2
 """
 
 
-def next_actions_for(membership: Membership, org_slug: str, today: dt.date) -> list[NextAction]:
-    """Open experiments due within a week (or overdue) and held sessions the learner attended
-    in the last week but has not rated (1 query)."""
-    from django.urls import reverse
-
+def next_actions_statement(membership: Membership, today: dt.date) -> tuple[str, list[Any]] | None:
+    """The learner home's read of the member's open experiments due within a week (or overdue)
+    and the held sessions they attended in the last week but have not rated
+    (``next_actions_from`` words it), sent with the home's other reads; None for a member who
+    is not a learner."""
     # getattr: the registry's own tests call every source without a member.
     if not getattr(membership, "is_learner", False):
-        return []
+        return None
     # Asked for a week after the session, never overdue: a rating must not push aside a step.
     # "Since" is a day of the active time zone: from its first moment.
     since = today - dt.timedelta(days=7)
     first_moment = timezone.make_aware(dt.datetime.combine(since, dt.time.min))
-    rows = fetch_rows(
-        _NEXT_ACTIONS_SQL,
-        [
-            tenant_id(),
-            membership.pk,
-            Experiment.Status.OPEN,
-            today + next_actions.SOON,
-            tenant_id(),
-            membership.pk,
-            SessionParticipant.Attendance.ATTENDED,
-            CoachingSession.Status.HELD,
-            moment_param(first_moment),
-        ],
-    )
+    return _NEXT_ACTIONS_SQL, [
+        tenant_id(),
+        membership.pk,
+        Experiment.Status.OPEN,
+        today + next_actions.SOON,
+        tenant_id(),
+        membership.pk,
+        SessionParticipant.Attendance.ATTENDED,
+        CoachingSession.Status.HELD,
+        moment_param(first_moment),
+    ]
+
+
+def next_actions_from(
+    rows: list[tuple[Any, ...]], membership: Membership, org_slug: str, today: dt.date
+) -> list[NextAction]:
+    """The actions of ``next_actions_statement``'s rows (no query)."""
+    from django.urls import reverse
+
+    if not rows:
+        return []
     url = reverse("my_coaching", args=[org_slug])
     actions = []
     for part, pk, text, due_on, starts_at, session_id in rows:
@@ -2388,6 +2395,13 @@ def next_actions_for(membership: Membership, org_slug: str, today: dt.date) -> l
             )
         )
     return actions
+
+
+def next_actions_for(membership: Membership, org_slug: str, today: dt.date) -> list[NextAction]:
+    """The same actions read by themselves (1 query, none for a member who is not a learner)."""
+    return next_actions.Read(next_actions_statement, next_actions_from).alone(
+        membership, org_slug, today
+    )
 
 
 @dataclass(frozen=True)

@@ -147,9 +147,9 @@ def test_it_reads_the_learner_home_in_constant_queries(client, org_a, org_b):
     assert small == large
     # The session, organisation and membership; the learning half (the enrolments with their
     # due reviews, the steps, the facts with the self-assessments); one statement for the
-    # next actions that projects and 360 register as reads, with the recommendations
-    # (``fetch_row_sets``); and coaching's own read of its next actions.
-    assert small == 8, small
+    # next actions that projects, coaching and 360 register as reads, with the recommendations
+    # (``fetch_row_sets``).
+    assert small == 7, small
 
 
 def test_it_uses_the_cohort_start_for_availability(org_a, org_b):
