@@ -94,6 +94,10 @@ class ListedEmailInput(_ListedInput, forms.EmailInput):
     pass
 
 
+class ListedCheckboxInput(_ListedInput, forms.CheckboxInput):
+    """A check box (``checked`` and the value as Django's ``CheckboxInput`` gives them)."""
+
+
 def field_html(field: forms.BoundField) -> SafeString:
     """What ``{% include "includes/field.html" %}`` writes for ``field`` (its label, widget,
     help and errors), put together directly: a list page's filters are drawn on every

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.urls import reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
@@ -210,6 +211,36 @@ def page_links(context: template.Context, **values: Any) -> SafeString:
 def table_downloads(context: template.Context, **values: Any) -> SafeString:
     get = _reader(context, values)
     return table_downloads_html(get("query"), get("what"), get("download_url"))
+
+
+@register.filter(is_safe=True)
+def html_rows(rows: Any) -> SafeString:
+    """``{% for row in rows %}{{ row }}{% endfor %}`` for rows written in Python: joined once
+    (each escaped, as ``{{ row }}`` escapes what is not already safe HTML)."""
+    return SafeString("".join(conditional_escape(row) for row in rows))
+
+
+def people_tabs_html(org_slug: str, here: str) -> SafeString:
+    """``organizations/people/_people_tabs.html``: People, Teams, Import, ``here`` marked."""
+    links = "".join(
+        f'\n  <a href="{conditional_escape(reverse(name, args=[org_slug]))}" '
+        f"{'aria-current="page"' if here == name else ''}>{_word(word)}</a>"
+        for name, word in (
+            ("people_list", "People"),
+            ("team_list", "Teams"),
+            ("import_upload", "Import from CSV"),
+        )
+    )
+    return SafeString(
+        f'\n<nav class="tabs" aria-label="{_word("People and teams")}">{links}\n</nav>\n\n'
+    )
+
+
+@register.simple_tag(takes_context=True)
+def people_tabs(context: template.Context) -> SafeString:
+    """``{% people_tabs %}``: ``people_tabs_html`` for the context's organisation and page."""
+    match = getattr(context.get("request"), "resolver_match", None)
+    return people_tabs_html(context["org"].slug, getattr(match, "url_name", "") or "")
 
 
 def _reader(context: template.Context, values: dict[str, Any]) -> Any:

@@ -13,6 +13,9 @@ from organizations.paging import NextPage
 from organizations.templatetags import list_parts
 
 # The include templates as they were before they called the tags.
+_PEOPLE_TABS = Template(
+    '{% load i18n %}{% with here=request.resolver_match.url_name %}\n<nav class="tabs" aria-label="{% translate \'People and teams\' %}">\n  <a href="{% url \'people_list\' org.slug %}" {% if here == \'people_list\' %}aria-current="page"{% endif %}>{% translate "People" %}</a>\n  <a href="{% url \'team_list\' org.slug %}" {% if here == \'team_list\' %}aria-current="page"{% endif %}>{% translate "Teams" %}</a>\n  <a href="{% url \'import_upload\' org.slug %}" {% if here == \'import_upload\' %}aria-current="page"{% endif %}>{% translate "Import from CSV" %}</a>\n</nav>\n{% endwith %}\n'
+)
 _PAGINATION = Template(
     '{% load i18n %}{# Pages of a long list. Pass `page` (a Django Page), `query` (the list\'s other parameters, urlencoded, without `page`) and, to swap the list in place with htmx, `target` (the id of the element the list\'s partial replaces). The links are real links: without JavaScript they load the page. #}{% if page.paginator.num_pages > 1 %}\n<nav class="pagination cluster" aria-label="{% translate \'Pages\' %}">\n  {% if page.has_previous %}{% if page.previous_page_number > 1 %}<a class="btn btn--link btn--small" href="?{% if query %}{{ query }}&amp;{% endif %}page=1"{% if target %} hx-get="?{% if query %}{{ query }}&amp;{% endif %}page=1" hx-target="#{{ target }}" hx-swap="outerHTML" hx-push-url="true"{% endif %}>{% translate "First" %}</a>{% endif %}\n  <a class="btn btn--secondary btn--small" rel="prev" href="?{% if query %}{{ query }}&amp;{% endif %}page={{ page.previous_page_number }}"{% if target %} hx-get="?{% if query %}{{ query }}&amp;{% endif %}page={{ page.previous_page_number }}" hx-target="#{{ target }}" hx-swap="outerHTML" hx-push-url="true"{% endif %}>{% translate "Previous" %}</a>{% endif %}\n  <span class="muted">{% blocktranslate with first=page.start_index last=page.end_index total=page.paginator.count %}{{ first }}\u2013{{ last }} of {{ total }}{% endblocktranslate %} \u00b7 {% blocktranslate with n=page.number total=page.paginator.num_pages %}page {{ n }} of {{ total }}{% endblocktranslate %}</span>\n  {% if page.has_next %}<a class="btn btn--secondary btn--small" rel="next" href="?{% if query %}{{ query }}&amp;{% endif %}page={{ page.next_page_number }}"{% if target %} hx-get="?{% if query %}{{ query }}&amp;{% endif %}page={{ page.next_page_number }}" hx-target="#{{ target }}" hx-swap="outerHTML" hx-push-url="true"{% endif %}>{% translate "Next" %}</a>\n  {% if page.next_page_number < page.paginator.num_pages %}<a class="btn btn--link btn--small" href="?{% if query %}{{ query }}&amp;{% endif %}page={{ page.paginator.num_pages }}"{% if target %} hx-get="?{% if query %}{{ query }}&amp;{% endif %}page={{ page.paginator.num_pages }}" hx-target="#{{ target }}" hx-swap="outerHTML" hx-push-url="true"{% endif %}>{% translate "Last" %}</a>{% endif %}{% endif %}\n</nav>\n{% endif %}\n'
 )
@@ -103,3 +106,25 @@ def test_the_include_templates_write_what_the_tags_write():
     with translation.override("en"):
         for name, old, context in cases:
             assert get_template(name).render(context) == old.render(Context(context))
+
+
+@pytest.mark.parametrize("here", ["people_list", "team_list", "import_upload", "audit_log", ""])
+def test_the_people_tabs_are_what_their_include_wrote(here):
+    from types import SimpleNamespace
+
+    request = SimpleNamespace(resolver_match=SimpleNamespace(url_name=here) if here else None)
+    context = {"request": request, "org": SimpleNamespace(slug="acme")}
+    with translation.override("en"):
+        old = _PEOPLE_TABS.render(Context(context))
+        assert list_parts.people_tabs_html("acme", here) == old
+        assert Template("{% load list_parts %}{% people_tabs %}").render(Context(context)) == old
+
+
+def test_the_joined_rows_are_what_the_loop_wrote():
+    from django.utils.safestring import SafeString
+
+    rows = [SafeString("<tr><td>a &amp; b</td></tr>\n"), "<tr>not safe & raw</tr>", SafeString("")]
+    loop = Template("{% for row in rows %}{{ row }}{% endfor %}")
+    joined = Template("{% load list_parts %}{{ rows|html_rows }}")
+    for value in (rows, [], rows[:1]):
+        assert joined.render(Context({"rows": value})) == loop.render(Context({"rows": value}))

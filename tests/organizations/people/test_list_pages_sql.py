@@ -311,6 +311,31 @@ def test_the_listed_inputs_write_what_djangos_inputs_write(value):
     assert str(ours) == str(theirs)
 
 
+@pytest.mark.parametrize("value", [None, "", True, False, "on", "true", 'a "b" <c>'])
+def test_the_listed_check_box_writes_what_djangos_check_box_writes(value):
+    """The project lists' "only late" box: checked, unchecked and a value of its own."""
+    from organizations.listed_fields import ListedCheckboxInput
+
+    attrs = {"id": "id_late", "aria-describedby": "x"}
+    ours = ListedCheckboxInput().render("late", value, attrs=dict(attrs))
+    assert str(ours) == str(forms.CheckboxInput().render("late", value, attrs=dict(attrs)))
+
+
+def test_the_project_filters_are_what_djangos_widgets_wrote(client, org_a, org_b, admin_a):
+    """The project list's filter, drawn with the listed widgets, against Django's own."""
+    from projects.forms import ProjectFilterForm
+
+    class Django(ProjectFilterForm):
+        q = forms.CharField(label="Search titles", required=False)
+        status = forms.ChoiceField(label="Status", required=False)
+        late = forms.BooleanField(label="Only with late milestones", required=False)
+
+    for data in (None, {"q": 'x "y" <z>', "status": "running", "late": "on"}, {"late": ""}):
+        ours, theirs = ProjectFilterForm(data), Django(data)
+        for name in ("q", "status", "late"):
+            assert str(ours[name]) == str(theirs[name])
+
+
 @pytest.mark.parametrize(
     "data",
     [
