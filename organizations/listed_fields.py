@@ -5,6 +5,7 @@ templates write (tests/organizations/people/test_list_pages_sql.py compares them
 
 from __future__ import annotations
 
+import html
 from functools import cached_property
 from typing import Any
 
@@ -53,9 +54,12 @@ class ListedSelect(forms.Select):
                 option_value = "" if option_value is None else str(option_value)
                 selected = not has_selected and option_value in chosen
                 has_selected |= selected
-                text = conditional_escape(label)  # type: ignore[arg-type] # flat: a label
+                # A str label (a name from the database) escaped as ``conditional_escape``
+                # escapes it, without its wrapper for lazy text; others (translated labels,
+                # safe HTML) through it.
+                text = html.escape(label) if type(label) is str else conditional_escape(label)  # type: ignore[arg-type]
                 parts.append(
-                    f'\n  <option value="{conditional_escape(option_value)}"'
+                    f'\n  <option value="{html.escape(option_value) if type(option_value) is str else conditional_escape(option_value)}"'
                     f"{' selected' if selected else ''}>{text}</option>\n"
                 )
             attributes = attrs_html(self.build_attrs(self.attrs, attrs))
@@ -124,9 +128,24 @@ def field_html(field: forms.BoundField) -> SafeString:
     )
 
 
+class _ListedHTML(dict[str, SafeString]):
+    """The drawn fields of a form, each drawn when the page first asks for it: a page draws
+    the fields it shows, not every field of its form."""
+
+    def __init__(self, form: forms.Form) -> None:
+        super().__init__()
+        self._form = form
+
+    def __missing__(self, name: str) -> SafeString:
+        if name not in self._form.fields:
+            raise KeyError(name)
+        drawn = self[name] = field_html(self._form[name])
+        return drawn
+
+
 class ListedFields:
     """A filter form whose fields the page draws with ``field_html``: ``form.listed.<name>``."""
 
     @cached_property
     def listed(self) -> dict[str, SafeString]:
-        return {name: field_html(self[name]) for name in self.fields}  # type: ignore[attr-defined,index]
+        return _ListedHTML(self)  # type: ignore[arg-type]

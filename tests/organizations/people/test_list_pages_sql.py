@@ -392,3 +392,23 @@ def test_the_audit_times_are_what_the_date_filter_writes(moment, zone):
         shown = timezone.template_localtime(moment)  # what a template hands its filters
         assert exact_moment(local) == date_filter(shown, "j M Y, H:i:s T")
         assert local.isoformat() == date_filter(shown, "c")
+
+
+def test_a_listed_field_is_drawn_when_the_page_asks_for_it(db):
+    """``form.listed`` draws a field the first time the page shows it (once), not every
+    field of the form; a name the form does not have is not found, as in a dict."""
+    from django.template import Context, Template
+
+    from organizations.people.forms import AuditFilterForm
+
+    choices = queries.AuditChoices(actors=[(7, "Ana <Lopez>")], object_types=[], actions=[])
+    form = AuditFilterForm(None, choices=choices)
+    assert dict(form.listed) == {}
+    shown = Template("{{ form.listed.actor }}|{{ form.listed.nothing }}").render(
+        Context({"form": form})
+    )
+    assert "Ana &lt;Lopez&gt;" in shown and shown.endswith("|")
+    assert list(form.listed) == ["actor"]
+    assert form.listed["actor"] is form.listed["actor"]
+    with pytest.raises(KeyError):
+        form.listed["nothing"]
