@@ -12,7 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
@@ -476,7 +476,7 @@ def cycle_page(page_number: Any = 1) -> tuple[Page[Any], list[CycleRow]]:
         return rows, found[0][0]
 
     page = counted_page(read, page_number, CYCLES_PER_PAGE)
-    return page, list(page.object_list)
+    return page, cast(list[CycleRow], page.object_list)
 
 
 @dataclass(frozen=True)

@@ -113,9 +113,7 @@ def _pathway_cards(rows: list[queries.PathwayRow], org_slug: str) -> SafeString:
             f'          <td class="num">{value_html(v.active_learners)}</td>\n'
             "          <td>"
             + (
-                conditional_escape(
-                    formats.date_format(timezone.template_localtime(v.published_at), "j M Y")
-                )
+                conditional_escape(formats.date_format(timezone.localtime(v.published_at), "j M Y"))
                 if v.published_at
                 else not_yet
             )
