@@ -192,18 +192,24 @@ def pagination(context: template.Context, **values: Any) -> SafeString:
     """``{% pagination %}``: ``pagination_html`` of the context's ``page``, ``query`` and
     ``target`` (or of the values given)."""
     get = _reader(context, values)
+    if get("page") == "":  # the include wrote its line break alone without a page
+        return SafeString("\n")
     return pagination_html(get("page"), get("query"), get("target"))
 
 
 @register.simple_tag(takes_context=True)
 def next_pagination(context: template.Context, **values: Any) -> SafeString:
     get = _reader(context, values)
+    if get("page") == "":
+        return SafeString("\n")
     return next_pagination_html(get("page"), get("query"), get("target"), get("newer_older"))
 
 
 @register.simple_tag(takes_context=True)
 def page_links(context: template.Context, **values: Any) -> SafeString:
     get = _reader(context, values)
+    if get("page") == "":
+        return SafeString("\n")
     return page_links_html(get("page"), get("query"))
 
 

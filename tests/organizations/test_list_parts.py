@@ -128,3 +128,13 @@ def test_the_joined_rows_are_what_the_loop_wrote():
     joined = Template("{% load list_parts %}{{ rows|html_rows }}")
     for value in (rows, [], rows[:1]):
         assert joined.render(Context({"rows": value})) == loop.render(Context({"rows": value}))
+
+
+def test_without_a_page_the_tags_write_what_the_includes_wrote():
+    for tag, old in (
+        ("pagination", _PAGINATION),
+        ("next_pagination", _NEXT_PAGINATION),
+        ("page_links", _PAGE_LINKS),
+    ):
+        ours = Template("{% load list_parts %}{% " + tag + " %}").render(Context({}))
+        assert ours == old.render(Context({})) == "\n"
