@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 # A number no URL argument takes, reversed in place of an id and replaced by each row's id.
 _ID_MARK = "2147483647"
@@ -26,7 +27,11 @@ def url_with_id(name: str, *args: Any) -> Callable[[int], str]:
 
 
 def value_html(value: Any) -> str:
-    """A value as ``{{ value }}`` shows it: localised, escaped (``None`` as "None")."""
+    """A value as ``{{ value }}`` shows it: localised, escaped (``None`` as "None"). A whole
+    number without thousand separators is its digits, as ``localize`` writes it, without
+    looking up the locale's formats three times."""
+    if type(value) is int and not settings.USE_THOUSAND_SEPARATOR:
+        return str(value)
     return conditional_escape(value if isinstance(value, str) else localize(value))
 
 
@@ -38,3 +43,23 @@ def interpolate(translated: str, values: dict[str, Any]) -> str:
 def blocktranslate(msgid: str, **values: Any) -> str:
     """``{% blocktranslate with … %}``: the translated text as it is, the values escaped."""
     return interpolate(gettext(msgid), values)
+
+
+def blocktranslate_count(singular: str, plural: str, count: int, **values: Any) -> str:
+    """``{% blocktranslate count … %}``: the catalogue's form for ``count``, the values
+    escaped."""
+    return interpolate(ngettext(singular, plural, count), values)
+
+
+def counted_words(singular: str, plural: str) -> Callable[..., str]:
+    """``blocktranslate_count`` for the rows of one page: each count's form looked up once
+    (a table's rows share a few counts), the values escaped in every row."""
+    forms: dict[int, str] = {}
+
+    def words(count: int, **values: Any) -> str:
+        form = forms.get(count)
+        if form is None:
+            form = forms[count] = ngettext(singular, plural, count)
+        return interpolate(form, values)
+
+    return words

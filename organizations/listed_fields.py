@@ -111,6 +111,10 @@ class ListedEmailInput(_ListedInput, forms.EmailInput):
     pass
 
 
+class ListedCheckboxInput(_ListedInput, forms.CheckboxInput):
+    """A check box (``checked`` and the value as Django's ``CheckboxInput`` gives them)."""
+
+
 def field_html(field: forms.BoundField) -> SafeString:
     """What ``{% include "includes/field.html" %}`` writes for ``field`` (its label, widget,
     help and errors), put together directly: a list page's filters are drawn on every
@@ -137,9 +141,24 @@ def field_html(field: forms.BoundField) -> SafeString:
     )
 
 
+class _ListedHTML(dict[str, SafeString]):
+    """The drawn fields of a form, each drawn when the page first asks for it: a page draws
+    the fields it shows, not every field of its form."""
+
+    def __init__(self, form: forms.Form) -> None:
+        super().__init__()
+        self._form = form
+
+    def __missing__(self, name: str) -> SafeString:
+        if name not in self._form.fields:
+            raise KeyError(name)
+        drawn = self[name] = field_html(self._form[name])
+        return drawn
+
+
 class ListedFields:
     """A filter form whose fields the page draws with ``field_html``: ``form.listed.<name>``."""
 
     @cached_property
     def listed(self) -> dict[str, SafeString]:
-        return {name: field_html(self[name]) for name in self.fields}  # type: ignore[attr-defined,index]
+        return _ListedHTML(self)  # type: ignore[arg-type]

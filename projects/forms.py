@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from competencies.models import Competency
+from organizations.listed_fields import ListedCheckboxInput, ListedSelect, ListedTextInput
 from projects.models import BenefitClaim, ProjectTemplate, StatusUpdate
 from projects.services import (
     MAX_OFFSET_WEEKS,
@@ -463,9 +464,13 @@ class RatingForm(forms.Form):
 
 
 class ProjectFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search titles"), required=False)
-    status = forms.ChoiceField(label=_("Status"), required=False)
-    late = forms.BooleanField(label=_("Only with late milestones"), required=False)
+    # Drawn on every request of the project lists: widgets written in Python, the markup of
+    # Django's templates (organizations/listed_fields.py).
+    q = forms.CharField(label=_("Search titles"), required=False, widget=ListedTextInput)
+    status = forms.ChoiceField(label=_("Status"), required=False, widget=ListedSelect)
+    late = forms.BooleanField(
+        label=_("Only with late milestones"), required=False, widget=ListedCheckboxInput
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

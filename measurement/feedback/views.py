@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
 from measurement.feedback import charts, queries, services
@@ -13,6 +15,7 @@ from measurement.feedback.forms import AddRaterForm, LaunchCycleForm, Nomination
 from measurement.feedback.models import Cycle, Participant, RaterRequest, Relationship, Report
 from measurement.feedback.reporting import rci_critical
 from organizations.exports import requested_format, tabular_response
+from organizations.html_parts import url_with_id, value_html
 from organizations.http import TenantRequest
 from organizations.models import Organization
 from organizations.roles import role_required
@@ -28,7 +31,34 @@ def cycle_list(request: TenantRequest, org_slug: str) -> HttpResponse:
         rows = queries.cycle_export_rows(queries.cycle_list())
         return tabular_response(fmt, f"{org_slug}-360-cycles", queries.CYCLE_EXPORT_HEADERS, rows)
     page, cycles = queries.cycle_page(request.GET.get("page"))
-    return render(request, "feedback/cycle_list.html", {"cycles": cycles, "page": page})
+    context = {"cycles": cycles, "rows": _cycle_rows(cycles, org_slug), "page": page}
+    return render(request, "feedback/cycle_list.html", context)
+
+
+def _cycle_rows(cycles: list[queries.CycleRow], org_slug: str) -> SafeString:
+    """The cycles' table rows as the list's template loop wrote them (the link joined to one
+    reversed URL)."""
+    cycle_url = url_with_id("feedback_cycle", org_slug)
+    return SafeString(
+        "".join(
+            "<tr>\n"
+            f'    <th scope="row"><a href="{cycle_url(c.id)}">{conditional_escape(c.title)}</a>'
+            f'<br><span class="muted">{conditional_escape(c.kind_label)} · '
+            f"{conditional_escape(c.cohort)}</span></th>\n"
+            f'    <td><span class="badge badge--{"done" if c.status == "closed" else "info"}">'
+            f"{conditional_escape(c.status_label)}</span></td>\n"
+            f'    <td class="num">{value_html(c.learners)}</td>\n'
+            f'    <td class="num">{value_html(c.responded)} / {value_html(c.invited)}</td>\n'
+            "    <td>"
+            + (
+                conditional_escape(formats.date_format(c.responses_close_on, "j M Y"))
+                if c.responses_close_on
+                else ""
+            )
+            + "</td>\n  </tr>"
+            for c in cycles
+        )
+    )
 
 
 @role_required("admin")

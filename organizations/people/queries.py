@@ -967,11 +967,15 @@ def reference_names(snapshots: Iterable[Any]) -> dict[str, dict[Any, str]]:
 
 
 def audit_diff(
-    before: Any, after: Any, names: dict[str, dict[Any, str]] | None = None
+    before: Any,
+    after: Any,
+    names: dict[str, dict[Any, str]] | None = None,
+    labels: dict[str, str] | None = None,
 ) -> list[DiffLine]:
     """Field-by-field differences between two snapshots, in the admin's words: rows referred
     to by id are named (``names`` from ``_reference_names``), internal keys are left out, and
-    so are unchanged fields."""
+    so are unchanged fields. ``labels`` keeps the keys' words for a page's entries (each key
+    translated once a page)."""
     if not isinstance(before, dict) and not isinstance(after, dict):
         if before == after:
             return []
@@ -986,7 +990,11 @@ def audit_diff(
         kind = "added" if key not in before else "removed" if key not in after else "changed"
         label = AUDIT_REFERENCES.get(key)
         lookup = (names or {}).get(label, {}) if label else None
-        lines.append(DiffLine(_label(key), _readable(b, lookup), _readable(a, lookup), kind))
+        if labels is None:
+            words = _label(key)
+        else:
+            words = labels.get(key) or labels.setdefault(key, _label(key))
+        lines.append(DiffLine(words, _readable(b, lookup), _readable(a, lookup), kind))
     return lines
 
 

@@ -87,6 +87,7 @@ def audit_table(lines: Iterable[AuditLine], now: dt.datetime | None = None) -> l
     now = now or timezone.now()
     zone = timezone.get_current_timezone()
     none = escape(_("no field changes"))
+    labels: dict[str, str] = {}
     rows = []
     for line in lines:
         local = timezone.localtime(line.created_at, zone)
@@ -101,7 +102,7 @@ def audit_table(lines: Iterable[AuditLine], now: dt.datetime | None = None) -> l
                 f"        <td><strong>{escape(line.action)}</strong> "
                 f"{escape(line.object_type.lower())}<br>"
                 f'<span class="muted">{escape(line.object_repr)}</span></td>\n'
-                f"        <td>{_diff_html(audit_diff(line.before, line.after, names), none)}</td>\n"
+                f"        <td>{_diff_html(audit_diff(line.before, line.after, names, labels), none)}</td>\n"
                 "      </tr>\n    "
             )
         )

@@ -13,12 +13,12 @@ from django.utils.translation import gettext as _
 from coaching.models import ConversationTemplate
 from competencies.models import Competency
 from measurement.feedback.queries import baseline_others_means_for
+from organizations.raw_queries import fetch_rows, moment_of, tenant_id
 from pathways.models import (
     Cohort,
     ElectiveGroup,
     Enrollment,
     Module,
-    Pathway,
     PathwayVersion,
     PersonalisationRule,
     SelfAssessment,
@@ -67,39 +67,58 @@ class PathwayRow:
         return next((v for v in self.versions if v.status == PathwayVersion.Status.DRAFT), None)
 
 
+# Every pathway (by name) with its versions (newest first) and each version's step, cohort and
+# active-learner counts: one statement, each table filtered on the organisation as the scoped
+# manager filters it (a pathway without versions comes as one row of NULLs).
+_PATHWAY_LIST_SQL = """
+SELECT p.id, p.name, p.purpose, v.id, v.number, v.status, v.published_at, v.created_at,
+  (SELECT COUNT(*) FROM pathways_step s WHERE s.version_id = v.id),
+  (SELECT COUNT(*) FROM pathways_cohort c WHERE c.organization_id = %s AND c.version_id = v.id),
+  (SELECT COUNT(*) FROM pathways_enrollment e
+   WHERE e.organization_id = %s AND e.version_id = v.id AND e.status = %s)
+FROM pathways_pathway p
+LEFT JOIN pathways_pathwayversion v ON v.pathway_id = p.id AND v.organization_id = %s
+WHERE p.organization_id = %s
+ORDER BY p.name, p.id, v.number DESC
+"""
+
+
 def pathway_list() -> list[PathwayRow]:
     """Every pathway with its versions (newest first), step, cohort and learner counts
-    (4 queries)."""
-    rows = {
-        p.pk: PathwayRow(id=p.pk, name=p.name, purpose=p.purpose)
-        for p in Pathway.objects.order_by("name")
-    }
-    versions = list(
-        PathwayVersion.objects.filter(pathway_id__in=rows)
-        .annotate(n_steps=Count("steps", distinct=True))
-        .order_by("pathway_id", "-number")
-    )
-    cohorts = dict(
-        Cohort.objects.values("version_id").annotate(n=Count("id")).values_list("version_id", "n")
-    )
-    learners = dict(
-        Enrollment.objects.filter(status=Enrollment.Status.ACTIVE)
-        .values("version_id")
-        .annotate(n=Count("id"))
-        .values_list("version_id", "n")
-    )
-    for v in versions:
-        rows[v.pathway_id].versions.append(
+    (1 query)."""
+    org_id = tenant_id()
+    labels = dict(PathwayVersion.Status.choices)
+    rows: dict[int, PathwayRow] = {}
+    params = [org_id, org_id, Enrollment.Status.ACTIVE, org_id, org_id]
+    for (
+        pathway_id,
+        name,
+        purpose,
+        version_id,
+        number,
+        status,
+        published_at,
+        created_at,
+        steps,
+        cohorts,
+        learners,
+    ) in fetch_rows(_PATHWAY_LIST_SQL, params):
+        row = rows.get(pathway_id)
+        if row is None:
+            row = rows[pathway_id] = PathwayRow(id=pathway_id, name=name, purpose=purpose)
+        if version_id is None:
+            continue
+        row.versions.append(
             VersionRow(
-                id=v.pk,
-                number=v.number,
-                status=v.status,
-                status_label=v.get_status_display(),
-                steps=v.n_steps,
-                cohorts=cohorts.get(v.pk, 0),
-                active_learners=learners.get(v.pk, 0),
-                published_at=v.published_at,
-                created_at=v.created_at,
+                id=version_id,
+                number=number,
+                status=status,
+                status_label=str(labels.get(status, status)),
+                steps=steps,
+                cohorts=cohorts,
+                active_learners=learners,
+                published_at=moment_of(published_at) if published_at is not None else None,
+                created_at=moment_of(created_at),
             )
         )
     return list(rows.values())

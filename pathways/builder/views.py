@@ -9,10 +9,15 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats, timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from organizations.exports import requested_format, tabular_response
+from organizations.html_parts import blocktranslate, url_with_id, value_html
 from organizations.http import TenantRequest
 from organizations.roles import role_required
 from pathways.builder import forms, queries, services
@@ -64,7 +69,75 @@ def pathway_list(request: TenantRequest, org_slug: str) -> HttpResponse:
     if fmt is not None:
         export = queries.pathway_export_rows(rows)
         return tabular_response(fmt, f"{org_slug}-pathways", queries.PATHWAY_EXPORT_HEADERS, export)
-    return render(request, "pathways/builder/pathway_list.html", {"rows": rows})
+    context = {"rows": rows, "cards": _pathway_cards(rows, org_slug) if rows else ""}
+    return render(request, "pathways/builder/pathway_list.html", context)
+
+
+def _pathway_cards(rows: list[queries.PathwayRow], org_slug: str) -> SafeString:
+    """Each pathway's card with its versions' table, as the list's template loop wrote them
+    (the words translated once, the editor's link joined to one reversed URL)."""
+    editor = url_with_id("version_editor", org_slug)
+    head = (
+        f'<thead><tr><th scope="col">{conditional_escape(_("Version"))}</th>'
+        f'<th scope="col">{conditional_escape(_("Status"))}</th>'
+        f'<th scope="col" class="num">{conditional_escape(_("Steps"))}</th>'
+        f'<th scope="col" class="num">{conditional_escape(_("Cohorts"))}</th>'
+        f'<th scope="col" class="num">{conditional_escape(_("Active learners"))}</th>'
+        f'<th scope="col">{conditional_escape(_("Published"))}</th></tr></thead>'
+    )
+    not_yet = f'<span class="muted">{conditional_escape(_("not yet"))}</span>'
+    parts: list[str] = []
+    for row in rows:
+        name = conditional_escape(row.name)
+        current, draft = row.current, row.draft
+        title = f'<a href="{editor(current.id)}">{name}</a>' if current else name
+        draft_link = (
+            f'<a class="btn btn--secondary btn--small" href="{editor(draft.id)}">'
+            f"{blocktranslate('Continue draft v%(n)s', n=draft.number)}</a>"
+            if draft
+            else ""
+        )
+        purpose = (
+            '<p class="muted">'
+            f"{conditional_escape(Truncator(row.purpose).words(40, truncate=' …'))}</p>"
+            if row.purpose
+            else ""
+        )
+        versions = "".join(
+            "\n        <tr>\n"
+            f'          <th scope="row"><a href="{editor(v.id)}">v{value_html(v.number)}</a></th>\n'
+            f'          <td><span class="badge badge--{conditional_escape(v.status)}">'
+            f"{conditional_escape(v.status_label)}</span></td>\n"
+            f'          <td class="num">{value_html(v.steps)}</td>\n'
+            f'          <td class="num">{value_html(v.cohorts)}</td>\n'
+            f'          <td class="num">{value_html(v.active_learners)}</td>\n'
+            "          <td>"
+            + (
+                conditional_escape(formats.date_format(timezone.localtime(v.published_at), "j M Y"))
+                if v.published_at
+                else not_yet
+            )
+            + "</td>\n        </tr>\n      "
+            for v in row.versions
+        )
+        parts.append(
+            f'\n  <section class="card stack" aria-labelledby="pathway-{row.id}">\n'
+            '    <div class="split">\n'
+            f'      <h2 class="card__title" id="pathway-{row.id}">{title}</h2>\n'
+            f"      {draft_link}\n"
+            "    </div>\n"
+            f"    {purpose}\n"
+            '    <div class="table-wrap">\n'
+            '    <table class="table">\n'
+            '      <caption class="visually-hidden">'
+            f"{blocktranslate('Versions of %(name)s', name=row.name)}</caption>\n"
+            f"      {head}\n"
+            f"      <tbody>\n      {versions}\n      </tbody>\n"
+            "    </table>\n"
+            "    </div>\n"
+            "  </section>\n"
+        )
+    return SafeString("".join(parts))
 
 
 @role_required("admin")

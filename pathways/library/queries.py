@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
 from django.template.defaultfilters import floatformat
-from django.urls import reverse
-from django.utils.html import conditional_escape, escape
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from competencies.models import Competency
+from organizations.html_parts import blocktranslate, counted_words, interpolate, url_with_id
 from organizations.paging import requested_page
 from organizations.raw_queries import fetch_rows, tenant_id
 from pathways.library.scenario_checks import TreeProblem, find_tree_problems
@@ -404,28 +403,17 @@ def _library_export(rows: list[ModuleRow]) -> Iterator[tuple[object, ...]]:
         )
 
 
-def _edit_url_former(org_slug: str) -> Callable[[int], str]:
-    """``{% url 'library_module_edit' org_slug module_id %}``, reversed once: the returned
-    function fills in the module's id by formatting."""
-    marker = "987654321"
-    url = reverse("library_module_edit", kwargs={"org_slug": org_slug, "module_id": marker})
-    head, tail = url.rsplit(marker, 1)
-    return lambda module_id: f"{head}{module_id}{tail}"
-
-
-def _blocktranslate(
-    message: str, plural: str | None = None, count: int = 0, **values: object
-) -> str:
-    """``{% blocktranslate %}`` in Python: the catalogue's message (``plural`` by ``count``)
-    with the values escaped."""
-    text = ngettext(message, plural, count) if plural is not None else _(message)
-    return text % {key: conditional_escape(str(value)) for key, value in values.items()}
-
-
 def _rows_html(org_slug: str, rows: list[ModuleRow]) -> SafeString:
     """The library table's rows, as its template wrote them, built once per page: the edit
     links formed from one reversed URL, fixed words translated once (no query)."""
-    edit_url = _edit_url_former(org_slug)
+    edit_url = url_with_id("library_module_edit", org_slug)
+    minutes_of = counted_words("%(minutes)s min", "%(minutes)s min")
+    questions_of = counted_words("%(n)s question", "%(n)s questions")
+    reach_of = counted_words(
+        "completed by %(done)s of %(n)s learner who opened it",
+        "completed by %(done)s of %(n)s learners who opened it",
+    )
+    rated = _("useful %(useful)s/5, relevant %(relevant)s/5 (n = %(n)s ratings)")
     elective = f'<br><span class="badge badge--info">{escape(_("Elective"))}</span>'
     task = escape(_("Task"))
     no_task = f'<span class="badge badge--overdue">{escape(_("No task"))}</span>'
@@ -437,37 +425,24 @@ def _rows_html(org_slug: str, rows: list[ModuleRow]) -> SafeString:
     )
     hidden = (
         '<span class="muted">'
-        + _blocktranslate(
-            "ratings hidden: fewer than %(min)s learners rated it", None, 0, min=MIN_RATINGS
-        )
+        + blocktranslate("ratings hidden: fewer than %(min)s learners rated it", min=MIN_RATINGS)
         + "</span>"
     )
     no_ratings = f'<span class="muted">{escape(_("no ratings yet"))}</span>'
     html = []
     for m in rows:
         summary = f'<br><span class="muted">{escape(m.summary)}</span>' if m.summary else ""
-        minutes = _blocktranslate(
-            "%(minutes)s min", "%(minutes)s min", m.minutes, minutes=m.minutes
-        )
-        questions = _blocktranslate("%(n)s question", "%(n)s questions", m.questions, n=m.questions)
-        if m.opened:
-            reach = _blocktranslate(
-                "completed by %(done)s of %(n)s learner who opened it",
-                "completed by %(done)s of %(n)s learners who opened it",
-                m.opened,
-                done=m.completed,
-                n=m.opened,
-            )
-        else:
-            reach = not_opened
+        minutes = minutes_of(m.minutes, minutes=m.minutes)
+        questions = questions_of(m.questions, n=m.questions)
+        reach = reach_of(m.opened, done=m.completed, n=m.opened) if m.opened else not_opened
         if m.useful is not None:
-            ratings = _blocktranslate(
-                "useful %(useful)s/5, relevant %(relevant)s/5 (n = %(n)s ratings)",
-                None,
-                0,
-                useful=floatformat(m.useful, 1),
-                relevant=floatformat(m.relevant, 1),
-                n=m.ratings,
+            ratings = interpolate(
+                rated,
+                {
+                    "useful": floatformat(m.useful, 1),
+                    "relevant": floatformat(m.relevant, 1),
+                    "n": m.ratings,
+                },
             ) + (weak if m.weak else "")
         elif m.ratings_hidden:
             ratings = hidden

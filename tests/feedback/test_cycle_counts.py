@@ -118,3 +118,42 @@ def test_the_cycle_list_shows_the_counts_pages_and_keeps_its_queries(scenes, cli
             3,
             invited,
         )
+
+
+# The loop of templates/feedback/cycle_list.html before its rows were written in Python.
+_CYCLE_LOOP = """{% for c in cycles %}<tr>
+    <th scope="row"><a href="{% url 'feedback_cycle' org.slug c.id %}">{{ c.title }}</a><br><span class="muted">{{ c.kind_label }} · {{ c.cohort }}</span></th>
+    <td><span class="badge badge--{% if c.status == 'closed' %}done{% else %}info{% endif %}">{{ c.status_label }}</span></td>
+    <td class="num">{{ c.learners }}</td>
+    <td class="num">{{ c.responded }} / {{ c.invited }}</td>
+    <td>{{ c.responses_close_on|date:"j M Y" }}</td>
+  </tr>{% endfor %}"""
+
+
+def test_the_cycle_rows_are_what_the_template_loop_wrote_from_one_statement(scenes, client):
+    from django.template import Context, Template
+
+    from measurement.feedback.views import _cycle_rows
+
+    a, _b = scenes
+    cycle = launch(a, title="Spring <baseline> & co")
+    participant = nominate_and_approve(a, cycle, peers=3)
+    answer_all(a, participant, lambda r, i: 4, groups=("peer",))
+    closed = launch(a, title="Closed one")
+    with tenant_context(a.org):
+        Cycle.objects.filter(pk=closed.pk).update(status=Cycle.Status.CLOSED)
+        with count_queries() as ctx:
+            page, cycles = queries.cycle_page("2")  # past the end: the last (only) page
+        assert page.number == 1 and [c.title for c in cycles] == [
+            "Closed one",
+            "Spring <baseline> & co",
+        ]
+        assert len(ctx.app_queries) == 2  # the page asked for, then the last one
+        with count_queries() as ctx:
+            page, cycles = queries.cycle_page(1)
+        assert len(ctx.app_queries) == 1
+        old = Template(_CYCLE_LOOP).render(Context({"cycles": cycles, "org": a.org}))
+        assert "badge--done" in old and "&lt;baseline&gt; &amp; co" in old
+        assert _cycle_rows(cycles, a.org.slug) == old
+    client.force_login(a.admin.user)
+    assert old in client.get(reverse("feedback_cycles", args=[a.org.slug])).content.decode()

@@ -311,6 +311,31 @@ def test_the_listed_inputs_write_what_djangos_inputs_write(value):
     assert str(ours) == str(theirs)
 
 
+@pytest.mark.parametrize("value", [None, "", True, False, "on", "true", 'a "b" <c>'])
+def test_the_listed_check_box_writes_what_djangos_check_box_writes(value):
+    """The project lists' "only late" box: checked, unchecked and a value of its own."""
+    from organizations.listed_fields import ListedCheckboxInput
+
+    attrs = {"id": "id_late", "aria-describedby": "x"}
+    ours = ListedCheckboxInput().render("late", value, attrs=dict(attrs))
+    assert str(ours) == str(forms.CheckboxInput().render("late", value, attrs=dict(attrs)))
+
+
+def test_the_project_filters_are_what_djangos_widgets_wrote(client, org_a, org_b, admin_a):
+    """The project list's filter, drawn with the listed widgets, against Django's own."""
+    from projects.forms import ProjectFilterForm
+
+    class Django(ProjectFilterForm):
+        q = forms.CharField(label="Search titles", required=False)
+        status = forms.ChoiceField(label="Status", required=False)
+        late = forms.BooleanField(label="Only with late milestones", required=False)
+
+    for data in (None, {"q": 'x "y" <z>', "status": "running", "late": "on"}, {"late": ""}):
+        ours, theirs = ProjectFilterForm(data), Django(data)
+        for name in ("q", "status", "late"):
+            assert str(ours[name]) == str(theirs[name])
+
+
 @pytest.mark.parametrize(
     "data",
     [
@@ -367,3 +392,23 @@ def test_the_audit_times_are_what_the_date_filter_writes(moment, zone):
         shown = timezone.template_localtime(moment)  # what a template hands its filters
         assert exact_moment(local) == date_filter(shown, "j M Y, H:i:s T")
         assert local.isoformat() == date_filter(shown, "c")
+
+
+def test_a_listed_field_is_drawn_when_the_page_asks_for_it(db):
+    """``form.listed`` draws a field the first time the page shows it (once), not every
+    field of the form; a name the form does not have is not found, as in a dict."""
+    from django.template import Context, Template
+
+    from organizations.people.forms import AuditFilterForm
+
+    choices = queries.AuditChoices(actors=[(7, "Ana <Lopez>")], object_types=[], actions=[])
+    form = AuditFilterForm(None, choices=choices)
+    assert dict(form.listed) == {}
+    shown = Template("{{ form.listed.actor }}|{{ form.listed.nothing }}").render(
+        Context({"form": form})
+    )
+    assert "Ana &lt;Lopez&gt;" in shown and shown.endswith("|")
+    assert list(form.listed) == ["actor"]
+    assert form.listed["actor"] is form.listed["actor"]
+    with pytest.raises(KeyError):
+        form.listed["nothing"]
