@@ -210,9 +210,12 @@ class Membership(TenantModel):
                 condition=models.Q(is_active=False),
                 name="membership_inactive",
             ),
-            # A page of teams counts its teams' active members from this index alone.
+            # A page of teams counts its teams' active members from this index alone: with the
+            # person's account in it, which the row-level security policy on memberships reads
+            # (a member may read their own), so that counting needs no table read per member.
             models.Index(
                 fields=["organization", "team"],
+                include=["user"],
                 condition=models.Q(is_active=True),
                 name="membership_org_team_active",
             ),
