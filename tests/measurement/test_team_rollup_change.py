@@ -24,6 +24,7 @@ from organizations.outbox.models import OutboxEntry
 from organizations.tenancy import tenant_context
 from pathways.models import Enrollment, StepCompletion
 from tests.conftest import count_queries, enroll, make_member, make_pathway
+from tests.races import _meanwhile
 
 # Only the learner's roll-up that adjusts the team's row sends this text.
 CHANGE = "tr.completion_sum + c.units"
@@ -342,15 +343,6 @@ def test_a_learners_rollup_waiting_on_the_organisations_adjusts_the_rows_it_wrot
         finally:
             connections.close_all()
 
-    def learner_roll_up():
-        try:
-            with tenant_context(org):
-                do_rollup_learner_progress(org, people[0].pk)
-        except Exception as exc:  # reported by the test's thread
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
     first = threading.Thread(target=organisation_roll_up)
     first.start()
     assert held.wait(30)
@@ -358,8 +350,7 @@ def test_a_learners_rollup_waiting_on_the_organisations_adjusts_the_rows_it_wrot
         StepCompletion.objects.create(
             enrollment=enrolments[0], learner=people[0], step_key=three.steps[1].key
         )
-    second = threading.Thread(target=learner_roll_up)
-    second.start()
+    second, outcome = _meanwhile(org, lambda: do_rollup_learner_progress(org, people[0].pk))
     second.join(1.0)
     assert second.is_alive(), "the learner's roll-up waits for the team"
     time.sleep(0.1)
@@ -367,6 +358,7 @@ def test_a_learners_rollup_waiting_on_the_organisations_adjusts_the_rows_it_wrot
     first.join(30)
     second.join(30)
     assert not errors and not first.is_alive() and not second.is_alive()
+    assert not any(isinstance(result, Exception) for result in outcome), outcome
     rows = _team_rows(org)
     assert [row[2:4] for row in rows] == [(3, 0)]
     units = 10**12
