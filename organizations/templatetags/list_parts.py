@@ -56,27 +56,26 @@ def _href(query: Any, number: Any) -> str:
     )
 
 
+def _opening(page: Any, query: Any, target: Any, first: str, previous: str) -> list[str]:
+    """The start of both pagers: the list's ``nav`` and, past the first page, a link to the
+    first page (past the second) and to the previous one, worded ``first`` and ``previous``."""
+    parts = [f'\n<nav class="pagination cluster" aria-label="{_word("Pages")}">\n  ']
+    if _v(page, "has_previous"):
+        number = _v(page, "previous_page_number")
+        if number > 1:
+            parts.append(_link("btn btn--link btn--small", "", _href(query, 1), target, first))
+        parts.append("\n  ")
+        href = _href(query, number)
+        parts.append(_link("btn btn--secondary btn--small", "prev", href, target, previous))
+    return parts
+
+
 def pagination_html(page: Any, query: Any = "", target: Any = "") -> SafeString:
     """``includes/pagination.html``: the pages of a counted list (a Django ``Page``)."""
     paginator = page.paginator
     if not _v(paginator, "num_pages") > 1:
         return SafeString("\n")
-    parts = [f'\n<nav class="pagination cluster" aria-label="{_word("Pages")}">\n  ']
-    if _v(page, "has_previous"):
-        previous = _v(page, "previous_page_number")
-        if previous > 1:
-            first = _link("btn btn--link btn--small", "", _href(query, 1), target, _word("First"))
-            parts.append(first)
-        parts.append("\n  ")
-        parts.append(
-            _link(
-                "btn btn--secondary btn--small",
-                "prev",
-                _href(query, previous),
-                target,
-                _word("Previous"),
-            )
-        )
+    parts = _opening(page, query, target, _word("First"), _word("Previous"))
     parts.append(
         '\n  <span class="muted">'
         + blocktranslate(
@@ -117,16 +116,10 @@ def next_pagination_html(
     (``organizations.paging.NextPage``), worded newest first with ``newer_older``."""
     if not _v(page, "has_other_pages"):
         return SafeString("\n")
-    parts = [f'\n<nav class="pagination cluster" aria-label="{_word("Pages")}">\n  ']
-    if _v(page, "has_previous"):
-        previous = _v(page, "previous_page_number")
-        if previous > 1:
-            word = _word("Newest") if newer_older else _word("First")
-            parts.append(_link("btn btn--link btn--small", "", _href(query, 1), target, word))
-        parts.append("\n  ")
-        word = _word("Newer") if newer_older else _word("Previous")
-        href = _href(query, previous)
-        parts.append(_link("btn btn--secondary btn--small", "prev", href, target, word))
+    if newer_older:
+        parts = _opening(page, query, target, _word("Newest"), _word("Newer"))
+    else:
+        parts = _opening(page, query, target, _word("First"), _word("Previous"))
     parts.append(
         '\n  <span class="muted">'
         + blocktranslate(
