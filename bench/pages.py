@@ -44,6 +44,13 @@ FLOOR_NAME = "bench_floor"
 RATIO_GOAL = 3.0
 GROWTH_GOAL = 1.2
 SMALL, LARGE = 100, 5000
+# Requests of a page before it is timed, so that it is timed as a connection in service runs it:
+# psycopg prepares a statement on its sixth run on a connection (``prepare_threshold``, settings)
+# and PostgreSQL plans a prepared statement afresh for its first five executions before it
+# settles on a plan it keeps (a generic plan, unless the custom ones are cheaper). A page's
+# first ten runs on a connection pay planning (1-4 ms on the heaviest pages); a connection lives
+# CONN_MAX_AGE seconds and serves a page many more times than that under load.
+WARM_REQUESTS = 11
 
 
 def floor(request: Any, org_slug: str) -> Any:
@@ -191,7 +198,8 @@ def measure(repeat: int = 20, only: tuple[str, ...] = ()) -> list[PageFigure]:
                 clients[email] = Client()
                 clients[email].force_login(User.objects.get(email=email))
             client = clients[email]
-            client.get(url)  # warm: templates, the session's last-seen time
+            for _ in range(WARM_REQUESTS):  # templates, the session's last-seen time, plans
+                client.get(url)
             client.get(floor_url)
             try:
                 page_ms, floor_ms = _interleaved(client, url, floor_url, repeat)
