@@ -37,7 +37,7 @@ from measurement.models import (
 )
 from organizations.audit import record_change, snapshot
 from organizations.models import Membership, Organization, Team
-from organizations.outbox.delivery import record_followup
+from organizations.outbox.delivery import derived_rows_only, record_followup
 from organizations.relative_dates import org_today
 from organizations.tenancy import current_org
 from pathways.models import Ability, Cohort, Enrollment, ModuleReaction
@@ -471,6 +471,7 @@ def queue_rollups_for_team(team_id: int) -> None:
         queue_impact_rollup(cohort_id)
 
 
+@derived_rows_only
 def run_impact_rollup(org: Organization, cohort_id: int) -> None:
     """Outbox handler: the cohort's impact roll-up (a vanished cohort is done)."""
     if Cohort.objects.filter(pk=cohort_id).exists():
@@ -1156,6 +1157,7 @@ def queue_team_rollups_for_learners(learner_ids: Iterable[int]) -> None:
         queue_team_rollup(team_id)
 
 
+@derived_rows_only
 def run_team_rollup(org: Organization, team_id: int) -> None:
     """Outbox handler: one team's roll-up (a vanished team is done)."""
     if Team.objects.filter(pk=team_id).exists():

@@ -17,6 +17,7 @@ from measurement.models import (
     TeamProgressRollup,
 )
 from organizations.models import Membership, Organization, Team
+from organizations.outbox.delivery import derived_rows_only
 from organizations.outbox.models import OutboxEntry
 from organizations.relative_dates import org_today, zone_named
 from organizations.tenancy import current_org
@@ -523,6 +524,7 @@ def queue_cohort_rollups(org_id: int, period: dt.date, cohort_ids: Iterable[int]
         )
 
 
+@derived_rows_only
 def deliver_cohort_rollup(org: Organization, cohort_id: int, period: str) -> None:
     """The outbox handler of ``queue_cohort_rollups``: the cohort's row of ``period`` (ISO date)
     aggregated afresh from its learners' rows (idempotent)."""

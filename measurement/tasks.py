@@ -9,7 +9,7 @@ from celery import shared_task
 from measurement import services
 from measurement.models import LearnerProgressRollup
 from organizations.models import Membership, Organization
-from organizations.outbox.delivery import record_followup
+from organizations.outbox.delivery import derived_rows_only, record_followup
 from organizations.tasking import TenantTask
 from organizations.tenancy import current_org
 
@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 TEAM_METRICS_HANDLER = "measurement.tasks.run_team_metrics_rollup"
 
 
+@derived_rows_only
 def run_progress_rollup(org: Organization, learner_id: int | None = None) -> None:
     """Outbox handler of ``services.queue_progress_rollup``: one learner's roll-up (and their
     team's), or the whole organisation's; the teams' metric roll-up follows through the outbox.
@@ -48,6 +49,7 @@ def run_progress_rollup(org: Organization, learner_id: int | None = None) -> Non
     )
 
 
+@derived_rows_only
 def run_team_metrics_rollup(org: Organization) -> None:
     """Outbox handler: every team's metric roll-up, after the organisation's progress roll-up."""
     from measurement import impact

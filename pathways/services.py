@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organizations.models import Membership, Organization
+from organizations.outbox.delivery import derived_rows_only
 from organizations.tenancy import current_org_id
 from pathways import queries
 from pathways.models import (
@@ -150,6 +151,7 @@ def queue_module_reach(module_id: int) -> None:
     )
 
 
+@derived_rows_only
 def deliver_module_reach(org: Organization, module_id: int) -> None:
     """The outbox handler of ``queue_module_reach`` (runs in the organisation's context)."""
     refresh_module_reach([module_id])

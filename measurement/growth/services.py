@@ -33,7 +33,7 @@ from measurement.impact import MASTERED_AT
 from measurement.models import LearnerCompetencyRollup
 from measurement.services import period_for
 from organizations.models import Membership, Organization
-from organizations.outbox.delivery import record_followup
+from organizations.outbox.delivery import derived_rows_only, record_followup
 from organizations.relative_dates import org_today
 from organizations.tenancy import current_org
 from pathways.models import Ability
@@ -115,6 +115,7 @@ def queue_growth_rollup(learner_ids: Iterable[int], now: dt.datetime | None = No
     )
 
 
+@derived_rows_only
 def run_growth_rollup(org: Organization, learner_ids: list[int]) -> None:
     """Outbox handler: these learners' rows (a learner who vanished loses theirs)."""
     do_rollup_growth(learner_ids)

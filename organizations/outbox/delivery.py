@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -184,6 +185,42 @@ def fail_stalled(
     return failed
 
 
+def derived_rows_only[Handler: Callable[..., Any]](handler: Handler) -> Handler:
+    """Mark an outbox handler whose writes are all derived from facts (roll-ups, counts) and
+    recomputed by any later delivery of the same row: its delivery commits without waiting for
+    its WAL to reach disk (see ``do_deliver_followup``). A handler that writes a fact, sends
+    something or hands out a token must not be marked."""
+    handler.derived_rows_only = True  # type: ignore[attr-defined]
+    return handler
+
+
+# The delivery's transaction commits without waiting for its WAL flush, if it has written
+# nothing yet: the check runs before the row lock, the delivery's first write. A transaction
+# that wrote before (a fact's, where a test delivers inside it) keeps the server's setting.
+_DEFERRED_FLUSH_SQL = (
+    "SELECT set_config('synchronous_commit', 'off', true) "
+    "WHERE pg_current_xact_id_if_assigned() IS NULL"
+)
+
+
+def defer_commit_flush() -> bool:
+    """Let the current transaction's commit return before its WAL is flushed to disk, if the
+    transaction has written nothing yet (PostgreSQL's ``synchronous_commit = off``, for this
+    transaction only; nothing elsewhere). Its rows are visible to others as soon as it commits;
+    only a crash of the database server within a fraction of a second after the commit can
+    lose it, and then it is lost whole. Returns whether it did."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(_DEFERRED_FLUSH_SQL)
+        return cursor.fetchone() is not None
+
+
+def _restore_commit_flush() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit TO DEFAULT")
+
+
 @dataclass(frozen=True)
 class Delivery:
     entry_id: int
@@ -196,9 +233,16 @@ def do_deliver_followup(org: Organization, entry_id: int) -> Delivery:
     Locks the row, skips it when done, gone or not yet due, calls the handler and marks the row
     done in the same transaction: a handler that raises leaves the row pending with the error
     and one more attempt counted, for the sweep to try again.
+
+    The delivery of a handler marked ``derived_rows_only`` commits without waiting for the WAL
+    flush (``defer_commit_flush``, when the transaction held no write of its own before): a
+    crash of the database server that loses such a commit loses the row's done mark with the
+    rows the handler wrote, so the row is still pending and the sweep delivers it again. Other
+    handlers' deliveries commit as the server is set to.
     """
     assert current_org() is not None
     with transaction.atomic():
+        deferred = defer_commit_flush()  # before the lock: the row is not read yet
         entry = OutboxEntry.objects.select_for_update().filter(pk=entry_id).first()
         if entry is None:
             return Delivery(entry_id, "vanished")
@@ -207,8 +251,11 @@ def do_deliver_followup(org: Organization, entry_id: int) -> Delivery:
         if entry.run_after > timezone.now():
             return Delivery(entry_id, "not due")
         try:
+            handler = import_string(entry.handler)
+            if deferred and not getattr(handler, "derived_rows_only", False):
+                _restore_commit_flush()
             with transaction.atomic():
-                import_string(entry.handler)(org, *entry.args)
+                handler(org, *entry.args)
         except Exception as exc:
             logger.exception("outbox %s (%s) failed", entry.pk, entry.handler)
             attempts = entry.attempts + 1
