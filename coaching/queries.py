@@ -484,10 +484,29 @@ _ENROLMENTS_COUNTED = f"""SELECT COUNT(*) AS n, COUNT(DISTINCT se.learner_id) AS
 # The same on PostgreSQL, where each cohort's enrolments are kept counted at write time
 # (``pathways.cohorts.counts``): the enrolments are the sum of the kept counts, and since a
 # person is enrolled in a cohort once, the people are the enrolments when the coach has one
-# cohort; only for a coach of several are the people among the enrolments counted (the ``CASE``
-# runs that subquery only then). Parameters: the organisation and the cohorts', the
-# organisation and the cohorts' for the kept counts, the cohorts'.
-_ENROLMENTS_KEPT = f"""SELECT k.n, CASE WHEN k.cohorts <= 1 THEN k.n ELSE (
+# cohort. With two cohorts, the people are the enrolments less those enrolled in both: the
+# enrolments of the cohort with fewer (by the kept counts, which only choose the side) each
+# probed in the other's ``enrollment_cohort_current`` (a scalar subquery, so a probe a row
+# whatever the plan; no sort nor hash of the larger cohort's enrolments). Only for a coach of
+# more cohorts are the people among the enrolments counted. The ``CASE`` runs one branch's
+# subquery. Parameters (``_enrolments_sql``): the organisation, the cohorts' and the
+# organisation for each of the two cohorts' sides, the organisation and the cohorts' for the
+# people counted, the organisation and the cohorts' for the kept counts, the cohorts'.
+_TWO_COHORTS_SIDE = """SELECT c2.cohort_id FROM ({{cohorts}}) c2
+            LEFT JOIN pathways_cohortcounts k2
+                ON k2.organization_id = %s AND k2.cohort_id = c2.cohort_id
+            ORDER BY COALESCE(k2.enrolments - k2.withdrawn, 0) {order}, c2.cohort_id {order}
+            LIMIT 1"""  # noqa: S608 - fixed text
+_ENROLMENTS_KEPT = f"""SELECT k.n, CASE WHEN k.cohorts <= 1 THEN k.n WHEN k.cohorts = 2 THEN k.n - (
+        SELECT COUNT(*) FROM pathways_enrollment fe
+        WHERE fe.organization_id = %s AND NOT (fe.status = {_WITHDRAWN}) AND fe.cohort_id = (
+            {_TWO_COHORTS_SIDE.format(order="ASC")})
+            AND (SELECT 1 FROM pathways_enrollment me
+                WHERE me.organization_id = %s AND NOT (me.status = {_WITHDRAWN})
+                    AND me.cohort_id = ({_TWO_COHORTS_SIDE.format(order="DESC")})
+                    AND me.learner_id = fe.learner_id
+                LIMIT 1) IS NOT NULL
+    ) ELSE (
         SELECT COUNT(DISTINCT se.learner_id) FROM pathways_enrollment se
         WHERE se.organization_id = %s AND se.cohort_id IN ({{cohorts}})
             AND NOT (se.status = {_WITHDRAWN})
@@ -503,7 +522,13 @@ def _enrolments_sql(org: int, cohort_params: list[Any]) -> tuple[str, list[Any]]
     counted = cohort_counts.CURRENT_ENROLMENTS_SQL.format(cohorts=_COACH_COHORTS)
     return (
         _ENROLMENTS_KEPT.format(cohorts=_COACH_COHORTS, counted=counted),
-        [org, *cohort_params, org, *cohort_params, *cohort_params],
+        [
+            *[org, *cohort_params, org],  # the cohort with fewer enrolments
+            *[org, *cohort_params, org],  # the other one, probed
+            *[org, *cohort_params],  # more than two cohorts
+            *[org, *cohort_params],  # the kept counts
+            *cohort_params,
+        ],
     )
 
 
