@@ -13,6 +13,7 @@ switched off (no language) nothing is kept.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import get_language, gettext, ngettext, trans_real
@@ -30,6 +31,7 @@ class Words(dict[str, str]):
     def __init__(self) -> None:
         super().__init__()
         self._counted: dict[tuple[str, str, int], str] = {}
+        self._made: dict[Any, Any] = {}
 
     def __missing__(self, msgid: str) -> str:
         text = self[msgid] = gettext(msgid)
@@ -44,6 +46,13 @@ class Words(dict[str, str]):
                 self._counted.clear()
             text = self._counted[key] = ngettext(singular, plural, n)
         return text
+
+    def kept[T](self, key: Any, make: Callable[[], T]) -> T:
+        """What ``make()`` gives in this catalogue (its words only, say a model's choices'
+        labels), made once under ``key``."""
+        if (found := self._made.get(key)) is None:
+            found = self._made[key] = make()
+        return found  # type: ignore[no-any-return]
 
 
 _kept: dict[Any, Words] = {}

@@ -273,13 +273,11 @@ def _library_rows(
         *([org_id] if filters.active else []),
     ]
     formats, statuses = dict(Module.Format.choices), dict(Module.Status.choices)
-    # Each format's and status's (lazy) label translated once a page, not once a row.
-    labels: dict[tuple[str, str], str] = {}
+    # Each format's and status's (lazy) label translated once per catalogue, not once a row.
+    w = words()
 
     def label(choices: dict[str, Any], kind: str, value: str) -> str:
-        if (text := labels.get((kind, value))) is None:
-            text = labels[kind, value] = str(choices.get(value, value))
-        return text
+        return w.kept(("module label", kind, value), lambda: str(choices.get(value, value)))
 
     found = fetch_rows(sql, params)
     rows = []

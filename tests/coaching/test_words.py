@@ -44,3 +44,18 @@ def test_the_kept_counts_start_again_past_their_limit(monkeypatch):
                 "%(n)s step", "%(n)s steps", n
             )
         assert len(w._counted) <= 3
+
+
+def test_what_is_made_of_a_catalogues_words_is_kept_with_it():
+    made = []
+
+    def make():
+        made.append(1)
+        return [translation.gettext("Search")]
+
+    with translation.override("de"):
+        german = words().kept("search", make)
+        assert words().kept("search", make) is german
+    with translation.override("en"):
+        assert words().kept("search", make) == ["Search"]
+    assert len(made) == 2
