@@ -1,8 +1,8 @@
 """The coach's home, the coach's sessions and the admin's engagements as HTML built once per
 page in Python. The home: its header, the sessions to log,
 today's and the week's sessions, the coachees who need attention, the roster's figures, its
-first coachees to talk to, and the roster's search, tabs and table (``coach_home.html`` keeps
-the page's frame, the shared pagination and the empty roster). The sessions and engagements
+first coachees to talk to, and the roster's search, tabs and table with the shared pagination
+(``coach_home.html`` keeps the page's frame and the empty roster). The sessions and engagements
 lists: their header and table (the templates keep the frame, the empty list and the shared
 downloads with a search).
 
@@ -22,6 +22,7 @@ import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib import parse
 
 from django.template.defaultfilters import urlencode
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -32,6 +33,7 @@ from coaching.tables import Moments, engagement_rows, roster_rows, session_rows
 from coaching.words import Words, words
 from measurement.impact_page import downloads
 from organizations.html_parts import interpolate, url_with_id, value_html
+from organizations.templatetags.list_parts import pagination_html
 from organizations.templatetags.relative_dates import relative_time
 
 
@@ -325,8 +327,8 @@ ROSTER_TABS = (
 
 @dataclass(frozen=True)
 class RosterParts:
-    """The roster's partial around the shared pagination: ``before`` it (the search, the
-    tabs, the table) and ``after`` it (the empty view's note, the downloads)."""
+    """The roster's partial in two parts: ``before`` (the search, the tabs, the table) and
+    ``after`` (the shared pagination with a table, the empty view's note, the downloads)."""
 
     before: SafeString
     after: SafeString
@@ -339,8 +341,8 @@ def roster_parts(
     q: str,
     home_url: str,
 ) -> RosterParts:
-    """The roster's partial (its view ``show``, search ``q`` and ``page`` of ``Coachee``) but
-    the pagination."""
+    """The roster's partial (its view ``show``, search ``q`` and ``page`` of ``Coachee``), its
+    pagination's links keeping the view and the search."""
     w = words()
     coachees: Sequence[Coachee] = page.object_list
     here, show_html = home_url, html.escape(show)
@@ -403,8 +405,12 @@ def roster_parts(
             f"    <tbody>{''.join(roster_rows(coachees))}</tbody>\n"
             "  </table></div>\n  "
         )
+        # The shared pagination (``includes/pagination.html``), its tag's HTML called directly.
+        query = parse.urlencode({"show": show, "q": q} if q else {"show": show})
+        pages = pagination_html(page, query, "roster")
         return RosterParts(
-            SafeString(head + table), SafeString(f"\n  \n  {downloads_html}\n</section>\n")
+            SafeString(head + table),
+            SafeString(f"{pages}\n  \n  {downloads_html}\n</section>\n"),
         )
     if q:
         empty = (

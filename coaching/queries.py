@@ -43,6 +43,7 @@ from coaching.models import (
     SessionParticipant,
     ThreeWayNote,
 )
+from coaching.words import words
 from measurement.models import LearnerProgressRollup
 from measurement.services import period_for
 from organizations.models import Membership, Team
@@ -750,25 +751,24 @@ def _attention_rows(rows: Sequence[tuple[Any, ...]], now: dt.datetime) -> list[A
     """The engagements of ``_ATTENTION_SQL``'s rows whose coachee needs attention, with the
     reasons (no query): no session held in four weeks, an open experiment past its date,
     pathway steps overdue, a project milestone late."""
+    w = words()  # each reason's words looked up once per catalogue
     attention = []
     for pk, full_name, email, last, experiments, steps, milestones in rows:
         reasons = []
         last = moment_of(last) if last is not None else None
         if last is None or last < now - NO_SESSION_ATTENTION:
-            reasons.append(
-                gettext("no session in four weeks") if last else gettext("no session held yet")
-            )
+            reasons.append(w["no session in four weeks"] if last else w["no session held yet"])
         if n := experiments:
             reasons.append(
-                ngettext("%(n)s overdue experiment", "%(n)s overdue experiments", n) % {"n": n}
+                w.count("%(n)s overdue experiment", "%(n)s overdue experiments", n) % {"n": n}
             )
         if n := steps:
             reasons.append(
-                ngettext("%(n)s pathway step overdue", "%(n)s pathway steps overdue", n) % {"n": n}
+                w.count("%(n)s pathway step overdue", "%(n)s pathway steps overdue", n) % {"n": n}
             )
         if n := milestones:
             reasons.append(
-                ngettext("%(n)s project milestone late", "%(n)s project milestones late", n)
+                w.count("%(n)s project milestone late", "%(n)s project milestones late", n)
                 % {"n": n}
             )
         if reasons:
@@ -785,15 +785,9 @@ _SESSION_STATUSES = dict(CoachingSession.Status.choices)
 
 def _home_session_rows(rows: Sequence[tuple[Any, ...]]) -> list[SessionRow]:
     """``SessionRow`` of the rows of ``_HOME_SESSIONS_SQL`` (one per participant; no query)."""
-    # Each label translated once a call (a page's sessions share a few kinds, modes and
-    # statuses; a lazy label's every ``str`` is a catalogue look-up).
-    labels: dict[tuple[int, str], str] = {}
-
-    def label(choices: dict[str, Any], value: str) -> str:
-        key = (id(choices), value)
-        if (text := labels.get(key)) is None:
-            text = labels[key] = str(choices.get(value, value))
-        return text
+    # Each label translated once per catalogue (a lazy label's every ``str`` is a catalogue
+    # look-up).
+    label = words().label
 
     sessions: dict[int, tuple[tuple[Any, ...], list[str]]] = {}
     for row in rows:
@@ -840,8 +834,9 @@ _ENROLMENT_STATUSES = dict(Enrollment.Status.choices)  # lazy labels, translated
 
 def _coachees_of(rows: Sequence[Sequence[Any]]) -> list[Coachee]:
     """``Coachee`` of rows of ``_COACHEE_COLUMNS`` and their roll-up figures (no query); each
-    status translated once (a lazy label's every ``str`` is a catalogue look-up)."""
-    statuses: dict[str, str] = {}
+    status translated once per catalogue (a lazy label's every ``str`` is a catalogue
+    look-up)."""
+    w = words()
     coachees = []
     for (
         pk,
@@ -856,8 +851,7 @@ def _coachees_of(rows: Sequence[Sequence[Any]]) -> list[Coachee]:
         total,
         overdue,
     ) in rows:
-        if (label := statuses.get(status)) is None:
-            label = statuses[status] = str(_ENROLMENT_STATUSES.get(status, status))
+        label = w.label(_ENROLMENT_STATUSES, status)
         coachees.append(
             Coachee(
                 enrollment_id=pk,

@@ -13,7 +13,7 @@ switched off (no language) nothing is kept.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.utils.translation import get_language, gettext, ngettext, trans_real
@@ -53,6 +53,16 @@ class Words(dict[str, str]):
         if (found := self._made.get(key)) is None:
             found = self._made[key] = make()
         return found  # type: ignore[no-any-return]
+
+    def label(self, choices: Mapping[Any, Any], value: Any) -> str:
+        """``str(choices.get(value, value))``: a model's choice's (lazy) label translated,
+        once per catalogue for each ``choices`` (kept with its label, so that another mapping
+        never takes its place)."""
+        key = ("label", id(choices), value)
+        found = self._made.get(key)
+        if found is None or found[0] is not choices:
+            found = self._made[key] = (choices, str(choices.get(value, value)))
+        return found[1]  # type: ignore[no-any-return]
 
 
 _kept: dict[Any, Words] = {}

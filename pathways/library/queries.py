@@ -251,6 +251,11 @@ def _lookups(org_id: int, module_ids: list[int], options: bool) -> _Lookups:
     return found
 
 
+# The modules' formats' and statuses' lazy labels (translated when shown).
+_FORMATS = dict(Module.Format.choices)
+_STATUSES = dict(Module.Status.choices)
+
+
 def _library_rows(
     filters: LibraryFilters, limit: int, offset: int
 ) -> tuple[list[ModuleRow], int, int | None]:
@@ -272,12 +277,8 @@ def _library_rows(
         offset,
         *([org_id] if filters.active else []),
     ]
-    formats, statuses = dict(Module.Format.choices), dict(Module.Status.choices)
     # Each format's and status's (lazy) label translated once per catalogue, not once a row.
-    w = words()
-
-    def label(choices: dict[str, Any], kind: str, value: str) -> str:
-        return w.kept(("module label", kind, value), lambda: str(choices.get(value, value)))
+    label = words().label
 
     found = fetch_rows(sql, params)
     rows = []
@@ -307,11 +308,11 @@ def _library_rows(
                 title=title,
                 summary=summary,
                 format=fmt,
-                format_label=label(formats, "format", fmt),
+                format_label=label(_FORMATS, fmt),
                 minutes=minutes,
                 difficulty=difficulty,
                 status=status,
-                status_label=label(statuses, "status", status),
+                status_label=label(_STATUSES, status),
                 is_core=bool(is_core),
                 questions=int(questions),
                 has_practice=bool(has_practice),

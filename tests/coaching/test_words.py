@@ -59,3 +59,20 @@ def test_what_is_made_of_a_catalogues_words_is_kept_with_it():
     with translation.override("en"):
         assert words().kept("search", make) == ["Search"]
     assert len(made) == 2
+
+
+def test_a_choices_label_is_its_mappings_in_the_active_language():
+    from coaching.models import CoachingSession
+
+    kinds = dict(CoachingSession.Kind.choices)
+    modes = dict(CoachingSession.Mode.choices)
+    for language in ("de", "en"):
+        with translation.override(language):
+            w = words()
+            for value in kinds:
+                assert w.label(kinds, value) == str(kinds[value])
+            for value in modes:
+                assert w.label(modes, value) == str(modes[value])
+            assert w.label(kinds, "unknown") == "unknown"
+            # Another mapping with the same keys never gets the first one's labels.
+            assert w.label(dict.fromkeys(kinds, "other"), next(iter(kinds))) == "other"
