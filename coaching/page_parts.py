@@ -1,14 +1,15 @@
 """The coach's home, the coach's sessions and the admin's engagements as HTML built once per
 page in Python. The home: its header, the sessions to log,
 today's and the week's sessions, the coachees who need attention, the roster's figures, its
-first coachees to talk to, and the roster's search, tabs and table (``coach_home.html`` keeps
-the page's frame, the shared pagination and the empty roster). The sessions and engagements
+first coachees to talk to, and the roster's search, tabs and table with the shared pagination
+(``coach_home.html`` keeps the page's frame and the empty roster). The sessions and engagements
 lists: their header and table (the templates keep the frame, the empty list and the shared
 downloads with a search).
 
 The template resolved, translated and reversed in every list item, tab and card: more Python
 than the page's reads. Here the same markup comes from string formatting, with the same
-message ids (so translations apply alike), the same filters (``date``, ``urlencode``,
+message ids (so translations apply alike; each looked up once per catalogue,
+``coaching.words``), the same filters (``date``, ``urlencode``,
 ``relative_time``) and the same escaping (values escaped, translated text as the template
 inserts it): byte for byte what the template wrote (tests/coaching/test_page_parts.py holds
 them to the template's fragments). No queries.
@@ -21,22 +22,25 @@ import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib import parse
 
 from django.template.defaultfilters import urlencode
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext, ngettext
 
 from coaching.queries import Coachee, CoachHome, RosterSummary, SessionRow
 from coaching.tables import Moments, engagement_rows, roster_rows, session_rows
+from coaching.words import Words, words
 from measurement.impact_page import downloads
 from organizations.html_parts import interpolate, url_with_id, value_html
+from organizations.templatetags.list_parts import pagination_html
 from organizations.templatetags.relative_dates import relative_time
 
 
-def _count(singular: str, plural: str, n: int, **values: Any) -> str:
-    """``{% blocktranslate count n=… with … %}``: the text for ``n``, the values escaped."""
-    return interpolate(ngettext(singular, plural, n), {"n": n, **values})
+def _count(w: Words, singular: str, plural: str, n: int, **values: Any) -> str:
+    """``{% blocktranslate count n=… with … %}``: the text for ``n`` (of the catalogue's words
+    ``w``), the values escaped."""
+    return interpolate(w.count(singular, plural, n), {"n": n, **values})
 
 
 def _names(names: Sequence[str]) -> str:
@@ -101,28 +105,27 @@ def _home_urls(org_slug: str, _prefix: str, _urlconf: Any) -> HomeUrls:
 
 
 def _to_log(home: CoachHome, urls: HomeUrls, moments: Moments) -> str:
+    w = words()
     if not home.to_log:
         return ""
     items = []
-    log_it = gettext("Log it")
+    log_it = w["Log it"]
     for s in home.to_log:
         participants = ""
         if s.participants:
             participants = f" · {_names(s.participants[:3])}"
             if (others := len(s.participants) - 3) > 0:
-                participants += " " + _count("and %(n)s more", "and %(n)s more", others)
+                participants += " " + _count(w, "and %(n)s more", "and %(n)s more", others)
         items.append(
             f"<li><strong>{html.escape(s.title)}</strong> · {moments.day_time(s.starts_at)}"
             f"{participants} · "
             f'<a class="btn btn--small btn--primary" href="{urls.log(s.id)}">{log_it}</a></li>'
         )
     n = home.to_log_count
-    title = _count("%(n)s session to log", "%(n)s sessions to log", n)
+    title = _count(w, "%(n)s session to log", "%(n)s sessions to log", n)
     more = ""
     if n > len(home.to_log):
-        see_all = interpolate(
-            gettext("See all sessions: %(n)s to log, the oldest shown here"), {"n": n}
-        )
+        see_all = interpolate(w["See all sessions: %(n)s to log, the oldest shown here"], {"n": n})
         more = f'<p class="muted"><a href="{urls.sessions}">{see_all}</a></p>'
     return (
         '\n<section class="card card--primary" aria-labelledby="to-log-title">\n'
@@ -134,16 +137,17 @@ def _to_log(home: CoachHome, urls: HomeUrls, moments: Moments) -> str:
 
 
 def _sessions_cards(home: CoachHome, urls: HomeUrls, moments: Moments) -> str:
+    w = words()
     if home.today:
         today = session_items(home.today, urls.session, moments)
     else:
-        today = f'<p class="muted">{gettext("No sessions today.")}</p>'
+        today = f'<p class="muted">{w["No sessions today."]}</p>'
     if home.this_week:
         week = session_items(home.this_week, urls.session, moments)
     elif not home.upcoming_more:
         week = (
-            f'<p class="muted">{gettext("Nothing else scheduled this week.")} '
-            f'<a href="{urls.new_session}">{gettext("Schedule a session")}</a></p>'
+            f'<p class="muted">{w["Nothing else scheduled this week."]} '
+            f'<a href="{urls.new_session}">{w["Schedule a session"]}</a></p>'
         )
     else:
         week = ""
@@ -151,15 +155,15 @@ def _sessions_cards(home: CoachHome, urls: HomeUrls, moments: Moments) -> str:
     if home.upcoming_more:
         more = (
             f'<p class="muted"><a href="{urls.sessions}">'
-            f"{gettext('More sessions this week: see all sessions')}</a></p>"
+            f"{w['More sessions this week: see all sessions']}</a></p>"
         )
     return (
         '<section class="grid grid--2">\n'
         '  <div class="card" aria-labelledby="today-title"><h2 id="today-title"'
-        f' class="card__title">{gettext("Today")}</h2>\n'
+        f' class="card__title">{w["Today"]}</h2>\n'
         f"    {today}</div>\n"
         '  <div class="card" aria-labelledby="week-title"><h2 id="week-title"'
-        f' class="card__title">{gettext("Next 7 days")}</h2>\n'
+        f' class="card__title">{w["Next 7 days"]}</h2>\n'
         f"    {week}\n"
         f"    {more}</div>\n"
         "</section>\n"
@@ -167,12 +171,13 @@ def _sessions_cards(home: CoachHome, urls: HomeUrls, moments: Moments) -> str:
 
 
 def _attention(home: CoachHome, urls: HomeUrls) -> str:
+    w = words()
     if not home.attention:
         if not home.engagements:
             return ""
         n = home.engagements
         on_track = _count(
-            "Your %(n)s coachee is on track.", "All %(n)s of your coachees are on track.", n
+            w, "Your %(n)s coachee is on track.", "All %(n)s of your coachees are on track.", n
         )
         return f'<p class="muted">{on_track}</p>'
     items = []
@@ -185,13 +190,11 @@ def _attention(home: CoachHome, urls: HomeUrls) -> str:
             f"</a> · {reasons}</li>"
         )
     n = home.attention_count
-    title = _count("%(n)s coachee needs attention", "%(n)s coachees need attention", n)
+    title = _count(w, "%(n)s coachee needs attention", "%(n)s coachees need attention", n)
     more = ""
     if n > len(home.attention):
         first = interpolate(
-            gettext(
-                "The first %(shown)s by name are listed; find anyone by name in the roster below."
-            ),
+            w["The first %(shown)s by name are listed; find anyone by name in the roster below."],
             {"shown": len(home.attention)},
         )
         more = f'<p class="muted">{first}</p>'
@@ -205,6 +208,7 @@ def _attention(home: CoachHome, urls: HomeUrls) -> str:
 
 
 def _other_organisations(home: CoachHome) -> str:
+    w = words()
     if not home.other_organisations:
         return ""
     links = ", ".join(
@@ -212,8 +216,8 @@ def _other_organisations(home: CoachHome) -> str:
         for o in home.other_organisations
     )
     return (
-        f'<p class="muted">{gettext("You also coach in:")} {links} — '
-        f"{gettext("each organisation's coachees are kept separate.")}</p>"
+        f'<p class="muted">{w["You also coach in:"]} {links} — '
+        f"{w["each organisation's coachees are kept separate."]}</p>"
     )
 
 
@@ -221,17 +225,18 @@ def home_top(home: CoachHome, urls: HomeUrls) -> SafeString:
     """Everything of the page above the roster's figures: the header, the sessions to log,
     today's and the week's sessions, the coachees who need attention, the other organisations
     and the roster's title."""
+    w = words()
     header = (
         '<header class="page-header"><h1 class="page-header__title">'
-        f"{gettext('Your coaching')}</h1>\n"
+        f"{w['Your coaching']}</h1>\n"
         '<p class="page-header__lead">'
-        f"{gettext("Today's sessions, what is left to log, and who may need a conversation first.")}"
+        f"{w["Today's sessions, what is left to log, and who may need a conversation first."]}"
         "</p>\n"
         '<div class="page-header__actions cluster">'
-        f'<a class="btn btn--primary" href="{urls.new_session}">{gettext("Schedule a session")}'
-        f'</a> <a class="btn btn--link" href="{urls.sessions}">{gettext("All sessions")}</a>'
-        f' <a class="btn btn--link" href="{urls.calendar}">{gettext("Calendar feed")}</a>'
-        f' <a class="btn btn--link" href="{urls.patterns}">{gettext("Growth patterns")}</a>'
+        f'<a class="btn btn--primary" href="{urls.new_session}">{w["Schedule a session"]}'
+        f'</a> <a class="btn btn--link" href="{urls.sessions}">{w["All sessions"]}</a>'
+        f' <a class="btn btn--link" href="{urls.calendar}">{w["Calendar feed"]}</a>'
+        f' <a class="btn btn--link" href="{urls.patterns}">{w["Growth patterns"]}</a>'
         "</div></header>\n"
     )
     moments = Moments()
@@ -240,19 +245,20 @@ def home_top(home: CoachHome, urls: HomeUrls) -> SafeString:
         f"{_sessions_cards(home, urls, moments)}"
         f"{_attention(home, urls)}\n"
         f"{_other_organisations(home)}\n"
-        f'<h2 id="coachees-title">{gettext("Your coachees")}</h2>\n'
+        f'<h2 id="coachees-title">{w["Your coachees"]}</h2>\n'
     )
 
 
 def _roster_attention(summary: RosterSummary) -> str:
+    w = words()
     if not summary.attention:
         return ""
-    not_started = gettext("Not started")
-    email_label = gettext("E-mail %(name)s")  # ``Coachee.email_label``
+    not_started = w["Not started"]
+    email_label = w["E-mail %(name)s"]  # ``Coachee.email_label``
     items = []
     for c in summary.attention:
         if n := c.steps_overdue:
-            overdue = ngettext("%(n)s step overdue", "%(n)s steps overdue", n) % {"n": n}
+            overdue = w.count("%(n)s step overdue", "%(n)s steps overdue", n) % {"n": n}
             badge = f'<span class="badge badge--overdue">{html.escape(overdue)}</span>'
         else:
             badge = f'<span class="badge badge--locked">{not_started}</span>'
@@ -264,16 +270,16 @@ def _roster_attention(summary: RosterSummary) -> str:
     more = ""
     if n := summary.attention_more:
         more_text = _count(
-            "and %(n)s more in the table below", "and %(n)s more in the table below", n
+            w, "and %(n)s more in the table below", "and %(n)s more in the table below", n
         )
         more = f'<p class="muted">{more_text}</p>'
-    first = gettext(
+    first = w[
         "Overdue steps first, then those who have not started: a short check-in often "
         "unblocks them."
-    )
+    ]
     return (
         '\n<section class="card card--primary" aria-labelledby="roster-attention-title">\n'
-        f'  <h2 id="roster-attention-title">{gettext("Talk to these coachees first")}</h2>\n'
+        f'  <h2 id="roster-attention-title">{w["Talk to these coachees first"]}</h2>\n'
         f"  <p>{first}</p>\n"
         f'  <ul class="stack-list">{"".join(items)}\n'
         "  </ul>\n"
@@ -284,25 +290,26 @@ def _roster_attention(summary: RosterSummary) -> str:
 
 def roster_summary(summary: RosterSummary) -> SafeString:
     """The roster's three figures and the first coachees to talk to (when it has coachees)."""
+    w = words()
     learners, enrolments = summary.learners, summary.enrolments
     if summary.as_of:
         as_of = interpolate(
-            gettext("progress as of %(when)s"), {"when": relative_time(summary.as_of, "dated")}
+            w["progress as of %(when)s"], {"when": relative_time(summary.as_of, "dated")}
         )
     else:
-        as_of = gettext("progress not counted yet")
+        as_of = w["progress not counted yet"]
     return SafeString(
-        f'\n<section class="grid grid--3" aria-label="{gettext("Summary")}">\n'
+        f'\n<section class="grid grid--3" aria-label="{w["Summary"]}">\n'
         f'  <div class="card stat"><p class="stat__value">{value_html(learners)}</p>'
-        f'<p class="stat__label">{_count("coachee", "coachees", learners)}</p>'
+        f'<p class="stat__label">{_count(w, "coachee", "coachees", learners)}</p>'
         '<p class="stat__base">'
-        f"{_count('in %(n)s enrolment', 'in %(n)s enrolments', enrolments)}</p></div>\n"
+        f"{_count(w, 'in %(n)s enrolment', 'in %(n)s enrolments', enrolments)}</p></div>\n"
         f'  <div class="card stat"><p class="stat__value">{value_html(summary.overdue)}</p>'
-        f'<p class="stat__label">{gettext("with overdue steps")}</p><p class="stat__base">'
-        f"{_count('of %(n)s enrolment counted', 'of %(n)s enrolments counted', summary.counted)}"
+        f'<p class="stat__label">{w["with overdue steps"]}</p><p class="stat__base">'
+        f"{_count(w, 'of %(n)s enrolment counted', 'of %(n)s enrolments counted', summary.counted)}"
         "</p></div>\n"
         f'  <div class="card stat"><p class="stat__value">{value_html(summary.not_started)}</p>'
-        f'<p class="stat__label">{gettext("not started")}</p>'
+        f'<p class="stat__label">{w["not started"]}</p>'
         f'<p class="stat__base">{as_of}</p></div>\n'
         "</section>\n"
         f"{_roster_attention(summary)}\n"
@@ -320,8 +327,8 @@ ROSTER_TABS = (
 
 @dataclass(frozen=True)
 class RosterParts:
-    """The roster's partial around the shared pagination: ``before`` it (the search, the
-    tabs, the table) and ``after`` it (the empty view's note, the downloads)."""
+    """The roster's partial in two parts: ``before`` (the search, the tabs, the table) and
+    ``after`` (the shared pagination with a table, the empty view's note, the downloads)."""
 
     before: SafeString
     after: SafeString
@@ -334,8 +341,9 @@ def roster_parts(
     q: str,
     home_url: str,
 ) -> RosterParts:
-    """The roster's partial (its view ``show``, search ``q`` and ``page`` of ``Coachee``) but
-    the pagination."""
+    """The roster's partial (its view ``show``, search ``q`` and ``page`` of ``Coachee``), its
+    pagination's links keeping the view and the search."""
+    w = words()
     coachees: Sequence[Coachee] = page.object_list
     here, show_html = home_url, html.escape(show)
     q_html = html.escape(q)
@@ -345,7 +353,7 @@ def roster_parts(
         clear = (
             f'<a class="btn btn--link btn--small" href="{here}?show={show_html}"'
             f' hx-get="{here}?show={show_html}" hx-target="#roster" hx-swap="outerHTML"'
-            f' hx-push-url="true">{gettext("Clear search")}</a>'
+            f' hx-push-url="true">{w["Clear search"]}</a>'
         )
     tabs = []
     for key, label in ROSTER_TABS:
@@ -353,7 +361,7 @@ def roster_parts(
         current = 'aria-current="page"' if show == key else ""
         tabs.append(
             f'<a href="{link}" hx-get="{link}" hx-target="#roster" hx-swap="outerHTML"'
-            f' hx-push-url="true" {current}>{html.escape(gettext(label))}'
+            f' hx-push-url="true" {current}>{html.escape(w[label])}'
             f" ({value_html(summary.count_of(key))})</a>\n    "
         )
     head = (
@@ -364,28 +372,30 @@ def roster_parts(
         ' hx-trigger="input changed delay:300ms from:#coachee-search, submit">\n'
         f'    <input type="hidden" name="show" value="{show_html}">\n'
         '    <div class="field"><label for="coachee-search">'
-        f"{gettext('Find a coachee by name or e-mail')}</label>\n"
+        f"{w['Find a coachee by name or e-mail']}</label>\n"
         f'      <input type="search" id="coachee-search" name="q" value="{q_html}"'
         ' maxlength="100" autocomplete="off"></div>\n'
         '    <button class="btn btn--secondary btn--small" type="submit">'
-        f"{gettext('Search')}</button>\n"
+        f"{w['Search']}</button>\n"
         f"    {clear}\n"
         "  </form>\n"
-        f'  <nav class="tabs" aria-label="{gettext("Show coachees")}">\n'
+        f'  <nav class="tabs" aria-label="{w["Show coachees"]}">\n'
         f"    {''.join(tabs)}\n"
         "  </nav>\n  "
     )
-    downloads_html = downloads("", gettext("every coachee with their progress"))
+    downloads_html = downloads("", w["every coachee with their progress"])
     if coachees:
         count = page.paginator.count
         if q:
             caption = _count(
-                "%(n)s enrolment matches “%(q)s”", "%(n)s enrolments match “%(q)s”", count, q=q
+                w, "%(n)s enrolment matches “%(q)s”", "%(n)s enrolments match “%(q)s”", count, q=q
             )
         else:
-            caption = _count("%(n)s enrolment in this view", "%(n)s enrolments in this view", count)
+            caption = _count(
+                w, "%(n)s enrolment in this view", "%(n)s enrolments in this view", count
+            )
         heads = "".join(
-            f'<th scope="col">{gettext(h)}</th>'
+            f'<th scope="col">{w[h]}</th>'
             for h in ("Name", "Team", "Pathway", "Cohort", "Progress", "Overdue", "Status")
         )
         table = (
@@ -395,62 +405,65 @@ def roster_parts(
             f"    <tbody>{''.join(roster_rows(coachees))}</tbody>\n"
             "  </table></div>\n  "
         )
+        # The shared pagination (``includes/pagination.html``), its tag's HTML called directly.
+        query = parse.urlencode({"show": show, "q": q} if q else {"show": show})
+        pages = pagination_html(page, query, "roster")
         return RosterParts(
-            SafeString(head + table), SafeString(f"\n  \n  {downloads_html}\n</section>\n")
+            SafeString(head + table),
+            SafeString(f"{pages}\n  \n  {downloads_html}\n</section>\n"),
         )
     if q:
         empty = (
-            f'\n  <div class="empty-state"><h2>{gettext("Nobody matches this search")}</h2>'
-            f"<p>{gettext('Try part of the name or of the e-mail address, or another view.')}"
+            f'\n  <div class="empty-state"><h2>{w["Nobody matches this search"]}</h2>'
+            f"<p>{w['Try part of the name or of the e-mail address, or another view.']}"
             "</p></div>\n  "
         )
     else:
-        empty = f'\n  <p class="muted">{gettext("Nobody in this view.")}</p>\n  '
+        empty = f'\n  <p class="muted">{w["Nobody in this view."]}</p>\n  '
     return RosterParts(SafeString(head), SafeString(f"{empty}\n  {downloads_html}\n</section>\n"))
 
 
 def _pager(page: Any, previous: str, next_: str, query: str = "") -> str:
     """The lists' own pager (``?page=`` links, ``query`` after each number, escaped)."""
+    w = words()
     if not page.has_other_pages():
         return ""
     back = forward = ""
     if page.has_previous():
-        back = f'<a href="?page={page.previous_page_number()}{query}">{gettext(previous)}</a>'
+        back = f'<a href="?page={page.previous_page_number()}{query}">{w[previous]}</a>'
     if page.has_next():
-        forward = f'<a href="?page={page.next_page_number()}{query}">{gettext(next_)}</a>'
+        forward = f'<a href="?page={page.next_page_number()}{query}">{w[next_]}</a>'
     where = interpolate(
-        gettext("Page %(n)s of %(total)s"), {"n": page.number, "total": page.paginator.num_pages}
+        w["Page %(n)s of %(total)s"], {"n": page.number, "total": page.paginator.num_pages}
     )
     return (
-        f'<nav class="cluster" aria-label="{gettext("Pages")}">{back}<span>{where}</span>'
-        f"{forward}</nav>"
+        f'<nav class="cluster" aria-label="{w["Pages"]}">{back}<span>{where}</span>{forward}</nav>'
     )
 
 
 def session_list(page: Any, org_slug: str) -> SafeString:
     """The coach's sessions page's header and, with sessions, their table (its rows links to
     each session), downloads and pager."""
+    w = words()
     header = (
         '\n<header class="page-header"><h1 class="page-header__title">'
-        f"{gettext('Your sessions')}</h1>\n"
+        f"{w['Your sessions']}</h1>\n"
         '<div class="page-header__actions"><a class="btn btn--primary"'
         f' href="{html.escape(reverse("session_new", args=[org_slug]))}">'
-        f"{gettext('Schedule a session')}</a></div></header>\n"
+        f"{w['Schedule a session']}</a></div></header>\n"
     )
     if not page.object_list:
         return SafeString(header)
     caption = _count(
-        "%(n)s session, newest first", "%(n)s sessions, newest first", page.paginator.count
+        w, "%(n)s session, newest first", "%(n)s sessions, newest first", page.paginator.count
     )
-    heads = "".join(
-        f'<th scope="col">{gettext(h)}</th>' for h in ("Session", "When", "Who", "Status")
-    )
+    heads = "".join(f'<th scope="col">{w[h]}</th>' for h in ("Session", "When", "Who", "Status"))
     rows = session_rows(page.object_list, url_with_id("session_detail", org_slug))
     return SafeString(
         f'{header}\n<div class="table-wrap"><table class="table"><caption>{caption}</caption>\n'
         f"<thead><tr>{heads}</tr></thead>\n"
         f"<tbody>{''.join(rows)}</tbody></table></div>\n"
-        f"{downloads('', gettext('all your sessions'))}\n"
+        f"{downloads('', w['all your sessions'])}\n"
         f"{_pager(page, 'Newer', 'Older')}\n"
     )
 
@@ -458,33 +471,34 @@ def session_list(page: Any, org_slug: str) -> SafeString:
 def engagement_list(page: Any, q: str, org_slug: str) -> SafeString:
     """The admin's engagements page's header, search and, with engagements, their table (the
     template adds the downloads and the pager)."""
+    w = words()
     args = [org_slug]
-    lead = gettext(
+    lead = w[
         "Who coaches whom, for which cohort, and what was contracted. What is said in "
         "coaching is never shown here."
-    )
+    ]
     header = (
         '\n<header class="page-header"><h1 class="page-header__title">'
-        f"{gettext('Coaching engagements')}</h1>\n"
+        f"{w['Coaching engagements']}</h1>\n"
         f'<p class="page-header__lead">{lead}</p>\n'
         '<div class="page-header__actions cluster"><a class="btn btn--primary"'
         f' href="{html.escape(reverse("engagement_new", args=args))}">'
-        f"{gettext('Pair a coach and a coachee')}</a> "
+        f"{w['Pair a coach and a coachee']}</a> "
         '<a class="btn btn--secondary"'
         f' href="{html.escape(reverse("engagement_pair_cohort", args=args))}">'
-        f"{gettext('Pair a whole cohort')}</a> "
+        f"{w['Pair a whole cohort']}</a> "
         f'<a class="btn btn--link" href="{html.escape(reverse("coaching_report", args=args))}">'
-        f"{gettext('Coaching summary')}</a></div></header>\n"
+        f"{w['Coaching summary']}</a></div></header>\n"
         f'<form method="get" class="cluster" role="search"><label for="q">'
-        f"{gettext('Search by name')}</label>"
+        f"{w['Search by name']}</label>"
         f'<input id="q" name="q" value="{html.escape(q)}" type="search">'
-        f'<button class="btn btn--secondary" type="submit">{gettext("Search")}</button></form>\n'
+        f'<button class="btn btn--secondary" type="submit">{w["Search"]}</button></form>\n'
     )
     if not page.object_list:
         return SafeString(header)
-    caption = _count("%(n)s engagement", "%(n)s engagements", page.paginator.count)
+    caption = _count(w, "%(n)s engagement", "%(n)s engagements", page.paginator.count)
     heads = "".join(
-        f'<th scope="col">{gettext(h)}</th>'
+        f'<th scope="col">{w[h]}</th>'
         for h in ("Coachee", "Coach", "Cohort", "Sessions held / contracted", "Dates", "Focus")
     )
     return SafeString(

@@ -43,6 +43,7 @@ from coaching.models import (
     SessionParticipant,
     ThreeWayNote,
 )
+from coaching.words import words
 from measurement.models import LearnerProgressRollup
 from measurement.services import period_for
 from organizations.models import Membership, Team
@@ -484,10 +485,29 @@ _ENROLMENTS_COUNTED = f"""SELECT COUNT(*) AS n, COUNT(DISTINCT se.learner_id) AS
 # The same on PostgreSQL, where each cohort's enrolments are kept counted at write time
 # (``pathways.cohorts.counts``): the enrolments are the sum of the kept counts, and since a
 # person is enrolled in a cohort once, the people are the enrolments when the coach has one
-# cohort; only for a coach of several are the people among the enrolments counted (the ``CASE``
-# runs that subquery only then). Parameters: the organisation and the cohorts', the
-# organisation and the cohorts' for the kept counts, the cohorts'.
-_ENROLMENTS_KEPT = f"""SELECT k.n, CASE WHEN k.cohorts <= 1 THEN k.n ELSE (
+# cohort. With two cohorts, the people are the enrolments less those enrolled in both: the
+# enrolments of the cohort with fewer (by the kept counts, which only choose the side) each
+# probed in the other's ``enrollment_cohort_current`` (a scalar subquery, so a probe a row
+# whatever the plan; no sort nor hash of the larger cohort's enrolments). Only for a coach of
+# more cohorts are the people among the enrolments counted. The ``CASE`` runs one branch's
+# subquery. Parameters (``_enrolments_sql``): the organisation, the cohorts' and the
+# organisation for each of the two cohorts' sides, the organisation and the cohorts' for the
+# people counted, the organisation and the cohorts' for the kept counts, the cohorts'.
+_TWO_COHORTS_SIDE = """SELECT c2.cohort_id FROM ({{cohorts}}) c2
+            LEFT JOIN pathways_cohortcounts k2
+                ON k2.organization_id = %s AND k2.cohort_id = c2.cohort_id
+            ORDER BY COALESCE(k2.enrolments - k2.withdrawn, 0) {order}, c2.cohort_id {order}
+            LIMIT 1"""  # noqa: S608 - fixed text
+_ENROLMENTS_KEPT = f"""SELECT k.n, CASE WHEN k.cohorts <= 1 THEN k.n WHEN k.cohorts = 2 THEN k.n - (
+        SELECT COUNT(*) FROM pathways_enrollment fe
+        WHERE fe.organization_id = %s AND NOT (fe.status = {_WITHDRAWN}) AND fe.cohort_id = (
+            {_TWO_COHORTS_SIDE.format(order="ASC")})
+            AND (SELECT 1 FROM pathways_enrollment me
+                WHERE me.organization_id = %s AND NOT (me.status = {_WITHDRAWN})
+                    AND me.cohort_id = ({_TWO_COHORTS_SIDE.format(order="DESC")})
+                    AND me.learner_id = fe.learner_id
+                LIMIT 1) IS NOT NULL
+    ) ELSE (
         SELECT COUNT(DISTINCT se.learner_id) FROM pathways_enrollment se
         WHERE se.organization_id = %s AND se.cohort_id IN ({{cohorts}})
             AND NOT (se.status = {_WITHDRAWN})
@@ -503,7 +523,13 @@ def _enrolments_sql(org: int, cohort_params: list[Any]) -> tuple[str, list[Any]]
     counted = cohort_counts.CURRENT_ENROLMENTS_SQL.format(cohorts=_COACH_COHORTS)
     return (
         _ENROLMENTS_KEPT.format(cohorts=_COACH_COHORTS, counted=counted),
-        [org, *cohort_params, org, *cohort_params, *cohort_params],
+        [
+            *[org, *cohort_params, org],  # the cohort with fewer enrolments
+            *[org, *cohort_params, org],  # the other one, probed
+            *[org, *cohort_params],  # more than two cohorts
+            *[org, *cohort_params],  # the kept counts
+            *cohort_params,
+        ],
     )
 
 
@@ -725,25 +751,24 @@ def _attention_rows(rows: Sequence[tuple[Any, ...]], now: dt.datetime) -> list[A
     """The engagements of ``_ATTENTION_SQL``'s rows whose coachee needs attention, with the
     reasons (no query): no session held in four weeks, an open experiment past its date,
     pathway steps overdue, a project milestone late."""
+    w = words()  # each reason's words looked up once per catalogue
     attention = []
     for pk, full_name, email, last, experiments, steps, milestones in rows:
         reasons = []
         last = moment_of(last) if last is not None else None
         if last is None or last < now - NO_SESSION_ATTENTION:
-            reasons.append(
-                gettext("no session in four weeks") if last else gettext("no session held yet")
-            )
+            reasons.append(w["no session in four weeks"] if last else w["no session held yet"])
         if n := experiments:
             reasons.append(
-                ngettext("%(n)s overdue experiment", "%(n)s overdue experiments", n) % {"n": n}
+                w.count("%(n)s overdue experiment", "%(n)s overdue experiments", n) % {"n": n}
             )
         if n := steps:
             reasons.append(
-                ngettext("%(n)s pathway step overdue", "%(n)s pathway steps overdue", n) % {"n": n}
+                w.count("%(n)s pathway step overdue", "%(n)s pathway steps overdue", n) % {"n": n}
             )
         if n := milestones:
             reasons.append(
-                ngettext("%(n)s project milestone late", "%(n)s project milestones late", n)
+                w.count("%(n)s project milestone late", "%(n)s project milestones late", n)
                 % {"n": n}
             )
         if reasons:
@@ -760,15 +785,9 @@ _SESSION_STATUSES = dict(CoachingSession.Status.choices)
 
 def _home_session_rows(rows: Sequence[tuple[Any, ...]]) -> list[SessionRow]:
     """``SessionRow`` of the rows of ``_HOME_SESSIONS_SQL`` (one per participant; no query)."""
-    # Each label translated once a call (a page's sessions share a few kinds, modes and
-    # statuses; a lazy label's every ``str`` is a catalogue look-up).
-    labels: dict[tuple[int, str], str] = {}
-
-    def label(choices: dict[str, Any], value: str) -> str:
-        key = (id(choices), value)
-        if (text := labels.get(key)) is None:
-            text = labels[key] = str(choices.get(value, value))
-        return text
+    # Each label translated once per catalogue (a lazy label's every ``str`` is a catalogue
+    # look-up).
+    label = words().label
 
     sessions: dict[int, tuple[tuple[Any, ...], list[str]]] = {}
     for row in rows:
@@ -815,8 +834,9 @@ _ENROLMENT_STATUSES = dict(Enrollment.Status.choices)  # lazy labels, translated
 
 def _coachees_of(rows: Sequence[Sequence[Any]]) -> list[Coachee]:
     """``Coachee`` of rows of ``_COACHEE_COLUMNS`` and their roll-up figures (no query); each
-    status translated once (a lazy label's every ``str`` is a catalogue look-up)."""
-    statuses: dict[str, str] = {}
+    status translated once per catalogue (a lazy label's every ``str`` is a catalogue
+    look-up)."""
+    w = words()
     coachees = []
     for (
         pk,
@@ -831,8 +851,7 @@ def _coachees_of(rows: Sequence[Sequence[Any]]) -> list[Coachee]:
         total,
         overdue,
     ) in rows:
-        if (label := statuses.get(status)) is None:
-            label = statuses[status] = str(_ENROLMENT_STATUSES.get(status, status))
+        label = w.label(_ENROLMENT_STATUSES, status)
         coachees.append(
             Coachee(
                 enrollment_id=pk,

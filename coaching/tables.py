@@ -16,17 +16,18 @@ from collections.abc import Callable, Iterable
 from django.utils import timezone
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext, ngettext
 
 from coaching.queries import Coachee, EngagementListRow, SessionRow
+from coaching.words import words
 
 
 def roster_rows(coachees: Iterable[Coachee]) -> list[SafeString]:
     """The roster table's rows (``<tr>`` … ``</tr>``), names and labels escaped."""
-    not_counted = html.escape(gettext("not counted yet"))
-    not_started = html.escape(gettext("Not started"))
-    aria = gettext("Progress of %(name)s")
-    label = gettext("%(percent)s%% · %(done)s of %(possible)s required steps")
+    w = words()
+    not_counted = html.escape(w["not counted yet"])
+    not_started = html.escape(w["Not started"])
+    aria = w["Progress of %(name)s"]
+    label = w["%(percent)s%% · %(done)s of %(possible)s required steps"]
     # A page's rows share a few teams, pathways, cohorts, statuses and overdue counts: each
     # escaped (and the count's label translated) once.
     escaped: dict[str, str] = {}
@@ -54,7 +55,7 @@ def roster_rows(coachees: Iterable[Coachee]) -> list[SafeString]:
             )
         if n := c.steps_overdue:
             if (overdue := overdue_labels.get(n)) is None:
-                steps = html.escape(ngettext("%(n)s step", "%(n)s steps", n) % {"n": n})
+                steps = html.escape(w.count("%(n)s step", "%(n)s steps", n) % {"n": n})
                 overdue = overdue_labels[n] = f'<span class="badge badge--overdue">{steps}</span>'
         else:
             overdue = "—"

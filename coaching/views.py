@@ -100,8 +100,6 @@ def coach_home(request: TenantRequest, org_slug: str) -> HttpResponse:
     urls = page_parts.HomeUrls.of(org_slug)
     context = {
         "summary": summary,
-        "page": page,
-        "query": urlencode({"show": show, "q": q} if q else {"show": show}),
         "roster": page_parts.roster_parts(summary, page, show, q, urls.home),
     }
     template = "coaching/coach_home.html"

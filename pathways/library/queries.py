@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Q
 from django.template.defaultfilters import floatformat
@@ -12,8 +13,9 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from coaching.words import words
 from competencies.models import Competency
-from organizations.html_parts import blocktranslate, counted_words, interpolate, url_with_id
+from organizations.html_parts import interpolate, url_with_id
 from organizations.paging import requested_page
 from organizations.raw_queries import fetch_rows, tenant_id
 from pathways.library.scenario_checks import TreeProblem, find_tree_problems
@@ -249,6 +251,11 @@ def _lookups(org_id: int, module_ids: list[int], options: bool) -> _Lookups:
     return found
 
 
+# The modules' formats' and statuses' lazy labels (translated when shown).
+_FORMATS = dict(Module.Format.choices)
+_STATUSES = dict(Module.Status.choices)
+
+
 def _library_rows(
     filters: LibraryFilters, limit: int, offset: int
 ) -> tuple[list[ModuleRow], int, int | None]:
@@ -270,7 +277,9 @@ def _library_rows(
         offset,
         *([org_id] if filters.active else []),
     ]
-    formats, statuses = dict(Module.Format.choices), dict(Module.Status.choices)
+    # Each format's and status's (lazy) label translated once per catalogue, not once a row.
+    label = words().label
+
     found = fetch_rows(sql, params)
     rows = []
     for (
@@ -299,11 +308,11 @@ def _library_rows(
                 title=title,
                 summary=summary,
                 format=fmt,
-                format_label=str(formats.get(fmt, fmt)),
+                format_label=label(_FORMATS, fmt),
                 minutes=minutes,
                 difficulty=difficulty,
                 status=status,
-                status_label=str(statuses.get(status, status)),
+                status_label=label(_STATUSES, status),
                 is_core=bool(is_core),
                 questions=int(questions),
                 has_practice=bool(has_practice),
@@ -407,12 +416,25 @@ def _rows_html(org_slug: str, rows: list[ModuleRow]) -> SafeString:
     """The library table's rows, as its template wrote them, built once per page: the edit
     links formed from one reversed URL, fixed words translated once (no query)."""
     edit_url = url_with_id("library_module_edit", org_slug)
-    minutes_of = counted_words("%(minutes)s min", "%(minutes)s min")
-    questions_of = counted_words("%(n)s question", "%(n)s questions")
-    reach_of = counted_words(
-        "completed by %(done)s of %(n)s learner who opened it",
-        "completed by %(done)s of %(n)s learners who opened it",
-    )
+    w = words()  # the fixed words, each looked up once per catalogue
+    _ = w.__getitem__
+
+    def minutes_of(n: int, /, **values: Any) -> str:
+        return interpolate(w.count("%(minutes)s min", "%(minutes)s min", n), values)
+
+    def questions_of(n: int, /, **values: Any) -> str:
+        return interpolate(w.count("%(n)s question", "%(n)s questions", n), values)
+
+    def reach_of(n: int, /, **values: Any) -> str:
+        return interpolate(
+            w.count(
+                "completed by %(done)s of %(n)s learner who opened it",
+                "completed by %(done)s of %(n)s learners who opened it",
+                n,
+            ),
+            values,
+        )
+
     rated = _("useful %(useful)s/5, relevant %(relevant)s/5 (n = %(n)s ratings)")
     elective = f'<br><span class="badge badge--info">{escape(_("Elective"))}</span>'
     task = escape(_("Task"))
@@ -425,7 +447,9 @@ def _rows_html(org_slug: str, rows: list[ModuleRow]) -> SafeString:
     )
     hidden = (
         '<span class="muted">'
-        + blocktranslate("ratings hidden: fewer than %(min)s learners rated it", min=MIN_RATINGS)
+        + interpolate(
+            _("ratings hidden: fewer than %(min)s learners rated it"), {"min": MIN_RATINGS}
+        )
         + "</span>"
     )
     no_ratings = f'<span class="muted">{escape(_("no ratings yet"))}</span>'

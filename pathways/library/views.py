@@ -9,13 +9,14 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from organizations.exports import requested_format, tabular_response
 from organizations.http import TenantRequest
 from organizations.roles import role_required
-from pathways.library import queries, services
+from pathways.library import page_parts, queries, services
 from pathways.library.forms import (
     ChoiceForm,
     LibraryFilterForm,
@@ -57,12 +58,22 @@ def module_library(request: TenantRequest, org_slug: str) -> HttpResponse:
         rows = queries.library_export_rows(filters)
         return tabular_response(fmt, f"{org_slug}-modules", queries.LIBRARY_EXPORT_HEADERS, rows)
     data = queries.library_page(filters, request.GET.get("page"), org_slug)
-    form = LibraryFilterForm(
-        request.GET or None, data.competencies, data.roles, data.functions, data.impacts
-    )
-    context = {"data": data, "form": form, "filters": filters, "query": _query(request)}
+    urls = page_parts.urls_of(org_slug)
+    query = _query(request)
+    context: dict[str, Any] = {"results": page_parts.results(data, filters, query, urls)}
     template = "pathways/library/library.html"
-    return render(request, f"{template}#results" if request.htmx else template, context)
+    if request.htmx:
+        return render(request, f"{template}#results", context)
+    fields = page_parts.filter_fields(data, request.GET or None)
+    if fields is None:  # a value not among its field's choices: the form draws its error
+        form = LibraryFilterForm(
+            request.GET or None, data.competencies, data.roles, data.functions, data.impacts
+        )
+        fields = SafeString(
+            "\n    ".join(form.listed[name] for name, _label, _empty in page_parts.FILTER_FIELDS)
+        )
+    context["top"] = page_parts.top(urls, filters, fields)
+    return render(request, template, context)
 
 
 def _filters(params: Any) -> queries.LibraryFilters:

@@ -62,3 +62,64 @@ def test_with_one_cohort_the_people_are_not_counted_from_the_enrolments(org_a):
         assert "pathways_cohortcounts" in summary and "CASE WHEN k.cohorts <= 1" in summary
     else:
         assert "pathways_cohortcounts" not in summary
+
+
+def test_two_cohorts_count_a_person_in_both_once_whichever_is_smaller(org_a, org_b):
+    """With two cohorts the people are the enrolments less those in both (probed from the
+    cohort with fewer enrolments): the same as counting the distinct people, whichever cohort
+    is the smaller, with withdrawals in either, at equal sizes, and with a third cohort."""
+    coach = make_member(org_a, "coach@a.example", is_coach=True)
+    people = [make_member(org_a, f"p{i}@a.example", is_learner=True) for i in range(6)]
+    small = make_pathway(org_a, n_steps=1, name="Small")  # the lower id, fewer people
+    large = make_pathway(org_a, n_steps=1, name="Large")
+    for person in people[:2]:
+        enroll(org_a, small, person)
+    for person in people:
+        enroll(org_a, large, person)  # people 0 and 1 in both
+    with tenant_context(org_a):
+        CohortCoach.objects.create(cohort=small.cohort, membership=coach)
+        CohortCoach.objects.create(cohort=large.cohort, membership=coach)
+    # The same people elsewhere are not theirs: another organisation's enrolments.
+    other = make_pathway(org_b, n_steps=1, name="Elsewhere")
+    enroll(org_b, other, make_member(org_b, "p0@a.example", is_learner=True))
+    read, live = _figures(org_a, coach)
+    assert read == live == (8, 6)
+
+    # The larger cohort first (the lower id): a third cohort, made later, of five of them.
+    with tenant_context(org_a):
+        CohortCoach.objects.filter(membership=coach, cohort=small.cohort).delete()
+    first = make_pathway(org_a, n_steps=1, name="Third")
+    for person in people[:5]:
+        enroll(org_a, first, person)
+    with tenant_context(org_a):
+        CohortCoach.objects.create(cohort=first.cohort, membership=coach)
+    read, live = _figures(org_a, coach)
+    assert read == live == (11, 6)
+
+    # A withdrawal in the larger cohort of a person in both: counted once, from the other.
+    with tenant_context(org_a):
+        Enrollment.objects.filter(learner=people[0], cohort=large.cohort).update(
+            status=Enrollment.Status.WITHDRAWN
+        )
+    read, live = _figures(org_a, coach)
+    assert read == live == (10, 6)
+    # And in the smaller one as well: not counted at all.
+    with tenant_context(org_a):
+        Enrollment.objects.filter(learner=people[0], cohort=first.cohort).update(
+            status=Enrollment.Status.WITHDRAWN
+        )
+    read, live = _figures(org_a, coach)
+    assert read == live == (9, 5)
+
+    # Equal sizes, every person in both.
+    with tenant_context(org_a):
+        Enrollment.objects.filter(learner=people[0]).update(status=Enrollment.Status.ACTIVE)
+        Enrollment.objects.filter(learner=people[5], cohort=large.cohort).delete()
+    read, live = _figures(org_a, coach)
+    assert read == live == (10, 5)
+
+    # Three cohorts: the people counted among the enrolments.
+    with tenant_context(org_a):
+        CohortCoach.objects.create(cohort=small.cohort, membership=coach)
+    read, live = _figures(org_a, coach)
+    assert read == live == (12, 5)
