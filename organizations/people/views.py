@@ -21,7 +21,7 @@ from organizations.html_parts import url_with_id
 from organizations.http import TenantRequest
 from organizations.models import ImportJob, Membership, Team
 from organizations.outbox.delivery import is_stalled
-from organizations.people import queries, services, tables
+from organizations.people import list_pages, queries, services, tables
 from organizations.people.forms import (
     AuditFilterForm,
     ImportUploadForm,
@@ -75,23 +75,31 @@ def people_list(request: TenantRequest, org_slug: str) -> HttpResponse:
     query.pop("page", None)
     query.pop("format", None)
     filtered = form.is_valid() and any(form.cleaned_data.values())
+    results = list_pages.people_results_html(
+        org_slug=org_slug,
+        people=listing.people,
+        page=listing.page,
+        total=listing.total,
+        total_more=listing.more,
+        filtered=filtered,
+        query=query.urlencode(),
+    )
+    if request.htmx:
+        return HttpResponse(results)
     not_invited = overview.not_invited
-    context = {
-        "form": form,
-        "page": listing.page,
-        # A person's page is the list's address and their id (reversed once, not per row).
-        "people": tables.people_table(listing.people, reverse("people_list", args=[org_slug])),
-        "total": listing.total,
-        "total_more": listing.more,
-        "query": query.urlencode(),
-        "filtered": filtered,
-        "not_invited": min(not_invited, queries.NOT_INVITED_COUNTED),
-        "not_invited_more": not_invited > queries.NOT_INVITED_COUNTED,
-        "pending_joins": overview.pending_joins,
-        "pending_joins_shown": queries.PENDING_JOINS_SHOWN,
-    }
-    template = "organizations/people/people_list.html"
-    return render(request, f"{template}#results" if request.htmx else template, context)
+    match = request.resolver_match
+    top, rest = list_pages.people_page_html(
+        org_slug=org_slug,
+        here=(match.url_name if match is not None else "") or "",
+        form=form,
+        filtered=filtered,
+        not_invited=min(not_invited, queries.NOT_INVITED_COUNTED),
+        not_invited_more=not_invited > queries.NOT_INVITED_COUNTED,
+        pending_joins=overview.pending_joins,
+        pending_joins_shown=queries.PENDING_JOINS_SHOWN,
+        results=results,
+    )
+    return render(request, "organizations/people/people_list.html", {"top": top, "rest": rest})
 
 
 @role_required("admin")
@@ -382,14 +390,16 @@ def audit_log(request: TenantRequest, org_slug: str) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("format", None)
-    template = "organizations/people/audit_log.html"
-    context = {
-        "form": form,
-        "page": page,
-        "entries": tables.audit_table(lines),
-        "query": query.urlencode(),
-    }
-    return render(request, f"{template}#results" if request.htmx else template, context)
+    query_text = query.urlencode()
+    results = list_pages.audit_results_html(
+        page=page, rows=list_pages.audit_rows_html(lines), query=query_text
+    )
+    if request.htmx:
+        return HttpResponse(results)
+    content = list_pages.audit_page_html(
+        org_slug=org_slug, form=form, query=query_text, results=results
+    )
+    return render(request, "organizations/people/audit_log.html", {"content": content})
 
 
 # --- Public: accept an invitation ------------------------------------------------------------
