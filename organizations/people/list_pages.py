@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.forms import Form
@@ -232,6 +232,38 @@ def downloads(query: str, what: str) -> str:
     return _downloads(get_language(), query, what)
 
 
+# --- Filters, kept -------------------------------------------------------------------------
+
+# Filter blocks kept per process; past this many the store starts again.
+FILTERS_KEPT = 256
+_filters: dict[tuple[Any, ...], str] = {}
+
+
+def filters_html(key: tuple[Any, ...], form: Callable[[], Form], names: Sequence[str]) -> str:
+    """The fields ``names`` of the filter form as the page writes them (``form.listed``, one
+    after another on lines of their own). What they write depends only on the language, the
+    request's values for them, whether the form is bound (its data given) and the form's
+    choices: ``key`` holds those, and the fields drawn for it are kept (the form is made and
+    drawn once per key: a form of five drop-downs costs more than the page's rows)."""
+    full_key = (get_language(), *key)
+    drawn = _filters.get(full_key)
+    if drawn is None:
+        listed: Any = form().listed  # type: ignore[attr-defined]
+        drawn = "\n".join(f"    {listed[name]}" for name in names)
+        if len(_filters) >= FILTERS_KEPT:
+            _filters.clear()
+        _filters[full_key] = drawn
+    return drawn
+
+
+def data_key(data: Any, names: Sequence[str]) -> tuple[Any, ...] | None:
+    """What a bound form's fields ``names`` show of ``data`` (a ``QueryDict``: the last value
+    of each, as its widgets read it); ``None`` for an unbound form."""
+    if data is None:
+        return None
+    return tuple(data.get(name) for name in names)
+
+
 # --- People --------------------------------------------------------------------------------
 
 _BADGES = {
@@ -410,7 +442,7 @@ def people_page_html(
     *,
     org_slug: str,
     here: str,
-    form: Form,
+    filters: str,
     filtered: bool,
     not_invited: int,
     not_invited_more: bool,
@@ -423,7 +455,6 @@ def people_page_html(
     w = words()
     u = urls(org_slug)
     joins = _pending_joins_html(pending_joins, pending_joins_shown) if pending_joins else ""
-    listed: Any = form.listed  # type: ignore[attr-defined]
     clear = (
         f'<a class="btn btn--link" href="{u["people_list"]}">{w["Clear filters"]}</a>'
         if filtered
@@ -444,18 +475,14 @@ def people_page_html(
         f"{_tabs(get_language(), get_script_prefix(), get_urlconf(), org_slug, here)}\n"
         f"{joins}\n"
     )
-    filters = (
+    form = (
         "\n\n"
         f'<form method="get" action="{u["people_list"]}" class="card stack" role="search"\n'
         f'      hx-get="{u["people_list"]}" hx-target="#people-results" hx-swap="outerHTML"'
         ' hx-push-url="true"\n'
         '      hx-trigger="input changed delay:300ms from:#id_q, change, submit">\n'
         '  <div class="grid grid--3">\n'
-        f"    {listed['q']}\n"
-        f"    {listed['team']}\n"
-        f"    {listed['role']}\n"
-        f"    {listed['function']}\n"
-        f"    {listed['status']}\n"
+        f"{filters}\n"
         "  </div>\n"
         '  <div class="form-actions cluster">\n'
         f'    <button class="btn btn--secondary" type="submit">{w["Filter"]}</button>\n'
@@ -465,11 +492,11 @@ def people_page_html(
         f"{results}\n"
     )
     if not not_invited:
-        return SafeString(top + filters), SafeString("")
+        return SafeString(top + form), SafeString("")
     before, after = _not_invited_html(
         not_invited, not_invited_more, u["people_list"], u["people_invite_all"]
     )
-    return SafeString(top + before), SafeString(after + filters)
+    return SafeString(top + before), SafeString(after + form)
 
 
 # --- Audit log -----------------------------------------------------------------------------
@@ -553,10 +580,10 @@ def audit_rows_html(lines: Iterable[AuditLine], now: dt.datetime | None = None) 
     return "".join(rows)
 
 
-def _form_errors_html(form: Form) -> str:
+def _form_errors_html(form: Form | None) -> str:
     """``{% include "includes/form_errors.html" %}``: nothing but its line break when the form
-    has no errors."""
-    if not form.errors:
+    has no errors (an unbound form has none)."""
+    if form is None or not form.errors:
         return "\n"
     return str(get_template("includes/form_errors.html").render({"form": form}))
 
@@ -597,11 +624,13 @@ def audit_results_html(*, page: NextPage, rows: str, query: str) -> SafeString:
     )
 
 
-def audit_page_html(*, org_slug: str, form: Form, query: str, results: str) -> SafeString:
-    """The audit log's content: its header, filters and results."""
+def audit_page_html(
+    *, org_slug: str, form: Form | None, filters: str, query: str, results: str
+) -> SafeString:
+    """The audit log's content: its header, filters (``form``: the bound filter form, for its
+    errors) and results."""
     w = words()
     url = urls(org_slug)["audit_log"]
-    listed: Any = form.listed  # type: ignore[attr-defined]
     clear = f'<a class="btn btn--link" href="{url}">{w["Clear filters"]}</a>' if query else ""
     return SafeString(
         '\n<header class="page-header">\n'
@@ -613,11 +642,7 @@ def audit_page_html(*, org_slug: str, form: Form, query: str, results: str) -> S
         ' hx-push-url="true" hx-trigger="change, submit">\n'
         f"  {_form_errors_html(form)}\n"
         '  <div class="grid grid--3">\n'
-        f"    {listed['actor']}\n"
-        f"    {listed['object_type']}\n"
-        f"    {listed['action']}\n"
-        f"    {listed['date_from']}\n"
-        f"    {listed['date_to']}\n"
+        f"{filters}\n"
         "  </div>\n"
         '  <div class="form-actions cluster"><button class="btn btn--secondary" type="submit">'
         f"{w['Filter']}</button>\n"

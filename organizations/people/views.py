@@ -58,13 +58,21 @@ def _base_url(request: TenantRequest) -> str:
 
 # --- People ----------------------------------------------------------------------------------
 
+# The filters each list page draws, in its order.
+PEOPLE_FILTERS = ("q", "team", "role", "function", "status")
+AUDIT_FILTERS = ("actor", "object_type", "action", "date_from", "date_to")
+
 
 @role_required("admin")
 def people_list(request: TenantRequest, org_slug: str) -> HttpResponse:
     overview = queries.people_overview(request.GET.get("team"))
-    form = PeopleFilterForm(request.GET or None, choices=overview.choices)
+    choices = overview.choices
+    data = request.GET or None
+    # An unbound form filters nothing and shows no errors: it is only drawn (and kept).
+    form = None if data is None else PeopleFilterForm(data, choices=choices)
+    valid = form is not None and form.is_valid()
     filters = (
-        queries.PeopleFilters(**form.cleaned_data) if form.is_valid() else queries.PeopleFilters()
+        queries.PeopleFilters(**form.cleaned_data) if form and valid else queries.PeopleFilters()
     )
     fmt = requested_format(request)
     if fmt is not None:
@@ -74,7 +82,7 @@ def people_list(request: TenantRequest, org_slug: str) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("format", None)
-    filtered = form.is_valid() and any(form.cleaned_data.values())
+    filtered = form is not None and valid and any(form.cleaned_data.values())
     results = list_pages.people_results_html(
         org_slug=org_slug,
         people=listing.people,
@@ -91,7 +99,17 @@ def people_list(request: TenantRequest, org_slug: str) -> HttpResponse:
     top, rest = list_pages.people_page_html(
         org_slug=org_slug,
         here=(match.url_name if match is not None else "") or "",
-        form=form,
+        filters=list_pages.filters_html(
+            (
+                "people",
+                list_pages.data_key(data, PEOPLE_FILTERS),
+                tuple(choices.teams),
+                tuple(choices.functions),
+                choices.many_teams,
+            ),
+            lambda: form or PeopleFilterForm(None, choices=choices),
+            PEOPLE_FILTERS,
+        ),
         filtered=filtered,
         not_invited=min(not_invited, queries.NOT_INVITED_COUNTED),
         not_invited_more=not_invited > queries.NOT_INVITED_COUNTED,
@@ -379,8 +397,12 @@ def import_confirm(request: TenantRequest, org_slug: str, job_id: int) -> HttpRe
 
 @role_required("admin")
 def audit_log(request: TenantRequest, org_slug: str) -> HttpResponse:
-    form = AuditFilterForm(request.GET or None, choices=queries.audit_choices())
-    form.is_valid()  # an invalid value is shown beside its field; the valid ones still apply
+    choices = queries.audit_choices()
+    data = request.GET or None
+    # An unbound form filters nothing and shows no errors: it is only drawn (and kept).
+    form = None if data is None else AuditFilterForm(data, choices=choices)
+    if form is not None:
+        form.is_valid()  # an invalid value is shown beside its field; the valid ones still apply
     filters = queries.AuditFilters(**getattr(form, "cleaned_data", {}))
     fmt = requested_format(request)
     if fmt is not None:
@@ -396,8 +418,19 @@ def audit_log(request: TenantRequest, org_slug: str) -> HttpResponse:
     )
     if request.htmx:
         return HttpResponse(results)
+    filters_html = list_pages.filters_html(
+        (
+            "audit",
+            list_pages.data_key(data, AUDIT_FILTERS),
+            tuple(choices.actors),
+            tuple(choices.object_types),
+            tuple(choices.actions),
+        ),
+        lambda: form or AuditFilterForm(None, choices=choices),
+        AUDIT_FILTERS,
+    )
     content = list_pages.audit_page_html(
-        org_slug=org_slug, form=form, query=query_text, results=results
+        org_slug=org_slug, form=form, filters=filters_html, query=query_text, results=results
     )
     return render(request, "organizations/people/audit_log.html", {"content": content})
 
