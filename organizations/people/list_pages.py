@@ -141,6 +141,11 @@ def words() -> dict[str, str]:
     return _words_in(get_language())
 
 
+def title(msgid: str) -> SafeString:
+    """``{% translate msgid %}`` of one of the pages' words, for the page's title."""
+    return SafeString(words()[msgid])
+
+
 @functools.lru_cache(maxsize=KEPT)
 def _plural_in(language: str | None, singular: str, plural: str, n: int) -> str:
     return ngettext(singular, plural, n)
@@ -513,6 +518,44 @@ def _audit_words_in(language: str | None) -> tuple[str, dict[int, str], dict[str
     return html.escape(gettext("no field changes")), months, {}
 
 
+# Relative moments kept per language and span (``_span``) up to this many.
+AGO_KEPT = 4096
+_agos: dict[tuple[Any, ...], str] = {}
+
+
+def _span(value: dt.datetime, now: dt.datetime, today: dt.date, zone: dt.tzinfo) -> tuple[Any, ...]:
+    """What ``relative_time(value, now, zone)`` says depends on, nothing more: under half a
+    minute, its direction; under an hour, the minutes and direction; under a day (or on the
+    same local day), the hours and direction; else the local days between (``today``:
+    ``now``'s local date in ``zone``)."""
+    seconds = (value.astimezone(dt.UTC) - now.astimezone(dt.UTC)).total_seconds()
+    span = abs(seconds)
+    if span < 30:
+        return (0, seconds <= 0)
+    minutes = int(span / 60 + 0.5)
+    if minutes < 60:
+        return (1, minutes, seconds > 0)
+    day = value.astimezone(zone).date()
+    if span < 86400:
+        return (2, min(23, int(span / 3600 + 0.5)), seconds > 0)
+    if day == today:
+        return (3, int(span / 3600 + 0.5), seconds > 0)
+    return (4, (day - today).days)
+
+
+def relative_moment(
+    value: dt.datetime, now: dt.datetime, today: dt.date, zone: dt.tzinfo, language: str | None
+) -> str:
+    """``relative_time(value, now, zone)``, said once per language and span and kept."""
+    key = (language, *_span(value, now, today, zone))
+    said = _agos.get(key)
+    if said is None:
+        if len(_agos) >= AGO_KEPT:
+            _agos.clear()
+        said = _agos[key] = relative_time(value, now, zone)
+    return said
+
+
 def audit_rows_html(lines: Iterable[AuditLine], now: dt.datetime | None = None) -> str:
     """The audit page's rows (``queries.audit_page``) as the table's rows of HTML, each with
     the whitespace the template's loop wrote around it: times in the active zone (the
@@ -522,7 +565,9 @@ def audit_rows_html(lines: Iterable[AuditLine], now: dt.datetime | None = None) 
     names = reference_names(snap for line in lines for snap in (line.before, line.after))
     now = now or timezone.now()
     zone = timezone.get_current_timezone()
-    none, months, labels = _audit_words_in(get_language())
+    language = get_language()
+    none, months, labels = _audit_words_in(language)
+    today = now.astimezone(zone).date()
     if len(labels) > AUDIT_LABELS_KEPT:
         labels.clear()
     texts: list[str] = []
@@ -536,7 +581,7 @@ def audit_rows_html(lines: Iterable[AuditLine], now: dt.datetime | None = None) 
         diff = audit_diff(line.before, line.after, names, labels)
         texts += (
             exact,
-            relative_time(line.created_at, now, zone),
+            relative_moment(line.created_at, now, today, zone, language),
             line.actor,
             line.action,
             line.object_type.lower(),

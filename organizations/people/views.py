@@ -117,7 +117,8 @@ def people_list(request: TenantRequest, org_slug: str) -> HttpResponse:
         pending_joins_shown=queries.PENDING_JOINS_SHOWN,
         results=results,
     )
-    return render(request, "organizations/people/people_list.html", {"top": top, "rest": rest})
+    context = {"title": list_pages.title("People"), "top": top, "rest": rest}
+    return render(request, "organizations/people/people_list.html", context)
 
 
 @role_required("admin")
@@ -432,7 +433,8 @@ def audit_log(request: TenantRequest, org_slug: str) -> HttpResponse:
     content = list_pages.audit_page_html(
         org_slug=org_slug, form=form, filters=filters_html, query=query_text, results=results
     )
-    return render(request, "organizations/people/audit_log.html", {"content": content})
+    context = {"title": list_pages.title("Audit log"), "content": content}
+    return render(request, "organizations/people/audit_log.html", context)
 
 
 # --- Public: accept an invitation ------------------------------------------------------------

@@ -299,3 +299,23 @@ def test_the_cells_are_escaped_as_django_escapes_them():
     assert list_pages.escape_each(texts) == [escape(t) for t in texts]
     assert list_pages.escape_each(["x", "y"]) == ["x", "y"]
     assert list_pages.escape_each([]) == []
+
+
+@pytest.mark.parametrize("zone_name", ["Europe/London", "Australia/Lord_Howe", "UTC"])
+def test_the_kept_relative_moments_are_what_relative_time_says(zone_name):
+    """``list_pages.relative_moment`` keeps what ``relative_time`` says by what it depends on:
+    the same words for every span either way, across a change of the clocks."""
+    import zoneinfo
+
+    zone = zoneinfo.ZoneInfo(zone_name)
+    list_pages._agos.clear()
+    for now in (
+        dt.datetime(2026, 3, 29, 0, 40, tzinfo=dt.UTC),
+        dt.datetime(2026, 10, 25, 12, 0, 30, tzinfo=dt.UTC),
+        dt.datetime(2026, 4, 5, 15, 29, 59, tzinfo=dt.UTC),
+    ):
+        today = now.astimezone(zone).date()
+        for seconds in [*range(-200_000, 200_000, 997), -29, -30, 29, 30, 89, 90, -5399, 86399]:
+            value = now + dt.timedelta(seconds=seconds)
+            kept = list_pages.relative_moment(value, now, today, zone, "en-gb")
+            assert kept == relative_time(value, now, zone), (now, seconds)
