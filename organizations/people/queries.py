@@ -848,6 +848,11 @@ def _diff_words(_language: str | None) -> dict[str, str]:
 
 
 def _readable(value: Any, names: dict[Any, str] | None = None) -> str:
+    # Most values are plain text or whole numbers, said as they are (no call to find out).
+    if names is None and value.__class__ is str:
+        return value or "—"
+    if names is None and value.__class__ is int:
+        return str(value)
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, bool):
@@ -1004,11 +1009,17 @@ def audit_diff(
     before = before if isinstance(before, dict) else {}
     after = after if isinstance(after, dict) else {}
     lines = []
-    for key in sorted(set(before) | set(after)):
-        b, a = before.get(key), after.get(key)
-        if key in AUDIT_HIDDEN or (key in before and key in after and b == a):
+    for key in sorted(before.keys() | after.keys()):
+        if key in AUDIT_HIDDEN:
             continue
-        kind = "added" if key not in before else "removed" if key not in after else "changed"
+        if key not in before:
+            b, a, kind = None, after[key], "added"
+        elif key not in after:
+            b, a, kind = before[key], None, "removed"
+        else:
+            b, a, kind = before[key], after[key], "changed"
+            if b == a:
+                continue
         label = AUDIT_REFERENCES.get(key)
         lookup = (names or {}).get(label, {}) if label else None
         if labels is None:
