@@ -972,11 +972,11 @@ def reference_names(snapshots: Iterable[Any]) -> dict[str, dict[Any, str]]:
         if not isinstance(snap, dict):
             continue
         for key, value in snap.items():
-            label = AUDIT_REFERENCES.get(key)
-            if label is None or value is None:
+            if key not in AUDIT_REFERENCES or value is None:
                 continue
+            label = AUDIT_REFERENCES[key]
             ids = value if isinstance(value, list) else [value]
-            wanted.setdefault(label, set()).update(v for v in ids if isinstance(v, int))
+            wanted.setdefault(label, set()).update([v for v in ids if isinstance(v, int)])
     parts: list[str] = []
     params: list[Any] = []
     org = tenant_id()
