@@ -319,3 +319,23 @@ def test_the_kept_relative_moments_are_what_relative_time_says(zone_name):
             value = now + dt.timedelta(seconds=seconds)
             kept = list_pages.relative_moment(value, now, today, zone, "en-gb")
             assert kept == relative_time(value, now, zone), (now, seconds)
+
+
+def test_the_kept_filters_are_the_ones_drawn(client, log):
+    """A second request with the same values and choices is served the filters kept from the
+    first: the same bytes as the templates wrote, errors included; a new team is drawn."""
+    client.force_login(log.admin.user)
+    people_url = f"/o/{log.org.slug}/people/"
+    audit_url = f"/o/{log.org.slug}/audit/"
+    wrong_days = {"date_from": "2026-03-30", "date_to": "2026-03-29"}
+    for _ in range(2):
+        assert _content(client.get(people_url)) == _old_people(log.org, {})
+        assert _content(client.get(people_url, {"team": "abc"})) == _old_people(
+            log.org, {"team": "abc"}
+        )
+        assert _content(client.get(audit_url, wrong_days)) == _old_audit(log.org, wrong_days)
+    with tenant_context(log.org):
+        Team.objects.create(name="A new team")
+    page = client.get(people_url)
+    assert "A new team" in page.content.decode()
+    assert _content(page) == _old_people(log.org, {})
