@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -21,6 +22,7 @@ from django.db.models import (
     QuerySet,
 )
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
@@ -834,14 +836,32 @@ AUDIT_LABELS = {
 _DEFAULT_REPR = re.compile(r"^([A-Za-z]+) object \((\d+)\)$")
 
 
+@functools.lru_cache(maxsize=64)
+def _diff_words(_language: str | None) -> dict[str, str]:
+    """The diffs' words in the active language (``_language``), translated once per language
+    and process: a page of diffs says "yes" and "no" many times."""
+    return {
+        "yes": gettext_now("yes"),
+        "no": gettext_now("no"),
+        "deleted": gettext_now("a deleted item"),
+    }
+
+
 def _readable(value: Any, names: dict[Any, str] | None = None) -> str:
+    # Most values are plain text or whole numbers, said as they are (no call to find out).
+    if names is None and value.__class__ is str:
+        return value or "—"
+    if names is None and value.__class__ is int:
+        return str(value)
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, bool):
-        return gettext_now("yes") if value else gettext_now("no")
+        return _diff_words(get_language())["yes" if value else "no"]
     if names is not None:
         ids = value if isinstance(value, list) else [value]
-        return ", ".join(names[v] if v in names else gettext_now("a deleted item") for v in ids)
+        return ", ".join(
+            [names[v] if v in names else _diff_words(get_language())["deleted"] for v in ids]
+        )
     if isinstance(value, list) and all(not isinstance(v, dict | list) for v in value):
         return ", ".join(str(v) for v in value)
     if isinstance(value, dict | list):
@@ -881,6 +901,12 @@ _NAME_COLUMNS: dict[str, str] = {
     "projects.ProjectTemplate": "title",
     "coaching.ConversationTemplate": "title",
 }
+
+
+@functools.lru_cache(maxsize=1024)
+def _kept_names_sql(_vendor: str, label: str, n: int) -> str:
+    """``_names_sql``, written once per database vendor (its quoting), model and number."""
+    return _names_sql(label, n)
 
 
 def _names_sql(label: str, n: int) -> str:
@@ -946,18 +972,18 @@ def reference_names(snapshots: Iterable[Any]) -> dict[str, dict[Any, str]]:
         if not isinstance(snap, dict):
             continue
         for key, value in snap.items():
-            label = AUDIT_REFERENCES.get(key)
-            if label is None or value is None:
+            if key not in AUDIT_REFERENCES or value is None:
                 continue
+            label = AUDIT_REFERENCES[key]
             ids = value if isinstance(value, list) else [value]
-            wanted.setdefault(label, set()).update(v for v in ids if isinstance(v, int))
+            wanted.setdefault(label, set()).update([v for v in ids if isinstance(v, int)])
     parts: list[str] = []
     params: list[Any] = []
     org = tenant_id()
     for label, wanted_ids in sorted(wanted.items()):
         if not wanted_ids:
             continue
-        parts.append(_names_sql(label, len(wanted_ids)))
+        parts.append(_kept_names_sql(connection.vendor, label, len(wanted_ids)))
         params += [org, *sorted(wanted_ids)]
     names: dict[str, dict[Any, str]] = {label: {} for label in wanted}
     if parts:
@@ -983,11 +1009,17 @@ def audit_diff(
     before = before if isinstance(before, dict) else {}
     after = after if isinstance(after, dict) else {}
     lines = []
-    for key in sorted(set(before) | set(after)):
-        b, a = before.get(key), after.get(key)
-        if key in AUDIT_HIDDEN or (key in before and key in after and b == a):
+    for key in sorted(before.keys() | after.keys()):
+        if key in AUDIT_HIDDEN:
             continue
-        kind = "added" if key not in before else "removed" if key not in after else "changed"
+        if key not in before:
+            b, a, kind = None, after[key], "added"
+        elif key not in after:
+            b, a, kind = before[key], None, "removed"
+        else:
+            b, a, kind = before[key], after[key], "changed"
+            if b == a:
+                continue
         label = AUDIT_REFERENCES.get(key)
         lookup = (names or {}).get(label, {}) if label else None
         if labels is None:
@@ -1097,6 +1129,9 @@ def audit_page(filters: AuditFilters, page_number: Any = 1) -> tuple[NextPage, l
 
     page = next_page_of(fetch, page_number, AUDIT_PER_PAGE)
     system = gettext_now("Pathwise (system)")
+    # The page's snapshots read as text decoded together: one JSON array of them all.
+    texts = [v for row in page.object_list for v in (row[8], row[9]) if isinstance(v, str)]
+    decoded = iter(json.loads(f"[{','.join(texts)}]") if texts else ())
     lines = [
         AuditLine(
             id=pk,
@@ -1105,8 +1140,8 @@ def audit_page(filters: AuditFilters, page_number: Any = 1) -> tuple[NextPage, l
             action=action,
             object_type=object_type,
             object_repr=_plain_repr(object_repr, object_type),
-            before=_json_of(before),
-            after=_json_of(after),
+            before=next(decoded) if isinstance(before, str) else before,
+            after=next(decoded) if isinstance(after, str) else after,
         )
         for (
             pk,

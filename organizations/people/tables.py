@@ -1,4 +1,5 @@
-"""The people, teams and audit tables' rows, written in Python once per page.
+"""The teams table's rows, written in Python once per page, and the moments of the audit and
+security tables (``organizations/people/list_pages.py`` writes the people and audit pages).
 
 A template that resolves, filters, translates and reverses in every cell of fifty rows costs
 more than the page's reads; these helpers hand it each row's HTML instead (the template loops
@@ -12,23 +13,11 @@ import datetime as dt
 import html
 from collections.abc import Callable, Iterable
 
-from django.utils import timezone
 from django.utils.dates import MONTHS_3
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from organizations import relative_dates as words
-from organizations.people.queries import (
-    ROLE_LABELS,
-    STATUS_LABELS,
-    AuditLine,
-    DiffLine,
-    PersonRow,
-    Status,
-    TeamRow,
-    audit_diff,
-    reference_names,
-)
+from organizations.people.queries import TeamRow
 
 
 def escape(text: str) -> SafeString:
@@ -37,7 +26,7 @@ def escape(text: str) -> SafeString:
     return SafeString(html.escape(text))
 
 
-def _zone_abbreviation(local: dt.datetime) -> str:
+def zone_abbreviation(local: dt.datetime) -> str:
     """``|date:"T"``: the zone's abbreviation at that moment, or nothing for a wall-clock time
     that is ambiguous or does not exist (what Django's date format writes)."""
     zone = local.tzinfo
@@ -54,94 +43,8 @@ def exact_moment(local: dt.datetime, seconds: bool = True) -> str:
         clock = f"{clock}:{local.second:02d}"
     return (
         f"{local.day} {MONTHS_3[local.month].title()} {local.year:04d}, "
-        f"{clock} {_zone_abbreviation(local)}"
+        f"{clock} {zone_abbreviation(local)}"
     )
-
-
-def _diff_html(lines: list[DiffLine], none: str) -> SafeString:
-    if not lines:
-        return SafeString(f'<span class="muted">{none}</span>')
-    parts = ['<dl class="kv">']
-    for line in lines:
-        parts.append(f"<dt>{html.escape(line.field)}</dt><dd>")
-        if line.kind == "added":
-            parts.append(html.escape(line.after))
-        elif line.kind == "removed":
-            parts.append(f"<del>{html.escape(line.before)}</del>")
-        else:
-            parts.append(
-                f"<del>{html.escape(line.before)}</del> → <ins>{html.escape(line.after)}</ins>"
-            )
-        parts.append("</dd>")
-    parts.append("</dl>")
-    return SafeString("".join(parts))
-
-
-def audit_table(lines: Iterable[AuditLine], now: dt.datetime | None = None) -> list[SafeString]:
-    """The audit page's rows (``queries.audit_page``) as the table's rows of HTML, each with
-    the whitespace the template's loop wrote around it: times in the active zone (the
-    organisation's), the diffs in the admin's words with the rows they refer to named (one
-    query for the page, none when no snapshot refers to a row)."""
-    lines = list(lines)
-    names = reference_names(snap for line in lines for snap in (line.before, line.after))
-    now = now or timezone.now()
-    zone = timezone.get_current_timezone()
-    none = escape(_("no field changes"))
-    labels: dict[str, str] = {}
-    rows = []
-    for line in lines:
-        local = timezone.localtime(line.created_at, zone)
-        rows.append(
-            SafeString(
-                "\n      <tr>\n"
-                f'        <td><time datetime="{local.isoformat()}">'
-                f"{escape(exact_moment(local))}</time><br>"
-                f'<span class="muted">{escape(words.relative_time(line.created_at, now, zone))}'
-                "</span></td>\n"
-                f"        <td>{escape(line.actor)}</td>\n"
-                f"        <td><strong>{escape(line.action)}</strong> "
-                f"{escape(line.object_type.lower())}<br>"
-                f'<span class="muted">{escape(line.object_repr)}</span></td>\n'
-                f"        <td>{_diff_html(audit_diff(line.before, line.after, names, labels), none)}</td>\n"
-                "      </tr>\n    "
-            )
-        )
-    return rows
-
-
-_BADGES = {
-    Status.ACTIVE: "badge--done",
-    Status.DEACTIVATED: "badge--retired",
-    Status.INVITED: "badge--info",
-    Status.NOT_INVITED: "badge--draft",
-}
-
-
-def people_table(people: Iterable[PersonRow], people_url: str) -> list[SafeString]:
-    """The people page's rows as the table's rows of HTML, each with the whitespace the
-    template's loop wrote around it; a person's page is ``people_url`` and their id."""
-    roles = {role: escape(str(label)) for role, label in ROLE_LABELS.items()}
-    statuses = {status: escape(str(label)) for status, label in STATUS_LABELS.items()}
-    rows = []
-    for p in people:
-        job = escape(p.job_title) if p.job_title else "—"
-        if p.function:
-            job = f'{job}<br><span class="muted">{escape(p.function)}</span>'
-        rows.append(
-            SafeString(
-                "\n        <tr>\n"
-                f'          <th scope="row"><a href="{people_url}{p.id}/">{escape(p.name)}</a>'
-                f'<br><span class="muted">{escape(p.email)}</span></th>\n'
-                f"          <td>{job}</td>\n"
-                f"          <td>{escape(p.team) if p.team else '—'}</td>\n"
-                f"          <td>{escape(p.manager) if p.manager else '—'}</td>\n"
-                f"          <td>{', '.join(roles[r] for r in p.roles)}</td>\n"
-                f'          <td><span class="badge {_BADGES[p.status]}">{statuses[p.status]}'
-                "</span></td>\n"
-                "        </tr>\n      "
-            )
-        )
-    return rows
 
 
 def team_table(

@@ -21,7 +21,7 @@ from organizations.html_parts import url_with_id
 from organizations.http import TenantRequest
 from organizations.models import ImportJob, Membership, Team
 from organizations.outbox.delivery import is_stalled
-from organizations.people import queries, services, tables
+from organizations.people import list_pages, queries, services, tables
 from organizations.people.forms import (
     AuditFilterForm,
     ImportUploadForm,
@@ -58,13 +58,21 @@ def _base_url(request: TenantRequest) -> str:
 
 # --- People ----------------------------------------------------------------------------------
 
+# The filters each list page draws, in its order.
+PEOPLE_FILTERS = ("q", "team", "role", "function", "status")
+AUDIT_FILTERS = ("actor", "object_type", "action", "date_from", "date_to")
+
 
 @role_required("admin")
 def people_list(request: TenantRequest, org_slug: str) -> HttpResponse:
     overview = queries.people_overview(request.GET.get("team"))
-    form = PeopleFilterForm(request.GET or None, choices=overview.choices)
+    choices = overview.choices
+    data = request.GET or None
+    # An unbound form filters nothing and shows no errors: it is only drawn (and kept).
+    form = None if data is None else PeopleFilterForm(data, choices=choices)
+    valid = form is not None and form.is_valid()
     filters = (
-        queries.PeopleFilters(**form.cleaned_data) if form.is_valid() else queries.PeopleFilters()
+        queries.PeopleFilters(**form.cleaned_data) if form and valid else queries.PeopleFilters()
     )
     fmt = requested_format(request)
     if fmt is not None:
@@ -74,24 +82,43 @@ def people_list(request: TenantRequest, org_slug: str) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("format", None)
-    filtered = form.is_valid() and any(form.cleaned_data.values())
+    filtered = form is not None and valid and any(form.cleaned_data.values())
+    results = list_pages.people_results_html(
+        org_slug=org_slug,
+        people=listing.people,
+        page=listing.page,
+        total=listing.total,
+        total_more=listing.more,
+        filtered=filtered,
+        query=query.urlencode(),
+    )
+    if request.htmx:
+        return HttpResponse(results)
     not_invited = overview.not_invited
-    context = {
-        "form": form,
-        "page": listing.page,
-        # A person's page is the list's address and their id (reversed once, not per row).
-        "people": tables.people_table(listing.people, reverse("people_list", args=[org_slug])),
-        "total": listing.total,
-        "total_more": listing.more,
-        "query": query.urlencode(),
-        "filtered": filtered,
-        "not_invited": min(not_invited, queries.NOT_INVITED_COUNTED),
-        "not_invited_more": not_invited > queries.NOT_INVITED_COUNTED,
-        "pending_joins": overview.pending_joins,
-        "pending_joins_shown": queries.PENDING_JOINS_SHOWN,
-    }
-    template = "organizations/people/people_list.html"
-    return render(request, f"{template}#results" if request.htmx else template, context)
+    match = request.resolver_match
+    top, rest = list_pages.people_page_html(
+        org_slug=org_slug,
+        here=(match.url_name if match is not None else "") or "",
+        filters=list_pages.filters_html(
+            (
+                "people",
+                list_pages.data_key(data, PEOPLE_FILTERS),
+                tuple(choices.teams),
+                tuple(choices.functions),
+                choices.many_teams,
+            ),
+            lambda: form or PeopleFilterForm(None, choices=choices),
+            PEOPLE_FILTERS,
+        ),
+        filtered=filtered,
+        not_invited=min(not_invited, queries.NOT_INVITED_COUNTED),
+        not_invited_more=not_invited > queries.NOT_INVITED_COUNTED,
+        pending_joins=overview.pending_joins,
+        pending_joins_shown=queries.PENDING_JOINS_SHOWN,
+        results=results,
+    )
+    context = {"title": list_pages.title("People"), "top": top, "rest": rest}
+    return render(request, "organizations/people/people_list.html", context)
 
 
 @role_required("admin")
@@ -371,8 +398,12 @@ def import_confirm(request: TenantRequest, org_slug: str, job_id: int) -> HttpRe
 
 @role_required("admin")
 def audit_log(request: TenantRequest, org_slug: str) -> HttpResponse:
-    form = AuditFilterForm(request.GET or None, choices=queries.audit_choices())
-    form.is_valid()  # an invalid value is shown beside its field; the valid ones still apply
+    choices = queries.audit_choices()
+    data = request.GET or None
+    # An unbound form filters nothing and shows no errors: it is only drawn (and kept).
+    form = None if data is None else AuditFilterForm(data, choices=choices)
+    if form is not None:
+        form.is_valid()  # an invalid value is shown beside its field; the valid ones still apply
     filters = queries.AuditFilters(**getattr(form, "cleaned_data", {}))
     fmt = requested_format(request)
     if fmt is not None:
@@ -382,14 +413,28 @@ def audit_log(request: TenantRequest, org_slug: str) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("format", None)
-    template = "organizations/people/audit_log.html"
-    context = {
-        "form": form,
-        "page": page,
-        "entries": tables.audit_table(lines),
-        "query": query.urlencode(),
-    }
-    return render(request, f"{template}#results" if request.htmx else template, context)
+    query_text = query.urlencode()
+    results = list_pages.audit_results_html(
+        page=page, rows=list_pages.audit_rows_html(lines), query=query_text
+    )
+    if request.htmx:
+        return HttpResponse(results)
+    filters_html = list_pages.filters_html(
+        (
+            "audit",
+            list_pages.data_key(data, AUDIT_FILTERS),
+            tuple(choices.actors),
+            tuple(choices.object_types),
+            tuple(choices.actions),
+        ),
+        lambda: form or AuditFilterForm(None, choices=choices),
+        AUDIT_FILTERS,
+    )
+    content = list_pages.audit_page_html(
+        org_slug=org_slug, form=form, filters=filters_html, query=query_text, results=results
+    )
+    context = {"title": list_pages.title("Audit log"), "content": content}
+    return render(request, "organizations/people/audit_log.html", context)
 
 
 # --- Public: accept an invitation ------------------------------------------------------------
