@@ -22,6 +22,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from measurement import home_rows
 from measurement.queries import programme_health
@@ -377,16 +378,12 @@ def _forms(
     cohort_id: int,
     csrf: str,
     add_form: AddLearnerForm,
-    filter_form: LearnerFilterForm,
     staff_sections: list[tuple[str, list[queries.StaffMember], StaffForm]],
 ) -> SafeString:
-    """The page's forms (add learners; assign and remove coaches and sponsors), as the
-    template wrote them, each field as ``includes/field.html`` writes it."""
+    """The page's forms (add one learner, with a link to adding learners by filter; assign
+    and remove coaches and sponsors), each field as ``includes/field.html`` writes it."""
     args = (org_slug, cohort_id)
     matching = escape(reverse("cohort_add_matching", args=args))
-    filters = "\n    ".join(
-        field_html(filter_form[name]) for name in ("team", "job_title", "role", "function")
-    )
     cards = []
     for kind, people, form in staff_sections:
         coach = kind == "coach"
@@ -435,19 +432,14 @@ def _forms(
         '    <div class="form-actions"><button class="btn btn--secondary" type="submit">'
         f"{_('Add learner')}</button></div>\n"
         "  </form>\n"
-        f'  <form method="post" action="{matching}" class="card stack" novalidate\n'
-        f'        hx-get="{matching}" hx-trigger="change, input delay:400ms"'
-        f' hx-target="#matching-preview" hx-swap="outerHTML">{csrf}\n'
+        '  <div class="card stack">\n'
         f'    <h3 class="card__title">{_("Add by team, job title, role or function")}</h3>\n'
         '    <p class="muted">'
         f"{_('Active learners who match every filter you set; anyone already in the cohort is skipped.')}"
         "</p>\n"
-        f"    {filters}\n"
-        '    <p id="matching-preview" class="muted" aria-live="polite">'
-        f"{_('Choose filters to see how many learners will be added.')}</p>\n"
-        '    <div class="form-actions"><button class="btn btn--secondary" type="submit"'
-        f' formmethod="get">{_("Check how many")}</button></div>\n'
-        "  </form>\n"
+        '    <div class="form-actions"><a class="btn btn--secondary" href="'
+        f'{matching}">{_("Add learners by filter")}</a></div>\n'
+        "  </div>\n"
         "</section>\n\n"
         f'<section class="grid grid--2" aria-label="{_("Coaches and sponsors")}">\n'
         f"  {''.join(cards)}\n"
@@ -504,7 +496,6 @@ def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> Http
             cohort.pk,
             csrf,
             AddLearnerForm(),
-            LearnerFilterForm(choices=choices),
             [
                 ("coach", coaches, staff_forms["coach"]),
                 ("sponsor", sponsors, staff_forms["sponsor"]),
@@ -534,13 +525,16 @@ def cohort_add_learner(request: TenantRequest, org_slug: str, cohort_id: int) ->
 
 @role_required("admin")
 def cohort_add_matching(request: TenantRequest, org_slug: str, cohort_id: int) -> HttpResponse:
-    """GET: how many learners the filter would add (htmx preview); POST: add them."""
+    """The filters of adding learners: GET shows how many learners they would add (the whole
+    page, or with htmx its preview as the filters change); POST adds them."""
     cohort = get_object_or_404(Cohort, pk=cohort_id)
     data = request.POST if request.method == "POST" else request.GET
-    form = LearnerFilterForm(data, choices=queries.cohort_choices())
+    form = LearnerFilterForm(data, choices=queries.filter_choices())
     if not form.is_valid():
         messages.error(request, _("Choose the filter again: one of its values is not known."))
-        return redirect("cohort_detail", org_slug=org_slug, cohort_id=cohort_id)
+        again = reverse("cohort_add_matching", args=[org_slug, cohort_id])
+        # The preview would hold the whole page: htmx loads the filters afresh instead.
+        return HttpResponseClientRedirect(again) if request.htmx else redirect(again)
     learner_filter = queries.LearnerFilter(**form.cleaned_data)
     if request.method == "POST":
         added = services.do_enrol_matching(request.user, cohort, learner_filter)

@@ -64,7 +64,9 @@ def test_it_imports_people_and_starts_a_cohort_with_them(page, org_a, org_b, tmp
     page.get_by_label("Start date").fill("2026-03-02")
     page.get_by_role("button", name="Create cohort").click()
     page.get_by_text("Cohort “Sales leaders, spring” created").wait_for()
-
+    # The cohort page links to the filters; their page previews the count as they change.
+    page.get_by_role("link", name="Add learners by filter").click()
+    page.get_by_role("heading", name="Add learners by filter").wait_for()
     htmx_ready(page)
     page.get_by_label("Team").select_option(label="Sales")
     page.locator("#matching-preview").get_by_text("3 learners will be added.").wait_for()
