@@ -678,6 +678,35 @@ def _page_params(
     ]
 
 
+# A view of many learners is read by walking its people in the page's order (the index
+# ``user_name_order``) until the page is full, in a statement of its own whose plan does not
+# depend on its parameters, so that PostgreSQL keeps one generic plan for it instead of planning
+# it afresh on every run: the page's size and offset are written in it (a parameter's LIMIT is
+# planned as a tenth of the rows, which prices walking higher than sorting), and the cohort is
+# read by a sub-select, unknown to a custom plan as to the generic one (otherwise the generic
+# plan, priced with an average cohort, costs more than a custom plan and is never kept). A view
+# of fewer learners, or a page deep in a view, keeps ``_LEARNER_PAGE_SQL`` as it is: its
+# custom plan sorts the few enrolments (walking the people by name would read most of them).
+WALK_FROM = 1000
+WALK_SHARE = 20  # walked while the page ends within the view's first 1/20th
+
+
+def _page_statement(
+    org_id: int, cohort_id: int, where: str, where_params: list[Any], number: int, count: int
+) -> tuple[str, list[Any]]:
+    """The SQL of the page ``number`` of a view of ``count`` learners (``_LEARNER_PAGE_SQL``,
+    or for a view of many its walking form) and its parameters but the roll-up period."""
+    params = _page_params(org_id, cohort_id, where_params, number, None)[:-1]
+    offset = (number - 1) * LEARNERS_PER_PAGE
+    sql = _LEARNER_PAGE_SQL.format(where=where)
+    if count >= WALK_FROM and count >= WALK_SHARE * (offset + LEARNERS_PER_PAGE):
+        sql = sql.replace("AND e.cohort_id = %s", "AND e.cohort_id = (SELECT %s)", 1).replace(
+            "LIMIT %s OFFSET %s", f"LIMIT {LEARNERS_PER_PAGE:d} OFFSET {offset:d}", 1
+        )
+        del params[-3:-1]  # the page's size and offset, written in the SQL
+    return sql, params
+
+
 def _learner_rows_of(rows: Iterable[tuple[Any, ...]]) -> list[LearnerRow]:
     """The rows of ``_LEARNER_PAGE_SQL`` read."""
     labels = {status: str(label) for status, label in _STATUS_LABELS.items()}  # once a page
@@ -776,11 +805,11 @@ def cohort_page_with_learners(
         count = rows[-1][1]  # kind 7, the last row
     page = Paginator(_Unread(count), LEARNERS_PER_PAGE).get_page(page_number)
     where, where_params = _view_filter(org_id, cohort_id, period, show, q)
+    sql, page_params = _page_statement(
+        org_id, cohort_id, where, where_params, page.number, page.paginator.count
+    )
     page.object_list = _learner_rows_of(  # type: ignore[assignment]
-        fetch_rows(
-            _LEARNER_PAGE_SQL.format(where=where),
-            _page_params(org_id, cohort_id, where_params, page.number, period),
-        )
+        fetch_rows(sql, [*page_params, period])
     )
     return overview, period, reminder, staff, page
 
