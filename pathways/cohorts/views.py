@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from html import escape  # the standard library's: Django's wraps it for lazy text, per call
 from typing import Any
@@ -19,8 +20,7 @@ from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import get_language, gettext, ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -38,6 +38,25 @@ from pathways.cohorts import queries, services
 from pathways.cohorts.forms import AddLearnerForm, CohortForm, LearnerFilterForm, StaffForm
 from pathways.cohorts.queries import COHORT_EXPORT_HEADERS, cohort_export_rows
 from pathways.models import Cohort, Enrollment
+
+
+@functools.lru_cache(maxsize=512)
+def _translated(_language: str | None, message: str) -> str:
+    return gettext(message)
+
+
+def _(message: str) -> str:
+    """``gettext``, looked up once per language and message: the pages' words are fixed, and
+    the catalogues do not change while the process runs."""
+    return _translated(get_language(), message)
+
+
+@functools.lru_cache(maxsize=16)
+def _calendar_words(_language: str | None) -> tuple[list[str], dict[int, str]]:
+    """The abbreviated day names (Monday first) and the titled three-letter month names of
+    ``relative_dates.long_datetime``, translated."""
+    days = [str(day) for _n, day in sorted(WEEKDAYS_ABBR.items())]
+    return days, {n: str(month).title() for n, month in MONTHS_3.items()}
 
 
 def _flash_error(request: TenantRequest, exc: ValidationError) -> None:
@@ -192,12 +211,16 @@ def _learner_table(
 
 class _Moments:
     """What ``{{ value|relative_time }}`` writes, for one now and time zone (a page's): the
-    day and month names of ``relative_dates.long_datetime`` translated once, not per row."""
+    day and month names of ``relative_dates.long_datetime`` translated once per language, and
+    the words of a day before or after today (``relative_dates.relative_day``, what
+    ``relative_time`` says from a day apart) once per day on the page."""
 
     def __init__(self) -> None:
         self.now, self.zone = timezone.now(), timezone.get_current_timezone()
-        self.days = [str(day) for _n, day in sorted(WEEKDAYS_ABBR.items())]
-        self.months = {n: str(month).title() for n, month in MONTHS_3.items()}
+        self.utc_now = self.now.astimezone(dt.UTC)
+        self.today = timezone.localdate(self.now, timezone=self.zone)
+        self.days, self.months = _calendar_words(get_language())
+        self.said: dict[dt.date, str] = {}  # a day's words, escaped
 
     def __call__(self, value: dt.datetime) -> str:
         local = value.astimezone(self.zone)
@@ -205,9 +228,19 @@ class _Moments:
             f"{self.days[local.weekday()]} {local.day} {self.months[local.month]} "
             f"{local.year:04d}, {local.hour:02d}:{local.minute:02d}"
         )
+        day = local.date()
+        # ``relative_time``'s calendar words: a day apart or more, on another date.
+        if abs((value.astimezone(dt.UTC) - self.utc_now).total_seconds()) >= 86400 and (
+            day != self.today
+        ):
+            said = self.said.get(day)
+            if said is None:
+                said = self.said[day] = escape(words.relative_day(day, self.today))
+        else:
+            said = escape(words.relative_time(value, self.now, self.zone))
         return (
             f'<time datetime="{local.isoformat(timespec="seconds")}" title="{escape(exact)}">'
-            f"{escape(words.relative_time(value, self.now, self.zone))}</time>"
+            f"{said}</time>"
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django import forms
+from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 
 from organizations.listed_fields import ListedEmailInput, ListedSelect, ListedTextInput
 from pathways.cohorts.forms import FlatChoices, LearnerFilterForm, StaffForm
@@ -83,7 +84,28 @@ def test_the_rows_last_step_is_written_as_the_relative_time_filter_writes_it(zon
     now = dt.datetime(2026, 3, 29, 9, 0, tzinfo=dt.UTC)  # a DST change in Europe
     moments = [now - dt.timedelta(seconds=s) for s in (5, 90, 3 * 3600, 30 * 3600, 9 * 86400)]
     moments += [now - dt.timedelta(days=400), now + dt.timedelta(minutes=10)]
+    # Every hour three days either side (a day's words are kept for the page), twice, the
+    # second time in another zone than the page's.
+    hours = [now + dt.timedelta(hours=h, minutes=7) for h in range(-80, 80)]
+    paris = zoneinfo.ZoneInfo("Europe/Paris")
+    moments += hours + [moment.astimezone(paris) for moment in hours]
     with freeze_time(now), timezone.override(zoneinfo.ZoneInfo(zone_name)):
         written = _Moments()
         for moment in moments:
             assert written(moment) == relative_time(moment)
+
+
+def test_the_pages_words_are_translated_once_per_language():
+    """The cohort pages' fixed words, kept per language: what ``gettext`` gives in each."""
+    from django.utils import translation
+
+    from pathways.cohorts import views
+
+    for language in ("en-gb", "fr", "de"):
+        with translation.override(language):
+            for message in ("Withdraw", "Add learners", "Coaches"):
+                assert views._(message) == translation.gettext(message)
+            days, months = views._calendar_words(translation.get_language())
+            assert days[0] == str(WEEKDAYS_ABBR[0]) and months[12] == str(MONTHS_3[12]).title()
+    with translation.override(None):
+        assert views._("Withdraw") == "Withdraw"
