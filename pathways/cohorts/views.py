@@ -139,38 +139,46 @@ def _learner_table(
     person = url_with_id("person_detail", org_slug)
     withdraw = url_with_id("enrollment_withdraw", org_slug, cohort_id)
     csrf = _csrf_input(request)
-    steps_of = _("%(done)s of %(total)s steps")
-    progress_of = _("Progress of %(name)s")
-    confirm = _(
-        "Withdraw %(name)s from this cohort? Their steps stop appearing on their home page; "
-        "their progress is kept and comes back if you add them again."
+    # The sentences escaped once, each row's escaped name put in (escaping a text escapes each
+    # of its characters: the same as escaping the sentence with the name in it).
+    steps_of = escape(_("%(done)s of %(total)s steps"))
+    progress_of = escape(_("Progress of %(name)s"))
+    confirm = escape(
+        _(
+            "Withdraw %(name)s from this cohort? Their steps stop appearing on their home page; "
+            "their progress is kept and comes back if you add them again."
+        )
     )
     withdrawn_badge = f'<span class="badge badge--retired">{escape(_("Withdrawn"))}</span>'
-    uncounted = f'<span class="muted">{escape(_("not counted yet"))}</span>'
+    uncounted = f'<span class="muted">{escape(_("not counted yet"))}</span>\n          '
     not_started = f'<span class="badge badge--locked">{escape(_("Not started"))}</span>'
     withdraw_word = escape(_("Withdraw"))
+    completed = Enrollment.Status.COMPLETED
     moment = _Moments()
     overdue_badges: dict[int, str] = {}
+    teams: dict[str, str] = {"": "—"}  # each team's name escaped once a page
     html = []
     for lp in rows:
         name = escape(lp.name)
-        steps = escape(steps_of % {"done": lp.steps_done, "total": lp.steps_total})
-        if lp.withdrawn:
+        withdrawn = lp.status == queries.WITHDRAWN
+        done, total = lp.steps_done, lp.steps_total
+        steps = steps_of % {"done": done, "total": total}
+        if withdrawn:
             progress = (
                 f'{withdrawn_badge}\n          <span class="progress-label">{steps}</span>\n'
                 "          "
             )
-        elif not lp.counted:
-            progress = f"{uncounted}\n          "
+        elif total is None:  # not counted yet
+            progress = uncounted
         else:
-            if lp.not_started:
+            if done == 0:
                 bar = not_started
             else:
-                done = " progress--done" if lp.status == Enrollment.Status.COMPLETED else ""
+                done_class = " progress--done" if lp.status == completed else ""
                 bar = (
-                    f'<progress class="progress progress--small{done}"'
-                    f' max="{lp.steps_total or 1}" value="{lp.steps_done}"'
-                    f' aria-label="{escape(progress_of % {"name": lp.name})}"></progress>'
+                    f'<progress class="progress progress--small{done_class}"'
+                    f' max="{total or 1}" value="{done}"'
+                    f' aria-label="{progress_of % {"name": name}}"></progress>'
                 )
             progress = f'{bar}\n          <span class="progress-label">{steps}</span>'
         overdue = lp.steps_overdue
@@ -187,19 +195,21 @@ def _learner_table(
         )
         action = (
             ""
-            if lp.withdrawn
+            if withdrawn
             else (
                 f'<form method="post" action="{withdraw(lp.enrollment_id)}"'
-                f' data-confirm="{escape(confirm % {"name": lp.name})}">{csrf}'
+                f' data-confirm="{confirm % {"name": name}}">{csrf}'
                 f'<button class="btn btn--link btn--small" type="submit">{withdraw_word}'
                 f'<span class="visually-hidden"> {name}</span></button></form>'
             )
         )
+        if (team := teams.get(lp.team)) is None:
+            team = teams[lp.team] = escape(lp.team)
         html.append(
             "\n      <tr>\n"
             f'        <th scope="row"><a href="{person(lp.membership_id)}">{name}</a>'
             f'<br><span class="muted">{escape(lp.email)}</span>{badge}</th>\n'
-            f"        <td>{escape(lp.team) if lp.team else '—'}</td>\n"
+            f"        <td>{team}</td>\n"
             f"        <td>{progress}</td>\n"
             f"        <td>{overdue_cell}</td>\n"
             f"        <td>{moment(lp.last_activity) if lp.last_activity else '—'}</td>\n"

@@ -109,3 +109,61 @@ def test_the_pages_words_are_translated_once_per_language():
             assert days[0] == str(WEEKDAYS_ABBR[0]) and months[12] == str(MONTHS_3[12]).title()
     with translation.override(None):
         assert views._("Withdraw") == "Withdraw"
+
+
+def test_the_learner_rows_are_what_they_were_in_every_shape(rf):
+    """Each kind of row (counted, not started, done, overdue, uncounted, withdrawn, on another
+    version, without a team), names and teams that need escaping: the same bytes as before."""
+    import datetime as dt
+
+    from django.utils import timezone
+    from freezegun import freeze_time
+
+    from pathways.cohorts.queries import LearnerRow
+    from pathways.cohorts.views import _learner_table
+    from tests.pathways.cohorts.rows_before import learner_table_before
+
+    now = dt.datetime(2026, 3, 29, 9, 0, tzinfo=dt.UTC)
+    names = ["Ann", "<b>Bo</b> & \"Cy\" 'Di' 100%", "Ed %(name)s"]
+    teams = ["", "Ops <&> Co", "Ops <&> Co", "Sales"]
+    shapes = [
+        ("active", 3, 10, 0),
+        ("active", 0, 10, 0),
+        ("active", 10, 10, 0),
+        ("completed", 10, 10, 0),
+        ("active", 2, 10, 3),
+        ("active", 1, 10, 1),
+        ("active", None, None, 0),
+        ("withdrawn", 4, 10, 0),
+        ("withdrawn", 0, 0, 0),
+        ("active", 0, 0, 0),
+    ]
+    rows = [
+        LearnerRow(
+            enrollment_id=100 + i,
+            membership_id=200 + i,
+            name=names[i % len(names)],
+            email=f"l{i}@a.example" if i % 4 else "o'<x>@a.example",
+            team=teams[i % len(teams)],
+            status=status,
+            status_label=status,
+            version=1 + i % 3 // 2,
+            steps_done=done,
+            steps_total=total,
+            steps_overdue=overdue,
+            last_activity=None if i % 5 == 0 else now - dt.timedelta(hours=7 * i),
+        )
+        for i, (status, done, total, overdue) in enumerate(shapes * 3)
+    ]
+    request = rf.get("/")
+    with freeze_time(now), timezone.override(dt.UTC):
+        written = _learner_table(request, "acme", 7, 1, rows)
+        before = learner_table_before(request, "acme", 7, 1, rows)
+    token = 'name="csrfmiddlewaretoken" value="'
+
+    def without_tokens(html: str) -> str:
+        return "".join(part[64:] if i else part for i, part in enumerate(html.split(token)))
+
+    assert written.count(token) == 24
+    assert without_tokens(written) == without_tokens(before)
+    assert without_tokens(_learner_table(request, "acme", 7, 1, [])) == ""
