@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.formats import date_format
@@ -49,6 +49,28 @@ def _(message: str) -> str:
     """``gettext``, looked up once per language and message: the pages' words are fixed, and
     the catalogues do not change while the process runs."""
     return _translated(get_language(), message)
+
+
+@functools.lru_cache(maxsize=4096)
+def _reversed(_urlconf: Any, _prefix: str, name: str, args: tuple[Any, ...]) -> str:
+    return reverse(name, args=args)
+
+
+def _url(name: str, *args: Any) -> str:
+    """``reverse(name, args=args)``, once per process for each address (and URLconf and
+    prefix, which it depends on too)."""
+    return _reversed(get_urlconf(), get_script_prefix(), name, args)
+
+
+@functools.lru_cache(maxsize=1024)
+def _with_id(_urlconf: Any, _prefix: str, name: str, args: tuple[Any, ...]) -> Any:
+    return url_with_id(name, *args)
+
+
+def _url_with_id(name: str, *args: Any) -> Any:
+    """``html_parts.url_with_id(name, *args)``, once per process for each (and URLconf and
+    prefix)."""
+    return _with_id(get_urlconf(), get_script_prefix(), name, args)
 
 
 @functools.lru_cache(maxsize=16)
@@ -136,8 +158,8 @@ def _learner_table(
     """The learners table's rows as HTML, put together in Python once per page: a template
     would resolve, translate and reverse in every row (the rows are what the template wrote:
     the same words, links, forms and accessible names). Empty without rows."""
-    person = url_with_id("person_detail", org_slug)
-    withdraw = url_with_id("enrollment_withdraw", org_slug, cohort_id)
+    person = _url_with_id("person_detail", org_slug)
+    withdraw = _url_with_id("enrollment_withdraw", org_slug, cohort_id)
     csrf = _csrf_input(request)
     # The sentences escaped once, each row's escaped name put in (escaping a text escapes each
     # of its characters: the same as escaping the sentence with the name in it).
@@ -287,7 +309,7 @@ def _header(
             overdue,
         ) % {"n": overdue}
         remind = (
-            f'<form method="post" action="{escape(reverse("cohort_remind_overdue", args=args))}"'
+            f'<form method="post" action="{escape(_url("cohort_remind_overdue", *args))}"'
             f' data-confirm="{confirm}">{csrf}<button class="btn btn--secondary btn--small"'
             f' type="submit">{_("Remind overdue learners")}</button></form>'
         )
@@ -331,7 +353,7 @@ def _header(
     counted = _("of %(n)s learners counted") % {"n": detail.counted}
     return SafeString(
         '<header class="page-header split">\n  <div>\n'
-        f'    <p><a href="{escape(reverse("cohort_list", args=[org_slug]))}">← {_("Cohorts")}'
+        f'    <p><a href="{escape(_url("cohort_list", org_slug))}">← {_("Cohorts")}'
         "</a></p>\n"
         f'    <h1 class="page-header__title">{escape(cohort.name)}</h1>\n'
         f'    <p class="page-header__lead">{lead} · <span class="badge badge--info">'
@@ -339,9 +361,9 @@ def _header(
         "  </div>\n"
         '  <div class="page-header__actions cluster">\n'
         f'    <a class="btn btn--primary" href="#add-learners">{_("Add learners")}</a>\n'
-        f'    <a class="btn btn--secondary" href="{escape(reverse("cohort_edit", args=args))}">'
+        f'    <a class="btn btn--secondary" href="{escape(_url("cohort_edit", *args))}">'
         f"{_('Edit')}</a>\n"
-        f'    <a class="btn btn--link" href="{escape(reverse("cohort_statements", args=args))}"'
+        f'    <a class="btn btn--link" href="{escape(_url("cohort_statements", *args))}"'
         f" download>{_('Completions as xAPI (JSON)')}</a>\n"
         "  </div>\n</header>\n\n"
         '<div class="grid">\n'
@@ -426,7 +448,7 @@ def _forms(
     """The page's forms (add one learner, with a link to adding learners by filter; assign
     and remove coaches and sponsors), each field as ``includes/field.html`` writes it."""
     args = (org_slug, cohort_id)
-    matching = escape(reverse("cohort_add_matching", args=args))
+    matching = escape(_url("cohort_add_matching", *args))
     cards = []
     for kind, people, form in staff_sections:
         coach = kind == "coach"
@@ -436,7 +458,7 @@ def _forms(
                 f'<li class="split"><span>{(name := escape(s.name))} <span class="muted">'
                 f"{escape(s.email)}</span></span>\n"
                 '      <form method="post" action="'
-                f'{escape(reverse("cohort_staff_remove", args=[*args, kind, s.membership_id]))}"'
+                f'{escape(_url("cohort_staff_remove", *args, kind, s.membership_id))}"'
                 f' data-confirm="{_("Remove %(name)s from this cohort?") % {"name": name}}">'
                 f'{csrf}<button class="btn btn--link btn--small" type="submit">{remove}'
                 f'<span class="visually-hidden"> {name}</span></button></form></li>'
@@ -456,7 +478,7 @@ def _forms(
             f'    <h2 class="card__title">{_("Coaches") if coach else _("Sponsors")}</h2>\n'
             f"    {listed}\n"
             '    <form method="post" action="'
-            f'{escape(reverse("cohort_staff_add", args=[*args, kind]))}" class="cluster"'
+            f'{escape(_url("cohort_staff_add", *args, kind))}" class="cluster"'
             f" novalidate>{csrf}\n"
             f"      {field_html(form['membership'])}\n"
             '      <button class="btn btn--secondary btn--small" type="submit">'
@@ -468,7 +490,7 @@ def _forms(
         '<section class="grid grid--2" id="add-learners" aria-labelledby="add-title">\n'
         f'  <h2 id="add-title" class="visually-hidden">{_("Add learners")}</h2>\n'
         '  <form method="post" action="'
-        f'{escape(reverse("cohort_add_learner", args=args))}" class="card stack" novalidate>'
+        f'{escape(_url("cohort_add_learner", *args))}" class="card stack" novalidate>'
         f"{csrf}\n"
         f'    <h3 class="card__title">{_("Add one learner")}</h3>\n'
         f"    {field_html(add_form['email'])}\n"
@@ -516,7 +538,7 @@ def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> Http
         ("overdue", _("Overdue"), overview.learners_overdue),
         ("withdrawn", _("Withdrawn"), overview.withdrawn),
     ]
-    here = reverse("cohort_detail", args=[org_slug, cohort.pk])
+    here = _url("cohort_detail", org_slug, cohort.pk)
     context = {
         "cohort": cohort,
         "page": page,
