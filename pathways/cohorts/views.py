@@ -33,6 +33,7 @@ from organizations.http import TenantRequest
 from organizations.listed_fields import field_html
 from organizations.models import Membership
 from organizations.roles import role_required
+from organizations.templatetags.list_parts import pagination_html, table_downloads_html
 from organizations.templatetags.relative_dates import relative_time
 from pathways.cohorts import queries, services
 from pathways.cohorts.forms import AddLearnerForm, CohortForm, LearnerFilterForm, StaffForm
@@ -438,6 +439,50 @@ def _learners_top(
     )
 
 
+def _learners_section(
+    learners_top: str, rows: str, page: Any, show: str, q: str, query: str
+) -> SafeString:
+    """The learners section (the template's ``learners`` partial, the htmx swap): its opening,
+    the table of the page's ``rows`` with its pages and downloads, or what the view holds when
+    it holds nobody."""
+    if rows:
+        head = "".join(
+            f'<th scope="col">{escape(_(word))}</th>'
+            for word in ("Learner", "Team", "Progress", "Overdue", "Last step done")
+        )
+        actions = escape(_("Actions"))
+        what = _("the learners in this view with their progress")
+        body = (
+            '\n  <div class="table-wrap"><table class="table">\n'
+            f'    <caption class="visually-hidden">{escape(_("Learners and their progress"))}'
+            "</caption>\n"
+            f'    <thead><tr>{head}<th scope="col"><span class="visually-hidden">{actions}'
+            "</span></th></tr></thead>\n"
+            f"    <tbody>\n    {rows}\n    </tbody>\n"
+            "  </table></div>\n"
+            f"  {pagination_html(page, query, 'cohort-learners')}\n"
+            f"  {table_downloads_html(query, what)}\n"
+            "  "
+        )
+    elif q:
+        body = (
+            f'\n  <div class="empty-state"><h2>{escape(_("Nobody matches this search"))}</h2>'
+            f"<p>{escape(_('Try part of the name or of the e-mail address, or another view.'))}"
+            "</p></div>\n  "
+        )
+    elif show == "all":
+        body = (
+            f'\n  <div class="empty-state"><h2>{escape(_("No learners yet"))}</h2><p>'
+            + escape(
+                _("Add learners one by one by e-mail, or a whole team or function at once below.")
+            )
+            + "</p></div>\n  "
+        )
+    else:
+        body = f'\n  <p class="muted">{escape(_("Nobody in this view."))}</p>\n  '
+    return SafeString(f"\n{learners_top}{body}\n</section>\n")
+
+
 def _forms(
     org_slug: str,
     cohort_id: int,
@@ -539,18 +584,17 @@ def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> Http
         ("withdrawn", _("Withdrawn"), overview.withdrawn),
     ]
     here = _url("cohort_detail", org_slug, cohort.pk)
-    context = {
-        "cohort": cohort,
-        "page": page,
-        "learners_top": _learners_top(here, show, q, tabs, page.paginator.count),
-        "rows": _learner_table(request, org_slug, cohort.pk, overview.version, page.object_list),
-        "show": show,
-        "q": q,
-        "query": urlencode({"show": show, "q": q} if q else {"show": show}),
-    }
-    template = "pathways/cohorts/cohort_detail.html"
+    learners = _learners_section(
+        _learners_top(here, show, q, tabs, page.paginator.count),
+        _learner_table(request, org_slug, cohort.pk, overview.version, page.object_list),
+        page,
+        show,
+        q,
+        urlencode({"show": show, "q": q} if q else {"show": show}),
+    )
     if not whole:
-        return render(request, f"{template}#learners", context)
+        return HttpResponse(learners)
+    context: dict[str, Any] = {"cohort": cohort, "learners": learners}
     assert staff is not None  # read with the whole page
     choices, coaches, sponsors = staff
     staff_forms = _staff_forms(choices)
@@ -567,7 +611,7 @@ def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> Http
             ],
         ),
     }
-    return render(request, template, context)
+    return render(request, "pathways/cohorts/cohort_detail.html", context)
 
 
 @require_POST

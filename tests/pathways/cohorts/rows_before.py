@@ -1,3 +1,4 @@
+# ruff: noqa: E501
 """The cohort page's learner rows as they were written before each sentence was escaped once a
 page (``pathways.cohorts.views._learner_table``): the tests hold the rows to these bytes."""
 
@@ -94,3 +95,29 @@ def learner_table_before(
             "      </tr>\n    "
         )
     return SafeString("".join(html))
+
+
+# The learners section as ``pathways/cohorts/cohort_detail.html`` wrote it (its ``learners``
+# partial, the htmx swap), before ``views._learners_section`` wrote it in Python.
+LEARNERS_PARTIAL_BEFORE = (
+    "{% load i18n %}"
+    "\n"
+    "{{ learners_top }}{% if rows %}\n"
+    '  <div class="table-wrap"><table class="table">\n'
+    '    <caption class="visually-hidden">{% translate "Learners and their progress" %}</caption>\n'
+    '    <thead><tr><th scope="col">{% translate "Learner" %}</th><th scope="col">{% translate "Team" %}</th><th scope="col">{% translate "Progress" %}</th><th scope="col">{% translate "Overdue" %}</th><th scope="col">{% translate "Last step done" %}</th><th scope="col"><span class="visually-hidden">{% translate "Actions" %}</span></th></tr></thead>\n'
+    "    <tbody>\n"
+    "    {{ rows }}\n"
+    "    </tbody>\n"
+    "  </table></div>\n"
+    '  {% include "includes/pagination.html" with target="cohort-learners" %}\n'
+    '  {% translate "the learners in this view with their progress" as what %}{% include "includes/table_downloads.html" with query=query what=what %}\n'
+    "  {% elif q %}\n"
+    '  <div class="empty-state"><h2>{% translate "Nobody matches this search" %}</h2><p>{% translate "Try part of the name or of the e-mail address, or another view." %}</p></div>\n'
+    '  {% elif show == "all" %}\n'
+    '  <div class="empty-state"><h2>{% translate "No learners yet" %}</h2><p>{% translate "Add learners one by one by e-mail, or a whole team or function at once below." %}</p></div>\n'
+    "  {% else %}\n"
+    '  <p class="muted">{% translate "Nobody in this view." %}</p>\n'
+    "  {% endif %}\n"
+    "</section>\n"
+)

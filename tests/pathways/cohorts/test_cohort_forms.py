@@ -167,3 +167,36 @@ def test_the_learner_rows_are_what_they_were_in_every_shape(rf):
     assert written.count(token) == 24
     assert without_tokens(written) == without_tokens(before)
     assert without_tokens(_learner_table(request, "acme", 7, 1, [])) == ""
+
+
+@pytest.mark.parametrize(
+    ("count", "number", "show", "q", "rows"),
+    [
+        (120, 2, "all", "", "<tr>a row</tr>"),
+        (3, 1, "overdue", "", "<tr>a row</tr>"),
+        (75, 1, "all", "<b>&\"'% x", "<tr>a row</tr>"),
+        (0, 1, "all", "", ""),
+        (0, 1, "all", "nobody <b>", ""),
+        (0, 1, "withdrawn", "", ""),
+        (0, 1, "not_started", "", ""),
+    ],
+)
+def test_the_learners_section_is_what_its_template_wrote(count, number, show, q, rows):
+    """``views._learners_section``: the bytes of the template's ``learners`` partial, in each
+    shape (a table with its pages and downloads, a search or a view that holds nobody)."""
+    from django.core.paginator import Paginator
+    from django.template import engines
+    from django.utils.http import urlencode
+    from django.utils.safestring import SafeString
+
+    from pathways.cohorts.views import _learners_section
+    from tests.pathways.cohorts.rows_before import LEARNERS_PARTIAL_BEFORE
+
+    page = Paginator(list(range(count)), 50).get_page(number)
+    query = urlencode({"show": show, "q": q} if q else {"show": show})
+    top, html_rows = SafeString('<section id="cohort-learners">\n  '), SafeString(rows)
+    context = {"learners_top": top, "rows": html_rows, "page": page, "show": show, "q": q}
+    before = (
+        engines["django"].from_string(LEARNERS_PARTIAL_BEFORE).render(context | {"query": query})
+    )
+    assert _learners_section(top, html_rows, page, show, q, query) == before
