@@ -324,12 +324,14 @@ WITH RECURSIVE f (name) AS (
     FROM f WHERE f.name IS NOT NULL
 )
 """
-_CHOICE_ROWS = """SELECT 1 AS kind, t.id, t.name, '' AS email, 0 AS coach, 0 AS sponsor{pad}
+_FILTER_ROWS = """SELECT 1 AS kind, t.id, t.name, '' AS email, 0 AS coach, 0 AS sponsor{pad}
 FROM organizations_team t WHERE t.organization_id = %s
 UNION ALL
 SELECT 2, 0, f.name, '', 0, 0{pad} FROM f WHERE f.name IS NOT NULL
-UNION ALL
-SELECT 3, m.id, u.full_name, u.email, CASE WHEN m.is_coach THEN 1 ELSE 0 END,
+"""
+# The coaches' and sponsors' part of ``_CHOICE_ROWS`` (kinds 3 to 5), which the cohort page
+# reads: its filters (teams and functions) are on the page that adds learners by filter.
+_STAFF_ROWS = """SELECT 3 AS kind, m.id, u.full_name, u.email, CASE WHEN m.is_coach THEN 1 ELSE 0 END,
     CASE WHEN m.is_sponsor THEN 1 ELSE 0 END{pad}
 FROM organizations_membership m JOIN organizations_user u ON u.id = m.user_id
 WHERE m.organization_id = %s AND m.is_active AND (m.is_coach OR m.is_sponsor)
@@ -346,8 +348,10 @@ JOIN organizations_membership m ON m.id = cs.membership_id
 JOIN organizations_user u ON u.id = m.user_id
 WHERE cs.organization_id = %s AND cs.cohort_id = %s
 """
+_CHOICE_ROWS = _FILTER_ROWS + "UNION ALL\n" + _STAFF_ROWS
 _CHOICES_ORDER = "ORDER BY 1, 3, 4, 2\n"
 _CHOICES_SQL = _FUNCTIONS_CTE + _CHOICE_ROWS.format(pad="") + _CHOICES_ORDER
+_FILTER_CHOICES_SQL = _FUNCTIONS_CTE + _FILTER_ROWS.format(pad="") + _CHOICES_ORDER
 
 
 def _recipients_count() -> str:
@@ -372,7 +376,11 @@ def _overview_params(org_id: int, cohort_id: int) -> list[Any]:
 
 
 def _choice_params(org_id: int, cohort_id: int) -> list[Any]:
-    return [org_id, org_id, org_id, cohort_id, org_id, cohort_id]
+    return [org_id, *_staff_params(org_id, cohort_id)]
+
+
+def _staff_params(org_id: int, cohort_id: int) -> list[Any]:
+    return [org_id, org_id, cohort_id, org_id, cohort_id]
 
 
 def cohort_page(cohort_id: int) -> tuple[CohortOverview, dt.date | None, ReminderSent | None]:
@@ -670,6 +678,35 @@ def _page_params(
     ]
 
 
+# A view of many learners is read by walking its people in the page's order (the index
+# ``user_name_order``) until the page is full, in a statement of its own whose plan does not
+# depend on its parameters, so that PostgreSQL keeps one generic plan for it instead of planning
+# it afresh on every run: the page's size and offset are written in it (a parameter's LIMIT is
+# planned as a tenth of the rows, which prices walking higher than sorting), and the cohort is
+# read by a sub-select, unknown to a custom plan as to the generic one (otherwise the generic
+# plan, priced with an average cohort, costs more than a custom plan and is never kept). A view
+# of fewer learners, or a page deep in a view, keeps ``_LEARNER_PAGE_SQL`` as it is: its
+# custom plan sorts the few enrolments (walking the people by name would read most of them).
+WALK_FROM = 1000
+WALK_SHARE = 20  # walked while the page ends within the view's first 1/20th
+
+
+def _page_statement(
+    org_id: int, cohort_id: int, where: str, where_params: list[Any], number: int, count: int
+) -> tuple[str, list[Any]]:
+    """The SQL of the page ``number`` of a view of ``count`` learners (``_LEARNER_PAGE_SQL``,
+    or for a view of many its walking form) and its parameters but the roll-up period."""
+    params = _page_params(org_id, cohort_id, where_params, number, None)[:-1]
+    offset = (number - 1) * LEARNERS_PER_PAGE
+    sql = _LEARNER_PAGE_SQL.format(where=where)
+    if count >= WALK_FROM and count >= WALK_SHARE * (offset + LEARNERS_PER_PAGE):
+        sql = sql.replace("AND e.cohort_id = %s", "AND e.cohort_id = (SELECT %s)", 1).replace(
+            "LIMIT %s OFFSET %s", f"LIMIT {LEARNERS_PER_PAGE:d} OFFSET {offset:d}", 1
+        )
+        del params[-3:-1]  # the page's size and offset, written in the SQL
+    return sql, params
+
+
 def _learner_rows_of(rows: Iterable[tuple[Any, ...]]) -> list[LearnerRow]:
     """The rows of ``_LEARNER_PAGE_SQL`` read."""
     labels = {status: str(label) for status, label in _STATUS_LABELS.items()}  # once a page
@@ -707,7 +744,7 @@ def _learner_rows_of(rows: Iterable[tuple[Any, ...]]) -> list[LearnerRow]:
 
 
 # The cohort page's header (kind 0) and, for the whole page, the forms' choices and the cohort's
-# staff (kinds 1 to 5, ``_CHOICE_ROWS``) and, for a view the header does not count (a search,
+# staff (kinds 3 to 5, ``_STAFF_ROWS``: the coaches' and sponsors' forms) and, for a view the header does not count (a search,
 # the not started and overdue views), the count of its learners (kind 7), in one statement,
 # each row padded with NULLs to the header's width. The page's learners are read apart
 # (``_LEARNER_PAGE_SQL``): which rows a page holds depends on the count, and their best plan on
@@ -720,14 +757,14 @@ def _header_sql(with_choices: bool, count_where: str | None) -> str:
     """The SQL of ``cohort_page_with_learners``' first statement."""
     parts = [_overview_sql()]
     if with_choices:
-        parts.append(_CHOICE_ROWS.format(pad=", NULL" * (_HEADER_WIDTH - 6)))
+        parts.append(_STAFF_ROWS.format(pad=", NULL" * (_HEADER_WIDTH - 6)))
     if count_where is not None:
         parts.append(
             _LEARNER_COUNT_SQL.format(
                 lead="7, ", pad=", NULL" * (_HEADER_WIDTH - 2), where=count_where
             )
         )
-    return (_FUNCTIONS_CTE if with_choices else "") + "UNION ALL\n".join(parts) + _CHOICES_ORDER
+    return "UNION ALL\n".join(parts) + _CHOICES_ORDER
 
 
 def cohort_page_with_learners(
@@ -740,7 +777,8 @@ def cohort_page_with_learners(
     Page,
 ]:
     """The cohort page: ``cohort_page``, with ``with_choices`` ``cohort_choices_and_staff`` of
-    the cohort, and the page ``page_number`` of its learners in the view ``show`` matching the
+    the cohort without the teams and functions (the coaches and sponsors, and who can be
+    assigned: the page's forms), and the page ``page_number`` of its learners in the view ``show`` matching the
     search ``q``, each a ``LearnerRow`` (2 queries, whatever the number of learners: the header
     with the choices and the view's count, then the page's learners). The unsearched "all" and
     "withdrawn" views take their count from the header's.
@@ -750,10 +788,9 @@ def cohort_page_with_learners(
     org_id = tenant_id()
     q = q.strip()
     counted_by_header = not q and show in ("all", "withdrawn")
-    params: list[Any] = [org_id, org_id] if with_choices else []
-    params += _overview_params(org_id, cohort_id)
+    params = _overview_params(org_id, cohort_id)
     if with_choices:
-        params += _choice_params(org_id, cohort_id)
+        params += _staff_params(org_id, cohort_id)
     count_where = None
     if not counted_by_header:
         # The view's count, of the roll-up's latest period (the header's, in the same snapshot).
@@ -761,18 +798,18 @@ def cohort_page_with_learners(
         params += [org_id, cohort_id, *count_params]
     rows = fetch_rows(_header_sql(with_choices, count_where), params)
     overview, period, reminder = _overview_of(rows[0], org_id, cohort_id)
-    staff = _choices_of(row[:6] for row in rows if 1 <= row[0] <= 5) if with_choices else None
+    staff = _choices_of(row[:6] for row in rows if 3 <= row[0] <= 5) if with_choices else None
     if counted_by_header:
         count = overview.enrolments if show == "all" else overview.withdrawn
     else:
         count = rows[-1][1]  # kind 7, the last row
     page = Paginator(_Unread(count), LEARNERS_PER_PAGE).get_page(page_number)
     where, where_params = _view_filter(org_id, cohort_id, period, show, q)
+    sql, page_params = _page_statement(
+        org_id, cohort_id, where, where_params, page.number, page.paginator.count
+    )
     page.object_list = _learner_rows_of(  # type: ignore[assignment]
-        fetch_rows(
-            _LEARNER_PAGE_SQL.format(where=where),
-            _page_params(org_id, cohort_id, where_params, page.number, period),
-        )
+        fetch_rows(sql, [*page_params, period])
     )
     return overview, period, reminder, staff, page
 
@@ -907,6 +944,13 @@ def _choices_of(
 def cohort_choices() -> Choices:
     """Teams, functions, coaches and sponsors for the cohort page's forms (1 query)."""
     return cohort_choices_and_staff()[0]
+
+
+def filter_choices() -> Choices:
+    """Teams and functions for the filters of adding learners by filter, without the coaches
+    and sponsors (1 query)."""
+    org_id = tenant_id()
+    return _choices_of(fetch_rows(_FILTER_CHOICES_SQL, [org_id, org_id, org_id]))[0]
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from html import escape  # the standard library's: Django's wraps it for lazy text, per call
 from typing import Any
@@ -13,15 +14,15 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import get_language, gettext, ngettext
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from measurement import home_rows
 from measurement.queries import programme_health
@@ -32,11 +33,53 @@ from organizations.http import TenantRequest
 from organizations.listed_fields import field_html
 from organizations.models import Membership
 from organizations.roles import role_required
+from organizations.templatetags.list_parts import pagination_html, table_downloads_html
 from organizations.templatetags.relative_dates import relative_time
 from pathways.cohorts import queries, services
 from pathways.cohorts.forms import AddLearnerForm, CohortForm, LearnerFilterForm, StaffForm
 from pathways.cohorts.queries import COHORT_EXPORT_HEADERS, cohort_export_rows
 from pathways.models import Cohort, Enrollment
+
+
+@functools.lru_cache(maxsize=512)
+def _translated(_language: str | None, message: str) -> str:
+    return gettext(message)
+
+
+def _(message: str) -> str:
+    """``gettext``, looked up once per language and message: the pages' words are fixed, and
+    the catalogues do not change while the process runs."""
+    return _translated(get_language(), message)
+
+
+@functools.lru_cache(maxsize=4096)
+def _reversed(_urlconf: Any, _prefix: str, name: str, args: tuple[Any, ...]) -> str:
+    return reverse(name, args=args)
+
+
+def _url(name: str, *args: Any) -> str:
+    """``reverse(name, args=args)``, once per process for each address (and URLconf and
+    prefix, which it depends on too)."""
+    return _reversed(get_urlconf(), get_script_prefix(), name, args)
+
+
+@functools.lru_cache(maxsize=1024)
+def _with_id(_urlconf: Any, _prefix: str, name: str, args: tuple[Any, ...]) -> Any:
+    return url_with_id(name, *args)
+
+
+def _url_with_id(name: str, *args: Any) -> Any:
+    """``html_parts.url_with_id(name, *args)``, once per process for each (and URLconf and
+    prefix)."""
+    return _with_id(get_urlconf(), get_script_prefix(), name, args)
+
+
+@functools.lru_cache(maxsize=16)
+def _calendar_words(_language: str | None) -> tuple[list[str], dict[int, str]]:
+    """The abbreviated day names (Monday first) and the titled three-letter month names of
+    ``relative_dates.long_datetime``, translated."""
+    days = [str(day) for _n, day in sorted(WEEKDAYS_ABBR.items())]
+    return days, {n: str(month).title() for n, month in MONTHS_3.items()}
 
 
 def _flash_error(request: TenantRequest, exc: ValidationError) -> None:
@@ -116,41 +159,49 @@ def _learner_table(
     """The learners table's rows as HTML, put together in Python once per page: a template
     would resolve, translate and reverse in every row (the rows are what the template wrote:
     the same words, links, forms and accessible names). Empty without rows."""
-    person = url_with_id("person_detail", org_slug)
-    withdraw = url_with_id("enrollment_withdraw", org_slug, cohort_id)
+    person = _url_with_id("person_detail", org_slug)
+    withdraw = _url_with_id("enrollment_withdraw", org_slug, cohort_id)
     csrf = _csrf_input(request)
-    steps_of = _("%(done)s of %(total)s steps")
-    progress_of = _("Progress of %(name)s")
-    confirm = _(
-        "Withdraw %(name)s from this cohort? Their steps stop appearing on their home page; "
-        "their progress is kept and comes back if you add them again."
+    # The sentences escaped once, each row's escaped name put in (escaping a text escapes each
+    # of its characters: the same as escaping the sentence with the name in it).
+    steps_of = escape(_("%(done)s of %(total)s steps"))
+    progress_of = escape(_("Progress of %(name)s"))
+    confirm = escape(
+        _(
+            "Withdraw %(name)s from this cohort? Their steps stop appearing on their home page; "
+            "their progress is kept and comes back if you add them again."
+        )
     )
     withdrawn_badge = f'<span class="badge badge--retired">{escape(_("Withdrawn"))}</span>'
-    uncounted = f'<span class="muted">{escape(_("not counted yet"))}</span>'
+    uncounted = f'<span class="muted">{escape(_("not counted yet"))}</span>\n          '
     not_started = f'<span class="badge badge--locked">{escape(_("Not started"))}</span>'
     withdraw_word = escape(_("Withdraw"))
+    completed = Enrollment.Status.COMPLETED
     moment = _Moments()
     overdue_badges: dict[int, str] = {}
+    teams: dict[str, str] = {"": "—"}  # each team's name escaped once a page
     html = []
     for lp in rows:
         name = escape(lp.name)
-        steps = escape(steps_of % {"done": lp.steps_done, "total": lp.steps_total})
-        if lp.withdrawn:
+        withdrawn = lp.status == queries.WITHDRAWN
+        done, total = lp.steps_done, lp.steps_total
+        steps = steps_of % {"done": done, "total": total}
+        if withdrawn:
             progress = (
                 f'{withdrawn_badge}\n          <span class="progress-label">{steps}</span>\n'
                 "          "
             )
-        elif not lp.counted:
-            progress = f"{uncounted}\n          "
+        elif total is None:  # not counted yet
+            progress = uncounted
         else:
-            if lp.not_started:
+            if done == 0:
                 bar = not_started
             else:
-                done = " progress--done" if lp.status == Enrollment.Status.COMPLETED else ""
+                done_class = " progress--done" if lp.status == completed else ""
                 bar = (
-                    f'<progress class="progress progress--small{done}"'
-                    f' max="{lp.steps_total or 1}" value="{lp.steps_done}"'
-                    f' aria-label="{escape(progress_of % {"name": lp.name})}"></progress>'
+                    f'<progress class="progress progress--small{done_class}"'
+                    f' max="{total or 1}" value="{done}"'
+                    f' aria-label="{progress_of % {"name": name}}"></progress>'
                 )
             progress = f'{bar}\n          <span class="progress-label">{steps}</span>'
         overdue = lp.steps_overdue
@@ -167,19 +218,21 @@ def _learner_table(
         )
         action = (
             ""
-            if lp.withdrawn
+            if withdrawn
             else (
                 f'<form method="post" action="{withdraw(lp.enrollment_id)}"'
-                f' data-confirm="{escape(confirm % {"name": lp.name})}">{csrf}'
+                f' data-confirm="{confirm % {"name": name}}">{csrf}'
                 f'<button class="btn btn--link btn--small" type="submit">{withdraw_word}'
                 f'<span class="visually-hidden"> {name}</span></button></form>'
             )
         )
+        if (team := teams.get(lp.team)) is None:
+            team = teams[lp.team] = escape(lp.team)
         html.append(
             "\n      <tr>\n"
             f'        <th scope="row"><a href="{person(lp.membership_id)}">{name}</a>'
             f'<br><span class="muted">{escape(lp.email)}</span>{badge}</th>\n'
-            f"        <td>{escape(lp.team) if lp.team else '—'}</td>\n"
+            f"        <td>{team}</td>\n"
             f"        <td>{progress}</td>\n"
             f"        <td>{overdue_cell}</td>\n"
             f"        <td>{moment(lp.last_activity) if lp.last_activity else '—'}</td>\n"
@@ -191,12 +244,16 @@ def _learner_table(
 
 class _Moments:
     """What ``{{ value|relative_time }}`` writes, for one now and time zone (a page's): the
-    day and month names of ``relative_dates.long_datetime`` translated once, not per row."""
+    day and month names of ``relative_dates.long_datetime`` translated once per language, and
+    the words of a day before or after today (``relative_dates.relative_day``, what
+    ``relative_time`` says from a day apart) once per day on the page."""
 
     def __init__(self) -> None:
         self.now, self.zone = timezone.now(), timezone.get_current_timezone()
-        self.days = [str(day) for _n, day in sorted(WEEKDAYS_ABBR.items())]
-        self.months = {n: str(month).title() for n, month in MONTHS_3.items()}
+        self.utc_now = self.now.astimezone(dt.UTC)
+        self.today = timezone.localdate(self.now, timezone=self.zone)
+        self.days, self.months = _calendar_words(get_language())
+        self.said: dict[dt.date, str] = {}  # a day's words, escaped
 
     def __call__(self, value: dt.datetime) -> str:
         local = value.astimezone(self.zone)
@@ -204,9 +261,19 @@ class _Moments:
             f"{self.days[local.weekday()]} {local.day} {self.months[local.month]} "
             f"{local.year:04d}, {local.hour:02d}:{local.minute:02d}"
         )
+        day = local.date()
+        # ``relative_time``'s calendar words: a day apart or more, on another date.
+        if abs((value.astimezone(dt.UTC) - self.utc_now).total_seconds()) >= 86400 and (
+            day != self.today
+        ):
+            said = self.said.get(day)
+            if said is None:
+                said = self.said[day] = escape(words.relative_day(day, self.today))
+        else:
+            said = escape(words.relative_time(value, self.now, self.zone))
         return (
             f'<time datetime="{local.isoformat(timespec="seconds")}" title="{escape(exact)}">'
-            f"{escape(words.relative_time(value, self.now, self.zone))}</time>"
+            f"{said}</time>"
         )
 
 
@@ -243,7 +310,7 @@ def _header(
             overdue,
         ) % {"n": overdue}
         remind = (
-            f'<form method="post" action="{escape(reverse("cohort_remind_overdue", args=args))}"'
+            f'<form method="post" action="{escape(_url("cohort_remind_overdue", *args))}"'
             f' data-confirm="{confirm}">{csrf}<button class="btn btn--secondary btn--small"'
             f' type="submit">{_("Remind overdue learners")}</button></form>'
         )
@@ -287,7 +354,7 @@ def _header(
     counted = _("of %(n)s learners counted") % {"n": detail.counted}
     return SafeString(
         '<header class="page-header split">\n  <div>\n'
-        f'    <p><a href="{escape(reverse("cohort_list", args=[org_slug]))}">← {_("Cohorts")}'
+        f'    <p><a href="{escape(_url("cohort_list", org_slug))}">← {_("Cohorts")}'
         "</a></p>\n"
         f'    <h1 class="page-header__title">{escape(cohort.name)}</h1>\n'
         f'    <p class="page-header__lead">{lead} · <span class="badge badge--info">'
@@ -295,9 +362,9 @@ def _header(
         "  </div>\n"
         '  <div class="page-header__actions cluster">\n'
         f'    <a class="btn btn--primary" href="#add-learners">{_("Add learners")}</a>\n'
-        f'    <a class="btn btn--secondary" href="{escape(reverse("cohort_edit", args=args))}">'
+        f'    <a class="btn btn--secondary" href="{escape(_url("cohort_edit", *args))}">'
         f"{_('Edit')}</a>\n"
-        f'    <a class="btn btn--link" href="{escape(reverse("cohort_statements", args=args))}"'
+        f'    <a class="btn btn--link" href="{escape(_url("cohort_statements", *args))}"'
         f" download>{_('Completions as xAPI (JSON)')}</a>\n"
         "  </div>\n</header>\n\n"
         '<div class="grid">\n'
@@ -372,21 +439,61 @@ def _learners_top(
     )
 
 
+def _learners_section(
+    learners_top: str, rows: str, page: Any, show: str, q: str, query: str
+) -> SafeString:
+    """The learners section (the template's ``learners`` partial, the htmx swap): its opening,
+    the table of the page's ``rows`` with its pages and downloads, or what the view holds when
+    it holds nobody."""
+    if rows:
+        head = "".join(
+            f'<th scope="col">{escape(_(word))}</th>'
+            for word in ("Learner", "Team", "Progress", "Overdue", "Last step done")
+        )
+        actions = escape(_("Actions"))
+        what = _("the learners in this view with their progress")
+        body = (
+            '\n  <div class="table-wrap"><table class="table">\n'
+            f'    <caption class="visually-hidden">{escape(_("Learners and their progress"))}'
+            "</caption>\n"
+            f'    <thead><tr>{head}<th scope="col"><span class="visually-hidden">{actions}'
+            "</span></th></tr></thead>\n"
+            f"    <tbody>\n    {rows}\n    </tbody>\n"
+            "  </table></div>\n"
+            f"  {pagination_html(page, query, 'cohort-learners')}\n"
+            f"  {table_downloads_html(query, what)}\n"
+            "  "
+        )
+    elif q:
+        body = (
+            f'\n  <div class="empty-state"><h2>{escape(_("Nobody matches this search"))}</h2>'
+            f"<p>{escape(_('Try part of the name or of the e-mail address, or another view.'))}"
+            "</p></div>\n  "
+        )
+    elif show == "all":
+        body = (
+            f'\n  <div class="empty-state"><h2>{escape(_("No learners yet"))}</h2><p>'
+            + escape(
+                _("Add learners one by one by e-mail, or a whole team or function at once below.")
+            )
+            + "</p></div>\n  "
+        )
+    else:
+        body = f'\n  <p class="muted">{escape(_("Nobody in this view."))}</p>\n  '
+    return SafeString(f"\n{learners_top}{body}\n</section>\n")
+
+
 def _forms(
     org_slug: str,
     cohort_id: int,
     csrf: str,
     add_form: AddLearnerForm,
-    filter_form: LearnerFilterForm,
     staff_sections: list[tuple[str, list[queries.StaffMember], StaffForm]],
 ) -> SafeString:
-    """The page's forms (add learners; assign and remove coaches and sponsors), as the
-    template wrote them, each field as ``includes/field.html`` writes it."""
+    """The page's forms (add one learner, with a link to adding learners by filter; assign
+    and remove coaches and sponsors), each field as ``includes/field.html`` writes it."""
     args = (org_slug, cohort_id)
-    matching = escape(reverse("cohort_add_matching", args=args))
-    filters = "\n    ".join(
-        field_html(filter_form[name]) for name in ("team", "job_title", "role", "function")
-    )
+    matching = escape(_url("cohort_add_matching", *args))
     cards = []
     for kind, people, form in staff_sections:
         coach = kind == "coach"
@@ -396,7 +503,7 @@ def _forms(
                 f'<li class="split"><span>{(name := escape(s.name))} <span class="muted">'
                 f"{escape(s.email)}</span></span>\n"
                 '      <form method="post" action="'
-                f'{escape(reverse("cohort_staff_remove", args=[*args, kind, s.membership_id]))}"'
+                f'{escape(_url("cohort_staff_remove", *args, kind, s.membership_id))}"'
                 f' data-confirm="{_("Remove %(name)s from this cohort?") % {"name": name}}">'
                 f'{csrf}<button class="btn btn--link btn--small" type="submit">{remove}'
                 f'<span class="visually-hidden"> {name}</span></button></form></li>'
@@ -416,7 +523,7 @@ def _forms(
             f'    <h2 class="card__title">{_("Coaches") if coach else _("Sponsors")}</h2>\n'
             f"    {listed}\n"
             '    <form method="post" action="'
-            f'{escape(reverse("cohort_staff_add", args=[*args, kind]))}" class="cluster"'
+            f'{escape(_url("cohort_staff_add", *args, kind))}" class="cluster"'
             f" novalidate>{csrf}\n"
             f"      {field_html(form['membership'])}\n"
             '      <button class="btn btn--secondary btn--small" type="submit">'
@@ -428,26 +535,21 @@ def _forms(
         '<section class="grid grid--2" id="add-learners" aria-labelledby="add-title">\n'
         f'  <h2 id="add-title" class="visually-hidden">{_("Add learners")}</h2>\n'
         '  <form method="post" action="'
-        f'{escape(reverse("cohort_add_learner", args=args))}" class="card stack" novalidate>'
+        f'{escape(_url("cohort_add_learner", *args))}" class="card stack" novalidate>'
         f"{csrf}\n"
         f'    <h3 class="card__title">{_("Add one learner")}</h3>\n'
         f"    {field_html(add_form['email'])}\n"
         '    <div class="form-actions"><button class="btn btn--secondary" type="submit">'
         f"{_('Add learner')}</button></div>\n"
         "  </form>\n"
-        f'  <form method="post" action="{matching}" class="card stack" novalidate\n'
-        f'        hx-get="{matching}" hx-trigger="change, input delay:400ms"'
-        f' hx-target="#matching-preview" hx-swap="outerHTML">{csrf}\n'
+        '  <div class="card stack">\n'
         f'    <h3 class="card__title">{_("Add by team, job title, role or function")}</h3>\n'
         '    <p class="muted">'
         f"{_('Active learners who match every filter you set; anyone already in the cohort is skipped.')}"
         "</p>\n"
-        f"    {filters}\n"
-        '    <p id="matching-preview" class="muted" aria-live="polite">'
-        f"{_('Choose filters to see how many learners will be added.')}</p>\n"
-        '    <div class="form-actions"><button class="btn btn--secondary" type="submit"'
-        f' formmethod="get">{_("Check how many")}</button></div>\n'
-        "  </form>\n"
+        '    <div class="form-actions"><a class="btn btn--secondary" href="'
+        f'{matching}">{_("Add learners by filter")}</a></div>\n'
+        "  </div>\n"
         "</section>\n\n"
         f'<section class="grid grid--2" aria-label="{_("Coaches and sponsors")}">\n'
         f"  {''.join(cards)}\n"
@@ -481,19 +583,18 @@ def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> Http
         ("overdue", _("Overdue"), overview.learners_overdue),
         ("withdrawn", _("Withdrawn"), overview.withdrawn),
     ]
-    here = reverse("cohort_detail", args=[org_slug, cohort.pk])
-    context = {
-        "cohort": cohort,
-        "page": page,
-        "learners_top": _learners_top(here, show, q, tabs, page.paginator.count),
-        "rows": _learner_table(request, org_slug, cohort.pk, overview.version, page.object_list),
-        "show": show,
-        "q": q,
-        "query": urlencode({"show": show, "q": q} if q else {"show": show}),
-    }
-    template = "pathways/cohorts/cohort_detail.html"
+    here = _url("cohort_detail", org_slug, cohort.pk)
+    learners = _learners_section(
+        _learners_top(here, show, q, tabs, page.paginator.count),
+        _learner_table(request, org_slug, cohort.pk, overview.version, page.object_list),
+        page,
+        show,
+        q,
+        urlencode({"show": show, "q": q} if q else {"show": show}),
+    )
     if not whole:
-        return render(request, f"{template}#learners", context)
+        return HttpResponse(learners)
+    context: dict[str, Any] = {"cohort": cohort, "learners": learners}
     assert staff is not None  # read with the whole page
     choices, coaches, sponsors = staff
     staff_forms = _staff_forms(choices)
@@ -504,14 +605,13 @@ def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> Http
             cohort.pk,
             csrf,
             AddLearnerForm(),
-            LearnerFilterForm(choices=choices),
             [
                 ("coach", coaches, staff_forms["coach"]),
                 ("sponsor", sponsors, staff_forms["sponsor"]),
             ],
         ),
     }
-    return render(request, template, context)
+    return render(request, "pathways/cohorts/cohort_detail.html", context)
 
 
 @require_POST
@@ -534,13 +634,16 @@ def cohort_add_learner(request: TenantRequest, org_slug: str, cohort_id: int) ->
 
 @role_required("admin")
 def cohort_add_matching(request: TenantRequest, org_slug: str, cohort_id: int) -> HttpResponse:
-    """GET: how many learners the filter would add (htmx preview); POST: add them."""
+    """The filters of adding learners: GET shows how many learners they would add (the whole
+    page, or with htmx its preview as the filters change); POST adds them."""
     cohort = get_object_or_404(Cohort, pk=cohort_id)
     data = request.POST if request.method == "POST" else request.GET
-    form = LearnerFilterForm(data, choices=queries.cohort_choices())
+    form = LearnerFilterForm(data, choices=queries.filter_choices())
     if not form.is_valid():
         messages.error(request, _("Choose the filter again: one of its values is not known."))
-        return redirect("cohort_detail", org_slug=org_slug, cohort_id=cohort_id)
+        again = reverse("cohort_add_matching", args=[org_slug, cohort_id])
+        # The preview would hold the whole page: htmx loads the filters afresh instead.
+        return HttpResponseClientRedirect(again) if request.htmx else redirect(again)
     learner_filter = queries.LearnerFilter(**form.cleaned_data)
     if request.method == "POST":
         added = services.do_enrol_matching(request.user, cohort, learner_filter)

@@ -155,6 +155,9 @@ def test_an_admin_builds_a_programme_and_starts_a_cohort_of_imported_people(
     page.get_by_label("Start date").fill("2026-03-02")
     page.get_by_role("button", name="Create cohort").click()
     page.get_by_text("Cohort “Spring leaders” created").wait_for()
+    # The cohort page links to the filters; their page previews the count as they change.
+    page.get_by_role("link", name="Add learners by filter").click()
+    page.get_by_role("heading", name="Add learners by filter").wait_for()
     htmx_ready(page)
     page.get_by_label("Team").select_option(label="Sales")
     page.locator("#matching-preview").get_by_text("3 learners will be added.").wait_for()

@@ -64,11 +64,23 @@ def test_it_imports_people_and_starts_a_cohort_with_them(page, org_a, org_b, tmp
     page.get_by_label("Start date").fill("2026-03-02")
     page.get_by_role("button", name="Create cohort").click()
     page.get_by_text("Cohort “Sales leaders, spring” created").wait_for()
-
+    # The cohort page links to the filters; their page previews the count as they change, on a
+    # phone too (nothing wider than the screen).
+    desktop = page.viewport_size
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.get_by_role("link", name="Add learners by filter").click()
+    page.get_by_role("heading", name="Add learners by filter").wait_for()
     htmx_ready(page)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.get_by_label("Job title contains").fill("no such title")
+    page.locator("#matching-preview").get_by_text("0 learners will be added.").wait_for()
+    assert page.get_by_role("button", name=re.compile(r"^Add \d+ learner")).count() == 0
+    page.get_by_label("Job title contains").fill("")
     page.get_by_label("Team").select_option(label="Sales")
     page.locator("#matching-preview").get_by_text("3 learners will be added.").wait_for()
     page.get_by_role("button", name="Add 3 learners").click()
+    if desktop:
+        page.set_viewport_size(desktop)
     page.get_by_text("3 learner(s) added to the cohort.").wait_for()
     learners = page.locator("#cohort-learners").inner_text()
     assert "Ana Silva" in learners and "Dee Novak" not in learners

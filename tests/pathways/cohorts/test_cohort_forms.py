@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django import forms
+from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 
 from organizations.listed_fields import ListedEmailInput, ListedSelect, ListedTextInput
 from pathways.cohorts.forms import FlatChoices, LearnerFilterForm, StaffForm
@@ -83,7 +84,119 @@ def test_the_rows_last_step_is_written_as_the_relative_time_filter_writes_it(zon
     now = dt.datetime(2026, 3, 29, 9, 0, tzinfo=dt.UTC)  # a DST change in Europe
     moments = [now - dt.timedelta(seconds=s) for s in (5, 90, 3 * 3600, 30 * 3600, 9 * 86400)]
     moments += [now - dt.timedelta(days=400), now + dt.timedelta(minutes=10)]
+    # Every hour three days either side (a day's words are kept for the page), twice, the
+    # second time in another zone than the page's.
+    hours = [now + dt.timedelta(hours=h, minutes=7) for h in range(-80, 80)]
+    paris = zoneinfo.ZoneInfo("Europe/Paris")
+    moments += hours + [moment.astimezone(paris) for moment in hours]
     with freeze_time(now), timezone.override(zoneinfo.ZoneInfo(zone_name)):
         written = _Moments()
         for moment in moments:
             assert written(moment) == relative_time(moment)
+
+
+def test_the_pages_words_are_translated_once_per_language():
+    """The cohort pages' fixed words, kept per language: what ``gettext`` gives in each."""
+    from django.utils import translation
+
+    from pathways.cohorts import views
+
+    for language in ("en-gb", "fr", "de"):
+        with translation.override(language):
+            for message in ("Withdraw", "Add learners", "Coaches"):
+                assert views._(message) == translation.gettext(message)
+            days, months = views._calendar_words(translation.get_language())
+            assert days[0] == str(WEEKDAYS_ABBR[0]) and months[12] == str(MONTHS_3[12]).title()
+    with translation.override(None):
+        assert views._("Withdraw") == "Withdraw"
+
+
+def test_the_learner_rows_are_what_they_were_in_every_shape(rf):
+    """Each kind of row (counted, not started, done, overdue, uncounted, withdrawn, on another
+    version, without a team), names and teams that need escaping: the same bytes as before."""
+    import datetime as dt
+
+    from django.utils import timezone
+    from freezegun import freeze_time
+
+    from pathways.cohorts.queries import LearnerRow
+    from pathways.cohorts.views import _learner_table
+    from tests.pathways.cohorts.rows_before import learner_table_before
+
+    now = dt.datetime(2026, 3, 29, 9, 0, tzinfo=dt.UTC)
+    names = ["Ann", "<b>Bo</b> & \"Cy\" 'Di' 100%", "Ed %(name)s"]
+    teams = ["", "Ops <&> Co", "Ops <&> Co", "Sales"]
+    shapes = [
+        ("active", 3, 10, 0),
+        ("active", 0, 10, 0),
+        ("active", 10, 10, 0),
+        ("completed", 10, 10, 0),
+        ("active", 2, 10, 3),
+        ("active", 1, 10, 1),
+        ("active", None, None, 0),
+        ("withdrawn", 4, 10, 0),
+        ("withdrawn", 0, 0, 0),
+        ("active", 0, 0, 0),
+    ]
+    rows = [
+        LearnerRow(
+            enrollment_id=100 + i,
+            membership_id=200 + i,
+            name=names[i % len(names)],
+            email=f"l{i}@a.example" if i % 4 else "o'<x>@a.example",
+            team=teams[i % len(teams)],
+            status=status,
+            status_label=status,
+            version=1 + i % 3 // 2,
+            steps_done=done,
+            steps_total=total,
+            steps_overdue=overdue,
+            last_activity=None if i % 5 == 0 else now - dt.timedelta(hours=7 * i),
+        )
+        for i, (status, done, total, overdue) in enumerate(shapes * 3)
+    ]
+    request = rf.get("/")
+    with freeze_time(now), timezone.override(dt.UTC):
+        written = _learner_table(request, "acme", 7, 1, rows)
+        before = learner_table_before(request, "acme", 7, 1, rows)
+    token = 'name="csrfmiddlewaretoken" value="'
+
+    def without_tokens(html: str) -> str:
+        return "".join(part[64:] if i else part for i, part in enumerate(html.split(token)))
+
+    assert written.count(token) == 24
+    assert without_tokens(written) == without_tokens(before)
+    assert without_tokens(_learner_table(request, "acme", 7, 1, [])) == ""
+
+
+@pytest.mark.parametrize(
+    ("count", "number", "show", "q", "rows"),
+    [
+        (120, 2, "all", "", "<tr>a row</tr>"),
+        (3, 1, "overdue", "", "<tr>a row</tr>"),
+        (75, 1, "all", "<b>&\"'% x", "<tr>a row</tr>"),
+        (0, 1, "all", "", ""),
+        (0, 1, "all", "nobody <b>", ""),
+        (0, 1, "withdrawn", "", ""),
+        (0, 1, "not_started", "", ""),
+    ],
+)
+def test_the_learners_section_is_what_its_template_wrote(count, number, show, q, rows):
+    """``views._learners_section``: the bytes of the template's ``learners`` partial, in each
+    shape (a table with its pages and downloads, a search or a view that holds nobody)."""
+    from django.core.paginator import Paginator
+    from django.template import engines
+    from django.utils.http import urlencode
+    from django.utils.safestring import SafeString
+
+    from pathways.cohorts.views import _learners_section
+    from tests.pathways.cohorts.rows_before import LEARNERS_PARTIAL_BEFORE
+
+    page = Paginator(list(range(count)), 50).get_page(number)
+    query = urlencode({"show": show, "q": q} if q else {"show": show})
+    top, html_rows = SafeString('<section id="cohort-learners">\n  '), SafeString(rows)
+    context = {"learners_top": top, "rows": html_rows, "page": page, "show": show, "q": q}
+    before = (
+        engines["django"].from_string(LEARNERS_PARTIAL_BEFORE).render(context | {"query": query})
+    )
+    assert _learners_section(top, html_rows, page, show, q, query) == before

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 
@@ -197,7 +198,7 @@ def test_the_views_count_every_enrolment_they_list_withdrawn_and_deactivated_peo
     assert "l0000@" not in withdrawn
 
 
-def test_the_add_by_filter_form_lists_every_team_and_keeps_the_choice(
+def test_the_add_by_filter_page_lists_every_team_and_keeps_the_choice(
     client, org_a, org_b, admin_a
 ):
     """The team list is rendered without a template per option; the same select as Django's."""
@@ -209,7 +210,11 @@ def test_the_add_by_filter_form_lists_every_team_and_keeps_the_choice(
     with tenant_context(org_b):
         Team.objects.create(name="Globex secret team")
     client.force_login(admin_a.user)
-    page = client.get(_url(org_a, fixture)).content.decode()
+    # The cohort page links to the filters; the page that adds learners by filter lists the teams.
+    cohort_page = client.get(_url(org_a, fixture)).content.decode()
+    assert "Team &lt;" not in cohort_page and "<select" in cohort_page  # the staff's selects
+    assert f'href="{_url(org_a, fixture, "learners/add-matching/")}"' in cohort_page
+    page = client.get(_url(org_a, fixture, "learners/add-matching/")).content.decode()
     assert page.count("&lt;") >= 300 and "Team &lt;299&gt; &amp; co" in page
     assert "Globex secret team" not in page
     assert f'<option value="{teams[0].pk}">Team &lt;000&gt; &amp; co</option>' in page
@@ -271,3 +276,37 @@ def test_the_rows_show_each_kind_of_learner_escaped_and_searches_take_wildcards_
     assert "0 learners match" in client.get(_url(org_a, fixture, "?q=_x%25")).content.decode()
     withdrawn_view = client.get(_url(org_a, fixture, "?show=withdrawn&q=L000")).content.decode()
     assert "1 learner matches" in withdrawn_view and "l0001@" in withdrawn_view
+
+
+@pytest.mark.parametrize(
+    "query", ["", "?page=2", "?page=3", "?show=withdrawn", "?show=not_started", "?q=l00"]
+)
+def test_a_view_of_many_learners_is_walked_by_name_with_the_same_rows(
+    client, org_a, org_b, admin_a, monkeypatch, query
+):
+    """A view of many learners is read by walking its people by name, in a statement of its
+    own (its page's size and offset written in it): the same rows, the same queries."""
+    from pathways.cohorts import queries
+
+    fixture = make_pathway(org_a)
+    _learners(org_a, fixture, 0, 120)
+    _learners(org_b, make_pathway(org_b, name="Globex path"), 0, 3)
+    with tenant_context(org_a):
+        Enrollment.objects.filter(learner__user__email__startswith="l001").update(
+            status=Enrollment.Status.WITHDRAWN
+        )
+    client.force_login(admin_a.user)
+    pages, counts, statements = [], [], []
+    for walk_from, share in ((queries.WALK_FROM, queries.WALK_SHARE), (1, 1)):
+        monkeypatch.setattr(queries, "WALK_FROM", walk_from)
+        monkeypatch.setattr(queries, "WALK_SHARE", share)
+        with count_queries() as ctx:
+            html = client.get(_url(org_a, fixture, query), HTTP_HX_REQUEST="true").content
+        pages.append(re.sub(r'(name="csrfmiddlewaretoken" value=)"\w+"', r"\1", html.decode()))
+        counts.append(len(ctx.app_queries))
+        statements.append(ctx.app_queries[-1]["sql"])
+    assert pages[0] == pages[1] and counts[0] == counts[1]
+    assert ('<th scope="row">' in pages[0]) == (query != "?show=not_started")  # all have done one
+    walked = query in ("", "?page=2", "?q=l00")  # the page ends within the view
+    assert ("e.cohort_id = (SELECT" in statements[1]) == walked
+    assert "e.cohort_id = (SELECT" not in statements[0]

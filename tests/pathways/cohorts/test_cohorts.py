@@ -152,12 +152,39 @@ def test_it_adds_learners_whose_job_title_contains_the_words_given(client, org_a
     assert "learners not listed" not in entry.after
 
 
-def test_the_detail_page_offers_the_job_title_filter(client, org_a, org_b, admin_a):
+def test_the_detail_page_links_to_the_filters_which_preview_as_they_change(
+    client, org_a, org_b, admin_a
+):
+    fixture = make_pathway(org_a)
+    make_member(org_a, "l@acme.example", is_learner=True)
+    client.force_login(admin_a.user)
+    base = f"/o/{org_a.slug}/cohorts/{fixture.cohort.pk}/"
+    page = client.get(base).content.decode()
+    assert 'name="job_title"' not in page and 'name="team"' not in page
+    assert "Add by team, job title, role or function" in page
+    assert f'<a class="btn btn--secondary" href="{base}learners/add-matching/">' in page
+    filters = client.get(f"{base}learners/add-matching/").content.decode()
+    assert 'name="job_title"' in filters and "Job title contains" in filters
+    assert "Also holds the platform role" in filters and 'name="function"' in filters
+    # Every change asks for the count again, into the preview; without htmx, a button does.
+    assert f'hx-get="{base}learners/add-matching/" hx-trigger="change, input delay:400ms"' in (
+        filters
+    )
+    assert 'hx-target="#matching-preview"' in filters
+    assert 'type="submit" formmethod="get">Check how many</button>' in filters
+    assert '<div id="matching-preview" class="stack" aria-live="polite">' in filters
+    assert "<strong>1</strong> learner will be added." in filters
+    # The button that adds comes after the one that counts: Enter in a field counts.
+    assert filters.index("Check how many") < filters.index("Add 1 learner")
+
+
+def test_an_unknown_filter_value_sends_back_to_the_filters(client, org_a, org_b, admin_a):
     fixture = make_pathway(org_a)
     client.force_login(admin_a.user)
-    page = client.get(f"/o/{org_a.slug}/cohorts/{fixture.cohort.pk}/").content.decode()
-    assert 'name="job_title"' in page and "Job title contains" in page
-    assert "Also holds the platform role" in page
+    url = f"/o/{org_a.slug}/cohorts/{fixture.cohort.pk}/learners/add-matching/"
+    assert client.get(url, {"team": 999999}).url == url
+    htmx = client.get(url, {"team": 999999}, HTTP_HX_REQUEST="true")
+    assert htmx.headers["HX-Redirect"] == url
 
 
 def test_the_bulk_enrolment_audit_names_the_first_learners_and_counts_the_rest(
