@@ -9,17 +9,29 @@ escaped, translated text as the template inserts it). No queries.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from django.template.defaultfilters import floatformat
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.template.defaultfilters import date, floatformat, truncatechars
 from django.urls import reverse
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.timezone import template_localtime
+from django.utils.translation import get_language, gettext, ngettext
 
-from measurement.queries import CohortImpact, MetricResult, TeamCompletionReport
+from measurement import charts
+from measurement.queries import (
+    MIN_CELL_SIZE,
+    CohortImpact,
+    MetricResult,
+    SponsorImpact,
+    TeamCompletionReport,
+    start_of,
+)
 from measurement.templatetags.figures import figure_script
-from organizations.html_parts import blocktranslate, url_with_id, value_html
+from organizations.html_parts import blocktranslate, interpolate, url_with_id, value_html
 
 CLAIMS_SOURCE = "participants' estimates"
 
@@ -264,3 +276,400 @@ def team_rows(report: TeamCompletionReport) -> SafeString:
             for t in report.teams
         )
     )
+
+
+# The page as a whole: the content block of ``sponsor_home.html``, whose template keeps the
+# page's title and scripts. The fixed words are translated once per process and language (the
+# catalogue does not change while it runs; a change of the translation settings forgets them).
+
+_WORDS = (
+    "Download one-page PDF",
+    "Choose a cohort",
+    "Cohort",
+    "Show",
+    "Headline",
+    "return on investment (first year)",
+    "months to pay back",
+    "costs ÷ (annual benefits ÷ 12)",
+    "benefit–cost ratio",
+    "no comparison group: results are before/after only (weaker evidence)",
+    "From reaction to ROI",
+    "Level",
+    "What we found",
+    "Based on",
+    "Behaviour change (360, others' ratings)",
+    "Mean change per competency with 95% confidence intervals; the same figures are in the table below.",
+    "Competency",
+    "Learners (pairs)",
+    "Mean change (95% CI)",
+    "d_av",
+    "d_z",
+    "Reliable improvement",
+    "d_av divides the mean change by the average spread of scores before and after (comparable with studies of groups); d_z divides it by the spread of the changes (what sample sizes are planned with). Most single changes are within measurement error on a 5-point scale: reliable improvement needs about half a point.",
+    "No 360 follow-up has closed for this cohort yet. Once baseline and follow-up reports are frozen for at least five learners, the mean change appears here with its confidence interval.",
+    "Team and business results",
+    "No team or business metrics in the plan",
+    "An admin adds the metrics expected to move to the cohort's measurement plan and enters their monthly values for participants' and comparison teams.",
+    "ROI table",
+    "Benefits by source against costs; the same figures are in the table below.",
+    "Benefits by source and fully loaded costs",
+    "Benefit (first year)",
+    "Isolated by",
+    "Before adjustment",
+    "Counted",
+    "No benefit counted yet: confirmed project claims and monetised metrics with a comparison group appear here.",
+    "Total benefits",
+    "Fully loaded cost",
+    "Detail",
+    "This cohort",
+    "No costs recorded yet.",
+    "Total costs",
+    "Intangibles, listed beside the ROI and never added in:",
+    "Download CSV",
+    "Download XLSX",
+    "Impact",
+    "What the programmes you fund changed, and what they returned.",
+    "No impact figures yet",
+    "Impact appears once a cohort you sponsor has a measurement plan: the metrics expected to move, a comparison group and its costs. Your programme admin sets it up; figures refresh as results arrive and nightly.",
+    "Programme progress by team",
+    "Bar chart of mean completion by team; the same figures are in the table below.",
+    "Data table",
+    "Team",
+    "Learners",
+    "Finished",
+    "Mean completion",
+    "No progress to show yet",
+    "once learners in teams of five or more start their pathways, completion by team appears here. Figures refresh after each completed step and nightly.",
+)
+
+# The ``{% blocktranslate %}`` texts without a count, by their message ids.
+_SENTENCES = (
+    "Impact of %(name)s",
+    "plan changed on %(on)s",
+    "%(b)s %(cur)s benefits vs %(c)s %(cur)s costs",
+    "isolated against a comparison group (%(g)s)",
+    "Phillips method: first-year benefits only, isolated and adjusted by confidence; non-respondents count zero; extreme or unsupported claims excluded; the lower of two estimates. Computed %(when)s UTC.",
+    "Period %(p)s; computed %(when)s UTC.",
+)
+
+_PARTICIPANTS = (
+    "%(n)s participant; evaluation period %(start)s to %(end)s.",
+    "%(n)s participants; evaluation period %(start)s to %(end)s.",
+)
+_HIDDEN_TEAMS = (
+    "%(n)s team hidden: fewer than %(min_cell)s learners, so its figures could identify people.",
+    "%(n)s teams hidden: fewer than %(min_cell)s learners each, so their figures could identify people.",
+)
+
+
+def _translate(word: str) -> str:
+    """``{% translate "word" %}``: the template doubles the percent signs of the message id
+    and restores them in what the catalogue gives."""
+    return gettext(word.replace("%", "%%")).replace("%%", "%")
+
+
+@functools.lru_cache(maxsize=16)
+def _words(_language: str | None) -> dict[str, str]:
+    """The page's fixed words and sentences in the active language (``_language``)."""
+    words = {word: _translate(word) for word in _WORDS}
+    words.update((msgid, gettext(msgid)) for msgid in _SENTENCES)
+    return words
+
+
+@functools.lru_cache(maxsize=256)
+def _counted(_language: str | None, forms: tuple[str, str], count: int) -> str:
+    """``{% blocktranslate count %}``'s form of ``forms`` for ``count`` in ``_language``."""
+    return ngettext(forms[0], forms[1], count)
+
+
+@receiver(setting_changed)
+def _forget_words(*, setting: str, **kwargs: Any) -> None:
+    if setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS", "INSTALLED_APPS"}:
+        _words.cache_clear()
+        _counted.cache_clear()
+
+
+def _stat(value: Any, places: Any) -> str:
+    """``{% if value is not None %}{{ value|floatformat:places }}{% else %}–{% endif %}``."""
+    return "–" if value is None else floatformat(value, places)
+
+
+def _choices(page: SponsorImpact, impact: CohortImpact, w: dict[str, str]) -> str:
+    choices = page.choices
+    if len(choices) <= 1:
+        return ""
+    options = "".join(
+        f'<option value="{value_html(c.id)}" {"selected" if c.id == impact.id else ""}>'
+        f"{value_html(c.name)}</option>"
+        for c in choices
+    )
+    return (
+        f'\n<form method="get" class="cluster" aria-label="{w["Choose a cohort"]}">\n'
+        f'  <div class="field"><label for="cohort-choice">{w["Cohort"]}</label>\n'
+        f'  <select id="cohort-choice" name="cohort">{options}</select></div>\n'
+        f'  <button class="btn btn--secondary" type="submit">{w["Show"]}</button>\n'
+        "</form>\n"
+    )
+
+
+def _impact_html(
+    page: SponsorImpact, impact: CohortImpact, org_slug: str, w: dict[str, str], language: Any
+) -> str:
+    """The page's sections about the selected cohort."""
+    header = interpolate(w["Impact of %(name)s"], {"name": impact.name})
+    lead = interpolate(
+        _counted(language, _PARTICIPANTS, impact.participants),
+        {"n": impact.participants, "start": impact.evaluation[0], "end": impact.evaluation[1]},
+    )
+    changed = ""
+    if impact.plan_changed_on:
+        on = interpolate(w["plan changed on %(on)s"], {"on": impact.plan_changed_on})
+        changed = f'<span class="badge badge--info">{on}</span>'
+    pdf = conditional_escape(reverse("impact_pdf", args=[org_slug, impact.id]))
+    costs, benefits = floatformat(impact.costs, "0g"), floatformat(impact.benefits, "0g")
+    currency = value_html(impact.currency)
+    versus = interpolate(
+        w["%(b)s %(cur)s benefits vs %(c)s %(cur)s costs"],
+        {"b": benefits, "c": costs, "cur": impact.currency},
+    )
+    if impact.has_comparison:
+        isolated = interpolate(
+            w["isolated against a comparison group (%(g)s)"],
+            {"g": truncatechars(impact.comparison_label, 70)},
+        )
+    else:
+        isolated = w["no comparison group: results are before/after only (weaker evidence)"]
+    parts = [
+        '\n<header class="page-header split">\n  <div>\n'
+        f'    <h1 class="page-header__title">{header}</h1>\n'
+        f'    <p class="page-header__lead">{lead}\n'
+        f"    {changed}</p>\n  </div>\n"
+        '  <div class="page-header__actions cluster">\n'
+        f'    <a class="btn btn--primary" href="{pdf}">{w["Download one-page PDF"]}</a>\n'
+        "  </div>\n</header>\n",
+        _choices(page, impact, w),
+        f'\n\n<section class="grid grid--3" aria-label="{w["Headline"]}" id="headline">\n'
+        '  <div class="card card--primary stat"><p class="stat__value">'
+        f"{'–' if impact.roi_pct is None else floatformat(impact.roi_pct, 0) + ' %'}</p>"
+        f'<p class="stat__label">{w["return on investment (first year)"]}</p>'
+        f'<p class="stat__base">{versus}</p></div>\n'
+        '  <div class="card stat"><p class="stat__value">'
+        f"{_stat(impact.payback_months, 1)}</p>"
+        f'<p class="stat__label">{w["months to pay back"]}</p>'
+        f'<p class="stat__base">{w["costs ÷ (annual benefits ÷ 12)"]}</p></div>\n'
+        f'  <div class="card stat"><p class="stat__value">{_stat(impact.bcr, 2)}</p>'
+        f'<p class="stat__label">{w["benefit–cost ratio"]}</p>'
+        f'<p class="stat__base">{isolated}</p></div>\n'
+        "</section>\n\n"
+        '<section class="card stack" id="levels" aria-labelledby="levels-title">\n'
+        f'  <h2 id="levels-title">{w["From reaction to ROI"]}</h2>\n'
+        '  <div class="table-wrap"><table class="table">\n'
+        f'    <thead><tr><th scope="col">{w["Level"]}</th><th scope="col">{w["What we found"]}'
+        f'</th><th scope="col">{w["Based on"]}</th></tr></thead>\n'
+        f"    <tbody>{level_rows(impact)}</tbody>\n"
+        "  </table></div>\n"
+        f"  {table_downloads(f'cohort={impact.id}&table=levels')}\n"
+        "</section>\n\n"
+        '<section class="card stack" id="behaviour" aria-labelledby="behaviour-title">\n'
+        f'  <h2 id="behaviour-title">{w["Behaviour change (360, others' ratings)"]}</h2>\n  ',
+        _behaviour_html(impact, w),
+        "\n</section>\n\n"
+        '<section class="stack" id="results" aria-labelledby="results-title">\n'
+        f'  <h2 id="results-title">{w["Team and business results"]}</h2>\n  ',
+        _results_html(impact, org_slug, w),
+        "\n</section>\n\n",
+        _roi_html(impact, org_slug, w, benefits, costs, currency),
+    ]
+    return "".join(parts)
+
+
+def _behaviour_html(impact: CohortImpact, w: dict[str, str]) -> str:
+    if not impact.behaviour:
+        return (
+            "\n  "
+            f'<p class="muted">{w["No 360 follow-up has closed for this cohort yet. Once baseline and follow-up reports are frozen for at least five learners, the mean change appears here with its confidence interval."]}</p>\n'
+            "  "
+        )
+    chart = ""
+    if any(c.mean_change is not None for c in impact.behaviour):  # the figure's points
+        label = w[
+            "Mean change per competency with 95% confidence intervals; the same figures are in the table below."
+        ]
+        chart = (
+            '<div class="chart" data-plotly-figure="behaviour-figure" role="img" '
+            f'aria-label="{label}"></div>'
+            + figure_script(charts.behaviour_figure(impact.behaviour), "behaviour-figure")
+        )
+    return (
+        f"\n  {chart}\n"
+        '  <div class="table-wrap"><table class="table">\n'
+        f'    <thead><tr><th scope="col">{w["Competency"]}</th>'
+        f'<th scope="col" class="num">{w["Learners (pairs)"]}</th>'
+        f'<th scope="col" class="num">{w["Mean change (95% CI)"]}</th>'
+        f'<th scope="col" class="num">{w["d_av"]}</th>'
+        f'<th scope="col" class="num">{w["d_z"]}</th>'
+        f'<th scope="col" class="num">{w["Reliable improvement"]}</th></tr></thead>\n'
+        f"    <tbody>{behaviour_rows(impact, MIN_CELL_SIZE)}</tbody>\n"
+        "  </table></div>\n"
+        f"  {table_downloads(f'cohort={impact.id}&table=behaviour')}\n"
+        f'  <p class="muted">{w["d_av divides the mean change by the average spread of scores before and after (comparable with studies of groups); d_z divides it by the spread of the changes (what sample sizes are planned with). Most single changes are within measurement error on a 5-point scale: reliable improvement needs about half a point."]}</p>\n'
+        "  "
+    )
+
+
+def _results_html(impact: CohortImpact, org_slug: str, w: dict[str, str]) -> str:
+    if not impact.metrics:
+        return (
+            '\n  <div class="empty-state">'
+            f"<h2>{w['No team or business metrics in the plan']}</h2>"
+            f"<p>{w["An admin adds the metrics expected to move to the cohort's measurement plan and enters their monthly values for participants' and comparison teams."]}</p></div>\n"
+            "  "
+        )
+    start = start_of(impact)
+    figures = [(m, charts.metric_figure(m, start), f"metric-{m.metric_id}") for m in impact.metrics]
+    return "".join(metric_cards(impact, figures, org_slug))
+
+
+def _roi_html(
+    impact: CohortImpact,
+    org_slug: str,
+    w: dict[str, str],
+    benefits: str,
+    costs: str,
+    currency: str,
+) -> str:
+    chart = ""
+    if impact.benefit_rows or impact.cost_rows:
+        label = w["Benefits by source against costs; the same figures are in the table below."]
+        chart = (
+            '\n  <div class="chart" data-plotly-figure="roi-figure" role="img" '
+            f'aria-label="{label}"></div>'
+            + figure_script(charts.roi_figure(impact), "roi-figure")
+            + "\n  "
+        )
+    if impact.benefit_rows:
+        benefit_body = benefit_rows(impact, org_slug)
+    else:
+        benefit_body = (
+            '<tr><td colspan="4">'
+            f"{w['No benefit counted yet: confirmed project claims and monetised metrics with a comparison group appear here.']}"
+            "</td></tr>"
+        )
+    if impact.cost_rows:
+        cost_body = cost_rows(impact)
+    else:
+        cost_body = f'<tr><td colspan="3">{w["No costs recorded yet."]}</td></tr>'
+    intangibles = ""
+    if impact.intangibles:
+        listed = "; ".join(conditional_escape(i) for i in impact.intangibles)
+        intangibles = (
+            f"<p>{w['Intangibles, listed beside the ROI and never added in:']} {listed}</p>"
+        )
+    cohort = value_html(impact.id)
+    computed = interpolate(
+        w[
+            "Phillips method: first-year benefits only, isolated and adjusted by confidence; non-respondents count zero; extreme or unsupported claims excluded; the lower of two estimates. Computed %(when)s UTC."
+        ],
+        {"when": date(template_localtime(impact.computed_at), "j M Y H:i")},
+    )
+    return (
+        '<section class="card stack" id="roi" aria-labelledby="roi-title">\n'
+        f'  <h2 id="roi-title">{w["ROI table"]}</h2>\n'
+        f"  {chart}\n"
+        '  <div class="table-wrap"><table class="table">\n'
+        '    <caption class="visually-hidden">'
+        f"{w['Benefits by source and fully loaded costs']}</caption>\n"
+        f'    <thead><tr><th scope="col">{w["Benefit (first year)"]}</th>'
+        f'<th scope="col">{w["Isolated by"]}</th>'
+        f'<th scope="col" class="num">{w["Before adjustment"]}</th>'
+        f'<th scope="col" class="num">{w["Counted"]}</th></tr></thead>\n'
+        f"    <tbody>{benefit_body}\n"
+        f'    <tr><th scope="row">{w["Total benefits"]}</th><td></td><td></td>'
+        f'<td class="num"><strong>{benefits} {currency}</strong></td></tr>\n'
+        "    </tbody>\n  </table></div>\n"
+        '  <div class="table-wrap"><table class="table">\n'
+        f'    <thead><tr><th scope="col">{w["Fully loaded cost"]}</th>'
+        f'<th scope="col">{w["Detail"]}</th>'
+        f'<th scope="col" class="num">{w["This cohort"]}</th></tr></thead>\n'
+        f"    <tbody>{cost_body}\n"
+        f'    <tr><th scope="row">{w["Total costs"]}</th><td></td>'
+        f'<td class="num"><strong>{costs} {currency}</strong></td></tr>\n'
+        "    </tbody>\n  </table></div>\n"
+        f"  {intangibles}\n"
+        f'  <p class="cluster"><a href="?cohort={cohort}&format=csv">{w["Download CSV"]}</a> '
+        f'<a href="?cohort={cohort}&format=xlsx">{w["Download XLSX"]}</a></p>\n'
+        f'  <p class="muted">{computed}</p>\n'
+        "</section>\n"
+    )
+
+
+def _no_impact_html(w: dict[str, str]) -> str:
+    return (
+        '\n<header class="page-header">\n'
+        f'  <h1 class="page-header__title">{w["Impact"]}</h1>\n'
+        f'  <p class="page-header__lead">{w["What the programmes you fund changed, and what they returned."]}</p>\n'
+        "</header>\n"
+        f'<div class="empty-state"><h2>{w["No impact figures yet"]}</h2>'
+        f"<p>{w['Impact appears once a cohort you sponsor has a measurement plan: the metrics expected to move, a comparison group and its costs. Your programme admin sets it up; figures refresh as results arrive and nightly.']}</p></div>\n"
+    )
+
+
+def _progress_html(report: TeamCompletionReport, w: dict[str, str], language: Any) -> str:
+    head = (
+        '\n<section class="card stack" aria-labelledby="progress-title">\n'
+        f'  <h2 id="progress-title">{w["Programme progress by team"]}</h2>\n  '
+    )
+    if not report.teams:
+        return (
+            f'{head}\n  <p class="muted"><strong>{w["No progress to show yet"]}</strong> — '
+            f"{w['once learners in teams of five or more start their pathways, completion by team appears here. Figures refresh after each completed step and nightly.']}</p>\n"
+            "  \n</section>\n"
+        )
+    period = interpolate(
+        w["Period %(p)s; computed %(when)s UTC."],
+        {
+            "p": date(template_localtime(report.period), "M Y"),
+            "when": date(template_localtime(report.computed_at), "j M Y H:i"),
+        },
+    )
+    hidden = ""
+    if report.hidden_teams:
+        said = interpolate(
+            _counted(language, _HIDDEN_TEAMS, report.hidden_teams),
+            {"n": report.hidden_teams, "min_cell": MIN_CELL_SIZE},
+        )
+        hidden = f'<p class="muted">{said}</p>'
+    label = w["Bar chart of mean completion by team; the same figures are in the table below."]
+    return (
+        f"{head}\n"
+        '  <div class="chart" data-plotly-figure="team-completion-figure" role="img" '
+        f'aria-label="{label}"></div>\n'
+        f"  {figure_script(charts.team_completion_figure(report), 'team-completion-figure')}\n"
+        '  <details class="chart__table">\n'
+        f"    <summary>{w['Data table']}</summary>\n"
+        '    <div class="table-wrap"><table class="table">\n'
+        f'      <thead><tr><th scope="col">{w["Team"]}</th>'
+        f'<th scope="col" class="num">{w["Learners"]}</th>'
+        f'<th scope="col" class="num">{w["Finished"]}</th>'
+        f'<th scope="col" class="num">{w["Mean completion"]}</th></tr></thead>\n'
+        f"      <tbody>{team_rows(report)}</tbody>\n"
+        "    </table></div>\n"
+        "  </details>\n"
+        f"  {table_downloads('table=progress')}\n"
+        f'  <p class="muted">{period}</p>\n'
+        f"  {hidden}\n"
+        "  \n</section>\n"
+    )
+
+
+def page_html(page: SponsorImpact, report: TeamCompletionReport, org_slug: str) -> SafeString:
+    """The content block of the impact page: the selected cohort's impact (or why there is
+    none) and the programme's progress by team. No queries."""
+    language = get_language()
+    w = _words(language)
+    impact = page.selected
+    if impact is None:
+        body = _no_impact_html(w)
+    else:
+        body = _impact_html(page, impact, org_slug, w, language)
+    return SafeString(f"\n{body}\n{_progress_html(report, w, language)}")
