@@ -1,22 +1,31 @@
-"""The impact page's repeated parts as HTML, built once per page in Python.
+"""The impact page (``sponsor_home``) as HTML, built once per page in Python: its content
+block (``page_html``; ``sponsor_home.html`` keeps the page's title and scripts) and the
+repeated parts in it, its metric cards, table rows and download lines.
 
-The template gave each metric card, table row and download line its own ``{% url %}``,
-``{% blocktranslate %}``, ``floatformat`` and ``{% include %}``: most of the page's time. Here
-the same markup comes from string formatting, with the same message ids (so translations
-apply alike), the same filters (``floatformat``, ``localize``) and the same escaping (values
-escaped, translated text as the template inserts it). No queries.
+The template resolved, translated and filtered in every card, row and cell, through
+``{% url %}``, ``{% blocktranslate %}``, ``floatformat`` and ``{% include %}``: most of the
+page's time. Here the same markup comes from string formatting, with the same message ids (so
+translations apply alike; the fixed words are translated once per process and language, the
+catalogue does not change while it runs), the same number formats as ``floatformat`` in the
+active language and the same escaping (values escaped, translated text as the template
+inserts it): byte for byte what the template wrote (tests/measurement/test_impact_html.py
+holds the page to it). No queries.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, getcontext
 from typing import Any
 
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template.defaultfilters import date, floatformat, truncatechars
 from django.urls import reverse
-from django.utils.html import conditional_escape, format_html
+from django.utils import numberformat
+from django.utils.formats import get_format
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext, ngettext
@@ -31,256 +40,12 @@ from measurement.queries import (
     start_of,
 )
 from measurement.templatetags.figures import figure_script
-from organizations.html_parts import blocktranslate, interpolate, url_with_id, value_html
+from organizations.html_parts import interpolate, url_with_id, value_html
 
 CLAIMS_SOURCE = "participants' estimates"
 
-
-def downloads(download_url: str, what: str) -> str:
-    """``includes/table_downloads.html`` with no query, ``what`` and ``download_url``."""
-    label = blocktranslate("Download %(what)s:", what=mark_safe(what))
-    url = conditional_escape(download_url)
-    return (
-        f'\n<p class="muted table-downloads">{label}\n'
-        f'  <a href="{url}?format=csv" download>CSV</a> ·\n'
-        f'  <a href="{url}?format=xlsx" download>{gettext("Excel (XLSX)")}</a></p>\n'
-    )
-
-
-def table_downloads(query: str) -> SafeString:
-    """``includes/table_downloads.html`` with ``query`` alone (this page's URL, no ``what``)."""
-    filters = f"{conditional_escape(query)}&amp;" if query else ""
-    return SafeString(
-        f'\n<p class="muted table-downloads">{value_html(gettext("Download this table:"))}\n'
-        f'  <a href="?{filters}format=csv" download>CSV</a> ·\n'
-        f'  <a href="?{filters}format=xlsx" download>{value_html(gettext("Excel (XLSX)"))}</a>'
-        "</p>\n"
-    )
-
-
-def _did_rows(metric: MetricResult) -> str:
-    did, pre_post = metric.did, metric.pre_post
-    participants = gettext("Participants' teams")
-    if did:
-        return (
-            "\n      \n"
-            f'      <tr><th scope="row">{participants}</th>'
-            f'<td class="num">{floatformat(did["treated_pre"], 2)}</td>'
-            f'<td class="num">{floatformat(did["treated_post"], 2)}</td>'
-            f'<td class="num">{value_html(metric.participant_teams)}</td></tr>\n'
-            f'      <tr><th scope="row">{gettext("Comparison teams")}</th>'
-            f'<td class="num">{floatformat(did["comparison_pre"], 2)}</td>'
-            f'<td class="num">{floatformat(did["comparison_post"], 2)}</td>'
-            f'<td class="num">{value_html(metric.comparison_teams)}</td></tr>\n'
-            "      \n      "
-        )
-    if pre_post:
-        return (
-            "\n      \n"
-            f'      <tr><th scope="row">{participants}</th>'
-            f'<td class="num">{floatformat(pre_post["pre"], 2)}</td>'
-            f'<td class="num">{floatformat(pre_post["post"], 2)}</td>'
-            f'<td class="num">{value_html(metric.participant_teams)}</td></tr>\n'
-            "      \n      "
-        )
-    return "\n      \n      "
-
-
-def _evidence(metric: MetricResult, currency: str) -> str:
-    did = metric.did
-    if did:
-        text = blocktranslate(
-            "Difference-in-differences: %(est)s %(unit)s (95%% CI %(lo)s to %(hi)s, standard "
-            "errors clustered by team). A before/after of participants alone would have said "
-            "%(naive)s %(unit)s.",
-            est=floatformat(did["estimate"], 2),
-            lo=floatformat(did["ci_low"], 2),
-            hi=floatformat(did["ci_high"], 2),
-            unit=metric.change_unit,
-            naive=floatformat(did["naive"], 2),
-        )
-        money = ""
-        if metric.money is not None:
-            money = blocktranslate(
-                "Worth %(m)s %(cur)s a year (the naive figure would claim %(n)s %(cur)s).",
-                m=floatformat(metric.money, "0g"),
-                n=floatformat(metric.naive_money, "0g"),
-                cur=currency,
-            )
-        pre_trend = metric.pre_trend or {}
-        trend = ""
-        if pre_trend.get("parallel") is not None:
-            if pre_trend["parallel"]:
-                said = gettext(
-                    "Before the programme both groups moved in parallel, as the estimate assumes."
-                )
-            else:
-                said = f'<span class="badge badge--overdue">{gettext("caution")}</span> ' + gettext(
-                    "Before the programme the groups did not move in parallel: read the "
-                    "estimate with care."
-                )
-            trend = f'<p class="muted">{said}</p>'
-        elif pre_trend.get("too_few"):
-            trend = (
-                f'<p class="muted">{gettext("Pre-trends:")} {value_html(pre_trend["too_few"])}</p>'
-            )
-        return f"\n    <p>{text}\n    {money}</p>\n    {trend}\n    "
-    if metric.pre_post:
-        return (
-            f'<p><span class="badge badge--info">{gettext("weaker evidence")}</span> '
-            + gettext(
-                "No comparison group: this is a before/after change, which also contains "
-                "everything else that changed. It is not counted in the ROI."
-            )
-            + "</p>\n    "
-        )
-    if metric.too_few:
-        return f'<p class="muted">{value_html(metric.too_few)}</p>'
-    return ""
-
-
-def metric_cards(
-    impact: CohortImpact, figures: list[tuple[MetricResult, Any, str]], org_slug: str
-) -> list[SafeString]:
-    """One card per plan metric (its chart, group means, estimate and links), as the
-    template's loop wrote it, whitespace included."""
-    metric_url = url_with_id("impact_metric", org_slug, impact.id)
-    what = gettext("the monthly means of the chart")
-    cards = []
-    for metric, fig, fig_id in figures:
-        chart = ""
-        if metric.series:
-            label = blocktranslate(
-                "Monthly %(name)s of participants' and comparison teams; figures in the table "
-                "below.",
-                name=metric.name,
-            )
-            chart = format_html(
-                '<div class="chart" data-plotly-figure="{}" role="img" aria-label="{}"></div>',
-                fig_id,
-                mark_safe(label),
-            ) + figure_script(fig, fig_id)
-        url = metric_url(metric.metric_id)
-        values = blocktranslate("See the %(n)s team values behind this", n=metric.values)
-        cards.append(
-            mark_safe(
-                f'\n  <div class="card stack">\n    {chart}\n'
-                '    <div class="table-wrap"><table class="table">\n'
-                f'      <thead><tr><th scope="col">{value_html(metric.name)} ({value_html(metric.unit)})'
-                f'</th><th scope="col" class="num">{gettext("Before")}</th>'
-                f'<th scope="col" class="num">{gettext("During evaluation")}</th>'
-                f'<th scope="col" class="num">{gettext("Teams")}</th></tr></thead>\n'
-                f"      <tbody>{_did_rows(metric)}</tbody>\n"
-                f"    </table></div>\n    {_evidence(metric, impact.currency)}\n"
-                f'    <p><a href="{url}">{values}</a></p>\n'
-                f"    {downloads(url, what)}\n  </div>\n  "
-            )
-        )
-    return cards
-
-
-def level_rows(impact: CohortImpact) -> SafeString:
-    """The rows of "From reaction to ROI"."""
-    return mark_safe(
-        "".join(
-            format_html(
-                '<tr><th scope="row"><a href="#{}">{} {}</a></th><td>{}</td><td>{}</td></tr>',
-                level.anchor,
-                level.number,
-                level.name,
-                level.finding,
-                level.n,
-            )
-            for level in impact.levels
-        )
-    )
-
-
-def behaviour_rows(impact: CohortImpact, min_cell: int) -> SafeString:
-    """The rows of the behaviour-change table: a competency's change, or why it is hidden."""
-    rows = []
-    for c in impact.behaviour:
-        head = f'<tr><th scope="row">{value_html(c.name)}</th><td class="num">{value_html(c.n)}</td>\n    '
-        if c.hidden:
-            why = blocktranslate(
-                "hidden: fewer than %(min_cell)s learners, so it could identify people",
-                min_cell=min_cell,
-            )
-            rows.append(f'{head}<td colspan="4">{why}</td>\n    </tr>')
-        elif c.too_few:
-            rows.append(f'{head}<td colspan="4">{value_html(c.too_few)}</td>\n    </tr>')
-        else:
-            rows.append(
-                f'{head}<td class="num">{floatformat(c.mean_change, 2)} '
-                f"({floatformat(c.ci_low, 2)} to {floatformat(c.ci_high, 2)})</td>"
-                f'<td class="num">{floatformat(c.d_av, 2)}</td>'
-                f'<td class="num">{floatformat(c.d_z, 2)}</td>'
-                f'<td class="num">{value_html(c.reliable)} / {value_html(c.n)}</td></tr>'
-            )
-    return mark_safe("".join(rows))
-
-
-def benefit_rows(impact: CohortImpact, org_slug: str) -> SafeString:
-    """The ROI table's benefit rows, each linked to its evidence (empty without benefits)."""
-    if not impact.benefit_rows:
-        return mark_safe("")
-    metric_url = url_with_id("impact_metric", org_slug, impact.id)
-    claims_url = reverse("impact_claims", args=[org_slug, impact.id])
-    rows = []
-    for b in impact.benefit_rows:
-        facts = b.get("facts") or {}
-        label = value_html(b.get("label"))
-        if b.get("source") == CLAIMS_SOURCE:
-            head = f'<a href="{claims_url}">{label}</a>'
-            claimed = " — " + blocktranslate(
-                "%(r)s of %(p)s participants claimed (the others count zero); %(e)s excluded",
-                r=facts.get("respondents"),
-                p=facts.get("participants"),
-                e=facts.get("excluded"),
-            )
-        else:
-            head = f'<a href="{metric_url(facts.get("metric_id"))}">{label}</a>'  # type: ignore[arg-type]
-            claimed = ""
-        rows.append(
-            f'<tr><th scope="row">{head}</th><td>{value_html(b.get("source"))}{claimed}</td>'
-            f'<td class="num">{floatformat(b.get("gross"), "0g")}</td>'
-            f'<td class="num">{floatformat(b.get("value"), "0g")}</td></tr>\n    '
-        )
-    return mark_safe("".join(rows))
-
-
-def cost_rows(impact: CohortImpact) -> SafeString:
-    """The ROI table's cost rows (empty without costs)."""
-    rows = []
-    for c in impact.cost_rows:
-        shared = ""
-        if (c.get("shared_by") or 0) > 1:
-            shared = " (%s)" % blocktranslate(
-                "1/%(n)s of %(a)s", a=c.get("amount"), n=c.get("shared_by")
-            )
-        rows.append(
-            f'<tr><th scope="row">{value_html(c.get("label"))}</th>'
-            f"<td>{value_html(c.get('description'))}{shared}</td>"
-            f'<td class="num">{floatformat(c.get("allocated"), "0g")}</td></tr>\n    '
-        )
-    return mark_safe("".join(rows))
-
-
-def team_rows(report: TeamCompletionReport) -> SafeString:
-    """The rows of the progress-by-team data table (only teams shown)."""
-    return mark_safe(
-        "".join(
-            f'<tr><th scope="row">{value_html(t.team)}</th><td class="num">{value_html(t.learners)}</td>'
-            f'<td class="num">{value_html(t.finished)}</td>'
-            f'<td class="num">{round(t.mean_completion * 100)}%</td></tr>'
-            for t in report.teams
-        )
-    )
-
-
-# The page as a whole: the content block of ``sponsor_home.html``, whose template keeps the
-# page's title and scripts. The fixed words are translated once per process and language (the
-# catalogue does not change while it runs; a change of the translation settings forgets them).
+# The fixed words of the page, translated once per process and language (a change of the
+# translation settings forgets them): the ``{% translate %}`` words of the template...
 
 _WORDS = (
     "Download one-page PDF",
@@ -342,7 +107,8 @@ _WORDS = (
     "once learners in teams of five or more start their pathways, completion by team appears here. Figures refresh after each completed step and nightly.",
 )
 
-# The ``{% blocktranslate %}`` texts without a count, by their message ids.
+# ... and the message ids of its ``{% blocktranslate %}`` texts without a count and of the
+# parts' ``gettext``.
 _SENTENCES = (
     "Impact of %(name)s",
     "plan changed on %(on)s",
@@ -350,6 +116,31 @@ _SENTENCES = (
     "isolated against a comparison group (%(g)s)",
     "Phillips method: first-year benefits only, isolated and adjusted by confidence; non-respondents count zero; extreme or unsupported claims excluded; the lower of two estimates. Computed %(when)s UTC.",
     "Period %(p)s; computed %(when)s UTC.",
+    "Download %(what)s:",
+    "Download this table:",
+    "Excel (XLSX)",
+    "Participants' teams",
+    "Comparison teams",
+    "Difference-in-differences: %(est)s %(unit)s (95%% CI %(lo)s to %(hi)s, standard "
+    "errors clustered by team). A before/after of participants alone would have said "
+    "%(naive)s %(unit)s.",
+    "Worth %(m)s %(cur)s a year (the naive figure would claim %(n)s %(cur)s).",
+    "Before the programme both groups moved in parallel, as the estimate assumes.",
+    "caution",
+    "Before the programme the groups did not move in parallel: read the estimate with care.",
+    "Pre-trends:",
+    "weaker evidence",
+    "No comparison group: this is a before/after change, which also contains everything else "
+    "that changed. It is not counted in the ROI.",
+    "the monthly means of the chart",
+    "Monthly %(name)s of participants' and comparison teams; figures in the table below.",
+    "See the %(n)s team values behind this",
+    "Before",
+    "During evaluation",
+    "Teams",
+    "hidden: fewer than %(min_cell)s learners, so it could identify people",
+    "%(r)s of %(p)s participants claimed (the others count zero); %(e)s excluded",
+    "1/%(n)s of %(a)s",
 )
 
 _PARTICIPANTS = (
@@ -382,16 +173,374 @@ def _counted(_language: str | None, forms: tuple[str, str], count: int) -> str:
     return ngettext(forms[0], forms[1], count)
 
 
+@functools.lru_cache(maxsize=16)
+def _separators(language: str | None) -> tuple[str, Any, str]:
+    """The decimal separator, digit grouping and thousand separator of ``language``."""
+    return (
+        get_format("DECIMAL_SEPARATOR", language, use_l10n=True),
+        get_format("NUMBER_GROUPING", language, use_l10n=True),
+        get_format("THOUSAND_SEPARATOR", language, use_l10n=True),
+    )
+
+
 @receiver(setting_changed)
 def _forget_words(*, setting: str, **kwargs: Any) -> None:
-    if setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS", "INSTALLED_APPS"}:
+    if setting in {
+        "LANGUAGES",
+        "LANGUAGE_CODE",
+        "LOCALE_PATHS",
+        "INSTALLED_APPS",
+        "FORMAT_MODULE_PATH",
+        "DECIMAL_SEPARATOR",
+        "NUMBER_GROUPING",
+        "THOUSAND_SEPARATOR",
+    }:
         _words.cache_clear()
         _counted.cache_clear()
+        _separators.cache_clear()
 
 
-def _stat(value: Any, places: Any) -> str:
+Numbers = Callable[[Any, Any], str]
+
+
+def numbers(language: str | None) -> Numbers:
+    """``value|floatformat:arg`` in ``language`` (the active one): Django's ``floatformat``,
+    with the language's separators looked up once rather than three times a number."""
+    decimal_sep, grouping, thousand_sep = _separators(language)
+
+    def number(text: Any, arg: Any = -1) -> str:
+        force_grouping = False
+        if isinstance(arg, str):
+            if arg[-1] == "u" or arg[-2:] == "gu":  # unlocalised: as the filter does it
+                return floatformat(text, arg)
+            if arg[-1] == "g":
+                force_grouping = True
+                arg = arg[:-1] or -1
+        try:
+            input_val = str(text)
+            d = Decimal(input_val)
+        except InvalidOperation:
+            try:
+                d = Decimal(str(float(text)))
+            except (ValueError, InvalidOperation, TypeError):
+                return ""
+        try:
+            p = int(arg)
+        except ValueError:
+            return input_val
+        _, digits, exponent = d.as_tuple()
+        try:
+            size = len(digits) + abs(exponent)  # type: ignore[arg-type]
+        except TypeError:  # "F", "n", "N"
+            size = 0
+        if size > 200:
+            return input_val
+        try:
+            m = int(d) - d
+        except (ValueError, OverflowError, InvalidOperation):
+            return input_val
+        if not m and p <= 0:
+            figure = "%d" % (int(d))
+            places = 0
+        else:
+            tupl = d.as_tuple()
+            units = len(tupl[1])
+            units += -tupl[2] if m else tupl[2]  # type: ignore[operator]
+            prec = max(getcontext().prec, abs(p) + units + 1)
+            rounded_d = d.quantize(Decimal(1).scaleb(-abs(p)), ROUND_HALF_UP, Context(prec=prec))
+            sign, rounded, exponent = rounded_d.as_tuple()
+            chars = [str(digit) for digit in reversed(rounded)]
+            while len(chars) <= abs(exponent):  # type: ignore[arg-type]
+                chars.append("0")
+            chars.insert(-exponent, ".")  # type: ignore[operator]
+            if sign and rounded_d:
+                chars.append("-")
+            figure = "".join(reversed(chars))
+            places = abs(p)
+        return SafeString(
+            numberformat.format(
+                figure,
+                decimal_sep,
+                places,
+                grouping,
+                thousand_sep,
+                force_grouping=force_grouping,
+                use_l10n=True,
+            )
+        )
+
+    return number
+
+
+def downloads(download_url: str, what: str) -> str:
+    """``includes/table_downloads.html`` with no query, ``what`` and ``download_url``."""
+    return _downloads(download_url, what, _words(get_language()))
+
+
+def _downloads(download_url: str, what: str, w: dict[str, str]) -> str:
+    label = interpolate(w["Download %(what)s:"], {"what": mark_safe(what)})
+    url = conditional_escape(download_url)
+    return (
+        f'\n<p class="muted table-downloads">{label}\n'
+        f'  <a href="{url}?format=csv" download>CSV</a> ·\n'
+        f'  <a href="{url}?format=xlsx" download>{w["Excel (XLSX)"]}</a></p>\n'
+    )
+
+
+def table_downloads(query: str) -> SafeString:
+    """``includes/table_downloads.html`` with ``query`` alone (this page's URL, no ``what``)."""
+    return _table_downloads(query, _words(get_language()))
+
+
+def _table_downloads(query: str, w: dict[str, str]) -> SafeString:
+    filters = f"{conditional_escape(query)}&amp;" if query else ""
+    return SafeString(
+        f'\n<p class="muted table-downloads">{conditional_escape(w["Download this table:"])}\n'
+        f'  <a href="?{filters}format=csv" download>CSV</a> ·\n'
+        f'  <a href="?{filters}format=xlsx" download>{conditional_escape(w["Excel (XLSX)"])}</a>'
+        "</p>\n"
+    )
+
+
+def _did_rows(metric: MetricResult, w: dict[str, str], number: Numbers) -> str:
+    did, pre_post = metric.did, metric.pre_post
+    participants = w["Participants' teams"]
+    if did:
+        return (
+            "\n      \n"
+            f'      <tr><th scope="row">{participants}</th>'
+            f'<td class="num">{number(did["treated_pre"], 2)}</td>'
+            f'<td class="num">{number(did["treated_post"], 2)}</td>'
+            f'<td class="num">{value_html(metric.participant_teams)}</td></tr>\n'
+            f'      <tr><th scope="row">{w["Comparison teams"]}</th>'
+            f'<td class="num">{number(did["comparison_pre"], 2)}</td>'
+            f'<td class="num">{number(did["comparison_post"], 2)}</td>'
+            f'<td class="num">{value_html(metric.comparison_teams)}</td></tr>\n'
+            "      \n      "
+        )
+    if pre_post:
+        return (
+            "\n      \n"
+            f'      <tr><th scope="row">{participants}</th>'
+            f'<td class="num">{number(pre_post["pre"], 2)}</td>'
+            f'<td class="num">{number(pre_post["post"], 2)}</td>'
+            f'<td class="num">{value_html(metric.participant_teams)}</td></tr>\n'
+            "      \n      "
+        )
+    return "\n      \n      "
+
+
+def _evidence(metric: MetricResult, currency: str, w: dict[str, str], number: Numbers) -> str:
+    did = metric.did
+    if did:
+        text = interpolate(
+            w[
+                "Difference-in-differences: %(est)s %(unit)s (95%% CI %(lo)s to %(hi)s, standard "
+                "errors clustered by team). A before/after of participants alone would have said "
+                "%(naive)s %(unit)s."
+            ],
+            {
+                "est": number(did["estimate"], 2),
+                "lo": number(did["ci_low"], 2),
+                "hi": number(did["ci_high"], 2),
+                "unit": metric.change_unit,
+                "naive": number(did["naive"], 2),
+            },
+        )
+        money = ""
+        if metric.money is not None:
+            money = interpolate(
+                w["Worth %(m)s %(cur)s a year (the naive figure would claim %(n)s %(cur)s)."],
+                {
+                    "m": number(metric.money, "0g"),
+                    "n": number(metric.naive_money, "0g"),
+                    "cur": currency,
+                },
+            )
+        pre_trend = metric.pre_trend or {}
+        trend = ""
+        if pre_trend.get("parallel") is not None:
+            if pre_trend["parallel"]:
+                said = w[
+                    "Before the programme both groups moved in parallel, as the estimate assumes."
+                ]
+            else:
+                said = (
+                    f'<span class="badge badge--overdue">{w["caution"]}</span> '
+                    + w[
+                        "Before the programme the groups did not move in parallel: read the "
+                        "estimate with care."
+                    ]
+                )
+            trend = f'<p class="muted">{said}</p>'
+        elif pre_trend.get("too_few"):
+            trend = f'<p class="muted">{w["Pre-trends:"]} {value_html(pre_trend["too_few"])}</p>'
+        return f"\n    <p>{text}\n    {money}</p>\n    {trend}\n    "
+    if metric.pre_post:
+        return (
+            f'<p><span class="badge badge--info">{w["weaker evidence"]}</span> '
+            + w[
+                "No comparison group: this is a before/after change, which also contains "
+                "everything else that changed. It is not counted in the ROI."
+            ]
+            + "</p>\n    "
+        )
+    if metric.too_few:
+        return f'<p class="muted">{value_html(metric.too_few)}</p>'
+    return ""
+
+
+def metric_cards(
+    impact: CohortImpact, figures: list[tuple[MetricResult, Any, str]], org_slug: str
+) -> list[SafeString]:
+    """One card per plan metric (its chart, group means, estimate and links), as the
+    template's loop wrote it, whitespace included."""
+    language = get_language()
+    w, number = _words(language), numbers(language)
+    metric_url = url_with_id("impact_metric", org_slug, impact.id)
+    what = w["the monthly means of the chart"]
+    head = (
+        f'</th><th scope="col" class="num">{w["Before"]}</th>'
+        f'<th scope="col" class="num">{w["During evaluation"]}</th>'
+        f'<th scope="col" class="num">{w["Teams"]}</th></tr></thead>\n'
+    )
+    cards = []
+    for metric, fig, fig_id in figures:
+        chart = ""
+        if metric.series:
+            label = interpolate(
+                w[
+                    "Monthly %(name)s of participants' and comparison teams; figures in the "
+                    "table below."
+                ],
+                {"name": metric.name},
+            )
+            chart = (
+                f'<div class="chart" data-plotly-figure="{conditional_escape(fig_id)}" role="img" '
+                f'aria-label="{label}"></div>' + figure_script(fig, fig_id)
+            )
+        url = metric_url(metric.metric_id)
+        values = interpolate(w["See the %(n)s team values behind this"], {"n": metric.values})
+        cards.append(
+            SafeString(
+                f'\n  <div class="card stack">\n    {chart}\n'
+                '    <div class="table-wrap"><table class="table">\n'
+                f'      <thead><tr><th scope="col">{value_html(metric.name)} ({value_html(metric.unit)})'
+                f"{head}"
+                f"      <tbody>{_did_rows(metric, w, number)}</tbody>\n"
+                f"    </table></div>\n    {_evidence(metric, impact.currency, w, number)}\n"
+                f'    <p><a href="{url}">{values}</a></p>\n'
+                f"    {_downloads(url, what, w)}\n  </div>\n  "
+            )
+        )
+    return cards
+
+
+def level_rows(impact: CohortImpact) -> SafeString:
+    """The rows of "From reaction to ROI"."""
+    return SafeString(
+        "".join(
+            f'<tr><th scope="row"><a href="#{conditional_escape(level.anchor)}">'
+            f"{conditional_escape(level.number)} {conditional_escape(level.name)}</a></th>"
+            f"<td>{conditional_escape(level.finding)}</td><td>{conditional_escape(level.n)}</td></tr>"
+            for level in impact.levels
+        )
+    )
+
+
+def behaviour_rows(impact: CohortImpact, min_cell: int) -> SafeString:
+    """The rows of the behaviour-change table: a competency's change, or why it is hidden."""
+    language = get_language()
+    w, number = _words(language), numbers(language)
+    rows = []
+    for c in impact.behaviour:
+        head = f'<tr><th scope="row">{value_html(c.name)}</th><td class="num">{value_html(c.n)}</td>\n    '
+        if c.hidden:
+            why = interpolate(
+                w["hidden: fewer than %(min_cell)s learners, so it could identify people"],
+                {"min_cell": min_cell},
+            )
+            rows.append(f'{head}<td colspan="4">{why}</td>\n    </tr>')
+        elif c.too_few:
+            rows.append(f'{head}<td colspan="4">{value_html(c.too_few)}</td>\n    </tr>')
+        else:
+            rows.append(
+                f'{head}<td class="num">{number(c.mean_change, 2)} '
+                f"({number(c.ci_low, 2)} to {number(c.ci_high, 2)})</td>"
+                f'<td class="num">{number(c.d_av, 2)}</td>'
+                f'<td class="num">{number(c.d_z, 2)}</td>'
+                f'<td class="num">{value_html(c.reliable)} / {value_html(c.n)}</td></tr>'
+            )
+    return SafeString("".join(rows))
+
+
+def benefit_rows(impact: CohortImpact, org_slug: str) -> SafeString:
+    """The ROI table's benefit rows, each linked to its evidence (empty without benefits)."""
+    if not impact.benefit_rows:
+        return SafeString("")
+    language = get_language()
+    w, number = _words(language), numbers(language)
+    metric_url = url_with_id("impact_metric", org_slug, impact.id)
+    claims_url = reverse("impact_claims", args=[org_slug, impact.id])
+    rows = []
+    for b in impact.benefit_rows:
+        facts = b.get("facts") or {}
+        label = value_html(b.get("label"))
+        if b.get("source") == CLAIMS_SOURCE:
+            head = f'<a href="{claims_url}">{label}</a>'
+            claimed = " — " + interpolate(
+                w["%(r)s of %(p)s participants claimed (the others count zero); %(e)s excluded"],
+                {
+                    "r": facts.get("respondents"),
+                    "p": facts.get("participants"),
+                    "e": facts.get("excluded"),
+                },
+            )
+        else:
+            head = f'<a href="{metric_url(facts.get("metric_id"))}">{label}</a>'  # type: ignore[arg-type]
+            claimed = ""
+        rows.append(
+            f'<tr><th scope="row">{head}</th><td>{value_html(b.get("source"))}{claimed}</td>'
+            f'<td class="num">{number(b.get("gross"), "0g")}</td>'
+            f'<td class="num">{number(b.get("value"), "0g")}</td></tr>\n    '
+        )
+    return SafeString("".join(rows))
+
+
+def cost_rows(impact: CohortImpact) -> SafeString:
+    """The ROI table's cost rows (empty without costs)."""
+    language = get_language()
+    w, number = _words(language), numbers(language)
+    rows = []
+    for c in impact.cost_rows:
+        shared = ""
+        if (c.get("shared_by") or 0) > 1:
+            shared = " (%s)" % interpolate(
+                w["1/%(n)s of %(a)s"], {"a": c.get("amount"), "n": c.get("shared_by")}
+            )
+        rows.append(
+            f'<tr><th scope="row">{value_html(c.get("label"))}</th>'
+            f"<td>{value_html(c.get('description'))}{shared}</td>"
+            f'<td class="num">{number(c.get("allocated"), "0g")}</td></tr>\n    '
+        )
+    return SafeString("".join(rows))
+
+
+def team_rows(report: TeamCompletionReport) -> SafeString:
+    """The rows of the progress-by-team data table (only teams shown)."""
+    return SafeString(
+        "".join(
+            f'<tr><th scope="row">{value_html(t.team)}</th><td class="num">{value_html(t.learners)}</td>'
+            f'<td class="num">{value_html(t.finished)}</td>'
+            f'<td class="num">{round(t.mean_completion * 100)}%</td></tr>'
+            for t in report.teams
+        )
+    )
+
+
+def _stat(value: Any, places: Any, number: Numbers) -> str:
     """``{% if value is not None %}{{ value|floatformat:places }}{% else %}–{% endif %}``."""
-    return "–" if value is None else floatformat(value, places)
+    return "–" if value is None else number(value, places)
 
 
 def _choices(page: SponsorImpact, impact: CohortImpact, w: dict[str, str]) -> str:
@@ -426,7 +575,8 @@ def _impact_html(
         on = interpolate(w["plan changed on %(on)s"], {"on": impact.plan_changed_on})
         changed = f'<span class="badge badge--info">{on}</span>'
     pdf = conditional_escape(reverse("impact_pdf", args=[org_slug, impact.id]))
-    costs, benefits = floatformat(impact.costs, "0g"), floatformat(impact.benefits, "0g")
+    number = numbers(language)
+    costs, benefits = number(impact.costs, "0g"), number(impact.benefits, "0g")
     currency = value_html(impact.currency)
     versus = interpolate(
         w["%(b)s %(cur)s benefits vs %(c)s %(cur)s costs"],
@@ -450,14 +600,14 @@ def _impact_html(
         _choices(page, impact, w),
         f'\n\n<section class="grid grid--3" aria-label="{w["Headline"]}" id="headline">\n'
         '  <div class="card card--primary stat"><p class="stat__value">'
-        f"{'–' if impact.roi_pct is None else floatformat(impact.roi_pct, 0) + ' %'}</p>"
+        f"{'–' if impact.roi_pct is None else number(impact.roi_pct, 0) + ' %'}</p>"
         f'<p class="stat__label">{w["return on investment (first year)"]}</p>'
         f'<p class="stat__base">{versus}</p></div>\n'
         '  <div class="card stat"><p class="stat__value">'
-        f"{_stat(impact.payback_months, 1)}</p>"
+        f"{_stat(impact.payback_months, 1, number)}</p>"
         f'<p class="stat__label">{w["months to pay back"]}</p>'
         f'<p class="stat__base">{w["costs ÷ (annual benefits ÷ 12)"]}</p></div>\n'
-        f'  <div class="card stat"><p class="stat__value">{_stat(impact.bcr, 2)}</p>'
+        f'  <div class="card stat"><p class="stat__value">{_stat(impact.bcr, 2, number)}</p>'
         f'<p class="stat__label">{w["benefit–cost ratio"]}</p>'
         f'<p class="stat__base">{isolated}</p></div>\n'
         "</section>\n\n"
@@ -468,7 +618,7 @@ def _impact_html(
         f'</th><th scope="col">{w["Based on"]}</th></tr></thead>\n'
         f"    <tbody>{level_rows(impact)}</tbody>\n"
         "  </table></div>\n"
-        f"  {table_downloads(f'cohort={impact.id}&table=levels')}\n"
+        f"  {_table_downloads(f'cohort={impact.id}&table=levels', w)}\n"
         "</section>\n\n"
         '<section class="card stack" id="behaviour" aria-labelledby="behaviour-title">\n'
         f'  <h2 id="behaviour-title">{w["Behaviour change (360, others' ratings)"]}</h2>\n  ',
@@ -511,7 +661,7 @@ def _behaviour_html(impact: CohortImpact, w: dict[str, str]) -> str:
         f'<th scope="col" class="num">{w["Reliable improvement"]}</th></tr></thead>\n'
         f"    <tbody>{behaviour_rows(impact, MIN_CELL_SIZE)}</tbody>\n"
         "  </table></div>\n"
-        f"  {table_downloads(f'cohort={impact.id}&table=behaviour')}\n"
+        f"  {_table_downloads(f'cohort={impact.id}&table=behaviour', w)}\n"
         f'  <p class="muted">{w["d_av divides the mean change by the average spread of scores before and after (comparable with studies of groups); d_z divides it by the spread of the changes (what sample sizes are planned with). Most single changes are within measurement error on a 5-point scale: reliable improvement needs about half a point."]}</p>\n'
         "  "
     )
@@ -655,7 +805,7 @@ def _progress_html(report: TeamCompletionReport, w: dict[str, str], language: An
         f"      <tbody>{team_rows(report)}</tbody>\n"
         "    </table></div>\n"
         "  </details>\n"
-        f"  {table_downloads('table=progress')}\n"
+        f"  {_table_downloads('table=progress', w)}\n"
         f'  <p class="muted">{period}</p>\n'
         f"  {hidden}\n"
         "  \n</section>\n"

@@ -28,7 +28,7 @@ from measurement.queries import (
     TeamCompletion,
     TeamCompletionReport,
 )
-from tests.measurement import templates_before
+from tests.measurement import impact_parts_before, templates_before
 
 SLUG = "acme-t"
 NASTY = "<b>&\"'"
@@ -43,8 +43,8 @@ def _before(page: SponsorImpact, report: TeamCompletionReport, org_slug: str) ->
         "impact": impact,
         "report": report,
         "figure": charts.team_completion_figure(report),
-        "team_rows": impact_page.team_rows(report),
-        "progress_downloads": impact_page.table_downloads("table=progress"),
+        "team_rows": impact_parts_before.team_rows(report),
+        "progress_downloads": impact_parts_before.table_downloads("table=progress"),
         "min_cell": queries.MIN_CELL_SIZE,
     }
     if impact is not None:
@@ -53,13 +53,15 @@ def _before(page: SponsorImpact, report: TeamCompletionReport, org_slug: str) ->
             for m in impact.metrics
         ]
         context.update(
-            level_downloads=impact_page.table_downloads(f"cohort={impact.id}&table=levels"),
-            behaviour_downloads=impact_page.table_downloads(f"cohort={impact.id}&table=behaviour"),
-            metric_cards=impact_page.metric_cards(impact, figures, org_slug),
-            level_rows=impact_page.level_rows(impact),
-            behaviour_rows=impact_page.behaviour_rows(impact, queries.MIN_CELL_SIZE),
-            benefit_rows=impact_page.benefit_rows(impact, org_slug),
-            cost_rows=impact_page.cost_rows(impact),
+            level_downloads=impact_parts_before.table_downloads(f"cohort={impact.id}&table=levels"),
+            behaviour_downloads=impact_parts_before.table_downloads(
+                f"cohort={impact.id}&table=behaviour"
+            ),
+            metric_cards=impact_parts_before.metric_cards(impact, figures, org_slug),
+            level_rows=impact_parts_before.level_rows(impact),
+            behaviour_rows=impact_parts_before.behaviour_rows(impact, queries.MIN_CELL_SIZE),
+            benefit_rows=impact_parts_before.benefit_rows(impact, org_slug),
+            cost_rows=impact_parts_before.cost_rows(impact),
             behaviour_figure=charts.behaviour_figure(impact.behaviour),
             roi_figure=charts.roi_figure(impact),
         )
@@ -273,3 +275,44 @@ def test_the_words_follow_the_active_language():
     assert "No impact figures yet" in english and "No impact figures yet" in german
     with translation.override("de"):
         assert impact_page._words("de") is impact_page._words(translation.get_language())
+
+
+_NUMBERS = [
+    0,
+    7,
+    -3,
+    1234567,
+    0.0,
+    -0.004,
+    0.005,
+    1.5,
+    -4.125,
+    2.675,
+    91.4,
+    1e-7,
+    1.5e20,
+    float("nan"),
+    float("inf"),
+    Decimal("0"),
+    Decimal("880000.50"),
+    Decimal("-1234.5"),
+    Decimal("1E+3"),
+    Decimal("576731.00"),
+    "30000.00",
+    "12.5",
+    "abc",
+    "",
+    None,
+    True,
+]
+
+
+@pytest.mark.parametrize("language", ["en-gb", "de", "fr"])
+@pytest.mark.parametrize("arg", [0, 1, 2, -1, -2, "0g", "2g", "g", "2u", "x", 3])
+def test_numbers_are_what_floatformat_writes(language, arg):
+    from django.template.defaultfilters import floatformat
+
+    with translation.override(language):
+        number = impact_page.numbers(translation.get_language())
+        for value in _NUMBERS:
+            assert number(value, arg) == floatformat(value, arg), (value, arg)
