@@ -15,15 +15,16 @@ holds the page to it). No queries.
 from __future__ import annotations
 
 import functools
+import html
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, getcontext
 from typing import Any
 
+from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template.defaultfilters import date, floatformat, truncatechars
 from django.urls import reverse
-from django.utils import numberformat
 from django.utils.formats import get_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
@@ -40,9 +41,30 @@ from measurement.queries import (
     start_of,
 )
 from measurement.templatetags.figures import figure_script
-from organizations.html_parts import interpolate, url_with_id, value_html
+from organizations.html_parts import url_with_id, value_html
 
 CLAIMS_SOURCE = "participants' estimates"
+
+
+def _esc(value: Any) -> str:
+    """``conditional_escape(value)``: a plain string escaped as Django's ``escape`` does (by
+    ``html.escape``), without its checks for lazy text."""
+    if type(value) is str:
+        return html.escape(value)
+    return conditional_escape(value)
+
+
+def _value(value: Any) -> str:
+    """``value_html(value)`` (``{{ value }}``), a plain string escaped directly."""
+    if type(value) is str:
+        return html.escape(value)
+    return value_html(value)
+
+
+def _fill(translated: str, values: dict[str, Any]) -> str:
+    """``interpolate``: a translated ``{% blocktranslate %}`` text with its values escaped."""
+    return translated % {key: _value(value) for key, value in values.items()}
+
 
 # The fixed words of the page, translated once per process and language (a change of the
 # translation settings forgets them): the ``{% translate %}`` words of the template...
@@ -174,12 +196,14 @@ def _counted(_language: str | None, forms: tuple[str, str], count: int) -> str:
 
 
 @functools.lru_cache(maxsize=16)
-def _separators(language: str | None) -> tuple[str, Any, str]:
-    """The decimal separator, digit grouping and thousand separator of ``language``."""
+def _separators(language: str | None) -> tuple[str, Any, str, bool]:
+    """The decimal separator, digit grouping and thousand separator of ``language``, and
+    whether numbers are grouped unless a format asks for it."""
     return (
         get_format("DECIMAL_SEPARATOR", language, use_l10n=True),
         get_format("NUMBER_GROUPING", language, use_l10n=True),
         get_format("THOUSAND_SEPARATOR", language, use_l10n=True),
+        bool(settings.USE_THOUSAND_SEPARATOR),
     )
 
 
@@ -194,6 +218,7 @@ def _forget_words(*, setting: str, **kwargs: Any) -> None:
         "DECIMAL_SEPARATOR",
         "NUMBER_GROUPING",
         "THOUSAND_SEPARATOR",
+        "USE_THOUSAND_SEPARATOR",
     }:
         _words.cache_clear()
         _counted.cache_clear()
@@ -203,10 +228,35 @@ def _forget_words(*, setting: str, **kwargs: Any) -> None:
 Numbers = Callable[[Any, Any], str]
 
 
+def _grouped(int_part: str, grouping: Any, thousand_sep: str) -> str:
+    """The digits of ``int_part`` in groups, as ``numberformat.format`` writes them."""
+    if type(grouping) is int and grouping > 0:  # groups of one size
+        head = len(int_part) % grouping or grouping
+        groups = [int_part[:head]]
+        groups.extend(int_part[i : i + grouping] for i in range(head, len(int_part), grouping))
+        return thousand_sep.join(groups)
+    try:
+        intervals = list(grouping)
+    except TypeError:
+        intervals = [grouping, 0]
+    active_interval = intervals.pop(0)
+    int_part_gd = []
+    cnt = 0
+    for digit in int_part[::-1]:
+        if cnt and cnt == active_interval:
+            if intervals:
+                active_interval = intervals.pop(0) or active_interval
+            int_part_gd.append(thousand_sep[::-1])
+            cnt = 0
+        int_part_gd.append(digit)
+        cnt += 1
+    return "".join(int_part_gd)[::-1]
+
+
 def numbers(language: str | None) -> Numbers:
     """``value|floatformat:arg`` in ``language`` (the active one): Django's ``floatformat``,
     with the language's separators looked up once rather than three times a number."""
-    decimal_sep, grouping, thousand_sep = _separators(language)
+    decimal_sep, grouping, thousand_sep, always_grouped = _separators(language)
 
     def number(text: Any, arg: Any = -1) -> str:
         force_grouping = False
@@ -257,17 +307,18 @@ def numbers(language: str | None) -> Numbers:
                 chars.append("-")
             figure = "".join(reversed(chars))
             places = abs(p)
-        return SafeString(
-            numberformat.format(
-                figure,
-                decimal_sep,
-                places,
-                grouping,
-                thousand_sep,
-                force_grouping=force_grouping,
-                use_l10n=True,
-            )
-        )
+        # ``numberformat.format`` of the figure (a string) with the language's separators
+        sign = ""
+        if figure[0] == "-":
+            sign, figure = "-", figure[1:]
+        int_part, _point, dec_part = figure.partition(".")
+        dec_part = dec_part[:places]
+        dec_part += "0" * (places - len(dec_part))
+        if dec_part:
+            dec_part = decimal_sep + dec_part
+        if (always_grouped or force_grouping) and grouping != 0:
+            int_part = _grouped(int_part, grouping, thousand_sep)
+        return SafeString(sign + int_part + dec_part)
 
     return number
 
@@ -278,8 +329,8 @@ def downloads(download_url: str, what: str) -> str:
 
 
 def _downloads(download_url: str, what: str, w: dict[str, str]) -> str:
-    label = interpolate(w["Download %(what)s:"], {"what": mark_safe(what)})
-    url = conditional_escape(download_url)
+    label = _fill(w["Download %(what)s:"], {"what": mark_safe(what)})
+    url = _esc(download_url)
     return (
         f'\n<p class="muted table-downloads">{label}\n'
         f'  <a href="{url}?format=csv" download>CSV</a> ·\n'
@@ -293,11 +344,11 @@ def table_downloads(query: str) -> SafeString:
 
 
 def _table_downloads(query: str, w: dict[str, str]) -> SafeString:
-    filters = f"{conditional_escape(query)}&amp;" if query else ""
+    filters = f"{_esc(query)}&amp;" if query else ""
     return SafeString(
-        f'\n<p class="muted table-downloads">{conditional_escape(w["Download this table:"])}\n'
+        f'\n<p class="muted table-downloads">{_esc(w["Download this table:"])}\n'
         f'  <a href="?{filters}format=csv" download>CSV</a> ·\n'
-        f'  <a href="?{filters}format=xlsx" download>{conditional_escape(w["Excel (XLSX)"])}</a>'
+        f'  <a href="?{filters}format=xlsx" download>{_esc(w["Excel (XLSX)"])}</a>'
         "</p>\n"
     )
 
@@ -311,11 +362,11 @@ def _did_rows(metric: MetricResult, w: dict[str, str], number: Numbers) -> str:
             f'      <tr><th scope="row">{participants}</th>'
             f'<td class="num">{number(did["treated_pre"], 2)}</td>'
             f'<td class="num">{number(did["treated_post"], 2)}</td>'
-            f'<td class="num">{value_html(metric.participant_teams)}</td></tr>\n'
+            f'<td class="num">{_value(metric.participant_teams)}</td></tr>\n'
             f'      <tr><th scope="row">{w["Comparison teams"]}</th>'
             f'<td class="num">{number(did["comparison_pre"], 2)}</td>'
             f'<td class="num">{number(did["comparison_post"], 2)}</td>'
-            f'<td class="num">{value_html(metric.comparison_teams)}</td></tr>\n'
+            f'<td class="num">{_value(metric.comparison_teams)}</td></tr>\n'
             "      \n      "
         )
     if pre_post:
@@ -324,7 +375,7 @@ def _did_rows(metric: MetricResult, w: dict[str, str], number: Numbers) -> str:
             f'      <tr><th scope="row">{participants}</th>'
             f'<td class="num">{number(pre_post["pre"], 2)}</td>'
             f'<td class="num">{number(pre_post["post"], 2)}</td>'
-            f'<td class="num">{value_html(metric.participant_teams)}</td></tr>\n'
+            f'<td class="num">{_value(metric.participant_teams)}</td></tr>\n'
             "      \n      "
         )
     return "\n      \n      "
@@ -333,7 +384,7 @@ def _did_rows(metric: MetricResult, w: dict[str, str], number: Numbers) -> str:
 def _evidence(metric: MetricResult, currency: str, w: dict[str, str], number: Numbers) -> str:
     did = metric.did
     if did:
-        text = interpolate(
+        text = _fill(
             w[
                 "Difference-in-differences: %(est)s %(unit)s (95%% CI %(lo)s to %(hi)s, standard "
                 "errors clustered by team). A before/after of participants alone would have said "
@@ -349,7 +400,7 @@ def _evidence(metric: MetricResult, currency: str, w: dict[str, str], number: Nu
         )
         money = ""
         if metric.money is not None:
-            money = interpolate(
+            money = _fill(
                 w["Worth %(m)s %(cur)s a year (the naive figure would claim %(n)s %(cur)s)."],
                 {
                     "m": number(metric.money, "0g"),
@@ -374,7 +425,7 @@ def _evidence(metric: MetricResult, currency: str, w: dict[str, str], number: Nu
                 )
             trend = f'<p class="muted">{said}</p>'
         elif pre_trend.get("too_few"):
-            trend = f'<p class="muted">{w["Pre-trends:"]} {value_html(pre_trend["too_few"])}</p>'
+            trend = f'<p class="muted">{w["Pre-trends:"]} {_value(pre_trend["too_few"])}</p>'
         return f"\n    <p>{text}\n    {money}</p>\n    {trend}\n    "
     if metric.pre_post:
         return (
@@ -386,7 +437,7 @@ def _evidence(metric: MetricResult, currency: str, w: dict[str, str], number: Nu
             + "</p>\n    "
         )
     if metric.too_few:
-        return f'<p class="muted">{value_html(metric.too_few)}</p>'
+        return f'<p class="muted">{_value(metric.too_few)}</p>'
     return ""
 
 
@@ -408,7 +459,7 @@ def metric_cards(
     for metric, fig, fig_id in figures:
         chart = ""
         if metric.series:
-            label = interpolate(
+            label = _fill(
                 w[
                     "Monthly %(name)s of participants' and comparison teams; figures in the "
                     "table below."
@@ -416,16 +467,16 @@ def metric_cards(
                 {"name": metric.name},
             )
             chart = (
-                f'<div class="chart" data-plotly-figure="{conditional_escape(fig_id)}" role="img" '
+                f'<div class="chart" data-plotly-figure="{_esc(fig_id)}" role="img" '
                 f'aria-label="{label}"></div>' + figure_script(fig, fig_id)
             )
         url = metric_url(metric.metric_id)
-        values = interpolate(w["See the %(n)s team values behind this"], {"n": metric.values})
+        values = _fill(w["See the %(n)s team values behind this"], {"n": metric.values})
         cards.append(
             SafeString(
                 f'\n  <div class="card stack">\n    {chart}\n'
                 '    <div class="table-wrap"><table class="table">\n'
-                f'      <thead><tr><th scope="col">{value_html(metric.name)} ({value_html(metric.unit)})'
+                f'      <thead><tr><th scope="col">{_value(metric.name)} ({_value(metric.unit)})'
                 f"{head}"
                 f"      <tbody>{_did_rows(metric, w, number)}</tbody>\n"
                 f"    </table></div>\n    {_evidence(metric, impact.currency, w, number)}\n"
@@ -440,9 +491,9 @@ def level_rows(impact: CohortImpact) -> SafeString:
     """The rows of "From reaction to ROI"."""
     return SafeString(
         "".join(
-            f'<tr><th scope="row"><a href="#{conditional_escape(level.anchor)}">'
-            f"{conditional_escape(level.number)} {conditional_escape(level.name)}</a></th>"
-            f"<td>{conditional_escape(level.finding)}</td><td>{conditional_escape(level.n)}</td></tr>"
+            f'<tr><th scope="row"><a href="#{_esc(level.anchor)}">'
+            f"{_esc(level.number)} {_esc(level.name)}</a></th>"
+            f"<td>{_esc(level.finding)}</td><td>{_esc(level.n)}</td></tr>"
             for level in impact.levels
         )
     )
@@ -454,22 +505,22 @@ def behaviour_rows(impact: CohortImpact, min_cell: int) -> SafeString:
     w, number = _words(language), numbers(language)
     rows = []
     for c in impact.behaviour:
-        head = f'<tr><th scope="row">{value_html(c.name)}</th><td class="num">{value_html(c.n)}</td>\n    '
+        head = f'<tr><th scope="row">{_value(c.name)}</th><td class="num">{_value(c.n)}</td>\n    '
         if c.hidden:
-            why = interpolate(
+            why = _fill(
                 w["hidden: fewer than %(min_cell)s learners, so it could identify people"],
                 {"min_cell": min_cell},
             )
             rows.append(f'{head}<td colspan="4">{why}</td>\n    </tr>')
         elif c.too_few:
-            rows.append(f'{head}<td colspan="4">{value_html(c.too_few)}</td>\n    </tr>')
+            rows.append(f'{head}<td colspan="4">{_value(c.too_few)}</td>\n    </tr>')
         else:
             rows.append(
                 f'{head}<td class="num">{number(c.mean_change, 2)} '
                 f"({number(c.ci_low, 2)} to {number(c.ci_high, 2)})</td>"
                 f'<td class="num">{number(c.d_av, 2)}</td>'
                 f'<td class="num">{number(c.d_z, 2)}</td>'
-                f'<td class="num">{value_html(c.reliable)} / {value_html(c.n)}</td></tr>'
+                f'<td class="num">{_value(c.reliable)} / {_value(c.n)}</td></tr>'
             )
     return SafeString("".join(rows))
 
@@ -485,10 +536,10 @@ def benefit_rows(impact: CohortImpact, org_slug: str) -> SafeString:
     rows = []
     for b in impact.benefit_rows:
         facts = b.get("facts") or {}
-        label = value_html(b.get("label"))
+        label = _value(b.get("label"))
         if b.get("source") == CLAIMS_SOURCE:
             head = f'<a href="{claims_url}">{label}</a>'
-            claimed = " — " + interpolate(
+            claimed = " — " + _fill(
                 w["%(r)s of %(p)s participants claimed (the others count zero); %(e)s excluded"],
                 {
                     "r": facts.get("respondents"),
@@ -500,7 +551,7 @@ def benefit_rows(impact: CohortImpact, org_slug: str) -> SafeString:
             head = f'<a href="{metric_url(facts.get("metric_id"))}">{label}</a>'  # type: ignore[arg-type]
             claimed = ""
         rows.append(
-            f'<tr><th scope="row">{head}</th><td>{value_html(b.get("source"))}{claimed}</td>'
+            f'<tr><th scope="row">{head}</th><td>{_value(b.get("source"))}{claimed}</td>'
             f'<td class="num">{number(b.get("gross"), "0g")}</td>'
             f'<td class="num">{number(b.get("value"), "0g")}</td></tr>\n    '
         )
@@ -515,12 +566,12 @@ def cost_rows(impact: CohortImpact) -> SafeString:
     for c in impact.cost_rows:
         shared = ""
         if (c.get("shared_by") or 0) > 1:
-            shared = " (%s)" % interpolate(
+            shared = " (%s)" % _fill(
                 w["1/%(n)s of %(a)s"], {"a": c.get("amount"), "n": c.get("shared_by")}
             )
         rows.append(
-            f'<tr><th scope="row">{value_html(c.get("label"))}</th>'
-            f"<td>{value_html(c.get('description'))}{shared}</td>"
+            f'<tr><th scope="row">{_value(c.get("label"))}</th>'
+            f"<td>{_value(c.get('description'))}{shared}</td>"
             f'<td class="num">{number(c.get("allocated"), "0g")}</td></tr>\n    '
         )
     return SafeString("".join(rows))
@@ -530,8 +581,8 @@ def team_rows(report: TeamCompletionReport) -> SafeString:
     """The rows of the progress-by-team data table (only teams shown)."""
     return SafeString(
         "".join(
-            f'<tr><th scope="row">{value_html(t.team)}</th><td class="num">{value_html(t.learners)}</td>'
-            f'<td class="num">{value_html(t.finished)}</td>'
+            f'<tr><th scope="row">{_value(t.team)}</th><td class="num">{_value(t.learners)}</td>'
+            f'<td class="num">{_value(t.finished)}</td>'
             f'<td class="num">{round(t.mean_completion * 100)}%</td></tr>'
             for t in report.teams
         )
@@ -548,8 +599,8 @@ def _choices(page: SponsorImpact, impact: CohortImpact, w: dict[str, str]) -> st
     if len(choices) <= 1:
         return ""
     options = "".join(
-        f'<option value="{value_html(c.id)}" {"selected" if c.id == impact.id else ""}>'
-        f"{value_html(c.name)}</option>"
+        f'<option value="{_value(c.id)}" {"selected" if c.id == impact.id else ""}>'
+        f"{_value(c.name)}</option>"
         for c in choices
     )
     return (
@@ -565,25 +616,25 @@ def _impact_html(
     page: SponsorImpact, impact: CohortImpact, org_slug: str, w: dict[str, str], language: Any
 ) -> str:
     """The page's sections about the selected cohort."""
-    header = interpolate(w["Impact of %(name)s"], {"name": impact.name})
-    lead = interpolate(
+    header = _fill(w["Impact of %(name)s"], {"name": impact.name})
+    lead = _fill(
         _counted(language, _PARTICIPANTS, impact.participants),
         {"n": impact.participants, "start": impact.evaluation[0], "end": impact.evaluation[1]},
     )
     changed = ""
     if impact.plan_changed_on:
-        on = interpolate(w["plan changed on %(on)s"], {"on": impact.plan_changed_on})
+        on = _fill(w["plan changed on %(on)s"], {"on": impact.plan_changed_on})
         changed = f'<span class="badge badge--info">{on}</span>'
-    pdf = conditional_escape(reverse("impact_pdf", args=[org_slug, impact.id]))
+    pdf = _esc(reverse("impact_pdf", args=[org_slug, impact.id]))
     number = numbers(language)
     costs, benefits = number(impact.costs, "0g"), number(impact.benefits, "0g")
-    currency = value_html(impact.currency)
-    versus = interpolate(
+    currency = _value(impact.currency)
+    versus = _fill(
         w["%(b)s %(cur)s benefits vs %(c)s %(cur)s costs"],
         {"b": benefits, "c": costs, "cur": impact.currency},
     )
     if impact.has_comparison:
-        isolated = interpolate(
+        isolated = _fill(
             w["isolated against a comparison group (%(g)s)"],
             {"g": truncatechars(impact.comparison_label, 70)},
         )
@@ -711,12 +762,12 @@ def _roi_html(
         cost_body = f'<tr><td colspan="3">{w["No costs recorded yet."]}</td></tr>'
     intangibles = ""
     if impact.intangibles:
-        listed = "; ".join(conditional_escape(i) for i in impact.intangibles)
+        listed = "; ".join(_esc(i) for i in impact.intangibles)
         intangibles = (
             f"<p>{w['Intangibles, listed beside the ROI and never added in:']} {listed}</p>"
         )
-    cohort = value_html(impact.id)
-    computed = interpolate(
+    cohort = _value(impact.id)
+    computed = _fill(
         w[
             "Phillips method: first-year benefits only, isolated and adjusted by confidence; non-respondents count zero; extreme or unsupported claims excluded; the lower of two estimates. Computed %(when)s UTC."
         ],
@@ -775,7 +826,7 @@ def _progress_html(report: TeamCompletionReport, w: dict[str, str], language: An
             f"{w['once learners in teams of five or more start their pathways, completion by team appears here. Figures refresh after each completed step and nightly.']}</p>\n"
             "  \n</section>\n"
         )
-    period = interpolate(
+    period = _fill(
         w["Period %(p)s; computed %(when)s UTC."],
         {
             "p": date(template_localtime(report.period), "M Y"),
@@ -784,7 +835,7 @@ def _progress_html(report: TeamCompletionReport, w: dict[str, str], language: An
     )
     hidden = ""
     if report.hidden_teams:
-        said = interpolate(
+        said = _fill(
             _counted(language, _HIDDEN_TEAMS, report.hidden_teams),
             {"n": report.hidden_teams, "min_cell": MIN_CELL_SIZE},
         )

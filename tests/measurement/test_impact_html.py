@@ -316,3 +316,25 @@ def test_numbers_are_what_floatformat_writes(language, arg):
         number = impact_page.numbers(translation.get_language())
         for value in _NUMBERS:
             assert number(value, arg) == floatformat(value, arg), (value, arg)
+
+
+@pytest.mark.parametrize("grouping", [3, 2, (3, 2, 0), (2, 0), (3, 1)])
+@pytest.mark.parametrize("sep", [",", "\xa0", "'"])
+def test_digits_group_as_numberformat_does(grouping, sep):
+    from django.utils import numberformat
+
+    for digits in ("0", "7", "12", "123", "1234", "123456", "1234567", "12345678901234567890"):
+        expected = numberformat.format(digits, ".", 0, grouping, sep, force_grouping=True)
+        assert impact_page._grouped(digits, grouping, sep) == expected, digits
+
+
+def test_numbers_group_when_the_settings_say_so(settings):
+    from django.template.defaultfilters import floatformat
+
+    settings.USE_THOUSAND_SEPARATOR = True
+    for language in ("en-gb", "de"):
+        with translation.override(language):
+            number = impact_page.numbers(language)
+            for value in _NUMBERS:
+                for arg in (0, 2, "0g", -1):
+                    assert number(value, arg) == floatformat(value, arg), (value, arg)
