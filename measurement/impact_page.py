@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import html
+import unicodedata
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, getcontext
 from typing import Any
@@ -44,6 +45,12 @@ from measurement.templatetags.figures import figure_script
 from organizations.html_parts import url_with_id, value_html
 
 CLAIMS_SOURCE = "participants' estimates"
+
+
+class _StepsByPlaces(dict[int, Decimal]):
+    def __missing__(self, places: int) -> Decimal:
+        step = self[places] = Decimal(1).scaleb(-places)
+        return step
 
 
 def _esc(value: Any) -> str:
@@ -227,6 +234,9 @@ def _forget_words(*, setting: str, **kwargs: Any) -> None:
 
 Numbers = Callable[[Any, Any], str]
 
+# ``floatformat``'s rounding step for a number of decimal places.
+_STEPS = _StepsByPlaces()
+
 
 def _grouped(int_part: str, grouping: Any, thousand_sep: str) -> str:
     """The digits of ``int_part`` in groups, as ``numberformat.format`` writes them."""
@@ -293,20 +303,14 @@ def numbers(language: str | None) -> Numbers:
             figure = "%d" % (int(d))
             places = 0
         else:
-            tupl = d.as_tuple()
-            units = len(tupl[1])
-            units += -tupl[2] if m else tupl[2]  # type: ignore[operator]
-            prec = max(getcontext().prec, abs(p) + units + 1)
-            rounded_d = d.quantize(Decimal(1).scaleb(-abs(p)), ROUND_HALF_UP, Context(prec=prec))
-            sign, rounded, exponent = rounded_d.as_tuple()
-            chars = [str(digit) for digit in reversed(rounded)]
-            while len(chars) <= abs(exponent):  # type: ignore[arg-type]
-                chars.append("0")
-            chars.insert(-exponent, ".")  # type: ignore[operator]
-            if sign and rounded_d:
-                chars.append("-")
-            figure = "".join(reversed(chars))
             places = abs(p)
+            units = len(digits) + (-exponent if m else exponent)  # type: ignore[operator]
+            prec = max(getcontext().prec, places + units + 1)
+            rounded_d = d.quantize(_STEPS[places], ROUND_HALF_UP, Context(prec=prec))
+            # the rounded figure in fixed point (its exponent is -places), no sign for zero
+            figure = f"{rounded_d:f}"
+            if figure[0] == "-" and not rounded_d:
+                figure = figure[1:]
         # ``numberformat.format`` of the figure (a string) with the language's separators
         sign = ""
         if figure[0] == "-":
@@ -589,6 +593,16 @@ def team_rows(report: TeamCompletionReport) -> SafeString:
     )
 
 
+def _truncated(text: Any, length: int) -> str:
+    """``text|truncatechars:length``: a text that fits is the filter's (normalised) text
+    without its look-ups of the ellipsis' translation."""
+    if type(text) is str:
+        normalised = unicodedata.normalize("NFC", text)
+        if len(normalised) <= length:
+            return normalised
+    return truncatechars(text, length)
+
+
 def _stat(value: Any, places: Any, number: Numbers) -> str:
     """``{% if value is not None %}{{ value|floatformat:places }}{% else %}–{% endif %}``."""
     return "–" if value is None else number(value, places)
@@ -636,7 +650,7 @@ def _impact_html(
     if impact.has_comparison:
         isolated = _fill(
             w["isolated against a comparison group (%(g)s)"],
-            {"g": truncatechars(impact.comparison_label, 70)},
+            {"g": _truncated(impact.comparison_label, 70)},
         )
     else:
         isolated = w["no comparison group: results are before/after only (weaker evidence)"]

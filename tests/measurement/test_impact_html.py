@@ -297,6 +297,14 @@ _NUMBERS = [
     Decimal("880000.50"),
     Decimal("-1234.5"),
     Decimal("1E+3"),
+    Decimal("-0.00"),
+    Decimal("-0.001"),
+    Decimal("12345.6789"),
+    -0.001,
+    0.995,
+    999999.995,
+    -1234567.891,
+    123.0,
     Decimal("576731.00"),
     "30000.00",
     "12.5",
@@ -338,3 +346,13 @@ def test_numbers_group_when_the_settings_say_so(settings):
             for value in _NUMBERS:
                 for arg in (0, 2, "0g", -1):
                     assert number(value, arg) == floatformat(value, arg), (value, arg)
+
+
+@pytest.mark.parametrize("language", ["en-gb", "de"])
+def test_a_label_is_cut_as_truncatechars_cuts_it(language):
+    from django.template.defaultfilters import truncatechars
+
+    labels = ["", "short", "x" * 70, "x" * 71, "e\u0301" * 70, "e\u0301" * 71, NASTY * 20]
+    with translation.override(language):
+        for label in labels:
+            assert impact_page._truncated(label, 70) == truncatechars(label, 70), label
