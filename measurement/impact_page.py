@@ -29,8 +29,9 @@ from django.urls import reverse
 from django.utils.formats import get_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 from django.utils.timezone import template_localtime
-from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext, pgettext
 
 from measurement import charts
 from measurement.queries import (
@@ -230,6 +231,7 @@ def _forget_words(*, setting: str, **kwargs: Any) -> None:
         _words.cache_clear()
         _counted.cache_clear()
         _separators.cache_clear()
+        _ellipsis.cache_clear()
 
 
 Numbers = Callable[[Any, Any], str]
@@ -594,13 +596,19 @@ def team_rows(report: TeamCompletionReport) -> SafeString:
 
 
 def _truncated(text: Any, length: int) -> str:
-    """``text|truncatechars:length``: a text that fits is the filter's (normalised) text
-    without its look-ups of the ellipsis' translation."""
+    """``text|truncatechars:length``, with the ellipsis translated once per language."""
     if type(text) is str:
         normalised = unicodedata.normalize("NFC", text)
         if len(normalised) <= length:
             return normalised
+        return Truncator(text).chars(length, truncate=_ellipsis(get_language()))
     return truncatechars(text, length)
+
+
+@functools.lru_cache(maxsize=16)
+def _ellipsis(_language: str | None) -> str:
+    """What ``truncatechars`` ends a cut text with in ``_language`` (the active one)."""
+    return pgettext("String to return when truncating text", "%(truncated_text)s…")
 
 
 def _stat(value: Any, places: Any, number: Numbers) -> str:
