@@ -26,11 +26,11 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template.defaultfilters import date, floatformat, truncatechars
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import get_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
-from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext, ngettext, pgettext
 
 from measurement import charts
@@ -46,6 +46,9 @@ from measurement.templatetags.figures import figure_script
 from organizations.html_parts import url_with_id, value_html
 
 CLAIMS_SOURCE = "participants' estimates"
+
+# What a template hands the ``date`` filter: an aware datetime in the current time zone.
+template_localtime = timezone.template_localtime  # type: ignore[attr-defined]
 
 
 class _StepsByPlaces(dict[int, Decimal]):
@@ -770,6 +773,8 @@ def _roi_html(
             + figure_script(charts.roi_figure(impact), "roi-figure")
             + "\n  "
         )
+    benefit_body: str
+    cost_body: str
     if impact.benefit_rows:
         benefit_body = benefit_rows(impact, org_slug)
     else:
