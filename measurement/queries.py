@@ -752,6 +752,7 @@ def _cohort_impact(cohorts: list[CohortChoice], cohort_id: int | None) -> Sponso
     if row is None:  # the roll-up was replaced between the two statements
         return SponsorImpact(cohorts=cohorts, selected=None)
     ev = row.evidence
+    removed = _kept("(removed competency)")
     metrics = [
         MetricResult(
             metric_id=m["metric_id"],
@@ -774,7 +775,7 @@ def _cohort_impact(cohorts: list[CohortChoice], cohort_id: int | None) -> Sponso
     ]
     behaviour = [
         CompetencyChange(
-            name=names.get(c["competency_id"], _kept("(removed competency)")),
+            name=names.get(c["competency_id"], removed),
             n=c["n"],
             hidden=bool(c.get("hidden")),
             too_few=c.get("too_few", ""),
