@@ -31,7 +31,7 @@ from django.utils.formats import get_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
-from django.utils.translation import get_language, gettext, ngettext, pgettext
+from django.utils.translation import get_language, gettext, gettext_noop, ngettext, pgettext
 
 from measurement import charts
 from measurement.queries import (
@@ -78,132 +78,160 @@ def _fill(translated: str, values: dict[str, Any]) -> str:
 
 
 # The fixed words of the page, translated once per process and language (a change of the
-# translation settings forgets them): the ``{% translate %}`` words of the template...
+# translation settings forgets them), marked for makemessages: the message ids of the
+# template's ``{% translate %}`` words (percent signs doubled, as the template's were)...
 
 _WORDS = (
-    "Download one-page PDF",
-    "Choose a cohort",
-    "Cohort",
-    "Show",
-    "Headline",
-    "return on investment (first year)",
-    "months to pay back",
-    "costs ÷ (annual benefits ÷ 12)",
-    "benefit–cost ratio",
-    "no comparison group: results are before/after only (weaker evidence)",
-    "From reaction to ROI",
-    "Level",
-    "What we found",
-    "Based on",
-    "Behaviour change (360, others' ratings)",
-    "Mean change per competency with 95% confidence intervals; the same figures are in the table below.",
-    "Competency",
-    "Learners (pairs)",
-    "Mean change (95% CI)",
-    "d_av",
-    "d_z",
-    "Reliable improvement",
-    "d_av divides the mean change by the average spread of scores before and after (comparable with studies of groups); d_z divides it by the spread of the changes (what sample sizes are planned with). Most single changes are within measurement error on a 5-point scale: reliable improvement needs about half a point.",
-    "No 360 follow-up has closed for this cohort yet. Once baseline and follow-up reports are frozen for at least five learners, the mean change appears here with its confidence interval.",
-    "Team and business results",
-    "No team or business metrics in the plan",
-    "An admin adds the metrics expected to move to the cohort's measurement plan and enters their monthly values for participants' and comparison teams.",
-    "ROI table",
-    "Benefits by source against costs; the same figures are in the table below.",
-    "Benefits by source and fully loaded costs",
-    "Benefit (first year)",
-    "Isolated by",
-    "Before adjustment",
-    "Counted",
-    "No benefit counted yet: confirmed project claims and monetised metrics with a comparison group appear here.",
-    "Total benefits",
-    "Fully loaded cost",
-    "Detail",
-    "This cohort",
-    "No costs recorded yet.",
-    "Total costs",
-    "Intangibles, listed beside the ROI and never added in:",
-    "Download CSV",
-    "Download XLSX",
-    "Impact",
-    "What the programmes you fund changed, and what they returned.",
-    "No impact figures yet",
-    "Impact appears once a cohort you sponsor has a measurement plan: the metrics expected to move, a comparison group and its costs. Your programme admin sets it up; figures refresh as results arrive and nightly.",
-    "Programme progress by team",
-    "Bar chart of mean completion by team; the same figures are in the table below.",
-    "Data table",
-    "Team",
-    "Learners",
-    "Finished",
-    "Mean completion",
-    "No progress to show yet",
-    "once learners in teams of five or more start their pathways, completion by team appears here. Figures refresh after each completed step and nightly.",
+    gettext_noop("Download one-page PDF"),
+    gettext_noop("Choose a cohort"),
+    gettext_noop("Cohort"),
+    gettext_noop("Show"),
+    gettext_noop("Headline"),
+    gettext_noop("return on investment (first year)"),
+    gettext_noop("months to pay back"),
+    gettext_noop("costs ÷ (annual benefits ÷ 12)"),
+    gettext_noop("benefit–cost ratio"),
+    gettext_noop("no comparison group: results are before/after only (weaker evidence)"),
+    gettext_noop("From reaction to ROI"),
+    gettext_noop("Level"),
+    gettext_noop("What we found"),
+    gettext_noop("Based on"),
+    gettext_noop("Behaviour change (360, others' ratings)"),
+    gettext_noop(
+        "Mean change per competency with 95%% confidence intervals; the same figures are in the table below."
+    ),
+    gettext_noop("Competency"),
+    gettext_noop("Learners (pairs)"),
+    gettext_noop("Mean change (95%% CI)"),
+    gettext_noop("d_av"),
+    gettext_noop("d_z"),
+    gettext_noop("Reliable improvement"),
+    gettext_noop(
+        "d_av divides the mean change by the average spread of scores before and after (comparable with studies of groups); d_z divides it by the spread of the changes (what sample sizes are planned with). Most single changes are within measurement error on a 5-point scale: reliable improvement needs about half a point."
+    ),
+    gettext_noop(
+        "No 360 follow-up has closed for this cohort yet. Once baseline and follow-up reports are frozen for at least five learners, the mean change appears here with its confidence interval."
+    ),
+    gettext_noop("Team and business results"),
+    gettext_noop("No team or business metrics in the plan"),
+    gettext_noop(
+        "An admin adds the metrics expected to move to the cohort's measurement plan and enters their monthly values for participants' and comparison teams."
+    ),
+    gettext_noop("ROI table"),
+    gettext_noop("Benefits by source against costs; the same figures are in the table below."),
+    gettext_noop("Benefits by source and fully loaded costs"),
+    gettext_noop("Benefit (first year)"),
+    gettext_noop("Isolated by"),
+    gettext_noop("Before adjustment"),
+    gettext_noop("Counted"),
+    gettext_noop(
+        "No benefit counted yet: confirmed project claims and monetised metrics with a comparison group appear here."
+    ),
+    gettext_noop("Total benefits"),
+    gettext_noop("Fully loaded cost"),
+    gettext_noop("Detail"),
+    gettext_noop("This cohort"),
+    gettext_noop("No costs recorded yet."),
+    gettext_noop("Total costs"),
+    gettext_noop("Intangibles, listed beside the ROI and never added in:"),
+    gettext_noop("Download CSV"),
+    gettext_noop("Download XLSX"),
+    gettext_noop("Impact"),
+    gettext_noop("What the programmes you fund changed, and what they returned."),
+    gettext_noop("No impact figures yet"),
+    gettext_noop(
+        "Impact appears once a cohort you sponsor has a measurement plan: the metrics expected to move, a comparison group and its costs. Your programme admin sets it up; figures refresh as results arrive and nightly."
+    ),
+    gettext_noop("Programme progress by team"),
+    gettext_noop("Bar chart of mean completion by team; the same figures are in the table below."),
+    gettext_noop("Data table"),
+    gettext_noop("Team"),
+    gettext_noop("Learners"),
+    gettext_noop("Finished"),
+    gettext_noop("Mean completion"),
+    gettext_noop("No progress to show yet"),
+    gettext_noop(
+        "once learners in teams of five or more start their pathways, completion by team appears here. Figures refresh after each completed step and nightly."
+    ),
 )
 
 # ... and the message ids of its ``{% blocktranslate %}`` texts without a count and of the
 # parts' ``gettext``.
 _SENTENCES = (
-    "Impact of %(name)s",
-    "plan changed on %(on)s",
-    "%(b)s %(cur)s benefits vs %(c)s %(cur)s costs",
-    "isolated against a comparison group (%(g)s)",
-    "Phillips method: first-year benefits only, isolated and adjusted by confidence; non-respondents count zero; extreme or unsupported claims excluded; the lower of two estimates. Computed %(when)s UTC.",
-    "Period %(p)s; computed %(when)s UTC.",
-    "Download %(what)s:",
-    "Download this table:",
-    "Excel (XLSX)",
-    "Participants' teams",
-    "Comparison teams",
-    "Difference-in-differences: %(est)s %(unit)s (95%% CI %(lo)s to %(hi)s, standard "
-    "errors clustered by team). A before/after of participants alone would have said "
-    "%(naive)s %(unit)s.",
-    "Worth %(m)s %(cur)s a year (the naive figure would claim %(n)s %(cur)s).",
-    "Before the programme both groups moved in parallel, as the estimate assumes.",
-    "caution",
-    "Before the programme the groups did not move in parallel: read the estimate with care.",
-    "Pre-trends:",
-    "weaker evidence",
-    "No comparison group: this is a before/after change, which also contains everything else "
-    "that changed. It is not counted in the ROI.",
-    "the monthly means of the chart",
-    "Monthly %(name)s of participants' and comparison teams; figures in the table below.",
-    "See the %(n)s team values behind this",
-    "Before",
-    "During evaluation",
-    "Teams",
-    "hidden: fewer than %(min_cell)s learners, so it could identify people",
-    "%(r)s of %(p)s participants claimed (the others count zero); %(e)s excluded",
-    "1/%(n)s of %(a)s",
+    gettext_noop("Impact of %(name)s"),
+    gettext_noop("plan changed on %(on)s"),
+    gettext_noop("%(b)s %(cur)s benefits vs %(c)s %(cur)s costs"),
+    gettext_noop("isolated against a comparison group (%(g)s)"),
+    gettext_noop(
+        "Phillips method: first-year benefits only, isolated and adjusted by confidence; non-respondents count zero; extreme or unsupported claims excluded; the lower of two estimates. Computed %(when)s UTC."
+    ),
+    gettext_noop("Period %(p)s; computed %(when)s UTC."),
+    gettext_noop("Download %(what)s:"),
+    gettext_noop("Download this table:"),
+    gettext_noop("Excel (XLSX)"),
+    gettext_noop("Participants' teams"),
+    gettext_noop("Comparison teams"),
+    gettext_noop(
+        "Difference-in-differences: %(est)s %(unit)s (95%% CI %(lo)s to %(hi)s, standard "
+        "errors clustered by team). A before/after of participants alone would have said "
+        "%(naive)s %(unit)s."
+    ),
+    gettext_noop("Worth %(m)s %(cur)s a year (the naive figure would claim %(n)s %(cur)s)."),
+    gettext_noop("Before the programme both groups moved in parallel, as the estimate assumes."),
+    gettext_noop("caution"),
+    gettext_noop(
+        "Before the programme the groups did not move in parallel: read the estimate with care."
+    ),
+    gettext_noop("Pre-trends:"),
+    gettext_noop("weaker evidence"),
+    gettext_noop(
+        "No comparison group: this is a before/after change, which also contains everything else "
+        "that changed. It is not counted in the ROI."
+    ),
+    gettext_noop("the monthly means of the chart"),
+    gettext_noop(
+        "Monthly %(name)s of participants' and comparison teams; figures in the table below."
+    ),
+    gettext_noop("See the %(n)s team values behind this"),
+    gettext_noop("Before"),
+    gettext_noop("During evaluation"),
+    gettext_noop("Teams"),
+    gettext_noop("hidden: fewer than %(min_cell)s learners, so it could identify people"),
+    gettext_noop("%(r)s of %(p)s participants claimed (the others count zero); %(e)s excluded"),
+    gettext_noop("1/%(n)s of %(a)s"),
 )
 
-_PARTICIPANTS = (
-    "%(n)s participant; evaluation period %(start)s to %(end)s.",
-    "%(n)s participants; evaluation period %(start)s to %(end)s.",
-)
-_HIDDEN_TEAMS = (
-    "%(n)s team hidden: fewer than %(min_cell)s learners, so its figures could identify people.",
-    "%(n)s teams hidden: fewer than %(min_cell)s learners each, so their figures could identify people.",
-)
+
+def _participants(count: int) -> str:
+    return ngettext(
+        "%(n)s participant; evaluation period %(start)s to %(end)s.",
+        "%(n)s participants; evaluation period %(start)s to %(end)s.",
+        count,
+    )
 
 
-def _translate(word: str) -> str:
-    """``{% translate "word" %}``: the template doubles the percent signs of the message id
-    and restores them in what the catalogue gives."""
-    return gettext(word.replace("%", "%%")).replace("%%", "%")
+def _hidden_teams(count: int) -> str:
+    return ngettext(
+        "%(n)s team hidden: fewer than %(min_cell)s learners, so its figures could identify people.",
+        "%(n)s teams hidden: fewer than %(min_cell)s learners each, so their figures could identify people.",
+        count,
+    )
 
 
 @functools.lru_cache(maxsize=16)
 def _words(_language: str | None) -> dict[str, str]:
-    """The page's fixed words and sentences in the active language (``_language``)."""
-    words = {word: _translate(word) for word in _WORDS}
+    """The page's fixed words and sentences in the active language (``_language``), the
+    ``{% translate %}`` words by the word: the template doubled the percent signs of their
+    message ids and restored them in what the catalogue gave."""
+    words = {msgid.replace("%%", "%"): gettext(msgid).replace("%%", "%") for msgid in _WORDS}
     words.update((msgid, gettext(msgid)) for msgid in _SENTENCES)
     return words
 
 
 @functools.lru_cache(maxsize=256)
-def _counted(_language: str | None, forms: tuple[str, str], count: int) -> str:
-    """``{% blocktranslate count %}``'s form of ``forms`` for ``count`` in ``_language``."""
-    return ngettext(forms[0], forms[1], count)
+def _counted(_language: str | None, forms: Callable[[int], str], count: int) -> str:
+    """``{% blocktranslate count %}``'s form (``forms``) for ``count`` in ``_language``."""
+    return forms(count)
 
 
 @functools.lru_cache(maxsize=16)
@@ -643,7 +671,7 @@ def _impact_html(
     """The page's sections about the selected cohort."""
     header = _fill(w["Impact of %(name)s"], {"name": impact.name})
     lead = _fill(
-        _counted(language, _PARTICIPANTS, impact.participants),
+        _counted(language, _participants, impact.participants),
         {"n": impact.participants, "start": impact.evaluation[0], "end": impact.evaluation[1]},
     )
     changed = ""
@@ -863,7 +891,7 @@ def _progress_html(report: TeamCompletionReport, w: dict[str, str], language: An
     hidden = ""
     if report.hidden_teams:
         said = _fill(
-            _counted(language, _HIDDEN_TEAMS, report.hidden_teams),
+            _counted(language, _hidden_teams, report.hidden_teams),
             {"n": report.hidden_teams, "min_cell": MIN_CELL_SIZE},
         )
         hidden = f'<p class="muted">{said}</p>'
