@@ -356,3 +356,45 @@ def test_a_label_is_cut_as_truncatechars_cuts_it(language):
     with translation.override(language):
         for label in labels:
             assert impact_page._truncated(label, 70) == truncatechars(label, 70), label
+
+
+@pytest.fixture
+def marked_catalogue(monkeypatch):
+    """A catalogue that translates every message id into itself in brackets, its doubled
+    percent signs doubled again: a page whose words were looked up by other message ids than
+    the template's (percent signs included) reads otherwise."""
+    from django.utils.translation import trans_real
+
+    def forget():
+        for cache in (impact_page._words, impact_page._counted, impact_page._ellipsis):
+            cache.cache_clear()
+
+    gettext, ngettext = trans_real.DjangoTranslation.gettext, trans_real.DjangoTranslation.ngettext
+    monkeypatch.setattr(
+        trans_real.DjangoTranslation,
+        "gettext",
+        lambda self, msg: f"[{gettext(self, msg)}]".replace("%%", "%%%%"),
+    )
+    monkeypatch.setattr(
+        trans_real.DjangoTranslation,
+        "ngettext",
+        lambda self, s, p, n: f"[{ngettext(self, s, p, n)}]",
+    )
+    forget()
+    yield
+    forget()
+
+
+@pytest.mark.parametrize(
+    "page_shape",
+    ["no impact", "full, several cohorts", "empty, one cohort", "only hidden competencies"],
+)
+@pytest.mark.parametrize("report_shape", ["no teams", "one hidden", "two hidden"])
+def test_the_page_looks_its_words_up_by_the_templates_message_ids(
+    marked_catalogue, page_shape, report_shape
+):
+    page, report = _PAGES[page_shape], _REPORTS[report_shape]
+    with translation.override("de"):
+        expected = _before(page, report, SLUG)
+        assert "[Programme progress by team]" in expected
+        assert str(impact_page.page_html(page, report, SLUG)) == expected
