@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django.core.paginator import Page, Paginator
+from django.core.signals import setting_changed
 from django.db import connection
 from django.db.models import (
     Count,
@@ -21,6 +22,8 @@ from django.db.models import (
     Subquery,
     Sum,
 )
+from django.dispatch import receiver
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from measurement import anonymity
@@ -289,7 +292,7 @@ class MetricResult:
     @property
     def change_unit(self) -> str:
         """How a change is spoken of: a change of a percentage is in percentage points."""
-        return _("percentage points") if self.unit.strip() == "%" else self.unit
+        return _kept("percentage points") if self.unit.strip() == "%" else self.unit
 
     @property
     def ci_in_good_direction(self) -> tuple[float, float] | None:
@@ -371,6 +374,27 @@ _SPONSORED = """
                  WHERE cs.organization_id = %s AND cs.membership_id = %s)"""
 
 
+# The impact's words (its levels' findings, units and phrases) by language and message id,
+# translated once per process: the catalogue does not change while it runs (a change of the
+# translation settings forgets them).
+_kept_words: dict[tuple[str | None, str], str] = {}
+
+
+def _kept(msgid: str) -> str:
+    """``gettext(msgid)`` in the active language, kept."""
+    key = (get_language(), msgid)
+    word = _kept_words.get(key)
+    if word is None:
+        word = _kept_words[key] = _(msgid)
+    return word
+
+
+@receiver(setting_changed)
+def _forget_kept_words(*, setting: str, **kwargs: Any) -> None:
+    if setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS", "INSTALLED_APPS"}:
+        _kept_words.clear()
+
+
 def _visible_cohorts_sql(reader: Membership) -> tuple[str, list[Any]]:
     org = tenant_id()
     if reader.is_admin:
@@ -433,18 +457,18 @@ def _levels(
     projects = ev.get("projects")
     levels = []
     if modules:
-        finding = _("modules rated %(u)s of 5 useful and %(r)s of 5 relevant") % {
+        finding = _kept("modules rated %(u)s of 5 useful and %(r)s of 5 relevant") % {
             "u": modules["useful"],
             "r": modules["relevant"],
         }
         if reaction and reaction.get("rating_mean") is not None:
-            finding += _("; coaching sessions %(m)s of 5") % {"m": reaction["rating_mean"]}
+            finding += _kept("; coaching sessions %(m)s of 5") % {"m": reaction["rating_mean"]}
         levels.append(
             Level(
                 "1",
-                _("Reaction"),
+                _kept("Reaction"),
                 finding,
-                _("%(n)s ratings by %(p)s learners")
+                _kept("%(n)s ratings by %(p)s learners")
                 % {"n": modules["ratings"], "p": modules["learners"]},
                 "levels",
             )
@@ -453,36 +477,48 @@ def _levels(
         levels.append(
             Level(
                 "1",
-                _("Reaction"),
-                _("coaching sessions rated %(m)s of 5") % {"m": reaction["rating_mean"]},
-                _("%(n)s ratings") % {"n": reaction["rating_n"]},
+                _kept("Reaction"),
+                _kept("coaching sessions rated %(m)s of 5") % {"m": reaction["rating_mean"]},
+                _kept("%(n)s ratings") % {"n": reaction["rating_n"]},
                 "levels",
             )
         )
     else:
         levels.append(
-            Level("1", _("Reaction"), _("no session ratings yet"), _("0 ratings"), "levels")
+            Level(
+                "1",
+                _kept("Reaction"),
+                _kept("no session ratings yet"),
+                _kept("0 ratings"),
+                "levels",
+            )
         )
     if learning:
-        finding = _("%(share)s finished their pathway") % {
+        finding = _kept("%(share)s finished their pathway") % {
             "share": _pct(learning["finished"], learning["enrolments"])
         }
         if mastery:
-            finding += _("; %(share)s of competency estimates mastered") % {
+            finding += _kept("; %(share)s of competency estimates mastered") % {
                 "share": _pct(mastery["mastered"], mastery["estimates"])
             }
         levels.append(
             Level(
                 "2",
-                _("Learning"),
+                _kept("Learning"),
                 finding,
-                _("%(n)s learners") % {"n": learning["learners"]},
+                _kept("%(n)s learners") % {"n": learning["learners"]},
                 "levels",
             )
         )
     else:
         levels.append(
-            Level("2", _("Learning"), _("no progress rolled up yet"), _("0 learners"), "levels")
+            Level(
+                "2",
+                _kept("Learning"),
+                _kept("no progress rolled up yet"),
+                _kept("0 learners"),
+                "levels",
+            )
         )
     shown = [c for c in behaviour if c.mean_change is not None]
     if shown:
@@ -490,12 +526,13 @@ def _levels(
         levels.append(
             Level(
                 "3",
-                _("Behaviour"),
-                _(
+                _kept("Behaviour"),
+                _kept(
                     "%(up)s of %(all)s competencies improved (95 %% CI above 0) in others' 360 ratings"
                 )
                 % {"up": up, "all": len(shown)},
-                _("%(n)s learners with baseline and follow-up") % {"n": max(c.n for c in shown)},
+                _kept("%(n)s learners with baseline and follow-up")
+                % {"n": max(c.n for c in shown)},
                 "behaviour",
             )
         )
@@ -504,12 +541,12 @@ def _levels(
         levels.append(
             Level(
                 "3",
-                _("Behaviour"),
-                _(
+                _kept("Behaviour"),
+                _kept(
                     "%(n)s coach and peer observations, rated %(share)s of the scale on average; no 360 follow-up yet"
                 )
                 % {"n": seen["observations"], "share": f"{round(100 * seen['mean_share'])} %"},
-                _("%(n)s learners observed") % {"n": seen["learners"]},
+                _kept("%(n)s learners observed") % {"n": seen["learners"]},
                 "behaviour",
             )
         )
@@ -517,9 +554,9 @@ def _levels(
         levels.append(
             Level(
                 "3",
-                _("Behaviour"),
-                _("no 360 follow-up with enough learners yet"),
-                _("fewer than %(n)s learners per competency") % {"n": MIN_CELL_SIZE},
+                _kept("Behaviour"),
+                _kept("no 360 follow-up with enough learners yet"),
+                _kept("fewer than %(n)s learners per competency") % {"n": MIN_CELL_SIZE},
                 "behaviour",
             )
         )
@@ -527,7 +564,7 @@ def _levels(
     team_finding = []
     if projects and projects.get("milestones_due"):
         team_finding.append(
-            _("%(share)s of project milestones on time")
+            _kept("%(share)s of project milestones on time")
             % {"share": _pct(projects["milestones_on_time"], projects["milestones_due"])}
         )
     for m in team:
@@ -535,9 +572,9 @@ def _levels(
     levels.append(
         Level(
             "4",
-            _("Team results"),
-            "; ".join(team_finding) or _("no team metrics entered yet"),
-            _("%(n)s teams")
+            _kept("Team results"),
+            "; ".join(team_finding) or _kept("no team metrics entered yet"),
+            _kept("%(n)s teams")
             % {
                 "n": max(
                     [m.participant_teams for m in team] + [projects["teams"] if projects else 0]
@@ -550,9 +587,10 @@ def _levels(
     levels.append(
         Level(
             "5",
-            _("Business results"),
-            "; ".join(_metric_phrase(m) for m in business) or _("no business metrics entered yet"),
-            _("%(p)s participant teams vs %(c)s comparison teams")
+            _kept("Business results"),
+            "; ".join(_metric_phrase(m) for m in business)
+            or _kept("no business metrics entered yet"),
+            _kept("%(p)s participant teams vs %(c)s comparison teams")
             % {
                 "p": max([m.participant_teams for m in business] + [0]),
                 "c": max([m.comparison_teams for m in business] + [0]),
@@ -564,16 +602,16 @@ def _levels(
         levels.append(
             Level(
                 "ROI",
-                _("Return on investment"),
-                _("ROI %(roi)s %%, benefit–cost ratio %(bcr)s")
+                _kept("Return on investment"),
+                _kept("ROI %(roi)s %%, benefit–cost ratio %(bcr)s")
                 % {"roi": f"{row.roi_pct:.0f}", "bcr": f"{row.bcr:.2f}"},
-                _("first-year benefits; fully loaded costs"),
+                _kept("first-year benefits; fully loaded costs"),
                 "roi",
             )
         )
     else:
         levels.append(
-            Level("ROI", _("Return on investment"), _("no costs recorded yet"), "–", "roi")
+            Level("ROI", _kept("Return on investment"), _kept("no costs recorded yet"), "–", "roi")
         )
     return levels
 
@@ -581,15 +619,17 @@ def _levels(
 def _metric_phrase(m: MetricResult) -> str:
     if m.did:
         effect = m.effect_in_good_direction or 0.0
-        word = _("better") if effect > 0 else _("worse")
-        return _("%(name)s %(size)s %(unit)s %(word)s than the comparison group") % {
+        word = _kept("better") if effect > 0 else _kept("worse")
+        return _kept("%(name)s %(size)s %(unit)s %(word)s than the comparison group") % {
             "name": m.name,
             "size": f"{abs(effect):.1f}",
             "unit": m.change_unit,
             "word": word,
         }
     if m.pre_post:
-        return _("%(name)s changed %(change)s %(unit)s (before/after only: weaker evidence)") % {
+        return _kept(
+            "%(name)s changed %(change)s %(unit)s (before/after only: weaker evidence)"
+        ) % {
             "name": m.name,
             "change": f"{m.pre_post['change']:+.1f}",
             "unit": m.unit,
@@ -712,6 +752,7 @@ def _cohort_impact(cohorts: list[CohortChoice], cohort_id: int | None) -> Sponso
     if row is None:  # the roll-up was replaced between the two statements
         return SponsorImpact(cohorts=cohorts, selected=None)
     ev = row.evidence
+    removed = _kept("(removed competency)")
     metrics = [
         MetricResult(
             metric_id=m["metric_id"],
@@ -734,7 +775,7 @@ def _cohort_impact(cohorts: list[CohortChoice], cohort_id: int | None) -> Sponso
     ]
     behaviour = [
         CompetencyChange(
-            name=names.get(c["competency_id"], _("(removed competency)")),
+            name=names.get(c["competency_id"], removed),
             n=c["n"],
             hidden=bool(c.get("hidden")),
             too_few=c.get("too_few", ""),

@@ -52,33 +52,8 @@ def sponsor_home(request: TenantRequest, org_slug: str) -> HttpResponse:
         selected = queries.cohort_impact(request.membership, _cohort_param(request)).selected
         return _sponsor_download(fmt, request.GET.get("table", ""), selected)
     page, report = queries.impact_page_data(request.membership, _cohort_param(request))
-    impact = page.selected
-    context: dict[str, Any] = {
-        "page": page,
-        "impact": impact,
-        "report": report,
-        "figure": charts.team_completion_figure(report),
-        "team_rows": impact_page.team_rows(report),
-        "progress_downloads": impact_page.table_downloads("table=progress"),
-        "min_cell": queries.MIN_CELL_SIZE,
-    }
-    if impact is not None:
-        figures = [
-            (m, charts.metric_figure(m, queries.start_of(impact)), f"metric-{m.metric_id}")
-            for m in impact.metrics
-        ]
-        context.update(
-            level_downloads=impact_page.table_downloads(f"cohort={impact.id}&table=levels"),
-            behaviour_downloads=impact_page.table_downloads(f"cohort={impact.id}&table=behaviour"),
-            metric_cards=impact_page.metric_cards(impact, figures, org_slug),
-            level_rows=impact_page.level_rows(impact),
-            behaviour_rows=impact_page.behaviour_rows(impact, queries.MIN_CELL_SIZE),
-            benefit_rows=impact_page.benefit_rows(impact, org_slug),
-            cost_rows=impact_page.cost_rows(impact),
-            behaviour_figure=charts.behaviour_figure(impact.behaviour),
-            roi_figure=charts.roi_figure(impact),
-        )
-    return render(request, "measurement/sponsor_home.html", context)
+    content = impact_page.page_html(page, report, org_slug)
+    return render(request, "measurement/sponsor_home.html", {"content": content})
 
 
 def _sponsor_download(fmt: str, table: str, impact: queries.CohortImpact | None) -> HttpResponse:
