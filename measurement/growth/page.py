@@ -19,7 +19,7 @@ from django.template.defaultfilters import date as date_filter
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
-from django.utils.timezone import template_localtime
+from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
 
 from measurement.growth.queries import GrowthPicture, Words
 from measurement.templatetags.figures import figure_script
