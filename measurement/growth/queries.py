@@ -13,10 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from django.db import connection
 from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_noop, ngettext
 
@@ -560,25 +561,26 @@ class GrowthPicture:
         return ", ".join(bits)
 
 
-def _row(r: LearnerCompetencyRollup) -> CompetencyGrowth:
+def _growth(r: Mapping[str, Any], name: str) -> CompetencyGrowth:
+    """A competency's growth from a roll-up row's values by attribute name."""
     return CompetencyGrowth(
-        competency_id=r.competency_id,
-        name=r.competency.name,
-        baseline_on=r.baseline_on,
-        baseline_others=r.baseline_others,
-        baseline_others_n=r.baseline_others_n,
-        baseline_self=r.baseline_self,
-        baseline_report_id=r.baseline_report_id,
-        follow_up_on=r.follow_up_on,
-        follow_up_others=r.follow_up_others,
-        follow_up_others_n=r.follow_up_others_n,
-        follow_up_self=r.follow_up_self,
-        follow_up_report_id=r.follow_up_report_id,
-        new_baseline_on=r.new_baseline_on,
-        new_baseline_others=r.new_baseline_others,
-        new_baseline_others_n=r.new_baseline_others_n,
-        new_baseline_self=r.new_baseline_self,
-        new_baseline_report_id=r.new_baseline_report_id,
+        competency_id=r["competency_id"],
+        name=name,
+        baseline_on=r["baseline_on"],
+        baseline_others=r["baseline_others"],
+        baseline_others_n=r["baseline_others_n"],
+        baseline_self=r["baseline_self"],
+        baseline_report_id=r["baseline_report_id"],
+        follow_up_on=r["follow_up_on"],
+        follow_up_others=r["follow_up_others"],
+        follow_up_others_n=r["follow_up_others_n"],
+        follow_up_self=r["follow_up_self"],
+        follow_up_report_id=r["follow_up_report_id"],
+        new_baseline_on=r["new_baseline_on"],
+        new_baseline_others=r["new_baseline_others"],
+        new_baseline_others_n=r["new_baseline_others_n"],
+        new_baseline_self=r["new_baseline_self"],
+        new_baseline_report_id=r["new_baseline_report_id"],
         pulses=[
             PulsePoint(
                 number=int(p["number"]),
@@ -588,21 +590,21 @@ def _row(r: LearnerCompetencyRollup) -> CompetencyGrowth:
                 others_n=int(p.get("others_n") or 0),
                 baseline_items_mean=p.get("baseline_items_mean"),
             )
-            for p in r.pulses
+            for p in r["pulses"]
         ],
-        change=r.change,
-        rci=r.rci,
-        reading=r.reading,
-        reliable_points=r.reliable_points,
-        observations=r.observations,
-        observation_mean=r.observation_mean,
-        observation_scale_max=r.observation_scale_max,
-        last_observed_on=r.last_observed_on,
-        p_known=r.p_known,
-        mastery_answers=r.mastery_answers,
-        mastered=r.mastered,
-        goals=r.goals,
-        goals_achieved=r.goals_achieved,
+        change=r["change"],
+        rci=r["rci"],
+        reading=r["reading"],
+        reliable_points=r["reliable_points"],
+        observations=r["observations"],
+        observation_mean=r["observation_mean"],
+        observation_scale_max=r["observation_scale_max"],
+        last_observed_on=r["last_observed_on"],
+        p_known=r["p_known"],
+        mastery_answers=r["mastery_answers"],
+        mastered=r["mastered"],
+        goals=r["goals"],
+        goals_achieved=r["goals_achieved"],
     )
 
 
@@ -643,16 +645,54 @@ def _latest_rows(learner_ids: Sequence[int]) -> list[LearnerCompetencyRollup]:
     return found
 
 
+@functools.cache
+def _rollup_reading(vendor: str) -> tuple[list[str], list[tuple[int, list[Any], Any]], int]:
+    """For ``_latest_growth`` on a backend: the roll-up's attribute names in the order
+    ``_latest_rows_sql`` selects its columns, each column's converters that are not empty (by
+    position; those the ORM applies: SQLite's booleans and moments, the JSON of the pulses),
+    and where the competency's name is in a row."""
+    fields = model_fields(LearnerCompetencyRollup)
+    converters = []
+    for index, f in enumerate(fields):
+        column = f.get_col(LearnerCompetencyRollup._meta.db_table)
+        found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if found:
+            converters.append((index, found, column))
+    names = [f.attname for f in model_fields(Competency)]
+    return [f.attname for f in fields], converters, len(fields) + names.index("name")
+
+
+def _latest_growth(learner_id: int) -> tuple[list[CompetencyGrowth], dt.datetime | None]:
+    """``_latest_rows`` of one learner as growth per competency, and when the roll-up computed
+    the earliest of them (one query): the values converted as the ORM converts them, without
+    building the models."""
+    attnames, converters, name_at = _rollup_reading(connection.vendor)
+    width = len(attnames)
+    org_id = tenant_id()
+    growth, computed = [], []
+    for values in fetch_rows(_latest_rows_sql(1), [org_id, learner_id, org_id]):
+        row = list(values[:width])
+        for index, found, column in converters:
+            value = row[index]
+            for converter in found:
+                value = converter(value, column, connection)
+            row[index] = value
+        fields = dict(zip(attnames, row, strict=True))
+        growth.append(_growth(fields, values[name_at]))
+        computed.append(fields["computed_at"])
+    return growth, min(computed, default=None)
+
+
 def learner_growth(learner: Membership, person: str | None = None) -> GrowthPicture:
     """The learner's own picture, every figure theirs to see (one query; one more for their
     name unless ``person`` gives it, as the page does from the signed-in user)."""
-    rows = _latest_rows([learner.pk])
+    rows, computed_at = _latest_growth(learner.pk)
     words = Words()
     return GrowthPicture(
         person=learner.user.display_name if person is None else person,
         learner_view=True,
-        competencies=[_with_words(_row(r), True, words) for r in rows],
-        computed_at=min((r.computed_at for r in rows), default=None),
+        competencies=[_with_words(c, True, words) for c in rows],
+        computed_at=computed_at,
         words=words,
     )
 
@@ -702,7 +742,7 @@ def coachee_growth(coach: Membership, engagement_id: int) -> GrowthPicture | Non
     if not engagements:
         return None
     coachee = engagements[0]
-    rows = [_row(r) for r in _latest_rows([coachee.learner_id])]
+    rows, _computed_at = _latest_growth(coachee.learner_id)
     report_ids = {
         i
         for c in rows
