@@ -326,10 +326,16 @@ def step_states(
             return True
         return step_status in (SKIPPED, NOT_CHOSEN) or keys[step_id] in done
 
+    translated: dict[str, str] = {}  # each message translated once for the steps
+
     def blocker_text(step_id: int) -> str:
         if status[step_id] == CHOOSE:
-            return _("After you choose in “%(group)s”") % {"group": by_id[step_id].group_title}
-        return _("After “%(step)s”") % {"step": by_id[step_id].display_title}
+            message = translated.get("group") or translated.setdefault(
+                "group", _("After you choose in “%(group)s”")
+            )
+            return message % {"group": by_id[step_id].group_title}
+        message = translated.get("step") or translated.setdefault("step", _("After “%(step)s”"))
+        return message % {"step": by_id[step_id].display_title}
 
     keys = {s.pk: s.key for s in steps}
     views: list[StepView] = []

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 
 from measurement import home_rows
@@ -11,13 +14,20 @@ from measurement.queries import data_quality, data_quality_table, weakest_module
 from organizations.exports import requested_format, tabular_response
 from organizations.http import TenantRequest
 from organizations.roles import role_required
+from pathways.learning import home_page
 from pathways.learning import queries as learning_queries
 
 
 @role_required("learner")
 def learner_home(request: TenantRequest, org_slug: str) -> HttpResponse:
     home = learning_queries.learner_home(request.membership, org_slug)
-    return render(request, "pathways/learner_home.html", {"home": home})
+    context: dict[str, Any] = {"home": home}
+    if home.recommendations:  # their forms and the page's headers carry the same token
+        context["csrf_token"] = get_token(request)
+    context["content"] = home_page.content_html(
+        home, org_slug, request.user.display_name, context.get("csrf_token", "")
+    )
+    return render(request, "pathways/learner_home.html", context)
 
 
 @role_required("admin")

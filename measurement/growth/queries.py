@@ -13,12 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.db import connection
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from coaching.queries import CoachedLearner, coached_learners
 from competencies.models import Competency
@@ -37,16 +38,52 @@ WITHIN = "within measurement error"
 # The knowledge estimate is only called strong from this many graded answers (as on the
 # knowledge page: a few lucky answers lift BKT above 95 % quickly).
 STRONG_EVIDENCE_MIN_ANSWERS = 8
-# Each 360 status in words (``CompetencyGrowth.status_label``).
+# Each 360 status in words (``CompetencyGrowth.status_label``), translated on use.
 _STATUS_LABELS = {
-    "improved": gettext_lazy("Reliable improvement"),
-    "declined": gettext_lazy("Reliable decline"),
-    "steady": gettext_lazy("Within rater noise"),
-    "baseline": gettext_lazy("Baseline only"),
-    "hidden": gettext_lazy("360 not shared"),
-    "none": gettext_lazy("No 360 yet"),
+    "improved": gettext_noop("Reliable improvement"),
+    "declined": gettext_noop("Reliable decline"),
+    "steady": gettext_noop("Within rater noise"),
+    "baseline": gettext_noop("Baseline only"),
+    "hidden": gettext_noop("360 not shared"),
+    "none": gettext_noop("No 360 yet"),
 }
 SCALE = f"{SCALE_MIN}–{SCALE_MAX}"
+
+
+class Words:
+    """``gettext``, ``ngettext`` and ``|date:"j M Y"`` for one page, each message (and date)
+    looked up once per page: a picture's sentences and cards repeat the same few messages for
+    every competency, and a catalogue lookup is some forty calls (``ngettext`` a hundred and
+    more). Translated when the page is built, in the language active then."""
+
+    __slots__ = ("_days", "_plural", "_texts")
+
+    def __init__(self) -> None:
+        self._texts: dict[str, str] = {}
+        self._plural: dict[tuple[str, str, int], str] = {}
+        self._days: dict[dt.date, str] = {}
+
+    def __call__(self, message: str) -> str:
+        text = self._texts.get(message)
+        if text is None:
+            text = self._texts[message] = gettext(message)
+        return text
+
+    def n(self, singular: str, plural: str, count: int) -> str:
+        key = (singular, plural, count)
+        text = self._plural.get(key)
+        if text is None:
+            text = self._plural[key] = ngettext(singular, plural, count)
+        return text
+
+    def day(self, value: dt.date | None) -> str:
+        """``value|date:"j M Y"`` ("" for none)."""
+        if value is None:
+            return ""
+        text = self._days.get(value)
+        if text is None:
+            text = self._days[value] = date_format(value, "j M Y")
+        return text
 
 
 def _signed(value: float, places: int = 1) -> str:
@@ -122,7 +159,7 @@ class CompetencyGrowth:
     def has_360(self) -> bool:
         return self.has_baseline or self.has_follow_up or self.has_new_baseline
 
-    @property
+    @functools.cached_property
     def status(self) -> str:
         """improved, declined, steady (within error), baseline (no follow-up yet), hidden (not
         shared with this reader), none (no 360)."""
@@ -136,7 +173,11 @@ class CompetencyGrowth:
 
     @property
     def status_label(self) -> str:
-        return str(_STATUS_LABELS[self.status])  # the one label, translated on use
+        return gettext(_STATUS_LABELS[self.status])  # the one label, translated on use
+
+    def status_words(self, words: Words) -> str:
+        """``status_label`` through the page's ``words``."""
+        return words(_STATUS_LABELS[self.status])
 
     @property
     def badge(self) -> str:
@@ -179,6 +220,10 @@ class CompetencyGrowth:
 
     @property
     def gap_label(self) -> str:
+        return self.gap_words(gettext)
+
+    def gap_words(self, _: Callable[[str], str]) -> str:
+        """``gap_label`` translated by ``_`` (the page's words)."""
         gap = self.gap
         if gap is None:
             return ""
@@ -202,6 +247,10 @@ class CompetencyGrowth:
 
     @property
     def observation_label(self) -> str:
+        return self.observation_words(gettext)
+
+    def observation_words(self, _: Callable[[str], str]) -> str:
+        """``observation_label`` translated by ``_`` (the page's words)."""
         if not self.observations or self.observation_mean is None:
             return ""
         return _("%(n)s observed, mean level %(mean)s of %(max)s") % {
@@ -211,7 +260,12 @@ class CompetencyGrowth:
         }
 
 
-def _sentence(c: CompetencyGrowth, learner_view: bool) -> str:
+def _sentence(
+    c: CompetencyGrowth,
+    learner_view: bool,
+    _: Callable[[str], str] = gettext,
+    ngettext: Callable[[str, str, int], str] = ngettext,
+) -> str:
     """Reliable change in plain words, honest when there is too little to tell."""
     who = _("Your colleagues") if learner_view else _("Colleagues")
     status = c.status
@@ -285,7 +339,12 @@ def _sentence(c: CompetencyGrowth, learner_view: bool) -> str:
     return _("No 360 feedback on %(name)s yet.") % {"name": c.name}
 
 
-def _since_sentence(c: CompetencyGrowth, learner_view: bool) -> str:
+def _since_sentence(
+    c: CompetencyGrowth,
+    learner_view: bool,
+    _: Callable[[str], str] = gettext,
+    ngettext: Callable[[str, str, int], str] = ngettext,
+) -> str:
     """A new round's baseline after the follow-up: where the learner stands now."""
     if not c.has_new_baseline:
         return ""
@@ -312,7 +371,11 @@ def _since_sentence(c: CompetencyGrowth, learner_view: bool) -> str:
     }
 
 
-def _pulse_sentence(c: CompetencyGrowth) -> str:
+def _pulse_sentence(
+    c: CompetencyGrowth,
+    _: Callable[[str], str] = gettext,
+    ngettext: Callable[[str, str, int], str] = ngettext,
+) -> str:
     p = c.latest_pulse
     if p is None:
         return ""
@@ -343,10 +406,14 @@ def _pulse_sentence(c: CompetencyGrowth) -> str:
     return _("Pulse %(number)s: %(mean)s on the behaviours pulsed (%(n)s raters).") % values
 
 
-def _with_words(c: CompetencyGrowth, learner_view: bool) -> CompetencyGrowth:
-    c.sentence = _sentence(c, learner_view)
-    c.since_sentence = _since_sentence(c, learner_view)
-    c.pulse_sentence = _pulse_sentence(c) if learner_view else ""
+def _with_words(
+    c: CompetencyGrowth, learner_view: bool, words: Words | None = None
+) -> CompetencyGrowth:
+    """``c`` with its sentences for the reader, translated by the page's ``words``."""
+    words = words or Words()
+    c.sentence = _sentence(c, learner_view, words, words.n)
+    c.since_sentence = _since_sentence(c, learner_view, words, words.n)
+    c.pulse_sentence = _pulse_sentence(c, words, words.n) if learner_view else ""
     return c
 
 
@@ -360,6 +427,8 @@ class GrowthPicture:
     computed_at: dt.datetime | None
     engagement_id: int | None = None
     not_shared: int = 0  # 360 reports with figures that the coach may not read
+    # The page's translations (``Words``): each message looked up once per page.
+    words: Words = field(default_factory=Words, compare=False, repr=False)
 
     def _with(self, status: str) -> list[CompetencyGrowth]:
         return [c for c in self.competencies if c.status == status]
@@ -398,6 +467,7 @@ class GrowthPicture:
     @property
     def headline(self) -> str:
         """Am I growing, and where: one or two sentences for the first screenful."""
+        _, ngettext = self.words, self.words.n
         names = ", ".join
         who = _("Your colleagues") if self.learner_view else _("Colleagues")
         parts = []
@@ -459,6 +529,7 @@ class GrowthPicture:
     @property
     def evidence_line(self) -> str:
         """The other evidence in one line: observations, knowledge, goals."""
+        ngettext = self.words.n
         observed = sum(c.observations for c in self.competencies)
         strong = sum(1 for c in self.competencies if c.strong_evidence)
         estimated = sum(1 for c in self.competencies if c.p_known is not None)
@@ -490,25 +561,26 @@ class GrowthPicture:
         return ", ".join(bits)
 
 
-def _row(r: LearnerCompetencyRollup) -> CompetencyGrowth:
+def _growth(r: Mapping[str, Any], name: str) -> CompetencyGrowth:
+    """A competency's growth from a roll-up row's values by attribute name."""
     return CompetencyGrowth(
-        competency_id=r.competency_id,
-        name=r.competency.name,
-        baseline_on=r.baseline_on,
-        baseline_others=r.baseline_others,
-        baseline_others_n=r.baseline_others_n,
-        baseline_self=r.baseline_self,
-        baseline_report_id=r.baseline_report_id,
-        follow_up_on=r.follow_up_on,
-        follow_up_others=r.follow_up_others,
-        follow_up_others_n=r.follow_up_others_n,
-        follow_up_self=r.follow_up_self,
-        follow_up_report_id=r.follow_up_report_id,
-        new_baseline_on=r.new_baseline_on,
-        new_baseline_others=r.new_baseline_others,
-        new_baseline_others_n=r.new_baseline_others_n,
-        new_baseline_self=r.new_baseline_self,
-        new_baseline_report_id=r.new_baseline_report_id,
+        competency_id=r["competency_id"],
+        name=name,
+        baseline_on=r["baseline_on"],
+        baseline_others=r["baseline_others"],
+        baseline_others_n=r["baseline_others_n"],
+        baseline_self=r["baseline_self"],
+        baseline_report_id=r["baseline_report_id"],
+        follow_up_on=r["follow_up_on"],
+        follow_up_others=r["follow_up_others"],
+        follow_up_others_n=r["follow_up_others_n"],
+        follow_up_self=r["follow_up_self"],
+        follow_up_report_id=r["follow_up_report_id"],
+        new_baseline_on=r["new_baseline_on"],
+        new_baseline_others=r["new_baseline_others"],
+        new_baseline_others_n=r["new_baseline_others_n"],
+        new_baseline_self=r["new_baseline_self"],
+        new_baseline_report_id=r["new_baseline_report_id"],
         pulses=[
             PulsePoint(
                 number=int(p["number"]),
@@ -518,21 +590,21 @@ def _row(r: LearnerCompetencyRollup) -> CompetencyGrowth:
                 others_n=int(p.get("others_n") or 0),
                 baseline_items_mean=p.get("baseline_items_mean"),
             )
-            for p in r.pulses
+            for p in r["pulses"]
         ],
-        change=r.change,
-        rci=r.rci,
-        reading=r.reading,
-        reliable_points=r.reliable_points,
-        observations=r.observations,
-        observation_mean=r.observation_mean,
-        observation_scale_max=r.observation_scale_max,
-        last_observed_on=r.last_observed_on,
-        p_known=r.p_known,
-        mastery_answers=r.mastery_answers,
-        mastered=r.mastered,
-        goals=r.goals,
-        goals_achieved=r.goals_achieved,
+        change=r["change"],
+        rci=r["rci"],
+        reading=r["reading"],
+        reliable_points=r["reliable_points"],
+        observations=r["observations"],
+        observation_mean=r["observation_mean"],
+        observation_scale_max=r["observation_scale_max"],
+        last_observed_on=r["last_observed_on"],
+        p_known=r["p_known"],
+        mastery_answers=r["mastery_answers"],
+        mastered=r["mastered"],
+        goals=r["goals"],
+        goals_achieved=r["goals_achieved"],
     )
 
 
@@ -573,15 +645,55 @@ def _latest_rows(learner_ids: Sequence[int]) -> list[LearnerCompetencyRollup]:
     return found
 
 
+@functools.cache
+def _rollup_reading(vendor: str) -> tuple[list[str], list[tuple[int, list[Any], Any]], int]:
+    """For ``_latest_growth`` on a backend: the roll-up's attribute names in the order
+    ``_latest_rows_sql`` selects its columns, each column's converters that are not empty (by
+    position; those the ORM applies: SQLite's booleans and moments, the JSON of the pulses),
+    and where the competency's name is in a row."""
+    fields = model_fields(LearnerCompetencyRollup)
+    converters = []
+    for index, f in enumerate(fields):
+        column = f.get_col(LearnerCompetencyRollup._meta.db_table)
+        found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if found:
+            converters.append((index, found, column))
+    names = [f.attname for f in model_fields(Competency)]
+    return [f.attname for f in fields], converters, len(fields) + names.index("name")
+
+
+def _latest_growth(learner_id: int) -> tuple[list[CompetencyGrowth], dt.datetime | None]:
+    """``_latest_rows`` of one learner as growth per competency, and when the roll-up computed
+    the earliest of them (one query): the values converted as the ORM converts them, without
+    building the models."""
+    attnames, converters, name_at = _rollup_reading(connection.vendor)
+    width = len(attnames)
+    org_id = tenant_id()
+    growth, computed = [], []
+    for values in fetch_rows(_latest_rows_sql(1), [org_id, learner_id, org_id]):
+        row = list(values[:width])
+        for index, found, column in converters:
+            value = row[index]
+            for converter in found:
+                value = converter(value, column, connection)
+            row[index] = value
+        fields = dict(zip(attnames, row, strict=True))
+        growth.append(_growth(fields, values[name_at]))
+        computed.append(fields["computed_at"])
+    return growth, min(computed, default=None)
+
+
 def learner_growth(learner: Membership, person: str | None = None) -> GrowthPicture:
     """The learner's own picture, every figure theirs to see (one query; one more for their
     name unless ``person`` gives it, as the page does from the signed-in user)."""
-    rows = _latest_rows([learner.pk])
+    rows, computed_at = _latest_growth(learner.pk)
+    words = Words()
     return GrowthPicture(
         person=learner.user.display_name if person is None else person,
         learner_view=True,
-        competencies=[_with_words(_row(r), True) for r in rows],
-        computed_at=min((r.computed_at for r in rows), default=None),
+        competencies=[_with_words(c, True, words) for c in rows],
+        computed_at=computed_at,
+        words=words,
     )
 
 
@@ -630,7 +742,7 @@ def coachee_growth(coach: Membership, engagement_id: int) -> GrowthPicture | Non
     if not engagements:
         return None
     coachee = engagements[0]
-    rows = [_row(r) for r in _latest_rows([coachee.learner_id])]
+    rows, _computed_at = _latest_growth(coachee.learner_id)
     report_ids = {
         i
         for c in rows
@@ -638,7 +750,8 @@ def coachee_growth(coach: Membership, engagement_id: int) -> GrowthPicture | Non
         if i is not None
     }
     readable = readable_report_ids(coach, sorted(report_ids))
-    masked = [_with_words(_masked(c, readable), False) for c in rows]
+    words = Words()
+    masked = [_with_words(_masked(c, readable), False, words) for c in rows]
     not_shared = report_ids - readable
     return GrowthPicture(
         person=coachee.name,
@@ -647,6 +760,7 @@ def coachee_growth(coach: Membership, engagement_id: int) -> GrowthPicture | Non
         computed_at=None,
         engagement_id=coachee.engagement_id,
         not_shared=len(not_shared),
+        words=words,
     )
 
 

@@ -13,7 +13,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from measurement.growth import charts, queries, rows
+from measurement.growth import charts, page, queries, rows
 from organizations.exports import requested_format, tabular_response
 from organizations.http import TenantRequest
 from organizations.roles import role_required
@@ -26,12 +26,14 @@ def _picture_page(
     if fmt:
         return tabular_response(fmt, name, *queries.growth_table(picture))
     figure = charts.growth_figure(picture) if picture.charted else None
-    context: dict[str, Any] = {"picture": picture, "figure": figure}
-    if picture.competencies:
-        context.update(
-            chart_rows=rows.chart_rows(picture) if figure else "",
-            competency_cards=rows.competency_cards(picture, org_slug),
-        )
+    content = page.content_html(
+        picture,
+        org_slug,
+        figure,
+        chart_rows=rows.chart_rows(picture) if figure and picture.competencies else "",
+        competency_cards=rows.competency_cards(picture, org_slug) if picture.competencies else "",
+    )
+    context: dict[str, Any] = {"picture": picture, "figure": figure, "content": content}
     return render(request, "measurement/growth.html", context)
 
 

@@ -13,9 +13,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
 from django.utils.html import conditional_escape, escape
@@ -25,7 +26,7 @@ from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
 from competencies.models import Competency, ProficiencyLevel
-from organizations.html_parts import blocktranslate
+from organizations.html_parts import blocktranslate, interpolate
 from organizations.models import Membership
 from organizations.paging import requested_page
 from organizations.raw_queries import fetch_row_sets, fetch_rows, moment_of, tenant_id
@@ -133,6 +134,16 @@ def step_url(org_slug: str, enrollment_id: int, step_id: int) -> str:
 def _url_former(name: str, org_slug: str, *args: str) -> Callable[..., str]:
     """``reverse(name)`` for the organisation and integer ``args``, reversed once: the returned
     function fills in the values (keyword ``args``) by formatting, not by reversing again."""
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    return _url_former_for(urlconf, get_script_prefix(), name, org_slug, args)
+
+
+@functools.lru_cache(maxsize=1024)
+def _url_former_for(
+    urlconf: Any, prefix: str, name: str, org_slug: str, args: tuple[str, ...]
+) -> Callable[..., str]:
+    """``_url_former`` once per URLconf, script prefix, route and organisation (a route's
+    address changes with none of the values)."""
     markers = {arg: str(987_654_300 + i) for i, arg in enumerate(args)}
     url = reverse(name, kwargs={"org_slug": org_slug, **markers}).replace("%", "%%")
     for arg, marker in markers.items():
@@ -147,6 +158,20 @@ def _due_words(value: dt.date, today: dt.date, language: str | None) -> str:
     return relative_date_against(value, today, "dated")
 
 
+class _PageWords:
+    """``gettext`` for one page's repeated sentences (a card's steps and stages, the
+    recommendations): each message translated once per page, when the page is built."""
+
+    def __init__(self) -> None:
+        self._texts: dict[str, str] = {}
+
+    def __call__(self, message: str) -> str:
+        text = self._texts.get(message)
+        if text is None:
+            text = self._texts[message] = _(message)
+        return text
+
+
 def with_card_text(
     org_slug: str, enrollments: list[queries.EnrollmentView]
 ) -> list[queries.EnrollmentView]:
@@ -159,27 +184,29 @@ def with_card_text(
     electives_url_of = _url_former("learning_electives", org_slug, "enrollment_id")
     today, language = local_today(), get_language()
     words = _card_words(language)
+    translated = _PageWords()
     for e in enrollments:
         e.diagnostic_url = diagnostic_url_of(enrollment_id=e.id)
         e.electives_url = electives_url_of(enrollment_id=e.id)
         for stage in e.stages:
-            stage.progress_label = blocktranslate(
-                "%(done)s/%(total)s done", done=stage.done, total=stage.required
+            stage.progress_label = interpolate(
+                translated("%(done)s/%(total)s done"), {"done": stage.done, "total": stage.required}
             )
             for s in stage.steps:
                 s.url = step_url_of(enrollment_id=e.id, step_id=s.id)
                 if s.kind == "project":
                     s.project_url = project_url_of(enrollment_id=e.id, step_id=s.id)
                 if s.overdue:
-                    s.due_note = " · " + blocktranslate(
-                        "was due %(when)s", when=_due_words(s.due_on, today, language)
+                    s.due_note = " · " + interpolate(
+                        translated("was due %(when)s"),
+                        {"when": _due_words(s.due_on, today, language)},
                     )
                 elif s.due_on and s.state != queries.DONE and s.required:
-                    s.due_note = " · " + blocktranslate(
-                        "due %(when)s", when=_due_words(s.due_on, today, language)
+                    s.due_note = " · " + interpolate(
+                        translated("due %(when)s"), {"when": _due_words(s.due_on, today, language)}
                     )
                 if s.state == queries.AVAILABLE:
-                    s.open_label = blocktranslate("Open: %(title)s", title=s.title)
+                    s.open_label = interpolate(translated("Open: %(title)s"), {"title": s.title})
                 s.row_html = _step_row(s, e.electives_url, words)
         e.card_html = _card_body(e, words)
     return enrollments
@@ -309,19 +336,23 @@ def recommendation_cards(
         return []
     module_url_of = _url_former("learning_module", org_slug, "module_id")
     dismiss_url_of = _url_former("dismiss_recommendation", org_slug, "recommendation_id")
+    translated = _PageWords()
     return [
         RecommendationCard(
             **vars(r),
             module_url=module_url_of(module_id=r.module_id),
             dismiss_url=dismiss_url_of(recommendation_id=r.id),
             # Escaped HTML: the template writes them as they are.
-            from_label=mark_safe(  # noqa: S308 - blocktranslate escapes the values
-                blocktranslate(
-                    "From %(sender)s · %(minutes)s min", sender=r.sender, minutes=r.module_minutes
+            from_label=mark_safe(  # noqa: S308 - interpolate escapes the values
+                interpolate(
+                    translated("From %(sender)s · %(minutes)s min"),
+                    {"sender": r.sender, "minutes": r.module_minutes},
                 )
             ),
-            dismiss_label=mark_safe(  # noqa: S308 - blocktranslate escapes the values
-                blocktranslate("Dismiss the recommendation of %(title)s", title=r.module_title)
+            dismiss_label=mark_safe(  # noqa: S308 - interpolate escapes the values
+                interpolate(
+                    translated("Dismiss the recommendation of %(title)s"), {"title": r.module_title}
+                )
             ),
         )
         for r in recommendations
