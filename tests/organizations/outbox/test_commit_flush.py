@@ -71,7 +71,7 @@ def test_a_derived_handlers_delivery_commits_without_waiting_and_nothing_else_do
     derived, plain = _recorded(org_a, DERIVED), _recorded(org_a, PLAIN)
     assert _deliver(org_a, derived) == "done"
     assert _deliver(org_a, plain) == "done"
-    assert SEEN == ["off", server]
+    assert ["off", server] == SEEN
     assert _setting() == server  # the setting went with the delivery's transaction
     with tenant_context(org_a):
         assert OutboxEntry.objects.filter(done_at__isnull=False).count() == 2
