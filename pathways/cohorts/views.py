@@ -17,7 +17,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
-from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext, ngettext
@@ -30,11 +29,9 @@ from organizations import relative_dates as words
 from organizations.exports import requested_format, tabular_response
 from organizations.html_parts import url_with_id
 from organizations.http import TenantRequest
-from organizations.listed_fields import field_html
 from organizations.models import Membership
 from organizations.roles import role_required
 from organizations.templatetags.list_parts import pagination_html, table_downloads_html
-from organizations.templatetags.relative_dates import relative_time
 from pathways.cohorts import queries, services
 from pathways.cohorts.forms import AddLearnerForm, CohortForm, LearnerFilterForm, StaffForm
 from pathways.cohorts.queries import COHORT_EXPORT_HEADERS, cohort_export_rows
@@ -72,6 +69,22 @@ def _url_with_id(name: str, *args: Any) -> Any:
     """``html_parts.url_with_id(name, *args)``, once per process for each (and URLconf and
     prefix)."""
     return _with_id(get_urlconf(), get_script_prefix(), name, args)
+
+
+@functools.lru_cache(maxsize=2048)
+def _plural(_language: str | None, singular: str, plural: str, n: int) -> str:
+    return ngettext(singular, plural, n)
+
+
+def _n(singular: str, plural: str, n: int) -> str:
+    """``ngettext``, looked up once per language, message and number (see ``_``)."""
+    return _plural(get_language(), singular, plural, n)
+
+
+@functools.lru_cache(maxsize=64)
+def _status_label(_language: str | None, status: str) -> str:
+    """``cohort.get_status_display()``, once per language and status."""
+    return str(dict(Cohort.Status.choices).get(status, status))
 
 
 @functools.lru_cache(maxsize=16)
@@ -276,6 +289,29 @@ class _Moments:
             f"{said}</time>"
         )
 
+    def day_month_year(self, value: dt.date) -> str:
+        """``date_format(value, "j M Y")``: "3 Dec 2026"."""
+        return f"{value.day} {self.months[value.month]} {value.year:04d}"
+
+    def dated(self, value: dt.datetime) -> str:
+        """What ``{{ value|relative_time:"dated" }}`` writes: the moment in words with its
+        exact date and time ("2 hours ago (3 Dec, 14:05)", the year when not this year's)."""
+        local = value.astimezone(self.zone)
+        clock = f"{local.hour:02d}:{local.minute:02d}"
+        year = "" if local.year == self.now.astimezone(self.zone).year else f" {local.year:04d}"
+        text = _("%(relative)s (%(date)s)") % {
+            "relative": words.relative_time(value, self.now, self.zone),
+            "date": f"{local.day} {self.months[local.month]}{year}, {clock}",
+        }
+        exact = (
+            f"{self.days[local.weekday()]} {local.day} {self.months[local.month]} "
+            f"{local.year:04d}, {clock}"
+        )
+        return (
+            f'<time datetime="{local.isoformat(timespec="seconds")}" title="{escape(exact)}">'
+            f"{escape(text)}</time>"
+        )
+
 
 def _header(
     org_slug: str,
@@ -284,25 +320,28 @@ def _header(
     csrf: str,
 ) -> SafeString:
     """The page's header, its figures and their freshness: what the template wrote, put
-    together in Python (the same words, links and forms)."""
+    together in Python (the same words, links and forms), its words and dates looked up once
+    per language (``_``, ``_n``) and written as ``date_format`` and ``relative_time`` write
+    them (tests/pathways/cohorts/page_before.py holds what they wrote)."""
     cohort = detail.cohort
     args = (org_slug, cohort.pk)
+    moment = _Moments()
     lead = _("%(pathway)s (version %(version)s), from %(start)s") % {
         "pathway": escape(detail.pathway),
         "version": detail.version,
-        "start": escape(date_format(cohort.start_date, "j M Y")),
+        "start": escape(moment.day_month_year(cohort.start_date)),
     }
     if cohort.end_date:
-        lead += " " + _("to %(end)s") % {"end": escape(date_format(cohort.end_date, "j M Y"))}
+        lead += " " + _("to %(end)s") % {"end": escape(moment.day_month_year(cohort.end_date))}
     withdrawn = ""
     if detail.withdrawn:
         n = detail.withdrawn
-        words_ = ngettext("plus %(n)s withdrawn", "plus %(n)s withdrawn", n) % {"n": n}
+        words_ = _n("plus %(n)s withdrawn", "plus %(n)s withdrawn", n) % {"n": n}
         withdrawn = f'<span class="stat__base">{words_}</span>'
     overdue = detail.learners_overdue
     remind = ""
     if overdue:
-        confirm = ngettext(
+        confirm = _n(
             "E-mail a reminder to %(n)s overdue learner, listing their overdue steps? "
             "You can send one reminder a day.",
             "E-mail a reminder to %(n)s overdue learners, each listing their overdue steps? "
@@ -318,13 +357,13 @@ def _header(
     if last_reminder:
         n = last_reminder.learners
         if last_reminder.sent_at:
-            sent = ngettext(
+            sent = _n(
                 "Last reminder e-mailed %(when)s to %(n)s learner",
                 "Last reminder e-mailed %(when)s to %(n)s learners",
                 n,
-            ) % {"when": relative_time(last_reminder.sent_at, "dated"), "n": n}
+            ) % {"when": moment.dated(last_reminder.sent_at), "n": n}
         else:
-            sent = ngettext(
+            sent = _n(
                 "A reminder to %(n)s learner is on its way.",
                 "A reminder to %(n)s learners is on its way.",
                 n,
@@ -334,19 +373,19 @@ def _header(
         fresh = _(
             "Progress as of %(when)s: it is counted again whenever a learner completes a step, "
             "and every night."
-        ) % {"when": relative_time(detail.as_of, "dated")}
+        ) % {"when": moment.dated(detail.as_of)}
     else:
         fresh = _(
             "Progress has not been counted yet: it appears within a minute of the first "
             "learner's activity, and every night."
         )
     if detail.pending:
-        fresh += " " + ngettext(
+        fresh += " " + _n(
             "%(n)s learner added since then is counted next time.",
             "%(n)s learners added since then are counted next time.",
             detail.pending,
         ) % {"n": detail.pending}
-    behind = ngettext("%(n)s learner behind", "%(n)s learners behind", overdue) % {"n": overdue}
+    behind = _n("%(n)s learner behind", "%(n)s learners behind", overdue) % {"n": overdue}
     steps = _("%(done)s of %(possible)s required steps") % {
         "done": detail.steps_done,
         "possible": detail.steps_possible,
@@ -358,7 +397,7 @@ def _header(
         "</a></p>\n"
         f'    <h1 class="page-header__title">{escape(cohort.name)}</h1>\n'
         f'    <p class="page-header__lead">{lead} · <span class="badge badge--info">'
-        f"{escape(cohort.get_status_display())}</span></p>\n"
+        f"{escape(_status_label(get_language(), cohort.status))}</span></p>\n"
         "  </div>\n"
         '  <div class="page-header__actions cluster">\n'
         f'    <a class="btn btn--primary" href="#add-learners">{_("Add learners")}</a>\n'
@@ -483,19 +522,53 @@ def _learners_section(
     return SafeString(f"\n{learners_top}{body}\n</section>\n")
 
 
+def _field(id_: str, label: str, widget: str) -> str:
+    """``includes/field.html`` for a required field without help or errors (an unbound form's:
+    ``listed_fields.field_html``'s markup)."""
+    return (
+        f'<div class="field">\n  <label for="{id_}">{escape(label)}'
+        f' <span aria-hidden="true">*</span></label>\n  {widget}\n  \n  \n</div>\n'
+    )
+
+
+def _email_field() -> str:
+    """``AddLearnerForm().email``, drawn."""
+    return _field(
+        "id_email",
+        _("Learner's e-mail"),
+        '<input type="email" name="email" maxlength="320" required id="id_email">',
+    )
+
+
+def _staff_field(kind: str, label: str, people: list[tuple[int, str]]) -> str:
+    """``StaffForm(prefix=kind).membership``, drawn: a drop-down of ``people``, none chosen."""
+    options = "".join(
+        f'\n  <option value="{escape(str(value))}">{escape(name)}</option>\n'
+        for value, name in people
+    )
+    return _field(
+        f"id_{kind}-membership",
+        label,
+        f'<select name="{kind}-membership" required id="id_{kind}-membership">\n'
+        f'  <option value="" selected>{escape(_("— choose —"))}</option>\n'
+        f"{options}\n</select>",
+    )
+
+
 def _forms(
     org_slug: str,
     cohort_id: int,
     csrf: str,
-    add_form: AddLearnerForm,
-    staff_sections: list[tuple[str, list[queries.StaffMember], StaffForm]],
+    staff_sections: list[tuple[str, list[queries.StaffMember], list[tuple[int, str]]]],
 ) -> SafeString:
     """The page's forms (add one learner, with a link to adding learners by filter; assign
-    and remove coaches and sponsors), each field as ``includes/field.html`` writes it."""
+    and remove coaches and sponsors: ``staff_sections``, each kind's people and the people who
+    can be assigned), each field as ``includes/field.html`` writes an unbound ``AddLearnerForm``
+    or ``StaffForm`` field (tests/pathways/cohorts/page_before.py holds what they wrote)."""
     args = (org_slug, cohort_id)
     matching = escape(_url("cohort_add_matching", *args))
     cards = []
-    for kind, people, form in staff_sections:
+    for kind, people, choices in staff_sections:
         coach = kind == "coach"
         if people:
             remove = _("Remove")
@@ -525,7 +598,7 @@ def _forms(
             '    <form method="post" action="'
             f'{escape(_url("cohort_staff_add", *args, kind))}" class="cluster"'
             f" novalidate>{csrf}\n"
-            f"      {field_html(form['membership'])}\n"
+            f"      {_staff_field(kind, _('Coach') if coach else _('Sponsor'), choices)}\n"
             '      <button class="btn btn--secondary btn--small" type="submit">'
             f"{_('Assign')}</button>\n"
             "    </form>\n"
@@ -538,7 +611,7 @@ def _forms(
         f'{escape(_url("cohort_add_learner", *args))}" class="card stack" novalidate>'
         f"{csrf}\n"
         f'    <h3 class="card__title">{_("Add one learner")}</h3>\n'
-        f"    {field_html(add_form['email'])}\n"
+        f"    {_email_field()}\n"
         '    <div class="form-actions"><button class="btn btn--secondary" type="submit">'
         f"{_('Add learner')}</button></div>\n"
         "  </form>\n"
@@ -597,18 +670,13 @@ def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> Http
     context: dict[str, Any] = {"cohort": cohort, "learners": learners}
     assert staff is not None  # read with the whole page
     choices, coaches, sponsors = staff
-    staff_forms = _staff_forms(choices)
     context |= {
         "header": _header(org_slug, overview, last_reminder, csrf),
         "forms": _forms(
             org_slug,
             cohort.pk,
             csrf,
-            AddLearnerForm(),
-            [
-                ("coach", coaches, staff_forms["coach"]),
-                ("sponsor", sponsors, staff_forms["sponsor"]),
-            ],
+            [("coach", coaches, choices.coaches), ("sponsor", sponsors, choices.sponsors)],
         ),
     }
     return render(request, "pathways/cohorts/cohort_detail.html", context)
