@@ -27,11 +27,10 @@ from measurement import home_rows
 from measurement.queries import programme_health
 from organizations import relative_dates as words
 from organizations.exports import requested_format, tabular_response
-from organizations.html_parts import url_with_id
+from organizations.html_parts import url_with_id, value_html
 from organizations.http import TenantRequest
 from organizations.models import Membership
 from organizations.roles import role_required
-from organizations.templatetags.list_parts import pagination_html, table_downloads_html
 from pathways.cohorts import queries, services
 from pathways.cohorts.forms import AddLearnerForm, CohortForm, LearnerFilterForm, StaffForm
 from pathways.cohorts.queries import COHORT_EXPORT_HEADERS, cohort_export_rows
@@ -496,6 +495,61 @@ def _learners_top(
     )
 
 
+def _pages_html(page: Any, query: str) -> str:
+    """``list_parts.pagination_html(page, query, "cohort-learners")``: the learners' pages,
+    their words looked up once per language (``_``)."""
+    paginator = page.paginator
+    pages = paginator.num_pages
+    if not pages > 1:
+        return "\n"
+    before = f"?{escape(query)}&amp;page=" if query else "?page="
+
+    def link(css: str, rel: str, number: int, word: str) -> str:
+        href = f"{before}{value_html(number)}"
+        rel_html = f' rel="{rel}"' if rel else ""
+        return (
+            f'<a class="{css}"{rel_html} href="{href}" hx-get="{href}"'
+            ' hx-target="#cohort-learners" hx-swap="outerHTML" hx-push-url="true">'
+            f"{escape(_(word))}</a>"
+        )
+
+    parts = [f'\n<nav class="pagination cluster" aria-label="{escape(_("Pages"))}">\n  ']
+    if page.has_previous():
+        number = page.previous_page_number()
+        if number > 1:
+            parts.append(link("btn btn--link btn--small", "", 1, "First"))
+        parts.append("\n  ")
+        parts.append(link("btn btn--secondary btn--small", "prev", number, "Previous"))
+    shown = _("%(first)s–%(last)s of %(total)s") % {
+        "first": value_html(page.start_index()),
+        "last": value_html(page.end_index()),
+        "total": value_html(paginator.count),
+    }
+    of = _("page %(n)s of %(total)s") % {
+        "n": value_html(page.number),
+        "total": value_html(pages),
+    }
+    parts.append(f'\n  <span class="muted">{shown} · {of}</span>\n  ')
+    if page.has_next():
+        following = page.next_page_number()
+        parts.append(link("btn btn--secondary btn--small", "next", following, "Next"))
+        parts.append("\n  ")
+        if following < pages:
+            parts.append(link("btn btn--link btn--small", "", pages, "Last"))
+    parts.append("\n</nav>\n\n")
+    return "".join(parts)
+
+
+def _downloads_html(query: str, what: str) -> str:
+    """``list_parts.table_downloads_html(query, what)``: the view's rows as CSV and XLSX."""
+    base = f"?{escape(query)}&amp;" if query else "?"
+    return (
+        f'\n<p class="muted table-downloads">{_("Download %(what)s:") % {"what": escape(what)}}\n'
+        f'  <a href="{base}format=csv" download>CSV</a> ·\n'
+        f'  <a href="{base}format=xlsx" download>{escape(_("Excel (XLSX)"))}</a></p>\n'
+    )
+
+
 def _learners_section(
     learners_top: str, rows: str, page: Any, show: str, q: str, query: str
 ) -> SafeString:
@@ -517,8 +571,8 @@ def _learners_section(
             "</span></th></tr></thead>\n"
             f"    <tbody>\n    {rows}\n    </tbody>\n"
             "  </table></div>\n"
-            f"  {pagination_html(page, query, 'cohort-learners')}\n"
-            f"  {table_downloads_html(query, what)}\n"
+            f"  {_pages_html(page, query)}\n"
+            f"  {_downloads_html(query, what)}\n"
             "  "
         )
     elif q:

@@ -131,3 +131,18 @@ def test_the_forms_write_what_the_django_forms_wrote(coaches, sponsors, choices)
     )
     assert drawn == expected
     assert "&lt;b&gt;&amp;&quot;&#x27;" in drawn or not (coaches or sponsors or choices)
+
+
+@pytest.mark.parametrize("query", ["show=all", "show=overdue&q=%3Cb%3E%26%22%27", ""])
+@pytest.mark.parametrize("count", [0, 1, 50, 51, 120, 5001])
+def test_the_learners_pages_and_downloads_write_what_the_list_parts_wrote(query, count):
+    from django.core.paginator import Paginator
+
+    from organizations.templatetags.list_parts import pagination_html, table_downloads_html
+
+    paginator = Paginator(range(count), 50)
+    for number in paginator.page_range:
+        page = paginator.page(number)
+        assert views._pages_html(page, query) == pagination_html(page, query, "cohort-learners")
+    for what in ["the learners in this view with their progress", NASTY]:
+        assert views._downloads_html(query, what) == table_downloads_html(query, what)
