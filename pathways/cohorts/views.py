@@ -721,7 +721,8 @@ def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> Http
     except Cohort.DoesNotExist as exc:
         raise Http404 from exc
     cohort = overview.cohort
-    csrf = _csrf_input(request)
+    token = get_token(request)
+    csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(token)}">'
     tabs = [
         ("all", _("All"), None),
         ("not_started", _("Not started"), overview.not_started),
@@ -739,7 +740,9 @@ def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> Http
     )
     if not whole:
         return HttpResponse(learners)
-    context: dict[str, Any] = {"cohort": cohort, "learners": learners}
+    # The page's token for base.html's ``{{ csrf_token }}`` and ``{% csrf_token %}`` too (the
+    # context processor's would mask the same secret once more).
+    context: dict[str, Any] = {"cohort": cohort, "learners": learners, "csrf_token": token}
     assert staff is not None  # read with the whole page
     choices, coaches, sponsors = staff
     context |= {

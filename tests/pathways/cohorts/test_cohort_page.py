@@ -310,3 +310,27 @@ def test_a_view_of_many_learners_is_walked_by_name_with_the_same_rows(
     walked = query in ("", "?page=2", "?q=l00")  # the page ends within the view
     assert ("e.cohort_id = (SELECT" in statements[1]) == walked
     assert "e.cohort_id = (SELECT" not in statements[0]
+
+
+def test_the_page_writes_one_csrf_token_that_its_forms_post_with(org_a, org_b, admin_a):
+    """The page's forms, its htmx headers and the site header's sign-out share one masked
+    token (the page's), and a form posted with it passes the CSRF check."""
+    from django.test import Client
+    from django.urls import reverse
+
+    fixture = make_pathway(org_a, n_steps=2)
+    _learners(org_a, fixture, 0, 2)
+    make_member(org_a, "new@acme.example", is_learner=True)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_a.user)
+    page = client.get(_url(org_a, fixture)).content.decode()
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    tokens += re.findall(r'"X-CSRFToken": "([^"]+)"', page)
+    assert len(tokens) >= 6 and len(set(tokens)) == 1
+    add = reverse("cohort_add_learner", args=[org_a.slug, fixture.cohort.pk])
+    refused = client.post(add, {"email": "new@acme.example"})
+    assert refused.status_code == 403
+    posted = client.post(add, {"email": "new@acme.example", "csrfmiddlewaretoken": tokens[0]})
+    assert posted.status_code == 302
+    with tenant_context(org_a):
+        assert Enrollment.objects.filter(learner__user__email="new@acme.example").exists()
