@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from html import escape  # the standard library's: Django's wraps it for lazy text, per call
 from typing import Any
 from urllib.parse import quote
@@ -40,6 +40,12 @@ from pathways.models import Cohort, Enrollment
 @functools.lru_cache(maxsize=512)
 def _translated(_language: str | None, message: str) -> str:
     return gettext(message)
+
+
+def _words() -> Callable[[str], str]:
+    """``_`` for the active language, looked up once: a page's parts call it as ``_``
+    (``_ = _words()``) for their dozen words."""
+    return functools.partial(_translated, get_language())
 
 
 def _(message: str) -> str:
@@ -185,6 +191,7 @@ def _learner_table(
     would resolve, translate and reverse in every row (the rows are what the template wrote:
     the same words, links, forms and accessible names). Empty without rows. ``csrf``: the
     page's ``{% csrf_token %}`` input, when the page has written it already."""
+    _ = _words()
     person = _url_with_id("person_detail", org_slug)
     withdraw = _url_with_id("enrollment_withdraw", org_slug, cohort_id)
     csrf = csrf or _csrf_input(request)
@@ -340,6 +347,7 @@ def _header(
     together in Python (the same words, links and forms), its words and dates looked up once
     per language (``_``, ``_n``) and written as ``date_format`` and ``relative_time`` write
     them (tests/pathways/cohorts/page_before.py holds what they wrote)."""
+    _ = _words()
     cohort = detail.cohort
     args = (org_slug, cohort.pk)
     moment = _Moments()
@@ -447,6 +455,7 @@ def _learners_top(
 ) -> SafeString:
     """The learners section's opening: its search, its views (tabs) and how many learners
     the view holds, as the template wrote them."""
+    _ = _words()
     hx = 'hx-target="#cohort-learners" hx-swap="outerHTML" hx-push-url="true"'
     show_html = escape(show)
     clear = ""
@@ -498,6 +507,7 @@ def _learners_top(
 def _pages_html(page: Any, query: str) -> str:
     """``list_parts.pagination_html(page, query, "cohort-learners")``: the learners' pages,
     their words looked up once per language (``_``)."""
+    _ = _words()
     paginator = page.paginator
     pages = paginator.num_pages
     if not pages > 1:
@@ -556,6 +566,7 @@ def _learners_section(
     """The learners section (the template's ``learners`` partial, the htmx swap): its opening,
     the table of the page's ``rows`` with its pages and downloads, or what the view holds when
     it holds nobody."""
+    _ = _words()
     if rows:
         head = "".join(
             f'<th scope="col">{escape(_(word))}</th>'
@@ -637,6 +648,7 @@ def _forms(
     and remove coaches and sponsors: ``staff_sections``, each kind's people and the people who
     can be assigned), each field as ``includes/field.html`` writes an unbound ``AddLearnerForm``
     or ``StaffForm`` field (tests/pathways/cohorts/page_before.py holds what they wrote)."""
+    _ = _words()
     args = (org_slug, cohort_id)
     matching = escape(_url("cohort_add_matching", *args))
     cards = []
@@ -721,6 +733,7 @@ def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> Http
     except Cohort.DoesNotExist as exc:
         raise Http404 from exc
     cohort = overview.cohort
+    _ = _words()
     token = get_token(request)
     csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(token)}">'
     tabs = [

@@ -105,6 +105,7 @@ def test_the_pages_words_are_translated_once_per_language():
         with translation.override(language):
             for message in ("Withdraw", "Add learners", "Coaches"):
                 assert views._(message) == translation.gettext(message)
+                assert views._words()(message) == translation.gettext(message)
             days, months = views._calendar_words(translation.get_language())
             assert days[0] == str(WEEKDAYS_ABBR[0]) and months[12] == str(MONTHS_3[12]).title()
     with translation.override(None):
