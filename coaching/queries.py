@@ -52,6 +52,7 @@ from organizations.raw_queries import (
     contains_sql,
     counted_page,
     date_of,
+    fetch_row_sets,
     fetch_rows,
     moment_of,
     moment_param,
@@ -883,11 +884,12 @@ def coach_home(
     each list its first rows and a count. ``period`` is the latest roll-up's (read when not
     given) and ``summary`` a ``roster_summary(…, home_counts=True)`` whose statement already
     counted the engagements, the sessions to log and the other organisations (else one more
-    statement counts them). 2 queries, whatever the number of sessions, engagements or
-    coachees: the sessions of both lists with their participants, the coach's active
-    engagements with what their coachees' reasons for attention would say (one row each; those
-    with a reason are counted and the first shown); a third, the other organisations' names,
-    only when the summary counted some."""
+    statement counts them). 1 query, whatever the number of sessions, engagements or
+    coachees, two reads sent as one statement (``fetch_row_sets``): the sessions of both lists
+    with their participants, the coach's active engagements with what their coachees' reasons
+    for attention would say (one row each; those with a reason are counted and the first
+    shown); a second query, the other organisations' names, only when the summary counted
+    some."""
     now = now or timezone.now()
     if summary is None or summary.home is None:
         summary = roster_summary(coach, period, home_counts=True, now=now, attention=False)
@@ -899,38 +901,34 @@ def coach_home(
     day_start = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
     day_end = day_start + dt.timedelta(days=1)
     week_end = day_start + dt.timedelta(days=7)
-    rows = _home_session_rows(
-        fetch_rows(
-            _HOME_SESSIONS_SQL,
-            [
-                org,
-                org,
-                coach.pk,
-                moment_param(day_start),
-                moment_param(week_end),
-                SESSIONS_SHOWN + 1,
-                org,
-                coach.pk,
-                moment_param(now),
-                TO_LOG_SHOWN,
-            ],
-        )  # fmt: skip
-    )
-    upcoming_rows = [s for s in rows if day_start <= s.starts_at < week_end]
     period_sql, period_params = _period_sql(period, org)
-    attention = _attention_rows(
-        fetch_rows(
-            _ATTENTION_SQL.format(period=period_sql),
-            [
-                org, coach.pk,
-                org, now.astimezone(zone).date(),
-                org, *period_params,
-                org, timezone.localdate(),
-                org, coach.pk,
-            ],
-        ),
-        now,
+    # Both reads in one round trip and one statement, each keeping its columns.
+    session_rows, attention_rows = fetch_row_sets(
+        [
+            (
+                _HOME_SESSIONS_SQL,
+                [
+                    org,
+                    org, coach.pk, moment_param(day_start), moment_param(week_end),
+                    SESSIONS_SHOWN + 1,
+                    org, coach.pk, moment_param(now), TO_LOG_SHOWN,
+                ],
+            ),
+            (
+                _ATTENTION_SQL.format(period=period_sql),
+                [
+                    org, coach.pk,
+                    org, now.astimezone(zone).date(),
+                    org, *period_params,
+                    org, timezone.localdate(),
+                    org, coach.pk,
+                ],
+            ),
+        ]
     )  # fmt: skip
+    rows = _home_session_rows(session_rows)
+    upcoming_rows = [s for s in rows if day_start <= s.starts_at < week_end]
+    attention = _attention_rows(attention_rows, now)
     return CoachHome(
         today=[s for s in upcoming_rows[:SESSIONS_SHOWN] if s.starts_at < day_end],
         this_week=[s for s in upcoming_rows[:SESSIONS_SHOWN] if s.starts_at >= day_end],
