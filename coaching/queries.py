@@ -871,6 +871,42 @@ def _coachees_of(rows: Sequence[Sequence[Any]]) -> list[Coachee]:
     return coachees
 
 
+def home_reads(
+    coach: Membership, now: dt.datetime, period: dt.date | None | Any = _UNSET
+) -> list[tuple[str, list[Any]]]:
+    """The two reads of ``coach_home`` as ``fetch_row_sets`` takes them: the sessions of both
+    lists with their participants, the coach's active engagements with what their coachees'
+    reasons for attention would say (their pathway steps as of ``period``, the latest roll-up's
+    read in the statement when not given). Sent with ``roster_summary``'s statement by
+    ``roster_summary(…, home_reads=…)``."""
+    org = tenant_id()
+    zone = timezone.get_current_timezone()
+    day_start = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    week_end = day_start + dt.timedelta(days=7)
+    period_sql, period_params = _period_sql(period, org)
+    return [
+        (
+            _HOME_SESSIONS_SQL,
+            [
+                org,
+                org, coach.pk, moment_param(day_start), moment_param(week_end),
+                SESSIONS_SHOWN + 1,
+                org, coach.pk, moment_param(now), TO_LOG_SHOWN,
+            ],
+        ),
+        (
+            _ATTENTION_SQL.format(period=period_sql),
+            [
+                org, coach.pk,
+                org, now.astimezone(zone).date(),
+                org, *period_params,
+                org, timezone.localdate(),
+                org, coach.pk,
+            ],
+        ),
+    ]  # fmt: skip
+
+
 def coach_home(
     coach: Membership,
     now: dt.datetime | None = None,
@@ -893,39 +929,16 @@ def coach_home(
     now = now or timezone.now()
     if summary is None or summary.home is None:
         summary = roster_summary(coach, period, home_counts=True, now=now, attention=False)
-    period = summary.period
     counts = summary.home
     assert counts is not None
-    org = tenant_id()
+    if summary.home_rows is not None:
+        session_rows, attention_rows = summary.home_rows
+    else:
+        session_rows, attention_rows = fetch_row_sets(home_reads(coach, now, summary.period))
     zone = timezone.get_current_timezone()
     day_start = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
     day_end = day_start + dt.timedelta(days=1)
     week_end = day_start + dt.timedelta(days=7)
-    period_sql, period_params = _period_sql(period, org)
-    # Both reads in one round trip and one statement, each keeping its columns.
-    session_rows, attention_rows = fetch_row_sets(
-        [
-            (
-                _HOME_SESSIONS_SQL,
-                [
-                    org,
-                    org, coach.pk, moment_param(day_start), moment_param(week_end),
-                    SESSIONS_SHOWN + 1,
-                    org, coach.pk, moment_param(now), TO_LOG_SHOWN,
-                ],
-            ),
-            (
-                _ATTENTION_SQL.format(period=period_sql),
-                [
-                    org, coach.pk,
-                    org, now.astimezone(zone).date(),
-                    org, *period_params,
-                    org, timezone.localdate(),
-                    org, coach.pk,
-                ],
-            ),
-        ]
-    )  # fmt: skip
     rows = _home_session_rows(session_rows)
     upcoming_rows = [s for s in rows if day_start <= s.starts_at < week_end]
     attention = _attention_rows(attention_rows, now)
@@ -970,6 +983,8 @@ class RosterSummary:
     attention_total: int
     period: dt.date | None
     home: HomeCounts | None = None  # when asked for (``home_counts``)
+    # The rows of ``home_reads``' reads when they were sent with the summary's statement.
+    home_rows: list[list[tuple[Any, ...]]] | None = field(default=None, compare=False, repr=False)
 
     @property
     def not_counted(self) -> int:
@@ -1015,12 +1030,15 @@ def roster_summary(
     home_counts: bool = False,
     now: dt.datetime | None = None,
     attention: bool = True,
+    home_reads: Sequence[tuple[str, Sequence[Any]]] = (),
 ) -> RosterSummary:
     """Counts of the coach's roster and the coachees to talk to first (1 query whatever the
     number of coachees: every count in one row, which also reads the latest period when
     ``period`` is not given, joined to the first coachees needing attention with their rows;
     not those without ``attention``, which leaves ``attention`` empty).
-    ``home_counts`` adds the counts of the coach's home to the same statement (``home``)."""
+    ``home_counts`` adds the counts of the coach's home to the same statement (``home``);
+    ``home_reads`` (``home_reads(…)``) go with it too, one statement (``fetch_row_sets``), and
+    their rows are kept in ``home_rows`` for ``coach_home``."""
     now = now or timezone.now()
     org = tenant_id()
     period_sql, period_params = _period_sql(period, org)
@@ -1045,7 +1063,11 @@ def roster_summary(
         attention_columns=attention_columns,
         attention=attention_join,
     )
-    rows = fetch_rows(sql, params)
+    home_rows = None
+    if home_reads:
+        rows, *home_rows = fetch_row_sets([(sql, params), *home_reads])
+    else:
+        rows = fetch_rows(sql, params)
     read_period, enrolments, learners, counted, overdue, not_started, attention_total, as_of = rows[
         0
     ][:8]
@@ -1064,6 +1086,7 @@ def roster_summary(
         attention_total=int(attention_total or 0),
         period=period,
         home=HomeCounts(*(int(n or 0) for n in home)) if home is not None else None,
+        home_rows=home_rows,
     )
     if attention and summary.has_attention:
         first = [row[coachees:] for row in rows if row[coachees] is not None]
