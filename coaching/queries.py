@@ -18,7 +18,6 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Window,
 )
@@ -46,12 +45,13 @@ from coaching.models import (
 from coaching.words import words
 from measurement.models import LearnerProgressRollup
 from measurement.services import period_for
-from organizations.models import Membership, Team
+from organizations.models import Membership
 from organizations.raw_queries import (
     contains_param,
     contains_sql,
     counted_page,
     date_of,
+    fetch_row_sets,
     fetch_rows,
     moment_of,
     moment_param,
@@ -62,10 +62,8 @@ from pathways.cohorts import counts as cohort_counts
 from pathways.learning import next_actions
 from pathways.learning.next_actions import NextAction
 from pathways.models import (
-    Cohort,
     CohortCoach,
     Enrollment,
-    PathwayVersion,
     SelfAssessment,
     VersionCompetency,
 )
@@ -241,60 +239,6 @@ def _coachee(
         steps_done=steps_done,
         steps_total=steps_total,
         steps_overdue=steps_overdue or 0,
-    )
-
-
-def _labelled(enrollments: QuerySet[Enrollment], prefix: str = "") -> QuerySet[Any]:
-    """``enrollments`` (or roll-up rows, with ``prefix`` "enrollment__") with the learner and
-    user joined and the pathway, cohort and team names as scalar subqueries (``pathway_name``,
-    ``cohort_name``, ``team_name``), computed for the rows fetched only: few joins keep the
-    planner's work small (PostgreSQL spends far longer planning an eight-table join than
-    running it on a page of rows) and the rows sorted narrow."""
-    return enrollments.select_related(f"{prefix}learner__user").annotate(
-        team_name=Subquery(
-            Team.objects.filter(pk=OuterRef(f"{prefix}learner__team_id"))
-            .order_by()
-            .values("name")[:1]
-        ),
-        pathway_name=Subquery(
-            PathwayVersion.objects.filter(pk=OuterRef(f"{prefix}version_id"))
-            .order_by()
-            .values("pathway__name")[:1]
-        ),
-        cohort_name=Subquery(
-            Cohort.objects.filter(pk=OuterRef(f"{prefix}cohort_id")).order_by().values("name")[:1]
-        ),
-    )
-
-
-def _roster_enrollments(coach: Membership) -> QuerySet[Enrollment]:
-    """The enrolments of ``coachee_enrollments`` with nothing joined: the cohorts are a
-    semi-join on the coach's assignments."""
-    return Enrollment.objects.filter(cohort_id__in=_coach_cohorts(coach)).exclude(
-        status=Enrollment.Status.WITHDRAWN
-    )
-
-
-def _with_progress(
-    enrollments: QuerySet[Enrollment], period: dt.date | None
-) -> QuerySet[Enrollment]:
-    """``enrollments`` annotated with their roll-up figures of ``period`` (``r_done``,
-    ``r_total``, ``r_overdue``; None when not counted): each a probe of the roll-up's unique
-    index for the rows fetched, so a page of the roster is one query."""
-    rollup = LearnerProgressRollup.objects.filter(
-        period=_or_none(period), enrollment_id=OuterRef("pk")
-    ).order_by()
-    return enrollments.annotate(
-        r_done=Subquery(rollup.values("steps_done")[:1]),
-        r_total=Subquery(rollup.values("steps_total")[:1]),
-        r_overdue=Subquery(rollup.values("steps_overdue")[:1]),
-    )
-
-
-def _annotated_coachee(e: Any) -> Coachee:
-    """A roster row from ``_labelled(_with_progress(…))``."""
-    return _coachee(
-        e, e.r_done, e.r_total, e.r_overdue, (e.pathway_name, e.cohort_name, e.team_name)
     )
 
 
@@ -651,6 +595,50 @@ _ROSTER_PAGE_TEXTS = {
     for first in (True, False)
 }
 
+# The roster searched (or read without the summary's counts): one page of a view's enrolments
+# whose name or e-mail contains the search (as Django's ``icontains`` writes it), by name,
+# and how many there are, from one statement: the count's one row joined to the page's rows
+# (``_ROSTER_PAGE_SQL``'s columns and the count last), so that a page past the end still says
+# how many. ``{where}`` is ``_ROSTER_SEARCH_WHERE`` with the view and the search.
+_ROSTER_SEARCH_SQL = f"""
+SELECT {_COACHEE_COLUMNS}, {_ROSTER_FIGURE.format(column="steps_done")},
+    {_ROSTER_FIGURE.format(column="steps_total")},
+    {_ROSTER_FIGURE.format(column="steps_overdue")}, t.n
+FROM (
+    SELECT COUNT(*) AS n
+    FROM pathways_enrollment pe
+    JOIN organizations_membership pm ON pm.id = pe.learner_id
+    JOIN organizations_user pu ON pu.id = pm.user_id
+    WHERE {{where}}
+) t
+LEFT JOIN (
+    SELECT pe.id, pu.full_name, pu.email
+    FROM pathways_enrollment pe
+    JOIN organizations_membership pm ON pm.id = pe.learner_id
+    JOIN organizations_user pu ON pu.id = pm.user_id
+    WHERE {{where}}
+    ORDER BY pu.full_name, pu.email, pe.id
+    LIMIT %s OFFSET %s
+) pg ON 1 = 1
+LEFT JOIN pathways_enrollment ce ON ce.id = pg.id
+LEFT JOIN organizations_membership cm ON cm.id = ce.learner_id
+LEFT JOIN organizations_user cu ON cu.id = cm.user_id
+ORDER BY pg.full_name, pg.email, pg.id
+"""  # noqa: S608 - fixed text
+_ROSTER_SEARCH_WHERE = f"""pe.organization_id = %s AND pe.cohort_id IN ({_COACH_COHORTS})
+        AND NOT (pe.status = {_WITHDRAWN}){{view}}{{search}}"""  # noqa: S608 - fixed text
+
+
+def _roster_search_sql(view: str, search: bool) -> str:
+    """``_ROSTER_SEARCH_SQL`` of a view, with the search when ``search`` (each backend writes
+    its own ``icontains``: read when asked, cheap)."""
+    found = ""
+    if search:
+        found = f"\n        AND ({contains_sql('pu.full_name')} OR {contains_sql('pu.email')})"
+    where = _ROSTER_SEARCH_WHERE.format(view=_ROSTER_VIEW_WHERE[view], search=found)
+    return _ROSTER_SEARCH_SQL.format(where=where)
+
+
 # The coach's sessions with the coach, the cohort and every participant (one row each, by
 # id), for ``_home_session_rows``: one head, and the sessions each read wants as its tail
 # (an index range of (coach, start) cut to what it shows, and the order).
@@ -870,6 +858,42 @@ def _coachees_of(rows: Sequence[Sequence[Any]]) -> list[Coachee]:
     return coachees
 
 
+def home_reads(
+    coach: Membership, now: dt.datetime, period: dt.date | None | Any = _UNSET
+) -> list[tuple[str, list[Any]]]:
+    """The two reads of ``coach_home`` as ``fetch_row_sets`` takes them: the sessions of both
+    lists with their participants, the coach's active engagements with what their coachees'
+    reasons for attention would say (their pathway steps as of ``period``, the latest roll-up's
+    read in the statement when not given). Sent with ``roster_summary``'s statement by
+    ``roster_summary(…, home_reads=…)``."""
+    org = tenant_id()
+    zone = timezone.get_current_timezone()
+    day_start = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    week_end = day_start + dt.timedelta(days=7)
+    period_sql, period_params = _period_sql(period, org)
+    return [
+        (
+            _HOME_SESSIONS_SQL,
+            [
+                org,
+                org, coach.pk, moment_param(day_start), moment_param(week_end),
+                SESSIONS_SHOWN + 1,
+                org, coach.pk, moment_param(now), TO_LOG_SHOWN,
+            ],
+        ),
+        (
+            _ATTENTION_SQL.format(period=period_sql),
+            [
+                org, coach.pk,
+                org, now.astimezone(zone).date(),
+                org, *period_params,
+                org, timezone.localdate(),
+                org, coach.pk,
+            ],
+        ),
+    ]  # fmt: skip
+
+
 def coach_home(
     coach: Membership,
     now: dt.datetime | None = None,
@@ -883,54 +907,28 @@ def coach_home(
     each list its first rows and a count. ``period`` is the latest roll-up's (read when not
     given) and ``summary`` a ``roster_summary(…, home_counts=True)`` whose statement already
     counted the engagements, the sessions to log and the other organisations (else one more
-    statement counts them). 2 queries, whatever the number of sessions, engagements or
-    coachees: the sessions of both lists with their participants, the coach's active
-    engagements with what their coachees' reasons for attention would say (one row each; those
-    with a reason are counted and the first shown); a third, the other organisations' names,
-    only when the summary counted some."""
+    statement counts them). 1 query, whatever the number of sessions, engagements or
+    coachees, two reads sent as one statement (``fetch_row_sets``): the sessions of both lists
+    with their participants, the coach's active engagements with what their coachees' reasons
+    for attention would say (one row each; those with a reason are counted and the first
+    shown); a second query, the other organisations' names, only when the summary counted
+    some."""
     now = now or timezone.now()
     if summary is None or summary.home is None:
         summary = roster_summary(coach, period, home_counts=True, now=now, attention=False)
-    period = summary.period
     counts = summary.home
     assert counts is not None
-    org = tenant_id()
+    if summary.home_rows is not None:
+        session_rows, attention_rows = summary.home_rows
+    else:
+        session_rows, attention_rows = fetch_row_sets(home_reads(coach, now, summary.period))
     zone = timezone.get_current_timezone()
     day_start = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
     day_end = day_start + dt.timedelta(days=1)
     week_end = day_start + dt.timedelta(days=7)
-    rows = _home_session_rows(
-        fetch_rows(
-            _HOME_SESSIONS_SQL,
-            [
-                org,
-                org,
-                coach.pk,
-                moment_param(day_start),
-                moment_param(week_end),
-                SESSIONS_SHOWN + 1,
-                org,
-                coach.pk,
-                moment_param(now),
-                TO_LOG_SHOWN,
-            ],
-        )  # fmt: skip
-    )
+    rows = _home_session_rows(session_rows)
     upcoming_rows = [s for s in rows if day_start <= s.starts_at < week_end]
-    period_sql, period_params = _period_sql(period, org)
-    attention = _attention_rows(
-        fetch_rows(
-            _ATTENTION_SQL.format(period=period_sql),
-            [
-                org, coach.pk,
-                org, now.astimezone(zone).date(),
-                org, *period_params,
-                org, timezone.localdate(),
-                org, coach.pk,
-            ],
-        ),
-        now,
-    )  # fmt: skip
+    attention = _attention_rows(attention_rows, now)
     return CoachHome(
         today=[s for s in upcoming_rows[:SESSIONS_SHOWN] if s.starts_at < day_end],
         this_week=[s for s in upcoming_rows[:SESSIONS_SHOWN] if s.starts_at >= day_end],
@@ -972,6 +970,8 @@ class RosterSummary:
     attention_total: int
     period: dt.date | None
     home: HomeCounts | None = None  # when asked for (``home_counts``)
+    # The rows of ``home_reads``' reads when they were sent with the summary's statement.
+    home_rows: list[list[tuple[Any, ...]]] | None = field(default=None, compare=False, repr=False)
 
     @property
     def not_counted(self) -> int:
@@ -1000,16 +1000,6 @@ def _coach_cohorts(coach: Membership) -> QuerySet[Any]:
     return CohortCoach.objects.filter(membership=coach).values("cohort_id")
 
 
-def _roster_progress(coach: Membership, period: dt.date | None) -> QuerySet[Any]:
-    """Roll-up rows of the period for the enrolments of the cohorts the coach is assigned to
-    (no query yet): an index range (organisation, period, cohort) of one table, no joins. The
-    roll-up already leaves out withdrawn enrolments and deactivated people (as the cohort page
-    relies on)."""
-    return LearnerProgressRollup.objects.filter(
-        period=_or_none(period), cohort__in=_coach_cohorts(coach)
-    )
-
-
 def roster_summary(
     coach: Membership,
     period: dt.date | None = _UNSET,
@@ -1017,12 +1007,15 @@ def roster_summary(
     home_counts: bool = False,
     now: dt.datetime | None = None,
     attention: bool = True,
+    home_reads: Sequence[tuple[str, Sequence[Any]]] = (),
 ) -> RosterSummary:
     """Counts of the coach's roster and the coachees to talk to first (1 query whatever the
     number of coachees: every count in one row, which also reads the latest period when
     ``period`` is not given, joined to the first coachees needing attention with their rows;
     not those without ``attention``, which leaves ``attention`` empty).
-    ``home_counts`` adds the counts of the coach's home to the same statement (``home``)."""
+    ``home_counts`` adds the counts of the coach's home to the same statement (``home``);
+    ``home_reads`` (``home_reads(…)``) go with it too, one statement (``fetch_row_sets``), and
+    their rows are kept in ``home_rows`` for ``coach_home``."""
     now = now or timezone.now()
     org = tenant_id()
     period_sql, period_params = _period_sql(period, org)
@@ -1047,7 +1040,11 @@ def roster_summary(
         attention_columns=attention_columns,
         attention=attention_join,
     )
-    rows = fetch_rows(sql, params)
+    home_rows = None
+    if home_reads:
+        rows, *home_rows = fetch_row_sets([(sql, params), *home_reads])
+    else:
+        rows = fetch_rows(sql, params)
     read_period, enrolments, learners, counted, overdue, not_started, attention_total, as_of = rows[
         0
     ][:8]
@@ -1066,6 +1063,7 @@ def roster_summary(
         attention_total=int(attention_total or 0),
         period=period,
         home=HomeCounts(*(int(n or 0) for n in home)) if home is not None else None,
+        home_rows=home_rows,
     )
     if attention and summary.has_attention:
         first = [row[coachees:] for row in rows if row[coachees] is not None]
@@ -1108,36 +1106,25 @@ def roster_page(
 ) -> Page:
     """One page of the coach's roster (``Coachee`` rows with progress from the roll-up of
     ``period``), by name: ``view`` is one of ``ROSTER_VIEWS``, ``q`` part of a name or e-mail.
-    One query, the page's rows with their roll-up figures, when ``summary`` already counted
-    the view (no search); else one more, the count."""
+    One query: the page's rows with their roll-up figures when ``summary`` already counted
+    the view (no search); else those rows and their count (``_ROSTER_SEARCH_SQL``)."""
     q = q.strip()
     if summary is not None and not q:
         rows = _RosterRows(coach, period, view, summary.count_of(view))
         return Paginator(rows, COACHEES_PER_PAGE).get_page(page_number)  # type: ignore[arg-type]
-    enrolments = _roster_enrollments(coach)
-    if view in ("overdue", "not_started", "not_counted"):
-        progress = _roster_progress(coach, period)
-        if view == "not_counted":
-            enrolments = enrolments.exclude(pk__in=progress.values("enrollment_id"))
-        else:
-            wanted = Q(steps_overdue__gt=0) if view == "overdue" else Q(steps_done=0)
-            enrolments = enrolments.filter(pk__in=progress.filter(wanted).values("enrollment_id"))
-    if q:
-        enrolments = enrolments.filter(
-            Q(learner__user__full_name__icontains=q) | Q(learner__user__email__icontains=q)
-        )
-    paginator = Paginator(
-        _labelled(
-            _with_progress(
-                enrolments.order_by("learner__user__full_name", "learner__user__email", "id"),
-                period,
-            )
-        ),
-        COACHEES_PER_PAGE,
-    )
-    page = paginator.get_page(page_number)
-    page.object_list = [_annotated_coachee(e) for e in page.object_list]  # type: ignore[assignment]
-    return page
+    org = tenant_id()
+    period = _or_none(period)
+    view_params = [org, org, coach.pk, period] if _ROSTER_VIEW_WHERE[view] else []
+    search_params = [contains_param(q), contains_param(q)] if q else []
+    where_params = [org, org, coach.pk, *view_params, *search_params]
+    sql = _roster_search_sql(view, bool(q))
+
+    def read(offset: int, limit: int) -> tuple[list[Coachee], int]:
+        rows = fetch_rows(sql, [period, period, period, *where_params, *where_params, limit,
+                                offset])  # fmt: skip
+        return _coachees_of([row[:-1] for row in rows if row[0] is not None]), rows[0][-1]
+
+    return counted_page(read, page_number, COACHEES_PER_PAGE)
 
 
 _OTHER_ORGANISATIONS_SQL = """

@@ -13,6 +13,7 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -94,7 +95,15 @@ def coach_home(request: TenantRequest, org_slug: str) -> HttpResponse:
     # statement; the roster's partial shows neither those counts nor the first coachees to
     # talk to.
     home = not request.htmx
-    summary = queries.roster_summary(coach, home_counts=home, attention=home)
+    now = timezone.now()
+    # The home's sessions and engagements ride on the same statement (``fetch_row_sets``).
+    summary = queries.roster_summary(
+        coach,
+        home_counts=home,
+        attention=home,
+        now=now,
+        home_reads=queries.home_reads(coach, now) if home else (),
+    )
     period = summary.period
     page = queries.roster_page(coach, period, show, q, request.GET.get("page"), summary)
     urls = page_parts.HomeUrls.of(org_slug)
@@ -106,7 +115,7 @@ def coach_home(request: TenantRequest, org_slug: str) -> HttpResponse:
     if not home:
         return render(request, f"{template}#roster", context)
     context["top"] = page_parts.home_top(
-        queries.coach_home(coach, period=period, summary=summary), urls
+        queries.coach_home(coach, now, period=period, summary=summary), urls
     )
     context["roster_summary"] = page_parts.roster_summary(summary)
     return render(request, template, context)

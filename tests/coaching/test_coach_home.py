@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.utils import timezone
 
-from coaching.models import CoachingEngagement
+from coaching import queries, services
+from coaching.models import CoachingEngagement, CoachingSession
 from coaching.queries import COACHEES_PER_PAGE
+from measurement.models import LearnerProgressRollup
 from measurement.services import do_rollup_progress
 from organizations.models import Membership, User
 from organizations.tenancy import tenant_context
 from pathways.models import CohortCoach, Enrollment, StepCompletion
+from tests.coaching.helpers import build_world, held_session, plan
 from tests.conftest import count_queries, enroll, make_member, make_pathway
 
 
@@ -180,15 +186,16 @@ def test_another_organisations_coach_gets_404_on_every_view_of_the_roster(client
         assert own.status_code == 200 and b"Coachee 0001" not in own.content
 
 
-def test_the_home_reads_in_seven_queries_whatever_the_number_of_coachees(client, org_a, org_b):
+def test_the_home_reads_in_five_queries_whatever_the_number_of_coachees(client, org_a, org_b):
     """Was 22 (the roster's figures counted table by table, the attention and roster rows each
     read in two or three steps, the latest period read twice), then 10 (11 with participants),
-    then 9. Now, besides the 3 every signed-in page pays (session and user, organisation,
-    membership): every count in one statement, which also reads the latest period, counts the
-    other organisations the coach works in and joins the first coachees to talk to; one page
-    of the roster with its roll-up figures; the sessions today, this week and to log with their
-    participants; the coach's engagements with their coachees' reasons for attention. The
-    other organisations' names are read only when there are some (one more query). (The first
+    then 9, then 7, then 6. Now, besides the 3 every signed-in page pays (session and user,
+    organisation, membership): one statement that counts everything, reads the latest period,
+    counts the other organisations the coach works in and joins the first coachees to talk
+    to, and also reads the sessions today, this week and to log with their participants and
+    the coach's engagements with their coachees' reasons for attention (reads sent together
+    with ``fetch_row_sets``); one page of the roster with its roll-up figures. The other
+    organisations' names are read only when there are some (one more query). (The first
     coachees to talk to and the page read as one ``UNION ALL`` took the database longer to
     plan than the two apart.)"""
     coach, fixture = _coach_with_cohort(org_a)
@@ -199,18 +206,113 @@ def test_the_home_reads_in_seven_queries_whatever_the_number_of_coachees(client,
     with count_queries() as ctx:
         page = client.get(url)
     assert page.status_code == 200
-    assert len(ctx.app_queries) == 7, [q["sql"][:80] for q in ctx.app_queries]
+    assert len(ctx.app_queries) == 5, [q["sql"][:80] for q in ctx.app_queries]
     assert "Talk to these coachees first" in page.content.decode()
     # A coach who also coaches elsewhere: their names, one query more.
     make_member(org_b, coach.user.email, is_coach=True)
     with count_queries() as ctx:
         page = client.get(url)
     assert "You also coach in:" in page.content.decode() and org_b.name in page.content.decode()
-    assert len(ctx.app_queries) == 8, [q["sql"][:80] for q in ctx.app_queries]
-    # A roster view the summary already counted costs no count of its own; a search does.
+    assert len(ctx.app_queries) == 6, [q["sql"][:80] for q in ctx.app_queries]
+    # A roster view the summary already counted costs no count of its own; a search reads its
+    # count with its page.
     with count_queries() as ctx:
         assert client.get(url, {"show": "not_started"}, HTTP_HX_REQUEST="true").status_code == 200
     partial = len(ctx.app_queries)
     with count_queries() as ctx:
         assert client.get(url, {"q": "c00"}, HTTP_HX_REQUEST="true").status_code == 200
-    assert len(ctx.app_queries) == partial + 1
+    assert len(ctx.app_queries) == partial
+
+
+def test_the_home_reads_the_same_sent_with_the_counts_or_apart(org_a):
+    """The sessions and engagements read in the counts' statement (``home_reads``, as the
+    page reads them) give the home what their own statement gives (and the counts are the
+    same): sessions today, this week and to log with their participants, engagements that need
+    attention in their order."""
+    w = build_world(org_a, "apart", n_learners=4)
+    held_session(w, days_ago=2)
+    with tenant_context(org_a):
+        for starts_in, engagement in ((dt.timedelta(hours=1), 1), (dt.timedelta(days=3), 2)):
+            services.do_schedule_session(
+                w.coach, plan(starts_in, title=f"Talk <b>{engagement}"),
+                engagement=w.engagements[engagement],
+            )  # fmt: skip
+        services.do_schedule_session(
+            w.coach,
+            plan(dt.timedelta(days=2), title="Group"),
+            cohort=w.engagements[0].cohort,
+            participants=w.learners,
+            capacity=len(w.learners),
+        )
+        late = services.do_schedule_session(
+            w.coach, plan(dt.timedelta(days=30), title="Not logged"), engagement=w.engagements[3]
+        )
+        CoachingSession.objects.filter(pk=late.pk).update(
+            starts_at=timezone.now() - dt.timedelta(days=1)
+        )
+        do_rollup_progress(org_a)
+    with tenant_context(org_a, user_id=w.coach.user_id):
+        now = timezone.now()
+        together = queries.roster_summary(
+            w.coach, home_counts=True, now=now, home_reads=queries.home_reads(w.coach, now)
+        )
+        assert together.home_rows is not None
+        assert together == queries.roster_summary(w.coach, home_counts=True, now=now)
+        home = queries.coach_home(w.coach, now, summary=together)
+        assert home == queries.coach_home(w.coach, now)
+    assert [s.title for s in home.today + home.this_week][-2:] == ["Group", "Talk <b>2"]
+    assert [s.title for s in home.to_log] == ["Not logged"]
+    assert len(home.today[0].participants if home.today else home.this_week[0].participants) == 1
+    assert home.attention and home.attention_count == len(home.attention)
+
+
+@pytest.mark.parametrize("view", ["all", "overdue", "not_started", "not_counted"])
+def test_a_searched_roster_page_is_what_the_orm_finds(org_a, view):
+    """The search's one statement finds the enrolments Django's ``icontains`` finds, in the
+    same order and number, wildcards and markup in names taken as text, page by page."""
+    coach, fixture = _coach_with_cohort(org_a)
+    _bulk_coachees(org_a, coach, fixture, 0, COACHEES_PER_PAGE + 7)
+    odd = [("Zoë <b>&\"'", "zoe"), ("Pct 100% off", "pct"), ("under_score", "us")]
+    for name, local in odd:
+        member = make_member(org_a, f"{local}@{org_a.slug}.example", is_learner=True)
+        User.objects.filter(pk=member.user_id).update(full_name=name)
+        enroll(org_a, fixture, member)
+    with tenant_context(org_a):
+        first = Enrollment.objects.filter(cohort=fixture.cohort).order_by("id").first()
+        StepCompletion.objects.create(
+            enrollment=first, learner=first.learner, step_key=fixture.steps[0].key
+        )
+        do_rollup_progress(org_a)
+        period = LearnerProgressRollup.objects.order_by("-period").values("period")[0]["period"]
+        in_view = {
+            "overdue": Q(steps_overdue__gt=0),
+            "not_started": Q(steps_done=0),
+        }
+        rollups = LearnerProgressRollup.objects.filter(period=period, cohort=fixture.cohort)
+        for q in ("coachee 00", "C001", "%", "_", "<b>", "&\"'", "ZOË", "nobody", ""):
+            wanted = Enrollment.objects.filter(cohort=fixture.cohort).exclude(
+                status=Enrollment.Status.WITHDRAWN
+            )
+            if view == "not_counted":
+                wanted = wanted.exclude(pk__in=rollups.values("enrollment_id"))
+            elif view != "all":
+                wanted = wanted.filter(pk__in=rollups.filter(in_view[view]).values("enrollment_id"))
+            if q:
+                wanted = wanted.filter(
+                    Q(learner__user__full_name__icontains=q) | Q(learner__user__email__icontains=q)
+                )
+            ids = list(
+                wanted.order_by(
+                    "learner__user__full_name", "learner__user__email", "id"
+                ).values_list("id", flat=True)
+            )
+            for number in (1, 2, 99, "x"):
+                page = queries.roster_page(coach, period, view, q, number)
+                expected = Paginator(ids, COACHEES_PER_PAGE).get_page(number)
+                assert page.paginator.count == len(ids), (q, number)
+                assert page.number == expected.number
+                assert [c.enrollment_id for c in page.object_list] == list(expected), (q, number)
+        summary = queries.roster_summary(coach, period)
+        searched = queries.roster_page(coach, period, view, "coachee", 1)
+        counted = queries.roster_page(coach, period, view, "", 1, summary)
+        assert searched.object_list == counted.object_list[: len(searched.object_list)]
