@@ -9,7 +9,7 @@ downloads with a search).
 The template resolved, translated and reversed in every list item, tab and card: more Python
 than the page's reads. Here the same markup comes from string formatting, with the same
 message ids (so translations apply alike; each looked up once per catalogue,
-``coaching.words``), the same filters (``date``, ``urlencode``,
+``organizations.words``), the same filters (``date``, ``urlencode``,
 ``relative_time``) and the same escaping (values escaped, translated text as the template
 inserts it): byte for byte what the template wrote (tests/coaching/test_page_parts.py holds
 them to the template's fragments). No queries.
@@ -30,11 +30,11 @@ from django.utils.safestring import SafeString
 
 from coaching.queries import Coachee, CoachHome, RosterSummary, SessionRow
 from coaching.tables import Moments, engagement_rows, roster_rows, session_rows
-from coaching.words import Words, words
 from measurement.impact_page import downloads
 from organizations.html_parts import interpolate, url_with_id, value_html
 from organizations.templatetags.list_parts import pagination_html
 from organizations.templatetags.relative_dates import relative_time
+from organizations.words import Words, words
 
 
 def _count(w: Words, singular: str, plural: str, n: int, **values: Any) -> str:

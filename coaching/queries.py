@@ -42,7 +42,6 @@ from coaching.models import (
     SessionParticipant,
     ThreeWayNote,
 )
-from coaching.words import words
 from measurement.models import LearnerProgressRollup
 from measurement.services import period_for
 from organizations.models import Membership
@@ -58,6 +57,7 @@ from organizations.raw_queries import (
     tenant_id,
 )
 from organizations.tenancy import current_org
+from organizations.words import words
 from pathways.cohorts import counts as cohort_counts
 from pathways.learning import next_actions
 from pathways.learning.next_actions import NextAction

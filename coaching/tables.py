@@ -18,7 +18,7 @@ from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.safestring import SafeString
 
 from coaching.queries import Coachee, EngagementListRow, SessionRow
-from coaching.words import words
+from organizations.words import words
 
 
 def roster_rows(coachees: Iterable[Coachee]) -> list[SafeString]:

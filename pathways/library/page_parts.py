@@ -4,7 +4,7 @@ htmx partial). The template resolved and translated each heading, label and opti
 the filter form through Django's form machinery, which cost more than the page's reads.
 
 Here the same markup comes from string formatting with the same message ids (each looked up
-once per catalogue, ``coaching.words``), the same escaping (values escaped, translated text
+once per catalogue, ``organizations.words``), the same escaping (values escaped, translated text
 as the template inserts it) and the selects as ``ListedSelect`` draws them: byte for byte what
 the template wrote (tests/pathways/library/test_library_parts.py holds them to it). The filter
 fields come from the form itself whenever a chosen value is not among a field's choices (the
@@ -22,9 +22,9 @@ from typing import Any
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from coaching.words import Words, words
 from organizations.html_parts import interpolate
 from organizations.templatetags.list_parts import table_downloads_html
+from organizations.words import Words, words
 from pathways.library.queries import LibraryFilters, LibraryPage
 from pathways.models import Module
 

@@ -13,11 +13,11 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from coaching.words import words
 from competencies.models import Competency
 from organizations.html_parts import interpolate, url_with_id
 from organizations.paging import requested_page
 from organizations.raw_queries import fetch_rows, tenant_id
+from organizations.words import words
 from pathways.library.scenario_checks import TreeProblem, find_tree_problems
 from pathways.library.search import MatchingSql, matching_sql
 from pathways.library.services import difficulty_level

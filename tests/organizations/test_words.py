@@ -1,4 +1,4 @@
-"""The fixed words of the Python-built pages (coaching/words.py): what ``gettext`` and
+"""The fixed words of the Python-built pages (organizations/words.py): what ``gettext`` and
 ``ngettext`` give in the active language, kept per catalogue, so that a language switched (or
 translation switched off) never shows another's words."""
 
@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from django.utils import translation
 
-from coaching import words as words_module
-from coaching.words import words
+from organizations import words as words_module
+from organizations.words import words
 
 
 def test_the_words_are_the_active_catalogues():
