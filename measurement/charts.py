@@ -15,8 +15,6 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from django.utils.translation import gettext as _
-
 from measurement.queries import (
     CohortImpact,
     CompetencyChange,
@@ -26,6 +24,7 @@ from measurement.queries import (
     TeamMetricSeries,
     latest_shown,
 )
+from organizations.words import translated as _
 
 # Okabe–Ito: distinguishable with the common forms of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
