@@ -7,6 +7,7 @@ from coaching import views as coaching_views
 from organizations import views as org_views
 from organizations.api_docs import SwaggerUIView, redoc_view
 from organizations.people import views as people_views
+from organizations.url_dispatch import by_first_segment
 from pathways.badges import urls as badge_urls
 from projects import views as project_views
 
@@ -36,7 +37,7 @@ api_patterns = [
     path("", include("measurement.api")),
 ]
 
-urlpatterns = [
+site_patterns = [
     path("", org_views.root, name="root"),
     path("healthz", org_views.healthz, name="healthz"),
     # Ours first: password views that throttle, queue the reset e-mail and record events.
@@ -54,3 +55,6 @@ urlpatterns = [
     path("api/v1/docs/", SwaggerUIView.as_view(url_name="api_schema"), name="api_docs"),
     path("api/v1/redoc/", redoc_view(url_name="api_schema"), name="api_redoc"),
 ]
+
+# Resolved by each path's first segment at every level of includes (organizations/url_dispatch.py).
+urlpatterns = by_first_segment(site_patterns)
