@@ -9,11 +9,14 @@ bound, the same bytes as when it counted."""
 
 from __future__ import annotations
 
+import importlib
 import random
 from dataclasses import astuple
+from types import SimpleNamespace
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 
 from organizations.demo import seed_people
 from organizations.gdpr.services import do_erase_person
@@ -27,6 +30,8 @@ from tests.races import race
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the counts are kept by PostgreSQL triggers"
 )
+MIGRATION = "0020_people_counts"
+migration = importlib.import_module(f"organizations.migrations.{MIGRATION}")
 _OPENING = '<main id="main" class="container" tabindex="-1">'
 
 
@@ -164,6 +169,20 @@ def test_a_person_switched_off_while_another_joins_both_count(org_a):
     )
     assert isinstance(outcome, Membership)
     _check(org_a, (3, 1, 1, 0, 0, 2))
+
+
+@postgresql_only
+def test_the_migration_counts_every_organisations_people(org_a, org_b, admin_a):
+    """Under row-level security (the application's role), one organisation at a time."""
+    make_member(org_a, "leo@acme.example", is_learner=True, is_coach=True)
+    make_member(org_b, "b@globex.example", is_sponsor=True)
+    for org in (org_a, org_b):
+        with tenant_context(org):
+            PeopleCounts.objects.all().delete()
+    apps = MigrationExecutor(connection).loader.project_state(("organizations", MIGRATION)).apps
+    migration.count_existing_people(apps, SimpleNamespace(connection=connection))
+    _check(org_a, (2, 0, 1, 0, 1, 1))
+    _check(org_b, (1, 0, 0, 1, 0, 0))
 
 
 @postgresql_only
