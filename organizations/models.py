@@ -271,9 +271,7 @@ class PeopleCounts(TenantModel):
     learners = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["organization"], name="peoplecounts_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["organization"], name="peoplecounts_unique")]
 
 
 class AuditEntry(TenantModel):
