@@ -250,6 +250,30 @@ class Membership(TenantModel):
         return role in self.roles
 
 
+class PeopleCounts(TenantModel):
+    """An organisation's members counted, as the people page shows them unfiltered, by role
+    and deactivated: one row an organisation.
+
+    Kept by PostgreSQL statement triggers on memberships (migration 0020), in the same
+    transaction as the change, whatever code makes it (an invitation, a people import, a role
+    changed, a person switched off or on, an erasure, the demo's bulk inserts), each change an
+    ``n = n + delta`` on the locked row, so that two writes at once both count. The page reads
+    this row instead of counting the members (``organizations.people.counts``); the nightly
+    roll-up repairs any drift. Elsewhere (SQLite) the members are counted.
+    """
+
+    members = models.IntegerField(default=0)
+    deactivated = models.IntegerField(default=0)
+    # Members holding each role (active or not, as the role filter lists them).
+    admins = models.IntegerField(default=0)
+    sponsors = models.IntegerField(default=0)
+    coaches = models.IntegerField(default=0)
+    learners = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization"], name="peoplecounts_unique")]
+
+
 class AuditEntry(TenantModel):
     """Who changed what, when, with the state before and after. Append-only."""
 

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.dates import MONTHS_3
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_noop as N_
 
 from organizations.html_parts import value_html
@@ -48,6 +48,7 @@ from organizations.templatetags.list_parts import (
     people_tabs_html,
     table_downloads_html,
 )
+from organizations.words import words
 
 # Combinations kept per process for each kept part (languages × organisations × queries).
 KEPT = 1024
@@ -92,7 +93,8 @@ _NOTHING_LEAD = N_(
     "them. Loosen the filters to see more."
 )
 # ``{% translate %}`` of the pages' literal words: the translation as it is (a template's
-# literal is safe text, so the tag does not escape it).
+# literal is safe text, so the tag does not escape it), from ``organizations.words``. Listed
+# here so that the catalogue holds them (the pages ask for them by their text).
 _MSGIDS = (
     N_("People"),
     _PEOPLE_LEAD,
@@ -131,47 +133,19 @@ _MSGIDS = (
 )
 
 
-@functools.lru_cache(maxsize=64)
-def _words_in(language: str | None) -> dict[str, str]:
-    return {msgid: gettext(msgid) for msgid in _MSGIDS}
-
-
-def words() -> dict[str, str]:
-    """The pages' words in the active language, translated once per language."""
-    return _words_in(get_language())
-
-
 def title(msgid: str) -> SafeString:
     """``{% translate msgid %}`` of one of the pages' words, for the page's title."""
     return SafeString(words()[msgid])
 
 
-@functools.lru_cache(maxsize=KEPT)
-def _plural_in(language: str | None, singular: str, plural: str, n: int) -> str:
-    return ngettext(singular, plural, n)
-
-
 def count_words(singular: str, plural: str, n: int) -> str:
     """``{% blocktranslate count n=… %}``: the catalogue's form for ``n``, ``n`` escaped."""
-    return _plural_in(get_language(), singular, plural, n) % {"n": value_html(n)}
+    return words().count(singular, plural, n) % {"n": value_html(n)}
 
 
 def with_n(text: str, n: Any) -> str:
     """``{% blocktranslate with n=… %}`` of a translated ``text``: ``n`` escaped."""
     return text % {"n": value_html(n)}
-
-
-@functools.lru_cache(maxsize=64)
-def _more_than_in(language: str | None) -> dict[str, str]:
-    return {
-        msgid: gettext(msgid)
-        for msgid in (
-            "More than %(n)s people have not been invited yet",
-            "E-mail an invitation to everyone not invited yet, more than %(n)s people, now?",
-            "More than %(n)s people",
-            "More than %(n)s entries",
-        )
-    }
 
 
 # --- Links and shared parts, kept --------------------------------------------------------
@@ -279,9 +253,8 @@ _BADGES = {
 }
 
 
-@functools.lru_cache(maxsize=64)
-def _row_words_in(language: str | None) -> tuple[dict[str, str], dict[str, str]]:
-    """The roles' and statuses' labels in ``language``, escaped."""
+def _row_words() -> tuple[dict[str, str], dict[str, str]]:
+    """The roles' and statuses' labels in the active language, escaped."""
     roles = {role: html.escape(str(label)) for role, label in ROLE_LABELS.items()}
     statuses = {status: html.escape(str(label)) for status, label in STATUS_LABELS.items()}
     return roles, statuses
@@ -315,11 +288,10 @@ def _not_invited_html(n: int, more: bool, people_url: str, invite_all_url: str) 
     """The section about the people not invited yet, in two: before the form's CSRF token
     (the template writes it) and after."""
     w = words()
-    texts = _more_than_in(get_language())
     if more:
-        title = with_n(texts["More than %(n)s people have not been invited yet"], n)
+        title = with_n(w["More than %(n)s people have not been invited yet"], n)
         confirm = with_n(
-            texts["E-mail an invitation to everyone not invited yet, more than %(n)s people, now?"],
+            w["E-mail an invitation to everyone not invited yet, more than %(n)s people, now?"],
             n,
         )
         button = w["Invite them all"]
@@ -353,7 +325,7 @@ def _not_invited_html(n: int, more: bool, people_url: str, invite_all_url: str) 
 def people_rows_html(people: Iterable[Any], people_url: str) -> str:
     """The people table's rows (``PersonRow``), each with the whitespace the template's loop
     wrote around it; a person's page is ``people_url`` and their id."""
-    roles, statuses = _row_words_in(get_language())
+    roles, statuses = words().kept(_row_words, _row_words)
     people = list(people)
     texts: list[str] = []
     for p in people:
@@ -395,7 +367,7 @@ def people_results_html(
     w = words()
     u = urls(org_slug)
     if total_more:
-        count = with_n(_more_than_in(get_language())["More than %(n)s people"], total)
+        count = with_n(w["More than %(n)s people"], total)
     else:
         count = count_words("%(n)s person", "%(n)s people", total)
     if filtered:
@@ -510,10 +482,9 @@ def people_page_html(
 AUDIT_LABELS_KEPT = 4096
 
 
-@functools.lru_cache(maxsize=64)
-def _audit_words_in(language: str | None) -> tuple[str, dict[int, str], dict[str, str]]:
-    """In ``language``: "no field changes" (escaped), the months as ``|date:"M"`` writes them,
-    and a store for the snapshot keys' words."""
+def _audit_words() -> tuple[str, dict[int, str], dict[str, str]]:
+    """In the active language: "no field changes" (escaped), the months as ``|date:"M"``
+    writes them, and a store for the snapshot keys' words."""
     months = {month: str(MONTHS_3[month]).title() for month in range(1, 13)}
     return html.escape(gettext("no field changes")), months, {}
 
@@ -566,7 +537,7 @@ def audit_rows_html(lines: Iterable[AuditLine], now: dt.datetime | None = None) 
     now = now or timezone.now()
     zone = timezone.get_current_timezone()
     language = get_language()
-    none, months, labels = _audit_words_in(language)
+    none, months, labels = words().kept(_audit_words, _audit_words)
     today = now.astimezone(zone).date()
     if len(labels) > AUDIT_LABELS_KEPT:
         labels.clear()
@@ -641,7 +612,7 @@ def audit_results_html(*, page: NextPage, rows: str, query: str) -> SafeString:
     if total is not None:
         count = count_words("%(n)s entry", "%(n)s entries", total)
     else:
-        count = with_n(_more_than_in(get_language())["More than %(n)s entries"], page.end_index)
+        count = with_n(w["More than %(n)s entries"], page.end_index)
     if rows:
         body = (
             '\n  <div class="table-wrap"><table class="table">\n'

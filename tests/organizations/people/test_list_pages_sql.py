@@ -100,6 +100,35 @@ def test_the_people_page_sends_two_statements_of_its_own(client, org_a, org_b, a
         assert len(own) == 2 and len(ctx.app_queries) == 5
 
 
+def test_the_people_pages_bounds_are_in_the_statements_text(
+    client, org_a, org_b, admin_a, monkeypatch
+):
+    """Not parameters: the statement is prepared on its fifth use, and a plan made without
+    knowing the limit sorts every member (so PostgreSQL plans it again on every request)."""
+    monkeypatch.setattr(queries, "PEOPLE_PER_PAGE", 2)
+    for i in range(4):
+        make_member(org_a, f"p{i}@acme.example", is_learner=True)
+    make_member(org_b, "ben@globex.example", is_learner=True)
+    client.force_login(admin_a.user)
+    url = f"/o/{org_a.slug}/people/"
+    sent: list[str] = []
+
+    def keep(execute, sql, params, many, context):
+        sent.append(sql)  # the text as sent, its parameters apart
+        return execute(sql, params, many, context)
+
+    for params, bounds in (
+        ({}, "LIMIT 3 OFFSET 0"),
+        ({"page": 2, "q": "acme"}, "LIMIT 3 OFFSET 2"),
+    ):
+        sent.clear()
+        with connection.execute_wrapper(keep):
+            page = client.get(url, params).content.decode()
+        [listed] = [sql for sql in sent if sql.lstrip().startswith("SELECT p.")]
+        assert bounds in " ".join(listed.split())
+        assert "5 people" in page and "globex" not in page
+
+
 def test_the_team_list_shows_the_last_page_for_a_number_past_the_end(client, org_a, org_b, admin_a):
     _teams(org_a, [f"Unit {i:03d}" for i in range(55)])
     _team(org_b, "Unit 999 Globex")
