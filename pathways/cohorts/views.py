@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from html import escape  # the standard library's: Django's wraps it for lazy text, per call
 from typing import Any
 from urllib.parse import quote
@@ -14,88 +13,37 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from measurement import home_rows
 from measurement.queries import programme_health
-from organizations import relative_dates as words
+from organizations import relative_dates
 from organizations.exports import requested_format, tabular_response
-from organizations.html_parts import url_with_id, value_html
+from organizations.html_parts import url, url_with_id, value_html
 from organizations.http import TenantRequest
 from organizations.models import Membership
 from organizations.roles import role_required
+from organizations.words import translated as _
+from organizations.words import words
 from pathways.cohorts import queries, services
 from pathways.cohorts.forms import AddLearnerForm, CohortForm, LearnerFilterForm, StaffForm
 from pathways.cohorts.queries import COHORT_EXPORT_HEADERS, cohort_export_rows
 from pathways.models import Cohort, Enrollment
 
-
-@functools.lru_cache(maxsize=512)
-def _translated(_language: str | None, message: str) -> str:
-    return gettext(message)
+# ``cohort.get_status_display()``'s labels, each translated once per catalogue (``Words.label``).
+_COHORT_STATUSES = dict(Cohort.Status.choices)
 
 
-def _words() -> Callable[[str], str]:
-    """``_`` for the active language, looked up once: a page's parts call it as ``_``
-    (``_ = _words()``) for their dozen words."""
-    return functools.partial(_translated, get_language())
-
-
-def _(message: str) -> str:
-    """``gettext``, looked up once per language and message: the pages' words are fixed, and
-    the catalogues do not change while the process runs."""
-    return _translated(get_language(), message)
-
-
-@functools.lru_cache(maxsize=4096)
-def _reversed(_urlconf: Any, _prefix: str, name: str, args: tuple[Any, ...]) -> str:
-    return reverse(name, args=args)
-
-
-def _url(name: str, *args: Any) -> str:
-    """``reverse(name, args=args)``, once per process for each address (and URLconf and
-    prefix, which it depends on too)."""
-    return _reversed(get_urlconf(), get_script_prefix(), name, args)
-
-
-@functools.lru_cache(maxsize=1024)
-def _with_id(_urlconf: Any, _prefix: str, name: str, args: tuple[Any, ...]) -> Any:
-    return url_with_id(name, *args)
-
-
-def _url_with_id(name: str, *args: Any) -> Any:
-    """``html_parts.url_with_id(name, *args)``, once per process for each (and URLconf and
-    prefix)."""
-    return _with_id(get_urlconf(), get_script_prefix(), name, args)
-
-
-@functools.lru_cache(maxsize=2048)
-def _plural(_language: str | None, singular: str, plural: str, n: int) -> str:
-    return ngettext(singular, plural, n)
-
-
-def _n(singular: str, plural: str, n: int) -> str:
-    """``ngettext``, looked up once per language, message and number (see ``_``)."""
-    return _plural(get_language(), singular, plural, n)
-
-
-@functools.lru_cache(maxsize=64)
-def _status_label(_language: str | None, status: str) -> str:
-    """``cohort.get_status_display()``, once per language and status."""
-    return str(dict(Cohort.Status.choices).get(status, status))
-
-
-@functools.lru_cache(maxsize=16)
-def _calendar_words(_language: str | None) -> tuple[list[str], dict[int, str]]:
+def _calendar_words() -> tuple[list[str], dict[int, str]]:
     """The abbreviated day names (Monday first) and the titled three-letter month names of
-    ``relative_dates.long_datetime``, translated."""
+    ``relative_dates.long_datetime``, translated (kept per catalogue by ``_Moments``)."""
     days = [str(day) for _n, day in sorted(WEEKDAYS_ABBR.items())]
     return days, {n: str(month).title() for n, month in MONTHS_3.items()}
 
@@ -191,9 +139,9 @@ def _learner_table(
     would resolve, translate and reverse in every row (the rows are what the template wrote:
     the same words, links, forms and accessible names). Empty without rows. ``csrf``: the
     page's ``{% csrf_token %}`` input, when the page has written it already."""
-    _ = _words()
-    person = _url_with_id("person_detail", org_slug)
-    withdraw = _url_with_id("enrollment_withdraw", org_slug, cohort_id)
+    _ = words().__getitem__
+    person = url_with_id("person_detail", org_slug)
+    withdraw = url_with_id("enrollment_withdraw", org_slug, cohort_id)
     csrf = csrf or _csrf_input(request)
     rows = list(rows)
     names = _escape_all([lp.name for lp in rows])
@@ -243,8 +191,8 @@ def _learner_table(
         if not overdue:
             overdue_cell = "—"
         elif (overdue_cell := overdue_badges.get(overdue, "")) == "":
-            words = ngettext("%(n)s step overdue", "%(n)s steps overdue", overdue) % {"n": overdue}
-            overdue_cell = f'<span class="badge badge--overdue">{escape(words)}</span>'
+            said = ngettext("%(n)s step overdue", "%(n)s steps overdue", overdue) % {"n": overdue}
+            overdue_cell = f'<span class="badge badge--overdue">{escape(said)}</span>'
             overdue_badges[overdue] = overdue_cell
         badge = (
             f' <span class="badge badge--draft">v{lp.version}</span>'
@@ -287,7 +235,7 @@ class _Moments:
         self.now, self.zone = timezone.now(), timezone.get_current_timezone()
         self.utc_now = self.now.astimezone(dt.UTC)
         self.today = timezone.localdate(self.now, timezone=self.zone)
-        self.days, self.months = _calendar_words(get_language())
+        self.days, self.months = words().kept(_calendar_words, _calendar_words)
         # Escaped once: a title's other characters (digits, spaces, commas, colons) stay.
         self.title_days = [escape(day) for day in self.days]
         self.title_months = {n: escape(month) for n, month in self.months.items()}
@@ -306,9 +254,9 @@ class _Moments:
         ):
             said = self.said.get(day)
             if said is None:
-                said = self.said[day] = escape(words.relative_day(day, self.today))
+                said = self.said[day] = escape(relative_dates.relative_day(day, self.today))
         else:
-            said = escape(words.relative_time(value, self.now, self.zone))
+            said = escape(relative_dates.relative_time(value, self.now, self.zone))
         return (
             f'<time datetime="{local.isoformat(timespec="seconds")}" title="{title}">{said}</time>'
         )
@@ -324,7 +272,7 @@ class _Moments:
         clock = f"{local.hour:02d}:{local.minute:02d}"
         year = "" if local.year == self.now.astimezone(self.zone).year else f" {local.year:04d}"
         text = _("%(relative)s (%(date)s)") % {
-            "relative": words.relative_time(value, self.now, self.zone),
+            "relative": relative_dates.relative_time(value, self.now, self.zone),
             "date": f"{local.day} {self.months[local.month]}{year}, {clock}",
         }
         exact = (
@@ -347,7 +295,8 @@ def _header(
     together in Python (the same words, links and forms), its words and dates looked up once
     per language (``_``, ``_n``) and written as ``date_format`` and ``relative_time`` write
     them (tests/pathways/cohorts/page_before.py holds what they wrote)."""
-    _ = _words()
+    w = words()
+    _, _n = w.__getitem__, w.count
     cohort = detail.cohort
     args = (org_slug, cohort.pk)
     moment = _Moments()
@@ -374,7 +323,7 @@ def _header(
             overdue,
         ) % {"n": overdue}
         remind = (
-            f'<form method="post" action="{escape(_url("cohort_remind_overdue", *args))}"'
+            f'<form method="post" action="{escape(url("cohort_remind_overdue", *args))}"'
             f' data-confirm="{confirm}">{csrf}<button class="btn btn--secondary btn--small"'
             f' type="submit">{_("Remind overdue learners")}</button></form>'
         )
@@ -418,17 +367,17 @@ def _header(
     counted = _("of %(n)s learners counted") % {"n": detail.counted}
     return SafeString(
         '<header class="page-header split">\n  <div>\n'
-        f'    <p><a href="{escape(_url("cohort_list", org_slug))}">← {_("Cohorts")}'
+        f'    <p><a href="{escape(url("cohort_list", org_slug))}">← {_("Cohorts")}'
         "</a></p>\n"
         f'    <h1 class="page-header__title">{escape(cohort.name)}</h1>\n'
         f'    <p class="page-header__lead">{lead} · <span class="badge badge--info">'
-        f"{escape(_status_label(get_language(), cohort.status))}</span></p>\n"
+        f"{escape(w.label(_COHORT_STATUSES, cohort.status))}</span></p>\n"
         "  </div>\n"
         '  <div class="page-header__actions cluster">\n'
         f'    <a class="btn btn--primary" href="#add-learners">{_("Add learners")}</a>\n'
-        f'    <a class="btn btn--secondary" href="{escape(_url("cohort_edit", *args))}">'
+        f'    <a class="btn btn--secondary" href="{escape(url("cohort_edit", *args))}">'
         f"{_('Edit')}</a>\n"
-        f'    <a class="btn btn--link" href="{escape(_url("cohort_statements", *args))}"'
+        f'    <a class="btn btn--link" href="{escape(url("cohort_statements", *args))}"'
         f" download>{_('Completions as xAPI (JSON)')}</a>\n"
         "  </div>\n</header>\n\n"
         '<div class="grid">\n'
@@ -455,7 +404,7 @@ def _learners_top(
 ) -> SafeString:
     """The learners section's opening: its search, its views (tabs) and how many learners
     the view holds, as the template wrote them."""
-    _ = _words()
+    _ = words().__getitem__
     hx = 'hx-target="#cohort-learners" hx-swap="outerHTML" hx-push-url="true"'
     show_html = escape(show)
     clear = ""
@@ -507,7 +456,7 @@ def _learners_top(
 def _pages_html(page: Any, query: str) -> str:
     """``list_parts.pagination_html(page, query, "cohort-learners")``: the learners' pages,
     their words looked up once per language (``_``)."""
-    _ = _words()
+    _ = words().__getitem__
     paginator = page.paginator
     pages = paginator.num_pages
     if not pages > 1:
@@ -566,7 +515,7 @@ def _learners_section(
     """The learners section (the template's ``learners`` partial, the htmx swap): its opening,
     the table of the page's ``rows`` with its pages and downloads, or what the view holds when
     it holds nobody."""
-    _ = _words()
+    _ = words().__getitem__
     if rows:
         head = "".join(
             f'<th scope="col">{escape(_(word))}</th>'
@@ -648,19 +597,20 @@ def _forms(
     and remove coaches and sponsors: ``staff_sections``, each kind's people and the people who
     can be assigned), each field as ``includes/field.html`` writes an unbound ``AddLearnerForm``
     or ``StaffForm`` field (tests/pathways/cohorts/page_before.py holds what they wrote)."""
-    _ = _words()
+    _ = words().__getitem__
     args = (org_slug, cohort_id)
-    matching = escape(_url("cohort_add_matching", *args))
+    matching = escape(url("cohort_add_matching", *args))
     cards = []
     for kind, people, choices in staff_sections:
         coach = kind == "coach"
         if people:
             remove = _("Remove")
+            removed = url_with_id("cohort_staff_remove", *args, kind)
             items = "".join(
                 f'<li class="split"><span>{(name := escape(s.name))} <span class="muted">'
                 f"{escape(s.email)}</span></span>\n"
                 '      <form method="post" action="'
-                f'{escape(_url("cohort_staff_remove", *args, kind, s.membership_id))}"'
+                f'{escape(removed(s.membership_id))}"'
                 f' data-confirm="{_("Remove %(name)s from this cohort?") % {"name": name}}">'
                 f'{csrf}<button class="btn btn--link btn--small" type="submit">{remove}'
                 f'<span class="visually-hidden"> {name}</span></button></form></li>'
@@ -680,7 +630,7 @@ def _forms(
             f'    <h2 class="card__title">{_("Coaches") if coach else _("Sponsors")}</h2>\n'
             f"    {listed}\n"
             '    <form method="post" action="'
-            f'{escape(_url("cohort_staff_add", *args, kind))}" class="cluster"'
+            f'{escape(url("cohort_staff_add", *args, kind))}" class="cluster"'
             f" novalidate>{csrf}\n"
             f"      {_staff_field(kind, _('Coach') if coach else _('Sponsor'), choices)}\n"
             '      <button class="btn btn--secondary btn--small" type="submit">'
@@ -692,7 +642,7 @@ def _forms(
         '<section class="grid grid--2" id="add-learners" aria-labelledby="add-title">\n'
         f'  <h2 id="add-title" class="visually-hidden">{_("Add learners")}</h2>\n'
         '  <form method="post" action="'
-        f'{escape(_url("cohort_add_learner", *args))}" class="card stack" novalidate>'
+        f'{escape(url("cohort_add_learner", *args))}" class="card stack" novalidate>'
         f"{csrf}\n"
         f'    <h3 class="card__title">{_("Add one learner")}</h3>\n'
         f"    {_email_field()}\n"
@@ -733,7 +683,7 @@ def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> Http
     except Cohort.DoesNotExist as exc:
         raise Http404 from exc
     cohort = overview.cohort
-    _ = _words()
+    _ = words().__getitem__
     token = get_token(request)
     csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(token)}">'
     tabs = [
@@ -742,7 +692,7 @@ def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> Http
         ("overdue", _("Overdue"), overview.learners_overdue),
         ("withdrawn", _("Withdrawn"), overview.withdrawn),
     ]
-    here = _url("cohort_detail", org_slug, cohort.pk)
+    here = url("cohort_detail", org_slug, cohort.pk)
     learners = _learners_section(
         _learners_top(here, show, q, tabs, page.paginator.count),
         _learner_table(request, org_slug, cohort.pk, overview.version, page.object_list, csrf),
