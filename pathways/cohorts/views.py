@@ -139,7 +139,7 @@ def _learner_table(
     would resolve, translate and reverse in every row (the rows are what the template wrote:
     the same words, links, forms and accessible names). Empty without rows. ``csrf``: the
     page's ``{% csrf_token %}`` input, when the page has written it already."""
-    _ = words().__getitem__
+    w = words()
     person = url_with_id("person_detail", org_slug)
     withdraw = url_with_id("enrollment_withdraw", org_slug, cohort_id)
     csrf = csrf or _csrf_input(request)
@@ -148,18 +148,18 @@ def _learner_table(
     emails = _escape_all([lp.email for lp in rows])
     # The sentences escaped once, each row's escaped name put in (escaping a text escapes each
     # of its characters: the same as escaping the sentence with the name in it).
-    steps_of = escape(_("%(done)s of %(total)s steps"))
-    progress_of = escape(_("Progress of %(name)s"))
+    steps_of = escape(w["%(done)s of %(total)s steps"])
+    progress_of = escape(w["Progress of %(name)s"])
     confirm = escape(
-        _(
+        w[
             "Withdraw %(name)s from this cohort? Their steps stop appearing on their home page; "
             "their progress is kept and comes back if you add them again."
-        )
+        ]
     )
-    withdrawn_badge = f'<span class="badge badge--retired">{escape(_("Withdrawn"))}</span>'
-    uncounted = f'<span class="muted">{escape(_("not counted yet"))}</span>\n          '
-    not_started = f'<span class="badge badge--locked">{escape(_("Not started"))}</span>'
-    withdraw_word = escape(_("Withdraw"))
+    withdrawn_badge = f'<span class="badge badge--retired">{escape(w["Withdrawn"])}</span>'
+    uncounted = f'<span class="muted">{escape(w["not counted yet"])}</span>\n          '
+    not_started = f'<span class="badge badge--locked">{escape(w["Not started"])}</span>'
+    withdraw_word = escape(w["Withdraw"])
     completed = Enrollment.Status.COMPLETED
     moment = _Moments()
     overdue_badges: dict[int, str] = {}
@@ -296,26 +296,25 @@ def _header(
     per language (``_``, ``_n``) and written as ``date_format`` and ``relative_time`` write
     them (tests/pathways/cohorts/page_before.py holds what they wrote)."""
     w = words()
-    _, _n = w.__getitem__, w.count
     cohort = detail.cohort
     args = (org_slug, cohort.pk)
     moment = _Moments()
-    lead = _("%(pathway)s (version %(version)s), from %(start)s") % {
+    lead = w["%(pathway)s (version %(version)s), from %(start)s"] % {
         "pathway": escape(detail.pathway),
         "version": detail.version,
         "start": escape(moment.day_month_year(cohort.start_date)),
     }
     if cohort.end_date:
-        lead += " " + _("to %(end)s") % {"end": escape(moment.day_month_year(cohort.end_date))}
+        lead += " " + w["to %(end)s"] % {"end": escape(moment.day_month_year(cohort.end_date))}
     withdrawn = ""
     if detail.withdrawn:
         n = detail.withdrawn
-        words_ = _n("plus %(n)s withdrawn", "plus %(n)s withdrawn", n) % {"n": n}
+        words_ = w.count("plus %(n)s withdrawn", "plus %(n)s withdrawn", n) % {"n": n}
         withdrawn = f'<span class="stat__base">{words_}</span>'
     overdue = detail.learners_overdue
     remind = ""
     if overdue:
-        confirm = _n(
+        confirm = w.count(
             "E-mail a reminder to %(n)s overdue learner, listing their overdue steps? "
             "You can send one reminder a day.",
             "E-mail a reminder to %(n)s overdue learners, each listing their overdue steps? "
@@ -325,74 +324,74 @@ def _header(
         remind = (
             f'<form method="post" action="{escape(url("cohort_remind_overdue", *args))}"'
             f' data-confirm="{confirm}">{csrf}<button class="btn btn--secondary btn--small"'
-            f' type="submit">{_("Remind overdue learners")}</button></form>'
+            f' type="submit">{w["Remind overdue learners"]}</button></form>'
         )
     reminded = ""
     if last_reminder:
         n = last_reminder.learners
         if last_reminder.sent_at:
-            sent = _n(
+            sent = w.count(
                 "Last reminder e-mailed %(when)s to %(n)s learner",
                 "Last reminder e-mailed %(when)s to %(n)s learners",
                 n,
             ) % {"when": moment.dated(last_reminder.sent_at), "n": n}
         else:
-            sent = _n(
+            sent = w.count(
                 "A reminder to %(n)s learner is on its way.",
                 "A reminder to %(n)s learners is on its way.",
                 n,
             ) % {"n": n}
         reminded = f'<p class="stat__base">{sent}</p>'
     if detail.as_of:
-        fresh = _(
+        fresh = w[
             "Progress as of %(when)s: it is counted again whenever a learner completes a step, "
             "and every night."
-        ) % {"when": moment.dated(detail.as_of)}
+        ] % {"when": moment.dated(detail.as_of)}
     else:
-        fresh = _(
+        fresh = w[
             "Progress has not been counted yet: it appears within a minute of the first "
             "learner's activity, and every night."
-        )
+        ]
     if detail.pending:
-        fresh += " " + _n(
+        fresh += " " + w.count(
             "%(n)s learner added since then is counted next time.",
             "%(n)s learners added since then are counted next time.",
             detail.pending,
         ) % {"n": detail.pending}
-    behind = _n("%(n)s learner behind", "%(n)s learners behind", overdue) % {"n": overdue}
-    steps = _("%(done)s of %(possible)s required steps") % {
+    behind = w.count("%(n)s learner behind", "%(n)s learners behind", overdue) % {"n": overdue}
+    steps = w["%(done)s of %(possible)s required steps"] % {
         "done": detail.steps_done,
         "possible": detail.steps_possible,
     }
-    counted = _("of %(n)s learners counted") % {"n": detail.counted}
+    counted = w["of %(n)s learners counted"] % {"n": detail.counted}
     return SafeString(
         '<header class="page-header split">\n  <div>\n'
-        f'    <p><a href="{escape(url("cohort_list", org_slug))}">← {_("Cohorts")}'
+        f'    <p><a href="{escape(url("cohort_list", org_slug))}">← {w["Cohorts"]}'
         "</a></p>\n"
         f'    <h1 class="page-header__title">{escape(cohort.name)}</h1>\n'
         f'    <p class="page-header__lead">{lead} · <span class="badge badge--info">'
         f"{escape(w.label(_COHORT_STATUSES, cohort.status))}</span></p>\n"
         "  </div>\n"
         '  <div class="page-header__actions cluster">\n'
-        f'    <a class="btn btn--primary" href="#add-learners">{_("Add learners")}</a>\n'
+        f'    <a class="btn btn--primary" href="#add-learners">{w["Add learners"]}</a>\n'
         f'    <a class="btn btn--secondary" href="{escape(url("cohort_edit", *args))}">'
-        f"{_('Edit')}</a>\n"
+        f"{w['Edit']}</a>\n"
         f'    <a class="btn btn--link" href="{escape(url("cohort_statements", *args))}"'
-        f" download>{_('Completions as xAPI (JSON)')}</a>\n"
+        f" download>{w['Completions as xAPI (JSON)']}</a>\n"
         "  </div>\n</header>\n\n"
         '<div class="grid">\n'
         f'  <div class="stat"><span class="stat__value">{detail.active}</span>'
-        f' <span class="stat__label">{_("learners")}</span>{withdrawn}</div>\n'
+        f' <span class="stat__label">{w["learners"]}</span>{withdrawn}</div>\n'
         f'  <div class="stat"><span class="stat__value">{detail.percent}%</span>'
-        f' <span class="stat__label">{_("of steps done")}</span>'
+        f' <span class="stat__label">{w["of steps done"]}</span>'
         f'<span class="stat__base">{steps}</span></div>\n'
         f'  <div class="stat"><span class="stat__value">{detail.overdue_steps}</span>'
-        f' <span class="stat__label">{_("overdue steps")}</span>'
+        f' <span class="stat__label">{w["overdue steps"]}</span>'
         f'<span class="stat__base">{behind}</span>\n'
         f"    {remind}\n"
         f"    {reminded}</div>\n"
         f'  <div class="stat"><span class="stat__value">{detail.not_started}</span>'
-        f' <span class="stat__label">{_("not started")}</span>'
+        f' <span class="stat__label">{w["not started"]}</span>'
         f'<span class="stat__base">{counted}</span></div>\n'
         "</div>\n"
         f'<p class="muted" id="progress-freshness">{fresh}</p>'
@@ -404,14 +403,14 @@ def _learners_top(
 ) -> SafeString:
     """The learners section's opening: its search, its views (tabs) and how many learners
     the view holds, as the template wrote them."""
-    _ = words().__getitem__
+    w = words()
     hx = 'hx-target="#cohort-learners" hx-swap="outerHTML" hx-push-url="true"'
     show_html = escape(show)
     clear = ""
     if q:
         clear = (
             f'<a class="btn btn--link btn--small" href="?show={show_html}"'
-            f' hx-get="?show={show_html}" {hx}>{_("Clear search")}</a>'
+            f' hx-get="?show={show_html}" {hx}>{w["Clear search"]}</a>'
         )
     searched = f"&amp;q={escape(quote(q, safe='/'))}" if q else ""
     links = []
@@ -435,18 +434,18 @@ def _learners_top(
     return SafeString(
         '<section id="cohort-learners" class="stack" aria-labelledby="learners-title"'
         ' aria-live="polite">\n'
-        f'  <h2 id="learners-title">{_("Learners")}</h2>\n'
+        f'  <h2 id="learners-title">{w["Learners"]}</h2>\n'
         f'  <form method="get" action="{here}" role="search" class="cluster" hx-get="{here}"'
         f' {hx} hx-trigger="input changed delay:300ms from:#learner-search, submit">\n'
         f'    <input type="hidden" name="show" value="{show_html}">\n'
         '    <div class="field"><label for="learner-search">'
-        f"{_('Find a learner by name or e-mail')}</label>\n"
+        f"{w['Find a learner by name or e-mail']}</label>\n"
         '      <input type="search" id="learner-search" name="q"'
         f' value="{escape(q)}" maxlength="100" autocomplete="off"></div>\n'
-        f'    <button class="btn btn--secondary btn--small" type="submit">{_("Search")}</button>\n'
+        f'    <button class="btn btn--secondary btn--small" type="submit">{w["Search"]}</button>\n'
         f"    {clear}\n"
         "  </form>\n"
-        f'  <nav class="tabs" aria-label="{_("Show learners")}">\n'
+        f'  <nav class="tabs" aria-label="{w["Show learners"]}">\n'
         f"    {''.join(links)}\n"
         "  </nav>\n"
         f'  <p class="muted">{matches}</p>\n  '
@@ -456,7 +455,7 @@ def _learners_top(
 def _pages_html(page: Any, query: str) -> str:
     """``list_parts.pagination_html(page, query, "cohort-learners")``: the learners' pages,
     their words looked up once per language (``_``)."""
-    _ = words().__getitem__
+    w = words()
     paginator = page.paginator
     pages = paginator.num_pages
     if not pages > 1:
@@ -469,22 +468,22 @@ def _pages_html(page: Any, query: str) -> str:
         return (
             f'<a class="{css}"{rel_html} href="{href}" hx-get="{href}"'
             ' hx-target="#cohort-learners" hx-swap="outerHTML" hx-push-url="true">'
-            f"{escape(_(word))}</a>"
+            f"{escape(w[word])}</a>"
         )
 
-    parts = [f'\n<nav class="pagination cluster" aria-label="{escape(_("Pages"))}">\n  ']
+    parts = [f'\n<nav class="pagination cluster" aria-label="{escape(w["Pages"])}">\n  ']
     if page.has_previous():
         number = page.previous_page_number()
         if number > 1:
             parts.append(link("btn btn--link btn--small", "", 1, "First"))
         parts.append("\n  ")
         parts.append(link("btn btn--secondary btn--small", "prev", number, "Previous"))
-    shown = _("%(first)s–%(last)s of %(total)s") % {
+    shown = w["%(first)s–%(last)s of %(total)s"] % {
         "first": value_html(page.start_index()),
         "last": value_html(page.end_index()),
         "total": value_html(paginator.count),
     }
-    of = _("page %(n)s of %(total)s") % {
+    of = w["page %(n)s of %(total)s"] % {
         "n": value_html(page.number),
         "total": value_html(pages),
     }
@@ -515,17 +514,17 @@ def _learners_section(
     """The learners section (the template's ``learners`` partial, the htmx swap): its opening,
     the table of the page's ``rows`` with its pages and downloads, or what the view holds when
     it holds nobody."""
-    _ = words().__getitem__
+    w = words()
     if rows:
         head = "".join(
-            f'<th scope="col">{escape(_(word))}</th>'
+            f'<th scope="col">{escape(w[word])}</th>'
             for word in ("Learner", "Team", "Progress", "Overdue", "Last step done")
         )
-        actions = escape(_("Actions"))
-        what = _("the learners in this view with their progress")
+        actions = escape(w["Actions"])
+        what = w["the learners in this view with their progress"]
         body = (
             '\n  <div class="table-wrap"><table class="table">\n'
-            f'    <caption class="visually-hidden">{escape(_("Learners and their progress"))}'
+            f'    <caption class="visually-hidden">{escape(w["Learners and their progress"])}'
             "</caption>\n"
             f'    <thead><tr>{head}<th scope="col"><span class="visually-hidden">{actions}'
             "</span></th></tr></thead>\n"
@@ -537,20 +536,20 @@ def _learners_section(
         )
     elif q:
         body = (
-            f'\n  <div class="empty-state"><h2>{escape(_("Nobody matches this search"))}</h2>'
-            f"<p>{escape(_('Try part of the name or of the e-mail address, or another view.'))}"
+            f'\n  <div class="empty-state"><h2>{escape(w["Nobody matches this search"])}</h2>'
+            f"<p>{escape(w['Try part of the name or of the e-mail address, or another view.'])}"
             "</p></div>\n  "
         )
     elif show == "all":
         body = (
-            f'\n  <div class="empty-state"><h2>{escape(_("No learners yet"))}</h2><p>'
+            f'\n  <div class="empty-state"><h2>{escape(w["No learners yet"])}</h2><p>'
             + escape(
-                _("Add learners one by one by e-mail, or a whole team or function at once below.")
+                w["Add learners one by one by e-mail, or a whole team or function at once below."]
             )
             + "</p></div>\n  "
         )
     else:
-        body = f'\n  <p class="muted">{escape(_("Nobody in this view."))}</p>\n  '
+        body = f'\n  <p class="muted">{escape(w["Nobody in this view."])}</p>\n  '
     return SafeString(f"\n{learners_top}{body}\n</section>\n")
 
 
@@ -597,21 +596,21 @@ def _forms(
     and remove coaches and sponsors: ``staff_sections``, each kind's people and the people who
     can be assigned), each field as ``includes/field.html`` writes an unbound ``AddLearnerForm``
     or ``StaffForm`` field (tests/pathways/cohorts/page_before.py holds what they wrote)."""
-    _ = words().__getitem__
+    w = words()
     args = (org_slug, cohort_id)
     matching = escape(url("cohort_add_matching", *args))
     cards = []
     for kind, people, choices in staff_sections:
         coach = kind == "coach"
         if people:
-            remove = _("Remove")
+            remove = w["Remove"]
             removed = url_with_id("cohort_staff_remove", *args, kind)
             items = "".join(
                 f'<li class="split"><span>{(name := escape(s.name))} <span class="muted">'
                 f"{escape(s.email)}</span></span>\n"
                 '      <form method="post" action="'
                 f'{escape(removed(s.membership_id))}"'
-                f' data-confirm="{_("Remove %(name)s from this cohort?") % {"name": name}}">'
+                f' data-confirm="{w["Remove %(name)s from this cohort?"] % {"name": name}}">'
                 f'{csrf}<button class="btn btn--link btn--small" type="submit">{remove}'
                 f'<span class="visually-hidden"> {name}</span></button></form></li>'
                 for s in people
@@ -619,46 +618,46 @@ def _forms(
             listed = f"<ul>{items}</ul>\n    "
         else:
             none = (
-                _("No coach assigned. Coaches see this cohort's learners on their roster.")
+                w["No coach assigned. Coaches see this cohort's learners on their roster."]
                 if coach
-                else _("No sponsor assigned. Sponsors follow this cohort's progress and impact.")
+                else w["No sponsor assigned. Sponsors follow this cohort's progress and impact."]
             )
             listed = f'<p class="muted">{none}</p>'
         cards.append(
             "\n  "
             '<div class="card stack">\n'
-            f'    <h2 class="card__title">{_("Coaches") if coach else _("Sponsors")}</h2>\n'
+            f'    <h2 class="card__title">{w["Coaches"] if coach else w["Sponsors"]}</h2>\n'
             f"    {listed}\n"
             '    <form method="post" action="'
             f'{escape(url("cohort_staff_add", *args, kind))}" class="cluster"'
             f" novalidate>{csrf}\n"
-            f"      {_staff_field(kind, _('Coach') if coach else _('Sponsor'), choices)}\n"
+            f"      {_staff_field(kind, w['Coach'] if coach else w['Sponsor'], choices)}\n"
             '      <button class="btn btn--secondary btn--small" type="submit">'
-            f"{_('Assign')}</button>\n"
+            f"{w['Assign']}</button>\n"
             "    </form>\n"
             "  </div>\n  "
         )
     return SafeString(
         '<section class="grid grid--2" id="add-learners" aria-labelledby="add-title">\n'
-        f'  <h2 id="add-title" class="visually-hidden">{_("Add learners")}</h2>\n'
+        f'  <h2 id="add-title" class="visually-hidden">{w["Add learners"]}</h2>\n'
         '  <form method="post" action="'
         f'{escape(url("cohort_add_learner", *args))}" class="card stack" novalidate>'
         f"{csrf}\n"
-        f'    <h3 class="card__title">{_("Add one learner")}</h3>\n'
+        f'    <h3 class="card__title">{w["Add one learner"]}</h3>\n'
         f"    {_email_field()}\n"
         '    <div class="form-actions"><button class="btn btn--secondary" type="submit">'
-        f"{_('Add learner')}</button></div>\n"
+        f"{w['Add learner']}</button></div>\n"
         "  </form>\n"
         '  <div class="card stack">\n'
-        f'    <h3 class="card__title">{_("Add by team, job title, role or function")}</h3>\n'
+        f'    <h3 class="card__title">{w["Add by team, job title, role or function"]}</h3>\n'
         '    <p class="muted">'
-        f"{_('Active learners who match every filter you set; anyone already in the cohort is skipped.')}"
+        f"{w['Active learners who match every filter you set; anyone already in the cohort is skipped.']}"
         "</p>\n"
         '    <div class="form-actions"><a class="btn btn--secondary" href="'
-        f'{matching}">{_("Add learners by filter")}</a></div>\n'
+        f'{matching}">{w["Add learners by filter"]}</a></div>\n'
         "  </div>\n"
         "</section>\n\n"
-        f'<section class="grid grid--2" aria-label="{_("Coaches and sponsors")}">\n'
+        f'<section class="grid grid--2" aria-label="{w["Coaches and sponsors"]}">\n'
         f"  {''.join(cards)}\n"
         "</section>"
     )
@@ -683,14 +682,14 @@ def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> Http
     except Cohort.DoesNotExist as exc:
         raise Http404 from exc
     cohort = overview.cohort
-    _ = words().__getitem__
+    w = words()
     token = get_token(request)
     csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(token)}">'
     tabs = [
-        ("all", _("All"), None),
-        ("not_started", _("Not started"), overview.not_started),
-        ("overdue", _("Overdue"), overview.learners_overdue),
-        ("withdrawn", _("Withdrawn"), overview.withdrawn),
+        ("all", w["All"], None),
+        ("not_started", w["Not started"], overview.not_started),
+        ("overdue", w["Overdue"], overview.learners_overdue),
+        ("withdrawn", w["Withdrawn"], overview.withdrawn),
     ]
     here = url("cohort_detail", org_slug, cohort.pk)
     learners = _learners_section(
