@@ -227,7 +227,7 @@ def _learner_table(
 
 class _Moments:
     """What ``{{ value|relative_time }}`` writes, for one now and time zone (a page's): the
-    day and month names of ``relative_dates.long_datetime`` translated once per language, and
+    day and month names of ``relative_dates.long_datetime`` translated once per catalogue, and
     the words of a day before or after today (``relative_dates.relative_day``, what
     ``relative_time`` says from a day apart) once per day on the page."""
 
@@ -292,9 +292,10 @@ def _header(
     csrf: str,
 ) -> SafeString:
     """The page's header, its figures and their freshness: what the template wrote, put
-    together in Python (the same words, links and forms), its words and dates looked up once
-    per language (``_``, ``_n``) and written as ``date_format`` and ``relative_time`` write
-    them (tests/pathways/cohorts/page_before.py holds what they wrote)."""
+    together in Python (the same words, links and forms), its words looked up once per
+    catalogue (``organizations.words``), its dates written as ``date_format`` and
+    ``relative_time`` write them (tests/pathways/cohorts/page_before.py holds what they
+    wrote)."""
     w = words()
     cohort = detail.cohort
     args = (org_slug, cohort.pk)
@@ -454,7 +455,7 @@ def _learners_top(
 
 def _pages_html(page: Any, query: str) -> str:
     """``list_parts.pagination_html(page, query, "cohort-learners")``: the learners' pages,
-    their words looked up once per language (``_``)."""
+    their words looked up once per catalogue (``organizations.words``)."""
     w = words()
     paginator = page.paginator
     pages = paginator.num_pages
