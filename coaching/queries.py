@@ -395,6 +395,16 @@ def _is(choice: Any) -> str:
     return f"'{value}'"
 
 
+def _compact(sql: str) -> str:
+    """``sql`` with each run of white space one space, a space kept at either end that had
+    some: the home's statement is sent on every visit, and psycopg keeps its conversion (its
+    placeholders found) only for a text of at most ``MAX_CACHED_STATEMENT_LENGTH`` bytes. For
+    these texts alone: none has a comment or a quoted space."""
+    lead = " " if sql[:1].isspace() else ""
+    tail = " " if sql[-1:].isspace() else ""
+    return lead + " ".join(sql.split()) + tail
+
+
 _WITHDRAWN = _is(Enrollment.Status.WITHDRAWN)
 _ACTIVE_ENGAGEMENT = _is(CoachingEngagement.Status.ACTIVE)
 _SCHEDULED = _is(CoachingSession.Status.SCHEDULED)
@@ -459,14 +469,22 @@ _ENROLMENTS_KEPT = f"""SELECT k.n, CASE WHEN k.cohorts <= 1 THEN k.n WHEN k.coho
     FROM (SELECT ({{counted}}) AS n, (SELECT COUNT(*) FROM ({{cohorts}}) c) AS cohorts) k"""  # noqa: S608 - fixed text
 
 
+_ENROLMENTS_COUNTED_SQL = _compact(_ENROLMENTS_COUNTED.format(cohorts=_COACH_COHORTS))
+_ENROLMENTS_KEPT_SQL = _compact(
+    _ENROLMENTS_KEPT.format(
+        cohorts=_COACH_COHORTS,
+        counted=cohort_counts.CURRENT_ENROLMENTS_SQL.format(cohorts=_COACH_COHORTS),
+    )
+)
+
+
 def _enrolments_sql(org: int, cohort_params: list[Any]) -> tuple[str, list[Any]]:
     """``{enrolments}`` of ``_SUMMARY_SQL`` with its parameters: from the kept counts where
     they are kept, else counted."""
     if not cohort_counts.stored():
-        return _ENROLMENTS_COUNTED.format(cohorts=_COACH_COHORTS), [org, *cohort_params]
-    counted = cohort_counts.CURRENT_ENROLMENTS_SQL.format(cohorts=_COACH_COHORTS)
+        return _ENROLMENTS_COUNTED_SQL, [org, *cohort_params]
     return (
-        _ENROLMENTS_KEPT.format(cohorts=_COACH_COHORTS, counted=counted),
+        _ENROLMENTS_KEPT_SQL,
         [
             *[org, *cohort_params, org],  # the cohort with fewer enrolments
             *[org, *cohort_params, org],  # the other one, probed
@@ -483,7 +501,7 @@ def _enrolments_sql(org: int, cohort_params: list[Any]) -> tuple[str, list[Any]]
 # talk to first are those overdue and those not started with nothing overdue: the latter an
 # equality range of ``learnerrollup_attention`` (its order and condition written as it is
 # indexed), read only for a cohort with someone not started.
-_SUMMARY_SQL = """
+_SUMMARY_SQL = _compact("""
 SELECT {period}, en.n, en.learners, pr.counted, pr.overdue, pr.not_started, pr.attention,
     pr.as_of{home_columns}{attention_columns}
 FROM (
@@ -500,8 +518,8 @@ FROM (
     FROM measurement_cohortprogressrollup sr
     WHERE sr.organization_id = %s AND sr.cohort_id IN ({cohorts}) AND sr.period = {period}
 ) pr{attention}
-"""  # noqa: S608 - fixed text
-_HOME_COLUMNS = f""",
+""")  # noqa: S608 - fixed text
+_HOME_COLUMNS = _compact(f""",
     (SELECT COUNT(*) FROM coaching_coachingengagement ae
         WHERE ae.organization_id = %s AND ae.coach_id = %s AND ae.status = {_ACTIVE_ENGAGEMENT}),
     (SELECT COUNT(*) FROM coaching_coachingsession ls
@@ -509,7 +527,7 @@ _HOME_COLUMNS = f""",
             AND ls.status = {_SCHEDULED}),
     (SELECT COUNT(*) FROM organizations_membership om
         WHERE om.user_id = %s AND om.is_coach AND om.is_active
-            AND NOT (om.organization_id = %s))"""  # noqa: S608 - fixed text
+            AND NOT (om.organization_id = %s))""")  # noqa: S608 - fixed text
 
 # A coachee's row (``Coachee``): the enrolment ``ce``, its learner ``cm`` and user ``cu``
 # joined, the names as probes for the rows read only (few joins keep planning short).
@@ -542,10 +560,10 @@ _ROSTER_ATTENTION_COLUMNS = (
     ", at.c_id, at.c_learner, at.c_name, at.c_email, at.c_status, at.c_team, at.c_pathway,"
     " at.c_cohort, at.c_done, at.c_total, at.c_overdue"
 )
-_ROSTER_ATTENTION_JOIN = f"""
+_ROSTER_ATTENTION_JOIN = _compact(f"""
 LEFT JOIN ({_ROSTER_ATTENTION_SQL}
 ) at ON 1 = 1
-ORDER BY at.c_overdue DESC, at.c_started, at.c_name, at.c_id"""
+ORDER BY at.c_overdue DESC, at.c_started, at.c_name, at.c_id""")
 
 # One page of the roster by name: the page's enrolments found on narrow rows (the name, e-mail
 # and id), then each of those 25 read with its names and roll-up figures (each a probe of its
@@ -661,16 +679,17 @@ _HOME_SESSIONS_TAIL = f"""(
         WHERE us.organization_id = %s AND us.coach_id = %s AND us.status = {_SCHEDULED}
             AND us.starts_at >= %s AND us.starts_at < %s
         ORDER BY us.starts_at, us.id
-        LIMIT %s)
+        LIMIT {SESSIONS_SHOWN + 1:d})
     OR s.id IN (
         SELECT ns.id FROM coaching_coachingsession ns
         WHERE ns.organization_id = %s AND ns.coach_id = %s AND ns.status = {_SCHEDULED}
             AND ns.starts_at < %s
         ORDER BY ns.starts_at, ns.id
-        LIMIT %s))
+        LIMIT {TO_LOG_SHOWN:d}))
 ORDER BY s.starts_at, s.id, sp.id
 """  # noqa: S608 - fixed text
-_HOME_SESSIONS_SQL = _SESSIONS_HEAD + _HOME_SESSIONS_TAIL
+# The lists' sizes are written in, and the text sent compact (``_compact``).
+_HOME_SESSIONS_SQL = _compact(_SESSIONS_HEAD + _HOME_SESSIONS_TAIL)
 # One page of the coach's sessions, newest first, with how many there are (for
 # ``counted_page``): the count's one row joined to the page's sessions (the head's columns and
 # the count last), so that a page past the end still says how many.
@@ -700,30 +719,34 @@ ORDER BY s.starts_at DESC, s.id DESC, sp.id
 # (``_attention_rows``): the last session held, open experiments past their date, pathway
 # steps overdue, project milestones late. Each figure is read once, for the coach's own
 # engagements, and judged in Python (a filter in SQL would compute them again).
-_ATTENTION_SQL = f"""
+_ATTENTION_SQL = _compact(f"""
 SELECT e.id, au.full_name, au.email,
     (SELECT rs.starts_at FROM coaching_sessionparticipant rp
         JOIN coaching_coachingsession rs ON rs.id = rp.session_id
-        WHERE rp.organization_id = %s AND rs.coach_id = %s AND rs.status = {_HELD}
+        WHERE rp.organization_id = e.organization_id AND rs.coach_id = e.coach_id
+            AND rs.status = {_HELD}
             AND rp.learner_id = e.coachee_id
         ORDER BY rs.starts_at DESC LIMIT 1),
     (SELECT COUNT(*) FROM coaching_experiment rx
-        WHERE rx.organization_id = %s AND rx.due_on < %s AND rx.status = {_OPEN_EXPERIMENT}
+        WHERE rx.organization_id = e.organization_id AND rx.due_on < %s
+            AND rx.status = {_OPEN_EXPERIMENT}
             AND rx.learner_id = e.coachee_id),
     (SELECT SUM(rr.steps_overdue) FROM measurement_learnerprogressrollup rr
-        WHERE rr.organization_id = %s AND rr.period = {{period}} AND rr.steps_overdue > 0
+        WHERE rr.organization_id = e.organization_id AND rr.period = {{period}}
+            AND rr.steps_overdue > 0
             AND rr.learner_id = e.coachee_id),
     (SELECT COUNT(DISTINCT rm.id) FROM projects_projectlearner rpl
         JOIN projects_project rpr ON rpr.id = rpl.project_id
         JOIN projects_milestone rm ON rm.project_id = rpr.id
-        WHERE rpl.organization_id = %s AND rm.approved_on < %s AND rm.done_on IS NULL
+        WHERE rpl.organization_id = e.organization_id AND rm.approved_on < %s
+            AND rm.done_on IS NULL
             AND rpr.status = {_RUNNING_PROJECT} AND rpl.learner_id = e.coachee_id)
 FROM coaching_coachingengagement e
 JOIN organizations_membership am ON am.id = e.coachee_id
 JOIN organizations_user au ON au.id = am.user_id
 WHERE e.organization_id = %s AND e.coach_id = %s AND e.status = {_ACTIVE_ENGAGEMENT}
 ORDER BY au.full_name, au.email, e.id
-"""  # noqa: S608 - fixed text
+""")  # noqa: S608 - fixed text
 
 
 def _display_name(full_name: str, email: str) -> str:
@@ -877,17 +900,17 @@ def home_reads(
             [
                 org,
                 org, coach.pk, moment_param(day_start), moment_param(week_end),
-                SESSIONS_SHOWN + 1,
-                org, coach.pk, moment_param(now), TO_LOG_SHOWN,
+                org, coach.pk, moment_param(now),
             ],
         ),
         (
+            # The engagement's organisation and coach, read from its row, in the figures'
+            # subqueries: the parameters once.
             _ATTENTION_SQL.format(period=period_sql),
             [
-                org, coach.pk,
-                org, now.astimezone(zone).date(),
-                org, *period_params,
-                org, timezone.localdate(),
+                now.astimezone(zone).date(),
+                *period_params,
+                timezone.localdate(),
                 org, coach.pk,
             ],
         ),

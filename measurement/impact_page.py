@@ -5,8 +5,8 @@ repeated parts in it, its metric cards, table rows and download lines.
 The template resolved, translated and filtered in every card, row and cell, through
 ``{% url %}``, ``{% blocktranslate %}``, ``floatformat`` and ``{% include %}``: most of the
 page's time. Here the same markup comes from string formatting, with the same message ids (so
-translations apply alike; the fixed words are translated once per process and language, the
-catalogue does not change while it runs), the same number formats as ``floatformat`` in the
+translations apply alike; the fixed words are translated once per catalogue,
+``organizations.words``: the catalogue does not change while it runs), the same number formats as ``floatformat`` in the
 active language and the same escaping (values escaped, translated text as the template
 inserts it): byte for byte what the template wrote (tests/measurement/test_impact_html.py
 holds the page to it). No queries.
@@ -25,13 +25,12 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template.defaultfilters import date, floatformat, truncatechars
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import get_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
-from django.utils.translation import get_language, gettext, gettext_noop, ngettext, pgettext
+from django.utils.translation import get_language, gettext, gettext_noop, pgettext
 
 from measurement import charts
 from measurement.queries import (
@@ -44,6 +43,7 @@ from measurement.queries import (
 )
 from measurement.templatetags.figures import figure_script
 from organizations.html_parts import url_with_id, value_html
+from organizations.words import words as kept_words
 
 CLAIMS_SOURCE = "participants' estimates"
 
@@ -77,8 +77,8 @@ def _fill(translated: str, values: dict[str, Any]) -> str:
     return translated % {key: _value(value) for key, value in values.items()}
 
 
-# The fixed words of the page, translated once per process and language (a change of the
-# translation settings forgets them), marked for makemessages: the message ids of the
+# The fixed words of the page, translated once per catalogue (``_words``), marked for
+# makemessages: the message ids of the
 # template's ``{% translate %}`` words (percent signs doubled, as the template's were)...
 
 _WORDS = (
@@ -203,7 +203,7 @@ _SENTENCES = (
 
 
 def _participants(count: int) -> str:
-    return ngettext(
+    return kept_words().count(
         "%(n)s participant; evaluation period %(start)s to %(end)s.",
         "%(n)s participants; evaluation period %(start)s to %(end)s.",
         count,
@@ -211,16 +211,15 @@ def _participants(count: int) -> str:
 
 
 def _hidden_teams(count: int) -> str:
-    return ngettext(
+    return kept_words().count(
         "%(n)s team hidden: fewer than %(min_cell)s learners, so its figures could identify people.",
         "%(n)s teams hidden: fewer than %(min_cell)s learners each, so their figures could identify people.",
         count,
     )
 
 
-@functools.lru_cache(maxsize=16)
-def _words(_language: str | None) -> dict[str, str]:
-    """The page's fixed words and sentences in the active language (``_language``), the
+def _page_words() -> dict[str, str]:
+    """The page's fixed words and sentences in the active catalogue, the
     ``{% translate %}`` words by the word: the template doubled the percent signs of their
     message ids and restored them in what the catalogue gave."""
     words = {msgid.replace("%%", "%"): gettext(msgid).replace("%%", "%") for msgid in _WORDS}
@@ -228,10 +227,9 @@ def _words(_language: str | None) -> dict[str, str]:
     return words
 
 
-@functools.lru_cache(maxsize=256)
-def _counted(_language: str | None, forms: Callable[[int], str], count: int) -> str:
-    """``{% blocktranslate count %}``'s form (``forms``) for ``count`` in ``_language``."""
-    return forms(count)
+def _words() -> dict[str, str]:
+    """``_page_words()``, made once per catalogue (``organizations.words``)."""
+    return kept_words().kept(_page_words, _page_words)
 
 
 @functools.lru_cache(maxsize=16)
@@ -259,10 +257,7 @@ def _forget_words(*, setting: str, **kwargs: Any) -> None:
         "THOUSAND_SEPARATOR",
         "USE_THOUSAND_SEPARATOR",
     }:
-        _words.cache_clear()
-        _counted.cache_clear()
         _separators.cache_clear()
-        _ellipsis.cache_clear()
 
 
 Numbers = Callable[[Any, Any], str]
@@ -362,7 +357,7 @@ def numbers(language: str | None) -> Numbers:
 
 def downloads(download_url: str, what: str) -> str:
     """``includes/table_downloads.html`` with no query, ``what`` and ``download_url``."""
-    return _downloads(download_url, what, _words(get_language()))
+    return _downloads(download_url, what, _words())
 
 
 def _downloads(download_url: str, what: str, w: dict[str, str]) -> str:
@@ -377,7 +372,7 @@ def _downloads(download_url: str, what: str, w: dict[str, str]) -> str:
 
 def table_downloads(query: str) -> SafeString:
     """``includes/table_downloads.html`` with ``query`` alone (this page's URL, no ``what``)."""
-    return _table_downloads(query, _words(get_language()))
+    return _table_downloads(query, _words())
 
 
 def _table_downloads(query: str, w: dict[str, str]) -> SafeString:
@@ -484,7 +479,7 @@ def metric_cards(
     """One card per plan metric (its chart, group means, estimate and links), as the
     template's loop wrote it, whitespace included."""
     language = get_language()
-    w, number = _words(language), numbers(language)
+    w, number = _words(), numbers(language)
     metric_url = url_with_id("impact_metric", org_slug, impact.id)
     what = w["the monthly means of the chart"]
     head = (
@@ -539,7 +534,7 @@ def level_rows(impact: CohortImpact) -> SafeString:
 def behaviour_rows(impact: CohortImpact, min_cell: int) -> SafeString:
     """The rows of the behaviour-change table: a competency's change, or why it is hidden."""
     language = get_language()
-    w, number = _words(language), numbers(language)
+    w, number = _words(), numbers(language)
     rows = []
     for c in impact.behaviour:
         head = f'<tr><th scope="row">{_value(c.name)}</th><td class="num">{_value(c.n)}</td>\n    '
@@ -567,9 +562,9 @@ def benefit_rows(impact: CohortImpact, org_slug: str) -> SafeString:
     if not impact.benefit_rows:
         return SafeString("")
     language = get_language()
-    w, number = _words(language), numbers(language)
+    w, number = _words(), numbers(language)
     metric_url = url_with_id("impact_metric", org_slug, impact.id)
-    claims_url = reverse("impact_claims", args=[org_slug, impact.id])
+    claims_url = url_with_id("impact_claims", org_slug)(impact.id)
     rows = []
     for b in impact.benefit_rows:
         facts = b.get("facts") or {}
@@ -598,7 +593,7 @@ def benefit_rows(impact: CohortImpact, org_slug: str) -> SafeString:
 def cost_rows(impact: CohortImpact) -> SafeString:
     """The ROI table's cost rows (empty without costs)."""
     language = get_language()
-    w, number = _words(language), numbers(language)
+    w, number = _words(), numbers(language)
     rows = []
     for c in impact.cost_rows:
         shared = ""
@@ -627,18 +622,18 @@ def team_rows(report: TeamCompletionReport) -> SafeString:
 
 
 def _truncated(text: Any, length: int) -> str:
-    """``text|truncatechars:length``, with the ellipsis translated once per language."""
+    """``text|truncatechars:length``, with the ellipsis translated once per catalogue."""
     if type(text) is str:
         normalised = unicodedata.normalize("NFC", text)
         if len(normalised) <= length:
             return normalised
-        return Truncator(text).chars(length, truncate=_ellipsis(get_language()))
+        return Truncator(text).chars(length, truncate=kept_words().kept(_ellipsis, _ellipsis))
     return truncatechars(text, length)
 
 
-@functools.lru_cache(maxsize=16)
-def _ellipsis(_language: str | None) -> str:
-    """What ``truncatechars`` ends a cut text with in ``_language`` (the active one)."""
+def _ellipsis() -> str:
+    """What ``truncatechars`` ends a cut text with in the active catalogue (kept per
+    catalogue by ``_truncated``)."""
     return pgettext("String to return when truncating text", "%(truncated_text)s…")
 
 
@@ -671,14 +666,14 @@ def _impact_html(
     """The page's sections about the selected cohort."""
     header = _fill(w["Impact of %(name)s"], {"name": impact.name})
     lead = _fill(
-        _counted(language, _participants, impact.participants),
+        _participants(impact.participants),
         {"n": impact.participants, "start": impact.evaluation[0], "end": impact.evaluation[1]},
     )
     changed = ""
     if impact.plan_changed_on:
         on = _fill(w["plan changed on %(on)s"], {"on": impact.plan_changed_on})
         changed = f'<span class="badge badge--info">{on}</span>'
-    pdf = _esc(reverse("impact_pdf", args=[org_slug, impact.id]))
+    pdf = _esc(url_with_id("impact_pdf", org_slug)(impact.id))
     number = numbers(language)
     costs, benefits = number(impact.costs, "0g"), number(impact.benefits, "0g")
     currency = _value(impact.currency)
@@ -870,7 +865,7 @@ def _no_impact_html(w: dict[str, str]) -> str:
     )
 
 
-def _progress_html(report: TeamCompletionReport, w: dict[str, str], language: Any) -> str:
+def _progress_html(report: TeamCompletionReport, w: dict[str, str]) -> str:
     head = (
         '\n<section class="card stack" aria-labelledby="progress-title">\n'
         f'  <h2 id="progress-title">{w["Programme progress by team"]}</h2>\n  '
@@ -891,7 +886,7 @@ def _progress_html(report: TeamCompletionReport, w: dict[str, str], language: An
     hidden = ""
     if report.hidden_teams:
         said = _fill(
-            _counted(language, _hidden_teams, report.hidden_teams),
+            _hidden_teams(report.hidden_teams),
             {"n": report.hidden_teams, "min_cell": MIN_CELL_SIZE},
         )
         hidden = f'<p class="muted">{said}</p>'
@@ -922,10 +917,10 @@ def page_html(page: SponsorImpact, report: TeamCompletionReport, org_slug: str) 
     """The content block of the impact page: the selected cohort's impact (or why there is
     none) and the programme's progress by team. No queries."""
     language = get_language()
-    w = _words(language)
+    w = _words()
     impact = page.selected
     if impact is None:
         body = _no_impact_html(w)
     else:
         body = _impact_html(page, impact, org_slug, w, language)
-    return SafeString(f"\n{body}\n{_progress_html(report, w, language)}")
+    return SafeString(f"\n{body}\n{_progress_html(report, w)}")

@@ -11,7 +11,6 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django.core.paginator import Page, Paginator
-from django.core.signals import setting_changed
 from django.db import connection
 from django.db.models import (
     Count,
@@ -22,8 +21,6 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.dispatch import receiver
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from measurement import anonymity
@@ -38,6 +35,7 @@ from measurement.models import (
 )
 from organizations.models import Membership
 from organizations.raw_queries import date_of, fetch_row_sets, fetch_rows, moment_of, tenant_id
+from organizations.words import words
 from pathways.models import (
     Cohort,
 )
@@ -292,7 +290,7 @@ class MetricResult:
     @property
     def change_unit(self) -> str:
         """How a change is spoken of: a change of a percentage is in percentage points."""
-        return _kept("percentage points") if self.unit.strip() == "%" else self.unit
+        return words()["percentage points"] if self.unit.strip() == "%" else self.unit
 
     @property
     def ci_in_good_direction(self) -> tuple[float, float] | None:
@@ -374,27 +372,6 @@ _SPONSORED = """
                  WHERE cs.organization_id = %s AND cs.membership_id = %s)"""
 
 
-# The impact's words (its levels' findings, units and phrases) by language and message id,
-# translated once per process: the catalogue does not change while it runs (a change of the
-# translation settings forgets them).
-_kept_words: dict[tuple[str | None, str], str] = {}
-
-
-def _kept(msgid: str) -> str:
-    """``gettext(msgid)`` in the active language, kept."""
-    key = (get_language(), msgid)
-    word = _kept_words.get(key)
-    if word is None:
-        word = _kept_words[key] = _(msgid)
-    return word
-
-
-@receiver(setting_changed)
-def _forget_kept_words(*, setting: str, **kwargs: Any) -> None:
-    if setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS", "INSTALLED_APPS"}:
-        _kept_words.clear()
-
-
 def _visible_cohorts_sql(reader: Membership) -> tuple[str, list[Any]]:
     org = tenant_id()
     if reader.is_admin:
@@ -449,6 +426,7 @@ def _pct(part: int, whole: int) -> str:
 def _levels(
     row: _ImpactRow, metrics: list[MetricResult], behaviour: list[CompetencyChange]
 ) -> list[Level]:
+    kept = words().__getitem__  # the catalogue's kept words
     ev = row.evidence
     reaction = ev.get("reaction")
     modules = ev.get("modules")
@@ -457,18 +435,18 @@ def _levels(
     projects = ev.get("projects")
     levels = []
     if modules:
-        finding = _kept("modules rated %(u)s of 5 useful and %(r)s of 5 relevant") % {
+        finding = kept("modules rated %(u)s of 5 useful and %(r)s of 5 relevant") % {
             "u": modules["useful"],
             "r": modules["relevant"],
         }
         if reaction and reaction.get("rating_mean") is not None:
-            finding += _kept("; coaching sessions %(m)s of 5") % {"m": reaction["rating_mean"]}
+            finding += kept("; coaching sessions %(m)s of 5") % {"m": reaction["rating_mean"]}
         levels.append(
             Level(
                 "1",
-                _kept("Reaction"),
+                kept("Reaction"),
                 finding,
-                _kept("%(n)s ratings by %(p)s learners")
+                kept("%(n)s ratings by %(p)s learners")
                 % {"n": modules["ratings"], "p": modules["learners"]},
                 "levels",
             )
@@ -477,9 +455,9 @@ def _levels(
         levels.append(
             Level(
                 "1",
-                _kept("Reaction"),
-                _kept("coaching sessions rated %(m)s of 5") % {"m": reaction["rating_mean"]},
-                _kept("%(n)s ratings") % {"n": reaction["rating_n"]},
+                kept("Reaction"),
+                kept("coaching sessions rated %(m)s of 5") % {"m": reaction["rating_mean"]},
+                kept("%(n)s ratings") % {"n": reaction["rating_n"]},
                 "levels",
             )
         )
@@ -487,26 +465,26 @@ def _levels(
         levels.append(
             Level(
                 "1",
-                _kept("Reaction"),
-                _kept("no session ratings yet"),
-                _kept("0 ratings"),
+                kept("Reaction"),
+                kept("no session ratings yet"),
+                kept("0 ratings"),
                 "levels",
             )
         )
     if learning:
-        finding = _kept("%(share)s finished their pathway") % {
+        finding = kept("%(share)s finished their pathway") % {
             "share": _pct(learning["finished"], learning["enrolments"])
         }
         if mastery:
-            finding += _kept("; %(share)s of competency estimates mastered") % {
+            finding += kept("; %(share)s of competency estimates mastered") % {
                 "share": _pct(mastery["mastered"], mastery["estimates"])
             }
         levels.append(
             Level(
                 "2",
-                _kept("Learning"),
+                kept("Learning"),
                 finding,
-                _kept("%(n)s learners") % {"n": learning["learners"]},
+                kept("%(n)s learners") % {"n": learning["learners"]},
                 "levels",
             )
         )
@@ -514,9 +492,9 @@ def _levels(
         levels.append(
             Level(
                 "2",
-                _kept("Learning"),
-                _kept("no progress rolled up yet"),
-                _kept("0 learners"),
+                kept("Learning"),
+                kept("no progress rolled up yet"),
+                kept("0 learners"),
                 "levels",
             )
         )
@@ -526,13 +504,12 @@ def _levels(
         levels.append(
             Level(
                 "3",
-                _kept("Behaviour"),
-                _kept(
+                kept("Behaviour"),
+                kept(
                     "%(up)s of %(all)s competencies improved (95 %% CI above 0) in others' 360 ratings"
                 )
                 % {"up": up, "all": len(shown)},
-                _kept("%(n)s learners with baseline and follow-up")
-                % {"n": max(c.n for c in shown)},
+                kept("%(n)s learners with baseline and follow-up") % {"n": max(c.n for c in shown)},
                 "behaviour",
             )
         )
@@ -541,12 +518,12 @@ def _levels(
         levels.append(
             Level(
                 "3",
-                _kept("Behaviour"),
-                _kept(
+                kept("Behaviour"),
+                kept(
                     "%(n)s coach and peer observations, rated %(share)s of the scale on average; no 360 follow-up yet"
                 )
                 % {"n": seen["observations"], "share": f"{round(100 * seen['mean_share'])} %"},
-                _kept("%(n)s learners observed") % {"n": seen["learners"]},
+                kept("%(n)s learners observed") % {"n": seen["learners"]},
                 "behaviour",
             )
         )
@@ -554,9 +531,9 @@ def _levels(
         levels.append(
             Level(
                 "3",
-                _kept("Behaviour"),
-                _kept("no 360 follow-up with enough learners yet"),
-                _kept("fewer than %(n)s learners per competency") % {"n": MIN_CELL_SIZE},
+                kept("Behaviour"),
+                kept("no 360 follow-up with enough learners yet"),
+                kept("fewer than %(n)s learners per competency") % {"n": MIN_CELL_SIZE},
                 "behaviour",
             )
         )
@@ -564,7 +541,7 @@ def _levels(
     team_finding = []
     if projects and projects.get("milestones_due"):
         team_finding.append(
-            _kept("%(share)s of project milestones on time")
+            kept("%(share)s of project milestones on time")
             % {"share": _pct(projects["milestones_on_time"], projects["milestones_due"])}
         )
     for m in team:
@@ -572,9 +549,9 @@ def _levels(
     levels.append(
         Level(
             "4",
-            _kept("Team results"),
-            "; ".join(team_finding) or _kept("no team metrics entered yet"),
-            _kept("%(n)s teams")
+            kept("Team results"),
+            "; ".join(team_finding) or kept("no team metrics entered yet"),
+            kept("%(n)s teams")
             % {
                 "n": max(
                     [m.participant_teams for m in team] + [projects["teams"] if projects else 0]
@@ -587,10 +564,10 @@ def _levels(
     levels.append(
         Level(
             "5",
-            _kept("Business results"),
+            kept("Business results"),
             "; ".join(_metric_phrase(m) for m in business)
-            or _kept("no business metrics entered yet"),
-            _kept("%(p)s participant teams vs %(c)s comparison teams")
+            or kept("no business metrics entered yet"),
+            kept("%(p)s participant teams vs %(c)s comparison teams")
             % {
                 "p": max([m.participant_teams for m in business] + [0]),
                 "c": max([m.comparison_teams for m in business] + [0]),
@@ -602,34 +579,33 @@ def _levels(
         levels.append(
             Level(
                 "ROI",
-                _kept("Return on investment"),
-                _kept("ROI %(roi)s %%, benefit–cost ratio %(bcr)s")
+                kept("Return on investment"),
+                kept("ROI %(roi)s %%, benefit–cost ratio %(bcr)s")
                 % {"roi": f"{row.roi_pct:.0f}", "bcr": f"{row.bcr:.2f}"},
-                _kept("first-year benefits; fully loaded costs"),
+                kept("first-year benefits; fully loaded costs"),
                 "roi",
             )
         )
     else:
         levels.append(
-            Level("ROI", _kept("Return on investment"), _kept("no costs recorded yet"), "–", "roi")
+            Level("ROI", kept("Return on investment"), kept("no costs recorded yet"), "–", "roi")
         )
     return levels
 
 
 def _metric_phrase(m: MetricResult) -> str:
+    kept = words().__getitem__  # the catalogue's kept words
     if m.did:
         effect = m.effect_in_good_direction or 0.0
-        word = _kept("better") if effect > 0 else _kept("worse")
-        return _kept("%(name)s %(size)s %(unit)s %(word)s than the comparison group") % {
+        word = kept("better") if effect > 0 else kept("worse")
+        return kept("%(name)s %(size)s %(unit)s %(word)s than the comparison group") % {
             "name": m.name,
             "size": f"{abs(effect):.1f}",
             "unit": m.change_unit,
             "word": word,
         }
     if m.pre_post:
-        return _kept(
-            "%(name)s changed %(change)s %(unit)s (before/after only: weaker evidence)"
-        ) % {
+        return kept("%(name)s changed %(change)s %(unit)s (before/after only: weaker evidence)") % {
             "name": m.name,
             "change": f"{m.pre_post['change']:+.1f}",
             "unit": m.unit,
@@ -752,7 +728,7 @@ def _cohort_impact(cohorts: list[CohortChoice], cohort_id: int | None) -> Sponso
     if row is None:  # the roll-up was replaced between the two statements
         return SponsorImpact(cohorts=cohorts, selected=None)
     ev = row.evidence
-    removed = _kept("(removed competency)")
+    removed = words()["(removed competency)"]
     metrics = [
         MetricResult(
             metric_id=m["metric_id"],

@@ -10,20 +10,90 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.urls import reverse
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.translation import gettext, ngettext
 
-# A number no URL argument takes, reversed in place of an id and replaced by each row's id.
+# Numbers no URL argument takes, reversed in place of ids and replaced by each row's ids.
 _ID_MARK = "2147483647"
+_ID_MARKS = 987_654_300
+
+# The addresses kept, by URLconf (the thread's, ``None`` for ``ROOT_URLCONF``), script
+# prefix, URL name and fixed arguments (and, but for ``url``'s, the function that keeps them,
+# as their values differ): past this many the store starts again.
+KEPT_URLS = 4096
+_kept_urls: dict[tuple[Any, ...], Any] = {}
+
+
+@receiver(setting_changed)
+def _forget_urls(*, setting: str, **kwargs: Any) -> None:
+    """Another ``ROOT_URLCONF`` (a test's, the benchmark's) has other addresses under the
+    same key (``None``); Django's own URL caches are cleared then too."""
+    if setting == "ROOT_URLCONF":
+        _kept_urls.clear()
+
+
+def _keep_url[T](key: tuple[Any, ...], value: T) -> T:
+    if len(_kept_urls) >= KEPT_URLS:
+        _kept_urls.clear()
+    _kept_urls[key] = value
+    return value
+
+
+def url(name: str, *args: Any, **kwargs: Any) -> str:
+    """``reverse(name, args=args)`` (or ``kwargs=kwargs``), reversed once per URLconf and
+    script prefix (what an address depends on besides its name and arguments: Pathwise's
+    routes are not translated) for each name and arguments."""
+    key: tuple[Any, ...] = (get_urlconf(), get_script_prefix(), name, args)
+    if kwargs:
+        key += tuple(kwargs.items())
+    try:
+        return _kept_urls[key]  # type: ignore[no-any-return]
+    except KeyError:
+        return _keep_url(key, reverse(name, args=args or None, kwargs=kwargs or None))
+
+
+def urls_html(names: tuple[str, ...], *args: Any) -> dict[str, str]:
+    """The URLs ``names`` for the same ``args`` by name, escaped as ``{% url %}`` writes them
+    in a page, reversed once per URLconf and script prefix (see ``url``): a page's tabs."""
+    key = (get_urlconf(), get_script_prefix(), urls_html, names, args)
+    try:
+        return _kept_urls[key]  # type: ignore[no-any-return]
+    except KeyError:
+        addresses: dict[str, str] = {
+            name: conditional_escape(reverse(name, args=args or None)) for name in names
+        }
+        return _keep_url(key, addresses)
 
 
 def url_with_id(name: str, *args: Any) -> Callable[[int], str]:
-    """The URL ``name`` for ``args`` and a last id argument, from one ``reverse``: a table's
-    rows join their id in rather than reversing the URL once each."""
-    before, _mark, after = reverse(name, args=[*args, int(_ID_MARK)]).rpartition(_ID_MARK)
-    return lambda pk: f"{before}{pk}{after}"
+    """The URL ``name`` for ``args`` and a last id argument, from one ``reverse`` per URLconf
+    and script prefix (see ``url``): a table's rows join their id in rather than reversing
+    the URL once each."""
+    key = (get_urlconf(), get_script_prefix(), url_with_id, name, args)
+    try:
+        return _kept_urls[key]  # type: ignore[no-any-return]
+    except KeyError:
+        before, _mark, after = reverse(name, args=[*args, int(_ID_MARK)]).rpartition(_ID_MARK)
+        return _keep_url(key, lambda pk: f"{before}{pk}{after}")
+
+
+def url_with_ids(name: str, ids: tuple[str, ...], **kwargs: Any) -> Callable[..., str]:
+    """The URL ``name`` for the fixed ``kwargs`` and the integer keyword arguments ``ids``,
+    reversed once per URLconf and script prefix (see ``url``): the returned function fills in
+    the ids (``ids``' names as keywords) by formatting, not by reversing again."""
+    key = (get_urlconf(), get_script_prefix(), url_with_ids, name, ids, *kwargs.items())
+    try:
+        return _kept_urls[key]  # type: ignore[no-any-return]
+    except KeyError:
+        marks = {arg: str(_ID_MARKS + i) for i, arg in enumerate(ids)}
+        pattern = reverse(name, kwargs={**kwargs, **marks}).replace("%", "%%")
+        for arg, mark in marks.items():
+            pattern = pattern.replace(mark, f"%({arg})d")
+        return _keep_url(key, lambda **values: pattern % values)
 
 
 def value_html(value: Any) -> str:

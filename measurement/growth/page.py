@@ -4,8 +4,8 @@ table, the competency cards, the downloads and how it is worked out, or the empt
 
 The template translated every heading and paragraph, resolved and reversed its links and looped
 over the competencies: more Python than the page's read. Here the same markup comes from string
-formatting, with the same message ids (translated once per page by the picture's ``Words``), the
-same filters and the same escaping (values escaped, the template's translated literals inserted
+formatting, with the same message ids (translated once per catalogue, the picture's
+``PageWords``), the same filters and the same escaping (values escaped, the template's translated literals inserted
 as it inserted them): byte for byte what the template wrote (tests/measurement/test_growth_page
 holds it to the template's content block). No queries.
 """
@@ -16,31 +16,38 @@ from typing import Any
 
 from django.conf import settings
 from django.template.defaultfilters import date as date_filter
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
 
-from measurement.growth.queries import GrowthPicture, Words
+from measurement.growth.queries import GrowthPicture, PageWords
 from measurement.templatetags.figures import figure_script
-from organizations.html_parts import interpolate, value_html
+from organizations.html_parts import interpolate, url, url_with_id, value_html
 from organizations.templatetags.list_parts import table_downloads_html
 
 
-def _literal(words: Words, message: str) -> str:
+def _literal(words: PageWords, message: str) -> str:
     """``{% translate "message" %}``: its percent signs doubled in the message id and restored
     in the text, the text inserted as it is (a template's literal is safe)."""
     return words(message.replace("%", "%%")).replace("%%", "%")
 
 
 def _url(name: str, *args: Any) -> str:
-    return conditional_escape(reverse(name, args=args))
+    """``{% url name *args %}`` (reversed once, ``html_parts.url``)."""
+    return conditional_escape(url(name, *args))
+
+
+def _engagement_url(org_slug: str, engagement_id: Any) -> str:
+    """``{% url "engagement_detail" org_slug engagement_id %}`` (one reverse for every
+    engagement, ``html_parts.url_with_id``)."""
+    return conditional_escape(url_with_id("engagement_detail", org_slug)(engagement_id))
 
 
 def _header(picture: GrowthPicture, org_slug: str, t: Any) -> str:
     if picture.learner_view:
         try:
-            knowledge_url = reverse("my_growth", args=[org_slug])
+            knowledge_url = url("my_growth", org_slug)
         except NoReverseMatch:  # ``{% url … as … %}`` leaves it empty
             knowledge_url = ""
         knowledge = (
@@ -62,7 +69,7 @@ def _header(picture: GrowthPicture, org_slug: str, t: Any) -> str:
         '  <p class="page-header__lead">'
         f"{interpolate(words("%(name)s's growth per competency. 360 figures appear only from reports %(name)s shared with you; pulses stay with them."), name)}</p>\n"  # noqa: E501
         '  <div class="page-header__actions"><a class="btn btn--secondary" '
-        f'href="{_url("engagement_detail", org_slug, picture.engagement_id)}">'
+        f'href="{_engagement_url(org_slug, picture.engagement_id)}">'
         f"{t('Back to the engagement')}</a>"
         f'<a class="btn btn--link" href="{_url("coach_patterns", org_slug)}">'
         f"{t('Patterns across coachees')}</a></div>\n  "
@@ -135,7 +142,7 @@ def _empty(picture: GrowthPicture, org_slug: str, t: Any) -> str:
             f"\n  <h2>{t('No evidence on this coachee yet')}</h2>\n"
             f"  <p>{t('Record an observation or set a goal on a competency from the engagement page; 360 figures appear once the coachee shares a report with you.')}</p>\n"  # noqa: E501
             '  <p><a class="btn btn--primary" '
-            f'href="{_url("engagement_detail", org_slug, picture.engagement_id)}">'
+            f'href="{_engagement_url(org_slug, picture.engagement_id)}">'
             f"{t('Back to the engagement')}</a></p>\n  "
         )
     return f'\n<div class="empty-state">\n  {body}\n</div>\n'

@@ -31,6 +31,7 @@ from measurement.models import LearnerCompetencyRollup
 from organizations.models import Membership
 from organizations.raw_queries import fetch_rows, tenant_id
 from organizations.request_reads import model_columns, model_fields, model_instance
+from organizations.words import words as kept_words
 
 IMPROVEMENT = "reliable improvement"
 DECLINE = "reliable decline"
@@ -50,31 +51,23 @@ _STATUS_LABELS = {
 SCALE = f"{SCALE_MIN}–{SCALE_MAX}"
 
 
-class Words:
-    """``gettext``, ``ngettext`` and ``|date:"j M Y"`` for one page, each message (and date)
-    looked up once per page: a picture's sentences and cards repeat the same few messages for
-    every competency, and a catalogue lookup is some forty calls (``ngettext`` a hundred and
-    more). Translated when the page is built, in the language active then."""
+class PageWords:
+    """``gettext`` and ``ngettext`` from the active catalogue's kept words
+    (``organizations.words``: a picture's sentences and cards repeat the same few messages for
+    every competency, and a catalogue look-up is some forty calls, ``ngettext`` a hundred and
+    more), and ``|date:"j M Y"`` once per date on the page. In the language active when the
+    page is built."""
 
-    __slots__ = ("_days", "_plural", "_texts")
+    __slots__ = ("_days", "_words", "n")
 
     def __init__(self) -> None:
-        self._texts: dict[str, str] = {}
-        self._plural: dict[tuple[str, str, int], str] = {}
+        self._words = kept_words()
+        # ``ngettext(singular, plural, count)``.
+        self.n: Callable[[str, str, int], str] = self._words.count
         self._days: dict[dt.date, str] = {}
 
     def __call__(self, message: str) -> str:
-        text = self._texts.get(message)
-        if text is None:
-            text = self._texts[message] = gettext(message)
-        return text
-
-    def n(self, singular: str, plural: str, count: int) -> str:
-        key = (singular, plural, count)
-        text = self._plural.get(key)
-        if text is None:
-            text = self._plural[key] = ngettext(singular, plural, count)
-        return text
+        return self._words[message]
 
     def day(self, value: dt.date | None) -> str:
         """``value|date:"j M Y"`` ("" for none)."""
@@ -175,7 +168,7 @@ class CompetencyGrowth:
     def status_label(self) -> str:
         return gettext(_STATUS_LABELS[self.status])  # the one label, translated on use
 
-    def status_words(self, words: Words) -> str:
+    def status_words(self, words: PageWords) -> str:
         """``status_label`` through the page's ``words``."""
         return words(_STATUS_LABELS[self.status])
 
@@ -407,10 +400,10 @@ def _pulse_sentence(
 
 
 def _with_words(
-    c: CompetencyGrowth, learner_view: bool, words: Words | None = None
+    c: CompetencyGrowth, learner_view: bool, words: PageWords | None = None
 ) -> CompetencyGrowth:
     """``c`` with its sentences for the reader, translated by the page's ``words``."""
-    words = words or Words()
+    words = words or PageWords()
     c.sentence = _sentence(c, learner_view, words, words.n)
     c.since_sentence = _since_sentence(c, learner_view, words, words.n)
     c.pulse_sentence = _pulse_sentence(c, words, words.n) if learner_view else ""
@@ -427,8 +420,8 @@ class GrowthPicture:
     computed_at: dt.datetime | None
     engagement_id: int | None = None
     not_shared: int = 0  # 360 reports with figures that the coach may not read
-    # The page's translations (``Words``): each message looked up once per page.
-    words: Words = field(default_factory=Words, compare=False, repr=False)
+    # The page's translations (``PageWords``): the catalogue's kept words, its dates once a page.
+    words: PageWords = field(default_factory=PageWords, compare=False, repr=False)
 
     def _with(self, status: str) -> list[CompetencyGrowth]:
         return [c for c in self.competencies if c.status == status]
@@ -687,7 +680,7 @@ def learner_growth(learner: Membership, person: str | None = None) -> GrowthPict
     """The learner's own picture, every figure theirs to see (one query; one more for their
     name unless ``person`` gives it, as the page does from the signed-in user)."""
     rows, computed_at = _latest_growth(learner.pk)
-    words = Words()
+    words = PageWords()
     return GrowthPicture(
         person=learner.user.display_name if person is None else person,
         learner_view=True,
@@ -750,7 +743,7 @@ def coachee_growth(coach: Membership, engagement_id: int) -> GrowthPicture | Non
         if i is not None
     }
     readable = readable_report_ids(coach, sorted(report_ids))
-    words = Words()
+    words = PageWords()
     masked = [_with_words(_masked(c, readable), False, words) for c in rows]
     not_shared = report_ids - readable
     return GrowthPicture(

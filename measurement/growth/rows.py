@@ -22,7 +22,7 @@ from measurement.growth.queries import (
     STRONG_EVIDENCE_MIN_ANSWERS,
     CompetencyGrowth,
     GrowthPicture,
-    Words,
+    PageWords,
 )
 from organizations.html_parts import interpolate, url_with_id, value_html
 
@@ -40,7 +40,7 @@ def _others_cell(label: str, shown: bool, mean: float | None, n: int) -> str:
     return f'\n        <td class="num" data-label="{label}">{figure}</td>'
 
 
-def _pulse_cell(c: CompetencyGrowth, label: str, words: Words) -> str:
+def _pulse_cell(c: CompetencyGrowth, label: str, words: PageWords) -> str:
     p = c.latest_pulse
     if not p or p.others_mean is None:
         return f'\n        <td data-label="{label}">–</td>'
@@ -98,7 +98,7 @@ def chart_rows(picture: GrowthPicture) -> SafeString:
     return SafeString("".join(rows))
 
 
-def _others_line(c: CompetencyGrowth, words: Words) -> str:
+def _others_line(c: CompetencyGrowth, words: PageWords) -> str:
     """The card's "360, colleagues" figures: baseline → follow-up · new baseline."""
     text = ""
     if c.has_baseline:
@@ -138,7 +138,7 @@ def _others_line(c: CompetencyGrowth, words: Words) -> str:
 
 
 def _later_reading(
-    words: Words, mean: float | None, n: int, on: dt.date | None, shown: str, hidden: str
+    words: PageWords, mean: float | None, n: int, on: dt.date | None, shown: str, hidden: str
 ) -> str:
     """A later reading of the colleagues' mean: ``shown`` (message id with the mean, n and
     date) or, below the anonymity threshold, ``hidden``. The ids are literal at the call
@@ -148,7 +148,7 @@ def _later_reading(
     return interpolate(words(shown), {"mean": floatformat(mean, 2), "n": n, "when": words.day(on)})
 
 
-def _self_line(c: CompetencyGrowth, words: Words) -> str:
+def _self_line(c: CompetencyGrowth, words: PageWords) -> str:
     """The card's self-ratings: baseline → follow-up · new baseline · gap."""
     text = ""
     if c.has_baseline:
@@ -168,7 +168,7 @@ def _self_line(c: CompetencyGrowth, words: Words) -> str:
     return text
 
 
-def _knowledge(c: CompetencyGrowth, words: Words) -> str:
+def _knowledge(c: CompetencyGrowth, words: PageWords) -> str:
     percent = c.knowledge_percent
     if percent is None:
         return value_html(words("no practice answers yet"))

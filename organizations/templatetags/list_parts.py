@@ -8,16 +8,14 @@ saves the include too. Each writes exactly what the include's template wrote
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from django import template
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
-from organizations.html_parts import blocktranslate, value_html
+from organizations.html_parts import blocktranslate, urls_html, value_html
 
 register = template.Library()
 
@@ -223,15 +221,9 @@ def html_rows(rows: Any) -> SafeString:
 _PEOPLE_TABS = ("people_list", "team_list", "import_upload")
 
 
-@functools.lru_cache(maxsize=1024)
-def _people_tab_urls(urlconf: Any, prefix: str, org_slug: str) -> dict[str, str]:
-    """The tabs' addresses, reversed once per organisation (and URLconf and prefix)."""
-    return {name: conditional_escape(reverse(name, args=[org_slug])) for name in _PEOPLE_TABS}
-
-
 def people_tabs_html(org_slug: str, here: str) -> SafeString:
     """``organizations/people/_people_tabs.html``: People, Teams, Import, ``here`` marked."""
-    urls = _people_tab_urls(get_urlconf(), get_script_prefix(), org_slug)
+    urls = urls_html(_PEOPLE_TABS, org_slug)  # reversed once per organisation
     links = "".join(
         f'\n  <a href="{urls[name]}" '
         f"{'aria-current="page"' if here == name else ''}>{_word(word)}</a>"

@@ -586,8 +586,10 @@ def _learner_row(e: Any) -> LearnerRow:
 # One page of a cohort's enrolments in the page's order (the learner's name, e-mail and id):
 # chosen first (``{where}``: the view's filters and the search), then their people, roll-up
 # figures, last step done and, for a withdrawn learner, the steps of their version done before
-# leaving, for the page's rows only.
-_LEARNER_PAGE_SQL = """
+# leaving, for the page's rows only. ``{cohort}`` and ``{page}``: the cohort and the page's
+# size and offset, as parameters (``_LEARNER_PAGE_SQL``) or as the walking form writes them
+# (``_page_statement``).
+_LEARNER_PAGE_TEMPLATE = """
 SELECT p.id, p.learner_id, p.full_name, p.email, t.name, p.status, v.number,
     r.steps_done, r.steps_total, r.steps_overdue,
     (SELECT MAX(sc.completed_at) FROM pathways_stepcompletion sc
@@ -606,8 +608,8 @@ FROM (
     FROM pathways_enrollment e
     JOIN organizations_membership m ON m.id = e.learner_id
     JOIN organizations_user u ON u.id = m.user_id
-    WHERE e.organization_id = %s AND e.cohort_id = %s{where}
-    ORDER BY u.full_name, u.email, u.id LIMIT %s OFFSET %s
+    WHERE e.organization_id = %s AND e.cohort_id = {cohort}{where}
+    ORDER BY u.full_name, u.email, u.id LIMIT {page}
 ) p
 JOIN pathways_pathwayversion v ON v.id = p.version_id
 LEFT JOIN organizations_team t ON t.id = p.team_id
@@ -615,6 +617,13 @@ LEFT JOIN measurement_learnerprogressrollup r
     ON r.organization_id = %s AND r.enrollment_id = p.id AND r.period = %s
 ORDER BY p.full_name, p.email, p.user_id
 """
+# The page with its cohort, size and offset as parameters.
+_LEARNER_PAGE_SQL = _LEARNER_PAGE_TEMPLATE.format(cohort="%s", page="%s OFFSET %s", where="{where}")
+# The walking form: the cohort read by a sub-select, the page's size and offset written in
+# (``{limit}`` and ``{offset}``, whole numbers).
+_WALKING_PAGE_SQL = _LEARNER_PAGE_TEMPLATE.format(
+    cohort="(SELECT %s)", page="{limit:d} OFFSET {offset:d}", where="{where}"
+)
 # The enrolments of the view (``{where}``) counted; ``{lead}`` and ``{pad}``: columns around.
 _LEARNER_COUNT_SQL = """SELECT {lead}COUNT(*){pad} FROM pathways_enrollment e
 JOIN organizations_membership m ON m.id = e.learner_id
@@ -666,16 +675,12 @@ class _Unread(list[Any]):
 
 
 def _page_params(
-    org_id: int, cohort_id: int, where_params: list[Any], number: int, period: Any
+    org_id: int, cohort_id: int, where_params: list[Any], page: list[Any], period: Any
 ) -> list[Any]:
-    """The parameters of ``_LEARNER_PAGE_SQL`` for the page ``number`` and the roll-up period."""
-    return [org_id, WITHDRAWN, org_id, org_id, WITHDRAWN, org_id, org_id, cohort_id] + [
-        *where_params,
-        LEARNERS_PER_PAGE,
-        (number - 1) * LEARNERS_PER_PAGE,
-        org_id,
-        period,
-    ]
+    """The parameters of ``_LEARNER_PAGE_TEMPLATE`` for the view's ``where_params``, the page's
+    size and offset when they are parameters (``page``, else empty) and the roll-up period."""
+    return [org_id, WITHDRAWN, org_id, org_id, WITHDRAWN, org_id, org_id, cohort_id,
+            *where_params, *page, org_id, period]  # fmt: skip
 
 
 # A view of many learners is read by walking its people in the page's order (the index
@@ -695,16 +700,16 @@ def _page_statement(
     org_id: int, cohort_id: int, where: str, where_params: list[Any], number: int, count: int
 ) -> tuple[str, list[Any]]:
     """The SQL of the page ``number`` of a view of ``count`` learners (``_LEARNER_PAGE_SQL``,
-    or for a view of many its walking form) and its parameters but the roll-up period."""
-    params = _page_params(org_id, cohort_id, where_params, number, None)[:-1]
+    or for a view of many ``_WALKING_PAGE_SQL``) and its parameters but the roll-up period."""
     offset = (number - 1) * LEARNERS_PER_PAGE
-    sql = _LEARNER_PAGE_SQL.format(where=where)
     if count >= WALK_FROM and count >= WALK_SHARE * (offset + LEARNERS_PER_PAGE):
-        sql = sql.replace("AND e.cohort_id = %s", "AND e.cohort_id = (SELECT %s)", 1).replace(
-            "LIMIT %s OFFSET %s", f"LIMIT {LEARNERS_PER_PAGE:d} OFFSET {offset:d}", 1
-        )
-        del params[-3:-1]  # the page's size and offset, written in the SQL
-    return sql, params
+        # The page's size and offset written in the SQL (whole numbers), not parameters.
+        sql = _WALKING_PAGE_SQL.format(where=where, limit=LEARNERS_PER_PAGE, offset=offset)
+        page: list[Any] = []
+    else:
+        sql = _LEARNER_PAGE_SQL.format(where=where)
+        page = [LEARNERS_PER_PAGE, offset]
+    return sql, _page_params(org_id, cohort_id, where_params, page, None)[:-1]
 
 
 def _learner_rows_of(rows: Iterable[tuple[Any, ...]]) -> list[LearnerRow]:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from html import escape  # the standard library's: Django's wraps it for lazy text, per call
 from typing import Any
 from urllib.parse import quote
@@ -14,88 +13,37 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from measurement import home_rows
 from measurement.queries import programme_health
-from organizations import relative_dates as words
+from organizations import relative_dates
 from organizations.exports import requested_format, tabular_response
-from organizations.html_parts import url_with_id, value_html
+from organizations.html_parts import url, url_with_id, value_html
 from organizations.http import TenantRequest
 from organizations.models import Membership
 from organizations.roles import role_required
+from organizations.words import translated as _
+from organizations.words import words
 from pathways.cohorts import queries, services
 from pathways.cohorts.forms import AddLearnerForm, CohortForm, LearnerFilterForm, StaffForm
 from pathways.cohorts.queries import COHORT_EXPORT_HEADERS, cohort_export_rows
 from pathways.models import Cohort, Enrollment
 
-
-@functools.lru_cache(maxsize=512)
-def _translated(_language: str | None, message: str) -> str:
-    return gettext(message)
+# ``cohort.get_status_display()``'s labels, each translated once per catalogue (``Words.label``).
+_COHORT_STATUSES = dict(Cohort.Status.choices)
 
 
-def _words() -> Callable[[str], str]:
-    """``_`` for the active language, looked up once: a page's parts call it as ``_``
-    (``_ = _words()``) for their dozen words."""
-    return functools.partial(_translated, get_language())
-
-
-def _(message: str) -> str:
-    """``gettext``, looked up once per language and message: the pages' words are fixed, and
-    the catalogues do not change while the process runs."""
-    return _translated(get_language(), message)
-
-
-@functools.lru_cache(maxsize=4096)
-def _reversed(_urlconf: Any, _prefix: str, name: str, args: tuple[Any, ...]) -> str:
-    return reverse(name, args=args)
-
-
-def _url(name: str, *args: Any) -> str:
-    """``reverse(name, args=args)``, once per process for each address (and URLconf and
-    prefix, which it depends on too)."""
-    return _reversed(get_urlconf(), get_script_prefix(), name, args)
-
-
-@functools.lru_cache(maxsize=1024)
-def _with_id(_urlconf: Any, _prefix: str, name: str, args: tuple[Any, ...]) -> Any:
-    return url_with_id(name, *args)
-
-
-def _url_with_id(name: str, *args: Any) -> Any:
-    """``html_parts.url_with_id(name, *args)``, once per process for each (and URLconf and
-    prefix)."""
-    return _with_id(get_urlconf(), get_script_prefix(), name, args)
-
-
-@functools.lru_cache(maxsize=2048)
-def _plural(_language: str | None, singular: str, plural: str, n: int) -> str:
-    return ngettext(singular, plural, n)
-
-
-def _n(singular: str, plural: str, n: int) -> str:
-    """``ngettext``, looked up once per language, message and number (see ``_``)."""
-    return _plural(get_language(), singular, plural, n)
-
-
-@functools.lru_cache(maxsize=64)
-def _status_label(_language: str | None, status: str) -> str:
-    """``cohort.get_status_display()``, once per language and status."""
-    return str(dict(Cohort.Status.choices).get(status, status))
-
-
-@functools.lru_cache(maxsize=16)
-def _calendar_words(_language: str | None) -> tuple[list[str], dict[int, str]]:
+def _calendar_words() -> tuple[list[str], dict[int, str]]:
     """The abbreviated day names (Monday first) and the titled three-letter month names of
-    ``relative_dates.long_datetime``, translated."""
+    ``relative_dates.long_datetime``, translated (kept per catalogue by ``_Moments``)."""
     days = [str(day) for _n, day in sorted(WEEKDAYS_ABBR.items())]
     return days, {n: str(month).title() for n, month in MONTHS_3.items()}
 
@@ -191,27 +139,27 @@ def _learner_table(
     would resolve, translate and reverse in every row (the rows are what the template wrote:
     the same words, links, forms and accessible names). Empty without rows. ``csrf``: the
     page's ``{% csrf_token %}`` input, when the page has written it already."""
-    _ = _words()
-    person = _url_with_id("person_detail", org_slug)
-    withdraw = _url_with_id("enrollment_withdraw", org_slug, cohort_id)
+    w = words()
+    person = url_with_id("person_detail", org_slug)
+    withdraw = url_with_id("enrollment_withdraw", org_slug, cohort_id)
     csrf = csrf or _csrf_input(request)
     rows = list(rows)
     names = _escape_all([lp.name for lp in rows])
     emails = _escape_all([lp.email for lp in rows])
     # The sentences escaped once, each row's escaped name put in (escaping a text escapes each
     # of its characters: the same as escaping the sentence with the name in it).
-    steps_of = escape(_("%(done)s of %(total)s steps"))
-    progress_of = escape(_("Progress of %(name)s"))
+    steps_of = escape(w["%(done)s of %(total)s steps"])
+    progress_of = escape(w["Progress of %(name)s"])
     confirm = escape(
-        _(
+        w[
             "Withdraw %(name)s from this cohort? Their steps stop appearing on their home page; "
             "their progress is kept and comes back if you add them again."
-        )
+        ]
     )
-    withdrawn_badge = f'<span class="badge badge--retired">{escape(_("Withdrawn"))}</span>'
-    uncounted = f'<span class="muted">{escape(_("not counted yet"))}</span>\n          '
-    not_started = f'<span class="badge badge--locked">{escape(_("Not started"))}</span>'
-    withdraw_word = escape(_("Withdraw"))
+    withdrawn_badge = f'<span class="badge badge--retired">{escape(w["Withdrawn"])}</span>'
+    uncounted = f'<span class="muted">{escape(w["not counted yet"])}</span>\n          '
+    not_started = f'<span class="badge badge--locked">{escape(w["Not started"])}</span>'
+    withdraw_word = escape(w["Withdraw"])
     completed = Enrollment.Status.COMPLETED
     moment = _Moments()
     overdue_badges: dict[int, str] = {}
@@ -243,8 +191,8 @@ def _learner_table(
         if not overdue:
             overdue_cell = "—"
         elif (overdue_cell := overdue_badges.get(overdue, "")) == "":
-            words = ngettext("%(n)s step overdue", "%(n)s steps overdue", overdue) % {"n": overdue}
-            overdue_cell = f'<span class="badge badge--overdue">{escape(words)}</span>'
+            said = ngettext("%(n)s step overdue", "%(n)s steps overdue", overdue) % {"n": overdue}
+            overdue_cell = f'<span class="badge badge--overdue">{escape(said)}</span>'
             overdue_badges[overdue] = overdue_cell
         badge = (
             f' <span class="badge badge--draft">v{lp.version}</span>'
@@ -279,7 +227,7 @@ def _learner_table(
 
 class _Moments:
     """What ``{{ value|relative_time }}`` writes, for one now and time zone (a page's): the
-    day and month names of ``relative_dates.long_datetime`` translated once per language, and
+    day and month names of ``relative_dates.long_datetime`` translated once per catalogue, and
     the words of a day before or after today (``relative_dates.relative_day``, what
     ``relative_time`` says from a day apart) once per day on the page."""
 
@@ -287,7 +235,7 @@ class _Moments:
         self.now, self.zone = timezone.now(), timezone.get_current_timezone()
         self.utc_now = self.now.astimezone(dt.UTC)
         self.today = timezone.localdate(self.now, timezone=self.zone)
-        self.days, self.months = _calendar_words(get_language())
+        self.days, self.months = words().kept(_calendar_words, _calendar_words)
         # Escaped once: a title's other characters (digits, spaces, commas, colons) stay.
         self.title_days = [escape(day) for day in self.days]
         self.title_months = {n: escape(month) for n, month in self.months.items()}
@@ -306,9 +254,9 @@ class _Moments:
         ):
             said = self.said.get(day)
             if said is None:
-                said = self.said[day] = escape(words.relative_day(day, self.today))
+                said = self.said[day] = escape(relative_dates.relative_day(day, self.today))
         else:
-            said = escape(words.relative_time(value, self.now, self.zone))
+            said = escape(relative_dates.relative_time(value, self.now, self.zone))
         return (
             f'<time datetime="{local.isoformat(timespec="seconds")}" title="{title}">{said}</time>'
         )
@@ -324,7 +272,7 @@ class _Moments:
         clock = f"{local.hour:02d}:{local.minute:02d}"
         year = "" if local.year == self.now.astimezone(self.zone).year else f" {local.year:04d}"
         text = _("%(relative)s (%(date)s)") % {
-            "relative": words.relative_time(value, self.now, self.zone),
+            "relative": relative_dates.relative_time(value, self.now, self.zone),
             "date": f"{local.day} {self.months[local.month]}{year}, {clock}",
         }
         exact = (
@@ -344,29 +292,30 @@ def _header(
     csrf: str,
 ) -> SafeString:
     """The page's header, its figures and their freshness: what the template wrote, put
-    together in Python (the same words, links and forms), its words and dates looked up once
-    per language (``_``, ``_n``) and written as ``date_format`` and ``relative_time`` write
-    them (tests/pathways/cohorts/page_before.py holds what they wrote)."""
-    _ = _words()
+    together in Python (the same words, links and forms), its words looked up once per
+    catalogue (``organizations.words``), its dates written as ``date_format`` and
+    ``relative_time`` write them (tests/pathways/cohorts/page_before.py holds what they
+    wrote)."""
+    w = words()
     cohort = detail.cohort
     args = (org_slug, cohort.pk)
     moment = _Moments()
-    lead = _("%(pathway)s (version %(version)s), from %(start)s") % {
+    lead = w["%(pathway)s (version %(version)s), from %(start)s"] % {
         "pathway": escape(detail.pathway),
         "version": detail.version,
         "start": escape(moment.day_month_year(cohort.start_date)),
     }
     if cohort.end_date:
-        lead += " " + _("to %(end)s") % {"end": escape(moment.day_month_year(cohort.end_date))}
+        lead += " " + w["to %(end)s"] % {"end": escape(moment.day_month_year(cohort.end_date))}
     withdrawn = ""
     if detail.withdrawn:
         n = detail.withdrawn
-        words_ = _n("plus %(n)s withdrawn", "plus %(n)s withdrawn", n) % {"n": n}
+        words_ = w.count("plus %(n)s withdrawn", "plus %(n)s withdrawn", n) % {"n": n}
         withdrawn = f'<span class="stat__base">{words_}</span>'
     overdue = detail.learners_overdue
     remind = ""
     if overdue:
-        confirm = _n(
+        confirm = w.count(
             "E-mail a reminder to %(n)s overdue learner, listing their overdue steps? "
             "You can send one reminder a day.",
             "E-mail a reminder to %(n)s overdue learners, each listing their overdue steps? "
@@ -374,76 +323,76 @@ def _header(
             overdue,
         ) % {"n": overdue}
         remind = (
-            f'<form method="post" action="{escape(_url("cohort_remind_overdue", *args))}"'
+            f'<form method="post" action="{escape(url("cohort_remind_overdue", *args))}"'
             f' data-confirm="{confirm}">{csrf}<button class="btn btn--secondary btn--small"'
-            f' type="submit">{_("Remind overdue learners")}</button></form>'
+            f' type="submit">{w["Remind overdue learners"]}</button></form>'
         )
     reminded = ""
     if last_reminder:
         n = last_reminder.learners
         if last_reminder.sent_at:
-            sent = _n(
+            sent = w.count(
                 "Last reminder e-mailed %(when)s to %(n)s learner",
                 "Last reminder e-mailed %(when)s to %(n)s learners",
                 n,
             ) % {"when": moment.dated(last_reminder.sent_at), "n": n}
         else:
-            sent = _n(
+            sent = w.count(
                 "A reminder to %(n)s learner is on its way.",
                 "A reminder to %(n)s learners is on its way.",
                 n,
             ) % {"n": n}
         reminded = f'<p class="stat__base">{sent}</p>'
     if detail.as_of:
-        fresh = _(
+        fresh = w[
             "Progress as of %(when)s: it is counted again whenever a learner completes a step, "
             "and every night."
-        ) % {"when": moment.dated(detail.as_of)}
+        ] % {"when": moment.dated(detail.as_of)}
     else:
-        fresh = _(
+        fresh = w[
             "Progress has not been counted yet: it appears within a minute of the first "
             "learner's activity, and every night."
-        )
+        ]
     if detail.pending:
-        fresh += " " + _n(
+        fresh += " " + w.count(
             "%(n)s learner added since then is counted next time.",
             "%(n)s learners added since then are counted next time.",
             detail.pending,
         ) % {"n": detail.pending}
-    behind = _n("%(n)s learner behind", "%(n)s learners behind", overdue) % {"n": overdue}
-    steps = _("%(done)s of %(possible)s required steps") % {
+    behind = w.count("%(n)s learner behind", "%(n)s learners behind", overdue) % {"n": overdue}
+    steps = w["%(done)s of %(possible)s required steps"] % {
         "done": detail.steps_done,
         "possible": detail.steps_possible,
     }
-    counted = _("of %(n)s learners counted") % {"n": detail.counted}
+    counted = w["of %(n)s learners counted"] % {"n": detail.counted}
     return SafeString(
         '<header class="page-header split">\n  <div>\n'
-        f'    <p><a href="{escape(_url("cohort_list", org_slug))}">← {_("Cohorts")}'
+        f'    <p><a href="{escape(url("cohort_list", org_slug))}">← {w["Cohorts"]}'
         "</a></p>\n"
         f'    <h1 class="page-header__title">{escape(cohort.name)}</h1>\n'
         f'    <p class="page-header__lead">{lead} · <span class="badge badge--info">'
-        f"{escape(_status_label(get_language(), cohort.status))}</span></p>\n"
+        f"{escape(w.label(_COHORT_STATUSES, cohort.status))}</span></p>\n"
         "  </div>\n"
         '  <div class="page-header__actions cluster">\n'
-        f'    <a class="btn btn--primary" href="#add-learners">{_("Add learners")}</a>\n'
-        f'    <a class="btn btn--secondary" href="{escape(_url("cohort_edit", *args))}">'
-        f"{_('Edit')}</a>\n"
-        f'    <a class="btn btn--link" href="{escape(_url("cohort_statements", *args))}"'
-        f" download>{_('Completions as xAPI (JSON)')}</a>\n"
+        f'    <a class="btn btn--primary" href="#add-learners">{w["Add learners"]}</a>\n'
+        f'    <a class="btn btn--secondary" href="{escape(url("cohort_edit", *args))}">'
+        f"{w['Edit']}</a>\n"
+        f'    <a class="btn btn--link" href="{escape(url("cohort_statements", *args))}"'
+        f" download>{w['Completions as xAPI (JSON)']}</a>\n"
         "  </div>\n</header>\n\n"
         '<div class="grid">\n'
         f'  <div class="stat"><span class="stat__value">{detail.active}</span>'
-        f' <span class="stat__label">{_("learners")}</span>{withdrawn}</div>\n'
+        f' <span class="stat__label">{w["learners"]}</span>{withdrawn}</div>\n'
         f'  <div class="stat"><span class="stat__value">{detail.percent}%</span>'
-        f' <span class="stat__label">{_("of steps done")}</span>'
+        f' <span class="stat__label">{w["of steps done"]}</span>'
         f'<span class="stat__base">{steps}</span></div>\n'
         f'  <div class="stat"><span class="stat__value">{detail.overdue_steps}</span>'
-        f' <span class="stat__label">{_("overdue steps")}</span>'
+        f' <span class="stat__label">{w["overdue steps"]}</span>'
         f'<span class="stat__base">{behind}</span>\n'
         f"    {remind}\n"
         f"    {reminded}</div>\n"
         f'  <div class="stat"><span class="stat__value">{detail.not_started}</span>'
-        f' <span class="stat__label">{_("not started")}</span>'
+        f' <span class="stat__label">{w["not started"]}</span>'
         f'<span class="stat__base">{counted}</span></div>\n'
         "</div>\n"
         f'<p class="muted" id="progress-freshness">{fresh}</p>'
@@ -455,14 +404,14 @@ def _learners_top(
 ) -> SafeString:
     """The learners section's opening: its search, its views (tabs) and how many learners
     the view holds, as the template wrote them."""
-    _ = _words()
+    w = words()
     hx = 'hx-target="#cohort-learners" hx-swap="outerHTML" hx-push-url="true"'
     show_html = escape(show)
     clear = ""
     if q:
         clear = (
             f'<a class="btn btn--link btn--small" href="?show={show_html}"'
-            f' hx-get="?show={show_html}" {hx}>{_("Clear search")}</a>'
+            f' hx-get="?show={show_html}" {hx}>{w["Clear search"]}</a>'
         )
     searched = f"&amp;q={escape(quote(q, safe='/'))}" if q else ""
     links = []
@@ -486,18 +435,18 @@ def _learners_top(
     return SafeString(
         '<section id="cohort-learners" class="stack" aria-labelledby="learners-title"'
         ' aria-live="polite">\n'
-        f'  <h2 id="learners-title">{_("Learners")}</h2>\n'
+        f'  <h2 id="learners-title">{w["Learners"]}</h2>\n'
         f'  <form method="get" action="{here}" role="search" class="cluster" hx-get="{here}"'
         f' {hx} hx-trigger="input changed delay:300ms from:#learner-search, submit">\n'
         f'    <input type="hidden" name="show" value="{show_html}">\n'
         '    <div class="field"><label for="learner-search">'
-        f"{_('Find a learner by name or e-mail')}</label>\n"
+        f"{w['Find a learner by name or e-mail']}</label>\n"
         '      <input type="search" id="learner-search" name="q"'
         f' value="{escape(q)}" maxlength="100" autocomplete="off"></div>\n'
-        f'    <button class="btn btn--secondary btn--small" type="submit">{_("Search")}</button>\n'
+        f'    <button class="btn btn--secondary btn--small" type="submit">{w["Search"]}</button>\n'
         f"    {clear}\n"
         "  </form>\n"
-        f'  <nav class="tabs" aria-label="{_("Show learners")}">\n'
+        f'  <nav class="tabs" aria-label="{w["Show learners"]}">\n'
         f"    {''.join(links)}\n"
         "  </nav>\n"
         f'  <p class="muted">{matches}</p>\n  '
@@ -506,8 +455,8 @@ def _learners_top(
 
 def _pages_html(page: Any, query: str) -> str:
     """``list_parts.pagination_html(page, query, "cohort-learners")``: the learners' pages,
-    their words looked up once per language (``_``)."""
-    _ = _words()
+    their words looked up once per catalogue (``organizations.words``)."""
+    w = words()
     paginator = page.paginator
     pages = paginator.num_pages
     if not pages > 1:
@@ -520,22 +469,22 @@ def _pages_html(page: Any, query: str) -> str:
         return (
             f'<a class="{css}"{rel_html} href="{href}" hx-get="{href}"'
             ' hx-target="#cohort-learners" hx-swap="outerHTML" hx-push-url="true">'
-            f"{escape(_(word))}</a>"
+            f"{escape(w[word])}</a>"
         )
 
-    parts = [f'\n<nav class="pagination cluster" aria-label="{escape(_("Pages"))}">\n  ']
+    parts = [f'\n<nav class="pagination cluster" aria-label="{escape(w["Pages"])}">\n  ']
     if page.has_previous():
         number = page.previous_page_number()
         if number > 1:
             parts.append(link("btn btn--link btn--small", "", 1, "First"))
         parts.append("\n  ")
         parts.append(link("btn btn--secondary btn--small", "prev", number, "Previous"))
-    shown = _("%(first)s–%(last)s of %(total)s") % {
+    shown = w["%(first)s–%(last)s of %(total)s"] % {
         "first": value_html(page.start_index()),
         "last": value_html(page.end_index()),
         "total": value_html(paginator.count),
     }
-    of = _("page %(n)s of %(total)s") % {
+    of = w["page %(n)s of %(total)s"] % {
         "n": value_html(page.number),
         "total": value_html(pages),
     }
@@ -566,17 +515,17 @@ def _learners_section(
     """The learners section (the template's ``learners`` partial, the htmx swap): its opening,
     the table of the page's ``rows`` with its pages and downloads, or what the view holds when
     it holds nobody."""
-    _ = _words()
+    w = words()
     if rows:
         head = "".join(
-            f'<th scope="col">{escape(_(word))}</th>'
+            f'<th scope="col">{escape(w[word])}</th>'
             for word in ("Learner", "Team", "Progress", "Overdue", "Last step done")
         )
-        actions = escape(_("Actions"))
-        what = _("the learners in this view with their progress")
+        actions = escape(w["Actions"])
+        what = w["the learners in this view with their progress"]
         body = (
             '\n  <div class="table-wrap"><table class="table">\n'
-            f'    <caption class="visually-hidden">{escape(_("Learners and their progress"))}'
+            f'    <caption class="visually-hidden">{escape(w["Learners and their progress"])}'
             "</caption>\n"
             f'    <thead><tr>{head}<th scope="col"><span class="visually-hidden">{actions}'
             "</span></th></tr></thead>\n"
@@ -588,20 +537,20 @@ def _learners_section(
         )
     elif q:
         body = (
-            f'\n  <div class="empty-state"><h2>{escape(_("Nobody matches this search"))}</h2>'
-            f"<p>{escape(_('Try part of the name or of the e-mail address, or another view.'))}"
+            f'\n  <div class="empty-state"><h2>{escape(w["Nobody matches this search"])}</h2>'
+            f"<p>{escape(w['Try part of the name or of the e-mail address, or another view.'])}"
             "</p></div>\n  "
         )
     elif show == "all":
         body = (
-            f'\n  <div class="empty-state"><h2>{escape(_("No learners yet"))}</h2><p>'
+            f'\n  <div class="empty-state"><h2>{escape(w["No learners yet"])}</h2><p>'
             + escape(
-                _("Add learners one by one by e-mail, or a whole team or function at once below.")
+                w["Add learners one by one by e-mail, or a whole team or function at once below."]
             )
             + "</p></div>\n  "
         )
     else:
-        body = f'\n  <p class="muted">{escape(_("Nobody in this view."))}</p>\n  '
+        body = f'\n  <p class="muted">{escape(w["Nobody in this view."])}</p>\n  '
     return SafeString(f"\n{learners_top}{body}\n</section>\n")
 
 
@@ -648,20 +597,21 @@ def _forms(
     and remove coaches and sponsors: ``staff_sections``, each kind's people and the people who
     can be assigned), each field as ``includes/field.html`` writes an unbound ``AddLearnerForm``
     or ``StaffForm`` field (tests/pathways/cohorts/page_before.py holds what they wrote)."""
-    _ = _words()
+    w = words()
     args = (org_slug, cohort_id)
-    matching = escape(_url("cohort_add_matching", *args))
+    matching = escape(url("cohort_add_matching", *args))
     cards = []
     for kind, people, choices in staff_sections:
         coach = kind == "coach"
         if people:
-            remove = _("Remove")
+            remove = w["Remove"]
+            removed = url_with_id("cohort_staff_remove", *args, kind)
             items = "".join(
                 f'<li class="split"><span>{(name := escape(s.name))} <span class="muted">'
                 f"{escape(s.email)}</span></span>\n"
                 '      <form method="post" action="'
-                f'{escape(_url("cohort_staff_remove", *args, kind, s.membership_id))}"'
-                f' data-confirm="{_("Remove %(name)s from this cohort?") % {"name": name}}">'
+                f'{escape(removed(s.membership_id))}"'
+                f' data-confirm="{w["Remove %(name)s from this cohort?"] % {"name": name}}">'
                 f'{csrf}<button class="btn btn--link btn--small" type="submit">{remove}'
                 f'<span class="visually-hidden"> {name}</span></button></form></li>'
                 for s in people
@@ -669,46 +619,46 @@ def _forms(
             listed = f"<ul>{items}</ul>\n    "
         else:
             none = (
-                _("No coach assigned. Coaches see this cohort's learners on their roster.")
+                w["No coach assigned. Coaches see this cohort's learners on their roster."]
                 if coach
-                else _("No sponsor assigned. Sponsors follow this cohort's progress and impact.")
+                else w["No sponsor assigned. Sponsors follow this cohort's progress and impact."]
             )
             listed = f'<p class="muted">{none}</p>'
         cards.append(
             "\n  "
             '<div class="card stack">\n'
-            f'    <h2 class="card__title">{_("Coaches") if coach else _("Sponsors")}</h2>\n'
+            f'    <h2 class="card__title">{w["Coaches"] if coach else w["Sponsors"]}</h2>\n'
             f"    {listed}\n"
             '    <form method="post" action="'
-            f'{escape(_url("cohort_staff_add", *args, kind))}" class="cluster"'
+            f'{escape(url("cohort_staff_add", *args, kind))}" class="cluster"'
             f" novalidate>{csrf}\n"
-            f"      {_staff_field(kind, _('Coach') if coach else _('Sponsor'), choices)}\n"
+            f"      {_staff_field(kind, w['Coach'] if coach else w['Sponsor'], choices)}\n"
             '      <button class="btn btn--secondary btn--small" type="submit">'
-            f"{_('Assign')}</button>\n"
+            f"{w['Assign']}</button>\n"
             "    </form>\n"
             "  </div>\n  "
         )
     return SafeString(
         '<section class="grid grid--2" id="add-learners" aria-labelledby="add-title">\n'
-        f'  <h2 id="add-title" class="visually-hidden">{_("Add learners")}</h2>\n'
+        f'  <h2 id="add-title" class="visually-hidden">{w["Add learners"]}</h2>\n'
         '  <form method="post" action="'
-        f'{escape(_url("cohort_add_learner", *args))}" class="card stack" novalidate>'
+        f'{escape(url("cohort_add_learner", *args))}" class="card stack" novalidate>'
         f"{csrf}\n"
-        f'    <h3 class="card__title">{_("Add one learner")}</h3>\n'
+        f'    <h3 class="card__title">{w["Add one learner"]}</h3>\n'
         f"    {_email_field()}\n"
         '    <div class="form-actions"><button class="btn btn--secondary" type="submit">'
-        f"{_('Add learner')}</button></div>\n"
+        f"{w['Add learner']}</button></div>\n"
         "  </form>\n"
         '  <div class="card stack">\n'
-        f'    <h3 class="card__title">{_("Add by team, job title, role or function")}</h3>\n'
+        f'    <h3 class="card__title">{w["Add by team, job title, role or function"]}</h3>\n'
         '    <p class="muted">'
-        f"{_('Active learners who match every filter you set; anyone already in the cohort is skipped.')}"
+        f"{w['Active learners who match every filter you set; anyone already in the cohort is skipped.']}"
         "</p>\n"
         '    <div class="form-actions"><a class="btn btn--secondary" href="'
-        f'{matching}">{_("Add learners by filter")}</a></div>\n'
+        f'{matching}">{w["Add learners by filter"]}</a></div>\n'
         "  </div>\n"
         "</section>\n\n"
-        f'<section class="grid grid--2" aria-label="{_("Coaches and sponsors")}">\n'
+        f'<section class="grid grid--2" aria-label="{w["Coaches and sponsors"]}">\n'
         f"  {''.join(cards)}\n"
         "</section>"
     )
@@ -733,16 +683,16 @@ def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> Http
     except Cohort.DoesNotExist as exc:
         raise Http404 from exc
     cohort = overview.cohort
-    _ = _words()
+    w = words()
     token = get_token(request)
     csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(token)}">'
     tabs = [
-        ("all", _("All"), None),
-        ("not_started", _("Not started"), overview.not_started),
-        ("overdue", _("Overdue"), overview.learners_overdue),
-        ("withdrawn", _("Withdrawn"), overview.withdrawn),
+        ("all", w["All"], None),
+        ("not_started", w["Not started"], overview.not_started),
+        ("overdue", w["Overdue"], overview.learners_overdue),
+        ("withdrawn", w["Withdrawn"], overview.withdrawn),
     ]
-    here = _url("cohort_detail", org_slug, cohort.pk)
+    here = url("cohort_detail", org_slug, cohort.pk)
     learners = _learners_section(
         _learners_top(here, show, q, tabs, page.paginator.count),
         _learner_table(request, org_slug, cohort.pk, overview.version, page.object_list, csrf),

@@ -9,14 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
-from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
 from django.utils.html import conditional_escape, escape
@@ -26,7 +25,7 @@ from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
 from competencies.models import Competency, ProficiencyLevel
-from organizations.html_parts import blocktranslate, interpolate
+from organizations.html_parts import blocktranslate, interpolate, url, url_with_ids
 from organizations.models import Membership
 from organizations.paging import requested_page
 from organizations.raw_queries import fetch_row_sets, fetch_rows, moment_of, tenant_id
@@ -70,7 +69,7 @@ DEFAULT_SCALE = [
 def review_session_url(org_slug: str) -> str | None:
     """The review session page, once the practice area provides it."""
     try:
-        return reverse("review_session", kwargs={"org_slug": org_slug})
+        return url("review_session", org_slug=org_slug)
     except NoReverseMatch:
         return None
 
@@ -125,30 +124,8 @@ class HomeView:
 
 
 def step_url(org_slug: str, enrollment_id: int, step_id: int) -> str:
-    return reverse(
-        "learning_step",
-        kwargs={"org_slug": org_slug, "enrollment_id": enrollment_id, "step_id": step_id},
-    )
-
-
-def _url_former(name: str, org_slug: str, *args: str) -> Callable[..., str]:
-    """``reverse(name)`` for the organisation and integer ``args``, reversed once: the returned
-    function fills in the values (keyword ``args``) by formatting, not by reversing again."""
-    urlconf = get_urlconf() or settings.ROOT_URLCONF
-    return _url_former_for(urlconf, get_script_prefix(), name, org_slug, args)
-
-
-@functools.lru_cache(maxsize=1024)
-def _url_former_for(
-    urlconf: Any, prefix: str, name: str, org_slug: str, args: tuple[str, ...]
-) -> Callable[..., str]:
-    """``_url_former`` once per URLconf, script prefix, route and organisation (a route's
-    address changes with none of the values)."""
-    markers = {arg: str(987_654_300 + i) for i, arg in enumerate(args)}
-    url = reverse(name, kwargs={"org_slug": org_slug, **markers}).replace("%", "%%")
-    for arg, marker in markers.items():
-        url = url.replace(marker, f"%({arg})d")
-    return lambda **values: url % values
+    step_url_of = url_with_ids("learning_step", ("enrollment_id", "step_id"), org_slug=org_slug)
+    return step_url_of(enrollment_id=enrollment_id, step_id=step_id)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -178,10 +155,12 @@ def with_card_text(
     """``enrollments`` with the links and words of their pathway cards (the home's
     ``enrollment-card``): built once per page here rather than per step in the template. No
     query."""
-    step_url_of = _url_former("learning_step", org_slug, "enrollment_id", "step_id")
-    project_url_of = _url_former("project_for_step", org_slug, "enrollment_id", "step_id")
-    diagnostic_url_of = _url_former("learning_diagnostic", org_slug, "enrollment_id")
-    electives_url_of = _url_former("learning_electives", org_slug, "enrollment_id")
+    step_url_of = url_with_ids("learning_step", ("enrollment_id", "step_id"), org_slug=org_slug)
+    project_url_of = url_with_ids(
+        "project_for_step", ("enrollment_id", "step_id"), org_slug=org_slug
+    )
+    diagnostic_url_of = url_with_ids("learning_diagnostic", ("enrollment_id",), org_slug=org_slug)
+    electives_url_of = url_with_ids("learning_electives", ("enrollment_id",), org_slug=org_slug)
     today, language = local_today(), get_language()
     words = _card_words(language)
     translated = _PageWords()
@@ -334,8 +313,10 @@ def recommendation_cards(
     """``recommendations`` with their links and words, each route reversed once (no query)."""
     if not recommendations:
         return []
-    module_url_of = _url_former("learning_module", org_slug, "module_id")
-    dismiss_url_of = _url_former("dismiss_recommendation", org_slug, "recommendation_id")
+    module_url_of = url_with_ids("learning_module", ("module_id",), org_slug=org_slug)
+    dismiss_url_of = url_with_ids(
+        "dismiss_recommendation", ("recommendation_id",), org_slug=org_slug
+    )
     translated = _PageWords()
     return [
         RecommendationCard(
@@ -387,8 +368,8 @@ def choose_next_step(
                 kind="diagnostic",
                 title=_("Rate yourself to tailor %(pathway)s") % {"pathway": e.pathway},
                 reason=_("Start of %(pathway)s") % {"pathway": e.pathway},
-                url=reverse(
-                    "learning_diagnostic", kwargs={"org_slug": org_slug, "enrollment_id": e.id}
+                url=url_with_ids("learning_diagnostic", ("enrollment_id",), org_slug=org_slug)(
+                    enrollment_id=e.id
                 ),
                 enrollment=e,
             )
@@ -456,8 +437,8 @@ def choose_next_step(
                 title=_("Choose %(k)s of %(n)s: %(group)s")
                 % {"k": group.needed, "n": len(group.options), "group": group.title},
                 reason=_("Your choice in %(pathway)s") % {"pathway": e.pathway},
-                url=reverse(
-                    "learning_electives", kwargs={"org_slug": org_slug, "enrollment_id": e.id}
+                url=url_with_ids("learning_electives", ("enrollment_id",), org_slug=org_slug)(
+                    enrollment_id=e.id
                 ),
                 enrollment=e,
             )
@@ -1008,9 +989,9 @@ def _moment_html(value: dt.datetime) -> str:
 def _history_rows_html(org_slug: str, entries: list[HistoryEntry]) -> SafeString:
     """The history table's rows, as its template wrote them, built once per page: each link
     formed from one reversed URL, each word translated once (no query)."""
-    module_url = _url_former("learning_module", org_slug, "module_id")
-    debrief_url = _url_former("scenario_debrief", org_slug, "play_id")
-    play_url = _url_former("scenario_play", org_slug, "scenario_id")
+    module_url = url_with_ids("learning_module", ("module_id",), org_slug=org_slug)
+    debrief_url = url_with_ids("scenario_debrief", ("play_id",), org_slug=org_slug)
+    play_url = url_with_ids("scenario_play", ("scenario_id",), org_slug=org_slug)
     badges = {
         "completion": f'<span class="badge badge--done">{escape(_("Completed"))}</span>',
         "answer": f'<span class="badge badge--info">{escape(_("Practice"))}</span>',

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -222,6 +223,30 @@ def test_the_home_reads_in_five_queries_whatever_the_number_of_coachees(client, 
     with count_queries() as ctx:
         assert client.get(url, {"q": "c00"}, HTTP_HX_REQUEST="true").status_code == 200
     assert len(ctx.app_queries) == partial
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg's statements")
+def test_the_homes_one_statement_is_compact_with_few_parameters(client, org_a, org_b):
+    """The home's one statement (the counts with the sessions' and engagements' reads, as
+    ``fetch_row_sets`` sends it) has few enough parameters for psycopg to keep its conversion
+    (each repeated value read from a row where the row has it, the lists' sizes written in),
+    and is sent compact (its white space single spaces)."""
+    from psycopg import _queries
+
+    coach, fixture = _coach_with_cohort(org_a)
+    _bulk_coachees(org_a, coach, fixture, 0, 3)
+    client.force_login(coach.user)
+    sent = []
+
+    def keep(execute, sql, params, many, context):
+        sent.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep):
+        assert client.get(f"/o/{org_a.slug}/coaching/").status_code == 200
+    [(sql, params)] = [(sql, params) for sql, params in sent if " FULL JOIN " in sql]
+    assert sql.count("%s") == len(params) <= _queries.MAX_CACHED_STATEMENT_PARAMS, len(params)
+    assert "\n" not in sql and "  " not in sql
 
 
 def test_the_home_reads_the_same_sent_with_the_counts_or_apart(org_a):

@@ -11,7 +11,7 @@ import pytest
 from django.template import Context, Template
 
 from measurement.growth import charts, page, rows
-from measurement.growth.queries import GrowthPicture, Words, _with_words
+from measurement.growth.queries import GrowthPicture, PageWords, _with_words
 from tests.measurement.test_growth_rows import _competencies
 
 # The content block of templates/measurement/growth.html as it was.
@@ -89,7 +89,7 @@ _CONTENT = (
 
 
 def _picture(learner_view: bool, count: int, **extra: object) -> GrowthPicture:
-    words = Words()
+    words = PageWords()
     values: dict[str, object] = {
         "person": "Cora <b>&\"'",
         "learner_view": learner_view,

@@ -11,11 +11,12 @@ from django.utils.formats import date_format
 from django.utils.safestring import SafeString
 from django.utils.translation import ngettext
 
+from organizations.html_parts import url as _url
 from organizations.listed_fields import field_html
 from organizations.templatetags.relative_dates import relative_time
+from organizations.words import translated as _
 from pathways.cohorts import queries
 from pathways.cohorts.forms import AddLearnerForm, StaffForm
-from pathways.cohorts.views import _, _url
 
 
 def header_before(

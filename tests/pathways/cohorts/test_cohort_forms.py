@@ -96,18 +96,21 @@ def test_the_rows_last_step_is_written_as_the_relative_time_filter_writes_it(zon
 
 
 def test_the_pages_words_are_translated_once_per_language():
-    """The cohort pages' fixed words, kept per language: what ``gettext`` gives in each."""
+    """The cohort pages' fixed words, kept per catalogue (``organizations.words``): what
+    ``gettext`` gives in each language."""
     from django.utils import translation
 
+    from organizations.words import words
     from pathways.cohorts import views
 
     for language in ("en-gb", "fr", "de"):
         with translation.override(language):
             for message in ("Withdraw", "Add learners", "Coaches"):
                 assert views._(message) == translation.gettext(message)
-                assert views._words()(message) == translation.gettext(message)
-            days, months = views._calendar_words(translation.get_language())
+                assert words()[message] == translation.gettext(message)
+            days, months = words().kept(views._calendar_words, views._calendar_words)
             assert days[0] == str(WEEKDAYS_ABBR[0]) and months[12] == str(MONTHS_3[12]).title()
+            assert views._Moments().days == days
     with translation.override(None):
         assert views._("Withdraw") == "Withdraw"
 

@@ -312,6 +312,28 @@ def test_a_view_of_many_learners_is_walked_by_name_with_the_same_rows(
     assert "e.cohort_id = (SELECT" not in statements[0]
 
 
+@pytest.mark.parametrize(
+    ("number", "count", "walked"),
+    [(1, 10, False), (1, 5000, True), (3, 5000, True), (150, 5000, False)],
+)
+def test_each_page_statement_has_a_parameter_for_each_placeholder(number, count, walked):
+    """Both forms of the page's statement come from one template: each placeholder has its
+    parameter (the roll-up period is the last, given apart), the walking form writes its page
+    in and reads the cohort by a sub-select."""
+    from pathways.cohorts import queries
+
+    where, where_params = " AND e.status = %s", [Enrollment.Status.WITHDRAWN]
+    sql, params = queries._page_statement(1, 2, where, where_params, number, count)
+    assert sql.count("%s") == len(params) + 1
+    assert "{" not in sql and "}" not in sql
+    offset = (number - 1) * queries.LEARNERS_PER_PAGE
+    assert ("e.cohort_id = (SELECT %s) AND e.status = %s" in sql) == walked
+    assert (f"LIMIT {queries.LEARNERS_PER_PAGE} OFFSET {offset}\n" in sql) == walked
+    assert ("LIMIT %s OFFSET %s" in sql) != walked
+    page = [2, Enrollment.Status.WITHDRAWN] if walked else [queries.LEARNERS_PER_PAGE, offset]
+    assert params[-3:] == [*page, 1]  # then the organisation of the roll-up's join
+
+
 def test_the_page_writes_one_csrf_token_that_its_forms_post_with(org_a, org_b, admin_a):
     """The page's forms, its htmx headers and the site header's sign-out share one masked
     token (the page's), and a form posted with it passes the CSRF check."""
