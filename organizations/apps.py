@@ -11,3 +11,6 @@ class OrganizationsConfig(AppConfig):
         import organizations.accounts.signals  # noqa: F401  (sessions, security events)
         import organizations.profile.signals  # noqa: F401  (the signed-out message)
         from organizations import checks  # noqa: F401  (registers the tenancy system checks)
+        from organizations.raw_queries import keep_long_statements
+
+        keep_long_statements()  # psycopg parses the pages' longest statements once
