@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -17,7 +18,7 @@ from measurement.models import (
     TeamProgressRollup,
 )
 from organizations.models import Membership, Organization, Team
-from organizations.outbox.delivery import derived_rows_only
+from organizations.outbox.delivery import debounce_window, derived_rows_only, queue_after_commit
 from organizations.outbox.models import OutboxEntry
 from organizations.relative_dates import org_today, zone_named
 from organizations.tenancy import current_org
@@ -219,7 +220,7 @@ FROM change c
 WHERE tr.organization_id = %s AND tr.period = %s AND tr.team_id = c.team_id
   AND tr.completion_sum IS NOT NULL {not_locked}
 RETURNING tr.team_id
-)
+){queued}
 SELECT 0, enrollment_id, cohort_id FROM written
 UNION ALL
 SELECT 1, team_id, learners FROM teams_written
@@ -228,8 +229,31 @@ SELECT 2, team_id, NULL FROM change WHERE true {locked}
 UNION ALL
 SELECT 3, COUNT(*), NULL FROM flagged
 UNION ALL
-SELECT 4, enrollment_id, NULL FROM progress
+SELECT 4, enrollment_id, NULL FROM progress{queued_rows}
 """
+
+# With a broker, the cohorts of the learner rows written have their roll-ups recorded by the
+# statement that writes them (in ``_LEARNER_AND_TEAM_UPSERT``), as ``queue_cohort_rollups``
+# records them: one outbox row per cohort, period and window (``record_debounced``), the
+# window's row kept when it is there already (looked for first, so that no insert is tried,
+# and no id drawn, for the window's later roll-ups); returns the rows recorded (kind 5), whose
+# delivery is queued when the transaction commits.
+_COHORTS_QUEUED = """, queued AS (
+INSERT INTO {outbox} (organization_id, handler, args, dedupe_key, created_at, run_after,
+                      attempts, last_error)
+SELECT %s, %s, jsonb_build_array(w.cohort_id, CAST(%s AS TEXT)), w.dedupe_key, %s, %s, 0, ''
+FROM (SELECT DISTINCT cohort_id,
+             CAST(%s AS TEXT) || CAST(cohort_id AS TEXT) || CAST(%s AS TEXT) AS dedupe_key
+      FROM written WHERE cohort_id IS NOT NULL) w
+WHERE NOT EXISTS (SELECT 1 FROM {outbox} o
+                  WHERE o.organization_id = %s AND o.dedupe_key = w.dedupe_key)
+ORDER BY w.cohort_id
+ON CONFLICT (organization_id, dedupe_key) WHERE NOT (dedupe_key = '') DO NOTHING
+RETURNING id
+)"""
+_COHORTS_QUEUED_ROWS = """
+UNION ALL
+SELECT 5, id, NULL FROM queued"""
 
 # The locked teams' rows adjusted by their learners' ``change`` (in ``_LEARNER_AND_TEAM_UPSERT``):
 # what ``_TEAM_UPSERT`` would give them, when each row was the aggregate of its learners' rows
@@ -515,6 +539,11 @@ def _write_cohort_rows(
 COHORT_ROLLUP_HANDLER = "measurement.services.deliver_cohort_rollup"
 
 
+def _cohort_key(org_id: int, cohort_id: str, period: dt.date) -> str:
+    """The dedupe key of a cohort's pending roll-up, without its window's number."""
+    return f"cohort-rollup:{org_id}:{cohort_id}:{period.isoformat()}"
+
+
 def queue_cohort_rollups(org_id: int, period: dt.date, cohort_ids: Iterable[int]) -> None:
     """Record, in the transaction of a roll-up that wrote or deleted learner rows of these
     cohorts, that their cohort rows are due: the outbox aggregates each cohort once per
@@ -528,7 +557,7 @@ def queue_cohort_rollups(org_id: int, period: dt.date, cohort_ids: Iterable[int]
             COHORT_ROLLUP_HANDLER,
             cohort_id,
             period.isoformat(),
-            key=f"cohort-rollup:{org_id}:{cohort_id}:{period.isoformat()}",
+            key=_cohort_key(org_id, str(cohort_id), period),
             seconds=ROLLUP_DEBOUNCE_SECONDS,
             grace=ROLLUP_GRACE_SECONDS,
         )
@@ -578,6 +607,9 @@ def _write_rows(
     team_params = [org_id, period, now, org_id, period, *(team_ids or [])]
     # A few learners' rows and their teams' in one statement (PostgreSQL writes both from one).
     together = bool(learner_ids) and bool(team_ids) and connection.vendor == "postgresql"
+    # With a broker, that statement records the roll-ups of the cohorts of the rows it writes
+    # (without one, each is recorded to run once, after commit: ``record_debounced``).
+    queue_in_statement = together and not settings.CELERY_TASK_ALWAYS_EAGER
     n_teams = 0
     again: list[int] = []  # teams to aggregate afresh after all
     if together:
@@ -596,6 +628,14 @@ def _write_rows(
             team_sql = _TEAM_UPSERT.format(rows=team_rows, **_tables())
             team_sql += "RETURNING team_id, learners\n"
             team_sql_params = [*team_params, *learner_ids, *team_ids]
+        queued_params: list[Any] = []
+        if queue_in_statement:
+            # The cohorts' keys are ``_cohort_key``'s with the window's number after.
+            window, due = debounce_window(ROLLUP_DEBOUNCE_SECONDS, ROLLUP_GRACE_SECONDS, now)
+            before, after = _cohort_key(org_id, "\0", period).split("\0")
+            handler = COHORT_ROLLUP_HANDLER
+            queued_params = [org_id, handler, period.isoformat(), now, due]
+            queued_params += [before, f"{after}:{window}", org_id]
         cursor.execute(
             ctes
             + _LEARNER_AND_TEAM_UPSERT.format(
@@ -604,6 +644,8 @@ def _write_rows(
                 teams=team_sql,
                 not_locked=_in("tr.team_id NOT", team_ids),
                 locked=locked,
+                queued=_COHORTS_QUEUED.format(**_tables()) if queue_in_statement else "",
+                queued_rows=_COHORTS_QUEUED_ROWS if queue_in_statement else "",
                 **_tables(),
             ),
             [
@@ -612,6 +654,7 @@ def _write_rows(
                 *params[len(progress_params) :],  # written
                 *team_sql_params,
                 *(org_id, period, *team_ids),  # flagged
+                *queued_params,
                 *team_ids,  # the locked teams' change
             ],
         )
@@ -628,6 +671,8 @@ def _write_rows(
                 changed.add(pk)
             elif kind == 4:
                 qualifying.add(pk)
+            elif kind == 5:
+                queue_after_commit(org_id, pk, due)
         n_teams = sum(1 for n in updated.values() if n > 0)
         if delta:
             # Locked teams with no change keep their row; a changed one whose row was not
@@ -640,12 +685,14 @@ def _write_rows(
         cursor.execute(sql if every else sql + "RETURNING enrollment_id, cohort_id\n", params)
         returned = [] if every else cursor.fetchall()
         qualifying = {row[0] for row in returned}  # every row of the scope written
+    # The cohorts of the rows written or deleted whose roll-ups are to be recorded (those of
+    # the rows written are recorded already when the statement did it).
     cohort_ids: set[int] = set()
+    written_cohorts = {row[1] for row in returned if row[1] is not None}
     if every:
         written = learners = max(cursor.rowcount, 0)
         stale = True
     else:
-        cohort_ids |= {row[1] for row in returned if row[1] is not None}
         written, learners = len(returned), len(qualifying)
         stale = existing is None or not existing <= qualifying
     if stale:
@@ -656,6 +703,9 @@ def _write_rows(
         )
         if not every:
             cohort_ids |= {row[0] for row in cursor.fetchall() if row[0] is not None}
+    cohort_ids = (
+        cohort_ids - written_cohorts if queue_in_statement else cohort_ids | written_cohorts
+    )
     if team_ids != []:
         if not together or again:
             # Every team of the scope, or the locked teams whose row a change could not adjust
