@@ -589,8 +589,9 @@ def _write_rows(
     date; with ``delta`` (PostgreSQL, a few learners) it is instead adjusted by the change
     between those learners' rows before and after (``_TEAM_CHANGE``), which needs every row
     of ``team_ids`` to be the sum of its learners' rows (its ``completion_sum`` kept), and a
-    team not in ``team_ids`` whose row the change touches has its sum emptied. ``existing``: the enrolments of the scope's rows before the upsert when known; then
-    the delete runs only when one of them no longer qualifies.
+    team not in ``team_ids`` whose row the change touches has its sum emptied. ``existing``:
+    the enrolments of the scope's rows before the upsert when known; then the delete runs only
+    when one of them no longer qualifies.
 
     Every learner: only new and changed rows are written, every cohort row is aggregated
     again, and the rows are counted after (8 statements on PostgreSQL). A few learners: on
@@ -786,12 +787,14 @@ def do_rollup_learner_progress(
     key, the teammates to refresh, the learner's rows), then the learner rows' upsert and the
     teams' rows adjusted (or aggregated) in one, which writes only the rows whose figures
     changed, nothing at all when none did (3 on SQLite, where the learner's rows are all
-    rewritten and the teams' rows always aggregated, in a statement of their own); one more to delete rows that no longer qualify (a withdrawn
-    enrolment, a learner deactivated, teammates recomputed), one when a team lost its last
-    learner, and one, rarely, when a team's row changed between the scope and the lock (it is
-    aggregated afresh). The rows of the cohorts of the learner rows written (inserted or
-    changed) or deleted are queued through the outbox in the same transaction (``queue_cohort_rollups``):
-    each cohort is aggregated once per window, not once per learner's roll-up.
+    rewritten and the teams' rows always aggregated, in a statement of their own); one more to
+    delete rows that no longer qualify (a withdrawn enrolment, a learner deactivated,
+    teammates recomputed), one when a team lost its last learner, and one, rarely, when a
+    team's row changed between the scope and the lock (it is aggregated afresh). The rows of
+    the cohorts of the learner rows written (inserted or changed) or deleted are queued
+    through the outbox in the same transaction (``queue_cohort_rollups``; with a broker, on
+    PostgreSQL, by the upsert's statement for the rows it writes): each cohort is aggregated
+    once per window, not once per learner's roll-up.
     """
     now = timezone.now()
     current = period_for(org, now)
