@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -17,7 +18,7 @@ from measurement.models import (
     TeamProgressRollup,
 )
 from organizations.models import Membership, Organization, Team
-from organizations.outbox.delivery import derived_rows_only
+from organizations.outbox.delivery import debounce_window, derived_rows_only, queue_after_commit
 from organizations.outbox.models import OutboxEntry
 from organizations.relative_dates import org_today, zone_named
 from organizations.tenancy import current_org
@@ -85,8 +86,8 @@ class RollupResult:
     period: dt.date
     learners: int  # enrolment rows in the roll-up's scope after it ran
     teams: int  # team rows in its scope after it ran
-    # Enrolment rows inserted or changed: the organisation's roll-up leaves unchanged rows as
-    # they are; one learner's rewrites their rows and those of the teammates it recomputes.
+    # Enrolment rows inserted or changed: unchanged rows are left as they are (one learner's
+    # roll-up on SQLite, or of a learner counted in no team, rewrites their rows).
     written: int = 0
 
 
@@ -172,51 +173,54 @@ _TEAM_ROWS = """{rollup}
       WHERE organization_id = %s AND period = %s AND team_id IS NOT NULL {teams}"""
 
 # The teams' rows as the learner rows' upsert (``written``, in the same statement) leaves them:
-# the rows of the learners it wrote are those it returns, their earlier rows left out (a row
-# that no longer qualifies is deleted after).
+# the learners' rows are their figures (``progress``: the rows written and those left as they
+# were, equal to them), their earlier rows left out (a row that no longer qualifies is deleted
+# after).
 _TEAM_ROWS_WRITTEN = """(
         SELECT team_id, learner_id, completion FROM {rollup}
         WHERE organization_id = %s AND period = %s AND team_id IS NOT NULL {teams} {others}
         UNION ALL
-        SELECT team_id, learner_id, completion FROM written
+        SELECT team_id, learner_id, completion FROM progress
         WHERE team_id IS NOT NULL {teams}) r"""
 
 # One statement on PostgreSQL: the rows of some learners upserted (``learner_rollup_sql``'s
-# statement as the data-modifying ``written``), then their teams' rows written from them
-# (``teams``: aggregated afresh, ``_TEAM_UPSERT``, or adjusted by the learners' change,
-# ``_TEAM_CHANGE``). ``old`` is the learners' rows counted in a team before the statement and
-# ``change`` the difference per team, learner by learner, between what ``written`` and ``old``
-# count (people, people finished, completion units). A team the roll-up did not lock whose row
-# this changes is marked for a fresh aggregate (``flagged``: its ``completion_sum`` emptied).
+# statement as the data-modifying ``written``: only the rows that are new or whose figures
+# changed), then their teams' rows written from them (``teams``: aggregated afresh,
+# ``_TEAM_UPSERT``, or adjusted by the learners' change, ``_TEAM_CHANGE``). ``old`` is the
+# learners' rows counted in a team before the statement and ``change`` the difference per team,
+# learner by learner, between what ``progress`` (the learners' rows once written) and ``old``
+# count (people, people finished, completion units), for the teams where it is not nothing: a
+# roll-up that changes no figure writes no row. A team the roll-up did not lock whose row this
+# changes is marked for a fresh aggregate (``flagged``: its ``completion_sum`` emptied).
 # Returns the enrolments written with their cohort (kind 0), the team rows written with their
-# learners (1), the locked teams with a change (2) and the number of rows flagged (3). Every
-# row is read in the snapshot the statement began with, taken after the teams were locked, so
-# the later of two roll-ups for a team reads the earlier one's rows, and its ``old`` rows are
-# those the team's row sums.
+# learners (1), the locked teams with a change (2), the number of rows flagged (3) and every
+# enrolment in progress of the learners, written or not (4). Every row is read in the snapshot
+# the statement began with, taken after the teams were locked, so the later of two roll-ups for
+# a team reads the earlier one's rows, and its ``old`` rows are those the team's row sums.
 _LEARNER_AND_TEAM_UPSERT = """, old AS MATERIALIZED (
 SELECT team_id, learner_id, completion FROM {rollup}
 WHERE organization_id = %s AND period = %s AND team_id IS NOT NULL {scope}
 ), written AS (
-{learners}RETURNING enrollment_id, cohort_id, team_id, learner_id, completion
+{learners}RETURNING enrollment_id, cohort_id
 ), change AS (
 SELECT team_id, SUM(sign) AS learners, SUM(sign * finished) AS finished,
        SUM(sign * units) AS units
 FROM (SELECT team_id, 1 AS sign, CASE WHEN MIN(completion) >= 1.0 THEN 1 ELSE 0 END AS finished,
              {units} AS units
-      FROM written WHERE team_id IS NOT NULL GROUP BY team_id, learner_id
+      FROM progress WHERE team_id IS NOT NULL GROUP BY team_id, learner_id
       UNION ALL
       SELECT team_id, -1, CASE WHEN MIN(completion) >= 1.0 THEN 1 ELSE 0 END, {units}
       FROM old GROUP BY team_id, learner_id) c
 GROUP BY team_id
+HAVING SUM(sign) <> 0 OR SUM(sign * finished) <> 0 OR SUM(sign * units) <> 0
 ), teams_written AS (
 {teams}), flagged AS (
 UPDATE {team_rollup} tr SET completion_sum = NULL
 FROM change c
 WHERE tr.organization_id = %s AND tr.period = %s AND tr.team_id = c.team_id
   AND tr.completion_sum IS NOT NULL {not_locked}
-  AND (c.learners <> 0 OR c.finished <> 0 OR c.units <> 0)
 RETURNING tr.team_id
-)
+){queued}
 SELECT 0, enrollment_id, cohort_id FROM written
 UNION ALL
 SELECT 1, team_id, learners FROM teams_written
@@ -224,7 +228,32 @@ UNION ALL
 SELECT 2, team_id, NULL FROM change WHERE true {locked}
 UNION ALL
 SELECT 3, COUNT(*), NULL FROM flagged
+UNION ALL
+SELECT 4, enrollment_id, NULL FROM progress{queued_rows}
 """
+
+# With a broker, the cohorts of the learner rows written have their roll-ups recorded by the
+# statement that writes them (in ``_LEARNER_AND_TEAM_UPSERT``), as ``queue_cohort_rollups``
+# records them: one outbox row per cohort, period and window (``record_debounced``), the
+# window's row kept when it is there already (looked for first, so that no insert is tried,
+# and no id drawn, for the window's later roll-ups); returns the rows recorded (kind 5), whose
+# delivery is queued when the transaction commits.
+_COHORTS_QUEUED = """, queued AS (
+INSERT INTO {outbox} (organization_id, handler, args, dedupe_key, created_at, run_after,
+                      attempts, last_error)
+SELECT %s, %s, jsonb_build_array(w.cohort_id, CAST(%s AS TEXT)), w.dedupe_key, %s, %s, 0, ''
+FROM (SELECT DISTINCT cohort_id,
+             CAST(%s AS TEXT) || CAST(cohort_id AS TEXT) || CAST(%s AS TEXT) AS dedupe_key
+      FROM written WHERE cohort_id IS NOT NULL) w
+WHERE NOT EXISTS (SELECT 1 FROM {outbox} o
+                  WHERE o.organization_id = %s AND o.dedupe_key = w.dedupe_key)
+ORDER BY w.cohort_id
+ON CONFLICT (organization_id, dedupe_key) WHERE NOT (dedupe_key = '') DO NOTHING
+RETURNING id
+)"""
+_COHORTS_QUEUED_ROWS = """
+UNION ALL
+SELECT 5, id, NULL FROM queued"""
 
 # The locked teams' rows adjusted by their learners' ``change`` (in ``_LEARNER_AND_TEAM_UPSERT``):
 # what ``_TEAM_UPSERT`` would give them, when each row was the aggregate of its learners' rows
@@ -319,6 +348,11 @@ SELECT COUNT(*) FROM {rollup} WHERE organization_id = %s AND period = %s
 # by the change in the rows written (``_TEAM_CHANGE``). The members' enrolments are the only
 # other fact read, and only for the members compared. The nightly organisation's roll-up
 # rewrites every row whatever happened.
+#
+# The teams to lock are found through their primary key: on PostgreSQL the candidates are
+# collected into an array first (``= ANY(ARRAY(…))``), so that no plan, generic or custom,
+# reads every team of the organisation and hashes it to find the few (``IN (…)`` was planned as
+# a hash join over the organisation's teams, a time that grows with them).
 _LEARNER_SCOPE = """
 WITH pending AS MATERIALIZED (
     SELECT DISTINCT {first_arg} AS id FROM {outbox} o
@@ -335,7 +369,7 @@ own AS MATERIALIZED (
 teams AS (
     SELECT t.id AS id FROM {team} t
     WHERE t.organization_id = %s
-      AND t.id IN (SELECT id FROM own
+      AND t.id {any_of}(SELECT id FROM own
                    UNION
                    SELECT r1.team_id FROM pending p
                    JOIN {membership} m1 ON m1.id = p.id
@@ -349,7 +383,7 @@ teams AS (
                    JOIN {membership} m2 ON m2.id = p.id
                    WHERE r2.organization_id = %s AND r2.period = %s
                      AND r2.team_id IN (SELECT id FROM own)
-                     AND m2.organization_id = %s AND m2.is_active = %s)
+                     AND m2.organization_id = %s AND m2.is_active = %s){any_of_end}
     ORDER BY t.id{for_update}
 ),
 unsure AS MATERIALIZED (
@@ -505,6 +539,11 @@ def _write_cohort_rows(
 COHORT_ROLLUP_HANDLER = "measurement.services.deliver_cohort_rollup"
 
 
+def _cohort_key(org_id: int, cohort_id: str, period: dt.date) -> str:
+    """The dedupe key of a cohort's pending roll-up, without its window's number."""
+    return f"cohort-rollup:{org_id}:{cohort_id}:{period.isoformat()}"
+
+
 def queue_cohort_rollups(org_id: int, period: dt.date, cohort_ids: Iterable[int]) -> None:
     """Record, in the transaction of a roll-up that wrote or deleted learner rows of these
     cohorts, that their cohort rows are due: the outbox aggregates each cohort once per
@@ -518,7 +557,7 @@ def queue_cohort_rollups(org_id: int, period: dt.date, cohort_ids: Iterable[int]
             COHORT_ROLLUP_HANDLER,
             cohort_id,
             period.isoformat(),
-            key=f"cohort-rollup:{org_id}:{cohort_id}:{period.isoformat()}",
+            key=_cohort_key(org_id, str(cohort_id), period),
             seconds=ROLLUP_DEBOUNCE_SECONDS,
             grace=ROLLUP_GRACE_SECONDS,
         )
@@ -550,27 +589,33 @@ def _write_rows(
     date; with ``delta`` (PostgreSQL, a few learners) it is instead adjusted by the change
     between those learners' rows before and after (``_TEAM_CHANGE``), which needs every row
     of ``team_ids`` to be the sum of its learners' rows (its ``completion_sum`` kept), and a
-    team not in ``team_ids`` whose row the change touches has its sum emptied. ``existing``: the enrolments of the scope's rows before the upsert when known; then
-    the delete runs only when one of them no longer qualifies.
+    team not in ``team_ids`` whose row the change touches has its sum emptied. ``existing``:
+    the enrolments of the scope's rows before the upsert when known; then the delete runs only
+    when one of them no longer qualifies.
 
     Every learner: only new and changed rows are written, every cohort row is aggregated
-    again, and the rows are counted after (8 statements on PostgreSQL). A few learners: their
-    rows are all written (the upsert returns their enrolments and cohorts; on PostgreSQL the
-    team upsert is part of its statement, ``_LEARNER_AND_TEAM_UPSERT``), and the team rows are
-    deleted only when a team lost its last row (1 on PostgreSQL, 2 on SQLite; one more when a
-    row no longer qualifies, and one when a team also lost its last learner); their cohorts'
-    rows are queued through the outbox (``queue_cohort_rollups``)."""
+    again, and the rows are counted after (8 statements on PostgreSQL). A few learners: on
+    PostgreSQL, with teams, only their new and changed rows are written and their teams' rows
+    adjusted or aggregated in the same statement (``_LEARNER_AND_TEAM_UPSERT``: nothing is
+    written when no figure changed); otherwise their rows are all written (the upsert returns
+    their enrolments and cohorts); the team rows are deleted only when a team lost its last
+    row (1 statement on PostgreSQL, 2 on SQLite; one more when a row no longer qualifies, and
+    one when a team also lost its last learner); the cohorts of the rows written or deleted
+    have their rows queued through the outbox (``queue_cohort_rollups``)."""
     every = learner_ids is None
     params = learner_rollup_params(org_id, period, today, now, learner_ids)
     scope, teams = _in("learner_id", learner_ids), _in("team_id", team_ids)
     team_params = [org_id, period, now, org_id, period, *(team_ids or [])]
     # A few learners' rows and their teams' in one statement (PostgreSQL writes both from one).
     together = bool(learner_ids) and bool(team_ids) and connection.vendor == "postgresql"
+    # With a broker, that statement records the roll-ups of the cohorts of the rows it writes
+    # (without one, each is recorded to run once, after commit: ``record_debounced``).
+    queue_in_statement = together and not settings.CELERY_TASK_ALWAYS_EAGER
     n_teams = 0
     again: list[int] = []  # teams to aggregate afresh after all
     if together:
         assert learner_ids and team_ids
-        ctes, select = _learner_rollup_parts(learner_ids, only_changed=False)
+        ctes, select = _learner_rollup_parts(learner_ids, only_changed=True)
         progress_params = enrollment_progress_params(org_id, today, learner_ids)
         locked = _in("team_id", team_ids)
         if delta:
@@ -584,6 +629,14 @@ def _write_rows(
             team_sql = _TEAM_UPSERT.format(rows=team_rows, **_tables())
             team_sql += "RETURNING team_id, learners\n"
             team_sql_params = [*team_params, *learner_ids, *team_ids]
+        queued_params: list[Any] = []
+        if queue_in_statement:
+            # The cohorts' keys are ``_cohort_key``'s with the window's number after.
+            window, due = debounce_window(ROLLUP_DEBOUNCE_SECONDS, ROLLUP_GRACE_SECONDS, now)
+            before, after = _cohort_key(org_id, "\0", period).split("\0")
+            handler = COHORT_ROLLUP_HANDLER
+            queued_params = [org_id, handler, period.isoformat(), now, due]
+            queued_params += [before, f"{after}:{window}", org_id]
         cursor.execute(
             ctes
             + _LEARNER_AND_TEAM_UPSERT.format(
@@ -592,6 +645,8 @@ def _write_rows(
                 teams=team_sql,
                 not_locked=_in("tr.team_id NOT", team_ids),
                 locked=locked,
+                queued=_COHORTS_QUEUED.format(**_tables()) if queue_in_statement else "",
+                queued_rows=_COHORTS_QUEUED_ROWS if queue_in_statement else "",
                 **_tables(),
             ),
             [
@@ -600,12 +655,14 @@ def _write_rows(
                 *params[len(progress_params) :],  # written
                 *team_sql_params,
                 *(org_id, period, *team_ids),  # flagged
+                *queued_params,
                 *team_ids,  # the locked teams' change
             ],
         )
         returned = []
         updated: dict[int, int] = {}
         changed: set[int] = set()
+        qualifying: set[int] = set()
         for kind, pk, value in cursor.fetchall():
             if kind == 0:
                 returned.append((pk, value))
@@ -613,6 +670,10 @@ def _write_rows(
                 updated[pk] = value
             elif kind == 2:
                 changed.add(pk)
+            elif kind == 4:
+                qualifying.add(pk)
+            elif kind == 5:
+                queue_after_commit(org_id, pk, due)
         n_teams = sum(1 for n in updated.values() if n > 0)
         if delta:
             # Locked teams with no change keep their row; a changed one whose row was not
@@ -624,14 +685,16 @@ def _write_rows(
         sql = learner_rollup_sql(learner_ids, only_changed=every)
         cursor.execute(sql if every else sql + "RETURNING enrollment_id, cohort_id\n", params)
         returned = [] if every else cursor.fetchall()
+        qualifying = {row[0] for row in returned}  # every row of the scope written
+    # The cohorts of the rows written or deleted whose roll-ups are to be recorded (those of
+    # the rows written are recorded already when the statement did it).
     cohort_ids: set[int] = set()
+    written_cohorts = {row[1] for row in returned if row[1] is not None}
     if every:
         written = learners = max(cursor.rowcount, 0)
         stale = True
     else:
-        qualifying = {row[0] for row in returned}
-        cohort_ids |= {row[1] for row in returned if row[1] is not None}
-        written = learners = len(qualifying)
+        written, learners = len(returned), len(qualifying)
         stale = existing is None or not existing <= qualifying
     if stale:
         delete = _LEARNER_DELETE.format(scope=scope, **_tables())
@@ -641,6 +704,9 @@ def _write_rows(
         )
         if not every:
             cohort_ids |= {row[0] for row in cursor.fetchall() if row[0] is not None}
+    cohort_ids = (
+        cohort_ids - written_cohorts if queue_in_statement else cohort_ids | written_cohorts
+    )
     if team_ids != []:
         if not together or again:
             # Every team of the scope, or the locked teams whose row a change could not adjust
@@ -717,15 +783,18 @@ def do_rollup_learner_progress(
     Locks the affected teams (in primary-key order), so two roll-ups for one team serialise and
     the later one reads the earlier one's rows; a teammate with a roll-up pending who moved
     has both teams locked and adjusted. A learner who left or was deactivated loses
-    their rows. 2 statements on PostgreSQL: the scope (the teams locked, the teammates to
-    refresh, the learner's rows), then the learner rows' upsert and the teams' rows adjusted
-    (or aggregated) in one (3 on SQLite, where the teams' rows are always aggregated, in a
-    statement of their own); one more to delete rows that no longer qualify (a withdrawn
-    enrolment, a learner deactivated, teammates recomputed), one when a team lost its last
-    learner, and one, rarely, when a team's row changed between the scope and the lock (it is
-    aggregated afresh). The rows of the cohorts of the learner rows written
-    or deleted are queued through the outbox in the same transaction (``queue_cohort_rollups``):
-    each cohort is aggregated once per window, not once per learner's roll-up.
+    their rows. 2 statements on PostgreSQL: the scope (the teams locked, through their primary
+    key, the teammates to refresh, the learner's rows), then the learner rows' upsert and the
+    teams' rows adjusted (or aggregated) in one, which writes only the rows whose figures
+    changed, nothing at all when none did (3 on SQLite, where the learner's rows are all
+    rewritten and the teams' rows always aggregated, in a statement of their own); one more to
+    delete rows that no longer qualify (a withdrawn enrolment, a learner deactivated,
+    teammates recomputed), one when a team lost its last learner, and one, rarely, when a
+    team's row changed between the scope and the lock (it is aggregated afresh). The rows of
+    the cohorts of the learner rows written (inserted or changed) or deleted are queued
+    through the outbox in the same transaction (``queue_cohort_rollups``; with a broker, on
+    PostgreSQL, by the upsert's statement for the rows it writes): each cohort is aggregated
+    once per window, not once per learner's roll-up.
     """
     now = timezone.now()
     current = period_for(org, now)
@@ -742,6 +811,8 @@ def do_rollup_learner_progress(
             progress_sql_for_vendor(
                 _LEARNER_SCOPE.format(
                     for_update="" if sqlite else " FOR UPDATE",
+                    any_of="IN " if sqlite else "= ANY(ARRAY",
+                    any_of_end="" if sqlite else ")",
                     members=each.format(table=tables["membership"], alias="m", where=members),
                     counted=each.format(table=tables["rollup"], alias="r", where=counted),
                     enrolments=each.format(table=tables["enrollment"], alias="e", where=enrolments),

@@ -70,10 +70,16 @@ def record_followup(
         if dedupe_key:  # recorded concurrently by another transaction
             return None
         raise
-    if when - timezone.now() <= ETA_HORIZON:
-        org_id, entry_id = entry.organization_id, entry.pk
-        transaction.on_commit(lambda: _queue_delivery(org_id, entry_id, when))
+    queue_after_commit(entry.organization_id, entry.pk, when)
     return entry
+
+
+def queue_after_commit(org_id: int, entry_id: int, when: dt.datetime) -> None:
+    """Queue the delivery of a row just recorded in the current transaction once it commits
+    (for ``when``), as ``record_followup`` does for the rows it records: a row due later than
+    ``ETA_HORIZON`` is left to the beat sweep."""
+    if when - timezone.now() <= ETA_HORIZON:
+        transaction.on_commit(lambda: _queue_delivery(org_id, entry_id, when))
 
 
 # After a failed publish this process stops trying for this long: while the broker is down a
@@ -125,10 +131,19 @@ def record_debounced(
     eagerly) the handler runs once, after commit. Call it in the fact's transaction."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return record_followup(handler, *args)
+    window, run_after = debounce_window(seconds, grace, now)
+    return record_followup(handler, *args, dedupe_key=f"{key}:{window}", run_after=run_after)
+
+
+def debounce_window(
+    seconds: int, grace: int, now: dt.datetime | None = None
+) -> tuple[int, dt.datetime]:
+    """The number of the ``seconds`` window containing ``now`` (the last part of a debounced
+    row's dedupe key, ``record_debounced``) and when its row is due: ``grace`` seconds after
+    the window ends."""
     now = now or timezone.now()
     window = int(now.timestamp() // seconds)
-    run_after = dt.datetime.fromtimestamp((window + 1) * seconds + grace, tz=dt.UTC)
-    return record_followup(handler, *args, dedupe_key=f"{key}:{window}", run_after=run_after)
+    return window, dt.datetime.fromtimestamp((window + 1) * seconds + grace, tz=dt.UTC)
 
 
 def abandon_followups(dedupe_prefix: str, reason: str) -> int:

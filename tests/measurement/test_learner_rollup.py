@@ -233,11 +233,15 @@ def test_it_deletes_a_row_only_when_one_no_longer_qualifies(org_a, org_b):
     with tenant_context(org_a):
         with count_queries() as ctx:
             do_rollup_learner_progress(org_a, ana.pk)
-        # the scope, the learner rows, the team row (one statement with the learner rows on
-        # PostgreSQL); the cohort's roll-up recorded in the outbox (with a broker, after
-        # looking for the window's row)
-        expected = 4 if settings.CELERY_TASK_ALWAYS_EAGER else 5
-        expected -= connection.vendor == "postgresql"
+        # the scope, then the learner rows and the team row in one statement on PostgreSQL,
+        # which writes nothing when no figure changed (as here: nothing happened since the
+        # organisation's roll-up), so no cohort's roll-up is recorded either; on SQLite the
+        # learner rows, the team row, and the cohort's roll-up recorded in the outbox (with a
+        # broker, after looking for the window's row)
+        if connection.vendor == "postgresql":
+            expected = 2
+        else:
+            expected = 4 if settings.CELERY_TASK_ALWAYS_EAGER else 5
         assert (len(ctx.app_queries), deletes(ctx)) == (expected, [])
         [first] = Enrollment.objects.filter(learner=ana)
         Enrollment.objects.filter(pk=first.pk).update(status=Enrollment.Status.WITHDRAWN)
