@@ -574,11 +574,13 @@ ORDER BY at.c_overdue DESC, at.c_started, at.c_name, at.c_id""")
 # roster, where an unknown offset would have PostgreSQL plan every request again.
 _ROSTER_FIGURE = """(SELECT rr.{column} FROM measurement_learnerprogressrollup rr
         WHERE rr.organization_id = ce.organization_id AND rr.enrollment_id = ce.id
-            AND rr.period = %s)"""
+            AND rr.period = {period})"""
+_ROSTER_FIGURES = ", ".join(
+    _ROSTER_FIGURE.format(column=column, period="{period}")
+    for column in ("steps_done", "steps_total", "steps_overdue")
+)
 _ROSTER_PAGE_SQL = f"""
-SELECT {_COACHEE_COLUMNS}, {_ROSTER_FIGURE.format(column="steps_done")},
-    {_ROSTER_FIGURE.format(column="steps_total")},
-    {_ROSTER_FIGURE.format(column="steps_overdue")}
+SELECT {_COACHEE_COLUMNS}, {_ROSTER_FIGURES}
 FROM (
     SELECT pe.id, pu.full_name, pu.email
     FROM pathways_enrollment pe
@@ -599,18 +601,46 @@ _ROSTER_VIEW_SQL = f"""
     AND {{negate}}(pe.id IN (
         SELECT vr.enrollment_id FROM measurement_learnerprogressrollup vr
         WHERE vr.organization_id = %s AND vr.cohort_id IN ({_COACH_COHORTS})
-            AND vr.period = %s{{wanted}}))"""  # noqa: S608 - fixed text
+            AND vr.period = {{{{period}}}}{{wanted}}))"""  # noqa: S608 - fixed text
 _ROSTER_VIEW_WHERE = {
     "all": "",
     "overdue": _ROSTER_VIEW_SQL.format(negate="", wanted=" AND vr.steps_overdue > 0"),
     "not_started": _ROSTER_VIEW_SQL.format(negate="", wanted=" AND vr.steps_done = 0"),
     "not_counted": _ROSTER_VIEW_SQL.format(negate="NOT ", wanted=""),
 }
+
+
+def _roster_page_text(view: str, first: bool, period: str = "%s") -> str:
+    """``_ROSTER_PAGE_SQL`` of a view, its first page or a later one (its offset a
+    parameter), ``{period}`` written as ``period``: a parameter, or the latest period read in
+    the statement (``_PERIOD_READ``) when the first page rides on the summary's statement."""
+    where = _ROSTER_VIEW_WHERE[view].format(period=period)
+    offset = "" if first else " OFFSET %s"
+    return _ROSTER_PAGE_SQL.format(view=where, offset=offset, period=period)
+
+
+def _roster_page_params(
+    view: str, org: int, coach_pk: int, period_params: list[Any], offset: int = 0
+) -> list[Any]:
+    """The parameters of ``_roster_page_text(view, not offset, …)`` (``period_params`` those
+    of one ``{period}``)."""
+    view_params = [org, org, coach_pk, *period_params] if _ROSTER_VIEW_WHERE[view] else []
+    return [
+        *period_params, *period_params, *period_params,  # the page's three figures
+        org, org, coach_pk, *view_params, *([offset] if offset else []), org,
+    ]  # fmt: skip
+
+
 # Each view's page texts: (view, first page) -> SQL.
 _ROSTER_PAGE_TEXTS = {
-    (view, first): _ROSTER_PAGE_SQL.format(view=where, offset="" if first else " OFFSET %s")
-    for view, where in _ROSTER_VIEW_WHERE.items()
+    (view, first): _roster_page_text(view, first)
+    for view in ROSTER_VIEWS
     for first in (True, False)
+}
+# Each view's first page as the summary's statement reads it (``roster_summary(first_page=…)``):
+# the latest period read in the statement, as the summary reads it.
+_ROSTER_FIRST_TEXTS = {
+    view: _compact(_roster_page_text(view, True, _PERIOD_READ)) for view in ROSTER_VIEWS
 }
 
 # The roster searched (or read without the summary's counts): one page of a view's enrolments
@@ -619,9 +649,7 @@ _ROSTER_PAGE_TEXTS = {
 # (``_ROSTER_PAGE_SQL``'s columns and the count last), so that a page past the end still says
 # how many. ``{where}`` is ``_ROSTER_SEARCH_WHERE`` with the view and the search.
 _ROSTER_SEARCH_SQL = f"""
-SELECT {_COACHEE_COLUMNS}, {_ROSTER_FIGURE.format(column="steps_done")},
-    {_ROSTER_FIGURE.format(column="steps_total")},
-    {_ROSTER_FIGURE.format(column="steps_overdue")}, t.n
+SELECT {_COACHEE_COLUMNS}, {_ROSTER_FIGURES}, t.n
 FROM (
     SELECT COUNT(*) AS n
     FROM pathways_enrollment pe
@@ -653,8 +681,9 @@ def _roster_search_sql(view: str, search: bool) -> str:
     found = ""
     if search:
         found = f"\n        AND ({contains_sql('pu.full_name')} OR {contains_sql('pu.email')})"
-    where = _ROSTER_SEARCH_WHERE.format(view=_ROSTER_VIEW_WHERE[view], search=found)
-    return _ROSTER_SEARCH_SQL.format(where=where)
+    view_where = _ROSTER_VIEW_WHERE[view].format(period="%s")
+    where = _ROSTER_SEARCH_WHERE.format(view=view_where, search=found)
+    return _ROSTER_SEARCH_SQL.format(where=where, period="%s")
 
 
 # The coach's sessions with the coach, the cohort and every participant (one row each, by
@@ -995,6 +1024,9 @@ class RosterSummary:
     home: HomeCounts | None = None  # when asked for (``home_counts``)
     # The rows of ``home_reads``' reads when they were sent with the summary's statement.
     home_rows: list[list[tuple[Any, ...]]] | None = field(default=None, compare=False, repr=False)
+    # A roster view's first page when it was read with the summary (``first_page``): the view
+    # and its coachees.
+    first_page: tuple[str, list[Coachee]] | None = field(default=None, compare=False, repr=False)
 
     @property
     def not_counted(self) -> int:
@@ -1031,6 +1063,7 @@ def roster_summary(
     now: dt.datetime | None = None,
     attention: bool = True,
     home_reads: Sequence[tuple[str, Sequence[Any]]] = (),
+    first_page: str | None = None,
 ) -> RosterSummary:
     """Counts of the coach's roster and the coachees to talk to first (1 query whatever the
     number of coachees: every count in one row, which also reads the latest period when
@@ -1038,7 +1071,9 @@ def roster_summary(
     not those without ``attention``, which leaves ``attention`` empty).
     ``home_counts`` adds the counts of the coach's home to the same statement (``home``);
     ``home_reads`` (``home_reads(…)``) go with it too, one statement (``fetch_row_sets``), and
-    their rows are kept in ``home_rows`` for ``coach_home``."""
+    their rows are kept in ``home_rows`` for ``coach_home``; ``first_page`` (one of
+    ``ROSTER_VIEWS``) reads that view's first page by name in the statement too, as of the
+    period it reads (``first_page``, for ``roster_page``)."""
     now = now or timezone.now()
     org = tenant_id()
     period_sql, period_params = _period_sql(period, org)
@@ -1063,11 +1098,17 @@ def roster_summary(
         attention_columns=attention_columns,
         attention=attention_join,
     )
-    home_rows = None
-    if home_reads:
-        rows, *home_rows = fetch_row_sets([(sql, params), *home_reads])
-    else:
-        rows = fetch_rows(sql, params)
+    reads: list[tuple[str, Sequence[Any]]] = [(sql, params), *home_reads]
+    if first_page is not None:
+        text = (
+            _ROSTER_FIRST_TEXTS[first_page]
+            if period is _UNSET
+            else _ROSTER_PAGE_TEXTS[first_page, True]
+        )
+        reads.append((text, _roster_page_params(first_page, org, coach.pk, period_params)))
+    rows, *more = fetch_row_sets(reads)
+    first_rows = more.pop() if first_page is not None else None
+    home_rows = more or None
     read_period, enrolments, learners, counted, overdue, not_started, attention_total, as_of = rows[
         0
     ][:8]
@@ -1087,6 +1128,7 @@ def roster_summary(
         period=period,
         home=HomeCounts(*(int(n or 0) for n in home)) if home is not None else None,
         home_rows=home_rows,
+        first_page=(first_page, _coachees_of(first_rows)) if first_page is not None else None,
     )
     if attention and summary.has_attention:
         first = [row[coachees:] for row in rows if row[coachees] is not None]
@@ -1098,24 +1140,29 @@ class _RosterRows:
     """One roster view's rows by name, read a page at a time (``_ROSTER_PAGE_SQL``) when the
     paginator slices them; their number is the summary's."""
 
-    def __init__(self, coach: Membership, period: dt.date | None, view: str, count: int):
+    def __init__(
+        self,
+        coach: Membership,
+        period: dt.date | None,
+        view: str,
+        count: int,
+        first: list[Coachee] | None = None,
+    ):
         self.coach, self.period, self.view, self._count = coach, period, view, count
+        self.first = first  # the first page, when the summary's statement read it
 
     def count(self) -> int:
         return self._count
 
     def __getitem__(self, window: slice) -> list[Coachee]:
-        org = tenant_id()
-        period = _or_none(self.period)
-        view_params = [org, org, self.coach.pk, period] if _ROSTER_VIEW_WHERE[self.view] else []
         start = window.start or 0
         # The paginator asks for one page at most: ``COACHEES_PER_PAGE`` rows, fewer on the last.
         assert window.stop - start <= COACHEES_PER_PAGE, window
-        rows = fetch_rows(
-            _ROSTER_PAGE_TEXTS[self.view, start == 0],
-            [period, period, period, org, org, self.coach.pk, *view_params,
-             *([start] if start else []), org],
-        )  # fmt: skip
+        if start == 0 and self.first is not None:
+            return self.first[: window.stop]
+        org = tenant_id()
+        params = _roster_page_params(self.view, org, self.coach.pk, [_or_none(self.period)], start)
+        rows = fetch_rows(_ROSTER_PAGE_TEXTS[self.view, start == 0], params)
         return _coachees_of(rows[: window.stop - start])
 
 
@@ -1133,7 +1180,10 @@ def roster_page(
     the view (no search); else those rows and their count (``_ROSTER_SEARCH_SQL``)."""
     q = q.strip()
     if summary is not None and not q:
-        rows = _RosterRows(coach, period, view, summary.count_of(view))
+        first = (
+            summary.first_page[1] if summary.first_page and summary.first_page[0] == view else None
+        )
+        rows = _RosterRows(coach, period, view, summary.count_of(view), first)
         return Paginator(rows, COACHEES_PER_PAGE).get_page(page_number)  # type: ignore[arg-type]
     org = tenant_id()
     period = _or_none(period)

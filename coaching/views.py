@@ -103,6 +103,8 @@ def coach_home(request: TenantRequest, org_slug: str) -> HttpResponse:
         attention=home,
         now=now,
         home_reads=queries.home_reads(coach, now) if home else (),
+        # The roster's first page, the one most visits show, rides on it too.
+        first_page=show if not q and request.GET.get("page", "1") == "1" else None,
     )
     period = summary.period
     page = queries.roster_page(coach, period, show, q, request.GET.get("page"), summary)

@@ -15,7 +15,7 @@ from measurement.services import do_rollup_progress
 from organizations.tenancy import tenant_context
 from pathways.models import Enrollment, StepCompletion
 from tests.coaching.test_coach_home import _bulk_coachees, _coach_with_cohort
-from tests.conftest import make_member
+from tests.conftest import count_queries, make_member
 
 # The roster's rows of templates/coaching/coach_home.html as its loop wrote them.
 _TEMPLATE_ROWS = (
@@ -113,3 +113,20 @@ def test_a_roster_page_read_as_sql_is_the_orm_reads_page(client, org_a, org_b, v
             assert count > 0
             assert list(by_sql.object_list) == list(by_orm.object_list)
             assert all(c.email.endswith(f"@{org_a.slug}.example") for c in by_sql.object_list)
+        # The first page read in the summary's statement (as the home reads it: the latest
+        # period read there too, or the one given), and the view's first page when another
+        # view's was read with it.
+        first = queries.roster_page(coach, summary.period, view, "", 1)
+        assert len(first.object_list) == min(count, COACHEES_PER_PAGE)
+        for period in ({}, {"period": summary.period}):
+            together = queries.roster_summary(coach, first_page=view, **period)
+            assert together == summary and together.first_page is not None
+            assert together.first_page[1] == list(first.object_list)
+            with count_queries() as ctx:
+                page = queries.roster_page(coach, summary.period, view, "", 1, together)
+                assert list(page.object_list) == list(first.object_list)
+            assert not ctx.captured_queries
+            other_view = next(v for v in queries.ROSTER_VIEWS if v != view)
+            other = queries.roster_summary(coach, first_page=other_view, **period)
+            page = queries.roster_page(coach, summary.period, view, "", 1, other)
+            assert list(page.object_list) == list(first.object_list)

@@ -1,14 +1,14 @@
 """psycopg keeps the conversion of the pages' long statements (organizations/raw_queries.py,
 ``keep_long_statements``): coach home's merged read, longer than psycopg's default of 4,096
-characters, is parsed once per process, not on every request."""
+characters and with more than its 50 parameters, is parsed once per process, not on every
+request."""
 
 from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
-from organizations.raw_queries import LONGEST_KEPT_STATEMENT
+from organizations.raw_queries import LONGEST_KEPT_STATEMENT, MOST_KEPT_PARAMETERS
 from tests.conftest import make_member
 
 pytestmark = pytest.mark.skipif(
@@ -20,6 +20,7 @@ def test_the_limit_is_raised_at_start_up():
     from psycopg import _queries
 
     assert _queries.MAX_CACHED_STATEMENT_LENGTH == LONGEST_KEPT_STATEMENT
+    assert _queries.MAX_CACHED_STATEMENT_PARAMS == MOST_KEPT_PARAMETERS
 
 
 def test_coach_homes_statement_is_converted_once(client, org_a):
@@ -28,10 +29,17 @@ def test_coach_homes_statement_is_converted_once(client, org_a):
     coach = make_member(org_a, "coach@example.com", is_coach=True)
     client.force_login(coach.user)
     url = f"/o/{org_a.slug}/coaching/"
-    with CaptureQueriesContext(connection) as captured:
+    sent = []
+
+    def keep(execute, sql, params, many, context):
+        sent.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep):
         assert client.get(url).status_code == 200
-    longest = max((q["sql"] for q in captured.captured_queries), key=len)
+    longest, params = max(sent, key=lambda statement: len(statement[0]))
     assert 4096 < len(longest) <= LONGEST_KEPT_STATEMENT
+    assert 50 < len(params) <= MOST_KEPT_PARAMETERS
     client.get(url)
     before = _queries._query2pg.cache_info()
     client.get(url)
