@@ -250,7 +250,9 @@ def assign_team_managers(teams: dict[str, Team], head: Membership) -> None:
 
 
 def seed_security(people: DemoPeople) -> None:
-    """Security settings and a short sign-in history, so the security pages show something.
+    """Security settings and a sign-in history, so the security pages show something: the
+    named people's few events, and each learner's last sign-in within the past four weeks (an
+    organisation's events page is a full page at any size, as it would be in service).
 
     Idempotent: the settings are set, not added; the history is created once per person."""
     from organizations.models import SecurityEvent
@@ -275,4 +277,30 @@ def seed_security(people: DemoPeople) -> None:
                 "user_agent": "Demo browser",
                 "created_at": now - dt.timedelta(hours=hours_ago),
             },
+        )
+    # The learners' last sign-ins, bulk-inserted once: spread over four weeks, newest first
+    # by the learners' order (fixed times, so that a second run finds them).
+    learners = [m for m in people.learners if m.pk != people.learner.pk]
+    if (
+        learners
+        and not SecurityEvent.objects.filter(
+            user_id=learners[0].user_id, detail={"demo": "history"}
+        ).exists()
+    ):
+        day = now.replace(hour=9, minute=0, second=0, microsecond=0)
+        step = dt.timedelta(weeks=4) / len(learners)
+        SecurityEvent.objects.bulk_create(
+            (
+                SecurityEvent(
+                    user_id=member.user_id,
+                    kind=SecurityEvent.Kind.SIGNED_IN,
+                    detail={"demo": "history"},
+                    email=member.user.email,
+                    ip_address="192.0.2.20",
+                    user_agent="Demo browser",
+                    created_at=day - dt.timedelta(days=2) - i * step,
+                )
+                for i, member in enumerate(learners)
+            ),
+            batch_size=2000,
         )

@@ -128,3 +128,34 @@ def test_the_organisations_events_read_as_sql_are_the_orms(org_a, org_b, admin_a
         _page, globex = queries.organization_events_page(org_b, "1")
     assert {r.person for r in globex} == {"Cora", "Eve"}
     assert {r.organization for r in globex} == {"", "Globex"}
+
+
+def test_the_demo_gives_every_learner_a_sign_in_once(org_a, org_b):
+    """``seed_security``: the named people's few events and each learner's last sign-in, so
+    that the organisation's events page is full at any size (as in service); a second run adds
+    nothing, and the history is never another organisation's."""
+    from organizations.demo import DemoPeople, seed_security
+
+    with tenant_context(org_a):
+        admin = make_member(org_a, "admin@a.test", is_admin=True)
+        coach = make_member(org_a, "coach@a.test", is_coach=True)
+        sponsor = make_member(org_a, "sponsor@a.test", is_sponsor=True)
+        learners = [
+            make_member(org_a, f"l{i:03d}@a.test", is_learner=True)
+            for i in range(queries.EVENTS_PER_PAGE + 5)
+        ]
+        people = DemoPeople(org_a, admin, learners[0], coach, sponsor, learners, {})
+        seed_security(people)
+        events = SecurityEvent.objects.count()
+        history = SecurityEvent.objects.filter(detail={"demo": "history"})
+        assert history.count() == len(learners) - 1
+        assert len(set(history.values_list("created_at", flat=True))) == len(learners) - 1
+        seed_security(people)
+        assert SecurityEvent.objects.count() == events
+        page, rows = queries.organization_events_page(org_a, None)
+        assert len(rows) == queries.EVENTS_PER_PAGE and page.has_next
+        later, more = queries.organization_events_page(org_a, "2")
+        assert more and not later.has_next
+        assert len(rows) + len(more) == events
+    with tenant_context(org_b):
+        assert queries.organization_events_page(org_b, None)[1] == []
