@@ -84,13 +84,19 @@ def url_with_id(name: str, *args: Any) -> Callable[[int], str]:
 def url_with_ids(name: str, ids: tuple[str, ...], **kwargs: Any) -> Callable[..., str]:
     """The URL ``name`` for the fixed ``kwargs`` and the integer keyword arguments ``ids``,
     reversed once per URLconf and script prefix (see ``url``): the returned function fills in
-    the ids (``ids``' names as keywords) by formatting, not by reversing again."""
+    the ids (``ids``' names as keywords) by formatting, not by reversing again. When a mark
+    is not found exactly once in the address reversed with them (a fixed argument holds its
+    digits, or a converter writes ids otherwise), the function reverses on every call."""
     key = (get_urlconf(), get_script_prefix(), url_with_ids, name, ids, *kwargs.items())
     try:
         return _kept_urls[key]  # type: ignore[no-any-return]
     except KeyError:
         marks = {arg: str(_ID_MARKS + i) for i, arg in enumerate(ids)}
-        pattern = reverse(name, kwargs={**kwargs, **marks}).replace("%", "%%")
+        marked = reverse(name, kwargs={**kwargs, **marks})
+        if any(marked.count(mark) != 1 for mark in marks.values()):
+            # Replacing the marks would change more, or less, than the ids.
+            return _keep_url(key, lambda **values: reverse(name, kwargs={**kwargs, **values}))
+        pattern = marked.replace("%", "%%")
         for arg, mark in marks.items():
             pattern = pattern.replace(mark, f"%({arg})d")
         return _keep_url(key, lambda **values: pattern % values)

@@ -6,7 +6,8 @@ plural rule of every one): some fifty calls a word, and a page of fixed headings
 buttons asks for a hundred words. ``words()`` gives the active catalogue's words as a
 dictionary filled on first use: ``words()["Search"]`` is ``gettext("Search")``, and
 ``words().count(singular, plural, n)`` is ``ngettext(singular, plural, n)``, each text what the
-catalogue gives, unescaped, as ``gettext`` gives it. Kept per catalogue object, so that another
+catalogue gives, unescaped, as ``gettext`` gives it; ``words().literal(message)`` is what a
+template's ``{% translate "message" %}`` writes. Kept per catalogue object, so that another
 language, or catalogues loaded again (a changed setting), gets its own words; with translation
 switched off (no language) nothing is kept.
 """
@@ -31,6 +32,7 @@ class Words(dict[str, str]):
     def __init__(self) -> None:
         super().__init__()
         self._counted: dict[tuple[str, str, int], str] = {}
+        self._literals: dict[str, str] = {}
         self._made: dict[Any, Any] = {}
 
     def __missing__(self, msgid: str) -> str:
@@ -45,6 +47,15 @@ class Words(dict[str, str]):
             if len(self._counted) >= KEPT_COUNTS:
                 self._counted.clear()
             text = self._counted[key] = ngettext(singular, plural, n)
+        return text
+
+    def literal(self, message: str) -> str:
+        """``{% translate "message" %}`` of a template's literal: ``gettext`` of ``message``
+        with its percent signs doubled, and the doubled ones in the text restored, as the tag
+        does (the text is inserted as it is)."""
+        text = self._literals.get(message)
+        if text is None:
+            text = self._literals[message] = gettext(message.replace("%", "%%")).replace("%%", "%")
         return text
 
     def kept[T](self, key: Any, make: Callable[[], T]) -> T:

@@ -4,9 +4,9 @@ recommendations and the pathway cards (whose bodies ``queries.with_card_text`` f
 
 The template translated, resolved and reversed in every part, through a partial per
 celebration and per card: more Python than the page's reads. Here the same markup comes from
-string formatting, with the same message ids (translated when the page is built, each once),
-the same filters and the same escaping (values escaped, the template's translated literals
-inserted as it inserted them): byte for byte what the template wrote
+string formatting, with the same message ids (each translated once per catalogue, kept by
+``organizations.words``), the same filters and the same escaping (values escaped, the
+template's translated literals inserted as it inserted them): byte for byte what the template wrote
 (tests/pathways/learning/test_home_page.py holds it to the template's content block). No
 queries. The partials stay in the template for the card that htmx swaps in.
 """
@@ -20,27 +20,12 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
-from django.utils.translation import gettext, ngettext
 
 from organizations.html_parts import interpolate, value_html
 from organizations.templatetags.relative_dates import relative_date
+from organizations.words import Words, words
 from pathways.learning.queries import HomeView, NextStep
 from pathways.queries import Celebration
-
-
-class _Words:
-    """``{% translate %}`` of the template's literals for one page: each message looked up
-    once, its percent signs doubled in the message id and restored in the text (as the tag
-    does), the text inserted as it is."""
-
-    def __init__(self) -> None:
-        self._texts: dict[str, str] = {}
-
-    def __call__(self, message: str) -> str:
-        text = self._texts.get(message)
-        if text is None:
-            text = self._texts[message] = gettext(message.replace("%", "%%")).replace("%%", "%")
-        return text
 
 
 def _day_month(value: object) -> str:
@@ -50,13 +35,14 @@ def _day_month(value: object) -> str:
 
 def celebration_html(celebration: Celebration) -> str:
     """The ``celebration`` partial."""
+    w = words()
     if celebration.kind == "pathway":
         body = (
             "\n    <h2>"
-            + interpolate(gettext("You completed %(pathway)s!"), {"pathway": celebration.pathway})
+            + interpolate(w["You completed %(pathway)s!"], {"pathway": celebration.pathway})
             + "</h2>\n    <p>"
             + interpolate(
-                gettext("Every step done on %(date)s. Keep the habits going with your reviews."),
+                w["Every step done on %(date)s. Keep the habits going with your reviews."],
                 {"date": _day_month(celebration.finished_at)},
             )
             + "</p>\n  "
@@ -64,10 +50,10 @@ def celebration_html(celebration: Celebration) -> str:
     else:
         body = (
             "\n    <h2>"
-            + interpolate(gettext("%(stage)s: finished!"), {"stage": celebration.title})
+            + interpolate(w["%(stage)s: finished!"], {"stage": celebration.title})
             + "</h2>\n    <p>"
             + interpolate(
-                gettext("You finished this stage of %(pathway)s on %(date)s."),
+                w["You finished this stage of %(pathway)s on %(date)s."],
                 {
                     "pathway": celebration.pathway,
                     "date": _day_month(celebration.finished_at),
@@ -78,7 +64,8 @@ def celebration_html(celebration: Celebration) -> str:
     return f'\n<section class="celebrate" role="status">\n  {body}\n</section>\n'
 
 
-def _next_step(next_step: NextStep, t: Callable[[str], str]) -> str:
+def _next_step(next_step: NextStep, w: Words) -> str:
+    t = w.literal
     esc = conditional_escape
     overdue = (
         f'<span class="badge badge--overdue">{t("Overdue")}</span> '
@@ -95,12 +82,12 @@ def _next_step(next_step: NextStep, t: Callable[[str], str]) -> str:
         meta = str(esc(step.kind_label))
         if step.minutes:
             meta += " · " + interpolate(
-                ngettext("%(minutes)s minute", "%(minutes)s minutes", step.minutes),
+                w.count("%(minutes)s minute", "%(minutes)s minutes", step.minutes),
                 {"minutes": step.minutes},
             )
         if step.due_on and not step.overdue:
             meta += " · " + interpolate(
-                gettext("due %(when)s"), {"when": relative_date(step.due_on, "dated")}
+                w["due %(when)s"], {"when": relative_date(step.due_on, "dated")}
             )
         label = t("Open module") if step.kind == "module" else t("Open step")
         body = (
@@ -210,12 +197,14 @@ def _recommendations(home: HomeView, csrf_token: str, t: Callable[[str], str]) -
 def content_html(home: HomeView, org_slug: str, name: str, csrf_token: str = "") -> SafeString:
     """``learner_home.html``'s content block for ``home``, greeting ``name`` (``csrf_token``:
     the page's, for the recommendations' forms)."""
-    t = _Words()
+    # The page's words and the template's literals, each translated once per catalogue.
+    w = words()
+    t = w.literal
     esc = conditional_escape
     parts = [
         '\n<header class="page-header">\n'
         '  <h1 class="page-header__title">'
-        f"{interpolate(gettext('Hello, %(name)s'), {'name': name})}</h1>\n"
+        f"{interpolate(w['Hello, %(name)s'], {'name': name})}</h1>\n"
         f'  <p class="page-header__lead">{t("Here is the one thing worth doing next.")}</p>\n'
         '  <div class="page-header__actions"><a class="btn btn--link" '
         f'href="{esc(reverse("learner_growth", args=[org_slug]))}">{t("My growth")}</a>'
@@ -226,12 +215,12 @@ def content_html(home: HomeView, org_slug: str, name: str, csrf_token: str = "")
     parts.extend(f"\n{celebration_html(c)}\n" for c in home.celebrations)
     parts.append("\n\n\n")
     next_step = home.next_step
-    parts.append(_next_step(next_step, t) if next_step else _nothing_next(home, org_slug, t))
+    parts.append(_next_step(next_step, w) if next_step else _nothing_next(home, org_slug, t))
     parts.append("\n\n\n")
     if home.reviews_due and (next_step is None or next_step.kind != "reviews"):
         n = home.reviews_due
         due = interpolate(
-            ngettext("%(n)s review due today.", "%(n)s reviews due today.", n), {"n": n}
+            w.count("%(n)s review due today.", "%(n)s reviews due today.", n), {"n": n}
         )
         review = (
             f' <a href="{esc(home.review_url)}">{t("Review now")}</a>' if home.review_url else ""

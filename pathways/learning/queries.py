@@ -31,6 +31,7 @@ from organizations.paging import requested_page
 from organizations.raw_queries import fetch_row_sets, fetch_rows, moment_of, tenant_id
 from organizations.relative_dates import local_today, relative_day_with_date
 from organizations.templatetags.relative_dates import relative_date_against
+from organizations.words import words as kept_words
 from pathways import queries
 from pathways.learning import next_actions
 from pathways.markdown import render_markdown
@@ -135,20 +136,6 @@ def _due_words(value: dt.date, today: dt.date, language: str | None) -> str:
     return relative_date_against(value, today, "dated")
 
 
-class _PageWords:
-    """``gettext`` for one page's repeated sentences (a card's steps and stages, the
-    recommendations): each message translated once per page, when the page is built."""
-
-    def __init__(self) -> None:
-        self._texts: dict[str, str] = {}
-
-    def __call__(self, message: str) -> str:
-        text = self._texts.get(message)
-        if text is None:
-            text = self._texts[message] = _(message)
-        return text
-
-
 def with_card_text(
     org_slug: str, enrollments: list[queries.EnrollmentView]
 ) -> list[queries.EnrollmentView]:
@@ -163,13 +150,13 @@ def with_card_text(
     electives_url_of = url_with_ids("learning_electives", ("enrollment_id",), org_slug=org_slug)
     today, language = local_today(), get_language()
     words = _card_words(language)
-    translated = _PageWords()
+    translated = kept_words()
     for e in enrollments:
         e.diagnostic_url = diagnostic_url_of(enrollment_id=e.id)
         e.electives_url = electives_url_of(enrollment_id=e.id)
         for stage in e.stages:
             stage.progress_label = interpolate(
-                translated("%(done)s/%(total)s done"), {"done": stage.done, "total": stage.required}
+                translated["%(done)s/%(total)s done"], {"done": stage.done, "total": stage.required}
             )
             for s in stage.steps:
                 s.url = step_url_of(enrollment_id=e.id, step_id=s.id)
@@ -177,15 +164,15 @@ def with_card_text(
                     s.project_url = project_url_of(enrollment_id=e.id, step_id=s.id)
                 if s.overdue:
                     s.due_note = " · " + interpolate(
-                        translated("was due %(when)s"),
+                        translated["was due %(when)s"],
                         {"when": _due_words(s.due_on, today, language)},
                     )
                 elif s.due_on and s.state != queries.DONE and s.required:
                     s.due_note = " · " + interpolate(
-                        translated("due %(when)s"), {"when": _due_words(s.due_on, today, language)}
+                        translated["due %(when)s"], {"when": _due_words(s.due_on, today, language)}
                     )
                 if s.state == queries.AVAILABLE:
-                    s.open_label = interpolate(translated("Open: %(title)s"), {"title": s.title})
+                    s.open_label = interpolate(translated["Open: %(title)s"], {"title": s.title})
                 s.row_html = _step_row(s, e.electives_url, words)
         e.card_html = _card_body(e, words)
     return enrollments
@@ -317,7 +304,7 @@ def recommendation_cards(
     dismiss_url_of = url_with_ids(
         "dismiss_recommendation", ("recommendation_id",), org_slug=org_slug
     )
-    translated = _PageWords()
+    translated = kept_words()
     return [
         RecommendationCard(
             **vars(r),
@@ -326,13 +313,13 @@ def recommendation_cards(
             # Escaped HTML: the template writes them as they are.
             from_label=mark_safe(  # noqa: S308 - interpolate escapes the values
                 interpolate(
-                    translated("From %(sender)s · %(minutes)s min"),
+                    translated["From %(sender)s · %(minutes)s min"],
                     {"sender": r.sender, "minutes": r.module_minutes},
                 )
             ),
             dismiss_label=mark_safe(  # noqa: S308 - interpolate escapes the values
                 interpolate(
-                    translated("Dismiss the recommendation of %(title)s"), {"title": r.module_title}
+                    translated["Dismiss the recommendation of %(title)s"], {"title": r.module_title}
                 )
             ),
         )

@@ -21,7 +21,7 @@ from django.test import override_settings
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
-from organizations.templatetags import page_chrome, site_nav
+from organizations.templatetags import page_chrome
 from tests.conftest import make_member
 
 REPLACED = Path(__file__).parent / "replaced"
@@ -34,13 +34,7 @@ CHILD = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _fresh_store():
-    site_nav._rendered.clear()
-    site_nav._headers.clear()
-    yield
-    site_nav._rendered.clear()
-    site_nav._headers.clear()
+pytestmark = pytest.mark.usefixtures("fresh_site_nav")
 
 
 def _engine(base: Path) -> Engine:

@@ -16,14 +16,7 @@ from organizations.templatetags import site_nav
 from organizations.tenancy import tenant_context
 from tests.conftest import make_member
 
-
-@pytest.fixture(autouse=True)
-def _fresh_store():
-    site_nav._rendered.clear()
-    site_nav._headers.clear()
-    yield
-    site_nav._rendered.clear()
-    site_nav._headers.clear()
+pytestmark = pytest.mark.usefixtures("fresh_site_nav")
 
 
 def _nav(html: str) -> str:

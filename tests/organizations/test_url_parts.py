@@ -98,3 +98,47 @@ def test_the_store_is_bounded(monkeypatch):
     assert html_parts.url("people_list", "org-49") == "/o/org-49/people/"
     assert html_parts.url("people_list", "org-0") == "/o/org-0/people/"
     assert len(html_parts._kept_urls) <= 8
+
+
+def _counting_reverse(monkeypatch) -> list[str]:
+    """``html_parts``' ``reverse`` recording the names it reverses."""
+    calls: list[str] = []
+
+    def counted(name, *args, **kwargs):
+        calls.append(name)
+        return reverse(name, *args, **kwargs)
+
+    monkeypatch.setattr(html_parts, "reverse", counted)
+    return calls
+
+
+def test_url_with_ids_formats_the_ids_into_one_reverse(monkeypatch):
+    calls = _counting_reverse(monkeypatch)
+    step = html_parts.url_with_ids("learning_step", ("enrollment_id", "step_id"), org_slug="acme")
+    for enrollment_id, step_id in ((3, 9), (987654301, 987654300), (12, 12)):
+        assert step(enrollment_id=enrollment_id, step_id=step_id) == reverse(
+            "learning_step",
+            kwargs={"org_slug": "acme", "enrollment_id": enrollment_id, "step_id": step_id},
+        )
+    assert calls == ["learning_step"]
+
+
+def test_url_with_ids_reverses_each_time_when_a_fixed_argument_holds_a_mark(monkeypatch):
+    """An organisation whose slug is a mark's digits: replacing the mark would replace the
+    slug too, so each address is reversed (and the function is still kept)."""
+    calls = _counting_reverse(monkeypatch)
+    mark = str(html_parts._ID_MARKS)
+    step = html_parts.url_with_ids("learning_step", ("enrollment_id", "step_id"), org_slug=mark)
+    assert step(enrollment_id=3, step_id=9) == f"/o/{mark}/learn/enrollments/3/steps/9/"
+    assert step(enrollment_id=4, step_id=5) == reverse(
+        "learning_step", kwargs={"org_slug": mark, "enrollment_id": 4, "step_id": 5}
+    )
+    assert calls == ["learning_step"] * 3  # the marked address, then one per call
+    again = html_parts.url_with_ids("learning_step", ("enrollment_id", "step_id"), org_slug=mark)
+    assert again is step
+
+
+def test_url_with_id_keeps_a_fixed_argument_that_holds_its_mark():
+    """The id is the last argument, so the mark's last occurrence is the id's."""
+    mark = html_parts._ID_MARK
+    assert html_parts.url_with_id("cohort_detail", mark)(42) == f"/o/{mark}/cohorts/42/"

@@ -76,3 +76,31 @@ def test_a_choices_label_is_its_mappings_in_the_active_language():
             assert w.label(kinds, "unknown") == "unknown"
             # Another mapping with the same keys never gets the first one's labels.
             assert w.label(dict.fromkeys(kinds, "other"), next(iter(kinds))) == "other"
+
+
+def test_a_literal_is_what_the_translate_tag_writes(monkeypatch):
+    from django.template import Context, Template
+
+    looked_up = []
+
+    def gettext(message):
+        looked_up.append(message)
+        return translation.gettext(message)
+
+    monkeypatch.setattr(words_module, "gettext", gettext)
+
+    messages = (
+        "This field is required.",
+        "Ensure this value is less than or equal to %(limit_value)s.",
+        "100% & <done>",
+    )
+    for language in ("de", "en", "de"):
+        with translation.override(language):
+            w = words()
+            for message in messages:
+                tag = Template('{% load i18n %}{% translate "' + message + '" %}')
+                assert w.literal(message) == tag.render(Context())
+    # Each literal looked up once per catalogue.
+    assert len(looked_up) == len(set(looked_up)) * 2
+    with translation.override("de"):
+        assert words().literal(messages[0]) == "Dieses Feld ist zwingend erforderlich."
