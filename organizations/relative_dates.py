@@ -18,10 +18,10 @@ import zoneinfo
 
 from django.utils import formats, timezone
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from organizations.tenancy import current_org
+from organizations.words import counted as ngettext
+from organizations.words import translated as _
 
 # Spans shorter than this many days are counted in days ("in 13 days"), then in weeks.
 WEEKS_FROM_DAYS = 14

@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from organizations.people.queries import TeamRow
+from organizations.words import words
 
 
 def escape(text: str) -> SafeString:
@@ -35,6 +36,11 @@ def zone_abbreviation(local: dt.datetime) -> str:
     return str(zone.tzname(local))
 
 
+def _months_3() -> dict[int, str]:
+    """``|date:"M"`` of each month ("Jan"), translated once per catalogue."""
+    return words().kept(_months_3, lambda: {m: str(name).title() for m, name in MONTHS_3.items()})
+
+
 def exact_moment(local: dt.datetime, seconds: bool = True) -> str:
     """What ``|date:"j M Y, H:i:s T"`` writes for a local moment, put together directly
     (``|date:"j M Y, H:i T"`` without ``seconds``)."""
@@ -42,7 +48,7 @@ def exact_moment(local: dt.datetime, seconds: bool = True) -> str:
     if seconds:
         clock = f"{clock}:{local.second:02d}"
     return (
-        f"{local.day} {MONTHS_3[local.month].title()} {local.year:04d}, "
+        f"{local.day} {_months_3()[local.month]} {local.year:04d}, "
         f"{clock} {zone_abbreviation(local)}"
     )
 
