@@ -544,10 +544,16 @@ ORDER BY e.enrolled_at, e.id
 """
 
 
-def learner_enrollment_rows(membership_id: int, now: dt.datetime) -> list[EnrollmentRow]:
-    """The learner's enrolments that are not withdrawn, in enrolment order, each with the
-    number of the learner's review cards due at ``now`` (1 query)."""
+def _learner_enrollments_statement(membership_id: int, now: dt.datetime) -> tuple[str, list[Any]]:
     org_id = tenant_id()
+    return (
+        _LEARNER_ENROLLMENTS_SQL,
+        [org_id, org_id, moment_param(now), org_id, membership_id, Enrollment.Status.WITHDRAWN],
+    )
+
+
+def _enrollment_rows_of(rows: Iterable[Sequence[Any]]) -> list[EnrollmentRow]:
+    """``EnrollmentRow`` of the rows of ``_LEARNER_ENROLLMENTS_SQL`` (no query)."""
     return [
         EnrollmentRow(
             pk=pk,
@@ -570,18 +576,14 @@ def learner_enrollment_rows(membership_id: int, now: dt.datetime) -> list[Enroll
             pathway,
             has_competencies,
             reviews_due,
-        ) in fetch_rows(
-            _LEARNER_ENROLLMENTS_SQL,
-            [
-                org_id,
-                org_id,
-                moment_param(now),
-                org_id,
-                membership_id,
-                Enrollment.Status.WITHDRAWN,
-            ],
-        )
+        ) in rows
     ]
+
+
+def learner_enrollment_rows(membership_id: int, now: dt.datetime) -> list[EnrollmentRow]:
+    """The learner's enrolments that are not withdrawn, in enrolment order, each with the
+    number of the learner's review cards due at ``now`` (1 query)."""
+    return _enrollment_rows_of(fetch_rows(*_learner_enrollments_statement(membership_id, now)))
 
 
 def learner_enrollments(
@@ -676,6 +678,13 @@ def _kind_labels() -> dict[str, str]:
 def version_steps(version_ids: Iterable[int]) -> dict[int, list[StepRow]]:
     """The versions' steps in pathway order, by version (1 query)."""
     versions = sorted(set(version_ids))
+    return _steps_of(
+        fetch_rows(_STEPS_SQL.format(versions=_placeholders(versions)), [tenant_id(), *versions])
+    )
+
+
+def _steps_of(rows: Iterable[Sequence[Any]]) -> dict[int, list[StepRow]]:
+    """The steps of the rows of ``_STEPS_SQL``, by version, in their order (no query)."""
     labels = _kind_labels()
     steps_by_version: dict[int, list[StepRow]] = defaultdict(list)
     for (
@@ -698,7 +707,7 @@ def version_steps(version_ids: Iterable[int]) -> dict[int, list[StepRow]]:
         group_choose,
         available_offset_days,
         due_offset_days,
-    ) in fetch_rows(_STEPS_SQL.format(versions=_placeholders(versions)), [tenant_id(), *versions]):
+    ) in rows:
         kind_label = labels.get(kind, kind)
         # ``Step.display_title``: its own title, else its module's or template's, else its kind.
         if title:
@@ -748,18 +757,69 @@ def enrollment_views(
     steps_by_version = version_steps(version_ids)
 
     # The learner's facts and the versions' structure in one round trip.
-    done: dict[int, dict[str, dt.datetime]] = defaultdict(dict)
-    chosen: dict[int, set[str]] = defaultdict(set)
-    baselines: dict[int, dict[int, int]] = defaultdict(dict)
-    structure: list[tuple[int, int, int, str, str, str]] = []
     org_id = tenant_id()
     versions = sorted(version_ids)
     sql = _FACTS_AND_STRUCTURE_SQL.format(
         enrollments=_placeholders(enrollment_ids), versions=_placeholders(versions)
     )
-    for part, owner_id, other_id, key, when, number, action, name, source in fetch_rows(
-        sql, [org_id, *enrollment_ids] * 3 + [org_id, *versions] * 2
-    ):
+    facts = fetch_rows(sql, [org_id, *enrollment_ids] * 3 + [org_id, *versions] * 2)
+    return _views_of(enrollments, steps_by_version, facts, today)
+
+
+# The learner's own enrolments in progress (``_LEARNER_ENROLLMENTS_SQL``'s), as a subquery of
+# their ids or versions: the learner's home reads their steps and facts in the statement that
+# reads the enrolments (``learner_home_statements``), not with their ids once those are read.
+# Parameters: the organisation, the learner, the withdrawn status.
+_LEARNERS_ENROLMENTS = """SELECT le.{column} FROM pathways_enrollment le
+    WHERE le.organization_id = %s AND le.learner_id = %s AND le.status <> %s"""
+
+
+def learner_home_statements(membership_id: int, now: dt.datetime) -> list[tuple[str, list[Any]]]:
+    """The learner's enrolments in progress (``learner_enrollment_rows``), their versions'
+    steps and their facts and structure (``enrollment_views``) as three reads that
+    ``fetch_row_sets`` sends as one statement with others; ``learner_home_views`` reads their
+    rows."""
+    org_id = tenant_id()
+    learner = [org_id, membership_id, Enrollment.Status.WITHDRAWN]
+    ids = _LEARNERS_ENROLMENTS.format(column="id")
+    versions = _LEARNERS_ENROLMENTS.format(column="version_id")
+    return [
+        _learner_enrollments_statement(membership_id, now),
+        (_STEPS_SQL.format(versions=versions), [org_id, *learner]),
+        (
+            _FACTS_AND_STRUCTURE_SQL.format(enrollments=ids, versions=versions),
+            [org_id, *learner] * 5,
+        ),
+    ]
+
+
+def learner_home_views(
+    rows: Sequence[Sequence[Sequence[Any]]], today: dt.date
+) -> tuple[list[EnrollmentRow], list[EnrollmentView]]:
+    """The enrolments (``EnrollmentRow``) and their ``EnrollmentView`` from the rows of
+    ``learner_home_statements``' three reads, in their order (no query; one more only when a
+    rule reads the 360 baseline)."""
+    enrollment_rows, step_rows, fact_rows = rows
+    enrollments = _enrollment_rows_of(enrollment_rows)
+    if not enrollments:
+        return [], []
+    return enrollments, _views_of(enrollments, _steps_of(step_rows), fact_rows, today)
+
+
+def _views_of(
+    enrollments: list[EnrollmentRow],
+    steps_by_version: dict[int, list[StepRow]],
+    facts: Iterable[Sequence[Any]],
+    today: dt.date,
+) -> list[EnrollmentView]:
+    """``enrollment_views`` of the enrolments, their versions' steps and the rows of
+    ``_FACTS_AND_STRUCTURE_SQL`` (no query; one more only when a rule reads the 360
+    baseline)."""
+    done: dict[int, dict[str, dt.datetime]] = defaultdict(dict)
+    chosen: dict[int, set[str]] = defaultdict(set)
+    baselines: dict[int, dict[int, int]] = defaultdict(dict)
+    structure: list[tuple[int, int, int, str, str, str]] = []
+    for part, owner_id, other_id, key, when, number, action, name, source in facts:
         if part == "done":
             done[owner_id][_step_key(key)] = moment_of(when)
         elif part == "chosen":
