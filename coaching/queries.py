@@ -1128,7 +1128,11 @@ def roster_summary(
         period=period,
         home=HomeCounts(*(int(n or 0) for n in home)) if home is not None else None,
         home_rows=home_rows,
-        first_page=(first_page, _coachees_of(first_rows)) if first_page is not None else None,
+        first_page=(
+            (first_page, _coachees_of(first_rows))
+            if first_page is not None and first_rows is not None
+            else None
+        ),
     )
     if attention and summary.has_attention:
         first = [row[coachees:] for row in rows if row[coachees] is not None]
