@@ -155,6 +155,13 @@ def test_every_write_path_keeps_the_counts_exact(org_a, org_b, admin_a):
     _check(org_a, v2, 5)
     _check(org_a, second.version, 3)
     assert _list_counts(org_a) == {v1.pk: 0, v2.pk: 5, second.version.pk: 3}
+    with tenant_context(org_a):
+        # A draft discarded takes its row with it.
+        draft, _created = builder_services.do_start_new_draft(admin_a.user, second.version)
+        assert VersionCounts.objects.filter(version=draft).exists()
+        builder_services.do_discard_draft(admin_a.user, draft)
+        assert not VersionCounts.objects.filter(version_id=draft.pk).exists()
+    _check(org_a, second.version, 3)
     _check(org_b, other.version, 2)  # the other organisation's rows never moved
     with tenant_context(org_b):
         assert not VersionCounts.objects.filter(version=v2).exists()  # not visible there
