@@ -14,6 +14,7 @@ from coaching.models import ConversationTemplate
 from competencies.models import Competency
 from measurement.feedback.queries import baseline_others_means_for
 from organizations.raw_queries import fetch_rows, moment_of, tenant_id
+from pathways.builder import counts
 from pathways.models import (
     Cohort,
     ElectiveGroup,
@@ -69,13 +70,13 @@ class PathwayRow:
 
 # Every pathway (by name) with its versions (newest first) and each version's step, cohort and
 # active-learner counts: one statement, each table filtered on the organisation as the scoped
-# manager filters it (a pathway without versions comes as one row of NULLs).
+# manager filters it (a pathway without versions comes as one row of NULLs). The active
+# learners are the version's kept row (``counts``), not its enrolments counted, on PostgreSQL.
 _PATHWAY_LIST_SQL = """
 SELECT p.id, p.name, p.purpose, v.id, v.number, v.status, v.published_at, v.created_at,
   (SELECT COUNT(*) FROM pathways_step s WHERE s.version_id = v.id),
   (SELECT COUNT(*) FROM pathways_cohort c WHERE c.organization_id = %s AND c.version_id = v.id),
-  (SELECT COUNT(*) FROM pathways_enrollment e
-   WHERE e.organization_id = %s AND e.version_id = v.id AND e.status = %s)
+  {active_learners}
 FROM pathways_pathway p
 LEFT JOIN pathways_pathwayversion v ON v.pathway_id = p.id AND v.organization_id = %s
 WHERE p.organization_id = %s
@@ -89,7 +90,7 @@ def pathway_list() -> list[PathwayRow]:
     org_id = tenant_id()
     labels = dict(PathwayVersion.Status.choices)
     rows: dict[int, PathwayRow] = {}
-    params = [org_id, org_id, Enrollment.Status.ACTIVE, org_id, org_id]
+    sql = _PATHWAY_LIST_SQL.format(active_learners=counts.active_learners_sql())
     for (
         pathway_id,
         name,
@@ -102,7 +103,7 @@ def pathway_list() -> list[PathwayRow]:
         steps,
         cohorts,
         learners,
-    ) in fetch_rows(_PATHWAY_LIST_SQL, params):
+    ) in fetch_rows(sql, [org_id] * 4):
         row = rows.get(pathway_id)
         if row is None:
             row = rows[pathway_id] = PathwayRow(id=pathway_id, name=name, purpose=purpose)

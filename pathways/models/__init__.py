@@ -17,6 +17,7 @@ from pathways.models.builder import (
     Step,
     StepPrerequisite,
     VersionCompetency,
+    VersionCounts,
 )
 from pathways.models.library import (
     ChoiceScore,
@@ -98,4 +99,5 @@ __all__ = [
     "StepCompletion",
     "StepPrerequisite",
     "VersionCompetency",
+    "VersionCounts",
 ]

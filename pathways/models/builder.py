@@ -241,6 +241,28 @@ class CohortCounts(TenantModel):
         ]
 
 
+class VersionCounts(TenantModel):
+    """A pathway version's active enrolments counted, as the pathways list shows them.
+
+    Kept like ``CohortCounts``: PostgreSQL statement triggers on versions and enrolments
+    (migration 0028), in the same transaction as the change, whatever code makes it (an
+    enrolment, a bulk enrolment, a withdrawal, a completion, a publication that moves the
+    learners to the new version, an erasure, the demo), each change an ``n = n + delta``, so
+    that two enrolments at once both count. The list reads one row a version
+    (``pathways.builder.counts``) instead of counting its learners; the nightly roll-up repairs
+    any drift. Elsewhere (SQLite) the enrolments are counted.
+    """
+
+    version = models.ForeignKey(PathwayVersion, on_delete=models.CASCADE, related_name="+")
+    # Enrolments on this version with status active.
+    active = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "version"], name="versioncounts_unique")
+        ]
+
+
 # Explicit link tables: every tenant table carries organization_id (RLS, Citus co-location).
 class VersionCompetency(TenantModel):
     version = models.ForeignKey(PathwayVersion, on_delete=models.CASCADE, related_name="+")
