@@ -15,6 +15,7 @@ carries no figure).
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Callable, Sequence
 
 from django.template.defaultfilters import floatformat
@@ -29,15 +30,15 @@ from organizations.words import Words, words
 
 
 def _month_names() -> dict[int, str]:
-    """``|date:"M"`` of each month ("Jan"), translated once per catalogue."""
-    return words().kept(
-        _month_names, lambda: {m: str(name).title() for m, name in MONTHS_3.items()}
-    )
+    """``|date:"M"`` of each month ("Jan"), escaped."""
+    return {m: html.escape(str(name).title()) for m, name in MONTHS_3.items()}
 
 
-def _month(period: dt.date) -> str:
-    """``|date:"M Y"`` of a month (escaped, as ``{{ }}`` and ``blocktranslate`` write it)."""
-    return value_html(f"{_month_names()[period.month]} {period.year:04d}")
+def _month(period: dt.date, w: Words) -> SafeString:
+    """``|date:"M Y"`` of a month, escaped (as ``{{ }}`` and ``blocktranslate`` write it, and
+    marked so, not to be escaped again), its name from the catalogue ``w`` (the names
+    translated once per catalogue)."""
+    return SafeString(f"{w.kept(_month_names, _month_names)[period.month]} {period.year:04d}")
 
 
 def _percent(value: float) -> str:
@@ -81,7 +82,7 @@ def programme_rows(team: ManagedTeam) -> SafeString:
             cells.append(f'\n        <td class="num">{text}</td>')
         month = row["month"]
         assert isinstance(month, dt.date)  # ``programme_rows`` keys every row by its month
-        rows.append(f'<tr><th scope="row">{_month(month)}</th>{"".join(cells)}\n      </tr>')
+        rows.append(f'<tr><th scope="row">{_month(month, w)}</th>{"".join(cells)}\n      </tr>')
     return SafeString("".join(rows))
 
 
@@ -101,7 +102,7 @@ def metric_rows(team: ManagedTeam) -> SafeString:
             when, value = latest
             figures = (
                 f'<td class="num">{floatformat(value, 1)} {value_html(m.unit)}</td>'
-                f"<td>{_month(when)}</td>"
+                f"<td>{_month(when, w)}</td>"
             )
         else:
             figures = f'<td class="num">{hidden}</td><td></td>'
@@ -134,7 +135,7 @@ def _stats(team: ManagedTeam, min_cell: int, w: Words) -> str:
     if c := team.latest_completion:
         base = interpolate(
             w["%(n)s learners, %(f)s finished (%(month)s)"],
-            {"n": c.base, "f": c.part, "month": _month(c.period)},
+            {"n": c.base, "f": c.part, "month": _month(c.period, w)},
         )
         completion = (
             f'<div class="stat"><p class="stat__value">{_percent(c.value or 0)}%</p>'
@@ -154,7 +155,7 @@ def _stats(team: ManagedTeam, min_cell: int, w: Words) -> str:
     if c := team.latest_milestones:
         base = interpolate(
             w["%(f)s of %(n)s due in %(month)s, projects of %(p)s learners"],
-            {"f": c.part, "n": c.base, "p": c.people, "month": _month(c.period)},
+            {"f": c.part, "n": c.base, "p": c.people, "month": _month(c.period, w)},
         )
         milestones = (
             f'\n    <div class="stat"><p class="stat__value">{_percent(c.value or 0)}%</p>'
@@ -163,7 +164,7 @@ def _stats(team: ManagedTeam, min_cell: int, w: Words) -> str:
         )
     if c := team.latest_satisfaction:
         base = interpolate(
-            w["%(n)s ratings in %(month)s"], {"n": c.base, "month": _month(c.period)}
+            w["%(n)s ratings in %(month)s"], {"n": c.base, "month": _month(c.period, w)}
         )
         satisfaction = (
             f'\n    <div class="stat"><p class="stat__value">{floatformat(c.value, 1)} / 5</p>'
@@ -173,7 +174,7 @@ def _stats(team: ManagedTeam, min_cell: int, w: Words) -> str:
     if c := team.latest_attendance:
         base = interpolate(
             w["%(f)s of %(n)s places, %(p)s learners (%(month)s)"],
-            {"f": c.part, "n": c.base, "p": c.people, "month": _month(c.period)},
+            {"f": c.part, "n": c.base, "p": c.people, "month": _month(c.period, w)},
         )
         attendance = (
             f'\n    <div class="stat"><p class="stat__value">{_percent(c.value or 0)}%</p>'
