@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from measurement import charts, impact, impact_page, importer, queries, team_page
+from measurement import impact, impact_page, importer, queries, team_page
 from measurement.forms import CostForm, MetricForm, MetricImportForm, MetricValueForm, PlanForm
 from measurement.impact import ImpactError
 from measurement.models import (
@@ -316,22 +316,8 @@ def team_dashboard(request: TenantRequest, org_slug: str) -> HttpResponse:
         if team is None:
             raise Http404("No figures to download for this team.")
         return tabular_response(fmt, f"team-{team.name}", *queries.team_table(team))
-    sections = [
-        (
-            t,
-            charts.team_participation_figure(t) if t.shown and t.has_programme else None,
-            f"team-{t.id}-participation",
-            [(m, charts.team_metric_figure(t, m), f"team-{t.id}-metric-{m.id}") for m in t.metrics],
-            team_page.programme_rows(t) if t.shown and t.has_programme else "",
-            team_page.metric_rows(t) if t.shown else "",
-        )
-        for t in teams
-    ]
     return render(
         request,
         "measurement/team_dashboard.html",
-        {
-            "sections": sections,
-            "min_cell": queries.MIN_CELL_SIZE,
-        },
+        {"content": team_page.content_html(teams, queries.MIN_CELL_SIZE)},
     )

@@ -1,6 +1,8 @@
-"""The impact page's content block as its template wrote it before the page was put together
-in Python (``measurement.impact_page.page_html``): what tests/measurement/test_impact_html.py
-holds the Python to, byte for byte, with the context the view gave the template."""
+"""Content blocks as their templates wrote them before the pages were put together in Python:
+the impact page's (``measurement.impact_page.page_html``, held to it by
+tests/measurement/test_impact_html.py) and the team manager's page's
+(``measurement.team_page.content_html``, tests/measurement/test_team_page.py), byte for byte,
+with the context the views gave the templates."""
 
 SPONSOR_HOME = """{% load figures i18n %}
 {% if impact %}
@@ -108,4 +110,67 @@ SPONSOR_HOME = """{% load figures i18n %}
   <p class="muted"><strong>{% translate "No progress to show yet" %}</strong> — {% translate "once learners in teams of five or more start their pathways, completion by team appears here. Figures refresh after each completed step and nightly." %}</p>
   {% endif %}
 </section>
+"""
+
+# templates/measurement/team_dashboard.html's content block.
+TEAM_DASHBOARD = """{% load figures i18n %}
+<header class="page-header">
+  <h1 class="page-header__title">{% translate "How your teams are doing" %}</h1>
+  <p class="page-header__lead">{% translate "Your teams' metrics over the last twelve months and how their people take part in the programme. Figures are for the team as a whole; no person's answers are shown." %}</p>
+</header>
+{% for team, participation, participation_id, metric_figures, programme_rows, metric_rows in sections %}{# the tables' rows: measurement.team_page #}
+<section class="card stack" aria-labelledby="team-{{ team.id }}">
+  <h2 id="team-{{ team.id }}">{{ team.name }} <span class="muted">· {% blocktranslate count n=team.people %}{{ n }} person{% plural %}{{ n }} people{% endblocktranslate %}</span></h2>
+  {% if not team.shown %}
+  <p class="muted">{% blocktranslate %}Hidden: fewer than {{ min_cell }} people, so team figures could identify someone.{% endblocktranslate %}</p>
+  {% else %}
+  <div class="grid grid--3">
+    {% with c=team.latest_completion %}{% if c %}
+    <div class="stat"><p class="stat__value">{% widthratio c.value 1 100 %}%</p><p class="stat__label">{% translate "mean pathway completion" %}</p><p class="stat__base">{% blocktranslate with n=c.base f=c.part month=c.period|date:"M Y" %}{{ n }} learners, {{ f }} finished ({{ month }}){% endblocktranslate %}</p></div>
+    {% else %}
+    <div class="stat"><p class="stat__value">–</p><p class="stat__label">{% translate "programme participation" %}</p><p class="stat__base">{% blocktranslate %}shown from {{ min_cell }} learners in the team{% endblocktranslate %}</p></div>
+    {% endif %}{% endwith %}
+    {% with c=team.latest_milestones %}{% if c %}
+    <div class="stat"><p class="stat__value">{% widthratio c.value 1 100 %}%</p><p class="stat__label">{% translate "project milestones on time" %}</p><p class="stat__base">{% blocktranslate with f=c.part n=c.base p=c.people month=c.period|date:"M Y" %}{{ f }} of {{ n }} due in {{ month }}, projects of {{ p }} learners{% endblocktranslate %}</p></div>
+    {% endif %}{% endwith %}
+    {% with c=team.latest_satisfaction %}{% if c %}
+    <div class="stat"><p class="stat__value">{{ c.value|floatformat:1 }} / 5</p><p class="stat__label">{% translate "stakeholder satisfaction" %}</p><p class="stat__base">{% blocktranslate with n=c.base month=c.period|date:"M Y" %}{{ n }} ratings in {{ month }}{% endblocktranslate %}</p></div>
+    {% endif %}{% endwith %}
+    {% with c=team.latest_attendance %}{% if c %}
+    <div class="stat"><p class="stat__value">{% widthratio c.value 1 100 %}%</p><p class="stat__label">{% translate "coaching places attended" %}</p><p class="stat__base">{% blocktranslate with f=c.part n=c.base p=c.people month=c.period|date:"M Y" %}{{ f }} of {{ n }} places, {{ p }} learners ({{ month }}){% endblocktranslate %}</p></div>
+    {% endif %}{% endwith %}
+  </div>
+
+  {% if participation %}
+  <div class="chart" data-plotly-figure="{{ participation_id }}" role="img" aria-label="{% blocktranslate with name=team.name %}Programme participation of {{ name }} by month; the same figures are in the data table below.{% endblocktranslate %}"></div>
+  {{ participation|figure_script:participation_id }}
+  <details class="chart__table">
+    <summary>{% translate "Data table" %}</summary>
+    <div class="table-wrap"><table class="table">
+      <thead><tr><th scope="col">{% translate "Month" %}</th><th scope="col" class="num">{% translate "Completion" %}</th><th scope="col" class="num">{% translate "Milestones on time" %}</th><th scope="col" class="num">{% translate "Stakeholder satisfaction" %}</th><th scope="col" class="num">{% translate "Coaching attendance" %}</th></tr></thead>
+      <tbody>{{ programme_rows }}</tbody>
+    </table></div>
+  </details>
+  {% else %}
+  <p class="muted">{% translate "No programme figures for this team yet: completion, project milestones and coaching attendance appear once its people take part." %}</p>
+  {% endif %}
+
+  {% if team.metrics %}
+  <h3>{% translate "Team metrics" %}</h3>
+  {% for metric, fig, fig_id in metric_figures %}{% if metric.points %}
+  <div class="chart" data-plotly-figure="{{ fig_id }}" role="img" aria-label="{% blocktranslate with name=metric.name %}{{ name }} by month; the same figures are in the table below.{% endblocktranslate %}"></div>
+  {{ fig|figure_script:fig_id }}{% endif %}
+  {% endfor %}
+  <div class="table-wrap"><table class="table">
+    <thead><tr><th scope="col">{% translate "Metric" %}</th><th scope="col" class="num">{% translate "Latest" %}</th><th scope="col">{% translate "Month" %}</th><th scope="col" class="num">{% translate "Change over the period" %}</th></tr></thead>
+    <tbody>{{ metric_rows }}</tbody>
+  </table></div>
+  {% else %}<p class="muted">{% translate "No metric values for this team in the last twelve months. Your programme admin enters or imports them." %}</p>{% endif %}
+  <p class="muted table-downloads">{% blocktranslate with name=team.name %}Download every figure of {{ name }}:{% endblocktranslate %}
+    <a href="?team={{ team.id }}&amp;format=csv" download>CSV</a> ·
+    <a href="?team={{ team.id }}&amp;format=xlsx" download>{% translate "Excel (XLSX)" %}</a></p>
+  <p class="muted">{% blocktranslate %}A month's figure shows only when at least {{ min_cell }} people stand behind it; otherwise it reads “hidden”. Figures refresh within minutes of new results and nightly.{% endblocktranslate %}</p>
+  {% endif %}
+</section>
+{% endfor %}
 """
