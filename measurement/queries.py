@@ -36,6 +36,7 @@ from measurement.models import (
 from organizations.models import Membership
 from organizations.raw_queries import date_of, fetch_row_sets, fetch_rows, moment_of, tenant_id
 from organizations.words import words
+from pathways.cohorts import counts as cohort_counts
 from pathways.models import (
     Cohort,
 )
@@ -141,18 +142,12 @@ class ProgrammeHealth:
 
 
 # Each cohort with its pathway, its current learners and its row of the latest progress
-# roll-up period. Each cohort's current enrolments are counted in their own subquery (an index
-# range per cohort), less those of deactivated people (found from the few of them, by the
-# partial index ``membership_inactive``): no enrolment is joined to its person. ``{quality}``
-# adds, for the admin home, what the cohort's impact roll-up says its evidence lacks.
+# roll-up period. ``{learners}``: each cohort's current enrolments of active people, its kept
+# row on PostgreSQL (``pathways.cohorts.counts``: one probe a cohort, whatever its size), else
+# counted in their own subqueries; no enrolment is joined to its person. ``{quality}`` adds,
+# for the admin home, what the cohort's impact roll-up says its evidence lacks.
 _COHORT_HEALTH_SQL = """
-SELECT c.id, c.name, p.name, v.number, c.start_date, c.end_date, c.status,
-       (SELECT count(*) FROM pathways_enrollment e
-         WHERE e.organization_id = %s AND e.cohort_id = c.id AND e.status <> 'withdrawn')
-       - (SELECT count(*) FROM pathways_enrollment e
-           WHERE e.organization_id = %s AND e.cohort_id = c.id AND e.status <> 'withdrawn'
-             AND e.learner_id IN (SELECT m.id FROM organizations_membership m
-                                   WHERE m.organization_id = %s AND NOT m.is_active)),
+SELECT c.id, c.name, p.name, v.number, c.start_date, c.end_date, c.status, {learners},
        latest.period, r.counted, r.not_started, r.steps_done, r.steps_total, r.steps_overdue,
        r.learners_overdue, r.computed_at{quality_columns}
   FROM pathways_cohort c
@@ -177,15 +172,17 @@ def _quality_of_evidence() -> str:
 def _cohort_health_sql(with_quality: bool) -> tuple[str, list[Any]]:
     """``_COHORT_HEALTH_SQL`` for the organisation in context, and its parameters."""
     org = tenant_id()
+    learners, learners_params = cohort_counts.active_learners_sql("c.id", org)
     if with_quality:
         sql = _COHORT_HEALTH_SQL.format(
+            learners=learners,
             quality_columns=f", ir.id IS NOT NULL, {_quality_of_evidence()}",
             quality_join="\n  LEFT JOIN measurement_impactrollup ir"
             " ON ir.organization_id = %s AND ir.cohort_id = c.id",
         )
-        return sql, [org, org, org, org, org, org, org]
-    sql = _COHORT_HEALTH_SQL.format(quality_columns="", quality_join="")
-    return sql, [org, org, org, org, org, org]
+        return sql, [*learners_params, org, org, org, org]
+    sql = _COHORT_HEALTH_SQL.format(learners=learners, quality_columns="", quality_join="")
+    return sql, [*learners_params, org, org, org]
 
 
 def _cohort_health_rows(with_quality: bool) -> list[tuple[Any, ...]]:

@@ -101,6 +101,29 @@ def header_counts_params(org_id: int, cohort_id: int) -> list[Any]:
     return [WITHDRAWN, WITHDRAWN, org_id, org_id, cohort_id]
 
 
+# A cohort's current enrolments of people still active (``Counted.active``), as a subquery of
+# the cohort column ``{cohort}`` of an outer query: the kept row (one index probe) with the
+# organisation as parameter, or counted from the enrolments (less those of deactivated people,
+# found from the few of them by the partial index ``membership_inactive``) with the
+# organisation three times. Programme health reads it for every cohort.
+_STORED_ACTIVE = """(SELECT COALESCE(MAX(k.enrolments - k.withdrawn - k.inactive), 0)
+        FROM pathways_cohortcounts k WHERE k.organization_id = %s AND k.cohort_id = {cohort})"""
+_LIVE_ACTIVE = """((SELECT count(*) FROM pathways_enrollment e
+         WHERE e.organization_id = %s AND e.cohort_id = {cohort} AND e.status <> 'withdrawn')
+       - (SELECT count(*) FROM pathways_enrollment e
+           WHERE e.organization_id = %s AND e.cohort_id = {cohort} AND e.status <> 'withdrawn'
+             AND e.learner_id IN (SELECT m.id FROM organizations_membership m
+                                   WHERE m.organization_id = %s AND NOT m.is_active)))"""
+
+
+def active_learners_sql(cohort: str, org_id: int) -> tuple[str, list[Any]]:
+    """The subquery of the current enrolments of active people of the cohort whose id is the
+    column ``cohort`` of the outer query, and its parameters."""
+    if stored():
+        return _STORED_ACTIVE.format(cohort=cohort), [org_id]
+    return _LIVE_ACTIVE.format(cohort=cohort), [org_id, org_id, org_id]
+
+
 # Coach home's current enrolments of its cohorts (``{cohorts}``), with the organisation as
 # parameter: one index probe a cohort, whatever their learners.
 CURRENT_ENROLMENTS_SQL = """SELECT COALESCE(SUM(k.enrolments - k.withdrawn), 0)

@@ -143,3 +143,28 @@ def test_it_ignores_the_other_organisation_and_reads_in_constant_queries(
         page = client.get(f"/o/{org_a.slug}/").content.decode()
     assert "globex" not in page and "big path 2" in page
     assert len(small_page.app_queries) == len(big_page.app_queries)
+
+
+def test_the_learners_are_the_current_enrolments_of_active_people(org_a, org_b, admin_a):
+    """Each cohort's learners (its kept counts on PostgreSQL, counted elsewhere): enrolments
+    not withdrawn of people still active, and never another organisation's."""
+    from organizations.models import Membership
+    from pathways.cohorts.counts import cohort_counts
+
+    fixture = make_pathway(org_a, n_steps=2)
+    people = [make_member(org_a, f"h{i}@a.example", is_learner=True) for i in range(5)]
+    enrollments = [enroll(org_a, fixture, p) for p in people]
+    other = make_pathway(org_b, n_steps=2)
+    for i in range(3):
+        enroll(org_b, other, make_member(org_b, f"h{i}@b.example", is_learner=True))
+    with tenant_context(org_a):
+        cohort_services.do_withdraw(admin_a.user, enrollments[0])
+        Membership.objects.filter(pk__in=[people[1].pk, people[0].pk]).update(is_active=False)
+        [health] = programme_health().cohorts
+        assert health.learners == 3 == cohort_counts([fixture.cohort.pk])[fixture.cohort.pk].active
+        Membership.objects.filter(pk=people[1].pk).update(is_active=True)
+        [health] = programme_health().cohorts
+        assert health.learners == 4
+    with tenant_context(org_b):
+        [health] = programme_health().cohorts
+        assert health.learners == 3
