@@ -60,6 +60,7 @@ def run_team_metrics_rollup(org: Organization) -> None:
 @shared_task(base=TenantTask, name="measurement.tasks.rollup_progress")
 def rollup_progress(org_id: int) -> dict[str, object]:
     from organizations.people import counts as people_counts
+    from organizations.people import team_counts
     from pathways.builder import counts as version_counts
     from pathways.cohorts import counts
 
@@ -68,6 +69,7 @@ def rollup_progress(org_id: int) -> dict[str, object]:
     result = services.do_rollup_progress(org)
     counts.repair()  # the cohorts' enrolment counts, kept at write time, checked nightly
     people_counts.repair()  # and the organisation's people counts
+    team_counts.repair()  # and each team's active members
     version_counts.repair()  # and each pathway version's active learners
     logger.info(
         "progress roll-up for org %s: %s learners, %s teams", org_id, result.learners, result.teams

@@ -274,6 +274,29 @@ class PeopleCounts(TenantModel):
         constraints = [models.UniqueConstraint(fields=["organization"], name="peoplecounts_unique")]
 
 
+class TeamCounts(TenantModel):
+    """A team's active members counted, as the teams page shows them: one row a team.
+
+    Kept like ``PeopleCounts``: PostgreSQL statement triggers on teams and memberships
+    (migration 0021), in the same transaction as the change, whatever code makes it (a person
+    added to a team or moved to another, by the person's form or a people import, a person
+    switched off or on, a membership deleted, a team deleted, the demo's bulk inserts), each
+    change an ``n = n + delta`` on the team's locked row, so that two writes at once both
+    count. The teams page reads this row (``organizations.people.team_counts``) instead of
+    counting the team's members; the nightly roll-up repairs any drift. Elsewhere (SQLite) the
+    members are counted.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    # Active memberships whose team is this one.
+    active = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "team"], name="teamcounts_unique")
+        ]
+
+
 class AuditEntry(TenantModel):
     """Who changed what, when, with the state before and after. Append-only."""
 

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from organizations.models import AuditEntry, ImportJob, Invitation, Membership, Role, Team
 from organizations.paging import NextPage, next_page_of
 from organizations.people import counts as people_counts
+from organizations.people import team_counts
 from organizations.people.invitations import INVITATION_MAX_AGE
 from organizations.raw_queries import fetch_rows, moment_of, moment_param, tenant_id
 
@@ -582,10 +583,10 @@ class TeamRow:
 
 # The page of teams and their number in one statement (the same text on SQLite): the count
 # joined to the page's teams, so that a page past the end still reads the number of pages.
+# Each team's active members: kept on PostgreSQL, counted elsewhere (``team_counts``).
 _TEAM_PAGE_SQL = """
     SELECT c.n, p.id, p.name, p.parent_id, pt.name, mu.full_name, mu.email,
-           (SELECT COUNT(*) FROM organizations_membership m
-            WHERE m.organization_id = %s AND m.team_id = p.id AND m.is_active),
+           {active_members},
            (SELECT COUNT(*) FROM organizations_team s
             WHERE s.organization_id = %s AND s.parent_id = p.id)
     FROM (SELECT COUNT(*) AS n FROM organizations_team t
@@ -605,10 +606,11 @@ _TEAM_PAGE_SQL = """
 def team_page(filters: TeamFilters, page_number: Any = 1) -> tuple[Page, list[TeamRow]]:
     """One page of teams by name with their number (1 statement as SQL text; a second only
     for a page number past the end, which shows the last page as Django's paginator does).
-    The order and the filter are served by the ``team_org_parent_name`` index, and the active
-    members and sub-teams are counted for the page's teams only (by index: the
-    ``membership_org_team_active`` and ``team_org_parent_name`` indexes), so a page costs the
-    same with 10 teams or 10,000 and with 50 people or 50,000."""
+    The order and the filter are served by the ``team_org_parent_name`` index; the active
+    members are read from each page team's kept row (``TeamCounts``, on PostgreSQL; counted
+    by the ``membership_org_team_active`` index elsewhere) and the sub-teams counted by the
+    ``team_org_parent_name`` index, for the page's teams only, so a page costs the same with
+    10 teams or 10,000 and with 50 people or 50,000."""
     org = tenant_id()
     if filters.q:
         where = f" AND t.name {_like()} %s {_ESCAPE}"
@@ -617,7 +619,7 @@ def team_page(filters: TeamFilters, page_number: Any = 1) -> tuple[Page, list[Te
         where, params = " AND t.parent_id = %s", [filters.parent.pk]
     else:
         where, params = " AND t.parent_id IS NULL", []
-    sql = _TEAM_PAGE_SQL.format(where=where)
+    sql = _TEAM_PAGE_SQL.format(where=where, active_members=team_counts.active_members_sql())
 
     def fetch(number: int) -> list[tuple[Any, ...]]:
         offset = (number - 1) * TEAMS_PER_PAGE
