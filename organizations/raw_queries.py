@@ -47,6 +47,13 @@ def keep_long_statements() -> None:
         setattr(_queries, name, max(getattr(_queries, name), value))
 
 
+def counts_kept() -> bool:
+    """Whether the count tables (people, teams, cohorts, pathway versions) are kept at write
+    time: their migrations install the statement triggers that keep them on PostgreSQL only;
+    elsewhere (SQLite) their readers count from the rows."""
+    return connection.vendor == "postgresql"
+
+
 def fetch_rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     """Every row of ``sql`` (``%s`` placeholders) with ``params``, in one round trip."""
     with connection.cursor() as cursor:

@@ -28,10 +28,8 @@ import logging
 from dataclasses import astuple, dataclass
 from typing import TYPE_CHECKING
 
-from django.db import connection
-
 from organizations.models import Role
-from organizations.raw_queries import fetch_rows, tenant_id
+from organizations.raw_queries import counts_kept, fetch_rows, tenant_id
 
 if TYPE_CHECKING:
     from organizations.people.queries import PeopleFilters
@@ -52,9 +50,8 @@ ROLE_COLUMNS = {
 DEACTIVATED = "deactivated"
 
 
-def stored() -> bool:
-    """Whether the counts are kept in ``PeopleCounts`` (PostgreSQL) rather than counted."""
-    return connection.vendor == "postgresql"
+# Whether the counts are kept in ``PeopleCounts`` (PostgreSQL) rather than counted.
+stored = counts_kept
 
 
 @dataclass(frozen=True)

@@ -21,14 +21,13 @@ import logging
 
 from django.db import connection
 
-from organizations.raw_queries import fetch_rows, tenant_id
+from organizations.raw_queries import counts_kept, fetch_rows, tenant_id
 
 logger = logging.getLogger(__name__)
 
 
-def stored() -> bool:
-    """Whether the counts are kept in ``VersionCounts`` (PostgreSQL) rather than counted."""
-    return connection.vendor == "postgresql"
+# Whether the counts are kept in ``VersionCounts`` (PostgreSQL) rather than counted.
+stored = counts_kept
 
 
 # The version ``v``'s active enrolments, with the organisation as parameter. Kept: one index

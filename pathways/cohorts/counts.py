@@ -27,7 +27,7 @@ from typing import Any
 
 from django.db import connection
 
-from organizations.raw_queries import fetch_rows, tenant_id
+from organizations.raw_queries import counts_kept, fetch_rows, tenant_id
 from pathways.models import Enrollment
 
 logger = logging.getLogger(__name__)
@@ -35,9 +35,8 @@ logger = logging.getLogger(__name__)
 WITHDRAWN = Enrollment.Status.WITHDRAWN
 
 
-def stored() -> bool:
-    """Whether the counts are kept in ``CohortCounts`` (PostgreSQL) rather than counted."""
-    return connection.vendor == "postgresql"
+# Whether the counts are kept in ``CohortCounts`` (PostgreSQL) rather than counted.
+stored = counts_kept
 
 
 @dataclass(frozen=True)
