@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
 from django.urls import include, path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -31,7 +30,7 @@ from organizations.api import (
     validated_query,
 )
 from organizations.models import Membership, Role, Team
-from organizations.people import importer, queries, services
+from organizations.people import importer, queries, services, team_counts
 
 TAGS = ["people"]
 PERSON_STATUSES = ["active", "invited", "not_invited", "deactivated"]
@@ -314,7 +313,7 @@ class TeamViewSet(
 
     def scope_queryset(self, queryset: Any) -> Any:
         queryset = queryset.select_related("manager__user").annotate(
-            active_members=Count("members", filter=Q(members__is_active=True))
+            active_members=team_counts.active_members()
         )
         if self.action == "list":
             filters = validated_query(self.request, TeamFilters)

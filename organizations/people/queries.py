@@ -15,7 +15,6 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
-    Count,
     Exists,
     OuterRef,
     Q,
@@ -524,10 +523,11 @@ class TeamNode:
 
 
 def team_tree() -> list[TeamNode]:
-    """Every team in tree order (depth-first, by name) with its active member count (1 query)."""
+    """Every team in tree order (depth-first, by name) with its active members, read from
+    each team's kept row where counts are kept (``team_counts``) (1 query)."""
     teams = list(
         Team.objects.select_related("manager__user")
-        .annotate(n=Count("members", filter=Q(members__is_active=True)))
+        .annotate(n=team_counts.active_members())
         .order_by("name")
     )
     nodes = {

@@ -10,8 +10,9 @@ both count. The nightly roll-up repairs a row that drifted anyway (``repair``).
 
 Elsewhere (SQLite, no triggers) the teams page counts each team's active members.
 
-Reader: ``active_members_sql``, a subquery of the teams page giving the active members of the
-team ``p`` of its outer query.
+Readers: ``active_members_sql``, a subquery of the teams page giving the active members of the
+team ``p`` of its outer query; ``active_members``, the same figure as an expression on a query
+of teams (the teams export and the teams API).
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from __future__ import annotations
 import logging
 
 from django.db import connection
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.expressions import Expression
+from django.db.models.functions import Coalesce
 
 from organizations.raw_queries import counts_kept, fetch_rows, tenant_id
 
@@ -41,6 +45,18 @@ _LIVE_ACTIVE = """(SELECT COUNT(*) FROM organizations_membership m
 def active_members_sql() -> str:
     """The subquery of the team ``p``'s active members (the organisation a parameter)."""
     return _STORED_ACTIVE if stored() else _LIVE_ACTIVE
+
+
+def active_members() -> Expression:
+    """Each team's active members, to annotate a query of teams with: the team's kept row
+    (one index probe a team; zero for a team without a row) or, where counts are not kept,
+    its active memberships counted (a join and a GROUP BY over the organisation's members)."""
+    if stored():
+        from organizations.models import TeamCounts
+
+        kept = TeamCounts.objects.filter(team_id=OuterRef("pk")).values("active")[:1]
+        return Coalesce(Subquery(kept, output_field=IntegerField()), Value(0))
+    return Count("members", filter=Q(members__is_active=True))
 
 
 # Every team's active members counted from the memberships, with the organisation as

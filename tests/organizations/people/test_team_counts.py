@@ -336,3 +336,56 @@ def test_the_count_is_not_kept_on_other_databases(org_a):
         else:
             assert "organizations_membership" in team_counts.active_members_sql()
             assert team_counts.repair() == []
+
+
+@postgresql_only
+def test_the_teams_export_and_api_read_the_kept_figure(client, org_a, org_b, admin_a):
+    """The teams export and the teams API read each team's kept row, as the page does."""
+    ops = _team(org_a, "Ops")
+    make_member(org_a, "l0@acme.example", team=ops, is_learner=True)
+    _team(org_b, "Globex ops")
+    with tenant_context(org_a):
+        TeamCounts.objects.update(active=4321)
+    client.force_login(admin_a.user)
+    export = client.get(f"/o/{org_a.slug}/teams/", {"format": "csv"}).content.decode()
+    assert "4321" in export and "Globex" not in export
+    listed = client.get(f"/api/v1/orgs/{org_a.slug}/teams/").json()["results"]
+    assert [(t["name"], t["members"]) for t in listed] == [("Ops", 4321)]
+    one = client.get(f"/api/v1/orgs/{org_a.slug}/teams/{ops.pk}/").json()
+    assert one["members"] == 4321
+
+
+def test_the_teams_export_and_api_give_what_counting_gave(
+    client, org_a, org_b, admin_a, monkeypatch
+):
+    """The same export bytes and API answers as when each team's active members were counted,
+    with a deactivated person, a person without a team, sub-teams and another organisation's
+    team (on SQLite both count)."""
+    ops = _team(org_a, "Ops")
+    sales = _team(org_a, "Sales")
+    _team(org_a, "Empty")
+    with tenant_context(org_a):
+        north = Team.objects.create(name="North desk", parent=ops)
+    people = [
+        make_member(org_a, f"p{i}@acme.example", team=team, is_learner=True)
+        for i, team in enumerate([ops, ops, sales, north, None])
+    ]
+    with tenant_context(org_a):
+        services.do_deactivate_person(admin_a.user, people[0])
+    globex = _team(org_b, "Globex ops")
+    make_member(org_b, "b@globex.example", team=globex, is_learner=True)
+    client.force_login(admin_a.user)
+
+    def read():
+        export = client.get(f"/o/{org_a.slug}/teams/", {"format": "csv"}).content
+        listed = client.get(f"/api/v1/orgs/{org_a.slug}/teams/").json()
+        one = client.get(f"/api/v1/orgs/{org_a.slug}/teams/{ops.pk}/").json()
+        return export, listed, one
+
+    kept = read()
+    monkeypatch.setattr(team_counts, "stored", lambda: False)
+    counted = read()
+    assert kept == counted
+    figures = {t["name"]: t["members"] for t in kept[1]["results"]}
+    assert figures == {"Empty": 0, "North desk": 1, "Ops": 1, "Sales": 1}
+    assert b"Globex" not in kept[0]
