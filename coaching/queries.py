@@ -572,13 +572,12 @@ ORDER BY at.c_overdue DESC, at.c_started, at.c_name, at.c_id""")
 # one every visit shows, has a text of its own without an offset: its prepared statement's
 # generic plan walks the names in order for a page (planned once) rather than sorting the
 # roster, where an unknown offset would have PostgreSQL plan every request again.
-_ROSTER_FIGURE = """(SELECT rr.{column} FROM measurement_learnerprogressrollup rr
-        WHERE rr.organization_id = ce.organization_id AND rr.enrollment_id = ce.id
-            AND rr.period = {period})"""
-_ROSTER_FIGURES = ", ".join(
-    _ROSTER_FIGURE.format(column=column, period="{period}")
-    for column in ("steps_done", "steps_total", "steps_overdue")
-)
+_ROSTER_FIGURES = "rr.steps_done, rr.steps_total, rr.steps_overdue"
+# A row's roll-up figures: its one row of the period, a probe of the unique index (one probe
+# for the three figures; NULLs for an enrolment the roll-up has not counted yet).
+_ROSTER_FIGURES_JOIN = """LEFT JOIN measurement_learnerprogressrollup rr
+    ON rr.organization_id = ce.organization_id AND rr.enrollment_id = ce.id
+        AND rr.period = {period}"""
 _ROSTER_PAGE_SQL = f"""
 SELECT {_COACHEE_COLUMNS}, {_ROSTER_FIGURES}
 FROM (
@@ -594,6 +593,7 @@ FROM (
 JOIN pathways_enrollment ce ON ce.id = pg.id
 JOIN organizations_membership cm ON cm.id = ce.learner_id
 JOIN organizations_user cu ON cu.id = cm.user_id
+{_ROSTER_FIGURES_JOIN}
 WHERE ce.organization_id = %s
 ORDER BY pg.full_name, pg.email, pg.id
 """  # noqa: S608 - fixed text
@@ -626,8 +626,9 @@ def _roster_page_params(
     of one ``{period}``)."""
     view_params = [org, org, coach_pk, *period_params] if _ROSTER_VIEW_WHERE[view] else []
     return [
-        *period_params, *period_params, *period_params,  # the page's three figures
-        org, org, coach_pk, *view_params, *([offset] if offset else []), org,
+        org, org, coach_pk, *view_params, *([offset] if offset else []),
+        *period_params,  # the page's figures
+        org,
     ]  # fmt: skip
 
 
@@ -669,6 +670,7 @@ LEFT JOIN (
 LEFT JOIN pathways_enrollment ce ON ce.id = pg.id
 LEFT JOIN organizations_membership cm ON cm.id = ce.learner_id
 LEFT JOIN organizations_user cu ON cu.id = cm.user_id
+{_ROSTER_FIGURES_JOIN}
 ORDER BY pg.full_name, pg.email, pg.id
 """  # noqa: S608 - fixed text
 _ROSTER_SEARCH_WHERE = f"""pe.organization_id = %s AND pe.cohort_id IN ({_COACH_COHORTS})
@@ -1197,8 +1199,7 @@ def roster_page(
     sql = _roster_search_sql(view, bool(q))
 
     def read(offset: int, limit: int) -> tuple[list[Coachee], int]:
-        rows = fetch_rows(sql, [period, period, period, *where_params, *where_params, limit,
-                                offset])  # fmt: skip
+        rows = fetch_rows(sql, [*where_params, *where_params, limit, offset, period])
         return _coachees_of([row[:-1] for row in rows if row[0] is not None]), rows[0][-1]
 
     return counted_page(read, page_number, COACHEES_PER_PAGE)
