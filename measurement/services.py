@@ -539,9 +539,16 @@ def _write_cohort_rows(
 COHORT_ROLLUP_HANDLER = "measurement.services.deliver_cohort_rollup"
 
 
+def _cohort_key_parts(org_id: int, period: dt.date) -> tuple[str, str]:
+    """What comes before and after the cohort's id in ``_cohort_key``: the roll-up's statement
+    writes the key in SQL around each cohort's id (``_COHORTS_QUEUED``)."""
+    return f"cohort-rollup:{org_id}:", f":{period.isoformat()}"
+
+
 def _cohort_key(org_id: int, cohort_id: str, period: dt.date) -> str:
     """The dedupe key of a cohort's pending roll-up, without its window's number."""
-    return f"cohort-rollup:{org_id}:{cohort_id}:{period.isoformat()}"
+    before, after = _cohort_key_parts(org_id, period)
+    return f"{before}{cohort_id}{after}"
 
 
 def queue_cohort_rollups(org_id: int, period: dt.date, cohort_ids: Iterable[int]) -> None:
@@ -633,7 +640,7 @@ def _write_rows(
         if queue_in_statement:
             # The cohorts' keys are ``_cohort_key``'s with the window's number after.
             window, due = debounce_window(ROLLUP_DEBOUNCE_SECONDS, ROLLUP_GRACE_SECONDS, now)
-            before, after = _cohort_key(org_id, "\0", period).split("\0")
+            before, after = _cohort_key_parts(org_id, period)
             handler = COHORT_ROLLUP_HANDLER
             queued_params = [org_id, handler, period.isoformat(), now, due]
             queued_params += [before, f"{after}:{window}", org_id]
