@@ -531,15 +531,18 @@ _HOME_COLUMNS = _compact(f""",
 
 # A coachee's row (``Coachee``): the enrolment ``ce``, its learner ``cm`` and user ``cu``
 # joined, the names as probes for the rows read only (few joins keep planning short).
-_COACHEE_COLUMNS = """ce.id AS c_id, ce.learner_id AS c_learner, cu.full_name AS c_name,
-    cu.email AS c_email, ce.status AS c_status,
+# ``_COACHEE_COLUMNS_OF`` names the three tables' aliases: a read whose one derived table
+# already carries the enrolment's, learner's and user's columns names it for all three.
+_COACHEE_COLUMNS_OF = """{ce}.id AS c_id, {ce}.learner_id AS c_learner, {cu}.full_name AS c_name,
+    {cu}.email AS c_email, {ce}.status AS c_status,
     (SELECT ct.name FROM organizations_team ct
-        WHERE ct.organization_id = ce.organization_id AND ct.id = cm.team_id) AS c_team,
+        WHERE ct.organization_id = {ce}.organization_id AND ct.id = {cm}.team_id) AS c_team,
     (SELECT cpw.name FROM pathways_pathwayversion cv
         JOIN pathways_pathway cpw ON cpw.id = cv.pathway_id
-        WHERE cv.organization_id = ce.organization_id AND cv.id = ce.version_id) AS c_pathway,
+        WHERE cv.organization_id = {ce}.organization_id AND cv.id = {ce}.version_id) AS c_pathway,
     (SELECT cco.name FROM pathways_cohort cco
-        WHERE cco.organization_id = ce.organization_id AND cco.id = ce.cohort_id) AS c_cohort"""
+        WHERE cco.organization_id = {ce}.organization_id AND cco.id = {ce}.cohort_id) AS c_cohort"""
+_COACHEE_COLUMNS = _COACHEE_COLUMNS_OF.format(ce="ce", cm="cm", cu="cu")
 
 # The first coachees to talk to, along ``learnerrollup_attention``: joined to the summary's
 # one row (``_SUMMARY_SQL``'s ``{attention}``), whose ``{period}`` it reads too, and put back in
@@ -565,10 +568,11 @@ LEFT JOIN ({_ROSTER_ATTENTION_SQL}
 ) at ON 1 = 1
 ORDER BY at.c_overdue DESC, at.c_started, at.c_name, at.c_id""")
 
-# One page of the roster by name: the page's enrolments found on narrow rows (the name, e-mail
-# and id), then each of those 25 read with its names and roll-up figures (each a probe of its
-# unique index). Probes in the paging query itself would run for every row an offset skips (a
-# deep page's 2,500 rows). The page's size is written into the text, and the first page, the
+# One page of the roster by name: the page's enrolments found with the columns of their rows
+# (the enrolment's, its learner's team, the user's name and e-mail, as the paging query joins
+# them anyway), then each of those 25 read with its names and roll-up figures (each a probe of
+# its unique index). Probes in the paging query itself would run for every row an offset skips
+# (a deep page's 2,500 rows); columns it already joined cost nothing more. The page's size is written into the text, and the first page, the
 # one every visit shows, has a text of its own without an offset: its prepared statement's
 # generic plan walks the names in order for a page (planned once) rather than sorting the
 # roster, where an unknown offset would have PostgreSQL plan every request again.
@@ -579,9 +583,10 @@ _ROSTER_FIGURES_JOIN = """LEFT JOIN measurement_learnerprogressrollup rr
     ON rr.organization_id = ce.organization_id AND rr.enrollment_id = ce.id
         AND rr.period = {period}"""
 _ROSTER_PAGE_SQL = f"""
-SELECT {_COACHEE_COLUMNS}, {_ROSTER_FIGURES}
+SELECT {_COACHEE_COLUMNS_OF.format(ce="ce", cm="ce", cu="ce")}, {_ROSTER_FIGURES}
 FROM (
-    SELECT pe.id, pu.full_name, pu.email
+    SELECT pe.id, pe.learner_id, pu.full_name, pu.email, pe.status, pe.organization_id,
+        pe.version_id, pe.cohort_id, pm.team_id
     FROM pathways_enrollment pe
     JOIN organizations_membership pm ON pm.id = pe.learner_id
     JOIN organizations_user pu ON pu.id = pm.user_id
@@ -589,13 +594,9 @@ FROM (
         AND NOT (pe.status = {_WITHDRAWN}){{view}}
     ORDER BY pu.full_name, pu.email, pe.id
     LIMIT {COACHEES_PER_PAGE}{{offset}}
-) pg
-JOIN pathways_enrollment ce ON ce.id = pg.id
-JOIN organizations_membership cm ON cm.id = ce.learner_id
-JOIN organizations_user cu ON cu.id = cm.user_id
+) ce
 {_ROSTER_FIGURES_JOIN}
-WHERE ce.organization_id = %s
-ORDER BY pg.full_name, pg.email, pg.id
+ORDER BY ce.full_name, ce.email, ce.id
 """  # noqa: S608 - fixed text
 _ROSTER_VIEW_SQL = f"""
     AND {{negate}}(pe.id IN (
@@ -628,7 +629,6 @@ def _roster_page_params(
     return [
         org, org, coach_pk, *view_params, *([offset] if offset else []),
         *period_params,  # the page's figures
-        org,
     ]  # fmt: skip
 
 
