@@ -572,10 +572,11 @@ ORDER BY at.c_overdue DESC, at.c_started, at.c_name, at.c_id""")
 # (the enrolment's, its learner's team, the user's name and e-mail, as the paging query joins
 # them anyway), then each of those 25 read with its names and roll-up figures (each a probe of
 # its unique index). Probes in the paging query itself would run for every row an offset skips
-# (a deep page's 2,500 rows); columns it already joined cost nothing more. The page's size is written into the text, and the first page, the
-# one every visit shows, has a text of its own without an offset: its prepared statement's
-# generic plan walks the names in order for a page (planned once) rather than sorting the
-# roster, where an unknown offset would have PostgreSQL plan every request again.
+# (a deep page's 2,500 rows); columns it already joined cost nothing more. The page's size is
+# written into the text, and the first page, the one every visit shows, has a text of its own
+# without an offset: its prepared statement's generic plan walks the names in order for a page
+# (planned once) rather than sorting the roster, where an unknown offset would have PostgreSQL
+# plan every request again.
 _ROSTER_FIGURES = "rr.steps_done, rr.steps_total, rr.steps_overdue"
 # A row's roll-up figures: its one row of the period, a probe of the unique index (one probe
 # for the three figures; NULLs for an enrolment the roll-up has not counted yet).
