@@ -26,7 +26,7 @@ from organizations.tenancy import TenantContextMissing, current_org_id
 # each request (0.1-0.2 ms). Raised once, at start-up (``OrganizationsConfig.ready``); psycopg's
 # store holds 128 texts, so at most 2 MB. It keeps them only for up to 50 parameters too (a
 # guard against texts written for each length of a list), and coach home's, with the roster's
-# first page, has 52 to 56 by the roster's view: raised to 64, the store's bound unchanged.
+# first page, has 49 to 53 by the roster's view: raised to 64, the store's bound unchanged.
 LONGEST_KEPT_STATEMENT = 16_384
 MOST_KEPT_PARAMETERS = 64
 
