@@ -578,8 +578,8 @@ ORDER BY at.c_overdue DESC, at.c_started, at.c_name, at.c_id""")
 # (planned once) rather than sorting the roster, where an unknown offset would have PostgreSQL
 # plan every request again.
 _ROSTER_FIGURES = "rr.steps_done, rr.steps_total, rr.steps_overdue"
-# A row's roll-up figures: its one row of the period, a probe of the unique index (one probe
-# for the three figures; NULLs for an enrolment the roll-up has not counted yet).
+# A row's roll-up figures: its one row of the period, one index probe by enrolment for the
+# three figures (NULLs for an enrolment the roll-up has not counted yet).
 _ROSTER_FIGURES_JOIN = """LEFT JOIN measurement_learnerprogressrollup rr
     ON rr.organization_id = ce.organization_id AND rr.enrollment_id = ce.id
         AND rr.period = {period}"""

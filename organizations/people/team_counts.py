@@ -24,6 +24,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.expressions import Expression
 from django.db.models.functions import Coalesce
 
+from organizations.models import TeamCounts
 from organizations.raw_queries import counts_kept, fetch_rows, tenant_id
 
 logger = logging.getLogger(__name__)
@@ -52,8 +53,6 @@ def active_members() -> Expression:
     (one index probe a team; zero for a team without a row) or, where counts are not kept,
     its active memberships counted (a join and a GROUP BY over the organisation's members)."""
     if stored():
-        from organizations.models import TeamCounts
-
         kept = TeamCounts.objects.filter(team_id=OuterRef("pk")).values("active")[:1]
         return Coalesce(Subquery(kept, output_field=IntegerField()), Value(0))
     return Count("members", filter=Q(members__is_active=True))
