@@ -2,7 +2,8 @@
 page in Python. The home: its header, the sessions to log,
 today's and the week's sessions, the coachees who need attention, the roster's figures, its
 first coachees to talk to, and the roster's search, tabs and table with the shared pagination
-(``coach_home.html`` keeps the page's frame and the empty roster). The sessions and engagements
+(``home_content``, in the frame of ``organizations.page_frame``; ``coach_home.html`` keeps the
+roster's partial and the page as the template wrote it). The sessions and engagements
 lists: their header and table (the templates keep the frame, the empty list and the shared
 downloads with a search).
 
@@ -314,6 +315,23 @@ def roster_summary(summary: RosterSummary) -> SafeString:
         "</section>\n"
         f"{_roster_attention(summary)}\n"
     )
+
+
+def home_content(top: str, summary: RosterSummary, roster: RosterParts) -> str:
+    """The coach's home, its ``content`` block as ``coaching/coach_home.html`` writes it: the
+    top of the page, then the roster's figures and partial, or the note for a coach with no
+    coachees yet."""
+    if summary.enrolments:
+        rest = f"{roster_summary(summary)}{roster.before}{roster.after}\n"
+    else:
+        w = words()
+        note = w.literal(
+            "When an HR admin assigns you to a cohort, its learners are listed here with their "
+            "progress."
+        )
+        title = w.literal("No coachees yet")
+        rest = f'\n<div class="empty-state"><h2>{title}</h2><p>{note}</p></div>\n'
+    return f"\n{top}{rest}\n"
 
 
 # The roster's views as its tabs name them (lazy: translated when the page is written).

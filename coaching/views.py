@@ -43,8 +43,10 @@ from coaching.notifications import session_event
 from organizations.exports import requested_format, tabular_response
 from organizations.http import TenantRequest
 from organizations.models import Membership, Organization
+from organizations.page_frame import page_response
 from organizations.roles import role_required
 from organizations.tenancy import tenant_context
+from organizations.words import words
 from pathways.models import Cohort
 
 
@@ -109,18 +111,13 @@ def coach_home(request: TenantRequest, org_slug: str) -> HttpResponse:
     period = summary.period
     page = queries.roster_page(coach, period, show, q, request.GET.get("page"), summary)
     urls = page_parts.HomeUrls.of(org_slug)
-    context = {
-        "summary": summary,
-        "roster": page_parts.roster_parts(summary, page, show, q, urls.home),
-    }
-    template = "coaching/coach_home.html"
+    roster = page_parts.roster_parts(summary, page, show, q, urls.home)
     if not home:
-        return render(request, f"{template}#roster", context)
-    context["top"] = page_parts.home_top(
-        queries.coach_home(coach, now, period=period, summary=summary), urls
-    )
-    context["roster_summary"] = page_parts.roster_summary(summary)
-    return render(request, template, context)
+        context = {"summary": summary, "roster": roster}
+        return render(request, "coaching/coach_home.html#roster", context)
+    top = page_parts.home_top(queries.coach_home(coach, now, period=period, summary=summary), urls)
+    content = page_parts.home_content(top, summary, roster)
+    return page_response(request, words().literal("Coaching"), content)
 
 
 @role_required("coach")

@@ -1,6 +1,6 @@
 """The impact page (``sponsor_home``) as HTML, built once per page in Python: its content
-block (``page_html``; ``sponsor_home.html`` keeps the page's title and scripts) and the
-repeated parts in it, its metric cards, table rows and download lines.
+block (``page_html``; the view writes the frame around it, ``organizations.page_frame``) and
+the repeated parts in it, its metric cards, table rows and download lines.
 
 The template resolved, translated and filtered in every card, row and cell, through
 ``{% url %}``, ``{% blocktranslate %}``, ``floatformat`` and ``{% include %}``: most of the

@@ -26,8 +26,10 @@ from measurement.pdf import impact_summary_pdf
 from organizations.exports import requested_format, tabular_response
 from organizations.http import TenantRequest
 from organizations.outbox.delivery import is_stalled
+from organizations.page_frame import page_response, plotly_script
 from organizations.relative_dates import org_today
 from organizations.roles import role_required
+from organizations.words import words
 from pathways.models import Cohort
 
 
@@ -53,7 +55,7 @@ def sponsor_home(request: TenantRequest, org_slug: str) -> HttpResponse:
         return _sponsor_download(fmt, request.GET.get("table", ""), selected)
     page, report = queries.impact_page_data(request.membership, _cohort_param(request))
     content = impact_page.page_html(page, report, org_slug)
-    return render(request, "measurement/sponsor_home.html", {"content": content})
+    return page_response(request, words().literal("Impact"), content, head=plotly_script(request))
 
 
 def _sponsor_download(fmt: str, table: str, impact: queries.CohortImpact | None) -> HttpResponse:

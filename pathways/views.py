@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
@@ -13,7 +11,9 @@ from measurement import queries as measurement_queries
 from measurement.queries import data_quality, data_quality_table, weakest_modules_table
 from organizations.exports import requested_format, tabular_response
 from organizations.http import TenantRequest
+from organizations.page_frame import page_response
 from organizations.roles import role_required
+from organizations.words import words
 from pathways.learning import home_page
 from pathways.learning import queries as learning_queries
 
@@ -21,13 +21,10 @@ from pathways.learning import queries as learning_queries
 @role_required("learner")
 def learner_home(request: TenantRequest, org_slug: str) -> HttpResponse:
     home = learning_queries.learner_home(request.membership, org_slug)
-    context: dict[str, Any] = {"home": home}
-    if home.recommendations:  # their forms and the page's headers carry the same token
-        context["csrf_token"] = get_token(request)
-    context["content"] = home_page.content_html(
-        home, org_slug, request.user.display_name, context.get("csrf_token", "")
-    )
-    return render(request, "pathways/learner_home.html", context)
+    # The recommendations' forms and the page's headers carry the same token.
+    token = get_token(request) if home.recommendations else None
+    content = home_page.content_html(home, org_slug, request.user.display_name, token or "")
+    return page_response(request, words().literal("Your next step"), content, csrf_token=token)
 
 
 @role_required("admin")

@@ -31,7 +31,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_noop
 from django_htmx.jinja import htmx_script
 
-from organizations.templatetags.site_nav import site_header
+from organizations.templatetags.site_nav import PageContext, site_header
 from organizations.words import words
 
 register = template.Library()
@@ -110,13 +110,13 @@ def _text(value: Any) -> str:
     return conditional_escape(value if isinstance(value, str) else str(value))
 
 
-def _variable(context: template.Context, name: str) -> str:
+def _variable(context: PageContext, name: str) -> str:
     """``{{ name }}``: nothing when the context has no such name (``None`` is written)."""
     value = context.get(name, _MISSING)
     return "" if value is _MISSING else _text(value)
 
 
-def _top(context: template.Context) -> str:
+def _top(context: PageContext) -> str:
     language = context.get("LANGUAGE_CODE") or "en"
     return (
         '<!doctype html>\n<html lang="'
@@ -125,7 +125,7 @@ def _top(context: template.Context) -> str:
     )
 
 
-def _head(context: template.Context) -> str:
+def _head(context: PageContext) -> str:
     org = context.get("org")
     title = f" · {_text(org.name)}" if org else ""
     nonce = context.get("csp_nonce")
@@ -135,7 +135,7 @@ def _head(context: template.Context) -> str:
     return title + kept.head_with_nonce.replace(NONCE_MARK, _text(nonce))
 
 
-def _messages(context: template.Context) -> str:
+def _messages(context: PageContext) -> str:
     messages = context.get("messages")
     if not messages:
         return ""
@@ -150,7 +150,7 @@ def _messages(context: template.Context) -> str:
     )
 
 
-def _body(context: template.Context) -> str:
+def _body(context: PageContext) -> str:
     kept = parts()
     return (
         f"{kept.script}{_variable(context, 'csp_nonce')}{kept.body}"
@@ -159,9 +159,13 @@ def _body(context: template.Context) -> str:
     )
 
 
-def _foot(context: template.Context) -> str:
+def _foot(context: PageContext) -> str:
     return parts().foot
 
+
+# The frame's four parts, for a page written without the template engine
+# (``organizations.page_frame``), from a context given as a mapping.
+frame_top, frame_head, frame_body, frame_foot = _top, _head, _body, _foot
 
 for _name, _write in (
     ("page_top", _top),

@@ -17,7 +17,7 @@ Nothing personal is kept.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import SimpleNamespace
 from typing import Any
 
@@ -38,11 +38,14 @@ HEADER_TEMPLATE = "includes/site_header.html"
 KEPT = 2048
 _rendered: dict[tuple[Any, ...], SafeString] = {}
 _headers: dict[tuple[Any, ...], SafeString] = {}
+# A page's context as the frame reads it: the template's, or the values of its context
+# processors as a mapping (``organizations.page_frame``, a page written without the engine).
+PageContext = template.Context | Mapping[str, Any]
 NAME_MARK = mark_safe("<pathwise:name>")
 TOKEN_MARK = mark_safe("<pathwise:csrf>")
 
 
-def nav_key(context: template.Context) -> tuple[Any, ...]:
+def nav_key(context: PageContext) -> tuple[Any, ...]:
     request = context.get("request")
     match = getattr(request, "resolver_match", None)
     org = context.get("org")
@@ -73,7 +76,7 @@ def render_nav(key: tuple[Any, ...]) -> SafeString:
     )
 
 
-def header_key(context: template.Context) -> tuple[Any, ...]:
+def header_key(context: PageContext) -> tuple[Any, ...]:
     org = context.get("org")
     membership = context.get("membership")
     user = context.get("user")
@@ -129,12 +132,14 @@ def site_nav(context: template.Context) -> SafeString:
 
 
 @register.simple_tag(takes_context=True)
-def site_header(context: template.Context) -> SafeString:
+def site_header(context: PageContext) -> SafeString:
     token = context.get("csrf_token")
     if not token or str(token) == "NOTPROVIDED":
         # No token to fill in (a template rendered without its request): the template itself,
         # in this page's context.
         header = get_template(HEADER_TEMPLATE).template  # type: ignore[attr-defined]
+        if not isinstance(context, template.Context):
+            context = template.Context(dict(context))
         return mark_safe(header.render(context))  # noqa: S308 - the template's own output
     key = header_key(context)
     header = _kept(_headers, key, render_header)

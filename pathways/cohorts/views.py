@@ -29,6 +29,7 @@ from organizations.exports import requested_format, tabular_response
 from organizations.html_parts import url, url_with_id, value_html
 from organizations.http import TenantRequest
 from organizations.models import Membership
+from organizations.page_frame import page_response
 from organizations.roles import role_required
 from organizations.words import translated as _
 from organizations.words import words
@@ -703,21 +704,19 @@ def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> Http
     )
     if not whole:
         return HttpResponse(learners)
-    # The page's token for base.html's ``{{ csrf_token }}`` and ``{% csrf_token %}`` too (the
-    # context processor's would mask the same secret once more).
-    context: dict[str, Any] = {"cohort": cohort, "learners": learners, "csrf_token": token}
     assert staff is not None  # read with the whole page
     choices, coaches, sponsors = staff
-    context |= {
-        "header": _header(org_slug, overview, last_reminder, csrf),
-        "forms": _forms(
-            org_slug,
-            cohort.pk,
-            csrf,
-            [("coach", coaches, choices.coaches), ("sponsor", sponsors, choices.sponsors)],
-        ),
-    }
-    return render(request, "pathways/cohorts/cohort_detail.html", context)
+    header = _header(org_slug, overview, last_reminder, csrf)
+    forms = _forms(
+        org_slug,
+        cohort.pk,
+        csrf,
+        [("coach", coaches, choices.coaches), ("sponsor", sponsors, choices.sponsors)],
+    )
+    # The page's token in the frame too (the context processor's would mask the same secret
+    # once more).
+    content = f"\n{header}\n\n{learners}\n\n{forms}\n"
+    return page_response(request, escape(cohort.name), content, csrf_token=token)
 
 
 @require_POST

@@ -1,0 +1,89 @@
+"""A whole page, its frame written in Python: for views whose content is already HTML made in
+Python (``page_response``), the bytes ``base.html`` writes around the same blocks.
+
+Rendering ``base.html`` for such a page ran the template engine for a handful of nodes and the
+five context processors for a few values: about a quarter of a millisecond a page, more than
+the frame's own parts (``page_chrome``, kept per catalogue). Here the frame's tags are called
+directly with the values those context processors give (the request, the CSRF token, the CSP
+nonce, the user, the messages, the organisation, the membership and the active role), so the
+output is the template's, byte for byte: ``tests/organizations/test_page_frame.py`` holds it to
+``base.html`` rendered with the same blocks, signed in or not, with and without messages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.messages import get_messages
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csp import get_nonce
+from django.middleware.csrf import get_token
+from django.templatetags.static import static
+from django.utils.html import conditional_escape
+
+from organizations.roles import active_role
+from organizations.templatetags.page_chrome import frame_body, frame_foot, frame_head, frame_top
+
+_END = "\n</body>\n</html>\n"  # after the scripts block, as ``base.html`` ends
+
+
+def frame_context(request: HttpRequest, csrf_token: str | None = None) -> dict[str, Any]:
+    """What the frame's tags read of a page's context, as the context processors give it
+    (``settings.TEMPLATES``): csrf (always on), request, csp, auth, messages, tenant.
+    ``csrf_token``: the page's own, when its forms already carry one (as a view's context
+    would give it, in place of the processor's)."""
+    token = get_token(request) if csrf_token is None else csrf_token
+    membership = getattr(request, "membership", None)
+    return {
+        "csrf_token": "NOTPROVIDED" if token is None else token,
+        "request": request,
+        "csp_nonce": get_nonce(request),
+        "user": request.user if hasattr(request, "user") else AnonymousUser(),
+        "messages": get_messages(request),
+        "org": getattr(request, "org", None),
+        "membership": membership,
+        "active_role": active_role(request) if membership is not None else None,
+    }
+
+
+def page_html(
+    request: HttpRequest,
+    title: str,
+    content: str,
+    *,
+    head: str = "",
+    scripts: str = "",
+    csrf_token: str | None = None,
+) -> str:
+    """``base.html`` with its blocks ``title``, ``head``, ``content`` and ``scripts``, each HTML
+    written as it is (a title from ``{% translate "…" %}`` is ``words().literal("…")``);
+    ``csrf_token`` as ``frame_context`` takes it."""
+    context = frame_context(request, csrf_token)
+    return (
+        f"{frame_top(context)}{title}{frame_head(context)}{head}"
+        f"{frame_body(context)}{content}{frame_foot(context)}{scripts}{_END}"
+    )
+
+
+def page_response(
+    request: HttpRequest,
+    title: str,
+    content: str,
+    *,
+    head: str = "",
+    scripts: str = "",
+    csrf_token: str | None = None,
+) -> HttpResponse:
+    """``page_html`` as the response ``render`` gives (HTML, UTF-8, status 200)."""
+    html = page_html(request, title, content, head=head, scripts=scripts, csrf_token=csrf_token)
+    return HttpResponse(html)
+
+
+def plotly_script(request: HttpRequest) -> str:
+    """The charts' script for a page's ``head`` block, as the chart pages' templates write it
+    (``<script src="{% static 'vendor/plotly/plotly.min.js' %}" nonce="{{ csp_nonce }}"
+    defer></script>``)."""
+    src = conditional_escape(static("vendor/plotly/plotly.min.js"))
+    nonce = conditional_escape(str(get_nonce(request)))  # ``{{ csp_nonce }}``: None written
+    return f'<script src="{src}" nonce="{nonce}" defer></script>'
