@@ -12,7 +12,7 @@ output is the template's, byte for byte: ``tests/organizations/test_page_frame.p
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import get_messages
@@ -47,19 +47,20 @@ def frame_context(request: HttpRequest, csrf_token: str | None = None) -> dict[s
     }
 
 
-def page_html(
-    request: HttpRequest,
-    title: str,
-    content: str,
-    *,
-    head: str = "",
-    scripts: str = "",
-    csrf_token: str | None = None,
-) -> str:
+class Blocks(TypedDict, total=False):
+    """A page's blocks besides its title and content, and its own CSRF token (``page_html``)."""
+
+    head: str
+    scripts: str
+    csrf_token: str | None
+
+
+def page_html(request: HttpRequest, title: str, content: str, **blocks: Unpack[Blocks]) -> str:
     """``base.html`` with its blocks ``title``, ``head``, ``content`` and ``scripts``, each HTML
     written as it is (a title from ``{% translate "…" %}`` is ``words().literal("…")``);
     ``csrf_token`` as ``frame_context`` takes it."""
-    context = frame_context(request, csrf_token)
+    context = frame_context(request, blocks.get("csrf_token"))
+    head, scripts = blocks.get("head", ""), blocks.get("scripts", "")
     return (
         f"{frame_top(context)}{title}{frame_head(context)}{head}"
         f"{frame_body(context)}{content}{frame_foot(context)}{scripts}{_END}"
@@ -67,17 +68,10 @@ def page_html(
 
 
 def page_response(
-    request: HttpRequest,
-    title: str,
-    content: str,
-    *,
-    head: str = "",
-    scripts: str = "",
-    csrf_token: str | None = None,
+    request: HttpRequest, title: str, content: str, **blocks: Unpack[Blocks]
 ) -> HttpResponse:
     """``page_html`` as the response ``render`` gives (HTML, UTF-8, status 200)."""
-    html = page_html(request, title, content, head=head, scripts=scripts, csrf_token=csrf_token)
-    return HttpResponse(html)
+    return HttpResponse(page_html(request, title, content, **blocks))
 
 
 def plotly_script(request: HttpRequest) -> str:
