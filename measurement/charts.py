@@ -50,16 +50,27 @@ def trace(kind: str, **properties: Any) -> dict[str, Any]:
     return {**properties, "type": kind}
 
 
+class SharedTemplate(dict[str, Any]):
+    """A figure's template shared by every figure that draws the same kinds of trace, never
+    changed: its JSON (most of a small figure's) is written once per process
+    (``figures.figure_json``)."""
+
+
+@functools.cache
+def template_of(kinds: frozenset[str]) -> SharedTemplate:
+    """The default template with its trace defaults for ``kinds``, one object per set of
+    kinds."""
+    base = _template()
+    return SharedTemplate(
+        data={k: v for k, v in base["data"].items() if k in kinds}, layout=base["layout"]
+    )
+
+
 def figure(traces: list[dict[str, Any]], layout: dict[str, Any]) -> Figure:
     """The figure of ``traces`` with ``layout`` and the default template (its trace defaults
-    for the types drawn here)."""
-    base = _template()
-    kinds = {t["type"] for t in traces}
-    template = {
-        "data": {k: v for k, v in base["data"].items() if k in kinds},
-        "layout": base["layout"],
-    }
-    return {"data": traces, "layout": {**layout, "template": template}}
+    for the types drawn here), last in the layout."""
+    kinds = frozenset(t["type"] for t in traces)
+    return {"data": traces, "layout": {**layout, "template": template_of(kinds)}}
 
 
 def vline(x: Any, **line: Any) -> dict[str, Any]:

@@ -19,21 +19,55 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from plotly.utils import PlotlyJSONEncoder
 
+from measurement.charts import SharedTemplate
+
 register = template.Library()
 
 _ESCAPES = (("<", "\\u003C"), (">", "\\u003E"), ("&", "\\u0026"))
 _PLOTLY = PlotlyJSONEncoder()
 
 
-def figure_json(figure: Any) -> str:
-    """The figure as JSON text, safe inside a ``<script>`` element."""
+def _json(value: Any) -> str:
+    """``value`` as JSON safe inside a ``<script>`` element."""
     try:
-        text = json.dumps(figure, default=_PLOTLY.default, allow_nan=False)
+        text = json.dumps(value, default=_PLOTLY.default, allow_nan=False)
     except ValueError:  # NaN or infinity, which plotly.js reads as null
-        text = json.dumps(figure, cls=PlotlyJSONEncoder)
+        text = json.dumps(value, cls=PlotlyJSONEncoder)
     for char, escape in _ESCAPES:
         text = text.replace(char, escape)
     return text
+
+
+# The JSON of the shared templates (``charts.SharedTemplate``) by id, each with its template
+# (kept alive, so that no other object takes its id).
+_TEMPLATES: dict[int, tuple[SharedTemplate, str]] = {}
+_TEMPLATES_KEPT = 64
+_NULL_END = "null}}"
+
+
+def figure_json(figure: Any) -> str:
+    """The figure as JSON text, safe inside a ``<script>`` element. A figure of ``charts``
+    (``{"data": …, "layout": {…, "template": …}}``, its template shared) gets its template's
+    JSON, written once, put in its place: the same text as the whole figure dumped."""
+    layout = figure.get("layout") if isinstance(figure, dict) else None
+    if not isinstance(layout, dict):
+        return _json(figure)
+    template = layout.get("template")
+    if (
+        not isinstance(template, SharedTemplate)
+        or list(figure) != ["data", "layout"]
+        or next(reversed(layout)) != "template"
+    ):
+        return _json(figure)
+    kept = _TEMPLATES.get(id(template))
+    if kept is None:
+        if len(_TEMPLATES) >= _TEMPLATES_KEPT:
+            _TEMPLATES.clear()
+        kept = _TEMPLATES[id(template)] = (template, _json(template))
+    # The figure closes with its layout's last value, the template: written as ``null}}``,
+    # then the template's JSON put in place of ``null``.
+    rest = _json({"data": figure["data"], "layout": {**layout, "template": None}})
+    return rest[: -len(_NULL_END)] + kept[1] + "}}"
 
 
 @register.filter(is_safe=True)

@@ -185,3 +185,25 @@ def test_figure_script_gives_what_json_script_gave_for_the_old_figures():
     assert str(figure_script(figure, "f")) == old
     assert "</script>" not in figure_json(figure) and "<" not in figure_json(figure)
     assert json.loads(figure_json(figure))["data"][0]["y"] == [1.5, None]
+
+
+def test_a_shared_templates_json_is_put_in_place_as_the_whole_figure_dumped():
+    tricky = {
+        "type": "scatter",
+        "x": [dt.date(2026, 1, 1), "2026-02-01"],
+        "y": [Decimal("1.50"), math.nan],
+        "hovertemplate": "<b>%{y}</b> & more<extra>Équipe</extra>",
+    }
+    layout = {"title": {"text": "Sales <br>and </script> “quoted”"}, "height": 300}
+    figures = [
+        charts.figure([tricky], layout),  # NaN: plotly's encoder writes null
+        charts.figure([charts.trace("bar", x=[1.5], y=["a"])], {"height": 200}),
+        charts.figure([charts.trace("bar", x=[1]), charts.trace("scatter", x=[2])], {}),
+        charts.figure([], {"title": {"text": "none"}}),
+    ]
+    for figure in [*figures, *figures]:  # written, then from the kept JSON
+        whole = {"data": figure["data"], "layout": dict(figure["layout"])}
+        whole["layout"]["template"] = dict(figure["layout"]["template"])  # not shared: dumped
+        assert figure_json(figure) == figure_json(whole)
+        assert figure_json(figure) == figure_json(json.loads(figure_json(whole)))
+    assert charts.figure([tricky], {})["layout"]["template"] is figures[0]["layout"]["template"]
