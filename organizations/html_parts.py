@@ -15,7 +15,9 @@ from django.dispatch import receiver
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import ngettext
+
+from organizations.words import words
 
 # Numbers no URL argument takes, reversed in place of ids and replaced by each row's ids.
 _ID_MARK = "2147483647"
@@ -117,14 +119,15 @@ def interpolate(translated: str, values: dict[str, Any]) -> str:
 
 
 def blocktranslate(msgid: str, **values: Any) -> str:
-    """``{% blocktranslate with … %}``: the translated text as it is, the values escaped."""
-    return interpolate(gettext(msgid), values)
+    """``{% blocktranslate with … %}``: the translated text as it is (looked up once per
+    catalogue, ``words``), the values escaped."""
+    return interpolate(words()[msgid], values)
 
 
 def blocktranslate_count(singular: str, plural: str, count: int, **values: Any) -> str:
     """``{% blocktranslate count … %}``: the catalogue's form for ``count``, the values
     escaped."""
-    return interpolate(ngettext(singular, plural, count), values)
+    return interpolate(words().count(singular, plural, count), values)
 
 
 def counted_words(singular: str, plural: str) -> Callable[..., str]:

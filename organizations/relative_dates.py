@@ -16,12 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 
 from organizations.tenancy import current_org
 from organizations.words import counted as ngettext
 from organizations.words import translated as _
+from organizations.words import words
 
 # Spans shorter than this many days are counted in days ("in 13 days"), then in weeks.
 WEEKS_FROM_DAYS = 14
@@ -127,9 +128,25 @@ def relative_time(value: dt.datetime, now: dt.datetime, zone: dt.tzinfo | None =
     return relative_day(day, today)
 
 
+def _month(month: int) -> str:
+    """``date_format``'s ``M`` ("Dec"): the month's abbreviation in the active language, looked
+    up once per catalogue."""
+    return words().kept("months_3", lambda: {m: MONTHS_3[m].title() for m in MONTHS_3})[month]
+
+
+def _weekday(weekday: int) -> str:
+    """``date_format``'s ``D`` ("Thu") for ``date.weekday()``, once per catalogue."""
+    return words().kept("weekdays_abbr", lambda: {d: str(WEEKDAYS_ABBR[d]) for d in range(7)})[
+        weekday
+    ]
+
+
 def short_date(value: dt.date, today: dt.date) -> str:
-    """The date as "3 Dec", with the year when it is not ``today``'s: "3 Dec 2027"."""
-    return formats.date_format(value, "j M" if value.year == today.year else "j M Y")
+    """The date as "3 Dec", with the year when it is not ``today``'s: "3 Dec 2027" (what
+    ``date_format`` writes for ``j M`` and ``j M Y``, put together directly)."""
+    if value.year == today.year:
+        return f"{value.day} {_month(value.month)}"
+    return f"{value.day} {_month(value.month)} {value.year:04d}"
 
 
 def short_datetime(value: dt.datetime, now: dt.datetime, zone: dt.tzinfo | None = None) -> str:
@@ -137,13 +154,15 @@ def short_datetime(value: dt.datetime, now: dt.datetime, zone: dt.tzinfo | None 
     when it is not ``now``'s: "3 Dec 2025, 14:05"."""
     zone = zone or timezone.get_current_timezone()
     local = timezone.localtime(value, zone)
-    same_year = local.year == timezone.localtime(now, zone).year
-    return formats.date_format(local, "j M, H:i" if same_year else "j M Y, H:i")
+    day = f"{local.day} {_month(local.month)}"
+    if local.year != timezone.localtime(now, zone).year:
+        day = f"{day} {local.year:04d}"
+    return f"{day}, {local.hour:02d}:{local.minute:02d}"  # ``j M[ Y], H:i``
 
 
 def long_date(value: dt.date) -> str:
-    """The exact date a relative one stands for: "Thu 3 Dec 2026"."""
-    return formats.date_format(value, "D j M Y")
+    """The exact date a relative one stands for: "Thu 3 Dec 2026" (``D j M Y``)."""
+    return f"{_weekday(value.weekday())} {value.day} {_month(value.month)} {value.year:04d}"
 
 
 def long_datetime(value: dt.datetime, zone: dt.tzinfo | None = None) -> str:
@@ -152,7 +171,7 @@ def long_datetime(value: dt.datetime, zone: dt.tzinfo | None = None) -> str:
     together directly: a table of fifty rows calls it fifty times."""
     local = timezone.localtime(value, zone)
     return (
-        f"{WEEKDAYS_ABBR[local.weekday()]} {local.day} {MONTHS_3[local.month].title()} "
+        f"{_weekday(local.weekday())} {local.day} {_month(local.month)} "
         f"{local.year:04d}, {local.hour:02d}:{local.minute:02d}"
     )
 

@@ -16,6 +16,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from organizations.html_parts import blocktranslate, urls_html, value_html
+from organizations.words import words
 
 register = template.Library()
 
@@ -28,8 +29,8 @@ def _v(obj: Any, name: str) -> Any:
 
 
 def _word(msgid: str) -> str:
-    """``{% translate msgid %}``: the translation, escaped."""
-    return conditional_escape(gettext(msgid))
+    """``{% translate msgid %}``: the translation, escaped (once per catalogue)."""
+    return words().kept(("list_parts", msgid), lambda: conditional_escape(gettext(msgid)))
 
 
 def _hx(href: str, target: str) -> str:

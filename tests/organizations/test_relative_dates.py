@@ -233,3 +233,27 @@ def test_the_long_moment_is_what_the_date_format_writes(language):
             moment = start + dt.timedelta(days=days, minutes=37 * days)
             local = timezone.localtime(moment, zone)
             assert long_datetime(moment, zone) == formats.date_format(local, "D j M Y, H:i")
+
+
+@pytest.mark.parametrize("language", ["en-gb", "fr", "de"])
+def test_the_short_and_long_dates_are_what_the_date_format_writes(language):
+    from django.utils import formats, translation
+
+    zone = zoneinfo.ZoneInfo("Europe/Paris")
+    start = dt.datetime(2026, 1, 4, 0, 5, tzinfo=dt.UTC)
+    now = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
+    with translation.override(language):
+        for days in range(-400, 400, 13):  # every month and weekday, this year and others
+            moment = start + dt.timedelta(days=days, minutes=37 * days)
+            local = timezone.localtime(moment, zone)
+            same_year = local.year == timezone.localtime(now, zone).year
+            written = formats.date_format(local, "j M, H:i" if same_year else "j M Y, H:i")
+            assert short_datetime(moment, now, zone) == written
+            day = local.date()
+            assert long_date(day) == formats.date_format(day, "D j M Y")
+            this_year = day.year == now.date().year
+            assert short_date(day, now.date()) == formats.date_format(
+                day, "j M" if this_year else "j M Y"
+            )
+    with translation.override("fr"):
+        assert short_date(dt.date(2026, 2, 3), dt.date(2026, 1, 1)) == "3 Fév"
