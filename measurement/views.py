@@ -318,8 +318,5 @@ def team_dashboard(request: TenantRequest, org_slug: str) -> HttpResponse:
         if team is None:
             raise Http404("No figures to download for this team.")
         return tabular_response(fmt, f"team-{team.name}", *queries.team_table(team))
-    return render(
-        request,
-        "measurement/team_dashboard.html",
-        {"content": team_page.content_html(teams, queries.MIN_CELL_SIZE)},
-    )
+    content = team_page.content_html(teams, queries.MIN_CELL_SIZE)
+    return page_response(request, words().literal("My teams"), content, head=plotly_script(request))

@@ -15,8 +15,11 @@ from django.views.decorators.http import require_GET
 
 from measurement.growth import charts, page, queries, rows
 from organizations.exports import requested_format, tabular_response
+from organizations.html_parts import blocktranslate
 from organizations.http import TenantRequest
+from organizations.page_frame import page_response, plotly_script
 from organizations.roles import role_required
+from organizations.words import words
 
 
 def _picture_page(
@@ -33,8 +36,12 @@ def _picture_page(
         chart_rows=rows.chart_rows(picture) if figure and picture.competencies else "",
         competency_cards=rows.competency_cards(picture, org_slug) if picture.competencies else "",
     )
-    context: dict[str, Any] = {"picture": picture, "figure": figure, "content": content}
-    return render(request, "measurement/growth.html", context)
+    if picture.learner_view:
+        title = words().literal("My growth")
+    else:
+        title = blocktranslate("Growth: %(name)s", name=picture.person)
+    head = plotly_script(request) if figure else ""
+    return page_response(request, title, content, head=head)
 
 
 @require_GET

@@ -10,8 +10,10 @@ from django.contrib.auth import login
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,6 +23,7 @@ from organizations.html_parts import url_with_id
 from organizations.http import TenantRequest
 from organizations.models import ImportJob, Membership, Team
 from organizations.outbox.delivery import is_stalled
+from organizations.page_frame import page_response
 from organizations.people import list_pages, queries, services, tables
 from organizations.people.forms import (
     AuditFilterForm,
@@ -117,8 +120,13 @@ def people_list(request: TenantRequest, org_slug: str) -> HttpResponse:
         pending_joins_shown=queries.PENDING_JOINS_SHOWN,
         results=results,
     )
-    context = {"title": list_pages.title("People"), "top": top, "rest": rest}
-    return render(request, "organizations/people/people_list.html", context)
+    # The not-invited section's form and the page's headers carry the same token.
+    token = get_token(request)
+    content: str = top
+    if rest:
+        field = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(token)}">'
+        content = f"{top}{field}{rest}"
+    return page_response(request, list_pages.title("People"), content, csrf_token=token)
 
 
 @role_required("admin")
@@ -433,8 +441,7 @@ def audit_log(request: TenantRequest, org_slug: str) -> HttpResponse:
     content = list_pages.audit_page_html(
         org_slug=org_slug, form=form, filters=filters_html, query=query_text, results=results
     )
-    context = {"title": list_pages.title("Audit log"), "content": content}
-    return render(request, "organizations/people/audit_log.html", context)
+    return page_response(request, list_pages.title("Audit log"), content)
 
 
 # --- Public: accept an invitation ------------------------------------------------------------

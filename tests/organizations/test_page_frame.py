@@ -115,8 +115,8 @@ def _captured(monkeypatch: Any, owner: Any, name: str) -> list[Any]:
     calls: list[Any] = []
     original = getattr(owner, name)
 
-    def keep(*args: Any) -> Any:
-        calls.append((args, result := original(*args)))
+    def keep(*args: Any, **kwargs: Any) -> Any:
+        calls.append((args, result := original(*args, **kwargs)))
         return result
 
     monkeypatch.setattr(owner, name, keep)
@@ -201,3 +201,54 @@ def test_the_cohort_page_is_its_templates_output(client, org_a, monkeypatch):
     template = engines["django"].from_string(replaced).render(context, response.wsgi_request)
     assert _masked(response.content.decode()) == _masked(template)
     assert "<title>Leaders &lt;&amp;&gt; &quot;&#x27;25&#x27;&quot;" in template
+
+
+def _replaced(name: str, context: dict[str, Any], response: Any) -> str:
+    """The page's template as it was (``replaced/``), rendered for the page's own request."""
+    text = (Path(__file__).parent / "replaced" / name).read_text()
+    return engines["django"].from_string(text).render(context, response.wsgi_request)
+
+
+@override_settings(DEBUG=False)
+def test_the_team_growth_people_and_audit_pages_are_their_templates_output(
+    client, org_a, monkeypatch
+):
+    from measurement import team_page
+    from measurement.growth import page as growth_page
+    from organizations.models import Team
+    from organizations.people import list_pages
+
+    admin = make_member(org_a, "ada@a.example", is_admin=True, is_learner=True)
+    with tenant_context(org_a):
+        Team.objects.create(name="Ops <&>", manager=admin)
+    enroll(org_a, make_pathway(org_a), admin)
+    newcomer = make_member(org_a, "new@a.example", is_learner=True)
+    newcomer.user.set_unusable_password()  # not invited yet: the page's form with a token
+    newcomer.user.save()
+    client.force_login(admin.user)
+    team = _captured(monkeypatch, team_page, "content_html")
+    growth = _captured(monkeypatch, growth_page, "content_html")
+    audit = _captured(monkeypatch, list_pages, "audit_page_html")
+    people = _captured(monkeypatch, list_pages, "people_page_html")
+    slug = [org_a.slug]
+    response = client.get(reverse("team_dashboard", args=slug))
+    expected = _replaced("team_dashboard.html", {"content": team[0][1]}, response)
+    assert _masked(response.content.decode()) == _masked(expected)
+    assert "plotly.min.js" in expected and "<title>My teams" in expected
+    response = client.get(reverse("learner_growth", args=slug))
+    [((picture, _slug, figure), content)] = [(args[:3], out) for args, out in growth]
+    context = {"picture": picture, "figure": figure, "content": content}
+    expected = _replaced("growth.html", context, response)
+    assert _masked(response.content.decode()) == _masked(expected)
+    response = client.get(reverse("audit_log", args=slug))
+    context = {"title": list_pages.title("Audit log"), "content": audit[0][1]}
+    assert _masked(response.content.decode()) == _masked(
+        _replaced("audit_log.html", context, response)
+    )
+    response = client.get(reverse("people_list", args=slug))
+    top, rest = people[0][1]
+    assert rest  # the not-invited section, its form taking the page's token
+    context = {"title": list_pages.title("People"), "top": top, "rest": rest}
+    assert _masked(response.content.decode()) == _masked(
+        _replaced("people_list.html", context, response)
+    )
