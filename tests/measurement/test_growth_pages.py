@@ -139,6 +139,8 @@ def test_the_coach_sees_360_figures_only_from_shared_reports(scenes, client):
     assert "Pulse 1, on the" in page(client, a.learner, "learner_growth").content.decode()
     engagement = a.engagements[0].pk
     html = page(client, a.coach, "coachee_growth", engagement).content.decode()
+    name = a.learner.user.display_name
+    assert f"<title>Growth: {name} · " in html  # the coach's title names the coachee
     assert "1 observed, mean level 4.0 of 5" in html  # what the coach sees anyway
     assert "360 not shared" in html and "Not shared with you: 2 of " in html
     for hidden in ("+2.0", "2.00", "4.00", "RCI", "reliable improvement in"):
