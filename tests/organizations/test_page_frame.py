@@ -123,6 +123,12 @@ def _captured(monkeypatch: Any, owner: Any, name: str) -> list[Any]:
     return calls
 
 
+def _replaced(name: str, context: dict[str, Any], response: Any) -> str:
+    """The page's template as it was (``replaced/``), rendered for the page's own request."""
+    text = (Path(__file__).parent / "replaced" / name).read_text()
+    return engines["django"].from_string(text).render(context, response.wsgi_request)
+
+
 @override_settings(DEBUG=False)
 def test_the_coach_home_is_its_templates_output(client, org_a, monkeypatch):
     coach = make_member(org_a, "cora@a.example", is_coach=True)
@@ -152,11 +158,7 @@ def test_the_impact_page_is_its_templates_output(client, org_a, monkeypatch):
     calls = _captured(monkeypatch, impact_page, "page_html")
     response = client.get(reverse("sponsor_home", args=[org_a.slug]))
     [(_args, content)] = calls
-    # The page's template as it was (``replaced/``): the frame now written by ``page_frame``.
-    replaced = (Path(__file__).parent / "replaced" / "sponsor_home.html").read_text()
-    template = (
-        engines["django"].from_string(replaced).render({"content": content}, response.wsgi_request)
-    )
+    template = _replaced("sponsor_home.html", {"content": content}, response)
     assert _masked(response.content.decode()) == _masked(template)
     assert "plotly.min.js" in template
 
@@ -196,17 +198,9 @@ def test_the_cohort_page_is_its_templates_output(client, org_a, monkeypatch):
         "learners": parts["learners_section"][0][1],
         "forms": parts["forms"][0][1],
     }
-    # The page's template as it was (``replaced/``): the frame now written by ``page_frame``.
-    replaced = (Path(__file__).parent / "replaced" / "cohort_detail.html").read_text()
-    template = engines["django"].from_string(replaced).render(context, response.wsgi_request)
+    template = _replaced("cohort_detail.html", context, response)
     assert _masked(response.content.decode()) == _masked(template)
     assert "<title>Leaders &lt;&amp;&gt; &quot;&#x27;25&#x27;&quot;" in template
-
-
-def _replaced(name: str, context: dict[str, Any], response: Any) -> str:
-    """The page's template as it was (``replaced/``), rendered for the page's own request."""
-    text = (Path(__file__).parent / "replaced" / name).read_text()
-    return engines["django"].from_string(text).render(context, response.wsgi_request)
 
 
 @override_settings(DEBUG=False)
