@@ -52,8 +52,10 @@ def trace(kind: str, **properties: Any) -> dict[str, Any]:
 
 class SharedTemplate(dict[str, Any]):
     """A figure's template shared by every figure that draws the same kinds of trace, never
-    changed: its JSON (most of a small figure's) is written once per process
+    changed: its JSON (most of a small figure's) is written once per process, and kept here
     (``figures.figure_json``)."""
+
+    json: str | None = None
 
 
 @functools.cache

@@ -33,10 +33,9 @@ def frame_context(request: HttpRequest, csrf_token: str | None = None) -> dict[s
     (``settings.TEMPLATES``): csrf (always on), request, csp, auth, messages, tenant.
     ``csrf_token``: the page's own, when its forms already carry one (as a view's context
     would give it, in place of the processor's)."""
-    token = get_token(request) if csrf_token is None else csrf_token
     membership = getattr(request, "membership", None)
     return {
-        "csrf_token": "NOTPROVIDED" if token is None else token,
+        "csrf_token": get_token(request) if csrf_token is None else csrf_token,
         "request": request,
         "csp_nonce": get_nonce(request),
         "user": request.user if hasattr(request, "user") else AnonymousUser(),
@@ -81,3 +80,8 @@ def plotly_script(request: HttpRequest) -> str:
     src = conditional_escape(static("vendor/plotly/plotly.min.js"))
     nonce = conditional_escape(str(get_nonce(request)))  # ``{{ csp_nonce }}``: None written
     return f'<script src="{src}" nonce="{nonce}" defer></script>'
+
+
+def csrf_input(token: str) -> str:
+    """What ``{% csrf_token %}`` writes for the page's ``token``: a form's hidden field."""
+    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{conditional_escape(token)}">'

@@ -38,10 +38,6 @@ def _json(value: Any) -> str:
     return text
 
 
-# The JSON of the shared templates (``charts.SharedTemplate``) by id, each with its template
-# (kept alive, so that no other object takes its id).
-_TEMPLATES: dict[int, tuple[SharedTemplate, str]] = {}
-_TEMPLATES_KEPT = 64
 _NULL_END = "null}}"
 
 
@@ -59,15 +55,12 @@ def figure_json(figure: Any) -> str:
         or next(reversed(layout)) != "template"
     ):
         return _json(figure)
-    kept = _TEMPLATES.get(id(template))
-    if kept is None:
-        if len(_TEMPLATES) >= _TEMPLATES_KEPT:
-            _TEMPLATES.clear()
-        kept = _TEMPLATES[id(template)] = (template, _json(template))
+    if template.json is None:
+        template.json = _json(template)
     # The figure closes with its layout's last value, the template: written as ``null}}``,
     # then the template's JSON put in place of ``null``.
     rest = _json({"data": figure["data"], "layout": {**layout, "template": None}})
-    return rest[: -len(_NULL_END)] + kept[1] + "}}"
+    return rest[: -len(_NULL_END)] + template.json + "}}"
 
 
 @register.filter(is_safe=True)

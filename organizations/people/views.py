@@ -13,7 +13,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -23,7 +22,7 @@ from organizations.html_parts import url_with_id
 from organizations.http import TenantRequest
 from organizations.models import ImportJob, Membership, Team
 from organizations.outbox.delivery import is_stalled
-from organizations.page_frame import page_response
+from organizations.page_frame import csrf_input, page_response
 from organizations.people import list_pages, queries, services, tables
 from organizations.people.forms import (
     AuditFilterForm,
@@ -124,8 +123,7 @@ def people_list(request: TenantRequest, org_slug: str) -> HttpResponse:
     token = get_token(request)
     content: str = top
     if rest:
-        field = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(token)}">'
-        content = f"{top}{field}{rest}"
+        content = f"{top}{csrf_input(token)}{rest}"
     return page_response(request, list_pages.title("People"), content, csrf_token=token)
 
 

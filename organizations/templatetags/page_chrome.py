@@ -116,7 +116,9 @@ def _variable(context: PageContext, name: str) -> str:
     return "" if value is _MISSING else _text(value)
 
 
-def _top(context: PageContext) -> str:
+# The frame's four parts: the tags' output, and a page written without the template engine
+# (``organizations.page_frame``) calls them with its context as a mapping.
+def frame_top(context: PageContext) -> str:
     language = context.get("LANGUAGE_CODE") or "en"
     return (
         '<!doctype html>\n<html lang="'
@@ -125,7 +127,7 @@ def _top(context: PageContext) -> str:
     )
 
 
-def _head(context: PageContext) -> str:
+def frame_head(context: PageContext) -> str:
     org = context.get("org")
     title = f" · {_text(org.name)}" if org else ""
     nonce = context.get("csp_nonce")
@@ -150,7 +152,7 @@ def _messages(context: PageContext) -> str:
     )
 
 
-def _body(context: PageContext) -> str:
+def frame_body(context: PageContext) -> str:
     kept = parts()
     return (
         f"{kept.script}{_variable(context, 'csp_nonce')}{kept.body}"
@@ -159,18 +161,14 @@ def _body(context: PageContext) -> str:
     )
 
 
-def _foot(context: PageContext) -> str:
+def frame_foot(context: PageContext) -> str:
     return parts().foot
 
 
-# The frame's four parts, for a page written without the template engine
-# (``organizations.page_frame``), from a context given as a mapping.
-frame_top, frame_head, frame_body, frame_foot = _top, _head, _body, _foot
-
 for _name, _write in (
-    ("page_top", _top),
-    ("page_head", _head),
-    ("page_body", _body),
-    ("page_foot", _foot),
+    ("page_top", frame_top),
+    ("page_head", frame_head),
+    ("page_body", frame_body),
+    ("page_foot", frame_foot),
 ):
     register.tag(_name, lambda parser, token, write=_write: _Node(write))

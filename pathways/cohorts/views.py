@@ -29,7 +29,7 @@ from organizations.exports import requested_format, tabular_response
 from organizations.html_parts import url, url_with_id, value_html
 from organizations.http import TenantRequest
 from organizations.models import Membership
-from organizations.page_frame import page_response
+from organizations.page_frame import csrf_input, page_response
 from organizations.roles import role_required
 from organizations.words import translated as _
 from organizations.words import words
@@ -115,11 +115,6 @@ def cohort_edit(request: TenantRequest, org_slug: str, cohort_id: int) -> HttpRe
     return render(request, "pathways/cohorts/cohort_form.html", {"form": form, "cohort": cohort})
 
 
-def _csrf_input(request: TenantRequest) -> str:
-    """What ``{% csrf_token %}`` writes."""
-    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(get_token(request))}">'
-
-
 def _escape_all(texts: list[str]) -> list[str]:
     """``escape`` of each text, the texts escaped together (one call, not one a text)."""
     escaped = escape("\x00".join(texts)).split("\x00")
@@ -143,7 +138,7 @@ def _learner_table(
     w = words()
     person = url_with_id("person_detail", org_slug)
     withdraw = url_with_id("enrollment_withdraw", org_slug, cohort_id)
-    csrf = csrf or _csrf_input(request)
+    csrf = csrf or csrf_input(get_token(request))
     rows = list(rows)
     names = _escape_all([lp.name for lp in rows])
     emails = _escape_all([lp.email for lp in rows])
@@ -686,7 +681,7 @@ def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> Http
     cohort = overview.cohort
     w = words()
     token = get_token(request)
-    csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(token)}">'
+    csrf = csrf_input(token)
     tabs = [
         ("all", w["All"], None),
         ("not_started", w["Not started"], overview.not_started),

@@ -17,11 +17,12 @@ from collections.abc import Callable
 
 from django.template.defaultfilters import date as date_filter
 from django.urls import NoReverseMatch, reverse
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
 
 from organizations.html_parts import interpolate, value_html
+from organizations.page_frame import csrf_input
 from organizations.templatetags.relative_dates import relative_date
 from organizations.words import Words, words
 from pathways.learning.queries import HomeView, NextStep
@@ -164,11 +165,7 @@ def _nothing_next(home: HomeView, org_slug: str, t: Callable[[str], str]) -> str
 
 def _recommendations(home: HomeView, csrf_token: str, t: Callable[[str], str]) -> str:
     esc = conditional_escape
-    csrf = (
-        ""
-        if not csrf_token
-        else format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', csrf_token)
-    )
+    csrf = csrf_input(csrf_token) if csrf_token else ""
     dismiss = t("Dismiss")
     items = []
     for rec in home.recommendations:

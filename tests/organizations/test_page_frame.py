@@ -123,6 +123,19 @@ def _captured(monkeypatch: Any, owner: Any, name: str) -> list[Any]:
     return calls
 
 
+def _content_of(client: Any, monkeypatch: Any, owner: Any, name: str, url: str) -> tuple[Any, Any]:
+    """The response to ``url`` and what ``owner.name`` gave it, called once (the content)."""
+    calls = _captured(monkeypatch, owner, name)
+    response = client.get(url)
+    [(_args, content)] = calls
+    return response, content
+
+
+def _assert_same_page(response: Any, template: str) -> None:
+    """The page as served is the template's output (the CSRF token aside: masked afresh)."""
+    assert _masked(response.content.decode()) == _masked(template)
+
+
 def _replaced(name: str, context: dict[str, Any], response: Any) -> str:
     """The page's template as it was (``replaced/``), rendered for the page's own request."""
     text = (Path(__file__).parent / "replaced" / name).read_text()
@@ -148,18 +161,17 @@ def test_the_coach_home_is_its_templates_output(client, org_a, monkeypatch):
         }
         request = response.wsgi_request
         template = render_to_string("coaching/coach_home.html", context, request=request)
-        assert _masked(response.content.decode()) == _masked(template)
+        _assert_same_page(response, template)
 
 
 @override_settings(DEBUG=False)
 def test_the_impact_page_is_its_templates_output(client, org_a, monkeypatch):
     sponsor = make_member(org_a, "sam@a.example", is_sponsor=True)
     client.force_login(sponsor.user)
-    calls = _captured(monkeypatch, impact_page, "page_html")
-    response = client.get(reverse("sponsor_home", args=[org_a.slug]))
-    [(_args, content)] = calls
+    url = reverse("sponsor_home", args=[org_a.slug])
+    response, content = _content_of(client, monkeypatch, impact_page, "page_html", url)
     template = _replaced("sponsor_home.html", {"content": content}, response)
-    assert _masked(response.content.decode()) == _masked(template)
+    _assert_same_page(response, template)
     assert "plotly.min.js" in template
 
 
@@ -168,13 +180,12 @@ def test_the_learner_home_is_its_templates_output(client, org_a, monkeypatch):
     learner = make_member(org_a, "lee@a.example", is_learner=True)
     enroll(org_a, make_pathway(org_a), learner)
     client.force_login(learner.user)
-    calls = _captured(monkeypatch, home_page, "content_html")
-    response = client.get(reverse("org_home", args=[org_a.slug]))
-    [(_args, content)] = calls
+    url = reverse("org_home", args=[org_a.slug])
+    response, content = _content_of(client, monkeypatch, home_page, "content_html", url)
     template = render_to_string(
         "pathways/learner_home.html", {"content": content}, request=response.wsgi_request
     )
-    assert _masked(response.content.decode()) == _masked(template)
+    _assert_same_page(response, template)
     assert "<title>Your next step" in template
 
 
@@ -199,7 +210,7 @@ def test_the_cohort_page_is_its_templates_output(client, org_a, monkeypatch):
         "forms": parts["forms"][0][1],
     }
     template = _replaced("cohort_detail.html", context, response)
-    assert _masked(response.content.decode()) == _masked(template)
+    _assert_same_page(response, template)
     assert "<title>Leaders &lt;&amp;&gt; &quot;&#x27;25&#x27;&quot;" in template
 
 
@@ -227,22 +238,18 @@ def test_the_team_growth_people_and_audit_pages_are_their_templates_output(
     slug = [org_a.slug]
     response = client.get(reverse("team_dashboard", args=slug))
     expected = _replaced("team_dashboard.html", {"content": team[0][1]}, response)
-    assert _masked(response.content.decode()) == _masked(expected)
+    _assert_same_page(response, expected)
     assert "plotly.min.js" in expected and "<title>My teams" in expected
     response = client.get(reverse("learner_growth", args=slug))
     [((picture, _slug, figure), content)] = [(args[:3], out) for args, out in growth]
     context = {"picture": picture, "figure": figure, "content": content}
     expected = _replaced("growth.html", context, response)
-    assert _masked(response.content.decode()) == _masked(expected)
+    _assert_same_page(response, expected)
     response = client.get(reverse("audit_log", args=slug))
     context = {"title": list_pages.title("Audit log"), "content": audit[0][1]}
-    assert _masked(response.content.decode()) == _masked(
-        _replaced("audit_log.html", context, response)
-    )
+    _assert_same_page(response, _replaced("audit_log.html", context, response))
     response = client.get(reverse("people_list", args=slug))
     top, rest = people[0][1]
     assert rest  # the not-invited section, its form taking the page's token
     context = {"title": list_pages.title("People"), "top": top, "rest": rest}
-    assert _masked(response.content.decode()) == _masked(
-        _replaced("people_list.html", context, response)
-    )
+    _assert_same_page(response, _replaced("people_list.html", context, response))

@@ -8,13 +8,15 @@ from collections.abc import Iterable
 from html import escape
 from typing import Any
 
+from django.middleware.csrf import get_token
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from organizations.html_parts import url_with_id
 from organizations.http import TenantRequest
-from pathways.cohorts.views import _csrf_input, _Moments
+from organizations.page_frame import csrf_input
+from pathways.cohorts.views import _Moments
 from pathways.models import Enrollment
 
 
@@ -26,7 +28,7 @@ def learner_table_before(
     the same words, links, forms and accessible names). Empty without rows."""
     person = url_with_id("person_detail", org_slug)
     withdraw = url_with_id("enrollment_withdraw", org_slug, cohort_id)
-    csrf = _csrf_input(request)
+    csrf = csrf_input(get_token(request))
     steps_of = _("%(done)s of %(total)s steps")
     progress_of = _("Progress of %(name)s")
     confirm = _(
