@@ -14,8 +14,9 @@ size are both there, the growth of every page is printed.
 Goals (printed, not asserted): every page within 3× the floor; no page's time growing more
 than 1.2× from 50 to 5,000 learners.
 
-``make bench`` calls ``measure_pages_against_floor`` (bench/run.py). Alone, on a database
-already seeded with ``seed_demo``::
+``make bench`` calls ``measure_pages_against_floor`` (bench/run.py), after adding a year of
+coaching history (bench/scenarios.py ``add_coaching_history``). Alone, on a database already
+seeded with ``seed_demo``::
 
     BENCH_DATABASE_URL=postgres://… .venv/bin/python bench/pages.py            # as it is
     BENCH_DATABASE_URL=postgres://… .venv/bin/python bench/pages.py --grow-to 5000

@@ -3,7 +3,8 @@
 Seeds both demo organisations with ``seed_demo --learners 5000`` (``--learners``: 5,000 learners
 per organisation, their 360s, pulses, practice and progress; the hand-made few through the
 services, the rest bulk-inserted) and adds 200 modules (``--modules``), gives the demo learner
-a review card for every module's retrieval items, then measures the server time (median and
+a review card for every module's retrieval items and the demo organisation four held coaching
+sessions a learner over the past year (``--sessions-per-learner``), then measures the server time (median and
 p95 over ``--repeat`` requests, in process through Django's test client, one core) and the
 query count of the learner home, the review page, the sponsor home and the admin's programme
 health; the organisation's progress roll-up and the one-learner roll-up a completed step
@@ -36,6 +37,12 @@ def main() -> None:
     parser.add_argument("--modules", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=60)
     parser.add_argument("--units", type=int, default=1000, help="business units for impact")
+    parser.add_argument(
+        "--sessions-per-learner",
+        type=int,
+        default=4,
+        help="held coaching sessions a learner in the demo organisation's past year",
+    )
     parser.add_argument(
         "--no-seed", action="store_true", help="use the database as it is: no migrate, no seed"
     )
@@ -102,9 +109,11 @@ def main() -> None:
         measure_team_rollup,
     )
     from bench.rollup import measure_progress_rollup
-    from bench.scenarios import add_library_and_cards, measure_pages
+    from bench.scenarios import add_coaching_history, add_library_and_cards, measure_pages
 
     add_library_and_cards(args.modules)
+    if not args.no_seed:
+        add_coaching_history(args.sessions_per_learner * args.learners)
     values = add_business_units(args.units)
     if connection.vendor == "postgresql":
         # Fresh statistics after the bulk loads, as autovacuum's analyze gives a live database

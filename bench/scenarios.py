@@ -180,6 +180,62 @@ def add_library_and_cards(n_modules: int) -> None:
     )
 
 
+def add_coaching_history(sessions: int) -> int:
+    """``sessions`` more held 1:1 sessions in the demo organisation's past year, as a programme
+    of its size keeps them (seed_demo makes a few dozen): shared round robin by its coaches,
+    each with one attended learner, round robin too. Coach home's lists read only the coach's
+    scheduled sessions of this week and those not yet logged; the history is there so that a
+    read which scans the organisation's sessions shows it. Bulk inserts only; returns how many
+    sessions the organisation holds."""
+    from coaching.models import CoachingSession, SessionParticipant
+
+    org = Organization.objects.get(slug=ORG)
+    t0 = time.perf_counter()
+    with tenant_context(org):
+        coaches = list(
+            Membership.objects.filter(is_coach=True, is_active=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        learners = list(
+            Membership.objects.filter(is_learner=True).order_by("pk").values_list("pk", flat=True)
+        )
+        start = timezone.now().replace(hour=9, minute=0, second=0, microsecond=0)
+        held = CoachingSession.objects.bulk_create(
+            [
+                CoachingSession(
+                    organization_id=org.pk,
+                    coach_id=coaches[i % len(coaches)],
+                    title="Coaching conversation",
+                    starts_at=start - dt.timedelta(days=1 + i % 365, hours=i % 8),
+                    minutes=45,
+                    status=CoachingSession.Status.HELD,
+                    logged_at=start - dt.timedelta(days=i % 365),
+                )
+                for i in range(sessions)
+            ],
+            batch_size=2000,
+        )
+        SessionParticipant.objects.bulk_create(
+            [
+                SessionParticipant(
+                    organization_id=org.pk,
+                    session=session,
+                    learner_id=learners[i % len(learners)],
+                    attendance=SessionParticipant.Attendance.ATTENDED,
+                )
+                for i, session in enumerate(held)
+            ],
+            batch_size=2000,
+        )
+        total = CoachingSession.objects.count()
+    print(
+        f"coaching history: {sessions} more held sessions for {len(coaches)} coaches "
+        f"({total} in {ORG}; {time.perf_counter() - t0:.1f} s)"
+    )
+    return total
+
+
 def _time_page(client: Client, url: str, repeat: int) -> tuple[list[float], int]:
     client.get(url)  # warm caches, template loading
     timings = []

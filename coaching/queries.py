@@ -436,63 +436,30 @@ _ENROLMENTS_COUNTED = f"""SELECT COUNT(*) AS n, COUNT(DISTINCT se.learner_id) AS
     FROM pathways_enrollment se
     WHERE se.organization_id = %s AND se.cohort_id IN ({{cohorts}})
         AND NOT (se.status = {_WITHDRAWN})"""  # noqa: S608 - fixed text
-# The same on PostgreSQL, where each cohort's enrolments are kept counted at write time
-# (``pathways.cohorts.counts``): the enrolments are the sum of the kept counts, and since a
-# person is enrolled in a cohort once, the people are the enrolments when the coach has one
-# cohort. With two cohorts, the people are the enrolments less those enrolled in both: the
-# enrolments of the cohort with fewer (by the kept counts, which only choose the side) each
-# probed in the other's ``enrollment_cohort_current`` (a scalar subquery, so a probe a row
-# whatever the plan; no sort nor hash of the larger cohort's enrolments). Only for a coach of
-# more cohorts are the people among the enrolments counted. The ``CASE`` runs one branch's
-# subquery. Parameters (``_enrolments_sql``): the organisation, the cohorts' and the
-# organisation for each of the two cohorts' sides, the organisation and the cohorts' for the
-# people counted, the organisation and the cohorts' for the kept counts, the cohorts'.
-_TWO_COHORTS_SIDE = """SELECT c2.cohort_id FROM ({{cohorts}}) c2
-            LEFT JOIN pathways_cohortcounts k2
-                ON k2.organization_id = %s AND k2.cohort_id = c2.cohort_id
-            ORDER BY COALESCE(k2.enrolments - k2.withdrawn, 0) {order}, c2.cohort_id {order}
-            LIMIT 1"""  # noqa: S608 - fixed text
-_ENROLMENTS_KEPT = f"""SELECT k.n, CASE WHEN k.cohorts <= 1 THEN k.n WHEN k.cohorts = 2 THEN k.n - (
-        SELECT COUNT(*) FROM pathways_enrollment fe
-        WHERE fe.organization_id = %s AND NOT (fe.status = {_WITHDRAWN}) AND fe.cohort_id = (
-            {_TWO_COHORTS_SIDE.format(order="ASC")})
-            AND (SELECT 1 FROM pathways_enrollment me
-                WHERE me.organization_id = %s AND NOT (me.status = {_WITHDRAWN})
-                    AND me.cohort_id = ({_TWO_COHORTS_SIDE.format(order="DESC")})
-                    AND me.learner_id = fe.learner_id
-                LIMIT 1) IS NOT NULL
-    ) ELSE (
-        SELECT COUNT(DISTINCT se.learner_id) FROM pathways_enrollment se
-        WHERE se.organization_id = %s AND se.cohort_id IN ({{cohorts}})
-            AND NOT (se.status = {_WITHDRAWN})
-    ) END AS learners
-    FROM (SELECT ({{counted}}) AS n, (SELECT COUNT(*) FROM ({{cohorts}}) c) AS cohorts) k"""  # noqa: S608 - fixed text
+# The same on PostgreSQL, where each cohort's enrolments and each coach's people are kept
+# counted at write time (``pathways.cohorts.counts``): the enrolments are the sum of the kept
+# counts, the people the coach's kept row (a person in two of the coach's cohorts once).
+# Parameters (``_enrolments_sql``): the organisation and the cohorts' for the kept counts, the
+# organisation and the coach.
+_ENROLMENTS_KEPT = """SELECT ({counted}) AS n, ({learners}) AS learners"""
 
 
 _ENROLMENTS_COUNTED_SQL = _compact(_ENROLMENTS_COUNTED.format(cohorts=_COACH_COHORTS))
 _ENROLMENTS_KEPT_SQL = _compact(
     _ENROLMENTS_KEPT.format(
-        cohorts=_COACH_COHORTS,
         counted=cohort_counts.CURRENT_ENROLMENTS_SQL.format(cohorts=_COACH_COHORTS),
+        learners=cohort_counts.COACH_LEARNERS_SQL,
     )
 )
 
 
 def _enrolments_sql(org: int, cohort_params: list[Any]) -> tuple[str, list[Any]]:
-    """``{enrolments}`` of ``_SUMMARY_SQL`` with its parameters: from the kept counts where
-    they are kept, else counted."""
+    """``{enrolments}`` of ``_SUMMARY_SQL`` with its parameters (``cohort_params`` those of
+    ``_COACH_COHORTS``: the organisation and the coach): from the kept counts where they are
+    kept, else counted."""
     if not cohort_counts.stored():
         return _ENROLMENTS_COUNTED_SQL, [org, *cohort_params]
-    return (
-        _ENROLMENTS_KEPT_SQL,
-        [
-            *[org, *cohort_params, org],  # the cohort with fewer enrolments
-            *[org, *cohort_params, org],  # the other one, probed
-            *[org, *cohort_params],  # more than two cohorts
-            *[org, *cohort_params],  # the kept counts
-            *cohort_params,
-        ],
-    )
+    return _ENROLMENTS_KEPT_SQL, [org, *cohort_params, *cohort_params]
 
 
 # Every count of the roster and of the home in one row: the enrolments along
@@ -704,15 +671,17 @@ LEFT JOIN coaching_sessionparticipant sp
 LEFT JOIN organizations_membership pm ON pm.id = sp.learner_id
 LEFT JOIN organizations_user pu ON pu.id = pm.user_id
 WHERE s.organization_id = %s AND """
-# Both session lists of the home: scheduled this week from today, and past their time.
-_HOME_SESSIONS_TAIL = f"""(
-    s.id IN (
+# Both session lists of the home: scheduled this week from today, and past their time. The
+# two lists' ids are one set (``UNION ALL``; a session of today already begun is in both, and
+# ``IN`` reads it once), so that the sessions are probed by id: two ``IN`` tests joined by
+# ``OR`` cannot be, and would scan every session of the organisation (22,000 sessions: 15 ms).
+_HOME_SESSIONS_TAIL = f"""s.id IN ((
         SELECT us.id FROM coaching_coachingsession us
         WHERE us.organization_id = %s AND us.coach_id = %s AND us.status = {_SCHEDULED}
             AND us.starts_at >= %s AND us.starts_at < %s
         ORDER BY us.starts_at, us.id
-        LIMIT {SESSIONS_SHOWN + 1:d})
-    OR s.id IN (
+        LIMIT {SESSIONS_SHOWN + 1:d}
+    ) UNION ALL (
         SELECT ns.id FROM coaching_coachingsession ns
         WHERE ns.organization_id = %s AND ns.coach_id = %s AND ns.status = {_SCHEDULED}
             AND ns.starts_at < %s

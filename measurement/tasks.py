@@ -68,6 +68,7 @@ def rollup_progress(org_id: int) -> dict[str, object]:
     assert org is not None and org.pk == org_id
     result = services.do_rollup_progress(org)
     counts.repair()  # the cohorts' enrolment counts, kept at write time, checked nightly
+    counts.repair_coaches()  # and each coach's coachees
     people_counts.repair()  # and the organisation's people counts
     team_counts.repair()  # and each team's active members
     version_counts.repair()  # and each pathway version's active learners

@@ -22,11 +22,11 @@ from organizations.tenancy import TenantContextMissing, current_org_id
 # psycopg turns a statement's ``%s`` placeholders into ``$n`` once per text and keeps the
 # result, but only for texts of up to 4,096 characters (``psycopg._queries``, which has no
 # public setting for it); a longer text is parsed again on every execution. The pages' merged
-# reads (``fetch_row_sets``) are longer: coach home's is some 7,300 characters, parsed again on
+# reads (``fetch_row_sets``) are longer: coach home's is some 7,500 characters, parsed again on
 # each request (0.1-0.2 ms). Raised once, at start-up (``OrganizationsConfig.ready``); psycopg's
 # store holds 128 texts, so at most 2 MB. It keeps them only for up to 50 parameters too (a
-# guard against texts written for each length of a list), and coach home's, with the roster's
-# first page, has 49 to 53 by the roster's view: raised to 64, the store's bound unchanged.
+# guard against texts written for each length of a list), and the learner home's merged read
+# has 60 (the module library's 54): raised to 64, the store's bound unchanged.
 LONGEST_KEPT_STATEMENT = 16_384
 MOST_KEPT_PARAMETERS = 64
 

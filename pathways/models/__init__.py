@@ -2,6 +2,7 @@
 
 from pathways.models.badges import BadgeAssertion
 from pathways.models.builder import (
+    CoachCounts,
     Cohort,
     CohortCoach,
     CohortCounts,
@@ -60,6 +61,7 @@ __all__ = [
     "ActivityEvent",
     "BadgeAssertion",
     "ChoiceScore",
+    "CoachCounts",
     "Cohort",
     "CohortCoach",
     "CohortCounts",

@@ -241,6 +241,32 @@ class CohortCounts(TenantModel):
         ]
 
 
+class CoachCounts(TenantModel):
+    """A coach's coachees counted: the people with a current (not withdrawn) enrolment in one
+    or more of the cohorts they coach, each person once, as coach home shows them.
+
+    Kept by PostgreSQL statement triggers on enrolments and cohort coaches (migration 0029),
+    in the same transaction as the change, whatever code makes it: an enrolment, a bulk
+    enrolment, a withdrawal or restoration, an enrolment moved or deleted (an erasure, a
+    cohort deleted), a coach added to or taken off a cohort. A person is counted once however
+    many of the coach's cohorts they are in, so a change counts the coach's people again
+    rather than adding a delta: after locking the coach's row, so that two changes at once
+    each count what the other committed. The row is made when the coach is first assigned a
+    cohort; coach home reads it instead of comparing its cohorts' enrolments, and the nightly
+    roll-up repairs any drift. Elsewhere (SQLite) the people are counted.
+    """
+
+    coach = models.ForeignKey(
+        "organizations.Membership", on_delete=models.CASCADE, related_name="+"
+    )
+    learners = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "coach"], name="coachcounts_unique")
+        ]
+
+
 class VersionCounts(TenantModel):
     """A pathway version's active enrolments counted, as the pathways list shows them.
 

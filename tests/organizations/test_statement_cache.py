@@ -1,7 +1,7 @@
 """psycopg keeps the conversion of the pages' long statements (organizations/raw_queries.py,
 ``keep_long_statements``): coach home's merged read, longer than psycopg's default of 4,096
-characters and, with the roster filtered to a view, with more than its 50 parameters, is parsed
-once per process, not on every request."""
+characters, and the learner home's, with more than its 50 parameters, are parsed once per
+process, not on every request."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 
 from organizations.raw_queries import LONGEST_KEPT_STATEMENT, MOST_KEPT_PARAMETERS
-from tests.conftest import make_member
+from tests.conftest import enroll, make_member, make_pathway
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="psycopg's conversion is PostgreSQL's"
@@ -23,14 +23,22 @@ def test_the_limit_is_raised_at_start_up():
     assert _queries.MAX_CACHED_STATEMENT_PARAMS == MOST_KEPT_PARAMETERS
 
 
-def test_coach_homes_statement_is_converted_once(client, org_a):
+@pytest.mark.parametrize(
+    ("role", "path", "shortest", "fewest"),
+    [
+        # A view of the roster: its first page's filter adds parameters (42 for those overdue).
+        ("is_coach", "coaching/?show=overdue", 4096, 0),
+        # The learner home's merged read: 60 parameters, a shorter text.
+        ("is_learner", "", 0, 50),
+    ],
+)
+def test_a_homes_statement_is_converted_once(client, org_a, role, path, shortest, fewest):
     from psycopg import _queries
 
-    coach = make_member(org_a, "coach@example.com", is_coach=True)
-    client.force_login(coach.user)
-    # A view of the roster: its first page's filter adds parameters to the statement (49
-    # for every coachee, 53 for those overdue).
-    url = f"/o/{org_a.slug}/coaching/?show=overdue"
+    person = make_member(org_a, "person@example.com", **{role: True})
+    enroll(org_a, make_pathway(org_a, n_steps=2), person)
+    client.force_login(person.user)
+    url = f"/o/{org_a.slug}/{path}"
     sent = []
 
     def keep(execute, sql, params, many, context):
@@ -39,9 +47,9 @@ def test_coach_homes_statement_is_converted_once(client, org_a):
 
     with connection.execute_wrapper(keep):
         assert client.get(url).status_code == 200
-    longest, params = max(sent, key=lambda statement: len(statement[0]))
-    assert 4096 < len(longest) <= LONGEST_KEPT_STATEMENT
-    assert 50 < len(params) <= MOST_KEPT_PARAMETERS
+    kept = [(len(sql), len(params or ())) for sql, params in sent]
+    assert all(n <= LONGEST_KEPT_STATEMENT and p <= MOST_KEPT_PARAMETERS for n, p in kept)
+    assert any(n > shortest and p > fewest for n, p in kept)  # past psycopg's own limits
     client.get(url)
     before = _queries._query2pg.cache_info()
     client.get(url)
