@@ -180,32 +180,52 @@ def add_library_and_cards(n_modules: int) -> None:
     )
 
 
+# Learners a coach looks after in a programme of the demo organisation's size: its coaches
+# made up to one for this many (seed_demo makes two), so that each holds a coach's year.
+LEARNERS_A_COACH = 100
+
+
 def add_coaching_history(sessions: int) -> int:
     """``sessions`` more held 1:1 sessions in the demo organisation's past year, as a programme
     of its size keeps them (seed_demo makes a few dozen): shared round robin by its coaches,
-    each with one attended learner, round robin too. Coach home's lists read only the coach's
-    scheduled sessions of this week and those not yet logged; the history is there so that a
-    read which scans the organisation's sessions shows it. Bulk inserts only; returns how many
-    sessions the organisation holds."""
+    made up to one for ``LEARNERS_A_COACH`` learners (400 sessions each at 5,000 learners and
+    four sessions a learner: eight a week), each with one attended learner, round robin too.
+    Coach home's lists read only the coach's scheduled sessions of this week and those not
+    yet logged; the history is there so that a read which walks a coach's or the
+    organisation's sessions shows it. Bulk inserts only; returns how many sessions the
+    organisation holds."""
     from coaching.models import CoachingSession, SessionParticipant
 
     org = Organization.objects.get(slug=ORG)
     t0 = time.perf_counter()
     with tenant_context(org):
-        coaches = list(
-            Membership.objects.filter(is_coach=True, is_active=True)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
         learners = list(
             Membership.objects.filter(is_learner=True).order_by("pk").values_list("pk", flat=True)
         )
+        coaches = Membership.objects.filter(is_coach=True, is_active=True)
+        wanted = len(learners) // LEARNERS_A_COACH - coaches.count()
+        emails = [f"bench-coach{i:03d}@{ORG}.test" for i in range(max(0, wanted))]
+        User.objects.bulk_create(
+            [
+                User(email=e, full_name=f"Bench Coach {i}", password="!")
+                for i, e in enumerate(emails)
+            ],
+            ignore_conflicts=True,
+        )
+        Membership.objects.bulk_create(
+            [
+                Membership(organization_id=org.pk, user=user, is_coach=True)
+                for user in User.objects.filter(email__in=emails)
+            ],
+            ignore_conflicts=True,
+        )
+        coach_ids = list(coaches.order_by("pk").values_list("pk", flat=True))
         start = timezone.now().replace(hour=9, minute=0, second=0, microsecond=0)
         held = CoachingSession.objects.bulk_create(
             [
                 CoachingSession(
                     organization_id=org.pk,
-                    coach_id=coaches[i % len(coaches)],
+                    coach_id=coach_ids[i % len(coach_ids)],
                     title="Coaching conversation",
                     starts_at=start - dt.timedelta(days=1 + i % 365, hours=i % 8),
                     minutes=45,
@@ -230,7 +250,7 @@ def add_coaching_history(sessions: int) -> int:
         )
         total = CoachingSession.objects.count()
     print(
-        f"coaching history: {sessions} more held sessions for {len(coaches)} coaches "
+        f"coaching history: {sessions} more held sessions for {len(coach_ids)} coaches "
         f"({total} in {ORG}; {time.perf_counter() - t0:.1f} s)"
     )
     return total

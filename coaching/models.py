@@ -208,6 +208,14 @@ class CoachingSession(TenantModel):
         ordering = ["starts_at", "id"]
         indexes = [
             models.Index(fields=["organization", "coach", "starts_at"], name="session_coach_time"),
+            # A coach's sessions still scheduled, by time: coach home's lists (this week's,
+            # and those past their time not logged yet) and count, whatever the years of held
+            # sessions before them.
+            models.Index(
+                fields=["organization", "coach", "starts_at"],
+                condition=models.Q(status="scheduled"),
+                name="session_coach_scheduled",
+            ),
         ]
 
     def __str__(self) -> str:
