@@ -462,8 +462,9 @@ def _enrolments_sql(org: int, cohort_params: list[Any]) -> tuple[str, list[Any]]
     return _ENROLMENTS_KEPT_SQL, [org, *cohort_params, *cohort_params]
 
 
-# Every count of the roster and of the home in one row: the enrolments along
-# ``enrollment_cohort_current``; the progress figures from the coach's cohorts' roll-up rows
+# Every count of the roster and of the home in one row: the enrolments and the people they
+# are (``{enrolments}``: kept counts on PostgreSQL, ``enrollment_cohort_current`` elsewhere);
+# the progress figures from the coach's cohorts' roll-up rows
 # (``CohortProgressRollup``, one a cohort), not counted from their learners' rows. Coachees to
 # talk to first are those overdue and those not started with nothing overdue: the latter an
 # equality range of ``learnerrollup_attention`` (its order and condition written as it is
