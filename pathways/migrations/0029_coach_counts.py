@@ -54,6 +54,11 @@ _COACH_CHANGED = _recount(
     "SELECT membership_id FROM new_rows UNION SELECT membership_id FROM old_rows"
 )
 
+# The rows of coaches newly assigned (zero until counted).
+_MAKE_ROWS = """INSERT INTO pathways_coachcounts (organization_id, coach_id, learners)
+    SELECT DISTINCT organization_id, membership_id, 0 FROM new_rows
+    ON CONFLICT (organization_id, coach_id) DO NOTHING;"""
+
 TRIGGERS = f"""
 CREATE FUNCTION pathways_coachcounts_recount(coaches bigint[]) RETURNS void
 LANGUAGE plpgsql AS $$
@@ -109,9 +114,7 @@ CREATE TRIGGER pathways_coachcounts_enrolment_removed AFTER DELETE ON pathways_e
 
 CREATE FUNCTION pathways_coachcounts_coach_assigned() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO pathways_coachcounts (organization_id, coach_id, learners)
-    SELECT DISTINCT organization_id, membership_id, 0 FROM new_rows
-    ON CONFLICT (organization_id, coach_id) DO NOTHING;
+    {_MAKE_ROWS}
     {_recount("SELECT DISTINCT membership_id FROM new_rows")}
     RETURN NULL;
 END $$;
@@ -121,9 +124,7 @@ CREATE TRIGGER pathways_coachcounts_coach_assigned AFTER INSERT ON pathways_coho
 
 CREATE FUNCTION pathways_coachcounts_coach_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO pathways_coachcounts (organization_id, coach_id, learners)
-    SELECT DISTINCT organization_id, membership_id, 0 FROM new_rows
-    ON CONFLICT (organization_id, coach_id) DO NOTHING;
+    {_MAKE_ROWS}
     {_COACH_CHANGED}
     RETURN NULL;
 END $$;
