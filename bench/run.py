@@ -2,21 +2,20 @@
 
 Seeds both demo organisations with ``seed_demo --learners 5000`` (``--learners``: 5,000 learners
 per organisation, their 360s, pulses, practice and progress; the hand-made few through the
-services, the rest bulk-inserted) and adds 200 modules (``--modules``), gives the demo learner
-a review card for every module's retrieval items and the demo organisation four held coaching
-sessions a learner over the past year (``--sessions-per-learner``), then measures the server time (median and
-p95 over ``--repeat`` requests, in process through Django's test client, one core) and the
-query count of the learner home, the review page, the sponsor home and the admin's programme
-health; the organisation's progress roll-up and the one-learner roll-up a completed step
-queues against the bare SQL of the same figures (bench/rollup.py); then the impact, team and
-growth roll-ups against the bare SQL aggregates of their facts (bench/impact.py), the query
+services, the rest bulk-inserted) and adds 200 modules (``--modules``), gives the demo learner a
+review card for every module's retrieval items and the demo organisation four held coaching
+sessions a learner over the past year (``--sessions-per-learner``), then measures the server
+time (median and p95 over ``--repeat`` requests, in process through Django's test client, one
+core) and the query count of the learner home, the review page, the sponsor home and the admin's
+programme health; the organisation's progress roll-up and the one-learner roll-up a completed
+step queues against the bare SQL of the same figures (bench/rollup.py); then the impact, team
+and growth roll-ups against the bare SQL aggregates of their facts (bench/impact.py), the query
 count of every impact dashboard, and every role's pages against a floor behind the same
-middleware (bench/pages.py). Uses its own
-database: ``BENCH_DATABASE_URL`` (e.g. a PostgreSQL URL for a non-superuser role), else a SQLite
-file in /tmp. ``--no-seed`` measures a database already migrated and seeded;
-``--seed-learners N`` seeds N learners with seed_demo and bulk-adds the rest to the demo
-organisation's running cohort only (no 360, a quicker and thinner data set).
-"""
+middleware (bench/pages.py). Uses its own database: ``BENCH_DATABASE_URL`` (e.g. a PostgreSQL
+URL for a non-superuser role), else a SQLite file in /tmp. ``--no-seed`` measures a database
+already migrated and seeded; ``--seed-learners N`` seeds N learners with seed_demo and bulk-adds
+the rest to the demo organisation's running cohort only (no 360, a quicker and thinner data
+set)."""
 
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ def test_a_homes_statement_is_converted_once(client, org_a, role, path, shortest
     from psycopg import _queries
 
     person = make_member(org_a, "person@example.com", **{role: True})
-    enroll(org_a, make_pathway(org_a, n_steps=2), person)
+    enroll(org_a, make_pathway(org_a, n_steps=2), person)  # a learner's home with a pathway
     client.force_login(person.user)
     url = f"/o/{org_a.slug}/{path}"
     sent = []
