@@ -676,18 +676,21 @@ WHERE s.organization_id = %s AND """
 # two lists' ids are one set (``UNION ALL``; a session of today already begun is in both, and
 # ``IN`` reads it once), so that the sessions are probed by id: two ``IN`` tests joined by
 # ``OR`` cannot be, and would scan every session of the organisation (22,000 sessions: 15 ms).
-_HOME_SESSIONS_TAIL = f"""s.id IN ((
+# Each list a derived table, as SQLite takes no parenthesised member of a ``UNION``.
+_HOME_SESSIONS_TAIL = f"""s.id IN (
+    SELECT u.id FROM (
         SELECT us.id FROM coaching_coachingsession us
         WHERE us.organization_id = %s AND us.coach_id = %s AND us.status = {_SCHEDULED}
             AND us.starts_at >= %s AND us.starts_at < %s
         ORDER BY us.starts_at, us.id
-        LIMIT {SESSIONS_SHOWN + 1:d}
-    ) UNION ALL (
+        LIMIT {SESSIONS_SHOWN + 1:d}) u
+    UNION ALL
+    SELECT n.id FROM (
         SELECT ns.id FROM coaching_coachingsession ns
         WHERE ns.organization_id = %s AND ns.coach_id = %s AND ns.status = {_SCHEDULED}
             AND ns.starts_at < %s
         ORDER BY ns.starts_at, ns.id
-        LIMIT {TO_LOG_SHOWN:d}))
+        LIMIT {TO_LOG_SHOWN:d}) n)
 ORDER BY s.starts_at, s.id, sp.id
 """  # noqa: S608 - fixed text
 # The lists' sizes are written in, and the text sent compact (``_compact``).

@@ -296,6 +296,24 @@ def test_the_home_reads_the_same_sent_with_the_counts_or_apart(org_a):
     assert home.attention and home.attention_count == len(home.attention)
 
 
+def test_a_session_begun_today_is_in_both_lists_once(org_a):
+    """A session of today already begun and not logged is in today's list and in the list to
+    log, each once with its one participant: the two lists' ids are one set, read once."""
+    w = build_world(org_a, "begun", n_learners=1)
+    with tenant_context(org_a):
+        begun = services.do_schedule_session(
+            w.coach, plan(dt.timedelta(days=1), title="Begun"), engagement=w.engagements[0]
+        )
+        now = timezone.now()
+        day_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+        CoachingSession.objects.filter(pk=begun.pk).update(starts_at=now - (now - day_start) / 2)
+    with tenant_context(org_a, user_id=w.coach.user_id):
+        home = queries.coach_home(w.coach, now)
+    assert [(s.title, len(s.participants)) for s in home.today] == [("Begun", 1)]
+    assert [(s.title, len(s.participants)) for s in home.to_log] == [("Begun", 1)]
+    assert home.to_log_count == 1
+
+
 @pytest.mark.parametrize("view", ["all", "overdue", "not_started", "not_counted"])
 def test_a_searched_roster_page_is_what_the_orm_finds(org_a, view):
     """The search's one statement finds the enrolments Django's ``icontains`` finds, in the
