@@ -121,13 +121,39 @@ class LearnerFilterForm(forms.Form):
 
 
 class StaffForm(forms.Form):
-    membership = forms.TypedChoiceField(label=_("Person"), coerce=int, widget=ListedSelect)
+    """A coach or sponsor to assign, by e-mail: the people who can be assigned are found as the
+    admin types (``people_url``, the cohort's ``cohort_staff_people`` for the field's
+    ``prefix``, the kind), never listed in full, as an organisation may have hundreds of
+    coaches. Whether the person holds the role is the service's to say."""
 
-    def __init__(
-        self, *args: Any, people: list[tuple[int, str]], label: str, **kwargs: Any
-    ) -> None:
+    email = forms.EmailField(
+        widget=ListedEmailInput,
+        help_text=_("Type part of their name or e-mail, then choose them from the list."),
+    )
+
+    def __init__(self, *args: Any, label: str, people_url: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        typed_field(self, "membership", forms.ChoiceField).choices = FlatChoices(
-            [("", _("— choose —")), *people]
-        )
-        self.fields["membership"].label = label
+        field = self.fields["email"]
+        field.label = label
+        if people_url:
+            # The suggestions: the first people on focus, then those matching what is typed,
+            # as the options of the field's list (``staff_people_list``).
+            field.widget.attrs.update(
+                {
+                    "list": f"{self.prefix}-people",
+                    "autocomplete": "off",
+                    "hx-get": people_url,
+                    "hx-trigger": "focus once, input changed delay:300ms",
+                    "hx-target": f"#{self.prefix}-people",
+                    "hx-sync": "this:replace",
+                }
+            )
+
+    def clean_email(self) -> Membership:
+        email = self.cleaned_data["email"].strip()
+        member = Membership.objects.select_related("user").filter(user__email__iexact=email).first()
+        if member is None:
+            raise forms.ValidationError(
+                _("%(email)s is not a member of this organisation.") % {"email": email}
+            )
+        return member

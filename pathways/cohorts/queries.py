@@ -12,7 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
@@ -32,7 +32,14 @@ from django.utils import timezone
 from measurement.models import LearnerProgressRollup
 from measurement.queries import CohortHealth
 from organizations.models import Membership, Role
-from organizations.raw_queries import date_of, fetch_rows, moment_of, tenant_id
+from organizations.raw_queries import (
+    contains_param,
+    contains_sql,
+    date_of,
+    fetch_rows,
+    moment_of,
+    tenant_id,
+)
 from pathways.cohorts import counts
 from pathways.models import (
     Cohort,
@@ -235,10 +242,10 @@ class CohortOverview:
         return max(0, self.active - self.counted)
 
 
-@dataclass(frozen=True)
-class LearnerRow:
+class LearnerRow(NamedTuple):
     """One enrolment on the cohort page: progress from the latest roll-up (``None`` until the
-    learner is first counted); a withdrawn learner shows the steps done before leaving."""
+    learner is first counted); a withdrawn learner shows the steps done before leaving. A named
+    tuple: a page makes fifty, each made in a third of a frozen dataclass's time."""
 
     enrollment_id: int
     membership_id: int
@@ -329,14 +336,15 @@ FROM organizations_team t WHERE t.organization_id = %s
 UNION ALL
 SELECT 2, 0, f.name, '', 0, 0{pad} FROM f WHERE f.name IS NOT NULL
 """
-# The coaches' and sponsors' part of ``_CHOICE_ROWS`` (kinds 3 to 5), which the cohort page
-# reads: its filters (teams and functions) are on the page that adds learners by filter.
-_STAFF_ROWS = """SELECT 3 AS kind, m.id, u.full_name, u.email, CASE WHEN m.is_coach THEN 1 ELSE 0 END,
-    CASE WHEN m.is_sponsor THEN 1 ELSE 0 END{pad}
+# The coaches' and sponsors' part of ``_CHOICE_ROWS``: every active coach and sponsor (kind 3)
+# and the cohort's own (kinds 4 and 5, ``_COHORT_STAFF_ROWS``, which the cohort page reads: it
+# finds who can be assigned as the admin types, ``assignable_people``).
+_STAFF_CHOICE_ROWS = """SELECT 3 AS kind, m.id, u.full_name, u.email,
+    CASE WHEN m.is_coach THEN 1 ELSE 0 END, CASE WHEN m.is_sponsor THEN 1 ELSE 0 END{pad}
 FROM organizations_membership m JOIN organizations_user u ON u.id = m.user_id
 WHERE m.organization_id = %s AND m.is_active AND (m.is_coach OR m.is_sponsor)
-UNION ALL
-SELECT 4, cc.membership_id, u.full_name, u.email, 1, 0{pad}
+"""
+_COHORT_STAFF_ROWS = """SELECT 4 AS kind, cc.membership_id, u.full_name, u.email, 1, 0{pad}
 FROM pathways_cohortcoach cc
 JOIN organizations_membership m ON m.id = cc.membership_id
 JOIN organizations_user u ON u.id = m.user_id
@@ -348,7 +356,9 @@ JOIN organizations_membership m ON m.id = cs.membership_id
 JOIN organizations_user u ON u.id = m.user_id
 WHERE cs.organization_id = %s AND cs.cohort_id = %s
 """
-_CHOICE_ROWS = _FILTER_ROWS + "UNION ALL\n" + _STAFF_ROWS
+_CHOICE_ROWS = (
+    _FILTER_ROWS + "UNION ALL\n" + _STAFF_CHOICE_ROWS + "UNION ALL\n" + _COHORT_STAFF_ROWS
+)
 _CHOICES_ORDER = "ORDER BY 1, 3, 4, 2\n"
 _CHOICES_SQL = _FUNCTIONS_CTE + _CHOICE_ROWS.format(pad="") + _CHOICES_ORDER
 _FILTER_CHOICES_SQL = _FUNCTIONS_CTE + _FILTER_ROWS.format(pad="") + _CHOICES_ORDER
@@ -376,11 +386,12 @@ def _overview_params(org_id: int, cohort_id: int) -> list[Any]:
 
 
 def _choice_params(org_id: int, cohort_id: int) -> list[Any]:
-    return [org_id, *_staff_params(org_id, cohort_id)]
+    return [org_id, org_id, *_staff_params(org_id, cohort_id)]
 
 
 def _staff_params(org_id: int, cohort_id: int) -> list[Any]:
-    return [org_id, org_id, cohort_id, org_id, cohort_id]
+    """The parameters of ``_COHORT_STAFF_ROWS``."""
+    return [org_id, cohort_id, org_id, cohort_id]
 
 
 def cohort_page(cohort_id: int) -> tuple[CohortOverview, dt.date | None, ReminderSent | None]:
@@ -478,7 +489,7 @@ def cohort_overview(cohort_id: int) -> tuple[CohortOverview, dt.date | None]:
     Raises ``Cohort.DoesNotExist`` for an id outside the organisation.
     """
     overview, period, _reminder = cohort_page(cohort_id)
-    _choices, coaches, sponsors = cohort_choices_and_staff(cohort_id)
+    coaches, sponsors = cohort_staff(cohort_id)
     return dataclasses.replace(overview, coaches=coaches, sponsors=sponsors), period
 
 
@@ -715,20 +726,24 @@ def _page_statement(
 def _learner_rows_of(rows: Iterable[tuple[Any, ...]]) -> list[LearnerRow]:
     """The rows of ``_LEARNER_PAGE_SQL`` read."""
     labels = {status: str(label) for status, label in _STATUS_LABELS.items()}  # once a page
+    new = tuple.__new__  # ``LearnerRow``'s fields in order, without its keyword handling
     return [
-        LearnerRow(
-            enrollment_id=pk,
-            membership_id=membership_id,
-            name=full_name or email,
-            email=email,
-            team=team or "",
-            status=status,
-            status_label=labels.get(status, status),
-            version=version,
-            steps_done=(withdrawn_done or 0) if status == WITHDRAWN else done,
-            steps_total=(withdrawn_total or 0) if status == WITHDRAWN else total,
-            steps_overdue=0 if status == WITHDRAWN else (overdue or 0),
-            last_activity=moment_of(last) if last is not None else None,
+        new(
+            LearnerRow,
+            (
+                pk,
+                membership_id,
+                full_name or email,
+                email,
+                team or "",
+                status,
+                labels.get(status, status),
+                version,
+                (withdrawn_done or 0) if status == WITHDRAWN else done,
+                (withdrawn_total or 0) if status == WITHDRAWN else total,
+                0 if status == WITHDRAWN else (overdue or 0),
+                moment_of(last) if last is not None else None,
+            ),
         )
         for (
             pk,
@@ -748,8 +763,8 @@ def _learner_rows_of(rows: Iterable[tuple[Any, ...]]) -> list[LearnerRow]:
     ]
 
 
-# The cohort page's header (kind 0) and, for the whole page, the forms' choices and the cohort's
-# staff (kinds 3 to 5, ``_STAFF_ROWS``: the coaches' and sponsors' forms) and, for a view the header does not count (a search,
+# The cohort page's header (kind 0) and, for the whole page, the cohort's coaches and sponsors
+# (kinds 4 and 5, ``_COHORT_STAFF_ROWS``) and, for a view the header does not count (a search,
 # the not started and overdue views), the count of its learners (kind 7), in one statement,
 # each row padded with NULLs to the header's width. The page's learners are read apart
 # (``_LEARNER_PAGE_SQL``): which rows a page holds depends on the count, and their best plan on
@@ -758,11 +773,11 @@ def _learner_rows_of(rows: Iterable[tuple[Any, ...]]) -> list[LearnerRow]:
 _HEADER_WIDTH = 24
 
 
-def _header_sql(with_choices: bool, count_where: str | None) -> str:
+def _header_sql(with_staff: bool, count_where: str | None) -> str:
     """The SQL of ``cohort_page_with_learners``' first statement."""
     parts = [_overview_sql()]
-    if with_choices:
-        parts.append(_STAFF_ROWS.format(pad=", NULL" * (_HEADER_WIDTH - 6)))
+    if with_staff:
+        parts.append(_COHORT_STAFF_ROWS.format(pad=", NULL" * (_HEADER_WIDTH - 6)))
     if count_where is not None:
         parts.append(
             _LEARNER_COUNT_SQL.format(
@@ -773,20 +788,19 @@ def _header_sql(with_choices: bool, count_where: str | None) -> str:
 
 
 def cohort_page_with_learners(
-    cohort_id: int, show: str, q: str, page_number: Any, with_choices: bool = True
+    cohort_id: int, show: str, q: str, page_number: Any, with_staff: bool = True
 ) -> tuple[
     CohortOverview,
     dt.date | None,
     ReminderSent | None,
-    tuple[Choices, list[StaffMember], list[StaffMember]] | None,
+    tuple[list[StaffMember], list[StaffMember]] | None,
     Page,
 ]:
-    """The cohort page: ``cohort_page``, with ``with_choices`` ``cohort_choices_and_staff`` of
-    the cohort without the teams and functions (the coaches and sponsors, and who can be
-    assigned: the page's forms), and the page ``page_number`` of its learners in the view ``show`` matching the
-    search ``q``, each a ``LearnerRow`` (2 queries, whatever the number of learners: the header
-    with the choices and the view's count, then the page's learners). The unsearched "all" and
-    "withdrawn" views take their count from the header's.
+    """The cohort page: ``cohort_page``, with ``with_staff`` the cohort's coaches and sponsors
+    (its forms'), and the page ``page_number`` of its learners in the view ``show`` matching
+    the search ``q``, each a ``LearnerRow`` (2 queries, whatever the number of learners: the
+    header with the staff and the view's count, then the page's learners). The unsearched
+    "all" and "withdrawn" views take their count from the header's.
 
     Raises ``Cohort.DoesNotExist`` for an id outside the organisation.
     """
@@ -794,16 +808,19 @@ def cohort_page_with_learners(
     q = q.strip()
     counted_by_header = not q and show in ("all", "withdrawn")
     params = _overview_params(org_id, cohort_id)
-    if with_choices:
+    if with_staff:
         params += _staff_params(org_id, cohort_id)
     count_where = None
     if not counted_by_header:
         # The view's count, of the roll-up's latest period (the header's, in the same snapshot).
         count_where, count_params = _view_filter(org_id, cohort_id, None, show, q, latest=True)
         params += [org_id, cohort_id, *count_params]
-    rows = fetch_rows(_header_sql(with_choices, count_where), params)
+    rows = fetch_rows(_header_sql(with_staff, count_where), params)
     overview, period, reminder = _overview_of(rows[0], org_id, cohort_id)
-    staff = _choices_of(row[:6] for row in rows if 3 <= row[0] <= 5) if with_choices else None
+    staff = None
+    if with_staff:
+        _choices, coaches, sponsors = _choices_of(row[:6] for row in rows if 4 <= row[0] <= 5)
+        staff = coaches, sponsors
     if counted_by_header:
         count = overview.enrolments if show == "all" else overview.withdrawn
     else:
@@ -817,6 +834,50 @@ def cohort_page_with_learners(
         fetch_rows(sql, [*page_params, period])
     )
     return overview, period, reminder, staff, page
+
+
+# The people who can be assigned to a cohort as its coaches (or sponsors): active members of
+# the organisation who hold the role (``{role}``, the membership's column) and are not the
+# cohort's already (``{link}``, its coaches' or sponsors' table), whose name or e-mail contains
+# the admin's text (``{search}``), by name, at most ``{most}``; after a row of kind 0 when the
+# cohort is the organisation's. One statement, the people limited before they are sorted out.
+_ASSIGNABLE_SQL = """SELECT 0 AS kind, '' AS name, '' AS email FROM pathways_cohort c
+WHERE c.organization_id = %s AND c.id = %s
+UNION ALL
+SELECT 1, s.full_name, s.email FROM (
+    SELECT u.full_name, u.email FROM organizations_membership m
+    JOIN organizations_user u ON u.id = m.user_id
+    WHERE m.organization_id = %s AND m.is_active AND m.{role}{search} AND NOT EXISTS (
+        SELECT 1 FROM {link} l
+        WHERE l.organization_id = %s AND l.cohort_id = %s AND l.membership_id = m.id)
+    ORDER BY u.full_name, u.email, u.id LIMIT {most:d}
+) s
+ORDER BY 1, 2, 3
+"""
+ASSIGNABLE_SHOWN = 10
+
+
+def assignable_people(cohort_id: int, kind: str, text: str) -> list[tuple[str, str]] | None:
+    """The cohort's coaches or sponsors to be (``kind``), as the admin types ``text``: the
+    active members holding the role, not assigned yet, whose name or e-mail contains the text
+    (any, for none), by name: (name, e-mail) of up to ``ASSIGNABLE_SHOWN`` (1 query). None
+    when the cohort is not the organisation's."""
+    org_id = tenant_id()
+    role, link = {"coach": ("is_coach", CohortCoach), "sponsor": ("is_sponsor", CohortSponsor)}[
+        kind
+    ]
+    search, search_params = "", []
+    text = text.strip()
+    if text:
+        search = f" AND ({contains_sql('u.full_name')} OR {contains_sql('u.email')})"
+        search_params = [contains_param(text)] * 2
+    sql = _ASSIGNABLE_SQL.format(
+        role=role, link=link._meta.db_table, search=search, most=ASSIGNABLE_SHOWN
+    )
+    rows = fetch_rows(sql, [org_id, cohort_id, org_id, *search_params, org_id, cohort_id])
+    if not rows or rows[0][0] != 0:
+        return None
+    return [(name or email, email) for _kind, name, email in rows[1:]]
 
 
 @dataclass(frozen=True)
@@ -944,6 +1005,15 @@ def _choices_of(
         else:
             (coaches if kind == 4 else sponsors).append(StaffMember(pk, text or email, email))
     return choices, coaches, sponsors
+
+
+def cohort_staff(cohort_id: int) -> tuple[list[StaffMember], list[StaffMember]]:
+    """The coaches and the sponsors of the cohort ``cohort_id``, by name (1 query; none for
+    a cohort outside the organisation)."""
+    org_id = tenant_id()
+    sql = _COHORT_STAFF_ROWS.format(pad="") + _CHOICES_ORDER
+    _choices, coaches, sponsors = _choices_of(fetch_rows(sql, _staff_params(org_id, cohort_id)))
+    return coaches, sponsors
 
 
 def cohort_choices() -> Choices:

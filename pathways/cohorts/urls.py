@@ -35,6 +35,11 @@ urlpatterns = [
         name="cohort_staff_add",
     ),
     path(
+        "cohorts/<int:cohort_id>/staff/<str:kind>/people/",
+        views.cohort_staff_people,
+        name="cohort_staff_people",
+    ),
+    path(
         "cohorts/<int:cohort_id>/staff/<str:kind>/<int:membership_id>/remove/",
         views.cohort_staff_remove,
         name="cohort_staff_remove",

@@ -53,11 +53,9 @@ def _flash_error(request: TenantRequest, exc: ValidationError) -> None:
     messages.error(request, " ".join(exc.messages))
 
 
-def _staff_forms(choices: queries.Choices, data: Any = None) -> dict[str, StaffForm]:
-    return {
-        "coach": StaffForm(data, people=choices.coaches, label=_("Coach"), prefix="coach"),
-        "sponsor": StaffForm(data, people=choices.sponsors, label=_("Sponsor"), prefix="sponsor"),
-    }
+def _staff_form(kind: str, data: Any = None) -> StaffForm:
+    """The form assigning a coach or a sponsor (``kind``), as posted (``data``)."""
+    return StaffForm(data, label=_("Coach") if kind == "coach" else _("Sponsor"), prefix=kind)
 
 
 @role_required("admin")
@@ -568,36 +566,51 @@ def _email_field() -> str:
     )
 
 
-def _staff_field(kind: str, label: str, people: list[tuple[int, str]]) -> str:
-    """``StaffForm(prefix=kind).membership``, drawn: a drop-down of ``people``, none chosen."""
-    options = "".join(
-        f'\n  <option value="{escape(str(value))}">{escape(name)}</option>\n'
-        for value, name in people
+def _staff_field(kind: str, label: str, people_url: str) -> str:
+    """``StaffForm(prefix=kind, people_url=people_url).email``, drawn (``includes/field.html``
+    for a required field with help, unbound), and the list its suggestions fill
+    (``_staff_people_list``)."""
+    id_ = f"id_{kind}-email"
+    help_text = escape(
+        words()["Type part of their name or e-mail, then choose them from the list."]
     )
-    return _field(
-        f"id_{kind}-membership",
-        label,
-        f'<select name="{kind}-membership" required id="id_{kind}-membership">\n'
-        f'  <option value="" selected>{escape(_("— choose —"))}</option>\n'
-        f"{options}\n</select>",
+    return (
+        f'<div class="field">\n  <label for="{id_}">{escape(label)}'
+        ' <span aria-hidden="true">*</span></label>\n'
+        f'  <input type="email" name="{kind}-email" maxlength="320" list="{kind}-people"'
+        f' autocomplete="off" hx-get="{escape(people_url)}"'
+        ' hx-trigger="focus once, input changed delay:300ms"'
+        f' hx-target="#{kind}-people" hx-sync="this:replace" required'
+        f' aria-describedby="{id_}_helptext" id="{id_}">\n'
+        f'  <p class="field__help" id="{id_}_helptext">{help_text}</p>\n  \n</div>\n'
+        f"{_staff_people_list(kind)}"
     )
+
+
+def _staff_people_list(kind: str) -> str:
+    """The empty list of a staff field's suggestions, which ``cohort_staff_people`` fills."""
+    return f'<datalist id="{kind}-people"></datalist>'
 
 
 def _forms(
     org_slug: str,
     cohort_id: int,
     csrf: str,
-    staff_sections: list[tuple[str, list[queries.StaffMember], list[tuple[int, str]]]],
+    staff_sections: list[tuple[str, list[queries.StaffMember]]],
 ) -> SafeString:
     """The page's forms (add one learner, with a link to adding learners by filter; assign
-    and remove coaches and sponsors: ``staff_sections``, each kind's people and the people who
-    can be assigned), each field as ``includes/field.html`` writes an unbound ``AddLearnerForm``
-    or ``StaffForm`` field (tests/pathways/cohorts/page_before.py holds what they wrote)."""
+    and remove coaches and sponsors: ``staff_sections``, each kind's people), each field as
+    ``includes/field.html`` writes an unbound ``AddLearnerForm`` or ``StaffForm`` field
+    (tests/pathways/cohorts/page_before.py holds what they wrote)."""
     w = words()
     args = (org_slug, cohort_id)
     matching = escape(url("cohort_add_matching", *args))
+
+    def people_url(kind: str) -> str:
+        return url("cohort_staff_people", *args, kind)
+
     cards = []
-    for kind, people, choices in staff_sections:
+    for kind, people in staff_sections:
         coach = kind == "coach"
         if people:
             remove = w["Remove"]
@@ -628,7 +641,7 @@ def _forms(
             '    <form method="post" action="'
             f'{escape(url("cohort_staff_add", *args, kind))}" class="cluster"'
             f" novalidate>{csrf}\n"
-            f"      {_staff_field(kind, w['Coach'] if coach else w['Sponsor'], choices)}\n"
+            f"      {_staff_field(kind, w['Coach'] if coach else w['Sponsor'], people_url(kind))}\n"
             '      <button class="btn btn--secondary btn--small" type="submit">'
             f"{w['Assign']}</button>\n"
             "    </form>\n"
@@ -674,7 +687,7 @@ def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> Http
             name = f"{org_slug}-{overview.cohort.name}-progress"
             return tabular_response(fmt, name, queries.PROGRESS_EXPORT_HEADERS, rows)
         overview, _period, last_reminder, staff, page = queries.cohort_page_with_learners(
-            cohort_id, show, q, request.GET.get("page"), with_choices=whole
+            cohort_id, show, q, request.GET.get("page"), with_staff=whole
         )
     except Cohort.DoesNotExist as exc:
         raise Http404 from exc
@@ -700,14 +713,9 @@ def cohort_detail(request: TenantRequest, org_slug: str, cohort_id: int) -> Http
     if not whole:
         return HttpResponse(learners)
     assert staff is not None  # read with the whole page
-    choices, coaches, sponsors = staff
+    coaches, sponsors = staff
     header = _header(org_slug, overview, last_reminder, csrf)
-    forms = _forms(
-        org_slug,
-        cohort.pk,
-        csrf,
-        [("coach", coaches, choices.coaches), ("sponsor", sponsors, choices.sponsors)],
-    )
+    forms = _forms(org_slug, cohort.pk, csrf, [("coach", coaches), ("sponsor", sponsors)])
     # The page's token in the frame too (the context processor's would mask the same secret
     # once more).
     content = f"\n{header}\n\n{learners}\n\n{forms}\n"
@@ -786,13 +794,11 @@ def cohort_staff_add(
     cohort = get_object_or_404(Cohort, pk=cohort_id)
     if kind not in services.STAFF:
         raise Http404
-    form = _staff_forms(queries.cohort_choices(), request.POST)[kind]
+    form = _staff_form(kind, request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose a person from the list."))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
     else:
-        member = get_object_or_404(
-            Membership.objects.select_related("user"), pk=form.cleaned_data["membership"]
-        )
+        member = form.cleaned_data["email"]
         try:
             services.do_assign_staff(request.user, cohort, kind, member)
         except ValidationError as exc:
@@ -800,6 +806,25 @@ def cohort_staff_add(
         else:
             messages.success(request, _("%s assigned to the cohort.") % member.user.email)
     return redirect("cohort_detail", org_slug=org_slug, cohort_id=cohort_id)
+
+
+@role_required("admin")
+def cohort_staff_people(
+    request: TenantRequest, org_slug: str, cohort_id: int, kind: str
+) -> HttpResponse:
+    """The options of the assign form's list (``_staff_people_list``): who can be assigned as
+    the cohort's coach or sponsor (``kind``) whose name or e-mail contains what the admin has
+    typed in the field, by name, a few at most (1 query)."""
+    if kind not in services.STAFF:
+        raise Http404
+    people = queries.assignable_people(cohort_id, kind, request.GET.get(f"{kind}-email", "")[:100])
+    if people is None:
+        raise Http404
+    return HttpResponse(
+        "".join(
+            f'<option value="{escape(email)}">{escape(name)}</option>\n' for name, email in people
+        )
+    )
 
 
 @require_POST

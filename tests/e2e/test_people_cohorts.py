@@ -91,6 +91,20 @@ def test_it_imports_people_and_starts_a_cohort_with_them(page, org_a, org_b, tmp
     page.get_by_role("link", name="Withdrawn (1)").click()
     page.wait_for_url(re.compile(r"show=withdrawn"))
     assert "Cy Tanaka" in page.locator("#cohort-learners").inner_text()
+    # A sponsor found by typing part of her name: the field's list offers who holds the role.
+    htmx_ready(page)
+    sponsor = page.get_by_role("combobox", name="Sponsor")
+    sponsor.fill("silva")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#sponsor-people option')]"
+        ".map(o => o.value + ' ' + o.textContent).join() === 'ana@acme.example Ana Silva'"
+    )
+    assert page.locator("#coach-people option").count() == 0  # no coach in this organisation
+    sponsor.fill("ana@acme.example")
+    page.locator("form[action$='/staff/sponsor/add/']").get_by_role("button").click()
+    page.get_by_text("ana@acme.example assigned to the cohort.").wait_for()
+    sponsors = page.get_by_role("heading", name="Sponsors").locator("xpath=..")
+    assert "Ana Silva" in sponsors.inner_text()
     page.screenshot(path="test-artifacts/cohort-detail.png", full_page=True)
 
     page.goto(f"/o/{org_a.slug}/")

@@ -170,7 +170,8 @@ def forms_before(
             '    <form method="post" action="'
             f'{escape(_url("cohort_staff_add", *args, kind))}" class="cluster"'
             f" novalidate>{csrf}\n"
-            f"      {field_html(form['membership'])}\n"
+            f"      {field_html(form['email'])}"
+            f'<datalist id="{kind}-people"></datalist>\n'
             '      <button class="btn btn--secondary btn--small" type="submit">'
             f"{_('Assign')}</button>\n"
             "    </form>\n"
@@ -202,8 +203,12 @@ def forms_before(
     )
 
 
-def staff_forms_before(choices: queries.Choices) -> dict[str, StaffForm]:
+def staff_forms_before(org_slug: str, cohort_id: int) -> dict[str, StaffForm]:
     return {
-        "coach": StaffForm(people=choices.coaches, label=_("Coach"), prefix="coach"),
-        "sponsor": StaffForm(people=choices.sponsors, label=_("Sponsor"), prefix="sponsor"),
+        kind: StaffForm(
+            label=_(label),
+            prefix=kind,
+            people_url=_url("cohort_staff_people", org_slug, cohort_id, kind),
+        )
+        for kind, label in (("coach", "Coach"), ("sponsor", "Sponsor"))
     }

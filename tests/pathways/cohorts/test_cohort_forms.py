@@ -64,9 +64,36 @@ def test_the_forms_validate_against_flat_choices():
     assert form.is_valid() and form.cleaned_data["team"] == 7
     assert not LearnerFilterForm({"team": "8"}, choices=choices).is_valid()
     assert not LearnerFilterForm({"function": "Legal"}, choices=choices).is_valid()
-    staff = StaffForm({"membership": "3"}, people=choices.coaches, label="Coach")
-    assert staff.is_valid() and staff.cleaned_data["membership"] == 3
-    assert not StaffForm({"membership": "4"}, people=choices.coaches, label="Coach").is_valid()
+
+
+def test_the_staff_form_finds_the_person_by_e_mail_and_offers_suggestions_as_one_types(
+    org_a, org_b
+):
+    """The assign form takes the person's e-mail (any capitals), a member of the organisation
+    only; its field asks for suggestions as the admin types, into its own list."""
+    from organizations.tenancy import tenant_context
+    from tests.conftest import make_member
+
+    coach = make_member(org_a, "Coach@A.example", is_coach=True)
+    make_member(org_b, "stranger@b.example", is_coach=True)
+    with tenant_context(org_a):
+        form = StaffForm({"coach-email": " coach@a.EXAMPLE "}, label="Coach", prefix="coach")
+        assert form.is_valid() and form.cleaned_data["email"] == coach
+        stranger = StaffForm({"coach-email": "stranger@b.example"}, label="Coach", prefix="coach")
+        assert not stranger.is_valid()
+        assert stranger.errors["email"] == [
+            "stranger@b.example is not a member of this organisation."
+        ]
+        assert not StaffForm({"coach-email": "not an address"}, label="C", prefix="c").is_valid()
+    html = str(StaffForm(label="Coach", prefix="coach", people_url="/people/?a=1&b=2")["email"])
+    assert html == (
+        '<input type="email" name="coach-email" maxlength="320" list="coach-people"'
+        ' autocomplete="off" hx-get="/people/?a=1&amp;b=2"'
+        ' hx-trigger="focus once, input changed delay:300ms" hx-target="#coach-people"'
+        ' hx-sync="this:replace" required aria-describedby="id_coach-email_helptext"'
+        ' id="id_coach-email">'
+    )
+    assert "hx-get" not in str(StaffForm(label="Coach", prefix="coach")["email"])
 
 
 @pytest.mark.parametrize("zone_name", ["UTC", "Europe/Paris", "America/Los_Angeles"])

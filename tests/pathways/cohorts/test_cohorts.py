@@ -264,10 +264,14 @@ def test_it_assigns_coaches_and_sponsors_who_hold_the_role(client, org_a, org_b,
     sponsor = make_member(org_a, "sponsor@acme.example", is_sponsor=True)
     client.force_login(admin_a.user)
     base = f"/o/{org_a.slug}/cohorts/{fixture.cohort.pk}/staff"
-    client.post(f"{base}/coach/add/", {"coach-membership": coach.pk})
-    client.post(f"{base}/sponsor/add/", {"sponsor-membership": sponsor.pk})
-    wrong = client.post(f"{base}/coach/add/", {"coach-membership": sponsor.pk}, follow=True)
-    assert "Choose a person from the list." in wrong.content.decode()
+    client.post(f"{base}/coach/add/", {"coach-email": "COACH@acme.example"})
+    client.post(f"{base}/sponsor/add/", {"sponsor-email": sponsor.user.email})
+    wrong = client.post(f"{base}/coach/add/", {"coach-email": sponsor.user.email}, follow=True)
+    assert "sponsor@acme.example does not hold the coach role." in wrong.content.decode()
+    unknown = client.post(f"{base}/coach/add/", {"coach-email": "nobody@acme.example"}, follow=True)
+    assert "nobody@acme.example is not a member of this organisation." in unknown.content.decode()
+    again = client.post(f"{base}/coach/add/", {"coach-email": coach.user.email}, follow=True)
+    assert "coach@acme.example is already a coach of this cohort." in again.content.decode()
     with tenant_context(org_a):
         assert CohortCoach.objects.get().membership_id == coach.pk
         assert CohortSponsor.objects.get().membership_id == sponsor.pk
@@ -386,7 +390,10 @@ def test_another_organisations_people_cannot_be_used_in_ones_own_cohort(client, 
             {"email": "leo@acme.example"},
             "leo@acme.example is not a member of this organisation",
         ),
-        f"{base}/staff/coach/add/": ({"membership": leo.pk}, "Choose a person from the list."),
+        f"{base}/staff/coach/add/": (
+            {"coach-email": "leo@acme.example"},
+            "leo@acme.example is not a member of this organisation.",
+        ),
         f"{base}/learners/add-matching/": (
             {"team": sales.pk},
             "Choose the filter again: one of its values is not known.",
