@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils.choices import BaseChoiceIterator
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from organizations.forms import typed_field
@@ -76,18 +77,24 @@ class CohortForm(forms.Form):
         return data
 
 
+def _member_with_email(email: str, refusal: str | Promise) -> Membership:
+    """The organisation's member whose e-mail is ``email`` (any capitals), or the field's
+    error ``refusal`` (with ``%(email)s``)."""
+    email = email.strip()
+    member = Membership.objects.select_related("user").filter(user__email__iexact=email).first()
+    if member is None:
+        raise forms.ValidationError(str(refusal) % {"email": email})
+    return member
+
+
 class AddLearnerForm(forms.Form):
     email = forms.EmailField(label=_("Learner's e-mail"), widget=ListedEmailInput)
 
     def clean_email(self) -> Membership:
-        email = self.cleaned_data["email"].strip()
-        member = Membership.objects.select_related("user").filter(user__email__iexact=email).first()
-        if member is None:
-            raise forms.ValidationError(
-                _("%(email)s is not a member of this organisation. Invite them first.")
-                % {"email": email}
-            )
-        return member
+        return _member_with_email(
+            self.cleaned_data["email"],
+            _("%(email)s is not a member of this organisation. Invite them first."),
+        )
 
 
 class LearnerFilterForm(forms.Form):
@@ -150,10 +157,6 @@ class StaffForm(forms.Form):
             )
 
     def clean_email(self) -> Membership:
-        email = self.cleaned_data["email"].strip()
-        member = Membership.objects.select_related("user").filter(user__email__iexact=email).first()
-        if member is None:
-            raise forms.ValidationError(
-                _("%(email)s is not a member of this organisation.") % {"email": email}
-            )
-        return member
+        return _member_with_email(
+            self.cleaned_data["email"], _("%(email)s is not a member of this organisation.")
+        )

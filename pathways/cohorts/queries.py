@@ -288,7 +288,8 @@ def _or_none(period: dt.date | None) -> dt.date:
 # its pathway, the organisation's latest roll-up period, the cohort's row of that
 # period and its latest reminder to overdue learners. Written as SQL text: the page is read
 # often and compiling querysets cost more than the database's work. Its first six columns line
-# up with the rows of ``_CHOICE_ROWS`` (kind 0), so that the page reads both in one statement.
+# up with the rows of ``_COHORT_STAFF_ROWS`` (kind 0), so that the page reads both in one
+# statement.
 _OVERVIEW_SQL = """
 SELECT 0 AS kind, c.id, c.name, p.name, v.number, n.enrolments, c.version_id, c.start_date,
     c.end_date, c.status, c.created_at, n.current_, n.current_inactive, latest.period,
@@ -316,12 +317,11 @@ _LATEST_PERIOD = """(SELECT MAX(lp.period) FROM measurement_learnerprogressrollu
     WHERE lp.organization_id = %s)"""
 _OVERVIEW_SQL = _OVERVIEW_SQL.replace("{latest}", _LATEST_PERIOD)
 
-# The cohort's coaches and sponsors (with ``cohort_id``; none for 0) and the forms' choices:
-# the organisation's teams, its members' distinct functions (each found from the previous one
-# by one step of the index ``membership_org_function``, a loose index scan: a few functions
-# cost a few index probes, not a read of every membership) and its active coaches and
-# sponsors, in one statement. Rows: (kind, id, text, e-mail, is coach, is sponsor), each
-# followed by ``{pad}`` (more columns, to line up with another statement's).
+# The filters' choices: the organisation's teams and its members' distinct functions (each
+# found from the previous one by one step of the index ``membership_org_function``, a loose
+# index scan: a few functions cost a few index probes, not a read of every membership); and
+# the cohort's coaches and sponsors. Rows: (kind, id, text, e-mail, is coach, is sponsor),
+# each followed by ``{pad}`` (more columns, to line up with another statement's).
 _FUNCTIONS_CTE = """
 WITH RECURSIVE f (name) AS (
     SELECT MIN(function) FROM organizations_membership WHERE organization_id = %s AND function > ''
@@ -336,14 +336,8 @@ FROM organizations_team t WHERE t.organization_id = %s
 UNION ALL
 SELECT 2, 0, f.name, '', 0, 0{pad} FROM f WHERE f.name IS NOT NULL
 """
-# The coaches' and sponsors' part of ``_CHOICE_ROWS``: every active coach and sponsor (kind 3)
-# and the cohort's own (kinds 4 and 5, ``_COHORT_STAFF_ROWS``, which the cohort page reads: it
-# finds who can be assigned as the admin types, ``assignable_people``).
-_STAFF_CHOICE_ROWS = """SELECT 3 AS kind, m.id, u.full_name, u.email,
-    CASE WHEN m.is_coach THEN 1 ELSE 0 END, CASE WHEN m.is_sponsor THEN 1 ELSE 0 END{pad}
-FROM organizations_membership m JOIN organizations_user u ON u.id = m.user_id
-WHERE m.organization_id = %s AND m.is_active AND (m.is_coach OR m.is_sponsor)
-"""
+# The cohort's coaches and sponsors (kinds 4 and 5), which its page reads: who else can be
+# assigned is found as the admin types (``assignable_people``), never listed in full.
 _COHORT_STAFF_ROWS = """SELECT 4 AS kind, cc.membership_id, u.full_name, u.email, 1, 0{pad}
 FROM pathways_cohortcoach cc
 JOIN organizations_membership m ON m.id = cc.membership_id
@@ -356,11 +350,7 @@ JOIN organizations_membership m ON m.id = cs.membership_id
 JOIN organizations_user u ON u.id = m.user_id
 WHERE cs.organization_id = %s AND cs.cohort_id = %s
 """
-_CHOICE_ROWS = (
-    _FILTER_ROWS + "UNION ALL\n" + _STAFF_CHOICE_ROWS + "UNION ALL\n" + _COHORT_STAFF_ROWS
-)
 _CHOICES_ORDER = "ORDER BY 1, 3, 4, 2\n"
-_CHOICES_SQL = _FUNCTIONS_CTE + _CHOICE_ROWS.format(pad="") + _CHOICES_ORDER
 _FILTER_CHOICES_SQL = _FUNCTIONS_CTE + _FILTER_ROWS.format(pad="") + _CHOICES_ORDER
 
 
@@ -385,10 +375,6 @@ def _overview_params(org_id: int, cohort_id: int) -> list[Any]:
     ]
 
 
-def _choice_params(org_id: int, cohort_id: int) -> list[Any]:
-    return [org_id, org_id, *_staff_params(org_id, cohort_id)]
-
-
 def _staff_params(org_id: int, cohort_id: int) -> list[Any]:
     """The parameters of ``_COHORT_STAFF_ROWS``."""
     return [org_id, cohort_id, org_id, cohort_id]
@@ -396,8 +382,7 @@ def _staff_params(org_id: int, cohort_id: int) -> list[Any]:
 
 def cohort_page(cohort_id: int) -> tuple[CohortOverview, dt.date | None, ReminderSent | None]:
     """The cohort page's header: the cohort with its counts and progress as of the latest
-    roll-up (as ``cohort_overview``, without its staff, whom ``cohort_choices_and_staff``
-    reads), that roll-up's period and the cohort's latest reminder to overdue learners
+    roll-up (as ``cohort_overview``, without its staff, whom ``cohort_staff`` reads), that roll-up's period and the cohort's latest reminder to overdue learners
     (1 query, whatever the number of learners).
 
     Raises ``Cohort.DoesNotExist`` for an id outside the organisation.
@@ -819,8 +804,7 @@ def cohort_page_with_learners(
     overview, period, reminder = _overview_of(rows[0], org_id, cohort_id)
     staff = None
     if with_staff:
-        _choices, coaches, sponsors = _choices_of(row[:6] for row in rows if 4 <= row[0] <= 5)
-        staff = coaches, sponsors
+        staff = _staff_of(row[:6] for row in rows if 4 <= row[0] <= 5)
     if counted_by_header:
         count = overview.enrolments if show == "all" else overview.withdrawn
     else:
@@ -857,15 +841,14 @@ ORDER BY 1, 2, 3
 ASSIGNABLE_SHOWN = 10
 
 
-def assignable_people(cohort_id: int, kind: str, text: str) -> list[tuple[str, str]] | None:
-    """The cohort's coaches or sponsors to be (``kind``), as the admin types ``text``: the
-    active members holding the role, not assigned yet, whose name or e-mail contains the text
-    (any, for none), by name: (name, e-mail) of up to ``ASSIGNABLE_SHOWN`` (1 query). None
-    when the cohort is not the organisation's."""
+def assignable_people(
+    cohort_id: int, role: str, link: type[CohortCoach] | type[CohortSponsor], text: str
+) -> list[tuple[str, str]] | None:
+    """The cohort's coaches or sponsors to be, as the admin types ``text``: the active members
+    holding the role (``role``, the membership's flag) who are not in the cohort's ``link``
+    table yet, whose name or e-mail contains the text (any, for none), by name: (name, e-mail)
+    of up to ``ASSIGNABLE_SHOWN`` (1 query). None when the cohort is not the organisation's."""
     org_id = tenant_id()
-    role, link = {"coach": ("is_coach", CohortCoach), "sponsor": ("is_sponsor", CohortSponsor)}[
-        kind
-    ]
     search, search_params = "", []
     text = text.strip()
     if text:
@@ -969,42 +952,15 @@ def progress_export_rows(
 class Choices:
     teams: list[tuple[int, str]]
     functions: list[str]
-    coaches: list[tuple[int, str]]
-    sponsors: list[tuple[int, str]]
 
 
-def cohort_choices_and_staff(
-    cohort_id: int = 0,
-) -> tuple[Choices, list[StaffMember], list[StaffMember]]:
-    """Teams, functions, coaches and sponsors for the cohort page's forms, and the coaches and
-    sponsors of the cohort ``cohort_id`` (none for 0), by name (1 query)."""
-    org_id = tenant_id()
-    return _choices_of(
-        fetch_rows(_CHOICES_SQL, [org_id, org_id, *_choice_params(org_id, cohort_id)])
-    )
-
-
-def _choices_of(
-    rows: Iterable[tuple[Any, ...]],
-) -> tuple[Choices, list[StaffMember], list[StaffMember]]:
-    """The choices' rows (``_CHOICE_ROWS``, by kind and name) read."""
-    choices = Choices(teams=[], functions=[], coaches=[], sponsors=[])
+def _staff_of(rows: Iterable[tuple[Any, ...]]) -> tuple[list[StaffMember], list[StaffMember]]:
+    """The cohort's coaches and sponsors from ``_COHORT_STAFF_ROWS``' rows (by kind and name)."""
     coaches: list[StaffMember] = []
     sponsors: list[StaffMember] = []
-    for kind, pk, text, email, coach, sponsor in rows:
-        if kind == 1:
-            choices.teams.append((pk, text))
-        elif kind == 2:
-            choices.functions.append(text)
-        elif kind == 3:
-            person = (pk, f"{text or email} ({email})")
-            if coach:
-                choices.coaches.append(person)
-            if sponsor:
-                choices.sponsors.append(person)
-        else:
-            (coaches if kind == 4 else sponsors).append(StaffMember(pk, text or email, email))
-    return choices, coaches, sponsors
+    for kind, pk, name, email, _coach, _sponsor in rows:
+        (coaches if kind == 4 else sponsors).append(StaffMember(pk, name or email, email))
+    return coaches, sponsors
 
 
 def cohort_staff(cohort_id: int) -> tuple[list[StaffMember], list[StaffMember]]:
@@ -1012,20 +968,21 @@ def cohort_staff(cohort_id: int) -> tuple[list[StaffMember], list[StaffMember]]:
     a cohort outside the organisation)."""
     org_id = tenant_id()
     sql = _COHORT_STAFF_ROWS.format(pad="") + _CHOICES_ORDER
-    _choices, coaches, sponsors = _choices_of(fetch_rows(sql, _staff_params(org_id, cohort_id)))
-    return coaches, sponsors
-
-
-def cohort_choices() -> Choices:
-    """Teams, functions, coaches and sponsors for the cohort page's forms (1 query)."""
-    return cohort_choices_and_staff()[0]
+    return _staff_of(fetch_rows(sql, _staff_params(org_id, cohort_id)))
 
 
 def filter_choices() -> Choices:
-    """Teams and functions for the filters of adding learners by filter, without the coaches
-    and sponsors (1 query)."""
+    """Teams and functions for the filters of adding learners by filter (1 query)."""
     org_id = tenant_id()
-    return _choices_of(fetch_rows(_FILTER_CHOICES_SQL, [org_id, org_id, org_id]))[0]
+    choices = Choices(teams=[], functions=[])
+    for kind, pk, text, _email, _coach, _sponsor in fetch_rows(
+        _FILTER_CHOICES_SQL, [org_id, org_id, org_id]
+    ):
+        if kind == 1:
+            choices.teams.append((pk, text))
+        else:
+            choices.functions.append(text)
+    return choices
 
 
 @dataclass

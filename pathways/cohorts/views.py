@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.forms import Form
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -53,9 +54,9 @@ def _flash_error(request: TenantRequest, exc: ValidationError) -> None:
     messages.error(request, " ".join(exc.messages))
 
 
-def _staff_form(kind: str, data: Any = None) -> StaffForm:
-    """The form assigning a coach or a sponsor (``kind``), as posted (``data``)."""
-    return StaffForm(data, label=_("Coach") if kind == "coach" else _("Sponsor"), prefix=kind)
+def _flash_form_errors(request: TenantRequest, form: Form) -> None:
+    """A refused form's errors as one message (the page it posted from shows no bound form)."""
+    messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
 
 
 @role_required("admin")
@@ -728,7 +729,7 @@ def cohort_add_learner(request: TenantRequest, org_slug: str, cohort_id: int) ->
     cohort = get_object_or_404(Cohort, pk=cohort_id)
     form = AddLearnerForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        _flash_form_errors(request, form)
     else:
         member = form.cleaned_data["email"]
         try:
@@ -794,9 +795,11 @@ def cohort_staff_add(
     cohort = get_object_or_404(Cohort, pk=cohort_id)
     if kind not in services.STAFF:
         raise Http404
-    form = _staff_form(kind, request.POST)
+    form = StaffForm(
+        request.POST, label=_("Coach") if kind == "coach" else _("Sponsor"), prefix=kind
+    )
     if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        _flash_form_errors(request, form)
     else:
         member = form.cleaned_data["email"]
         try:
@@ -817,7 +820,10 @@ def cohort_staff_people(
     typed in the field, by name, a few at most (1 query)."""
     if kind not in services.STAFF:
         raise Http404
-    people = queries.assignable_people(cohort_id, kind, request.GET.get(f"{kind}-email", "")[:100])
+    link, role, _label = services.STAFF[kind]
+    people = queries.assignable_people(
+        cohort_id, role, link, request.GET.get(f"{kind}-email", "")[:100]
+    )
     if people is None:
         raise Http404
     return HttpResponse(

@@ -49,17 +49,13 @@ def test_the_cohort_pages_lists_write_what_djangos_select_writes(value):
     assert '<option value="2" selected>The &quot;B&quot; team</option>' in ListedSelect(
         choices=teams
     ).render("team", 2, {})
-    form = LearnerFilterForm(
-        choices=Choices(teams=[(1, "Ops")], functions=[], coaches=[], sponsors=[])
-    )
+    form = LearnerFilterForm(choices=Choices(teams=[(1, "Ops")], functions=[]))
     assert isinstance(form.fields["team"].widget, ListedSelect)
     assert isinstance(form.fields["function"].widget, ListedSelect)
 
 
 def test_the_forms_validate_against_flat_choices():
-    choices = Choices(
-        teams=[(7, "Ops")], functions=["Sales"], coaches=[(3, "C (c@x)")], sponsors=[]
-    )
+    choices = Choices(teams=[(7, "Ops")], functions=["Sales"])
     form = LearnerFilterForm({"team": "7", "function": "Sales", "role": "coach"}, choices=choices)
     assert form.is_valid() and form.cleaned_data["team"] == 7
     assert not LearnerFilterForm({"team": "8"}, choices=choices).is_valid()
