@@ -23,9 +23,10 @@ from coaching import queries as coaching_queries
 from organizations.exports import requested_format, tabular_response
 from organizations.html_parts import url_with_id
 from organizations.http import TenantRequest
+from organizations.page_frame import page_response
 from organizations.roles import active_role, role_required
 from organizations.tenancy import tenant_context
-from projects import forms, queries, rating_links, services
+from projects import forms, list_page, queries, rating_links, services
 from projects.models import (
     BenefitClaim,
     Milestone,
@@ -558,16 +559,43 @@ def project_list(request: TenantRequest, org_slug: str) -> HttpResponse:
     listing = queries.project_list(request.membership, role, filters, request.GET.get("page", 1))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {
-        "listing": listing,
-        "rows": _project_table(listing.rows, org_slug, in_cohort=False),
-        "role": role,
-        "form": form,
-        "query": query.urlencode(),
+    return _list_page(
+        request,
+        org_slug,
+        role,
+        None,
+        listing,
+        _project_table(listing.rows, org_slug, in_cohort=False),
+        form,
+        query.urlencode(),
         # The admin works per cohort (filters and downloads there).
-        "cohorts": queries.cohort_choices() if role == "admin" else [],
-    }
-    return render(request, "projects/project_list.html", context)
+        queries.cohort_choices() if role == "admin" else [],
+    )
+
+
+def _list_page(
+    request: TenantRequest,
+    org_slug: str,
+    role: str,
+    cohort_name: str | None,
+    listing: queries.ProjectListPage,
+    rows: list[dict[str, Any]],
+    form: forms.ProjectFilterForm,
+    query: str,
+    cohorts: list[tuple[int, str, int]],
+) -> HttpResponse:
+    """A list of projects as a whole page, written in Python (``projects.list_page``)."""
+    content = list_page.content_html(
+        org_slug=org_slug,
+        role=role,
+        cohort_name=cohort_name,
+        listing=listing,
+        rows=rows,
+        filters=list_page.filters_html(request.GET or None, lambda: form),
+        query=query,
+        cohorts=cohorts,
+    )
+    return page_response(request, list_page.title_html(role, cohort_name), content)
 
 
 # The status badges of projects/_status_badge.html, by status ("info" for the others).
@@ -667,15 +695,17 @@ def cohort_projects(request: TenantRequest, org_slug: str, cohort_id: int) -> Ht
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("format", None)
-    context = {
-        "listing": listing,
-        "rows": _project_table(listing.rows, org_slug, in_cohort=True),
-        "role": "admin",
-        "form": form,
-        "cohort": cohort,
-        "query": query.urlencode(),
-    }
-    return render(request, "projects/project_list.html", context)
+    return _list_page(
+        request,
+        org_slug,
+        "admin",
+        cohort.name,
+        listing,
+        _project_table(listing.rows, org_slug, in_cohort=True),
+        form,
+        query.urlencode(),
+        [],
+    )
 
 
 def project_rating(request: HttpRequest, token: str) -> HttpResponse:
