@@ -18,10 +18,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csp import get_nonce
-from django.middleware.csrf import get_token
 from django.templatetags.static import static
 from django.utils.html import conditional_escape
 
+from organizations.csrf_token import get_token
 from organizations.roles import active_role
 from organizations.templatetags.page_chrome import frame_body, frame_foot, frame_head, frame_top
 

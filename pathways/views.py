@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import render
 
 from measurement import home_rows
 from measurement import queries as measurement_queries
 from measurement.queries import data_quality, data_quality_table, weakest_modules_table
+from organizations.csrf_token import get_token
 from organizations.exports import requested_format, tabular_response
 from organizations.http import TenantRequest
 from organizations.page_frame import page_response

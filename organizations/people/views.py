@@ -10,13 +10,13 @@ from django.contrib.auth import login
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from organizations.csrf_token import get_token
 from organizations.exports import requested_format, tabular_response
 from organizations.html_parts import url_with_id
 from organizations.http import TenantRequest

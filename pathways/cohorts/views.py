@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import Http404, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +25,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from measurement import home_rows
 from measurement.queries import programme_health
 from organizations import relative_dates
+from organizations.csrf_token import get_token
 from organizations.exports import requested_format, tabular_response
 from organizations.html_parts import url, url_with_id, value_html
 from organizations.http import TenantRequest
