@@ -238,23 +238,23 @@ class _Moments:
 
     def __call__(self, value: dt.datetime) -> str:
         local = value.astimezone(self.zone)
+        # The year, hour and minute are the ISO text's own ("2026-12-05T14:05:33+00:00", the
+        # year written with four digits as ``:04d`` writes it): sliced, not formatted again.
+        iso = local.isoformat(timespec="seconds")
         title = (
             f"{self.title_days[local.weekday()]} {local.day} {self.title_months[local.month]} "
-            f"{local.year:04d}, {local.hour:02d}:{local.minute:02d}"
+            f"{iso[:4]}, {iso[11:16]}"
         )
         day = local.date()
-        # ``relative_time``'s calendar words: a day apart or more, on another date.
-        if abs((value.astimezone(dt.UTC) - self.utc_now).total_seconds()) >= 86400 and (
-            day != self.today
-        ):
+        # ``relative_time``'s calendar words: a day apart or more, on another date. ``utc_now``
+        # is in UTC: the difference of two aware moments, whatever the value's zone.
+        if abs((value - self.utc_now).total_seconds()) >= 86400 and day != self.today:
             said = self.said.get(day)
             if said is None:
                 said = self.said[day] = escape(relative_dates.relative_day(day, self.today))
         else:
             said = escape(relative_dates.relative_time(value, self.now, self.zone))
-        return (
-            f'<time datetime="{local.isoformat(timespec="seconds")}" title="{title}">{said}</time>'
-        )
+        return f'<time datetime="{iso}" title="{title}">{said}</time>'
 
     def day_month_year(self, value: dt.date) -> str:
         """``date_format(value, "j M Y")``: "3 Dec 2026"."""
