@@ -258,6 +258,7 @@ def _forget_words(*, setting: str, **kwargs: Any) -> None:
         "USE_THOUSAND_SEPARATOR",
     }:
         _separators.cache_clear()
+        _written.clear()
 
 
 Numbers = Callable[[Any, Any], str]
@@ -291,10 +292,39 @@ def _grouped(int_part: str, grouping: Any, thousand_sep: str) -> str:
     return "".join(int_part_gd)[::-1]
 
 
+# The numbers written, per language: a page writes the same figures on every visit (its
+# roll-ups change a few times a day), and each costs a few decimal operations. Past this many
+# in a language, start again.
+NUMBERS_KEPT = 4096
+_written: dict[str | None, dict[tuple[Any, ...], str]] = {}
+
+
 def numbers(language: str | None) -> Numbers:
     """``value|floatformat:arg`` in ``language`` (the active one): Django's ``floatformat``,
-    with the language's separators looked up once rather than three times a number."""
-    decimal_sep, grouping, thousand_sep, always_grouped = _separators(language)
+    with the language's separators looked up once rather than three times a number, and each
+    number written once per value, type and ``arg`` (a decimal by its text: ``1E+300`` and
+    its 301 digits are equal, and written differently)."""
+    written = _written.setdefault(language, {})
+    write = _number(*_separators(language))
+
+    def number(text: Any, arg: Any = -1) -> str:
+        kind = type(text)
+        try:
+            key = (kind, str(text) if kind is Decimal else text, arg)
+            found = written.get(key)
+        except TypeError:  # a value or argument that cannot be a key: written each time
+            return write(text, arg)
+        if found is None:
+            if len(written) >= NUMBERS_KEPT:
+                written.clear()
+            found = written[key] = write(text, arg)
+        return found
+
+    return number
+
+
+def _number(decimal_sep: str, grouping: Any, thousand_sep: str, always_grouped: bool) -> Numbers:
+    """``floatformat`` with these separators."""
 
     def number(text: Any, arg: Any = -1) -> str:
         force_grouping = False

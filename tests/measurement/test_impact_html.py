@@ -315,6 +315,12 @@ _NUMBERS = [
     "",
     None,
     True,
+    1,
+    1.0,
+    Decimal("1.0"),
+    Decimal("1E+300"),
+    Decimal("1" + "0" * 300),  # equal to the one before, written otherwise
+    10**300,
 ]
 
 
@@ -327,6 +333,10 @@ def test_numbers_are_what_floatformat_writes(language, arg):
         number = impact_page.numbers(translation.get_language())
         for value in _NUMBERS:
             assert number(value, arg) == floatformat(value, arg), (value, arg)
+        # Written again from those kept (equal values of other types or texts apart).
+        again = impact_page.numbers(translation.get_language())
+        for value in _NUMBERS:
+            assert again(value, arg) == floatformat(value, arg), (value, arg)
 
 
 @pytest.mark.parametrize("grouping", [3, 2, (3, 2, 0), (2, 0), (3, 1)])
