@@ -41,9 +41,9 @@ def get_token(request: HttpRequest) -> str:
     response, as Django's does."""
     if "CSRF_COOKIE" in request.META:
         secret = request.META["CSRF_COOKIE"]
-        request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
-    else:
-        secret = csrf._add_new_csrf_cookie(request)
+    else:  # a new secret, drawn as the mask is, for the cookie the response sets
+        secret = request.META["CSRF_COOKIE"] = "".join(_CHARS[m] for m in _mask())
+    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
     mask = _mask()
     masked = [_CHARS[(_INDEX[char] + m) % _N] for char, m in zip(secret, mask, strict=True)]
     return "".join(_CHARS[m] for m in mask) + "".join(masked)

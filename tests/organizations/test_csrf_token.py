@@ -33,7 +33,10 @@ def test_without_a_cookie_it_makes_one_sent_with_the_response():
     request = RequestFactory().get("/")
     token = csrf_token.get_token(request)
     assert request.META["CSRF_COOKIE_NEEDS_UPDATE"] is True
-    assert csrf._unmask_cipher_token(token) == request.META["CSRF_COOKIE"]
+    secret = request.META["CSRF_COOKIE"]
+    assert re.fullmatch(r"[A-Za-z0-9]{32}", secret)  # the shape Django checks a cookie for
+    assert csrf._unmask_cipher_token(token) == secret
+    assert csrf._unmask_cipher_token(csrf_token.get_token(request)) == secret  # kept
 
 
 def test_the_masks_characters_are_equally_likely(monkeypatch):
