@@ -15,8 +15,8 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
-from organizations.html_parts import blocktranslate, urls_html, value_html
-from organizations.words import words
+from organizations.html_parts import blocktranslate, interpolate, urls_html, value_html
+from organizations.words import Words, words
 
 register = template.Library()
 
@@ -28,19 +28,18 @@ def _v(obj: Any, name: str) -> Any:
     return value() if callable(value) else value
 
 
-def _word(msgid: str) -> str:
-    """``{% translate msgid %}``: the translation, escaped (once per catalogue)."""
-    return words().kept(("list_parts", msgid), lambda: conditional_escape(gettext(msgid)))
+def _word(msgid: str, w: Words | None = None) -> str:
+    """``{% translate msgid %}``: the translation, escaped (once per catalogue; ``w``, the
+    catalogue's words when the caller has them already)."""
+    return (w or words()).kept(("list_parts", msgid), lambda: conditional_escape(gettext(msgid)))
 
 
 def _hx(href: str, target: str) -> str:
-    """The htmx attributes that swap the list in place (``target``: the element's id)."""
+    """The htmx attributes that swap the list in place (``target``: the element's id,
+    escaped)."""
     if not target:
         return ""
-    return (
-        f' hx-get="{href}" hx-target="#{conditional_escape(target)}" hx-swap="outerHTML"'
-        ' hx-push-url="true"'
-    )
+    return f' hx-get="{href}" hx-target="#{target}" hx-swap="outerHTML" hx-push-url="true"'
 
 
 def _link(css: str, rel: str, href: str, target: str, word: str) -> str:
@@ -48,24 +47,33 @@ def _link(css: str, rel: str, href: str, target: str, word: str) -> str:
     return f'<a class="{css}"{rel_html} href="{href}"{_hx(href, target)}>{word}</a>'
 
 
-def _href(query: Any, number: Any) -> str:
-    query_html = conditional_escape(query) if query else ""
-    return (
-        f"?{query_html}&amp;page={value_html(number)}" if query else f"?page={value_html(number)}"
-    )
+def _href(query_html: str, number: Any) -> str:
+    """A page's link, keeping the list's query (escaped)."""
+    if query_html:
+        return f"?{query_html}&amp;page={value_html(number)}"
+    return f"?page={value_html(number)}"
 
 
-def _opening(page: Any, query: Any, target: Any, first: str, previous: str) -> list[str]:
+def _escaped(value: Any) -> str:
+    """A query or target as the template wrote it: escaped, nothing for none."""
+    return conditional_escape(value) if value else ""
+
+
+def _opening(
+    w: Words, page: Any, query_html: str, target_html: str, first: str, previous: str
+) -> list[str]:
     """The start of both pagers: the list's ``nav`` and, past the first page, a link to the
-    first page (past the second) and to the previous one, worded ``first`` and ``previous``."""
-    parts = [f'\n<nav class="pagination cluster" aria-label="{_word("Pages")}">\n  ']
+    first page (past the second) and to the previous one, worded ``first`` and ``previous``
+    (``query_html`` and ``target_html`` escaped)."""
+    parts = [f'\n<nav class="pagination cluster" aria-label="{_word("Pages", w)}">\n  ']
     if _v(page, "has_previous"):
         number = _v(page, "previous_page_number")
         if number > 1:
-            parts.append(_link("btn btn--link btn--small", "", _href(query, 1), target, first))
+            first_href = _href(query_html, 1)
+            parts.append(_link("btn btn--link btn--small", "", first_href, target_html, first))
         parts.append("\n  ")
-        href = _href(query, number)
-        parts.append(_link("btn btn--secondary btn--small", "prev", href, target, previous))
+        href = _href(query_html, number)
+        parts.append(_link("btn btn--secondary btn--small", "prev", href, target_html, previous))
     return parts
 
 
@@ -74,36 +82,36 @@ def pagination_html(page: Any, query: Any = "", target: Any = "") -> SafeString:
     paginator = page.paginator
     if not _v(paginator, "num_pages") > 1:
         return SafeString("\n")
-    parts = _opening(page, query, target, _word("First"), _word("Previous"))
+    w, query_html, target_html = words(), _escaped(query), _escaped(target)
+    first, previous = _word("First", w), _word("Previous", w)
+    parts = _opening(w, page, query_html, target_html, first, previous)
     parts.append(
         '\n  <span class="muted">'
-        + blocktranslate(
-            "%(first)s–%(last)s of %(total)s",
-            first=_v(page, "start_index"),
-            last=_v(page, "end_index"),
-            total=_v(paginator, "count"),
+        + interpolate(
+            w["%(first)s–%(last)s of %(total)s"],
+            {
+                "first": _v(page, "start_index"),
+                "last": _v(page, "end_index"),
+                "total": _v(paginator, "count"),
+            },
         )
         + " · "
-        + blocktranslate(
-            "page %(n)s of %(total)s", n=_v(page, "number"), total=_v(paginator, "num_pages")
+        + interpolate(
+            w["page %(n)s of %(total)s"],
+            {"n": _v(page, "number"), "total": _v(paginator, "num_pages")},
         )
         + "</span>\n  "
     )
     if _v(page, "has_next"):
         following = _v(page, "next_page_number")
-        parts.append(
-            _link(
-                "btn btn--secondary btn--small",
-                "next",
-                _href(query, following),
-                target,
-                _word("Next"),
-            )
-        )
+        href = _href(query_html, following)
+        next_word = _word("Next", w)
+        parts.append(_link("btn btn--secondary btn--small", "next", href, target_html, next_word))
         parts.append("\n  ")
         if following < _v(paginator, "num_pages"):
-            last = _href(query, _v(paginator, "num_pages"))
-            parts.append(_link("btn btn--link btn--small", "", last, target, _word("Last")))
+            last = _href(query_html, _v(paginator, "num_pages"))
+            last_word = _word("Last", w)
+            parts.append(_link("btn btn--link btn--small", "", last, target_html, last_word))
     parts.append("\n</nav>\n\n")
     return SafeString("".join(parts))
 
@@ -115,24 +123,28 @@ def next_pagination_html(
     (``organizations.paging.NextPage``), worded newest first with ``newer_older``."""
     if not _v(page, "has_other_pages"):
         return SafeString("\n")
+    w, query_html, target_html = words(), _escaped(query), _escaped(target)
     if newer_older:
-        parts = _opening(page, query, target, _word("Newest"), _word("Newer"))
+        first, previous = _word("Newest", w), _word("Newer", w)
     else:
-        parts = _opening(page, query, target, _word("First"), _word("Previous"))
+        first, previous = _word("First", w), _word("Previous", w)
+    parts = _opening(w, page, query_html, target_html, first, previous)
     parts.append(
         '\n  <span class="muted">'
-        + blocktranslate(
-            "%(first)s–%(last)s · page %(n)s",
-            first=_v(page, "start_index"),
-            last=_v(page, "end_index"),
-            n=_v(page, "number"),
+        + interpolate(
+            w["%(first)s–%(last)s · page %(n)s"],
+            {
+                "first": _v(page, "start_index"),
+                "last": _v(page, "end_index"),
+                "n": _v(page, "number"),
+            },
         )
         + "</span>\n  "
     )
     if _v(page, "has_next"):
-        word = _word("Older") if newer_older else _word("Next")
-        href = _href(query, _v(page, "next_page_number"))
-        parts.append(_link("btn btn--secondary btn--small", "next", href, target, word))
+        word = _word("Older", w) if newer_older else _word("Next", w)
+        href = _href(query_html, _v(page, "next_page_number"))
+        parts.append(_link("btn btn--secondary btn--small", "next", href, target_html, word))
     parts.append("\n</nav>\n\n")
     return SafeString("".join(parts))
 
@@ -142,24 +154,27 @@ def page_links_html(page: Any, query: Any = "") -> SafeString:
     paginator = page.paginator
     if not _v(paginator, "num_pages") > 1:
         return SafeString("\n")
-    parts = [f'\n<nav class="cluster" aria-label="{_word("Pages")}">\n  ']
+    w, query_html = words(), _escaped(query)
+    parts = [f'\n<nav class="cluster" aria-label="{_word("Pages", w)}">\n  ']
     if _v(page, "has_previous"):
-        href = _href(query, _v(page, "previous_page_number"))
+        href = _href(query_html, _v(page, "previous_page_number"))
         parts.append(
             f'<a class="btn btn--secondary btn--small" href="{href}" rel="prev">'
-            f"{_word('Previous')}</a>"
+            f"{_word('Previous', w)}</a>"
         )
     parts.append(
         '\n  <span class="muted">'
-        + blocktranslate(
-            "Page %(n)s of %(total)s", n=_v(page, "number"), total=_v(paginator, "num_pages")
+        + interpolate(
+            w["Page %(n)s of %(total)s"],
+            {"n": _v(page, "number"), "total": _v(paginator, "num_pages")},
         )
         + "</span>\n  "
     )
     if _v(page, "has_next"):
-        href = _href(query, _v(page, "next_page_number"))
+        href = _href(query_html, _v(page, "next_page_number"))
         parts.append(
-            f'<a class="btn btn--secondary btn--small" href="{href}" rel="next">{_word("Next")}</a>'
+            f'<a class="btn btn--secondary btn--small" href="{href}" rel="next">'
+            f"{_word('Next', w)}</a>"
         )
     parts.append("\n</nav>\n\n")
     return SafeString("".join(parts))
