@@ -27,7 +27,9 @@ def roster_rows(coachees: Iterable[Coachee]) -> list[SafeString]:
     not_counted = html.escape(w["not counted yet"])
     not_started = html.escape(w["Not started"])
     aria = w["Progress of %(name)s"]
-    label = w["%(percent)s%% · %(done)s of %(possible)s required steps"]
+    # Escaped before the numbers go in: a whole number needs no escaping, so this is the
+    # label escaped with them in, one escape a page instead of one a row.
+    label_html = html.escape(w["%(percent)s%% · %(done)s of %(possible)s required steps"])
     # A page's rows share a few teams, pathways, cohorts, statuses and overdue counts: each
     # escaped (and the count's label translated) once.
     escaped: dict[str, str] = {}
@@ -38,20 +40,24 @@ def roster_rows(coachees: Iterable[Coachee]) -> list[SafeString]:
             html_text = escaped[text] = html.escape(text)
         return html_text
 
+    coachees = list(coachees)
     rows = []
-    for c in coachees:
-        name = html.escape(c.name)
+    for c, name in zip(coachees, _escape_each([c.name for c in coachees]), strict=True):
         percent = c.percent
         if percent is None:
             progress = f'<span class="muted">{not_counted}</span>'
         elif c.not_started:
             progress = f'<span class="badge badge--locked">{not_started}</span>'
         else:
-            text = label % {"percent": percent, "done": c.steps_done, "possible": c.steps_total}
+            text = label_html % {
+                "percent": percent,
+                "done": c.steps_done,
+                "possible": c.steps_total,
+            }
             progress = (
                 f'<progress class="progress progress--small" max="100" value="{percent}"'
                 f' aria-label="{aria % {"name": name}}"></progress>\n'
-                f'        <span class="progress-label">{html.escape(text)}</span>'
+                f'        <span class="progress-label">{text}</span>'
             )
         if n := c.steps_overdue:
             if (overdue := overdue_labels.get(n)) is None:
@@ -70,6 +76,14 @@ def roster_rows(coachees: Iterable[Coachee]) -> list[SafeString]:
             )
         )
     return rows
+
+
+def _escape_each(texts: list[str]) -> list[str]:
+    """``html.escape`` of each text, the texts escaped together (one call, not one a text)."""
+    escaped = html.escape("\x00".join(texts)).split("\x00")
+    if len(escaped) != len(texts):  # a text holding the separator itself
+        return [html.escape(text) for text in texts]
+    return escaped
 
 
 class Moments:
