@@ -18,6 +18,7 @@ from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.safestring import SafeString
 
 from coaching.queries import Coachee, EngagementListRow, SessionRow
+from organizations.html_parts import escape_each
 from organizations.words import words
 
 
@@ -42,7 +43,7 @@ def roster_rows(coachees: Iterable[Coachee]) -> list[SafeString]:
 
     coachees = list(coachees)
     rows = []
-    for c, name in zip(coachees, _escape_each([c.name for c in coachees]), strict=True):
+    for c, name in zip(coachees, escape_each([c.name for c in coachees]), strict=True):
         percent = c.percent
         if percent is None:
             progress = f'<span class="muted">{not_counted}</span>'
@@ -76,14 +77,6 @@ def roster_rows(coachees: Iterable[Coachee]) -> list[SafeString]:
             )
         )
     return rows
-
-
-def _escape_each(texts: list[str]) -> list[str]:
-    """``html.escape`` of each text, the texts escaped together (one call, not one a text)."""
-    escaped = html.escape("\x00".join(texts)).split("\x00")
-    if len(escaped) != len(texts):  # a text holding the separator itself
-        return [html.escape(text) for text in texts]
-    return escaped
 
 
 class Moments:

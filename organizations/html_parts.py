@@ -6,6 +6,7 @@ it."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 
@@ -102,6 +103,15 @@ def url_with_ids(name: str, ids: tuple[str, ...], **kwargs: Any) -> Callable[...
         for arg, mark in marks.items():
             pattern = pattern.replace(mark, f"%({arg})d")
         return _keep_url(key, lambda **values: pattern % values)
+
+
+def escape_each(texts: list[str]) -> list[str]:
+    """``escape`` of each plain text, the texts escaped together (one call, not one a text: a
+    table's names and e-mails)."""
+    escaped = html.escape("\x00".join(texts)).split("\x00")
+    if len(escaped) != len(texts):  # a text holding the separator itself
+        return [html.escape(text) for text in texts]
+    return escaped
 
 
 def value_html(value: Any) -> str:

@@ -6,12 +6,14 @@ templates write (tests/organizations/people/test_list_pages_sql.py compares them
 from __future__ import annotations
 
 import html
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import Any
 
 from django import forms
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 
 def attrs_html(attrs: dict[str, Any]) -> str:
@@ -162,3 +164,32 @@ class ListedFields:
     @cached_property
     def listed(self) -> dict[str, SafeString]:
         return _ListedHTML(self)  # type: ignore[arg-type]
+
+
+# Filter blocks kept drawn per process (a list page's, for a language and its fields' values);
+# past this many the store starts again (a search is free text).
+FILTERS_KEPT = 256
+_filters: dict[tuple[Any, ...], str] = {}
+
+
+def kept_filters(key: tuple[Any, ...], draw: Callable[[], str]) -> str:
+    """A list page's filters as ``draw()`` writes them, drawn once per language and ``key``
+    and kept. ``key`` must hold all the drawing depends on besides the language: the page,
+    the request's values for the fields (``data_key``), whether the form is bound, and the
+    form's choices (a form of five drop-downs costs more than the page's rows)."""
+    full_key = (get_language(), *key)
+    drawn = _filters.get(full_key)
+    if drawn is None:
+        drawn = draw()
+        if len(_filters) >= FILTERS_KEPT:
+            _filters.clear()
+        _filters[full_key] = drawn
+    return drawn
+
+
+def data_key(data: Any, names: Sequence[str]) -> tuple[Any, ...] | None:
+    """What a bound form's fields ``names`` show of ``data`` (a ``QueryDict``: the last value
+    of each, as its widgets read it); ``None`` for an unbound form."""
+    if data is None:
+        return None
+    return tuple(data.get(name) for name in names)

@@ -16,17 +16,13 @@ from typing import Any
 
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language
 
 from organizations.html_parts import blocktranslate, blocktranslate_count, url_with_id
+from organizations.listed_fields import data_key, kept_filters
 from organizations.templatetags.list_parts import page_links_html
 from organizations.words import words
 
 FILTERS = ("q", "status", "late")
-# Filter forms kept drawn (a language and the values of its three fields each); past this
-# many, start again (a search is free text).
-FILTERS_KEPT = 256
-_filters: dict[tuple[Any, ...], str] = {}
 
 
 def _word(msgid: str) -> str:
@@ -126,17 +122,10 @@ def _drawn_filters(form: Any) -> str:
 
 
 def filters_html(data: Any, form: Callable[[], Any]) -> str:
-    """The filter form as the page draws it. What it writes depends only on the language,
-    whether the form is bound and the request's values for its fields (``data``, a
-    ``QueryDict``, or None): drawn once per such key and kept (``form`` makes it)."""
-    key = (get_language(), None if data is None else tuple(data.get(n) for n in FILTERS))
-    drawn = _filters.get(key)
-    if drawn is None:
-        drawn = _drawn_filters(form())
-        if len(_filters) >= FILTERS_KEPT:
-            _filters.clear()
-        _filters[key] = drawn
-    return drawn
+    """The filter form as the page draws it, kept per language and the request's values for
+    its fields (``data``, a ``QueryDict``, or None: ``listed_fields.kept_filters``); ``form``
+    makes it."""
+    return kept_filters(("projects", data_key(data, FILTERS)), lambda: _drawn_filters(form()))
 
 
 def _table(role: str, total: int, rows: Sequence[dict[str, Any]], page: Any, query: str) -> str:

@@ -31,6 +31,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_noop as N_
 
 from organizations.html_parts import value_html
+from organizations.listed_fields import kept_filters
 from organizations.paging import NextPage
 from organizations.people.queries import (
     ROLE_LABELS,
@@ -213,34 +214,16 @@ def downloads(query: str, what: str) -> str:
 
 # --- Filters, kept -------------------------------------------------------------------------
 
-# Filter blocks kept per process; past this many the store starts again.
-FILTERS_KEPT = 256
-_filters: dict[tuple[Any, ...], str] = {}
-
 
 def filters_html(key: tuple[Any, ...], form: Callable[[], Form], names: Sequence[str]) -> str:
     """The fields ``names`` of the filter form as the page writes them (``form.listed``, one
-    after another on lines of their own). What they write depends only on the language, the
-    request's values for them, whether the form is bound (its data given) and the form's
-    choices: ``key`` holds those, and the fields drawn for it are kept (the form is made and
-    drawn once per key: a form of five drop-downs costs more than the page's rows)."""
-    full_key = (get_language(), *key)
-    drawn = _filters.get(full_key)
-    if drawn is None:
+    after another on lines of their own), kept per ``key`` (``listed_fields.kept_filters``)."""
+
+    def draw() -> str:
         listed: Any = form().listed  # type: ignore[attr-defined]
-        drawn = "\n".join(f"    {listed[name]}" for name in names)
-        if len(_filters) >= FILTERS_KEPT:
-            _filters.clear()
-        _filters[full_key] = drawn
-    return drawn
+        return "\n".join(f"    {listed[name]}" for name in names)
 
-
-def data_key(data: Any, names: Sequence[str]) -> tuple[Any, ...] | None:
-    """What a bound form's fields ``names`` show of ``data`` (a ``QueryDict``: the last value
-    of each, as its widgets read it); ``None`` for an unbound form."""
-    if data is None:
-        return None
-    return tuple(data.get(name) for name in names)
+    return kept_filters(key, draw)
 
 
 # --- People --------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from organizations.csrf_token import get_token
 from organizations.exports import requested_format, tabular_response
 from organizations.html_parts import url_with_id
 from organizations.http import TenantRequest
+from organizations.listed_fields import data_key
 from organizations.models import ImportJob, Membership, Team
 from organizations.outbox.delivery import is_stalled
 from organizations.page_frame import csrf_input, page_response
@@ -104,7 +105,7 @@ def people_list(request: TenantRequest, org_slug: str) -> HttpResponse:
         filters=list_pages.filters_html(
             (
                 "people",
-                list_pages.data_key(data, PEOPLE_FILTERS),
+                data_key(data, PEOPLE_FILTERS),
                 tuple(choices.teams),
                 tuple(choices.functions),
                 choices.many_teams,
@@ -428,7 +429,7 @@ def audit_log(request: TenantRequest, org_slug: str) -> HttpResponse:
     filters_html = list_pages.filters_html(
         (
             "audit",
-            list_pages.data_key(data, AUDIT_FILTERS),
+            data_key(data, AUDIT_FILTERS),
             tuple(choices.actors),
             tuple(choices.object_types),
             tuple(choices.actions),

@@ -382,8 +382,9 @@ def _staff_params(org_id: int, cohort_id: int) -> list[Any]:
 
 def cohort_page(cohort_id: int) -> tuple[CohortOverview, dt.date | None, ReminderSent | None]:
     """The cohort page's header: the cohort with its counts and progress as of the latest
-    roll-up (as ``cohort_overview``, without its staff, whom ``cohort_staff`` reads), that roll-up's period and the cohort's latest reminder to overdue learners
-    (1 query, whatever the number of learners).
+    roll-up (as ``cohort_overview``, without its staff, whom ``cohort_staff`` reads), that
+    roll-up's period and the cohort's latest reminder to overdue learners (1 query, whatever
+    the number of learners).
 
     Raises ``Cohort.DoesNotExist`` for an id outside the organisation.
     """

@@ -27,7 +27,7 @@ from measurement.queries import programme_health
 from organizations import relative_dates
 from organizations.csrf_token import get_token
 from organizations.exports import requested_format, tabular_response
-from organizations.html_parts import url, url_with_id, value_html
+from organizations.html_parts import escape_each, url, url_with_id, value_html
 from organizations.http import TenantRequest
 from organizations.models import Membership
 from organizations.page_frame import csrf_input, page_response
@@ -114,14 +114,6 @@ def cohort_edit(request: TenantRequest, org_slug: str, cohort_id: int) -> HttpRe
     return render(request, "pathways/cohorts/cohort_form.html", {"form": form, "cohort": cohort})
 
 
-def _escape_all(texts: list[str]) -> list[str]:
-    """``escape`` of each text, the texts escaped together (one call, not one a text)."""
-    escaped = escape("\x00".join(texts)).split("\x00")
-    if len(escaped) != len(texts):  # a text holding the separator itself
-        return [escape(text) for text in texts]
-    return escaped
-
-
 def _learner_table(
     request: TenantRequest,
     org_slug: str,
@@ -139,8 +131,8 @@ def _learner_table(
     withdraw = url_with_id("enrollment_withdraw", org_slug, cohort_id)
     csrf = csrf or csrf_input(get_token(request))
     rows = list(rows)
-    names = _escape_all([lp.name for lp in rows])
-    emails = _escape_all([lp.email for lp in rows])
+    names = escape_each([lp.name for lp in rows])
+    emails = escape_each([lp.email for lp in rows])
     # The sentences escaped once, each row's escaped name put in (escaping a text escapes each
     # of its characters: the same as escaping the sentence with the name in it).
     steps_of = escape(w["%(done)s of %(total)s steps"])

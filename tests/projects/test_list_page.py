@@ -13,6 +13,7 @@ import pytest
 from django.test import override_settings
 from django.utils import translation
 
+from organizations import listed_fields
 from organizations.tenancy import tenant_context
 from pathways.models import CohortCoach
 from projects import forms, list_page
@@ -98,7 +99,7 @@ def test_every_list_is_what_its_template_rendered(client, org_a, monkeypatch):
 def test_the_filters_are_drawn_once_per_language_and_values(monkeypatch):
     from django.http import QueryDict
 
-    monkeypatch.setattr(list_page, "_filters", {})
+    monkeypatch.setattr(listed_fields, "_filters", {})
     made: list[Any] = []
 
     def form(data: Any) -> Any:
