@@ -400,7 +400,10 @@ class PeopleOverview:
 
 
 # The page's fixed reads in one statement (the same text on SQLite): the first teams by their
-# case-blind name (``team_unique_name_ci``) and the team chosen; the functions, skipping
+# case-blind name (``team_unique_name_ci``), read only when the filter lists them (``tc``
+# counts the organisation's teams up to one past the filter's bound along the same index: an
+# organisation of a thousand units reads no team's row, and says so in a row of kind 6), and
+# the team chosen; the functions, skipping
 # through ``membership_org_function`` value by value; the people not invited yet, counted up to
 # a bound from the users without a password (``user_no_password``) rather than from every
 # member; the newest accounts asked to join. The invitations come first: PostgreSQL types the
@@ -415,6 +418,10 @@ _PEOPLE_OVERVIEW_SQL = """
                 WHERE t.organization_id = %s AND t.function > f.value
                 ORDER BY t.function LIMIT 1), f.n + 1
         FROM f WHERE f.value IS NOT NULL AND f.n < %s
+    ), tc(many) AS (
+        SELECT COUNT(*) > %s FROM (
+            SELECT 1 FROM organizations_team WHERE organization_id = %s
+            ORDER BY LOWER(name) LIMIT %s) listed
     )
     SELECT 5, id, email, terms, sent_at, NULL FROM (
         SELECT id, email, terms, sent_at FROM organizations_invitation
@@ -425,6 +432,9 @@ _PEOPLE_OVERVIEW_SQL = """
     SELECT 1, id, name, NULL, NULL, LOWER(name) FROM (
         SELECT id, name FROM organizations_team WHERE organization_id = %s
         ORDER BY LOWER(name) LIMIT %s) teams
+    WHERE NOT (SELECT many FROM tc)
+    UNION ALL
+    SELECT 6, NULL, NULL, NULL, NULL, NULL FROM tc WHERE many
     UNION ALL
     SELECT 2, id, name, NULL, NULL, NULL FROM organizations_team
     WHERE organization_id = %s AND id = %s
@@ -452,10 +462,13 @@ def people_overview(team: Any = None) -> PeopleOverview:
             org,
             org,
             FUNCTION_CHOICES_MAX,
+            TEAM_CHOICES_MAX,
+            org,
+            TEAM_CHOICES_MAX + 1,
             org,
             PENDING_JOINS_SHOWN + 1,
             org,
-            TEAM_CHOICES_MAX + 1,
+            TEAM_CHOICES_MAX,
             org,
             chosen if chosen is not None and chosen < 2**63 else 0,
             org,
@@ -467,9 +480,12 @@ def people_overview(team: Any = None) -> PeopleOverview:
     chosen_team: list[tuple[int, str]] = []
     functions: list[str] = []
     not_invited = 0
+    many = False
     joins = []
     for kind, pk, text, terms, sent_at, _sort in rows:
-        if kind == 1:
+        if kind == 6:
+            many = True
+        elif kind == 1:
             teams.append((pk, text))
         elif kind == 2:
             chosen_team.append((pk, text))
@@ -486,7 +502,6 @@ def people_overview(team: Any = None) -> PeopleOverview:
                     moment_of(sent_at),
                 )
             )
-    many = len(teams) > TEAM_CHOICES_MAX
     return PeopleOverview(
         choices=FilterChoices(
             teams=chosen_team if many else teams, functions=functions, many_teams=many

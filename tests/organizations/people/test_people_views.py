@@ -659,6 +659,16 @@ def test_the_people_filters_stay_bounded_in_a_large_organisation(
     page = client.get(url).content.decode()
     assert ">Alpha</option>" in page and "Too many teams" not in page
     assert "3 people have not been invited yet" in page
+    # At the bound exactly, every team is listed; one past it, none (counted along the index).
+    with tenant_context(org_a):
+        listed = Team.objects.count()
+    monkeypatch.setattr(queries, "TEAM_CHOICES_MAX", listed)
+    page = client.get(url).content.decode()
+    assert all(f">{t.name}</option>" in page for t in teams) and "Too many teams" not in page
+    monkeypatch.setattr(queries, "TEAM_CHOICES_MAX", listed - 1)
+    page = client.get(url).content.decode()
+    assert "Too many teams to list here" in page
+    assert not any(f">{t.name}</option>" in page for t in teams)
 
 
 def test_the_audit_log_pages_newest_first_without_counting_the_log(client, org_a, org_b, admin_a):
