@@ -1,6 +1,7 @@
 """The lists of projects (every role's, and the admin's per cohort) written in Python: the page's
-title and content, byte for byte what ``projects/project_list.html`` rendered
-(``tests/projects/test_list_page.py`` holds them to it, kept in ``tests/organizations/replaced/``).
+title, its table's cells (``table_rows``) and its content, byte for byte what
+``projects/project_list.html`` rendered (``tests/projects/test_list_page.py`` holds them to it,
+kept in ``tests/organizations/replaced/``).
 
 The template drew the page through the engine on every visit: some ninety variable nodes, a
 dozen translations and three form widgets through the form renderer, about a millisecond and a
@@ -11,16 +12,23 @@ and the request's values for its three fields, is drawn once for each such key a
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.utils.html import conditional_escape
+from django.utils import dateformat
+from django.utils.formats import localize
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from organizations.html_parts import blocktranslate, blocktranslate_count, url_with_id
 from organizations.listed_fields import data_key, kept_filters
 from organizations.templatetags.list_parts import page_links_html
 from organizations.words import words
+from projects.models import Project
+from projects.queries import ProjectRow
 
 FILTERS = ("q", "status", "late")
 
@@ -128,6 +136,76 @@ def filters_html(data: Any, form: Callable[[], Any]) -> str:
     return kept_filters(("projects", data_key(data, FILTERS)), lambda: _drawn_filters(form()))
 
 
+# The status badges of projects/_status_badge.html, by status ("info" for the others).
+_BADGES: dict[str, str] = {
+    Project.Status.SIGNED_OFF: "done",
+    Project.Status.CLOSED: "done",
+    Project.Status.RUNNING: "available",
+    Project.Status.SENT_BACK: "overdue",
+    Project.Status.DRAFT: "draft",
+}
+
+
+def table_rows(rows: Sequence[ProjectRow], org_slug: str, in_cohort: bool) -> list[dict[str, Any]]:
+    """The list's cells, worked out in Python once per page (the words translated once, the
+    link joined to one reversed URL): the template's words and markup before, escaped here."""
+    project_url = url_with_id("project_detail", org_slug)
+    of = _("%(on_time)s of %(n)s")
+    sponsor_of = _("sponsor %(s)s")
+    hidden = _("hidden (n=%(n)s)")
+    confirmed_of = _("%(c)s of %(n)s confirmed")
+    waiting = _("%(p)s waiting")
+    muted_dash = '<span class="muted">—</span>'
+    days: dict[dt.date, str] = {}
+    table = []
+    for r in rows:
+        people: str = escape(", ".join(r.learners))
+        if r.sponsor:
+            people += " · " + sponsor_of % {"s": escape(r.sponsor)}
+        if r.cohort and not in_cohort:
+            people += " · " + escape(r.cohort)
+        milestones = of % {"on_time": r.on_time, "n": r.milestones}
+        if r.late:
+            late = ngettext("%(n)s late", "%(n)s late", r.late) % {"n": r.late}
+            milestones += f' · <span class="badge badge--overdue">{late}</span>'
+        if r.at_risk:
+            risk = ngettext("%(n)s at risk", "%(n)s at risk", r.at_risk) % {"n": r.at_risk}
+            milestones += f' · <span class="badge badge--locked">{risk}</span>'
+        latest = muted_dash
+        if r.latest_update_on:
+            day = r.latest_update_on
+            if day not in days:
+                days[day] = dateformat.format(day, "j M")
+            latest = f"{escape(r.latest_rag_label)}, {days[day]}"
+        if r.satisfaction is not None:
+            satisfaction = (
+                f'{localize(r.satisfaction)} <span class="muted">(n={r.satisfaction_n})</span>'
+            )
+        else:
+            satisfaction = f'<span class="muted">{hidden % {"n": r.satisfaction_n}}</span>'
+        claims = muted_dash
+        if r.claims:
+            claims = confirmed_of % {"c": r.claims_confirmed, "n": r.claims}
+            if r.claims_pending:
+                claims += " · " + waiting % {"p": r.claims_pending}
+        badge = _BADGES.get(r.status, "info")
+        table.append(
+            {
+                "url": project_url(r.id),
+                "title": escape(r.title),
+                "people": SafeString(people),
+                "status": SafeString(
+                    f'<span class="badge badge--{badge}">{escape(r.status_label)}</span>\n'
+                ),
+                "milestones": SafeString(milestones),
+                "latest": SafeString(latest),
+                "satisfaction": SafeString(satisfaction),
+                "claims": SafeString(claims),
+            }
+        )
+    return table
+
+
 def _table(role: str, total: int, rows: Sequence[dict[str, Any]], page: Any, query: str) -> str:
     claims_head = f'<th scope="col" class="num">{_word("Claims")}</th>' if role != "coach" else ""
     body = []
@@ -195,7 +273,7 @@ def content_html(
 ) -> SafeString:
     """The page's content block: its header, the admin's cohorts, the filters (``filters``,
     drawn; none for a learner), then the page's rows (``rows``, the cells of
-    ``projects.views._project_table``) and their pages, or what to do when there are none."""
+    ``table_rows``) and their pages, or what to do when there are none."""
     actions = _downloads(query) if cohort_name is not None else ""
     header = (
         '\n<header class="page-header">\n'

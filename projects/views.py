@@ -11,17 +11,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import dateformat, timezone
-from django.utils.formats import localize
-from django.utils.html import escape
-from django.utils.safestring import SafeString
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from coaching import queries as coaching_queries
 from organizations.exports import requested_format, tabular_response
-from organizations.html_parts import url_with_id
 from organizations.http import TenantRequest
 from organizations.page_frame import page_response
 from organizations.roles import active_role, role_required
@@ -565,7 +560,7 @@ def project_list(request: TenantRequest, org_slug: str) -> HttpResponse:
         role,
         None,
         listing,
-        _project_table(listing.rows, org_slug, in_cohort=False),
+        list_page.table_rows(listing.rows, org_slug, in_cohort=False),
         form,
         query.urlencode(),
         # The admin works per cohort (filters and downloads there).
@@ -596,78 +591,6 @@ def _list_page(
         cohorts=cohorts,
     )
     return page_response(request, list_page.title_html(role, cohort_name), content)
-
-
-# The status badges of projects/_status_badge.html, by status ("info" for the others).
-_BADGES: dict[str, str] = {
-    Project.Status.SIGNED_OFF: "done",
-    Project.Status.CLOSED: "done",
-    Project.Status.RUNNING: "available",
-    Project.Status.SENT_BACK: "overdue",
-    Project.Status.DRAFT: "draft",
-}
-
-
-def _project_table(
-    rows: list[queries.ProjectRow], org_slug: str, in_cohort: bool
-) -> list[dict[str, Any]]:
-    """The list's cells, worked out in Python once per page (the words translated once, the
-    link joined to one reversed URL): the template's words and markup before, escaped here."""
-    project_url = url_with_id("project_detail", org_slug)
-    of = _("%(on_time)s of %(n)s")
-    sponsor_of = _("sponsor %(s)s")
-    hidden = _("hidden (n=%(n)s)")
-    confirmed_of = _("%(c)s of %(n)s confirmed")
-    waiting = _("%(p)s waiting")
-    muted_dash = '<span class="muted">—</span>'
-    days: dict[dt.date, str] = {}
-    table = []
-    for r in rows:
-        people: str = escape(", ".join(r.learners))
-        if r.sponsor:
-            people += " · " + sponsor_of % {"s": escape(r.sponsor)}
-        if r.cohort and not in_cohort:
-            people += " · " + escape(r.cohort)
-        milestones = of % {"on_time": r.on_time, "n": r.milestones}
-        if r.late:
-            late = ngettext("%(n)s late", "%(n)s late", r.late) % {"n": r.late}
-            milestones += f' · <span class="badge badge--overdue">{late}</span>'
-        if r.at_risk:
-            risk = ngettext("%(n)s at risk", "%(n)s at risk", r.at_risk) % {"n": r.at_risk}
-            milestones += f' · <span class="badge badge--locked">{risk}</span>'
-        latest = muted_dash
-        if r.latest_update_on:
-            day = r.latest_update_on
-            if day not in days:
-                days[day] = dateformat.format(day, "j M")
-            latest = f"{escape(r.latest_rag_label)}, {days[day]}"
-        if r.satisfaction is not None:
-            satisfaction = (
-                f'{localize(r.satisfaction)} <span class="muted">(n={r.satisfaction_n})</span>'
-            )
-        else:
-            satisfaction = f'<span class="muted">{hidden % {"n": r.satisfaction_n}}</span>'
-        claims = muted_dash
-        if r.claims:
-            claims = confirmed_of % {"c": r.claims_confirmed, "n": r.claims}
-            if r.claims_pending:
-                claims += " · " + waiting % {"p": r.claims_pending}
-        badge = _BADGES.get(r.status, "info")
-        table.append(
-            {
-                "url": project_url(r.id),
-                "title": escape(r.title),
-                "people": SafeString(people),
-                "status": SafeString(
-                    f'<span class="badge badge--{badge}">{escape(r.status_label)}</span>\n'
-                ),
-                "milestones": SafeString(milestones),
-                "latest": SafeString(latest),
-                "satisfaction": SafeString(satisfaction),
-                "claims": SafeString(claims),
-            }
-        )
-    return table
 
 
 @role_required("admin")
@@ -701,7 +624,7 @@ def cohort_projects(request: TenantRequest, org_slug: str, cohort_id: int) -> Ht
         "admin",
         cohort.name,
         listing,
-        _project_table(listing.rows, org_slug, in_cohort=True),
+        list_page.table_rows(listing.rows, org_slug, in_cohort=True),
         form,
         query.urlencode(),
         [],
