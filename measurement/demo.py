@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import replace
 from decimal import Decimal
 
 from django.utils import timezone
@@ -21,7 +22,7 @@ from measurement.models import CostLine, MeasurementPlan, Metric
 from measurement.services import do_rollup_progress
 from organizations.demo import DemoPeople
 from organizations.models import Team
-from pathways.models import Cohort, CohortSponsor, Enrollment
+from pathways.models import Cohort, CohortSponsor, Enrollment, Step, StepCompletion
 from projects.demo import SPRING
 
 PILOT_NAME = "Leading Through Change – Spring pilot"
@@ -55,6 +56,42 @@ def _months_between(first: dt.date, last: dt.date) -> list[dt.date]:
 def _add_months(day: dt.date, n: int) -> dt.date:
     month = day.month - 1 + n
     return dt.date(day.year + month // 12, month % 12 + 1, 1)
+
+
+def _complete_pathway(pilot: Cohort) -> None:
+    """Every step done for the pilot's completed enrolments, as the product completes an
+    enrolment only on its last step: their completions spread evenly from the cohort's start to
+    the day they finished, so that their progress, a coach's roster and the cohort's page show
+    them done, not as having every step overdue. The steps of an elective group are left out
+    (they are owed only once chosen; the demo's pathway has none); idempotent."""
+    finished = list(
+        Enrollment.objects.filter(cohort=pilot, status=Enrollment.Status.COMPLETED).values_list(
+            "pk", "learner_id", "completed_at"
+        )
+    )
+    keys = list(
+        Step.objects.filter(version_id=pilot.version_id, elective_group__isnull=True)
+        .order_by("stage__position", "position", "pk")
+        .values_list("key", flat=True)
+    )
+    if not finished or not keys:
+        return
+    start = dt.datetime.combine(pilot.start_date, dt.time(9), tzinfo=dt.UTC)
+    StepCompletion.objects.bulk_create(
+        [
+            StepCompletion(
+                organization_id=pilot.organization_id,
+                enrollment_id=pk,
+                learner_id=learner_id,
+                step_key=key,
+                completed_at=start + (done - start) * (i + 1) / len(keys),
+            )
+            for pk, learner_id, done in finished
+            if done is not None
+            for i, key in enumerate(keys)
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def seed_impact(people: DemoPeople, current: Cohort) -> Cohort:
@@ -93,6 +130,13 @@ def seed_impact(people: DemoPeople, current: Cohort) -> Cohort:
         ],
         ignore_conflicts=True,
     )
+    _complete_pathway(pilot)
+    # What taking those modules leaves (their "opened" and "completed" facts, review cards,
+    # answers, reactions), as the learning demo gives every other completion: on this run,
+    # not only on the next one, which would find the completions already there.
+    from pathways.learning.demo import seed_learning
+
+    seed_learning(replace(people, learners=participants))
     comparison = [Team.objects.get_or_create(name=name)[0] for name in COMPARISON_TEAMS]
     participant_teams = sorted(impact.participant_team_ids(pilot))
 
