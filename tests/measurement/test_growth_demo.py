@@ -9,9 +9,10 @@ from django.core.management import call_command
 from coaching.models import CoachingEngagement
 from measurement.feedback.models import Cycle
 from measurement.growth import queries
-from measurement.models import LearnerCompetencyRollup
+from measurement.models import LearnerCompetencyRollup, LearnerProgressRollup
 from organizations.models import Membership, Organization
 from organizations.tenancy import tenant_context
+from pathways.models import Enrollment, Step, StepCompletion
 
 
 def _state(org):
@@ -55,6 +56,22 @@ def test_seed_demo_gives_the_learner_and_the_coach_a_real_picture():
                 if (g := queries.coachee_growth(coach, e.pk)) and g.has_360
             ]
             assert 0 < len(shared) < patterns.coachees  # some shared their reports, not all
+            # A completed enrolment has done its pathway, as the product completes one only on
+            # its last step: the pilot's learners are not shown with every step overdue.
+            finished = list(Enrollment.objects.filter(status=Enrollment.Status.COMPLETED))
+            assert len(finished) >= 5
+            for enrollment in finished:
+                owed = set(
+                    Step.objects.filter(
+                        version_id=enrollment.version_id, elective_group__isnull=True
+                    ).values_list("key", flat=True)
+                )
+                done = StepCompletion.objects.filter(enrollment=enrollment)
+                assert owed and owed <= set(done.values_list("step_key", flat=True))
+                assert all(c.completed_at <= enrollment.completed_at for c in done)
+            rows = LearnerProgressRollup.objects.filter(enrollment__in=finished)
+            assert {r.enrollment_id for r in rows} == {e.pk for e in finished}
+            assert all(r.steps_overdue == 0 and r.steps_done == r.steps_total for r in rows)
     before = [_state(o) for o in Organization.objects.order_by("slug")]
     call_command("seed_demo", "--learners", "12")
     assert [_state(o) for o in Organization.objects.order_by("slug")] == before
