@@ -22,6 +22,7 @@ from measurement.models import CostLine, MeasurementPlan, Metric
 from measurement.services import do_rollup_progress
 from organizations.demo import DemoPeople
 from organizations.models import Team
+from pathways.learning.demo import seed_learning
 from pathways.models import Cohort, CohortSponsor, Enrollment, Step, StepCompletion
 from projects.demo import SPRING
 
@@ -134,8 +135,6 @@ def seed_impact(people: DemoPeople, current: Cohort) -> Cohort:
     # What taking those modules leaves (their "opened" and "completed" facts, review cards,
     # answers, reactions), as the learning demo gives every other completion: on this run,
     # not only on the next one, which would find the completions already there.
-    from pathways.learning.demo import seed_learning
-
     seed_learning(replace(people, learners=participants))
     comparison = [Team.objects.get_or_create(name=name)[0] for name in COMPARISON_TEAMS]
     participant_teams = sorted(impact.participant_team_ids(pilot))

@@ -399,15 +399,18 @@ class PeopleOverview:
     pending_joins: list[PendingJoin]
 
 
-# The page's fixed reads in one statement (the same text on SQLite): the first teams by their
-# case-blind name (``team_unique_name_ci``), read only when the filter lists them (``tc``
-# counts the organisation's teams up to one past the filter's bound along the same index: an
-# organisation of a thousand units reads no team's row, and says so in a row of kind 6), and
-# the team chosen; the functions, skipping
-# through ``membership_org_function`` value by value; the people not invited yet, counted up to
-# a bound from the users without a password (``user_no_password``) rather than from every
-# member; the newest accounts asked to join. The invitations come first: PostgreSQL types the
-# NULLs of a union's later branches from the earlier ones (jsonb, a moment).
+# The page's fixed reads in one statement (the same text on SQLite):
+# - the first teams by their case-blind name (``team_unique_name_ci``), read only when the
+#   filter lists them: ``tc`` counts the organisation's teams up to one past the filter's bound,
+#   ordered so that it walks that index however many teams other organisations hold; an
+#   organisation of a thousand units reads no team's row and says so in a row of kind 6;
+# - the team chosen;
+# - the functions, skipping through ``membership_org_function`` value by value;
+# - the people not invited yet, counted up to a bound from the users without a password
+#   (``user_no_password``) rather than from every member;
+# - the newest accounts asked to join.
+# The invitations come first: PostgreSQL types the NULLs of a union's later branches from the
+# earlier ones (jsonb, a moment).
 _PEOPLE_OVERVIEW_SQL = """
     WITH RECURSIVE f(value, n) AS (
         SELECT (SELECT function FROM organizations_membership
